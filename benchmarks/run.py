@@ -1,0 +1,47 @@
+"""Run the benchmarks: ``./dev bench`` (all) or ``./dev bench NAME ...``.
+
+Each ``bench_<name>.py`` in this folder defines ``main() -> None``, which times the library and
+the peers it names on the same data and prints the ratios. Benchmarks are run on demand, never by
+the test suite.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def available() -> dict[str, Path]:
+    return {p.stem.removeprefix("bench_"): p for p in sorted(HERE.glob("bench_*.py"))}
+
+
+def run(name: str, path: Path) -> None:
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    print(f"=== {name}")
+    t0 = time.perf_counter()
+    module.main()
+    print(f"--- {name} finished in {time.perf_counter() - t0:.1f} s\n")
+
+
+def main(argv: list[str]) -> int:
+    benches = available()
+    names = argv or list(benches)
+    unknown = [n for n in names if n not in benches]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(benches)}")
+        return 2
+    for name in names:
+        run(name, benches[name])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

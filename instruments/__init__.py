@@ -1,0 +1,1 @@
+"""The shipped instruments (YAML files), installed as package data."""

@@ -1,0 +1,44 @@
+"""The ``leadership-eval`` command.
+
+Each area registers its commands from its own module (``cli/<area>.py`` with a ``register(app)``
+function). Heavy libraries (pandas, pingouin, matplotlib) are imported inside the commands that
+need them, so ``leadership-eval validate`` starts in a fraction of a second.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="leadership-eval",
+    help="Instruments, analysis and privacy-safe reports for clinical leadership evaluations.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+# modules that add commands, in the order their commands are listed
+_COMMAND_MODULES = (
+    "instruments",
+    "responses",
+    "privacy",
+    "interop",
+    "reports",
+)
+
+for _name in _COMMAND_MODULES:
+    _mod = importlib.import_module(f".{_name}", __name__)
+    _mod.register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the command line (the ``leadership-eval`` entry point)."""
+    try:
+        app(args=argv, prog_name="leadership-eval")
+    except KeyboardInterrupt:  # pragma: no cover - interactive only
+        sys.exit(130)
