@@ -1,0 +1,405 @@
+"""Cross-reference checks on a raw instrument document.
+
+These run on the plain data read from YAML, before and independently of the pydantic
+validation, so that a file with a misspelt field *and* a dangling reference gets both problems
+reported in one run. Every access is defensive: the document may be malformed anywhere.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .loader import Document
+
+__all__ = ["check_references"]
+
+CHOICE_TYPES = ("likert", "choice", "multi_choice")
+NO_CHOICE_TYPES = ("number", "text", "date", "note")
+
+
+def _hint(word: object, candidates: Iterable[str]) -> str:
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _list(x: Any) -> list[Any]:
+    return x if isinstance(x, list) else []
+
+
+def _dict(x: Any) -> dict[Any, Any]:
+    return x if isinstance(x, dict) else {}
+
+
+def _hashable(x: Any) -> bool:
+    return isinstance(x, str | int | float | bool) or x is None
+
+
+def check_references(doc: Document, kind: str) -> None:
+    """Record every cross-reference problem of a document of ``kind`` in ``doc.problems``."""
+    data = _dict(doc.data)
+    if kind == "survey":
+        _check_survey(doc, data)
+    elif kind == "interview_guide":
+        _check_guide(doc, data)
+    elif kind == "codebook":
+        _check_codebook(doc, data)
+    elif kind == "evaluation":
+        _check_evaluation(doc, data)
+    elif kind == "guidance":
+        _unique_ids(doc, [(("sections", i), s) for i, s in enumerate(_list(data.get("sections")))], "section")
+    _check_changelog(doc, data)
+
+
+def _unique_ids(
+    doc: Document, entries: list[tuple[tuple[str | int, ...], Any]], what: str
+) -> dict[str, tuple[str | int, ...]]:
+    seen: dict[str, tuple[str | int, ...]] = {}
+    for path, entry in entries:
+        ident = _dict(entry).get("id")
+        if not isinstance(ident, str):
+            continue
+        if ident in seen:
+            line, _ = doc.where((*seen[ident], "id"))
+            doc.add(
+                (*path, "id"),
+                "duplicate-id",
+                f"{what} id {ident!r} is already used (line {line}); ids must be unique",
+            )
+        else:
+            seen[ident] = path
+    return seen
+
+
+def _check_changelog(doc: Document, data: dict[Any, Any]) -> None:
+    version = data.get("version")
+    log = _list(data.get("changelog"))
+    versions = [_dict(e).get("version") for e in log]
+    if log and isinstance(version, str) and version not in versions:
+        doc.add(
+            ("changelog",),
+            "changelog-missing-version",
+            f"the changelog has no entry for the current version {version!r}",
+        )
+
+
+# ------------------------------------------------------------------------------------ survey
+
+
+def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
+    lists = _dict(data.get("choice_lists"))
+    list_info: dict[str, dict[str, Any]] = {}
+    for name, cl in lists.items():
+        cl = _dict(cl)
+        codes: dict[Any, tuple[str | int, ...]] = {}
+        substantive = []
+        for part in ("options", "missing"):
+            for j, opt in enumerate(_list(cl.get(part))):
+                code = _dict(opt).get("code")
+                if not _hashable(code):
+                    continue
+                key = str(code)
+                path = ("choice_lists", name, part, j, "code")
+                if key in codes:
+                    line, _ = doc.where(codes[key])
+                    doc.add(
+                        path,
+                        "duplicate-code",
+                        f"code {code!r} is already used in choice list {name!r} (line {line});"
+                        " codes must be unique across options and missing codes",
+                    )
+                else:
+                    codes[key] = path
+                if part == "options":
+                    substantive.append(code)
+        numeric = bool(substantive) and all(
+            isinstance(c, int) and not isinstance(c, bool) for c in substantive
+        )
+        list_info[str(name)] = {
+            "codes": set(codes),
+            "ordered": bool(cl.get("ordered", False)),
+            "numeric": numeric,
+        }
+
+    sections = _list(data.get("sections"))
+    _unique_ids(doc, [(("sections", i), s) for i, s in enumerate(sections)], "section")
+
+    items: dict[str, dict[str, Any]] = {}  # id -> info, in document order
+    columns: dict[str, tuple[str | int, ...]] = {}
+    order: list[str] = []
+    for i, section in enumerate(sections):
+        for j, item in enumerate(_list(_dict(section).get("items"))):
+            path: tuple[str | int, ...] = ("sections", i, "items", j)
+            item = _dict(item)
+            ident = item.get("id")
+            itype = item.get("type")
+            if isinstance(ident, str):
+                duplicate = ident in items
+                if duplicate:
+                    line, _ = doc.where((*items[ident]["path"], "id"))
+                    doc.add(
+                        (*path, "id"),
+                        "duplicate-id",
+                        f"item id {ident!r} is already used (line {line}); item ids must be"
+                        " unique across the survey",
+                    )
+                else:
+                    items[ident] = {"path": path, "type": itype, "choices": item.get("choices")}
+                    order.append(ident)
+                col = item.get("column") if isinstance(item.get("column"), str) else ident
+                if col in columns and columns[col] != path and not (duplicate and col == ident):
+                    line, _ = doc.where(columns[col])
+                    doc.add(
+                        (*path, "column") if "column" in item else (*path, "id"),
+                        "duplicate-column",
+                        f"column {col!r} is already read by another item (line {line})",
+                    )
+                else:
+                    columns[col] = path
+            choices = item.get("choices")
+            if itype in CHOICE_TYPES:
+                if choices is None:
+                    doc.add(
+                        path,
+                        "missing-choices",
+                        f"a {itype} item needs 'choices' naming a choice list"
+                        + (f" (defined: {', '.join(map(str, lists))})" if lists else ""),
+                    )
+                elif isinstance(choices, str) and choices not in lists:
+                    doc.add(
+                        (*path, "choices"),
+                        "unknown-choice-list",
+                        f"choice list {choices!r} is not defined in choice_lists"
+                        f"{_hint(choices, map(str, lists))}",
+                    )
+                elif (
+                    itype == "likert"
+                    and isinstance(choices, str)
+                    and not list_info[choices]["ordered"]
+                ):
+                    doc.add(
+                        (*path, "choices"),
+                        "unordered-likert",
+                        f"a likert item needs an ordered choice list; {choices!r} is not "
+                        "marked 'ordered: true'",
+                    )
+            elif itype in NO_CHOICE_TYPES and choices is not None:
+                doc.add(
+                    (*path, "choices"),
+                    "unexpected-choices",
+                    f"a {itype} item takes no choice list; remove 'choices' or change the type"
+                    " to choice, likert or multi_choice",
+                )
+            lo, hi = item.get("min"), item.get("max")
+            if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
+                doc.add((*path, "min"), "invalid-range", f"min ({lo}) is greater than max ({hi})")
+            if itype != "number" and (lo is not None or hi is not None):
+                doc.add(
+                    (*path, "min" if lo is not None else "max"),
+                    "unexpected-range",
+                    f"min and max apply to number items only; this item is {itype!r}",
+                )
+            show_if = item.get("show_if")
+            if isinstance(show_if, str):
+                _check_show_if(doc, (*path, "show_if"), show_if, ident, order, items, list_info)
+
+    for field in ("respondent_id", "group_by"):
+        ref = data.get(field)
+        if isinstance(ref, str) and ref not in items:
+            doc.add(
+                (field,),
+                "unknown-item",
+                f"{field} names item {ref!r}, which the survey does not have"
+                f"{_hint(ref, items)}",
+            )
+
+    scales = _list(data.get("scales"))
+    _unique_ids(doc, [(("scales", i), s) for i, s in enumerate(scales)], "scale")
+    for i, scale in enumerate(scales):
+        scale = _dict(scale)
+        path = ("scales", i)
+        sid = scale.get("id")
+        if isinstance(sid, str) and sid in items:
+            doc.add(
+                (*path, "id"),
+                "duplicate-id",
+                f"scale id {sid!r} is also an item id; scores and items share one table",
+            )
+        members = _list(scale.get("items"))
+        seen: set[str] = set()
+        for j, ref in enumerate(members):
+            if not isinstance(ref, str):
+                continue
+            ipath = (*path, "items", j)
+            if ref in seen:
+                doc.add(ipath, "duplicate-scale-item", f"item {ref!r} is listed twice in the scale")
+                continue
+            seen.add(ref)
+            if ref not in items:
+                doc.add(
+                    ipath,
+                    "unknown-scale-item",
+                    f"scale item {ref!r} is not an item of the survey{_hint(ref, items)}",
+                )
+                continue
+            info = items[ref]
+            why = _unscorable(info, list_info)
+            if why:
+                doc.add(ipath, "unscorable-scale-item", f"item {ref!r} cannot be scored: {why}")
+        for j, ref in enumerate(_list(scale.get("reverse"))):
+            if isinstance(ref, str) and ref not in seen:
+                doc.add(
+                    (*path, "reverse", j),
+                    "reverse-not-in-scale",
+                    f"reverse-keyed item {ref!r} is not one of the scale's items"
+                    f"{_hint(ref, [s for s in seen if s in items])}",
+                )
+        mina = scale.get("min_answered")
+        n = len([m for m in members if isinstance(m, str)])
+        if (
+            isinstance(mina, int)
+            and not isinstance(mina, bool)
+            and n
+            and mina > n
+        ):
+            doc.add(
+                (*path, "min_answered"),
+                "impossible-min-answered",
+                f"min_answered is {mina} but the scale has only {n} item{'s' if n != 1 else ''}",
+            )
+        if scale.get("method") == "sum" and isinstance(mina, int | float) and mina != n:
+            pass  # allowed: sums of partial answers are prorated by the scorer
+
+
+def _unscorable(info: dict[str, Any], list_info: dict[str, dict[str, Any]]) -> str:
+    itype = info.get("type")
+    if itype == "number":
+        return ""
+    if itype not in ("likert", "choice"):
+        return f"it is a {itype} item (scales take likert, choice or number items)"
+    cl = list_info.get(str(info.get("choices")))
+    if cl is None:
+        return ""  # reported as an unknown choice list already
+    if not cl["ordered"]:
+        return f"its choice list {info.get('choices')!r} is not ordered"
+    if not cl["numeric"]:
+        return f"its choice list {info.get('choices')!r} has codes that are not whole numbers"
+    return ""
+
+
+def _show_if_column(doc: Document, path: tuple[str | int, ...], offset: int) -> tuple[int, int]:
+    line, col = doc.where(path)
+    return line, col + offset + (1 if path in doc.quoted else 0)
+
+
+def _check_show_if(
+    doc: Document,
+    path: tuple[str | int, ...],
+    text: str,
+    ident: Any,
+    order: list[str],
+    items: dict[str, dict[str, Any]],
+    list_info: dict[str, dict[str, Any]],
+) -> None:
+    from ..errors import Problem
+    from .expressions import ExpressionError, parse_expression
+
+    def add(offset: int, code: str, message: str) -> None:
+        line, col = _show_if_column(doc, path, offset)
+        doc.problems.append(Problem(doc.source, line, col, code, message, path))
+
+    try:
+        expr = parse_expression(text)
+    except ExpressionError as exc:
+        add(exc.offset, "show-if-syntax", str(exc))
+        return
+    earlier = order[:-1] if order and order[-1] == ident else order
+    for name, offset in expr.name_offsets:
+        if name == ident:
+            add(offset, "show-if-self-reference", f"show_if of {ident!r} refers to itself")
+        elif name not in items:
+            add(
+                offset,
+                "show-if-unknown-item",
+                f"show_if refers to {name!r}, which is not an item{_hint(name, items)}",
+            )
+        elif name not in earlier:
+            add(
+                offset,
+                "show-if-forward-reference",
+                f"show_if refers to {name!r}, which comes later in the survey; skip logic may "
+                "refer only to earlier items",
+            )
+        elif items[name]["type"] in ("note", "text") and name != ident:
+            pass
+    for name, values, offset in expr.literals():
+        info = items.get(name)
+        if info is None or info.get("type") not in CHOICE_TYPES:
+            continue
+        cl = list_info.get(str(info.get("choices")))
+        if cl is None:
+            continue
+        for value in values:
+            if str(value) not in cl["codes"]:
+                known = ", ".join(sorted(cl["codes"]))
+                add(
+                    offset,
+                    "show-if-unknown-code",
+                    f"show_if compares {name!r} with {value!r}, which is not a code of its "
+                    f"choice list {info.get('choices')!r} (codes: {known})"
+                    f"{_hint(str(value), cl['codes'])}",
+                )
+
+
+# --------------------------------------------------------------------------------- others
+
+
+def _check_guide(doc: Document, data: dict[Any, Any]) -> None:
+    topics = _list(data.get("topics"))
+    _unique_ids(doc, [(("topics", i), t) for i, t in enumerate(topics)], "topic")
+    questions = [
+        (("topics", i, "questions", j), q)
+        for i, t in enumerate(topics)
+        for j, q in enumerate(_list(_dict(t).get("questions")))
+    ]
+    _unique_ids(doc, questions, "question")
+    minutes = [_dict(t).get("minutes") for t in topics]
+    duration = data.get("duration_minutes")
+    if all(isinstance(m, int) and not isinstance(m, bool) for m in minutes) and minutes:
+        total = sum(minutes)
+        if isinstance(duration, int) and total > duration:
+            doc.add(
+                ("duration_minutes",),
+                "timing-exceeds-duration",
+                f"the topics' minutes add up to {total}, more than duration_minutes ({duration})",
+            )
+
+
+def _check_codebook(doc: Document, data: dict[Any, Any]) -> None:
+    entries: list[tuple[tuple[str | int, ...], Any]] = []
+
+    def walk(codes: Any, path: tuple[str | int, ...], depth: int) -> None:
+        if depth > 20:
+            return
+        for i, code in enumerate(_list(codes)):
+            entries.append(((*path, i), code))
+            walk(_dict(code).get("codes"), (*path, i, "codes"), depth + 1)
+
+    walk(data.get("codes"), ("codes",), 0)
+    _unique_ids(doc, entries, "code")
+
+
+def _check_evaluation(doc: Document, data: dict[Any, Any]) -> None:
+    objectives = _list(data.get("objectives"))
+    _unique_ids(doc, [(("objectives", i), o) for i, o in enumerate(objectives)], "objective")
+    instruments = _list(data.get("instruments"))
+    seen: set[str] = set()
+    for i, ref in enumerate(instruments):
+        if isinstance(ref, str):
+            if ref in seen:
+                doc.add(("instruments", i), "duplicate-id", f"instrument {ref!r} is listed twice")
+            seen.add(ref)

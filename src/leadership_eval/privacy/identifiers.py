@@ -1,0 +1,383 @@
+"""Direct identifiers: drop them, or replace them with keyed pseudonyms.
+
+A *direct identifier* (a name, an email address, a GMC number...) identifies a person on its own.
+Items declared ``disclosure: direct`` in an instrument are dropped before anything else happens to
+the data. The respondent id, which analysts need to link survey waves, is replaced with a *keyed
+pseudonym*: an HMAC-SHA256 of the normalised value under a secret key, so the same person gets
+the same pseudonym in every wave while anyone without the key can neither reverse it nor test a
+guessed value against it (an unkeyed hash of an email address can be reversed by hashing a staff
+list).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, overload
+
+from ..errors import ConfigurationError, DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "KEY_ENV",
+    "MIN_KEY_LENGTH",
+    "drop_direct_identifiers",
+    "generate_key",
+    "pseudonymise",
+    "pseudonymise_column",
+    "resolve_key",
+]
+
+#: Environment variable read for the pseudonym key when no key or key file is given.
+KEY_ENV = "LEADERSHIP_EVAL_KEY"
+
+#: Fewest bytes a key may have (128 bits).
+MIN_KEY_LENGTH = 16
+
+_HOW_TO_SET = (
+    "create a key file with `leadership-eval generate-key PATH` (or generate_key(PATH) in Python), "
+    "keep it out of the data folder and keep it for later waves, then pass key_file=PATH "
+    f"(CLI: --key-file PATH) or put the key in the environment variable {KEY_ENV}"
+)
+
+
+def _columns_of(survey: Any, disclosure: str) -> list[str]:
+    """Column names of the items of a survey with a given disclosure level."""
+    if isinstance(survey, str):
+        raise DataError(
+            "expected a survey or a list of column names, got a single string "
+            f"{survey!r}; pass [{survey!r}] to name one column",
+            code="bad-argument",
+        )
+    if hasattr(survey, "items"):
+        items = survey.items
+        items = items() if callable(items) else items
+        return [
+            (getattr(it, "column", None) or it.id)
+            for it in items
+            if getattr(it, "disclosure", "none") == disclosure
+        ]
+    return [str(c) for c in survey]
+
+
+def drop_direct_identifiers(
+    data: pd.DataFrame, survey: Any, *, keep: Iterable[str] = ()
+) -> tuple[pd.DataFrame, list[str]]:
+    """Drop the columns of direct identifiers.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Response data, one row per respondent.
+    survey : Survey or sequence of str
+        A survey (its items with ``disclosure: direct`` are dropped, read from the item's
+        ``column`` alias when it has one, else its id), or the column names to drop.
+    keep : iterable of str, optional
+        Columns never to drop (the pipeline keeps the respondent id, to pseudonymise it).
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        A copy of ``data`` without those columns (rows and index unchanged).
+    dropped : list of str
+        The columns dropped, in ``data``'s column order.
+
+    Notes
+    -----
+    A survey's direct identifiers that are absent from ``data`` are ignored (an export need not
+    hold every item). Column names passed explicitly must all exist: a misspelt name would
+    otherwise leave the identifier in the data, so it raises :class:`~leadership_eval.errors.DataError`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.privacy.identifiers import drop_direct_identifiers
+    >>> df = pd.DataFrame({"name": ["Ann", "Bo"], "email": ["a@x.org", "b@x.org"], "q1": [4, 5]})
+    >>> out, dropped = drop_direct_identifiers(df, ["name", "email"])
+    >>> list(out.columns), dropped
+    (['q1'], ['name', 'email'])
+    """
+    explicit = not hasattr(survey, "items")
+    wanted = _columns_of(survey, "direct")
+    keep_set = set(keep)
+    if explicit:
+        missing = [c for c in wanted if c not in data.columns]
+        if missing:
+            raise DataError(
+                f"cannot drop direct identifier column(s) {missing}: not in the data "
+                f"(columns: {list(map(str, data.columns))})",
+                code="unknown-column",
+            )
+    drop = set(wanted) - keep_set
+    dropped = [str(c) for c in data.columns if c in drop]
+    return data.drop(columns=dropped), dropped
+
+
+def _read_key_file(path: str | os.PathLike[str]) -> bytes:
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError as exc:
+        raise ConfigurationError(
+            f"pseudonym key file {p} does not exist; {_HOW_TO_SET}", code="missing-key"
+        ) from exc
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read pseudonym key file {p}: {exc}") from exc
+    return raw.strip()
+
+
+def resolve_key(
+    key: str | bytes | None = None,
+    *,
+    key_env: str = KEY_ENV,
+    key_file: str | os.PathLike[str] | None = None,
+) -> bytes:
+    """Find the pseudonym key: the ``key`` argument, else ``key_file``, else ``$key_env``.
+
+    Raises :class:`~leadership_eval.errors.ConfigurationError`, saying how to set one, when no key
+    is found or it is shorter than :data:`MIN_KEY_LENGTH` bytes. Surrounding whitespace (a final
+    newline in a key file) is not part of the key.
+    """
+    source: str
+    if key is not None:
+        value = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+        value = value.strip()
+        source = "the key argument"
+    elif key_file is not None:
+        value = _read_key_file(key_file)
+        source = f"key file {Path(key_file)}"
+    elif os.environ.get(key_env):
+        value = os.environ[key_env].encode("utf-8").strip()
+        source = f"environment variable {key_env}"
+    else:
+        raise ConfigurationError(
+            f"no pseudonym key: none was given and {key_env} is not set; {_HOW_TO_SET}",
+            code="missing-key",
+        )
+    if len(value) < MIN_KEY_LENGTH:
+        raise ConfigurationError(
+            f"the pseudonym key from {source} is too short ({len(value)} bytes; at least "
+            f"{MIN_KEY_LENGTH} needed, 32 random bytes recommended); {_HOW_TO_SET}",
+            code="short-key",
+        )
+    return value
+
+
+def generate_key(path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write a new random pseudonym key (32 random bytes, hex-encoded) to ``path``, mode 0600.
+
+    An existing file is never replaced unless ``overwrite=True``: losing a key breaks the link
+    between survey waves.
+
+    Examples
+    --------
+    >>> import tempfile, os, stat
+    >>> from leadership_eval.privacy.identifiers import generate_key
+    >>> p = generate_key(os.path.join(tempfile.mkdtemp(), "pseudonym.key"))
+    >>> oct(stat.S_IMODE(os.stat(p).st_mode)), len(p.read_text().strip())
+    ('0o600', 64)
+    """
+    p = Path(path)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    try:
+        fd = os.open(p, flags, 0o600)
+    except FileExistsError as exc:
+        raise ConfigurationError(
+            f"key file {p} already exists; not replaced (pass overwrite=True to replace it: "
+            "pseudonyms made with the old key will no longer match)",
+            code="key-exists",
+        ) from exc
+    except OSError as exc:
+        raise ConfigurationError(f"cannot create key file {p}: {exc}") from exc
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secrets.token_hex(32) + "\n")
+    os.chmod(p, 0o600)
+    return p
+
+
+def _normalise(value: Any) -> str:
+    """The text that is hashed: see :func:`pseudonymise` (Notes)."""
+    if isinstance(value, bool):
+        text = str(value)
+    elif isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    else:
+        text = str(value)
+    text = " ".join(text.split())
+    if "@" in text:
+        text = text.casefold()
+    return text
+
+
+def _digest(key: bytes, text: str, prefix: str, length: int) -> str:
+    mac = hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+    return prefix + base64.b32encode(mac).decode("ascii")[:length]
+
+
+@overload
+def pseudonymise(
+    values: pd.Series,
+    key: str | bytes | None = ...,
+    *,
+    key_env: str = ...,
+    key_file: str | os.PathLike[str] | None = ...,
+    prefix: str = ...,
+    length: int = ...,
+) -> pd.Series: ...
+
+
+@overload
+def pseudonymise(
+    values: Sequence[Any],
+    key: str | bytes | None = ...,
+    *,
+    key_env: str = ...,
+    key_file: str | os.PathLike[str] | None = ...,
+    prefix: str = ...,
+    length: int = ...,
+) -> pd.Series: ...
+
+
+@overload
+def pseudonymise(
+    values: str | int,
+    key: str | bytes | None = ...,
+    *,
+    key_env: str = ...,
+    key_file: str | os.PathLike[str] | None = ...,
+    prefix: str = ...,
+    length: int = ...,
+) -> str: ...
+
+
+def pseudonymise(
+    values: Any,
+    key: str | bytes | None = None,
+    *,
+    key_env: str = KEY_ENV,
+    key_file: str | os.PathLike[str] | None = None,
+    prefix: str = "P",
+    length: int = 12,
+) -> Any:
+    """Replace identifiers with keyed pseudonyms, stable across survey waves.
+
+    Parameters
+    ----------
+    values : pandas.Series, sequence or scalar
+        The identifiers (respondent ids, email addresses, GMC numbers...).
+    key : str or bytes, optional
+        The secret key (at least 16 bytes). When omitted it is read from ``key_file``, else from
+        the environment variable named by ``key_env``. The key is never written to any output.
+    key_env : str, default ``"LEADERSHIP_EVAL_KEY"``
+        Environment variable holding the key.
+    key_file : path, optional
+        A file holding the key (see :func:`generate_key`).
+    prefix : str, default ``"P"``
+        Put before each pseudonym.
+    length : int, default 12
+        Number of base32 characters kept (5 bits each: 12 keep 60 bits; 1 to 52).
+
+    Returns
+    -------
+    pandas.Series or str
+        A series with the same index and name (missing values stay missing), or one pseudonym
+        for a scalar input.
+
+    Notes
+    -----
+    The pseudonym of a value :math:`v` is ``prefix`` followed by the first ``length``
+    characters of :math:`\\mathrm{base32}(\\mathrm{HMAC\\text{-}SHA256}(K, n(v)))`, where the
+    normalisation :math:`n` turns the value into text (an integral float such as ``1234.0``
+    becomes ``"1234"``, so ids read as numbers match ids read as text), trims it and collapses
+    inner runs of whitespace to one space, and casefolds values that contain ``@`` (email
+    addresses: ``Ann.Lee@NHS.net`` and ``ann.lee@nhs.net`` are the same person). Nothing else is
+    changed: ``"0123"`` and ``"123"`` differ. The same key gives the same pseudonym in every
+    wave; another key gives unrelated pseudonyms. Each distinct value is hashed once. Two
+    different values getting the same pseudonym (probability about :math:`n^2 / 2^{5L+1}`) is
+    detected and raises :class:`~leadership_eval.errors.DataError`, asking for a larger
+    ``length``.
+
+    References
+    ----------
+    Krawczyk H, Bellare M, Canetti R. HMAC: Keyed-Hashing for Message Authentication. RFC 2104,
+    IETF; 1997. https://doi.org/10.17487/RFC2104
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.privacy.identifiers import pseudonymise
+    >>> ids = pd.Series(["ann.lee@nhs.net", " Ann.Lee@NHS.net", None, "bo@nhs.net"])
+    >>> p = pseudonymise(ids, key="a demonstration key, not a secret")
+    >>> p[0] == p[1], p[0] == p[3], bool(p.isna()[2]), len(p[0])
+    (True, False, True, 13)
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not 1 <= int(length) <= 52:
+        raise ConfigurationError(f"length must be between 1 and 52, got {length}")
+    k = resolve_key(key, key_env=key_env, key_file=key_file)
+    scalar = np.ndim(values) == 0 and not isinstance(values, pd.Series)
+    if scalar:
+        if pd.isna(values):
+            return values
+        return _digest(k, _normalise(values), prefix, length)
+    series = values if isinstance(values, pd.Series) else pd.Series(list(values), dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    # distinct raw values can share a normalised form (case of an email, 12 vs 12.0)
+    normalised = [_normalise(v) for v in uniques]
+    digests: dict[str, str] = {}
+    for text in dict.fromkeys(normalised):
+        digests[text] = _digest(k, text, prefix, length)
+    if len(set(digests.values())) < len(digests):
+        raise DataError(
+            f"two different values got the same pseudonym at length={length}; use a larger "
+            "length",
+            code="pseudonym-collision",
+        )
+    table = np.array([digests[t] for t in normalised] + [None], dtype=object)
+    out = table[codes]  # code -1 (missing) picks the trailing None
+    return pd.Series(out, index=series.index, name=series.name, dtype=object)
+
+
+def pseudonymise_column(
+    data: pd.DataFrame,
+    column: str,
+    key: str | bytes | None = None,
+    *,
+    key_env: str = KEY_ENV,
+    key_file: str | os.PathLike[str] | None = None,
+    prefix: str = "P",
+    length: int = 12,
+) -> pd.DataFrame:
+    """Return a copy of ``data`` with ``column`` replaced by keyed pseudonyms.
+
+    The arguments after ``column`` are those of :func:`pseudonymise`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.privacy.identifiers import pseudonymise_column
+    >>> df = pd.DataFrame({"rid": [101, 102], "q1": [4, 5]})
+    >>> out = pseudonymise_column(df, "rid", key="a demonstration key, not a secret")
+    >>> bool(out["rid"].str.startswith("P").all()), out["q1"].tolist()
+    (True, [4, 5])
+    """
+    if column not in data.columns:
+        raise DataError(
+            f"cannot pseudonymise column {column!r}: not in the data "
+            f"(columns: {list(map(str, data.columns))})",
+            code="unknown-column",
+        )
+    out = data.copy()
+    out[column] = pseudonymise(
+        data[column], key, key_env=key_env, key_file=key_file, prefix=prefix, length=length
+    )
+    return out
