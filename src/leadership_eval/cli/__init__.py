@@ -26,6 +26,7 @@ app = typer.Typer(
 _COMMAND_MODULES = (
     "instruments",
     "responses",
+    "scoring",
     "privacy",
     "interop",
     "reports",

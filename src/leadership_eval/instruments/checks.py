@@ -131,6 +131,7 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
     items: dict[str, dict[str, Any]] = {}  # id -> info, in document order
     columns: dict[str, tuple[str | int, ...]] = {}
     order: list[str] = []
+    pending: list[tuple[tuple[str | int, ...], str, Any, list[str]]] = []
     for i, section in enumerate(sections):
         for j, item in enumerate(_list(_dict(section).get("items"))):
             path: tuple[str | int, ...] = ("sections", i, "items", j)
@@ -205,7 +206,10 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
                 )
             show_if = item.get("show_if")
             if isinstance(show_if, str):
-                _check_show_if(doc, (*path, "show_if"), show_if, ident, order, items, list_info)
+                pending.append(((*path, "show_if"), show_if, ident, list(order)))
+
+    for spath, text, ident, before in pending:
+        _check_show_if(doc, spath, text, ident, before, items, list_info)
 
     for field in ("respondent_id", "group_by"):
         ref = data.get(field)

@@ -58,6 +58,7 @@ class Document:
     key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     quoted: set[Path_] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
+    unreadable: set[Path_] = field(default_factory=set)
 
     def where(self, path: Iterable[str | int], key: bool = False) -> tuple[int, int]:
         """Position of the node at ``path`` (or of its nearest existing ancestor)."""
@@ -84,6 +85,12 @@ class Document:
         self.problems.append(self.problem(path, code, message, key=key))
 
 
+_STANDARD_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+)
+
+
 class _Budget:
     def __init__(self, limit: int) -> None:
         self.left = limit
@@ -107,13 +114,23 @@ def _convert(doc: Document, node: yaml.Node, path: Path_, budget: _Budget, depth
     if depth > 100:
         raise _TooBig(node, nested=True)
     doc.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if node.tag not in _STANDARD_TAGS:
+        doc.add(
+            path,
+            "unknown-tag",
+            f"YAML tag {node.tag!r} is not allowed in instruments; remove the tag",
+        )
+        doc.unreadable.add(path)
+        return None
     if isinstance(node, yaml.ScalarNode):
         if node.style in ("'", '"'):
             doc.quoted.add(path)
         try:
             return _scalar(node)
-        except yaml.constructor.ConstructorError as exc:
-            doc.add(path, "invalid-scalar", f"cannot read this value: {exc.problem}")
+        except (yaml.constructor.ConstructorError, ValueError, TypeError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            doc.add(path, "invalid-scalar", f"cannot read this value: {problem}")
+            doc.unreadable.add(path)
             return node.value
     if isinstance(node, yaml.SequenceNode):
         return [
@@ -379,12 +396,24 @@ def _describe(value: Any) -> str:
     return f"{type(value).__name__} {text}"
 
 
+def loc_of(err: dict[str, Any]) -> tuple[Any, ...]:
+    return tuple(err.get("loc", ()))
+
+
 def _pydantic_problems(doc: Document, model: type[BaseModel], exc: ValidationError) -> None:
     grouped: dict[tuple[tuple[str | int, ...], str], list[dict[str, Any]]] = {}
     for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         path, _ = _data_path(doc.data, loc)
+        if any(path[: len(bad)] == bad for bad in doc.unreadable):
+            continue  # already reported while reading
         grouped.setdefault((path, err["type"]), []).append(err)
+    # a misspelt required field is one mistake: "unknown field 'titel'; did you mean 'title'?"
+    # says it all, so the matching "missing field 'title'" is not reported as well
+    extras: dict[tuple[str | int, ...], list[str]] = {}
+    for path, etype in grouped:
+        if etype == "extra_forbidden" and path and isinstance(path[-1], str):
+            extras.setdefault(path[:-1], []).append(path[-1])
     # a value that failed every member of a union is reported once, as a type problem
     paths_seen: set[tuple[str | int, ...]] = set()
     for (path, etype), errs in grouped.items():
@@ -403,11 +432,17 @@ def _pydantic_problems(doc: Document, model: type[BaseModel], exc: ValidationErr
             continue
         if etype == "missing":
             name = path[-1] if path else "?"
+            if isinstance(name, str) and difflib.get_close_matches(
+                name, extras.get(path[:-1], []), n=1, cutoff=0.6
+            ):
+                continue
             doc.add(path[:-1], "missing-field", f"required field {name!r} is missing")
             continue
         paths_seen.add(path)
         value = err.get("input")
         field_name = next((p for p in reversed(path) if isinstance(p, str)), "")
+        if "[key]" in loc_of(errs[0]):
+            field_name = "key"
         if etype == "literal_error":
             expected = err.get("ctx", {}).get("expected", "")
             options = re.findall(r"'([^']*)'", expected)
@@ -442,7 +477,7 @@ def _pydantic_problems(doc: Document, model: type[BaseModel], exc: ValidationErr
             # type problems: collect what every union member expected
             expected = sorted(
                 {
-                    re.sub(r"^Input should be (a |an )?", "", e["msg"]).split(",")[0]
+                    re.sub(r"^Input should be ", "", e["msg"]).split(",")[0]
                     for (p, _), es in grouped.items()
                     if p == path
                     for e in es
@@ -478,7 +513,7 @@ def _build(doc: Document) -> Instrument | None:
             "required field 'kind' is missing (one of: " + ", ".join(MODEL_FOR_KIND) + ")",
         )
         return None
-    if kind not in MODEL_FOR_KIND:
+    if not isinstance(kind, str) or kind not in MODEL_FOR_KIND:
         doc.add(
             ("kind",),
             "unknown-kind",

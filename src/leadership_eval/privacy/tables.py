@@ -1,0 +1,767 @@
+"""Statistical disclosure control of frequency tables: primary and secondary cell suppression.
+
+:func:`protect_table` suppresses every count below the threshold (primary suppression) and then
+the fewest further cells (secondary suppression) such that an intruder who solves linear
+programmes over the published cells and margins (:func:`~leadership_eval.privacy.audit.audit_table`)
+cannot narrow any suppressed small cell down to values below the threshold.
+:func:`protect_tables` does the same jointly for tables published together (a hierarchy of trust
+tables and the regional table; tables sharing a margin), so differencing between them recovers
+nothing.
+
+The secondary suppression problem is solved exactly, as the mixed-integer programme of Fischetti
+and Salazar-González (1999, 2000), by Benders decomposition (row generation): HiGHS solves the
+master problem over the suppression pattern with :func:`scipy.optimize.milp`, and one LP per
+protection requirement (:func:`scipy.optimize.linprog`) either certifies the pattern or returns
+a dual solution, i.e. a violated "capacity" cut. See :func:`protect_table` for the model.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import Bounds, LinearConstraint, linprog, milp
+
+from ..errors import ConfigurationError, DisclosureError
+from ..policy import DisclosurePolicy
+from .audit import (
+    TOTAL,
+    AuditResult,
+    Link,
+    SharedLine,
+    TableSum,
+    _audit_frame,
+    _build_system,
+    _parse_counts,
+    _published_bounds,
+    _System,
+    _Table,
+)
+
+__all__ = [
+    "ProtectedTable",
+    "ProtectedTables",
+    "SharedLine",
+    "TableSum",
+    "protect_table",
+    "protect_tables",
+]
+
+_TOL = 1e-6
+_RULES = ("threshold", "default", "gmc-nts", "nhs-hes")
+
+
+@dataclass(frozen=True)
+class ProtectedTable:
+    """A table after disclosure control.
+
+    Attributes
+    ----------
+    published : pandas.DataFrame or pandas.Series
+        The table with a ``Total`` row and column (a ``Total`` entry for a Series), nullable
+        ``Int64``, suppressed cells as ``pd.NA``; rounded when the rule rounds.
+    primary, secondary : pandas.DataFrame or pandas.Series of bool
+        Masks (same shape as ``published``) of cells suppressed for being small (primary) and
+        to protect them (secondary, complementary).
+    original : pandas.DataFrame or pandas.Series
+        The unprotected counts with computed margins (``Int64``), same shape. Never publish it.
+    rule : str
+        ``"threshold"`` or the preset applied (``"gmc-nts"``, ``"nhs-hes"``, ``"default"``).
+    min_cell : int
+        The threshold: nonzero counts below it are primary suppressions.
+    log : pandas.DataFrame
+        The disclosure log: columns ``row``, ``column`` and ``reason`` (``primary``,
+        ``secondary`` or ``rounded``), one row per cell acted on.
+    audit : AuditResult
+        The intruder's attack on ``published`` (see
+        :func:`~leadership_eval.privacy.audit.audit_table`).
+    name : str or int or None
+        The table's key when protected with others.
+    info : dict
+        How the pattern was found: ``method`` (``"benders-milp"`` when solved to optimality,
+        ``"greedy"`` when the time limit forced the heuristic), ``optimal``, ``iterations``,
+        ``lps``, ``cuts``, ``seconds``, ``cost``.
+    """
+
+    published: pd.DataFrame | pd.Series
+    primary: pd.DataFrame | pd.Series
+    secondary: pd.DataFrame | pd.Series
+    original: pd.DataFrame | pd.Series
+    rule: str
+    min_cell: int
+    log: pd.DataFrame
+    audit: AuditResult
+    name: Hashable = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def suppressed(self) -> pd.DataFrame | pd.Series:
+        """Mask of every suppressed cell (primary or secondary)."""
+        return self.primary | self.secondary
+
+    @property
+    def n_primary(self) -> int:
+        """Number of primary suppressions."""
+        return int(np.asarray(self.primary).sum())
+
+    @property
+    def n_secondary(self) -> int:
+        """Number of secondary (complementary) suppressions."""
+        return int(np.asarray(self.secondary).sum())
+
+
+class ProtectedTables(NamedTuple):
+    """Tables protected jointly: ``tables, audit = protect_tables(...)``.
+
+    Attributes
+    ----------
+    tables : list of ProtectedTable
+        One per input table, in input order (each with its own ``audit`` of that table alone).
+    audit : AuditResult
+        The joint attack using every table and link at once; its frame has a ``table`` column.
+    """
+
+    tables: list[ProtectedTable]
+    audit: AuditResult
+
+
+# --------------------------------------------------------------------------------------------
+# Rules and policies
+# --------------------------------------------------------------------------------------------
+
+
+def _resolve_policy(
+    rule: str, policy: DisclosurePolicy | None, min_cell: int | None
+) -> tuple[str, int, bool, int | None]:
+    """Return ``(rule_name, min_cell, suppress_zero, rounding)``."""
+    key = str(rule).strip().lower().replace("_", "-")
+    if key not in _RULES:
+        raise ConfigurationError(
+            f"unknown rule {rule!r}; expected one of {', '.join(_RULES)}", code="unknown-rule"
+        )
+    if key != "threshold" and policy is not None:
+        raise ConfigurationError(
+            f"give either rule={rule!r} (a preset) or a policy, not both", code="conflicting-rule"
+        )
+    if key != "threshold":
+        policy = DisclosurePolicy.preset(key)
+    name = key if key != "threshold" else (policy.name if policy is not None else "threshold")
+    if min_cell is None:
+        min_cell = policy.min_cell if policy is not None else 5
+    if isinstance(min_cell, bool) or not isinstance(min_cell, int | np.integer) or min_cell < 1:
+        raise ConfigurationError(f"min_cell must be a whole number >= 1, got {min_cell!r}")
+    suppress_zero = bool(policy.suppress_zero) if policy is not None else False
+    rounding = policy.rounding if policy is not None else None
+    return name, int(min_cell), suppress_zero, rounding
+
+
+def _round_half_up(x: np.ndarray, base: int) -> np.ndarray:
+    return base * np.floor(x / base + 0.5)
+
+
+# --------------------------------------------------------------------------------------------
+# The secondary suppression problem
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Requirement:
+    var: int
+    upper: float  # required rise above the true value (0 = none)
+    lower: float  # required fall below the true value (0 = none)
+    sliding: float  # required width of the interval (0 = none)
+    conditional: bool  # only applies when the variable is suppressed (a non-primary cell)
+
+
+@dataclass
+class _Cut:
+    coef: np.ndarray
+    rhs: float
+    cond_var: int | None
+
+
+class _Solver:
+    """Benders decomposition of the cell suppression MILP (Fischetti & Salazar-González)."""
+
+    def __init__(
+        self,
+        system: _System,
+        a: np.ndarray,
+        lo_pub: np.ndarray,
+        hi_pub: np.ndarray,
+        primary: np.ndarray,
+        reqs: list[_Requirement],
+        weight: np.ndarray,
+        time_limit: float,
+    ) -> None:
+        self.system = system
+        self.a = a
+        self.h = hi_pub - a  # how far a published value may lie above the truth
+        self.l = a - lo_pub  # ... and below
+        self.primary = primary
+        self.reqs = reqs
+        self.weight = weight
+        self.time_limit = time_limit
+        self.t0 = time.perf_counter()
+        levels = [max(r.upper, r.lower, r.sliding) for r in reqs] or [1.0]
+        self.M = float(min(max(10.0 * max(levels), float(a.sum()) + max(levels)), 1e6))
+        A = system.A
+        self.A_eq = A if A.shape[0] else None
+        self.b_eq = np.zeros(A.shape[0]) if A.shape[0] else None
+        self.lps = 0
+        self.cuts: list[_Cut] = []
+        self.iterations = 0
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
+
+    # -- subproblem ---------------------------------------------------------------------------
+    def _direction(self, z: np.ndarray, var: int, sign: float) -> tuple[float, float, np.ndarray]:
+        """Max of ``sign * y_var`` over deviations ``y`` from the truth for pattern ``z``.
+
+        Returns ``(value, const, coef)`` with ``value <= const + coef @ z'`` for every pattern
+        ``z'`` (LP duality; equality at ``z' = z``).
+        """
+        ub = (1 - z) * self.h + z * self.M
+        lb = -((1 - z) * self.l + z * self.a)
+        c = np.zeros(self.system.n)
+        c[var] = -sign
+        res = linprog(
+            c,
+            A_eq=self.A_eq,
+            b_eq=self.b_eq,
+            bounds=np.column_stack([lb, ub]),
+            method="highs",
+        )
+        self.lps += 1
+        if res.status != 0:  # pragma: no cover - y = 0 is always feasible and ub is finite
+            raise RuntimeError(f"cell suppression subproblem failed: {res.message}")
+        beta = np.maximum(-np.asarray(res.upper.marginals), 0.0)
+        alpha = np.maximum(np.asarray(res.lower.marginals), 0.0)
+        const = float(beta @ self.h + alpha @ self.l)
+        coef = beta * (self.M - self.h) + alpha * (self.a - self.l)
+        return float(-res.fun), const, np.maximum(coef, 0.0)
+
+    def check(self, z: np.ndarray, req: _Requirement) -> list[_Cut]:
+        """Cuts violated by pattern ``z`` for one requirement (empty when it is met)."""
+        if req.conditional and z[req.var] < 0.5:
+            return []
+        cuts: list[_Cut] = []
+        parts: dict[float, tuple[float, float, np.ndarray]] = {}
+        for sign, level in ((1.0, req.upper), (-1.0, req.lower)):
+            if level > 0 or req.sliding > 0:
+                parts[sign] = self._direction(z, req.var, sign)
+        cond = req.var if req.conditional else None
+        for sign, level in ((1.0, req.upper), (-1.0, req.lower)):
+            if level > 0:
+                value, const, coef = parts[sign]
+                if value < level - _TOL:
+                    cuts.append(self._cut(const, coef, level, cond))
+        if req.sliding > 0:
+            (vu, cu, ku), (vd, cd, kd) = parts[1.0], parts[-1.0]
+            if vu + vd < req.sliding - _TOL:
+                cuts.append(self._cut(cu + cd, ku + kd, req.sliding, cond))
+        return cuts
+
+    @staticmethod
+    def _cut(const: float, coef: np.ndarray, level: float, cond: int | None) -> _Cut:
+        rhs = level - const
+        # coefficient strengthening: z is binary, so a coefficient above rhs can be cut to rhs
+        return _Cut(np.minimum(coef, rhs), rhs, cond)
+
+    def violated(self, z: np.ndarray) -> list[_Cut]:
+        out: list[_Cut] = []
+        for req in self.reqs:
+            out.extend(self.check(z, req))
+        return out
+
+    # -- master ---------------------------------------------------------------------------------
+    def master(self) -> tuple[np.ndarray, bool]:
+        n = self.system.n
+        rows = []
+        for cut in self.cuts:
+            row = cut.coef.copy()
+            if cut.cond_var is not None:
+                row[cut.cond_var] -= cut.rhs
+            rows.append(row)
+        C = np.vstack(rows)
+        lb = np.array([0.0 if c.cond_var is not None else c.rhs for c in self.cuts])
+        remaining = max(self.time_limit - self.elapsed(), 0.5)
+        res = milp(
+            self.weight,
+            constraints=LinearConstraint(C, lb, np.inf),
+            integrality=np.ones(n),
+            bounds=Bounds(self.primary.astype(float), np.ones(n)),
+            options={"time_limit": remaining, "mip_rel_gap": 1e-7},
+        )
+        if res.x is None:
+            return np.ones(n), False
+        return (res.x > 0.5).astype(float), bool(res.status == 0)
+
+    # -- drivers ----------------------------------------------------------------------------------
+    def solve(self) -> tuple[np.ndarray, dict[str, Any]]:
+        z = self.primary.astype(float)
+        optimal = True
+        method = "benders-milp"
+        while True:
+            self.iterations += 1
+            new = self.violated(z)
+            if not new:
+                break
+            self.cuts.extend(new)
+            if self.elapsed() > self.time_limit:
+                method, optimal = "greedy", False
+                z = self.greedy(z, new)
+                z = self.prune(z)
+                break
+            z, solved = self.master()
+            optimal = optimal and solved
+        info = {
+            "method": method,
+            "optimal": optimal,
+            "iterations": self.iterations,
+            "lps": self.lps,
+            "cuts": len(self.cuts),
+            "seconds": round(self.elapsed(), 3),
+        }
+        return z, info
+
+    def greedy(self, z: np.ndarray, cuts: list[_Cut]) -> np.ndarray:
+        """Repair ``z`` by adding, for each violated cut, the cells with most capacity per cost."""
+        z = z.copy()
+        while cuts:
+            for cut in cuts:
+                gain = cut.coef * (1 - z)
+                have = float(cut.coef @ z)
+                for j in np.argsort(-(gain / self.weight), kind="stable"):
+                    if have >= cut.rhs - _TOL or gain[j] <= 0:
+                        break
+                    z[j] = 1.0
+                    have += gain[j]
+            cuts = self.violated(z)
+        return z
+
+    def prune(self, z: np.ndarray) -> np.ndarray:
+        """Drop secondaries (most costly first) whose removal keeps every requirement met."""
+        z = z.copy()
+        for j in np.argsort(-self.weight, kind="stable"):
+            if z[j] < 0.5 or self.primary[j] or self.elapsed() > 3 * self.time_limit:
+                continue
+            z[j] = 0.0
+            if self.violated(z):
+                z[j] = 1.0
+        return z
+
+
+# --------------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------------
+
+
+def _protect(
+    tables: list[_Table],
+    links: Sequence[Link],
+    *,
+    min_cell: int | None,
+    rule: str,
+    policy: DisclosurePolicy | None,
+    cost: str,
+    upper_protection: int | None,
+    lower_protection: int,
+    sliding_protection: int,
+    solver_time_limit: float,
+) -> ProtectedTables:
+    rule_name, mc, suppress_zero, rounding = _resolve_policy(rule, policy, min_cell)
+    if cost not in ("cells", "value"):
+        raise ConfigurationError(f"cost must be 'cells' or 'value', got {cost!r}")
+    for nm, val in (("lower_protection", lower_protection), ("sliding_protection", sliding_protection)):
+        if val < 0:
+            raise ConfigurationError(f"{nm} must be >= 0, got {val}")
+    if upper_protection is not None and upper_protection < 1:
+        raise ConfigurationError(f"upper_protection must be >= 1, got {upper_protection}")
+    if not solver_time_limit > 0:
+        raise ConfigurationError(f"solver_time_limit must be > 0, got {solver_time_limit}")
+
+    system = _build_system(tables, links)
+    a = system.value.astype(float)
+    n = system.n
+    primary = (a > 0) & (a < mc)
+    if suppress_zero:
+        primary |= a == 0
+    # What the intruder knows of a published value (exact, or an interval when rounded).
+    lo_pub, hi_pub = _published_bounds(a, rounding, mc)
+    reqs: list[_Requirement] = []
+    for v in range(n):
+        if primary[v]:
+            up = float(upper_protection) if upper_protection is not None else float(mc - a[v])
+            reqs.append(_Requirement(v, up, float(lower_protection), float(sliding_protection), False))
+        elif a[v] < mc:
+            # a published-able zero used as a secondary must not be shown to be small either
+            reqs.append(_Requirement(v, float(mc - a[v]), 0.0, 0.0, True))
+    scale = float(a.sum()) + 1.0
+    weight = 1.0 + a / scale if cost == "cells" else a + 1.0 / (n + 1)
+    solver = _Solver(system, a, lo_pub, hi_pub, primary, reqs, weight, solver_time_limit)
+    z, info = solver.solve()
+    info["cost"] = cost
+    suppressed = z > 0.5
+
+    # Final check with the real (uncapped) attack; the capped model is a restriction of it, so
+    # this cannot fail unless the LP solver misbehaves.
+    lo = np.where(suppressed, 0.0, lo_pub)
+    hi = np.where(suppressed, np.inf, hi_pub)
+    joint = _audit_frame(system, suppressed, lo, hi, linked=True)
+    _verify(system, joint, reqs, a, suppressed)
+
+    if rounding:
+        shown = _round_half_up(a, rounding)
+    else:
+        shown = a
+    out = []
+    for ti, tab in enumerate(system.tables):
+        sup = suppressed[tab.var]
+        prim = primary[tab.var]
+        sec = sup & ~prim
+        orig = a[tab.var]
+        pub = tab.count_frame(shown[tab.var], sup)
+        rounded = ~sup & (shown[tab.var] != orig)
+        own = joint[joint["table"] == tab.key].drop(columns="table").reset_index(drop=True)
+        if tab.series:
+            own["column"] = None
+        out.append(
+            ProtectedTable(
+                published=pub,
+                primary=_mask(tab, prim),
+                secondary=_mask(tab, sec),
+                original=tab.count_frame(orig, np.zeros_like(sup)),
+                rule=rule_name,
+                min_cell=mc,
+                log=_log(tab, prim, sec, rounded),
+                audit=AuditResult(own),
+                name=tab.key if len(system.tables) > 1 or tab.key is not None else None,
+                info=dict(info, table_index=ti),
+            )
+        )
+    return ProtectedTables(out, AuditResult(joint))
+
+
+def _verify(
+    system: _System, joint: pd.DataFrame, reqs: list[_Requirement], a: np.ndarray, sup: np.ndarray
+) -> None:
+    if not len(joint):
+        return
+    # one bound per variable: rebuild from positions (first position of each variable)
+    bounds: dict[int, tuple[float, float]] = {}
+    for v in np.nonzero(sup)[0].tolist():
+        t, i, j = system.positions[v][0]
+        tab = system.tables[t]
+        row = joint[
+            (joint["table"] == tab.key)
+            & (joint["row"] == tab.full_rows[i])
+            & (
+                joint["column"].isna()
+                if tab.series
+                else joint["column"] == tab.full_cols[j]
+            )
+        ]
+        bounds[v] = (float(row["lower"].iloc[0]), float(row["upper"].iloc[0]))
+    bad = []
+    for r in reqs:
+        if r.var not in bounds:
+            continue
+        lw, up = bounds[r.var]
+        if (
+            (r.upper > 0 and up < a[r.var] + r.upper - _TOL)
+            or (r.lower > 0 and lw > a[r.var] - r.lower + _TOL)
+            or (r.sliding > 0 and up - lw < r.sliding - _TOL)
+        ):
+            bad.append(system.describe(r.var))
+    if bad:  # pragma: no cover - guarded by construction
+        raise DisclosureError(
+            "secondary suppression failed its own audit at " + "; ".join(bad[:5]),
+            code="protection-failed",
+            details=bad,
+        )
+
+
+def _mask(tab: _Table, m: np.ndarray) -> pd.DataFrame | pd.Series:
+    return tab.frame(m.astype(bool)).astype(bool)
+
+
+def _log(tab: _Table, prim: np.ndarray, sec: np.ndarray, rounded: np.ndarray) -> pd.DataFrame:
+    recs = []
+    rows, cols = tab.full_rows, tab.full_cols
+    for mask, reason in ((prim, "primary"), (sec, "secondary"), (rounded, "rounded")):
+        ii, jj = np.nonzero(mask)
+        recs.extend(
+            (rows[i], None if tab.series else cols[j], reason)
+            for i, j in zip(ii.tolist(), jj.tolist(), strict=True)
+        )
+    return pd.DataFrame(recs, columns=["row", "column", "reason"])
+
+
+def protect_table(
+    table: pd.DataFrame | pd.Series,
+    min_cell: int | None = None,
+    rule: str = "threshold",
+    policy: DisclosurePolicy | None = None,
+    solver_time_limit: float = 30.0,
+    *,
+    cost: Literal["cells", "value"] = "cells",
+    upper_protection: int | None = None,
+    lower_protection: int = 0,
+    sliding_protection: int = 0,
+) -> ProtectedTable:
+    """Suppress small counts, and the fewest further cells that stop them being recovered.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or pandas.Series
+        Non-negative whole-number counts: rows x columns (e.g. trusts x answer options) or a
+        1-D Series. Totals are computed from the inner cells; a ``Total`` row/column (any case)
+        already present is detected and checked against them.
+    min_cell : int, optional
+        The threshold: nonzero counts below it are suppressed (default 5, or the policy's).
+    rule : {"threshold", "default", "gmc-nts", "nhs-hes"}
+        ``"threshold"`` applies ``min_cell`` (and ``policy``, if given); the presets apply a
+        :class:`~leadership_eval.policy.DisclosurePolicy`: ``"gmc-nts"`` (under 3 not
+        published), ``"nhs-hes"`` (1-7 suppressed, all other published counts, totals included,
+        rounded to the nearest 5).
+    policy : DisclosurePolicy, optional
+        Supplies ``min_cell``, ``suppress_zero`` (zeros are primary suppressions too) and
+        ``rounding``.
+    solver_time_limit : float, default 30
+        Seconds for the exact search; past it the pattern found so far is completed greedily
+        and pruned (``info["method"] == "greedy"``), which is still safe but maybe not minimal.
+    cost : {"cells", "value"}
+        Minimise the number of suppressed cells (ties broken by smaller total value), or the
+        total value suppressed (ties broken by fewer cells).
+    upper_protection : int, optional
+        Upper protection level: the attack's upper bound of a primary cell ``x`` must reach
+        ``x + upper_protection``. Default ``min_cell - x``: the bound reaches ``min_cell``, so
+        the intruder cannot show the cell is below the threshold.
+    lower_protection : int, default 0
+        Lower protection level: the attack's lower bound must be at most ``x -
+        lower_protection``.
+    sliding_protection : int, default 0
+        Sliding protection level: ``upper - lower`` must be at least this.
+
+    Returns
+    -------
+    ProtectedTable
+        ``published`` (``Int64``, ``Total`` row and column, ``pd.NA`` where suppressed),
+        ``primary`` and ``secondary`` masks, ``original``, ``rule``, ``min_cell``, ``log``
+        (columns ``row``, ``column``, ``reason``), ``audit`` (columns ``row``, ``column``,
+        ``lower``, ``upper``, ``width``, ``exact``) and ``info``.
+
+    Raises
+    ------
+    DataError
+        Negative, non-integer, missing or non-numeric counts (naming the row and column), or a
+        ``Total`` margin that disagrees with the cells.
+
+    Notes
+    -----
+    **Primary suppression.** A cell (inner or total) with :math:`0 < x < m` (``min_cell``) is
+    suppressed; so is a zero when ``policy.suppress_zero``.
+
+    **Protection rule.** The intruder knows every published cell and every sum equation
+    :math:`A x = 0` (rows and columns add up to their totals, tables to the tables they sum to)
+    and that counts are non-negative. For a primary cell with value :math:`x_k` and the
+    attack's bounds :math:`[L_k, U_k]` (see
+    :func:`~leadership_eval.privacy.audit.audit_table`), the pattern must give, in the
+    notation of sdcTable and tau-ARGUS protection levels [2]_ [3]_,
+
+    .. math::
+
+        U_k \\ge x_k + \\mathrm{UPL}_k, \\qquad L_k \\le x_k - \\mathrm{LPL}_k, \\qquad
+        U_k - L_k \\ge \\mathrm{SPL}_k,
+
+    with default :math:`\\mathrm{UPL}_k = m - x_k`, :math:`\\mathrm{LPL} = \\mathrm{SPL} = 0`:
+    the interval reaches the threshold, so the cell cannot be shown to be small (and is never
+    exact). A zero used as a secondary suppression must meet the same :math:`U \\ge m`, so
+    that no suppressed cell is ever shown to be below the threshold: the published table then
+    passes ``audit_table(...).safe(min_cell)`` whoever runs it.
+
+    **Secondary suppression (exact).** With :math:`z_j \\in \\{0, 1\\}` (1 = suppressed, fixed
+    to 1 for primaries) and cost :math:`w_j` (1 per cell, or the cell value), the model of
+    Fischetti and Salazar-González [1]_ is
+
+    .. math::
+
+        \\min \\sum_j w_j z_j \\quad\\text{s.t. for each primary } k:\\;
+        \\max\\{ y_k : A y = 0,\\; -x_j z_j \\le y_j \\le M z_j \\} \\ge \\mathrm{UPL}_k
+
+    (and likewise for the lower and sliding levels), where :math:`y` is a deviation of a
+    suppressed pattern from the true table. LP duality turns each requirement into the
+    *capacity cuts* :math:`\\sum_j (M\\beta_j + x_j\\alpha_j) z_j \\ge \\mathrm{UPL}_k` over
+    dual solutions :math:`(\\alpha, \\beta)`; they are generated lazily (Benders): solve the
+    master MILP over :math:`z` with HiGHS (:func:`scipy.optimize.milp`), solve each
+    requirement's LP (:func:`scipy.optimize.linprog`), add the cut from the dual of any that
+    fails, repeat. When no cut is violated the pattern is safe and, as every cut is valid,
+    optimal. Coefficients are capped at the right-hand side (valid for binary :math:`z`). A
+    final attack without the cap :math:`M` re-checks the result. A single suppressed cell in a
+    row is always recovered from the total, so at least two cells per affected row and column
+    are suppressed; a small total is itself primary, which forces suppression along its row.
+
+    **Rounding (``nhs-hes``).** Published values, totals included, are rounded to the nearest
+    5, independently. The intruder then only knows each published :math:`r` lies in
+    :math:`[r-2, r+2]` (and, knowing the rule, that it is 0 or at least 8), so the attack uses
+    intervals instead of exact values and differencing a total against its rounded cells
+    leaves an interval of width up to :math:`4(c+1)` for :math:`c` published cells: this is
+    why HES needs no secondary suppression in most rows. What remains is checked, not assumed:
+    a suppressed cell beside published zeros (exact under the rule) and one other cell still
+    has a narrow interval, and secondary cells are added exactly where the attack with
+    intervals would show a cell to be below 8.
+
+    **Limits.** Bounds are LP bounds rounded inwards; for two-way tables (totally
+    unimodular) they equal the integer bounds. The intruder is assumed not to know the
+    distribution of the data beyond the published table (no prior knowledge of single
+    respondents).
+
+    References
+    ----------
+    .. [1] Fischetti, M. and Salazar-González, J.-J. (1999). Models and algorithms for the
+       2-dimensional cell suppression problem in statistical disclosure control.
+       *Mathematical Programming*, 84(2), 283-312.
+    .. [2] Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Schulte Nordholt, E.,
+       Spicer, K. and de Wolf, P.-P. (2012). *Statistical Disclosure Control*. Chichester:
+       Wiley, ch. 4-5.
+    .. [3] Meindl, B. (2023). *sdcTable: Methods for Statistical Disclosure Control in Tabular
+       Data*. R package, https://CRAN.R-project.org/package=sdcTable.
+
+    Examples
+    --------
+    One small cell needs three complementary cells forming a rectangle:
+
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"yes": [3, 10, 8], "no": [9, 11, 20], "unsure": [12, 14, 6]},
+    ...                  index=["a", "b", "c"])
+    >>> p = protect_table(t, min_cell=5)
+    >>> p.published
+           yes    no  unsure  Total
+    a     <NA>  <NA>      12     12
+    b     <NA>  <NA>      14     35
+    c        8    20       6     34
+    Total   21    40      32     93
+    >>> p.n_primary, p.n_secondary
+    (1, 3)
+    >>> p.audit.safe(5)
+    True
+    """
+    tab = _parse_counts(table, None)
+    res = _protect(
+        [tab],
+        (),
+        min_cell=min_cell,
+        rule=rule,
+        policy=policy,
+        cost=cost,
+        upper_protection=upper_protection,
+        lower_protection=lower_protection,
+        sliding_protection=sliding_protection,
+        solver_time_limit=solver_time_limit,
+    )
+    return res.tables[0]
+
+
+def protect_tables(
+    tables: Sequence[pd.DataFrame | pd.Series] | Mapping[Hashable, pd.DataFrame | pd.Series],
+    min_cell: int | None = None,
+    links: Sequence[TableSum | SharedLine] = (),
+    rule: str = "threshold",
+    policy: DisclosurePolicy | None = None,
+    solver_time_limit: float = 60.0,
+    *,
+    cost: Literal["cells", "value"] = "cells",
+    upper_protection: int | None = None,
+    lower_protection: int = 0,
+    sliding_protection: int = 0,
+) -> ProtectedTables:
+    """Protect tables that are published together, as one linear system.
+
+    Parameters
+    ----------
+    tables : sequence or mapping of DataFrame/Series
+        The tables (counts, as for :func:`protect_table`). With a mapping, its keys name the
+        tables in ``links`` and in the results; with a sequence, positions do.
+    min_cell, rule, policy, solver_time_limit, cost, upper_protection, lower_protection, \
+sliding_protection
+        As for :func:`protect_table`.
+    links : sequence of TableSum or SharedLine
+        How the tables are linked. Supported linkage models:
+
+        (a) **hierarchical**: ``TableSum(whole, parts)``, the whole (e.g. the regional table)
+            is the cell-by-cell sum of the parts (the trusts' tables of the same layout);
+        (b) **shared margin**: ``SharedLine(first, second, ...)``, a row or column of one
+            table (often its ``Total`` row/column) holds the same counts as a row or column of
+            another (e.g. a trust's ``Total`` row is its row in the regional trust x answer
+            table; two tables of the same respondents share their ``Total`` column).
+
+        Shared cells become one variable (suppressed in every table or in none) and each sum
+        adds equations, so the intruder's attack uses all tables at once. Tables with no link
+        (e.g. two survey waves of different respondents, none of them pooled) are protected
+        independently; if a pooled table is published too, link it with ``TableSum``.
+
+    Returns
+    -------
+    ProtectedTables
+        ``(tables, audit)``: a list of :class:`ProtectedTable` in input order and the joint
+        :class:`~leadership_eval.privacy.audit.AuditResult` (frame columns ``table``, ``row``,
+        ``column``, ``lower``, ``upper``, ``width``, ``exact``).
+
+    Notes
+    -----
+    Protecting linked tables one at a time is not safe: a trust table's secondary cells may be
+    published in the regional table, and the difference of two published tables recovers a
+    suppressed cell. The joint system stacks every table's margin equations, the equations of
+    each ``TableSum`` (``whole - sum(parts) = 0`` for every cell, margins included) and merges
+    cells declared equal by ``SharedLine``; the suppression model and the attack are then those
+    of :func:`protect_table` on that system.
+
+    Examples
+    --------
+    Two trusts and the region they make up:
+
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"yes": [3, 12], "no": [10, 9]}, index=["FY", "ST"])
+    >>> b = pd.DataFrame({"yes": [7, 8], "no": [6, 15]}, index=["FY", "ST"])
+    >>> tabs, audit = protect_tables({"a": a, "b": b, "region": a + b},
+    ...                              links=[TableSum("region", ["a", "b"])])
+    >>> audit.safe(5)
+    True
+    >>> tabs[0].published.loc["FY", "yes"] is pd.NA
+    True
+    >>> bool(tabs[2].published.isna().any().any())
+    True
+    """
+    if isinstance(tables, Mapping):
+        items = list(tables.items())
+    elif isinstance(tables, Sequence) and not isinstance(tables, str | bytes):
+        items = list(enumerate(tables))
+    else:
+        raise ConfigurationError(
+            f"tables must be a list or a dict of tables, got {type(tables).__name__}"
+        )
+    if not items:
+        raise ConfigurationError("protect_tables needs at least one table")
+    parsed = [_parse_counts(obj, key) for key, obj in items]
+    return _protect(
+        parsed,
+        links,
+        min_cell=min_cell,
+        rule=rule,
+        policy=policy,
+        cost=cost,
+        upper_protection=upper_protection,
+        lower_protection=lower_protection,
+        sliding_protection=sliding_protection,
+        solver_time_limit=solver_time_limit,
+    )
+
+
+_ = (TOTAL, math)

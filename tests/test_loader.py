@@ -1,0 +1,412 @@
+"""The instrument loader: every problem code, located; round trips; fuzzing."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import leadership_eval as le
+from leadership_eval.errors import InstrumentError
+from leadership_eval.instruments.loader import MAX_FILE_BYTES, loads_instrument
+
+SURVEY = textwrap.dedent(
+    """\
+    kind: survey
+    id: mini-survey
+    version: 1.0.0
+    title: A small survey
+    licence: CC-BY-4.0
+    respondent_id: rid
+    group_by: trust
+    choice_lists:
+      agree5:
+        ordered: true
+        options:
+          - {code: 1, label: Strongly disagree}
+          - {code: 2, label: Disagree}
+          - {code: 3, label: Neither agree nor disagree}
+          - {code: 4, label: Agree}
+          - {code: 5, label: Strongly agree}
+        missing:
+          - {code: 9, label: Prefer not to say}
+      trust:
+        options:
+          - {code: t01, label: Trust 01}
+          - {code: t02, label: Trust 02}
+      acts:
+        options:
+          - {code: qi, label: Quality improvement}
+          - {code: audit, label: Audit}
+    sections:
+      - id: about
+        title: {en: About you, cy: Amdanoch chi}
+        items:
+          - {id: rid, type: text, text: Respondent id, disclosure: direct}
+          - {id: trust, type: choice, choices: trust, text: Your trust, disclosure: quasi}
+          - {id: lead_1, type: likert, choices: agree5, text: I see myself as a leader,
+             objectives: [O2]}
+          - {id: lead_2, type: likert, choices: agree5, text: Leadership is for senior staff}
+          - {id: lead_3, type: likert, choices: agree5, text: Others see me as a leader}
+          - {id: acts, type: multi_choice, choices: acts, text: Activities}
+          - {id: qi_how, type: text, text: "How did the QI come about?",
+             show_if: "selected(acts, 'qi')"}
+          - {id: years, type: number, text: Years in training, min: 0, max: 20, integer: true}
+          - {id: comments, type: text, text: "Anything else?", disclosure: free_text,
+             show_if: "trust != 't02'"}
+    scales:
+      - id: leader_identity
+        title: Leader identity
+        items: [lead_1, lead_2, lead_3]
+        reverse: [lead_2]
+        min_answered: 2
+    changelog:
+      - {version: 1.0.0, date: 2026-01-01, changes: [First version]}
+    """
+)
+
+
+def load(text: str) -> object:
+    return loads_instrument(textwrap.dedent(text), "test.yaml")
+
+
+def problems_of(text: str) -> list[le.Problem]:
+    with pytest.raises(InstrumentError) as info:
+        load(text)
+    return info.value.problems
+
+
+def codes_of(text: str) -> list[str]:
+    return [p.code for p in problems_of(text)]
+
+
+def edit(old: str, new: str, base: str = SURVEY) -> str:
+    assert old in base, old
+    return base.replace(old, new, 1)
+
+
+def test_valid_survey_loads() -> None:
+    survey = load(SURVEY)
+    assert isinstance(survey, le.Survey)
+    assert [i.id for i in survey.items][:3] == ["rid", "trust", "lead_1"]
+    assert survey.choices_for("lead_1").score_range() == (1.0, 5.0)  # type: ignore[union-attr]
+    assert survey.scale("leader_identity").required_answers() == 2
+    assert survey.all_objectives() == {"O2"}
+
+
+def test_nine_mistakes_give_nine_located_problems() -> None:
+    broken = SURVEY
+    for old, new in [
+        ("title: A small survey", "titel: A small survey"),  # 1 unknown-field (did you mean)
+        ("type: multi_choice, choices: acts", "type: multichoice, choices: acts"),  # 2
+        ("id: lead_3, type: likert, choices: agree5", "id: lead_3, type: likert, choices: agre5"),
+        ("- {code: audit, label: Audit}", "- {code: qi, label: Audit}"),  # 4 duplicate-code
+        ("id: years, type: number", "id: lead_1, type: number"),  # 5 duplicate-id
+        ("min: 0, max: 20", "min: 30, max: 20"),  # 6 invalid-range
+        ("items: [lead_1, lead_2, lead_3]", "items: [lead_1, lead_2, lead_3, lead_4]"),  # 7
+        ("reverse: [lead_2]", "reverse: [lead_2, acts]"),  # 8 reverse-not-in-scale
+        ('show_if: "trust != \'t02\'"', 'show_if: "trust != \'t03\'"'),  # 9 unknown code
+    ]:
+        broken = edit(old, new, broken)
+    found = problems_of(broken)
+    assert sorted(p.code for p in found) == sorted(
+        [
+            "unknown-field",
+            "unknown-type",
+            "unknown-choice-list",
+            "duplicate-code",
+            "duplicate-id",
+            "invalid-range",
+            "unknown-scale-item",
+            "reverse-not-in-scale",
+            "show-if-unknown-code",
+        ]
+    )
+    lines = broken.splitlines()
+    for p in found:
+        assert p.file == "test.yaml"
+        assert 1 <= p.line <= len(lines)
+        assert p.column >= 1
+        assert str(p).startswith(f"test.yaml:{p.line}:{p.column}: {p.code}: ")
+    by_code = {p.code: p for p in found}
+    assert "did you mean 'title'" in by_code["unknown-field"].message
+    assert "did you mean 'multi_choice'" in by_code["unknown-type"].message
+    assert "did you mean 'agree5'" in by_code["unknown-choice-list"].message
+    # the unknown choice list is pointed at exactly: line and column of 'agre5'
+    p = by_code["unknown-choice-list"]
+    assert lines[p.line - 1][p.column - 1 :].startswith("agre5")
+    p = by_code["show-if-unknown-code"]
+    assert lines[p.line - 1][p.column - 1 :].startswith("'t03'")
+    assert p.field_path.endswith("show_if")
+
+
+# Each case: an edit of the valid survey (or a whole document) and the one code it must raise.
+CASES: list[tuple[str, str, str]] = [
+    ("unknown-field", "title: A small survey", "title: A small survey\ncolour: blue"),
+    ("missing-field", "title: A small survey\n", ""),
+    ("unknown-type", "type: number", "type: numbr"),
+    ("invalid-choice", "disclosure: direct", "disclosure: secret"),
+    ("invalid-format", "id: mini-survey", "id: Mini Survey"),
+    ("wrong-type", "version: 1.0.0", "version: 1.0"),
+    ("invalid-length", "options:\n      - {code: qi", "options: []\n    x:\n      - {code: qi"),
+    ("invalid-value", "min_answered: 2", "min_answered: 1.5"),
+    ("duplicate-id", "id: years, type", "id: trust, type"),
+    ("duplicate-code", "{code: 2, label: Disagree}", "{code: 1, label: Disagree}"),
+    ("duplicate-column", "id: years, type: number,", "id: years, column: trust, type: number,"),
+    ("missing-choices", "type: choice, choices: trust,", "type: choice,"),
+    ("unknown-choice-list", "choices: acts,", "choices: activities,"),
+    ("unordered-likert", "type: likert, choices: agree5, text: Others", "type: likert, choices: trust, text: Others"),
+    ("unexpected-choices", "type: number,", "type: number, choices: agree5,"),
+    ("invalid-range", "min: 0, max: 20", "min: 21, max: 20"),
+    ("unexpected-range", "type: text, text: \"How did", "type: text, max: 3, text: \"How did"),
+    ("show-if-syntax", "\"selected(acts, 'qi')\"", "\"selected(acts, 'qi'\""),
+    ("show-if-unknown-item", "\"trust != 't02'\"", "\"trst != 't02'\""),
+    ("show-if-forward-reference", "\"selected(acts, 'qi')\"", "\"years > 2\""),
+    ("show-if-self-reference", "\"selected(acts, 'qi')\"", "\"answered(qi_how)\""),
+    ("show-if-unknown-code", "\"selected(acts, 'qi')\"", "\"selected(acts, 'teaching')\""),
+    ("unknown-item", "group_by: trust", "group_by: trusts"),
+    ("duplicate-scale-item", "[lead_1, lead_2, lead_3]", "[lead_1, lead_2, lead_3, lead_1]"),
+    ("unknown-scale-item", "[lead_1, lead_2, lead_3]", "[lead_1, lead_2, lead_4]"),
+    ("unscorable-scale-item", "[lead_1, lead_2, lead_3]", "[lead_1, lead_2, lead_3, trust]"),
+    ("reverse-not-in-scale", "reverse: [lead_2]", "reverse: [years]"),
+    ("impossible-min-answered", "min_answered: 2", "min_answered: 4"),
+    ("changelog-missing-version", "{version: 1.0.0, date", "{version: 0.9.0, date"),
+    ("duplicate-key", "title: A small survey", "title: A small survey\ntitle: Again"),
+    ("unknown-tag", "title: A small survey", "title: !!python/object:os.system {}"),
+    ("invalid-scalar", "title: A small survey", "title: !!int abc"),
+    ("merge-key", "  trust:\n    options:", "  trust:\n    <<: {ordered: false}\n    options:"),
+]
+
+
+@pytest.mark.parametrize(("code", "old", "new"), CASES, ids=[c[0] for c in CASES])
+def test_each_survey_problem_code(code: str, old: str, new: str) -> None:
+    found = problems_of(edit(old, new))
+    assert code in [p.code for p in found], found
+    assert all(p.line >= 1 for p in found)
+
+
+GUIDE = textwrap.dedent(
+    """\
+    kind: interview_guide
+    id: guide
+    version: 1.0.0
+    title: Guide
+    audience: trainee
+    duration_minutes: 30
+    purpose: To learn.
+    consent_script: You may stop at any time.
+    topics:
+      - id: role
+        title: The role
+        minutes: 20
+        objectives: [O2]
+        questions:
+          - {id: q1, text: Tell me about your role., probes: ["What helps?"]}
+      - id: access
+        title: Access
+        minutes: 10
+        questions:
+          - {id: q2, text: "How did you find opportunities?"}
+    """
+)
+
+
+def test_guide_codes() -> None:
+    guide = load(GUIDE)
+    assert isinstance(guide, le.InterviewGuide)
+    assert guide.all_objectives() == {"O2"}
+    assert "timing-exceeds-duration" in codes_of(edit("minutes: 10", "minutes: 15", GUIDE))
+    assert "out-of-range" in codes_of(edit("duration_minutes: 30", "duration_minutes: 2", GUIDE))
+    assert "duplicate-id" in codes_of(edit("id: q2", "id: q1", GUIDE))
+    assert "invalid-choice" in codes_of(edit("audience: trainee", "audience: trainees", GUIDE))
+
+
+def test_codebook_and_evaluation_codes() -> None:
+    codebook = textwrap.dedent(
+        """\
+        kind: codebook
+        id: book
+        version: 1.0.0
+        title: Book
+        codes:
+          - id: access
+            label: Access
+            definition: Getting to leadership learning.
+            codes:
+              - {id: time, label: Time, definition: Lack of time., objectives: [O5]}
+              - {id: rota, label: Rota, definition: Rota pressure.}
+        """
+    )
+    book = load(codebook)
+    assert isinstance(book, le.Codebook)
+    assert [c.id for _, c in book.walk()] == ["access", "time", "rota"]
+    assert book.theme_of("rota").id == "access"
+    assert "duplicate-id" in codes_of(edit("id: rota", "id: time", codebook))
+    evaluation = textwrap.dedent(
+        """\
+        kind: evaluation
+        id: ev
+        version: 1.0.0
+        title: Ev
+        scheme: A scheme.
+        objectives:
+          - {id: O1, text: One}
+          - {id: O2, text: Two}
+        instruments: [a, b]
+        disclosure: {min_group: 5, min_cell: 5}
+        """
+    )
+    ev = load(evaluation)
+    assert isinstance(ev, le.Evaluation)
+    assert ev.objective_ids == ["O1", "O2"]
+    assert "duplicate-id" in codes_of(edit("id: O2", "id: O1", evaluation))
+    assert "duplicate-id" in codes_of(edit("[a, b]", "[a, a]", evaluation))
+    assert "invalid-value" in codes_of(edit("min_group: 5", "min_group: 2", evaluation))
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("", "empty-document"),
+        ("kind: survey\n  id: [\n", "yaml-syntax"),
+        ("- a\n- b\n", "not-a-mapping"),
+        ("kind: surveys\n", "unknown-kind"),
+        ("id: x\n", "missing-field"),
+        ("kind: survey\n---\nkind: survey\n", "multiple-documents"),
+        ("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n" + "".join(
+            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+        ), "document-too-large"),
+        ("a: " + "[" * 120 + "]" * 120 + "\n", "document-too-large"),
+    ],
+)
+def test_reading_problems(text: str, code: str) -> None:
+    assert code in codes_of(text)
+
+
+def test_not_utf8_and_too_large(tmp_path: Path) -> None:
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes("kind: survey\ntitle: Caf\xe9\n".encode("latin-1"))
+    with pytest.raises(InstrumentError) as info:
+        le.load_instrument(bad)
+    (p,) = info.value.problems
+    assert (p.code, p.line, p.column) == ("not-utf8", 2, 11)
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"# x\n" * (MAX_FILE_BYTES // 4 + 10))
+    with pytest.raises(InstrumentError) as info:
+        le.load_instrument(big)
+    assert info.value.codes == ["file-too-large"]
+
+
+def test_load_by_path_and_unknown_id(tmp_path: Path) -> None:
+    f = tmp_path / "mini.yaml"
+    f.write_text(SURVEY, encoding="utf-8")
+    assert le.load_instrument(f).id == "mini-survey"
+    assert le.load_instrument(str(f)).id == "mini-survey"
+    with pytest.raises(InstrumentError) as info:
+        le.load_instrument("trainee-survy")
+    assert info.value.codes == ["unknown-instrument"]
+    assert "did you mean 'trainee-survey'" in str(info.value)
+    with pytest.raises(InstrumentError) as info:
+        le.load_instrument(tmp_path / "absent.yaml")
+    assert info.value.codes == ["file-not-found"]
+
+
+def test_errors_subclass_builtins_and_carry_data() -> None:
+    with pytest.raises(ValueError) as info:
+        load("kind: survey\n")
+    err = info.value
+    assert isinstance(err, le.LeadershipEvalError)
+    frame = err.to_frame()  # type: ignore[attr-defined]
+    assert list(frame.columns) == ["file", "line", "column", "code", "message", "path"]
+    assert len(frame) == len(err.problems)  # type: ignore[attr-defined]
+
+
+def _dump(model: object) -> str:
+    data = model.model_dump(mode="json", by_alias=True, exclude_defaults=True)  # type: ignore[attr-defined]
+    data = {"kind": model.kind, **data}  # type: ignore[attr-defined]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def test_every_bundled_model_round_trips_through_yaml() -> None:
+    for ident, inst in le.load_catalogue().items():
+        again = loads_instrument(_dump(inst), f"{ident}.yaml")
+        assert again == inst, ident
+
+
+def test_fixture_models_round_trip() -> None:
+    for text in (SURVEY, GUIDE):
+        model = load(text)
+        assert loads_instrument(_dump(model)) == model
+
+
+# ----------------------------------------------------------------------------- fuzzing
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 50),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.sampled_from(
+        ["survey", "likert", "choice", "agree5", "lead_1", "O1", "1.0.0", "x y", "", "t01"]
+    ),
+    st.text(max_size=8),
+)
+_keys = st.sampled_from(
+    [
+        "kind", "id", "version", "title", "sections", "items", "type", "choices", "text",
+        "choice_lists", "options", "code", "label", "scales", "reverse", "min_answered",
+        "show_if", "missing", "ordered", "topics", "questions", "codes", "objectives", "x",
+    ]
+)
+_docs = st.recursive(
+    _scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(_keys, children, max_size=6)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(doc=_docs, kind=st.sampled_from(["survey", "interview_guide", "codebook", "evaluation", "guidance", None]))
+def test_fuzz_generated_documents(doc: object, kind: str | None) -> None:
+    if isinstance(doc, dict) and kind is not None:
+        doc = {"kind": kind, **doc}
+    text = yaml.safe_dump(doc, allow_unicode=True)
+    try:
+        result = loads_instrument(text)
+    except InstrumentError as exc:
+        assert exc.problems
+        assert all(p.line >= 1 and p.code for p in exc.problems)
+    else:
+        assert result.kind in ("survey", "interview_guide", "codebook", "evaluation", "guidance")
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_fuzz_mutated_survey(data: st.DataObject) -> None:
+    lines = SURVEY.splitlines()
+    n = data.draw(st.integers(1, 4))
+    for _ in range(n):
+        i = data.draw(st.integers(0, len(lines) - 1))
+        action = data.draw(st.sampled_from(["drop", "dup", "chop", "swap"]))
+        if action == "drop":
+            del lines[i]
+        elif action == "dup":
+            lines.insert(i, lines[i])
+        elif action == "chop":
+            lines[i] = lines[i][: data.draw(st.integers(0, len(lines[i])))]
+        else:
+            j = data.draw(st.integers(0, len(lines) - 1))
+            lines[i], lines[j] = lines[j], lines[i]
+        if not lines:
+            lines = [""]
+    try:
+        loads_instrument("\n".join(lines))
+    except InstrumentError as exc:
+        assert exc.problems
