@@ -224,6 +224,11 @@ def parse_document(text: str | bytes, source: str = "<string>") -> Document:
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
+        if "flow" in (exc.context or "") or "mapping values are not allowed" in what:
+            context += (
+                "; text with ':', '?', '#', ',' or brackets inside {...} or [...] must be"
+                ' quoted, e.g. text: "Have you met your mentor?"'
+            )
         doc.problems.append(Problem(source, line, col, "yaml-syntax", f"{what}{context}"))
         return doc
     except yaml.YAMLError as exc:

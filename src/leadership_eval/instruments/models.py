@@ -121,7 +121,7 @@ class _Document(_Model):
     version: SemVer
     title: Text
     description: Text | None = None
-    licence: str | None = Field(None, alias="license")
+    licence: str | None = None
     authors: list[Author] = Field(default_factory=list)
     changelog: list[ChangelogEntry] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)

@@ -739,34 +739,47 @@ class AuditResult:
         return bool(len(self.unsafe(min_cell)) == 0)
 
 
-def _audit_frame(
-    system: _System, suppressed: np.ndarray, lo: np.ndarray, hi: np.ndarray, linked: bool
-) -> pd.DataFrame:
+def _var_bounds(
+    system: _System, suppressed: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> dict[int, tuple[float, float]]:
+    """Whole-number attack bounds ``{variable: (lower, upper)}`` of every suppressed variable."""
     targets = np.nonzero(suppressed)[0]
-    lower, upper = _attack(system, lo, hi, targets)
-    lower, upper = _round_interval(lower, upper)
+    lower, upper = _round_interval(*_attack(system, lo, hi, targets))
+    return {
+        v: (lw, up)
+        for v, lw, up in zip(targets.tolist(), lower.tolist(), upper.tolist(), strict=True)
+    }
+
+
+def _bounds_frame(
+    system: _System,
+    bounds: dict[int, tuple[float, float]],
+    linked: bool,
+    only_table: int | None = None,
+) -> pd.DataFrame:
+    """Tidy frame of attack bounds, one row per table position of each suppressed variable."""
     recs = []
-    for v, lw, up in zip(targets.tolist(), lower.tolist(), upper.tolist(), strict=True):
-        for t, i, j in system.positions[v]:
-            tab = system.tables[t]
-            rec: dict[str, Any] = {}
-            if linked:
-                rec["table"] = tab.key
-            rec["row"] = tab.full_rows[i]
-            rec["column"] = tab.full_cols[j] if not tab.series else None
-            rec["lower"] = lw
-            rec["upper"] = up
-            recs.append(rec)
+    for t, tab in enumerate(system.tables):
+        if only_table is not None and t != only_table:
+            continue
+        nr, nc = tab.var.shape
+        for i in range(nr):
+            for j in range(nc):
+                v = int(tab.var[i, j])
+                if v not in bounds:
+                    continue
+                rec: dict[str, Any] = {"table": tab.key} if linked else {}
+                rec["row"] = tab.full_rows[i]
+                rec["column"] = None if tab.series else tab.full_cols[j]
+                rec["lower"], rec["upper"] = bounds[v]
+                recs.append(rec)
     cols = (["table"] if linked else []) + ["row", "column", "lower", "upper"]
     frame = pd.DataFrame(recs, columns=cols)
     frame["lower"] = frame["lower"].astype(float)
     frame["upper"] = frame["upper"].astype(float)
     frame["width"] = frame["upper"] - frame["lower"]
     frame["exact"] = (frame["upper"] == frame["lower"]).astype(bool)
-    if linked and len(frame):
-        order = {k: n for n, k in enumerate(t.key for t in system.tables)}
-        frame = frame.sort_values("table", key=lambda s: s.map(order), kind="stable")
-    return frame.reset_index(drop=True)
+    return frame
 
 
 def audit_table(
@@ -846,4 +859,5 @@ def audit_table(
     system = _build_system([table])
     suppressed = np.isnan(system.value)
     lo, hi = _published_bounds(system.value, rounding, threshold)
-    return AuditResult(_audit_frame(system, suppressed, lo, hi, linked=False))
+    bounds = _var_bounds(system, suppressed, lo, hi)
+    return AuditResult(_bounds_frame(system, bounds, linked=False))

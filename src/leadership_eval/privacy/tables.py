@@ -17,7 +17,6 @@ a dual solution, i.e. a violated "capacity" cut. See :func:`protect_table` for t
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,17 +29,17 @@ from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from ..errors import ConfigurationError, DisclosureError
 from ..policy import DisclosurePolicy
 from .audit import (
-    TOTAL,
     AuditResult,
     Link,
     SharedLine,
     TableSum,
-    _audit_frame,
+    _bounds_frame,
     _build_system,
     _parse_counts,
     _published_bounds,
     _System,
     _Table,
+    _var_bounds,
 )
 
 __all__ = [
@@ -414,8 +413,8 @@ def _protect(
     # this cannot fail unless the LP solver misbehaves.
     lo = np.where(suppressed, 0.0, lo_pub)
     hi = np.where(suppressed, np.inf, hi_pub)
-    joint = _audit_frame(system, suppressed, lo, hi, linked=True)
-    _verify(system, joint, reqs, a, suppressed)
+    bounds = _var_bounds(system, suppressed, lo, hi)
+    _verify(system, bounds, reqs, a)
 
     if rounding:
         shown = _round_half_up(a, rounding)
@@ -429,9 +428,7 @@ def _protect(
         orig = a[tab.var]
         pub = tab.count_frame(shown[tab.var], sup)
         rounded = ~sup & (shown[tab.var] != orig)
-        own = joint[joint["table"] == tab.key].drop(columns="table").reset_index(drop=True)
-        if tab.series:
-            own["column"] = None
+        own = _bounds_frame(system, bounds, linked=False, only_table=ti)
         out.append(
             ProtectedTable(
                 published=pub,
@@ -446,29 +443,15 @@ def _protect(
                 info=dict(info, table_index=ti),
             )
         )
-    return ProtectedTables(out, AuditResult(joint))
+    return ProtectedTables(out, AuditResult(_bounds_frame(system, bounds, linked=True)))
 
 
 def _verify(
-    system: _System, joint: pd.DataFrame, reqs: list[_Requirement], a: np.ndarray, sup: np.ndarray
+    system: _System,
+    bounds: dict[int, tuple[float, float]],
+    reqs: list[_Requirement],
+    a: np.ndarray,
 ) -> None:
-    if not len(joint):
-        return
-    # one bound per variable: rebuild from positions (first position of each variable)
-    bounds: dict[int, tuple[float, float]] = {}
-    for v in np.nonzero(sup)[0].tolist():
-        t, i, j = system.positions[v][0]
-        tab = system.tables[t]
-        row = joint[
-            (joint["table"] == tab.key)
-            & (joint["row"] == tab.full_rows[i])
-            & (
-                joint["column"].isna()
-                if tab.series
-                else joint["column"] == tab.full_cols[j]
-            )
-        ]
-        bounds[v] = (float(row["lower"].iloc[0]), float(row["upper"].iloc[0]))
     bad = []
     for r in reqs:
         if r.var not in bounds:
@@ -763,5 +746,3 @@ sliding_protection
         solver_time_limit=solver_time_limit,
     )
 
-
-_ = (TOTAL, math)

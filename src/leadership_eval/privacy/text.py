@@ -1,0 +1,952 @@
+"""Redaction of personal data in free-text answers.
+
+Free text is where surveys leak identities: a trainee names their mentor, gives a ward, signs off
+with an email address. :func:`redact_text` replaces personal data with typed placeholders, using
+rules, checksums and name lists only (no statistical model to download), so it runs anywhere and
+gives the same answer every time:
+
+============================  ==================================================================
+placeholder                   what is detected
+============================  ==================================================================
+``[EMAIL]``                   email addresses
+``[URL]``                     web addresses (``http://``, ``https://``, ``www.``)
+``[DATE_OF_BIRTH]``           a date after a birth cue ("DOB", "date of birth", "born on/in")
+``[NHS_NUMBER]``              10 digits (``943 476 5919`` or ``9434765919``) passing the NHS
+                              modulus-11 check digit; ones starting with 0 need "NHS"/"CHI"
+                              nearby (they are more often phone numbers)
+``[NI_NUMBER]``               National Insurance numbers with a prefix and suffix HMRC allocates
+``[GMC_NUMBER]``              7 digits with "GMC" just before (or after) them
+``[PHONE]``                   UK phone numbers: mobile, landline, ``+44``/``0044``, ``(0)``,
+                              spaces, dashes, brackets, an extension
+``[POSTCODE]``                full UK postcodes, in capitals (``LS1 3EX``; not "FY1" or "ST3")
+``[PLACE]``                   places from the ``places`` list (wards, hospitals, trusts), and
+                              names ending in Hospital, Infirmary, Ward, Hospice, Surgery,
+                              Medical/Health Centre or NHS (Foundation) Trust; ``Ward 12``
+``[NAME]``                    titled names (Dr, Mr, Mrs, Ms, Miss, Mx, Prof, Professor, Sister,
+                              Nurse, Matron; the title is redacted with the name), names from
+                              the ``names`` roster, and common UK first names (with the
+                              capitalised word after them)
+============================  ==================================================================
+
+Dates other than dates of birth are kept: rotation and event dates are rarely identifying on
+their own and are often what an analyst needs. Add a detector (below) to redact them too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "ENTITY_TYPES",
+    "Detector",
+    "Span",
+    "evaluate_redaction",
+    "find_personal_data",
+    "load_redaction_corpus",
+    "nhs_number_is_valid",
+    "redact_series",
+    "redact_text",
+]
+
+#: Entity types, in the order their detectors run (an earlier type wins an overlap).
+ENTITY_TYPES: tuple[str, ...] = (
+    "EMAIL",
+    "URL",
+    "DATE_OF_BIRTH",
+    "NHS_NUMBER",
+    "NI_NUMBER",
+    "GMC_NUMBER",
+    "PHONE",
+    "POSTCODE",
+    "PLACE",
+    "NAME",
+)
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A piece of personal data found in a text: ``text[start:end]`` is of type ``type``."""
+
+    start: int
+    end: int
+    type: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The span as a plain dictionary."""
+        return {"type": self.type, "start": self.start, "end": self.end, "text": self.text}
+
+
+#: A user-supplied detector: takes a text, returns spans (``Span`` or ``(type, start, end)``).
+Detector = Callable[[str], Iterable["Span | tuple[str, int, int]"]]
+
+# --------------------------------------------------------------------------- word lists
+
+
+def _read_words(name: str) -> list[str]:
+    text = resources.files("leadership_eval.privacy").joinpath("data", name).read_text("utf-8")
+    words: list[str] = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if name == "vocabulary.txt":
+            words.append(" ".join(line.lower().split()))
+        else:
+            words.extend(w.lower() for w in line.split())
+    return words
+
+
+@dataclass(frozen=True)
+class _Lists:
+    first_names: frozenset[str]
+    name_words: frozenset[str]
+    surnames: frozenset[str]
+    stop_words: frozenset[str]
+    protected: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def _lists() -> _Lists:
+    vocab = _read_words("vocabulary.txt")
+    stop = frozenset(w for w in vocab if " " not in w)
+    name_words = frozenset(_read_words("name_words.txt"))
+    first = frozenset(_read_words("first_names.txt")) - stop - name_words
+    return _Lists(
+        first_names=first,
+        name_words=name_words - stop,
+        surnames=frozenset(_read_words("surnames.txt")),
+        stop_words=stop,
+        protected=tuple(w for w in vocab if " " in w),
+    )
+
+
+# --------------------------------------------------------------------------- regex helpers
+
+
+def _trie_pattern(words: Iterable[str], space: str = r"\s+") -> str:
+    """A regex matching any of ``words``, longest first, as a character trie (fast for long
+    lists: Python's ``re`` tries plain alternatives one by one)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        if not word:
+            continue
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        end = "" in node
+        alts = []
+        for ch in sorted(k for k in node if k):
+            piece = space if ch == " " else re.escape(ch)
+            alts.append(piece + build(node[ch]))
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        if end:
+            return "(?:" + body + ")?"
+        return body
+
+    if not root:
+        return "(?!x)x"  # matches nothing
+    return "(?:" + build(root) + ")"
+
+
+_LB = r"(?<![\w\[])"  # not inside a word or just after "[" (a placeholder)
+_LA = r"(?![\w\]])"
+_HSPACE = r"[ \t]+"
+_NAME_TOKEN = (
+    r"(?:[A-Z]['’])?(?:Ma?c)?[A-Z](?:[a-z]+|[A-Z]+)(?:-[A-Z](?:[a-z]+|[A-Z]+))*(?!['’]?\w)"
+)
+_INITIAL = r"[A-Z]\.?(?![\w'’])"
+_PARTICLE = r"(?:van[ \t]+der|van|von|de[ \t]+la|de|da|del|di|du|le|la|bin|ibn|al|el|ap)"
+_TITLES = (
+    "dr",
+    "drs",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "prof",
+    "professor",
+    "sister",
+    "sr",
+    "nurse",
+    "matron",
+)
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+)
+_MONTH_NAMES = frozenset({"april", "may", "june", "august"})
+
+
+def _sentence_initial(text: str, pos: int) -> bool:
+    """Whether ``text[pos]`` starts a sentence (or the text, a line, a bullet)."""
+    before = text[:pos].rstrip(" \t\"'“‘(")
+    return not before or before[-1] in ".!?\n\r:;•*-–—"
+
+
+# --------------------------------------------------------------------------- passes
+
+
+Locate = Callable[["re.Match[str]"], "tuple[int, int] | None"]
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """One detector: a compiled pattern, and a function that says where in a match the entity is
+    (``None``: not an entity after all)."""
+
+    type: str
+    pattern: re.Pattern[str]
+    locate: Locate
+
+    def repl(self, m: re.Match[str]) -> str:
+        span = self.locate(m)
+        if span is None:
+            return m.group(0)
+        s, e = span
+        text = m.string
+        return text[m.start() : s] + "[" + self.type + "]" + text[e : m.end()]
+
+
+def _group_span(*names: str) -> Locate:
+    def locate(m: re.Match[str]) -> tuple[int, int] | None:
+        for name in names:
+            if m.group(name) is not None:
+                return m.span(name)
+        return m.span()
+
+    return locate
+
+
+def _nhs_check_digit(digits: str) -> int | None:
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        return 0
+    if check == 10:
+        return None
+    return check
+
+
+def nhs_number_is_valid(number: str) -> bool:
+    """Whether ``number`` (10 digits, spaces or dashes allowed) passes the NHS modulus-11 check.
+
+    The first nine digits are weighted 10, 9, ..., 2; the check digit is
+    ``11 - (sum mod 11)``, with 11 read as 0 and 10 never issued. Numbers of one repeated digit
+    pass the arithmetic but are never issued, and are rejected.
+
+    References
+    ----------
+    NHS England. NHS Number. NHS Data Model and Dictionary, version 3.
+    https://www.datadictionary.nhs.uk/attributes/nhs_number.html
+
+    Examples
+    --------
+    >>> from leadership_eval.privacy.text import nhs_number_is_valid
+    >>> nhs_number_is_valid("943 476 5919"), nhs_number_is_valid("943 476 5918")
+    (True, False)
+    """
+    digits = re.sub(r"[\s-]", "", number)
+    if len(digits) != 10 or not digits.isdigit() or len(set(digits)) == 1:
+        return False
+    check = _nhs_check_digit(digits)
+    return check is not None and check == int(digits[9])
+
+
+def _locate_nhs(m: re.Match[str]) -> tuple[int, int] | None:
+    if not nhs_number_is_valid(m.group("e")):
+        return None
+    if m.group("e")[0] == "0":
+        context = m.string[max(0, m.start("e") - 40) : m.start("e")].lower()
+        if "nhs" not in context and "chi" not in context:
+            return None
+    return m.span("e")
+
+
+def _phone_digits_ok(candidate: str) -> bool:
+    main = re.split(r"(?i)\s*,?\s*(?:ext(?:ension|n)?\.?|x)\s*\d", candidate, maxsplit=1)[0]
+    main = main.replace("(0)", "", 1) if main.lstrip().startswith(("+", "00")) else main
+    digits = re.sub(r"\D", "", main)
+    if main.lstrip().startswith("+"):
+        digits = "0" + digits[2:]
+    elif digits.startswith("0044"):
+        digits = "0" + digits[4:]
+    return len(digits) in (10, 11) and digits[0] == "0" and digits[1] in "1235789"
+
+
+def _locate_phone(m: re.Match[str]) -> tuple[int, int] | None:
+    s, e = m.span("e")
+    text = m.string
+    # longest valid prefix ending in a digit (the pattern may have run into a later number)
+    ends = [i + 1 for i in range(e - 1, s, -1) if text[i].isdigit()]
+    for end in ends:
+        if end < e and text[end].isdigit():
+            continue
+        if _phone_digits_ok(text[s:end]):
+            return s, end
+    return None
+
+
+_URL_TRAIL = ".,;:!?'\"’”"
+
+
+def _locate_url(m: re.Match[str]) -> tuple[int, int] | None:
+    s, e = m.span("e")
+    text = m.string
+    while e > s:
+        ch = text[e - 1]
+        if ch in _URL_TRAIL or (ch == ")" and text[s:e].count("(") < text[s:e].count(")")):
+            e -= 1
+            continue
+        break
+    return (s, e) if e - s > 4 else None
+
+
+def _make_static_passes() -> list[_Pass]:
+    lists = _lists()
+    month = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+    ordinal = r"(?:st|nd|rd|th)?"
+    date = (
+        r"(?:\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})(?!\d)"
+        r"|\d{4}-\d{2}-\d{2}(?!\d)"
+        rf"|\d{{1,2}}{ordinal}[ \t]+(?:of[ \t]+)?{month}[ \t]*,?[ \t]*\d{{4}}"
+        rf"|{month}[ \t]+\d{{1,2}}{ordinal}[ \t]*,?[ \t]*\d{{4}}"
+        rf"|{month}[ \t]+\d{{4}}"
+        r"|(?:19|20)\d{2}(?!\d))"
+    )
+    dob = re.compile(
+        r"(?i:(?<!\w)(?:d\.o\.b\.?|dob|date[ \t]+of[ \t]+birth|birth[ \t]*date|birthday|born"
+        r"(?:[ \t]+(?:on|in))?))"
+        r"[ \t]*(?:[:\-–=][ \t]*)?(?:(?i:is|was)[ \t]+)?(?:(?i:on|in)[ \t]+)?"
+        rf"(?i:(?P<e>{date}))"
+    )
+    email = re.compile(
+        r"(?<![\w.+\-])(?P<e>[A-Za-z0-9][A-Za-z0-9._%+'\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*"
+        r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,})"
+        r"(?![\w\-@])"
+    )
+    url = re.compile(r"(?i)(?<![\w@/.])(?P<e>(?:https?://|www\.)[^\s<>\"\[\]{}|\\^`]+)")
+    nhs = re.compile(r"(?<![\w\-])(?P<e>\d{3}(?P<sep>[ \-]?)\d{3}(?P=sep)\d{4})(?![\w\-])")
+    ni = re.compile(
+        r"(?i)(?<![\w\[])(?P<e>(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+        r"(?:[ ]?\d{2}){3}[ ]?[A-D])(?![\w\]])"
+    )
+    gmc = re.compile(
+        r"(?i:\bGMC\b)[^\d\n\[]{0,30}?(?<![\d\-])(?P<e>\d{7})(?![\d\-])"
+        r"|(?<![\w\-])(?P<e2>\d{7})(?![\d\-])[ \t]*(?:\([ \t]*)?(?i:GMC\b)"
+    )
+    phone = re.compile(
+        r"(?<![\w+/\-])(?P<e>(?:(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?\(?|\(?0)\d[\d \t\-()]{7,15}\d"
+        r"(?:[ \t]*,?[ \t]*(?i:ext(?:ension|n)?\.?|x)[ \t]*\d{1,5})?)(?![\w])"
+    )
+    postcode = re.compile(
+        _LB + r"(?P<e>GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})" + _LA
+    )
+    # places ending in a generic word: at least one word in them must not be vocabulary
+    ptoken = (
+        r"(?:St\.?|Saint|(?!(?:Hospitals?|Infirmary|Ward|Trust|Hospice|Surgery)\b)"
+        r"[A-Z][A-Za-z]+(?:-[A-Z][A-Za-z]+)*(?:['’]s|s['’])?)"
+    )
+    suffix = (
+        r"(?:Hospitals?[ \t]+NHS[ \t]+Foundation[ \t]+Trust|Hospitals?[ \t]+NHS[ \t]+Trust"
+        r"|NHS[ \t]+Foundation[ \t]+Trust|NHS[ \t]+Trust|University[ \t]+Hospitals?"
+        r"|Hospitals?|Infirmary|Ward|Hospice|Surgery|Medical[ \t]+Centre|Health[ \t]+Centre)"
+    )
+    generic_place = re.compile(
+        _LB
+        + rf"(?P<e>{ptoken}(?:[ \t]+(?:and|&|of|upon|on)?[ \t]*{ptoken}){{0,4}}[ \t]+{suffix}"
+        + r"|(?i:ward)[ \t]+\d{1,3}[A-Za-z]?)"
+        + _LA
+    )
+    stop = lists.stop_words
+
+    def locate_place(m: re.Match[str]) -> tuple[int, int] | None:
+        words = re.findall(r"[A-Za-z]+(?:['’][a-z]+)?", m.group("e"))
+        if m.group("e").lower().startswith("ward"):
+            return m.span("e")
+        body = [w for w in words[:-1] if w.lower() not in ("st", "saint", "and", "of", "upon", "on")]
+        if any(w.lower() not in stop and w.lower().rstrip("'’s") not in stop for w in body):
+            return m.span("e")
+        return None
+
+    return [
+        _Pass("EMAIL", email, _group_span("e")),
+        _Pass("URL", url, _locate_url),
+        _Pass("DATE_OF_BIRTH", dob, _group_span("e")),
+        _Pass("NHS_NUMBER", nhs, _locate_nhs),
+        _Pass("NI_NUMBER", ni, _group_span("e")),
+        _Pass("GMC_NUMBER", gmc, _group_span("e", "e2")),
+        _Pass("PHONE", phone, _locate_phone),
+        _Pass("POSTCODE", postcode, _group_span("e")),
+        _Pass("PLACE", generic_place, locate_place),
+    ]
+
+
+@lru_cache(maxsize=1)
+def _static_passes() -> tuple[_Pass, ...]:
+    return tuple(_make_static_passes())
+
+
+@lru_cache(maxsize=1)
+def _stop_lookahead() -> str:
+    lists = _lists()
+    words = set(lists.stop_words) | set(_TITLES) | set(lists.protected)
+    return r"(?!(?i:" + _trie_pattern(sorted(words)) + r")(?![\w'’]))"
+
+
+@lru_cache(maxsize=1)
+def _protected_lookahead() -> str:
+    return r"(?!(?i:" + _trie_pattern(_lists().protected) + r")(?![\w]))"
+
+
+@lru_cache(maxsize=1)
+def _name_passes() -> tuple[_Pass, _Pass]:
+    lists = _lists()
+    stop = _stop_lookahead()
+    protected = _protected_lookahead()
+    title = r"(?i:" + _trie_pattern(_TITLES) + r")"
+    token = rf"(?:{_PARTICLE}[ \t]+)?{_NAME_TOKEN}"
+    titled = re.compile(
+        _LB
+        + protected
+        + rf"(?P<e>{title}\.?{_HSPACE}{stop}(?:{_INITIAL}{_HSPACE}){{0,2}}{token}"
+        + rf"(?:{_HSPACE}{stop}{token}){{0,2}}"
+        + rf"|{title}\.?{_HSPACE}{_INITIAL}(?:{_HSPACE}{_INITIAL})?)"
+        + r"(?![\w'’]\w)"
+    )
+
+    def locate_titled(m: re.Match[str]) -> tuple[int, int] | None:
+        s, e = m.span("e")
+        text = m.string
+        # "Dr. They said" - the name must not be a sentence start after "Dr."
+        return (s, e) if text[s:e].split()[1:] else None
+
+    unambiguous = sorted(lists.first_names)
+    ambiguous = sorted(lists.name_words)
+    variants = [w.title() for w in unambiguous] + [w.upper() for w in unambiguous]
+    variants += [w.title() for w in ambiguous]
+    first = re.compile(
+        _LB
+        + protected
+        + r"(?P<e>(?P<fn>"
+        + _trie_pattern(variants)
+        + r")(?![\w'’]\w|-)(?:"
+        + _HSPACE
+        + stop
+        + r"(?P<sn>"
+        + _NAME_TOKEN
+        + r"))?)"
+        + _LA
+    )
+    surnames = lists.surnames
+
+    def locate_first(m: re.Match[str]) -> tuple[int, int] | None:
+        fn = m.group("fn")
+        sn = m.group("sn")
+        s = m.start("e")
+        end = m.end("e")
+        if sn is not None and sn.isupper() and sn.lower() not in surnames:
+            sn, end = None, m.end("fn")
+        key = fn.lower()
+        if key in lists.name_words:
+            if key in _MONTH_NAMES:
+                if sn is None or sn.lower() not in surnames:
+                    return None
+            elif _sentence_initial(m.string, s) and (sn is None or sn.lower() not in surnames):
+                return None
+        return s, end
+
+    return _Pass("NAME", titled, locate_titled), _Pass("NAME", first, locate_first)
+
+
+def _clean_list(values: Iterable[str] | str | None, what: str) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    out: list[str] = []
+    for v in values:
+        if v is None:
+            continue
+        if not isinstance(v, str):
+            raise DataError(f"{what} must be strings, got {v!r}", code="bad-argument")
+        v = " ".join(v.split())
+        if v:
+            out.append(v)
+    return out
+
+
+@lru_cache(maxsize=64)
+def _roster_passes(names: tuple[str, ...], places: tuple[str, ...]) -> tuple[_Pass, ...]:
+    lists = _lists()
+    ordinary = lists.stop_words | lists.name_words
+    out: list[_Pass] = []
+    if places:
+        words = sorted({p.lower() for p in places})
+        pat = re.compile(r"(?i)" + _LB + r"(?P<e>" + _trie_pattern(words) + r")" + _LA)
+        out.append(_Pass("PLACE", pat, _group_span("e")))
+    if names:
+        full: set[str] = set()
+        loose: set[str] = set()  # single words matched in any case
+        strict: set[str] = set()  # single words that are also ordinary words
+        for name in names:
+            parts = [p for p in re.split(r"\s+", name) if p.strip(".")]
+            if len(parts) > 1:
+                full.add(" ".join(parts).lower())
+            singles = {parts[0], parts[-1]} if len(parts) > 1 else {parts[0]}
+            for part in singles:
+                if len(part.strip(".")) < 2:
+                    continue
+                (strict if part.lower() in ordinary else loose).add(part.lower())
+        if full:
+            pat = re.compile(r"(?i)" + _LB + r"(?P<e>" + _trie_pattern(sorted(full)) + r")" + _LA)
+            out.append(_Pass("NAME", pat, _group_span("e")))
+        if loose:
+            pat = re.compile(r"(?i)" + _LB + r"(?P<e>" + _trie_pattern(sorted(loose)) + r")" + _LA)
+            out.append(_Pass("NAME", pat, _group_span("e")))
+        if strict:
+            variants = sorted({w.title() for w in strict} | {w.upper() for w in strict})
+            pat = re.compile(_LB + r"(?P<e>" + _trie_pattern(variants) + r")" + _LA)
+
+            def locate_strict(m: re.Match[str]) -> tuple[int, int] | None:
+                return None if _sentence_initial(m.string, m.start("e")) else m.span("e")
+
+            out.append(_Pass("NAME", pat, locate_strict))
+    return tuple(out)
+
+
+def _passes(names: Iterable[str] | str | None, places: Iterable[str] | str | None) -> list[_Pass]:
+    """Every pass, in the order they run."""
+    static = list(_static_passes())
+    roster = _roster_passes(
+        tuple(sorted(set(_clean_list(names, "names")))),
+        tuple(sorted(set(_clean_list(places, "places")))),
+    )
+    titled, first = _name_passes()
+    place_list = [p for p in roster if p.type == "PLACE"]
+    name_list = [p for p in roster if p.type == "NAME"]
+    # structured identifiers, then places (listed before generic), then names: titled first
+    # (they include the title), then roster names, then common first names
+    return [*static[:-1], *place_list, static[-1], titled, *name_list, first]
+
+
+# --------------------------------------------------------------------------- the engine
+
+
+def _scan(text: str, passes: Sequence[_Pass]) -> tuple[str, list[Span]]:
+    """Run the passes in order; return the redacted text and the spans in ``text``'s offsets.
+
+    Each pass sees the text as the earlier passes left it (so later passes cannot match inside
+    an earlier placeholder), exactly as ``re.sub`` / ``Series.str.replace`` would apply them.
+    """
+    # replaced spans in original coordinates, sorted, non-overlapping
+    repl: list[tuple[int, int, str]] = []
+    current = text
+    for p in passes:
+        found: list[tuple[int, int]] = []
+        for m in p.pattern.finditer(current):
+            span = p.locate(m)
+            if span is not None:
+                found.append(span)
+        if not found:
+            continue
+        # map current offsets back to the original: walk the placeholders already in place
+        starts_cur: list[int] = []
+        pos_cur = 0
+        pos_orig = 0
+        for s0, e0, t0 in repl:
+            pos_cur += s0 - pos_orig
+            starts_cur.append(pos_cur)
+            pos_cur += len(t0) + 2
+            pos_orig = e0
+
+        def to_orig(pos: int, _sc: list[int] = starts_cur) -> int:
+            delta = 0
+            for (s0, e0, t0), cs in zip(repl, _sc, strict=True):
+                if cs >= pos:
+                    break
+                delta += (e0 - s0) - (len(t0) + 2)
+            return pos + delta
+
+        new = [(to_orig(s), to_orig(e), p.type) for s, e in found]
+        # a new span swallowing an earlier placeholder replaces it
+        kept = [r for r in repl if not any(n[0] <= r[0] and r[1] <= n[1] for n in new)]
+        repl = sorted(kept + new)
+        parts = []
+        last = 0
+        for s0, e0, t0 in repl:
+            parts.append(text[last:s0])
+            parts.append("[" + t0 + "]")
+            last = e0
+        parts.append(text[last:])
+        current = "".join(parts)
+    spans = [Span(s, e, t, text[s:e]) for s, e, t in repl]
+    return current, spans
+
+
+def _as_span(item: Span | tuple[str, int, int], text: str) -> Span:
+    if isinstance(item, Span):
+        t, s, e = item.type, item.start, item.end
+    else:
+        t, s, e = item
+    t = str(t).upper()
+    if not (0 <= s < e <= len(text)):
+        raise DataError(
+            f"a detector returned the span {t} {s}:{e}, outside the text (length {len(text)})",
+            code="bad-span",
+        )
+    return Span(int(s), int(e), t, text[s:e])
+
+
+def _merge(spans: Iterable[Span], text: str) -> list[Span]:
+    """Resolve overlaps: the longest span wins (ties: the earlier); a loser's characters that
+    stick out of the winner are redacted with it (the winner grows to cover them)."""
+    out: list[Span] = []
+    for sp in sorted(spans, key=lambda x: (-(x.end - x.start), x.start)):
+        hit = [o for o in out if o.start < sp.end and sp.start < o.end]
+        if not hit:
+            out.append(sp)
+            continue
+        winner = hit[0]
+        s = min(sp.start, *(o.start for o in hit))
+        e = max(sp.end, *(o.end for o in hit))
+        out = [o for o in out if o not in hit]
+        out.append(Span(s, e, winner.type, text[s:e]))
+    return sorted(out)
+
+
+def _render(text: str, spans: Sequence[Span]) -> str:
+    parts = []
+    last = 0
+    for sp in spans:
+        parts.append(text[last : sp.start])
+        parts.append("[" + sp.type + "]")
+        last = sp.end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+_PLACEHOLDER = re.compile(r"\[(?:" + "|".join(ENTITY_TYPES) + r"|[A-Z][A-Z_]*)\]")
+
+
+def _with_detectors(text: str, spans: list[Span], detectors: Sequence[Detector]) -> list[Span]:
+    extra: list[Span] = []
+    holders = [m.span() for m in _PLACEHOLDER.finditer(text)]
+    for det in detectors:
+        for item in det(text):
+            sp = _as_span(item, text)
+            # never redact an existing placeholder from an earlier redaction
+            if any(s <= sp.start and sp.end <= e for s, e in holders):
+                continue
+            extra.append(sp)
+    return _merge([*spans, *extra], text) if extra else spans
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def find_personal_data(
+    text: str,
+    names: Iterable[str] = (),
+    places: Iterable[str] = (),
+    *,
+    detectors: Sequence[Detector] | None = None,
+) -> list[Span]:
+    """Find the personal data in a text, for auditing what :func:`redact_text` replaces.
+
+    Parameters
+    ----------
+    text : str
+        The text.
+    names : iterable of str, optional
+        A roster of people's names ("Sarah Jones"). Each full name, its first word and its last
+        word are found as whole words in any case ("sarah", "JONES"); a word that is also an
+        ordinary word ("Will", "Young", "Lead") only when capitalised and not at the start of a
+        sentence. The longest match wins.
+    places : iterable of str, optional
+        Place names (wards, hospitals, trusts, towns), found as whole words in any case.
+    detectors : sequence of callables, optional
+        Extra detectors (e.g. a wrapper around Presidio): each takes the text and returns spans,
+        as :class:`Span` or ``(type, start, end)`` tuples, in the text's offsets.
+
+    Returns
+    -------
+    list of Span
+        Non-overlapping spans in text order, each with ``type``, ``start``, ``end`` and ``text``.
+
+    Notes
+    -----
+    The built-in detectors run in the order of :data:`ENTITY_TYPES` (then places from the list
+    before generic place names, titled names, roster names, common first names); each sees the
+    text with earlier findings already replaced, so an email address inside a URL stays an
+    email address and "Dr Sarah Jones" is one name. Spans from ``detectors`` are merged with the
+    built-in ones: where two overlap, the longer one wins and grows to cover both.
+
+    Examples
+    --------
+    >>> from leadership_eval.privacy.text import find_personal_data
+    >>> [(s.type, s.text) for s in find_personal_data("Ask Dr O'Brien on 07700 900123.")]
+    [('NAME', "Dr O'Brien"), ('PHONE', '07700 900123')]
+    """
+    if not isinstance(text, str):
+        raise DataError(f"expected a string, got {type(text).__name__}", code="bad-argument")
+    _, spans = _scan(text, _passes(names, places))
+    if detectors:
+        spans = _with_detectors(text, spans, detectors)
+    return spans
+
+
+def redact_text(
+    text: str,
+    names: Iterable[str] = (),
+    places: Iterable[str] = (),
+    *,
+    detectors: Sequence[Detector] | None = None,
+) -> str:
+    """Replace the personal data in a text with typed placeholders.
+
+    Parameters
+    ----------
+    text : str
+        The text.
+    names, places, detectors
+        As for :func:`find_personal_data`.
+
+    Returns
+    -------
+    str
+        The text with each piece of personal data replaced by ``[NAME]``, ``[EMAIL]``,
+        ``[PHONE]``, ``[NHS_NUMBER]``, ``[GMC_NUMBER]``, ``[NI_NUMBER]``, ``[POSTCODE]``,
+        ``[DATE_OF_BIRTH]``, ``[URL]`` or ``[PLACE]`` (or the type a detector names).
+
+    Notes
+    -----
+    Redaction is idempotent: redacting redacted text changes nothing. Ordinary capitalised words
+    and the leadership and NHS vocabulary in ``privacy/data/vocabulary.txt`` ("Quality
+    Improvement", "Foundation", "Dean", "Nurse Practitioner", "Dr Foster", "the Mary Seacole
+    programme") are left alone. Recall is not perfect: an unusual first name with no title, not
+    in the roster, is kept. Pass the roster of mentors, supervisors and trainees whenever you
+    have it.
+
+    Examples
+    --------
+    >>> from leadership_eval.privacy.text import redact_text
+    >>> redact_text("My mentor Dr Amara Okafor (amara.okafor@nhs.net, 0113 496 0000) "
+    ...             "got me onto the QI project on Rowan Ward.")
+    'My mentor [NAME] ([EMAIL], [PHONE]) got me onto the QI project on [PLACE].'
+    >>> redact_text("NHS no 943 476 5919; 10-digit ref 1234567890 is not one.")
+    'NHS no [NHS_NUMBER]; 10-digit ref 1234567890 is not one.'
+    >>> redact_text("Thanks to Sam for the rota help", names=["Sam Hill"])
+    'Thanks to [NAME] for the rota help'
+    """
+    if not isinstance(text, str):
+        raise DataError(f"expected a string, got {type(text).__name__}", code="bad-argument")
+    redacted, spans = _scan(text, _passes(names, places))
+    if detectors:
+        return _render(text, _with_detectors(text, spans, detectors))
+    return redacted
+
+
+def redact_series(
+    series: pd.Series,
+    names: Iterable[str] = (),
+    places: Iterable[str] = (),
+    *,
+    detectors: Sequence[Detector] | None = None,
+) -> pd.Series:
+    """Redact every text in a series (a free-text column).
+
+    Each detector's pattern is compiled once and applied to the whole column with
+    ``Series.str.replace``; the result equals :func:`redact_text` applied to each value.
+    Missing values stay missing; other non-text values (a number typed into a comment box) are
+    turned into text first, so none is lost. With ``detectors`` the values are redacted one by
+    one (a detector is an arbitrary function).
+
+    Parameters
+    ----------
+    series : pandas.Series
+        The texts.
+    names, places, detectors
+        As for :func:`find_personal_data`.
+
+    Returns
+    -------
+    pandas.Series
+        The redacted texts, with the input's index and name.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.privacy.text import redact_series
+    >>> s = pd.Series(["Email me: j.bloggs@nhs.net", None, "Ward 7 was short-staffed"])
+    >>> redact_series(s).tolist()
+    ['Email me: [EMAIL]', None, '[PLACE] was short-staffed']
+    """
+    import pandas as pd
+
+    if not isinstance(series, pd.Series):
+        series = pd.Series(series)
+    missing = series.isna().to_numpy()
+    values = series.astype(object).where(missing, series.astype(object).map(str, na_action="ignore"))
+    values = values.where(~missing, None)
+    if detectors:
+        out = values.map(
+            lambda t: redact_text(t, names, places, detectors=detectors), na_action="ignore"
+        )
+        return pd.Series(out, index=series.index, name=series.name, dtype=object)
+    out = values.astype(object)
+    if not (~missing).any():
+        return pd.Series(out, index=series.index, name=series.name, dtype=object)
+    for p in _passes(names, places):
+        out = out.str.replace(p.pattern, p.repl, regex=True)
+    out = out.where(~missing, None)
+    return pd.Series(out, index=series.index, name=series.name, dtype=object)
+
+
+# --------------------------------------------------------------------------- evaluation
+
+
+def load_redaction_corpus(path: str | Path) -> list[dict[str, Any]]:
+    """Read a labelled corpus: JSON lines, each ``{"text": ..., "entities": [{"type", "start",
+    "end"}, ...]}`` with optional ``"names"`` and ``"places"`` lists."""
+    p = Path(path)
+    records = []
+    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{p}:{lineno}: not valid JSON: {exc}", code="bad-corpus") from exc
+        if not isinstance(rec, dict) or "text" not in rec:
+            raise DataError(f"{p}:{lineno}: a record needs a 'text' field", code="bad-corpus")
+        for ent in rec.get("entities", []):
+            if not 0 <= ent["start"] < ent["end"] <= len(rec["text"]):
+                raise DataError(
+                    f"{p}:{lineno}: entity {ent} is outside the text", code="bad-corpus"
+                )
+        records.append(rec)
+    return records
+
+
+def evaluate_redaction(
+    corpus: Iterable[Mapping[str, Any]] | str | Path,
+    *,
+    detectors: Sequence[Detector] | None = None,
+) -> pd.DataFrame:
+    """Recall and precision of the detectors, per entity type, on a labelled corpus.
+
+    Parameters
+    ----------
+    corpus : iterable of mappings, or a path to a JSON-lines file
+        Records with ``text``, ``entities`` (``type``, ``start``, ``end``) and optionally the
+        ``names`` and ``places`` lists to pass to :func:`find_personal_data`.
+    detectors : sequence of callables, optional
+        Passed to :func:`find_personal_data`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per entity type and a final ``ALL`` row, with columns ``entity_type``,
+        ``n_true`` (labelled entities), ``n_found`` (spans found), ``recall``, ``precision``
+        and ``redacted`` (the share of labelled entities covered by a placeholder of any type:
+        what matters for privacy).
+
+    Notes
+    -----
+    A labelled entity counts as found when a found span of the same type overlaps it; a found
+    span is correct when it overlaps a labelled entity of the same type (overlap matching, as in
+    the i2b2 de-identification evaluations, rather than exact boundaries).
+    ``recall = found / n_true`` and ``precision = correct / n_found``; a type with nothing to
+    measure gets NaN.
+
+    References
+    ----------
+    Stubbs A, Kotfila C, Uzuner Ö. Automated systems for the de-identification of longitudinal
+    clinical narratives: Overview of 2014 i2b2/UTHealth shared task Track 1. J Biomed Inform.
+    2015;58(Suppl):S11-S19. https://doi.org/10.1016/j.jbi.2015.06.007
+
+    Examples
+    --------
+    >>> from leadership_eval.privacy.text import evaluate_redaction
+    >>> corpus = [{"text": "Mail ann@x.org", "entities": [{"type": "EMAIL", "start": 5,
+    ...            "end": 14}]}, {"text": "Quality Improvement rocks", "entities": []}]
+    >>> evaluate_redaction(corpus).set_index("entity_type").loc["EMAIL", ["recall", "precision"]].tolist()
+    [1.0, 1.0]
+    """
+    import numpy as np
+    import pandas as pd
+
+    records = load_redaction_corpus(corpus) if isinstance(corpus, (str, Path)) else list(corpus)
+    rows: dict[str, list[int]] = {}  # type -> [n_true, found, n_found, correct, redacted]
+    for rec in records:
+        text = rec["text"]
+        gold = [(e["type"], e["start"], e["end"]) for e in rec.get("entities", [])]
+        pred = find_personal_data(
+            text, rec.get("names", ()), rec.get("places", ()), detectors=detectors
+        )
+        for t, s, e in gold:
+            r = rows.setdefault(t, [0, 0, 0, 0, 0])
+            r[0] += 1
+            r[1] += any(p.type == t and p.start < e and s < p.end for p in pred)
+            r[4] += any(p.start < e and s < p.end for p in pred)
+        for p in pred:
+            r = rows.setdefault(p.type, [0, 0, 0, 0, 0])
+            r[2] += 1
+            r[3] += any(t == p.type and p.start < e and s < p.end for t, s, e in gold)
+    order = [t for t in ENTITY_TYPES if t in rows] + sorted(set(rows) - set(ENTITY_TYPES))
+    table = pd.DataFrame(
+        [[t, *rows[t]] for t in order],
+        columns=["entity_type", "n_true", "found", "n_found", "correct", "covered"],
+    )
+    total = table[["n_true", "found", "n_found", "correct", "covered"]].sum()
+    table.loc[len(table)] = ["ALL", *total.tolist()]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        table["recall"] = np.where(table["n_true"] > 0, table["found"] / table["n_true"], np.nan)
+        table["precision"] = np.where(
+            table["n_found"] > 0, table["correct"] / table["n_found"], np.nan
+        )
+        table["redacted"] = np.where(
+            table["n_true"] > 0, table["covered"] / table["n_true"], np.nan
+        )
+    return table[["entity_type", "n_true", "n_found", "recall", "precision", "redacted"]]
