@@ -439,9 +439,10 @@ def _to_raw(frame: pd.DataFrame, survey: Survey, report: ReadReport) -> pd.DataF
     import pandas as pd
 
     out: dict[str, pd.Series] = {}
+    questions = {i.id for i in survey.questions}
     for name in frame.columns:
         series = frame[name]
-        if name not in survey._item_index or name in report.unknown_columns:
+        if name not in questions or name in report.unknown_columns:
             out[name] = series
             continue
         item = survey.item(name)
@@ -641,7 +642,14 @@ def read_responses(
         item_id = keys.get(norm)
         if item_id is None and "/" in norm:
             item_id = keys.get(norm.rpartition("/")[2])
-        if item_id is not None and item_id not in mapping.values():
+        if item_id is not None:
+            if item_id in mapping.values():
+                other = next(c for c, i in mapping.items() if i == item_id)
+                raise DataError(
+                    f"{path}: columns {other!r} and {col!r} both hold item {item_id!r}; "
+                    "keep one of them",
+                    code="duplicate-column",
+                )
             mapping[col] = item_id
             continue
         split = _split_candidates(col, platform, multi, survey, keys)

@@ -24,10 +24,11 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
 
 from ..errors import DataError
 
-__all__ = ["TOTAL", "AuditResult", "SharedLine", "TableSum", "audit_table"]
+__all__ = ["TOTAL", "AuditResult", "SharedLine", "TableSum", "audit_table", "audit_tables"]
 
 #: The label of the margin row and column added to (or detected in) tables.
 TOTAL = "Total"
@@ -623,28 +624,43 @@ def _attack(
     lower = np.empty(len(targets))
     upper = np.empty(len(targets))
     nonempty = np.diff(Af.indptr) > 0
-    A_eq = Af[nonempty]
-    b_eq = rhs[nonempty]
     if np.any(np.abs(rhs[~nonempty]) > 1e-6):
         raise DataError(
             "the published values are inconsistent with their totals", code="inconsistent-total"
         )
+    A_eq = Af[nonempty]
+    b_eq = rhs[nonempty]
+    # Unknown cells that share no equation, directly or through other unknown cells, do not
+    # constrain each other: attack each connected block of the system on its own.
+    m_eq, nf = A_eq.shape
+    incidence = sparse.bmat([[None, A_eq], [A_eq.T, None]], format="csr") if m_eq else None
+    if incidence is not None:
+        _, label = connected_components(incidence != 0, directed=False)
+        row_label, col_label = label[:m_eq], label[m_eq:]
+    else:
+        row_label, col_label = np.zeros(0, dtype=int), np.arange(nf)
+    blocks: dict[int, tuple[Any, np.ndarray, np.ndarray, list[tuple[float, float | None]]]] = {}
     for t, v in enumerate(targets):
         v = int(v)
         if v not in where:
             lower[t] = upper[t] = lo[v]
             continue
-        c = np.zeros(len(free))
-        c[where[v]] = 1.0
+        comp = int(col_label[where[v]])
+        if comp not in blocks:
+            cols = np.nonzero(col_label == comp)[0]
+            rows = np.nonzero(row_label == comp)[0]
+            blocks[comp] = (
+                A_eq[rows][:, cols] if len(rows) else None,
+                b_eq[rows] if len(rows) else None,
+                cols,
+                [bounds_list[int(k)] for k in cols],
+            )
+        A_b, b_b, cols, bl = blocks[comp]
+        c = np.zeros(len(cols))
+        c[int(np.searchsorted(cols, where[v]))] = 1.0
         out = []
         for sign in (1.0, -1.0):
-            res = linprog(
-                sign * c,
-                A_eq=A_eq if A_eq.shape[0] else None,
-                b_eq=b_eq if A_eq.shape[0] else None,
-                bounds=bounds_list,
-                method="highs",
-            )
+            res = linprog(sign * c, A_eq=A_b, b_eq=b_b, bounds=bl, method="highs")
             if res.status == 3:
                 out.append(np.inf)
             elif res.status == 2:
@@ -653,7 +669,7 @@ def _attack(
                     "cell values satisfy them)",
                     code="inconsistent-total",
                 )
-            elif res.status != 0:
+            elif res.status != 0:  # pragma: no cover - HiGHS failure
                 raise RuntimeError(f"LP attack failed: {res.message}")
             else:
                 out.append(sign * res.fun)
@@ -663,7 +679,7 @@ def _attack(
 
 def _round_interval(lower: np.ndarray, upper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The intruder knows counts are integers: tighten LP bounds to whole numbers."""
-    lo = np.ceil(lower - _TOL)
+    lo = np.ceil(lower - _TOL) + 0.0  # + 0.0 turns -0.0 into 0.0
     hi = np.where(np.isinf(upper), np.inf, np.floor(upper + _TOL))
     return lo, hi
 
@@ -861,3 +877,63 @@ def audit_table(
     lo, hi = _published_bounds(system.value, rounding, threshold)
     bounds = _var_bounds(system, suppressed, lo, hi)
     return AuditResult(_bounds_frame(system, bounds, linked=False))
+
+
+def audit_tables(
+    published: Sequence[pd.DataFrame | pd.Series] | Mapping[Hashable, pd.DataFrame | pd.Series],
+    links: Sequence[TableSum | SharedLine] = (),
+    totals: bool = True,
+    rounding: int | None = None,
+    threshold: int | None = None,
+) -> AuditResult:
+    """Attack several published tables at once, using the links between them.
+
+    The joint version of :func:`audit_table`: cells declared shared by a
+    :class:`SharedLine` are one unknown, and every :class:`TableSum` adds its equations, so a
+    cell suppressed in one table but deducible from another (by differencing) is found.
+
+    Parameters
+    ----------
+    published : sequence or mapping of DataFrame/Series
+        Published tables (``NA`` = suppressed) with their ``Total`` margins; mapping keys (or
+        positions) name them in ``links`` and in the result.
+    links : sequence of TableSum or SharedLine
+        How the tables are linked (see :func:`~leadership_eval.privacy.tables.protect_tables`).
+    totals, rounding, threshold
+        As for :func:`audit_table`.
+
+    Returns
+    -------
+    AuditResult
+        ``.frame`` has columns ``table``, ``row``, ``column``, ``lower``, ``upper``, ``width``,
+        ``exact``.
+
+    Examples
+    --------
+    Each table alone hides trust ``a``'s small cell, but the region minus trust ``b`` gives it:
+
+    >>> import pandas as pd
+    >>> NA = pd.NA
+    >>> a = pd.DataFrame({"yes": [NA, NA, 15], "no": [NA, NA, 19], "Total": [13, 21, 34]},
+    ...                  index=["FY", "ST", "Total"], dtype="Int64")
+    >>> b = pd.DataFrame({"yes": [7, 8, 15], "no": [6, 15, 21], "Total": [13, 23, 36]},
+    ...                  index=["FY", "ST", "Total"], dtype="Int64")
+    >>> region = pd.DataFrame({"yes": [10, 20, 30], "no": [16, 24, 40], "Total": [26, 44, 70]},
+    ...                       index=["FY", "ST", "Total"], dtype="Int64")
+    >>> audit_table(a).safe(5)
+    True
+    >>> res = audit_tables({"a": a, "b": b, "region": region},
+    ...                    links=[TableSum("region", ["a", "b"])])
+    >>> res.frame.loc[0, ["table", "row", "column", "lower", "upper"]].tolist()
+    ['a', 'FY', 'yes', 3.0, 3.0]
+    """
+    if isinstance(published, Mapping):
+        items = list(published.items())
+    else:
+        items = list(enumerate(published))
+    tables = [_parse_published(obj, key, totals) for key, obj in items]
+    system = _build_system(tables, links)
+    suppressed = np.isnan(system.value)
+    lo, hi = _published_bounds(system.value, rounding, threshold)
+    bounds = _var_bounds(system, suppressed, lo, hi)
+    return AuditResult(_bounds_frame(system, bounds, linked=True))

@@ -93,6 +93,11 @@ class GeneralisationResult:
 
 
 # ---------------------------------------------------------------------- problem set-up
+def _dot(a: np.ndarray, b: np.ndarray) -> float:
+    # elementwise, not BLAS: a threaded BLAS call is slow on a busy machine for vectors this size
+    return float(np.multiply(a, b).sum())
+
+
 @dataclass
 class _Eval:
     anonymous: bool  # the monotone property: criteria hold after suppressing <= the limit
@@ -197,7 +202,7 @@ class _Problem:
             self.cell.append(levels_j)
         # per-QI, per-level totals: the generalisation-only loss (a lower bound)
         self.level_loss = [
-            np.array([float(self.w @ c) for c in self.cell[j]]) for j in range(d)
+            np.array([_dot(self.w, c) for c in self.cell[j]]) for j in range(d)
         ]
         self.norm = 1.0 if metric in ("entropy", "discernibility") else float(n * d)
 
@@ -248,18 +253,16 @@ class _Problem:
             acceptable = n_supp >= self.k
             if acceptable and self.l is not None:
                 acceptable = all(len(np.unique(st[bad])) >= self.l for st in self.t_sens)
-        dm_all = float(w @ size_t)
+        dm_all = _dot(w, size_t)
         if self.metric == "discernibility":
-            loss = float(w[~bad] @ size_t[~bad]) + float(n_supp) * self.n
+            loss = _dot(w[~bad], size_t[~bad]) + float(n_supp) * self.n
         else:
             total_loss = 0.0
             for j in range(d):
                 total_loss += self.level_loss[j][int(v[j])]
                 if n_supp:
                     wb = w[bad]
-                    total_loss += float(
-                        wb @ (self.cell_top[j][bad] - self.cell[j][int(v[j])][bad])
-                    )
+                    total_loss += _dot(wb, self.cell_top[j][bad] - self.cell[j][int(v[j])][bad])
             loss = total_loss / self.norm
         return _Eval(anonymous, acceptable, n_supp, loss, dm_all, bad if n_supp else None)
 

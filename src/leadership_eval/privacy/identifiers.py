@@ -59,11 +59,15 @@ def _columns_of(survey: Any, disclosure: str) -> list[str]:
     if hasattr(survey, "items"):
         items = survey.items
         items = items() if callable(items) else items
-        return [
-            (getattr(it, "column", None) or it.id)
-            for it in items
-            if getattr(it, "disclosure", "none") == disclosure
-        ]
+        out: list[str] = []
+        for it in items:
+            if getattr(it, "disclosure", "none") == disclosure:
+                # data read with read_responses is named by item id; a raw export by the alias
+                out.append(it.id)
+                alias = getattr(it, "column", None)
+                if alias and alias != it.id:
+                    out.append(alias)
+        return out
     return [str(c) for c in survey]
 
 
@@ -77,8 +81,8 @@ def drop_direct_identifiers(
     data : pandas.DataFrame
         Response data, one row per respondent.
     survey : Survey or sequence of str
-        A survey (its items with ``disclosure: direct`` are dropped, read from the item's
-        ``column`` alias when it has one, else its id), or the column names to drop.
+        A survey (the columns of its items with ``disclosure: direct`` are dropped, whether
+        named by the item's id or by its ``column`` alias), or the column names to drop.
     keep : iterable of str, optional
         Columns never to drop (the pipeline keeps the respondent id, to pseudonymise it).
 

@@ -115,6 +115,7 @@ class _Lists:
     name_words: frozenset[str]
     surnames: frozenset[str]
     stop_words: frozenset[str]
+    ordinary: frozenset[str]
     protected: tuple[str, ...]
 
 
@@ -129,6 +130,7 @@ def _lists() -> _Lists:
         name_words=name_words - stop,
         surnames=frozenset(_read_words("surnames.txt")),
         stop_words=stop,
+        ordinary=frozenset(_read_words("ordinary_words.txt")) | stop | name_words,
         protected=tuple(w for w in vocab if " " in w),
     )
 
@@ -170,7 +172,7 @@ _LB = r"(?<![\w\[])"  # not inside a word or just after "[" (a placeholder)
 _LA = r"(?![\w\]])"
 _HSPACE = r"[ \t]+"
 _NAME_TOKEN = (
-    r"(?:[A-Z]['’])?(?:Ma?c)?[A-Z](?:[a-z]+|[A-Z]+)(?:-[A-Z](?:[a-z]+|[A-Z]+))*(?!['’]?\w)"
+    r"(?:[A-Z]['’])?(?:Ma?c)?[A-Z](?:[a-z]+|[A-Z]+)(?:-[A-Z](?:[a-z]+|[A-Z]+))*(?!\w|['’][A-Za-z]{2})"
 )
 _INITIAL = r"[A-Z]\.?(?![\w'’])"
 _PARTICLE = r"(?:van[ \t]+der|van|von|de[ \t]+la|de|da|del|di|du|le|la|bin|ibn|al|el|ap)"
@@ -431,7 +433,7 @@ def _static_passes() -> tuple[_Pass, ...]:
 def _stop_lookahead() -> str:
     lists = _lists()
     words = set(lists.stop_words) | set(_TITLES) | set(lists.protected)
-    return r"(?!(?i:" + _trie_pattern(sorted(words)) + r")(?![\w'’]))"
+    return r"(?!(?i:" + _trie_pattern(sorted(words)) + r")s?(?![\w'’]))"
 
 
 @lru_cache(maxsize=1)
@@ -452,14 +454,8 @@ def _name_passes() -> tuple[_Pass, _Pass]:
         + rf"(?P<e>{title}\.?{_HSPACE}{stop}(?:{_INITIAL}{_HSPACE}){{0,2}}{token}"
         + rf"(?:{_HSPACE}{stop}{token}){{0,2}}"
         + rf"|{title}\.?{_HSPACE}{_INITIAL}(?:{_HSPACE}{_INITIAL})?)"
-        + r"(?![\w'’]\w)"
+        + r"(?!\w|['’][A-Za-z]{2})"
     )
-
-    def locate_titled(m: re.Match[str]) -> tuple[int, int] | None:
-        s, e = m.span("e")
-        text = m.string
-        # "Dr. They said" - the name must not be a sentence start after "Dr."
-        return (s, e) if text[s:e].split()[1:] else None
 
     unambiguous = sorted(lists.first_names)
     ambiguous = sorted(lists.name_words)
@@ -470,7 +466,7 @@ def _name_passes() -> tuple[_Pass, _Pass]:
         + protected
         + r"(?P<e>(?P<fn>"
         + _trie_pattern(variants)
-        + r")(?![\w'’]\w|-)(?:"
+        + r")(?!\w|['’][A-Za-z]{2}|-)(?:"
         + _HSPACE
         + stop
         + r"(?P<sn>"
@@ -496,7 +492,7 @@ def _name_passes() -> tuple[_Pass, _Pass]:
                 return None
         return s, end
 
-    return _Pass("NAME", titled, locate_titled), _Pass("NAME", first, locate_first)
+    return _Pass("NAME", titled, _group_span("e")), _Pass("NAME", first, locate_first)
 
 
 def _clean_list(values: Iterable[str] | str | None, what: str) -> list[str]:
@@ -519,7 +515,8 @@ def _clean_list(values: Iterable[str] | str | None, what: str) -> list[str]:
 @lru_cache(maxsize=64)
 def _roster_passes(names: tuple[str, ...], places: tuple[str, ...]) -> tuple[_Pass, ...]:
     lists = _lists()
-    ordinary = lists.stop_words | lists.name_words
+    ordinary = lists.ordinary
+    titles = set(_TITLES)
     out: list[_Pass] = []
     if places:
         words = sorted({p.lower() for p in places})
@@ -531,6 +528,8 @@ def _roster_passes(names: tuple[str, ...], places: tuple[str, ...]) -> tuple[_Pa
         strict: set[str] = set()  # single words that are also ordinary words
         for name in names:
             parts = [p for p in re.split(r"\s+", name) if p.strip(".")]
+            while len(parts) > 1 and parts[0].lower().rstrip(".") in titles:
+                parts = parts[1:]
             if len(parts) > 1:
                 full.add(" ".join(parts).lower())
             singles = {parts[0], parts[-1]} if len(parts) > 1 else {parts[0]}
