@@ -406,9 +406,7 @@ def _convert_codes(series: pd.Series, choice: ChoiceList | None) -> tuple[pd.Ser
 def _convert_number(series: pd.Series) -> tuple[pd.Series, bool]:
     import pandas as pd
 
-    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
-        series.dtype
-    ):
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         return series.astype("float64"), True
     text = _as_text(series)
     num = pd.to_numeric(text, errors="coerce")
@@ -492,11 +490,13 @@ def _apply_spss_missing(
             if target is None:
                 continue
             hit = frame[column] == lo
-            if bool(hit.any()):
+            count = int(hit.sum())
+            if count:
                 frame.loc[hit, column] = target
-            report.recoded.append(
-                f"{column}: SPSS user-missing {value} ({label}) -> survey missing code {target}"
-            )
+                report.recoded.append(
+                    f"{column}: SPSS user-missing {value} ({label}) -> survey missing code "
+                    f"{target} ({count} value{'s' if count != 1 else ''})"
+                )
     return frame
 
 
@@ -566,7 +566,7 @@ def read_responses(
     ... version: 1.0.0
     ... title: Demo
     ... choice_lists:
-    ...   agree: {ordered: true, options: [{code: 1, label: No}, {code: 2, label: Yes}],
+    ...   agree: {ordered: true, options: [{code: 1, label: "No"}, {code: 2, label: "Yes"}],
     ...           missing: [{code: 9, label: Prefer not to say}]}
     ... sections:
     ...   - id: s

@@ -1,9 +1,253 @@
-"""Commands of the privacy area (filled in as the area lands)."""
+"""Privacy commands: ``check-anonymity``, ``anonymise`` and ``generate-key``."""
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from ._common import fail, friendly_errors, out
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 
 def register(app: typer.Typer) -> None:
-    """Add this area's commands to ``app``."""
+    """Add the privacy commands to ``app``."""
+    app.command("check-anonymity")(check_anonymity_cmd)
+    app.command("anonymise")(anonymise_cmd)
+    app.command("generate-key")(generate_key_cmd)
+
+
+def _read_table(path: Path) -> pd.DataFrame:
+    """A CSV or XLSX file as a frame of text (codes such as ``01`` keep their form)."""
+    import pandas as pd
+
+    from ..errors import DataError
+
+    if not path.exists():
+        fail(f"{path}: no such file", 2)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            return pd.read_excel(path, dtype=str)
+        return pd.read_csv(path, dtype=str, sep=None, engine="python", encoding="utf-8-sig")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError) as exc:
+        raise DataError(f"{path}: cannot read the table: {exc}", code="unreadable") from exc
+
+
+def _read_lines(path: Path | None) -> list[str]:
+    if path is None:
+        return []
+    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
+
+
+def _write_atomic(targets: list[tuple[Path, str]]) -> None:
+    """Write every file or none: each goes to a temporary file beside it, then all are moved."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, text in targets:
+            folder = path.resolve().parent
+            if not folder.is_dir():
+                fail(f"{path}: folder {folder} does not exist", 2)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+            temps.append((tmp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+        temps = []
+    finally:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def check_anonymity_cmd(
+    data: Annotated[Path, typer.Argument(help="A CSV or XLSX file, one row per record.")],
+    qi: Annotated[
+        list[str],
+        typer.Option(
+            "--qi", help="A quasi-identifier column (repeat for each).", show_default=False
+        ),
+    ],
+    k: Annotated[int, typer.Option("-k", "--k", help="Smallest class size required.")] = 5,
+    sensitive: Annotated[
+        list[str] | None,
+        typer.Option("--sensitive", help="A sensitive column, for l-diversity (repeatable)."),
+    ] = None,
+    l_target: Annotated[
+        float | None, typer.Option("-l", "--l", help="Required distinct l-diversity.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Measure k-anonymity (and l-diversity) and re-identification risk of a data file.
+
+    Exit status: 0 when the data passes, 1 when it does not (or on bad input), 2 on usage errors.
+    """
+    with friendly_errors():
+        from ..privacy.anonymity import check_anonymity
+
+        frame = _read_table(data)
+        report = check_anonymity(frame, list(qi), k=k, sensitive=sensitive or None, l=l_target)
+        summary = report.to_dict()
+        if as_json:
+            summary.pop("offending", None)  # class values would single people out
+            out(json.dumps(summary, indent=2))
+        else:
+            from rich.console import Console
+            from rich.table import Table
+
+            table = Table(title=f"Anonymity of {data.name}", show_header=True)
+            table.add_column("measure")
+            table.add_column("value", justify="right")
+            table.add_column("target", justify="right")
+            table.add_row("records", str(report.n_records), "")
+            table.add_row("equivalence classes", str(report.n_classes), "")
+            table.add_row("k (smallest class)", str(report.k), f">= {k}")
+            if report.l is not None:
+                table.add_row(
+                    "l (distinct, smallest)",
+                    str(report.l),
+                    f">= {l_target:g}" if l_target is not None else "",
+                )
+            table.add_row("highest risk (1/k)", f"{report.risk_highest:.3f}", "")
+            table.add_row("average risk", f"{report.risk_average:.3f}", "")
+            table.add_row(
+                f"records at risk (> {report.risk_threshold:g})",
+                f"{report.share_at_risk:.1%}",
+                "",
+            )
+            table.add_row("unique records", f"{report.share_unique:.1%}", "")
+            table.add_row("offending classes", str(len(report.offending)), "0")
+            table.add_row("records in offending classes", str(report.n_offending_records), "0")
+            verdict = "[green]passes[/green]" if report.passes else "[red]fails[/red]"
+            table.add_row("verdict", verdict, "")
+            Console(width=100).print(table)
+        if not report.passes:
+            raise typer.Exit(1)
+
+
+def _parse_hierarchies(specs: list[str] | None) -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for spec in specs or []:
+        col, sep, path = spec.partition("=")
+        if not sep or not col.strip() or not path.strip():
+            fail(f"--hierarchy expects COLUMN=FILE, got {spec!r}", 2)
+        found[col.strip()] = Path(path.strip())
+    return found
+
+
+def anonymise_cmd(
+    survey: Annotated[str, typer.Argument(help="The survey: a YAML file or a bundled id.")],
+    responses: Annotated[Path, typer.Argument(help="The responses (CSV, XLSX, SPSS...).")],
+    out_path: Annotated[
+        Path, typer.Option("--out", "-o", help="Where to write the anonymised CSV.")
+    ],
+    log_path: Annotated[
+        Path | None,
+        typer.Option("--log", help="Where to write the disclosure log (default: OUT.log.json)."),
+    ] = None,
+    k: Annotated[int, typer.Option("-k", "--k", help="Smallest class size required.")] = 5,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--key-file",
+            help="Pseudonym key file (see generate-key). Default: $LEADERSHIP_EVAL_KEY; "
+            "without a key the respondent id is dropped.",
+        ),
+    ] = None,
+    hierarchy: Annotated[
+        list[str] | None,
+        typer.Option("--hierarchy", help="COLUMN=FILE: a generalisation hierarchy (repeatable)."),
+    ] = None,
+    names: Annotated[
+        Path | None, typer.Option("--names", help="A file of people's names, one per line.")
+    ] = None,
+    places: Annotated[
+        Path | None, typer.Option("--places", help="A file of place names, one per line.")
+    ] = None,
+    max_suppression: Annotated[
+        float, typer.Option("--max-suppression", help="Largest share of records suppressed.")
+    ] = 0.05,
+    id_column: Annotated[
+        str | None, typer.Option("--id-column", help="The respondent id column.")
+    ] = None,
+    drop_undeclared: Annotated[
+        bool,
+        typer.Option(
+            "--drop-undeclared", help="Drop columns the survey does not describe (metadata)."
+        ),
+    ] = False,
+) -> None:
+    """Anonymise survey responses: drop direct identifiers, pseudonymise the respondent id,
+    redact free text and generalise quasi-identifiers until k-anonymity holds.
+
+    Writes the anonymised CSV and a JSON disclosure log (counts only, never values or the key).
+    Nothing is written when anything fails.
+    """
+    with friendly_errors():
+        from ..errors import DataError
+        from ..instruments.loader import load_instrument
+        from ..privacy.pipeline import anonymise
+
+        instrument = load_instrument(survey)
+        if getattr(instrument, "kind", None) != "survey":
+            fail(f"{survey}: is a {getattr(instrument, 'kind', '?')}, not a survey", 2)
+        if not responses.exists():
+            fail(f"{responses}: no such file", 2)
+        try:
+            from ..readers import read_responses
+
+            frame = read_responses(responses, instrument)  # type: ignore[arg-type]
+        except ImportError:  # pragma: no cover - readers always ship
+            frame = _read_table(responses)
+        if not 0 <= max_suppression <= 1:
+            fail(f"--max-suppression must be between 0 and 1, got {max_suppression}", 2)
+        result = anonymise(
+            frame,
+            instrument,
+            k=k,
+            key_file=key_file,
+            hierarchies=_parse_hierarchies(hierarchy),  # type: ignore[arg-type]
+            id_column=id_column,
+            names=_read_lines(names),
+            places=_read_lines(places),
+            max_suppression=max_suppression,
+            undeclared="drop" if drop_undeclared else "keep",
+        )
+        if not result.passes:
+            raise DataError(
+                f"k-anonymity does not hold after anonymisation (k = {result.log['k_after']}, "
+                f"target {k}); nothing written",
+                code="not-anonymous",
+            )
+        log = {"survey": getattr(instrument, "id", survey), "responses": responses.name}
+        log.update(result.log)
+        log_file = log_path or out_path.with_name(out_path.name + ".log.json")
+        _write_atomic(
+            [
+                (out_path, result.data.to_csv(index=False)),
+                (log_file, json.dumps(log, indent=2, ensure_ascii=False) + "\n"),
+            ]
+        )
+        for message in result.log["messages"]:
+            out(message)
+        out(f"wrote {out_path} ({len(result.data)} records) and {log_file}")
+
+
+def generate_key_cmd(
+    path: Annotated[Path, typer.Argument(help="The key file to create (mode 0600).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing key file.")] = False,
+) -> None:
+    """Create a random pseudonym key file. Keep it safe and out of the data folder: the same key
+    links respondents across survey waves."""
+    with friendly_errors():
+        from ..privacy.identifiers import generate_key
+
+        generate_key(path, overwrite=force)
+        out(f"wrote a new pseudonym key to {path} (keep it private; do not share it with data)")

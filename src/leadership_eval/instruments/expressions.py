@@ -1152,6 +1152,8 @@ class _Evaluator:
         kind, col = self.resolve(name)
         code = _code_text(lit)
         num = _literal_number(lit)
+        if not code.strip():  # no answer includes the empty code
+            return self.full(False)
         if kind == "indicators":
             key = code if code in col else None
             if key is None and num is not None:

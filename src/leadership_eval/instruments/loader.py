@@ -596,8 +596,15 @@ def loads_instrument(text: str | bytes, source: str = "<string>") -> Instrument:
     return result
 
 
+_TOP_ID = re.compile(r"^id:[ \t]*['\"]?([a-z0-9-]+)", re.MULTILINE)
+
+
 def bundled_paths() -> dict[str, Path]:
-    """The instrument files shipped with the package, by file stem."""
+    """The instrument files shipped with the package, by instrument id.
+
+    The id is read from the file's top-level ``id:`` line (falling back to the file name), so
+    looking one up does not load every instrument.
+    """
     from importlib.resources import files
 
     root = files("leadership_eval.bundled")
@@ -605,7 +612,12 @@ def bundled_paths() -> dict[str, Path]:
     for entry in root.iterdir():
         name = entry.name
         if name.endswith((".yaml", ".yml")):
-            out[name.rsplit(".", 1)[0]] = Path(str(entry))
+            path = Path(str(entry))
+            try:
+                found = _TOP_ID.search(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                found = None
+            out[found.group(1) if found else name.rsplit(".", 1)[0]] = path
     return dict(sorted(out.items()))
 
 

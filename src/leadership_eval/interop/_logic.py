@@ -404,7 +404,8 @@ def to_expression_script(
     expr: Expression,
     names: Mapping[str, str],
     multi: Mapping[str, Callable[[Any], str]],
-    code_of: Callable[[str, Any], str],
+    code_of: Callable[[str, Any], str | None],
+    multi_codes: Mapping[str, list[Any]] | None = None,
 ) -> str:
     """Print ``expr`` as LimeSurvey ExpressionScript.
 
@@ -413,7 +414,9 @@ def to_expression_script(
     names : item id -> LimeSurvey question code.
     multi : item id -> function giving the subquestion variable of a code, for multiple-choice
         questions (``Q1_SQ001``); such items are tested with ``== "Y"``.
-    code_of : (item id, code) -> the LimeSurvey answer code of that option.
+    multi_codes : item id -> every code of a multiple-choice item (for ``answered()``).
+    code_of : (item id, code) -> the LimeSurvey answer code of that option (None for items
+        without a choice list, whose values are written as they are).
     """
 
     def q(s: str) -> str:
@@ -425,15 +428,19 @@ def to_expression_script(
         v = node.value
         if isinstance(v, bool):
             return "1" if v else "0"
-        if isinstance(other, Name) and not isinstance(v, bool):
-            return q(code_of(other.id, v))
+        if isinstance(other, Name):
+            mapped = code_of(other.id, v)
+            if mapped is not None:
+                return q(mapped)
         return str(v) if isinstance(v, int | float) else q(str(v))
 
     def answered(name: Name, neg: bool) -> str:
         if name.id in multi:
-            raise UnsupportedLogic(
-                f"answered({name.id}) on a multiple-choice question: use selected()"
-            )
+            codes = (multi_codes or {}).get(name.id)
+            if not codes:
+                raise UnsupportedLogic(f"answered({name.id}) needs the codes of {name.id!r}")
+            parts = [f'{multi[name.id](c)} {"!=" if neg else "=="} "Y"' for c in codes]
+            return "(" + (" and " if neg else " or ").join(parts) + ")"
         return f"is_empty({names[name.id]})" if neg else f"!is_empty({names[name.id]})"
 
     def sel(name: Name, lit: Literal, neg: bool) -> str:

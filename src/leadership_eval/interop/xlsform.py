@@ -168,7 +168,7 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
         "required",
         "relevant",
         "constraint",
-        "constraint_message",
+        *text_headers("constraint_message"),
         "appearance",
         *bind_cols,
     ]
@@ -219,7 +219,7 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
                 "yes" if item.required else "",
                 relevant,
                 constraint,
-                message,
+                *([message] * len(text_headers("constraint_message"))),
                 "likert" if item.type == "likert" else "",
                 item.show_if or "",
                 item.disclosure if item.disclosure != "none" else "",
@@ -265,7 +265,6 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
     doc = survey.model_dump(
         mode="json",
         exclude_defaults=True,
-        by_alias=True,
         include={
             "title",
             "description",

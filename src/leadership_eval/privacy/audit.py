@@ -924,8 +924,9 @@ def audit_tables(
     True
     >>> res = audit_tables({"a": a, "b": b, "region": region},
     ...                    links=[TableSum("region", ["a", "b"])])
-    >>> res.frame.loc[0, ["table", "row", "column", "lower", "upper"]].tolist()
-    ['a', 'FY', 'yes', 3.0, 3.0]
+    >>> res.frame.loc[:0, ["table", "row", "column", "lower", "upper"]]
+      table row column  lower  upper
+    0     a  FY    yes    3.0   3.0
     """
     if isinstance(published, Mapping):
         items = list(published.items())

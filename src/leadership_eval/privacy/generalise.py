@@ -246,44 +246,52 @@ class _Problem:
                 np.minimum.at(firsts, pid, np.arange(self.T, dtype=np.int64))
                 distinct = np.bincount(cls[firsts], minlength=n_cls)
                 bad |= distinct[cls] < self.l
-        n_supp = int(round(float(w[bad].sum())))
+        bad_idx = np.flatnonzero(bad)
+        n_supp = int(round(float(w[bad_idx].sum())))
         anonymous = n_supp <= self.limit
         acceptable = anonymous
         if anonymous and n_supp > 0:
             acceptable = n_supp >= self.k
             if acceptable and self.l is not None:
-                acceptable = all(len(np.unique(st[bad])) >= self.l for st in self.t_sens)
-        dm_all = _dot(w, size_t)
-        if self.metric == "discernibility":
-            loss = _dot(w[~bad], size_t[~bad]) + float(n_supp) * self.n
-        else:
-            total_loss = 0.0
-            for j in range(d):
-                total_loss += self.level_loss[j][int(v[j])]
-                if n_supp:
-                    wb = w[bad]
-                    total_loss += _dot(wb, self.cell_top[j][bad] - self.cell[j][int(v[j])][bad])
-            loss = total_loss / self.norm
+                acceptable = all(len(np.unique(st[bad_idx])) >= self.l for st in self.t_sens)
+        dm_all = _dot(w, size_t) if self.metric == "discernibility" else 0.0
+        loss = math.inf
+        if anonymous:  # the loss of a node that fails is never needed
+            if self.metric == "discernibility":
+                loss = dm_all - _dot(w[bad_idx], size_t[bad_idx]) + float(n_supp) * self.n
+            else:
+                total_loss = 0.0
+                wb = w[bad_idx]
+                for j in range(d):
+                    L = int(v[j])
+                    total_loss += self.level_loss[j][L]
+                    if n_supp:
+                        total_loss += _dot(wb, self.cell_top[j][bad_idx] - self.cell[j][L][bad_idx])
+                loss = total_loss / self.norm
         return _Eval(anonymous, acceptable, n_supp, loss, dm_all, bad if n_supp else None)
 
 
 # ---------------------------------------------------------------------- search
 class _Search:
-    """Flash-style traversal with predictive tagging and lower-bound pruning."""
+    """Flash's traversal (binary search on greedy paths, predictive tagging) plus bounds."""
+
+    #: skip starting a path at a node whose lower bound cannot beat the best loss found
+    prune_starts = True
 
     def __init__(self, problem: _Problem) -> None:
         self.p = problem
         self.nodes = problem.lattice()
         N = len(self.nodes)
         self.N = N
-        dims = problem.heights + 1
+        self.dims = tuple(int(h) + 1 for h in problem.heights)
         self.strides = np.ones(problem.d, dtype=np.int64)
         for j in range(problem.d - 2, -1, -1):
-            self.strides[j] = self.strides[j + 1] * dims[j + 1]
-        self.status = np.zeros(N, dtype=np.int8)  # 0 unknown, 1 anonymous, -1 not
-        self.pruned = np.zeros(N, dtype=bool)
+            self.strides[j] = self.strides[j + 1] * self.dims[j + 1]
+        self.status = np.zeros(N, dtype=np.int8)  # 0 unknown, 1 anonymous, -1 not anonymous
+        self._status_nd = self.status.reshape(self.dims)
         self.evaluated: dict[int, _Eval] = {}
         self.lb = problem.lower_bounds(self.nodes)
+        self._lb_nd = self.lb.reshape(self.dims)
         self.best = -1
         self.best_loss = math.inf
         self.checks = 0
@@ -301,22 +309,35 @@ class _Search:
         self.rank = np.empty(N, dtype=np.int64)
         self.rank[order] = np.arange(N)
         self.level_sum = self.nodes.sum(axis=1).astype(np.int64)
+        self._succ: dict[int, list[int]] = {}
+
+    def _up(self, i: int) -> tuple[slice, ...]:
+        return tuple(slice(int(x), None) for x in self.nodes[i])
+
+    def _down(self, i: int) -> tuple[slice, ...]:
+        return tuple(slice(0, int(x) + 1) for x in self.nodes[i])
 
     def skip(self, i: int) -> bool:
-        return bool(self.status[i] != 0 or self.pruned[i])
+        return bool(self.status[i] != 0)
+
+    def skip_start(self, i: int) -> bool:
+        return bool(self.status[i] != 0) or (
+            self.prune_starts and bool(self.lb[i] >= self.best_loss)
+        )
 
     def successors(self, i: int) -> list[int]:
-        v = self.nodes[i]
-        out = [i + int(self.strides[j]) for j in range(self.p.d) if v[j] < self.p.heights[j]]
-        out.sort(key=lambda x: int(self.rank[x]))
+        out = self._succ.get(i)
+        if out is None:
+            v = self.nodes[i]
+            out = [i + int(self.strides[j]) for j in range(self.p.d) if v[j] < self.p.heights[j]]
+            out.sort(key=lambda x: int(self.rank[x]))
+            self._succ[i] = out
         return out
 
     def _update_best(self, i: int, loss: float) -> None:
         if loss < self.best_loss:
             self.best_loss = loss
             self.best = i
-            self.pruned |= self.lb >= loss
-            self.pruned[i] = False
 
     def evaluate(self, i: int) -> _Eval:
         ev = self.evaluated.get(i)
@@ -325,24 +346,21 @@ class _Search:
             self.checks += 1
             self.evaluated[i] = ev
             if self.p.metric == "discernibility":
-                up = np.all(self.nodes >= self.nodes[i], axis=1)
-                self.lb[up] = np.maximum(self.lb[up], ev.dm_all)
-                if self.best >= 0:
-                    self.pruned |= self.lb >= self.best_loss
-                    self.pruned[self.best] = False
+                sub = self._lb_nd[self._up(i)]
+                np.maximum(sub, ev.dm_all, out=sub)
         return ev
 
     def check_and_tag(self, i: int) -> bool:
         ev = self.evaluate(i)
         if ev.anonymous:
-            up = np.all(self.nodes >= self.nodes[i], axis=1)
-            self.status[up & (self.status == 0)] = 1
+            sub = self._status_nd[self._up(i)]
+            sub[sub == 0] = 1
             self.status[i] = 1
             if ev.acceptable:
                 self._update_best(i, ev.loss)
         else:
-            down = np.all(self.nodes <= self.nodes[i], axis=1)
-            self.status[down & (self.status == 0)] = -1
+            sub = self._status_nd[self._down(i)]
+            sub[sub == 0] = -1
             self.status[i] = -1
         return ev.anonymous
 
@@ -373,26 +391,25 @@ class _Search:
                 low = mid + 1
 
     def run(self) -> None:
+        """Classify every node that could beat the best loss as anonymous or not."""
         self.check_and_tag(0)  # the bottom
         queue: list[tuple[int, int]] = []
         for level in range(int(self.level_sum.max()) + 1):
-            at = np.flatnonzero(
-                (self.level_sum == level) & (self.status == 0) & ~self.pruned
-            )
+            at = np.flatnonzero((self.level_sum == level) & (self.status == 0))
             for start in at[np.argsort(self.rank[at])]:
                 start = int(start)
-                if self.skip(start):
+                if self.skip_start(start):
                     continue
                 heapq.heappush(queue, (int(self.rank[start]), start))
                 while queue:
                     _, head = heapq.heappop(queue)
-                    if not self.skip(head):
+                    if not self.skip_start(head):
                         self.check_path(self.find_path(head), queue)
         self.finish()
 
     def finish(self) -> None:
-        """Consider anonymous nodes that were only tagged, in lower-bound order."""
-        cand = np.flatnonzero((self.status == 1) & ~self.pruned)
+        """Consider the anonymous nodes that were only tagged, in lower-bound order."""
+        cand = np.flatnonzero(self.status == 1)
         cand = cand[np.argsort(self.lb[cand], kind="stable")]
         level_only = self.p.limit == 0 and self.p.metric != "discernibility"
         for i in cand:
@@ -414,9 +431,8 @@ class _Search:
         for i in range(self.N):
             ev = self.evaluate(i)
             self.status[i] = 1 if ev.anonymous else -1
-            if ev.acceptable and ev.loss < self.best_loss:
-                self.best_loss = ev.loss
-                self.best = i
+            if ev.acceptable:
+                self._update_best(i, ev.loss)
 
 
 # ---------------------------------------------------------------------- public

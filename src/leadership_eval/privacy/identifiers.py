@@ -16,9 +16,9 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError, DataError
 
@@ -48,6 +48,11 @@ _HOW_TO_SET = (
 )
 
 
+def _is_survey(obj: Any) -> bool:
+    """A Survey-like object (has items with a disclosure), not a mapping or a list of names."""
+    return not isinstance(obj, Mapping) and hasattr(obj, "items")
+
+
 def _columns_of(survey: Any, disclosure: str) -> list[str]:
     """Column names of the items of a survey with a given disclosure level."""
     if isinstance(survey, str):
@@ -56,7 +61,10 @@ def _columns_of(survey: Any, disclosure: str) -> list[str]:
             f"{survey!r}; pass [{survey!r}] to name one column",
             code="bad-argument",
         )
-    if hasattr(survey, "items"):
+    if isinstance(survey, Mapping):
+        value = survey.get(disclosure, ())
+        return [value] if isinstance(value, str) else [str(c) for c in value]
+    if _is_survey(survey):
         items = survey.items
         items = items() if callable(items) else items
         out: list[str] = []
@@ -80,9 +88,10 @@ def drop_direct_identifiers(
     ----------
     data : pandas.DataFrame
         Response data, one row per respondent.
-    survey : Survey or sequence of str
+    survey : Survey, sequence of str or mapping
         A survey (the columns of its items with ``disclosure: direct`` are dropped, whether
-        named by the item's id or by its ``column`` alias), or the column names to drop.
+        named by the item's id or by its ``column`` alias), the column names to drop, or a
+        mapping whose ``"direct"`` entry lists them.
     keep : iterable of str, optional
         Columns never to drop (the pipeline keeps the respondent id, to pseudonymise it).
 
@@ -108,7 +117,7 @@ def drop_direct_identifiers(
     >>> list(out.columns), dropped
     (['q1'], ['name', 'email'])
     """
-    explicit = not hasattr(survey, "items")
+    explicit = not _is_survey(survey)
     wanted = _columns_of(survey, "direct")
     keep_set = set(keep)
     if explicit:
@@ -146,13 +155,13 @@ def resolve_key(
     """Find the pseudonym key: the ``key`` argument, else ``key_file``, else ``$key_env``.
 
     Raises :class:`~leadership_eval.errors.ConfigurationError`, saying how to set one, when no key
-    is found or it is shorter than :data:`MIN_KEY_LENGTH` bytes. Surrounding whitespace (a final
-    newline in a key file) is not part of the key.
+    is found or it is shorter than :data:`MIN_KEY_LENGTH` bytes. A key file or a text key is
+    trimmed of surrounding whitespace (a final newline); a ``bytes`` key is used as given.
     """
     source: str
     if key is not None:
-        value = key.encode("utf-8") if isinstance(key, str) else bytes(key)
-        value = value.strip()
+        # text keys are trimmed (a pasted newline); bytes are used exactly as given
+        value = key.strip().encode("utf-8") if isinstance(key, str) else bytes(key)
         source = "the key argument"
     elif key_file is not None:
         value = _read_key_file(key_file)
@@ -223,42 +232,6 @@ def _normalise(value: Any) -> str:
 def _digest(key: bytes, text: str, prefix: str, length: int) -> str:
     mac = hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
     return prefix + base64.b32encode(mac).decode("ascii")[:length]
-
-
-@overload
-def pseudonymise(
-    values: pd.Series,
-    key: str | bytes | None = ...,
-    *,
-    key_env: str = ...,
-    key_file: str | os.PathLike[str] | None = ...,
-    prefix: str = ...,
-    length: int = ...,
-) -> pd.Series: ...
-
-
-@overload
-def pseudonymise(
-    values: Sequence[Any],
-    key: str | bytes | None = ...,
-    *,
-    key_env: str = ...,
-    key_file: str | os.PathLike[str] | None = ...,
-    prefix: str = ...,
-    length: int = ...,
-) -> pd.Series: ...
-
-
-@overload
-def pseudonymise(
-    values: str | int,
-    key: str | bytes | None = ...,
-    *,
-    key_env: str = ...,
-    key_file: str | os.PathLike[str] | None = ...,
-    prefix: str = ...,
-    length: int = ...,
-) -> str: ...
 
 
 def pseudonymise(
@@ -342,8 +315,7 @@ def pseudonymise(
         digests[text] = _digest(k, text, prefix, length)
     if len(set(digests.values())) < len(digests):
         raise DataError(
-            f"two different values got the same pseudonym at length={length}; use a larger "
-            "length",
+            f"two different values got the same pseudonym at length={length}; use a larger length",
             code="pseudonym-collision",
         )
     table = np.array([digests[t] for t in normalised] + [None], dtype=object)

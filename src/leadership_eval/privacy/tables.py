@@ -732,8 +732,9 @@ sliding_protection
     True
     >>> [t.n_secondary for t in tabs]
     [3, 4, 0]
-    >>> audit.frame.loc[0, ["table", "row", "column", "lower", "upper"]].tolist()
-    ['a', 'FY', 'yes', 0.0, 10.0]
+    >>> audit.frame.loc[:0, ["table", "row", "column", "lower", "upper"]]
+      table row column  lower  upper
+    0     a  FY    yes    0.0   10.0
     """
     if isinstance(tables, Mapping):
         items = list(tables.items())

@@ -171,9 +171,7 @@ def _trie_pattern(words: Iterable[str], space: str = r"\s+") -> str:
 _LB = r"(?<![\w\[])"  # not inside a word or just after "[" (a placeholder)
 _LA = r"(?![\w\]])"
 _HSPACE = r"[ \t]+"
-_NAME_TOKEN = (
-    r"(?:[A-Z]['’])?(?:Ma?c)?[A-Z](?:[a-z]+|[A-Z]+)(?:-[A-Z](?:[a-z]+|[A-Z]+))*(?!\w|['’][A-Za-z]{2})"
-)
+_NAME_TOKEN = r"(?:[A-Z]['’])?(?:Ma?c)?[A-Z](?:[a-z]+|[A-Z]+)(?:-[A-Z](?:[a-z]+|[A-Z]+))*(?!\w|['’][A-Za-z]{2})"
 _INITIAL = r"[A-Z]\.?(?![\w'’])"
 _PARTICLE = r"(?:van[ \t]+der|van|von|de[ \t]+la|de|da|del|di|du|le|la|bin|ibn|al|el|ap)"
 _TITLES = (
@@ -317,16 +315,7 @@ def _phone_digits_ok(candidate: str) -> bool:
 
 
 def _locate_phone(m: re.Match[str]) -> tuple[int, int] | None:
-    s, e = m.span("e")
-    text = m.string
-    # longest valid prefix ending in a digit (the pattern may have run into a later number)
-    ends = [i + 1 for i in range(e - 1, s, -1) if text[i].isdigit()]
-    for end in ends:
-        if end < e and text[end].isdigit():
-            continue
-        if _phone_digits_ok(text[s:end]):
-            return s, end
-    return None
+    return m.span("e") if _phone_digits_ok(m.group("e")) else None
 
 
 _URL_TRAIL = ".,;:!?'\"’”"
@@ -377,8 +366,12 @@ def _make_static_passes() -> list[_Pass]:
         r"(?i:\bGMC\b)[^\d\n\[]{0,30}?(?<![\d\-])(?P<e>\d{7})(?![\d\-])"
         r"|(?<![\w\-])(?P<e2>\d{7})(?![\d\-])[ \t]*(?:\([ \t]*)?(?i:GMC\b)"
     )
+    sep = r"[ \t\-]?"
     phone = re.compile(
-        r"(?<![\w+/\-])(?P<e>(?:(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?\(?|\(?0)\d[\d \t\-()]{7,15}\d"
+        r"(?<![\w+/\-])(?P<e>(?:"
+        rf"(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?(?:\d{sep}){{8,9}}\d"
+        rf"|\(0\d{{2,4}}\)[ \t]?(?:\d{sep}){{4,7}}\d"
+        rf"|0(?:\d{sep}){{8,9}}\d)"
         r"(?:[ \t]*,?[ \t]*(?i:ext(?:ension|n)?\.?|x)[ \t]*\d{1,5})?)(?![\w])"
     )
     postcode = re.compile(
@@ -406,7 +399,9 @@ def _make_static_passes() -> list[_Pass]:
         words = re.findall(r"[A-Za-z]+(?:['’][a-z]+)?", m.group("e"))
         if m.group("e").lower().startswith("ward"):
             return m.span("e")
-        body = [w for w in words[:-1] if w.lower() not in ("st", "saint", "and", "of", "upon", "on")]
+        body = [
+            w for w in words[:-1] if w.lower() not in ("st", "saint", "and", "of", "upon", "on")
+        ]
         if any(w.lower() not in stop and w.lower().rstrip("'’s") not in stop for w in body):
             return m.span("e")
         return None
@@ -475,20 +470,26 @@ def _name_passes() -> tuple[_Pass, _Pass]:
         + _LA
     )
     surnames = lists.surnames
+    ambiguous_set = lists.name_words
 
     def locate_first(m: re.Match[str]) -> tuple[int, int] | None:
         fn = m.group("fn")
         sn = m.group("sn")
         s = m.start("e")
         end = m.end("e")
-        if sn is not None and sn.isupper() and sn.lower() not in surnames:
+        # the word after a first name is part of the name unless it is a capitalised ordinary
+        # word in an all-caps text ("SARAH WAS GREAT")
+        name_like = sn is not None and (
+            sn.lower() in surnames or sn.lower() in lists.first_names or sn.lower() in ambiguous_set
+        )
+        if sn is not None and sn.isupper() and not name_like:
             sn, end = None, m.end("fn")
         key = fn.lower()
         if key in lists.name_words:
             if key in _MONTH_NAMES:
-                if sn is None or sn.lower() not in surnames:
+                if not name_like:
                     return None
-            elif _sentence_initial(m.string, s) and (sn is None or sn.lower() not in surnames):
+            elif _sentence_initial(m.string, s) and not name_like:
                 return None
         return s, end
 
@@ -599,9 +600,13 @@ def _scan(text: str, passes: Sequence[_Pass]) -> tuple[str, list[Span]]:
             pos_cur += len(t0) + 2
             pos_orig = e0
 
-        def to_orig(pos: int, _sc: list[int] = starts_cur) -> int:
+        def to_orig(
+            pos: int,
+            _sc: list[int] = starts_cur,
+            _repl: list[tuple[int, int, str]] = repl,
+        ) -> int:
             delta = 0
-            for (s0, e0, t0), cs in zip(repl, _sc, strict=True):
+            for (s0, e0, t0), cs in zip(_repl, _sc, strict=True):
                 if cs >= pos:
                     break
                 delta += (e0 - s0) - (len(t0) + 2)
@@ -826,7 +831,9 @@ def redact_series(
     if not isinstance(series, pd.Series):
         series = pd.Series(series)
     missing = series.isna().to_numpy()
-    values = series.astype(object).where(missing, series.astype(object).map(str, na_action="ignore"))
+    values = series.astype(object).where(
+        missing, series.astype(object).map(str, na_action="ignore")
+    )
     values = values.where(~missing, None)
     if detectors:
         out = values.map(

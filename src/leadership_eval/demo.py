@@ -1,0 +1,239 @@
+"""A simulated evaluation, end to end: the quick start's main job.
+
+:func:`simulate_evaluation` makes a realistic data set for the Clinical Leadership Mentor
+evaluation with the bundled instruments: trainee and supervisor survey returns from 19 trusts of
+unequal sizes (two of them too small to report on, one planted as lower than the rest), a mentor
+activity log, and coded interview segments from six case-study trusts. Free-text answers carry
+planted personal data (names, e-mail addresses, phone numbers) so that the redaction can be seen
+to work. :func:`run_demo` runs the whole pipeline on it and writes the reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["DemoData", "run_demo", "simulate_evaluation"]
+
+# staff and places a deanery would put on its redaction lists
+ROSTER = (
+    "Amara Okafor",
+    "Tom Fletcher",
+    "Priya Raman",
+    "Gareth Lloyd",
+    "Siobhan Kelly",
+    "Hannah Whitfield",
+    "Daniel Osei",
+    "Fiona MacLeod",
+)
+PLACES = ("Ward 12", "Rowan Ward", "St Aidan's Hospital", "Ashfield General")
+
+PLANTED = (
+    "My supervisor Dr Fletcher was brilliant about the QI project.",
+    "Please ask Amara Okafor to run the session again, amara.okafor@example.nhs.uk",
+    "The rota on Rowan Ward makes any leadership activity impossible.",
+    "Call me on 07700 900123 if you want to hear more about the audit.",
+    "Priya Raman the mentor helped me join the patient safety committee.",
+    "Email tom.fletcher@example.nhs.uk about the fellowship scheme.",
+    "Ms O'Neill-Harris at St Aidan's Hospital set up the shadowing.",
+    "I only heard about the scheme from Gareth Lloyd at induction.",
+)
+
+
+@dataclass
+class DemoData:
+    """A simulated evaluation's data."""
+
+    trainees: pd.DataFrame
+    supervisors: pd.DataFrame
+    activity_log: pd.DataFrame
+    segments: pd.DataFrame
+    eligible: dict[str, int]
+    planted: list[str] = field(default_factory=list)
+    names: tuple[str, ...] = ROSTER
+    places: tuple[str, ...] = PLACES
+
+
+def _trust_sizes(rng: np.random.Generator, trusts: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    eligible = {t: int(round(x)) for t, x in zip(trusts, rng.lognormal(5.0, 0.55, len(trusts)), strict=True)}
+    rates = rng.uniform(0.12, 0.38, len(trusts))
+    sizes = {t: max(1, int(round(eligible[t] * r))) for t, r in zip(trusts, rates, strict=True)}
+    # two small trusts: too few respondents for a report of their own
+    for t, n in ((trusts[2], 3), (trusts[11], 4)):
+        sizes[t] = n
+        eligible[t] = max(eligible[t] // 6, 12)
+    return eligible, sizes
+
+
+def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
+    """Simulate the evaluation's data with the bundled instruments.
+
+    Parameters
+    ----------
+    seed : int
+        Seed: the same seed gives the same data.
+    n_trusts : int
+        Number of trusts (the scheme has 19).
+
+    Returns
+    -------
+    DemoData
+        ``trainees`` and ``supervisors`` (raw survey returns), ``activity_log`` (mentor activity
+        records), ``segments`` (coded interview segments from six case-study trusts),
+        ``eligible`` (trainees invited per trust), and the ``planted`` personal data.
+
+    Examples
+    --------
+    >>> from leadership_eval.demo import simulate_evaluation
+    >>> data = simulate_evaluation(seed=1)
+    >>> data.trainees["trust"].nunique()
+    19
+    """
+    from .instruments.loader import load_instrument
+    from .simulate import simulate_responses
+
+    rng = np.random.default_rng(seed)
+    trainee_survey = load_instrument("trainee-survey")
+    trust_list = trainee_survey.choices_for("trust")  # type: ignore[union-attr]
+    assert trust_list is not None
+    trusts = [str(c) for c in trust_list.codes][:n_trusts]
+    eligible, sizes = _trust_sizes(rng, trusts)
+    low = trusts[6]  # planted: a trust where trainees fare worse
+    trainees = simulate_responses(
+        trainee_survey,
+        sum(sizes.values()),
+        groups=sizes,
+        group_effects={low: -0.9, trusts[14]: 0.5},
+        seed=seed,
+    )
+    planted: list[str] = []
+    text_items = [i.id for i in trainee_survey.items_with("free_text") if i.id in trainees]
+    if text_items:
+        target = text_items[-1]
+        rows = rng.choice(len(trainees), size=min(len(PLANTED) * 3, len(trainees)), replace=False)
+        for k, row in enumerate(rows):
+            text = PLANTED[k % len(PLANTED)]
+            trainees.loc[trainees.index[row], target] = text
+            planted.append(text)
+
+    sup_survey = load_instrument("supervisor-survey")
+    sup_sizes = {t: max(2, int(round(n * 0.6))) for t, n in sizes.items()}
+    supervisors = simulate_responses(
+        sup_survey, sum(sup_sizes.values()), groups=sup_sizes, seed=seed + 1
+    )
+
+    log_survey = load_instrument("mentor-activity-log")
+    activity_sizes = {t: int(rng.integers(8, 40)) for t in trusts}
+    activity_sizes[low] = 4  # the planted trust's mentor does little
+    activity_log = simulate_responses(
+        log_survey, sum(activity_sizes.values()), groups=activity_sizes, seed=seed + 2
+    )
+
+    segments = _segments(rng, trusts, low)
+    return DemoData(
+        trainees=trainees,
+        supervisors=supervisors,
+        activity_log=activity_log,
+        segments=segments,
+        eligible=eligible,
+        planted=planted,
+    )
+
+
+def _segments(rng: np.random.Generator, trusts: list[str], low: str) -> pd.DataFrame:
+    """Coded interview segments for six case-study trusts, built from the codebook's examples."""
+    from .instruments.loader import load_instrument
+    from .instruments.models import Codebook, text_in
+
+    book = load_instrument("clm-codebook")
+    assert isinstance(book, Codebook)
+    leaves = [c for _, c in book.walk() if not c.codes]
+    case_studies = [trusts[i] for i in (0, 3, 6, 9, 14, 17)]
+    roles = [("trainee", 5), ("supervisor", 3), ("manager", 2), ("mentor", 1)]
+    rows: list[dict[str, Any]] = []
+    pid = 0
+    for trust in case_studies:
+        for role, count in roles:
+            for _ in range(int(count + rng.integers(0, 2))):
+                pid += 1
+                participant = f"P{pid:03d}"
+                for _ in range(int(rng.integers(3, 8))):
+                    chosen = rng.choice(len(leaves), size=int(rng.integers(1, 3)), replace=False)
+                    codes = [leaves[i] for i in chosen]
+                    examples = [text_in(e) for c in codes for e in c.examples] or [
+                        text_in(codes[0].definition)
+                    ]
+                    text = str(examples[int(rng.integers(0, len(examples)))])
+                    if rng.random() < 0.05:
+                        text += " " + PLANTED[int(rng.integers(0, len(PLANTED)))]
+                    rows.append(
+                        {
+                            "participant": participant,
+                            "role": role,
+                            "trust": trust,
+                            "codes": ";".join(c.id for c in codes),
+                            "text": text,
+                        }
+                    )
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "segment_id", [f"S{i + 1:04d}" for i in range(len(frame))])
+    return frame
+
+
+def run_demo(
+    out_dir: str | Path = "demo-output",
+    *,
+    seed: int = 2024,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Simulate an evaluation and write every report.
+
+    Writes ``out_dir/data/`` (the simulated inputs, as a user would have them),
+    ``out_dir/trainees/`` (a mentor's report per qualifying trust, the regional report and the
+    disclosure log from the trainee survey, with the activity log and interview themes) and
+    ``out_dir/supervisors/`` (the same from the supervisor survey).
+
+    Returns
+    -------
+    dict
+        ``{"trainees": ReportSet, "supervisors": ReportSet, "data": DemoData}``.
+    """
+    from .reports.build import build_reports
+
+    step = progress or (lambda _m: None)
+    step("simulating 19 trusts")
+    data = simulate_evaluation(seed=seed)
+    out = Path(out_dir)
+    data_dir = out / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data.trainees.to_csv(data_dir / "trainee-survey.csv", index=False)
+    data.supervisors.to_csv(data_dir / "supervisor-survey.csv", index=False)
+    data.activity_log.to_csv(data_dir / "mentor-activity-log.csv", index=False)
+    data.segments.to_csv(data_dir / "interview-segments.csv", index=False)
+    trainees = build_reports(
+        "trainee-survey",
+        data.trainees,
+        out / "trainees",
+        activity_log=data.activity_log,
+        segments=data.segments,
+        eligible=data.eligible,
+        names=data.names,
+        places=data.places,
+        title="Clinical Leadership Mentor evaluation",
+        progress=step,
+    )
+    supervisors = build_reports(
+        "supervisor-survey",
+        data.supervisors,
+        out / "supervisors",
+        names=data.names,
+        places=data.places,
+        title="Clinical Leadership Mentor evaluation",
+        progress=step,
+    )
+    return {"trainees": trainees, "supervisors": supervisors, "data": data}

@@ -1,0 +1,333 @@
+"""Labelled data files for SPSS, Stata and spreadsheet users.
+
+:func:`write_labelled` writes responses (raw, clean, scored or anonymised) with the survey's
+variable labels, value labels and missing codes, so a colleague opening the file in SPSS or
+Stata sees "Strongly agree" rather than 5, and "Prefer not to say" treated as missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..errors import DataError
+from ..instruments.models import Survey, text_in
+from .common import warn_unmapped
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["CODEBOOK_COLUMNS", "write_labelled"]
+
+CODEBOOK_COLUMNS = ("variable", "label", "code", "value_label", "missing")
+"""Columns of the codebook CSV written beside a CSV export."""
+
+_STATA_MISSING = "abcdefghijklmnopqrstuvwxyz"
+
+
+def write_labelled(
+    data: pd.DataFrame,
+    survey: Survey,
+    path: str | Path,
+    format: Literal["sav", "dta", "csv"] = "sav",
+    language: str = "en",
+) -> Path:
+    """Write responses with variable labels, value labels and user-missing codes.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Responses in the "raw" form (declared missing codes still present, multi_choice as
+        one column of space-separated codes) or the "clean" form (indicator columns
+        ``{item}__{code}``), optionally with scale scores (columns named by scale id) and any
+        other columns (written unlabelled). Columns are matched to items by their column name
+        (``column`` alias or id).
+    survey : Survey
+    path : str or pathlib.Path
+        The file to write.
+    format : {"sav", "dta", "csv"}
+        ``sav`` (SPSS): value labels for every choice item, declared missing codes as
+        user-missing values (``missing_ranges``: up to three values, or one range when there
+        are more). ``dta`` (Stata 15): value labels; declared missing codes become the
+        extended missing values ``.a``, ``.b``... (labelled); items with text codes are
+        recoded to 1, 2, ... in the order of their choice list (listed in an
+        :class:`~leadership_eval.interop.common.InteropWarning`). ``csv``: the data as it is,
+        plus ``<name>_codebook.csv`` beside it with columns ``variable``, ``label``, ``code``,
+        ``value_label``, ``missing`` (one row per code of a labelled variable, one row per
+        other variable).
+    language : str
+        Language of the labels.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    DataError
+        A date that is not ``YYYY-MM-DD``, or a column name the format cannot hold.
+
+    Notes
+    -----
+    multi_choice items in the raw form are expanded to 0/1 indicator variables
+    ``{item}__{code}`` (labelled "Not selected"/"Selected"; NA where the question was not
+    answered); a selected declared missing code (e.g. "none of these") is an indicator too.
+    Dates become SPSS/Stata dates.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd, pyreadstat
+    >>> from leadership_eval.instruments.loader import loads_instrument
+    >>> s = loads_instrument('''
+    ... kind: survey
+    ... id: tiny
+    ... version: 1.0.0
+    ... title: A tiny survey
+    ... choice_lists:
+    ...   agree:
+    ...     ordered: true
+    ...     options: [{code: 1, label: Disagree}, {code: 2, label: Agree}]
+    ...     missing: [{code: 9, label: Prefer not to say}]
+    ... sections:
+    ...   - id: main
+    ...     title: Main
+    ...     items:
+    ...       - {id: q1, type: likert, choices: agree, text: I lead}
+    ... ''')
+    >>> df = pd.DataFrame({"q1": pd.array([1, 2, 9, None], dtype="Int64")})
+    >>> out = write_labelled(df, s, pathlib.Path(tempfile.mkdtemp()) / "q.sav")
+    >>> back, meta = pyreadstat.read_sav(out, user_missing=True)
+    >>> meta.variable_value_labels["q1"][9.0], meta.missing_ranges["q1"]
+    ('Prefer not to say', [{'lo': 9.0, 'hi': 9.0}])
+    """
+    import numpy as np
+    import pandas as pd
+    import pyreadstat
+
+    if format not in ("sav", "dta", "csv"):
+        raise ValueError(f"format must be 'sav', 'dta' or 'csv', not {format!r}")
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    path = Path(path)
+    problems: list[str] = []
+    out: dict[str, pd.Series] = {}
+    var_labels: dict[str, str] = {}
+    value_labels: dict[str, dict[Any, str]] = {}
+    missing: dict[str, list[Any]] = {}
+    by_column = {item.column_name: item for item in survey.items}
+    scales = {s.id: s for s in survey.scales}
+    done: set[str] = set()
+
+    for col in data.columns:
+        name = str(col)
+        if name in done:
+            continue
+        series = data[col]
+        item = by_column.get(name)
+        if item is None and "__" in name:
+            base, _, code = name.partition("__")
+            parent = by_column.get(base)
+            if parent is not None and parent.type == "multi_choice":
+                cl = survey.choices_for(parent)
+                label = cl.label_of(code, language) if cl is not None else code
+                out[name] = pd.to_numeric(series, errors="coerce").astype("Float64")
+                var_labels[name] = f"{text_in(parent.text, language)}: {label}"
+                value_labels[name] = {0: "Not selected", 1: "Selected"}
+                continue
+        if item is None:
+            out[name] = series
+            if name in scales:
+                var_labels[name] = text_in(scales[name].title, language)
+            continue
+        var_labels[name] = text_in(item.text, language)
+        cl = survey.choices_for(item)
+        if item.type == "multi_choice" and cl is not None:
+            text = series.astype("string")
+            answered = text.str.strip().fillna("").ne("")
+            tokens = text.fillna("").str.split().explode().dropna()
+            known = {str(c) for c in cl.all_codes}
+            unknown = sorted(set(tokens.unique()) - known)
+            if unknown:
+                raise DataError(
+                    f"column {name!r} holds codes {unknown} that are not in choice list "
+                    f"{item.choices!r}",
+                    code="unknown-code",
+                )
+            for code in cl.all_codes:
+                ind = f"{name}__{code}"
+                pattern = rf"(?:^|\s){re.escape(str(code))}(?:\s|$)"
+                hit = text.fillna("").str.contains(pattern, regex=True)
+                values = pd.Series(np.where(hit, 1.0, 0.0), index=series.index)
+                out[ind] = values.where(answered.to_numpy(), np.nan).astype("Float64")
+                var_labels[ind] = f"{text_in(item.text, language)}: {cl.label_of(code, language)}"
+                value_labels[ind] = {0: "Not selected", 1: "Selected"}
+                done.add(ind)
+            continue
+        if cl is not None:
+            labels = {o.code: text_in(o.label, language) for o in (*cl.options, *cl.missing)}
+            if all(isinstance(c, int) for c in labels):
+                values = pd.to_numeric(series, errors="coerce").astype("Float64")
+                bad = series.notna() & values.isna()
+                if bad.any():
+                    raise DataError(
+                        f"column {name!r} holds values that are not codes of {item.choices!r}: "
+                        f"{sorted(map(str, series[bad].unique()))[:5]}",
+                        code="unknown-code",
+                    )
+                out[name] = values
+                value_labels[name] = {float(k): v for k, v in labels.items()}
+            else:
+                out[name] = series.astype("string")
+                value_labels[name] = {str(k): v for k, v in labels.items()}
+            missing[name] = list(cl.missing_codes)
+        elif item.type == "date":
+            parsed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
+            bad = series.notna() & parsed.isna()
+            if bad.any():
+                rows = list(series.index[bad][:5])
+                raise DataError(
+                    f"column {name!r}: {int(bad.sum())} value(s) are not dates as YYYY-MM-DD "
+                    f"(rows {rows})",
+                    code="invalid-date",
+                )
+            out[name] = parsed
+        elif item.type == "number":
+            out[name] = pd.to_numeric(series, errors="coerce").astype("Float64")
+        else:
+            out[name] = series.astype("string") if series.dtype == object else series
+
+    frame = pd.DataFrame(out, index=data.index)
+    path.parent.mkdir(parents=True, exist_ok=True)
+
+    if format == "csv":
+        frame.to_csv(path, index=False)
+        book = path.with_name(f"{path.stem}_codebook.csv")
+        with book.open("w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(CODEBOOK_COLUMNS)
+            for col in frame.columns:
+                labels = value_labels.get(col)
+                if not labels:
+                    w.writerow([col, var_labels.get(col, ""), "", "", ""])
+                    continue
+                miss = {str(m) for m in missing.get(col, [])}
+                for code, lab in labels.items():
+                    text_code = str(int(code)) if isinstance(code, float) else str(code)
+                    w.writerow(
+                        [col, var_labels.get(col, ""), text_code, lab,
+                         "yes" if text_code in miss else ""]
+                    )
+        warn_unmapped(f"write_labelled({path.name})", problems)
+        return path
+
+    # pyreadstat wants plain numpy dtypes
+    plain = pd.DataFrame(index=range(len(frame)))
+    for col in frame.columns:
+        s = frame[col].reset_index(drop=True)
+        if pd.api.types.is_datetime64_any_dtype(s.dtype):
+            plain[col] = s
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            plain[col] = s.astype("float64") if not pd.api.types.is_bool_dtype(s.dtype) else (
+                s.astype("float64")
+            )
+        else:
+            plain[col] = s.astype(object).where(s.notna(), None)
+
+    if format == "sav":
+        ranges: dict[str, list[Any]] = {}
+        for col, codes in missing.items():
+            if not codes:
+                continue
+            numeric = all(isinstance(c, int) for c in codes)
+            values = [float(c) for c in codes] if numeric else [str(c) for c in codes]
+            if len(values) <= 3:
+                ranges[col] = values
+            elif numeric:
+                lo, hi = min(values), max(values)
+                cl = survey.choices_for(by_column[col])
+                inside = [c for c in (cl.codes if cl else []) if lo <= float(c) <= hi]
+                if inside:
+                    ranges[col] = values[:3]
+                    problems.append(
+                        f"{col}: SPSS holds at most 3 missing values; {values[3:]} are labelled "
+                        "but not user-missing"
+                    )
+                else:
+                    ranges[col] = [{"lo": lo, "hi": hi}]
+            else:
+                ranges[col] = values[:3]
+                problems.append(
+                    f"{col}: SPSS holds at most 3 missing text values; {values[3:]} are "
+                    "labelled but not user-missing"
+                )
+        for col in plain.columns:
+            if len(col) > 64:
+                raise DataError(f"column {col!r} is longer than SPSS's 64 characters", code="name")
+        measure = {}
+        for col in plain.columns:
+            item = by_column.get(col)
+            if item is not None and item.type == "likert":
+                measure[col] = "ordinal"
+            elif item is not None and item.type in ("choice", "multi_choice"):
+                cl = survey.choices_for(item)
+                measure[col] = "ordinal" if cl is not None and cl.ordered else "nominal"
+            elif col in value_labels:
+                measure[col] = "nominal"
+        pyreadstat.write_sav(
+            plain,
+            path,
+            file_label=text_in(survey.title, language)[:64],
+            column_labels={c: var_labels[c] for c in plain.columns if c in var_labels},
+            variable_value_labels=value_labels,
+            missing_ranges=ranges,
+            variable_measure=measure,
+        )
+    else:
+        stata_labels: dict[str, dict[Any, str]] = {}
+        user_missing: dict[str, list[str]] = {}
+        recoded = []
+        for col in plain.columns:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", col):
+                raise DataError(
+                    f"column {col!r} is not a Stata variable name (letters, digits and _, at "
+                    "most 32 characters)",
+                    code="name",
+                )
+            labels = value_labels.get(col)
+            if not labels:
+                continue
+            miss = missing.get(col, [])
+            if any(isinstance(k, str) for k in labels):
+                # Stata labels numbers only: recode text codes 1, 2, ... in list order
+                codes = list(labels)
+                number = {c: float(i) for i, c in enumerate(codes, start=1)}
+                plain[col] = plain[col].map(number).astype("float64")
+                labels = {number[c]: f"{c}: {lab}" for c, lab in labels.items()}
+                miss = [number[str(m)] for m in miss]
+                recoded.append(col)
+            letters: dict[float, str] = {}
+            for j, m in enumerate(miss[: len(_STATA_MISSING)]):
+                letters[float(m)] = _STATA_MISSING[j]
+            if letters:
+                s = plain[col].astype(object)
+                plain[col] = s.where(~s.isin(list(letters)), s.map(letters))
+                user_missing[col] = list(letters.values())
+            stata_labels[col] = {letters.get(float(k), k): v for k, v in labels.items()}
+        if recoded:
+            problems.append(
+                "Stata value labels need numbers: text codes recoded 1, 2, ... in choice-list "
+                f"order (the labels show the codes) in {', '.join(recoded)}"
+            )
+        pyreadstat.write_dta(
+            plain,
+            path,
+            file_label=text_in(survey.title, language)[:80],
+            column_labels={c: var_labels[c][:80] for c in plain.columns if c in var_labels},
+            variable_value_labels=stata_labels,
+            missing_user_values=user_missing,
+        )
+    warn_unmapped(f"write_labelled({path.name})", problems)
+    return path

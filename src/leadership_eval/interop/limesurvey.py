@@ -1,0 +1,323 @@
+"""LimeSurvey export: the tab-separated survey structure (``.txt``) import format.
+
+One row per survey setting (class ``S``), language setting (``SL``), group (``G``), question
+(``Q``), subquestion (``SQ``) and answer option (``A``); rows are related by order, the whole
+base-language block first and then one translated copy per further language, sharing ``id``
+values (LimeSurvey manual, "Tab Separated Value survey structure").
+
+Mapping: sections -> groups (description from the section's); ``likert``/``choice`` ->
+``L`` (list, radio) with ``A`` rows; ``multi_choice`` -> ``M`` with one ``SQ`` row per code;
+``number`` -> ``N`` (attributes ``min_num_value_n``, ``max_num_value_n``,
+``num_value_int_only``); ``text`` -> ``S`` (short) or ``T`` (long, for free text or more than
+255 characters; attribute ``maximum_chars``); ``date`` -> ``D``; ``note`` -> ``X``;
+``required`` -> ``mandatory = Y``; ``help`` -> ``help``; ``show_if`` -> ``relevance`` in
+ExpressionScript (``grade == "fy1"``, ``!is_empty(x)``, ``acts_qi == "Y"``).
+
+LimeSurvey question codes are letters and digits only (at most 20) and answer codes at most
+5 letters or digits, so ids such as ``lead_1`` become ``lead1`` and codes such as ``-1`` or
+``teaching`` get short codes (``A1``...): every renaming is listed in an
+:class:`~leadership_eval.interop.common.InteropWarning`, as is what LimeSurvey has no place
+for (scales, disclosure levels, objectives, missing-code flags).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+from typing import Any
+
+from ..instruments.models import Survey, Text, text_in
+from .common import InteropWarning, number_text, survey_languages, warn_unmapped
+
+__all__ = ["LIMESURVEY_COLUMNS", "InteropWarning", "to_limesurvey"]
+
+LIMESURVEY_COLUMNS = (
+    "id",
+    "related_id",
+    "class",
+    "type/scale",
+    "name",
+    "relevance",
+    "text",
+    "help",
+    "language",
+    "validation",
+    "mandatory",
+    "other",
+    "default",
+    "same_default",
+    "min_num_value_n",
+    "max_num_value_n",
+    "num_value_int_only",
+    "maximum_chars",
+)
+"""Columns written: the standard ones, then the question attributes used."""
+
+
+def _unique(base: str, taken: set[str], limit: int) -> str:
+    base = base[:limit] or "Q"
+    name, n = base, 2
+    while name.lower() in taken:
+        suffix = str(n)
+        name = base[: limit - len(suffix)] + suffix
+        n += 1
+    taken.add(name.lower())
+    return name
+
+
+def to_limesurvey(survey: Survey, path: str | Path) -> Path:
+    """Write ``survey`` in LimeSurvey's tab-separated survey structure format.
+
+    Parameters
+    ----------
+    survey : Survey
+    path : str or pathlib.Path
+        The ``.txt`` file to write (UTF-8 with a byte order mark, as LimeSurvey exports).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Warns
+    -----
+    InteropWarning
+        Listing renamed question and answer codes and what LimeSurvey cannot carry.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, warnings
+    >>> from leadership_eval.instruments.loader import loads_instrument
+    >>> s = loads_instrument('''
+    ... kind: survey
+    ... id: tiny
+    ... version: 1.0.0
+    ... title: A tiny survey
+    ... choice_lists:
+    ...   yn: {options: [{code: 1, label: "Yes"}, {code: 0, label: "No"}]}
+    ... sections:
+    ...   - id: main
+    ...     title: Main
+    ...     items:
+    ...       - {id: met, type: choice, choices: yn, text: Have you met your mentor?}
+    ...       - {id: how, type: text, text: How?, show_if: met == 1}
+    ... ''')
+    >>> out = to_limesurvey(s, pathlib.Path(tempfile.mkdtemp()) / "tiny.txt")
+    >>> [line.split("\\t")[4:6] for line in out.read_text(encoding="utf-8-sig").splitlines()
+    ...  if "\\tQ\\t" in line]
+    [['met', '1'], ['how', 'met == "1"']]
+    """
+    from ..instruments.expressions import ExpressionError, parse_expression
+    from ._logic import UnsupportedLogic, to_expression_script
+
+    path = Path(path)
+    langs = survey_languages(survey)
+    problems: list[str] = []
+
+    # question codes
+    taken: set[str] = set()
+    qcode: dict[str, str] = {}
+    for item in survey.items:
+        base = re.sub(r"[^A-Za-z0-9]", "", item.id)
+        if not base or not base[0].isalpha():
+            base = "Q" + base
+        qcode[item.id] = _unique(base, taken, 20)
+        if qcode[item.id] != item.id:
+            problems.append(f"item {item.id!r} is question code {qcode[item.id]!r}")
+
+    # answer / subquestion codes per choice list
+    acode: dict[str, dict[str, str]] = {}
+    for name, cl in survey.choice_lists.items():
+        used: set[str] = set()
+        mapping: dict[str, str] = {}
+        renamed = []
+        for code in cl.all_codes:
+            text = str(code)
+            if re.fullmatch(r"[A-Za-z0-9]{1,5}", text) and text.lower() not in used:
+                mapping[text] = text
+                used.add(text.lower())
+        n = 1
+        for code in cl.all_codes:
+            text = str(code)
+            if text not in mapping:
+                while f"a{n}" in used:
+                    n += 1
+                mapping[text] = f"A{n}"
+                used.add(f"a{n}")
+                renamed.append(f"{text!r} -> {mapping[text]!r}")
+        if renamed:
+            problems.append(
+                f"choice list {name!r}: codes renamed for LimeSurvey: {', '.join(renamed)}"
+            )
+        acode[name] = mapping
+
+    types = {item.id: item.type for item in survey.items}
+
+    def code_of(item_id: str, value: Any) -> str | None:
+        lst = survey.item(item_id).choices
+        text = str(value)
+        return acode[lst].get(text, text) if lst else None
+
+    multi = {
+        item.id: (lambda v, q=qcode[item.id], lst=str(item.choices): f"{q}_{acode[lst][str(v)]}")
+        for item in survey.items
+        if item.type == "multi_choice"
+    }
+
+    multi_codes = {
+        item.id: survey.choices_for(item).all_codes  # type: ignore[union-attr]
+        for item in survey.items
+        if item.type == "multi_choice"
+    }
+    relevance: dict[str, str] = {}
+    for item in survey.items:
+        if not item.show_if:
+            continue
+        try:
+            expr = parse_expression(item.show_if)
+            relevance[item.id] = to_expression_script(
+                expr, qcode, multi, code_of, multi_codes
+            )
+        except (ExpressionError, UnsupportedLogic, KeyError) as exc:
+            problems.append(
+                f"item {item.id!r}: show_if {item.show_if!r} has no ExpressionScript form ({exc});"
+                " the question is always shown"
+            )
+
+    def row(**kw: Any) -> dict[str, Any]:
+        return kw
+
+    rows: list[dict[str, Any]] = []
+    base_lang = langs[0]
+    rows.append(row(**{"class": "S", "name": "language", "text": base_lang}))
+    if len(langs) > 1:
+        rows.append(row(**{"class": "S", "name": "additional_languages", "text": " ".join(langs[1:])}))
+    rows.append(row(**{"class": "S", "name": "format", "text": "G"}))
+    for lang in langs:
+        rows.append(
+            row(**{"class": "SL", "name": "surveyls_title", "text": text_in(survey.title, lang),
+                   "language": lang})
+        )
+        if survey.description:
+            rows.append(
+                row(**{"class": "SL", "name": "surveyls_description",
+                       "text": text_in(survey.description, lang), "language": lang})
+            )
+
+    def t(value: Text | None, lang: str) -> str:
+        return text_in(value, lang) if value is not None else ""
+
+    for lang in langs:
+        qid = 0
+        for gid, section in enumerate(survey.sections, start=1):
+            rows.append(
+                row(**{"id": gid, "class": "G", "type/scale": gid, "name": t(section.title, lang),
+                       "relevance": "1", "text": t(section.description, lang), "language": lang})
+            )
+            for item in section.items:
+                qid += 1
+                cl = survey.choices_for(item)
+                attrs: dict[str, Any] = {}
+                if item.type in ("likert", "choice"):
+                    qtype = "L"
+                elif item.type == "multi_choice":
+                    qtype = "M"
+                elif item.type == "number":
+                    qtype = "N"
+                    if item.min is not None:
+                        attrs["min_num_value_n"] = number_text(item.min)
+                    if item.max is not None:
+                        attrs["max_num_value_n"] = number_text(item.max)
+                    if item.integer:
+                        attrs["num_value_int_only"] = 1
+                elif item.type == "text":
+                    long = item.disclosure == "free_text" or (item.max_length or 0) > 255
+                    qtype = "T" if long else "S"
+                    if item.max_length is not None:
+                        attrs["maximum_chars"] = item.max_length
+                elif item.type == "date":
+                    qtype = "D"
+                else:
+                    qtype = "X"
+                rows.append(
+                    row(
+                        **{
+                            "id": qid,
+                            "class": "Q",
+                            "type/scale": qtype,
+                            "name": qcode[item.id],
+                            "relevance": relevance.get(item.id, "1"),
+                            "text": t(item.text, lang),
+                            "help": t(item.help, lang),
+                            "language": lang,
+                            "mandatory": "Y" if item.required else "",
+                            "same_default": "0",
+                        },
+                        **attrs,
+                    )
+                )
+                if cl is None:
+                    continue
+                mapping = acode[str(item.choices)]
+                for opt in (*cl.options, *cl.missing):
+                    if qtype == "M":
+                        qid += 1
+                        rows.append(
+                            row(**{"id": qid, "related_id": qid - 1, "class": "SQ",
+                                   "type/scale": 0, "name": mapping[str(opt.code)],
+                                   "relevance": "1", "text": t(opt.label, lang),
+                                   "language": lang})
+                        )
+                    else:
+                        rows.append(
+                            row(**{"id": qid, "class": "A", "type/scale": 0,
+                                   "name": mapping[str(opt.code)], "text": t(opt.label, lang),
+                                   "language": lang})
+                        )
+    # subquestion ids must point at their question: recompute per language block
+    _fix_related(rows)
+
+    lost = []
+    if survey.scales:
+        lost.append(f"scales ({', '.join(s.id for s in survey.scales)})")
+    if any(i.disclosure != "none" for i in survey.items):
+        lost.append("disclosure levels")
+    if survey.all_objectives():
+        lost.append("objectives")
+    if any(cl.missing for cl in survey.choice_lists.values()):
+        lost.append("which codes are missing codes (they are ordinary answers in LimeSurvey)")
+    if any(i.frameworks for i in survey.items) or any(s.frameworks for s in survey.scales):
+        lost.append("framework mappings")
+    if any(i.column for i in survey.items):
+        lost.append("column aliases")
+    if lost:
+        problems.append("LimeSurvey has no place for: " + "; ".join(lost))
+    del types
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.DictWriter(
+            fh, fieldnames=LIMESURVEY_COLUMNS, delimiter="\t", lineterminator="\n",
+            quoting=csv.QUOTE_MINIMAL,
+        )
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({c: _clean(r.get(c, "")) for c in LIMESURVEY_COLUMNS})
+    warn_unmapped(f"to_limesurvey({path.name})", problems)
+    return path
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("\t", " ").replace("\r\n", "<br />").replace("\n", "<br />")
+    return value
+
+
+def _fix_related(rows: list[dict[str, Any]]) -> None:
+    parent = None
+    for r in rows:
+        if r.get("class") == "Q":
+            parent = r["id"]
+        elif r.get("class") == "SQ":
+            r["related_id"] = parent

@@ -1,0 +1,999 @@
+"""Validate survey responses against their instrument, vectorised, without losing a row.
+
+:func:`validate_responses` checks response data in the "raw" form (what
+:func:`~leadership_eval.readers.read_responses` and ``simulate_responses`` return: one column
+per item id, codes as stored, declared missing codes present, ``multi_choice`` answers as one
+column of space-separated codes) and returns a :class:`ValidationReport` holding the "clean"
+form, the declared missing codes it removed, the answers skip logic should have hidden, the
+rows it excluded and a failure-case table of every problem (like pandera's ``failure_cases``).
+
+Every check works on whole columns (``isin``, numeric masks, one factorisation of the distinct
+``multi_choice`` answers); no Python code runs once per row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataError
+from .readers import ReadReport, read_responses
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from .instruments.models import ChoiceList, Item, Survey
+
+__all__ = [
+    "ERROR_CODES",
+    "ERROR_COLUMNS",
+    "ReadReport",
+    "ValidationReport",
+    "read_responses",
+    "validate_responses",
+]
+
+ERROR_CODES: dict[str, str] = {
+    "invalid-code": "a value that is not a code of the item's choice list",
+    "out-of-range": "a number below the item's min or above its max",
+    "not-an-integer": "a number with a fraction where the item wants whole numbers",
+    "wrong-type": "text in a number column, or a date that does not parse (ISO 8601)",
+    "too-long": "text longer than the item's max_length",
+    "answered-when-hidden": "an answer where the item's show_if should have hidden it",
+    "missing-required": "a required item that was shown but not answered",
+    "duplicate-id": "a respondent id seen on an earlier row (the row is excluded)",
+    "missing-column": "an item of the survey with no column in the data",
+    "unknown-column": "a column that is no item of the survey (informational; kept)",
+    "empty-row": "a row with no answer at all (informational; the row is excluded)",
+}
+"""Every error code :func:`validate_responses` reports, with its meaning."""
+
+INFO_CODES = frozenset({"unknown-column", "empty-row"})
+"""Codes that are reported but do not make the data invalid."""
+
+ERROR_COLUMNS = ["row", "column", "code", "message", "value", "severity", "position"]
+"""The columns of :attr:`ValidationReport.errors`."""
+
+EXCLUDED_REASON = "excluded_reason"
+
+
+@dataclass
+class ValidationReport:
+    """The result of :func:`validate_responses`.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The clean form: the rows that were not excluded (same index labels), the respondent id
+        first, then one column per question item in survey order (declared missing codes and
+        failing values NA; codes ``Int64`` (strings for lists with text codes), numbers
+        ``float64``, dates ``datetime64``, text strings, ``multi_choice`` items as ``Int8``
+        indicator columns ``{id}__{code}``), then every other column unchanged.
+    errors : pandas.DataFrame
+        One row per problem: ``row`` (index label, NA for column-level problems), ``column``,
+        ``code`` (see :data:`ERROR_CODES`), ``message``, ``value`` (as found), ``severity``
+        (``error`` or ``info``) and ``position`` (0-based row position in the input, -1 for
+        column-level problems).
+    missing : pandas.DataFrame
+        For the items whose choice list declares missing codes: the declared missing code each
+        respondent gave (categorical), NA elsewhere.
+    hidden : pandas.DataFrame
+        Boolean, one column per question item: True where an answer is present although the
+        item's ``show_if`` should have hidden it.
+    excluded : pandas.DataFrame
+        The input rows left out of ``data``, as they were, with a first column
+        ``excluded_reason`` (``empty-row`` or ``duplicate-id``).
+    n_rows : int
+        Rows in the input (``len(data) + len(excluded)``).
+    """
+
+    survey_id: str
+    data: pd.DataFrame
+    errors: pd.DataFrame
+    missing: pd.DataFrame
+    hidden: pd.DataFrame
+    excluded: pd.DataFrame
+    n_rows: int
+    id_column: str | None = None
+    read_report: ReadReport | None = field(default=None, repr=False)
+
+    @property
+    def valid(self) -> bool:
+        """True when no problem of severity ``error`` was found."""
+        return not bool((self.errors["severity"] == "error").any())
+
+    @property
+    def n_errors(self) -> int:
+        """How many problems of severity ``error`` were found."""
+        return int((self.errors["severity"] == "error").sum())
+
+    def summary(self) -> pd.DataFrame:
+        """Counts per error code.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``code`` (most frequent first), with ``severity``, ``n`` (problems),
+            ``n_rows`` (distinct rows affected) and ``n_columns`` (distinct columns).
+        """
+        import pandas as pd
+
+        e = self.errors
+        if e.empty:
+            return pd.DataFrame(
+                {"severity": pd.Series(dtype=str), "n": pd.Series(dtype="int64")},
+                index=pd.Index([], name="code", dtype=str),
+            ).assign(n_rows=pd.Series(dtype="int64"), n_columns=pd.Series(dtype="int64"))
+        grouped = e.groupby("code", sort=False)
+        out = pd.DataFrame(
+            {
+                "severity": grouped["severity"].first(),
+                "n": grouped.size(),
+                "n_rows": grouped["position"].agg(lambda p: int(p[p >= 0].nunique())),
+                "n_columns": grouped["column"].nunique(),
+            }
+        )
+        return out.sort_values(["n"], ascending=False, kind="stable")
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`~leadership_eval.errors.DataError` if any error was found.
+
+        The exception's ``failure_cases`` is the frame of errors (severity ``error``).
+        """
+        if self.valid:
+            return
+        bad = self.errors[self.errors["severity"] == "error"]
+        counts = bad["code"].value_counts()
+        parts = ", ".join(f"{n} {code}" for code, n in counts.items())
+        first = bad.iloc[0]
+        where = "" if first["position"] < 0 else f"row {first['row']}, "
+        raise DataError(
+            f"responses to {self.survey_id!r} have {len(bad)} problem"
+            f"{'s' if len(bad) != 1 else ''} ({parts}); first: {where}column "
+            f"{first['column']}: {first['code']}: {first['message']}",
+            code=str(first["code"]),
+            failure_cases=bad.reset_index(drop=True),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ValidationReport(survey={self.survey_id!r}, rows={self.n_rows}, "
+            f"kept={len(self.data)}, excluded={len(self.excluded)}, valid={self.valid}, "
+            f"errors={self.n_errors})"
+        )
+
+
+# ------------------------------------------------------------------------------- internals
+
+
+class _Errors:
+    """Collects failure cases as column arrays, one chunk per check."""
+
+    def __init__(self, index: pd.Index, lazy: bool, survey_id: str) -> None:
+        self.index = index
+        self.lazy = lazy
+        self.survey_id = survey_id
+        self.chunks: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        positions: np.ndarray,
+        column: str,
+        code: str,
+        message: Any,
+        value: Any,
+    ) -> None:
+        import numpy as np
+
+        if len(positions) == 0:
+            return
+        n = len(positions)
+        chunk = {
+            "position": np.asarray(positions, dtype=np.int64),
+            "column": [column] * n,
+            "code": [code] * n,
+            "message": message if not isinstance(message, str) else [message] * n,
+            "value": value,
+            "severity": ["info" if code in INFO_CODES else "error"] * n,
+        }
+        self.chunks.append(chunk)
+        if not self.lazy and code not in INFO_CODES:
+            frame = self.frame()
+            bad = frame[frame["severity"] == "error"]
+            first = bad.iloc[0]
+            where = "" if first["position"] < 0 else f"row {first['row']}, "
+            raise DataError(
+                f"responses to {self.survey_id!r}: {where}column {first['column']}: "
+                f"{first['code']}: {first['message']}",
+                code=code,
+                failure_cases=bad.reset_index(drop=True),
+            )
+
+    def column_level(self, column: str, code: str, message: str) -> None:
+        import numpy as np
+
+        self.add(np.array([-1]), column, code, message, [None])
+
+    def frame(self) -> pd.DataFrame:
+        import numpy as np
+        import pandas as pd
+
+        if not self.chunks:
+            return pd.DataFrame(
+                {
+                    "row": pd.Series(dtype=object),
+                    "column": pd.Series(dtype=str),
+                    "code": pd.Series(dtype=str),
+                    "message": pd.Series(dtype=str),
+                    "value": pd.Series(dtype=object),
+                    "severity": pd.Series(dtype=str),
+                    "position": pd.Series(dtype="int64"),
+                }
+            )
+        pos = np.concatenate([c["position"] for c in self.chunks])
+        cols: dict[str, Any] = {}
+        for key in ("column", "code", "message", "severity"):
+            cols[key] = np.concatenate([np.asarray(c[key], dtype=object) for c in self.chunks])
+        values = np.concatenate(
+            [_object_array(c["value"], len(c["position"])) for c in self.chunks]
+        )
+        labels = np.empty(len(pos), dtype=object)
+        ok = pos >= 0
+        labels[ok] = self.index.to_numpy(dtype=object)[pos[ok]]
+        labels[~ok] = None
+        frame = pd.DataFrame(
+            {
+                "row": labels,
+                "column": cols["column"],
+                "code": cols["code"],
+                "message": cols["message"],
+                "value": values,
+                "severity": cols["severity"],
+                "position": pos,
+            }
+        )
+        for key in ("column", "code", "message", "severity"):
+            frame[key] = frame[key].astype(str)
+        return frame
+
+
+def _object_array(values: Any, n: int) -> np.ndarray:
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(values, pd.Series | pd.Index):
+        values = values.to_numpy(dtype=object)
+    out = np.empty(n, dtype=object)
+    out[:] = list(values) if not isinstance(values, np.ndarray) else values
+    out[pd.isna(out)] = None
+    return out
+
+
+def _is_text_dtype(dtype: Any) -> bool:
+    import pandas as pd
+
+    return not (
+        pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+    )
+
+
+def _present(s: pd.Series) -> np.ndarray:
+    """True where a value is given (not NA; for text, not blank)."""
+    present: np.ndarray = s.notna().to_numpy(dtype=bool)
+    if _is_text_dtype(s.dtype):
+        blank = s.astype("string").str.strip().eq("").to_numpy(dtype=bool, na_value=False)
+        present = present & ~blank
+    return present
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Stripped strings (``string`` dtype); blank -> NA; whole floats (3.0) written 3."""
+    import pandas as pd
+
+    if pd.api.types.is_float_dtype(s.dtype):
+        whole = s.notna() & (s % 1 == 0)
+        text = s.astype("string")
+        text = text.where(~whole, s.where(whole).astype("Int64").astype("string"))
+    else:
+        text = s.astype("string").str.strip()
+        text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return text.mask(text == "")
+
+
+def _code_list(codes: list[Any]) -> str:
+    shown = ", ".join(str(c) for c in codes[:12])
+    return shown + (", ..." if len(codes) > 12 else "")
+
+
+def _describe_choices(choice: ChoiceList, name: str | None) -> str:
+    text = f"codes {_code_list(choice.codes)}"
+    if choice.missing_codes:
+        text += f"; missing {_code_list(choice.missing_codes)}"
+    return f"a code of {name!r} ({text})" if name else f"a code ({text})"
+
+
+def _is_platform_column(name: str) -> bool:
+    from .readers import ODK_METADATA, REDCAP_METADATA
+
+    key = name.strip().lower()
+    return key in REDCAP_METADATA or key in ODK_METADATA or key.endswith("_complete")
+
+
+def _with_value(values: pd.Series, template: str) -> pd.Series:
+    """``template`` with ``{value}`` replaced by each value's repr (vectorised)."""
+    import pandas as pd
+
+    head, _, tail = template.partition("{value}")
+    shown = pd.Series(values.to_numpy(dtype=object), dtype=object).map(repr)
+    return head + shown.astype(str) + tail
+
+
+@dataclass
+class _Clean:
+    """What checking one item column produced."""
+
+    columns: dict[str, Any]  # clean column(s): name -> array-like
+    answered: np.ndarray  # a substantive (clean) answer is present
+    declared_missing: np.ndarray  # a declared missing code is present
+    missing_codes: Any = None  # categorical of the declared missing codes (or None)
+    eval_columns: dict[str, Any] = field(default_factory=dict)
+
+
+def _check_codes(
+    item: Item, choice: ChoiceList, s: pd.Series, present: np.ndarray, pos: np.ndarray, err: _Errors
+) -> _Clean:
+    import numpy as np
+    import pandas as pd
+
+    codes, missing = choice.codes, choice.missing_codes
+    all_int = all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes)
+    n = len(s)
+    what = _describe_choices(choice, item.choices)
+    miss_idx = np.full(n, -1, dtype=np.int8)
+    if all_int:
+        if pd.api.types.is_integer_dtype(s.dtype):
+            vals = s.to_numpy(dtype=np.int64, na_value=0)
+            bad_text = np.zeros(n, dtype=bool)
+        else:
+            if pd.api.types.is_float_dtype(s.dtype):
+                f = s.to_numpy(dtype=float, na_value=np.nan)
+            else:
+                f = pd.to_numeric(_text(s), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                bad_text = present & (np.isnan(f) | (f % 1 != 0))
+            vals = np.where(bad_text | np.isnan(f), 0, f).astype(np.int64)
+        is_sub = np.isin(vals, np.asarray(codes, dtype=np.int64)) & present & ~bad_text
+        is_miss = (
+            np.isin(vals, np.asarray(missing, dtype=np.int64)) & present & ~bad_text
+            if missing
+            else np.zeros(n, dtype=bool)
+        )
+        for j, c in enumerate(missing):
+            miss_idx[is_miss & (vals == c)] = j
+        clean: Any = pd.arrays.IntegerArray(vals, ~is_sub, copy=True)
+    else:
+        text = _text(s)
+        is_sub = text.isin([str(c) for c in codes]).to_numpy(dtype=bool, na_value=False)
+        is_miss = text.isin([str(c) for c in missing]).to_numpy(dtype=bool, na_value=False)
+        is_sub = is_sub & present
+        is_miss = is_miss & present
+        for j, c in enumerate(missing):
+            miss_idx[is_miss & (text == str(c)).to_numpy(dtype=bool, na_value=False)] = j
+        if choice.numeric:
+            clean = pd.to_numeric(text.where(is_sub), errors="coerce").astype("Int64").array
+        else:
+            clean = text.where(is_sub).astype("string").array
+    invalid = present & ~is_sub & ~is_miss
+    if invalid.any():
+        idx = np.flatnonzero(invalid)
+        vals_bad = s.iloc[idx]
+        err.add(
+            pos[idx],
+            item.id,
+            "invalid-code",
+            _with_value(vals_bad, "{value} is not " + what),
+            vals_bad,
+        )
+    cat = None
+    if missing:
+        cat = pd.Categorical.from_codes(miss_idx, categories=pd.Index(missing, dtype=object))
+    return _Clean({item.id: clean}, is_sub, is_miss, cat)
+
+
+def _fmt_num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _check_number(
+    item: Item,
+    choice: ChoiceList | None,
+    s: pd.Series,
+    present: np.ndarray,
+    pos: np.ndarray,
+    err: _Errors,
+) -> _Clean:
+    import numpy as np
+    import pandas as pd
+
+    n = len(s)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        f = s.to_numpy(dtype=float, na_value=np.nan)
+        wrong = np.zeros(n, dtype=bool)
+    else:
+        f = pd.to_numeric(_text(s), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        wrong = present & np.isnan(f)
+    miss_idx = np.full(n, -1, dtype=np.int8)
+    is_miss = np.zeros(n, dtype=bool)
+    missing = list(choice.missing_codes) if choice is not None else []
+    num_missing = [c for c in missing if isinstance(c, int | float) and not isinstance(c, bool)]
+    for j, c in enumerate(missing):
+        if c in num_missing:
+            hit = present & (f == float(c))
+            miss_idx[hit] = j
+            is_miss |= hit
+    ok = present & ~wrong & ~is_miss
+    if wrong.any():
+        idx = np.flatnonzero(wrong)
+        bad = s.iloc[idx]
+        err.add(pos[idx], item.id, "wrong-type", _with_value(bad, "{value} is not a number"), bad)
+    with np.errstate(invalid="ignore"):
+        if item.min is not None:
+            low = ok & (f < item.min)
+            if low.any():
+                idx = np.flatnonzero(low)
+                err.add(
+                    pos[idx],
+                    item.id,
+                    "out-of-range",
+                    _with_value(
+                        s.iloc[idx], f"{{value}} is below the minimum {_fmt_num(item.min)}"
+                    ),
+                    s.iloc[idx],
+                )
+            ok &= ~low
+        if item.max is not None:
+            high = ok & (f > item.max)
+            if high.any():
+                idx = np.flatnonzero(high)
+                err.add(
+                    pos[idx],
+                    item.id,
+                    "out-of-range",
+                    _with_value(
+                        s.iloc[idx], f"{{value}} is above the maximum {_fmt_num(item.max)}"
+                    ),
+                    s.iloc[idx],
+                )
+            ok &= ~high
+        if item.integer:
+            frac = ok & (f % 1 != 0)
+            if frac.any():
+                idx = np.flatnonzero(frac)
+                err.add(
+                    pos[idx],
+                    item.id,
+                    "not-an-integer",
+                    _with_value(s.iloc[idx], "{value} is not a whole number"),
+                    s.iloc[idx],
+                )
+            ok &= ~frac
+    clean = np.where(ok, f, np.nan)
+    cat = None
+    if missing:
+        cat = pd.Categorical.from_codes(miss_idx, categories=pd.Index(missing, dtype=object))
+    return _Clean({item.id: clean}, ok, is_miss, cat)
+
+
+def _check_text(
+    item: Item, s: pd.Series, present: np.ndarray, pos: np.ndarray, err: _Errors
+) -> _Clean:
+    import numpy as np
+
+    text = s.astype("string")
+    text = text.where(present)
+    ok = present.copy()
+    if item.max_length is not None:
+        long = (text.str.len() > item.max_length).to_numpy(dtype=bool, na_value=False)
+        if long.any():
+            idx = np.flatnonzero(long)
+            err.add(
+                pos[idx],
+                item.id,
+                "too-long",
+                f"longer than the maximum of {item.max_length} characters",
+                s.iloc[idx],
+            )
+            ok &= ~long
+            text = text.where(ok)
+    return _Clean({item.id: text.array}, ok, np.zeros(len(s), dtype=bool))
+
+
+def _check_date(
+    item: Item, s: pd.Series, present: np.ndarray, pos: np.ndarray, err: _Errors
+) -> _Clean:
+    import numpy as np
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        parsed = s
+    else:
+        text = _text(s)
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    ok = present & parsed.notna().to_numpy(dtype=bool)
+    wrong = present & ~ok
+    if wrong.any():
+        idx = np.flatnonzero(wrong)
+        bad = s.iloc[idx]
+        err.add(
+            pos[idx],
+            item.id,
+            "wrong-type",
+            _with_value(bad, "{value} is not a date (expected YYYY-MM-DD)"),
+            bad,
+        )
+        parsed = parsed.where(ok)
+    return _Clean({item.id: parsed.array}, ok, np.zeros(len(s), dtype=bool))
+
+
+def _check_multi(
+    item: Item, choice: ChoiceList, s: pd.Series, present: np.ndarray, pos: np.ndarray, err: _Errors
+) -> _Clean:
+    """Split each distinct answer once, then broadcast to the rows by its factor code."""
+    import numpy as np
+    import pandas as pd
+
+    codes = [str(c) for c in choice.codes]
+    missing = [str(c) for c in choice.missing_codes]
+    known = codes + missing
+    text = _text(s).where(present)
+    factor, uniques = pd.factorize(text, use_na_sentinel=True)
+    u = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    tokens = u.str.split().explode()
+    tokens = tokens[tokens.notna()]
+    u_of_tok = tokens.index.to_numpy(dtype=np.int64)
+    cat = pd.Categorical(tokens.to_numpy(dtype=object), categories=known).codes.astype(np.int64)
+    k = len(codes)
+    nu = len(u)
+    table = np.zeros((nu + 1, k), dtype=np.int8)  # last row: NA answers
+    sub = (cat >= 0) & (cat < k)
+    table[u_of_tok[sub], cat[sub]] = 1
+    u_answered = np.zeros(nu + 1, dtype=bool)
+    u_answered[:nu] = table[:nu].any(axis=1)
+    u_missing = np.full(nu + 1, -1, dtype=np.int8)
+    is_m = cat >= k
+    # the first declared missing code given (tokens come in answer order: keep the first)
+    first_m = pd.Series(cat[is_m] - k, index=u_of_tok[is_m]).groupby(level=0).first()
+    u_missing[first_m.index.to_numpy(dtype=np.int64)] = first_m.to_numpy(dtype=np.int8)
+    bad_tok = pd.Series(tokens.to_numpy(dtype=object)[cat < 0], index=u_of_tok[cat < 0])
+    u_bad = np.zeros(nu + 1, dtype=bool)
+    u_msg = np.empty(nu + 1, dtype=object)
+    if len(bad_tok):
+        joined = bad_tok.groupby(level=0).agg(lambda t: ", ".join(repr(x) for x in t))
+        ui = joined.index.to_numpy(dtype=np.int64)
+        u_bad[ui] = True
+        u_msg[ui] = (
+            joined.astype(str) + ": not " + _describe_choices(choice, item.choices)
+        ).to_numpy(dtype=object)
+    f = np.where(factor < 0, nu, factor)
+    answered = u_answered[f]
+    invalid = u_bad[f]
+    if invalid.any():
+        idx = np.flatnonzero(invalid)
+        err.add(pos[idx], item.id, "invalid-code", u_msg[f[idx]], s.iloc[idx])
+    columns: dict[str, Any] = {}
+    mask = ~answered
+    for j, code in enumerate(codes):
+        columns[f"{item.id}__{code}"] = pd.arrays.IntegerArray(
+            table[f, j].astype(np.int8), mask.copy()
+        )
+    miss_idx = u_missing[f]
+    cat_out = None
+    if missing:
+        cat_out = pd.Categorical.from_codes(
+            miss_idx, categories=pd.Index(list(choice.missing_codes), dtype=object)
+        )
+    return _Clean(columns, answered, miss_idx >= 0, cat_out)
+
+
+def _empty_clean(item: Item, choice: ChoiceList | None, n: int) -> _Clean:
+    """All-NA clean column(s) for an item with no column in the data."""
+    import numpy as np
+    import pandas as pd
+
+    none = np.zeros(n, dtype=bool)
+    if item.type == "multi_choice" and choice is not None:
+        cols: dict[str, Any] = {
+            f"{item.id}__{c}": pd.array([pd.NA] * n, dtype="Int8") for c in choice.codes
+        }
+    elif item.type in ("likert", "choice"):
+        dtype = "Int64" if choice is None or choice.numeric else "string"
+        cols = {item.id: pd.array([pd.NA] * n, dtype=dtype)}
+    elif item.type == "number":
+        cols = {item.id: np.full(n, np.nan)}
+    elif item.type == "date":
+        cols = {item.id: pd.array(np.full(n, np.datetime64("NaT", "ns")))}
+    else:
+        cols = {item.id: pd.array([pd.NA] * n, dtype="string")}
+    cat = None
+    if choice is not None and choice.missing_codes:
+        cat = pd.Categorical.from_codes(
+            np.full(n, -1, dtype=np.int8),
+            categories=pd.Index(list(choice.missing_codes), dtype=object),
+        )
+    return _Clean(cols, none, none.copy(), cat)
+
+
+def _indicator_layout(data: pd.DataFrame, item: Item, choice: ChoiceList | None) -> list[str]:
+    """Columns ``{id}__{code}`` holding a multi_choice item in the indicator layout."""
+    if choice is None:
+        return []
+    wanted = {f"{item.id}__{c}" for c in choice.all_codes}
+    return [c for c in data.columns if c in wanted]
+
+
+def _from_indicators(data: pd.DataFrame, columns: list[str], item_id: str) -> pd.Series:
+    """Indicator columns -> one column of space-separated codes (NA when nothing is ticked)."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(data)
+    parts = np.full(n, "", dtype=object)
+    for col in columns:
+        code = col[len(item_id) + 2 :]
+        on = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float, na_value=0) == 1
+        parts = np.where(on, np.where(parts == "", code, parts + " " + code), parts)
+    out = pd.Series(parts, index=data.index, dtype=object)
+    return out.mask(out == "")
+
+
+# --------------------------------------------------------------------------------- the API
+
+
+def validate_responses(
+    survey: Survey,
+    data: pd.DataFrame,
+    *,
+    id_column: str | None = None,
+    lazy: bool = True,
+) -> ValidationReport:
+    """Check responses against a survey and return clean data with every problem found.
+
+    Parameters
+    ----------
+    survey : Survey
+        The instrument the responses answer.
+    data : pandas.DataFrame
+        Responses in the raw form (one column per item id, or per the item's ``column``
+        alias); ``multi_choice`` items as one column of space-separated codes (or as indicator
+        columns ``{id}__{code}``). Any index (non-default and repeated labels are fine).
+    id_column : str, optional
+        The respondent id column used to find duplicates. Default: ``survey.respondent_id``
+        when the data has that column; with neither, no duplicate check is made.
+    lazy : bool, default True
+        True: run every check and collect every problem in the report. False: raise
+        :class:`~leadership_eval.errors.DataError` at the first check that finds an error, its
+        failure cases attached (informational findings never raise).
+
+    Returns
+    -------
+    ValidationReport
+        ``.valid``, ``.errors`` (columns ``row, column, code, message, value, severity,
+        position``), ``.data`` (clean form), ``.missing``, ``.hidden``, ``.excluded``,
+        ``.summary()``, ``.raise_for_errors()``. Every input row is in ``.data`` or in
+        ``.excluded``.
+
+    Raises
+    ------
+    DataError
+        ``data`` is not a data frame, has repeated column names, or ``id_column`` is not a
+        column; with ``lazy=False``, at the first error.
+
+    Notes
+    -----
+    Checks (codes in :data:`ERROR_CODES`):
+
+    * choice and likert items: a value must be a code of the choice list (``invalid-code``);
+      declared missing codes are valid and move to ``.missing``;
+    * number items: a number (``wrong-type``), within ``min``/``max`` (``out-of-range``), whole
+      when ``integer`` (``not-an-integer``); date items: ISO 8601 (``wrong-type``); text items:
+      at most ``max_length`` characters (``too-long``); multi_choice items: every code of the
+      answer in the list (``invalid-code``);
+    * skip logic: each ``show_if`` is evaluated on the clean values of earlier items, so a
+      declared missing code ("prefer not to say") counts as unanswered, and an answer to an
+      item that was itself hidden counts as unanswered (as on ODK, whose non-relevant answers
+      are blank). A substantive answer where the item is hidden is ``answered-when-hidden``;
+      it is KEPT in ``.data`` and flagged in ``.hidden`` (a declared missing code such as "not
+      applicable" in a hidden item is not flagged). A required item that is shown and has no
+      value at all is ``missing-required`` (a declared missing code counts as an answer);
+    * rows: a row with no answer to any question (ignoring the id column and other columns) is
+      excluded (``empty-row``, informational); a row whose respondent id was seen on an earlier
+      kept row is excluded (``duplicate-id``, an error); neither is checked further;
+    * columns: an item with no column is ``missing-column`` (its clean column is all NA, and
+      no ``missing-required`` is reported for it); a column that is no item is
+      ``unknown-column`` (informational; kept unchanged in ``.data``).
+
+    A value that fails a check is NA in ``.data`` and reported with the value as found.
+    Text values are stripped of surrounding blanks for matching codes, and a blank string
+    counts as no answer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.instruments.loader import loads_instrument
+    >>> survey = loads_instrument('''
+    ... kind: survey
+    ... id: demo
+    ... version: 1.0.0
+    ... title: Demo
+    ... respondent_id: rid
+    ... choice_lists:
+    ...   yn: {options: [{code: 1, label: "Yes"}, {code: 2, label: "No"}],
+    ...        missing: [{code: 9, label: Prefer not to say}]}
+    ... sections:
+    ...   - id: s
+    ...     title: S
+    ...     items:
+    ...       - {id: rid, type: text, text: Id}
+    ...       - {id: mentor, type: choice, choices: yn, text: Met your mentor?, required: true}
+    ...       - {id: meetings, type: number, text: How often?, min: 0, max: 50, integer: true,
+    ...          show_if: "mentor == 1"}
+    ... ''')
+    >>> raw = pd.DataFrame({"rid": ["a", "b", "c", "c"], "mentor": [1, 2, 7, 1],
+    ...                     "meetings": [3.0, 4.0, None, 2.5]})
+    >>> report = validate_responses(survey, raw)
+    >>> report.valid
+    False
+    >>> report.errors[["row", "column", "code"]]
+      row   column                  code
+    0   1  meetings  answered-when-hidden
+    1   2    mentor          invalid-code
+    2   3       rid          duplicate-id
+    >>> print(report.errors.loc[1, "message"])
+    7 is not a code of 'yn' (codes 1, 2; missing 9)
+    >>> report.data
+      rid  mentor  meetings
+    0   a       1       3.0
+    1   b       2       4.0
+    2   c    <NA>       NaN
+    >>> report.excluded["excluded_reason"].tolist()
+    ['duplicate-id']
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .instruments.expressions import ExpressionError, parse_expression
+    from .instruments.models import Survey
+
+    if not isinstance(survey, Survey):
+        raise TypeError(f"survey must be a Survey, not {type(survey).__name__}")
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(
+            f"responses must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"
+        )
+    if data.columns.duplicated().any():
+        dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+        raise DataError(
+            f"repeated column names in the responses: {', '.join(dup)}", "duplicate-column"
+        )
+    n = len(data)
+    err = _Errors(data.index, lazy, survey.id)
+    questions = survey.questions
+    item_types = {i.id: i.type for i in questions}
+
+    # ---- which column holds each item
+    source_of: dict[str, str] = {}  # item id -> data column
+    indicator_cols: dict[str, list[str]] = {}
+    for item in questions:
+        if item.id in data.columns:
+            source_of[item.id] = item.id
+        elif item.column is not None and item.column in data.columns:
+            source_of[item.id] = item.column
+        elif item.type == "multi_choice":
+            cols = _indicator_layout(data, item, survey.choices_for(item))
+            if cols:
+                indicator_cols[item.id] = cols
+    used = set(source_of.values()) | {c for cols in indicator_cols.values() for c in cols}
+
+    if id_column is None and survey.respondent_id:
+        rid = survey.respondent_id
+        id_column = source_of.get(rid) or (rid if rid in data.columns else None)
+    if id_column is not None and id_column not in data.columns:
+        raise DataError(
+            f"id_column {id_column!r} is not a column of the responses", "missing-column"
+        )
+
+    def column_of(item_id: str) -> pd.Series:
+        if item_id in indicator_cols:
+            return _from_indicators(data, indicator_cols[item_id], item_id)
+        return data[source_of[item_id]]
+
+    # ---- pass 1: which rows have any answer; duplicate ids
+    id_item = next((i for i, c in source_of.items() if c == id_column), None)
+    answered_any = np.zeros(n, dtype=bool)
+    present_of: dict[str, np.ndarray] = {}
+    for item in questions:
+        if item.id not in source_of and item.id not in indicator_cols:
+            continue
+        present_of[item.id] = _present(column_of(item.id))
+        if item.id != id_item:
+            answered_any |= present_of[item.id]
+    has_questions = any(i.id != id_item for i in questions if i.id in present_of)
+    empty = ~answered_any if has_questions else np.zeros(n, dtype=bool)
+    dup = np.zeros(n, dtype=bool)
+    if id_column is not None:
+        ids = data[id_column]
+        candidates = ~empty & _present(ids)
+        key = ids.astype("string").str.strip().to_numpy(dtype=object, na_value=None)
+        dup_sub = pd.Series(key[candidates]).duplicated(keep="first").to_numpy()
+        dup[np.flatnonzero(candidates)[dup_sub]] = True
+    if empty.any():
+        idx = np.flatnonzero(empty)
+        err.add(idx, "*", "empty-row", "no answer to any question; row excluded", [None] * len(idx))
+    if dup.any():
+        idx = np.flatnonzero(dup)
+        vals = data[id_column].iloc[idx]
+        err.add(
+            idx,
+            str(id_column),
+            "duplicate-id",
+            _with_value(vals, "respondent id {value} is on an earlier row; row excluded"),
+            vals,
+        )
+    excluded_mask = empty | dup
+    keep_pos = np.flatnonzero(~excluded_mask)
+    all_kept = len(keep_pos) == n
+    m = len(keep_pos)
+    out_index = data.index if all_kept else data.index[keep_pos]
+
+    # ---- column-level findings
+    for item in questions:
+        if item.id not in present_of:
+            err.column_level(
+                item.column_name,
+                "missing-column",
+                f"no column for item {item.id!r}"
+                + (f" (alias {item.column!r})" if item.column else ""),
+            )
+    unknown = [c for c in data.columns if c not in used and c != id_column]
+    read = data.attrs.get("read_report")
+    platform = set(read.metadata_columns) if isinstance(read, ReadReport) else set()
+    for col in unknown:
+        if col in platform or _is_platform_column(str(col)):
+            what = f"column {col!r} is survey-platform bookkeeping, no item; kept"
+        else:
+            what = f"column {col!r} is no item of survey {survey.id!r}; kept"
+        err.column_level(str(col), "unknown-column", what)
+
+    # ---- pass 2: item by item, in survey order
+    clean_cols: dict[str, Any] = {}
+    missing_cols: dict[str, Any] = {}
+    hidden = np.zeros((m, len(questions)), dtype=bool)
+    eval_cols: dict[str, Any] = {}
+    for j, item in enumerate(questions):
+        choice = survey.choices_for(item)
+        if item.id in present_of:
+            s = column_of(item.id)
+            present = present_of.pop(item.id)
+            if not all_kept:
+                s = s.iloc[keep_pos]
+                present = present[keep_pos]
+            if item.type in ("likert", "choice") and choice is not None:
+                res = _check_codes(item, choice, s, present, keep_pos, err)
+            elif item.type == "multi_choice" and choice is not None:
+                res = _check_multi(item, choice, s, present, keep_pos, err)
+            elif item.type == "number":
+                res = _check_number(item, choice, s, present, keep_pos, err)
+            elif item.type == "date":
+                res = _check_date(item, s, present, keep_pos, err)
+            else:
+                res = _check_text(item, s, present, keep_pos, err)
+        else:
+            s = None
+            present = np.zeros(m, dtype=bool)
+            res = _empty_clean(item, choice, m)
+        shown = None
+        if item.show_if:
+            expr = parse_expression(item.show_if)
+            names = expr.names
+            frame = pd.DataFrame(
+                {c: v for c, v in eval_cols.items() if c in names or c.split("__")[0] in names},
+                index=pd.RangeIndex(m),
+                copy=False,
+            )
+            try:
+                shown = expr.evaluate(frame, item_types=item_types).to_numpy(dtype=bool)
+            except ExpressionError as exc:
+                raise DataError(
+                    f"show_if of item {item.id!r} ({item.show_if!r}) cannot be evaluated: {exc}",
+                    code="show-if",
+                ) from exc
+            flagged = ~shown & present & ~res.declared_missing
+            if flagged.any():
+                hidden[:, j] = flagged
+                idx = np.flatnonzero(flagged)
+                vals = s.iloc[idx] if s is not None else [None] * len(idx)
+                err.add(
+                    keep_pos[idx],
+                    item.id,
+                    "answered-when-hidden",
+                    f"answered, but show_if ({item.show_if}) should have hidden it",
+                    vals,
+                )
+        if item.required and s is not None:
+            need = ~present if shown is None else (shown & ~present)
+            if need.any():
+                idx = np.flatnonzero(need)
+                err.add(
+                    keep_pos[idx],
+                    item.id,
+                    "missing-required",
+                    "required, shown and not answered"
+                    if shown is not None
+                    else "required and not answered",
+                    [None] * len(idx),
+                )
+        for name, values in res.columns.items():
+            clean_cols[name] = values
+            # what later show_if conditions see: answers of hidden items count as blank
+            if shown is not None and not shown.all():
+                eval_cols[name] = pd.Series(values).where(shown)
+            else:
+                eval_cols[name] = values
+        if res.missing_codes is not None:
+            missing_cols[item.id] = res.missing_codes
+
+    # ---- assemble
+    data_cols: dict[str, Any] = {}
+    if id_column is not None and id_item is None:
+        col = data[id_column]
+        data_cols[str(id_column)] = col if all_kept else col.iloc[keep_pos]
+    if id_item is not None:
+        first = [k for k in clean_cols if k == id_item]
+        for k in first:
+            data_cols[k] = clean_cols.pop(k)
+    data_cols.update(clean_cols)
+    for col in unknown:
+        series = data[col]
+        data_cols[str(col)] = series if all_kept else series.iloc[keep_pos]
+    for key, val in list(data_cols.items()):
+        if isinstance(val, pd.Series):
+            data_cols[key] = val.set_axis(out_index) if not val.index.equals(out_index) else val
+    clean = pd.DataFrame(data_cols, index=out_index, copy=False)
+    missing_frame = pd.DataFrame(missing_cols, index=out_index, copy=False)
+    hidden_frame = pd.DataFrame(
+        hidden, index=out_index, columns=[i.id for i in questions], copy=False
+    )
+    if all_kept:
+        excluded = data.iloc[0:0].copy()
+        reasons = pd.Series([], dtype=str)
+    else:
+        ex_pos = np.flatnonzero(excluded_mask)
+        excluded = data.iloc[ex_pos].copy()
+        reasons = pd.Series(np.where(dup[ex_pos], "duplicate-id", "empty-row"), dtype=str)
+    excluded.insert(0, EXCLUDED_REASON, reasons.to_numpy(dtype=object))
+    excluded[EXCLUDED_REASON] = excluded[EXCLUDED_REASON].astype(str)
+
+    errors = err.frame()
+    if len(errors):
+        order = {
+            c: i
+            for i, c in enumerate([*[q.column_name for q in questions], *map(str, data.columns)])
+        }
+        rank = errors["column"].map(lambda c: order.get(c, -1)).to_numpy()
+        sort_key = np.lexsort((rank, errors["position"].to_numpy()))
+        errors = errors.iloc[sort_key].reset_index(drop=True)
+    read_report = data.attrs.get("read_report")
+    return ValidationReport(
+        survey_id=survey.id,
+        data=clean,
+        errors=errors,
+        missing=missing_frame,
+        hidden=hidden_frame,
+        excluded=excluded,
+        n_rows=n,
+        id_column=None if id_column is None else str(id_column),
+        read_report=read_report if isinstance(read_report, ReadReport) else None,
+    )

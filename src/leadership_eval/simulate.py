@@ -1,0 +1,447 @@
+"""Simulated survey responses: realistic "raw" data for any survey, for tests, demos and power.
+
+:func:`simulate_responses` draws a latent trait per scale (correlated across scales), answers
+each scale's items through that trait (ordinal cut points mapped onto the items' codes, reverse
+keyed items reversed), and fills every other item with plausible answers: skewed frequencies for
+quasi-identifiers, numbers within their bounds, dates, short free-text comments from a phrase
+bank, multi_choice selections. Missing answers and declared missing codes ("prefer not to say")
+appear at the rates asked for, and items hidden by skip logic are blank. Everything is drawn from
+one seeded :class:`numpy.random.Generator` and vectorised, so a million respondents take seconds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import ConfigurationError
+from .instruments.models import ChoiceList, Item, Survey
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from .instruments.expressions import Expression
+
+__all__ = ["PHRASES", "simulate_responses"]
+
+PHRASES: tuple[str, ...] = (
+    "More protected time for leadership projects would help.",
+    "My mentor helped me find a quality improvement project.",
+    "I did not know the scheme existed until this year.",
+    "Rota pressures make it hard to attend sessions.",
+    "The leadership workshops were useful.",
+    "I would value more feedback from my supervisor.",
+    "It was good to meet trainees from other specialties.",
+    "Sessions clashed with clinical commitments.",
+    "The mentor was approachable and well organised.",
+    "I felt more confident leading a team after the course.",
+    "Information about opportunities came too late.",
+    "Online sessions made it easier to take part.",
+    "I would like more opportunities to chair meetings.",
+    "Managers were supportive of the audit.",
+    "It helped me understand how the trust board works.",
+    "Not applicable to my current rotation.",
+    "Clearer guidance on what counts as leadership would help.",
+    "I have recommended the scheme to colleagues.",
+    "Hard to find a project that fitted my placement.",
+    "More recognition of leadership work in the portfolio.",
+)
+"""The phrase bank free-text answers are drawn from (no names, no identifying detail)."""
+
+_TRAIT_CORRELATION = 0.35  # correlation of the latent traits of different scales
+_GENERAL_LOADING = 0.5  # loading of ordered items outside any scale on the general factor
+_TEXT_ANSWER_RATE = 0.35  # share of respondents who write anything in an optional text box
+_BASE_DATE = "2025-01-01"  # dates fall in the two years before this day
+
+
+def _check_rate(name: str, value: float) -> float:
+    if not isinstance(value, int | float) or not 0 <= value <= 1 or isinstance(value, bool):
+        raise ConfigurationError(f"{name} must be a share between 0 and 1; found {value!r}")
+    return float(value)
+
+
+def _ordered_codes(cl: ChoiceList) -> list[Any]:
+    codes = list(cl.codes)
+    if cl.numeric:
+        codes = sorted(codes, key=float)
+    return codes
+
+
+def _code_array(codes: Sequence[Any], idx: np.ndarray, blank: np.ndarray) -> pd.Series:
+    """Codes picked by ``idx`` as a raw-form column: Int64 for numeric codes, else strings."""
+    import numpy as np
+    import pandas as pd
+
+    if codes and all(isinstance(c, int) and not isinstance(c, bool) for c in codes):
+        values = np.asarray(codes, dtype=np.int64)[np.where(blank, 0, idx)]
+        return pd.Series(pd.arrays.IntegerArray(values, blank.copy()))
+    table = np.asarray([str(c) for c in codes], dtype=object)
+    out = table[np.where(blank, 0, idx)]
+    out[blank] = None
+    return pd.Series(out, dtype="str")
+
+
+def _cut_points(rng: np.random.Generator, k: int) -> np.ndarray:
+    """Thresholds on a standard-normal latent giving a realistic, agreement-skewed spread."""
+    import numpy as np
+    from scipy.special import ndtri
+
+    p_top = rng.uniform(0.55, 0.68)
+    pmf = np.array([math.comb(k - 1, j) * p_top**j * (1 - p_top) ** (k - 1 - j) for j in range(k)])
+    p = 0.85 * pmf + 0.15 / k
+    cum = np.cumsum(p)[:-1]
+    return ndtri(cum) + rng.normal(0.0, 0.15)  # type: ignore[no-any-return]
+
+
+def _skewed_probabilities(rng: np.random.Generator, k: int) -> np.ndarray:
+    """A few common categories and a long tail (Zipf-like, in a random order)."""
+
+    ranks = rng.permutation(k) + 1.0
+    w = ranks ** -rng.uniform(0.9, 1.4)
+    return w / w.sum()  # type: ignore[no-any-return]
+
+
+def _resolve_groups(
+    survey: Survey,
+    n: int,
+    groups: Mapping[Any, int] | Sequence[Any] | pd.Series | None,
+    rng: np.random.Generator,
+) -> np.ndarray | None:
+    import numpy as np
+    import pandas as pd
+
+    if groups is None:
+        return None
+    if survey.group_by is None:
+        raise ConfigurationError(
+            f"survey {survey.id!r} has no group_by item, so groups cannot be assigned",
+            code="no-group-by",
+        )
+    if isinstance(groups, Mapping):
+        sizes = {g: int(s) for g, s in groups.items()}
+        if any(s < 0 for s in sizes.values()):
+            raise ConfigurationError("group sizes must not be negative", code="invalid-groups")
+        total = sum(sizes.values())
+        if total != n:
+            raise ConfigurationError(
+                f"the group sizes add up to {total}, but n is {n}", code="invalid-groups"
+            )
+        labels = np.empty(len(sizes), dtype=object)
+        labels[:] = list(sizes)
+        values = np.repeat(labels, list(sizes.values()))[rng.permutation(n)]
+    else:
+        seq = groups.to_numpy(dtype=object) if isinstance(groups, pd.Series) else list(groups)
+        values = np.empty(len(seq), dtype=object)
+        values[:] = seq
+        if len(values) != n:
+            raise ConfigurationError(
+                f"groups has {len(values)} values, but n is {n}", code="invalid-groups"
+            )
+    item = survey.item(survey.group_by)
+    cl = survey.choices_for(item)
+    if cl is not None:
+        allowed = {str(c) for c in cl.all_codes}
+        unknown = sorted({str(v) for v in values if str(v) not in allowed})
+        if unknown:
+            raise ConfigurationError(
+                f"group value(s) {', '.join(map(repr, unknown[:10]))} are not codes of "
+                f"{survey.group_by!r}'s choice list {item.choices!r}",
+                code="invalid-groups",
+            )
+    return values
+
+
+def _group_column(item: Item, cl: ChoiceList | None, values: np.ndarray) -> pd.Series:
+    import numpy as np
+    import pandas as pd
+
+    if cl is not None:
+        codes = list(cl.all_codes)
+        index = {str(c): i for i, c in enumerate(codes)}
+        idx = np.fromiter((index[str(v)] for v in values), dtype=np.int64, count=len(values))
+        return _code_array(codes, idx, np.zeros(len(values), dtype=bool))
+    if item.type == "number":
+        return pd.Series(pd.to_numeric(pd.Series(values)), dtype="float64")
+    return pd.Series(values, dtype="str")
+
+
+def _shown(
+    expr: Expression, columns: Mapping[str, pd.Series], item_types: Mapping[str, str], n: int
+) -> np.ndarray:
+    """Where ``expr`` shows an item, evaluated once per distinct combination of the answers it
+    reads (a handful, even for a million respondents) and mapped back to every row."""
+    import numpy as np
+    import pandas as pd
+
+    names = sorted(expr.names)
+    frame = pd.DataFrame({name: columns[name] for name in names})
+    key = np.zeros(n, dtype=np.int64)
+    radix = 1
+    for name in names:
+        codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
+        size = len(uniques) + 1
+        if radix * size >= 2**62:  # too many combinations to encode: evaluate every row
+            return expr.evaluate(frame, item_types=item_types).to_numpy(dtype=bool)
+        key += (codes.astype(np.int64) + 1) * radix
+        radix *= size
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    distinct = frame.iloc[first].reset_index(drop=True)
+    return expr.evaluate(distinct, item_types=item_types).to_numpy(dtype=bool)[inverse]
+
+
+def simulate_responses(
+    survey: Survey | str | Path,
+    n: int,
+    *,
+    groups: Mapping[Any, int] | Sequence[Any] | pd.Series | None = None,
+    group_effects: Mapping[Any, float] | None = None,
+    seed: int | None = 0,
+    missing_rate: float = 0.03,
+    missing_code_rate: float = 0.02,
+) -> pd.DataFrame:
+    """Simulate ``n`` respondents' answers to ``survey``, in raw form.
+
+    Parameters
+    ----------
+    survey : Survey, or a path or bundled id
+    n : int
+        Number of respondents.
+    groups : mapping of group value to size, or a sequence / Series of n group values, optional
+        Values of the survey's ``group_by`` item (e.g. trust codes). A mapping's sizes must add
+        up to ``n`` (respondents are then shuffled); a sequence is used in its order. Without
+        it, the group item is drawn like any other quasi-identifier.
+    group_effects : mapping of group value to float, optional
+        A shift, in standard deviations, of every scale's latent trait for that group.
+    seed : int or None
+        Seed of the :class:`numpy.random.Generator`; the same seed gives the same data.
+    missing_rate : float
+        Share of answers left blank (item non-response), for items that are not ``required``.
+    missing_code_rate : float
+        Share of answers replaced by one of the item list's declared missing codes (for lists
+        that declare any), e.g. "prefer not to say".
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per respondent (index 0..n-1), one column per question (notes have none), in
+        survey order, in the library's raw form: codes (nullable ``Int64`` for numeric codes,
+        strings otherwise), multi_choice as space-separated codes, numbers as floats, dates as
+        ``YYYY-MM-DD`` strings, text as strings; NA for blank or hidden answers. The respondent
+        id item, when the survey has one, holds ``R00001``, ``R00002``, ...
+
+    Notes
+    -----
+    The generating model, for respondent :math:`p`:
+
+    * scale traits :math:`\\theta_{ps} = \\sqrt{\\rho}\\, g_p + \\sqrt{1-\\rho}\\, e_{ps} + \\delta_{group(p)}`
+      with :math:`g, e \\sim N(0, 1)`, :math:`\\rho = 0.35` (so traits of different scales
+      correlate about 0.35) and :math:`\\delta` the group effect;
+    * an ordered item :math:`i` of scale :math:`s` has a latent response
+      :math:`y_{pi} = \\lambda_i \\theta_{ps} + \\sqrt{1-\\lambda_i^2}\\, \\varepsilon_{pi}` with
+      loadings :math:`\\lambda_i \\sim U(0.55, 0.8)`, cut into the list's categories at thresholds
+      giving an agreement-skewed spread (a binomial shape mixed with a uniform one); reverse-keyed
+      items take the mirrored category. Ordered items outside a scale load 0.5 on :math:`g`;
+    * unordered choices follow Zipf-like probabilities (a few common answers and a long tail);
+      multi_choice options are selected independently (probabilities 0.1-0.6, at least one);
+      numbers follow a Beta(2, 3) shape between min and max (0-100 when unbounded, rounded when
+      ``integer``); dates fall in the two years before 2025-01-01; free text is answered by about
+      a third of respondents with one or two phrases from :data:`PHRASES`;
+    * answers are replaced by declared missing codes at ``missing_code_rate`` and blanked at
+      ``missing_rate``, then each item's ``show_if`` is evaluated on the answers so far (in item
+      order) and hidden items are blanked, as a survey platform would.
+
+    Examples
+    --------
+    >>> from leadership_eval.instruments.loader import loads_instrument
+    >>> survey = loads_instrument('''
+    ... kind: survey
+    ... id: demo
+    ... version: 1.0.0
+    ... title: Demo
+    ... respondent_id: rid
+    ... choice_lists:
+    ...   agree5:
+    ...     ordered: true
+    ...     options: [{code: 1, label: SD}, {code: 2, label: D}, {code: 3, label: N},
+    ...               {code: 4, label: A}, {code: 5, label: SA}]
+    ... sections:
+    ...   - id: s
+    ...     title: S
+    ...     items:
+    ...       - {id: rid, type: text, text: Id, disclosure: direct}
+    ...       - {id: q1, type: likert, choices: agree5, text: One}
+    ...       - {id: q2, type: likert, choices: agree5, text: Two}
+    ... scales:
+    ...   - {id: lead, title: Leadership, items: [q1, q2]}
+    ... ''')
+    >>> df = simulate_responses(survey, 500, seed=1)
+    >>> df.shape, list(df.columns), df["rid"].iloc[0]
+    ((500, 3), ['rid', 'q1', 'q2'], 'R00001')
+    >>> bool(df["q1"].dropna().isin([1, 2, 3, 4, 5]).all())
+    True
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .instruments.expressions import parse_expression
+    from .scoring import _as_survey
+
+    survey = _as_survey(survey)
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ConfigurationError(f"n must be a whole number of respondents; found {n!r}")
+    n = int(n)
+    missing_rate = _check_rate("missing_rate", missing_rate)
+    missing_code_rate = _check_rate("missing_code_rate", missing_code_rate)
+    rng = np.random.default_rng(seed)
+
+    group_values = _resolve_groups(survey, n, groups, rng)
+    shift = np.zeros(n)
+    if group_effects:
+        if group_values is None:
+            raise ConfigurationError(
+                "group_effects needs groups (which respondent is in which group)",
+                code="invalid-groups",
+            )
+        keys = pd.Series(group_values).astype(str).to_numpy()
+        present = set(keys)
+        for g, effect in group_effects.items():
+            if str(g) not in present:
+                raise ConfigurationError(
+                    f"group_effects names group {g!r}, which has no respondents",
+                    code="invalid-groups",
+                )
+            if not math.isfinite(float(effect)):
+                raise ConfigurationError(f"the effect of group {g!r} is not a finite number")
+            shift[keys == str(g)] = float(effect)
+
+    # latent traits: one general factor and one trait per scale
+    general = rng.standard_normal(n)
+    rho = _TRAIT_CORRELATION
+    traits: dict[str, np.ndarray] = {}
+    home: dict[str, tuple[str, bool]] = {}  # item id -> (scale, reverse keyed)
+    for scale in survey.scales:
+        traits[scale.id] = (
+            math.sqrt(rho) * general + math.sqrt(1 - rho) * rng.standard_normal(n) + shift
+        )
+        for item_id in scale.items:
+            home.setdefault(item_id, (scale.id, item_id in scale.reverse))
+
+    item_types = {it.id: it.type for it in survey.items}
+    columns: dict[str, pd.Series] = {}
+    base_date = np.datetime64(_BASE_DATE, "D")
+
+    for item in survey.questions:
+        cl = survey.choices_for(item)
+        col: pd.Series
+        can_miss = not item.required
+        if item.id == survey.respondent_id:
+            width = max(5, len(str(n)))
+            ids = np.arange(1, n + 1)
+            if item.type == "number":
+                col = pd.Series(ids.astype(np.float64))
+            else:
+                digits = np.strings.zfill(ids.astype(np.str_), width)
+                col = pd.Series(np.strings.add("R", digits).astype(object), dtype="str")
+            can_miss = False
+        elif item.id == survey.group_by and group_values is not None:
+            col = _group_column(item, cl, group_values)
+            can_miss = False
+        elif item.type in ("likert", "choice") and cl is not None:
+            k = len(cl.codes)
+            codes = _ordered_codes(cl) if cl.ordered else list(cl.codes)
+            if cl.ordered:
+                if item.id in home:
+                    scale_id, reverse = home[item.id]
+                    lam = rng.uniform(0.55, 0.8)
+                    latent = traits[scale_id]
+                else:
+                    reverse = False
+                    lam = _GENERAL_LOADING
+                    latent = general
+                y = lam * latent + math.sqrt(1 - lam**2) * rng.standard_normal(n)
+                idx = np.searchsorted(_cut_points(rng, k), y)
+                if reverse:
+                    idx = (k - 1) - idx
+            else:
+                p = (
+                    _skewed_probabilities(rng, k)
+                    if item.disclosure == "quasi" or item.id == survey.group_by
+                    else rng.dirichlet(np.full(k, 3.0))
+                )
+                idx = rng.choice(k, size=n, p=p)
+            blank = np.zeros(n, dtype=bool)
+            all_codes = codes + list(cl.missing_codes)
+            if cl.missing_codes and missing_code_rate > 0:
+                hit = rng.random(n) < missing_code_rate
+                idx = np.where(hit, k + rng.integers(0, len(cl.missing_codes), n), idx)
+            col = _code_array(all_codes, idx, blank)
+        elif item.type == "multi_choice" and cl is not None:
+            k = len(cl.codes)
+            probs = rng.uniform(0.1, 0.6, size=k)
+            chosen = rng.random((n, k)) < probs
+            none = ~chosen.any(axis=1)
+            chosen[none, rng.integers(0, k, int(none.sum()))] = True
+            pattern = (chosen.astype(np.int64) << np.arange(k)).sum(axis=1)
+            if cl.missing_codes and missing_code_rate > 0:
+                hit = rng.random(n) < missing_code_rate
+                which = rng.integers(0, len(cl.missing_codes), n)
+                pattern = np.where(hit, -1 - which, pattern)
+            uniq, inverse = np.unique(pattern, return_inverse=True)
+            labels = []
+            for pat in uniq:
+                if pat < 0:
+                    labels.append(str(cl.missing_codes[-1 - int(pat)]))
+                else:
+                    labels.append(" ".join(str(c) for j, c in enumerate(cl.codes) if pat >> j & 1))
+            col = pd.Series(np.asarray(labels, dtype=object)[inverse], dtype="str")
+        elif item.type == "number":
+            from scipy.special import ndtr
+
+            lo = item.min if item.min is not None else 0.0
+            hi = item.max if item.max is not None else lo + 100.0
+            if item.id in home:  # a number in a scale follows the scale's trait
+                scale_id, reverse = home[item.id]
+                lam = rng.uniform(0.55, 0.8)
+                y = lam * traits[scale_id] + math.sqrt(1 - lam**2) * rng.standard_normal(n)
+                u = ndtr(-y if reverse else y)
+            else:
+                u = rng.beta(2.0, 3.0, n)
+            x = lo + (hi - lo) * u
+            if item.integer:
+                x = np.clip(np.round(x), math.ceil(lo), math.floor(hi))
+            col = pd.Series(x.astype(np.float64))
+        elif item.type == "date":
+            days = rng.integers(0, 730, n)
+            col = pd.Series(np.datetime_as_string(base_date - days, unit="D"), dtype="str")
+        elif item.type == "text":
+            if item.disclosure == "direct":
+                texts = np.asarray([f"participant-{i:06d}" for i in range(n)], dtype=object)
+            else:
+                m = len(PHRASES)
+                first = rng.integers(0, m, n)
+                second = (first + 1 + rng.integers(0, m - 1, n)) % m
+                two = rng.random(n) < 0.3
+                bank = np.asarray(PHRASES, dtype=object)
+                texts = np.where(two, bank[first] + " " + bank[second], bank[first])
+                if item.max_length:
+                    texts = np.asarray([t[: item.max_length] for t in texts], dtype=object)
+                if not item.required:
+                    texts[rng.random(n) >= _TEXT_ANSWER_RATE] = None
+            col = pd.Series(texts, dtype="str")
+        else:  # an item type without a generator (a choice item whose list is missing)
+            col = pd.Series([None] * n, dtype="str")
+
+        if can_miss and missing_rate > 0:
+            drop = rng.random(n) < missing_rate
+            if drop.any():
+                col = col.mask(drop)
+        if item.show_if:
+            shown = _shown(parse_expression(item.show_if), columns, item_types, n)
+            if not shown.all():
+                col = col.mask(~shown)
+        columns[item.id] = col.reset_index(drop=True)
+
+    return pd.DataFrame(columns, index=pd.RangeIndex(n))

@@ -1,0 +1,388 @@
+"""Tests of leadership_eval.privacy.text: free-text redaction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadership_eval.errors import DataError
+from leadership_eval.privacy.text import (
+    ENTITY_TYPES,
+    Span,
+    evaluate_redaction,
+    find_personal_data,
+    load_redaction_corpus,
+    nhs_number_is_valid,
+    redact_series,
+    redact_text,
+)
+
+CORPUS = Path(__file__).parent / "data" / "redaction_corpus.jsonl"
+
+
+def _nhs_check(nine: str) -> int | None:
+    """NHS Data Model and Dictionary, "NHS Number": weights 10..2, 11 - (sum mod 11); an 11 is 0,
+    a 10 means the number is invalid. Written out separately from the library's version."""
+    total = 0
+    weight = 10
+    for ch in nine:
+        total += int(ch) * weight
+        weight -= 1
+    rem = total % 11
+    if rem == 0:
+        return 0
+    if rem == 1:
+        return None
+    return 11 - rem
+
+
+# ----------------------------------------------------------------------------- detectors
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # emails and URLs
+        ("mail j.patel@nhs.net today", "mail [EMAIL] today"),
+        ("Mail: Amy.O'Neill@mft.nhs.uk.", "Mail: [EMAIL]."),
+        ("see https://example.org/a?b=1, thanks", "see [URL], thanks"),
+        ("(www.example.org/x)", "([URL])"),
+        # phones: mobile, landline, +44, 0044, (0), brackets, dashes, extension
+        ("ring 07700 900123", "ring [PHONE]"),
+        ("ring 07700900123!", "ring [PHONE]!"),
+        ("ring +44 (0)7700 900123", "ring [PHONE]"),
+        ("ring +447700900123", "ring [PHONE]"),
+        ("ring 0044 7700 900123", "ring [PHONE]"),
+        ("ring (0113) 496 0000 ext 234", "ring [PHONE]"),
+        ("ring 020-7946-0958 x12", "ring [PHONE]"),
+        ("ring 01632 960 001 - after 2", "ring [PHONE] - after 2"),
+        # NHS numbers (NHS Data Model and Dictionary example 943 476 5919)
+        ("NHS 943 476 5919", "NHS [NHS_NUMBER]"),
+        ("NHS 9434765919.", "NHS [NHS_NUMBER]."),
+        ("NHS 943-476-5919", "NHS [NHS_NUMBER]"),
+        # GMC numbers need "GMC" nearby
+        ("GMC no. 7123456", "GMC no. [GMC_NUMBER]"),
+        ("my GMC number is 6093421", "my GMC number is [GMC_NUMBER]"),
+        ("7204518 (GMC)", "[GMC_NUMBER] (GMC)"),
+        # NI numbers: allocated prefixes and suffixes only
+        ("NI AB 12 34 56 C", "NI [NI_NUMBER]"),
+        ("NI jk432187b", "NI [NI_NUMBER]"),
+        # postcodes
+        ("to LS1 3EX please", "to [POSTCODE] please"),
+        ("to SW1A 1AA", "to [POSTCODE]"),
+        ("to M13 9PL", "to [POSTCODE]"),
+        # dates of birth
+        ("DOB 12/03/1994", "DOB [DATE_OF_BIRTH]"),
+        ("date of birth: 3 March 1991", "date of birth: [DATE_OF_BIRTH]"),
+        ("born on 14th July 1993", "born on [DATE_OF_BIRTH]"),
+        ("D.O.B. 1995-06-21", "D.O.B. [DATE_OF_BIRTH]"),
+        # titled names
+        ("ask Dr Patel", "ask [NAME]"),
+        ("ask Dr. Patel's team", "ask [NAME]'s team"),
+        ("ask DR PATEL", "ask [NAME]"),
+        ("ask Sister O'Brien", "ask [NAME]"),
+        ("ask Mr McDonald-Smith", "ask [NAME]"),
+        ("ask Prof Jane van der Berg", "ask [NAME]"),
+        ("ask Dr J. Robinson now", "ask [NAME] now"),
+        ("ask Dr Al-Hassan", "ask [NAME]"),
+        ("ask Mrs D'Souza", "ask [NAME]"),
+        ("ask Professor Sarah Gill", "ask [NAME]"),
+        ("ask Matron Greenwood", "ask [NAME]"),
+        # common first names, with the surname after them
+        ("thanks to Priya Sharma", "thanks to [NAME]"),
+        ("Hannah was great", "[NAME] was great"),
+        ("I asked Will about it", "I asked [NAME] about it"),
+        ("Hope Smith was there", "[NAME] was there"),
+        # places
+        ("on Rowan Ward today", "on [PLACE] today"),
+        ("on Ward 7B today", "on [PLACE] today"),
+        ("at Leeds General Infirmary", "at [PLACE]"),
+        ("at St James's University Hospital", "at [PLACE]"),
+        ("Calderdale and Huddersfield NHS Foundation Trust", "[PLACE]"),
+    ],
+)
+def test_detects(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # leadership and NHS vocabulary, roles, programmes named after people
+        "Quality Improvement training was the most useful part.",
+        "The Foundation Programme needs Leadership in the curriculum.",
+        "The Dean and the Associate Dean came to induction.",
+        "Nurse Practitioners and the Chief Registrar were role models.",
+        "We used Dr Foster data for the mortality audit.",
+        "I did the Edward Jenner programme and the Mary Seacole course.",
+        "The Dr's office was closed; the drs were busy.",
+        "The NHS Trust Board and the District General Hospital.",
+        "Our Acute Medical Unit and Intensive Care Ward were busy.",
+        # ambiguous first names as ordinary words, months
+        "Will the scheme continue? Hope so.",
+        "Grace period for the ePortfolio. Mark the dates.",
+        "In May the rota changed; the June rota was late; August changeover.",
+        "Rose-tinted view perhaps.",
+        # numbers that are not identifiers
+        "Paracetamol 1 g QDS, morphine 2.5 mg PRN, gentamicin 5 mg/kg at 18:00.",
+        "We audited 2,345 prescriptions between 01/08/2023 and 31/01/2024.",
+        "Project ref 1234567890 and Datix 4982597919 (both fail the NHS check).",
+        "Bleep 4455; room 2.14; band 7; 20 data points; ST3, CT1, FY1 and FY2.",
+        "I'm an FY1 2nd rotation trainee; FY1 2023 cohort.",
+        "NI QQ123456C and BG123456A are not allocated.",
+        "The GMC National Training Survey results were good.",
+        "The rotation started on 2 August 2023.",
+    ],
+)
+def test_leaves_alone(text: str) -> None:
+    assert redact_text(text) == text, find_personal_data(text)
+
+
+def test_ten_digits_failing_mod11_are_not_nhs_numbers() -> None:
+    assert nhs_number_is_valid("943 476 5919")
+    assert not nhs_number_is_valid("943 476 5918")
+    assert not nhs_number_is_valid("1111111111")  # passes the arithmetic, never issued
+    assert redact_text("NHS number 943 476 5918") == "NHS number 943 476 5918"
+    # a valid number with a leading 0 needs an NHS (or CHI) cue: otherwise it reads as a phone
+    assert nhs_number_is_valid("0113000006")
+    assert redact_text("NHS no 0113000006") == "NHS no [NHS_NUMBER]"
+    assert redact_text("CHI 0113000006") == "CHI [NHS_NUMBER]"
+    assert redact_text("tel 0113000006") == "tel [PHONE]"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9), st.integers(0, 9))
+def test_nhs_checksum_agrees_with_reference(nine: str, last: int) -> None:
+    check = _nhs_check(nine)
+    number = nine + str(last)
+    want = check is not None and check == last and len(set(number)) > 1
+    assert nhs_number_is_valid(number) == want
+    if want and nine[0] != "0":
+        spaced = f"{number[:3]} {number[3:6]} {number[6:]}"
+        assert redact_text(f"id {spaced} here") == "id [NHS_NUMBER] here"
+    elif not want and nine[0] not in "0":
+        assert redact_text(f"id {number} here") == f"id {number} here"
+
+
+def test_roster_names_any_case_longest_first() -> None:
+    names = ["Sarah Jane Smith", "Sarah Jones", "Alan Young", "Dr Sam Foster"]
+    assert redact_text("sarah jane smith and SARAH JONES", names) == "[NAME] and [NAME]"
+    assert redact_text("Thanks sarah, and jones too", names) == "Thanks [NAME], and [NAME] too"
+    # an ordinary-word surname only counts capitalised and mid-sentence
+    assert redact_text("Young doctors like young Young.", names) == "Young doctors like young [NAME]."
+    # titles in the roster are not names
+    assert redact_text("Sam and Foster; Dr Sam Foster", names) == "[NAME] and [NAME]; [NAME]"
+    assert redact_text("Dr Foster data", names) == "Dr [NAME] data"  # the roster wins
+    assert redact_text("[NAME] and [PLACE]", ["Name", "Place"]) == "[NAME] and [PLACE]"
+
+
+def test_places_list() -> None:
+    places = ["Pinderfields", "Ward 24", "St Luke's"]
+    assert (
+        redact_text("From pinderfields to WARD 24 via St Luke's.", places=places)
+        == "From [PLACE] to [PLACE] via [PLACE]."
+    )
+
+
+def test_find_personal_data_spans_match_the_redaction() -> None:
+    text = "Dr O'Brien (ob@nhs.net) on Rowan Ward, ring 07700 900123 or see www.x.org."
+    spans = find_personal_data(text)
+    assert [(s.type, s.text) for s in spans] == [
+        ("NAME", "Dr O'Brien"),
+        ("EMAIL", "ob@nhs.net"),
+        ("PLACE", "Rowan Ward"),
+        ("PHONE", "07700 900123"),
+        ("URL", "www.x.org"),
+    ]
+    for s in spans:
+        assert text[s.start : s.end] == s.text
+    assert spans[0].to_dict() == {"type": "NAME", "start": 0, "end": 10, "text": "Dr O'Brien"}
+
+
+def test_detectors_hook_and_longest_span_wins() -> None:
+    def roles(text: str) -> list[tuple[str, int, int]]:
+        i = text.find("clinical lead for frailty")
+        return [("ROLE", i, i + len("clinical lead for frailty"))] if i >= 0 else []
+
+    def short(text: str) -> list[Span]:
+        i = text.find("Patel")
+        return [Span(i, i + 5, "SURNAME", "Patel")] if i >= 0 else []
+
+    text = "Dr Patel is the clinical lead for frailty."
+    assert redact_text(text, detectors=[roles]) == "[NAME] is the [ROLE]."
+    # "Patel" (5) overlaps the longer built-in "Dr Patel" (8): the longer one wins
+    assert redact_text(text, detectors=[short]) == "[NAME] is the clinical lead for frailty."
+    spans = find_personal_data(text, detectors=[roles, short])
+    assert [s.type for s in spans] == ["NAME", "ROLE"]
+
+    def bad(text: str) -> list[tuple[str, int, int]]:
+        return [("X", 0, len(text) + 5)]
+
+    with pytest.raises(DataError, match="outside the text"):
+        redact_text("abc", detectors=[bad])
+
+
+def test_redact_series_keeps_na_index_and_non_text() -> None:
+    s = pd.Series(
+        ["Email a@b.org", None, 7700900123, "", float("nan"), "Ward 3"],
+        index=[10, 3, 7, 1, 2, 9],
+        name="comments",
+    )
+    out = redact_series(s)
+    assert list(out.index) == [10, 3, 7, 1, 2, 9] and out.name == "comments"
+    assert out[10] == "Email [EMAIL]"
+    assert out[3] is None and pd.isna(out[2])
+    assert out[7] == "7700900123"  # a number typed into a text box is kept, as text
+    assert out[1] == ""
+    assert out[9] == "[PLACE]"
+    assert redact_series(pd.Series([None, None])).isna().all()
+    assert redact_series(pd.Series([], dtype=object)).empty
+    # with detectors the values are redacted one by one, same answer
+    assert redact_series(s, detectors=[lambda t: []]).equals(out)
+
+
+def test_bad_input() -> None:
+    with pytest.raises(DataError):
+        redact_text(None)  # type: ignore[arg-type]
+    with pytest.raises(DataError, match="names must be strings"):
+        redact_text("x", names=[1])  # type: ignore[list-item]
+
+
+# ----------------------------------------------------------------------------- invariants
+
+FRAGMENTS = [
+    "Dr Patel",
+    "dr patel",
+    "Sister O'Brien",
+    "Sarah",
+    "Will",
+    "May",
+    "Young",
+    "Quality Improvement",
+    "Ward 12",
+    "Rowan Ward",
+    "ob@nhs.net",
+    "07700 900123",
+    "+44 (0)113 496 0000",
+    "943 476 5919",
+    "1234567890",
+    "GMC",
+    "7123456",
+    "AB 12 34 56 C",
+    "LS1 3EX",
+    "DOB",
+    "12/03/1994",
+    "https://x.org/a",
+    "[NAME]",
+    "[PHONE]",
+    "the",
+    "and",
+    "rota",
+    "FY1",
+    "Leader",
+    "Dean",
+    ".",
+    ",",
+    "-",
+    "(",
+    ")",
+    "'s",
+    "\n",
+    "2.5 mg",
+    "Mc",
+    "Donald",
+]
+texts = st.lists(
+    st.tuples(st.sampled_from(FRAGMENTS), st.sampled_from([" ", "", "  ", ". "])), max_size=14
+).map(lambda parts: "".join(a + b for a, b in parts))
+rosters = st.lists(st.sampled_from(["Sarah Jones", "Alan Young", "Will Bell", "Jo"]), max_size=3)
+
+
+@settings(max_examples=150, deadline=None)
+@given(texts, rosters)
+def test_redaction_is_idempotent(text: str, names: list[str]) -> None:
+    once = redact_text(text, names)
+    assert redact_text(once, names) == once
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(texts, max_size=6), rosters)
+def test_series_equals_text_and_spans_render_the_text(values: list[str], names: list[str]) -> None:
+    series = pd.Series(values, dtype=object)
+    expected = [redact_text(v, names) for v in values]
+    assert redact_series(series, names).tolist() == expected
+    for v, e in zip(values, expected, strict=True):
+        spans = find_personal_data(v, names)
+        rebuilt, last = [], 0
+        for s in spans:
+            assert v[s.start : s.end] == s.text and s.start >= last
+            rebuilt.append(v[last : s.start] + f"[{s.type}]")
+            last = s.end
+        assert "".join(rebuilt) + v[last:] == e
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=60))
+def test_arbitrary_text_never_fails_and_is_idempotent(text: str) -> None:
+    once = redact_text(text)
+    assert redact_text(once) == once
+
+
+# ----------------------------------------------------------------------------- the corpus
+
+
+def test_corpus_is_well_formed() -> None:
+    records = load_redaction_corpus(CORPUS)
+    assert len(records) >= 200
+    types = {e["type"] for r in records for e in r["entities"]}
+    assert types == set(ENTITY_TYPES)
+    assert sum(not r["entities"] for r in records) >= 60  # hard negatives
+    ids = [r["id"] for r in records]
+    assert len(set(ids)) == len(ids)
+
+
+def test_corpus_recall_and_precision_floors() -> None:
+    table = evaluate_redaction(CORPUS).set_index("entity_type")
+    # floors earned on tests/data/redaction_corpus.jsonl (see benchmarks/bench_redaction.py);
+    # lower them only with a reason
+    for t in (
+        "EMAIL",
+        "PHONE",
+        "NHS_NUMBER",
+        "GMC_NUMBER",
+        "NI_NUMBER",
+        "POSTCODE",
+        "URL",
+        "DATE_OF_BIRTH",
+    ):
+        assert table.loc[t, "recall"] == 1.0, t
+        assert table.loc[t, "precision"] == 1.0, t
+    assert table.loc["PLACE", "recall"] >= 0.95
+    assert table.loc["PLACE", "precision"] >= 0.95
+    assert table.loc["NAME", "recall"] >= 0.93
+    assert table.loc["NAME", "precision"] >= 0.97
+    assert table.loc["ALL", "redacted"] >= 0.96
+
+
+def test_evaluate_redaction_counts(tmp_path: Path) -> None:
+    recs = [
+        {"text": "Dr Patel and Bob", "entities": [{"type": "NAME", "start": 0, "end": 8}]},
+        {"text": "call 07700 900123", "entities": [{"type": "NAME", "start": 5, "end": 17}]},
+        {"text": "nothing here", "entities": []},
+    ]
+    path = tmp_path / "c.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in recs))
+    table = evaluate_redaction(path).set_index("entity_type")
+    assert table.loc["NAME", "n_true"] == 2
+    assert table.loc["NAME", "recall"] == 0.5  # the phone was labelled NAME: typed miss
+    assert table.loc["NAME", "redacted"] == 1.0  # ...but it was redacted
+    assert table.loc["PHONE", "precision"] == 0.0
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "abc", "entities": [{"type": "NAME", "start": 2, "end": 9}]}\n')
+    with pytest.raises(DataError, match="outside the text"):
+        load_redaction_corpus(bad)
