@@ -226,8 +226,9 @@ def pydantic_model(survey: Any) -> Any:
     ns["comments"] = None
     ns["start_date"] = None
     for i in range(1, N_LIKERT + 1):
-        fields[f"l{i:02d}"] = agree if i <= 5 else agree | None
-        if i > 5:
+        always = i <= 5 and i % 4 != 0  # required and never hidden
+        fields[f"l{i:02d}"] = agree if always else agree | None
+        if not always:
             ns[f"l{i:02d}"] = None
     ns["model_config"] = ConfigDict(extra="forbid")
     codes = {"qi", "teach", "audit", "mgmt", "pns"}
@@ -250,6 +251,8 @@ def pydantic_model(survey: Any) -> Any:
         for i in range(4, N_LIKERT + 1, 4):
             if not met and getattr(self, f"l{i:02d}") is not None:
                 raise ValueError("answered when hidden")
+            if met and i <= 5 and getattr(self, f"l{i:02d}") is None:
+                raise ValueError("required")
         return self
 
     ns["_acts"] = field_validator("activities")(classmethod(check_acts))  # type: ignore[arg-type]

@@ -227,7 +227,9 @@ def test_to_dict_is_json_ready_and_holds_no_sensitive_values() -> None:
 
 def test_ordered_categorical_uses_declared_categories() -> None:
     cat = pd.CategoricalDtype(["low", "mid", "high", "top"], ordered=True)
-    df = pd.DataFrame({"q": ["a", "a", "b", "b"], "s": pd.Series(["low", "mid", "high", "high"], dtype=cat)})
+    df = pd.DataFrame(
+        {"q": ["a", "a", "b", "b"], "s": pd.Series(["low", "mid", "high", "high"], dtype=cat)}
+    )
     r = check_anonymity(df, "q", k=1, sensitive="s")
     # hand-computed: Q = (1/4, 1/4, 1/2, 0); class a: P = (1/2, 1/2, 0, 0); cumulative
     # differences 1/4, 1/2, 0, 0 over m - 1 = 3 -> 1/4
@@ -243,7 +245,11 @@ def test_ordered_categorical_uses_declared_categories() -> None:
         ({"quasi_identifiers": ["sex"], "k": 2.5}, "invalid-k", "whole number"),
         ({"quasi_identifiers": []}, "no-quasi-identifiers", "at least one"),
         ({"quasi_identifiers": ["sex"], "l": 2}, "no-sensitive", "sensitive"),
-        ({"quasi_identifiers": ["sex"], "sensitive": "sex"}, "sensitive-is-quasi-identifier", "both"),
+        (
+            {"quasi_identifiers": ["sex"], "sensitive": "sex"},
+            "sensitive-is-quasi-identifier",
+            "both",
+        ),
         ({"quasi_identifiers": ["sex"], "t": 1.5}, "invalid-t", "between 0 and 1"),
     ],
 )

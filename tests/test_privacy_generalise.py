@@ -57,7 +57,7 @@ def test_values_missing_from_a_hierarchy_are_listed(
     adult_hierarchies: dict[str, Hierarchy],
 ) -> None:
     data = pd.Series(["Male", "Female", "Other", "Unknown", "Other"], name="sex")
-    with pytest.raises(DataError, match="2 value\\(s\\).*'Other', 'Unknown'") as err:
+    with pytest.raises(DataError, match=r"2 value\(s\).*'Other', 'Unknown'") as err:
         adult_hierarchies["sex"].apply(data, 1)
     assert err.value.code == "value-not-in-hierarchy"
     assert sorted(err.value.failure_cases["value"]) == ["Other", "Unknown"]
@@ -234,6 +234,17 @@ def test_generalise_errors(kwargs: dict, match: str) -> None:
         generalise(df, **args)
 
 
+def test_missing_quasi_identifier_values_are_kept() -> None:
+    df = pd.DataFrame({"grade": ["FY1", None, "FY2", None, "FY1", "FY2"], "x": range(6)})
+    h = {"grade": Hierarchy.from_rows([["FY1", "F", "*"], ["FY2", "F", "*"]])}
+    res = generalise(df, h, k=2)
+    assert res.levels == {"grade": 0}
+    assert res.report.n_records == 6 and res.report.k == 2
+    res3 = generalise(df, h, k=3)
+    # level 1: F (4 records) and missing (2) fail k=3; the top level holds all 6
+    assert res3.levels == {"grade": 2} and res3.data["grade"].tolist() == ["*"] * 6
+
+
 def test_to_dict() -> None:
     df = pd.DataFrame({"a": ["x", "x", "y", "y"]})
     d = generalise(df, {"a": Hierarchy.from_values("xy")}, k=2).to_dict()
@@ -247,6 +258,8 @@ def _brute_force(
     k: int,
     max_suppression: float,
     metric: str,
+    l: int | None = None,  # noqa: E741
+    sensitive: pd.Series | None = None,
 ) -> float:
     """Independent optimum: pandas grouping of every level vector, metrics from their formulas."""
     qis = list(hier)
@@ -256,18 +269,27 @@ def _brute_force(
     f0 = {q: df[q].map(df[q].value_counts()).to_numpy(float) for q in qis}
     tables = {q: hier[q].to_frame() for q in qis}
     for v in itertools.product(*[range(hier[q].n_levels) for q in qis]):
-        gen = pd.DataFrame({q: hier[q].apply(df[q], L).astype(str) for q, L in zip(qis, v)})
-        size = gen.groupby(qis).transform("size") if len(qis) > 1 else None
+        gen = pd.DataFrame(
+            {q: hier[q].apply(df[q], L).astype(str) for q, L in zip(qis, v, strict=True)}
+        )
         size = gen.groupby(qis)[qis[0]].transform("size").to_numpy()
         bad = size < k
+        if l is not None and sensitive is not None:
+            keyed = gen.assign(_s=sensitive.to_numpy())
+            distinct = keyed.groupby(qis)["_s"].transform("nunique").to_numpy()
+            bad |= distinct < l
         n_supp = int(bad.sum())
         if n_supp > limit or (0 < n_supp < k):
+            continue
+        # suppressed records form one class of "*": it must be l-diverse too
+        supp_values = set(sensitive.to_numpy()[bad]) if sensitive is not None else set()
+        if n_supp and l is not None and len(supp_values) < l:
             continue
         if metric == "discernibility":
             loss = float((size[~bad]).sum() + n_supp * n)
         else:
             loss = 0.0
-            for q, L in zip(qis, v):
+            for q, L in zip(qis, v, strict=True):
                 h = hier[q]
                 if metric == "entropy":
                     fl = gen[q].map(gen[q].value_counts()).to_numpy(float)
@@ -280,7 +302,7 @@ def _brute_force(
                     t = tables[q]
                     leaves = t[f"level_{L}"].map(t[f"level_{L}"].value_counts())
                     share = (leaves - 1) / (len(t) - 1)
-                    lookup = dict(zip(t["level_0"].astype(str), share))
+                    lookup = dict(zip(t["level_0"].astype(str), share, strict=True))
                     cell = df[q].astype(str).map(lookup).to_numpy(float)
                     top = np.ones(n)
                 loss += float(np.where(bad, top, cell).sum())
@@ -294,37 +316,47 @@ def _tree(values: list[str], groups: int) -> Hierarchy:
     return Hierarchy.from_rows([[v, f"g{i % groups}", "*"] for i, v in enumerate(values)])
 
 
-@settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.data(),
     n=st.integers(4, 30),
     k=st.integers(1, 4),
     max_suppression=st.sampled_from([0.0, 0.1, 0.3]),
     metric=st.sampled_from(["entropy", "loss", "precision", "discernibility"]),
+    l=st.sampled_from([None, None, 2]),
 )
 def test_optimal_against_brute_force(
-    data: st.DataObject, n: int, k: int, max_suppression: float, metric: str
+    data: st.DataObject,
+    n: int,
+    k: int,
+    max_suppression: float,
+    metric: str,
+    l: int | None,  # noqa: E741
 ) -> None:
     a_vals = ["a0", "a1", "a2", "a3"]
     b_vals = ["b0", "b1", "b2"]
     a = data.draw(st.lists(st.sampled_from(a_vals), min_size=n, max_size=n))
     b = data.draw(st.lists(st.sampled_from(b_vals), min_size=n, max_size=n))
     c = data.draw(st.lists(st.sampled_from(["c0", "c1"]), min_size=n, max_size=n))
-    df = pd.DataFrame({"a": a, "b": b, "c": c}, index=[f"r{i}" for i in range(n)])
+    s = data.draw(st.lists(st.sampled_from(["s0", "s1", "s2"]), min_size=n, max_size=n))
+    df = pd.DataFrame({"a": a, "b": b, "c": c, "s": s}, index=[f"r{i}" for i in range(n)])
     hier = {"a": _tree(a_vals, 2), "b": _tree(b_vals, 2), "c": Hierarchy.from_values(["c0", "c1"])}
-    expect = _brute_force(df, hier, k, max_suppression, metric)
+    kw = {"k": k, "max_suppression": max_suppression, "metric": metric}
+    if l is not None:
+        kw |= {"l": l, "sensitive": "s"}
+    expect = _brute_force(df, hier, k, max_suppression, metric, l, df["s"])
     if math.isinf(expect):
         with pytest.raises(DataError):
-            generalise(df, hier, k=k, max_suppression=max_suppression, metric=metric)
+            generalise(df, hier, **kw)
         return
-    res = generalise(df, hier, k=k, max_suppression=max_suppression, metric=metric)
+    res = generalise(df, hier, **kw)
     assert res.information_loss == pytest.approx(expect, rel=1e-9, abs=1e-9)
     # the output is k-anonymous, within the suppression limit
     assert res.n_suppressed <= math.floor(max_suppression * n + 1e-9)
     assert check_anonymity(res.data, list(hier), k=k).passes
-    assert res.report.k >= k
+    assert res.report.k >= k and res.report.passes
+    if l is not None:
+        assert res.report.l is not None and res.report.l >= l
     assert res.checks <= res.lattice_size
-    ex = _generalise_exhaustive(df, hier, k=k, max_suppression=max_suppression, metric=metric)
+    ex = _generalise_exhaustive(df, hier, **kw)
     assert ex.information_loss == pytest.approx(res.information_loss)

@@ -280,27 +280,69 @@ def _is_text_dtype(dtype: Any) -> bool:
     )
 
 
-def _present(s: pd.Series) -> np.ndarray:
-    """True where a value is given (not NA; for text, not blank)."""
-    present: np.ndarray = s.notna().to_numpy(dtype=bool)
-    if _is_text_dtype(s.dtype):
-        blank = s.astype("string").str.strip().eq("").to_numpy(dtype=bool, na_value=False)
-        present = present & ~blank
-    return present
-
-
-def _text(s: pd.Series) -> pd.Series:
-    """Stripped strings (``string`` dtype); blank -> NA; whole floats (3.0) written 3."""
+def _canonical(values: Any, maybe_float: bool = True) -> pd.Series:
+    """Stripped strings (``string`` dtype), blank -> NA, whole numbers written without ``.0``."""
     import pandas as pd
 
+    s = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
     if pd.api.types.is_float_dtype(s.dtype):
         whole = s.notna() & (s % 1 == 0)
         text = s.astype("string")
-        text = text.where(~whole, s.where(whole).astype("Int64").astype("string"))
-    else:
-        text = s.astype("string").str.strip()
-        text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+        return text.where(~whole, s.where(whole).astype("Int64").astype("string"))
+    text = s.astype("string").str.strip()
+    if maybe_float and s.dtype == object:
+        is_float = s.map(lambda v: isinstance(v, float), na_action="ignore").fillna(False)
+        if bool(is_float.any()):  # 3.0 read from a spreadsheet means the code 3
+            text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
     return text.mask(text == "")
+
+
+@dataclass
+class _Column:
+    """One input column, prepared once: text columns are factorised (each distinct value is
+    examined once, then broadcast to the rows by its code)."""
+
+    series: pd.Series
+    present: np.ndarray
+    codes: np.ndarray | None = None  # factor codes (-1: NA) for text columns
+    uniques: np.ndarray | None = None  # the distinct values (object)
+    u_text: pd.Series | None = None  # canonical text of the distinct values
+
+    @classmethod
+    def prepare(cls, s: pd.Series) -> _Column:
+        import numpy as np
+        import pandas as pd
+
+        if not _is_text_dtype(s.dtype):
+            return cls(s, s.notna().to_numpy(dtype=bool))
+        codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+        u = np.asarray(uniques, dtype=object)
+        u_text = _canonical(pd.Series(u, dtype=object), maybe_float=s.dtype == object)
+        u_present = np.append(u_text.notna().to_numpy(dtype=bool), False)
+        return cls(s, u_present[codes], codes.astype(np.int64), u, u_text)
+
+    def subset(self, positions: np.ndarray) -> _Column:
+        import pandas as pd
+
+        return _Column(
+            pd.Series(self.series.array.take(positions), name=self.series.name, copy=False),
+            self.present[positions],
+            None if self.codes is None else self.codes[positions],
+            self.uniques,
+            self.u_text,
+        )
+
+    @property
+    def is_text(self) -> bool:
+        return self.codes is not None
+
+    def take(self, per_unique: np.ndarray, fill: Any) -> np.ndarray:
+        """Broadcast per-distinct-value results to the rows (``fill`` where NA)."""
+        import numpy as np
+
+        assert self.codes is not None
+        ext = np.append(per_unique, np.array([fill], dtype=per_unique.dtype))
+        return ext[self.codes]  # code -1 picks the fill at the end
 
 
 def _code_list(codes: list[Any]) -> str:
@@ -339,68 +381,101 @@ class _Clean:
     answered: np.ndarray  # a substantive (clean) answer is present
     declared_missing: np.ndarray  # a declared missing code is present
     missing_codes: Any = None  # categorical of the declared missing codes (or None)
-    eval_columns: dict[str, Any] = field(default_factory=dict)
+
+
+def _missing_categorical(choice: ChoiceList | None, miss_idx: np.ndarray) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if choice is None or not choice.missing_codes:
+        return None
+    return pd.Categorical.from_codes(
+        miss_idx.astype(np.int8, copy=False),
+        categories=pd.Index(list(choice.missing_codes), dtype=object),
+    )
+
+
+def _classify_ints(vals: np.ndarray, choice: ChoiceList) -> np.ndarray:
+    """Class of each integer value: 1 substantive code, 2+j the j-th missing code, 0 other."""
+    import numpy as np
+
+    codes = [int(c) for c in choice.codes]
+    missing = [int(c) for c in choice.missing_codes]  # type: ignore[call-overload]
+    lo, hi = min(codes + missing), max(codes + missing)
+    if hi - lo > 100_000:  # sparse codes: hash lookups instead of a table
+        cls = np.zeros(len(vals), dtype=np.int8)
+        cls[np.isin(vals, codes)] = 1
+        for j, c in enumerate(missing):
+            cls[vals == c] = 2 + j
+        return cls
+    lut = np.zeros(hi - lo + 1, dtype=np.int8)
+    lut[np.asarray(codes) - lo] = 1
+    for j, c in enumerate(missing):
+        lut[c - lo] = 2 + j
+    off = vals - lo
+    inside = (off >= 0) & (off <= hi - lo)
+    cls = lut[np.where(inside, off, 0)]
+    cls[~inside] = 0
+    return cls
 
 
 def _check_codes(
-    item: Item, choice: ChoiceList, s: pd.Series, present: np.ndarray, pos: np.ndarray, err: _Errors
+    item: Item, choice: ChoiceList, col: _Column, pos: np.ndarray, err: _Errors
 ) -> _Clean:
     import numpy as np
     import pandas as pd
 
-    codes, missing = choice.codes, choice.missing_codes
     all_int = all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes)
-    n = len(s)
-    what = _describe_choices(choice, item.choices)
-    miss_idx = np.full(n, -1, dtype=np.int8)
+    s, present = col.series, col.present
     if all_int:
-        if pd.api.types.is_integer_dtype(s.dtype):
-            vals = s.to_numpy(dtype=np.int64, na_value=0)
-            bad_text = np.zeros(n, dtype=bool)
-        else:
-            if pd.api.types.is_float_dtype(s.dtype):
-                f = s.to_numpy(dtype=float, na_value=np.nan)
-            else:
-                f = pd.to_numeric(_text(s), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        if col.is_text:
+            assert col.u_text is not None
+            u_num = pd.to_numeric(col.u_text, errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan
+            )
             with np.errstate(invalid="ignore"):
-                bad_text = present & (np.isnan(f) | (f % 1 != 0))
-            vals = np.where(bad_text | np.isnan(f), 0, f).astype(np.int64)
-        is_sub = np.isin(vals, np.asarray(codes, dtype=np.int64)) & present & ~bad_text
-        is_miss = (
-            np.isin(vals, np.asarray(missing, dtype=np.int64)) & present & ~bad_text
-            if missing
-            else np.zeros(n, dtype=bool)
-        )
-        for j, c in enumerate(missing):
-            miss_idx[is_miss & (vals == c)] = j
-        clean: Any = pd.arrays.IntegerArray(vals, ~is_sub, copy=True)
-    else:
-        text = _text(s)
-        is_sub = text.isin([str(c) for c in codes]).to_numpy(dtype=bool, na_value=False)
-        is_miss = text.isin([str(c) for c in missing]).to_numpy(dtype=bool, na_value=False)
-        is_sub = is_sub & present
-        is_miss = is_miss & present
-        for j, c in enumerate(missing):
-            miss_idx[is_miss & (text == str(c)).to_numpy(dtype=bool, na_value=False)] = j
-        if choice.numeric:
-            clean = pd.to_numeric(text.where(is_sub), errors="coerce").astype("Int64").array
+                u_ok = ~np.isnan(u_num) & (u_num % 1 == 0)
+            u_vals = np.where(u_ok, u_num, 0).astype(np.int64)
+            u_cls = np.where(u_ok, _classify_ints(u_vals, choice), 0).astype(np.int8)
+            cls = col.take(u_cls, -1)
+            vals = col.take(u_vals, 0)
+        elif pd.api.types.is_integer_dtype(s.dtype):
+            vals = s.to_numpy(dtype=np.int64, na_value=0)
+            cls = _classify_ints(vals, choice)
         else:
-            clean = text.where(is_sub).astype("string").array
-    invalid = present & ~is_sub & ~is_miss
+            f = s.to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                ok = ~np.isnan(f) & (f % 1 == 0)
+            vals = np.where(ok, f, 0).astype(np.int64)
+            cls = np.where(ok, _classify_ints(vals, choice), 0).astype(np.int8)
+        clean: Any = pd.arrays.IntegerArray(vals, cls != 1)
+    else:
+        if not col.is_text:
+            col = _Column.prepare(_canonical(s).astype(object))
+            col.series, col.present = s, present & col.present
+        assert col.u_text is not None
+        u_cls = np.zeros(len(col.u_text), dtype=np.int8)
+        u_cls[col.u_text.isin([str(c) for c in choice.codes]).to_numpy(bool, na_value=False)] = 1
+        for j, c in enumerate(choice.missing_codes):
+            u_cls[(col.u_text == str(c)).to_numpy(bool, na_value=False)] = 2 + j
+        cls = col.take(u_cls, -1)
+        if choice.numeric:
+            u_int = pd.to_numeric(col.u_text.where(u_cls == 1), errors="coerce")
+            u_vals = u_int.fillna(0).to_numpy(dtype=np.int64)
+            clean = pd.arrays.IntegerArray(col.take(u_vals, 0), cls != 1)
+        else:
+            u_clean = col.u_text.where(u_cls == 1).to_numpy(dtype=object, na_value=None)
+            clean = pd.array(col.take(u_clean, None), dtype="string")
+    cls = np.where(present, cls, -1)
+    invalid = cls == 0
     if invalid.any():
         idx = np.flatnonzero(invalid)
-        vals_bad = s.iloc[idx]
-        err.add(
-            pos[idx],
-            item.id,
-            "invalid-code",
-            _with_value(vals_bad, "{value} is not " + what),
-            vals_bad,
-        )
-    cat = None
-    if missing:
-        cat = pd.Categorical.from_codes(miss_idx, categories=pd.Index(missing, dtype=object))
-    return _Clean({item.id: clean}, is_sub, is_miss, cat)
+        bad = s.iloc[idx]
+        what = _describe_choices(choice, item.choices)
+        err.add(pos[idx], item.id, "invalid-code", _with_value(bad, "{value} is not " + what), bad)
+    is_miss = cls >= 2
+    miss_idx = np.where(is_miss, cls - 2, -1)
+    return _Clean({item.id: clean}, cls == 1, is_miss, _missing_categorical(choice, miss_idx))
 
 
 def _fmt_num(x: float) -> str:
@@ -408,29 +483,29 @@ def _fmt_num(x: float) -> str:
 
 
 def _check_number(
-    item: Item,
-    choice: ChoiceList | None,
-    s: pd.Series,
-    present: np.ndarray,
-    pos: np.ndarray,
-    err: _Errors,
+    item: Item, choice: ChoiceList | None, col: _Column, pos: np.ndarray, err: _Errors
 ) -> _Clean:
     import numpy as np
     import pandas as pd
 
+    s, present = col.series, col.present
     n = len(s)
-    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+    if col.is_text:
+        assert col.u_text is not None
+        u_num = pd.to_numeric(col.u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        f = col.take(u_num, np.nan)
+        wrong = present & np.isnan(f)
+    elif pd.api.types.is_bool_dtype(s.dtype):
+        f = s.to_numpy(dtype=float, na_value=np.nan)
+        wrong = present.copy()
+    else:
         f = s.to_numpy(dtype=float, na_value=np.nan)
         wrong = np.zeros(n, dtype=bool)
-    else:
-        f = pd.to_numeric(_text(s), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        wrong = present & np.isnan(f)
     miss_idx = np.full(n, -1, dtype=np.int8)
     is_miss = np.zeros(n, dtype=bool)
     missing = list(choice.missing_codes) if choice is not None else []
-    num_missing = [c for c in missing if isinstance(c, int | float) and not isinstance(c, bool)]
     for j, c in enumerate(missing):
-        if c in num_missing:
+        if isinstance(c, int | float) and not isinstance(c, bool):
             hit = present & (f == float(c))
             miss_idx[hit] = j
             is_miss |= hit
@@ -439,62 +514,37 @@ def _check_number(
         idx = np.flatnonzero(wrong)
         bad = s.iloc[idx]
         err.add(pos[idx], item.id, "wrong-type", _with_value(bad, "{value} is not a number"), bad)
+    checks: list[tuple[str, Any, str]] = []
     with np.errstate(invalid="ignore"):
         if item.min is not None:
-            low = ok & (f < item.min)
-            if low.any():
-                idx = np.flatnonzero(low)
-                err.add(
-                    pos[idx],
-                    item.id,
-                    "out-of-range",
-                    _with_value(
-                        s.iloc[idx], f"{{value}} is below the minimum {_fmt_num(item.min)}"
-                    ),
-                    s.iloc[idx],
-                )
-            ok &= ~low
+            checks.append(("out-of-range", f < item.min, f"below the minimum {_fmt_num(item.min)}"))
         if item.max is not None:
-            high = ok & (f > item.max)
-            if high.any():
-                idx = np.flatnonzero(high)
-                err.add(
-                    pos[idx],
-                    item.id,
-                    "out-of-range",
-                    _with_value(
-                        s.iloc[idx], f"{{value}} is above the maximum {_fmt_num(item.max)}"
-                    ),
-                    s.iloc[idx],
-                )
-            ok &= ~high
+            checks.append(("out-of-range", f > item.max, f"above the maximum {_fmt_num(item.max)}"))
         if item.integer:
-            frac = ok & (f % 1 != 0)
-            if frac.any():
-                idx = np.flatnonzero(frac)
-                err.add(
-                    pos[idx],
-                    item.id,
-                    "not-an-integer",
-                    _with_value(s.iloc[idx], "{value} is not a whole number"),
-                    s.iloc[idx],
-                )
-            ok &= ~frac
+            checks.append(("not-an-integer", f % 1 != 0, "not a whole number"))
+    for code, fails, what in checks:
+        hit = ok & fails
+        if hit.any():
+            idx = np.flatnonzero(hit)
+            bad = s.iloc[idx]
+            err.add(pos[idx], item.id, code, _with_value(bad, "{value} is " + what), bad)
+            ok &= ~hit
     clean = np.where(ok, f, np.nan)
-    cat = None
-    if missing:
-        cat = pd.Categorical.from_codes(miss_idx, categories=pd.Index(missing, dtype=object))
-    return _Clean({item.id: clean}, ok, is_miss, cat)
+    return _Clean({item.id: clean}, ok, is_miss, _missing_categorical(choice, miss_idx))
 
 
-def _check_text(
-    item: Item, s: pd.Series, present: np.ndarray, pos: np.ndarray, err: _Errors
-) -> _Clean:
+def _check_text(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Clean:
     import numpy as np
+    import pandas as pd
 
-    text = s.astype("string")
-    text = text.where(present)
-    ok = present.copy()
+    s, present = col.series, col.present
+    if isinstance(s.dtype, pd.StringDtype) and s.dtype.na_value is pd.NA:
+        text = s
+    else:
+        text = s.astype("string")
+    if not present.all():
+        text = text.where(present)
+    ok = present
     if item.max_length is not None:
         long = (text.str.len() > item.max_length).to_numpy(dtype=bool, na_value=False)
         if long.any():
@@ -506,23 +556,27 @@ def _check_text(
                 f"longer than the maximum of {item.max_length} characters",
                 s.iloc[idx],
             )
-            ok &= ~long
+            ok = ok & ~long
             text = text.where(ok)
     return _Clean({item.id: text.array}, ok, np.zeros(len(s), dtype=bool))
 
 
-def _check_date(
-    item: Item, s: pd.Series, present: np.ndarray, pos: np.ndarray, err: _Errors
-) -> _Clean:
+def _check_date(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Clean:
     import numpy as np
     import pandas as pd
 
+    s, present = col.series, col.present
     if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        parsed = s
-    else:
-        text = _text(s)
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce")
-    ok = present & parsed.notna().to_numpy(dtype=bool)
+        parsed = s.to_numpy()
+        ok = present
+    elif col.is_text:
+        assert col.u_text is not None
+        u_dates = pd.to_datetime(col.u_text, format="ISO8601", errors="coerce").to_numpy()
+        parsed = col.take(u_dates, np.datetime64("NaT", "ns"))
+        ok = present & ~np.isnat(parsed)
+    else:  # numbers are no dates
+        parsed = np.full(len(s), np.datetime64("NaT", "ns"))
+        ok = np.zeros(len(s), dtype=bool)
     wrong = present & ~ok
     if wrong.any():
         idx = np.flatnonzero(wrong)
@@ -534,68 +588,65 @@ def _check_date(
             _with_value(bad, "{value} is not a date (expected YYYY-MM-DD)"),
             bad,
         )
-        parsed = parsed.where(ok)
-    return _Clean({item.id: parsed.array}, ok, np.zeros(len(s), dtype=bool))
+        parsed = np.where(ok, parsed, np.datetime64("NaT"))
+    return _Clean({item.id: pd.array(parsed)}, ok, np.zeros(len(s), dtype=bool))
 
 
 def _check_multi(
-    item: Item, choice: ChoiceList, s: pd.Series, present: np.ndarray, pos: np.ndarray, err: _Errors
+    item: Item, choice: ChoiceList, col: _Column, pos: np.ndarray, err: _Errors
 ) -> _Clean:
     """Split each distinct answer once, then broadcast to the rows by its factor code."""
     import numpy as np
     import pandas as pd
 
+    if not col.is_text:
+        prepared = _Column.prepare(_canonical(col.series).astype(object))
+        prepared.series, prepared.present = col.series, col.present & prepared.present
+        col = prepared
+    assert col.u_text is not None
+    s, present = col.series, col.present
     codes = [str(c) for c in choice.codes]
-    missing = [str(c) for c in choice.missing_codes]
-    known = codes + missing
-    text = _text(s).where(present)
-    factor, uniques = pd.factorize(text, use_na_sentinel=True)
-    u = pd.Series(np.asarray(uniques, dtype=object), dtype=object)
+    known = codes + [str(c) for c in choice.missing_codes]
+    u = col.u_text.astype(object)
     tokens = u.str.split().explode()
     tokens = tokens[tokens.notna()]
     u_of_tok = tokens.index.to_numpy(dtype=np.int64)
     cat = pd.Categorical(tokens.to_numpy(dtype=object), categories=known).codes.astype(np.int64)
-    k = len(codes)
-    nu = len(u)
-    table = np.zeros((nu + 1, k), dtype=np.int8)  # last row: NA answers
+    k, nu = len(codes), len(u)
+    table = np.zeros((nu, k), dtype=np.int8)
     sub = (cat >= 0) & (cat < k)
     table[u_of_tok[sub], cat[sub]] = 1
-    u_answered = np.zeros(nu + 1, dtype=bool)
-    u_answered[:nu] = table[:nu].any(axis=1)
-    u_missing = np.full(nu + 1, -1, dtype=np.int8)
+    u_answered = table.any(axis=1)
+    u_missing = np.full(nu, -1, dtype=np.int8)
     is_m = cat >= k
-    # the first declared missing code given (tokens come in answer order: keep the first)
+    # the first declared missing code given (tokens keep the answer's order)
     first_m = pd.Series(cat[is_m] - k, index=u_of_tok[is_m]).groupby(level=0).first()
     u_missing[first_m.index.to_numpy(dtype=np.int64)] = first_m.to_numpy(dtype=np.int8)
     bad_tok = pd.Series(tokens.to_numpy(dtype=object)[cat < 0], index=u_of_tok[cat < 0])
-    u_bad = np.zeros(nu + 1, dtype=bool)
-    u_msg = np.empty(nu + 1, dtype=object)
+    u_bad = np.zeros(nu, dtype=bool)
+    u_msg = np.full(nu, "", dtype=object)
     if len(bad_tok):
         joined = bad_tok.groupby(level=0).agg(lambda t: ", ".join(repr(x) for x in t))
         ui = joined.index.to_numpy(dtype=np.int64)
         u_bad[ui] = True
-        u_msg[ui] = (
-            joined.astype(str) + ": not " + _describe_choices(choice, item.choices)
-        ).to_numpy(dtype=object)
-    f = np.where(factor < 0, nu, factor)
-    answered = u_answered[f]
-    invalid = u_bad[f]
+        what = ": not " + _describe_choices(choice, item.choices)
+        u_msg[ui] = (joined.astype(str) + what).to_numpy(dtype=object)
+    answered = col.take(u_answered, False) & present
+    invalid = col.take(u_bad, False) & present
     if invalid.any():
         idx = np.flatnonzero(invalid)
-        err.add(pos[idx], item.id, "invalid-code", u_msg[f[idx]], s.iloc[idx])
+        err.add(pos[idx], item.id, "invalid-code", col.take(u_msg, "")[idx], s.iloc[idx])
+    f = np.where(present, col.codes, -1)  # type: ignore[arg-type]
+    ext = np.vstack([table, np.zeros((1, k), dtype=np.int8)])
+    rows = ext[f]  # (n, k); code -1 -> the zero row at the end
     columns: dict[str, Any] = {}
     mask = ~answered
     for j, code in enumerate(codes):
         columns[f"{item.id}__{code}"] = pd.arrays.IntegerArray(
-            table[f, j].astype(np.int8), mask.copy()
+            np.ascontiguousarray(rows[:, j]), mask.copy()
         )
-    miss_idx = u_missing[f]
-    cat_out = None
-    if missing:
-        cat_out = pd.Categorical.from_codes(
-            miss_idx, categories=pd.Index(list(choice.missing_codes), dtype=object)
-        )
-    return _Clean(columns, answered, miss_idx >= 0, cat_out)
+    miss_idx = np.where(present, col.take(u_missing, -1), -1)
+    return _Clean(columns, answered, miss_idx >= 0, _missing_categorical(choice, miss_idx))
 
 
 def _empty_clean(item: Item, choice: ChoiceList | None, n: int) -> _Clean:
@@ -810,25 +861,33 @@ def validate_responses(
             return _from_indicators(data, indicator_cols[item_id], item_id)
         return data[source_of[item_id]]
 
-    # ---- pass 1: which rows have any answer; duplicate ids
+    # ---- pass 1: prepare each column once; which rows have any answer; duplicate ids
     id_item = next((i for i, c in source_of.items() if c == id_column), None)
     answered_any = np.zeros(n, dtype=bool)
-    present_of: dict[str, np.ndarray] = {}
+    prepared: dict[str, _Column] = {}
     for item in questions:
         if item.id not in source_of and item.id not in indicator_cols:
             continue
-        present_of[item.id] = _present(column_of(item.id))
+        prepared[item.id] = _Column.prepare(column_of(item.id))
         if item.id != id_item:
-            answered_any |= present_of[item.id]
-    has_questions = any(i.id != id_item for i in questions if i.id in present_of)
+            answered_any |= prepared[item.id].present
+    has_questions = any(i.id != id_item for i in questions if i.id in prepared)
     empty = ~answered_any if has_questions else np.zeros(n, dtype=bool)
     dup = np.zeros(n, dtype=bool)
     if id_column is not None:
-        ids = data[id_column]
-        candidates = ~empty & _present(ids)
-        key = ids.astype("string").str.strip().to_numpy(dtype=object, na_value=None)
-        dup_sub = pd.Series(key[candidates]).duplicated(keep="first").to_numpy()
-        dup[np.flatnonzero(candidates)[dup_sub]] = True
+        id_col = prepared[id_item] if id_item is not None else _Column.prepare(data[id_column])
+        if id_col.is_text:
+            assert id_col.u_text is not None
+            # distinct raw values that are the same id once stripped share one key
+            u_key = pd.factorize(id_col.u_text.to_numpy(dtype=object, na_value=None))[0]
+            key = id_col.take(u_key.astype(np.int64), -1)
+        else:
+            key = pd.factorize(id_col.series)[0].astype(np.int64)
+        candidates = np.flatnonzero(~empty & id_col.present)
+        _, first = np.unique(key[candidates], return_index=True)
+        later = np.ones(len(candidates), dtype=bool)
+        later[first] = False
+        dup[candidates[later]] = True
     if empty.any():
         idx = np.flatnonzero(empty)
         err.add(idx, "*", "empty-row", "no answer to any question; row excluded", [None] * len(idx))
@@ -850,7 +909,7 @@ def validate_responses(
 
     # ---- column-level findings
     for item in questions:
-        if item.id not in present_of:
+        if item.id not in prepared:
             err.column_level(
                 item.column_name,
                 "missing-column",
@@ -870,33 +929,37 @@ def validate_responses(
     # ---- pass 2: item by item, in survey order
     clean_cols: dict[str, Any] = {}
     missing_cols: dict[str, Any] = {}
-    hidden = np.zeros((m, len(questions)), dtype=bool)
+    hidden = np.zeros((m, len(questions)), dtype=bool, order="F")
     eval_cols: dict[str, Any] = {}
+    expressions = {i.id: parse_expression(i.show_if) for i in questions if i.show_if}
+    referenced = {name for e in expressions.values() for name in e.names}
+    # the same condition over the same (already final) columns gives the same answer
+    shown_cache: dict[str, np.ndarray] = {}
     for j, item in enumerate(questions):
         choice = survey.choices_for(item)
-        if item.id in present_of:
-            s = column_of(item.id)
-            present = present_of.pop(item.id)
+        if item.id in prepared:
+            col = prepared.pop(item.id)
             if not all_kept:
-                s = s.iloc[keep_pos]
-                present = present[keep_pos]
+                col = col.subset(keep_pos)
+            s, present = col.series, col.present
             if item.type in ("likert", "choice") and choice is not None:
-                res = _check_codes(item, choice, s, present, keep_pos, err)
+                res = _check_codes(item, choice, col, keep_pos, err)
             elif item.type == "multi_choice" and choice is not None:
-                res = _check_multi(item, choice, s, present, keep_pos, err)
+                res = _check_multi(item, choice, col, keep_pos, err)
             elif item.type == "number":
-                res = _check_number(item, choice, s, present, keep_pos, err)
+                res = _check_number(item, choice, col, keep_pos, err)
             elif item.type == "date":
-                res = _check_date(item, s, present, keep_pos, err)
+                res = _check_date(item, col, keep_pos, err)
             else:
-                res = _check_text(item, s, present, keep_pos, err)
+                res = _check_text(item, col, keep_pos, err)
+            del col
         else:
             s = None
             present = np.zeros(m, dtype=bool)
             res = _empty_clean(item, choice, m)
         shown = None
         if item.show_if:
-            expr = parse_expression(item.show_if)
+            expr = expressions[item.id]
             names = expr.names
             frame = pd.DataFrame(
                 {c: v for c, v in eval_cols.items() if c in names or c.split("__")[0] in names},
@@ -904,7 +967,12 @@ def validate_responses(
                 copy=False,
             )
             try:
-                shown = expr.evaluate(frame, item_types=item_types).to_numpy(dtype=bool)
+                key = str(expr)
+                if key not in shown_cache:
+                    shown_cache[key] = expr.evaluate(frame, item_types=item_types).to_numpy(
+                        dtype=bool
+                    )
+                shown = shown_cache[key]
             except ExpressionError as exc:
                 raise DataError(
                     f"show_if of item {item.id!r} ({item.show_if!r}) cannot be evaluated: {exc}",
@@ -937,6 +1005,8 @@ def validate_responses(
                 )
         for name, values in res.columns.items():
             clean_cols[name] = values
+            if item.id not in referenced:
+                continue
             # what later show_if conditions see: answers of hidden items count as blank
             if shown is not None and not shown.all():
                 eval_cols[name] = pd.Series(values).where(shown)
@@ -948,8 +1018,8 @@ def validate_responses(
     # ---- assemble
     data_cols: dict[str, Any] = {}
     if id_column is not None and id_item is None:
-        col = data[id_column]
-        data_cols[str(id_column)] = col if all_kept else col.iloc[keep_pos]
+        id_series = data[id_column]
+        data_cols[str(id_column)] = id_series if all_kept else id_series.iloc[keep_pos]
     if id_item is not None:
         first = [k for k in clean_cols if k == id_item]
         for k in first:

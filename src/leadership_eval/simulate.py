@@ -414,18 +414,19 @@ def simulate_responses(
                 x = np.clip(np.round(x), math.ceil(lo), math.floor(hi))
             col = pd.Series(x.astype(np.float64))
         elif item.type == "date":
-            days = rng.integers(0, 730, n)
-            col = pd.Series(np.datetime_as_string(base_date - days, unit="D"), dtype="str")
+            calendar = np.datetime_as_string(base_date - np.arange(730), unit="D").astype(object)
+            col = pd.Series(calendar[rng.integers(0, 730, n)], dtype="str")
         elif item.type == "text":
             if item.disclosure == "direct":
                 texts = np.asarray([f"participant-{i:06d}" for i in range(n)], dtype=object)
             else:
                 m = len(PHRASES)
+                # every answer is one phrase or an ordered pair of different phrases
+                bank = list(PHRASES) + [f"{a} {b}" for a in PHRASES for b in PHRASES if a != b]
                 first = rng.integers(0, m, n)
-                second = (first + 1 + rng.integers(0, m - 1, n)) % m
-                two = rng.random(n) < 0.3
-                bank = np.asarray(PHRASES, dtype=object)
-                texts = np.where(two, bank[first] + " " + bank[second], bank[first])
+                pair = m + first * (m - 1) + rng.integers(0, m - 1, n)
+                pick = np.where(rng.random(n) < 0.3, pair, first)
+                texts = np.asarray(bank, dtype=object)[pick]
                 if item.max_length:
                     texts = np.asarray([t[: item.max_length] for t in texts], dtype=object)
                 if not item.required:

@@ -1,9 +1,130 @@
-"""Commands of the interop area (filled in as the area lands)."""
+"""Commands of the interop area: ``export`` (to survey platforms and paper) and ``import``."""
 
 from __future__ import annotations
 
+import warnings
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from ._common import fail, friendly_errors, out
+
+_EXPORTS = ("xlsform", "redcap", "limesurvey", "html", "markdown")
+_IMPORTS = ("xlsform", "redcap")
 
 
 def register(app: typer.Typer) -> None:
     """Add this area's commands to ``app``."""
+    app.command("export")(export_cmd)
+    app.command("import")(import_cmd)
+
+
+def _report(caught: list[warnings.WarningMessage]) -> None:
+    from ..interop.common import InteropWarning
+
+    for w in caught:
+        if isinstance(w.message, InteropWarning):
+            typer.echo(f"warning: {w.message}", err=True)
+
+
+def export_cmd(
+    survey: Annotated[str, typer.Argument(help="A survey YAML file or a bundled survey id.")],
+    to: Annotated[
+        str, typer.Option("--to", help="xlsform, redcap, limesurvey, html or markdown.")
+    ],
+    out_path: Annotated[Path, typer.Option("--out", help="The file to write.")],
+    language: Annotated[
+        str | None,
+        typer.Option(
+            "--language",
+            help="Language of the texts (html/markdown; for xlsform: export only this one).",
+        ),
+    ] = None,
+    office_codes: Annotated[
+        bool, typer.Option("--office-codes", help="Print option codes (html/markdown).")
+    ] = False,
+) -> None:
+    """Export a survey to a survey platform's import format or a printable questionnaire.
+
+    Anything the target cannot carry is listed as a warning on standard error.
+    """
+    from ..instruments.loader import load_instrument
+    from ..instruments.models import Survey
+
+    if to not in _EXPORTS:
+        fail(f"--to must be one of {', '.join(_EXPORTS)}, not {to!r}", 2)
+    with friendly_errors():
+        model = load_instrument(survey)
+        if not isinstance(model, Survey):
+            fail(f"{survey}: export needs a survey, not a {model.kind}")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if to == "xlsform":
+                from ..interop.xlsform import to_xlsform
+
+                to_xlsform(model, out_path, language=language)
+            elif to == "redcap":
+                from ..interop.redcap import to_redcap
+
+                to_redcap(model, out_path)
+            elif to == "limesurvey":
+                from ..interop.limesurvey import to_limesurvey
+
+                to_limesurvey(model, out_path)
+            else:
+                from ..interop.printable import to_printable
+
+                to_printable(
+                    model,
+                    out_path,
+                    format="html" if to == "html" else "markdown",
+                    language=language or "en",
+                    office_codes=office_codes,
+                )
+        _report(caught)
+        out(f"wrote {out_path} ({to})")
+
+
+def import_cmd(
+    path: Annotated[Path, typer.Argument(help="An XLSForm (.xlsx) or REDCap dictionary (.csv).")],
+    out_path: Annotated[Path, typer.Option("--out", help="The instrument YAML to write.")],
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="xlsform or redcap (default: from the file extension)."),
+    ] = None,
+) -> None:
+    """Import a survey from an XLSForm or a REDCap data dictionary and write it as YAML.
+
+    The YAML is an instrument that ``leadership-eval validate`` accepts; what could not be
+    mapped is listed as a warning on standard error.
+    """
+    if not path.is_file():
+        fail(f"{path}: no such file", 2)
+    if source is None:
+        suffix = path.suffix.lower()
+        source = {".xlsx": "xlsform", ".xlsm": "xlsform", ".csv": "redcap"}.get(suffix)
+        if source is None:
+            fail(f"{path}: cannot tell the format from {suffix or 'no extension'!r}; use --from", 2)
+    if source not in _IMPORTS:
+        fail(f"--from must be one of {', '.join(_IMPORTS)}, not {source!r}", 2)
+    with friendly_errors():
+        from ..instruments.loader import loads_instrument
+        from ..interop.yaml_out import dump_instrument
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if source == "xlsform":
+                from ..interop.xlsform import from_xlsform
+
+                model = from_xlsform(path)
+            else:
+                from ..interop.redcap import from_redcap
+
+                model = from_redcap(path)
+        _report(caught)
+        text = dump_instrument(model)
+        loads_instrument(text, str(out_path))  # what we write must load
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(text, encoding="utf-8")
+        out(f"wrote {out_path} ({model.id} {model.version}, {len(model.items)} items)")

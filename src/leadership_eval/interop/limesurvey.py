@@ -87,7 +87,7 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
 
     Examples
     --------
-    >>> import tempfile, pathlib, warnings
+    >>> import csv, tempfile, pathlib
     >>> from leadership_eval.instruments.loader import loads_instrument
     >>> s = loads_instrument('''
     ... kind: survey
@@ -104,9 +104,9 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
     ...       - {id: how, type: text, text: How?, show_if: met == 1}
     ... ''')
     >>> out = to_limesurvey(s, pathlib.Path(tempfile.mkdtemp()) / "tiny.txt")
-    >>> [line.split("\\t")[4:6] for line in out.read_text(encoding="utf-8-sig").splitlines()
-    ...  if "\\tQ\\t" in line]
-    [['met', '1'], ['how', 'met == "1"']]
+    >>> rows = csv.DictReader(out.open(encoding="utf-8-sig"), delimiter="\\t")
+    >>> [(r["name"], r["relevance"]) for r in rows if r["class"] == "Q"]
+    [('met', '1'), ('how', 'met == "1"')]
     """
     from ..instruments.expressions import ExpressionError, parse_expression
     from ._logic import UnsupportedLogic, to_expression_script
@@ -123,8 +123,9 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
         if not base or not base[0].isalpha():
             base = "Q" + base
         qcode[item.id] = _unique(base, taken, 20)
-        if qcode[item.id] != item.id:
-            problems.append(f"item {item.id!r} is question code {qcode[item.id]!r}")
+    renamed_q = [f"{k} -> {v}" for k, v in qcode.items() if k != v]
+    if renamed_q:
+        problems.append("question codes (letters and digits only): " + ", ".join(renamed_q))
 
     # answer / subquestion codes per choice list
     acode: dict[str, dict[str, str]] = {}
@@ -140,12 +141,16 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
         n = 1
         for code in cl.all_codes:
             text = str(code)
-            if text not in mapping:
+            if text in mapping:
+                continue
+            short = re.sub(r"[^A-Za-z0-9]", "", text)[:5]
+            if not short or short.lower() in used:
                 while f"a{n}" in used:
                     n += 1
-                mapping[text] = f"A{n}"
-                used.add(f"a{n}")
-                renamed.append(f"{text!r} -> {mapping[text]!r}")
+                short = f"A{n}"
+            mapping[text] = short
+            used.add(short.lower())
+            renamed.append(f"{text!r} -> {short!r}")
         if renamed:
             problems.append(
                 f"choice list {name!r}: codes renamed for LimeSurvey: {', '.join(renamed)}"

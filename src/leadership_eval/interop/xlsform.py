@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import json
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -420,7 +421,7 @@ class _Sheet:
         self.rows: list[tuple[int, dict[str, Any]]] = []
         if not values:
             return
-        self.headers = [str(h).strip() if h is not None else "" for h in values[0]]
+        self.headers = [_norm_header(str(h)) if h is not None else "" for h in values[0]]
         for n, raw in enumerate(values[1:], start=2):
             row = {
                 h: v
@@ -429,6 +430,19 @@ class _Sheet:
             }
             if row:
                 self.rows.append((n, row))
+
+
+def _norm_header(header: str) -> str:
+    """Lower-case a column's base name and resolve aliases (``list name`` -> ``list_name``)."""
+    header = header.strip()
+    if header.lower().startswith(("bind::", "instance::", "body::")):
+        return header
+    for sep in ("::", ":"):
+        if sep in header:
+            base, rest = header.split(sep, 1)
+            base = base.strip().lower()
+            return f"{_COLUMN_ALIASES.get(base, base)}::{rest.strip()}"
+    return _COLUMN_ALIASES.get(header.lower(), header.lower())
 
 
 def _split_header(header: str) -> tuple[str, str | None]:
@@ -549,7 +563,7 @@ def from_xlsform(path: str | Path) -> Survey:
     src = str(path)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError) as exc:  # zipfile errors are ValueError/KeyError
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise InstrumentError(

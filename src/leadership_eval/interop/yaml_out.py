@@ -24,9 +24,9 @@ class _FlowList(list[Any]):
 
 
 class _Dumper(yaml.SafeDumper):
-    def increase_indentation(self, flow: bool = False, indentless: bool = False) -> None:
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         # indent block sequences under their key, as people write them
-        super().increase_indentation(flow, False)
+        super().increase_indent(flow, False)
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
@@ -51,6 +51,8 @@ def _scalar(x: Any) -> bool:
 
 
 def _style(value: Any, key: str = "") -> Any:
+    if key in ("min", "max") and isinstance(value, float) and value.is_integer():
+        return int(value)  # a bound of 0.0 reads better as 0 (the model stores a float)
     if isinstance(value, dict):
         if key in ("options", "missing") or ("code" in value and "label" in value):
             if all(_scalar(v) or isinstance(v, dict) and all(map(_scalar, v.values()))

@@ -32,7 +32,9 @@ def check_columns(data: Any, columns: Sequence[Hashable], role: str) -> None:
         )
     if data.columns.duplicated().any():
         dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
-        raise DataError(f"data has duplicated column names: {', '.join(dup)}", code="duplicate-column")
+        raise DataError(
+            f"data has duplicated column names: {', '.join(dup)}", code="duplicate-column"
+        )
     for c in columns:
         if c not in data.columns:
             names = [str(x) for x in data.columns]
@@ -135,6 +137,7 @@ def _sensitive_measures(
     p = pair_count / sizes[pc]
     entropy = np.bincount(pc, weights=-p * np.log(p), minlength=n_classes)
     q = np.bincount(s, minlength=m) / n
+    t: np.ndarray
     if m <= 1:
         t = np.zeros(n_classes)
     elif not ordered:
@@ -227,9 +230,13 @@ class AnonymityReport:
         """Number of records in offending classes."""
         return int(self.offending["size"].sum())
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary for logs: the measures, targets, risks and the offending classes
-        (their quasi-identifier values and sizes only; no other record values)."""
+    def to_dict(self, max_offending: int | None = 100) -> dict[str, Any]:
+        """A JSON-ready summary for logs.
+
+        The measures, targets, risks and the offending classes: their quasi-identifier values
+        and sizes only (no other record values), the smallest first, at most ``max_offending``
+        of them (None for all); ``n_offending_classes`` gives the full count.
+        """
 
         def _clean(v: Any) -> Any:
             if isinstance(v, np.integer):
@@ -245,9 +252,12 @@ class AnonymityReport:
             return v if isinstance(v, int | float | str | bool) else str(v)
 
         off_cols = [*map(str, self.quasi_identifiers), "size"]
+        worst = self.offending[[*self.quasi_identifiers, "size"]].sort_values("size", kind="stable")
+        if max_offending is not None:
+            worst = worst.iloc[:max_offending]
         offending = [
             {c: _clean(v) for c, v in zip(off_cols, row, strict=True)}
-            for row in self.offending[[*self.quasi_identifiers, "size"]].itertuples(index=False)
+            for row in worst.itertuples(index=False)
         ]
         return {
             "quasi_identifiers": [str(q) for q in self.quasi_identifiers],
@@ -273,9 +283,7 @@ class AnonymityReport:
         }
 
 
-def _validate_targets(
-    k: Any, l: Any, t: Any, risk_threshold: Any
-) -> None:  # noqa: E741
+def _validate_targets(k: Any, l: Any, t: Any, risk_threshold: Any) -> None:  # noqa: E741
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise DataError(f"k must be a whole number of at least 1, got {k!r}", code="invalid-k")
     if l is not None and (isinstance(l, bool) or not isinstance(l, int | float) or l < 1):
@@ -396,6 +404,13 @@ def check_anonymity(
         raise DataError(
             f"column(s) {both} cannot be both quasi-identifier and sensitive",
             code="sensitive-is-quasi-identifier",
+        )
+    reserved = [q for q in qis if q in ("size", "l", "entropy_l", "t")]
+    if reserved:
+        raise DataError(
+            f"quasi-identifier column(s) {reserved} clash with the report's own columns (size, "
+            "l, entropy_l, t); rename them first",
+            code="reserved-column",
         )
     n = len(data)
     if n == 0:

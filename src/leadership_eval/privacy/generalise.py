@@ -140,7 +140,7 @@ class _Problem:
             codings = hierarchies[q].encode(data[q], q)
             rc, lab, car, sh = [], [], [], []
             for c in codings:
-                cls, counts = group_keys(c.codes, max(len(c.labels), 1))
+                cls, _ = group_keys(c.codes, max(len(c.labels), 1))
                 present = np.unique(c.codes)
                 rc.append(cls)
                 lab.append(c.labels[present])
@@ -201,9 +201,7 @@ class _Problem:
                 self.cell_top.append(np.zeros(T))
             self.cell.append(levels_j)
         # per-QI, per-level totals: the generalisation-only loss (a lower bound)
-        self.level_loss = [
-            np.array([_dot(self.w, c) for c in self.cell[j]]) for j in range(d)
-        ]
+        self.level_loss = [np.array([_dot(self.w, c) for c in self.cell[j]]) for j in range(d)]
         self.norm = 1.0 if metric in ("entropy", "discernibility") else float(n * d)
 
     # -- lattice
@@ -247,7 +245,7 @@ class _Problem:
                 distinct = np.bincount(cls[firsts], minlength=n_cls)
                 bad |= distinct[cls] < self.l
         bad_idx = np.flatnonzero(bad)
-        n_supp = int(round(float(w[bad_idx].sum())))
+        n_supp = round(float(w[bad_idx].sum()))
         anonymous = n_supp <= self.limit
         acceptable = anonymous
         if anonymous and n_supp > 0:
@@ -412,8 +410,8 @@ class _Search:
         cand = np.flatnonzero(self.status == 1)
         cand = cand[np.argsort(self.lb[cand], kind="stable")]
         level_only = self.p.limit == 0 and self.p.metric != "discernibility"
-        for i in cand:
-            i = int(i)
+        for node in cand:
+            i = int(node)
             if self.lb[i] >= self.best_loss:
                 break
             if i in self.evaluated:
@@ -521,9 +519,7 @@ def _build_result(
     ev = search.evaluated.get(search.best) or problem.evaluate(v)
     if search.best not in search.evaluated:
         search.checks += 1
-    supp_rec = (
-        ev.bad[problem.rec_tuple] if ev.bad is not None else np.zeros(problem.n, dtype=bool)
-    )
+    supp_rec = ev.bad[problem.rec_tuple] if ev.bad is not None else np.zeros(problem.n, dtype=bool)
     out = data.copy()
     levels: dict[Hashable, int] = {}
     for j, q in enumerate(problem.qis):
@@ -537,9 +533,7 @@ def _build_result(
             col = problem.labels[j][L][problem.rec_codes[j][L]].copy()
         col[supp_rec] = SUPPRESSED
         out[q] = pd.Series(col, index=data.index, dtype=object)
-    report = check_anonymity(
-        out, problem.qis, k=problem.k, sensitive=sens or None, l=problem.l
-    )
+    report = check_anonymity(out, problem.qis, k=problem.k, sensitive=sens or None, l=problem.l)
     return GeneralisationResult(
         data=out,
         suppressed=pd.Series(supp_rec, index=data.index, name="suppressed"),

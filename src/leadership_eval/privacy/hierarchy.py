@@ -235,7 +235,9 @@ class Hierarchy:
         return cls(rows, name=name)
 
     @classmethod
-    def from_values(cls, values: Iterable[Any], top: str = "*", name: str = "<values>") -> Hierarchy:
+    def from_values(
+        cls, values: Iterable[Any], top: str = "*", name: str = "<values>"
+    ) -> Hierarchy:
         """A two-level hierarchy: each distinct value (level 0), then ``top`` (level 1).
 
         Examples
@@ -285,7 +287,9 @@ class Hierarchy:
         """
         w = [float(x) for x in widths]
         if not w:
-            raise ConfigurationError(f"hierarchy {name}: 'intervals' is empty", code="invalid-hierarchy")
+            raise ConfigurationError(
+                f"hierarchy {name}: 'intervals' is empty", code="invalid-hierarchy"
+            )
         for i, x in enumerate(w):
             if not x > 0:
                 raise ConfigurationError(
@@ -364,7 +368,11 @@ class Hierarchy:
             lc = self._codes[level]
             labels = self._labels[level]
             share = self._share[level]
-            rec = lc[rows][np.where(codes < 0, 0, codes)] if len(rows) else np.zeros(len(codes), np.int64)
+            rec = (
+                lc[rows][np.where(codes < 0, 0, codes)]
+                if len(rows)
+                else np.zeros(len(codes), np.int64)
+            )
             if has_na:
                 if na_row >= 0:
                     rec = np.where(codes < 0, lc[na_row], rec)
@@ -372,8 +380,10 @@ class Hierarchy:
                     rec = np.where(codes < 0, 0, rec)
                 else:
                     rec = np.where(codes < 0, len(labels), rec)
-                    labels = np.append(labels, None)
-                    labels[-1] = np.nan
+                    grown = np.empty(len(labels) + 1, dtype=object)
+                    grown[:-1] = labels
+                    grown[-1] = np.nan
+                    labels = grown
                     share = np.append(share, 0.0)
             out.append(LevelCoding(rec.astype(np.int64), labels, share))
         return out
@@ -452,7 +462,9 @@ class Hierarchy:
             self.check(data, data.name)
             return data.copy()
         coding = self.encode(data, data.name)[level]
-        return pd.Series(coding.labels[coding.codes], index=data.index, name=data.name, dtype=object)
+        return pd.Series(
+            coding.labels[coding.codes], index=data.index, name=data.name, dtype=object
+        )
 
 
 # ---------------------------------------------------------------------- loading
@@ -505,7 +517,9 @@ def load_hierarchy(path: str | Path, sep: str = ";") -> Hierarchy:
     try:
         rows = _read_csv_rows(p, sep)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise ConfigurationError(f"hierarchy file {p}: cannot be read: {exc}", code="bad-file") from exc
+        raise ConfigurationError(
+            f"hierarchy file {p}: cannot be read: {exc}", code="bad-file"
+        ) from exc
     return Hierarchy(rows, name=p.name)
 
 
@@ -515,7 +529,9 @@ def _load_yaml(p: Path) -> Hierarchy:
     try:
         doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigurationError(f"hierarchy file {p}: cannot be read: {exc}", code="bad-file") from exc
+        raise ConfigurationError(
+            f"hierarchy file {p}: cannot be read: {exc}", code="bad-file"
+        ) from exc
     if not isinstance(doc, dict):
         raise ConfigurationError(
             f"hierarchy file {p}: expected a mapping with 'levels' or 'intervals'",
@@ -561,7 +577,9 @@ def _load_yaml(p: Path) -> Hierarchy:
         )
     start = doc.get("start", 0)
     if not isinstance(start, int | float):
-        raise ConfigurationError(f"hierarchy file {p}: 'start' must be a number", code="invalid-hierarchy")
+        raise ConfigurationError(
+            f"hierarchy file {p}: 'start' must be a number", code="invalid-hierarchy"
+        )
     return Hierarchy.from_intervals(
         widths,
         start=float(start),

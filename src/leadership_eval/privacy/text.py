@@ -168,8 +168,8 @@ def _trie_pattern(words: Iterable[str], space: str = r"\s+") -> str:
     return "(?:" + build(root) + ")"
 
 
-_LB = r"(?<![\w\[])"  # not inside a word or just after "[" (a placeholder)
-_LA = r"(?![\w\]])"
+_LB = r"(?<![\w\[\]])"  # not inside a word or just after "[" (a placeholder)
+_LA = r"(?![\w\[\]])"
 _HSPACE = r"[ \t]+"
 _NAME_TOKEN = r"(?:[A-Z]['’])?(?:Ma?c)?[A-Z](?:[a-z]+|[A-Z]+)(?:-[A-Z](?:[a-z]+|[A-Z]+))*(?!\w|['’][A-Za-z]{2})"
 _INITIAL = r"[A-Z]\.?(?![\w'’])"
@@ -346,33 +346,35 @@ def _make_static_passes() -> list[_Pass]:
         r"|(?:19|20)\d{2}(?!\d))"
     )
     dob = re.compile(
-        r"(?i:(?<!\w)(?:d\.o\.b\.?|dob|date[ \t]+of[ \t]+birth|birth[ \t]*date|birthday|born"
+        r"(?i:(?<![\w\]])(?:d\.o\.b\.?|dob|date[ \t]+of[ \t]+birth|birth[ \t]*date|birthday|born"
         r"(?:[ \t]+(?:on|in))?))"
         r"[ \t]*(?:[:\-–=][ \t]*)?(?:(?i:is|was)[ \t]+)?(?:(?i:on|in)[ \t]+)?"
         rf"(?i:(?P<e>{date}))"
     )
     email = re.compile(
-        r"(?<![\w.+\-])(?P<e>[A-Za-z0-9][A-Za-z0-9._%+'\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*"
+        r"(?<![\w.+\-\]])(?P<e>[A-Za-z0-9][A-Za-z0-9._%+'\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*"
         r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,})"
-        r"(?![\w\-@])"
+        r"(?![\w\-@\[])"
     )
-    url = re.compile(r"(?i)(?<![\w@/.])(?P<e>(?:https?://|www\.)[^\s<>\"\[\]{}|\\^`]+)")
-    nhs = re.compile(r"(?<![\w\-])(?P<e>\d{3}(?P<sep>[ \-]?)\d{3}(?P=sep)\d{4})(?![\w\-])")
+    url = re.compile(r"(?i)(?<![\w@/.\]])(?P<e>(?:https?://|www\.)[^\s<>\"\[\]{}|\\^`]+)")
+    nhs = re.compile(
+        r"(?<![\w\-\]])(?P<e>\d{3}(?P<sep>[ \-]?)\d{3}(?P=sep)\d{4})(?![\w\-\[])"
+    )
     ni = re.compile(
-        r"(?i)(?<![\w\[])(?P<e>(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-        r"(?:[ ]?\d{2}){3}[ ]?[A-D])(?![\w\]])"
+        r"(?i)(?<![\w\[\]])(?P<e>(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
+        r"(?:[ ]?\d{2}){3}[ ]?[A-D])(?![\w\[\]])"
     )
     gmc = re.compile(
-        r"(?i:\bGMC\b)[^\d\n\[]{0,30}?(?<![\d\-])(?P<e>\d{7})(?![\d\-])"
-        r"|(?<![\w\-])(?P<e2>\d{7})(?![\d\-])[ \t]*(?:\([ \t]*)?(?i:GMC\b)"
+        r"(?i:\bGMC\b)[^\d\n\[]{0,30}?(?<![\d\-\]])(?P<e>\d{7})(?![\d\-\[])"
+        r"|(?<![\w\-\]])(?P<e2>\d{7})(?![\d\-\[])[ \t]*(?:\([ \t]*)?(?i:GMC\b)"
     )
     sep = r"[ \t\-]?"
     phone = re.compile(
-        r"(?<![\w+/\-])(?P<e>(?:"
+        r"(?<![\w+/\-\]])(?P<e>(?:"
         rf"(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?(?:\d{sep}){{8,9}}\d"
         rf"|\(0\d{{2,4}}\)[ \t]?(?:\d{sep}){{4,7}}\d"
         rf"|0(?:\d{sep}){{8,9}}\d)"
-        r"(?:[ \t]*,?[ \t]*(?i:ext(?:ension|n)?\.?|x)[ \t]*\d{1,5})?)(?![\w])"
+        r"(?:[ \t]*,?[ \t]*(?i:ext(?:ension|n)?\.?|x)[ \t]*\d{1,5})?)(?![\w\[])"
     )
     postcode = re.compile(
         _LB + r"(?P<e>GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})" + _LA
