@@ -32,26 +32,29 @@ QIS = [
 ]
 
 
-def _median_time(fn, repeat: int) -> float:  # type: ignore[no-untyped-def]
-    times = []
+def _median_time(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Median wall time and median CPU time (the CPU time is steadier on a busy machine)."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def main() -> None:
     adult = pd.read_csv(ADULT, sep=";")
     r = check_anonymity(adult, QIS, k=5, sensitive="salary-class")
-    t = _median_time(lambda: check_anonymity(adult, QIS, k=5, sensitive="salary-class"), 7)
+    t, c = _median_time(lambda: check_anonymity(adult, QIS, k=5, sensitive="salary-class"), 7)
     print(
-        f"Adult, {len(adult):,} rows, 8 QIs, all measures: {t * 1000:.1f} ms (target < 50 ms); "
+        f"Adult, {len(adult):,} rows, 8 QIs, all measures: {t * 1000:.1f} ms wall, "
+        f"{c * 1000:.1f} ms CPU (target < 50 ms); "
         f"k={r.k} l={r.l} entropy_l={r.entropy_l:.3f} t={r.t:.4f} "
         f"risk_average={r.risk_average:.4f} (ARX 0.6004) unique={r.share_unique:.3%} (ARX 46.5%)"
     )
-    t_k = _median_time(lambda: check_anonymity(adult, QIS, k=5), 7)
-    print(f"Adult, k and risk only: {t_k * 1000:.1f} ms")
+    t_k, c_k = _median_time(lambda: check_anonymity(adult, QIS, k=5), 7)
+    print(f"Adult, k and risk only: {t_k * 1000:.1f} ms wall, {c_k * 1000:.1f} ms CPU")
 
     from pycanon import anonymity as pa
 

@@ -77,7 +77,8 @@ MLCF = {
 
 def coverage_table(matrix: pd.DataFrame) -> str:
     """The coverage matrix as the Markdown table kept in instruments/README.md."""
-    columns = [c for c in matrix.columns if c != "covered"]
+    # sorted by instrument id, so the table does not depend on the order files were found in
+    columns = sorted(c for c in matrix.columns if c != "covered")
     header = "| objective | " + " | ".join(f"`{c}`" for c in columns) + " | covered |"
     rule = "|---|" + "---:|" * len(columns) + ":---:|"
     rows = [
@@ -172,6 +173,8 @@ def test_bundled_catalogue_validates_and_holds_every_instrument(catalogue: Catal
     assert set(from_folder) == set(catalogue)
     for ident in catalogue:
         assert from_folder[ident] == catalogue[ident]
+        # every bundled instrument loads by its id (file names need not match ids)
+        assert load_instrument(ident) == catalogue[ident]
 
 
 def test_cli_validate_accepts_the_folder() -> None:

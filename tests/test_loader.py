@@ -410,3 +410,15 @@ def test_fuzz_mutated_survey(data: st.DataObject) -> None:
         loads_instrument("\n".join(lines))
     except InstrumentError as exc:
         assert exc.problems
+
+
+def test_section_id_may_not_equal_an_item_id() -> None:
+    found = problems_of(edit("  - id: about\n", "  - id: trust\n"))
+    assert [p.code for p in found] == ["duplicate-id"]
+    assert "one namespace" in found[0].message
+
+
+def test_exclusive_options() -> None:
+    survey = load(edit("- {code: audit, label: Audit}", "- {code: none, label: None of these, exclusive: true}"))
+    cl = survey.choices_for("acts")  # type: ignore[attr-defined]
+    assert cl.exclusive_codes == ["none"]

@@ -360,3 +360,26 @@ def test_optimal_against_brute_force(
     assert res.checks <= res.lattice_size
     ex = _generalise_exhaustive(df, hier, **kw)
     assert ex.information_loss == pytest.approx(res.information_loss)
+
+
+def test_interval_hierarchy_end_to_end() -> None:
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame({"age": rng.integers(20, 60, 200), "sex": rng.choice(["M", "F"], 200)})
+    hier = {
+        "age": Hierarchy.from_intervals([5, 10, 20], value_range=(18, 70)),
+        "sex": Hierarchy.from_values(["M", "F"]),
+    }
+    for metric in ("entropy", "loss", "precision", "discernibility"):
+        res = generalise(df, hier, k=5, metric=metric)
+        assert res.report.passes and res.report.n_records == 200
+    res = generalise(df, hier, k=5, metric="loss")
+    if res.levels["age"] == 3:
+        assert set(res.data["age"]) <= {"20-39", "40-59"}
+
+
+def test_a_huge_lattice_is_refused() -> None:
+    df = pd.DataFrame({f"q{i}": ["a", "b"] for i in range(22)})
+    hier = {c: Hierarchy.from_values(["a", "b"]) for c in df.columns}
+    with pytest.raises(DataError, match="lattice has 4,194,304 nodes") as err:
+        generalise(df, hier, k=2)
+    assert err.value.code == "lattice-too-large"

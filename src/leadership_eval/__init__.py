@@ -25,20 +25,118 @@ _EXPORTS: dict[str, str] = {
     "ConfigurationError": "errors",
     # policy
     "DisclosurePolicy": "policy",
-    # instruments
+    # instruments.models
     "Survey": "instruments.models",
     "InterviewGuide": "instruments.models",
     "Codebook": "instruments.models",
     "Evaluation": "instruments.models",
     "Guidance": "instruments.models",
     "Instrument": "instruments.models",
+    "ChoiceList": "instruments.models",
+    "Item": "instruments.models",
+    "Scale": "instruments.models",
+    # instruments.loader
     "load_instrument": "instruments.loader",
     "loads_instrument": "instruments.loader",
+    # instruments.catalogue
     "load_catalogue": "instruments.catalogue",
     "Catalogue": "instruments.catalogue",
     "coverage_matrix": "instruments.catalogue",
+    # instruments.schema
     "json_schema": "instruments.schema",
+    # instruments.expressions
     "parse_expression": "instruments.expressions",
+    "Expression": "instruments.expressions",
+    "ExpressionError": "instruments.expressions",
+    # responses
+    "read_responses": "responses",
+    "validate_responses": "responses",
+    "ValidationReport": "responses",
+    # scoring
+    "score": "scoring",
+    "item_summary": "scoring",
+    "reliability": "scoring",
+    "item_statistics": "scoring",
+    "reverse_key": "scoring",
+    # simulate
+    "simulate_responses": "simulate",
+    # privacy.identifiers
+    "drop_direct_identifiers": "privacy.identifiers",
+    "pseudonymise": "privacy.identifiers",
+    "pseudonymise_column": "privacy.identifiers",
+    "generate_key": "privacy.identifiers",
+    # privacy.anonymity
+    "check_anonymity": "privacy.anonymity",
+    "AnonymityReport": "privacy.anonymity",
+    # privacy.hierarchy
+    "load_hierarchy": "privacy.hierarchy",
+    "Hierarchy": "privacy.hierarchy",
+    # privacy.generalise
+    "generalise": "privacy.generalise",
+    "GeneralisationResult": "privacy.generalise",
+    # privacy.tables
+    "protect_table": "privacy.tables",
+    "protect_tables": "privacy.tables",
+    "ProtectedTable": "privacy.tables",
+    "ProtectedTables": "privacy.tables",
+    "TableSum": "privacy.tables",
+    "SharedLine": "privacy.tables",
+    # privacy.audit
+    "audit_table": "privacy.audit",
+    "audit_tables": "privacy.audit",
+    "AuditResult": "privacy.audit",
+    # privacy.text
+    "redact_text": "privacy.text",
+    "redact_series": "privacy.text",
+    "find_personal_data": "privacy.text",
+    "evaluate_redaction": "privacy.text",
+    # privacy.pipeline
+    "anonymise": "privacy.pipeline",
+    "AnonymisationResult": "privacy.pipeline",
+    # compare
+    "compare_to_benchmark": "compare",
+    "compare_groups": "compare",
+    "compare_waves": "compare",
+    "funnel_limits": "compare",
+    "CompareResult": "compare",
+    # activities
+    "summarise_activities": "activities",
+    "relate_activity_outcomes": "activities",
+    "ActivityOutcome": "activities",
+    # plots
+    "plot_funnel": "plots",
+    "plot_likert": "plots",
+    "plot_flag_grid": "plots",
+    # qualitative
+    "read_segments": "qualitative",
+    "read_qdpx": "qualitative",
+    "write_qdpx": "qualitative",
+    "codebook_to_qdc": "qualitative",
+    "codebook_from_qdc": "qualitative",
+    "framework_matrix": "qualitative",
+    "theme_summary": "qualitative",
+    # interop.xlsform
+    "to_xlsform": "interop.xlsform",
+    "from_xlsform": "interop.xlsform",
+    # interop.redcap
+    "to_redcap": "interop.redcap",
+    "from_redcap": "interop.redcap",
+    # interop.limesurvey
+    "to_limesurvey": "interop.limesurvey",
+    # interop.printable
+    "to_printable": "interop.printable",
+    # interop.labelled
+    "write_labelled": "interop.labelled",
+    # interop.yaml_out
+    "dump_instrument": "interop.yaml_out",
+    # interop.common
+    "InteropWarning": "interop.common",
+    # reports.build
+    "build_reports": "reports.build",
+    "ReportSet": "reports.build",
+    # demo
+    "simulate_evaluation": "demo",
+    "run_demo": "demo",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]
@@ -52,20 +150,150 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         LeadershipEvalError,
         Problem,
     )
-    from .instruments.catalogue import Catalogue, coverage_matrix, load_catalogue
-    from .instruments.expressions import parse_expression
-    from .instruments.loader import load_instrument, loads_instrument
+    from .policy import (
+        DisclosurePolicy,
+    )
     from .instruments.models import (
+        ChoiceList,
         Codebook,
         Evaluation,
         Guidance,
         Instrument,
         InterviewGuide,
+        Item,
+        Scale,
         Survey,
     )
-    from .instruments.schema import json_schema
-    from .policy import DisclosurePolicy
-
+    from .instruments.loader import (
+        load_instrument,
+        loads_instrument,
+    )
+    from .instruments.catalogue import (
+        Catalogue,
+        coverage_matrix,
+        load_catalogue,
+    )
+    from .instruments.schema import (
+        json_schema,
+    )
+    from .instruments.expressions import (
+        Expression,
+        ExpressionError,
+        parse_expression,
+    )
+    from .responses import (
+        ValidationReport,
+        read_responses,
+        validate_responses,
+    )
+    from .scoring import (
+        item_statistics,
+        item_summary,
+        reliability,
+        reverse_key,
+        score,
+    )
+    from .simulate import (
+        simulate_responses,
+    )
+    from .privacy.identifiers import (
+        drop_direct_identifiers,
+        generate_key,
+        pseudonymise,
+        pseudonymise_column,
+    )
+    from .privacy.anonymity import (
+        AnonymityReport,
+        check_anonymity,
+    )
+    from .privacy.hierarchy import (
+        Hierarchy,
+        load_hierarchy,
+    )
+    from .privacy.generalise import (
+        GeneralisationResult,
+        generalise,
+    )
+    from .privacy.tables import (
+        ProtectedTable,
+        ProtectedTables,
+        SharedLine,
+        TableSum,
+        protect_table,
+        protect_tables,
+    )
+    from .privacy.audit import (
+        AuditResult,
+        audit_table,
+        audit_tables,
+    )
+    from .privacy.text import (
+        evaluate_redaction,
+        find_personal_data,
+        redact_series,
+        redact_text,
+    )
+    from .privacy.pipeline import (
+        AnonymisationResult,
+        anonymise,
+    )
+    from .compare import (
+        CompareResult,
+        compare_groups,
+        compare_to_benchmark,
+        compare_waves,
+        funnel_limits,
+    )
+    from .activities import (
+        ActivityOutcome,
+        relate_activity_outcomes,
+        summarise_activities,
+    )
+    from .plots import (
+        plot_flag_grid,
+        plot_funnel,
+        plot_likert,
+    )
+    from .qualitative import (
+        codebook_from_qdc,
+        codebook_to_qdc,
+        framework_matrix,
+        read_qdpx,
+        read_segments,
+        theme_summary,
+        write_qdpx,
+    )
+    from .interop.xlsform import (
+        from_xlsform,
+        to_xlsform,
+    )
+    from .interop.redcap import (
+        from_redcap,
+        to_redcap,
+    )
+    from .interop.limesurvey import (
+        to_limesurvey,
+    )
+    from .interop.printable import (
+        to_printable,
+    )
+    from .interop.labelled import (
+        write_labelled,
+    )
+    from .interop.yaml_out import (
+        dump_instrument,
+    )
+    from .interop.common import (
+        InteropWarning,
+    )
+    from .reports.build import (
+        ReportSet,
+        build_reports,
+    )
+    from .demo import (
+        run_demo,
+        simulate_evaluation,
+    )
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)

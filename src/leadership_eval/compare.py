@@ -639,7 +639,8 @@ def compare_to_benchmark(
         else:
             centre = (mean + zc**2 / (2 * n)) / (1 + zc**2 / n)
             half = zc * np.sqrt(mean * (1 - mean) / n + zc**2 / (4 * n**2)) / (1 + zc**2 / n)
-            ci_low, ci_high = centre - half, centre + half
+            ci_low = np.where(mean == 0, 0.0, np.clip(centre - half, 0, 1))
+            ci_high = np.where(mean == 1, 1.0, np.clip(centre + half, 0, 1))
 
     est = "mean" if kind == "mean" else "proportion"
     out = pd.DataFrame(
@@ -871,9 +872,9 @@ def compare_groups(
     'kruskal'
     >>> res.pairwise[["a", "b", "p_corr"]].round(3)
        a  b  p_corr
-    0  a  b   0.048
-    1  a  c   0.311
-    2  b  c   0.311
+    0  a  b   0.057
+    1  a  c   0.250
+    2  b  c   0.250
     """
     import pingouin as pg
     from scipy import stats
@@ -1142,8 +1143,12 @@ def compare_waves(
     An item is compared only when both versions have the same id, type, text (every
     language), choice codes and labels (substantive and missing), ordering, range and column;
     a scale only when its definition (items, reverse keying, method, minimum answered,
-    transform) is the same and all its items are. Independent waves: Mann-Whitney U (after vs
-    before; rank-biserial effect). Paired: Wilcoxon signed-rank on after - before (pingouin's
+    transform) is the same and all its items are. Independent waves: Mann-Whitney U of after
+    vs before (``statistic`` is :math:`U` of the after wave, R's ``W`` in
+    ``wilcox.test(after, before, exact=FALSE, correct=TRUE)``; rank-biserial effect). Paired:
+    Wilcoxon signed-rank on after - before, zero differences dropped, normal approximation with
+    tie and continuity corrections (``statistic`` is :math:`W^+`, R's ``V`` in
+    ``wilcox.test(after, before, paired=TRUE, exact=FALSE, correct=TRUE)``; pingouin's
     rank-biserial effect). p-values are not adjusted for the number of measures.
 
     Examples
@@ -1179,6 +1184,7 @@ def compare_waves(
     0      q2  question text changed
     """
     import pingouin as pg
+    from scipy.stats import rankdata
 
     from .scoring import score
 
@@ -1321,8 +1327,11 @@ def compare_waves(
                     if np.all(pb - pa == 0):
                         stat, p, eff = np.nan, 1.0, 0.0
                     else:
-                        res = pg.wilcoxon(pb, pa)
-                        stat = float(res["W_val"].iloc[0])
+                        res = pg.wilcoxon(pb, pa, method="approx", correction=True)
+                        d = pb - pa
+                        d = d[d != 0]
+                        ranks = rankdata(np.abs(d))
+                        stat = float(ranks[d > 0].sum())
                         p, eff = float(res["p_val"].iloc[0]), float(res["RBC"].iloc[0])
                 else:
                     res = pg.mwu(pb, pa)

@@ -381,6 +381,7 @@ class _Clean:
     answered: np.ndarray  # a substantive (clean) answer is present
     declared_missing: np.ndarray  # a declared missing code is present
     missing_codes: Any = None  # categorical of the declared missing codes (or None)
+    keys: dict[str, np.ndarray] = field(default_factory=dict)  # int codes of clean values
 
 
 def _missing_categorical(choice: ChoiceList | None, miss_idx: np.ndarray) -> Any:
@@ -466,6 +467,8 @@ def _check_codes(
         else:
             u_clean = col.u_text.where(u_cls == 1).to_numpy(dtype=object, na_value=None)
             clean = pd.array(col.take(u_clean, None), dtype="string")
+        u_key = pd.Index([str(c) for c in choice.codes]).get_indexer(col.u_text.astype(object))
+        keys = {item.id: np.where(present, col.take(u_key.astype(np.int64), -1), -1)}
     cls = np.where(present, cls, -1)
     invalid = cls == 0
     if invalid.any():
@@ -475,7 +478,10 @@ def _check_codes(
         err.add(pos[idx], item.id, "invalid-code", _with_value(bad, "{value} is not " + what), bad)
     is_miss = cls >= 2
     miss_idx = np.where(is_miss, cls - 2, -1)
-    return _Clean({item.id: clean}, cls == 1, is_miss, _missing_categorical(choice, miss_idx))
+    out = _Clean({item.id: clean}, cls == 1, is_miss, _missing_categorical(choice, miss_idx))
+    if not all_int:
+        out.keys = keys
+    return out
 
 
 def _fmt_num(x: float) -> str:
@@ -611,7 +617,7 @@ def _check_multi(
     tokens = u.str.split().explode()
     tokens = tokens[tokens.notna()]
     u_of_tok = tokens.index.to_numpy(dtype=np.int64)
-    cat = pd.Categorical(tokens.to_numpy(dtype=object), categories=known).codes.astype(np.int64)
+    cat = pd.Index(known, dtype=object).get_indexer(tokens.to_numpy(dtype=object)).astype(np.int64)
     k, nu = len(codes), len(u)
     table = np.zeros((nu, k), dtype=np.int8)
     sub = (cat >= 0) & (cat < k)
@@ -647,6 +653,45 @@ def _check_multi(
         )
     miss_idx = np.where(present, col.take(u_missing, -1), -1)
     return _Clean(columns, answered, miss_idx >= 0, _missing_categorical(choice, miss_idx))
+
+
+def _evaluate_grouped(
+    expr: Any, columns: dict[str, Any], keys: dict[str, np.ndarray], m: int, item_types: Any
+) -> np.ndarray:
+    """Evaluate ``expr`` once per distinct combination of the values it reads.
+
+    A condition is a function of one row's values, so evaluating it on the distinct rows of
+    the columns it refers to and broadcasting back gives the same answer as evaluating every
+    row, at the cost of one factorisation per column.
+    """
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(m), copy=False)
+    if m == 0 or frame.shape[1] == 0:
+        return np.asarray(expr.evaluate(frame, item_types=item_types).to_numpy(dtype=bool))
+    combined = np.zeros(m, dtype=np.int64)
+    card = 1
+    for name in frame.columns:
+        if name in keys:
+            k = keys[name].astype(np.int64) + 1
+            size = int(k.max()) + 1 if len(k) else 1
+        else:
+            codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
+            k = codes.astype(np.int64) + 1
+            size = len(uniques) + 1
+        if card * size >= 2**62:
+            combined = pd.factorize(combined)[0].astype(np.int64)
+            card = int(combined.max()) + 1
+        combined = combined * size + k
+        card *= size
+    group, _ = pd.factorize(combined)
+    n_groups = int(group.max()) + 1
+    first = np.empty(n_groups, dtype=np.int64)
+    first[group[::-1]] = np.arange(m - 1, -1, -1)  # the last write wins: first occurrences
+    distinct = frame.iloc[first].reset_index(drop=True)
+    shown = expr.evaluate(distinct, item_types=item_types).to_numpy(dtype=bool)
+    return np.asarray(shown[group], dtype=bool)
 
 
 def _empty_clean(item: Item, choice: ChoiceList | None, n: int) -> _Clean:
@@ -931,6 +976,7 @@ def validate_responses(
     missing_cols: dict[str, Any] = {}
     hidden = np.zeros((m, len(questions)), dtype=bool, order="F")
     eval_cols: dict[str, Any] = {}
+    eval_keys: dict[str, np.ndarray] = {}
     expressions = {i.id: parse_expression(i.show_if) for i in questions if i.show_if}
     referenced = {name for e in expressions.values() for name in e.names}
     # the same condition over the same (already final) columns gives the same answer
@@ -961,16 +1007,16 @@ def validate_responses(
         if item.show_if:
             expr = expressions[item.id]
             names = expr.names
-            frame = pd.DataFrame(
-                {c: v for c, v in eval_cols.items() if c in names or c.split("__")[0] in names},
-                index=pd.RangeIndex(m),
-                copy=False,
-            )
+            wanted = {c: v for c, v in eval_cols.items() if c in names or c.split("__")[0] in names}
             try:
                 key = str(expr)
                 if key not in shown_cache:
-                    shown_cache[key] = expr.evaluate(frame, item_types=item_types).to_numpy(
-                        dtype=bool
+                    shown_cache[key] = _evaluate_grouped(
+                        expr,
+                        wanted,
+                        {c: eval_keys[c] for c in wanted if c in eval_keys},
+                        m,
+                        item_types,
                     )
                 shown = shown_cache[key]
             except ExpressionError as exc:
@@ -1010,8 +1056,12 @@ def validate_responses(
             # what later show_if conditions see: answers of hidden items count as blank
             if shown is not None and not shown.all():
                 eval_cols[name] = pd.Series(values).where(shown)
+                if name in res.keys:
+                    eval_keys[name] = np.where(shown, res.keys[name], -1)
             else:
                 eval_cols[name] = values
+                if name in res.keys:
+                    eval_keys[name] = res.keys[name]
         if res.missing_codes is not None:
             missing_cols[item.id] = res.missing_codes
 

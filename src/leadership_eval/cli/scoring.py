@@ -10,16 +10,16 @@ import typer
 from ._common import fail, friendly_errors
 
 
-def _read_table(path: Path) -> Any:
+def _read_table(path: Path, survey: Any) -> Any:
     """Read a response file with the library's reader when there is one, else with pandas."""
     import pandas as pd
 
     try:
-        from ..responses import read_responses  # type: ignore[attr-defined]
-    except ImportError:  # the responses module is optional here
-        read_responses = None
+        from ..readers import read_responses
+    except ImportError:  # pragma: no cover - the readers module is optional here
+        read_responses = None  # type: ignore[assignment]
     if read_responses is not None:
-        return read_responses(path)
+        return read_responses(path, survey)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm", ".xls"):
         return pd.read_excel(path)
@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
                 fail(f"--transform must be 'none' or 'percent', not {transform!r}", 2)
             if not inst.scales:
                 fail(f"survey {inst.id!r} defines no scales to score")
-            data = _read_table(responses)
+            data = _read_table(responses, inst)
             scores = score(inst, data, transform=transform)  # type: ignore[arg-type]
             rid = inst.respondent_id
             if rid is not None:

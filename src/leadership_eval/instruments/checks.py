@@ -208,6 +208,19 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
             if isinstance(show_if, str):
                 pending.append(((*path, "show_if"), show_if, ident, list(order)))
 
+    section_ids = {
+        _dict(sec).get("id"): i for i, sec in enumerate(sections) if isinstance(_dict(sec).get("id"), str)
+    }
+    for sid, i in section_ids.items():
+        if sid in items:
+            line, _ = doc.where((*items[sid]["path"], "id"))
+            doc.add(
+                ("sections", i, "id"),
+                "duplicate-id",
+                f"section id {sid!r} is also an item id (line {line}); survey platforms "
+                "(XLSForm, REDCap) keep sections and questions in one namespace",
+            )
+
     for spath, text, ident, before in pending:
         _check_show_if(doc, spath, text, ident, before, items, list_info)
 

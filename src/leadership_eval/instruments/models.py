@@ -141,6 +141,8 @@ class Option(_Model):
     code: CodeValue
     label: Text
     description: Text | None = None
+    exclusive: bool = False
+    """For multi_choice items: choosing this option (e.g. "None of these") rules out the others."""
 
 
 class ChoiceList(_Model):
@@ -152,6 +154,7 @@ class ChoiceList(_Model):
     """
 
     ordered: bool = False
+    description: Text | None = None
     options: list[Option] = Field(min_length=1)
     missing: list[Option] = Field(default_factory=list)
 
@@ -169,6 +172,11 @@ class ChoiceList(_Model):
     def all_codes(self) -> list[CodeValue]:
         """Every code the data may hold."""
         return self.codes + self.missing_codes
+
+    @property
+    def exclusive_codes(self) -> list[CodeValue]:
+        """Codes that, chosen in a multi_choice answer, rule out every other option."""
+        return [o.code for o in self.options if o.exclusive]
 
     @property
     def numeric(self) -> bool:

@@ -415,13 +415,14 @@ _HANDLED = {
 class _Sheet:
     """A worksheet as header-normalised rows (with their 1-based row numbers)."""
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Any, aliases: bool = True) -> None:
         values = list(ws.iter_rows(values_only=True))
         self.headers: list[str] = []
         self.rows: list[tuple[int, dict[str, Any]]] = []
         if not values:
             return
-        self.headers = [_norm_header(str(h)) if h is not None else "" for h in values[0]]
+        norm = _norm_header if aliases else (lambda h: h.strip().lower())
+        self.headers = [norm(str(h)) if h is not None else "" for h in values[0]]
         for n, raw in enumerate(values[1:], start=2):
             row = {
                 h: v
@@ -506,7 +507,7 @@ class _Texts:
 
 
 def _read_meta(ws: Any) -> dict[tuple[str, str], dict[str, Any]]:
-    sheet = _Sheet(ws)
+    sheet = _Sheet(ws, aliases=False)
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for _, row in sheet.rows:
         scope = _cell(row.get("scope"))
@@ -703,6 +704,12 @@ def from_xlsform(path: str | Path) -> Survey:
                     f"survey row {rownum}: nested group {name!r} flattened into its section"
                     + (" (its label is not carried)" if row.get("label") else "")
                 )
+            for h, v in row.items():
+                if _split_header(h)[0] not in ("type", "name", "label", "relevant"):
+                    problems.append(
+                        f"survey row {rownum}: column {h!r} ({_cell(v)!r}) of group {name!r} "
+                        "is not carried"
+                    )
             group_stack.append((qtype, relevant, rownum))
             continue
         if qtype in ("end_group", "end_repeat"):
@@ -951,7 +958,9 @@ def _read_constraint(item: dict[str, Any], text: str, rownum: int, problems: lis
         m2 = re.fullmatch(r"string-length\(\s*\.\s*\)\s*(<=|<)\s*(\d+)", part)
         if m and item.get("type") == "number":
             op, value = m.group(1), float(m.group(2))
-            if op in (">", "<"):
+            if op in (">", "<") and item.get("integer") and value.is_integer():
+                value += 1 if op == ">" else -1  # exact for whole numbers
+            elif op in (">", "<"):
                 unread.append(part)
             item["min" if op.startswith(">") else "max"] = value
         elif m2 and item.get("type") == "text":
@@ -1013,4 +1022,7 @@ def _show_if(
         return None
     if len(parts) == 1:
         return str(parts[0])
-    return str(Expression.from_ast(And(tuple(p.root for p in parts))))
+    operands: list[Any] = []
+    for p in parts:
+        operands.extend(p.root.operands if isinstance(p.root, And) else [p.root])
+    return str(Expression.from_ast(And(tuple(operands))))

@@ -18,7 +18,8 @@ placeholder                   what is detected
 ``[GMC_NUMBER]``              7 digits with "GMC" just before (or after) them
 ``[PHONE]``                   UK phone numbers: mobile, landline, ``+44``/``0044``, ``(0)``,
                               spaces, dashes, brackets, an extension
-``[POSTCODE]``                full UK postcodes, in capitals (``LS1 3EX``; not "FY1" or "ST3")
+``[POSTCODE]``                full UK postcodes, in capitals (``LS1 3EX``; not "FY1" or "ST3"),
+                              or in any case after "postcode"
 ``[PLACE]``                   places from the ``places`` list (wards, hospitals, trusts), and
                               names ending in Hospital, Infirmary, Ward, Hospice, Surgery,
                               Medical/Health Centre or NHS (Foundation) Trust; ``Ward 12``
@@ -171,8 +172,13 @@ def _trie_pattern(words: Iterable[str], space: str = r"\s+") -> str:
 _LB = r"(?<![\w\[\]])"  # not inside a word or just after "[" (a placeholder)
 _LA = r"(?![\w\[\]])"
 _HSPACE = r"[ \t]+"
-_NAME_TOKEN = r"(?:[A-Z]['’])?(?:Ma?c)?[A-Z](?:[a-z]+|[A-Z]+)(?:-[A-Z](?:[a-z]+|[A-Z]+))*(?!\w|['’][A-Za-z]{2})"
-_INITIAL = r"[A-Z]\.?(?![\w'’])"
+_UP = "A-ZÀ-ÖØ-Þ"  # capitals, with the Latin-1 accented ones (Ó Briain, Émilie)
+_LO = "a-zß-öø-ÿ"
+_NAME_TOKEN = (
+    rf"(?:[{_UP}]['’])?(?:Ma?c)?[{_UP}](?:[{_LO}]+|[{_UP}]+)(?:-[{_UP}](?:[{_LO}]+|[{_UP}]+))*"
+    r"(?!\w|['’][A-Za-z]{2})"
+)
+_INITIAL = rf"[{_UP}]\.?(?![\w'’])"
 _PARTICLE = r"(?:van[ \t]+der|van|von|de[ \t]+la|de|da|del|di|du|le|la|bin|ibn|al|el|ap)"
 _TITLES = (
     "dr",
@@ -376,8 +382,16 @@ def _make_static_passes() -> list[_Pass]:
         rf"|0(?:\d{sep}){{8,9}}\d)"
         r"(?:[ \t]*,?[ \t]*(?i:ext(?:ension|n)?\.?|x)[ \t]*\d{1,5})?)(?![\w\[])"
     )
+    pc = r"GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}"
+    # in capitals anywhere; in any case after "postcode" / "post code" (not "FY1 2nd")
     postcode = re.compile(
-        _LB + r"(?P<e>GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})" + _LA
+        _LB
+        + rf"(?P<e>{pc})"
+        + _LA
+        + r"|(?i:\bpost[ \t]?code\b)[^\n\d\[]{0,20}?"
+        + _LB
+        + rf"(?i:(?P<e2>{pc}))"
+        + _LA
     )
     # places ending in a generic word: at least one word in them must not be vocabulary
     ptoken = (
@@ -416,7 +430,7 @@ def _make_static_passes() -> list[_Pass]:
         _Pass("NI_NUMBER", ni, _group_span("e")),
         _Pass("GMC_NUMBER", gmc, _group_span("e", "e2")),
         _Pass("PHONE", phone, _locate_phone),
-        _Pass("POSTCODE", postcode, _group_span("e")),
+        _Pass("POSTCODE", postcode, _group_span("e", "e2")),
         _Pass("PLACE", generic_place, locate_place),
     ]
 

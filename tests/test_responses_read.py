@@ -1,0 +1,201 @@
+"""Reading survey exports: CSV, XLSX, SPSS, REDCap and ODK/Kobo (tests/data/exports/).
+
+Every export holds the same ten records, written by tests/data/exports/make_exports.py, with
+problems planted at known cells (listed there). Read and validated, each export must reveal
+exactly those problems, at the same rows and columns, whatever the format.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from leadership_eval.errors import DataError
+from leadership_eval.instruments.loader import load_instrument
+from leadership_eval.readers import ReadReport, read_responses
+from leadership_eval.responses import validate_responses
+
+DATA = Path(__file__).parent / "data" / "exports"
+SURVEY = load_instrument(DATA / "survey.yaml")
+
+# (row position, column, code) planted in make_exports.RECORDS
+PLANTED = {
+    (2, "meetings", "out-of-range"),
+    (3, "activities", "invalid-code"),
+    (3, "lead_1", "invalid-code"),
+    (4, "start_date", "wrong-type"),
+    (4, "meetings", "answered-when-hidden"),
+    (5, "meetings", "missing-required"),
+    (5, "qi_impact", "answered-when-hidden"),
+    (6, "rid", "duplicate-id"),
+    (8, "meetings", "not-an-integer"),
+    (8, "hours", "out-of-range"),
+    (9, "hours", "wrong-type"),
+}
+NO_WORD_IN_NUMBER = PLANTED - {(9, "hours", "wrong-type")}  # SPSS numeric variables
+NO_STRAY_CODE = PLANTED - {(3, "activities", "invalid-code")}  # checkbox/split layouts
+
+CASES = [
+    ("responses.csv", "csv", PLANTED),
+    ("responses_cp1252.csv", "csv", PLANTED),
+    ("responses.xlsx", "xlsx", PLANTED),
+    ("responses.sav", "sav", NO_WORD_IN_NUMBER),
+    ("redcap.csv", "redcap", NO_STRAY_CODE),
+    ("kobo.csv", "odk", PLANTED),
+    ("kobo_split.csv", "odk", NO_STRAY_CODE),
+]
+
+
+def _errors(report: object) -> set[tuple[int, str, str]]:
+    e = report.errors  # type: ignore[attr-defined]
+    e = e[e["severity"] == "error"]
+    return set(zip(e["position"].tolist(), e["column"], e["code"], strict=True))
+
+
+@pytest.mark.parametrize(("name", "source", "expected"), CASES)
+def test_every_format_reveals_the_planted_problems(
+    name: str, source: str, expected: set[tuple[int, str, str]]
+) -> None:
+    frame = read_responses(DATA / name, SURVEY)
+    report_ = frame.attrs["read_report"]
+    assert isinstance(report_, ReadReport) and report_.source == source
+    assert report_.missing_items == []
+    assert len(frame) == 10
+    report = validate_responses(SURVEY, frame)
+    assert _errors(report) == expected
+    assert report.excluded["excluded_reason"].tolist() == ["duplicate-id", "empty-row"]
+    assert len(report.data) + len(report.excluded) == 10
+    # the same clean answers, whatever the format
+    data = report.data
+    assert data.loc[0, ["activities__qi", "activities__teach", "activities__audit"]].tolist() == [
+        1,
+        1,
+        0,
+    ]
+    assert data.loc[1, "activities__qi"] is pd.NA  # not shown: NA, not 0
+    assert data.loc[1, "comments"] == "Très bien"
+    assert report.missing.loc[1, "lead_2"] == 9
+    assert report.missing.loc[2, "lead_1"] == 8  # SPSS: -99 "Not applicable" recoded to 8
+    assert report.missing.loc[3, "grade"] == "pns"
+    assert data.loc[4, "meetings"] == 5.0  # answered when hidden: kept, and flagged
+    assert report.hidden.loc[4, "meetings"]
+    assert str(data.loc[0, "start_date"].date()) == "2024-08-07"
+
+
+def test_csv_column_mapping_and_unknown_columns() -> None:
+    frame = read_responses(DATA / "responses.csv", SURVEY)
+    rep = frame.attrs["read_report"]
+    assert rep.encoding == "utf-8"
+    assert rep.renamed == {"Training grade": "grade", " LEAD_1 ": "lead_1"}
+    assert rep.unknown_columns == ["source_note"]
+    assert frame["source_note"].tolist() == ["web"] * 10  # kept, not dropped
+    assert frame["lead_1"].dtype == "Int64" and frame["meetings"].dtype == "float64"
+    assert rep.string_columns == ["hours"]  # "abc": left as text for the validator
+    assert frame.loc[3, "activities"] == "qi golf"
+
+
+def test_cp1252_and_semicolons() -> None:
+    frame = read_responses(DATA / "responses_cp1252.csv", SURVEY)
+    assert frame.attrs["read_report"].encoding == "cp1252"
+    assert frame.loc[1, "comments"] == "Très bien"
+
+
+def test_xlsx_dates_and_sheets() -> None:
+    frame = read_responses(DATA / "responses.xlsx", SURVEY, sheet="responses")
+    assert frame.loc[0, "start_date"] == "2024-08-07"  # an Excel date -> ISO text
+    assert frame.loc[4, "start_date"] == "2024-13-45"  # text stays text
+    assert frame["lead_1"].dtype == "Int64"
+    with pytest.raises(DataError, match="responses.xlsx"):
+        read_responses(DATA / "responses.xlsx", SURVEY, sheet="nope")
+
+
+def test_sav_user_missing_values() -> None:
+    frame = read_responses(DATA / "responses.sav", SURVEY)
+    rep = frame.attrs["read_report"]
+    assert rep.recoded == [
+        "lead_1: SPSS user-missing -99 (Not applicable) -> survey missing code 8 (1 value)"
+    ]
+    assert frame.loc[2, "lead_1"] == 8
+    assert frame.loc[1, "lead_2"] == 9  # a declared missing code: kept as it is
+    assert frame.loc[7, "rid"] == "r08" and pd.isna(frame.loc[7, "grade"])
+
+
+def test_redcap_checkboxes_and_record_id() -> None:
+    frame = read_responses(DATA / "redcap.csv", SURVEY)
+    rep = frame.attrs["read_report"]
+    assert rep.renamed == {"record_id": "rid"}
+    assert rep.combined["activities"][0] == "activities___qi"
+    assert rep.metadata_columns == ["redcap_event_name", "trainee_survey_complete"]
+    assert rep.unknown_columns == []
+    assert frame.loc[0, "activities"] == "qi teach"
+    assert pd.isna(frame.loc[1, "activities"])  # no box ticked: no answer
+    assert "redcap_event_name" in frame.columns
+
+
+def test_kobo_groups_and_split_columns() -> None:
+    frame = read_responses(DATA / "kobo.csv", SURVEY)
+    rep = frame.attrs["read_report"]
+    assert rep.renamed["about/grade"] == "grade"
+    assert rep.renamed["mentor/activities"] == "activities"
+    assert "meta/instanceID" in rep.metadata_columns and "_uuid" in rep.metadata_columns
+    assert frame.loc[3, "activities"] == "qi golf"  # the answer column wins over split ones
+    split = read_responses(DATA / "kobo_split.csv", SURVEY)
+    assert split.loc[0, "activities"] == "qi teach"
+    assert split.attrs["read_report"].combined["activities"][0] == "mentor/activities/qi"
+    forced = read_responses(DATA / "kobo.csv", SURVEY, source="kobo")
+    assert forced.attrs["read_report"].source == "odk"
+
+
+def test_missing_item_columns_are_reported(tmp_path: Path) -> None:
+    path = tmp_path / "part.csv"
+    path.write_text("rid,grade,lead_1,extra\nr1,fy1,3,x\n", encoding="utf-8")
+    frame = read_responses(path, SURVEY)
+    rep = frame.attrs["read_report"]
+    assert "hours" in rep.missing_items and "rid" not in rep.missing_items
+    assert rep.unknown_columns == ["extra"]
+    report = validate_responses(SURVEY, frame)
+    missing = report.errors[report.errors["code"] == "missing-column"]["column"].tolist()
+    assert missing == rep.missing_items
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b"", "empty-file"),
+        (b"  \n\n", "empty-file"),
+        (b"r01,fy1,3\nr02,st,4\n", "no-item-columns"),  # no header row
+        (b"\x00\x01\x02binary\x00", "not-a-table"),
+        (b"rid,grade\n\x81\x8d,fy1\n", "bad-encoding"),
+        (b"rid,grade,grade\nr1,fy1,fy1\n", "duplicate-column"),
+        (b"rid,grade,Training grade\nr1,fy1,fy1\n", "duplicate-column"),
+    ],
+)
+def test_bad_files_raise_data_error_naming_the_file(
+    tmp_path: Path, content: bytes, code: str
+) -> None:
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    with pytest.raises(DataError) as info:
+        read_responses(path, SURVEY)
+    assert info.value.code == code
+    assert "export.csv" in str(info.value)
+
+
+def test_bad_workbook_and_source(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(DataError, match="broken.xlsx"):
+        read_responses(path, SURVEY)
+    with pytest.raises(DataError, match="unknown source"):
+        read_responses(DATA / "responses.csv", SURVEY, source="spss")
+
+
+def test_header_only_file_reads_as_no_rows(tmp_path: Path) -> None:
+    path = tmp_path / "header.csv"
+    path.write_text("rid,grade,met_mentor\n", encoding="utf-8")
+    frame = read_responses(path, SURVEY)
+    assert len(frame) == 0 and list(frame.columns) == ["rid", "grade", "met_mentor"]
+    report = validate_responses(SURVEY, frame)
+    assert len(report.data) == 0
