@@ -102,10 +102,16 @@ def main() -> None:
         t_cli_bundled = time.perf_counter() - t0
     print(f"200 surveys x 60 items, 6 scales, skip logic (exit {proc.returncode})")
     print(f"  load_catalogue (positions, all checks)    {ours * 1000:8.0f} ms")
-    print(f"  PyYAML CSafeLoader only                   {t_yaml * 1000:8.0f} ms  ratio {ours / t_yaml:5.2f}x")
-    print(f"  PyYAML + pydantic, no positions/checks    {t_pyd * 1000:8.0f} ms  ratio {ours / t_pyd:5.2f}x")
+    print(
+        f"  PyYAML CSafeLoader only                   {t_yaml * 1000:8.0f} ms  ratio {ours / t_yaml:5.2f}x"
+    )
+    print(
+        f"  PyYAML + pydantic, no positions/checks    {t_pyd * 1000:8.0f} ms  ratio {ours / t_pyd:5.2f}x"
+    )
     print(f"  `leadership-eval validate FOLDER` process {t_cli * 1000:8.0f} ms (incl. start-up)")
-    print(f"  `leadership-eval validate` (bundled)      {t_cli_bundled * 1000:8.0f} ms (target < 1000)")
+    print(
+        f"  `leadership-eval validate` (bundled)      {t_cli_bundled * 1000:8.0f} ms (target < 1000)"
+    )
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ t <- system.time(sc <- psych::scoreItems(keys, x, totals = FALSE, min = 1, max =
 cat("read", t1 - t0, "\\n")
 cat("scoreItems", t, "\\n")
 cat("alpha", paste(round(sc$alpha[1, ], 6), collapse = " "), "\\n")
-cat("mean1", sum(sc$scores[, 1], na.rm = TRUE), "\\n")
+cat("mean1", format(sum(sc$scores[, 1], na.rm = TRUE), digits = 15), "\\n")
 """
 
 

@@ -101,9 +101,10 @@ def make_data(n: int) -> Any:
     acts = combos[rng.integers(0, len(combos), n)].astype(object)
     acts[~shown] = None
     cols["activities"] = pd.array(acts, dtype="str")
-    has_qi = shown & np.array(["qi" in (a or "").split() for a in combos])[
-        rng.integers(0, len(combos), n)
-    ]
+    has_qi = (
+        shown
+        & np.array(["qi" in (a or "").split() for a in combos])[rng.integers(0, len(combos), n)]
+    )
     # recompute has_qi from the answers actually drawn (vectorised over the few combos)
     has_qi = pd.Series(acts).isin([c for c in combos if "qi" in c.split()]).to_numpy()
     qi = pd.array(rng.integers(1, 6, n), dtype="Int64")
@@ -159,11 +160,9 @@ def pandera_schema(survey: Any) -> Any:
             codes = [str(c) for c in choice.all_codes]
             cols[item.id] = pa.Column(
                 checks=pa.Check(
-                    lambda s, codes=codes: s.str.split()
-                    .explode()
-                    .isin(codes)
-                    .groupby(level=0)
-                    .all(),
+                    lambda s, codes=codes: (
+                        s.str.split().explode().isin(codes).groupby(level=0).all()
+                    ),
                     name="codes",
                 ),
                 nullable=True,
@@ -180,9 +179,11 @@ def pandera_schema(survey: Any) -> Any:
         pa.Check(lambda df: ~(~met(df) & df["meetings"].notna()), name="meetings_hidden"),
         pa.Check(lambda df: ~(~met(df) & df["activities"].notna()), name="activities_hidden"),
         pa.Check(
-            lambda df: ~(
-                ~df["activities"].fillna("").str.contains(r"(?:^|\s)qi(?:\s|$)")
-                & df["qi_impact"].notna()
+            lambda df: (
+                ~(
+                    ~df["activities"].fillna("").str.contains(r"(?:^|\s)qi(?:\s|$)")
+                    & df["qi_impact"].notna()
+                )
             ),
             name="qi_hidden",
         ),
@@ -194,9 +195,7 @@ def pandera_schema(survey: Any) -> Any:
     for i in range(1, N_LIKERT + 1):
         c = f"l{i:02d}"
         if i % 4 == 0:
-            checks.append(
-                pa.Check(lambda df, c=c: ~(~met(df) & df[c].notna()), name=f"{c}_hidden")
-            )
+            checks.append(pa.Check(lambda df, c=c: ~(~met(df) & df[c].notna()), name=f"{c}_hidden"))
         if i <= 5:
             checks.append(pa.Check(lambda df, c=c: df[c].notna(), name=f"{c}_required"))
     return pa.DataFrameSchema(cols, checks=checks)

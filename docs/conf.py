@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import leadership_eval
 
 project = "leadership-eval"
@@ -18,6 +21,9 @@ extensions = [
     "numpydoc",
     "myst_parser",
     "sphinxcontrib.bibtex",
+    "sphinxcontrib.typer",
+    "sphinxcontrib.autodoc_pydantic",
+    "sphinx-jsonschema",
     "leadership_eval.sphinxext",
 ]
 
@@ -27,20 +33,80 @@ html_theme = "furo"
 html_title = f"leadership-eval {release}"
 bibtex_bibfiles = ["references.bib"]
 bibtex_default_style = "plain"
+bibtex_reference_style = "author_year"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
 numpydoc_validation_checks: set[str] = set()
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
-myst_enable_extensions = ["colon_fence", "deflist"]
+myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
 nitpicky = True
 nitpick_ignore_regex = [
     (r"py:.*", r".*"),  # numpydoc type strings (pandas.DataFrame, array-like...) are prose
 ]
 suppress_warnings = ["myst.header"]
+
+# -- autodoc_pydantic: the models are documented one by one with ``autopydantic_model``
+autodoc_pydantic_model_show_json = False
+autodoc_pydantic_model_show_config_summary = False
+autodoc_pydantic_model_show_validator_summary = False
+autodoc_pydantic_model_show_validator_members = False
+autodoc_pydantic_model_show_field_summary = True
+autodoc_pydantic_model_members = True
+autodoc_pydantic_model_undoc_members = True
+autodoc_pydantic_model_member_order = "bysource"
+autodoc_pydantic_field_list_validators = False
+autodoc_pydantic_field_show_constraints = False  # regex patterns break reST
+autodoc_pydantic_field_show_default = True
+autodoc_pydantic_model_hide_paramlist = True
+autodoc_pydantic_model_signature_prefix = "model"
+
+# -- doctest: only the explicit ``.. doctest::`` blocks of the pages (the docstrings' own
+# examples run under pytest --doctest-modules)
+doctest_test_doctest_blocks = ""
 doctest_global_setup = """
 import leadership_eval as le
 import pandas as pd
 """
+
+# -- files generated at build time (git-ignored) ----------------------------------------------
+_HERE = Path(__file__).resolve().parent
+_GENERATED = _HERE / "_generated"
+_GENERATED.mkdir(exist_ok=True)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Write only when the content changes, so incremental builds stay incremental."""
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+# The JSON Schema of the instrument format, rendered by sphinx-jsonschema in format/schema.rst
+# and offered for download.
+_write_if_changed(
+    _GENERATED / "instrument.schema.json",
+    json.dumps(leadership_eval.json_schema(), indent=2, sort_keys=False) + "\n",
+)
+
+
+def _redaction_metrics() -> None:
+    """Recall and precision of the redaction on the labelled corpus, as a CSV table."""
+    corpus = _HERE.parent / "tests" / "data" / "redaction_corpus.jsonl"
+    target = _GENERATED / "redaction_metrics.csv"
+    if not corpus.exists():
+        _write_if_changed(target, "Entity type,Labelled,Found,Recall,Precision\nALL,,,,\n")
+        return
+    from leadership_eval.privacy.text import evaluate_redaction
+
+    table = evaluate_redaction(corpus)
+    lines = ["Entity type,Labelled,Found,Recall,Precision"]
+    for row in table.itertuples(index=False):
+        lines.append(
+            f"{row.entity_type},{row.n_true},{row.n_found},{row.recall:.3f},{row.precision:.3f}"
+        )
+    _write_if_changed(target, "\n".join(lines) + "\n")
+
+
+_redaction_metrics()

@@ -30,3 +30,7 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 def test_import_does_not_load_pandas() -> None:
     code = "import sys, leadership_eval; assert 'pandas' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_all_lists_exactly_the_lazy_exports() -> None:
+    assert sorted(le.__all__) == sorted(["__version__", *le._EXPORTS])

@@ -33,9 +33,7 @@ C = [1, 1, 2, 2, 3, 2, 1, 3, 2, 4]
 
 
 def _three_groups() -> pd.DataFrame:
-    return pd.DataFrame(
-        {"g": ["a"] * len(A) + ["b"] * len(B) + ["c"] * len(C), "y": A + B + C}
-    )
+    return pd.DataFrame({"g": ["a"] * len(A) + ["b"] * len(B) + ["c"] * len(C), "y": A + B + C})
 
 
 # ------------------------------------------------------------------------------ funnel limits
@@ -260,14 +258,16 @@ def test_gmc_rule_colours() -> None:
     parts = {
         "ref": bench,
         "red": np.full(40, 1.2) + rng.normal(0, 0.1, 40),
-        "pink": np.array([1.0, 5.0, 1.0, 1.0, 2.0]),  # mean 2.0 < Q1 but wide CI
+        "pink": np.array([1.0, 5.0, 1.0, 1.0, 1.5]),  # mean 1.9 < Q1 = 2 but wide CI
         "mid": np.full(30, 3.0) + rng.normal(0, 0.1, 30),
         "lightgreen": np.array([5.0, 5.0, 5.0, 1.0, 5.0]),
         "green": np.full(40, 4.9) + rng.normal(0, 0.05, 40),
     }
     df = pd.DataFrame(
-        {"g": np.concatenate([[k] * len(v) for k, v in parts.items()]),
-         "y": np.concatenate(list(parts.values()))}
+        {
+            "g": np.concatenate([[k] * len(v) for k, v in parts.items()]),
+            "y": np.concatenate(list(parts.values())),
+        }
     )
     out = compare_to_benchmark(df, "y", "g", rule="gmc", benchmark="overall").set_index("group")
     pub = df["y"]
@@ -336,13 +336,13 @@ scales:
 
 def test_false_flag_rate_matches_the_nominal_rate_over_200_replicates() -> None:
     # 200 replicate regions of 19 trusts (sizes 20-150) drawn from one population, plus a
-    # planted trust 0.6 SD low; the group means and variances are drawn exactly
+    # planted trust 0.8 SD low; the group means and variances are drawn exactly
     # (mean ~ N(mu, s^2/n), (n-1) var / s^2 ~ chi2(n-1)), then flagged in one vectorised call.
     rng = np.random.default_rng(2024)
     reps, k, sigma = 200, 19, 0.8
     n = np.tile(np.linspace(20, 150, k).round(), (reps, 1))
     mu = np.full((reps, k), 3.5)
-    mu[:, 4] -= 0.6 * sigma
+    mu[:, 4] -= 0.8 * sigma
     mean = rng.normal(mu, sigma / np.sqrt(n))
     var = sigma**2 * rng.chisquare(n - 1) / (n - 1)
     eligible = np.ones_like(n, dtype=bool)
@@ -359,7 +359,7 @@ def test_false_flag_rate_matches_the_nominal_rate_over_200_replicates() -> None:
             overdispersion=False,
         )
         flags = core.flag
-        assert np.mean(flags[:, 4] == "low") > 0.95  # planted trust (n about 49): z about -4
+        assert np.mean(flags[:, 4] == "low") > 0.95  # planted trust (n about 49): z about -5.6
         rates[level] = np.mean(np.delete(flags, 4, axis=1) != "none")
     # Leave-one-out limits ignore the benchmark's own (small) sampling error, so the rate is a
     # little above nominal: 1.96 / sqrt(1 + n/(N - n)) for these sizes gives about 5.5 %.
@@ -412,7 +412,9 @@ def test_welch_t_and_hedges_g() -> None:
     assert row["dof"] == pytest.approx(20.652356, abs=1e-6)
     assert row["p_value"] == pytest.approx(0.07339026, abs=1e-8)
     a, b = np.array(A, float), np.array(B, float)
-    sp = math.sqrt(((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2))
+    sp = math.sqrt(
+        ((len(a) - 1) * a.var(ddof=1) + (len(b) - 1) * b.var(ddof=1)) / (len(a) + len(b) - 2)
+    )
     d = (a.mean() - b.mean()) / sp
     g = d * (1 - 3 / (4 * (len(a) + len(b)) - 9))  # Hedges & Olkin approximation
     assert row["effect"] == pytest.approx(g, rel=1e-3)
@@ -554,8 +556,12 @@ def test_compare_waves_only_compares_what_is_unchanged() -> None:
     after_q1 = [3, 4, 3, 3, 5, 4, 2, 4, 3, 2, 4, 5]
     n = len(before_q1)
     base = {"trust": ["t1"] * 6 + ["t2"] * 6, "q3": [3] * n, "q4": [3] * n, "q5": [1.0] * n}
-    before = pd.DataFrame({"rid": [f"r{i}" for i in range(n)], "q1": before_q1, "q2": [9] + [3] * (n - 1), **base})
-    after = pd.DataFrame({"rid": [f"r{i}" for i in range(n)], "q1": after_q1, "q2": [3] * n, **base})
+    before = pd.DataFrame(
+        {"rid": [f"r{i}" for i in range(n)], "q1": before_q1, "q2": [9] + [3] * (n - 1), **base}
+    )
+    after = pd.DataFrame(
+        {"rid": [f"r{i}" for i in range(n)], "q1": after_q1, "q2": [3] * n, **base}
+    )
     out = compare_waves(before, after, v1, v2)
     skipped = out.attrs["skipped"].set_index("measure")["reason"].to_dict()
     assert skipped["q3"] == "choice list codes or labels changed"
@@ -589,7 +595,9 @@ def test_compare_waves_by_group_suppresses_small_cells() -> None:
     rng = np.random.default_rng(1)
     n = 30
     trust = ["t1"] * 26 + ["t2"] * 4
-    before = pd.DataFrame({"trust": trust, "q1": rng.integers(1, 6, n), "q2": rng.integers(1, 6, n)})
+    before = pd.DataFrame(
+        {"trust": trust, "q1": rng.integers(1, 6, n), "q2": rng.integers(1, 6, n)}
+    )
     after = pd.DataFrame({"trust": trust, "q1": rng.integers(1, 6, n), "q2": rng.integers(1, 6, n)})
     out = compare_waves(before, after, v1, v2, group="trust", items=["q1", "lead"])
     assert list(out["scope"].unique()) == ["overall", "group"]

@@ -51,10 +51,12 @@ RICH_YAML = textwrap.dedent(
           - {code: t02, label: Trust 02}
           - {code: '7', label: Trust seven}
       acts:
+        description: Leadership activities
         options:
           - {code: qi, label: {en: Quality improvement, cy: Gwella ansawdd}}
           - {code: audit, label: Audit}
           - {code: teach, label: Teaching}
+          - {code: nothing, label: Nothing yet, exclusive: true}
         missing:
           - {code: none, label: None of these}
       yn:

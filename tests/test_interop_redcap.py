@@ -7,12 +7,12 @@ import warnings
 from pathlib import Path
 
 import pytest
-from test_interop_fixtures import plain_survey, rich_survey
 
 from leadership_eval.errors import InstrumentError
 from leadership_eval.instruments.loader import load_instrument
 from leadership_eval.interop.common import InteropWarning
 from leadership_eval.interop.redcap import REDCAP_COLUMNS, from_redcap, to_redcap
+from test_interop_fixtures import plain_survey, rich_survey
 
 SHIPPED = ["trainee-survey", "supervisor-survey", "mentor-activity-log"]
 
@@ -45,21 +45,29 @@ def test_round_trip_shipped(survey_id: str, tmp_path: Path) -> None:
 
 
 def test_field_mapping(tmp_path: Path) -> None:
-    rows = {r["Variable / Field Name"]: r for r in _rows(to_redcap(rich_survey(), tmp_path / "d.csv"))}
+    rows = {
+        r["Variable / Field Name"]: r for r in _rows(to_redcap(rich_survey(), tmp_path / "d.csv"))
+    }
     first = next(iter(rows.values()))
     assert first["Variable / Field Name"] == "record_id"
     assert first["Field Annotation"].startswith("@LE-SURVEY={")
     assert rows["rid"]["Identifier?"] == "y" and rows["rid"]["Section Header"] == "About you"
     assert rows["trust"]["Field Type"] == "radio" and rows["trust"]["Required Field?"] == "y"
     assert rows["years"]["Text Validation Type OR Show Slider Number"] == "integer"
-    assert (rows["years"]["Text Validation Min"], rows["years"]["Text Validation Max"]) == ("0", "40")
+    assert (rows["years"]["Text Validation Min"], rows["years"]["Text Validation Max"]) == (
+        "0",
+        "40",
+    )
     assert rows["fte"]["Text Validation Type OR Show Slider Number"] == "number"
     assert rows["started"]["Text Validation Type OR Show Slider Number"] == "date_ymd"
     assert rows["intro"]["Field Type"] == "descriptive"
     assert rows["comments"]["Field Type"] == "notes"
     assert rows["acts"]["Field Type"] == "checkbox"
+    assert rows["acts"]["Field Annotation"].startswith("@NONEOFTHEABOVE='nothing'\n@LE=")
     assert rows["acts"]["Branching Logic (Show field only if...)"] == "[met] = '1'"
-    assert rows["lead_4"]["Branching Logic (Show field only if...)"].count("[acts(audit)] = '1'") == 1
+    assert (
+        rows["lead_4"]["Branching Logic (Show field only if...)"].count("[acts(audit)] = '1'") == 1
+    )
     assert rows["lead_1"]["Choices, Calculations, OR Slider Labels"].endswith(
         "9, Prefer not to say | -1, Not applicable"
     )
@@ -107,8 +115,14 @@ def test_hand_written_dictionary(tmp_path: Path) -> None:
     with pytest.warns(InteropWarning) as record:
         survey = from_redcap(path)
     text = "\n".join(record[0].message.problems)
-    for expected in ("'email'", "@HIDDEN-SURVEY", "calc field 'bmi'", "datediff", "date_dmy",
-                     "custom alignment"):
+    for expected in (
+        "'email'",
+        "@HIDDEN-SURVEY",
+        "calc field 'bmi'",
+        "datediff",
+        "date_dmy",
+        "custom alignment",
+    ):
         assert expected in text, expected
     assert survey.respondent_id == "study_id"
     assert survey.item("study_id").disclosure == "direct"
@@ -116,7 +130,10 @@ def test_hand_written_dictionary(tmp_path: Path) -> None:
     assert survey.choice_lists[survey.item("consent").choices].codes == [1, 0]
     assert survey.item("age").show_if == "consent == 1"
     assert (survey.item("age").min, survey.item("age").max, survey.item("age").integer) == (
-        18, 70, True)
+        18,
+        70,
+        True,
+    )
     assert survey.item("l1").type == "likert" and survey.item("l2").choices == "views"
     assert survey.choice_lists["views"].ordered
     assert survey.item("roles").type == "multi_choice"

@@ -9,12 +9,12 @@ import openpyxl
 import pytest
 from lxml import etree
 from pyxform.xls2xform import convert
-from test_interop_fixtures import plain_survey, rich_survey
 
 from leadership_eval.errors import InstrumentError
 from leadership_eval.instruments.loader import load_instrument
 from leadership_eval.interop.common import InteropWarning
 from leadership_eval.interop.xlsform import LE_NAMESPACE, from_xlsform, to_xlsform
+from test_interop_fixtures import plain_survey, rich_survey
 
 XF = "{http://www.w3.org/2002/xforms}"
 SHIPPED = ["trainee-survey", "supervisor-survey", "mentor-activity-log"]
@@ -119,29 +119,66 @@ def _hand_written(path: Path) -> Path:
     ws = wb.active
     ws.title = "survey"
     rows = [
-        ["type", "name", "label", "hint", "required", "relevant", "constraint", "appearance",
-         "calculation", "default"],
+        [
+            "type",
+            "name",
+            "label",
+            "hint",
+            "required",
+            "relevant",
+            "constraint",
+            "appearance",
+            "calculation",
+            "default",
+        ],
         ["start", "start", None, None, None, None, None, None, None, None],
         ["text", "Participant-ID", "Participant ID", None, "yes", None, None, None, None, None],
         ["begin group", "about", "About you", None, None, None, None, "field-list", None, None],
-        ["select one grade", "Grade", "Your grade", "Pick one", "true", None, None, None, None,
-         None],
+        [
+            "select one grade",
+            "Grade",
+            "Your grade",
+            "Pick one",
+            "true",
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
         ["integer", "age", "Age", None, None, None, ". > 17 and . <= 70", None, None, None],
-        ["begin_group", "inner", "Inner", None, None, "${Grade} != 'fy1'", None, None, None,
-         None],
+        ["begin_group", "inner", "Inner", None, None, "${Grade} != 'fy1'", None, None, None, None],
         ["select_one agree", "q1", "I lead", None, None, None, None, "likert", None, None],
-        ["select_multiple acts", "acts", "Activities", None, None, None, None, None, None,
-         None],
-        ["text", "why", "Why?", None, None, "selected(${acts}, 'qi') and ${q1} >= 2", None,
-         None, None, "none"],
+        ["select_multiple acts", "acts", "Activities", None, None, None, None, None, None, None],
+        [
+            "text",
+            "why",
+            "Why?",
+            None,
+            None,
+            "selected(${acts}, 'qi') and ${q1} >= 2",
+            None,
+            None,
+            None,
+            "none",
+        ],
         ["end_group", None, None, None, None, None, None, None, None, None],
         ["end group", None, None, None, None, None, None, None, None, None],
         ["calculate", "score", None, None, None, None, None, None, "${age} * 2", None],
         ["geopoint", "where", "Where are you?", None, None, None, None, None, None, None],
-        ["date", "when", "When?", None, None, "string-length(${why}) > 0", None, None, None,
-         None],
-        ["text", "odd", "Odd", None, None, "format-date(${when}, '%Y') = '2024'", None, None,
-         None, None],
+        ["date", "when", "When?", None, None, "string-length(${why}) > 0", None, None, None, None],
+        [
+            "text",
+            "odd",
+            "Odd",
+            None,
+            None,
+            "format-date(${when}, '%Y') = '2024'",
+            None,
+            None,
+            None,
+            None,
+        ],
     ]
     for r in rows:
         ws.append(r)
@@ -171,8 +208,16 @@ def test_hand_written_form(tmp_path: Path) -> None:
         survey = from_xlsform(path)
     problems = record[0].message.problems
     text = "\n".join(problems)
-    for expected in ("'start'", "'calculate'", "'geopoint'", "format-date", "nested group",
-                     "'default'", "field-list", "2024051501"):
+    for expected in (
+        "'start'",
+        "'calculate'",
+        "'geopoint'",
+        "format-date",
+        "nested group",
+        "'default'",
+        "field-list",
+        "2024051501",
+    ):
         assert expected in text, expected
     assert survey.id == "hand-made" and survey.version == "1.0.0+2024051501"
     assert [s.id for s in survey.sections] == ["main", "about", "main_2"]

@@ -109,7 +109,7 @@ def test_nine_mistakes_give_nine_located_problems() -> None:
         ("min: 0, max: 20", "min: 30, max: 20"),  # 6 invalid-range
         ("items: [lead_1, lead_2, lead_3]", "items: [lead_1, lead_2, lead_3, lead_4]"),  # 7
         ("reverse: [lead_2]", "reverse: [lead_2, acts]"),  # 8 reverse-not-in-scale
-        ('show_if: "trust != \'t02\'"', 'show_if: "trust != \'t03\'"'),  # 9 unknown code
+        ("show_if: \"trust != 't02'\"", "show_if: \"trust != 't03'\""),  # 9 unknown code
     ]:
         broken = edit(old, new, broken)
     found = problems_of(broken)
@@ -159,14 +159,18 @@ CASES: list[tuple[str, str, str]] = [
     ("duplicate-column", "id: years, type: number,", "id: years, column: trust, type: number,"),
     ("missing-choices", "type: choice, choices: trust,", "type: choice,"),
     ("unknown-choice-list", "choices: acts,", "choices: activities,"),
-    ("unordered-likert", "type: likert, choices: agree5, text: Others", "type: likert, choices: trust, text: Others"),
+    (
+        "unordered-likert",
+        "type: likert, choices: agree5, text: Others",
+        "type: likert, choices: trust, text: Others",
+    ),
     ("unexpected-choices", "type: number,", "type: number, choices: agree5,"),
     ("invalid-range", "min: 0, max: 20", "min: 21, max: 20"),
-    ("unexpected-range", "type: text, text: \"How did", "type: text, max: 3, text: \"How did"),
+    ("unexpected-range", 'type: text, text: "How did', 'type: text, max: 3, text: "How did'),
     ("show-if-syntax", "\"selected(acts, 'qi')\"", "\"selected(acts, 'qi'\""),
     ("show-if-unknown-item", "\"trust != 't02'\"", "\"trst != 't02'\""),
-    ("show-if-forward-reference", "\"selected(acts, 'qi')\"", "\"years > 2\""),
-    ("show-if-self-reference", "\"selected(acts, 'qi')\"", "\"answered(qi_how)\""),
+    ("show-if-forward-reference", "\"selected(acts, 'qi')\"", '"years > 2"'),
+    ("show-if-self-reference", "\"selected(acts, 'qi')\"", '"answered(qi_how)"'),
     ("show-if-unknown-code", "\"selected(acts, 'qi')\"", "\"selected(acts, 'teaching')\""),
     ("unknown-item", "group_by: trust", "group_by: trusts"),
     ("duplicate-scale-item", "[lead_1, lead_2, lead_3]", "[lead_1, lead_2, lead_3, lead_1]"),
@@ -277,10 +281,14 @@ def test_codebook_and_evaluation_codes() -> None:
         ("kind: surveys\n", "unknown-kind"),
         ("id: x\n", "missing-field"),
         ("kind: survey\n---\nkind: survey\n", "multiple-documents"),
-        ("a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n" + "".join(
-            f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
-            for p, c in zip("abcdefgh", "bcdefghi", strict=True)
-        ), "document-too-large"),
+        (
+            "a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]\n"
+            + "".join(
+                f"{c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+                for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+            ),
+            "document-too-large",
+        ),
         ("a: " + "[" * 120 + "]" * 120 + "\n", "document-too-large"),
     ],
 )
@@ -358,9 +366,30 @@ _scalars = st.one_of(
 )
 _keys = st.sampled_from(
     [
-        "kind", "id", "version", "title", "sections", "items", "type", "choices", "text",
-        "choice_lists", "options", "code", "label", "scales", "reverse", "min_answered",
-        "show_if", "missing", "ordered", "topics", "questions", "codes", "objectives", "x",
+        "kind",
+        "id",
+        "version",
+        "title",
+        "sections",
+        "items",
+        "type",
+        "choices",
+        "text",
+        "choice_lists",
+        "options",
+        "code",
+        "label",
+        "scales",
+        "reverse",
+        "min_answered",
+        "show_if",
+        "missing",
+        "ordered",
+        "topics",
+        "questions",
+        "codes",
+        "objectives",
+        "x",
     ]
 )
 _docs = st.recursive(
@@ -373,7 +402,10 @@ _docs = st.recursive(
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(doc=_docs, kind=st.sampled_from(["survey", "interview_guide", "codebook", "evaluation", "guidance", None]))
+@given(
+    doc=_docs,
+    kind=st.sampled_from(["survey", "interview_guide", "codebook", "evaluation", "guidance", None]),
+)
 def test_fuzz_generated_documents(doc: object, kind: str | None) -> None:
     if isinstance(doc, dict) and kind is not None:
         doc = {"kind": kind, **doc}
@@ -419,6 +451,10 @@ def test_section_id_may_not_equal_an_item_id() -> None:
 
 
 def test_exclusive_options() -> None:
-    survey = load(edit("- {code: audit, label: Audit}", "- {code: none, label: None of these, exclusive: true}"))
+    survey = load(
+        edit(
+            "- {code: audit, label: Audit}", "- {code: none, label: None of these, exclusive: true}"
+        )
+    )
     cl = survey.choices_for("acts")  # type: ignore[attr-defined]
     assert cl.exclusive_codes == ["none"]

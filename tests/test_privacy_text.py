@@ -174,7 +174,9 @@ def test_roster_names_any_case_longest_first() -> None:
     assert redact_text("sarah jane smith and SARAH JONES", names) == "[NAME] and [NAME]"
     assert redact_text("Thanks sarah, and jones too", names) == "Thanks [NAME], and [NAME] too"
     # an ordinary-word surname only counts capitalised and mid-sentence
-    assert redact_text("Young doctors like young Young.", names) == "Young doctors like young [NAME]."
+    assert (
+        redact_text("Young doctors like young Young.", names) == "Young doctors like young [NAME]."
+    )
     # titles in the roster are not names
     assert redact_text("Sam and Foster; Dr Sam Foster", names) == "[NAME] and [NAME]; [NAME]"
     assert redact_text("Dr Foster data", names) == "Dr [NAME] data"  # the roster wins
@@ -362,11 +364,15 @@ def test_corpus_recall_and_precision_floors() -> None:
     ):
         assert table.loc[t, "recall"] == 1.0, t
         assert table.loc[t, "precision"] == 1.0, t
-    assert table.loc["PLACE", "recall"] >= 0.95
-    assert table.loc["PLACE", "precision"] >= 0.95
-    assert table.loc["NAME", "recall"] >= 0.93
-    assert table.loc["NAME", "precision"] >= 0.97
-    assert table.loc["ALL", "redacted"] >= 0.96
+    # known misses: towns and a hotel not in the places list; ordinary-word roster names at the
+    # start of a sentence ("Mark was..."); a surname alone or a lower-case first name that is in
+    # no roster
+    assert table.loc["PLACE", "recall"] >= 0.92
+    assert table.loc["PLACE", "precision"] >= 0.98
+    assert table.loc["NAME", "recall"] >= 0.94
+    assert table.loc["NAME", "precision"] >= 0.98
+    assert table.loc["ALL", "redacted"] >= 0.95
+    assert table.loc["ALL", "precision"] >= 0.99
 
 
 def test_evaluate_redaction_counts(tmp_path: Path) -> None:

@@ -107,7 +107,7 @@ def test_xlsx_dates_and_sheets() -> None:
     assert frame.loc[0, "start_date"] == "2024-08-07"  # an Excel date -> ISO text
     assert frame.loc[4, "start_date"] == "2024-13-45"  # text stays text
     assert frame["lead_1"].dtype == "Int64"
-    with pytest.raises(DataError, match="responses.xlsx"):
+    with pytest.raises(DataError, match=r"responses\.xlsx"):
         read_responses(DATA / "responses.xlsx", SURVEY, sheet="nope")
 
 
@@ -186,7 +186,7 @@ def test_bad_files_raise_data_error_naming_the_file(
 def test_bad_workbook_and_source(tmp_path: Path) -> None:
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a zip")
-    with pytest.raises(DataError, match="broken.xlsx"):
+    with pytest.raises(DataError, match=r"broken\.xlsx"):
         read_responses(path, SURVEY)
     with pytest.raises(DataError, match="unknown source"):
         read_responses(DATA / "responses.csv", SURVEY, source="spss")

@@ -139,9 +139,117 @@ _EXPORTS: dict[str, str] = {
     "run_demo": "demo",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "ActivityOutcome",
+    "AnonymisationResult",
+    "AnonymityReport",
+    "AuditResult",
+    "Catalogue",
+    "ChoiceList",
+    "Codebook",
+    "CompareResult",
+    "ConfigurationError",
+    "DataError",
+    "DisclosureError",
+    "DisclosurePolicy",
+    "Evaluation",
+    "Expression",
+    "ExpressionError",
+    "GeneralisationResult",
+    "Guidance",
+    "Hierarchy",
+    "Instrument",
+    "InstrumentError",
+    "InteropWarning",
+    "InterviewGuide",
+    "Item",
+    "LeadershipEvalError",
+    "Problem",
+    "ProtectedTable",
+    "ProtectedTables",
+    "ReportSet",
+    "Scale",
+    "SharedLine",
+    "Survey",
+    "TableSum",
+    "ValidationReport",
+    "__version__",
+    "anonymise",
+    "audit_table",
+    "audit_tables",
+    "build_reports",
+    "check_anonymity",
+    "codebook_from_qdc",
+    "codebook_to_qdc",
+    "compare_groups",
+    "compare_to_benchmark",
+    "compare_waves",
+    "coverage_matrix",
+    "drop_direct_identifiers",
+    "dump_instrument",
+    "evaluate_redaction",
+    "find_personal_data",
+    "framework_matrix",
+    "from_redcap",
+    "from_xlsform",
+    "funnel_limits",
+    "generalise",
+    "generate_key",
+    "item_statistics",
+    "item_summary",
+    "json_schema",
+    "load_catalogue",
+    "load_hierarchy",
+    "load_instrument",
+    "loads_instrument",
+    "parse_expression",
+    "plot_flag_grid",
+    "plot_funnel",
+    "plot_likert",
+    "protect_table",
+    "protect_tables",
+    "pseudonymise",
+    "pseudonymise_column",
+    "read_qdpx",
+    "read_responses",
+    "read_segments",
+    "redact_series",
+    "redact_text",
+    "relate_activity_outcomes",
+    "reliability",
+    "reverse_key",
+    "run_demo",
+    "score",
+    "simulate_evaluation",
+    "simulate_responses",
+    "summarise_activities",
+    "theme_summary",
+    "to_limesurvey",
+    "to_printable",
+    "to_redcap",
+    "to_xlsform",
+    "validate_responses",
+    "write_labelled",
+    "write_qdpx",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .activities import (
+        ActivityOutcome,
+        relate_activity_outcomes,
+        summarise_activities,
+    )
+    from .compare import (
+        CompareResult,
+        compare_groups,
+        compare_to_benchmark,
+        compare_waves,
+        funnel_limits,
+    )
+    from .demo import (
+        run_demo,
+        simulate_evaluation,
+    )
     from .errors import (
         ConfigurationError,
         DataError,
@@ -150,8 +258,19 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         LeadershipEvalError,
         Problem,
     )
-    from .policy import (
-        DisclosurePolicy,
+    from .instruments.catalogue import (
+        Catalogue,
+        coverage_matrix,
+        load_catalogue,
+    )
+    from .instruments.expressions import (
+        Expression,
+        ExpressionError,
+        parse_expression,
+    )
+    from .instruments.loader import (
+        load_instrument,
+        loads_instrument,
     )
     from .instruments.models import (
         ChoiceList,
@@ -164,22 +283,93 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Scale,
         Survey,
     )
-    from .instruments.loader import (
-        load_instrument,
-        loads_instrument,
-    )
-    from .instruments.catalogue import (
-        Catalogue,
-        coverage_matrix,
-        load_catalogue,
-    )
     from .instruments.schema import (
         json_schema,
     )
-    from .instruments.expressions import (
-        Expression,
-        ExpressionError,
-        parse_expression,
+    from .interop.common import (
+        InteropWarning,
+    )
+    from .interop.labelled import (
+        write_labelled,
+    )
+    from .interop.limesurvey import (
+        to_limesurvey,
+    )
+    from .interop.printable import (
+        to_printable,
+    )
+    from .interop.redcap import (
+        from_redcap,
+        to_redcap,
+    )
+    from .interop.xlsform import (
+        from_xlsform,
+        to_xlsform,
+    )
+    from .interop.yaml_out import (
+        dump_instrument,
+    )
+    from .plots import (
+        plot_flag_grid,
+        plot_funnel,
+        plot_likert,
+    )
+    from .policy import (
+        DisclosurePolicy,
+    )
+    from .privacy.anonymity import (
+        AnonymityReport,
+        check_anonymity,
+    )
+    from .privacy.audit import (
+        AuditResult,
+        audit_table,
+        audit_tables,
+    )
+    from .privacy.generalise import (
+        GeneralisationResult,
+        generalise,
+    )
+    from .privacy.hierarchy import (
+        Hierarchy,
+        load_hierarchy,
+    )
+    from .privacy.identifiers import (
+        drop_direct_identifiers,
+        generate_key,
+        pseudonymise,
+        pseudonymise_column,
+    )
+    from .privacy.pipeline import (
+        AnonymisationResult,
+        anonymise,
+    )
+    from .privacy.tables import (
+        ProtectedTable,
+        ProtectedTables,
+        SharedLine,
+        TableSum,
+        protect_table,
+        protect_tables,
+    )
+    from .privacy.text import (
+        evaluate_redaction,
+        find_personal_data,
+        redact_series,
+        redact_text,
+    )
+    from .qualitative import (
+        codebook_from_qdc,
+        codebook_to_qdc,
+        framework_matrix,
+        read_qdpx,
+        read_segments,
+        theme_summary,
+        write_qdpx,
+    )
+    from .reports.build import (
+        ReportSet,
+        build_reports,
     )
     from .responses import (
         ValidationReport,
@@ -196,104 +386,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .simulate import (
         simulate_responses,
     )
-    from .privacy.identifiers import (
-        drop_direct_identifiers,
-        generate_key,
-        pseudonymise,
-        pseudonymise_column,
-    )
-    from .privacy.anonymity import (
-        AnonymityReport,
-        check_anonymity,
-    )
-    from .privacy.hierarchy import (
-        Hierarchy,
-        load_hierarchy,
-    )
-    from .privacy.generalise import (
-        GeneralisationResult,
-        generalise,
-    )
-    from .privacy.tables import (
-        ProtectedTable,
-        ProtectedTables,
-        SharedLine,
-        TableSum,
-        protect_table,
-        protect_tables,
-    )
-    from .privacy.audit import (
-        AuditResult,
-        audit_table,
-        audit_tables,
-    )
-    from .privacy.text import (
-        evaluate_redaction,
-        find_personal_data,
-        redact_series,
-        redact_text,
-    )
-    from .privacy.pipeline import (
-        AnonymisationResult,
-        anonymise,
-    )
-    from .compare import (
-        CompareResult,
-        compare_groups,
-        compare_to_benchmark,
-        compare_waves,
-        funnel_limits,
-    )
-    from .activities import (
-        ActivityOutcome,
-        relate_activity_outcomes,
-        summarise_activities,
-    )
-    from .plots import (
-        plot_flag_grid,
-        plot_funnel,
-        plot_likert,
-    )
-    from .qualitative import (
-        codebook_from_qdc,
-        codebook_to_qdc,
-        framework_matrix,
-        read_qdpx,
-        read_segments,
-        theme_summary,
-        write_qdpx,
-    )
-    from .interop.xlsform import (
-        from_xlsform,
-        to_xlsform,
-    )
-    from .interop.redcap import (
-        from_redcap,
-        to_redcap,
-    )
-    from .interop.limesurvey import (
-        to_limesurvey,
-    )
-    from .interop.printable import (
-        to_printable,
-    )
-    from .interop.labelled import (
-        write_labelled,
-    )
-    from .interop.yaml_out import (
-        dump_instrument,
-    )
-    from .interop.common import (
-        InteropWarning,
-    )
-    from .reports.build import (
-        ReportSet,
-        build_reports,
-    )
-    from .demo import (
-        run_demo,
-        simulate_evaluation,
-    )
+
 
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)

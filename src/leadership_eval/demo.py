@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .instruments.models import Survey
+
 __all__ = ["DemoData", "run_demo", "simulate_evaluation"]
 
 # staff and places a deanery would put on its redaction lists
@@ -59,10 +61,22 @@ class DemoData:
     places: tuple[str, ...] = PLACES
 
 
-def _trust_sizes(rng: np.random.Generator, trusts: list[str]) -> tuple[dict[str, int], dict[str, int]]:
-    eligible = {t: int(round(x)) for t, x in zip(trusts, rng.lognormal(5.0, 0.55, len(trusts)), strict=True)}
+def _survey(ident: str) -> Survey:
+    from .instruments.loader import load_instrument
+
+    model = load_instrument(ident)
+    assert isinstance(model, Survey), ident
+    return model
+
+
+def _trust_sizes(
+    rng: np.random.Generator, trusts: list[str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    eligible = {
+        t: round(x) for t, x in zip(trusts, rng.lognormal(5.0, 0.55, len(trusts)), strict=True)
+    }
     rates = rng.uniform(0.12, 0.38, len(trusts))
-    sizes = {t: max(1, int(round(eligible[t] * r))) for t, r in zip(trusts, rates, strict=True)}
+    sizes = {t: max(1, round(eligible[t] * r)) for t, r in zip(trusts, rates, strict=True)}
     # two small trusts: too few respondents for a report of their own
     for t, n in ((trusts[2], 3), (trusts[11], 4)):
         sizes[t] = n
@@ -94,12 +108,11 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
     >>> data.trainees["trust"].nunique()
     19
     """
-    from .instruments.loader import load_instrument
     from .simulate import simulate_responses
 
     rng = np.random.default_rng(seed)
-    trainee_survey = load_instrument("trainee-survey")
-    trust_list = trainee_survey.choices_for("trust")  # type: ignore[union-attr]
+    trainee_survey = _survey("trainee-survey")
+    trust_list = trainee_survey.choices_for("trust")
     assert trust_list is not None
     trusts = [str(c) for c in trust_list.codes][:n_trusts]
     eligible, sizes = _trust_sizes(rng, trusts)
@@ -121,13 +134,13 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
             trainees.loc[trainees.index[row], target] = text
             planted.append(text)
 
-    sup_survey = load_instrument("supervisor-survey")
-    sup_sizes = {t: max(2, int(round(n * 0.6))) for t, n in sizes.items()}
+    sup_survey = _survey("supervisor-survey")
+    sup_sizes = {t: max(2, round(n * 0.6)) for t, n in sizes.items()}
     supervisors = simulate_responses(
         sup_survey, sum(sup_sizes.values()), groups=sup_sizes, seed=seed + 1
     )
 
-    log_survey = load_instrument("mentor-activity-log")
+    log_survey = _survey("mentor-activity-log")
     activity_sizes = {t: int(rng.integers(8, 40)) for t in trusts}
     activity_sizes[low] = 4  # the planted trust's mentor does little
     activity_log = simulate_responses(

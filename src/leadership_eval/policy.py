@@ -107,8 +107,10 @@ class DisclosurePolicy(BaseModel):
         base = raw.pop("preset", None)
         try:
             if base is not None:
-                return cls.preset(str(base)).model_copy(update=raw).model_validate(
-                    {**cls.preset(str(base)).model_dump(), **raw}
+                return (
+                    cls.preset(str(base))
+                    .model_copy(update=raw)
+                    .model_validate({**cls.preset(str(base)).model_dump(), **raw})
                 )
             return cls.model_validate(raw)
         except ValueError as exc:

@@ -211,6 +211,8 @@ def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
         delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    _check_header(path, [h.strip() for h in header])
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -225,21 +227,36 @@ def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
     return frame, enc
 
 
+def _check_header(path: Path, names: list[str]) -> None:
+    seen: set[str] = set()
+    dup = sorted({n for n in names if n and (n in seen or seen.add(n))})  # type: ignore[func-returns-value]
+    if dup:
+        raise DataError(f"{path}: repeated column names: {', '.join(dup)}", code="duplicate-column")
+
+
 def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
     import zipfile
 
     import pandas as pd
 
     try:
-        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=object)
+        grid = pd.read_excel(
+            path, sheet_name=0 if sheet is None else sheet, dtype=object, header=None
+        )
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
         raise DataError(f"{path}: not a readable XLSX workbook: {exc}", code="not-a-table") from exc
     except ValueError as exc:
         raise DataError(f"{path}: {exc}", code="not-a-table") from exc
-    if isinstance(frame, dict):  # pragma: no cover - sheet_name=None is never passed
+    if isinstance(grid, dict):  # pragma: no cover - sheet_name=None is never passed
         raise DataError(f"{path}: pass one sheet", code="not-a-table")
+    if grid.empty:
+        raise DataError(f"{path}: the sheet is empty", code="empty-file")
+    names = [f"Unnamed: {i}" if pd.isna(v) else str(v).strip() for i, v in enumerate(grid.iloc[0])]
+    _check_header(path, names)
+    frame = grid.iloc[1:].reset_index(drop=True)
+    frame.columns = pd.Index(names, dtype=object)
     return frame
 
 

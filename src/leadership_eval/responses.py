@@ -413,6 +413,8 @@ def _classify_ints(vals: np.ndarray, choice: ChoiceList) -> np.ndarray:
     lut[np.asarray(codes) - lo] = 1
     for j, c in enumerate(missing):
         lut[c - lo] = 2 + j
+    if len(vals) == 0 or (int(vals.min()) >= lo and int(vals.max()) <= hi):
+        return lut[vals - lo]  # every value within the codes' span (the usual case)
     off = vals - lo
     inside = (off >= 0) & (off <= hi - lo)
     cls = lut[np.where(inside, off, 0)]
@@ -441,7 +443,8 @@ def _check_codes(
             cls = col.take(u_cls, -1)
             vals = col.take(u_vals, 0)
         elif pd.api.types.is_integer_dtype(s.dtype):
-            vals = s.to_numpy(dtype=np.int64, na_value=0)
+            fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
+            vals = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
             cls = _classify_ints(vals, choice)
         else:
             f = s.to_numpy(dtype=float, na_value=np.nan)
@@ -501,12 +504,12 @@ def _check_number(
         u_num = pd.to_numeric(col.u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         f = col.take(u_num, np.nan)
         wrong = present & np.isnan(f)
-    elif pd.api.types.is_bool_dtype(s.dtype):
-        f = s.to_numpy(dtype=float, na_value=np.nan)
-        wrong = present.copy()
-    else:
+    elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         f = s.to_numpy(dtype=float, na_value=np.nan)
         wrong = np.zeros(n, dtype=bool)
+    else:  # true/false or dates are not numbers
+        f = np.full(n, np.nan)
+        wrong = present.copy()
     miss_idx = np.full(n, -1, dtype=np.int8)
     is_miss = np.zeros(n, dtype=bool)
     missing = list(choice.missing_codes) if choice is not None else []
@@ -622,7 +625,7 @@ def _check_multi(
     table = np.zeros((nu, k), dtype=np.int8)
     sub = (cat >= 0) & (cat < k)
     table[u_of_tok[sub], cat[sub]] = 1
-    u_answered = table.any(axis=1)
+    u_answered: np.ndarray = np.asarray(table.any(axis=1), dtype=bool)
     u_missing = np.full(nu, -1, dtype=np.int8)
     is_m = cat >= k
     # the first declared missing code given (tokens keep the answer's order)
@@ -870,9 +873,9 @@ def validate_responses(
             f"responses must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"
         )
     if data.columns.duplicated().any():
-        dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+        repeated = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
         raise DataError(
-            f"repeated column names in the responses: {', '.join(dup)}", "duplicate-column"
+            f"repeated column names in the responses: {', '.join(repeated)}", "duplicate-column"
         )
     n = len(data)
     err = _Errors(data.index, lazy, survey.id)
@@ -925,13 +928,13 @@ def validate_responses(
             assert id_col.u_text is not None
             # distinct raw values that are the same id once stripped share one key
             u_key = pd.factorize(id_col.u_text.to_numpy(dtype=object, na_value=None))[0]
-            key = id_col.take(u_key.astype(np.int64), -1)
+            id_key = id_col.take(u_key.astype(np.int64), -1)
         else:
-            key = pd.factorize(id_col.series)[0].astype(np.int64)
+            id_key = pd.factorize(id_col.series)[0].astype(np.int64)
         candidates = np.flatnonzero(~empty & id_col.present)
-        _, first = np.unique(key[candidates], return_index=True)
+        _, first_seen = np.unique(id_key[candidates], return_index=True)
         later = np.ones(len(candidates), dtype=bool)
-        later[first] = False
+        later[first_seen] = False
         dup[candidates[later]] = True
     if empty.any():
         idx = np.flatnonzero(empty)
@@ -1009,16 +1012,16 @@ def validate_responses(
             names = expr.names
             wanted = {c: v for c, v in eval_cols.items() if c in names or c.split("__")[0] in names}
             try:
-                key = str(expr)
-                if key not in shown_cache:
-                    shown_cache[key] = _evaluate_grouped(
+                text = str(expr)
+                if text not in shown_cache:
+                    shown_cache[text] = _evaluate_grouped(
                         expr,
                         wanted,
                         {c: eval_keys[c] for c in wanted if c in eval_keys},
                         m,
                         item_types,
                     )
-                shown = shown_cache[key]
+                shown = shown_cache[text]
             except ExpressionError as exc:
                 raise DataError(
                     f"show_if of item {item.id!r} ({item.show_if!r}) cannot be evaluated: {exc}",
@@ -1071,16 +1074,14 @@ def validate_responses(
         id_series = data[id_column]
         data_cols[str(id_column)] = id_series if all_kept else id_series.iloc[keep_pos]
     if id_item is not None:
-        first = [k for k in clean_cols if k == id_item]
-        for k in first:
-            data_cols[k] = clean_cols.pop(k)
+        data_cols[id_item] = clean_cols.pop(id_item)
     data_cols.update(clean_cols)
     for col in unknown:
         series = data[col]
         data_cols[str(col)] = series if all_kept else series.iloc[keep_pos]
-    for key, val in list(data_cols.items()):
+    for name, val in list(data_cols.items()):
         if isinstance(val, pd.Series):
-            data_cols[key] = val.set_axis(out_index) if not val.index.equals(out_index) else val
+            data_cols[name] = val.set_axis(out_index) if not val.index.equals(out_index) else val
     clean = pd.DataFrame(data_cols, index=out_index, copy=False)
     missing_frame = pd.DataFrame(missing_cols, index=out_index, copy=False)
     hidden_frame = pd.DataFrame(

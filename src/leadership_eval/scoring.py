@@ -169,7 +169,8 @@ def _item_values(data: pd.DataFrame, survey: Survey, item: Item) -> np.ndarray:
     str_missing = {str(c) for c in missing}
 
     if is_numeric_dtype(col.dtype) and not is_bool_dtype(col.dtype):
-        x = col.to_numpy(dtype="float64", na_value=np.nan)
+        # astype keeps NA as NaN and is several times faster than to_numpy(na_value=...)
+        x = np.asarray(col.astype("float64"), dtype=np.float64)
     else:
         text = col.astype("string").str.strip()
         blank = text.isna() | (text == "")
@@ -752,16 +753,20 @@ def _pairwise_cov(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     import numpy as np
 
+    n, k = X.shape
     M = ~np.isnan(X)
-    Mf = M.astype(np.float64)
     counts = M.sum(axis=0)
+    Z = np.empty((n, 2 * k), dtype=np.float64, order="F")
+    Z[:, k:] = M
+    np.copyto(Z[:, :k], X)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mu = np.where(M, X, 0.0).sum(axis=0) / counts
+        mu = np.nansum(Z[:, :k], axis=0) / counts
     mu = np.where(np.isfinite(mu), mu, 0.0)
-    Xc = np.where(M, X - mu, 0.0)
-    N = Mf.T @ Mf
-    S = Xc.T @ Mf  # S[i, j]: sum of (centred) item i over rows where i and j are answered
-    P = Xc.T @ Xc
+    Z[:, :k] -= mu  # centring first keeps the sums of squares small (no cancellation)
+    np.copyto(Z[:, :k], 0.0, where=~M)
+    G = Z.T @ Z  # one Gram matrix holds all three sums
+    P, S, N = G[:k, :k], G[:k, k:], G[k:, k:]
+    # S[i, j]: sum of (centred) item i over the rows where items i and j are both answered
     with np.errstate(invalid="ignore", divide="ignore"):
         C = (P - S * S.T / N) / (N - 1)
     C[N < 2] = np.nan

@@ -114,7 +114,8 @@ def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
     lines: list[str] = []
     if downloads:
         lines += [
-            ":Deploy: " + " · ".join(f":download:`{name} <{path}>`" for name, path in downloads.items()),
+            ":Deploy: "
+            + " · ".join(f":download:`{name} <{path}>`" for name, path in downloads.items()),
             "",
         ]
     number = 0
@@ -146,7 +147,9 @@ def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
             cl = s.choices_for(item)
             if cl is not None:
                 opts = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in cl.options)
-                body.append(f"Options{' (multiple answers)' if item.type == 'multi_choice' else ''}: {opts}.")
+                body.append(
+                    f"Options{' (multiple answers)' if item.type == 'multi_choice' else ''}: {opts}."
+                )
                 if cl.missing:
                     miss = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in cl.missing)
                     body.append(f"Missing codes (never scored): {miss}.")
@@ -180,9 +183,7 @@ def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
             "     - Objectives",
         ]
         for scale in s.scales:
-            items = ", ".join(
-                f"``{i}``{' (R)' if i in scale.reverse else ''}" for i in scale.items
-            )
+            items = ", ".join(f"``{i}``{' (R)' if i in scale.reverse else ''}" for i in scale.items)
             mina = scale.min_answered if scale.min_answered is not None else "all"
             lines += [
                 f"   * - **{_esc(_t(scale.title))}** (``{scale.id}``)",
@@ -243,14 +244,18 @@ def _codebook(b: Codebook) -> list[str]:
             if depth == 0:
                 continue
             pad = "  " * (depth - 1)
-            lines.append(f"{pad}- **{_esc(_t(code.label))}** (``{code.id}``): {_esc(_t(code.definition))}")
+            lines.append(
+                f"{pad}- **{_esc(_t(code.label))}** (``{code.id}``): {_esc(_t(code.definition))}"
+            )
             extra = []
             if code.include:
                 extra.append("Include: " + "; ".join(_esc(_t(x)) for x in code.include))
             if code.exclude:
                 extra.append("Exclude: " + "; ".join(_esc(_t(x)) for x in code.exclude))
             if code.examples:
-                extra.append("Example: " + " / ".join(f"“{_esc(_t(x))}”" for x in code.examples[:2]))
+                extra.append(
+                    "Example: " + " / ".join(f"“{_esc(_t(x))}”" for x in code.examples[:2])
+                )
             if code.objectives:
                 extra.append(f"Objectives: {_objectives(code.objectives)}")
             if extra:
@@ -344,7 +349,9 @@ class InstrumentDirective(SphinxDirective):
             downloads = _exports(self.env.app, inst)
         lines = instrument_rst(inst, downloads)
         container = nodes.container(classes=["leadership-eval-instrument"])
-        nested_parse_with_titles(self.state, StringList(lines, source=f"<instrument {arg}>"), container)
+        nested_parse_with_titles(
+            self.state, StringList(lines, source=f"<instrument {arg}>"), container
+        )
         return [container]
 
 

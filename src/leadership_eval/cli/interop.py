@@ -30,9 +30,7 @@ def _report(caught: list[warnings.WarningMessage]) -> None:
 
 def export_cmd(
     survey: Annotated[str, typer.Argument(help="A survey YAML file or a bundled survey id.")],
-    to: Annotated[
-        str, typer.Option("--to", help="xlsform, redcap, limesurvey, html or markdown.")
-    ],
+    to: Annotated[str, typer.Option("--to", help="xlsform, redcap, limesurvey, html or markdown.")],
     out_path: Annotated[Path, typer.Option("--out", help="The file to write.")],
     language: Annotated[
         str | None,

@@ -22,9 +22,7 @@ def check_responses(
     ],
     source: Annotated[
         str | None,
-        typer.Option(
-            "--source", help="Format: csv, xlsx, sav, redcap or odk (default: detected)."
-        ),
+        typer.Option("--source", help="Format: csv, xlsx, sav, redcap or odk (default: detected)."),
     ] = None,
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="Worksheet of an XLSX file (default: first).")
@@ -70,7 +68,9 @@ def check_responses(
 
         console.print(f"[bold]{responses}[/bold] against survey [bold]{instrument.id}[/bold]")
         if read is not None:
-            console.print(f"read as {read.source}" + (f" ({read.encoding})" if read.encoding else ""))
+            console.print(
+                f"read as {read.source}" + (f" ({read.encoding})" if read.encoding else "")
+            )
             if read.combined:
                 parts = ", ".join(f"{k} ({len(v)} columns)" for k, v in read.combined.items())
                 console.print(f"split answers combined: {parts}")
@@ -78,8 +78,7 @@ def check_responses(
                 for line in read.recoded:
                     console.print(f"recoded {line}")
         console.print(
-            f"rows: {report.n_rows} read, {len(report.data)} kept, "
-            f"{len(report.excluded)} excluded"
+            f"rows: {report.n_rows} read, {len(report.data)} kept, {len(report.excluded)} excluded"
         )
         status = "[green]yes[/green]" if report.valid else "[red]no[/red]"
         console.print(f"valid: {status}")

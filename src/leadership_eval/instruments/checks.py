@@ -51,7 +51,11 @@ def check_references(doc: Document, kind: str) -> None:
     elif kind == "evaluation":
         _check_evaluation(doc, data)
     elif kind == "guidance":
-        _unique_ids(doc, [(("sections", i), s) for i, s in enumerate(_list(data.get("sections")))], "section")
+        _unique_ids(
+            doc,
+            [(("sections", i), s) for i, s in enumerate(_list(data.get("sections")))],
+            "section",
+        )
     _check_changelog(doc, data)
 
 
@@ -103,17 +107,17 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
                 if not _hashable(code):
                     continue
                 key = str(code)
-                path = ("choice_lists", name, part, j, "code")
+                cpath: tuple[str | int, ...] = ("choice_lists", name, part, j, "code")
                 if key in codes:
                     line, _ = doc.where(codes[key])
                     doc.add(
-                        path,
+                        cpath,
                         "duplicate-code",
                         f"code {code!r} is already used in choice list {name!r} (line {line});"
                         " codes must be unique across options and missing codes",
                     )
                 else:
-                    codes[key] = path
+                    codes[key] = cpath
                 if part == "options":
                     substantive.append(code)
         numeric = bool(substantive) and all(
@@ -128,13 +132,14 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
     sections = _list(data.get("sections"))
     _unique_ids(doc, [(("sections", i), s) for i, s in enumerate(sections)], "section")
 
+    path: tuple[str | int, ...]
     items: dict[str, dict[str, Any]] = {}  # id -> info, in document order
     columns: dict[str, tuple[str | int, ...]] = {}
     order: list[str] = []
     pending: list[tuple[tuple[str | int, ...], str, Any, list[str]]] = []
     for i, section in enumerate(sections):
         for j, item in enumerate(_list(_dict(section).get("items"))):
-            path: tuple[str | int, ...] = ("sections", i, "items", j)
+            path = ("sections", i, "items", j)
             item = _dict(item)
             ident = item.get("id")
             itype = item.get("type")
@@ -151,7 +156,7 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
                 else:
                     items[ident] = {"path": path, "type": itype, "choices": item.get("choices")}
                     order.append(ident)
-                col = item.get("column") if isinstance(item.get("column"), str) else ident
+                col: str = item["column"] if isinstance(item.get("column"), str) else ident
                 if col in columns and columns[col] != path and not (duplicate and col == ident):
                     line, _ = doc.where(columns[col])
                     doc.add(
@@ -209,7 +214,9 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
                 pending.append(((*path, "show_if"), show_if, ident, list(order)))
 
     section_ids = {
-        _dict(sec).get("id"): i for i, sec in enumerate(sections) if isinstance(_dict(sec).get("id"), str)
+        _dict(sec).get("id"): i
+        for i, sec in enumerate(sections)
+        if isinstance(_dict(sec).get("id"), str)
     }
     for sid, i in section_ids.items():
         if sid in items:
@@ -230,8 +237,7 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
             doc.add(
                 (field,),
                 "unknown-item",
-                f"{field} names item {ref!r}, which the survey does not have"
-                f"{_hint(ref, items)}",
+                f"{field} names item {ref!r}, which the survey does not have{_hint(ref, items)}",
             )
 
     scales = _list(data.get("scales"))
@@ -277,12 +283,7 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
                 )
         mina = scale.get("min_answered")
         n = len([m for m in members if isinstance(m, str)])
-        if (
-            isinstance(mina, int)
-            and not isinstance(mina, bool)
-            and n
-            and mina > n
-        ):
+        if isinstance(mina, int) and not isinstance(mina, bool) and n and mina > n:
             doc.add(
                 (*path, "min_answered"),
                 "impossible-min-answered",
@@ -378,15 +379,16 @@ def _check_show_if(
 def _check_guide(doc: Document, data: dict[Any, Any]) -> None:
     topics = _list(data.get("topics"))
     _unique_ids(doc, [(("topics", i), t) for i, t in enumerate(topics)], "topic")
-    questions = [
+    questions: list[tuple[tuple[str | int, ...], Any]] = [
         (("topics", i, "questions", j), q)
         for i, t in enumerate(topics)
         for j, q in enumerate(_list(_dict(t).get("questions")))
     ]
     _unique_ids(doc, questions, "question")
-    minutes = [_dict(t).get("minutes") for t in topics]
+    raw_minutes = [_dict(t).get("minutes") for t in topics]
+    minutes = [m for m in raw_minutes if isinstance(m, int) and not isinstance(m, bool)]
     duration = data.get("duration_minutes")
-    if all(isinstance(m, int) and not isinstance(m, bool) for m in minutes) and minutes:
+    if minutes and len(minutes) == len(raw_minutes):
         total = sum(minutes)
         if isinstance(duration, int) and total > duration:
             doc.add(

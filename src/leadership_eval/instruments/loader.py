@@ -137,7 +137,8 @@ def _convert(doc: Document, node: yaml.Node, path: Path_, budget: _Budget, depth
             return node.value
     if isinstance(node, yaml.SequenceNode):
         return [
-            _convert(doc, child, (*path, i), budget, depth + 1) for i, child in enumerate(node.value)
+            _convert(doc, child, (*path, i), budget, depth + 1)
+            for i, child in enumerate(node.value)
         ]
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -197,21 +198,22 @@ def parse_document(text: str | bytes, source: str = "<string>") -> Document:
     """
     doc = Document(source=source, data=None)
     if isinstance(text, bytes):
-        if len(text) > MAX_FILE_BYTES:
+        raw = text
+        if len(raw) > MAX_FILE_BYTES:
             doc.problems.append(_too_large(source, len(text)))
             return doc
         try:
-            text = text.decode("utf-8-sig")
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = text[: exc.start].count(b"\n") + 1
-            col = exc.start - (text.rfind(b"\n", 0, exc.start) + 1) + 1
+            line = raw[: exc.start].count(b"\n") + 1
+            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
             doc.problems.append(
                 Problem(
                     source,
                     line,
                     col,
                     "not-utf8",
-                    f"the file is not UTF-8 text: byte 0x{text[exc.start]:02x} cannot be decoded;"
+                    f"the file is not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be decoded;"
                     " save it as UTF-8",
                 )
             )
@@ -353,10 +355,9 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[tuple[str | int, 
     node = data
     complete = True
     for part in loc:
-        if isinstance(node, Mapping) and part in node:
-            out.append(part)
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if (isinstance(node, Mapping) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
             out.append(part)
             node = node[part]
         elif isinstance(node, Mapping) and isinstance(part, str) and not _is_union_tag(part):
@@ -410,7 +411,8 @@ def loc_of(err: dict[str, Any]) -> tuple[Any, ...]:
 
 def _pydantic_problems(doc: Document, model: type[BaseModel], exc: ValidationError) -> None:
     grouped: dict[tuple[tuple[str | int, ...], str], list[dict[str, Any]]] = {}
-    for err in exc.errors(include_url=False):
+    for details in exc.errors(include_url=False):
+        err: dict[str, Any] = dict(details)
         loc = tuple(err["loc"])
         path, _ = _data_path(doc.data, loc)
         if any(path[: len(bad)] == bad for bad in doc.unreadable):
@@ -511,7 +513,11 @@ def _build(doc: Document) -> Instrument | None:
     if data is None:
         return None
     if not isinstance(data, dict):
-        doc.add((), "not-a-mapping", f"an instrument must be a mapping of fields; found {_describe(data)}")
+        doc.add(
+            (),
+            "not-a-mapping",
+            f"an instrument must be a mapping of fields; found {_describe(data)}",
+        )
         return None
     kind = data.get("kind")
     if kind is None:

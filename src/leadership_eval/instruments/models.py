@@ -47,9 +47,7 @@ __all__ = [
     "text_in",
 ]
 
-Slug = Annotated[
-    str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$", max_length=80)
-]
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$", max_length=80)]
 """An instrument id: lower-case words joined by hyphens, e.g. ``trainee-leadership``."""
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]

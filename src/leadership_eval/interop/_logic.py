@@ -325,17 +325,21 @@ def _fold(node: Any) -> Any:
     """Fold ``x == a or x == b`` into ``x in [a, b]`` and ``not (...)`` into ``not in``."""
     if isinstance(node, Or):
         parts = tuple(_fold(p) for p in node.operands)
-        if all(
-            isinstance(p, Compare)
-            and p.op == "=="
-            and isinstance(p.left, Name)
-            and isinstance(p.right, Literal)
-            for p in parts
-        ) and len({p.left.id for p in parts if isinstance(p.left, Name)}) == 1:
+        if (
+            all(
+                isinstance(p, Compare)
+                and p.op == "=="
+                and isinstance(p.left, Name)
+                and isinstance(p.right, Literal)
+                for p in parts
+            )
+            and len({p.left.id for p in parts if isinstance(p.left, Name)}) == 1
+        ):
             first = parts[0]
             assert isinstance(first, Compare)
             return InList(
-                first.left, tuple(p.right for p in parts if isinstance(p, Compare))  # type: ignore[misc]
+                first.left,
+                tuple(p.right for p in parts if isinstance(p, Compare)),  # type: ignore[misc]
             )
         return Or(parts)
     if isinstance(node, And):
@@ -480,9 +484,14 @@ def to_expression_script(
                 if not isinstance(right, Literal) or op not in ("==", "!="):
                     raise UnsupportedLogic(f"'{op}' with multiple-choice item {left.id!r}")
                 return sel(left, right, op == "!=")
-            if isinstance(right, Literal) and isinstance(right.value, str) and not right.value:
-                if isinstance(left, Name) and op in ("==", "!="):
-                    return answered(left, op == "==")
+            if (
+                isinstance(right, Literal)
+                and isinstance(right.value, str)
+                and not right.value
+                and isinstance(left, Name)
+                and op in ("==", "!=")
+            ):
+                return answered(left, op == "==")
             expr = f"{val(left, right)} {op} {val(right, left)}"
             if op == "!=" or not isinstance(left, Name):
                 return expr

@@ -156,19 +156,19 @@ def write_labelled(
                     f"{item.choices!r}",
                     code="unknown-code",
                 )
-            for code in cl.all_codes:
-                ind = f"{name}__{code}"
-                pattern = rf"(?:^|\s){re.escape(str(code))}(?:\s|$)"
+            for choice in cl.all_codes:
+                ind = f"{name}__{choice}"
+                pattern = rf"(?:^|\s){re.escape(str(choice))}(?:\s|$)"
                 hit = text.fillna("").str.contains(pattern, regex=True)
                 values = pd.Series(np.where(hit, 1.0, 0.0), index=series.index)
                 out[ind] = values.where(answered.to_numpy(), np.nan).astype("Float64")
-                var_labels[ind] = f"{text_in(item.text, language)}: {cl.label_of(code, language)}"
+                var_labels[ind] = f"{text_in(item.text, language)}: {cl.label_of(choice, language)}"
                 value_labels[ind] = {0: "Not selected", 1: "Selected"}
                 done.add(ind)
             continue
         if cl is not None:
-            labels = {o.code: text_in(o.label, language) for o in (*cl.options, *cl.missing)}
-            if all(isinstance(c, int) for c in labels):
+            item_labels = {o.code: text_in(o.label, language) for o in (*cl.options, *cl.missing)}
+            if all(isinstance(c, int) for c in item_labels):
                 values = pd.to_numeric(series, errors="coerce").astype("Float64")
                 bad = series.notna() & values.isna()
                 if bad.any():
@@ -178,10 +178,10 @@ def write_labelled(
                         code="unknown-code",
                     )
                 out[name] = values
-                value_labels[name] = {float(k): v for k, v in labels.items()}
+                value_labels[name] = {float(k): v for k, v in item_labels.items()}
             else:
                 out[name] = series.astype("string")
-                value_labels[name] = {str(k): v for k, v in labels.items()}
+                value_labels[name] = {str(k): v for k, v in item_labels.items()}
             missing[name] = list(cl.missing_codes)
         elif item.type == "date":
             parsed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
@@ -209,16 +209,21 @@ def write_labelled(
             w = csv.writer(fh)
             w.writerow(CODEBOOK_COLUMNS)
             for col in frame.columns:
-                labels = value_labels.get(col)
-                if not labels:
+                book_labels = value_labels.get(col)
+                if not book_labels:
                     w.writerow([col, var_labels.get(col, ""), "", "", ""])
                     continue
-                miss = {str(m) for m in missing.get(col, [])}
-                for code, lab in labels.items():
+                miss_text = {str(m) for m in missing.get(col, [])}
+                for code, lab in book_labels.items():
                     text_code = str(int(code)) if isinstance(code, float) else str(code)
                     w.writerow(
-                        [col, var_labels.get(col, ""), text_code, lab,
-                         "yes" if text_code in miss else ""]
+                        [
+                            col,
+                            var_labels.get(col, ""),
+                            text_code,
+                            lab,
+                            "yes" if text_code in miss_text else "",
+                        ]
                     )
         warn_unmapped(f"write_labelled({path.name})", problems)
         return path
@@ -230,9 +235,7 @@ def write_labelled(
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
             plain[col] = s
         elif pd.api.types.is_numeric_dtype(s.dtype):
-            plain[col] = s.astype("float64") if not pd.api.types.is_bool_dtype(s.dtype) else (
-                s.astype("float64")
-            )
+            plain[col] = s.astype("float64")
         else:
             plain[col] = s.astype(object).where(s.notna(), None)
 
@@ -296,10 +299,10 @@ def write_labelled(
                     "most 32 characters)",
                     code="name",
                 )
-            labels = value_labels.get(col)
+            labels: dict[Any, str] = dict(value_labels.get(col) or {})
             if not labels:
                 continue
-            miss = missing.get(col, [])
+            miss: list[Any] = list(missing.get(col, []))
             if any(isinstance(k, str) for k in labels):
                 # Stata labels numbers only: recode text codes 1, 2, ... in list order
                 codes = list(labels)

@@ -51,6 +51,7 @@ LIMESURVEY_COLUMNS = (
     "max_num_value_n",
     "num_value_int_only",
     "maximum_chars",
+    "exclude_all_others",
 )
 """Columns written: the standard ones, then the question attributes used."""
 
@@ -181,9 +182,7 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
             continue
         try:
             expr = parse_expression(item.show_if)
-            relevance[item.id] = to_expression_script(
-                expr, qcode, multi, code_of, multi_codes
-            )
+            relevance[item.id] = to_expression_script(expr, qcode, multi, code_of, multi_codes)
         except (ExpressionError, UnsupportedLogic, KeyError) as exc:
             problems.append(
                 f"item {item.id!r}: show_if {item.show_if!r} has no ExpressionScript form ({exc});"
@@ -197,17 +196,31 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
     base_lang = langs[0]
     rows.append(row(**{"class": "S", "name": "language", "text": base_lang}))
     if len(langs) > 1:
-        rows.append(row(**{"class": "S", "name": "additional_languages", "text": " ".join(langs[1:])}))
+        rows.append(
+            row(**{"class": "S", "name": "additional_languages", "text": " ".join(langs[1:])})
+        )
     rows.append(row(**{"class": "S", "name": "format", "text": "G"}))
     for lang in langs:
         rows.append(
-            row(**{"class": "SL", "name": "surveyls_title", "text": text_in(survey.title, lang),
-                   "language": lang})
+            row(
+                **{
+                    "class": "SL",
+                    "name": "surveyls_title",
+                    "text": text_in(survey.title, lang),
+                    "language": lang,
+                }
+            )
         )
         if survey.description:
             rows.append(
-                row(**{"class": "SL", "name": "surveyls_description",
-                       "text": text_in(survey.description, lang), "language": lang})
+                row(
+                    **{
+                        "class": "SL",
+                        "name": "surveyls_description",
+                        "text": text_in(survey.description, lang),
+                        "language": lang,
+                    }
+                )
             )
 
     def t(value: Text | None, lang: str) -> str:
@@ -217,17 +230,31 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
         qid = 0
         for gid, section in enumerate(survey.sections, start=1):
             rows.append(
-                row(**{"id": gid, "class": "G", "type/scale": gid, "name": t(section.title, lang),
-                       "relevance": "1", "text": t(section.description, lang), "language": lang})
+                row(
+                    **{
+                        "id": gid,
+                        "class": "G",
+                        "type/scale": gid,
+                        "name": t(section.title, lang),
+                        "relevance": "1",
+                        "text": t(section.description, lang),
+                        "language": lang,
+                    }
+                )
             )
             for item in section.items:
                 qid += 1
-                cl = survey.choices_for(item)
+                choice_list = survey.choices_for(item)
                 attrs: dict[str, Any] = {}
                 if item.type in ("likert", "choice"):
                     qtype = "L"
                 elif item.type == "multi_choice":
                     qtype = "M"
+                    ex = survey.choices_for(item)
+                    if ex is not None and ex.exclusive_codes:
+                        attrs["exclude_all_others"] = ";".join(
+                            acode[str(item.choices)][str(c)] for c in ex.exclusive_codes
+                        )
                 elif item.type == "number":
                     qtype = "N"
                     if item.min is not None:
@@ -262,23 +289,38 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
                         **attrs,
                     )
                 )
-                if cl is None:
+                if choice_list is None:
                     continue
                 mapping = acode[str(item.choices)]
-                for opt in (*cl.options, *cl.missing):
+                for opt in (*choice_list.options, *choice_list.missing):
                     if qtype == "M":
                         qid += 1
                         rows.append(
-                            row(**{"id": qid, "related_id": qid - 1, "class": "SQ",
-                                   "type/scale": 0, "name": mapping[str(opt.code)],
-                                   "relevance": "1", "text": t(opt.label, lang),
-                                   "language": lang})
+                            row(
+                                **{
+                                    "id": qid,
+                                    "related_id": qid - 1,
+                                    "class": "SQ",
+                                    "type/scale": 0,
+                                    "name": mapping[str(opt.code)],
+                                    "relevance": "1",
+                                    "text": t(opt.label, lang),
+                                    "language": lang,
+                                }
+                            )
                         )
                     else:
                         rows.append(
-                            row(**{"id": qid, "class": "A", "type/scale": 0,
-                                   "name": mapping[str(opt.code)], "text": t(opt.label, lang),
-                                   "language": lang})
+                            row(
+                                **{
+                                    "id": qid,
+                                    "class": "A",
+                                    "type/scale": 0,
+                                    "name": mapping[str(opt.code)],
+                                    "text": t(opt.label, lang),
+                                    "language": lang,
+                                }
+                            )
                         )
     # subquestion ids must point at their question: recompute per language block
     _fix_related(rows)
@@ -303,7 +345,10 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         writer = csv.DictWriter(
-            fh, fieldnames=LIMESURVEY_COLUMNS, delimiter="\t", lineterminator="\n",
+            fh,
+            fieldnames=LIMESURVEY_COLUMNS,
+            delimiter="\t",
+            lineterminator="\n",
             quoting=csv.QUOTE_MINIMAL,
         )
         writer.writeheader()

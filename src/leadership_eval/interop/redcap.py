@@ -22,7 +22,9 @@ How the survey maps onto a data dictionary
   ``@LE={...}`` on each field (item type, choice list, texts in every language, original
   ``show_if``, disclosure, objectives, frameworks, tags, column...) and ``@LE-SURVEY={...}``
   on the record id (survey metadata, choice lists with their missing codes, sections, scales).
-  REDCap ignores annotation text that is not one of its action tags.
+  REDCap ignores annotation text that is not one of its action tags. Exclusive options of
+  a checkbox field are also written as REDCap's own ``@NONEOFTHEABOVE='code'`` action tag
+  (and read from it in any dictionary).
 
 Visible columns win over the annotation: a dictionary edited in REDCap is read as edited.
 """
@@ -97,6 +99,7 @@ _API_NAMES = (
 _KEY = dict(zip(REDCAP_COLUMNS, _API_NAMES, strict=True))
 _LE_TAG = re.compile(r"@LE=(\{.*\})\s*$", re.M)
 _LE_SURVEY_TAG = re.compile(r"@LE-SURVEY=(\{.*\})\s*$", re.M)
+_NONE_OF_THE_ABOVE = re.compile(r"@NONEOFTHEABOVE\s*=\s*['\"]?([^'\"\s]+)['\"]?")
 
 
 def _choices_text(pairs: list[tuple[Any, str]]) -> str:
@@ -187,8 +190,7 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
         for name, cl in survey.choice_lists.items()
     }
     meta["sections"] = [
-        s.model_dump(mode="json", exclude_defaults=True, exclude={"items"})
-        for s in survey.sections
+        s.model_dump(mode="json", exclude_defaults=True, exclude={"items"}) for s in survey.sections
     ]
     meta["record_id"] = record_id
     rows: list[dict[str, str]] = [
@@ -242,7 +244,8 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
                 ann["choices"] = item.choices
                 for code in cl.all_codes:
                     if not re.fullmatch(r"-?[A-Za-z0-9_.]+", str(code)) or (
-                        item.type == "multi_choice" and not re.fullmatch(r"[A-Za-z0-9_]+", str(code))
+                        item.type == "multi_choice"
+                        and not re.fullmatch(r"[A-Za-z0-9_]+", str(code))
                     ):
                         problems.append(
                             f"item {item.id!r}: code {code!r} is not a valid REDCap choice code"
@@ -304,6 +307,9 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
             if item.type != "text" and item.max_length is not None:
                 ann["max_length"] = item.max_length
             row["Field Annotation"] = "@LE=" + dumps(ann)
+            if item.type == "multi_choice" and cl is not None and cl.exclusive_codes:
+                codes = ",".join(str(c) for c in cl.exclusive_codes)
+                row["Field Annotation"] = f"@NONEOFTHEABOVE='{codes}'\n" + row["Field Annotation"]
             rows.append(row)
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -458,8 +464,10 @@ def from_redcap(path: str | Path) -> Survey:
         if name in meta_lists:
             cl = meta_lists[name]
             meta_pairs = [
-                (parse_code(o["code"]) if not isinstance(o["code"], str) else o["code"],
-                 text_in(o["label"], lang))
+                (
+                    parse_code(o["code"]) if not isinstance(o["code"], str) else o["code"],
+                    text_in(o["label"], lang),
+                )
                 for o in (*cl["options"], *cl.get("missing", []))
             ]
             if [(str(c), lab) for c, lab in meta_pairs] == [(str(c), lab) for c, lab in pairs]:
@@ -471,7 +479,9 @@ def from_redcap(path: str | Path) -> Survey:
         name = ident(hint, set(choice_lists) | set(meta_lists), "list")
         missing_codes = {str(c) for c in (ann.get("missing") or [])}
         choice_lists[name] = {
-            "options": [{"code": c, "label": lab} for c, lab in pairs if str(c) not in missing_codes],
+            "options": [
+                {"code": c, "label": lab} for c, lab in pairs if str(c) not in missing_codes
+            ],
         }
         miss = [{"code": c, "label": lab} for c, lab in pairs if str(c) in missing_codes]
         if miss:
@@ -486,19 +496,23 @@ def from_redcap(path: str | Path) -> Survey:
         annotation = rec.get("field_annotation", "")
         am = _LE_TAG.search(annotation)
         ann: dict[str, Any] = json.loads(am.group(1)) if am else {}
-        rest = _LE_TAG.sub("", _LE_SURVEY_TAG.sub("", annotation)).strip()
+        exclusive = _NONE_OF_THE_ABOVE.search(annotation)
+        exclusive_codes = {c.strip() for c in exclusive.group(1).split(",")} if exclusive else set()
+        rest = _NONE_OF_THE_ABOVE.sub("", _LE_TAG.sub("", _LE_SURVEY_TAG.sub("", annotation)))
+        rest = rest.strip()
         if rest:
             problems.append(f"line {line}: field annotation {rest!r} of {field!r} is not carried")
         if not field:
             errors.append(Problem(src, line, 0, "missing-name", f"line {line}: no field name"))
             continue
         form = rec.get("form_name", "")
-        header = rec.get("section_header", "")
-        if header or form != current_form or not sections:
-            title = header or form.replace("_", " ").capitalize() or "Questions"
-            sec = new_section(str(ann.get("section") or ident(header or form or "main", set(), "s")), title)
-            if form != current_form and current_form is not None and not header:
-                pass
+        sec_header = rec.get("section_header", "")
+        if sec_header or form != current_form or not sections:
+            sec_title = sec_header or form.replace("_", " ").capitalize() or "Questions"
+            new_section(
+                str(ann.get("section") or ident(sec_header or form or "main", set(), "s")),
+                sec_title,
+            )
         current_form = form
         item_id = ident(field, item_ids)
         name_map[field] = item_id
@@ -516,12 +530,20 @@ def from_redcap(path: str | Path) -> Survey:
                 pairs = _parse_choices(choices_text)
             if not pairs:
                 errors.append(
-                    Problem(src, line, 0, "missing-choices", f"line {line}: {ftype} field "
-                            f"{field!r} has no choices")
+                    Problem(
+                        src,
+                        line,
+                        0,
+                        "missing-choices",
+                        f"line {line}: {ftype} field {field!r} has no choices",
+                    )
                 )
                 continue
             hint = rec.get("matrix_group_name") or field
             item["choices"] = list_for(pairs, hint, ann)
+            for option in choice_lists[item["choices"]]["options"]:
+                if str(option["code"]) in exclusive_codes and not option.get("exclusive"):
+                    option["exclusive"] = True
             if ftype == "checkbox":
                 item["type"] = "multi_choice"
             elif ann.get("type") in ("likert", "choice"):
@@ -576,12 +598,16 @@ def from_redcap(path: str | Path) -> Survey:
             del name_map[field]
             continue
         label = rec.get("field_label", "") or field
-        text = ann.get("text")
-        item["text"] = text if text is not None and text_in(text, lang) == label else label
+        ann_text = ann.get("text")
+        item["text"] = (
+            ann_text if ann_text is not None and text_in(ann_text, lang) == label else label
+        )
         note = rec.get("field_note", "")
         if note:
-            h = ann.get("help")
-            item["help"] = h if h is not None and text_in(h, lang) == note else note
+            ann_help = ann.get("help")
+            item["help"] = (
+                ann_help if ann_help is not None and text_in(ann_help, lang) == note else note
+            )
         if rec.get("required_field", "").lower() == "y":
             item["required"] = True
         disclosure = ann.get("disclosure")
@@ -620,8 +646,13 @@ def from_redcap(path: str | Path) -> Survey:
     item_types = {i["id"]: i["type"] for s in sections for i in s["items"]}
     order = [i["id"] for s in sections for i in s["items"]]
     codes = {
-        i["id"]: [o["code"] for o in (*choice_lists[i["choices"]]["options"],
-                                       *choice_lists[i["choices"]].get("missing", []))]
+        i["id"]: [
+            o["code"]
+            for o in (
+                *choice_lists[i["choices"]]["options"],
+                *choice_lists[i["choices"]].get("missing", []),
+            )
+        ]
         for s in sections
         for i in s["items"]
         if "choices" in i
@@ -670,8 +701,13 @@ def from_redcap(path: str | Path) -> Survey:
     except ValidationError as exc:
         raise InstrumentError(
             [
-                Problem(src, 0, 0, "invalid-survey",
-                        f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}")
+                Problem(
+                    src,
+                    0,
+                    0,
+                    "invalid-survey",
+                    f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}",
+                )
                 for err in exc.errors(include_url=False)
             ],
             summary=f"the data dictionary {path.name} does not make a valid survey",

@@ -21,7 +21,8 @@ How the survey maps onto XLSForm
 ``choices`` sheet
     ``list_name`` = choice list id, ``name`` = code, ``label``. Missing codes are ordinary
     choices marked ``le_missing = yes``; ``le_code = text`` marks a text code that looks like
-    a number; ``le_description`` holds option descriptions (JSON). pyxform keeps these
+    a number; ``le_description`` holds option descriptions (JSON); ``le_exclusive = yes``
+    marks an exclusive option ("none of these"). pyxform keeps these
     extra columns as data of the choice instance.
 ``settings`` sheet
     ``form_id`` = survey id, ``version``, ``form_title``, ``default_language``,
@@ -30,7 +31,7 @@ How the survey maps onto XLSForm
     One row per fact XLSForm cannot hold (``scope``, ``id``, ``field``, ``value`` as JSON):
     survey metadata (title in every language, description, authors, licence, changelog,
     languages, objectives, tags, respondent_id, group_by), section descriptions and
-    objectives, ``ordered`` choice lists, scales (one row per field), and which texts were
+    objectives, ``ordered`` flags and descriptions of choice lists, scales (one row per field), and which texts were
     plain strings in a multilingual form.
 
 The visible columns win over the extension: an XLSForm edited by hand (a label reworded, a
@@ -42,6 +43,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -131,9 +133,7 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
     if language is not None:
         others = [lang for lang in langs if lang != language]
         if others and is_multilingual(survey):
-            problems.append(
-                f"language={language!r}: texts in {', '.join(others)} are not exported"
-            )
+            problems.append(f"language={language!r}: texts in {', '.join(others)} are not exported")
     plain_paths: list[str] = []
 
     def text_cells(value: Text | None, where: str) -> list[str]:
@@ -234,20 +234,22 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
         rows.append(["end_group", section.id] + [""] * (len(header) - 2))
 
     choice_header = ["list_name", "name", *text_headers("label"), "le_missing", "le_code"]
-    choice_header.append("le_description")
+    choice_header += ["le_description", "le_exclusive"]
     choice_rows: list[list[Any]] = []
     for name, cl in survey.choice_lists.items():
         for missing, options in ((False, cl.options), (True, cl.missing)):
             for opt in options:
                 code_text = str(opt.code)
+                text_code = isinstance(opt.code, str) and parse_code(code_text) != opt.code
                 choice_rows.append(
-                    [name, code_text]
-                    + text_cells(opt.label, f"choice:{name}:{code_text}:label")
-                    + [
+                    [
+                        name,
+                        code_text,
+                        *text_cells(opt.label, f"choice:{name}:{code_text}:label"),
                         "yes" if missing else "",
-                        "text" if isinstance(opt.code, str) and parse_code(code_text) != opt.code
-                        else "",
+                        "text" if text_code else "",
                         dumps(opt.description) if opt.description is not None else "",
+                        "yes" if opt.exclusive else "",
                     ]
                 )
 
@@ -290,6 +292,8 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
     for name, cl in survey.choice_lists.items():
         if cl.ordered:
             meta.append(["choice_list", name, "ordered", "true"])
+        if cl.description is not None:
+            meta.append(["choice_list", name, "description", dumps(cl.description)])
     for scale in survey.scales:
         dumped = scale.model_dump(mode="json", exclude_defaults=True)
         meta.append(["scale", scale.id, "title", dumps(dumped.pop("title"))])
@@ -303,23 +307,23 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
     ws = wb.active
     assert ws is not None
     ws.title = "survey"
-    ws.append(header)
-    for r in rows:
-        ws.append(r)
-    cs = wb.create_sheet("choices")
-    cs.append(choice_header)
-    for r in choice_rows:
-        cs.append(r)
-    ss = wb.create_sheet("settings")
-    ss.append(settings_header)
-    ss.append(settings_row)
-    ms = wb.create_sheet(META_SHEET)
-    for r in meta:
-        ms.append(r)
+    _append(ws, [header, *rows])
+    _append(wb.create_sheet("choices"), [choice_header, *choice_rows])
+    _append(wb.create_sheet("settings"), [settings_header, settings_row])
+    _append(wb.create_sheet(META_SHEET), meta)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     warn_unmapped(f"to_xlsform({path.name})", problems)
     return path
+
+
+def _append(ws: Any, rows: list[list[Any]]) -> None:
+    """Append rows, keeping text that starts with '=' as text (not an Excel formula)."""
+    for r in rows:
+        ws.append(r)
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
 
 
 def _range_constraint(lo: float | None, hi: float | None) -> tuple[str, str]:
@@ -339,7 +343,7 @@ def _range_constraint(lo: float | None, hi: float | None) -> tuple[str, str]:
     return " and ".join(parts), msg
 
 
-def _relevant(show_if: str, types: dict[str, str], item_id: str, problems: list[str]) -> str:
+def _relevant(show_if: str, types: Mapping[str, str], item_id: str, problems: list[str]) -> str:
     from ..instruments.expressions import ExpressionError, parse_expression
 
     try:
@@ -624,13 +628,18 @@ def from_xlsform(path: str | Path) -> Survey:
                 continue
             if "name" not in row:
                 errors.append(
-                    Problem(src, rownum, 0, "missing-choice-name", f"choices row {rownum} "
-                            f"of list {lname!r} has no name")
+                    Problem(
+                        src,
+                        rownum,
+                        0,
+                        "missing-choice-name",
+                        f"choices row {rownum} of list {lname!r} has no name",
+                    )
                 )
                 continue
             raw_code = _cell(row["name"])
-            code: int | str = raw_code if _cell(row.get("le_code")) == "text" else parse_code(
-                row["name"]
+            code: int | str = (
+                raw_code if _cell(row.get("le_code")) == "text" else parse_code(row["name"])
             )
             label = ctexts.get(row, "label", f"choice:{lname}:{raw_code}:label") or raw_code
             option: dict[str, Any] = {"code": code, "label": label}
@@ -640,11 +649,22 @@ def from_xlsform(path: str | Path) -> Survey:
                 except json.JSONDecodeError:
                     option["description"] = str(row["le_description"])
             cl = choice_lists.setdefault(lname, {"options": [], "missing": []})
+            if _truthy(row.get("le_exclusive")):
+                option["exclusive"] = True
             cl["missing" if _truthy(row.get("le_missing")) else "options"].append(option)
             choice_codes.setdefault(lname, []).append(code)
             extra_cols = [
-                h for h in row if _split_header(h)[0] not in (
-                    "list_name", "name", "label", "le_missing", "le_code", "le_description"
+                h
+                for h in row
+                if _split_header(h)[0]
+                not in (
+                    "list_name",
+                    "name",
+                    "label",
+                    "le_missing",
+                    "le_code",
+                    "le_description",
+                    "le_exclusive",
                 )
             ]
             for h in extra_cols:
@@ -678,7 +698,9 @@ def from_xlsform(path: str | Path) -> Survey:
         base = " ".join(parts[:-1]) if len(parts) > 1 else parts[0]
         base_l = base.lower()
         qtype = _TYPE_ALIASES.get(base_l) or _TYPE_ALIASES.get(raw_type.lower())
-        list_name = parts[-1] if len(parts) > 1 and qtype in ("select_one", "select_multiple") else None
+        list_name = (
+            parts[-1] if len(parts) > 1 and qtype in ("select_one", "select_multiple") else None
+        )
         if qtype is None and base_l.startswith(("select_one_from_file", "select_multiple_from")):
             qtype = None
         name = _cell(row.get("name"))
@@ -691,8 +713,8 @@ def from_xlsform(path: str | Path) -> Survey:
                 )
             if not group_stack and qtype == "begin_group":
                 sid = ident(name or "section", section_taken, "section")
-                title = texts.get(row, "label", f"section:{sid}:title") or name or sid
-                current = {"id": sid, "title": title, "items": []}
+                sec_title = texts.get(row, "label", f"section:{sid}:title") or name or sid
+                current = {"id": sid, "title": sec_title, "items": []}
                 smeta = meta.get(("section", sid), {})
                 for key in ("description", "objectives"):
                     if key in smeta:
@@ -715,15 +737,20 @@ def from_xlsform(path: str | Path) -> Survey:
         if qtype in ("end_group", "end_repeat"):
             if not group_stack:
                 errors.append(
-                    Problem(src, rownum, 0, "unbalanced-group", f"survey row {rownum}: "
-                            f"{raw_type} without a matching begin")
+                    Problem(
+                        src,
+                        rownum,
+                        0,
+                        "unbalanced-group",
+                        f"survey row {rownum}: {raw_type} without a matching begin",
+                    )
                 )
                 continue
             group_stack.pop()
             if not group_stack:
                 current = None
             continue
-        if qtype is None or qtype == "range" and not name:
+        if qtype is None or (qtype == "range" and not name):
             kind = "metadata field" if base_l in _META_TYPES else "question type"
             problems.append(
                 f"survey row {rownum}: {kind} {raw_type!r} ({name or 'no name'}) has no "
@@ -732,8 +759,13 @@ def from_xlsform(path: str | Path) -> Survey:
             continue
         if not name:
             errors.append(
-                Problem(src, rownum, 0, "missing-name", f"survey row {rownum}: a {raw_type} "
-                        "question has no name")
+                Problem(
+                    src,
+                    rownum,
+                    0,
+                    "missing-name",
+                    f"survey row {rownum}: a {raw_type} question has no name",
+                )
             )
             continue
         item_id = ident(name, taken)
@@ -744,14 +776,25 @@ def from_xlsform(path: str | Path) -> Survey:
         if qtype in ("select_one", "select_multiple"):
             if not list_name:
                 errors.append(
-                    Problem(src, rownum, 0, "missing-list", f"survey row {rownum}: "
-                            f"{raw_type!r} names no choice list")
+                    Problem(
+                        src,
+                        rownum,
+                        0,
+                        "missing-list",
+                        f"survey row {rownum}: {raw_type!r} names no choice list",
+                    )
                 )
                 continue
             if list_name not in choice_lists:
                 errors.append(
-                    Problem(src, rownum, 0, "unknown-choice-list", f"survey row {rownum}: "
-                            f"choice list {list_name!r} is not on the choices sheet")
+                    Problem(
+                        src,
+                        rownum,
+                        0,
+                        "unknown-choice-list",
+                        f"survey row {rownum}: "
+                        f"choice list {list_name!r} is not on the choices sheet",
+                    )
                 )
                 continue
             appearance = _cell(row.get("appearance")).lower()
@@ -803,15 +846,16 @@ def from_xlsform(path: str | Path) -> Survey:
             "n",
         ):
             problems.append(
-                f"survey row {rownum}: required condition {row['required']!r} read as not "
-                "required"
+                f"survey row {rownum}: required condition {row['required']!r} read as not required"
             )
         appearance = _cell(row.get("appearance"))
         if appearance and appearance.lower() != "likert":
             problems.append(f"survey row {rownum}: appearance {appearance!r} is not carried")
         _read_constraint(item, _cell(row.get("constraint")), rownum, problems)
         # le: extensions
-        binds = {h[len("bind::") :].lower(): v for h, v in row.items() if h.lower().startswith("bind::")}
+        binds = {
+            h[len("bind::") :].lower(): v for h, v in row.items() if h.lower().startswith("bind::")
+        }
         if binds.get("le:disclosure"):
             item["disclosure"] = _cell(binds["le:disclosure"])
         if binds.get("le:objectives"):
@@ -828,9 +872,7 @@ def from_xlsform(path: str | Path) -> Survey:
             if base_name.lower().startswith("bind::le:"):
                 continue
             if base_name not in _HANDLED and not base_name.startswith("bind::le"):
-                problems.append(
-                    f"survey row {rownum}: column {h!r} ({_cell(v)!r}) is not carried"
-                )
+                problems.append(f"survey row {rownum}: column {h!r} ({_cell(v)!r}) is not carried")
         # relevance: the item's own and its groups'
         conditions = [rel for _, rel, _ in group_stack if rel]
         own = _cell(row.get("relevant"))
@@ -848,14 +890,17 @@ def from_xlsform(path: str | Path) -> Survey:
     if group_stack:
         kind, _, rownum = group_stack[-1]
         errors.append(
-            Problem(src, rownum, 0, "unbalanced-group", f"survey row {rownum}: {kind} is never "
-                    "closed")
+            Problem(
+                src, rownum, 0, "unbalanced-group", f"survey row {rownum}: {kind} is never closed"
+            )
         )
     if errors:
         raise InstrumentError(errors, summary=f"cannot import XLSForm {path.name}")
 
-    # choice lists: ordered flag
+    # choice lists: ordered flag, description
     for lname, cl in choice_lists.items():
+        if "description" in meta.get(("choice_list", lname), {}):
+            cl["description"] = meta[("choice_list", lname)]["description"]
         if meta.get(("choice_list", lname), {}).get("ordered") or "likert" in used_lists.get(
             lname, []
         ):
@@ -877,7 +922,15 @@ def from_xlsform(path: str | Path) -> Survey:
     for item, own, stored, rownum in pending_relevant:
         groups = item.pop("_groups", [])
         item_show = _show_if(
-            own, stored, groups, name_map, item_types, item_codes, item["id"], order, rownum,
+            own,
+            stored,
+            groups,
+            name_map,
+            item_types,
+            item_codes,
+            item["id"],
+            order,
+            rownum,
             problems,
         )
         if item_show:
@@ -900,7 +953,7 @@ def from_xlsform(path: str | Path) -> Survey:
         problems.append(
             f"settings: version {version!r} is not a semantic version; read as {data['version']!r}"
         )
-    title = survey_meta.get("title")
+    title: Any = survey_meta.get("title")
     form_title = _cell(settings.get("form_title"))
     if title is None or (form_title and form_title != text_in(title, langs[0] if langs else "en")):
         title = form_title or path.stem
@@ -908,15 +961,17 @@ def from_xlsform(path: str | Path) -> Survey:
     for key, value in survey_meta.items():
         if key != "title":
             data[key] = value
-    if langs and "languages" not in data and len(langs) > 0 and texts.by_base.get("label") and any(
-        lang for lang, _ in texts.by_base["label"]
+    if (
+        langs
+        and "languages" not in data
+        and len(langs) > 0
+        and texts.by_base.get("label")
+        and any(lang for lang, _ in texts.by_base["label"])
     ):
         data["languages"] = langs
     data["choice_lists"] = choice_lists
     data["sections"] = [s for s in sections if s["items"] or s.get("description")] or sections
-    scales = [
-        {"id": sid, **fields} for (scope, sid), fields in meta.items() if scope == "scale"
-    ]
+    scales = [{"id": sid, **fields} for (scope, sid), fields in meta.items() if scope == "scale"]
     if scales:
         data["scales"] = scales
     for (scope, key), fields in meta.items():
@@ -971,8 +1026,11 @@ def _read_constraint(item: dict[str, Any], text: str, rownum: int, problems: lis
     if unread:
         problems.append(
             f"survey row {rownum}: constraint {' and '.join(unread)!r} is not carried"
-            + (" exactly (strict bounds read as inclusive)" if any(
-                re.fullmatch(r"\.\s*[<>]\s*" + _NUM, u) for u in unread) else "")
+            + (
+                " exactly (strict bounds read as inclusive)"
+                if any(re.fullmatch(r"\.\s*[<>]\s*" + _NUM, u) for u in unread)
+                else ""
+            )
         )
 
 

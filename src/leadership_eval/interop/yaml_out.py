@@ -54,10 +54,12 @@ def _style(value: Any, key: str = "") -> Any:
     if key in ("min", "max") and isinstance(value, float) and value.is_integer():
         return int(value)  # a bound of 0.0 reads better as 0 (the model stores a float)
     if isinstance(value, dict):
-        if key in ("options", "missing") or ("code" in value and "label" in value):
-            if all(_scalar(v) or isinstance(v, dict) and all(map(_scalar, v.values()))
-                   for v in value.values()):
-                return _FlowMap({k: _flow_inner(v) for k, v in value.items()})
+        flat = all(
+            _scalar(v) or (isinstance(v, dict) and all(map(_scalar, v.values())))
+            for v in value.values()
+        )
+        if (key in ("options", "missing") or ("code" in value and "label" in value)) and flat:
+            return _FlowMap({k: _flow_inner(v) for k, v in value.items()})
         if value and all(_scalar(v) for v in value.values()) and key in ("title", "text", "label"):
             return _FlowMap(value)
         return {k: _style(v, k) for k, v in value.items()}

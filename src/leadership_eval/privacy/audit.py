@@ -180,7 +180,9 @@ def _as_frame(obj: object, what: str) -> tuple[pd.DataFrame, bool, Hashable]:
     )
 
 
-def _validate_counts(frame: pd.DataFrame, what: str, allow_missing: bool, series: bool) -> np.ndarray:
+def _validate_counts(
+    frame: pd.DataFrame, what: str, allow_missing: bool, series: bool
+) -> np.ndarray:
     """Check every cell is a non-negative integer count; return them as float (NaN = missing)."""
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise DataError(f"{what} is empty (shape {frame.shape})", code="empty-table")
@@ -305,7 +307,8 @@ def _parse_counts(obj: object, key: Hashable) -> _Table:
         ]
     if bad:
         shown = "; ".join(
-            f"{_where(key, r, c, series)}: given {g:g}, cells sum to {e:g}" for r, c, g, e in bad[:5]
+            f"{_where(key, r, c, series)}: given {g:g}, cells sum to {e:g}"
+            for r, c, g, e in bad[:5]
         )
         raise DataError(
             f"{what}: its 'Total' margin is inconsistent with the inner cells: {shown}",
@@ -435,7 +438,7 @@ def _line_positions(tab: _Table, row: Hashable | None, col: Hashable | None) -> 
     return {lab: i * ncols + j for i, lab in enumerate(tab.full_rows)}
 
 
-def _build_system(tables: list[_Table], links: Sequence[Link] = ()) -> _System:
+def _build_system(tables: list[_Table], links: Sequence[Link] = (), check: bool = True) -> _System:
     """Number the cells of ``tables`` (merging shared ones) and write their sum equations."""
     keys = [t.key for t in tables]
     offset = 0
@@ -571,7 +574,8 @@ def _build_system(tables: list[_Table], links: Sequence[Link] = ()) -> _System:
     keep = np.diff(A.indptr) > 0
     A = A[keep]
     system = _System(tables, n, A, value, is_total, positions)
-    _check_consistent(system)
+    if check:
+        _check_consistent(system)
     return system
 
 
@@ -741,16 +745,19 @@ class AuditResult:
         return int(self.frame["exact"].sum())
 
     def unsafe(self, min_cell: int = 5) -> pd.DataFrame:
-        """Suppressed cells that the attack shows to be below ``min_cell``, or recovers exactly."""
+        """Suppressed cells that the attack shows to be below ``min_cell`` (``upper <
+        min_cell``); a cell recovered exactly is among them unless its value is publishable."""
         f = self.frame
-        return f[f["exact"] | (f["upper"] < min_cell)]
+        return f[f["upper"] < min_cell]
 
     def safe(self, min_cell: int = 5) -> bool:
-        """True when no suppressed cell is recovered exactly or shown to be below ``min_cell``.
+        """True when no suppressed cell can be shown to be below ``min_cell``.
 
         Every suppressed cell is checked, because a reader cannot tell which were suppressed for
         being small (primary) and which to protect them (secondary): an interval that stays
-        below the threshold tells the reader the cell is small.
+        below the threshold tells the reader the cell is small (or recovers it). A suppressed
+        cell recovered exactly at a publishable value (``exact`` with ``upper >= min_cell``)
+        discloses nothing the threshold rule protects; it is a wasted suppression.
         """
         return bool(len(self.unsafe(min_cell)) == 0)
 
@@ -872,7 +879,7 @@ def audit_table(
     False
     """
     table = _parse_published(published, None, totals)
-    system = _build_system([table])
+    system = _build_system([table], check=rounding is None)
     suppressed = np.isnan(system.value)
     lo, hi = _published_bounds(system.value, rounding, threshold)
     bounds = _var_bounds(system, suppressed, lo, hi)
@@ -933,7 +940,7 @@ def audit_tables(
     else:
         items = list(enumerate(published))
     tables = [_parse_published(obj, key, totals) for key, obj in items]
-    system = _build_system(tables, links)
+    system = _build_system(tables, links, check=rounding is None)
     suppressed = np.isnan(system.value)
     lo, hi = _published_bounds(system.value, rounding, threshold)
     bounds = _var_bounds(system, suppressed, lo, hi)

@@ -14,7 +14,7 @@ import math
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,7 +33,6 @@ from .hierarchy import Hierarchy, load_hierarchy
 
 __all__ = ["METRICS", "GeneralisationResult", "generalise"]
 
-Metric = Literal["entropy", "loss", "discernibility", "precision"]
 METRICS: tuple[str, ...] = ("entropy", "loss", "discernibility", "precision")
 SUPPRESSED = "*"
 _MAX_LATTICE = 2_000_000
@@ -141,7 +140,7 @@ class _Problem:
             rc, lab, car, sh = [], [], [], []
             for c in codings:
                 cls, _ = group_keys(c.codes, max(len(c.labels), 1))
-                present = np.unique(c.codes)
+                present = np.flatnonzero(np.bincount(c.codes, minlength=len(c.labels)))
                 rc.append(cls)
                 lab.append(c.labels[present])
                 car.append(len(present))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
@@ -356,10 +356,15 @@ class _Solver:
         return z
 
     def prune(self, z: np.ndarray) -> np.ndarray:
-        """Drop secondaries (most costly first) whose removal keeps every requirement met."""
+        """Drop secondaries (most costly first) whose removal keeps every requirement met.
+
+        Runs within its own budget (twice the time limit plus 30 s); whatever it has not
+        reached when the budget ends stays suppressed, which is safe.
+        """
         z = z.copy()
+        deadline = 3 * self.time_limit + 30.0
         for j in np.argsort(-self.weight, kind="stable"):
-            if z[j] < 0.5 or self.primary[j] or self.elapsed() > 3 * self.time_limit:
+            if z[j] < 0.5 or self.primary[j] or self.elapsed() > deadline:
                 continue
             z[j] = 0.0
             if self.violated(z):
@@ -388,7 +393,10 @@ def _protect(
     rule_name, mc, suppress_zero, rounding = _resolve_policy(rule, policy, min_cell)
     if cost not in ("cells", "value"):
         raise ConfigurationError(f"cost must be 'cells' or 'value', got {cost!r}")
-    for nm, val in (("lower_protection", lower_protection), ("sliding_protection", sliding_protection)):
+    for nm, val in (
+        ("lower_protection", lower_protection),
+        ("sliding_protection", sliding_protection),
+    ):
         if val < 0:
             raise ConfigurationError(f"{nm} must be >= 0, got {val}")
     if upper_protection is not None and upper_protection < 1:
@@ -403,12 +411,15 @@ def _protect(
     if suppress_zero:
         primary |= a == 0
     # What the intruder knows of a published value (exact, or an interval when rounded).
-    lo_pub, hi_pub = _published_bounds(a, rounding, mc)
+    shown = _round_half_up(a, rounding) if rounding else a
+    lo_pub, hi_pub = _published_bounds(shown, rounding, mc)
     reqs: list[_Requirement] = []
     for v in range(n):
         if primary[v]:
             up = float(upper_protection) if upper_protection is not None else float(mc - a[v])
-            reqs.append(_Requirement(v, up, float(lower_protection), float(sliding_protection), False))
+            reqs.append(
+                _Requirement(v, up, float(lower_protection), float(sliding_protection), False)
+            )
         elif a[v] < mc:
             # a published-able zero used as a secondary must not be shown to be small either
             reqs.append(_Requirement(v, float(mc - a[v]), 0.0, 0.0, True))
@@ -426,10 +437,6 @@ def _protect(
     bounds = _var_bounds(system, suppressed, lo, hi)
     _verify(system, bounds, reqs, a)
 
-    if rounding:
-        shown = _round_half_up(a, rounding)
-    else:
-        shown = a
     out = []
     for ti, tab in enumerate(system.tables):
         sup = suppressed[tab.var]
@@ -438,7 +445,15 @@ def _protect(
         orig = a[tab.var]
         pub = tab.count_frame(shown[tab.var], sup)
         rounded = ~sup & (shown[tab.var] != orig)
-        own = _bounds_frame(system, bounds, linked=False, only_table=ti)
+        if len(system.tables) == 1:
+            own = _bounds_frame(system, bounds, linked=False)
+        else:  # what a reader of this table alone can find
+            alone = replace(tab, values=np.where(sup, np.nan, shown[tab.var]))
+            sys1 = _build_system([alone], check=not rounding)
+            lo1, hi1 = _published_bounds(sys1.value, rounding, mc)
+            own = _bounds_frame(
+                sys1, _var_bounds(sys1, np.isnan(sys1.value), lo1, hi1), linked=False
+            )
         out.append(
             ProtectedTable(
                 published=pub,
@@ -759,4 +774,3 @@ sliding_protection
         sliding_protection=sliding_protection,
         solver_time_limit=solver_time_limit,
     )
-

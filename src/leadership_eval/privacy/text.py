@@ -363,9 +363,7 @@ def _make_static_passes() -> list[_Pass]:
         r"(?![\w\-@\[])"
     )
     url = re.compile(r"(?i)(?<![\w@/.\]])(?P<e>(?:https?://|www\.)[^\s<>\"\[\]{}|\\^`]+)")
-    nhs = re.compile(
-        r"(?<![\w\-\]])(?P<e>\d{3}(?P<sep>[ \-]?)\d{3}(?P=sep)\d{4})(?![\w\-\[])"
-    )
+    nhs = re.compile(r"(?<![\w\-\]])(?P<e>\d{3}(?P<sep>[ \-]?)\d{3}(?P=sep)\d{4})(?![\w\-\[])")
     ni = re.compile(
         r"(?i)(?<![\w\[\]])(?P<e>(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
         r"(?:[ ]?\d{2}){3}[ ]?[A-D])(?![\w\[\]])"

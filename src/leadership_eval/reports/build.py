@@ -97,8 +97,7 @@ def _as_survey(survey: Survey | str | Path) -> Survey:
     model = survey if isinstance(survey, Survey) else load_instrument(survey)
     if not isinstance(model, Survey):
         raise DataError(
-            f"reports are built from a survey; {getattr(model, 'id', survey)!r} is a "
-            f"{model.kind}",
+            f"reports are built from a survey; {getattr(model, 'id', survey)!r} is a {model.kind}",
             code="not-a-survey",
         )
     return model
@@ -297,9 +296,9 @@ def build_reports(
     log.decision(
         "validation",
         "rows checked against the survey",
-        rows_in=int(len(responses)),
-        rows_used=int(len(clean)),
-        rows_excluded=int(len(checked.excluded)),
+        rows_in=len(responses),
+        rows_used=len(clean),
+        rows_excluded=len(checked.excluded),
         excluded_reasons={
             str(k): int(v)
             for k, v in (
@@ -308,9 +307,7 @@ def build_reports(
                 else []
             )
         },
-        problems_by_code={
-            str(k): int(v) for k, v in checked.errors["code"].value_counts().items()
-        },
+        problems_by_code={str(k): int(v) for k, v in checked.errors["code"].value_counts().items()},
     )
 
     step("redacting free text")
@@ -383,9 +380,7 @@ def build_reports(
         pub.comparisons[scale.id] = cmp
 
     # --- item distributions, protected once, read by every report
-    likert = [
-        i for i in model.questions if i.type == "likert" and model.choices_for(i) is not None
-    ]
+    likert = [i for i in model.questions if i.type == "likert" and model.choices_for(i) is not None]
     agree_rows = []
     for item in likert:
         step(f"protecting {item.id}")
@@ -424,9 +419,7 @@ def build_reports(
         per: dict[Any, list[str]] = {}
         for g in reported:
             texts = [
-                t.strip()
-                for t in clean.loc[groups == g, item.id].dropna().astype(str)
-                if t.strip()
+                t.strip() for t in clean.loc[groups == g, item.id].dropna().astype(str) if t.strip()
             ]
             rng.shuffle(texts)
             per[g] = texts
@@ -466,7 +459,7 @@ def build_reports(
         "tool": f"leadership-eval {__version__}",
         "survey": {"id": model.id, "version": model.version},
         "policy": pol.model_dump(),
-        "files": sorted(files) + ["disclosure-log.json"],
+        "files": [*sorted(files), "disclosure-log.json"],
         "entries": log.entries,
     }
     files["disclosure-log.json"] = json.dumps(log_doc, indent=2, ensure_ascii=False, default=str)
@@ -584,8 +577,10 @@ def _themes(
     from ..instruments.loader import load_instrument
     from ..qualitative import theme_summary
 
-    book = codebook if codebook is not None and not isinstance(codebook, str | Path) else (
-        load_instrument(codebook or "clm-codebook")
+    book = (
+        codebook
+        if codebook is not None and not isinstance(codebook, str | Path)
+        else (load_instrument(codebook or "clm-codebook"))
     )
     summary = theme_summary(segments, book, group=group, policy=pol, names=names, places=places)
     rolled = summary[summary["scope"] == "region"] if "scope" in summary else summary.iloc[0:0]
@@ -593,7 +588,7 @@ def _themes(
         "themes",
         f"themes supported by fewer than {pol.min_participants_theme} participants in a trust "
         "are shown for the region only",
-        rolled_up=int(len(rolled)),
+        rolled_up=len(rolled),
     )
     return summary
 
@@ -645,14 +640,14 @@ def _trust_sections(
         if len(row) and row["flag"].iloc[0] in ("low", "high"):
             flags.append(f"{text_in(scale.title)}: {row['flag'].iloc[0]}er than the region")
     facts.append(("Flags", str(len(flags))))
-    facts_html = "".join(
-        f"<div><b>{_html.escape(v)}</b>{_html.escape(k)}</div>" for k, v in facts
-    )
+    facts_html = "".join(f"<div><b>{_html.escape(v)}</b>{_html.escape(k)}</div>" for k, v in facts)
     summary = f'<div class="keyfacts">{facts_html}</div>'
     if flags:
-        summary += "<p>Outside the 99.8% control limits:</p><ul>" + "".join(
-            f"<li>{_html.escape(f)}</li>" for f in flags
-        ) + "</ul>"
+        summary += (
+            "<p>Outside the 99.8% control limits:</p><ul>"
+            + "".join(f"<li>{_html.escape(f)}</li>" for f in flags)
+            + "</ul>"
+        )
     else:
         summary += (
             "<p>No scale score is outside the 99.8% control limits around the rest of the "
@@ -685,7 +680,7 @@ def _trust_sections(
             fig = plots.plot_funnel(cmp, highlight=label, title=text_in(scale.title))
             figs.append(
                 f'<figure><img src="{figure_to_uri(fig)}" alt="Funnel plot of '
-                f"{_html.escape(text_in(scale.title))} by trust, {label} highlighted\">"
+                f'{_html.escape(text_in(scale.title))} by trust, {label} highlighted">'
                 f"<figcaption>{_html.escape(text_in(scale.title))}: each point a trust; "
                 "lines are 95% and 99.8% control limits around the rest of the region."
                 "</figcaption></figure>"
@@ -727,7 +722,7 @@ def _trust_sections(
         flat.index.name = "Statement"
         body = (
             f'<figure><img src="{figure_to_uri(fig)}" alt="Stacked bars of answers for '
-            f"{_html.escape(text_in(section.title))}, {label} and the region\">"
+            f'{_html.escape(text_in(section.title))}, {label} and the region">'
             "<figcaption>Percentage disagreeing (left), neutral and agreeing (right).</figcaption>"
             "</figure>"
         )
@@ -770,7 +765,7 @@ def _trust_sections(
         if not texts:
             continue
         item = model.item(item_id)
-        comment_html += f"<h3>{_html.escape(text_in(item.text))}</h3><ul class=\"comments\">"
+        comment_html += f'<h3>{_html.escape(text_in(item.text))}</h3><ul class="comments">'
         comment_html += "".join(f"<li>{_html.escape(t)}</li>" for t in texts)
         comment_html += "</ul>"
     if comment_html:
@@ -805,7 +800,9 @@ def _themes_html(themes: pd.DataFrame, label: str, code: Any) -> str:
         quote = r.get("quote")
         if isinstance(quote, str) and quote:
             who = r.get("quote_role")
-            attribution = f"<footer>{_html.escape(str(who))}</footer>" if isinstance(who, str) else ""
+            attribution = (
+                f"<footer>{_html.escape(str(who))}</footer>" if isinstance(who, str) else ""
+            )
             out += f"<blockquote>{_html.escape(quote)}{attribution}</blockquote>"
     return out
 
@@ -855,7 +852,9 @@ def _regional_sections(
             f'{_html.escape(text_in(scale.title))} for every trust"><figcaption>Each point a '
             "trust; lines are 95% and 99.8% control limits.</figcaption></figure>"
         )
-        body += table_html(t, formats={c: ".2f" for c in ("Mean", "CI low", "CI high", "Rest of region")})
+        body += table_html(
+            t, formats={c: ".2f" for c in ("Mean", "CI low", "CI high", "Rest of region")}
+        )
         sections.append(_section(f"scale-{scale.id}", text_in(scale.title), body))
 
     if pub.agree_flags is not None and len(pub.agree_flags):
@@ -873,7 +872,11 @@ def _regional_sections(
 
     if pub.reliability is not None:
         rel = pub.reliability.copy()
-        keep = [c for c in ("n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total") if c in rel]
+        keep = [
+            c
+            for c in ("n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total")
+            if c in rel
+        ]
         rel = rel[keep]
         rel.index = [text_in(model.scale(s).title) for s in rel.index]
         rel.index.name = "Scale"
@@ -886,9 +889,13 @@ def _regional_sections(
         body = ""
         region = pub.themes
         if "scope" in region.columns:
-            summary = region.groupby("theme_label" if "theme_label" in region else "theme")[
-                "participants"
-            ].sum().sort_values(ascending=False)
+            summary = (
+                region.groupby("theme_label" if "theme_label" in region else "theme")[
+                    "participants"
+                ]
+                .sum()
+                .sort_values(ascending=False)
+            )
             t = pd.DataFrame({"Participants": summary.astype("int64")})
             t.index.name = "Theme"
             body += table_html(t)
@@ -905,7 +912,7 @@ def _regional_sections(
         _section(
             "recommendations",
             "Recommendations",
-            "<p class=\"note\">For the evaluation team to complete: recommendations for "
+            '<p class="note">For the evaluation team to complete: recommendations for '
             "enhancing the scheme (objective O6) and issues for further exploration (O7), "
             "drawing on the comparisons and themes above.</p><ol><li>…</li></ol>",
         )

@@ -1,0 +1,405 @@
+"""Figures for reports: funnel plots, diverging Likert bars and GMC-style flag grids.
+
+Every function draws with matplotlib's non-interactive Agg backend and returns a
+:class:`matplotlib.figure.Figure` (save it with ``fig.savefig(...)``). Colours come from
+colour-blind-safe palettes (ColorBrewer diverging schemes and the Okabe-Ito palette), and meaning
+is never carried by colour alone: flags also carry a symbol, suppressed cells say "suppressed".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigurationError, DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = ["FLAG_STYLES", "plot_flag_grid", "plot_funnel", "plot_likert"]
+
+# Okabe & Ito (2008) colour-blind-safe palette
+_BLUE, _ORANGE, _VERMILION, _GREY = "#0072B2", "#E69F00", "#D55E00", "#666666"
+
+FLAG_STYLES: dict[str, tuple[str, str, str]] = {
+    # flag: (fill colour, symbol, legend label). Blue/orange instead of the GMC's green/red so
+    # that readers with red-green colour blindness see the difference; symbols repeat it.
+    "red": ("#b35806", "\u25bc\u25bc", "below outlier"),
+    "pink": ("#fdb863", "\u25bc", "bottom quartile"),
+    "white": ("#f7f7f7", "", "between quartiles"),
+    "lightgreen": ("#b2abd2", "\u25b2", "top quartile"),
+    "green": ("#542788", "\u25b2\u25b2", "above outlier"),
+    "low": ("#b35806", "\u25bc", "below the 99.8% limit"),
+    "none": ("#f7f7f7", "", "within the limits"),
+    "high": ("#542788", "\u25b2", "above the 99.8% limit"),
+    "suppressed": ("#d9d9d9", "s", "suppressed (too few responses)"),
+}
+"""Fill colour, symbol and legend label of each flag (PuOr, a ColorBrewer scheme safe for
+colour-blind readers)."""
+
+
+def _agg() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _new_figure(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    from matplotlib.figure import Figure
+
+    _agg()
+    fig = Figure(figsize=figsize, layout="constrained")
+    ax = fig.add_subplot()
+    return fig, ax
+
+
+# ------------------------------------------------------------------------------ funnel
+
+
+def plot_funnel(
+    comparison: pd.DataFrame,
+    highlight: Any | Sequence[Any] | None = None,
+    *,
+    title: str | None = None,
+    xlabel: str = "Number of responses",
+    ylabel: str | None = None,
+    label_flagged: bool = True,
+    figsize: tuple[float, float] = (7.0, 4.5),
+) -> Figure:
+    """A funnel plot of the groups of :func:`~leadership_eval.compare.compare_to_benchmark`.
+
+    Parameters
+    ----------
+    comparison : pandas.DataFrame
+        The frame ``compare_to_benchmark`` returned (its ``attrs["funnel"]`` is used to draw the
+        limits). Suppressed groups are not drawn.
+    highlight : group value or list of them, optional
+        Group(s) to mark (e.g. the trust a mentor's report is about) with a larger orange
+        diamond and a label.
+    title, xlabel, ylabel : str, optional
+    label_flagged : bool
+        Label the points flagged outside the outer limits.
+    figsize : (float, float)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    The curves are the limits around the OVERALL benchmark (the respondents of all published
+    groups) as a function of :math:`n`, with the comparison's overdispersion adjustment. With a
+    leave-one-out benchmark each group's own limits (the columns of the frame) differ slightly
+    from the curve; the flags follow the frame.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.compare import compare_to_benchmark
+    >>> from leadership_eval.plots import plot_funnel
+    >>> df = pd.DataFrame({"trust": ["a"] * 8 + ["b"] * 12 + ["c"] * 20,
+    ...                    "score": [3, 4] * 4 + [2, 3, 4] * 4 + [4, 5, 3, 4] * 5})
+    >>> fig = plot_funnel(compare_to_benchmark(df, "score", "trust"), highlight="b")
+    >>> type(fig).__name__, fig.axes[0].get_xlabel()
+    ('Figure', 'Number of responses')
+    """
+    from .compare import funnel_limits
+
+    if not isinstance(comparison, pd.DataFrame) or "funnel" not in comparison.attrs:
+        raise DataError(
+            "plot_funnel needs the frame returned by compare_to_benchmark (with its "
+            "attrs['funnel'] settings)",
+            code="bad-argument",
+        )
+    info = comparison.attrs["funnel"]
+    est = "mean" if info["kind"] == "mean" else "proportion"
+    shown = comparison[comparison["flag"] != "suppressed"]
+    fig, ax = _new_figure(figsize)
+    if shown.empty:
+        ax.text(0.5, 0.5, "No group has enough responses to show", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    n_max = max(float(shown["n"].max()) * 1.1, 10.0)
+    grid = np.unique(np.linspace(max(1.0, float(shown["n"].min()) * 0.5), n_max, 200).round())
+    limits = tuple(info["limits"])
+    phi, tau2 = info.get("phi", 1.0), info.get("tau2", 0.0)
+    curves = funnel_limits(
+        grid,
+        info["centre"],
+        kind=info["kind"],
+        sd=info["sd"],
+        limits=limits,
+        phi=phi,
+        tau2=tau2,
+    )
+    styles = ["--", "-"]
+    for level, style in zip(sorted(limits), styles * len(limits), strict=False):
+        label = f"{level * 100:g}".replace(".", "")
+        pct = f"{level * 100:g}%"
+        ax.plot(grid, curves[f"lower_{label}"], style, color=_GREY, lw=1, label=f"{pct} limits")
+        ax.plot(grid, curves[f"upper_{label}"], style, color=_GREY, lw=1)
+    ax.axhline(info["centre"], color="black", lw=0.8, label="benchmark")
+    colours = np.where(shown["flag"].isin(["low", "red"]), _VERMILION, _BLUE)
+    ax.scatter(shown["n"], shown[est], s=28, c=colours, edgecolors="white", linewidths=0.5,
+               zorder=3, label="groups")
+    wanted: list[Any] = []
+    if highlight is not None:
+        wanted = list(highlight) if isinstance(highlight, list | tuple | set) else [highlight]
+        unknown = [h for h in wanted if h not in set(comparison["group"])]
+        if unknown:
+            raise ConfigurationError(f"highlight names unknown group(s): {unknown}")
+    for _, row in shown.iterrows():
+        flagged = row["flag"] not in ("none", "white")
+        is_hl = row["group"] in wanted
+        if is_hl:
+            ax.scatter([row["n"]], [row[est]], s=110, marker="D", color=_ORANGE,
+                       edgecolors="black", zorder=4)
+        if is_hl or (label_flagged and flagged):
+            ax.annotate(str(row["group"]), (row["n"], row[est]), xytext=(5, 4),
+                        textcoords="offset points", fontsize=9)
+    for h in wanted:
+        if h in set(comparison.loc[comparison["flag"] == "suppressed", "group"]):
+            ax.text(0.99, 0.02, f"{h}: suppressed (too few responses)", ha="right",
+                    va="bottom", transform=ax.transAxes, fontsize=9)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel or info.get("value", est))
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+# ------------------------------------------------------------------------------ likert
+
+
+def _diverging(k: int) -> list[str]:
+    """k colours of ColorBrewer's PuOr (colour-blind safe), negative side orange."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["PuOr"]
+    pts = np.linspace(0.08, 0.92, k) if k > 1 else np.array([0.5])
+    out = [cmap(float(p)) for p in pts]
+    if k % 2 == 1:
+        out[k // 2] = (0.85, 0.85, 0.85, 1.0)  # neutral: mid grey, visible on white
+    from matplotlib.colors import to_hex
+
+    return [to_hex(c) for c in out]
+
+
+def plot_likert(
+    counts_or_percent: pd.DataFrame,
+    labels: Sequence[str] | None = None,
+    *,
+    neutral: bool | None = None,
+    title: str | None = None,
+    show_percent: bool = True,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """Diverging stacked bars of Likert answers (e.g. a trust against the region).
+
+    Parameters
+    ----------
+    counts_or_percent : pandas.DataFrame
+        One row per bar (its index gives the bar labels, e.g. ``Trust 07`` and ``Region``), one
+        column per answer option from the most negative to the most positive; counts or
+        percentages (each row is rescaled to 100 %). A row with an NA cell (suppressed by
+        disclosure control) is drawn as the word "suppressed" instead of a bar: its
+        percentages cannot be shown without the missing count.
+    labels : sequence of str, optional
+        Option labels for the legend (default: the column names).
+    neutral : bool, optional
+        Whether the middle option is neutral and straddles the centre line (default: when the
+        number of options is odd).
+    title : str, optional
+    show_percent : bool
+        Write the percentage inside segments of at least 8 %.
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    The bars are centred on zero: disagreement to the left, agreement to the right, the neutral
+    option split evenly across the centre (Heiberger & Robbins 2014). Drawn with matplotlib
+    directly: the ``plot-likert`` package fails on pandas 3.
+
+    References
+    ----------
+    Heiberger RM, Robbins NB. Design of diverging stacked bar charts for Likert scales and other
+    applications. Journal of Statistical Software 2014; 57(5): 1-32. doi:10.18637/jss.v057.i05
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.plots import plot_likert
+    >>> counts = pd.DataFrame([[2, 5, 6, 12, 5], [None] * 5, [30, 60, 80, 150, 80]],
+    ...                       index=["Trust 07", "Trust 11", "Region"],
+    ...                       columns=["SD", "D", "N", "A", "SA"])
+    >>> fig = plot_likert(counts, title="I see myself as a leader")
+    >>> [t.get_text() for t in fig.axes[0].texts if t.get_text() == "suppressed"]
+    ['suppressed']
+    """
+    if not isinstance(counts_or_percent, pd.DataFrame) or counts_or_percent.shape[1] < 2:
+        raise DataError(
+            "plot_likert needs a frame with one column per answer option (at least two)",
+            code="bad-argument",
+        )
+    table = counts_or_percent.apply(pd.to_numeric, errors="coerce").astype(float)
+    bad = counts_or_percent.notna() & table.isna()
+    if bad.to_numpy().any() or (table < 0).to_numpy().any():
+        raise DataError("plot_likert: counts must be non-negative numbers", code="bad-argument")
+    k = table.shape[1]
+    names = [str(c) for c in (labels if labels is not None else table.columns)]
+    if len(names) != k:
+        raise ConfigurationError(f"labels has {len(names)} entries for {k} options")
+    mid = (k % 2 == 1) if neutral is None else neutral
+    if mid and k % 2 == 0:
+        raise ConfigurationError("neutral=True needs an odd number of options")
+    suppressed = table.isna().any(axis=1)
+    totals = table.sum(axis=1)
+    pct = table.div(totals.where(totals > 0), axis=0) * 100
+    colours = _diverging(k)
+    rows = list(table.index)
+    h = figsize or (8.0, 1.0 + 0.55 * len(rows))
+    fig, ax = _new_figure(h)
+    y = np.arange(len(rows))[::-1]
+    half = k // 2
+    for yi, name in zip(y, rows, strict=True):
+        if suppressed.loc[name] or not np.isfinite(totals.loc[name]) or totals.loc[name] == 0:
+            ax.text(0, yi, "suppressed", ha="center", va="center", fontsize=9,
+                    style="italic", color="#333333")
+            continue
+        p = pct.loc[name].to_numpy()
+        left = -(p[:half].sum() + (p[half] / 2 if mid else 0.0))
+        for j in range(k):
+            ax.barh(yi, p[j], left=left, color=colours[j], edgecolor="white", height=0.7,
+                    label=names[j])
+            if show_percent and p[j] >= 8:
+                dark = j in (0, k - 1)
+                ax.text(left + p[j] / 2, yi, f"{p[j]:.0f}%", ha="center", va="center",
+                        fontsize=8, color="white" if dark else "black")
+            left += p[j]
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(y, [str(r) for r in rows])
+    ax.set_xlim(-100, 100)
+    ticks = np.arange(-100, 101, 25)
+    ax.set_xticks(ticks, [f"{abs(t)}%" for t in ticks])
+    handles, hl = ax.get_legend_handles_labels()
+    seen: dict[str, Any] = {}
+    for hd, lb in zip(handles, hl, strict=True):
+        seen.setdefault(lb, hd)
+    if seen:
+        ax.legend([seen[n] for n in names if n in seen], [n for n in names if n in seen],
+                  loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(rows) < 4 else -0.06),
+                  ncol=min(k, 5), fontsize=8, frameon=False)
+    if title:
+        ax.set_title(title)
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
+
+
+# ------------------------------------------------------------------------------ flag grid
+
+
+def plot_flag_grid(
+    flags: pd.DataFrame,
+    values: pd.DataFrame | None = None,
+    *,
+    title: str | None = None,
+    item_labels: dict[Any, str] | None = None,
+    figsize: tuple[float, float] | None = None,
+) -> Figure:
+    """A GMC-style grid of flags: items (rows) by groups (columns).
+
+    Parameters
+    ----------
+    flags : pandas.DataFrame
+        Items x groups, each cell a flag from :func:`~leadership_eval.compare.
+        compare_to_benchmark` (``red``, ``pink``, ``white``, ``lightgreen``, ``green``, or
+        ``low``, ``none``, ``high``, or ``suppressed``); NA is drawn as suppressed.
+    values : pandas.DataFrame, optional
+        Same shape: numbers written in the cells (e.g. the means), NA left blank.
+    title : str, optional
+    item_labels : dict, optional
+        Row labels to show instead of the item ids.
+    figsize : (float, float), optional
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    Colours follow :data:`FLAG_STYLES`: ColorBrewer PuOr (orange for below, purple for above)
+    rather than the GMC's red and green, which many colour-blind readers cannot tell apart;
+    every coloured cell also carries a symbol (two triangles for an outlier, one for a
+    quartile), so the grid reads in greyscale too.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.plots import plot_flag_grid
+    >>> flags = pd.DataFrame({"Trust 01": ["red", "white"], "Trust 02": ["green", None]},
+    ...                      index=["workload", "supervision"])
+    >>> fig = plot_flag_grid(flags)
+    >>> sorted(t.get_text() for t in fig.axes[0].texts if t.get_text())[:2]
+    ['s', '▲▲']
+    """
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import Patch
+
+    if not isinstance(flags, pd.DataFrame) or flags.empty:
+        raise DataError("plot_flag_grid needs a non-empty frame of flags", code="bad-argument")
+    cells = flags.astype(object).where(flags.notna(), "suppressed")
+    unknown = sorted({str(v) for v in cells.to_numpy().ravel()} - set(FLAG_STYLES))
+    if unknown:
+        raise DataError(
+            f"unknown flag value(s) {unknown}; expected one of {sorted(FLAG_STYLES)}",
+            code="bad-argument",
+        )
+    if values is not None and values.shape != flags.shape:
+        raise ConfigurationError("values must have the same shape as flags")
+    n_rows, n_cols = cells.shape
+    rgb = np.array([[to_rgb(FLAG_STYLES[str(v)][0]) for v in row] for row in cells.to_numpy()])
+    size = figsize or (1.2 + 0.9 * n_cols + 2.0, 1.5 + 0.45 * n_rows)
+    fig, ax = _new_figure(size)
+    ax.imshow(rgb, aspect="auto", interpolation="nearest")
+    for i in range(n_rows):
+        for j in range(n_cols):
+            flag = str(cells.iat[i, j])
+            fill, symbol, _ = FLAG_STYLES[flag]
+            dark = sum(to_rgb(fill)) < 1.5
+            text = symbol
+            if values is not None and flag != "suppressed" and pd.notna(values.iat[i, j]):
+                text = f"{values.iat[i, j]:.1f} {symbol}".strip()
+            ax.text(j, i, text, ha="center", va="center", fontsize=8,
+                    color="white" if dark else "black")
+    ax.set_xticks(range(n_cols), [str(c) for c in cells.columns], rotation=45, ha="right")
+    labels = [str((item_labels or {}).get(r, r)) for r in cells.index]
+    ax.set_yticks(range(n_rows), labels)
+    ax.set_xticks(np.arange(-0.5, n_cols), minor=True)
+    ax.set_yticks(np.arange(-0.5, n_rows), minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    used = [f for f in FLAG_STYLES if f in set(cells.to_numpy().ravel())]
+    handles = [
+        Patch(facecolor=FLAG_STYLES[f][0], edgecolor="#999999",
+              label=f"{FLAG_STYLES[f][1]} {FLAG_STYLES[f][2]}".strip())
+        for f in used
+    ]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
+              frameon=False)
+    if title:
+        ax.set_title(title)
+    return fig
