@@ -196,7 +196,11 @@ def pandera_schema(survey: Any) -> Any:
         c = f"l{i:02d}"
         if i % 4 == 0:
             checks.append(pa.Check(lambda df, c=c: ~(~met(df) & df[c].notna()), name=f"{c}_hidden"))
-        if i <= 5:
+        if i <= 5 and i % 4 == 0:  # required where shown
+            checks.append(
+                pa.Check(lambda df, c=c: ~(met(df) & df[c].isna()), name=f"{c}_required")
+            )
+        elif i <= 5:
             checks.append(pa.Check(lambda df, c=c: df[c].notna(), name=f"{c}_required"))
     return pa.DataFrameSchema(cols, checks=checks)
 

@@ -66,13 +66,15 @@ autodoc_pydantic_model_signature_prefix = "model"
 # -- doctest: only the explicit ``.. doctest::`` blocks of the pages (the docstrings' own
 # examples run under pytest --doctest-modules)
 doctest_test_doctest_blocks = ""
-doctest_global_setup = """
+_HERE = Path(__file__).resolve().parent
+doctest_global_setup = f"""
+import pathlib
 import leadership_eval as le
 import pandas as pd
+DOCS = pathlib.Path({str(_HERE)!r})
 """
 
 # -- files generated at build time (git-ignored) ----------------------------------------------
-_HERE = Path(__file__).resolve().parent
 _GENERATED = _HERE / "_generated"
 _GENERATED.mkdir(exist_ok=True)
 
@@ -85,9 +87,27 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 # The JSON Schema of the instrument format, rendered by sphinx-jsonschema in format/schema.rst
 # and offered for download.
+def _first_paragraph(node: object) -> object:
+    """The schema with every description cut to its first paragraph.
+
+    pydantic takes descriptions from the models' docstrings, whose numpydoc sections
+    ("Attributes" with an underline) are not valid inside a rendered table.
+    """
+    if isinstance(node, dict):
+        out = {}
+        for key, value in node.items():
+            if key == "description" and isinstance(value, str):
+                value = " ".join(value.strip().split("\n\n")[0].split())
+            out[key] = _first_paragraph(value)
+        return out
+    if isinstance(node, list):
+        return [_first_paragraph(v) for v in node]
+    return node
+
+
 _write_if_changed(
     _GENERATED / "instrument.schema.json",
-    json.dumps(leadership_eval.json_schema(), indent=2, sort_keys=False) + "\n",
+    json.dumps(_first_paragraph(leadership_eval.json_schema()), indent=2) + "\n",
 )
 
 

@@ -190,7 +190,7 @@ def _surveys(draw: st.DrawFn) -> Survey:
     return Survey.model_validate(data)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=15, deadline=None)
 @given(_surveys())
 def test_round_trips_hold_for_generated_surveys(survey: Survey) -> None:
     import tempfile

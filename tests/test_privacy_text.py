@@ -213,7 +213,7 @@ def test_detectors_hook_and_longest_span_wins() -> None:
 
     def short(text: str) -> list[Span]:
         i = text.find("Patel")
-        return [Span(i, i + 5, "SURNAME", "Patel")] if i >= 0 else []
+        return [Span("SURNAME", i, i + 5, "Patel")] if i >= 0 else []
 
     text = "Dr Patel is the clinical lead for frailty."
     assert redact_text(text, detectors=[roles]) == "[NAME] is the [ROLE]."

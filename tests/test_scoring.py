@@ -14,7 +14,6 @@ from hypothesis.extra.numpy import arrays
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _scoring_fixtures import FULL_SURVEY, full_survey
 from leadership_eval.cli import app
 from leadership_eval.errors import ConfigurationError, DataError
 from leadership_eval.scoring import (
@@ -24,6 +23,7 @@ from leadership_eval.scoring import (
     reverse_key,
     score,
 )
+from test_scoring_fixtures import FULL_SURVEY, full_survey
 
 SURVEY = full_survey()
 
@@ -387,3 +387,12 @@ def test_score_command_errors(tmp_path: Path) -> None:
         app, ["score", str(survey_path), str(tmp_path / "missing.csv"), "--out", "o.csv"]
     )
     assert result.exit_code == 1 and "error:" in result.output
+
+
+def test_input_data_is_not_modified() -> None:
+    data = identity_data().astype("float64")
+    before = data.copy()
+    score(SURVEY, data)
+    reliability(SURVEY, data)
+    item_statistics(SURVEY, data, "leader_identity")
+    pd.testing.assert_frame_equal(data, before)

@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _scoring_fixtures import full_survey
 from leadership_eval.errors import ConfigurationError
 from leadership_eval.instruments.expressions import parse_expression
 from leadership_eval.scoring import reliability, score
 from leadership_eval.simulate import PHRASES, simulate_responses
+from test_scoring_fixtures import full_survey
 
 SURVEY = full_survey()
 N = 3000

@@ -297,6 +297,43 @@ def _canonical(values: Any, maybe_float: bool = True) -> pd.Series:
     return text.mask(text == "")
 
 
+def _canon_one(value: Any) -> Any:
+    """One value as canonical code text (None for no answer)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, float):
+        if value != value:
+            return None
+        return str(int(value)) if value.is_integer() else str(value)
+    if value is None or value is _NA:
+        return None
+    return str(value).strip() or None
+
+
+_NA: Any = None  # pandas.NA, set on first use (pandas is imported lazily)
+
+
+def _canonical_uniques(u: np.ndarray) -> pd.Series:
+    """Canonical text of distinct values (object Series, None for NA or blank)."""
+    import numpy as np
+    import pandas as pd
+
+    global _NA
+    _NA = pd.NA
+    out = np.empty(len(u), dtype=object)
+    na = np.asarray(pd.isna(u), dtype=bool)
+    vals = u[~na]
+    if len(vals):
+        if pd.api.types.infer_dtype(vals, skipna=False) == "string":
+            out[~na] = np.frompyfunc(str.strip, 1, 1)(vals)  # one C-level call per value
+        else:
+            out[~na] = np.frompyfunc(_canon_one, 1, 1)(vals)
+    out[na] = None
+    blank = np.asarray(out == "", dtype=bool)
+    out[blank] = None
+    return pd.Series(out, dtype=object)
+
+
 @dataclass
 class _Column:
     """One input column, prepared once: text columns are factorised (each distinct value is
@@ -317,7 +354,7 @@ class _Column:
             return cls(s, s.notna().to_numpy(dtype=bool))
         codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
         u = np.asarray(uniques, dtype=object)
-        u_text = _canonical(pd.Series(u, dtype=object), maybe_float=s.dtype == object)
+        u_text = _canonical_uniques(u)
         u_present = np.append(u_text.notna().to_numpy(dtype=bool), False)
         return cls(s, u_present[codes], codes.astype(np.int64), u, u_text)
 
@@ -467,9 +504,13 @@ def _check_codes(
             u_int = pd.to_numeric(col.u_text.where(u_cls == 1), errors="coerce")
             u_vals = u_int.fillna(0).to_numpy(dtype=np.int64)
             clean = pd.arrays.IntegerArray(col.take(u_vals, 0), cls != 1)
+        elif isinstance(s.dtype, pd.StringDtype) and bool(
+            np.asarray(col.u_text.to_numpy(dtype=object) == col.uniques, dtype=bool).all()
+        ):  # the codes are stored exactly: keep the column's own strings
+            clean = s.where(np.append(u_cls == 1, False)[col.codes]).array
         else:
             u_clean = col.u_text.where(u_cls == 1).to_numpy(dtype=object, na_value=None)
-            clean = pd.array(col.take(u_clean, None), dtype="string")
+            clean = pd.array(col.take(u_clean, None), dtype="str")
         u_key = pd.Index([str(c) for c in choice.codes]).get_indexer(col.u_text.astype(object))
         keys = {item.id: np.where(present, col.take(u_key.astype(np.int64), -1), -1)}
     cls = np.where(present, cls, -1)
@@ -547,10 +588,7 @@ def _check_text(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Cle
     import pandas as pd
 
     s, present = col.series, col.present
-    if isinstance(s.dtype, pd.StringDtype) and s.dtype.na_value is pd.NA:
-        text = s
-    else:
-        text = s.astype("string")
+    text = s if isinstance(s.dtype, pd.StringDtype) else s.astype("str")
     if not present.all():
         text = text.where(present)
     ok = present
@@ -708,14 +746,14 @@ def _empty_clean(item: Item, choice: ChoiceList | None, n: int) -> _Clean:
             f"{item.id}__{c}": pd.array([pd.NA] * n, dtype="Int8") for c in choice.codes
         }
     elif item.type in ("likert", "choice"):
-        dtype = "Int64" if choice is None or choice.numeric else "string"
+        dtype = "Int64" if choice is None or choice.numeric else "str"
         cols = {item.id: pd.array([pd.NA] * n, dtype=dtype)}
     elif item.type == "number":
         cols = {item.id: np.full(n, np.nan)}
     elif item.type == "date":
         cols = {item.id: pd.array(np.full(n, np.datetime64("NaT", "ns")))}
     else:
-        cols = {item.id: pd.array([pd.NA] * n, dtype="string")}
+        cols = {item.id: pd.array([None] * n, dtype="str")}
     cat = None
     if choice is not None and choice.missing_codes:
         cat = pd.Categorical.from_codes(
@@ -927,8 +965,13 @@ def validate_responses(
         if id_col.is_text:
             assert id_col.u_text is not None
             # distinct raw values that are the same id once stripped share one key
-            u_key = pd.factorize(id_col.u_text.to_numpy(dtype=object, na_value=None))[0]
-            id_key = id_col.take(u_key.astype(np.int64), -1)
+            u_canon = id_col.u_text.to_numpy(dtype=object)
+            assert id_col.uniques is not None
+            if bool(np.asarray(u_canon == id_col.uniques, dtype=bool).all()):
+                u_key = np.arange(len(u_canon), dtype=np.int64)  # already distinct
+            else:
+                u_key = pd.factorize(u_canon)[0].astype(np.int64)
+            id_key = id_col.take(u_key, -1)
         else:
             id_key = pd.factorize(id_col.series)[0].astype(np.int64)
         candidates = np.flatnonzero(~empty & id_col.present)

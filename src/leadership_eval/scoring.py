@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "item_statistics",
     "item_summary",
+    "one_factor_minres",
     "reliability",
     "reverse_key",
     "score",
@@ -169,8 +170,13 @@ def _item_values(data: pd.DataFrame, survey: Survey, item: Item) -> np.ndarray:
     str_missing = {str(c) for c in missing}
 
     if is_numeric_dtype(col.dtype) and not is_bool_dtype(col.dtype):
-        # astype keeps NA as NaN and is several times faster than to_numpy(na_value=...)
-        x = np.asarray(col.astype("float64"), dtype=np.float64)
+        if isinstance(col.dtype, np.dtype):
+            x = col.to_numpy(dtype=np.float64, copy=True)  # never a view of the caller's data
+        else:
+            # nullable Int64 etc.: astype maps NA to NaN, much faster than to_numpy(na_value=)
+            x = np.asarray(col.astype("float64"), dtype=np.float64)
+            if not x.flags.writeable:
+                x = x.copy()
     else:
         text = col.astype("string").str.strip()
         blank = text.isna() | (text == "")
@@ -184,11 +190,18 @@ def _item_values(data: pd.DataFrame, survey: Survey, item: Item) -> np.ndarray:
             )
         x = num.to_numpy(dtype="float64", na_value=np.nan)
     if num_missing:
-        x = np.where(np.isin(x, num_missing), np.nan, x)
+        for code in num_missing:
+            x[x == code] = np.nan
     present = ~np.isnan(x)
     if cl is not None:
         codes = np.asarray([float(c) for c in cl.codes if isinstance(c, int)], dtype=float)
-        bad = present & ~np.isin(x, codes)
+        lo_code, hi_code = codes.min(), codes.max()
+        if len(codes) == hi_code - lo_code + 1:  # consecutive whole numbers: a range check
+            with np.errstate(invalid="ignore"):
+                bad = (x < lo_code) | (x > hi_code) | (np.floor(x) != x)
+            bad &= present
+        else:
+            bad = present & ~np.isin(x, codes)
         if bad.any():
             listed = ", ".join(str(c) for c in cl.all_codes)
             raise _failure(
@@ -759,8 +772,9 @@ def _pairwise_cov(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Z = np.empty((n, 2 * k), dtype=np.float64, order="F")
     Z[:, k:] = M
     np.copyto(Z[:, :k], X)
+    np.copyto(Z[:, :k], 0.0, where=~M)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mu = np.nansum(Z[:, :k], axis=0) / counts
+        mu = Z[:, :k].sum(axis=0) / counts
     mu = np.where(np.isfinite(mu), mu, 0.0)
     Z[:, :k] -= mu  # centring first keeps the sums of squares small (no cancellation)
     np.copyto(Z[:, :k], 0.0, where=~M)

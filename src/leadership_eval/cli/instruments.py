@@ -34,7 +34,7 @@ def validate(
     ] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only.")] = False,
 ) -> None:
-    """Check instruments and print every problem as ``file:line:col: code: message``.
+    """Check instruments and print every problem as file:line:col: code: message.
 
     Folders are loaded as a catalogue (cross-checked: unique ids, objectives defined by the
     evaluation). Exit status: 0 when everything is valid, 1 when problems were found, 2 on

@@ -19,8 +19,13 @@ from ..instruments.models import Survey, Text
 __all__ = [
     "LANGUAGE_NAMES",
     "InteropWarning",
+    "dumps",
+    "ident",
+    "is_multilingual",
     "language_code",
     "language_label",
+    "number_text",
+    "parse_code",
     "slug_id",
     "survey_languages",
     "warn_unmapped",

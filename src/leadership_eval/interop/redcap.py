@@ -102,8 +102,13 @@ _LE_SURVEY_TAG = re.compile(r"@LE-SURVEY=(\{.*\})\s*$", re.M)
 _NONE_OF_THE_ABOVE = re.compile(r"@NONEOFTHEABOVE\s*=\s*['\"]?([^'\"\s]+)['\"]?")
 
 
+def _choice_label(label: str) -> str:
+    """A label as REDCap's choices column can hold it ('|' separates the choices)."""
+    return " ".join(label.replace("|", "/").split())
+
+
 def _choices_text(pairs: list[tuple[Any, str]]) -> str:
-    return " | ".join(f"{code}, {label}" for code, label in pairs)
+    return " | ".join(f"{code}, {_choice_label(label)}" for code, label in pairs)
 
 
 def to_redcap(survey: Survey, path: str | Path) -> Path:
@@ -203,6 +208,7 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
         }
     ]
 
+    relabelled: set[str] = set()
     matrix_of: dict[str, str] = {}
     counter: dict[str, int] = {}
     for section in survey.sections:
@@ -242,6 +248,15 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
                     [(o.code, text_in(o.label, lang)) for o in (*cl.options, *cl.missing)]
                 )
                 ann["choices"] = item.choices
+                for opt in (*cl.options, *cl.missing):
+                    shown = text_in(opt.label, lang)
+                    if _choice_label(shown) != shown and item.choices not in relabelled:
+                        relabelled.add(str(item.choices))
+                        problems.append(
+                            f"choice list {item.choices!r}: label {shown!r} is written "
+                            f"{_choice_label(shown)!r} in the choices column (the annotation "
+                            "keeps it as it is)"
+                        )
                 for code in cl.all_codes:
                     if not re.fullmatch(r"-?[A-Za-z0-9_.]+", str(code)) or (
                         item.type == "multi_choice"
@@ -466,7 +481,7 @@ def from_redcap(path: str | Path) -> Survey:
             meta_pairs = [
                 (
                     parse_code(o["code"]) if not isinstance(o["code"], str) else o["code"],
-                    text_in(o["label"], lang),
+                    _choice_label(text_in(o["label"], lang)),
                 )
                 for o in (*cl["options"], *cl.get("missing", []))
             ]

@@ -1,4 +1,4 @@
-"""Survey fixtures shared by the scoring and simulation tests."""
+"""Survey fixtures shared by the scoring and simulation tests (no tests of its own)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,494 @@
+"""Coded interview segments: reading and checking them, framework matrices, theme summaries.
+
+Interview transcripts are coded (in a CAQDAS tool, or a spreadsheet) against the evaluation's
+codebook. :func:`read_segments` reads the coded segments (CSV or a frame; REFI-QDA projects with
+:func:`read_qdpx`) and checks every code against the codebook. :func:`framework_matrix` charts
+participants by themes (Ritchie & Spencer's framework analysis), and :func:`theme_summary`
+produces what a mentor's report may show: per trust and theme, how many PARTICIPANTS support it,
+only when enough do (otherwise it is reported for the region), with redacted example quotes
+attributed by role at most.
+
+REFI-QDA import and export live in :mod:`leadership_eval.qualitative_refi` and are re-exported
+here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import ConfigurationError, DataError
+from .instruments.models import Codebook, text_in
+from .policy import DisclosurePolicy
+from .qualitative_refi import codebook_from_qdc, codebook_to_qdc, read_qdpx, write_qdpx
+
+__all__ = [
+    "SEGMENT_COLUMNS",
+    "codebook_from_qdc",
+    "codebook_to_qdc",
+    "framework_matrix",
+    "read_qdpx",
+    "read_segments",
+    "theme_summary",
+    "write_qdpx",
+]
+
+SEGMENT_COLUMNS = ["segment_id", "participant", "role", "trust", "source", "code", "theme", "text"]
+"""Columns of the tidy segment frame (one row per segment and code)."""
+
+_REQUIRED = ("participant", "role", "trust", "codes", "text")
+
+
+def _codebook(codebook: Codebook | str | Path | None) -> Codebook:
+    if isinstance(codebook, Codebook):
+        return codebook
+    from .instruments.loader import load_instrument
+
+    inst = load_instrument("clm-codebook" if codebook is None else codebook)
+    if not isinstance(inst, Codebook):
+        raise ConfigurationError(f"{codebook!s} is not a codebook", code="not-a-codebook")
+    return inst
+
+
+def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Strings with surrounding space stripped; NA (and empty) stays NA."""
+    out = series.astype(object).map(lambda v: str(v).strip(), na_action="ignore")
+    out = out.where(out.notna() & (out != ""), None)
+    return out.astype("str").where(out.notna(), None)
+
+
+def read_segments(
+    path_or_frame: str | Path | pd.DataFrame,
+    codebook: Codebook | str | Path | None = None,
+) -> pd.DataFrame:
+    """Read coded interview segments and check them against the codebook.
+
+    Parameters
+    ----------
+    path_or_frame : str, pathlib.Path or pandas.DataFrame
+        A CSV file (UTF-8) or a frame with one row per coded segment and the columns
+        ``participant`` (pseudonym), ``role`` (``trainee``, ``supervisor``, ``manager``,
+        ``mentor``...), ``trust``, ``codes`` (code ids separated by ``;``) and ``text``;
+        optionally ``segment_id`` (default ``S0001``... in row order) and ``source`` (the
+        transcript; default the participant's pseudonym).
+    codebook : Codebook, path or bundled id, optional
+        The codebook the segments were coded with (default: the bundled ``clm-codebook``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment and code, in input order (:data:`SEGMENT_COLUMNS`):
+        ``segment_id``, ``participant``, ``role`` (lower case), ``trust``, ``source``, ``code``,
+        ``theme`` (the code's top-level theme), ``text``. A code repeated within one segment is
+        kept once.
+
+    Raises
+    ------
+    DataError
+        ``invalid-segments``, listing EVERY problem (missing columns, empty required values,
+        a segment with no codes, unknown code ids with a did-you-mean, repeated segment ids);
+        ``failure_cases`` has ``row``, ``column``, ``problem``, ``value``. No row is dropped
+        silently: the frame is returned only when every row is usable.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.qualitative import read_segments
+    >>> rows = pd.DataFrame({"participant": ["P01", "P02"], "role": ["Trainee", "manager"],
+    ...                      "trust": ["t03", "t03"],
+    ...                      "codes": ["act_brokering; lead_identity", "ctx_culture"],
+    ...                      "text": ["She put me in touch with the QI lead.", "It is hard."]})
+    >>> read_segments(rows)[["segment_id", "role", "code", "theme"]]
+      segment_id     role           code              theme
+    0      S0001  trainee  act_brokering  mentor_activities
+    1      S0001  trainee  lead_identity      understanding
+    2      S0002  manager    ctx_culture            context
+    """
+    cb = _codebook(codebook)
+    if isinstance(path_or_frame, pd.DataFrame):
+        raw = path_or_frame.copy()
+        where = "segments"
+    else:
+        p = Path(path_or_frame)
+        where = str(p)
+        try:
+            raw = pd.read_csv(p, dtype=str, keep_default_na=False, encoding="utf-8")
+        except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+            raise DataError(f"{p}: cannot read coded segments: {exc}", code="unreadable") from exc
+        except pd.errors.EmptyDataError as exc:
+            raise DataError(f"{p}: the file is empty", code="empty-file") from exc
+    raw.columns = [str(c).strip().lower() for c in raw.columns]
+    missing_cols = [c for c in _REQUIRED if c not in raw.columns]
+    if missing_cols:
+        hints = "".join(_did_you_mean(c, raw.columns) for c in missing_cols)
+        raise DataError(
+            f"{where}: missing column(s) {', '.join(missing_cols)}{hints}; expected "
+            f"{', '.join(_REQUIRED)} (and optionally segment_id, source)",
+            code="missing-column",
+        )
+    raw = raw.reset_index(drop=True)
+    problems: list[dict[str, Any]] = []
+    cols = {c: _as_text(raw[c]) for c in _REQUIRED}
+    for c in ("participant", "role", "trust", "text"):
+        for r in np.flatnonzero(cols[c].isna().to_numpy()):
+            problems.append({"row": int(r), "column": c, "problem": "empty", "value": None})
+    seg_id = (
+        _as_text(raw["segment_id"])
+        if "segment_id" in raw.columns
+        else pd.Series([None] * len(raw), dtype=object)
+    )
+    default_ids = pd.Series([f"S{i + 1:04d}" for i in range(len(raw))])
+    seg_id = seg_id.where(seg_id.notna(), default_ids)
+    dup = seg_id.duplicated(keep=False)
+    for r in np.flatnonzero(dup.to_numpy()):
+        problems.append(
+            {"row": int(r), "column": "segment_id", "problem": "repeated", "value": seg_id[r]}
+        )
+    source = _as_text(raw["source"]) if "source" in raw.columns else cols["participant"]
+    source = source.where(source.notna(), cols["participant"])
+    known = [c.id for _, c in cb.walk()]
+    label_to_id = {text_in(c.label).lower(): c.id for _, c in cb.walk()}
+    codes = cols["codes"].fillna("").str.split(";")
+    long = codes.explode().str.strip()
+    long = long[long != ""]
+    for r in np.flatnonzero(~cols["codes"].fillna("").str.replace(";", "").str.strip().astype(bool)):
+        problems.append({"row": int(r), "column": "codes", "problem": "no codes", "value": None})
+    unknown = long[~long.isin(known)]
+    for r, code in unknown.items():
+        hint = _did_you_mean(code, known)
+        if not hint and code.lower() in label_to_id:
+            hint = f" (did you mean {label_to_id[code.lower()]!r}? that is its label)"
+        problems.append(
+            {"row": int(r), "column": "codes", "problem": f"unknown code{hint}", "value": code}
+        )
+    if problems:
+        fc = pd.DataFrame(problems, columns=["row", "column", "problem", "value"])
+        fc = fc.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+        shown = "; ".join(
+            f"row {r['row'] + 2}: {r['column']} {r['problem']}"
+            + (f" {r['value']!r}" if r["value"] is not None else "")
+            for _, r in fc.head(15).iterrows()
+        )
+        bad_codes = sorted(set(unknown))
+        head = f"{where}: {len(fc)} problem(s) in {fc['row'].nunique()} row(s)"
+        if bad_codes:
+            head += f"; unknown code id(s): {', '.join(bad_codes)}"
+        raise DataError(
+            f"{head}. {shown}{' ...' if len(fc) > 15 else ''} (rows are numbered as in the file, "
+            "the header being row 1)",
+            code="invalid-segments",
+            failure_cases=fc,
+        )
+    theme_of = {c.id: t.id for t in cb.codes for _, c in t.walk()}
+    base = pd.DataFrame(
+        {
+            "segment_id": seg_id.astype("str"),
+            "participant": cols["participant"],
+            "role": cols["role"].str.lower(),
+            "trust": cols["trust"],
+            "source": source.astype("str"),
+            "text": cols["text"],
+        }
+    )
+    frame = base.loc[long.index].assign(code=long.to_numpy())
+    frame = frame[~frame.duplicated(["segment_id", "code"])]
+    frame["theme"] = frame["code"].map(theme_of)
+    return _tidy(frame)
+
+
+def _tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame[SEGMENT_COLUMNS].reset_index(drop=True)
+    return out.astype({c: "str" for c in SEGMENT_COLUMNS})
+
+
+def _check_segments(segments: pd.DataFrame) -> None:
+    if not isinstance(segments, pd.DataFrame):
+        raise DataError("segments must be the frame read_segments returns", code="bad-argument")
+    missing = [c for c in ("participant", "role", "trust", "code", "text") if c not in segments]
+    if missing:
+        raise DataError(
+            f"segments lack column(s) {', '.join(missing)}: pass the frame read_segments returns",
+            code="missing-column",
+        )
+
+
+def _theme_column(segments: pd.DataFrame, cb: Codebook, level: str) -> pd.Series:
+    ids = {c.id for _, c in cb.walk()}
+    unknown = sorted(set(segments["code"]) - ids)
+    if unknown:
+        raise DataError(
+            f"segments use code(s) not in the codebook: {', '.join(unknown)}",
+            code="unknown-code",
+        )
+    if level == "code":
+        return segments["code"]
+    if level != "theme":
+        raise ConfigurationError(f"level must be 'theme' or 'code'; found {level!r}")
+    theme_of = {c.id: t.id for t in cb.codes for _, c in t.walk()}
+    return segments["code"].map(theme_of)
+
+
+def framework_matrix(
+    segments: pd.DataFrame,
+    codebook: Codebook | str | Path | None = None,
+    *,
+    by: str = "participant",
+    level: Literal["theme", "code"] = "theme",
+    values: Literal["text", "count"] = "text",
+    sep: str = "\n",
+) -> pd.DataFrame:
+    """Chart segments into a framework matrix: participants (rows) by themes or codes.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        From :func:`read_segments` (or :func:`read_qdpx`).
+    codebook : Codebook, path or bundled id, optional
+    by : str
+        The row variable (``participant``, or ``trust``, ``role``, ``source``).
+    level : {"theme", "code"}
+        Columns: the top-level themes, or every code (codebook order).
+    values : {"text", "count"}
+        Cells hold the segments' texts joined by ``sep`` (each prefixed with its segment id),
+        for the analyst to summarise; or the number of segments.
+    sep : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the ``by`` values (with ``role`` and ``trust`` as further index levels when
+        ``by="participant"``); one column per theme or code in codebook order, including
+        themes nobody spoke to. Empty cells are ``""`` (text) or 0 (count).
+
+    Notes
+    -----
+    Charting is the fourth stage of framework analysis (Ritchie & Spencer 1994): the indexed
+    (coded) data are rearranged into a matrix of cases by themes, to be summarised cell by cell
+    and then read across cases and down themes. The matrix is raw material for the research
+    team: it is NOT disclosure-controlled and holds unredacted text.
+
+    References
+    ----------
+    Ritchie J, Spencer L. Qualitative data analysis for applied policy research. In: Bryman A,
+    Burgess RG, editors. Analyzing qualitative data. London: Routledge; 1994. p. 173-194.
+
+    Gale NK, Heath G, Cameron E, Rashid S, Redwood S. Using the framework method for the
+    analysis of qualitative data in multi-disciplinary health research. BMC Medical Research
+    Methodology 2013; 13: 117. doi:10.1186/1471-2288-13-117
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.qualitative import read_segments, framework_matrix
+    >>> seg = read_segments(pd.DataFrame({
+    ...     "participant": ["P01", "P01", "P02"], "role": ["trainee"] * 3, "trust": ["t01"] * 3,
+    ...     "codes": ["act_brokering", "lead_identity;act_one_to_one", "act_brokering"],
+    ...     "text": ["Put me in touch.", "We met twice.", "She found me a project."]}))
+    >>> framework_matrix(seg, values="count")[["understanding", "mentor_activities"]]
+                          understanding  mentor_activities
+    participant role    trust
+    P01         trainee t01              1                  2
+    P02         trainee t01              0                  1
+    """
+    cb = _codebook(codebook)
+    _check_segments(segments)
+    if by not in segments.columns:
+        raise DataError(f"segments have no column {by!r}", code="unknown-column")
+    col = _theme_column(segments, cb, level)
+    order = [t.id for t in cb.codes] if level == "theme" else [c.id for _, c in cb.walk()]
+    keys = [by, "role", "trust"] if by == "participant" else [by]
+    frame = segments.assign(_col=col)
+    if by == "participant":
+        roles = frame.groupby("participant")[["role", "trust"]].nunique()
+        bad = roles[(roles > 1).any(axis=1)]
+        if not bad.empty:
+            raise DataError(
+                f"participant(s) with more than one role or trust: {', '.join(bad.index[:10])}",
+                code="inconsistent-participant",
+            )
+    if values == "count":
+        seg_level = frame.drop_duplicates(["segment_id", "_col"]) if "segment_id" in frame else frame
+        out = pd.crosstab(
+            [seg_level[k] for k in keys], seg_level["_col"]
+        ).reindex(columns=order, fill_value=0)
+        out.columns.name = None
+        return out.astype("int64")
+    if values != "text":
+        raise ConfigurationError(f"values must be 'text' or 'count'; found {values!r}")
+    sid = frame["segment_id"] if "segment_id" in frame else pd.Series("", index=frame.index)
+    frame = frame.assign(_t="[" + sid.astype(str) + "] " + frame["text"].astype(str))
+    frame = frame.drop_duplicates(keys + ["_col", "_t"])
+    out = frame.groupby(keys + ["_col"], sort=True)["_t"].agg(sep.join).unstack("_col")
+    out = out.reindex(columns=order).fillna("")
+    out.columns.name = None
+    return out
+
+
+def theme_summary(
+    segments: pd.DataFrame,
+    codebook: Codebook | str | Path | None = None,
+    *,
+    group: str = "trust",
+    policy: DisclosurePolicy | str | None = None,
+    names: Iterable[str] = (),
+    places: Iterable[str] = (),
+    level: Literal["theme", "code"] = "theme",
+) -> pd.DataFrame:
+    """Themes per trust, by participants, with redacted example quotes: safe to publish.
+
+    Parameters
+    ----------
+    segments : pandas.DataFrame
+        From :func:`read_segments` (or :func:`read_qdpx`).
+    codebook : Codebook, path or bundled id, optional
+    group : str
+        The column of the local unit (default ``trust``).
+    policy : DisclosurePolicy or preset name, optional
+        ``min_participants_theme`` (default 3) and ``quote_attribution`` (default ``role``).
+    names, places : iterable of str
+        Rosters passed to :func:`~leadership_eval.privacy.text.redact_text` (participants',
+        mentors' and colleagues' names; wards, sites, the trusts' names).
+    level : {"theme", "code"}
+
+    Returns
+    -------
+    pandas.DataFrame
+        Trust rows first (by trust, then codebook order), then region rows:
+
+        * ``scope``: ``trust`` (shown for that trust) or ``region``;
+        * ``group``: the trust (NA on region rows);
+        * ``theme``, ``label``;
+        * ``n_participants``: distinct participants with at least one segment coded to the
+          theme (any of its codes); on region rows all participants in the region, or NA when
+          publishing it would let a reader recover a single trust's small count by subtracting
+          the trust rows;
+        * ``roles``: the roles among them (sorted, ``;``-separated; counts per role are not
+          given);
+        * ``quote``: one example segment, redacted; ``quote_role``: its speaker's role
+          (``NA`` when ``quote_attribution`` is ``none``);
+        * ``note``: why a region row has no count, or why a theme is not shown.
+
+    Notes
+    -----
+    A theme is shown for a trust only when at least ``min_participants_theme`` participants of
+    that trust support it; otherwise those participants count only towards the region row. A
+    region row is given for every theme: its count is withheld when fewer than
+    ``min_participants_theme`` participants in the whole region support it, and when exactly
+    one trust's (small, non-zero) support is not shown at trust level, since the region count
+    minus the trust rows would reveal it. Quotes are attributed by role at most, never by
+    pseudonym or trust, and are redacted; the example for a trust row comes from that trust,
+    for a region row from any participant.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.qualitative import read_segments, theme_summary
+    >>> seg = read_segments(pd.DataFrame({
+    ...     "participant": ["P1", "P2", "P3", "P4"], "role": ["trainee"] * 3 + ["manager"],
+    ...     "trust": ["t01", "t01", "t01", "t02"],
+    ...     "codes": ["act_brokering"] * 4,
+    ...     "text": ["Dr Jane Smith found me a project.", "She linked me up.",
+    ...              "Put me in touch.", "Our mentor brokers well."]}))
+    >>> out = theme_summary(seg)
+    >>> out[out["theme"] == "mentor_activities"][["scope", "group", "n_participants",
+    ...                                           "quote", "quote_role"]]
+        scope group  n_participants                       quote quote_role
+    0   trust   t01               3  [NAME] found me a project.    trainee
+    2  region  None            <NA>  [NAME] found me a project.    trainee
+    """
+    from .compare import _resolve_policy
+    from .privacy.text import redact_series
+
+    cb = _codebook(codebook)
+    _check_segments(segments)
+    if group not in segments.columns:
+        raise DataError(f"segments have no column {group!r}", code="unknown-column")
+    pol = _resolve_policy(policy)
+    k = pol.min_participants_theme
+    col = _theme_column(segments, cb, level)
+    order = [t.id for t in cb.codes] if level == "theme" else [c.id for _, c in cb.walk()]
+    labels = {c.id: text_in(c.label) for _, c in cb.walk()}
+    frame = segments.assign(_theme=col.to_numpy())
+    if frame[group].isna().any():
+        raise DataError(f"segments with no {group}: every segment needs one", code="missing-group")
+    frame = frame.assign(quote=redact_series(frame["text"], names=names, places=places))
+
+    def roles_of(s: pd.Series) -> str:
+        return ";".join(sorted(set(s.dropna().astype(str))))
+
+    first = frame.drop_duplicates([group, "_theme"])  # first segment per trust and theme
+    per = frame.groupby([group, "_theme"], sort=False).agg(
+        n_participants=("participant", "nunique"), roles=("role", roles_of)
+    )
+    per = per.join(first.set_index([group, "_theme"])[["quote", "role"]])
+    per = per.rename(columns={"role": "quote_role"}).reset_index()
+    shown = per[per["n_participants"] >= k].copy()
+    hidden = per[per["n_participants"] < k]
+    trust_order = sorted(per[group].astype(str).unique())
+    shown["_o"] = shown["_theme"].map({t: i for i, t in enumerate(order)})
+    shown = shown.sort_values([group, "_o"], key=lambda s: s.astype(str) if s.name == group else s)
+    trust_rows = pd.DataFrame(
+        {
+            "scope": "trust",
+            "group": shown[group].to_numpy(),
+            "theme": shown["_theme"].to_numpy(),
+            "label": shown["_theme"].map(labels).to_numpy(),
+            "n_participants": shown["n_participants"].to_numpy(),
+            "roles": shown["roles"].to_numpy(),
+            "quote": shown["quote"].to_numpy(),
+            "quote_role": shown["quote_role"].to_numpy(),
+            "note": None,
+        }
+    )
+    reg = frame.groupby("_theme").agg(
+        n_participants=("participant", "nunique"), roles=("role", roles_of)
+    )
+    reg_first = frame.drop_duplicates("_theme").set_index("_theme")
+    region_rows = []
+    for theme in order:
+        if theme not in reg.index:
+            region_rows.append(
+                {"scope": "region", "group": None, "theme": theme, "label": labels[theme],
+                 "n_participants": 0, "roles": "", "quote": None, "quote_role": None,
+                 "note": "no participant"}
+            )
+            continue
+        n = int(reg.loc[theme, "n_participants"])
+        small = hidden[hidden["_theme"] == theme]
+        note = None
+        count: Any = n
+        if n < k:
+            count, note = pd.NA, f"fewer than {k} participants in the region"
+        elif len(small) == 1:
+            count = pd.NA
+            note = "count withheld: with the trust rows it would reveal one trust's small count"
+        region_rows.append(
+            {
+                "scope": "region",
+                "group": None,
+                "theme": theme,
+                "label": labels[theme],
+                "n_participants": count,
+                "roles": reg.loc[theme, "roles"] if n >= k else None,
+                "quote": reg_first.loc[theme, "quote"] if n >= k else None,
+                "quote_role": reg_first.loc[theme, "role"] if n >= k else None,
+                "note": note,
+            }
+        )
+    out = pd.concat([trust_rows, pd.DataFrame(region_rows)], ignore_index=True)
+    out["n_participants"] = out["n_participants"].astype("Int64")
+    if pol.quote_attribution == "none":
+        out["quote_role"] = None
+    out.attrs["trusts"] = trust_order
+    out.attrs["min_participants_theme"] = k
+    return out
