@@ -415,7 +415,6 @@ class _Clean:
     """What checking one item column produced."""
 
     columns: dict[str, Any]  # clean column(s): name -> array-like
-    answered: np.ndarray  # a substantive (clean) answer is present
     declared_missing: np.ndarray  # a declared missing code is present
     missing_codes: Any = None  # categorical of the declared missing codes (or None)
     keys: dict[str, np.ndarray] = field(default_factory=dict)  # int codes of clean values
@@ -446,12 +445,15 @@ def _classify_ints(vals: np.ndarray, choice: ChoiceList) -> np.ndarray:
         for j, c in enumerate(missing):
             cls[vals == c] = 2 + j
         return cls
-    lut = np.zeros(hi - lo + 1, dtype=np.int8)
-    lut[np.asarray(codes) - lo] = 1
+    base = min(lo, 0)  # a table from 0 (or from lo when codes are negative)
+    lut = np.zeros(hi - base + 1, dtype=np.int8)
+    lut[np.asarray(codes) - base] = 1
     for j, c in enumerate(missing):
-        lut[c - lo] = 2 + j
-    if len(vals) == 0 or (int(vals.min()) >= lo and int(vals.max()) <= hi):
-        return lut[vals - lo]  # every value within the codes' span (the usual case)
+        lut[c - base] = 2 + j
+    if len(vals) == 0 or (int(vals.min()) >= base and int(vals.max()) <= hi):
+        # every value within the table (the usual case): one gather
+        return lut[vals] if base == 0 else lut[vals - base]
+    lo = base
     off = vals - lo
     inside = (off >= 0) & (off <= hi - lo)
     cls = lut[np.where(inside, off, 0)]
@@ -483,12 +485,15 @@ def _check_codes(
             fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
             vals = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
             cls = _classify_ints(vals, choice)
+            cls[~present] = -1
         else:
             f = s.to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
                 ok = ~np.isnan(f) & (f % 1 == 0)
             vals = np.where(ok, f, 0).astype(np.int64)
             cls = np.where(ok, _classify_ints(vals, choice), 0).astype(np.int8)
+        if not present.all():
+            cls[~present] = -1
         clean: Any = pd.arrays.IntegerArray(vals, cls != 1)
     else:
         if not col.is_text:
@@ -513,7 +518,8 @@ def _check_codes(
             clean = pd.array(col.take(u_clean, None), dtype="str")
         u_key = pd.Index([str(c) for c in choice.codes]).get_indexer(col.u_text.astype(object))
         keys = {item.id: np.where(present, col.take(u_key.astype(np.int64), -1), -1)}
-    cls = np.where(present, cls, -1)
+    if not all_int:
+        cls = np.where(present, cls, -1)
     invalid = cls == 0
     if invalid.any():
         idx = np.flatnonzero(invalid)
@@ -521,8 +527,8 @@ def _check_codes(
         what = _describe_choices(choice, item.choices)
         err.add(pos[idx], item.id, "invalid-code", _with_value(bad, "{value} is not " + what), bad)
     is_miss = cls >= 2
-    miss_idx = np.where(is_miss, cls - 2, -1)
-    out = _Clean({item.id: clean}, cls == 1, is_miss, _missing_categorical(choice, miss_idx))
+    miss_idx = np.maximum(cls - 2, -1).astype(np.int8, copy=False)
+    out = _Clean({item.id: clean}, is_miss, _missing_categorical(choice, miss_idx))
     if not all_int:
         out.keys = keys
     return out
@@ -580,7 +586,7 @@ def _check_number(
             err.add(pos[idx], item.id, code, _with_value(bad, "{value} is " + what), bad)
             ok &= ~hit
     clean = np.where(ok, f, np.nan)
-    return _Clean({item.id: clean}, ok, is_miss, _missing_categorical(choice, miss_idx))
+    return _Clean({item.id: clean}, is_miss, _missing_categorical(choice, miss_idx))
 
 
 def _check_text(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Clean:
@@ -605,7 +611,7 @@ def _check_text(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Cle
             )
             ok = ok & ~long
             text = text.where(ok)
-    return _Clean({item.id: text.array}, ok, np.zeros(len(s), dtype=bool))
+    return _Clean({item.id: text.array}, np.zeros(len(s), dtype=bool))
 
 
 def _check_date(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Clean:
@@ -636,7 +642,7 @@ def _check_date(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Cle
             bad,
         )
         parsed = np.where(ok, parsed, np.datetime64("NaT"))
-    return _Clean({item.id: pd.array(parsed)}, ok, np.zeros(len(s), dtype=bool))
+    return _Clean({item.id: pd.array(parsed)}, np.zeros(len(s), dtype=bool))
 
 
 def _check_multi(
@@ -693,7 +699,7 @@ def _check_multi(
             np.ascontiguousarray(rows[:, j]), mask.copy()
         )
     miss_idx = np.where(present, col.take(u_missing, -1), -1)
-    return _Clean(columns, answered, miss_idx >= 0, _missing_categorical(choice, miss_idx))
+    return _Clean(columns, miss_idx >= 0, _missing_categorical(choice, miss_idx))
 
 
 def _evaluate_grouped(
@@ -760,7 +766,7 @@ def _empty_clean(item: Item, choice: ChoiceList | None, n: int) -> _Clean:
             np.full(n, -1, dtype=np.int8),
             categories=pd.Index(list(choice.missing_codes), dtype=object),
         )
-    return _Clean(cols, none, none.copy(), cat)
+    return _Clean(cols, none, cat)
 
 
 def _indicator_layout(data: pd.DataFrame, item: Item, choice: ChoiceList | None) -> list[str]:

@@ -35,7 +35,15 @@ def _read_table(path: Path) -> pd.DataFrame:
     try:
         if suffix in (".xlsx", ".xlsm"):
             return pd.read_excel(path, dtype=str)
-        return pd.read_csv(path, dtype=str, sep=None, engine="python", encoding="utf-8-sig")
+        import csv
+
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            sample = fh.read(65536)
+        try:
+            sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        except csv.Error:
+            sep = ","
+        return pd.read_csv(path, dtype=str, sep=sep, encoding="utf-8-sig")
     except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{path}: cannot read the table: {exc}", code="unreadable") from exc
 
