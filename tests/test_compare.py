@@ -24,7 +24,6 @@ from leadership_eval.compare import (
 )
 from leadership_eval.errors import ConfigurationError, DataError
 from leadership_eval.instruments.loader import loads_instrument
-from leadership_eval.policy import DisclosurePolicy
 
 # Data used for the R references below (R 4.x):
 A = [1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 3, 2]

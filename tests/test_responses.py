@@ -442,3 +442,24 @@ def test_explicit_id_column_and_no_rows() -> None:
     }
     empty = validate_responses(SURVEY, make_valid(0))
     assert empty.valid and len(empty.data) == 0 and empty.errors.empty
+
+
+def test_stray_indicator_column_is_reported_not_merged() -> None:
+    df = make_valid(10, seed=11)
+    df["activities__qi"] = 1  # clashes with the clean indicator column of the item
+    report = validate_responses(SURVEY, df)
+    clash = report.errors[report.errors["column"] == "activities__qi"]
+    assert clash["code"].tolist() == ["unknown-column"]
+    assert "clashes" in clash["message"].iloc[0]
+    ref = validate_responses(SURVEY, make_valid(10, seed=11))
+    assert report.data["activities__qi"].equals(ref.data["activities__qi"])
+
+
+def test_huge_and_infinite_numbers_in_code_columns_are_invalid() -> None:
+    df = make_valid(4, seed=12).astype({"lead_1": "float64"})
+    df.loc[1, "lead_1"] = 1e300
+    df.loc[2, "lead_1"] = np.inf
+    assert found(validate_responses(SURVEY, df)) == {
+        (1, "lead_1", "invalid-code"),
+        (2, "lead_1", "invalid-code"),
+    }

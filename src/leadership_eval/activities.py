@@ -22,8 +22,12 @@ from .errors import ConfigurationError, DataError
 from .instruments.models import Survey
 from .policy import DisclosurePolicy
 
-__all__ = ["ActivityOutcome", "minimum_detectable_r", "relate_activity_outcomes",
-           "summarise_activities"]
+__all__ = [
+    "ActivityOutcome",
+    "minimum_detectable_r",
+    "relate_activity_outcomes",
+    "summarise_activities",
+]
 
 
 def _survey(survey: Survey | str | Path | None) -> Survey:
@@ -37,8 +41,12 @@ def _multi(log: pd.DataFrame, item: str, codes: list[Any]) -> pd.DataFrame | Non
     wanted = [str(c) for c in codes]
     cols = [f"{item}__{c}" for c in wanted]
     if all(c in log.columns for c in cols):
-        return log[cols].apply(pd.to_numeric, errors="coerce").fillna(0).astype("int64").set_axis(
-            wanted, axis=1
+        return (
+            log[cols]
+            .apply(pd.to_numeric, errors="coerce")
+            .fillna(0)
+            .astype("int64")
+            .set_axis(wanted, axis=1)
         )
     if item not in log.columns:
         return None
@@ -142,8 +150,10 @@ def summarise_activities(
     groups = groups or sorted(present)
     has_na = bool(keys.isna().any())
     index = pd.Index(groups + ([np.nan] if has_na else []), name=group)
-    key = keys.astype(object).where(keys.notna(), np.nan).map(
-        lambda v: v if isinstance(v, float) else str(v)
+    key = (
+        keys.astype(object)
+        .where(keys.notna(), np.nan)
+        .map(lambda v: v if isinstance(v, float) else str(v))
     )
 
     def per_group(frame: pd.DataFrame) -> pd.DataFrame:
@@ -154,7 +164,8 @@ def summarise_activities(
     for item, prefix in (("activity_type", "activity"), ("mentor_part", "part")):
         if item not in log.columns:
             continue
-        codes = [str(c) for c in (sv.choices_for(item).codes if sv.choices_for(item) else [])]
+        item_cl = sv.choices_for(item)
+        codes = [str(c) for c in (item_cl.codes if item_cl is not None else [])]
         vals = log[item].astype(object).where(log[item].notna(), None)
         bad = vals.notna() & ~vals.astype(str).isin(codes)
         if bad.any():
@@ -350,8 +361,9 @@ def relate_activity_outcomes(
     if not isinstance(activity_summary, pd.DataFrame) or not isinstance(
         trainee_scores, pd.DataFrame
     ):
-        raise DataError("activity_summary and trainee_scores must be DataFrames",
-                        code="bad-argument")
+        raise DataError(
+            "activity_summary and trainee_scores must be DataFrames", code="bad-argument"
+        )
     summ = activity_summary
     if group in summ.columns:
         summ = summ.set_index(group)
@@ -375,8 +387,10 @@ def relate_activity_outcomes(
     per = per.rename(columns={"exposure": exposure})
     j = len(per)
     if j < 5:
-        raise DataError(f"need trainees in at least 5 trusts to relate activities; found {j}",
-                        code="too-few-groups")
+        raise DataError(
+            f"need trainees in at least 5 trusts to relate activities; found {j}",
+            code="too-few-groups",
+        )
     rho, p = stats.spearmanr(per[exposure], per["mean_outcome"])
     rho = float(rho)
     half = stats.norm.ppf(0.975) * math.sqrt(1.06 / (j - 3))
@@ -397,15 +411,17 @@ def relate_activity_outcomes(
         if len(r_b):
             boot_lo, boot_hi = (float(v) for v in np.quantile(r_b, [0.025, 0.975]))
     spearman = pd.DataFrame(
-        [{
-            "n_groups": j,
-            "rho": rho,
-            "ci_low": math.tanh(zr - half),
-            "ci_high": math.tanh(zr + half),
-            "p_value": float(p),
-            "boot_ci_low": boot_lo,
-            "boot_ci_high": boot_hi,
-        }]
+        [
+            {
+                "n_groups": j,
+                "rho": rho,
+                "ci_low": math.tanh(zr - half),
+                "ci_high": math.tanh(zr + half),
+                "p_value": float(p),
+                "boot_ci_low": boot_lo,
+                "boot_ci_high": boot_hi,
+            }
+        ]
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -356,8 +356,8 @@ def _funnel_core(
         z = (mean - bench) / se
 
     z_e = np.where(e & np.isfinite(z), z, np.nan)
-    phi = np.ones(n.shape[:-1] + (1,))
-    tau2 = np.zeros(n.shape[:-1] + (1,))
+    phi = np.ones((*n.shape[:-1], 1))
+    tau2 = np.zeros((*n.shape[:-1], 1))
     mode = "multiplicative" if overdispersion is True else overdispersion
     if mode:
         if mode not in ("multiplicative", "additive"):
@@ -426,7 +426,7 @@ class _quiet_nan:
         self._ctx.__enter__()
         warnings.simplefilter("ignore", RuntimeWarning)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, *exc: Any) -> None:
         self._ctx.__exit__(*exc)
 
 
@@ -1018,10 +1018,7 @@ def compare_groups(
     else:
         ct = pd.crosstab(sub[between], sub[value])
         stat, dof, p, eff, name = _table_test(ct.to_numpy(), chosen)
-        if chosen == "chi2":
-            stat_name = "chi2"
-        else:
-            stat_name = "odds_ratio" if ct.shape == (2, 2) else "none"
+        stat_name = "chi2" if chosen == "chi2" else "odds_ratio" if ct.shape == (2, 2) else "none"
         row.update(
             statistic_name=stat_name,
             statistic=stat,
@@ -1060,7 +1057,7 @@ def compare_groups(
                 else:
                     stat, _, p, eff, name = _table_test(ct.to_numpy(), chosen)
                 n_a, n_b = int((pair[between] == a).sum()), int((pair[between] == b).sum())
-                ptest = chosen
+                ptest: str = chosen
             else:
                 parametric = chosen in ("t", "anova")
                 stat, p, eff = _pair_numeric(samples[a], samples[b], parametric)

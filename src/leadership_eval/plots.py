@@ -123,8 +123,14 @@ def plot_funnel(
     shown = comparison[comparison["flag"] != "suppressed"]
     fig, ax = _new_figure(figsize)
     if shown.empty:
-        ax.text(0.5, 0.5, "No group has enough responses to show", ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "No group has enough responses to show",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+        )
         ax.set_axis_off()
         return fig
     n_max = max(float(shown["n"].max()) * 1.1, 10.0)
@@ -148,8 +154,16 @@ def plot_funnel(
         ax.plot(grid, curves[f"upper_{label}"], style, color=_GREY, lw=1)
     ax.axhline(info["centre"], color="black", lw=0.8, label="benchmark")
     colours = np.where(shown["flag"].isin(["low", "red"]), _VERMILION, _BLUE)
-    ax.scatter(shown["n"], shown[est], s=28, c=colours, edgecolors="white", linewidths=0.5,
-               zorder=3, label="groups")
+    ax.scatter(
+        shown["n"],
+        shown[est],
+        s=28,
+        c=colours,
+        edgecolors="white",
+        linewidths=0.5,
+        zorder=3,
+        label="groups",
+    )
     wanted: list[Any] = []
     if highlight is not None:
         wanted = list(highlight) if isinstance(highlight, list | tuple | set) else [highlight]
@@ -160,15 +174,34 @@ def plot_funnel(
         flagged = row["flag"] not in ("none", "white")
         is_hl = row["group"] in wanted
         if is_hl:
-            ax.scatter([row["n"]], [row[est]], s=110, marker="D", color=_ORANGE,
-                       edgecolors="black", zorder=4)
+            ax.scatter(
+                [row["n"]],
+                [row[est]],
+                s=110,
+                marker="D",
+                color=_ORANGE,
+                edgecolors="black",
+                zorder=4,
+            )
         if is_hl or (label_flagged and flagged):
-            ax.annotate(str(row["group"]), (row["n"], row[est]), xytext=(5, 4),
-                        textcoords="offset points", fontsize=9)
+            ax.annotate(
+                str(row["group"]),
+                (row["n"], row[est]),
+                xytext=(5, 4),
+                textcoords="offset points",
+                fontsize=9,
+            )
     for h in wanted:
         if h in set(comparison.loc[comparison["flag"] == "suppressed", "group"]):
-            ax.text(0.99, 0.02, f"{h}: suppressed (too few responses)", ha="right",
-                    va="bottom", transform=ax.transAxes, fontsize=9)
+            ax.text(
+                0.99,
+                0.02,
+                f"{h}: suppressed (too few responses)",
+                ha="right",
+                va="bottom",
+                transform=ax.transAxes,
+                fontsize=9,
+            )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel or info.get("value", est))
     if title:
@@ -277,18 +310,34 @@ def plot_likert(
     half = k // 2
     for yi, name in zip(y, rows, strict=True):
         if suppressed.loc[name] or not np.isfinite(totals.loc[name]) or totals.loc[name] == 0:
-            ax.text(0, yi, "suppressed", ha="center", va="center", fontsize=9,
-                    style="italic", color="#333333")
+            ax.text(
+                0,
+                yi,
+                "suppressed",
+                ha="center",
+                va="center",
+                fontsize=9,
+                style="italic",
+                color="#333333",
+            )
             continue
         p = pct.loc[name].to_numpy()
         left = -(p[:half].sum() + (p[half] / 2 if mid else 0.0))
         for j in range(k):
-            ax.barh(yi, p[j], left=left, color=colours[j], edgecolor="white", height=0.7,
-                    label=names[j])
+            ax.barh(
+                yi, p[j], left=left, color=colours[j], edgecolor="white", height=0.7, label=names[j]
+            )
             if show_percent and p[j] >= 8:
                 dark = j in (0, k - 1)
-                ax.text(left + p[j] / 2, yi, f"{p[j]:.0f}%", ha="center", va="center",
-                        fontsize=8, color="white" if dark else "black")
+                ax.text(
+                    left + p[j] / 2,
+                    yi,
+                    f"{p[j]:.0f}%",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark else "black",
+                )
             left += p[j]
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, [str(r) for r in rows])
@@ -300,9 +349,15 @@ def plot_likert(
     for hd, lb in zip(handles, hl, strict=True):
         seen.setdefault(lb, hd)
     if seen:
-        ax.legend([seen[n] for n in names if n in seen], [n for n in names if n in seen],
-                  loc="upper center", bbox_to_anchor=(0.5, -0.12 if len(rows) < 4 else -0.06),
-                  ncol=min(k, 5), fontsize=8, frameon=False)
+        ax.legend(
+            [seen[n] for n in names if n in seen],
+            [n for n in names if n in seen],
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.12 if len(rows) < 4 else -0.06),
+            ncol=min(k, 5),
+            fontsize=8,
+            frameon=False,
+        )
     if title:
         ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
@@ -383,8 +438,9 @@ def plot_flag_grid(
             text = symbol
             if values is not None and flag != "suppressed" and pd.notna(values.iat[i, j]):
                 text = f"{values.iat[i, j]:.1f} {symbol}".strip()
-            ax.text(j, i, text, ha="center", va="center", fontsize=8,
-                    color="white" if dark else "black")
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"
+            )
     ax.set_xticks(range(n_cols), [str(c) for c in cells.columns], rotation=45, ha="right")
     labels = [str((item_labels or {}).get(r, r)) for r in cells.index]
     ax.set_yticks(range(n_rows), labels)
@@ -394,12 +450,16 @@ def plot_flag_grid(
     ax.tick_params(which="minor", length=0)
     used = [f for f in FLAG_STYLES if f in set(cells.to_numpy().ravel())]
     handles = [
-        Patch(facecolor=FLAG_STYLES[f][0], edgecolor="#999999",
-              label=f"{FLAG_STYLES[f][1]} {FLAG_STYLES[f][2]}".strip())
+        Patch(
+            facecolor=FLAG_STYLES[f][0],
+            edgecolor="#999999",
+            label=f"{FLAG_STYLES[f][1]} {FLAG_STYLES[f][2]}".strip(),
+        )
         for f in used
     ]
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
-              frameon=False)
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False
+    )
     if title:
         ax.set_title(title)
     return fig

@@ -161,7 +161,9 @@ def read_segments(
     codes = cols["codes"].fillna("").str.split(";")
     long = codes.explode().str.strip()
     long = long[long != ""]
-    for r in np.flatnonzero(~cols["codes"].fillna("").str.replace(";", "").str.strip().astype(bool)):
+    for r in np.flatnonzero(
+        ~cols["codes"].fillna("").str.replace(";", "").str.strip().astype(bool)
+    ):
         problems.append({"row": int(r), "column": "codes", "problem": "no codes", "value": None})
     unknown = long[~long.isin(known)]
     for r, code in unknown.items():
@@ -317,19 +319,22 @@ def framework_matrix(
                 code="inconsistent-participant",
             )
     if values == "count":
-        seg_level = frame.drop_duplicates(["segment_id", "_col"]) if "segment_id" in frame else frame
-        out = pd.crosstab(
-            [seg_level[k] for k in keys], seg_level["_col"]
-        ).reindex(columns=order, fill_value=0)
+        seg_level = (
+            frame.drop_duplicates(["segment_id", "_col"]) if "segment_id" in frame else frame
+        )
+        out = pd.crosstab([seg_level[k] for k in keys], seg_level["_col"]).reindex(
+            columns=order, fill_value=0
+        )
         out.columns.name = None
         return out.astype("int64")
     if values != "text":
         raise ConfigurationError(f"values must be 'text' or 'count'; found {values!r}")
     sid = frame["segment_id"] if "segment_id" in frame else pd.Series("", index=frame.index)
     frame = frame.assign(_t="[" + sid.astype(str) + "] " + frame["text"].astype(str))
-    frame = frame.drop_duplicates(keys + ["_col", "_t"])
-    out = frame.groupby(keys + ["_col"], sort=True)["_t"].agg(sep.join).unstack("_col")
-    out = out.reindex(columns=order).fillna("")
+    frame = frame.drop_duplicates([*keys, "_col", "_t"])
+    out = frame.groupby([*keys, "_col"], sort=True)["_t"].agg(sep.join).unstack("_col")
+    out = out.reindex(columns=order).astype(object)
+    out = out.where(out.notna(), "")
     out.columns.name = None
     return out
 
@@ -458,9 +463,17 @@ def theme_summary(
     for theme in order:
         if theme not in reg.index:
             region_rows.append(
-                {"scope": "region", "group": None, "theme": theme, "label": labels[theme],
-                 "n_participants": 0, "roles": "", "quote": None, "quote_role": None,
-                 "note": "no participant"}
+                {
+                    "scope": "region",
+                    "group": None,
+                    "theme": theme,
+                    "label": labels[theme],
+                    "n_participants": 0,
+                    "roles": "",
+                    "quote": None,
+                    "quote_role": None,
+                    "note": "no participant",
+                }
             )
             continue
         n = int(reg.loc[theme, "n_participants"])

@@ -311,7 +311,12 @@ def codebook_from_qdc(
         if codes_el is None:
             raise DataError(f"{p}: the project has no codebook", code="empty-codebook")
         cb, _ = _codebook_from_root(
-            codes_el, PROJECT_NS, root.get("origin", ""), str(p), id=id, version=version,
+            codes_el,
+            PROJECT_NS,
+            root.get("origin", ""),
+            str(p),
+            id=id,
+            version=version,
             title=title,
         )
         return cb
@@ -330,7 +335,12 @@ def codebook_from_qdc(
     if codes_el is None:
         raise DataError(f"{p}: the codebook has no Codes element", code="empty-codebook")
     cb, _ = _codebook_from_root(
-        codes_el, CODEBOOK_NS, root.get("origin", ""), str(p), id=id, version=version,
+        codes_el,
+        CODEBOOK_NS,
+        root.get("origin", ""),
+        str(p),
+        id=id,
+        version=version,
         title=title,
     )
     return cb
@@ -391,8 +401,9 @@ def write_qdpx(
     ids = {c.id for _, c in codebook.walk()}
     unknown = sorted(set(segments["code"]) - ids)
     if unknown:
-        raise DataError(f"segments use code(s) not in the codebook: {', '.join(unknown)}",
-                        code="unknown-code")
+        raise DataError(
+            f"segments use code(s) not in the codebook: {', '.join(unknown)}", code="unknown-code"
+        )
     segs = segments.drop_duplicates("segment_id")
     for col in ("participant", "role", "trust", "source", "text"):
         clash = segments.groupby("segment_id")[col].nunique(dropna=False)
@@ -406,8 +417,11 @@ def write_qdpx(
     P = f"{{{PROJECT_NS}}}"
     user = _guid("user", _ORIGIN)
     root = etree.Element(
-        f"{P}Project", nsmap={None: PROJECT_NS}, name=project,
-        origin=f"{_ORIGIN}: {codebook.id} {codebook.version}", creatingUserGUID=user,
+        f"{P}Project",
+        nsmap={None: PROJECT_NS},
+        name=project,
+        origin=f"{_ORIGIN}: {codebook.id} {codebook.version}",
+        creatingUserGUID=user,
         creationDateTime=now,
     )
     users = etree.SubElement(root, f"{P}Users")
@@ -421,8 +435,9 @@ def write_qdpx(
     var_guid = {}
     for name in ("role", "trust"):
         var_guid[name] = _guid("variable", name)
-        etree.SubElement(variables, f"{P}Variable", guid=var_guid[name], name=name,
-                         typeOfVariable="Text")
+        etree.SubElement(
+            variables, f"{P}Variable", guid=var_guid[name], name=name, typeOfVariable="Text"
+        )
     # sources and selections
     files: dict[str, bytes] = {}
     source_elements = []
@@ -454,24 +469,42 @@ def write_qdpx(
                 starts.append(len(full))
                 full += t
         files[f"sources/{sguid}.txt"] = full.encode("utf-8")
-        el = etree.Element(f"{P}TextSource", guid=sguid, name=str(source),
-                           plainTextPath=f"internal://{sguid}.txt", creatingUser=user,
-                           creationDateTime=now)
+        el = etree.Element(
+            f"{P}TextSource",
+            guid=sguid,
+            name=str(source),
+            plainTextPath=f"internal://{sguid}.txt",
+            creatingUser=user,
+            creationDateTime=now,
+        )
         for sid, t, start in zip(group["segment_id"], texts, starts, strict=True):
             g = _guid("selection", str(sid))
             sel_guid[str(sid)] = g
-            sel = etree.SubElement(el, f"{P}PlainTextSelection", guid=g, name=str(sid),
-                                   startPosition=str(start), endPosition=str(start + len(t)),
-                                   creatingUser=user, creationDateTime=now)
+            sel = etree.SubElement(
+                el,
+                f"{P}PlainTextSelection",
+                guid=g,
+                name=str(sid),
+                startPosition=str(start),
+                endPosition=str(start + len(t)),
+                creatingUser=user,
+                creationDateTime=now,
+            )
             for code in codes_of[sid]:
-                coding = etree.SubElement(sel, f"{P}Coding", guid=_guid("coding", f"{sid}/{code}"),
-                                          creatingUser=user, creationDateTime=now)
+                coding = etree.SubElement(
+                    sel,
+                    f"{P}Coding",
+                    guid=_guid("coding", f"{sid}/{code}"),
+                    creatingUser=user,
+                    creationDateTime=now,
+                )
                 etree.SubElement(coding, f"{P}CodeRef", targetGUID=code_guid(code))
         source_elements.append(el)
     cases = etree.SubElement(root, f"{P}Cases")
     for participant, group in segs.groupby("participant", sort=False):
-        case = etree.SubElement(cases, f"{P}Case", guid=_guid("case", str(participant)),
-                                name=str(participant))
+        case = etree.SubElement(
+            cases, f"{P}Case", guid=_guid("case", str(participant)), name=str(participant)
+        )
         for name in ("role", "trust"):
             vals = group[name].dropna().unique()
             if len(vals) > 1:
@@ -515,11 +548,12 @@ def _read_project_xml(path: Path) -> tuple[Any, dict[str, bytes]]:
                 if n.lower().endswith(".txt")
             }
     except (OSError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{path}: not a readable .qdpx (zip) file: {exc}", code="unreadable") from exc
+        raise DataError(
+            f"{path}: not a readable .qdpx (zip) file: {exc}", code="unreadable"
+        ) from exc
     if root.tag != f"{{{PROJECT_NS}}}Project":
         raise DataError(
-            f"{path}: not a REFI-QDA project (root {root.tag!r}, expected Project in "
-            f"{PROJECT_NS})",
+            f"{path}: not a REFI-QDA project (root {root.tag!r}, expected Project in {PROJECT_NS})",
             code="not-refi",
         )
     return root, texts
@@ -614,8 +648,9 @@ def read_qdpx(path: str | Path, codebook: Codebook | None = None) -> pd.DataFram
             ref = (src.get("plainTextPath") or "").replace("internal://", "")
             key = ref.rsplit("/", 1)[-1].lower()
             if key not in texts:
-                raise DataError(f"{p}: the text of source {sname!r} ({ref}) is missing",
-                                code="missing-source")
+                raise DataError(
+                    f"{p}: the text of source {sname!r} ({ref}) is missing", code="missing-source"
+                )
             full = texts[key].decode("utf-8-sig")
         sels = sorted(
             src.findall(f"{P}PlainTextSelection"),
@@ -633,7 +668,9 @@ def read_qdpx(path: str | Path, codebook: Codebook | None = None) -> pd.DataFram
             if not codings:
                 uncoded += 1
                 continue
-            case = case_of_sel.get(sel.get("guid")) or case_of_source.get(src.get("guid"))
+            case: str | None = case_of_sel.get(sel.get("guid")) or case_of_source.get(
+                src.get("guid")
+            )
             vals = case_vars.get(case or "", {})
             for ref in codings:
                 cid = guid_to_id.get(ref.get("targetGUID"))

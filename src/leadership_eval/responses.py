@@ -67,9 +67,10 @@ class ValidationReport:
     data : pandas.DataFrame
         The clean form: the rows that were not excluded (same index labels), the respondent id
         first, then one column per question item in survey order (declared missing codes and
-        failing values NA; codes ``Int64`` (strings for lists with text codes), numbers
-        ``float64``, dates ``datetime64``, text strings, ``multi_choice`` items as ``Int8``
-        indicator columns ``{id}__{code}``), then every other column unchanged.
+        failing values NA; codes ``Int64`` (``str`` for lists with text codes), numbers
+        ``float64``, dates ``datetime64``, text ``str``, ``multi_choice`` items as ``Int8``
+        indicator columns ``{id}__{code}``, NA when the question has no substantive answer),
+        then every other column unchanged.
     errors : pandas.DataFrame
         One row per problem: ``row`` (index label, NA for column-level problems), ``column``,
         ``code`` (see :data:`ERROR_CODES`), ``message``, ``value`` (as found), ``severity``
@@ -77,7 +78,8 @@ class ValidationReport:
         column-level problems).
     missing : pandas.DataFrame
         For the items whose choice list declares missing codes: the declared missing code each
-        respondent gave (categorical), NA elsewhere.
+        respondent gave (categorical; for a ``multi_choice`` item the first one ticked), NA
+        elsewhere.
     hidden : pandas.DataFrame
         Boolean, one column per question item: True where an answer is present although the
         item's ``show_if`` should have hidden it.
@@ -445,7 +447,7 @@ def _classify_ints(vals: np.ndarray, choice: ChoiceList) -> np.ndarray:
         for j, c in enumerate(missing):
             cls[vals == c] = 2 + j
         return cls
-    base = min(lo, 0)  # a table from 0 (or from lo when codes are negative)
+    base = 0 if lo >= 0 and hi <= 100_000 else lo  # a table from 0 saves a subtraction
     lut = np.zeros(hi - base + 1, dtype=np.int8)
     lut[np.asarray(codes) - base] = 1
     for j, c in enumerate(missing):
@@ -476,7 +478,7 @@ def _check_codes(
                 dtype=float, na_value=np.nan
             )
             with np.errstate(invalid="ignore"):
-                u_ok = ~np.isnan(u_num) & (u_num % 1 == 0)
+                u_ok = (np.abs(u_num) < 2**53) & (u_num % 1 == 0)
             u_vals = np.where(u_ok, u_num, 0).astype(np.int64)
             u_cls = np.where(u_ok, _classify_ints(u_vals, choice), 0).astype(np.int8)
             cls = col.take(u_cls, -1)
@@ -485,11 +487,10 @@ def _check_codes(
             fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
             vals = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
             cls = _classify_ints(vals, choice)
-            cls[~present] = -1
         else:
             f = s.to_numpy(dtype=float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
-                ok = ~np.isnan(f) & (f % 1 == 0)
+                ok = (np.abs(f) < 2**53) & (f % 1 == 0)
             vals = np.where(ok, f, 0).astype(np.int64)
             cls = np.where(ok, _classify_ints(vals, choice), 0).astype(np.int8)
         if not present.all():
@@ -1126,6 +1127,13 @@ def validate_responses(
         data_cols[id_item] = clean_cols.pop(id_item)
     data_cols.update(clean_cols)
     for col in unknown:
+        if str(col) in data_cols:  # e.g. a stray "item__code" beside the item's own column
+            err.column_level(
+                str(col),
+                "unknown-column",
+                f"column {col!r} clashes with a column of the clean data; left out of .data",
+            )
+            continue
         series = data[col]
         data_cols[str(col)] = series if all_kept else series.iloc[keep_pos]
     for name, val in list(data_cols.items()):
