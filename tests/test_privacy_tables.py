@@ -470,9 +470,9 @@ def test_link_errors() -> None:
 
 
 @st.composite
-def tables(draw: st.DrawFn) -> pd.DataFrame:
-    r = draw(st.integers(2, 6))
-    c = draw(st.integers(2, 6))
+def tables(draw: st.DrawFn, largest: int = 6) -> pd.DataFrame:
+    r = draw(st.integers(2, largest))
+    c = draw(st.integers(2, largest))
     vals = draw(st.lists(st.integers(0, 30), min_size=r * c, max_size=r * c))
     return frame([vals[i * c : (i + 1) * c] for i in range(r)])
 
@@ -500,11 +500,15 @@ def test_every_secondary_is_needed(t: pd.DataFrame) -> None:
 
 
 @settings(max_examples=5, deadline=None)
-@given(t1=tables(), seed=st.integers(0, 10_000))
+@given(t1=tables(largest=4), seed=st.integers(0, 10_000))
 def test_hierarchy_random(t1: pd.DataFrame, seed: int) -> None:
+    # linked systems are not totally unimodular and take longer to solve exactly: small tables,
+    # and a time limit (past it the greedy completion must be just as safe)
     rng = np.random.default_rng(seed)
-    t2 = pd.DataFrame(rng.integers(0, 12, t1.shape), index=t1.index, columns=t1.columns)
-    tabs, joint = protect_tables([t1, t2, t1 + t2], links=[TableSum(2, [0, 1])])
+    t2 = pd.DataFrame(rng.integers(0, 20, t1.shape), index=t1.index, columns=t1.columns)
+    tabs, joint = protect_tables(
+        [t1, t2, t1 + t2], links=[TableSum(2, [0, 1])], solver_time_limit=5
+    )
     assert joint.safe(5)
     for t, src in zip(tabs, [t1, t2, t1 + t2], strict=True):
         check_protected(t, src)

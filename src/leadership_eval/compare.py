@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import math
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -420,8 +421,6 @@ class _quiet_nan:
     """Silence numpy's all-NaN-slice warnings (replicates with no published groups)."""
 
     def __enter__(self) -> None:
-        import warnings
-
         self._ctx = warnings.catch_warnings()
         self._ctx.__enter__()
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -1007,7 +1006,9 @@ def compare_groups(
         row.update(effect_size="epsilon_squared", effect=h / (len(y) - 1))
     elif chosen == "anova":
         frame = pd.DataFrame({"y": y, "g": sub[between].astype(str).to_numpy()})
-        res = pg.anova(frame, dv="y", between="g", detailed=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pingouin 0.7 uses an inplace= pandas deprecates
+            res = pg.anova(frame, dv="y", between="g", detailed=True)
         ss_b, ss_w = float(res["SS"].iloc[0]), float(res["SS"].iloc[1])
         df_b, df_w = float(res["DF"].iloc[0]), float(res["DF"].iloc[1])
         ms_w = ss_w / df_w

@@ -668,13 +668,13 @@ def read_qdpx(path: str | Path, codebook: Codebook | None = None) -> pd.DataFram
             if not codings:
                 uncoded += 1
                 continue
-            case: str | None = case_of_sel.get(sel.get("guid")) or case_of_source.get(
+            owner: str | None = case_of_sel.get(sel.get("guid")) or case_of_source.get(
                 src.get("guid")
             )
-            vals = case_vars.get(case or "", {})
+            vals = case_vars.get(owner or "", {})
             for ref in codings:
-                cid = guid_to_id.get(ref.get("targetGUID"))
-                if cid is None:
+                code_id = guid_to_id.get(ref.get("targetGUID"))
+                if code_id is None:
                     raise DataError(
                         f"{p}: a coding refers to a code guid not in the codebook "
                         f"({ref.get('targetGUID')})",
@@ -683,12 +683,12 @@ def read_qdpx(path: str | Path, codebook: Codebook | None = None) -> pd.DataFram
                 rows.append(
                     {
                         "segment_id": sel.get("name") or sel.get("guid"),
-                        "participant": case or sname,
+                        "participant": owner or sname,
                         "role": vals.get("role"),
                         "trust": vals.get("trust"),
                         "source": sname,
-                        "code": cid,
-                        "theme": theme_of.get(cid),
+                        "code": code_id,
+                        "theme": theme_of.get(code_id),
                         "text": full[start:end],
                     }
                 )

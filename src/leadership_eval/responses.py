@@ -1017,8 +1017,17 @@ def validate_responses(
     unknown = [c for c in data.columns if c not in used and c != id_column]
     read = data.attrs.get("read_report")
     platform = set(read.metadata_columns) if isinstance(read, ReadReport) else set()
+    clean_names = {str(id_column)} if id_column is not None else set()
+    for item in questions:
+        choice = survey.choices_for(item)
+        if item.type == "multi_choice" and choice is not None:
+            clean_names.update(f"{item.id}__{c}" for c in choice.codes)
+        else:
+            clean_names.add(item.id)
     for col in unknown:
-        if col in platform or _is_platform_column(str(col)):
+        if str(col) in clean_names:  # e.g. a stray "item__code" beside the item's own column
+            what = f"column {col!r} clashes with a column of the clean data; left out of .data"
+        elif col in platform or _is_platform_column(str(col)):
             what = f"column {col!r} is survey-platform bookkeeping, no item; kept"
         else:
             what = f"column {col!r} is no item of survey {survey.id!r}; kept"
@@ -1127,12 +1136,7 @@ def validate_responses(
         data_cols[id_item] = clean_cols.pop(id_item)
     data_cols.update(clean_cols)
     for col in unknown:
-        if str(col) in data_cols:  # e.g. a stray "item__code" beside the item's own column
-            err.column_level(
-                str(col),
-                "unknown-column",
-                f"column {col!r} clashes with a column of the clean data; left out of .data",
-            )
+        if str(col) in data_cols:  # reported above as clashing
             continue
         series = data[col]
         data_cols[str(col)] = series if all_kept else series.iloc[keep_pos]
