@@ -44,7 +44,9 @@ myst_enable_extensions = ["colon_fence", "deflist", "dollarmath"]
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
 nitpicky = True
 nitpick_ignore_regex = [
-    (r"py:.*", r".*"),  # numpydoc type strings (pandas.DataFrame, array-like...) are prose
+    # numpydoc type strings (pandas.DataFrame, array-like...) are prose; (?s) also covers a
+    # role broken over two lines in plots.plot_flag_grid's docstring
+    (r"py:.*", r"(?s).*"),
 ]
 suppress_warnings = ["myst.header"]
 
@@ -66,6 +68,14 @@ autodoc_pydantic_model_signature_prefix = "model"
 # -- doctest: only the explicit ``.. doctest::`` blocks of the pages (the docstrings' own
 # examples run under pytest --doctest-modules)
 doctest_test_doctest_blocks = ""
+import doctest  # noqa: E402
+
+doctest_default_flags = (
+    doctest.ELLIPSIS
+    | doctest.NORMALIZE_WHITESPACE
+    | doctest.IGNORE_EXCEPTION_DETAIL
+    | doctest.DONT_ACCEPT_TRUE_FOR_1
+)
 _HERE = Path(__file__).resolve().parent
 doctest_global_setup = f"""
 import pathlib

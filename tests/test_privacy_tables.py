@@ -499,7 +499,7 @@ def test_every_secondary_is_needed(t: pd.DataFrame) -> None:
         assert not audit_table(trial).safe(5)
 
 
-@settings(max_examples=5, deadline=None)
+@settings(max_examples=4, deadline=None)
 @given(t1=tables(largest=4), seed=st.integers(0, 10_000))
 def test_hierarchy_random(t1: pd.DataFrame, seed: int) -> None:
     # linked systems are not totally unimodular and take longer to solve exactly: small tables,
@@ -507,7 +507,7 @@ def test_hierarchy_random(t1: pd.DataFrame, seed: int) -> None:
     rng = np.random.default_rng(seed)
     t2 = pd.DataFrame(rng.integers(0, 20, t1.shape), index=t1.index, columns=t1.columns)
     tabs, joint = protect_tables(
-        [t1, t2, t1 + t2], links=[TableSum(2, [0, 1])], solver_time_limit=5
+        [t1, t2, t1 + t2], links=[TableSum(2, [0, 1])], solver_time_limit=3
     )
     assert joint.safe(5)
     for t, src in zip(tabs, [t1, t2, t1 + t2], strict=True):

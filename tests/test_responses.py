@@ -428,7 +428,9 @@ def test_bad_arguments() -> None:
     with pytest.raises(DataError, match="repeated column"):
         validate_responses(SURVEY, df)
     with pytest.raises(TypeError):
-        validate_responses("survey", make_valid(3))  # type: ignore[arg-type]
+        validate_responses(42, make_valid(3))  # type: ignore[arg-type]
+    # a path (or a bundled id) is loaded
+    assert validate_responses(DATA / "survey.yaml", make_valid(3)).valid
 
 
 def test_explicit_id_column_and_no_rows() -> None:
@@ -463,3 +465,13 @@ def test_huge_and_infinite_numbers_in_code_columns_are_invalid() -> None:
         (1, "lead_1", "invalid-code"),
         (2, "lead_1", "invalid-code"),
     }
+
+
+@pytest.mark.parametrize("survey_id", ["trainee-survey", "supervisor-survey"])
+def test_simulated_responses_to_bundled_surveys_are_valid(survey_id: str) -> None:
+    simulate = pytest.importorskip("leadership_eval.simulate")
+    survey = load_instrument(survey_id)
+    raw = simulate.simulate_responses(survey, 300, seed=4)
+    report = validate_responses(survey_id, raw)
+    assert report.valid, report.errors.head()
+    assert len(report.data) == 300

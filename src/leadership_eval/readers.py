@@ -35,6 +35,7 @@ __all__ = [
     "REDCAP_METADATA",
     "SOURCES",
     "ReadReport",
+    "as_survey",
     "read_responses",
 ]
 
@@ -520,9 +521,24 @@ def _apply_spss_missing(
 # ---------------------------------------------------------------------------------- the API
 
 
+def as_survey(survey: Survey | str | Path) -> Survey:
+    """``survey`` itself, or the survey loaded from a YAML path or bundled instrument id."""
+    from .instruments.loader import load_instrument
+    from .instruments.models import Survey
+
+    if isinstance(survey, Survey):
+        return survey
+    if isinstance(survey, str | Path):
+        loaded = load_instrument(survey)
+        if not isinstance(loaded, Survey):
+            raise TypeError(f"{survey}: is a {loaded.kind}, not a survey")
+        return loaded
+    raise TypeError(f"survey must be a Survey, a YAML path or an instrument id, not {survey!r}")
+
+
 def read_responses(
     path: str | Path,
-    survey: Survey,
+    survey: Survey | str | Path,
     source: str | None = None,
     sheet: str | int | None = None,
 ) -> pd.DataFrame:
@@ -534,8 +550,8 @@ def read_responses(
         The export: ``.csv`` (UTF-8, UTF-8 with BOM or Windows-1252; comma, semicolon, tab or
         bar separated), ``.xlsx``, SPSS ``.sav``, a REDCap raw export (CSV) or an ODK/Kobo export
         (CSV or XLSX).
-    survey : Survey
-        The instrument the responses answer.
+    survey : Survey, str or pathlib.Path
+        The instrument the responses answer (or its YAML file, or a bundled instrument id).
     source : {"csv", "xlsx", "sav", "redcap", "odk"}, optional
         The format. By default it is detected: from the extension and the first bytes (CSV,
         XLSX, SAV), then from the columns (``redcap_event_name`` or ``___`` checkbox columns with
@@ -604,6 +620,7 @@ def read_responses(
     """
     import pandas as pd
 
+    survey = as_survey(survey)
     path = Path(path)
     if source is not None:
         source = source.lower()

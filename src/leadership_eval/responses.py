@@ -14,10 +14,11 @@ Every check works on whole columns (``isin``, numeric masks, one factorisation o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import DataError
-from .readers import ReadReport, read_responses
+from .readers import ReadReport, as_survey, read_responses
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -346,6 +347,7 @@ class _Column:
     codes: np.ndarray | None = None  # factor codes (-1: NA) for text columns
     uniques: np.ndarray | None = None  # the distinct values (object)
     u_text: pd.Series | None = None  # canonical text of the distinct values
+    owned: bool = False  # the series is a private copy (its buffers may be reused)
 
     @classmethod
     def prepare(cls, s: pd.Series) -> _Column:
@@ -369,6 +371,7 @@ class _Column:
             None if self.codes is None else self.codes[positions],
             self.uniques,
             self.u_text,
+            owned=True,
         )
 
     @property
@@ -485,7 +488,12 @@ def _check_codes(
             vals = col.take(u_vals, 0)
         elif pd.api.types.is_integer_dtype(s.dtype):
             fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
-            vals = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
+            own = getattr(s.array, "_data", None) if col.owned else None
+            if isinstance(own, np.ndarray) and own.dtype == np.int64 and own.flags.writeable:
+                vals = own  # a private copy made by subset(): reuse, don't copy again
+                vals[~present] = fill
+            else:
+                vals = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
             cls = _classify_ints(vals, choice)
         else:
             f = s.to_numpy(dtype=float, na_value=np.nan)
@@ -797,7 +805,7 @@ def _from_indicators(data: pd.DataFrame, columns: list[str], item_id: str) -> pd
 
 
 def validate_responses(
-    survey: Survey,
+    survey: Survey | str | Path,
     data: pd.DataFrame,
     *,
     id_column: str | None = None,
@@ -807,8 +815,8 @@ def validate_responses(
 
     Parameters
     ----------
-    survey : Survey
-        The instrument the responses answer.
+    survey : Survey, str or pathlib.Path
+        The instrument the responses answer (or its YAML file, or a bundled instrument id).
     data : pandas.DataFrame
         Responses in the raw form (one column per item id, or per the item's ``column``
         alias); ``multi_choice`` items as one column of space-separated codes (or as indicator
@@ -909,10 +917,8 @@ def validate_responses(
     import pandas as pd
 
     from .instruments.expressions import ExpressionError, parse_expression
-    from .instruments.models import Survey
 
-    if not isinstance(survey, Survey):
-        raise TypeError(f"survey must be a Survey, not {type(survey).__name__}")
+    survey = as_survey(survey)
     if not isinstance(data, pd.DataFrame):
         raise DataError(
             f"responses must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"

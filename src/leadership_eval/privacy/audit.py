@@ -219,7 +219,7 @@ def _validate_counts(
     ]
     if not allow_missing:
         problems.insert(0, (missing, "is missing (NaN/NA)"))
-    cases = []
+    cases: list[dict[str, Any]] = []
     raw = frame.to_numpy(dtype=object)
     for mask, problem in problems:
         ii, jj = np.nonzero(mask)
@@ -287,7 +287,7 @@ def _parse_counts(obj: object, key: Hashable) -> _Table:
         full[nr, :nc] = inner.sum(axis=0)
         full[nr, nc] = inner.sum()
     # verify any totals the input already had
-    bad = []
+    bad: list[tuple[Hashable, Hashable, Any, Any]] = []
     if ti is not None:
         given = values[ti, keep_c] if tj is None else values[ti, [*keep_c, tj]]
         expect = full[nr, :nc] if tj is None else full[nr, :]
@@ -643,7 +643,7 @@ def _attack(
         row_label, col_label = label[:m_eq], label[m_eq:]
     else:
         row_label, col_label = np.zeros(0, dtype=int), np.arange(nf)
-    blocks: dict[int, tuple[Any, np.ndarray, np.ndarray, list[tuple[float, float | None]]]] = {}
+    blocks: dict[int, tuple[Any, Any, np.ndarray, list[tuple[float, float | None]]]] = {}
     for t, v in enumerate(targets):
         v = int(v)
         if v not in where:

@@ -77,8 +77,9 @@ class ProtectedTable:
         The disclosure log: columns ``row``, ``column`` and ``reason`` (``primary``,
         ``secondary`` or ``rounded``), one row per cell acted on.
     audit : AuditResult
-        The intruder's attack on ``published`` (see
-        :func:`~leadership_eval.privacy.audit.audit_table`).
+        The intruder's attack on ``published`` alone (what
+        :func:`~leadership_eval.privacy.audit.audit_table` finds, with the rounding the rule
+        applies); for linked tables the joint attack is ``ProtectedTables.audit``.
     name : str or int or None
         The table's key when protected with others.
     info : dict
@@ -120,7 +121,7 @@ class ProtectedTables(NamedTuple):
     Attributes
     ----------
     tables : list of ProtectedTable
-        One per input table, in input order (each with its own ``audit`` of that table alone).
+        One per input table, in input order (each with the ``audit`` of that table alone).
     audit : AuditResult
         The joint attack using every table and link at once; its frame has a ``table`` column.
     """
@@ -509,7 +510,7 @@ def _mask(tab: _Table, m: np.ndarray) -> pd.DataFrame | pd.Series:
 
 
 def _log(tab: _Table, prim: np.ndarray, sec: np.ndarray, rounded: np.ndarray) -> pd.DataFrame:
-    recs = []
+    recs: list[tuple[Hashable, Hashable, str]] = []
     rows, cols = tab.full_rows, tab.full_cols
     for mask, reason in ((prim, "primary"), (sec, "secondary"), (rounded, "rounded")):
         ii, jj = np.nonzero(mask)

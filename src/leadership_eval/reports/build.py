@@ -149,6 +149,10 @@ def _labels(survey: Survey, group: str, codes: Iterable[Any]) -> dict[Any, str]:
     return out
 
 
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def _slug(code: Any) -> str:
     import re
 
@@ -188,7 +192,6 @@ class _Published:
     comparisons: dict[str, pd.DataFrame] = field(default_factory=dict)  # scale id -> frame
     agree_flags: pd.DataFrame | None = None  # items x groups flags
     activities: pd.DataFrame | None = None
-    reach: Any = None  # ProtectedTable of trainees reached by grade band
     themes: pd.DataFrame | None = None
     comments: dict[str, dict[Any, list[str]]] = field(default_factory=dict)
     reliability: pd.DataFrame | None = None
@@ -402,9 +405,7 @@ def build_reports(
     # --- mentor activities
     if activity_log is not None:
         step("summarising mentor activities")
-        pub.activities, pub.reach = _activities(
-            activity_log, activity_survey, group, label_of, reported, pol, log
-        )
+        pub.activities = _activities(activity_log, activity_survey, group, pol, log)
 
     # --- themes
     if segments is not None:
@@ -541,27 +542,19 @@ def _activities(
     log_data: pd.DataFrame,
     activity_survey: Survey | str | Path | None,
     group: str,
-    label_of: dict[Any, str],
-    reported: list[Any],
     pol: DisclosurePolicy,
     log: _Log,
-) -> tuple[pd.DataFrame, Any]:
+) -> pd.DataFrame:
     from ..activities import summarise_activities
-    from ..privacy.tables import protect_table
 
     act_survey = _as_survey(activity_survey or "mentor-activity-log")
     summary = summarise_activities(log_data, act_survey, group=group, policy=pol)
-    reach_cols = [c for c in summary.columns if str(c).startswith("reached_")]
-    reach = None
-    if reach_cols:
-        table = summary[reach_cols].copy()
-        table.index = [label_of.get(g, str(g)) if g in reported else OTHER for g in table.index]
-        table = table.groupby(level=0).sum().astype("int64")
-        table.columns = [str(c).removeprefix("reached_").replace("_", " ") for c in table.columns]
-        table.index.name = group
-        reach = protect_table(table, policy=pol)
-        log.table("activity:reach", reach, "all reports")
-    return summary, reach
+    log.decision(
+        "activities",
+        f"trainees-reached totals from 1 to {pol.min_cell - 1} are suppressed",
+        groups=len(summary),
+    )
+    return summary
 
 
 def _themes(
@@ -575,20 +568,21 @@ def _themes(
     log: _Log,
 ) -> pd.DataFrame:
     from ..instruments.loader import load_instrument
-    from ..qualitative import theme_summary
+    from ..qualitative import read_segments, theme_summary
 
     book = (
         codebook
         if codebook is not None and not isinstance(codebook, str | Path)
         else (load_instrument(codebook or "clm-codebook"))
     )
-    summary = theme_summary(segments, book, group=group, policy=pol, names=names, places=places)
+    coded = read_segments(segments, book)
+    summary = theme_summary(coded, book, group=group, policy=pol, names=names, places=places)
     rolled = summary[summary["scope"] == "region"] if "scope" in summary else summary.iloc[0:0]
     log.decision(
         "themes",
         f"themes supported by fewer than {pol.min_participants_theme} participants in a trust "
         "are shown for the region only",
-        rolled_up=len(rolled),
+        region_rows=len(rolled),
     )
     return summary
 
@@ -714,9 +708,12 @@ def _trust_sections(
                     )
                 rows.append(rec)
         pct = pd.DataFrame(rows)
-        fig = plots.plot_likert(pct, title=text_in(section.title))
+        bars = pct.copy()
+        bars.index = [f"{_short(a)} · {b}" for a, b in zip(pct["item"], pct["who"], strict=True)]
+        fig = plots.plot_likert(
+            bars[list(CATEGORIES)].astype("Float64"), title=text_in(section.title)
+        )
         table = pct.set_index(["item", "who"])
-        table.index.names = ["Statement", ""]
         flat = table.copy()
         flat.index = [f"{a} ({b})" for a, b in table.index]
         flat.index.name = "Statement"
@@ -733,25 +730,9 @@ def _trust_sections(
         sections.append(_section(f"s-{section.id}", text_in(section.title), body))
 
     # activities
-    if pub.activities is not None:
-        body = ""
-        if g in pub.activities.index:
-            row = pub.activities.loc[g]
-            counts = {
-                str(c).removeprefix("n_").replace("_", " "): int(row[c])
-                for c in pub.activities.columns
-                if str(c).startswith("n_") and not pd.isna(row[c])
-            }
-            if counts:
-                t = pd.DataFrame({"Activities": pd.Series(counts)})
-                t.index.name = "Activity type"
-                body += table_html(t)
-        if pub.reach is not None and label in pub.reach.published.index:
-            reach = pub.reach.published.loc[[label, "Total"]]
-            reach.index = [label, "Region"]
-            body += table_html(reach, caption="Trainees reached, by grade band")
-        if body:
-            sections.append(_section("activities", "Mentor activities", body))
+    if pub.activities is not None and g in pub.activities.index:
+        body = _activities_html(model_activity_labels(), pub.activities, g, label)
+        sections.append(_section("activities", "Mentor activities", body))
 
     # themes
     if pub.themes is not None:
@@ -777,13 +758,70 @@ def _trust_sections(
     return sections
 
 
+def model_activity_labels() -> dict[str, dict[str, str]]:
+    """Labels of the activity log's coded lists (activity type, mentor's part, grade bands)."""
+    from ..instruments.loader import load_instrument
+
+    try:
+        log_survey = load_instrument("mentor-activity-log")
+    except Exception:
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    if isinstance(log_survey, Survey):
+        for prefix, item_id in (
+            ("activity_", "activity_type"),
+            ("part_", "mentor_part"),
+            ("grade_", "grades_reached"),
+            ("partner_", "partners"),
+        ):
+            try:
+                cl = log_survey.choices_for(item_id)
+            except KeyError:
+                continue
+            if cl is not None:
+                out[prefix] = {str(o.code): text_in(o.label) for o in cl.options}
+    return out
+
+
+def _activities_html(
+    labels: dict[str, dict[str, str]], summary: pd.DataFrame, g: Any, label: str
+) -> str:
+    row = summary.loc[g]
+    region = summary.sum(numeric_only=True, min_count=1)
+    facts = {"Activities logged": row.get("n_activities")}
+    if "trainees_reached" in summary.columns:
+        facts["Trainees reached (sum of estimates)"] = row.get("trainees_reached")
+    if "mentor_hours" in summary.columns:
+        facts["Mentor hours"] = row.get("mentor_hours")
+    body = "<ul>" + "".join(
+        f"<li>{k}: <strong>{'–' if pd.isna(v) else f'{float(v):,.0f}'}</strong></li>"
+        for k, v in facts.items()
+    ) + "</ul>"
+    for prefix, caption in (
+        ("activity_", "Activities by type"),
+        ("part_", "The mentor's part"),
+        ("grade_", "Activities reaching each grade band"),
+    ):
+        cols = [c for c in summary.columns if str(c).startswith(prefix)]
+        if not cols:
+            continue
+        names = labels.get(prefix, {})
+        t = pd.DataFrame(
+            {
+                label: [row[c] for c in cols],
+                "Region": [region.get(c) for c in cols],
+            },
+            index=[names.get(str(c).removeprefix(prefix), str(c).removeprefix(prefix)) for c in cols],
+        )
+        t.index.name = caption
+        body += table_html(t, formats={label: ",.0f", "Region": ",.0f"})
+    return body
+
+
 def _themes_html(themes: pd.DataFrame, label: str, code: Any) -> str:
     import html as _html
 
-    if "scope" in themes.columns:
-        mine = themes[(themes["scope"] == "trust") & (themes["trust"].isin([code, label]))]
-    else:
-        mine = themes
+    mine = themes[(themes["scope"] == "trust") & (themes["group"].astype(str) == str(code))]
     if mine.empty:
         return (
             "<p>No theme was raised by enough interview participants in this trust to be "
@@ -791,11 +829,11 @@ def _themes_html(themes: pd.DataFrame, label: str, code: Any) -> str:
         )
     out = ""
     for _, r in mine.iterrows():
-        out += f"<h3>{_html.escape(str(r.get('theme_label', r.get('theme', ''))))}</h3>"
-        out += f"<p>Raised by {int(r['participants'])} participants"
+        out += f"<h3>{_html.escape(text_in(r['label']))}</h3>"
+        out += f"<p>Raised by {int(r['n_participants'])} participants"
         roles = r.get("roles")
         if isinstance(roles, str) and roles:
-            out += f" ({_html.escape(roles)})"
+            out += f" ({_html.escape(roles.replace(';', ', '))})"
         out += ".</p>"
         quote = r.get("quote")
         if isinstance(quote, str) and quote:
@@ -886,19 +924,26 @@ def _regional_sections(
         sections.append(_section("reliability", "Reliability of the scales", body))
 
     if pub.themes is not None:
-        body = ""
-        region = pub.themes
-        if "scope" in region.columns:
-            summary = (
-                region.groupby("theme_label" if "theme_label" in region else "theme")[
-                    "participants"
-                ]
-                .sum()
-                .sort_values(ascending=False)
+        region = pub.themes[pub.themes["scope"] == "region"]
+        t = pd.DataFrame(
+            {
+                "Participants": region["n_participants"].astype("Int64").to_numpy(),
+                "Roles": region["roles"].fillna("").str.replace(";", ", ").to_numpy(),
+            },
+            index=[text_in(x) for x in region["label"]],
+        )
+        t.index.name = "Theme"
+        body = table_html(t)
+        quotes = region.dropna(subset=["quote"])
+        for _, r in quotes.iterrows():
+            who = r.get("quote_role")
+            attribution = (
+                f"<footer>{_html.escape(str(who))}</footer>" if isinstance(who, str) else ""
             )
-            t = pd.DataFrame({"Participants": summary.astype("int64")})
-            t.index.name = "Theme"
-            body += table_html(t)
+            body += (
+                f"<h3>{_html.escape(text_in(r['label']))}</h3>"
+                f"<blockquote>{_html.escape(str(r['quote']))}{attribution}</blockquote>"
+            )
         sections.append(_section("themes", "Themes across the region", body))
 
     sections.append(
