@@ -81,6 +81,9 @@ doctest_global_setup = f"""
 import pathlib
 import leadership_eval as le
 import pandas as pd
+pd.set_option("display.width", 120)
+pd.set_option("display.max_columns", 20)
+pd.set_option("display.max_colwidth", 80)
 DOCS = pathlib.Path({str(_HERE)!r})
 """
 

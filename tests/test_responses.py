@@ -475,3 +475,6 @@ def test_simulated_responses_to_bundled_surveys_are_valid(survey_id: str) -> Non
     report = validate_responses(survey_id, raw)
     assert report.valid, report.errors.head()
     assert len(report.data) == 300
+    scoring = pytest.importorskip("leadership_eval.scoring")
+    # score() reads either form: the clean data must score exactly as the raw data
+    pd.testing.assert_frame_equal(scoring.score(survey, report.data), scoring.score(survey, raw))

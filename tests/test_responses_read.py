@@ -199,3 +199,17 @@ def test_header_only_file_reads_as_no_rows(tmp_path: Path) -> None:
     assert len(frame) == 0 and list(frame.columns) == ["rid", "grade", "met_mentor"]
     report = validate_responses(SURVEY, frame)
     assert len(report.data) == 0
+
+
+def test_round_trip_through_files_gives_the_same_clean_data(tmp_path: Path) -> None:
+    from test_responses import make_valid
+
+    raw = make_valid(60, seed=13)
+    expected = validate_responses(SURVEY, raw).data
+    raw.to_csv(tmp_path / "r.csv", index=False)
+    raw.to_excel(tmp_path / "r.xlsx", index=False)
+    for name in ("r.csv", "r.xlsx"):
+        frame = read_responses(tmp_path / name, SURVEY)
+        report = validate_responses(SURVEY, frame)
+        assert report.valid, (name, report.errors.head())
+        pd.testing.assert_frame_equal(report.data, expected, check_dtype=True)

@@ -254,6 +254,9 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
         raise DataError(f"{path}: pass one sheet", code="not-a-table")
     if grid.empty:
         raise DataError(f"{path}: the sheet is empty", code="empty-file")
+    # columns with neither a header nor a value (formatting only) hold nothing: leave them out
+    blank = grid.iloc[0].isna() & grid.iloc[1:].isna().all()
+    grid = grid.loc[:, ~blank.to_numpy(dtype=bool)]
     names = [f"Unnamed: {i}" if pd.isna(v) else str(v).strip() for i, v in enumerate(grid.iloc[0])]
     _check_header(path, names)
     frame = grid.iloc[1:].reset_index(drop=True)
@@ -320,10 +323,7 @@ def _split_candidates(
 ) -> tuple[str, str] | None:
     """(item id, code) when ``name`` is a split column of a multi_choice item."""
     norm = _norm(name)
-    seps = ["___", "/"] if source in ("redcap", "odk", "csv", "xlsx") else ["___"]
-    if source == "sav":
-        seps = ["___", "/"]
-    for sep in seps:
+    for sep in ("___", "/"):  # REDCap item___code; ODK/Kobo item/code or group/item/code
         if sep not in norm:
             continue
         head, _, code = norm.rpartition(sep)
@@ -387,19 +387,29 @@ def _combine_split(
 # ------------------------------------------------------------------------- value conversion
 
 
-def _as_text(series: pd.Series) -> pd.Series:
-    """Strings with surrounding whitespace stripped; blanks NA; whole floats written as ints."""
+def _as_text(series: pd.Series, dates: bool = False) -> pd.Series:
+    """Strings with surrounding whitespace stripped; blanks NA; whole floats written as ints.
+
+    Each distinct value is converted once (the column is factorised), then broadcast back;
+    with ``dates``, date and date-time values become ``YYYY-MM-DD``.
+    """
+    import datetime as dt
+
+    import numpy as np
     import pandas as pd
 
-    values = series.astype(object)
-    isnum = values.map(lambda v: isinstance(v, float) and v.is_integer(), na_action="ignore")
-    if isnum.fillna(False).any():
-        mask = isnum.fillna(False).to_numpy(bool)
-        values = values.copy()
-        values[mask] = values[mask].map(lambda v: str(int(v)))
-    text = values.astype("string").str.strip()
-    text = text.mask(text == "")
-    return pd.Series(text, index=series.index).astype("str")
+    from .responses import _canonical_uniques
+
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    u = np.asarray(uniques, dtype=object)
+    if dates and len(u):
+        is_date = np.frompyfunc(lambda v: isinstance(v, dt.date), 1, 1)(u).astype(bool)
+        if is_date.any():
+            u = u.copy()
+            u[is_date] = np.frompyfunc(lambda v: v.strftime("%Y-%m-%d"), 1, 1)(u[is_date])
+    u_text = _canonical_uniques(u).to_numpy(dtype=object)
+    text = np.append(u_text, np.array([None], dtype=object))[codes]  # code -1: NA
+    return pd.Series(text, index=series.index, dtype="str")
 
 
 def _convert_codes(series: pd.Series, choice: ChoiceList | None) -> tuple[pd.Series, bool]:
@@ -434,16 +444,11 @@ def _convert_number(series: pd.Series) -> tuple[pd.Series, bool]:
 
 
 def _convert_date(series: pd.Series) -> tuple[pd.Series, bool]:
-    import datetime as dt
-
     import pandas as pd
 
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series.dt.strftime("%Y-%m-%d").astype("str"), True
-    values = series.astype(object).map(
-        lambda v: v.strftime("%Y-%m-%d") if isinstance(v, dt.date) else v, na_action="ignore"
-    )
-    text = _as_text(values)
+    text = _as_text(series, dates=True)
     # ODK/Kobo date-times (2024-03-01T10:00:00.000+01:00) -> the date part
     iso = text.str.match(_ISO_DATE.pattern).fillna(False).astype(bool)
     text = text.where(~iso, text.str.slice(0, 10))

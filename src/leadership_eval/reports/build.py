@@ -919,7 +919,7 @@ def _regional_sections(
         rel.index = [text_in(model.scale(s).title) for s in rel.index]
         rel.index.name = "Scale"
         body = table_html(
-            rel, formats={c: ".2f" for c in keep if c != "n_items"} | {"n_items": "d"}
+            rel, formats={c: ".2f" for c in keep if c != "n_items"} | {"n_items": ".0f"}
         )
         sections.append(_section("reliability", "Reliability of the scales", body))
 
