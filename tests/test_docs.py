@@ -41,7 +41,9 @@ def test_every_public_name_is_in_the_api_reference(name: str) -> None:
     text = _api_text()
     paths = _documented_paths(name)
     directive = re.compile(
-        r"^\.\. (?:auto\w+|autopydantic_model|py:\w+):: (" + "|".join(map(re.escape, paths)) + r")\s*$",
+        r"^\.\. (?:auto\w+|autopydantic_model|py:\w+):: ("
+        + "|".join(map(re.escape, paths))
+        + r")\s*$",
         re.MULTILINE,
     )
     assert directive.search(text), f"{name} is not documented in docs/api (looked for {paths})"

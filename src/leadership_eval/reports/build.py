@@ -35,6 +35,7 @@ from .. import __version__
 from ..errors import DataError
 from ..instruments.models import ChoiceList, Item, Survey, text_in
 from ..policy import DisclosurePolicy
+from .figures import funnel_panels, likert_bars_html
 from .html import figure_to_uri, render, table_html
 
 __all__ = ["OTHER", "ReportSet", "build_reports"]
@@ -78,6 +79,9 @@ class ReportSet:
         Groups that got no report because they had too few respondents.
     log : dict
         The disclosure log's content.
+    tables : dict
+        Name -> :class:`~leadership_eval.ProtectedTable` of every table of counts the reports
+        read from (``responses`` and ``item:<id>``), so the published cells can be audited.
     """
 
     out_dir: Path
@@ -86,6 +90,7 @@ class ReportSet:
     disclosure_log: Path
     not_reported: list[str]
     log: dict[str, Any] = field(repr=False)
+    tables: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -487,6 +492,7 @@ def build_reports(
         disclosure_log=out / "disclosure-log.json",
         not_reported=[str(g) for g in small],
         log=log_doc,
+        tables={"responses": pub.responses, **{f"item:{k}": v for k, v in pub.items.items()}},
     )
 
 
@@ -613,7 +619,6 @@ def _trust_sections(
 ) -> list[dict[str, Any]]:
     import html as _html
 
-    from .. import plots
 
     label = label_of[g]
     sections = []
@@ -652,7 +657,6 @@ def _trust_sections(
     # scales
     if model.scales:
         rows = []
-        figs = []
         for scale in model.scales:
             cmp = pub.comparisons[scale.id]
             row = cmp[cmp["group"] == label]
@@ -671,14 +675,6 @@ def _trust_sections(
                     "Flag": str(r["flag"]),
                 }
             )
-            fig = plots.plot_funnel(cmp, highlight=label, title=text_in(scale.title))
-            figs.append(
-                f'<figure><img src="{figure_to_uri(fig)}" alt="Funnel plot of '
-                f'{_html.escape(text_in(scale.title))} by trust, {label} highlighted">'
-                f"<figcaption>{_html.escape(text_in(scale.title))}: each point a trust; "
-                "lines are 95% and 99.8% control limits around the rest of the region."
-                "</figcaption></figure>"
-            )
         table = pd.DataFrame(rows).set_index("Scale")
         body = table_html(table, formats={"Trust mean": ".2f", "Rest of region": ".2f"})
         body += (
@@ -686,7 +682,16 @@ def _trust_sections(
             "positive, reverse-worded items reversed). The rest of the region excludes this "
             "trust.</p>"
         )
-        sections.append(_section("scales", "Scale scores against the region", body + "".join(figs)))
+        fig = funnel_panels(
+            {text_in(sc.title): pub.comparisons[sc.id] for sc in model.scales}, highlight=label
+        )
+        body += (
+            f'<figure><img src="{figure_to_uri(fig)}" alt="Funnel plots of every scale by trust, '
+            f'{_html.escape(label)} highlighted"><figcaption>Each point is a trust ({label} in '
+            "orange); dotted and dashed lines are the 95% and 99.8% control limits around the "
+            "region.</figcaption></figure>"
+        )
+        sections.append(_section("scales", "Scale scores against the region", body))
 
     # item distributions by section
     for section in model.sections:
@@ -706,26 +711,29 @@ def _trust_sections(
                         if pd.isna(v) or pd.isna(total) or not total
                         else 100.0 * float(v) / float(total)
                     )
+                if any(rec[c] is None for c in CATEGORIES):
+                    # the shares of a row add up to 100: one hidden share means all are hidden
+                    for c in CATEGORIES:
+                        rec[c] = None
                 rows.append(rec)
         pct = pd.DataFrame(rows)
-        bars = pct.copy()
-        bars.index = [f"{_short(a)} · {b}" for a, b in zip(pct["item"], pct["who"], strict=True)]
-        fig = plots.plot_likert(
-            bars[list(CATEGORIES)].astype("Float64"), title=text_in(section.title)
-        )
         table = pct.set_index(["item", "who"])
         flat = table.copy()
         flat.index = [f"{a} ({b})" for a, b in table.index]
         flat.index.name = "Statement"
-        body = (
-            f'<figure><img src="{figure_to_uri(fig)}" alt="Stacked bars of answers for '
-            f'{_html.escape(text_in(section.title))}, {label} and the region">'
-            "<figcaption>Percentage disagreeing (left), neutral and agreeing (right).</figcaption>"
-            "</figure>"
+        body = likert_bars_html(
+            [
+                (str(r["item"]), str(r["who"]), {c: r[c] for c in CATEGORIES})
+                for _, r in pct.iterrows()
+            ]
         )
-        body += table_html(
-            flat.rename(columns=lambda c: f"% {c.lower()}"),
-            formats={f"% {c.lower()}": ".0f" for c in CATEGORIES},
+        body += (
+            "<details><summary>The numbers behind the bars</summary>"
+            + table_html(
+                flat.rename(columns=lambda c: f"% {c.lower()}"),
+                formats={f"% {c.lower()}": ".0f" for c in CATEGORIES},
+            )
+            + "</details>"
         )
         sections.append(_section(f"s-{section.id}", text_in(section.title), body))
 
@@ -746,7 +754,14 @@ def _trust_sections(
         if not texts:
             continue
         item = model.item(item_id)
-        comment_html += f'<h3>{_html.escape(text_in(item.text))}</h3><ul class="comments">'
+        comment_html += f"<h3>{_html.escape(text_in(item.text))}</h3>"
+        if len(texts) < pol.min_cell:
+            comment_html += (
+                '<p class="note">Too few people answered this question in the trust to show '
+                "their comments without a risk of recognising who wrote them.</p>"
+            )
+            continue
+        comment_html += '<ul class="comments">'
         comment_html += "".join(f"<li>{_html.escape(t)}</li>" for t in texts)
         comment_html += "</ul>"
     if comment_html:
@@ -884,7 +899,7 @@ def _regional_sections(
         )
         t.index = shown["group"]
         t.index.name = "Trust"
-        fig = plots.plot_funnel(cmp, title=text_in(scale.title))
+        fig = plots.plot_funnel(cmp, title=text_in(scale.title), ylabel="Mean score")
         body = (
             f'<figure><img src="{figure_to_uri(fig)}" alt="Funnel plot of '
             f'{_html.escape(text_in(scale.title))} for every trust"><figcaption>Each point a '

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,14 +17,15 @@ SUPPRESSED = "–"
 """What a suppressed cell shows (an en dash, explained under every table that has one)."""
 
 
-def figure_to_uri(fig: Any, dpi: int = 110) -> str:
-    """Embed a matplotlib figure as a ``data:`` URI (PNG), closing the figure."""
+def figure_to_uri(fig: Any) -> str:
+    """Embed a matplotlib figure as a ``data:`` URI (SVG: sharp at any zoom), closing it."""
     import matplotlib.pyplot as plt
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "leadership-eval"}):
+        fig.savefig(buf, format="svg")
     plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def _cell(value: Any, fmt: str | None) -> str:

@@ -1,0 +1,230 @@
+"""End-to-end: reports from simulated data obey the disclosure rules by construction."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+import leadership_eval as le
+from leadership_eval.cli import app
+from leadership_eval.demo import PLANTED, ROSTER, _segments
+from leadership_eval.reports.build import OTHER
+
+SIZES = {"t01": 40, "t02": 31, "t03": 22, "t04": 12, "t05": 6, "t06": 3, "t07": 2}
+MIN = 5
+
+# personal data planted in free text: none of it may reach any output file
+PLANTED_STRINGS = [
+    "amara.okafor@example.nhs.uk",
+    "tom.fletcher@example.nhs.uk",
+    "07700 900123",
+    "Amara Okafor",
+    "Priya Raman",
+    "Gareth Lloyd",
+    "Fletcher",
+    "O'Neill-Harris",
+    "Rowan Ward",
+    "St Aidan's Hospital",
+]
+
+
+@pytest.fixture(scope="module")
+def evaluation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    import numpy as np
+
+    survey = le.load_instrument("trainee-survey")
+    data = le.simulate_responses(
+        survey, sum(SIZES.values()), groups=SIZES, group_effects={"t02": -1.2}, seed=11
+    )
+    text_items = [i.id for i in survey.items_with("free_text")]  # type: ignore[union-attr]
+    target = text_items[-1]
+    # plant personal data in the comments of every trust, the small ones included
+    for k, idx in enumerate(data.groupby("trust").head(3).index):
+        data.loc[idx, target] = PLANTED[k % len(PLANTED)]
+    activity_sizes = {t: 6 for t in SIZES}
+    log = le.simulate_responses(
+        "mentor-activity-log", sum(activity_sizes.values()), groups=activity_sizes, seed=3
+    )
+    segments = _segments(np.random.default_rng(5), list(SIZES), "t02")
+    out = tmp_path_factory.mktemp("reports")
+    result = le.build_reports(
+        survey,
+        data,
+        out,
+        activity_log=log,
+        segments=segments,
+        eligible={t: n * 4 for t, n in SIZES.items()},
+        names=ROSTER,
+        places=("Rowan Ward", "St Aidan's Hospital"),
+    )
+    return {"result": result, "out": out, "data": data, "survey": survey}
+
+
+def _texts(out: Path) -> dict[str, str]:
+    """Every output file's text, with embedded figures decoded too."""
+    texts = {}
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            for blob in re.findall(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", text):
+                text += base64.b64decode(blob).decode("utf-8")
+            texts[path.name] = text
+    return texts
+
+
+def test_one_report_per_qualifying_trust(evaluation: dict[str, object]) -> None:
+    result = evaluation["result"]
+    assert isinstance(result, le.ReportSet)
+    qualifying = {t for t, n in SIZES.items() if n >= MIN}
+    assert set(result.trust_reports) == qualifying
+    assert sorted(result.not_reported) == ["t06", "t07"]
+    names = {p.name for p in Path(evaluation["out"]).iterdir()}  # type: ignore[arg-type]
+    assert names == {f"trust-{t}.html" for t in qualifying} | {
+        "regional.html",
+        "disclosure-log.json",
+    }
+
+
+def test_planted_personal_data_never_reaches_output(evaluation: dict[str, object]) -> None:
+    texts = _texts(Path(evaluation["out"]))  # type: ignore[arg-type]
+    for name, text in texts.items():
+        for planted in PLANTED_STRINGS:
+            assert planted not in text, f"{planted!r} found in {name}"
+    assert any("[EMAIL]" in t or "[NAME]" in t for t in texts.values())
+
+
+def test_html_parses_and_figures_are_embedded(evaluation: dict[str, object]) -> None:
+    import html5lib
+
+    for path in Path(evaluation["out"]).glob("*.html"):  # type: ignore[arg-type]
+        text = path.read_text(encoding="utf-8")
+        parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+        doc = parser.parse(text)
+        images = doc.findall(".//img")
+        assert images, path.name
+        for img in images:
+            src = img.get("src", "")
+            assert src.startswith("data:image/"), f"{path.name}: external image {src[:40]}"
+            assert img.get("alt"), f"{path.name}: image without alt text"
+        assert "http://" not in text and "https://" not in text.replace(
+            "https://leadership-eval", ""
+        ), f"{path.name} links outside"
+
+
+def test_no_small_count_can_be_read_or_recovered(evaluation: dict[str, object]) -> None:
+    result = evaluation["result"]
+    assert isinstance(result, le.ReportSet)
+    assert result.tables
+    for name, table in result.tables.items():
+        published = table.published
+        values = pd.to_numeric(pd.Series(published.to_numpy().ravel()), errors="coerce")
+        shown = values.dropna()
+        assert not ((shown > 0) & (shown < MIN)).any(), f"{name} shows a count below {MIN}"
+        # the intruder's attack on what was published recovers no small count
+        audit = le.audit_table(published)
+        assert audit.safe(MIN), f"{name}: {audit.unsafe(MIN)}"
+    # the reports print the protected numbers only
+    responses = result.tables["responses"].published
+    regional = (Path(evaluation["out"]) / "regional.html").read_text(encoding="utf-8")  # type: ignore[arg-type]
+    for label, value in responses.items():
+        if label == OTHER:
+            continue
+        if pd.isna(value):
+            continue
+        assert f"<th scope=\"row\">{label}</th><td class=\"num\">{int(value):,}</td>" in regional
+
+
+def test_suppressed_shares_hide_their_whole_row(evaluation: dict[str, object]) -> None:
+    for path in Path(evaluation["out"]).glob("trust-*.html"):  # type: ignore[arg-type]
+        text = path.read_text(encoding="utf-8")
+        for row in re.findall(r"<tr>(.*?)</tr>", text):
+            if "% disagree" in row:
+                continue
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+            if len(cells) == 3 and "–" in cells:
+                assert cells == ["–", "–", "–"], f"{path.name}: {cells}"
+
+
+def test_planted_low_trust_is_flagged(evaluation: dict[str, object]) -> None:
+    text = (Path(evaluation["out"]) / "trust-t02.html").read_text(encoding="utf-8")  # type: ignore[arg-type]
+    assert "lower than the region" in text
+
+
+def test_disclosure_log(evaluation: dict[str, object]) -> None:
+    log = json.loads(
+        (Path(evaluation["out"]) / "disclosure-log.json").read_text(encoding="utf-8")  # type: ignore[arg-type]
+    )
+    assert log["policy"]["min_cell"] == MIN
+    decisions = {e.get("decision") for e in log["entries"]}
+    assert {"validation", "redaction", "groups", "themes", "activities"} <= decisions
+    groups = next(e for e in log["entries"] if e.get("decision") == "groups")
+    assert groups["not_reported"] == 2
+    assert "t06" not in json.dumps(groups)  # small trusts are counted, not named
+    reasons = {e.get("reason") for e in log["entries"] if "table" in e}
+    assert "primary" in reasons
+
+
+def test_every_input_row_is_accounted_for(evaluation: dict[str, object]) -> None:
+    log = evaluation["result"].log  # type: ignore[attr-defined]
+    validation = next(e for e in log["entries"] if e.get("decision") == "validation")
+    assert validation["rows_in"] == validation["rows_used"] + validation["rows_excluded"]
+    assert validation["rows_in"] == sum(SIZES.values())
+
+
+# ------------------------------------------------------------------------ bad input, CLI
+
+runner = CliRunner()
+
+
+def test_cli_report(tmp_path: Path, evaluation: dict[str, object]) -> None:
+    data = evaluation["data"]
+    assert isinstance(data, pd.DataFrame)
+    csv = tmp_path / "responses.csv"
+    data.to_csv(csv, index=False)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["report", "trainee-survey", str(csv), "--out", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    assert (out / "regional.html").is_file()
+    assert "5 trust reports" in result.output
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("other-survey", "do not look like answers"),
+        ("unknown-group", "no column 'trsut'"),
+        ("empty", "no rows"),
+    ],
+)
+def test_bad_input_fails_clearly_and_writes_nothing(
+    tmp_path: Path, evaluation: dict[str, object], case: str, message: str
+) -> None:
+    data = evaluation["data"]
+    assert isinstance(data, pd.DataFrame)
+    csv = tmp_path / "responses.csv"
+    args = ["report", "trainee-survey", str(csv), "--out", str(tmp_path / "out"), "-q"]
+    if case == "other-survey":
+        le.simulate_responses("supervisor-survey", 30, seed=1).to_csv(csv, index=False)
+    elif case == "unknown-group":
+        data.to_csv(csv, index=False)
+        args += ["--group", "trsut"]
+    else:
+        csv.write_text(",".join(data.columns) + "\n", encoding="utf-8")
+    result = runner.invoke(app, args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_no_qualifying_group_is_an_error(tmp_path: Path) -> None:
+    data = le.simulate_responses("trainee-survey", 8, groups={"t01": 4, "t02": 4}, seed=2)
+    with pytest.raises(le.DataError, match="no trust has at least 5"):
+        le.build_reports("trainee-survey", data, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
