@@ -107,7 +107,10 @@ def test_html_parses_and_figures_are_embedded(evaluation: dict[str, object]) -> 
         parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
         doc = parser.parse(text)
         images = doc.findall(".//img")
-        assert images, path.name
+        svgs = [e for e in doc.iter() if isinstance(e.tag, str) and e.tag.endswith("svg")]
+        assert images or svgs, path.name
+        for svg in svgs:
+            assert svg.get("aria-label"), f"{path.name}: chart without an accessible name"
         for img in images:
             src = img.get("src", "")
             assert src.startswith("data:image/"), f"{path.name}: external image {src[:40]}"

@@ -35,7 +35,7 @@ from .. import __version__
 from ..errors import DataError
 from ..instruments.models import ChoiceList, Item, Survey, text_in
 from ..policy import DisclosurePolicy
-from .figures import funnel_panels, likert_bars_html
+from .figures import funnel_svg, likert_bars_html
 from .html import figure_to_uri, render, table_html
 
 __all__ = ["OTHER", "ReportSet", "build_reports"]
@@ -682,14 +682,14 @@ def _trust_sections(
             "positive, reverse-worded items reversed). The rest of the region excludes this "
             "trust.</p>"
         )
-        fig = funnel_panels(
-            {text_in(sc.title): pub.comparisons[sc.id] for sc in model.scales}, highlight=label
-        )
+        body += '<div class="funnels">' + "".join(
+            funnel_svg(pub.comparisons[sc.id], text_in(sc.title), highlight=label)
+            for sc in model.scales
+        ) + "</div>"
         body += (
-            f'<figure><img src="{figure_to_uri(fig)}" alt="Funnel plots of every scale by trust, '
-            f'{_html.escape(label)} highlighted"><figcaption>Each point is a trust ({label} in '
+            f'<p class="note">Funnel plots: each point is a trust ({_html.escape(label)} in '
             "orange); dotted and dashed lines are the 95% and 99.8% control limits around the "
-            "region.</figcaption></figure>"
+            "region's mean, narrowing as the number of responses grows.</p>"
         )
         sections.append(_section("scales", "Scale scores against the region", body))
 
@@ -899,11 +899,10 @@ def _regional_sections(
         )
         t.index = shown["group"]
         t.index.name = "Trust"
-        fig = plots.plot_funnel(cmp, title=text_in(scale.title), ylabel="Mean score")
-        body = (
-            f'<figure><img src="{figure_to_uri(fig)}" alt="Funnel plot of '
-            f'{_html.escape(text_in(scale.title))} for every trust"><figcaption>Each point a '
-            "trust; lines are 95% and 99.8% control limits.</figcaption></figure>"
+        body = '<div class="funnels">' + funnel_svg(cmp, text_in(scale.title)) + "</div>"
+        body += (
+            '<p class="note">Each point is a trust; dotted and dashed lines are the 95% and '
+            "99.8% control limits around the region's mean.</p>"
         )
         body += table_html(
             t, formats={c: ".2f" for c in ("Mean", "CI low", "CI high", "Rest of region")}

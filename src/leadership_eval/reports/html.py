@@ -31,12 +31,11 @@ def figure_to_uri(fig: Any) -> str:
 def _cell(value: Any, fmt: str | None) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return f'<td class="sup" title="not shown to protect confidentiality">{SUPPRESSED}</td>'
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        text = (
-            format(value, fmt)
-            if fmt
-            else (f"{value:,}" if isinstance(value, int) else f"{value:.2f}")
-        )
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        if isinstance(value, numbers.Integral):
+            text = format(int(value), fmt or ",")
+        else:
+            text = format(float(value), fmt or ".2f")  # type: ignore[arg-type]
         return f'<td class="num">{html.escape(text)}</td>'
     return f"<td>{html.escape(str(value))}</td>"
 
