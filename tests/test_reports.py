@@ -140,7 +140,7 @@ def test_no_small_count_can_be_read_or_recovered(evaluation: dict[str, object]) 
             continue
         if pd.isna(value):
             continue
-        assert f"<th scope=\"row\">{label}</th><td class=\"num\">{int(value):,}</td>" in regional
+        assert f'<th scope="row">{label}</th><td class="num">{int(value):,}</td>' in regional
 
 
 def test_suppressed_shares_hide_their_whole_row(evaluation: dict[str, object]) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from ..instruments.models import Survey
 from ._common import fail, friendly_errors, out
 
 
@@ -55,7 +56,8 @@ def report(
     ],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the reports to.")],
     group: Annotated[
-        str | None, typer.Option(help="Column holding each respondent's trust (default: the survey's).")
+        str | None,
+        typer.Option(help="Column holding each respondent's trust (default: the survey's)."),
     ] = None,
     policy: Annotated[
         str | None,
@@ -145,15 +147,12 @@ def _summary(result: object) -> None:
         f"{result.disclosure_log.name}"
     )
     if result.not_reported:
-        out(
-            f"  {len(result.not_reported)} trusts had too few responses for a report of their own"
-        )
+        out(f"  {len(result.not_reported)} trusts had too few responses for a report of their own")
 
 
-def _load_survey(survey: str) -> object:
+def _load_survey(survey: str) -> Survey:
     from ..errors import DataError
     from ..instruments.loader import load_instrument
-    from ..instruments.models import Survey
 
     model = load_instrument(survey)
     if not isinstance(model, Survey):

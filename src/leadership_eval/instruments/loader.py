@@ -359,7 +359,7 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> tuple[tuple[str | int, 
             isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
         ):
             out.append(part)
-            node = node[part]
+            node = node[part]  # type: ignore[index]
         elif isinstance(node, Mapping) and isinstance(part, str) and not _is_union_tag(part):
             out.append(part)  # a missing field: its name is part of the path
             complete = False

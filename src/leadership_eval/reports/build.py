@@ -574,13 +574,14 @@ def _themes(
     log: _Log,
 ) -> pd.DataFrame:
     from ..instruments.loader import load_instrument
+    from ..instruments.models import Codebook
     from ..qualitative import read_segments, theme_summary
 
     book = (
-        codebook
-        if codebook is not None and not isinstance(codebook, str | Path)
-        else (load_instrument(codebook or "clm-codebook"))
+        codebook if isinstance(codebook, Codebook) else load_instrument(codebook or "clm-codebook")
     )
+    if not isinstance(book, Codebook):
+        raise DataError(f"{codebook!r} is not a codebook", code="not-a-codebook")
     coded = read_segments(segments, book)
     summary = theme_summary(coded, book, group=group, policy=pol, names=names, places=places)
     rolled = summary[summary["scope"] == "region"] if "scope" in summary else summary.iloc[0:0]
@@ -618,7 +619,6 @@ def _trust_sections(
     pol: DisclosurePolicy,
 ) -> list[dict[str, Any]]:
     import html as _html
-
 
     label = label_of[g]
     sections = []
@@ -682,10 +682,14 @@ def _trust_sections(
             "positive, reverse-worded items reversed). The rest of the region excludes this "
             "trust.</p>"
         )
-        body += '<div class="funnels">' + "".join(
-            funnel_svg(pub.comparisons[sc.id], text_in(sc.title), highlight=label)
-            for sc in model.scales
-        ) + "</div>"
+        body += (
+            '<div class="funnels">'
+            + "".join(
+                funnel_svg(pub.comparisons[sc.id], text_in(sc.title), highlight=label)
+                for sc in model.scales
+            )
+            + "</div>"
+        )
         body += (
             f'<p class="note">Funnel plots: each point is a trust ({_html.escape(label)} in '
             "orange); dotted and dashed lines are the 95% and 99.8% control limits around the "
@@ -808,10 +812,14 @@ def _activities_html(
         facts["Trainees reached (sum of estimates)"] = row.get("trainees_reached")
     if "mentor_hours" in summary.columns:
         facts["Mentor hours"] = row.get("mentor_hours")
-    body = "<ul>" + "".join(
-        f"<li>{k}: <strong>{'–' if pd.isna(v) else f'{float(v):,.0f}'}</strong></li>"
-        for k, v in facts.items()
-    ) + "</ul>"
+    body = (
+        "<ul>"
+        + "".join(
+            f"<li>{k}: <strong>{'–' if pd.isna(v) else f'{float(v):,.0f}'}</strong></li>"
+            for k, v in facts.items()
+        )
+        + "</ul>"
+    )
     for prefix, caption in (
         ("activity_", "Activities by type"),
         ("part_", "The mentor's part"),
@@ -826,7 +834,9 @@ def _activities_html(
                 label: [row[c] for c in cols],
                 "Region": [region.get(c) for c in cols],
             },
-            index=[names.get(str(c).removeprefix(prefix), str(c).removeprefix(prefix)) for c in cols],
+            index=[
+                names.get(str(c).removeprefix(prefix), str(c).removeprefix(prefix)) for c in cols
+            ],
         )
         t.index.name = caption
         body += table_html(t, formats={label: ",.0f", "Region": ",.0f"})

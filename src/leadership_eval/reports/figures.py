@@ -39,9 +39,7 @@ def likert_bars_html(rows: Sequence[tuple[str, str, Mapping[str, float | None]]]
     out = ['<div class="likert" role="table" aria-label="Answers, disagree to agree">']
     out.append(
         '<div class="lk-legend" aria-hidden="true">'
-        + "".join(
-            f'<span><i style="background:{c}"></i>{k}</span>' for k, c in _COLOURS.items()
-        )
+        + "".join(f'<span><i style="background:{c}"></i>{k}</span>' for k, c in _COLOURS.items())
         + "</div>"
     )
     last = None
@@ -130,7 +128,11 @@ def funnel_svg(cmp: pd.DataFrame, title: str, highlight: Any = None) -> str:
     grid = np.unique(np.linspace(n_lo, n_hi, 60).round())
     lim = funnel_limits(grid, centre, kind="mean", sd=sd)
     y_values = np.concatenate(
-        [shown["mean"].to_numpy(float), lim["lower_998"].to_numpy(float), lim["upper_998"].to_numpy(float)]
+        [
+            shown["mean"].to_numpy(float),
+            lim["lower_998"].to_numpy(float),
+            lim["upper_998"].to_numpy(float),
+        ]
     )
     y_lo, y_hi = float(np.nanmin(y_values)), float(np.nanmax(y_values))
     pad = (y_hi - y_lo) * 0.06 or 0.1
@@ -147,7 +149,9 @@ def funnel_svg(cmp: pd.DataFrame, title: str, highlight: Any = None) -> str:
         f'<svg class="funnel" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
         f'aria-label="Funnel plot: {esc(title)}">'
     )
-    parts.append(f'<text x="{w / 2:.0f}" y="16" text-anchor="middle" class="ft">{esc(title)}</text>')
+    parts.append(
+        f'<text x="{w / 2:.0f}" y="16" text-anchor="middle" class="ft">{esc(title)}</text>'
+    )
     for t in _ticks(y_lo, y_hi):
         parts.append(
             f'<line x1="{left}" x2="{w - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" class="fg"/>'
