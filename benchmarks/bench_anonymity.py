@@ -12,24 +12,11 @@ from __future__ import annotations
 import statistics
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
+from _adult import QIS, read_adult
 
 from leadership_eval.privacy.anonymity import check_anonymity
-
-ADULT = Path(__file__).resolve().parent.parent / "tests" / "data" / "adult" / "adult.csv.gz"
-QIS = [
-    "sex",
-    "age",
-    "race",
-    "marital-status",
-    "education",
-    "native-country",
-    "workclass",
-    "occupation",
-]
 
 
 def _median_time(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -44,7 +31,7 @@ def _median_time(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-unt
 
 
 def main() -> None:
-    adult = pd.read_csv(ADULT, sep=";")
+    adult = read_adult()
     r = check_anonymity(adult, QIS, k=5, sensitive="salary-class")
     t, c = _median_time(lambda: check_anonymity(adult, QIS, k=5, sensitive="salary-class"), 7)
     print(

@@ -11,32 +11,19 @@ from __future__ import annotations
 
 import statistics
 import time
-from pathlib import Path
 
-import pandas as pd
+from _adult import QIS, adult_hierarchies, read_adult
 
 from leadership_eval.privacy.generalise import _generalise_exhaustive, generalise
-from leadership_eval.privacy.hierarchy import load_hierarchy
 
-DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "adult"
-QIS = [
-    "sex",
-    "age",
-    "race",
-    "marital-status",
-    "education",
-    "native-country",
-    "workclass",
-    "occupation",
-]
 ARX_LEVELS = [1, 2, 1, 1, 3, 2, 2, 1]
 ARX_CHECKS = 142
 ARX_SECONDS = 0.030
 
 
 def main() -> None:
-    adult = pd.read_csv(DATA / "adult.csv.gz", sep=";")
-    hier = {q: load_hierarchy(DATA / f"adult_hierarchy_{q}.csv") for q in QIS}
+    adult = read_adult()
+    hier = adult_hierarchies()
     times, cpu = [], []
     res = None
     for _ in range(5):

@@ -251,4 +251,4 @@ def test_cli_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(junk), "--out", str(tmp_path / "j.yaml")])
     assert result.exit_code == 1 and "not a REDCap data dictionary" in result.output
     guide = runner.invoke(app, ["export", "interview-trainee", "--to", "html", "--out", "x.html"])
-    assert guide.exit_code == 1 and "needs a survey" in guide.output
+    assert guide.exit_code == 1 and "is an interview guide, not a survey" in guide.output

@@ -36,6 +36,7 @@ _EXPORTS: dict[str, str] = {
     "Item": "instruments.models",
     "Scale": "instruments.models",
     # instruments.loader
+    "as_survey": "instruments.loader",
     "load_instrument": "instruments.loader",
     "loads_instrument": "instruments.loader",
     # instruments.catalogue
@@ -175,6 +176,7 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "anonymise",
+    "as_survey",
     "audit_table",
     "audit_tables",
     "build_reports",
@@ -269,6 +271,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         parse_expression,
     )
     from .instruments.loader import (
+        as_survey,
         load_instrument,
         loads_instrument,
     )

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigurationError, DataError
+from .instruments.loader import as_survey
 from .instruments.models import Survey
 from .policy import DisclosurePolicy
 
@@ -31,9 +32,7 @@ __all__ = [
 
 
 def _survey(survey: Survey | str | Path | None) -> Survey:
-    from .scoring import _as_survey
-
-    return _as_survey("mentor-activity-log" if survey is None else survey)
+    return as_survey("mentor-activity-log" if survey is None else survey)
 
 
 def _multi(log: pd.DataFrame, item: str, codes: list[Any]) -> pd.DataFrame | None:

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigurationError, DataError
+from .instruments.loader import as_survey
 from .instruments.models import Item, Scale, Survey, text_in
 from .policy import DisclosurePolicy
 
@@ -1095,12 +1096,6 @@ def compare_groups(
 # ------------------------------------------------------------------------------ waves
 
 
-def _as_survey(survey: Survey | str | Path) -> Survey:
-    from .scoring import _as_survey as as_survey
-
-    return as_survey(survey)
-
-
 def _item_difference(a: Item, b: Item, sa: Survey, sb: Survey) -> str | None:
     """Why item ``a`` (wave 1) and ``b`` (wave 2) are not the same question, or None."""
     if a.type != b.type:
@@ -1248,7 +1243,7 @@ def compare_waves(
 
     before = _check_frame(before, "before")
     after = _check_frame(after, "after")
-    sa, sb = _as_survey(survey_before), _as_survey(survey_after)
+    sa, sb = as_survey(survey_before), as_survey(survey_after)
     pol = _resolve_policy(policy)
     if group is not None:
         _check_column(before, group, "group")

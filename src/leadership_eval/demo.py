@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .instruments.models import Survey
+from .instruments.loader import as_survey
 
 __all__ = ["DemoData", "run_demo", "simulate_evaluation"]
 
@@ -59,14 +59,6 @@ class DemoData:
     planted: list[str] = field(default_factory=list)
     names: tuple[str, ...] = ROSTER
     places: tuple[str, ...] = PLACES
-
-
-def _survey(ident: str) -> Survey:
-    from .instruments.loader import load_instrument
-
-    model = load_instrument(ident)
-    assert isinstance(model, Survey), ident
-    return model
 
 
 def _trust_sizes(
@@ -111,7 +103,7 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
     from .simulate import simulate_responses
 
     rng = np.random.default_rng(seed)
-    trainee_survey = _survey("trainee-survey")
+    trainee_survey = as_survey("trainee-survey")
     trust_list = trainee_survey.choices_for("trust")
     assert trust_list is not None
     trusts = [str(c) for c in trust_list.codes][:n_trusts]
@@ -134,13 +126,13 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
             trainees.loc[trainees.index[row], target] = text
             planted.append(text)
 
-    sup_survey = _survey("supervisor-survey")
+    sup_survey = as_survey("supervisor-survey")
     sup_sizes = {t: max(2, round(n * 0.6)) for t, n in sizes.items()}
     supervisors = simulate_responses(
         sup_survey, sum(sup_sizes.values()), groups=sup_sizes, seed=seed + 1
     )
 
-    log_survey = _survey("mentor-activity-log")
+    log_survey = as_survey("mentor-activity-log")
     activity_sizes = {t: int(rng.integers(8, 40)) for t in trusts}
     activity_sizes[low] = 4  # the planted trust's mentor does little
     activity_log = simulate_responses(

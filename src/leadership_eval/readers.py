@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import DataError
+from .instruments.loader import as_survey
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -524,21 +525,6 @@ def _apply_spss_missing(
 
 
 # ---------------------------------------------------------------------------------- the API
-
-
-def as_survey(survey: Survey | str | Path) -> Survey:
-    """``survey`` itself, or the survey loaded from a YAML path or bundled instrument id."""
-    from .instruments.loader import load_instrument
-    from .instruments.models import Survey
-
-    if isinstance(survey, Survey):
-        return survey
-    if isinstance(survey, str | Path):
-        loaded = load_instrument(survey)
-        if not isinstance(loaded, Survey):
-            raise TypeError(f"{survey}: is a {loaded.kind}, not a survey")
-        return loaded
-    raise TypeError(f"survey must be a Survey, a YAML path or an instrument id, not {survey!r}")
 
 
 def read_responses(

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import DataError
-from .readers import ReadReport, as_survey, read_responses
+from .instruments.loader import as_survey
+from .readers import ReadReport, read_responses
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .errors import ConfigurationError, DataError
+from .instruments.loader import as_survey
 from .instruments.models import ChoiceList, Item, Scale, Survey
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -41,25 +42,6 @@ _MAX_SHOWN = 10  # failure cases quoted in an error message
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def _as_survey(survey: Survey | str | Path) -> Survey:
-    """Accept a Survey, or a path / bundled id naming one."""
-    if isinstance(survey, Survey):
-        return survey
-    if isinstance(survey, str | Path):
-        from .instruments.loader import load_instrument
-
-        inst = load_instrument(survey)
-        if not isinstance(inst, Survey):
-            raise ConfigurationError(
-                f"{survey!s} is a {getattr(inst, 'kind', type(inst).__name__)}, not a survey",
-                code="not-a-survey",
-            )
-        return inst
-    raise TypeError(
-        f"survey must be a Survey (or a path or bundled id), not {type(survey).__name__}"
-    )
 
 
 def _check_frame(data: Any) -> pd.DataFrame:
@@ -401,7 +383,7 @@ def score(
     import numpy as np
     import pandas as pd
 
-    survey = _as_survey(survey)
+    survey = as_survey(survey)
     data = _check_frame(data)
     if transform is not None and transform not in ("none", "percent"):
         raise ConfigurationError(
@@ -683,7 +665,7 @@ def item_summary(
     import numpy as np
     import pandas as pd
 
-    survey = _as_survey(survey)
+    survey = as_survey(survey)
     data = _check_frame(data)
     if by is not None and by not in data.columns:
         raise DataError(f"the data has no column {by!r} to group by", code="missing-column")
@@ -1001,7 +983,7 @@ def reliability(
     import pandas as pd
     from scipy.stats import f as f_dist
 
-    survey = _as_survey(survey)
+    survey = as_survey(survey)
     data = _check_frame(data)
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(
@@ -1131,7 +1113,7 @@ def item_statistics(
     import numpy as np
     import pandas as pd
 
-    survey = _as_survey(survey)
+    survey = as_survey(survey)
     data = _check_frame(data)
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigurationError
+from .instruments.loader import as_survey
 from .instruments.models import ChoiceList, Item, Survey
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -287,9 +288,8 @@ def simulate_responses(
     import pandas as pd
 
     from .instruments.expressions import parse_expression
-    from .scoring import _as_survey
 
-    survey = _as_survey(survey)
+    survey = as_survey(survey)
     if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
         raise ConfigurationError(f"n must be a whole number of respondents; found {n!r}")
     n = int(n)

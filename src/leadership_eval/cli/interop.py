@@ -47,15 +47,12 @@ def export_cmd(
 
     Anything the target cannot carry is listed as a warning on standard error.
     """
-    from ..instruments.loader import load_instrument
-    from ..instruments.models import Survey
+    from ..instruments.loader import as_survey
 
     if to not in _EXPORTS:
         fail(f"--to must be one of {', '.join(_EXPORTS)}, not {to!r}", 2)
     with friendly_errors():
-        model = load_instrument(survey)
-        if not isinstance(model, Survey):
-            fail(f"{survey}: export needs a survey, not a {model.kind}")
+        model = as_survey(survey)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if to == "xlsform":

@@ -200,18 +200,16 @@ def anonymise_cmd(
     """
     with friendly_errors():
         from ..errors import DataError
-        from ..instruments.loader import load_instrument
+        from ..instruments.loader import as_survey
         from ..privacy.pipeline import anonymise
 
-        instrument = load_instrument(survey)
-        if getattr(instrument, "kind", None) != "survey":
-            fail(f"{survey}: is a {getattr(instrument, 'kind', '?')}, not a survey", 2)
+        instrument = as_survey(survey)
         if not responses.exists():
             fail(f"{responses}: no such file", 2)
         try:
             from ..readers import read_responses
 
-            frame = read_responses(responses, instrument)  # type: ignore[arg-type]
+            frame = read_responses(responses, instrument)
         except ImportError:  # pragma: no cover - readers always ship
             frame = _read_table(responses)
         if not 0 <= max_suppression <= 1:
@@ -234,7 +232,7 @@ def anonymise_cmd(
                 f"target {k}); nothing written",
                 code="not-anonymous",
             )
-        log = {"survey": getattr(instrument, "id", survey), "responses": responses.name}
+        log = {"survey": instrument.id, "responses": responses.name}
         log.update(result.log)
         log_file = log_path or out_path.with_name(out_path.name + ".log.json")
         _write_atomic(

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 
-from ..instruments.models import Survey
 from ._common import fail, friendly_errors, out
 
 
@@ -89,10 +88,11 @@ def report(
     with friendly_errors():
         import pandas as pd
 
+        from ..instruments.loader import as_survey
         from ..reports.build import build_reports
         from ..responses import read_responses
 
-        model = _load_survey(survey)
+        model = as_survey(survey)
         if not responses.is_file():
             fail(f"{responses}: no such file", 2)
         data = read_responses(responses, model, source=source)
@@ -148,13 +148,3 @@ def _summary(result: object) -> None:
     )
     if result.not_reported:
         out(f"  {len(result.not_reported)} trusts had too few responses for a report of their own")
-
-
-def _load_survey(survey: str) -> Survey:
-    from ..errors import DataError
-    from ..instruments.loader import load_instrument
-
-    model = load_instrument(survey)
-    if not isinstance(model, Survey):
-        raise DataError(f"{survey!r} is a {model.kind}, not a survey", code="not-a-survey")
-    return model

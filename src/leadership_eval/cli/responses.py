@@ -45,8 +45,7 @@ def check_responses(
     from rich.console import Console
     from rich.table import Table
 
-    from ..instruments.loader import load_instrument
-    from ..instruments.models import Survey
+    from ..instruments.loader import as_survey
     from ..readers import SOURCES, read_responses
     from ..responses import validate_responses
 
@@ -56,9 +55,7 @@ def check_responses(
         fail(f"{responses}: no such file", 2)
     console = Console(highlight=False, soft_wrap=True)
     with friendly_errors():
-        instrument = load_instrument(survey)
-        if not isinstance(instrument, Survey):
-            fail(f"{survey}: is a {instrument.kind}, not a survey", 2)
+        instrument = as_survey(survey)
         sheet_arg: str | int | None = sheet
         if sheet is not None and sheet.isdigit():
             sheet_arg = int(sheet)

@@ -59,13 +59,10 @@ def register(app: typer.Typer) -> None:
             from rich.console import Console
             from rich.table import Table
 
-            from ..instruments.loader import load_instrument
-            from ..instruments.models import Survey
+            from ..instruments.loader import as_survey
             from ..scoring import reliability, score
 
-            inst = load_instrument(survey)
-            if not isinstance(inst, Survey):
-                fail(f"{survey} is a {inst.kind}, not a survey")
+            inst = as_survey(survey)
             if transform is not None and transform not in ("none", "percent"):
                 fail(f"--transform must be 'none' or 'percent', not {transform!r}", 2)
             if not inst.scales:

@@ -21,14 +21,15 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import InstrumentError, Problem
+from ..errors import DataError, InstrumentError, Problem
 from . import checks
-from .models import MODEL_FOR_KIND, Instrument
+from .models import MODEL_FOR_KIND, Instrument, Survey
 
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_NODES",
     "Document",
+    "as_survey",
     "bundled_paths",
     "load_instrument",
     "loads_instrument",
@@ -683,3 +684,60 @@ def _load_file(path: Path) -> Instrument:
             [Problem(str(path), 0, 0, "unreadable-file", f"cannot read the file: {exc.strerror}")]
         ) from exc
     return loads_instrument(raw, str(path))
+
+
+def as_survey(survey: Survey | str | Path) -> Survey:
+    """A survey: ``survey`` itself, or the survey loaded from a YAML path or bundled id.
+
+    The functions that work on a survey (``score``, ``validate_responses``, ``build_reports``...)
+    accept any of the three through this function.
+
+    Parameters
+    ----------
+    survey : Survey, str or pathlib.Path
+        A loaded :class:`~leadership_eval.instruments.models.Survey` (returned unchanged), a path
+        to a survey's ``.yaml`` file, or the id of a bundled survey (``trainee-survey``).
+
+    Returns
+    -------
+    Survey
+        ``survey`` itself when it is already a survey, else the survey loaded.
+
+    Raises
+    ------
+    InstrumentError
+        When the file or id cannot be loaded (every problem in the file is listed).
+    DataError
+        With code ``not-a-survey`` when the instrument loaded is another kind (an interview
+        guide, a codebook...).
+    TypeError
+        When ``survey`` is none of the three.
+
+    Examples
+    --------
+    >>> from leadership_eval.instruments.loader import as_survey
+    >>> survey = as_survey('trainee-survey')
+    >>> survey.id, as_survey(survey) is survey
+    ('trainee-survey', True)
+    >>> as_survey('clm-codebook')
+    Traceback (most recent call last):
+    ...
+    leadership_eval.errors.DataError: instrument 'clm-codebook' is a codebook, not a survey
+    """
+    if isinstance(survey, Survey):
+        return survey
+    if not isinstance(survey, str | Path):
+        raise TypeError(
+            "survey must be a Survey, a YAML path or a bundled instrument id, "
+            f"not {type(survey).__name__}"
+        )
+    inst = load_instrument(survey)
+    if not isinstance(inst, Survey):
+        kind = inst.kind.replace("_", " ")
+        where = "" if str(survey) == inst.id else f"{survey}: "
+        raise DataError(
+            f"{where}instrument {inst.id!r} is {'an' if kind[0] in 'aeiou' else 'a'} {kind}, "
+            "not a survey",
+            code="not-a-survey",
+        )
+    return inst

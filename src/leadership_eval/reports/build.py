@@ -33,6 +33,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import DataError
+from ..instruments.loader import as_survey
 from ..instruments.models import ChoiceList, Item, Survey, text_in
 from ..policy import DisclosurePolicy
 from .figures import funnel_svg, likert_bars_html
@@ -94,18 +95,6 @@ class ReportSet:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def _as_survey(survey: Survey | str | Path) -> Survey:
-    from ..instruments.loader import load_instrument
-
-    model = survey if isinstance(survey, Survey) else load_instrument(survey)
-    if not isinstance(model, Survey):
-        raise DataError(
-            f"reports are built from a survey; {getattr(model, 'id', survey)!r} is a {model.kind}",
-            code="not-a-survey",
-        )
-    return model
 
 
 def _as_policy(policy: DisclosurePolicy | str | Path | None) -> DisclosurePolicy:
@@ -268,7 +257,7 @@ def build_reports(
         survey at all, or no group with enough respondents for any report.
     """
     step = progress or (lambda _msg: None)
-    model = _as_survey(survey)
+    model = as_survey(survey)
     pol = _as_policy(policy)
     group = group or model.group_by
     if group is None:
@@ -553,7 +542,7 @@ def _activities(
 ) -> pd.DataFrame:
     from ..activities import summarise_activities
 
-    act_survey = _as_survey(activity_survey or "mentor-activity-log")
+    act_survey = as_survey(activity_survey or "mentor-activity-log")
     summary = summarise_activities(log_data, act_survey, group=group, policy=pol)
     log.decision(
         "activities",
@@ -779,26 +768,23 @@ def _trust_sections(
 
 def model_activity_labels() -> dict[str, dict[str, str]]:
     """Labels of the activity log's coded lists (activity type, mentor's part, grade bands)."""
-    from ..instruments.loader import load_instrument
-
     try:
-        log_survey = load_instrument("mentor-activity-log")
+        log_survey = as_survey("mentor-activity-log")
     except Exception:
         return {}
     out: dict[str, dict[str, str]] = {}
-    if isinstance(log_survey, Survey):
-        for prefix, item_id in (
-            ("activity_", "activity_type"),
-            ("part_", "mentor_part"),
-            ("grade_", "grades_reached"),
-            ("partner_", "partners"),
-        ):
-            try:
-                cl = log_survey.choices_for(item_id)
-            except KeyError:
-                continue
-            if cl is not None:
-                out[prefix] = {str(o.code): text_in(o.label) for o in cl.options}
+    for prefix, item_id in (
+        ("activity_", "activity_type"),
+        ("part_", "mentor_part"),
+        ("grade_", "grades_reached"),
+        ("partner_", "partners"),
+    ):
+        try:
+            cl = log_survey.choices_for(item_id)
+        except KeyError:
+            continue
+        if cl is not None:
+            out[prefix] = {str(o.code): text_in(o.label) for o in cl.options}
     return out
 
 
