@@ -469,12 +469,52 @@ def test_huge_and_infinite_numbers_in_code_columns_are_invalid() -> None:
 
 @pytest.mark.parametrize("survey_id", ["trainee-survey", "supervisor-survey"])
 def test_simulated_responses_to_bundled_surveys_are_valid(survey_id: str) -> None:
-    simulate = pytest.importorskip("leadership_eval.simulate")
+    from leadership_eval import scoring, simulate
+
     survey = load_instrument(survey_id)
     raw = simulate.simulate_responses(survey, 300, seed=4)
     report = validate_responses(survey_id, raw)
     assert report.valid, report.errors.head()
     assert len(report.data) == 300
-    scoring = pytest.importorskip("leadership_eval.scoring")
     # score() reads either form: the clean data must score exactly as the raw data
     pd.testing.assert_frame_equal(scoring.score(survey, report.data), scoring.score(survey, raw))
+
+
+def test_exclusive_option_ticked_with_others_is_reported() -> None:
+    from leadership_eval.instruments.loader import loads_instrument
+
+    survey = loads_instrument(
+        """
+kind: survey
+id: excl
+version: 1.0.0
+title: Exclusive options
+choice_lists:
+  barrier:
+    options:
+      - {code: time, label: Time}
+      - {code: rota, label: Rota}
+      - {code: none, label: Nothing has made it harder, exclusive: true}
+sections:
+  - id: s
+    title: S
+    items:
+      - {id: barriers, type: multi_choice, choices: barrier, text: What made it harder?}
+"""
+    )
+    data = pd.DataFrame({"barriers": ["time rota", "none", "none time", None]})
+    report = validate_responses(survey, data)
+    found = report.errors[report.errors["code"] == "exclusive-combined"]
+    assert list(found["row"]) == [2]
+    assert "rules out the other options" in found["message"].iloc[0]
+
+
+def test_simulated_exclusive_options_stand_alone() -> None:
+    from leadership_eval.simulate import simulate_responses
+
+    data = simulate_responses("trainee-survey", 400, seed=4)
+    answers = data["barriers"].dropna().str.split()
+    with_none = answers[answers.map(lambda a: "none" in a)]
+    assert len(with_none) > 0
+    assert (with_none.map(len) == 1).all()
+    assert validate_responses("trainee-survey", data).valid

@@ -42,6 +42,8 @@ ERROR_CODES: dict[str, str] = {
     "not-an-integer": "a number with a fraction where the item wants whole numbers",
     "wrong-type": "text in a number column, or a date that does not parse (ISO 8601)",
     "too-long": "text longer than the item's max_length",
+    "exclusive-combined": "a multi_choice answer ticking an exclusive option (none of these) "
+    "together with others",
     "answered-when-hidden": "an answer where the item's show_if should have hidden it",
     "missing-required": "a required item that was shown but not answered",
     "duplicate-id": "a respondent id seen on an earlier row (the row is excluded)",
@@ -699,6 +701,21 @@ def _check_multi(
     if invalid.any():
         idx = np.flatnonzero(invalid)
         err.add(pos[idx], item.id, "invalid-code", col.take(u_msg, "")[idx], s.iloc[idx])
+    exclusive = [codes.index(str(c)) for c in choice.exclusive_codes if str(c) in codes]
+    if exclusive:
+        # "None of these" ticked together with another option: the answer contradicts itself
+        u_clash = table[:, exclusive].any(axis=1) & (table.sum(axis=1) > 1)
+        clash = col.take(np.asarray(u_clash, dtype=bool), False) & present
+        if clash.any():
+            idx = np.flatnonzero(clash)
+            names = " or ".join(repr(codes[j]) for j in exclusive)
+            err.add(
+                pos[idx],
+                item.id,
+                "exclusive-combined",
+                f"{names} rules out the other options but was ticked with them",
+                s.iloc[idx],
+            )
     f = np.where(present, col.codes, -1)  # type: ignore[arg-type]
     ext = np.vstack([table, np.zeros((1, k), dtype=np.int8)])
     rows = ext[f]  # (n, k); code -1 -> the zero row at the end

@@ -246,7 +246,8 @@ def simulate_responses(
       giving an agreement-skewed spread (a binomial shape mixed with a uniform one); reverse-keyed
       items take the mirrored category. Ordered items outside a scale load 0.5 on :math:`g`;
     * unordered choices follow Zipf-like probabilities (a few common answers and a long tail);
-      multi_choice options are selected independently (probabilities 0.1-0.6, at least one);
+      multi_choice options are selected independently (probabilities 0.1-0.6, at least one;
+      an ``exclusive`` option, "none of these", is chosen alone by 8 % of respondents);
       numbers follow a Beta(2, 3) shape between min and max (0-100 when unbounded, rounded when
       ``integer``); dates fall in the two years before 2025-01-01; free text is answered by about
       a third of respondents with one or two phrases from :data:`PHRASES`;
@@ -382,8 +383,18 @@ def simulate_responses(
             k = len(cl.codes)
             probs = rng.uniform(0.1, 0.6, size=k)
             chosen = rng.random((n, k)) < probs
+            exclusive = [j for j, c in enumerate(cl.codes) if c in set(cl.exclusive_codes)]
+            if exclusive:
+                # an exclusive option ("none of these") is chosen rarely, and alone
+                chosen[:, exclusive] = False
+                alone = rng.random(n) < 0.08
+                chosen[alone] = False
+                chosen[alone, rng.choice(exclusive, int(alone.sum()))] = True
+                usable = [j for j in range(k) if j not in exclusive] or exclusive
+            else:
+                usable = list(range(k))
             none = ~chosen.any(axis=1)
-            chosen[none, rng.integers(0, k, int(none.sum()))] = True
+            chosen[none, rng.choice(usable, int(none.sum()))] = True
             pattern = (chosen.astype(np.int64) << np.arange(k)).sum(axis=1)
             if cl.missing_codes and missing_code_rate > 0:
                 hit = rng.random(n) < missing_code_rate
