@@ -187,6 +187,7 @@ class _Published:
     agree_flags: pd.DataFrame | None = None  # items x groups flags
     activities: pd.DataFrame | None = None
     themes: pd.DataFrame | None = None
+    interviewed: set[str] = field(default_factory=set)  # groups with any coded interview
     comments: dict[str, dict[Any, list[str]]] = field(default_factory=dict)
     reliability: pd.DataFrame | None = None
 
@@ -405,6 +406,8 @@ def build_reports(
     if segments is not None:
         step("summarising interview themes")
         pub.themes = _themes(segments, codebook, group, label_of, pol, names, places, log)
+        if group in segments.columns:
+            pub.interviewed = {str(x) for x in segments[group].dropna().unique()}
 
     # --- comments (already redacted), per reported group, in a shuffled order
     rng = np.random.default_rng(20240601)
@@ -737,7 +740,13 @@ def _trust_sections(
 
     # themes
     if pub.themes is not None:
-        body = _themes_html(pub.themes, label_of.get(g, g), g)
+        if str(g) in pub.interviewed:
+            body = _themes_html(pub.themes, label_of.get(g, g), g)
+        else:
+            body = (
+                "<p>This trust was not one of the case-study trusts where interviews took "
+                "place; the regional report summarises the themes across the region.</p>"
+            )
         sections.append(_section("themes", "Themes from interviews", body))
 
     # comments
