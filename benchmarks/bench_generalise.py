@@ -3,53 +3,99 @@
 Adult (30,162 records), its 8 quasi-identifiers and ARX's hierarchies (a lattice of 6,480 nodes),
 k = 5, no suppression, non-uniform entropy. ARX's Flash finds levels 1,2,1,1,3,2,2,1 after 142
 evaluated transformations in about 30 ms on a 2-core machine (its 2025 source). We print our
-optimum, checks and time, the same for an exhaustive search of the lattice, and, for the other
-metrics and with 1 % suppression, checks and time.
+optimum, checks and time end to end (best of 5 after a warm-up, wall and CPU, split into
+preparing the data, the search and building the result with its anonymity report), the same for
+an exhaustive search of the lattice, and, for the other metrics and with 1 % suppression, checks
+and time.
 """
 
 from __future__ import annotations
 
-import statistics
+import itertools
 import time
 
+import pandas as pd
 from _adult import QIS, adult_hierarchies, read_adult
 
-from leadership_eval.privacy.generalise import _generalise_exhaustive, generalise
+from leadership_eval.privacy.generalise import (
+    GeneralisationResult,
+    _build_result,
+    _generalise_exhaustive,
+    _prepare,
+    _Search,
+    generalise,
+)
+from leadership_eval.privacy.hierarchy import Hierarchy
 
 ARX_LEVELS = [1, 2, 1, 1, 3, 2, 2, 1]
 ARX_CHECKS = 142
 ARX_SECONDS = 0.030
+REPEATS = 5
+
+
+def _timed_phases(
+    adult: pd.DataFrame, hier: dict[str, Hierarchy]
+) -> tuple[GeneralisationResult, list[float], list[float]]:
+    """One run of generalise() in its three phases: (result, wall splits, CPU splits)."""
+    marks = [(time.perf_counter(), time.process_time())]
+    problem, sens = _prepare(adult, hier, 5, 0.0, "entropy", None, None)
+    marks.append((time.perf_counter(), time.process_time()))
+    search = _Search(problem)
+    search.run()
+    marks.append((time.perf_counter(), time.process_time()))
+    res = _build_result(adult, problem, search, sens)
+    marks.append((time.perf_counter(), time.process_time()))
+    wall = [b[0] - a[0] for a, b in itertools.pairwise(marks)]
+    cpu = [b[1] - a[1] for a, b in itertools.pairwise(marks)]
+    return res, wall, cpu
 
 
 def main() -> None:
     adult = read_adult()
     hier = adult_hierarchies()
-    times, cpu = [], []
+    generalise(adult, hier, k=5)  # warm-up (imports, caches)
+    best_wall: list[float] | None = None
+    best_cpu: list[float] | None = None
     res = None
-    for _ in range(5):
-        t0, c0 = time.perf_counter(), time.process_time()
-        res = generalise(adult, hier, k=5)
-        times.append(time.perf_counter() - t0)
-        cpu.append(time.process_time() - c0)
-    assert res is not None
-    t = statistics.median(times)
-    c = statistics.median(cpu)
+    for _ in range(REPEATS):
+        res, wall, cpu = _timed_phases(adult, hier)
+        if best_wall is None or sum(wall) < sum(best_wall):
+            best_wall = wall
+        if best_cpu is None or sum(cpu) < sum(best_cpu):
+            best_cpu = cpu
+    assert res is not None and best_wall is not None and best_cpu is not None
+    # the public function end to end, for the record (same work as the three phases)
+    t_pub = []
+    for _ in range(REPEATS):
+        t0 = time.perf_counter()
+        generalise(adult, hier, k=5)
+        t_pub.append(time.perf_counter() - t0)
+    t, c = sum(best_wall), sum(best_cpu)
     levels = [res.levels[q] for q in QIS]
+
+    def split(x: list[float]) -> str:
+        return " + ".join(f"{v * 1000:.1f}" for v in x)
+
     print(
         f"ours:       levels {levels} ({'= ARX' if levels == ARX_LEVELS else 'DIFFERS from ARX'}), "
-        f"{res.checks} checks of {res.lattice_size}, {t * 1000:.0f} ms wall, {c * 1000:.0f} ms CPU "
-        f"(median of 5, incl. coding the data), loss {res.information_loss:.1f} bits"
+        f"{res.checks} checks of {res.lattice_size}, loss {res.information_loss:.1f} bits"
+    )
+    print(
+        f"            best of {REPEATS}: {t * 1000:.1f} ms wall ({split(best_wall)} ms: prepare + "
+        f"search + report), {c * 1000:.1f} ms CPU ({split(best_cpu)}); generalise() "
+        f"{min(t_pub) * 1000:.1f} ms wall"
     )
     print(
         f"ARX Flash:  levels {ARX_LEVELS}, {ARX_CHECKS} checks, ~{ARX_SECONDS * 1000:.0f} ms "
-        f"-> ours {res.checks / ARX_CHECKS:.2f}x the checks, {c / ARX_SECONDS:.1f}x the (CPU) time"
+        f"-> ours {res.checks / ARX_CHECKS:.2f}x the checks, {t / ARX_SECONDS:.2f}x the time "
+        f"(wall; {c / ARX_SECONDS:.2f}x in CPU time)"
     )
-    c0 = time.process_time()
+    c0, w0 = time.process_time(), time.perf_counter()
     ex = _generalise_exhaustive(adult, hier, k=5)
-    t_ex = time.process_time() - c0
+    t_ex, w_ex = time.process_time() - c0, time.perf_counter() - w0
     print(
-        f"exhaustive: levels {[ex.levels[q] for q in QIS]}, {ex.checks} checks, {t_ex:.2f} s CPU "
-        f"(same loss: {abs(ex.information_loss - res.information_loss) < 1e-6}) "
+        f"exhaustive: levels {[ex.levels[q] for q in QIS]}, {ex.checks} checks, {w_ex:.2f} s wall, "
+        f"{t_ex:.2f} s CPU (same loss: {abs(ex.information_loss - res.information_loss) < 1e-6}) "
         f"-> search is {t_ex / c:.0f}x faster"
     )
     for metric in ("loss", "precision", "discernibility"):

@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from scipy.stats import wasserstein_distance
 
 from leadership_eval.errors import DataError
-from leadership_eval.privacy.anonymity import AnonymityReport, check_anonymity
+from leadership_eval.privacy.anonymity import (
+    AnonymityReport,
+    check_anonymity,
+    combine,
+    group_codes,
+    group_keys,
+)
 
 # pyCANON's own groupby call warns under pandas 3; that is not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:In a future version, the keys of `groups`")
@@ -286,3 +292,24 @@ def test_matches_pandas_groupby_and_scipy(rows: list, labels: str) -> None:
         assert r.classes["l"].iloc[c] == len(np.unique(mine))
         p = np.unique(mine, return_counts=True)[1] / len(mine)
         assert r.classes["entropy_l"].iloc[c] == pytest.approx(math.exp(-(p * np.log(p)).sum()))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    cards=st.lists(st.integers(1, 300), min_size=1, max_size=6),
+    n=st.integers(1, 400),
+    seed=st.integers(0, 2**16),
+    huge=st.booleans(),
+)
+def test_group_codes_equals_sorting_the_combined_keys(
+    cards: list[int], n: int, seed: int, huge: bool
+) -> None:
+    # group_codes re-densifies column by column; the reference sorts the full keys (np.unique),
+    # or compacts by first appearance when they would overflow int64 (huge cardinalities)
+    if huge:
+        cards = [*cards, 2**40, 2**40]
+    rng = np.random.default_rng(seed)
+    codes = [rng.integers(0, min(m, 50), n) if m > 50 else rng.integers(0, m, n) for m in cards]
+    got_cls, got_sizes = group_codes(codes, cards, n)
+    ref_cls, ref_sizes = group_keys(*combine(codes, cards, n))
+    assert np.array_equal(got_cls, ref_cls) and np.array_equal(got_sizes, ref_sizes)

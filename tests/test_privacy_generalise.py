@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadership_eval.errors import ConfigurationError, DataError
-from leadership_eval.privacy.anonymity import check_anonymity
-from leadership_eval.privacy.generalise import _generalise_exhaustive, generalise
+from leadership_eval.privacy.anonymity import AnonymityReport, check_anonymity, factorize
+from leadership_eval.privacy.generalise import _factorize, _generalise_exhaustive, generalise
 from leadership_eval.privacy.hierarchy import Hierarchy, load_hierarchy
 
 
@@ -290,6 +290,12 @@ def _brute_force(
     return best
 
 
+def _assert_same_report(got: AnonymityReport, ref: AnonymityReport) -> None:
+    assert got.to_dict(None) == ref.to_dict(None)
+    pd.testing.assert_frame_equal(got.classes, ref.classes)
+    pd.testing.assert_series_equal(got.record_class, ref.record_class)
+
+
 def _tree(values: list[str], groups: int) -> Hierarchy:
     return Hierarchy.from_rows([[v, f"g{i % groups}", "*"] for i, v in enumerate(values)])
 
@@ -336,6 +342,9 @@ def test_optimal_against_brute_force(
     if l is not None:
         assert res.report.l is not None and res.report.l >= l
     assert res.checks <= res.lattice_size
+    # the report, built from codes, is check_anonymity's of the output
+    ref = check_anonymity(res.data, list(hier), k=k, sensitive="s" if l else None, l=l)
+    _assert_same_report(res.report, ref)
     ex = _generalise_exhaustive(df, hier, **kw)
     assert ex.information_loss == pytest.approx(res.information_loss)
 
@@ -361,3 +370,34 @@ def test_a_huge_lattice_is_refused() -> None:
     with pytest.raises(DataError, match="lattice has 4,194,304 nodes") as err:
         generalise(df, hier, k=2)
     assert err.value.code == "lattice-too-large"
+
+
+@pytest.mark.parametrize("max_suppression", [0.0, 0.2])
+def test_report_equals_check_anonymity_on_awkward_values(max_suppression: float) -> None:
+    # missing values without a hierarchy row, a literal "*" in the data, numbers equal as values
+    # (1 and 1.0) and level 0 kept while records are suppressed
+    df = pd.DataFrame(
+        {
+            "a": ["x", "y", None, "x", "*", "y", "x", None, "z", "x"],
+            "b": [1, 1.0, 2, 2, 1, 2, 1, 2, 3, 1],
+            "c": pd.array(["p", "q", "p", pd.NA, "p", "q", "p", "q", "p", "p"], dtype="str"),
+        },
+        index=list("abcdefghij"),
+    )
+    hier = {
+        "a": Hierarchy.from_rows(
+            [["x", "xy", "*"], ["y", "xy", "*"], ["*", "s", "*"], ["z", "z", "*"]]
+        ),
+        "b": Hierarchy.from_values([1, 2, 3]),
+        "c": Hierarchy.from_values(["p", "q"]),
+    }
+    res = generalise(df, hier, k=2, max_suppression=max_suppression)
+    _assert_same_report(res.report, check_anonymity(res.data, list(hier), k=2))
+    assert res.report.passes
+
+
+def test_string_codes_match_factorize() -> None:
+    col = pd.Series(["b", None, "a", "b", "é", np.nan, "a"], dtype="str")
+    for s in (col, col.dropna(), col.astype(object), pd.Series([3, 1, 3, None], dtype="Int64")):
+        got, ref = _factorize(s), factorize(s)
+        assert got[1] == ref[1] and np.array_equal(got[0], ref[0])

@@ -9,6 +9,7 @@ whatever the index of the frame.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,12 +84,41 @@ def group_keys(key: np.ndarray, total: int) -> tuple[np.ndarray, np.ndarray]:
     n = len(key)
     if total <= max(4 * n, 1 << 16):
         full = np.bincount(key, minlength=total)
-        present = np.flatnonzero(full)
+        present = np.flatnonzero(full > 0)  # (faster than on the counts)
         remap = np.zeros(total, dtype=np.int64)
         remap[present] = np.arange(len(present), dtype=np.int64)
         return remap[key], full[present]
     _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     return inverse.astype(np.int64).ravel(), counts
+
+
+def group_codes(
+    codes: Sequence[np.ndarray], cards: Sequence[int], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``group_keys(*combine(codes, cards, n))``: class id per record and class sizes.
+
+    When the combined keys fit in int64 (classes then ordered by their code tuples), the key is
+    built column by column and renumbered densely (an order-keeping ``bincount`` remap)
+    whenever its range would outgrow a small multiple of ``n``, so no sort is needed.
+    """
+    if math.prod(cards) >= _INT64_SAFE:
+        return group_keys(*combine(codes, cards, n))
+    dense = max(4 * n, 1 << 16)
+    key = np.zeros(n, dtype=np.int64)
+    total = 1
+    for c, m in zip(codes, cards, strict=True):
+        if m == 1:
+            continue
+        if total * m > dense:
+            present = np.flatnonzero(np.bincount(key, minlength=total) > 0)
+            remap = np.zeros(total, dtype=np.int64)
+            remap[present] = np.arange(len(present), dtype=np.int64)
+            key = remap[key]
+            total = len(present)
+        key *= m
+        key += c
+        total *= m
+    return group_keys(key, total)
 
 
 # ---------------------------------------------------------------------- sensitive measures
@@ -390,6 +420,21 @@ def check_anonymity(
     >>> round(r.risk_average, 2), r.share_unique
     (0.6, 0.2)
     """
+    qis, sens = check_report_inputs(data, quasi_identifiers, k, sensitive, l, t, risk_threshold)
+    coded = [factorize(data[q]) for q in qis]
+    return report_from_codes(data, qis, coded, k, sens, l, t, risk_threshold)
+
+
+def check_report_inputs(
+    data: pd.DataFrame,
+    quasi_identifiers: Hashable | Sequence[Hashable],
+    k: int,
+    sensitive: Hashable | Sequence[Hashable] | None,
+    l: float | None,  # noqa: E741
+    t: float | None,
+    risk_threshold: float,
+) -> tuple[list[Hashable], list[Hashable]]:
+    """Validate :func:`check_anonymity`'s arguments; the quasi-identifiers and sensitive columns."""
     qis = as_list(quasi_identifiers)
     sens = as_list(sensitive)
     _validate_targets(k, l, t, risk_threshold)
@@ -412,13 +457,26 @@ def check_anonymity(
             "l, entropy_l, t); rename them first",
             code="reserved-column",
         )
-    n = len(data)
-    if n == 0:
+    if len(data) == 0:
         raise DataError("data has no rows", code="empty-data")
+    if (l is not None or t is not None) and not sens:
+        raise DataError("l and t targets need a sensitive column", code="no-sensitive")
+    return qis, sens
 
-    coded = [factorize(data[q]) for q in qis]
-    key, total = combine([c for c, _ in coded], [m for _, m in coded], n)
-    cls, sizes = group_keys(key, total)
+
+def report_from_codes(
+    data: pd.DataFrame,
+    qis: list[Hashable],
+    coded: Sequence[tuple[np.ndarray, int]],
+    k: int,
+    sens: list[Hashable],
+    l: float | None = None,  # noqa: E741
+    t: float | None = None,
+    risk_threshold: float = 0.2,
+) -> AnonymityReport:
+    """:func:`check_anonymity` of validated arguments, given ``factorize(data[q])`` of each QI."""
+    n = len(data)
+    cls, sizes = group_codes([c for c, _ in coded], [m for _, m in coded], n)
     n_classes = len(sizes)
     first = np.full(n_classes, n, dtype=np.int64)
     np.minimum.at(first, cls, np.arange(n, dtype=np.int64))
@@ -448,8 +506,6 @@ def check_anonymity(
             fails |= cl < l
         if t is not None:
             fails |= ct > t + 1e-12
-    elif l is not None or t is not None:
-        raise DataError("l and t targets need a sensitive column", code="no-sensitive")
 
     k_min = int(sizes.min())
     rec_size = sizes[cls]
