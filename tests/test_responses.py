@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadership_eval.errors import DataError
-from leadership_eval.instruments.loader import load_instrument
+from leadership_eval.instruments.loader import load_instrument, loads_instrument
 from leadership_eval.responses import ERROR_CODES, ValidationReport, validate_responses
 
 DATA = Path(__file__).parent / "data" / "exports"
@@ -518,3 +518,40 @@ def test_simulated_exclusive_options_stand_alone() -> None:
     assert len(with_none) > 0
     assert (with_none.map(len) == 1).all()
     assert validate_responses("trainee-survey", data).valid
+
+
+@pytest.mark.parametrize("dtype", ["Int8", "Int16", "Int64", "UInt8", "int64"])
+def test_codes_at_and_beyond_the_ends_of_the_code_table(dtype: str) -> None:
+    # codes 0, 1 and 127 with missing code -1 (a table shifted below 0); values just outside
+    # the codes' range and far beyond it must be invalid, whatever the integer width.
+    # Expected classes worked out by hand from the choice list.
+    survey = loads_instrument(
+        """
+kind: survey
+id: ends
+version: 1.0.0
+title: Ends
+choice_lists:
+  z:
+    options: [{code: 0, label: a}, {code: 1, label: b}, {code: 127, label: c}]
+    missing: [{code: -1, label: m}]
+sections:
+  - id: s
+    title: S
+    items:
+      - {id: a, type: choice, choices: z, text: A}
+      - {id: b, type: text, text: B}
+"""
+    )
+    values = [0, 1, 127, -1, -2, 2, 126, 100]
+    expected_invalid = [4, 5, 6, 7]
+    if dtype.startswith(("U", "u")):
+        values, expected_invalid = [0, 1, 127, 2, 126, 255], [3, 4, 5]
+    data = pd.DataFrame({"a": pd.array(values, dtype=dtype), "b": "x"})
+    report = validate_responses(survey, data)
+    bad = report.errors[report.errors["code"] == "invalid-code"]
+    assert bad["position"].tolist() == expected_invalid
+    clean = report.data["a"]
+    assert str(clean.dtype) == "Int64"
+    assert clean.notna().tolist() == [v in (0, 1, 127) for v in values]
+    assert report.missing["a"].notna().tolist() == [v == -1 for v in values]

@@ -246,7 +246,7 @@ class _Errors:
         )
         labels = np.empty(len(pos), dtype=object)
         ok = pos >= 0
-        labels[ok] = self.index.to_numpy(dtype=object)[pos[ok]]
+        labels[ok] = self.index.take(pos[ok]).to_numpy(dtype=object)
         labels[~ok] = None
         frame = pd.DataFrame(
             {
@@ -319,31 +319,45 @@ def _canon_one(value: Any) -> Any:
 _NA: Any = None  # pandas.NA, set on first use (pandas is imported lazily)
 
 
-def _canonical_uniques(u: np.ndarray) -> pd.Series:
-    """Canonical text of distinct values (object Series, None for NA or blank)."""
+def _canonical_text(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical text of values (object array, None for NA or blank) and where it is None."""
     import numpy as np
     import pandas as pd
 
     global _NA
     _NA = pd.NA
-    out = np.empty(len(u), dtype=object)
-    na = np.asarray(pd.isna(u), dtype=bool)
-    vals = u[~na]
-    if len(vals):
-        if pd.api.types.infer_dtype(vals, skipna=False) == "string":
-            out[~na] = np.frompyfunc(str.strip, 1, 1)(vals)  # one C-level call per value
-        else:
-            out[~na] = np.frompyfunc(_canon_one, 1, 1)(vals)
-    out[na] = None
-    blank = np.asarray(out == "", dtype=bool)
-    out[blank] = None
-    return pd.Series(out, dtype=object)
+    kind = pd.api.types.infer_dtype(u, skipna=False)
+    if kind == "string":  # only strings, no NA (the usual case): no masking needed
+        out = np.frompyfunc(str.strip, 1, 1)(u) if len(u) else np.empty(0, dtype=object)
+        absent = np.asarray(out == "", dtype=bool)
+    else:
+        out = np.empty(len(u), dtype=object)
+        na = np.asarray(pd.isna(u), dtype=bool)
+        vals = u[~na]
+        if len(vals):
+            if pd.api.types.infer_dtype(vals, skipna=False) == "string":
+                out[~na] = np.frompyfunc(str.strip, 1, 1)(vals)  # one C-level call per value
+            else:
+                out[~na] = np.frompyfunc(_canon_one, 1, 1)(vals)
+        out[na] = None
+        absent = na | np.asarray(out == "", dtype=bool)
+    if absent.any():
+        out[absent] = None
+    return out, absent
+
+
+def _canonical_uniques(u: np.ndarray) -> pd.Series:
+    """Canonical text of distinct values (object Series, None for NA or blank)."""
+    import pandas as pd
+
+    return pd.Series(_canonical_text(u)[0], dtype=object)
 
 
 @dataclass
 class _Column:
     """One input column, prepared once: text columns are factorised (each distinct value is
-    examined once, then broadcast to the rows by its code)."""
+    examined once, then broadcast to the rows by its code), except free-text columns, whose
+    values are mostly distinct: those are canonicalised row by row (``row_text``)."""
 
     series: pd.Series
     present: np.ndarray
@@ -351,30 +365,44 @@ class _Column:
     uniques: np.ndarray | None = None  # the distinct values (object)
     u_text: pd.Series | None = None  # canonical text of the distinct values
     owned: bool = False  # the series is a private copy (its buffers may be reused)
+    row_text: np.ndarray | None = None  # canonical text per row (object, None: no answer)
 
     @classmethod
-    def prepare(cls, s: pd.Series) -> _Column:
+    def prepare(cls, s: pd.Series, factorise: bool = True) -> _Column:
         import numpy as np
         import pandas as pd
 
         if not _is_text_dtype(s.dtype):
+            mask = getattr(s.array, "_mask", None)
+            if isinstance(mask, np.ndarray):
+                return cls(s, ~mask)
             return cls(s, s.notna().to_numpy(dtype=bool))
+        if not factorise:
+            canon, absent = _canonical_text(s.to_numpy(dtype=object))
+            return cls(s, ~absent, row_text=canon)
         codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
         u = np.asarray(uniques, dtype=object)
         u_text = _canonical_uniques(u)
         u_present = np.append(u_text.notna().to_numpy(dtype=bool), False)
         return cls(s, u_present[codes], codes.astype(np.int64), u, u_text)
 
-    def subset(self, positions: np.ndarray) -> _Column:
+    def subset(self, positions: np.ndarray, segments: list[tuple[int, int]] | None) -> _Column:
         import pandas as pd
 
         return _Column(
-            pd.Series(self.series.array.take(positions), name=self.series.name, copy=False),
-            self.present[positions],
-            None if self.codes is None else self.codes[positions],
+            pd.Series(
+                _compress(self.series.array, positions, segments),
+                name=self.series.name,
+                copy=False,
+            ),
+            _compress(self.present, positions, segments),
+            None if self.codes is None else _compress(self.codes, positions, segments),
             self.uniques,
             self.u_text,
             owned=True,
+            row_text=None
+            if self.row_text is None
+            else _compress(self.row_text, positions, segments),
         )
 
     @property
@@ -388,6 +416,68 @@ class _Column:
         assert self.codes is not None
         ext = np.append(per_unique, np.array([fill], dtype=per_unique.dtype))
         return ext[self.codes]  # code -1 picks the fill at the end
+
+
+def _kept_segments(excluded: np.ndarray, n: int) -> list[tuple[int, int]] | None:
+    """The runs of kept rows between the excluded positions (sorted), when they are few."""
+    if len(excluded) == 0 or len(excluded) > 4096:
+        return None
+    from itertools import pairwise
+
+    bounds = [-1, *excluded.tolist(), n]
+    return [(a + 1, b) for a, b in pairwise(bounds) if b > a + 1]
+
+
+def _compress(values: Any, positions: np.ndarray, segments: list[tuple[int, int]] | None) -> Any:
+    """``values`` at the kept ``positions``; with few rows left out, copy the runs between them
+    (a memory copy per run instead of a gather per row)."""
+    import numpy as np
+
+    if not segments:
+        return values.take(positions)
+    if isinstance(values, np.ndarray):
+        return np.concatenate([values[a:b] for a, b in segments])
+    return type(values)._concat_same_type([values[a:b] for a, b in segments])
+
+
+def _repeated(col: _Column, candidates: np.ndarray) -> np.ndarray:
+    """Which of the ``candidates`` (sorted row positions) hold an id seen on an earlier one
+    (as a mask over ``candidates``); text ids are compared once stripped.
+
+    Text ids are mostly distinct, so they are not factorised: equal strings have equal hashes,
+    so only the rows whose hash repeats (usually none) are compared exactly.
+    """
+    import numpy as np
+    import pandas as pd
+
+    def later_of(keys: np.ndarray) -> np.ndarray:
+        _, first_seen = np.unique(keys, return_index=True)
+        later = np.ones(len(keys), dtype=bool)
+        later[first_seen] = False
+        return later
+
+    if col.row_text is not None:
+        texts = col.row_text if len(candidates) == len(col.row_text) else col.row_text[candidates]
+        hashes = np.fromiter(map(hash, texts), dtype=np.int64, count=len(texts))
+        ordered = np.sort(hashes)
+        repeats = ordered[1:][ordered[1:] == ordered[:-1]]
+        later = np.zeros(len(candidates), dtype=bool)
+        if len(repeats):
+            sub = np.flatnonzero(np.isin(hashes, repeats))
+            later[sub[later_of(pd.factorize(texts[sub])[0])]] = True
+        return later
+    if col.is_text:
+        assert col.u_text is not None and col.uniques is not None
+        # distinct raw values that are the same id once stripped share one key
+        u_canon = col.u_text.to_numpy(dtype=object)
+        if bool(np.asarray(u_canon == col.uniques, dtype=bool).all()):
+            u_key = np.arange(len(u_canon), dtype=np.int64)  # already distinct
+        else:
+            u_key = pd.factorize(u_canon)[0].astype(np.int64)
+        key = col.take(u_key, -1)
+    else:
+        key = pd.factorize(col.series)[0].astype(np.int64)
+    return later_of(key[candidates])
 
 
 def _code_list(codes: list[Any]) -> str:
@@ -437,6 +527,7 @@ def _missing_categorical(choice: ChoiceList | None, miss_idx: np.ndarray) -> Any
     return pd.Categorical.from_codes(
         miss_idx.astype(np.int8, copy=False),
         categories=pd.Index(list(choice.missing_codes), dtype=object),
+        validate=False,  # the codes are -1 or an index into the categories by construction
     )
 
 
@@ -469,14 +560,58 @@ def _classify_ints(vals: np.ndarray, choice: ChoiceList) -> np.ndarray:
     return cls
 
 
+def _int_buffers(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """The integer values of a column and its NA mask (None: no NA), without copying."""
+    import numpy as np
+
+    arr = s.array
+    data, mask = getattr(arr, "_data", None), getattr(arr, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
+        return data, mask
+    return np.asarray(arr), None
+
+
+def _code_table(choice: ChoiceList, s: pd.Series) -> tuple[np.ndarray, int] | None:
+    """A table of classes (as in :func:`_classify_ints`) for a clipped gather: entry
+    ``v - shift`` is the class of the value ``v``; the first and last entries (which clipping
+    gives every value outside the codes' range) are 0. None when the codes are too sparse or
+    the column's integers cannot index it (unsigned 64-bit)."""
+    import numpy as np
+    import pandas as pd
+
+    if not pd.api.types.is_integer_dtype(s.dtype):
+        return None
+    dtype = np.dtype(getattr(s.dtype, "numpy_dtype", s.dtype))
+    if dtype.kind != "i" and not (dtype.kind == "u" and dtype.itemsize <= 4):
+        return None
+    codes = [int(c) for c in choice.codes]
+    missing = [int(c) for c in choice.missing_codes]  # type: ignore[call-overload]
+    lo, hi = min(codes + missing), max(codes + missing)
+    if hi - lo > 100_000:
+        return None
+    shift = 0 if lo >= 1 else lo - 1  # a table from 0 saves a subtraction
+    lut = np.zeros(hi - shift + 2, dtype=np.int8)
+    lut[np.asarray(codes) - shift] = 1
+    for j, c in enumerate(missing):
+        lut[c - shift] = 2 + j
+    return lut, shift
+
+
 def _check_codes(
-    item: Item, choice: ChoiceList, col: _Column, pos: np.ndarray, err: _Errors
+    item: Item,
+    choice: ChoiceList,
+    col: _Column,
+    pos: np.ndarray,
+    err: _Errors,
+    want_keys: bool = False,
 ) -> _Clean:
     import numpy as np
     import pandas as pd
 
     all_int = all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes)
     s, present = col.series, col.present
+    na_done = False  # cls already -1 where there is no answer
+    keys: dict[str, np.ndarray] = {}
     if all_int:
         if col.is_text:
             assert col.u_text is not None
@@ -489,14 +624,28 @@ def _check_codes(
             u_cls = np.where(u_ok, _classify_ints(u_vals, choice), 0).astype(np.int8)
             cls = col.take(u_cls, -1)
             vals = col.take(u_vals, 0)
+        elif (table := _code_table(choice, s)) is not None:
+            # the usual case: Int64 codes, one clipped gather through a table of the codes
+            data, na = _int_buffers(s)
+            lut, shift = table
+            index = data if shift == 0 else data.astype(np.int64, copy=False) - shift
+            cls = np.take(lut, index, mode="clip")
+            if na is not None and na.any():
+                np.bitwise_or(cls, np.negative(na.view(np.int8)), out=cls)  # NA: -1
+            na_done = True
+            if want_keys:  # the code's position in the list (-1: no valid code), for show_if
+                key_lut = np.full(len(lut), -1, dtype=np.int64)
+                key_lut[np.asarray([int(c) for c in choice.codes]) - shift] = np.arange(
+                    len(choice.codes)
+                )
+                keys[item.id] = np.where(cls == 1, np.take(key_lut, index, mode="clip"), -1)
+            if col.owned and data.dtype == np.int64 and data.flags.writeable:
+                vals = data  # a private copy made by subset(): reuse, don't copy again
+            else:
+                vals = data.astype(np.int64)  # a copy: .data must not share the input's memory
         elif pd.api.types.is_integer_dtype(s.dtype):
             fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
-            own = getattr(s.array, "_data", None) if col.owned else None
-            if isinstance(own, np.ndarray) and own.dtype == np.int64 and own.flags.writeable:
-                vals = own  # a private copy made by subset(): reuse, don't copy again
-                vals[~present] = fill
-            else:
-                vals = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
+            vals = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
             cls = _classify_ints(vals, choice)
         else:
             f = s.to_numpy(dtype=float, na_value=np.nan)
@@ -504,7 +653,7 @@ def _check_codes(
                 ok = (np.abs(f) < 2**53) & (f % 1 == 0)
             vals = np.where(ok, f, 0).astype(np.int64)
             cls = np.where(ok, _classify_ints(vals, choice), 0).astype(np.int8)
-        if not present.all():
+        if not na_done and not present.all():
             cls[~present] = -1
         clean: Any = pd.arrays.IntegerArray(vals, cls != 1)
     else:
@@ -541,8 +690,7 @@ def _check_codes(
     is_miss = cls >= 2
     miss_idx = np.maximum(cls - 2, -1).astype(np.int8, copy=False)
     out = _Clean({item.id: clean}, is_miss, _missing_categorical(choice, miss_idx))
-    if not all_int:
-        out.keys = keys
+    out.keys = keys
     return out
 
 
@@ -658,7 +806,12 @@ def _check_date(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Cle
 
 
 def _check_multi(
-    item: Item, choice: ChoiceList, col: _Column, pos: np.ndarray, err: _Errors
+    item: Item,
+    choice: ChoiceList,
+    col: _Column,
+    pos: np.ndarray,
+    err: _Errors,
+    want_keys: bool = False,
 ) -> _Clean:
     """Split each distinct answer once, then broadcast to the rows by its factor code."""
     import numpy as np
@@ -718,31 +871,44 @@ def _check_multi(
             )
     f = np.where(present, col.codes, -1)  # type: ignore[arg-type]
     ext = np.vstack([table, np.zeros((1, k), dtype=np.int8)])
-    rows = ext[f]  # (n, k); code -1 -> the zero row at the end
+    by_code = np.ascontiguousarray(ext.T)  # (k, distinct answers + 1)
     columns: dict[str, Any] = {}
+    keys: dict[str, np.ndarray] = {}
     mask = ~answered
     for j, code in enumerate(codes):
-        columns[f"{item.id}__{code}"] = pd.arrays.IntegerArray(
-            np.ascontiguousarray(rows[:, j]), mask.copy()
-        )
+        name = f"{item.id}__{code}"
+        ticked = by_code[j][f]  # code -1 -> the zero at the end
+        columns[name] = pd.arrays.IntegerArray(ticked, mask.copy())
+        if want_keys:  # 0/1, -1 where NA: the values themselves, for show_if
+            keys[name] = np.where(answered, ticked, -1)
     miss_idx = np.where(present, col.take(u_missing, -1), -1)
-    return _Clean(columns, miss_idx >= 0, _missing_categorical(choice, miss_idx))
+    return _Clean(columns, miss_idx >= 0, _missing_categorical(choice, miss_idx), keys)
 
 
 def _evaluate_grouped(
-    expr: Any, columns: dict[str, Any], keys: dict[str, np.ndarray], m: int, item_types: Any
+    expr: Any,
+    columns: dict[str, Any],
+    keys: dict[str, np.ndarray],
+    shown_of: dict[str, np.ndarray],
+    m: int,
+    item_types: Any,
 ) -> np.ndarray:
     """Evaluate ``expr`` once per distinct combination of the values it reads.
 
     A condition is a function of one row's values, so evaluating it on the distinct rows of
     the columns it refers to and broadcasting back gives the same answer as evaluating every
-    row, at the cost of one factorisation per column.
+    row, at the cost of one factorisation per column (none for a column whose integer
+    ``keys`` are known: equal keys, equal values, -1 for NA). ``shown_of`` holds, for the
+    columns of items that skip logic may hide, where the item was shown: elsewhere the value
+    counts as NA (applied to the distinct rows only; their keys must already be -1 there).
     """
     import numpy as np
     import pandas as pd
 
     frame = pd.DataFrame(columns, index=pd.RangeIndex(m), copy=False)
     if m == 0 or frame.shape[1] == 0:
+        for name, shown_c in shown_of.items():
+            frame[name] = frame[name].where(shown_c)
         return np.asarray(expr.evaluate(frame, item_types=item_types).to_numpy(dtype=bool))
     combined = np.zeros(m, dtype=np.int64)
     card = 1
@@ -752,6 +918,8 @@ def _evaluate_grouped(
             size = int(k.max()) + 1 if len(k) else 1
         else:
             codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
+            if name in shown_of:
+                codes = np.where(shown_of[name], codes, -1)
             k = codes.astype(np.int64) + 1
             size = len(uniques) + 1
         if card * size >= 2**62:
@@ -759,12 +927,24 @@ def _evaluate_grouped(
             card = int(combined.max()) + 1
         combined = combined * size + k
         card *= size
-    group, _ = pd.factorize(combined)
-    n_groups = int(group.max()) + 1
-    first = np.empty(n_groups, dtype=np.int64)
-    first[group[::-1]] = np.arange(m - 1, -1, -1)  # the last write wins: first occurrences
-    distinct = frame.iloc[first].reset_index(drop=True)
+    if card <= 4 * m + 1024:  # few possible combinations: they are the group numbers
+        first = np.full(card, -1, dtype=np.int64)
+        first[combined[::-1]] = np.arange(m - 1, -1, -1)  # the last write wins: first rows
+        seen = np.flatnonzero(first >= 0)
+        rows, group = first[seen], None
+    else:
+        group, _ = pd.factorize(combined)
+        n_groups = int(group.max()) + 1
+        rows = np.empty(n_groups, dtype=np.int64)
+        rows[group[::-1]] = np.arange(m - 1, -1, -1)
+    distinct = frame.iloc[rows].reset_index(drop=True)
+    for name, shown_c in shown_of.items():
+        distinct[name] = distinct[name].where(shown_c[rows])
     shown = expr.evaluate(distinct, item_types=item_types).to_numpy(dtype=bool)
+    if group is None:
+        table = np.zeros(card, dtype=bool)
+        table[seen] = shown
+        return np.asarray(table[combined], dtype=bool)
     return np.asarray(shown[group], dtype=bool)
 
 
@@ -985,31 +1165,23 @@ def validate_responses(
     for item in questions:
         if item.id not in source_of and item.id not in indicator_cols:
             continue
-        prepared[item.id] = _Column.prepare(column_of(item.id))
+        # respondent ids are distinct: factorising them would not pay
+        prepared[item.id] = _Column.prepare(
+            column_of(item.id), factorise=item.id != id_item or item.type != "text"
+        )
         if item.id != id_item:
             answered_any |= prepared[item.id].present
     has_questions = any(i.id != id_item for i in questions if i.id in prepared)
     empty = ~answered_any if has_questions else np.zeros(n, dtype=bool)
     dup = np.zeros(n, dtype=bool)
     if id_column is not None:
-        id_col = prepared[id_item] if id_item is not None else _Column.prepare(data[id_column])
-        if id_col.is_text:
-            assert id_col.u_text is not None
-            # distinct raw values that are the same id once stripped share one key
-            u_canon = id_col.u_text.to_numpy(dtype=object)
-            assert id_col.uniques is not None
-            if bool(np.asarray(u_canon == id_col.uniques, dtype=bool).all()):
-                u_key = np.arange(len(u_canon), dtype=np.int64)  # already distinct
-            else:
-                u_key = pd.factorize(u_canon)[0].astype(np.int64)
-            id_key = id_col.take(u_key, -1)
-        else:
-            id_key = pd.factorize(id_col.series)[0].astype(np.int64)
+        id_col = (
+            prepared[id_item]
+            if id_item is not None
+            else _Column.prepare(data[id_column], factorise=False)
+        )
         candidates = np.flatnonzero(~empty & id_col.present)
-        _, first_seen = np.unique(id_key[candidates], return_index=True)
-        later = np.ones(len(candidates), dtype=bool)
-        later[first_seen] = False
-        dup[candidates[later]] = True
+        dup[candidates[_repeated(id_col, candidates)]] = True
     if empty.any():
         idx = np.flatnonzero(empty)
         err.add(idx, "*", "empty-row", "no answer to any question; row excluded", [None] * len(idx))
@@ -1028,6 +1200,7 @@ def validate_responses(
     all_kept = len(keep_pos) == n
     m = len(keep_pos)
     out_index = data.index if all_kept else data.index[keep_pos]
+    segments = None if all_kept else _kept_segments(np.flatnonzero(excluded_mask), n)
 
     # ---- column-level findings
     for item in questions:
@@ -1063,6 +1236,7 @@ def validate_responses(
     hidden = np.zeros((m, len(questions)), dtype=bool, order="F")
     eval_cols: dict[str, Any] = {}
     eval_keys: dict[str, np.ndarray] = {}
+    eval_shown: dict[str, np.ndarray] = {}
     expressions = {i.id: parse_expression(i.show_if) for i in questions if i.show_if}
     referenced = {name for e in expressions.values() for name in e.names}
     # the same condition over the same (already final) columns gives the same answer
@@ -1072,12 +1246,12 @@ def validate_responses(
         if item.id in prepared:
             col = prepared.pop(item.id)
             if not all_kept:
-                col = col.subset(keep_pos)
+                col = col.subset(keep_pos, segments)
             s, present = col.series, col.present
             if item.type in ("likert", "choice") and choice is not None:
-                res = _check_codes(item, choice, col, keep_pos, err)
+                res = _check_codes(item, choice, col, keep_pos, err, item.id in referenced)
             elif item.type == "multi_choice" and choice is not None:
-                res = _check_multi(item, choice, col, keep_pos, err)
+                res = _check_multi(item, choice, col, keep_pos, err, item.id in referenced)
             elif item.type == "number":
                 res = _check_number(item, choice, col, keep_pos, err)
             elif item.type == "date":
@@ -1101,6 +1275,7 @@ def validate_responses(
                         expr,
                         wanted,
                         {c: eval_keys[c] for c in wanted if c in eval_keys},
+                        {c: eval_shown[c] for c in wanted if c in eval_shown},
                         m,
                         item_types,
                     )
@@ -1141,7 +1316,8 @@ def validate_responses(
                 continue
             # what later show_if conditions see: answers of hidden items count as blank
             if shown is not None and not shown.all():
-                eval_cols[name] = pd.Series(values).where(shown)
+                eval_cols[name] = values  # masked where hidden by _evaluate_grouped
+                eval_shown[name] = shown
                 if name in res.keys:
                     eval_keys[name] = np.where(shown, res.keys[name], -1)
             else:
