@@ -257,3 +257,19 @@ def test_unknown_list_is_located(tmp_path: Path) -> None:
         from_xlsform(tmp_path / "bad.xlsx")
     assert err.value.problems[0].line == 2
     assert err.value.codes == ["unknown-choice-list"]
+
+
+def test_exclusive_options_get_an_odk_constraint(tmp_path: Path) -> None:
+    import openpyxl
+
+    from leadership_eval.instruments.loader import load_instrument
+    from leadership_eval.interop.xlsform import from_xlsform, to_xlsform
+
+    survey = load_instrument("trainee-survey")
+    path = to_xlsform(survey, tmp_path / "t.xlsx")
+    sheet = openpyxl.load_workbook(path)["survey"]
+    header = [c.value for c in sheet[1]]
+    rows = {r[header.index("name")]: r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    constraint = rows["barriers"][header.index("constraint")]
+    assert constraint == "not(selected(., 'none') and count-selected(.) > 1)"
+    assert from_xlsform(path) == survey

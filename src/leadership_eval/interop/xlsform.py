@@ -194,6 +194,12 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
                             f"item {item.id!r}: code {code!r} has a space, which "
                             "select_multiple answers cannot hold"
                         )
+                if cl is not None and cl.exclusive_codes:
+                    # "none of these" may not be ticked with anything else
+                    constraint = " and ".join(
+                        _exclusive_constraint(code) for code in cl.exclusive_codes
+                    )
+                    message = "An answer that rules out the others cannot be combined with them"
             elif item.type == "number":
                 qtype = "integer" if item.integer else "decimal"
                 constraint, message = _range_constraint(item.min, item.max)
@@ -1001,7 +1007,22 @@ def from_xlsform(path: str | Path) -> Survey:
 _NUM = r"(-?\d+(?:\.\d+)?)"
 
 
+def _exclusive_constraint(code: Any) -> str:
+    """The XLSForm constraint that keeps an exclusive option of a select_multiple alone."""
+    return f"not(selected(., '{code}') and count-selected(.) > 1)"
+
+
+_EXCLUSIVE = re.compile(
+    r"not\(\s*selected\(\s*\.\s*,\s*'[^']*'\s*\)\s+and\s+count-selected\(\s*\.\s*\)\s*>\s*1\s*\)"
+)
+
+
 def _read_constraint(item: dict[str, Any], text: str, rownum: int, problems: list[str]) -> None:
+    if item.get("type") == "multi_choice":
+        # the constraint written for exclusive options: carried by the choices' le_exclusive
+        text = _EXCLUSIVE.sub("", text)
+        text = re.sub(r"^\s*(and\s+)*|(\s+and)*\s*$", "", text)
+        text = re.sub(r"\s+and\s+(and\s+)+", " and ", text)
     if not text:
         return
     unread = []
