@@ -16,7 +16,7 @@ import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -99,11 +99,42 @@ class _Budget:
 
 # libyaml's parser (when PyYAML was built with it) composes the same nodes, with positions,
 # several times faster than the pure-Python one
-_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _FastLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader with its implicit-tag resolution memoised.
+
+    Resolving a plain scalar's tag (is ``1.0`` a float, ``yes`` a bool?) runs a list of
+    regular expressions in Python for every scalar, which is most of the parse time of an
+    instrument; the same few thousand values recur across a catalogue.
+    """
+
+    _memo: ClassVar[dict[tuple[str, tuple[bool, bool]], str]] = {}
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and isinstance(value, str) and isinstance(implicit, tuple):
+            key = (value, implicit)
+            tag = self._memo.get(key)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._memo) > 100_000:
+                    self._memo.clear()
+                self._memo[key] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+
+_FAST_LOADER: Any = _FastLoader
 _CONSTRUCTOR = yaml.SafeLoader("")  # its construct_* methods resolve scalars by tag
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
+    if node.tag == _STR_TAG:  # most scalars: no constructor needed
+        return node.value
     value = _CONSTRUCTOR.construct_object(node, deep=True)
     if isinstance(value, _dt.datetime | _dt.date):
         # dates stay text, as the models expect ISO strings
