@@ -458,3 +458,60 @@ def test_exclusive_options() -> None:
     )
     cl = survey.choices_for("acts")  # type: ignore[attr-defined]
     assert cl.exclusive_codes == ["none"]
+
+
+def test_complex_mapping_key_is_reported() -> None:
+    assert "invalid-key" in codes_of("kind: survey\n? [a, b]\n: 1\n")
+
+
+def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "locked.yaml"
+    f.write_text(SURVEY, encoding="utf-8")
+
+    def refuse(self: Path) -> bytes:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    with pytest.raises(InstrumentError) as info:
+        le.load_instrument(f)
+    assert info.value.codes == ["unreadable-file"]
+    assert "Permission denied" in str(info.value)
+
+
+def test_as_survey_rejects_other_kinds() -> None:
+    with pytest.raises(le.DataError) as info:
+        le.as_survey("interview-trainee")
+    assert info.value.code == "not-a-survey"
+    survey = le.load_instrument("trainee-survey")
+    assert le.as_survey(survey) is survey
+
+
+EVALUATION = textwrap.dedent(
+    """\
+    kind: evaluation
+    id: ev-{n}
+    version: 1.0.0
+    title: Evaluation {n}
+    scheme: A scheme.
+    objectives:
+      - {{id: O1, text: One}}
+    instruments: [mini-survey, missing-guide]
+    """
+)
+
+
+def test_catalogue_cross_checks(tmp_path: Path) -> None:
+    with pytest.raises(InstrumentError) as info:
+        le.load_catalogue(tmp_path / "absent")
+    assert info.value.codes == ["not-a-folder"]
+    (tmp_path / "survey.yaml").write_text(SURVEY, encoding="utf-8")
+    (tmp_path / "ev1.yaml").write_text(EVALUATION.format(n=1), encoding="utf-8")
+    (tmp_path / "ev2.yaml").write_text(EVALUATION.format(n=2), encoding="utf-8")
+    with pytest.raises(InstrumentError) as info:
+        le.load_catalogue(tmp_path)
+    codes = info.value.codes
+    assert "multiple-evaluations" in codes
+    assert "unknown-instrument" in codes  # the evaluation lists a guide the folder lacks
+    assert "unknown-objective" in codes  # the survey names O2, which the evaluation lacks
+    missing = next(p for p in info.value.problems if p.code == "unknown-instrument")
+    assert missing.file.endswith("ev1.yaml") and missing.line == 8
