@@ -248,7 +248,7 @@ def simulate_responses(
     * unordered choices follow Zipf-like probabilities (a few common answers and a long tail);
       multi_choice options are selected independently (probabilities 0.1-0.6, at least one;
       an ``exclusive`` option, "none of these", is chosen alone by 8 % of respondents);
-      numbers follow a Beta(2, 3) shape between min and max (0-100 when unbounded, rounded when
+      numbers outside scales are right-skewed counts, a Beta(1.1, 8) shape between min and max (0-100 when unbounded, rounded when
       ``integer``); dates fall in the two years before 2025-01-01; free text is answered by about
       a third of respondents with one or two phrases from :data:`PHRASES`;
     * answers are replaced by declared missing codes at ``missing_code_rate`` and blanked at
@@ -419,7 +419,8 @@ def simulate_responses(
                 y = lam * traits[scale_id] + math.sqrt(1 - lam**2) * rng.standard_normal(n)
                 u = ndtr(-y if reverse else y)
             else:
-                u = rng.beta(2.0, 3.0, n)
+                # counts and amounts are right-skewed: most small, a few large
+                u = rng.beta(1.1, 8.0, n)
             x = lo + (hi - lo) * u
             if item.integer:
                 x = np.clip(np.round(x), math.ceil(lo), math.floor(hi))
