@@ -248,8 +248,8 @@ def simulate_responses(
     * unordered choices follow Zipf-like probabilities (a few common answers and a long tail);
       multi_choice options are selected independently (probabilities 0.1-0.6, at least one;
       an ``exclusive`` option, "none of these", is chosen alone by 8 % of respondents);
-      numbers outside scales are right-skewed counts, a Beta(1.1, 8) shape between min and max (0-100 when unbounded, rounded when
-      ``integer``); dates fall in the two years before 2025-01-01; free text is answered by about
+      numbers outside scales are right-skewed counts, a Beta(1.1, 8) shape between min and
+      max (0-100 when unbounded, rounded when ``integer``); dates fall in the two years before 2025-01-01; free text is answered by about
       a third of respondents with one or two phrases from :data:`PHRASES`;
     * answers are replaced by declared missing codes at ``missing_code_rate`` and blanked at
       ``missing_rate``, then each item's ``show_if`` is evaluated on the answers so far (in item
