@@ -195,3 +195,42 @@ def number_text(value: float) -> str:
     if float(value).is_integer():
         return str(int(value))
     return repr(float(value))
+
+
+def survey_from_data(data: dict[str, Any], source: str, what: str) -> Survey:
+    """Validate survey fields read from another format into a :class:`Survey`.
+
+    Parameters
+    ----------
+    data : dict
+        The fields, as the importer assembled them.
+    source : str
+        The file they came from (for problem locations).
+    what : str
+        How to name the file in the summary, e.g. ``"the XLSForm form.xlsx"``.
+
+    Raises
+    ------
+    InstrumentError
+        One ``invalid-survey`` problem per pydantic error, naming the field.
+    """
+    from pydantic import ValidationError
+
+    from ..errors import InstrumentError, Problem
+
+    try:
+        return Survey.model_validate(data)
+    except ValidationError as exc:
+        raise InstrumentError(
+            [
+                Problem(
+                    source,
+                    0,
+                    0,
+                    "invalid-survey",
+                    f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}",
+                )
+                for err in exc.errors(include_url=False)
+            ],
+            summary=f"{what} does not make a valid survey",
+        ) from exc

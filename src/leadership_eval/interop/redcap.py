@@ -47,6 +47,7 @@ from .common import (
     number_text,
     parse_code,
     slug_id,
+    survey_from_data,
     survey_languages,
     warn_unmapped,
 )
@@ -389,7 +390,6 @@ def from_redcap(path: str | Path) -> Survey:
     ``likert`` items on an ordered list; ``yesno`` and ``truefalse`` fields get lists coded
     1/0.
     """
-    from pydantic import ValidationError
 
     from ..instruments.expressions import ExpressionError, parse_expression
     from ._logic import UnsupportedLogic, coerce_literals, parse_redcap_logic
@@ -711,22 +711,7 @@ def from_redcap(path: str | Path) -> Survey:
         data["respondent_id"] = respondent_id
     data["choice_lists"] = choice_lists
     data["sections"] = sections
-    try:
-        survey = Survey.model_validate(data)
-    except ValidationError as exc:
-        raise InstrumentError(
-            [
-                Problem(
-                    src,
-                    0,
-                    0,
-                    "invalid-survey",
-                    f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}",
-                )
-                for err in exc.errors(include_url=False)
-            ],
-            summary=f"the data dictionary {path.name} does not make a valid survey",
-        ) from exc
+    survey = survey_from_data(data, src, f"the data dictionary {path.name}")
     del first_line
     warn_unmapped(f"from_redcap({path.name})", problems)
     return survey

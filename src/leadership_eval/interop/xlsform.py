@@ -59,6 +59,7 @@ from .common import (
     number_text,
     parse_code,
     slug_id,
+    survey_from_data,
     survey_languages,
     warn_unmapped,
 )
@@ -568,7 +569,6 @@ def from_xlsform(path: str | Path) -> Survey:
     ``likert`` (its choice list is then ordered).
     """
     from openpyxl import load_workbook
-    from pydantic import ValidationError
 
     path = Path(path)
     src = str(path)
@@ -984,22 +984,7 @@ def from_xlsform(path: str | Path) -> Survey:
         if scope not in _META_SCOPES:
             problems.append(f"{META_SHEET} sheet: unknown scope {scope!r} ({key}) ignored")
         del fields
-    try:
-        survey = Survey.model_validate(data)
-    except ValidationError as exc:
-        raise InstrumentError(
-            [
-                Problem(
-                    src,
-                    0,
-                    0,
-                    "invalid-survey",
-                    f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}",
-                )
-                for err in exc.errors(include_url=False)
-            ],
-            summary=f"the XLSForm {path.name} does not make a valid survey",
-        ) from exc
+    survey = survey_from_data(data, src, f"the XLSForm {path.name}")
     warn_unmapped(f"from_xlsform({path.name})", problems)
     return survey
 
