@@ -252,3 +252,16 @@ def test_cli_errors(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "not a REDCap data dictionary" in result.output
     guide = runner.invoke(app, ["export", "interview-trainee", "--to", "html", "--out", "x.html"])
     assert guide.exit_code == 1 and "is an interview guide, not a survey" in guide.output
+
+
+def test_imported_fields_that_make_no_survey_are_reported() -> None:
+    from leadership_eval.errors import InstrumentError
+    from leadership_eval.interop.common import survey_from_data
+
+    with pytest.raises(InstrumentError) as info:
+        survey_from_data(
+            {"id": "x", "version": "1", "title": "X", "sections": []}, "form.xlsx", "the XLSForm"
+        )
+    assert set(info.value.codes) == {"invalid-survey"}
+    assert "the XLSForm does not make a valid survey" in str(info.value)
+    assert any("version" in p.message for p in info.value.problems)
