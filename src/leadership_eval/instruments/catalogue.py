@@ -95,7 +95,7 @@ class Catalogue(Mapping[str, Instrument]):
         for ident, inst in self._instruments.items():
             if isinstance(inst, Evaluation):
                 continue
-            for objective in _objective_mentions(inst):
+            for objective in inst.objective_mentions():
                 out.setdefault(objective, {})
                 out[objective][ident] = out[objective].get(ident, 0) + 1
         return out
@@ -103,32 +103,6 @@ class Catalogue(Mapping[str, Instrument]):
     def uncovered(self) -> list[str]:
         """Objectives that no instrument serves."""
         return [o for o, by in self.coverage().items() if not by]
-
-
-def _objective_mentions(inst: Instrument) -> list[str]:
-    mentions: list[str] = []
-    if isinstance(inst, Evaluation):
-        return mentions
-    mentions.extend(inst.objectives)
-    if isinstance(inst, Survey):
-        for section in inst.sections:
-            mentions.extend(section.objectives)
-            for item in section.items:
-                mentions.extend(item.objectives)
-        for scale in inst.scales:
-            mentions.extend(scale.objectives)
-    elif isinstance(inst, InterviewGuide):
-        for topic in inst.topics:
-            mentions.extend(topic.objectives)
-            for q in topic.questions:
-                mentions.extend(q.objectives)
-    elif isinstance(inst, Codebook):
-        for _, code in inst.walk():
-            mentions.extend(code.objectives)
-    elif isinstance(inst, Guidance):
-        for s in inst.sections:
-            mentions.extend(s.objectives)
-    return mentions
 
 
 def _files(folder: Path) -> list[Path]:
@@ -230,7 +204,7 @@ def catalogue_from_paths(paths: list[Path]) -> Catalogue:
                         )
                     )
             continue
-        for objective in sorted(set(_objective_mentions(inst)) - known):
+        for objective in sorted(inst.all_objectives() - known):
             problems.append(
                 Problem(
                     str(where[ident]),

@@ -125,9 +125,14 @@ class _Document(_Model):
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     tags: list[str] = Field(default_factory=list)
 
+    def objective_mentions(self) -> list[str]:
+        """Every objective named in the document, once per part that names it (the
+        instrument itself, its sections, items, scales, topics, questions or codes)."""
+        raise NotImplementedError
+
     def all_objectives(self) -> set[str]:
         """Objectives named anywhere in the document (its own and its parts')."""
-        raise NotImplementedError
+        return set(self.objective_mentions())
 
 
 # ------------------------------------------------------------------------------------ survey
@@ -332,14 +337,14 @@ class Survey(_Document):
         """Items of a given disclosure level (``quasi``, ``direct``, ``free_text``...)."""
         return [i for i in self.items if i.disclosure == disclosure]
 
-    def all_objectives(self) -> set[str]:
-        found = set(self.objectives)
+    def objective_mentions(self) -> list[str]:
+        found = list(self.objectives)
         for section in self.sections:
-            found.update(section.objectives)
+            found.extend(section.objectives)
             for item in section.items:
-                found.update(item.objectives)
+                found.extend(item.objectives)
         for scale in self.scales:
-            found.update(scale.objectives)
+            found.extend(scale.objectives)
         return found
 
     def iter_items(self) -> Iterator[tuple[Section, Item]]:
@@ -386,12 +391,12 @@ class InterviewGuide(_Document):
     topics: list[InterviewTopic] = Field(min_length=1)
     closing: Text | None = None
 
-    def all_objectives(self) -> set[str]:
-        found = set(self.objectives)
+    def objective_mentions(self) -> list[str]:
+        found = list(self.objectives)
         for topic in self.topics:
-            found.update(topic.objectives)
+            found.extend(topic.objectives)
             for q in topic.questions:
-                found.update(q.objectives)
+                found.extend(q.objectives)
         return found
 
 
@@ -445,10 +450,10 @@ class Codebook(_Document):
                     return theme
         raise KeyError(code_id)
 
-    def all_objectives(self) -> set[str]:
-        found = set(self.objectives)
+    def objective_mentions(self) -> list[str]:
+        found = list(self.objectives)
         for _, c in self.walk():
-            found.update(c.objectives)
+            found.extend(c.objectives)
         return found
 
 
@@ -474,10 +479,10 @@ class Guidance(_Document):
     audience: str
     sections: list[GuidanceSection] = Field(min_length=1)
 
-    def all_objectives(self) -> set[str]:
-        found = set(self.objectives)
+    def objective_mentions(self) -> list[str]:
+        found = list(self.objectives)
         for s in self.sections:
-            found.update(s.objectives)
+            found.extend(s.objectives)
         return found
 
 
@@ -516,6 +521,9 @@ class Evaluation(_Document):
     def objective_ids(self) -> list[str]:
         """The ids of the evaluation's objectives, in order."""
         return [o.id for o in self.objectives]
+
+    def objective_mentions(self) -> list[str]:
+        return []  # the evaluation defines objectives; it does not serve them
 
     def all_objectives(self) -> set[str]:
         return set(self.objective_ids)
