@@ -178,6 +178,35 @@ def _binomial_limits(n: np.ndarray, theta: np.ndarray, p: float) -> np.ndarray:
     return np.where(n > 0, np.clip(out, 0.0, 1.0), np.nan)
 
 
+def _limit_pairs(
+    n: np.ndarray,
+    theta: np.ndarray,
+    se: np.ndarray,
+    kind: str,
+    levels: Sequence[float],
+    exact: bool,
+) -> dict[str, np.ndarray]:
+    """``lower_<level>``/``upper_<level>`` control limits around ``theta`` for groups of size
+    ``n``: exact (interpolated) binomial limits, or ``theta ± z·se`` (clipped to [0, 1] for
+    proportions)."""
+    from scipy import stats
+
+    out: dict[str, np.ndarray] = {}
+    for level in levels:
+        label = _limit_label(level)
+        if exact:
+            lo = _binomial_limits(n, theta, (1 - level) / 2)
+            hi = _binomial_limits(n, theta, (1 + level) / 2)
+        else:
+            z = stats.norm.ppf((1 + level) / 2)
+            lo, hi = theta - z * se, theta + z * se
+            if kind == "proportion":
+                lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
+        out[f"lower_{label}"] = lo
+        out[f"upper_{label}"] = hi
+    return out
+
+
 def funnel_limits(
     n: Any,
     benchmark: Any,
@@ -243,7 +272,6 @@ def funnel_limits(
     0   25        3.5     3.108     3.892      2.882      4.118
     1  100        3.5     3.304     3.696      3.191      3.809
     """
-    from scipy import stats
 
     levels = _check_limits(limits)
     n_arr = np.atleast_1d(np.asarray(n, dtype=float))
@@ -268,18 +296,7 @@ def funnel_limits(
     out: dict[str, Any] = {"n": np.asarray(n_arr), "benchmark": np.asarray(theta, dtype=float)}
     with np.errstate(divide="ignore", invalid="ignore"):
         se = np.where(n_arr > 0, np.sqrt(phi * var / n_arr + tau2), np.nan)
-    for level in levels:
-        label = _limit_label(level)
-        if use_exact:
-            lo = _binomial_limits(n_arr, theta, (1 - level) / 2)
-            hi = _binomial_limits(n_arr, theta, (1 + level) / 2)
-        else:
-            z = stats.norm.ppf((1 + level) / 2)
-            lo, hi = theta - z * se, theta + z * se
-            if kind == "proportion":
-                lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
-        out[f"lower_{label}"] = lo
-        out[f"upper_{label}"] = hi
+    out.update(_limit_pairs(n_arr, theta, se, kind, levels, use_exact))
     frame = pd.DataFrame(out)
     if np.all(n_arr == np.round(n_arr)):
         frame["n"] = frame["n"].astype("int64")
@@ -320,7 +337,6 @@ def _funnel_core(
     ``mean``/``var`` are the groups' means and sample variances (var unused for proportions);
     ``eligible`` marks groups that are published (only they enter the benchmark).
     """
-    from scipy import stats
 
     n = np.asarray(n, dtype=float)
     e = np.asarray(eligible, dtype=bool)
@@ -387,20 +403,8 @@ def _funnel_core(
         se_adj = np.sqrt(phi * se**2 + tau2)
         z_adj = (mean - bench) / se_adj
 
-    lims: dict[str, np.ndarray] = {}
-    exact = kind == "proportion" and mode in (False, None, "") and True
-    for level in levels:
-        label = _limit_label(level)
-        if exact:
-            lo = _binomial_limits(n, bench, (1 - level) / 2)
-            hi = _binomial_limits(n, bench, (1 + level) / 2)
-        else:
-            zq = stats.norm.ppf((1 + level) / 2)
-            lo, hi = bench - zq * se_adj, bench + zq * se_adj
-            if kind == "proportion":
-                lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
-        lims[f"lower_{label}"] = lo
-        lims[f"upper_{label}"] = hi
+    # exact binomial limits for proportions unless an overdispersion adjustment is asked for
+    lims = _limit_pairs(n, bench, se_adj, kind, levels, kind == "proportion" and not mode)
     outer = _limit_label(max(levels))
     lo_o, hi_o = lims[f"lower_{outer}"], lims[f"upper_{outer}"]
     flag = np.where(mean < lo_o, "low", np.where(mean > hi_o, "high", "none")).astype(object)
