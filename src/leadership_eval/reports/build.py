@@ -309,17 +309,21 @@ def build_reports(
     )
 
     step("redacting free text")
-    from ..privacy.text import find_personal_data, redact_series
+    from ..privacy.text import ENTITY_TYPES, redact_series
 
     redaction_counts: dict[str, int] = {}
     for item in model.items_with("free_text"):
         if item.id in clean.columns:
             col = clean[item.id]
-            texts = col.dropna().astype(str)
-            for text in texts:
-                for span in find_personal_data(text, names=names, places=places):
-                    redaction_counts[span.type] = redaction_counts.get(span.type, 0) + 1
-            clean[item.id] = redact_series(col, names=names, places=places)
+            redacted = redact_series(col, names=names, places=places)
+            before, after = col.dropna().astype(str), redacted.dropna()
+            # each span found is replaced by one [TYPE] placeholder: count the new ones
+            for kind in ENTITY_TYPES:
+                marker = rf"\[{kind}\]"
+                added = int(after.str.count(marker).sum() - before.str.count(marker).sum())
+                if added:
+                    redaction_counts[kind] = redaction_counts.get(kind, 0) + added
+            clean[item.id] = redacted
     log.decision("redaction", "personal data removed from free text", counts=redaction_counts)
 
     # --- groups
