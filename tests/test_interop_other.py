@@ -220,7 +220,9 @@ runner = CliRunner()
 )
 def test_cli_export(target: str, name: str, tmp_path: Path) -> None:
     out = tmp_path / name
-    result = runner.invoke(app, ["export", "trainee-survey", "--to", target, "--out", str(out)])
+    result = runner.invoke(
+        app, ["export", "trainee-survey", "--to", target, "--out", str(out), "--draft"]
+    )
     assert result.exit_code == 0, result.output
     assert out.is_file() and out.stat().st_size > 0
 
@@ -230,7 +232,8 @@ def test_cli_export_import_validate(tmp_path: Path) -> None:
         out = tmp_path / name
         assert (
             runner.invoke(
-                app, ["export", "supervisor-survey", "--to", target, "--out", str(out)]
+                app,
+                ["export", "supervisor-survey", "--to", target, "--out", str(out), "--draft"],
             ).exit_code
             == 0
         )

@@ -3,7 +3,8 @@
 :func:`simulate_evaluation` makes a realistic data set for the Clinical Leadership Mentor
 evaluation with the bundled instruments: trainee and supervisor survey returns from 19 trusts of
 unequal sizes (two of them too small to report on, one planted as lower than the rest), a mentor
-activity log, and coded interview segments from six case-study trusts. Free-text answers carry
+activity log, a mentor and trust profile per trust, and coded interview segments from six
+case-study trusts. Free-text answers carry
 planted personal data (names, e-mail addresses, phone numbers) so that the redaction can be seen
 to work. :func:`run_demo` runs the whole pipeline on it and writes the reports.
 """
@@ -59,6 +60,8 @@ class DemoData:
     planted: list[str] = field(default_factory=list)
     names: tuple[str, ...] = ROSTER
     places: tuple[str, ...] = PLACES
+    profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """One mentor and trust profile per trust (the ``mentor-trust-profile`` survey)."""
 
 
 def _trust_sizes(
@@ -90,8 +93,9 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
     -------
     DemoData
         ``trainees`` and ``supervisors`` (raw survey returns), ``activity_log`` (mentor activity
-        records), ``segments`` (coded interview segments from six case-study trusts),
-        ``eligible`` (trainees invited per trust), and the ``planted`` personal data.
+        records), ``profiles`` (one mentor and trust profile per trust), ``segments`` (coded
+        interview segments from six case-study trusts), ``eligible`` (trainees invited per
+        trust), and the ``planted`` personal data.
 
     Examples
     --------
@@ -139,6 +143,17 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
         log_survey, sum(activity_sizes.values()), groups=activity_sizes, seed=seed + 2
     )
 
+    profile_survey = as_survey("mentor-trust-profile")
+    profiles = simulate_responses(
+        profile_survey, len(trusts), groups=list(trusts), seed=seed + 3, missing_rate=0.0
+    )
+    # the planted trust's mentor has little time for the role; trainee numbers are the trusts'
+    agreed = profiles["consent"].eq(1).to_numpy()
+    profiles.loc[agreed & (profiles["trust"] == low).to_numpy(), "mentor_pas"] = 0.5
+    profiles.loc[agreed, "trainees_in_trust"] = [
+        float(eligible[t]) for t in profiles.loc[agreed, "trust"]
+    ]
+
     segments = _segments(rng, trusts, low)
     return DemoData(
         trainees=trainees,
@@ -147,6 +162,7 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
         segments=segments,
         eligible=eligible,
         planted=planted,
+        profiles=profiles,
     )
 
 
@@ -219,6 +235,7 @@ def run_demo(
     data.trainees.to_csv(data_dir / "trainee-survey.csv", index=False)
     data.supervisors.to_csv(data_dir / "supervisor-survey.csv", index=False)
     data.activity_log.to_csv(data_dir / "mentor-activity-log.csv", index=False)
+    data.profiles.to_csv(data_dir / "mentor-trust-profile.csv", index=False)
     data.segments.to_csv(data_dir / "interview-segments.csv", index=False)
     trainees = build_reports(
         "trainee-survey",

@@ -42,17 +42,40 @@ def export_cmd(
     office_codes: Annotated[
         bool, typer.Option("--office-codes", help="Print option codes (html/markdown).")
     ] = False,
+    details: Annotated[
+        Path | None,
+        typer.Option(
+            "--details",
+            help="A YAML file of placeholder values (data controller, contact...) to fill in.",
+        ),
+    ] = None,
+    draft: Annotated[
+        bool,
+        typer.Option("--draft", help="Export even with placeholders left unfilled (to review)."),
+    ] = False,
 ) -> None:
     """Export a survey to a survey platform's import format or a printable questionnaire.
 
-    Anything the target cannot carry is listed as a warning on standard error.
+    Placeholders (the data controller, the ethics decision, contacts...) are filled in from
+    --details; an export with one left unfilled is refused unless --draft. Anything the target
+    cannot carry is listed as a warning on standard error.
     """
-    from ..instruments.loader import as_survey
+    from ..instruments.loader import as_survey, bundled_paths
+    from ..instruments.placeholders import (
+        check_filled,
+        fill_placeholders,
+        load_placeholder_values,
+    )
 
     if to not in _EXPORTS:
         fail(f"--to must be one of {', '.join(_EXPORTS)}, not {to!r}", 2)
     with friendly_errors():
         model = as_survey(survey)
+        if details is not None:
+            model = fill_placeholders(model, load_placeholder_values(details))
+        if not draft:
+            source = Path(survey) if Path(survey).is_file() else bundled_paths().get(survey)
+            check_filled(model, source)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if to == "xlsform":
