@@ -45,8 +45,16 @@ _EXPORTS: dict[str, str] = {
     "coverage_matrix": "instruments.catalogue",
     # instruments.schema
     "json_schema": "instruments.schema",
+    # instruments.placeholders, derived, scaffold (adopting the instruments)
+    "fill_placeholders": "instruments.placeholders",
+    "check_filled": "instruments.placeholders",
+    "unfilled_placeholders": "instruments.placeholders",
+    "derive": "instruments.derived",
+    "scaffold_evaluation": "instruments.scaffold",
+    "set_trusts": "instruments.scaffold",
     # instruments.expressions
     "parse_expression": "instruments.expressions",
+    "parse_choice_filter": "instruments.expressions",
     "Expression": "instruments.expressions",
     "ExpressionError": "instruments.expressions",
     # responses
@@ -181,15 +189,18 @@ __all__ = [
     "audit_tables",
     "build_reports",
     "check_anonymity",
+    "check_filled",
     "codebook_from_qdc",
     "codebook_to_qdc",
     "compare_groups",
     "compare_to_benchmark",
     "compare_waves",
     "coverage_matrix",
+    "derive",
     "drop_direct_identifiers",
     "dump_instrument",
     "evaluate_redaction",
+    "fill_placeholders",
     "find_personal_data",
     "framework_matrix",
     "from_redcap",
@@ -204,6 +215,7 @@ __all__ = [
     "load_hierarchy",
     "load_instrument",
     "loads_instrument",
+    "parse_choice_filter",
     "parse_expression",
     "plot_flag_grid",
     "plot_funnel",
@@ -221,7 +233,9 @@ __all__ = [
     "reliability",
     "reverse_key",
     "run_demo",
+    "scaffold_evaluation",
     "score",
+    "set_trusts",
     "simulate_evaluation",
     "simulate_responses",
     "summarise_activities",
@@ -230,6 +244,7 @@ __all__ = [
     "to_printable",
     "to_redcap",
     "to_xlsform",
+    "unfilled_placeholders",
     "validate_responses",
     "write_labelled",
     "write_qdpx",
@@ -265,9 +280,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         coverage_matrix,
         load_catalogue,
     )
+    from .instruments.derived import (
+        derive,
+    )
     from .instruments.expressions import (
         Expression,
         ExpressionError,
+        parse_choice_filter,
         parse_expression,
     )
     from .instruments.loader import (
@@ -285,6 +304,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Item,
         Scale,
         Survey,
+    )
+    from .instruments.placeholders import (
+        check_filled,
+        fill_placeholders,
+        unfilled_placeholders,
+    )
+    from .instruments.scaffold import (
+        scaffold_evaluation,
+        set_trusts,
     )
     from .instruments.schema import (
         json_schema,

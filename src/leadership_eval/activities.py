@@ -96,8 +96,12 @@ def summarise_activities(
         One row per group (index: the group values), columns:
 
         * ``n_activities``;
-        * ``activity_<code>``: activities of each type (the survey's ``activity_type`` list);
-        * ``part_<code>``: by the mentor's part (delivered, brokered...), when logged;
+        * ``activity_<code>``: activities of each type (the survey's ``activity_type`` list;
+          ``activity_missing`` counts records without one, such as mentor work with no
+          trainee activity);
+        * ``work_<code>``: records of each kind of mentor work (``mentor_activity``: signposting,
+          brokering, delivering... developing supervisors, advocacy), when logged;
+        * ``part_<code>``: by the mentor's part, for logs of version 1 (``mentor_part``);
         * ``trainees_reached``: total trainees reached (the sum of the records' estimates;
           one trainee reached by two activities counts twice);
         * ``mentor_hours``: total mentor hours, when logged;
@@ -116,7 +120,7 @@ def summarise_activities(
     >>> log = pd.DataFrame({
     ...     "trust": ["t01", "t01", "t02"],
     ...     "activity_type": ["qi", "course", "qi"],
-    ...     "mentor_part": ["brokered", "delivered", "promoted"],
+    ...     "mentor_activity": ["brokering", "delivering", "signposting"],
     ...     "trainees_reached": [3.0, 12.0, 6.0],
     ...     "grades_reached": ["fy1 fy2", "core", "fy1"],
     ... })
@@ -160,8 +164,13 @@ def summarise_activities(
 
     out = pd.DataFrame(index=index)
     out["n_activities"] = key.groupby(key, dropna=False).size().reindex(index, fill_value=0)
-    for item, prefix in (("activity_type", "activity"), ("mentor_part", "part")):
-        if item not in log.columns:
+    known = {i.id for i in sv.items}
+    for item, prefix in (
+        ("activity_type", "activity"),
+        ("mentor_activity", "work"),
+        ("mentor_part", "part"),
+    ):
+        if item not in log.columns or item not in known:
             continue
         item_cl = sv.choices_for(item)
         codes = [str(c) for c in (item_cl.codes if item_cl is not None else [])]

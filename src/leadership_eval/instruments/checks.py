@@ -337,6 +337,26 @@ def _show_if_column(doc: Document, path: tuple[str | int, ...], offset: int) -> 
     return line, col + offset + (1 if path in doc.quoted else 0)
 
 
+_SHOW_IF_CODES = {
+    "syntax": "show-if-syntax",
+    "self_reference": "show-if-self-reference",
+    "unknown_item": "show-if-unknown-item",
+    "forward_reference": "show-if-forward-reference",
+    "count_not_multi": "show-if-count-not-multi",
+    "not_a_choice": "show-if-not-a-choice",
+    "unknown_code": "show-if-unknown-code",
+}
+_FILTER_CODES = {
+    "syntax": "choice-filter-syntax",
+    "self_reference": "choice-filter-self-reference",
+    "unknown_item": "choice-filter-unknown-item",
+    "forward_reference": "choice-filter-forward-reference",
+    "count_not_multi": "choice-filter-count-not-multi",
+    "not_a_choice": "choice-filter-not-a-choice",
+    "unknown_code": "choice-filter-unknown-code",
+}
+
+
 def _check_show_if(
     doc: Document,
     path: tuple[str | int, ...],
@@ -352,11 +372,11 @@ def _check_show_if(
     from .expressions import ExpressionError, parse_choice_filter, parse_expression
 
     field = "choice_filter" if choice_filter else "show_if"
-    prefix = "choice-filter" if choice_filter else "show-if"
+    codes = _FILTER_CODES if choice_filter else _SHOW_IF_CODES
 
     def add(offset: int, code: str, message: str) -> None:
         line, col = _show_if_column(doc, path, offset)
-        doc.problems.append(Problem(doc.source, line, col, f"{prefix}-{code}", message, path))
+        doc.problems.append(Problem(doc.source, line, col, codes[code], message, path))
 
     try:
         expr = parse_choice_filter(text) if choice_filter else parse_expression(text)
@@ -366,17 +386,17 @@ def _check_show_if(
     earlier = order[:-1] if order and order[-1] == ident else order
     for name, offset in expr.name_offsets:
         if name == ident:
-            add(offset, "self-reference", f"{field} of {ident!r} refers to itself")
+            add(offset, "self_reference", f"{field} of {ident!r} refers to itself")
         elif name not in items:
             add(
                 offset,
-                "unknown-item",
+                "unknown_item",
                 f"{field} refers to {name!r}, which is not an item{_hint(name, items)}",
             )
         elif name not in earlier:
             add(
                 offset,
-                "forward-reference",
+                "forward_reference",
                 f"{field} refers to {name!r}, which comes later in the survey; skip logic and "
                 "choice filters may refer only to earlier items",
             )
@@ -385,7 +405,7 @@ def _check_show_if(
         if name in items and itype != "multi_choice":
             add(
                 offset,
-                "count-not-multi",
+                "count_not_multi",
                 f"count({name}) counts the options chosen in a multi_choice item; {name!r} is "
                 f"a {itype} item",
             )
@@ -394,7 +414,7 @@ def _check_show_if(
         if name in items and itype not in CHOICE_TYPES:
             add(
                 offset,
-                "not-a-choice",
+                "not_a_choice",
                 f"selected({name}, choice) needs an item with options; {name!r} is a {itype} item",
             )
     for name, values, offset in expr.literals():
@@ -409,7 +429,7 @@ def _check_show_if(
                 known = ", ".join(sorted(cl["codes"]))
                 add(
                     offset,
-                    "unknown-code",
+                    "unknown_code",
                     f"{field} compares {name!r} with {value!r}, which is not a code of its "
                     f"choice list {info.get('choices')!r} (codes: {known})"
                     f"{_hint(str(value), cl['codes'])}",
@@ -422,7 +442,7 @@ def _check_show_if(
                     known = ", ".join(sorted(own["codes"]))
                     add(
                         offset,
-                        "unknown-code",
+                        "unknown_code",
                         f"choice_filter compares choice with {value!r}, which is not a code of "
                         f"{ident!r}'s choice list {items[ident].get('choices')!r} (codes: "
                         f"{known}){_hint(str(value), own['codes'])}",

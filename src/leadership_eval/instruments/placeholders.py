@@ -222,9 +222,10 @@ def fill_placeholders(instrument: DocT, values: Mapping[str, str]) -> DocT:
     Examples
     --------
     >>> import leadership_eval as le
+    >>> from leadership_eval.instruments.models import text_in
     >>> survey = le.load_instrument("trainee-survey")
     >>> filled = fill_placeholders(survey, {"data_controller": "University of Ashfield"})
-    >>> "University of Ashfield" in le.text_in(filled.sections[0].items[3].text)
+    >>> "University of Ashfield" in text_in(filled.sections[0].items[4].text)
     True
     """
     known = set(STANDARD_PLACEHOLDERS) | set(instrument.placeholders)
