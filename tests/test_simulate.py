@@ -211,3 +211,21 @@ def test_the_activity_log_follows_the_mentor_taxonomy() -> None:
     development = log["mentor_activity"] == "supervisor_development"
     assert log.loc[~development, "supervisors_reached"].isna().all()
     assert log.loc[development, "supervisors_reached"].notna().any()
+
+
+def test_a_filtered_multi_choice_keeps_only_offered_options() -> None:
+    from leadership_eval.instruments.loader import loads_instrument
+
+    survey = loads_instrument(
+        "kind: survey\nid: f\nversion: 1.0.0\ntitle: F\n"
+        "choice_lists:\n  l: {options: [{code: a, label: A}, {code: b, label: B},"
+        " {code: c, label: C}]}\n"
+        "sections:\n  - id: s\n    title: S\n    items:\n"
+        "      - {id: m, type: multi_choice, choices: l, text: M}\n"
+        "      - {id: k, type: multi_choice, choices: l, text: K,"
+        ' choice_filter: "selected(m, choice)"}\n'
+    )
+    out = simulate_responses(survey, 400, seed=4, missing_rate=0)
+    pairs = list(zip(out["m"].str.split(), out["k"].str.split(), strict=True))
+    assert all(set(k) <= set(m) and k for m, k in pairs)
+    assert any(len(k) > 1 for _, k in pairs)

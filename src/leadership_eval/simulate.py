@@ -458,7 +458,7 @@ def simulate_responses(
             col = pd.Series([None] * n, dtype="str")
 
         if item.choice_filter and cl is not None:
-            col = _filtered_choice(item, cl, columns, item_types, n, rng)
+            col = _filtered_choice(item, cl, col, columns, item_types, n, rng)
         if can_miss and missing_rate > 0:
             drop = rng.random(n) < missing_rate
             if drop.any():
@@ -506,12 +506,18 @@ def _at_most(col: pd.Series, k: int, rng: np.random.Generator) -> pd.Series:
 def _filtered_choice(
     item: Item,
     cl: ChoiceList,
+    drawn: pd.Series,
     columns: Mapping[str, pd.Series],
     item_types: Mapping[str, str],
     n: int,
     rng: np.random.Generator,
 ) -> pd.Series:
-    """An answer to ``item`` drawn among the options its choice filter offers each respondent."""
+    """An answer to ``item`` among the options its choice filter offers each respondent.
+
+    A single answer is drawn among the options offered (Zipf-like preferences); a multi_choice
+    answer keeps the drawn options that are offered, or one offered option when none is. No
+    option offered: a blank answer.
+    """
     import numpy as np
     import pandas as pd
 
@@ -527,4 +533,15 @@ def _filtered_choice(
     cum = np.cumsum(weights, axis=1)
     draw = rng.random(n) * np.where(offered, cum[:, -1], 1.0)
     idx = np.minimum((cum < draw[:, None]).sum(axis=1), len(codes) - 1)
-    return _code_array(codes, idx, ~offered)
+    one = _code_array(codes, idx, ~offered)
+    if item.type != "multi_choice":
+        return one
+    position = {str(c): j for j, c in enumerate(codes)}
+    kept: list[object] = []
+    for row, (answer, fallback) in enumerate(zip(drawn.tolist(), one.tolist(), strict=True)):
+        if not isinstance(answer, str):
+            kept.append(answer)
+            continue
+        inside = [c for c in answer.split() if c in position and allowed[row, position[c]]]
+        kept.append(" ".join(inside) if inside else fallback)
+    return pd.Series(kept, dtype="str")

@@ -95,6 +95,8 @@ def derive(survey: Survey | str | Path, data: pd.DataFrame) -> pd.DataFrame:
             continue
         col = _column(data, item.id, item.column_name)
         text = col.astype("string").str.strip()
+        # whole-number codes read as floats (a CSV column with blanks): 1.0 is code 1
+        text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
         text = text.mask(text.eq(""))
         bad = text.notna() & ~text.isin(allowed)
         if bad.any():
