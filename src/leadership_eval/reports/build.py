@@ -97,17 +97,6 @@ class ReportSet:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _as_policy(policy: DisclosurePolicy | str | Path | None) -> DisclosurePolicy:
-    if policy is None:
-        return DisclosurePolicy.preset("default")
-    if isinstance(policy, DisclosurePolicy):
-        return policy
-    text = str(policy)
-    if Path(text).suffix in (".yaml", ".yml") or Path(text).is_file():
-        return DisclosurePolicy.from_file(text)
-    return DisclosurePolicy.preset(text)
-
-
 def _category_of(codes: pd.Series, cl: ChoiceList) -> pd.Series:
     """Collapse an ordered list's codes into Disagree / Neutral / Agree (lower / middle / upper)."""
     low, high = cl.score_range()
@@ -259,7 +248,7 @@ def build_reports(
     """
     step = progress or (lambda _msg: None)
     model = as_survey(survey)
-    pol = _as_policy(policy)
+    pol = DisclosurePolicy.resolve(policy)
     group = group or model.group_by
     if group is None:
         raise DataError(
