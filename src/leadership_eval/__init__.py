@@ -91,6 +91,11 @@ _EXPORTS: dict[str, str] = {
     "redact_series": "privacy.text",
     "find_personal_data": "privacy.text",
     "evaluate_redaction": "privacy.text",
+    # privacy.review
+    "export_comments": "privacy.review",
+    "read_comment_review": "privacy.review",
+    "write_comment_review": "privacy.review",
+    "CommentReview": "privacy.review",
     # privacy.pipeline
     "anonymise": "privacy.pipeline",
     "AnonymisationResult": "privacy.pipeline",
@@ -148,6 +153,7 @@ __all__ = [
     "Catalogue",
     "ChoiceList",
     "Codebook",
+    "CommentReview",
     "CompareResult",
     "ConfigurationError",
     "DataError",
@@ -190,6 +196,7 @@ __all__ = [
     "drop_direct_identifiers",
     "dump_instrument",
     "evaluate_redaction",
+    "export_comments",
     "find_personal_data",
     "framework_matrix",
     "from_redcap",
@@ -212,6 +219,7 @@ __all__ = [
     "protect_tables",
     "pseudonymise",
     "pseudonymise_column",
+    "read_comment_review",
     "read_qdpx",
     "read_responses",
     "read_segments",
@@ -231,6 +239,7 @@ __all__ = [
     "to_redcap",
     "to_xlsform",
     "validate_responses",
+    "write_comment_review",
     "write_labelled",
     "write_qdpx",
 ]
@@ -346,6 +355,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .privacy.pipeline import (
         AnonymisationResult,
         anonymise,
+    )
+    from .privacy.review import (
+        CommentReview,
+        export_comments,
+        read_comment_review,
+        write_comment_review,
     )
     from .privacy.tables import (
         ProtectedTable,
