@@ -98,9 +98,7 @@ def _category(code: int) -> str:
 def _statement_rows(text: str, who: str) -> dict[str, dict[str, float]]:
     """The intruder's reading of "the numbers behind the bars": statement -> category -> %."""
     out: dict[str, dict[str, float]] = {}
-    for head, cells in re.findall(
-        r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', text, flags=re.S
-    ):
+    for head, cells in re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', text, flags=re.S):
         head = html.unescape(head)
         if not head.endswith(f"({who})"):
             continue

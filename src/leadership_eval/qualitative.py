@@ -442,7 +442,9 @@ def theme_summary(
     # depend on the order of the rows
     frame = frame.assign(
         _pick=frame["quote"].map(
-            lambda t: hashlib.sha256(str(t).encode("utf-8")).hexdigest() if isinstance(t, str) else "~"
+            lambda t: (
+                hashlib.sha256(str(t).encode("utf-8")).hexdigest() if isinstance(t, str) else "~"
+            )
         )
     )
     # a role is named only when enough people of that role took part in the trust (or region)

@@ -197,7 +197,9 @@ def _maxent(support: np.ndarray, variance: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=32)
-def perturbation_table(max_noise: int = 3, variance: float = 2.0, floor: int = 5) -> PerturbationTable:
+def perturbation_table(
+    max_noise: int = 3, variance: float = 2.0, floor: int = 5
+) -> PerturbationTable:
     """The perturbation table for counts: maximum entropy, mean 0, variance ``variance``.
 
     Parameters

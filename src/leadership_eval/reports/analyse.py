@@ -8,6 +8,7 @@ trust with the rest of the region and gathers activities, themes and comments. T
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import unicodedata
@@ -21,7 +22,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..instruments.loader import as_survey
-from ..instruments.models import Survey, text_in
+from ..instruments.models import Survey
 from ..policy import DisclosurePolicy
 
 __all__ = ["OTHER", "Analysis", "analyse"]
@@ -121,10 +122,8 @@ def _unique_labels(survey: Survey, group: str, codes: Sequence[Any]) -> dict[Any
     for code in codes:
         label = str(code)
         if cl is not None:
-            try:
+            with contextlib.suppress(KeyError):
                 label = cl.label_of(code)
-            except KeyError:
-                pass
         raw[code] = label
     seen: dict[str, int] = {}
     for label in raw.values():
@@ -156,7 +155,7 @@ def file_names(codes: Sequence[Any]) -> dict[Any, str]:
     --------
     >>> from leadership_eval.reports.analyse import file_names
     >>> file_names(["t01", "T01", "t02"])  # doctest: +NORMALIZE_WHITESPACE
-    {'t01': 'trust-t01-1c6e6b.html', 'T01': 'trust-t01-97f6e4.html', 't02': 'trust-t02.html'}
+    {'t01': 'trust-t01-48ebf3.html', 'T01': 'trust-t01-1b98de.html', 't02': 'trust-t02.html'}
     """
     import re
 
@@ -323,7 +322,9 @@ def analyse(
     groups = clean[group]
     counts = groups.value_counts(dropna=True)
     labels = _unique_labels(model, group, list(counts.index))
-    reported = sorted((g for g in counts.index if counts[g] >= pol.min_group), key=labels.get)
+    reported = sorted(
+        (g for g in counts.index if counts[g] >= pol.min_group), key=lambda g: labels[g]
+    )
     small = [g for g in counts.index if counts[g] < pol.min_group]
     if not reported:
         raise DataError(
@@ -422,9 +423,7 @@ def analyse(
         if not isinstance(book, Codebook):
             raise DataError(f"{codebook!r} is not a codebook", code="not-a-codebook")
         coded = read_segments(segments, book)
-        an.themes = theme_summary(
-            coded, book, group=group, policy=pol, names=names, places=places
-        )
+        an.themes = theme_summary(coded, book, group=group, policy=pol, names=names, places=places)
         if group in segments.columns:
             an.interviewed = {str(x) for x in segments[group].dropna().unique()}
         an.decide(

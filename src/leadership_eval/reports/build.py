@@ -284,4 +284,3 @@ def build_reports(
         analyst_dir=analyst,
         publication=pub,
     )
-

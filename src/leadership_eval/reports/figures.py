@@ -13,9 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-
 __all__ = ["funnel_svg", "likert_bars_html", "likert_legend_html"]
-
 
 
 def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
@@ -92,7 +90,8 @@ def likert_legend_html() -> str:
     return (
         '<div class="lk-legend" aria-hidden="true">'
         + "".join(
-            f'<span><i class="lk-{k.lower()}"></i>{k}</span>' for k in ("Disagree", "Neutral", "Agree")
+            f'<span><i class="lk-{k.lower()}"></i>{k}</span>'
+            for k in ("Disagree", "Neutral", "Agree")
         )
         + "</div>"
     )
@@ -158,13 +157,10 @@ def funnel_svg(scale: Any, highlight: str | None = None) -> str:
     esc = html.escape
     fmt = f".{scale.decimals}f"
     flagged = [r.who for r in shown if r.flag in ("low", "high")]
-    message = (
-        f"{len(shown)} trusts; "
-        + (
-            f"outside the 99.8% limits: {', '.join(flagged)}"
-            if flagged
-            else "none outside the 99.8% limits"
-        )
+    message = f"{len(shown)} trusts; " + (
+        f"outside the 99.8% limits: {', '.join(flagged)}"
+        if flagged
+        else "none outside the 99.8% limits"
     )
     parts: list[str] = [
         f'<svg class="funnel" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '

@@ -7,8 +7,6 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
-
 __all__ = ["MISSING", "SUPPRESSED", "render", "table_html"]
 
 SUPPRESSED = "–"

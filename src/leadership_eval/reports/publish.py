@@ -46,13 +46,13 @@ from .analyse import OTHER, Analysis, file_names
 __all__ = [
     "REGION",
     "ItemRow",
+    "Publication",
     "PublishedActivities",
     "PublishedGroup",
     "PublishedItem",
     "PublishedScale",
     "PublishedTable",
     "PublishedTheme",
-    "Publication",
     "ScaleRow",
     "publish",
 ]
@@ -351,9 +351,7 @@ def _coarse_percents(counts: Sequence[int], step: int) -> list[int]:
     exact = [units * c / total for c in counts]
     base = [math.floor(x) for x in exact]
     short = units - sum(base)
-    order = sorted(
-        range(len(counts)), key=lambda i: (-(exact[i] - base[i]), -counts[i], i)
-    )
+    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - base[i]), -counts[i], i))
     for i in order[:short]:
         if counts[i] > 0:
             base[i] += 1
@@ -413,7 +411,9 @@ class _Protector:
         pert = an.policy.perturbation
         self.perturb = pert.method == "cell-key"
         self.ptable = perturbation_table(pert.max_noise, pert.variance, an.policy.min_cell)
-        self.keys = CellKeys(pd.Series(record_keys(an.record_ids, secret), index=an.clean.index), secret)
+        self.keys = CellKeys(
+            pd.Series(record_keys(an.record_ids, secret), index=an.clean.index), secret
+        )
         # the suppression pattern is found for an intruder who knows every published count
         # exactly: perturbation and rounding then only widen what the intruder knows
         self.suppression_policy = an.policy.model_copy(update={"rounding": None})
@@ -458,7 +458,12 @@ class _Protector:
         self.tables[name] = protected
         for rec in protected.log.to_dict("records"):
             self.log.append(
-                {"table": name, "row": str(rec["row"]), "column": str(rec["column"]), "reason": rec["reason"]}
+                {
+                    "table": name,
+                    "row": str(rec["row"]),
+                    "column": str(rec["column"]),
+                    "reason": rec["reason"],
+                }
             )
         original = protected.original
         mask = protected.suppressed
@@ -469,7 +474,11 @@ class _Protector:
         published = original.astype(float)
         if self.perturb:
             u = keys.cell_uniforms(
-                name, r, c, row_order=row_order, column_order=column_order if c is not None else None
+                name,
+                r,
+                c,
+                row_order=row_order,
+                column_order=column_order if c is not None else None,
             ).reindex(index=original.index, columns=original.columns)
             flat = original.to_numpy().ravel()
             noise = self.ptable.noise(flat, u.to_numpy(dtype=float).ravel())
@@ -505,11 +514,11 @@ def _table(
                 st = "missing" if v is None or (isinstance(v, float) and math.isnan(v)) else "shown"
             if st != "shown":
                 vrow.append(None)
-            elif isinstance(v, float | np.floating) and float(v).is_integer() and (
-                formats is None or formats.get(str(col), ",d") == ",d"
-            ):
-                vrow.append(int(v))
-            elif isinstance(v, np.integer):
+            elif (
+                isinstance(v, float | np.floating)
+                and float(v).is_integer()
+                and (formats is None or formats.get(str(col), ",d") == ",d")
+            ) or isinstance(v, np.integer):
                 vrow.append(int(v))
             elif isinstance(v, np.floating):
                 vrow.append(float(v))
@@ -566,8 +575,10 @@ def publish(
         return REGION if key == "Total" else labels.get(key, str(key))
 
     # ---- responses per group
-    true_n, pub_n, sup_n = prot.counts("responses", an.row_key, None, order, [])
-    resp = pd.DataFrame({"Responses": pub_n["Total"].to_numpy()}, index=[who(k) for k in pub_n.index])
+    _, pub_n, sup_n = prot.counts("responses", an.row_key, None, order, [])
+    resp = pd.DataFrame(
+        {"Responses": pub_n["Total"].to_numpy()}, index=[who(k) for k in pub_n.index]
+    )
     resp_status = pd.DataFrame(
         {"Responses": ["suppressed" if s else "shown" for s in sup_n["Total"]]}, index=resp.index
     )
@@ -602,8 +613,8 @@ def publish(
             elif bool(mask.loc[key].any()):
                 rows[k] = ItemRow(k, label, "suppressed")
             else:
-                pub = [int(published.loc[key, c]) for c in CATEGORIES]
-                pct = _coarse_percents(pub, step)
+                counts = [int(published.loc[key, c]) for c in CATEGORIES]
+                pct = _coarse_percents(counts, step)
                 rows[k] = ItemRow(
                     k, label, "shown", n=n_shown, percents=tuple(zip(CATEGORIES, pct, strict=True))
                 )
@@ -627,9 +638,7 @@ def publish(
         scored = score.notna()
         sd_all = info.get("sd")
         sd_val = float(sd_all) if sd_all is not None and math.isfinite(sd_all) else None
-        _, n_scored, n_sup = prot.counts(
-            f"scale:{scale.id}", an.row_key[scored], None, order, []
-        )
+        _, n_scored, n_sup = prot.counts(f"scale:{scale.id}", an.row_key[scored], None, order, [])
         srows: dict[str, ScaleRow] = {}
         published_members: list[Any] = []
         for key in an.reported:
@@ -647,7 +656,9 @@ def publish(
             n_true = int(r["n"])
             u = prot.keys.group_uniform(f"scale:{scale.id}:mean", members)
             noisy = (
-                perturb_mean(float(r["mean"]), n_true, sd_val or 0.0, u, scale=pol.perturbation.mean_noise)
+                perturb_mean(
+                    float(r["mean"]), n_true, sd_val or 0.0, u, scale=pol.perturbation.mean_noise
+                )
                 if prot.perturb
                 else float(r["mean"])
             )
@@ -656,7 +667,9 @@ def publish(
             ci_low = _round_to(max(mean - half, lo), dec) if math.isfinite(half) else None
             ci_high = _round_to(min(mean + half, hi), dec) if math.isfinite(half) else None
             others = an.clean.index[
-                (an.row_key != key).to_numpy() & an.row_key.isin(an.reported).to_numpy() & scored.to_numpy()
+                (an.row_key != key).to_numpy()
+                & an.row_key.isin(an.reported).to_numpy()
+                & scored.to_numpy()
             ]
             bench = float(r["benchmark"])
             if prot.perturb and math.isfinite(bench) and len(others):
@@ -687,7 +700,9 @@ def publish(
                     c,
                     len(published_members),
                     sd_val or 0.0,
-                    prot.keys.group_uniform(f"scale:{scale.id}:region", pd.Index(published_members)),
+                    prot.keys.group_uniform(
+                        f"scale:{scale.id}:region", pd.Index(published_members)
+                    ),
                     scale=pol.perturbation.mean_noise,
                 )
             centre = _round_to(c, dec + 1)
@@ -704,7 +719,12 @@ def publish(
             funnel = tuple(
                 (int(n), float(a), float(b), float(c2), float(d))
                 for n, a, b, c2, d in zip(
-                    lim["n"], lim["lower_95"], lim["upper_95"], lim["lower_998"], lim["upper_998"], strict=True
+                    lim["n"],
+                    lim["lower_95"],
+                    lim["upper_95"],
+                    lim["lower_998"],
+                    lim["upper_998"],
+                    strict=True,
                 )
             )
         scales.append(
@@ -717,17 +737,21 @@ def publish(
     reliability = None
     if an.reliability is not None and len(an.reliability):
         rel = an.reliability
-        keep = [c for c in ("n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total") if c in rel]
+        keep = [
+            col
+            for col in ("n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total")
+            if col in rel
+        ]
         frame = rel[keep].copy()
-        frame.index = [text_in(an.survey.scale(s).title) for s in frame.index]
-        for c in keep:
-            if c != "n_items":
-                frame[c] = frame[c].astype(float).round(2)
+        frame.index = pd.Index([text_in(an.survey.scale(s).title) for s in frame.index])
+        for col in keep:
+            if col != "n_items":
+                frame[col] = frame[col].astype(float).round(2)
         reliability = _table(
             "Reliability of the scales",
             "Scale",
             frame,
-            formats={c: ".2f" for c in keep if c != "n_items"} | {"n_items": ",d"},
+            formats={col: ".2f" for col in keep if col != "n_items"} | {"n_items": ",d"},
         )
 
     # ---- activities
@@ -764,7 +788,10 @@ def publish(
                 out[str(g)] = None
                 continue
             out[str(g)] = tuple(
-                sorted(texts, key=lambda t: hmac.new(secret, t.encode("utf-8"), hashlib.sha256).digest())
+                sorted(
+                    texts,
+                    key=lambda t: hmac.new(secret, t.encode("utf-8"), hashlib.sha256).digest(),
+                )
             )
         comments[item_id] = out
 
@@ -882,14 +909,16 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
         else:
             continue
         str_codes = [str(c) for c in codes]
-        original, published, mask = prot.counts(
+        _, published, mask = prot.counts(
             f"activities:{item_id}", rows, cats, order, str_codes, keys=table_keys
         )
         frame = published.rename(
-            index=lambda k: labels.get(k, str(k)), columns=lambda c: names.get(str(c), str(c))
+            index=lambda k: labels.get(k, str(k)), columns={c: names.get(c, c) for c in str_codes}
         )
         status = pd.DataFrame(
-            np.where(mask.to_numpy(), "suppressed", "shown"), index=frame.index, columns=frame.columns
+            np.where(mask.to_numpy(), "suppressed", "shown"),
+            index=frame.index,
+            columns=frame.columns,
         )
         tables.append(_table(caption, "Trust", frame, status))
     reached: dict[str, int | None] = {}
@@ -898,9 +927,11 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
     for g in an.reported:
         sel = act[group_col] == g
         if "trainees_reached" in act.columns:
-            total = float(pd.to_numeric(act.loc[sel, "trainees_reached"], errors="coerce").fillna(0).sum())
-            reached[str(g)] = None if total < pol.min_cell else _round_base(int(round(total)), base)
+            total = float(
+                pd.to_numeric(act.loc[sel, "trainees_reached"], errors="coerce").fillna(0).sum()
+            )
+            reached[str(g)] = None if total < pol.min_cell else _round_base(round(total), base)
         if "mentor_hours" in act.columns:
             h = float(pd.to_numeric(act.loc[sel, "mentor_hours"], errors="coerce").fillna(0).sum())
-            hours[str(g)] = int(round(h))
+            hours[str(g)] = round(h)
     return PublishedActivities(logged, tuple(tables), reached, hours)

@@ -66,7 +66,11 @@ def _items_table(item: PublishedItem, keys: Sequence[str]) -> PublishedTable:
         if row is None:
             continue
         index.append(f"{item.text} ({row.who})")
-        n_status = "shown" if row.n is not None else ("missing" if row.status == "missing" else "suppressed")
+        n_status = (
+            "shown"
+            if row.n is not None
+            else ("missing" if row.status == "missing" else "suppressed")
+        )
         if row.status == "shown" and row.percents is not None:
             values.append((*(p for _, p in row.percents), row.n))
             status.append((*("shown" for _ in row.percents), n_status))
@@ -138,9 +142,7 @@ def _trust_sections(pub: Publication, code: str) -> list[dict[str, Any]]:
         if r is not None and r.status == "shown" and r.flag in ("low", "high"):
             flags.append(f"{scale.title}: {r.flag}er than the region")
     facts.append(("Flags", str(len(flags))))
-    facts_html = "".join(
-        f"<div><b>{_html.escape(v)}</b>{_html.escape(k)}</div>" for k, v in facts
-    )
+    facts_html = "".join(f"<div><b>{_html.escape(v)}</b>{_html.escape(k)}</div>" for k, v in facts)
     summary = f'<div class="keyfacts">{facts_html}</div>'
     if flags:
         summary += (
@@ -156,7 +158,9 @@ def _trust_sections(pub: Publication, code: str) -> list[dict[str, Any]]:
     sections.append(_section("summary", "Summary", summary))
 
     if pub.scales:
-        index, values, status = [], [], []
+        index: list[str] = []
+        values: list[tuple[Any, ...]] = []
+        status: list[tuple[str, ...]] = []
         for scale in pub.scales:
             r = scale.rows.get(code)
             if r is None:
@@ -165,9 +169,7 @@ def _trust_sections(pub: Publication, code: str) -> list[dict[str, Any]]:
             d = scale.decimals
             if r.status == "shown":
                 ci = (
-                    f"{_fmt(r.ci_low, d)} to {_fmt(r.ci_high, d)}"
-                    if r.ci_low is not None
-                    else None
+                    f"{_fmt(r.ci_low, d)} to {_fmt(r.ci_high, d)}" if r.ci_low is not None else None
                 )
                 values.append((r.mean, ci, r.benchmark, r.flag))
                 status.append(
@@ -242,9 +244,11 @@ def _comments_html(pub: Publication, code: str) -> str:
                 "to show them without a risk of recognising who wrote them.</p>"
             )
             continue
-        out += '<ul class="comments">' + "".join(
-            f"<li>{_html.escape(t)}</li>" for t in texts
-        ) + "</ul>"
+        out += (
+            '<ul class="comments">'
+            + "".join(f"<li>{_html.escape(t)}</li>" for t in texts)
+            + "</ul>"
+        )
     if out:
         return (
             '<p class="note">Comments were reviewed before publication; names, contact details '
@@ -339,9 +343,7 @@ def _regional_sections(pub: Publication) -> list[dict[str, Any]]:
                 else (None,) * 5
                 for r in rows
             ),
-            tuple(
-                ("shown",) * 5 if r.status == "shown" else (r.status,) * 5 for r in rows
-            ),
+            tuple(("shown",) * 5 if r.status == "shown" else (r.status,) * 5 for r in rows),
             tuple((c, f".{d}f") for c in ("Mean", "CI low", "CI high", "Rest of region")),
         )
         body = '<div class="funnels">' + funnel_svg(scale) + "</div>"
@@ -369,8 +371,7 @@ def _regional_sections(pub: Publication) -> list[dict[str, Any]]:
             ("Participants", "Roles"),
             tuple((t.n_participants, t.roles.replace(";", ", ")) for t in region),
             tuple(
-                ("shown" if t.n_participants is not None else "suppressed", "shown")
-                for t in region
+                ("shown" if t.n_participants is not None else "suppressed", "shown") for t in region
             ),
         )
         body = table_html(table)
@@ -406,7 +407,9 @@ def _flag_grid(pub: Publication) -> str:
             row = item.rows.get(g.code)
             flag = item.flags.get(g.code, "")
             if row is None or row.status in ("suppressed", "missing"):
-                text, cls = ("–", "sup") if row is None or row.status == "suppressed" else ("n/a", "na")
+                text, cls = (
+                    ("–", "sup") if row is None or row.status == "suppressed" else ("n/a", "na")
+                )
             elif row.status == "dominated":
                 text, cls = ("almost all " + str(row.dominant).lower(), "dom")
             else:
@@ -414,7 +417,9 @@ def _flag_grid(pub: Publication) -> str:
                 text = f"{pct}%"
                 cls = f"flag-{flag}" if flag in ("low", "high") else ""
             title = f"{g.label}: {text}" + (f" ({flag})" if flag in ("low", "high") else "")
-            cells.append(f'<td class="{cls}" title="{_html.escape(title)}">{_html.escape(text)}</td>')
+            cells.append(
+                f'<td class="{cls}" title="{_html.escape(title)}">{_html.escape(text)}</td>'
+            )
         rows.append(f'<tr><th scope="row">{_html.escape(item.text)}</th>{"".join(cells)}</tr>')
     return (
         '<div class="table-wrap"><table class="data grid"><thead><tr><th scope="col">'
