@@ -519,3 +519,21 @@ def test_cli_export_errors(tmp_path: Path) -> None:
     )
     assert res.exit_code == 2
     assert not out.exists()
+
+
+def test_reports_publish_only_approved_comments(tmp_path: Path) -> None:
+    survey = le.load_instrument(
+        Path(__file__).parent.parent / "docs" / "tutorials" / "pulse-survey.yaml"
+    )
+    sizes = {"t01": 40, "t02": 32, "t03": 25}
+    raw = le.simulate_responses(survey, n=sum(sizes.values()), groups=sizes, seed=11)
+    reg = raw.index[(raw["trust"] == "t03") & (raw["grade"] == "registrar")][0]
+    raw.loc[reg, "comments"] = "As the only registrar on nights here, I never get released."
+    filled = export_comments(survey, raw)
+    filled["decision"] = "publish"
+    filled.loc[filled["text"].str.startswith("As the only"), "decision"] = "drop"
+    result = read_comment_review(filled, survey=survey)
+    le.build_reports(survey, raw, tmp_path / "pub", comments=result, key=b"k" * 32)
+    html = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "pub").rglob("*.html"))
+    assert "As the only registrar" not in html
+    assert "More protected time for leadership projects would help." in html
