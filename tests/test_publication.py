@@ -146,7 +146,7 @@ def test_same_respondents_same_noise_and_a_leaver_redraws_the_row() -> None:
     ids = pd.Series([f"r{i}" for i in range(40)])
     keys = CellKeys(pd.Series(record_keys(ids, SECRET)), SECRET)
     rows = pd.Series(["a"] * 20 + ["b"] * 20)
-    cols = pd.Series((["x", "y"] * 20))
+    cols = pd.Series(["x", "y"] * 20)
     u1 = keys.cell_uniforms("t", rows, cols)
     u2 = keys.cell_uniforms("t", rows, cols)
     pd.testing.assert_frame_equal(u1, u2)  # the same records: the same keys, every run
