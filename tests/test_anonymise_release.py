@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from leadership_eval.cli import app
@@ -195,8 +197,12 @@ def test_duplicates_and_blank_rows_are_excluded_with_their_reasons(survey, expor
     assert res.excluded.index.equals(checked.excluded.index)
     assert (res.excluded["excluded_reason"] == checked.excluded["excluded_reason"]).all()
     assert res.data.index.equals(checked.data.index)
-    # the log names rows by position and reason only, never by their values
-    assert set(rows[0]) == {"row", "position", "reason"}
+    # the log names rows by position and reason only, never by their values or index labels
+    assert set(rows[0]) == {"position", "reason"}
+    assert (
+        "excluded as duplicate-id, the respondent id is on an earlier row (a second "
+        f"submission): rows {n_answers}, {n_answers + 1}, {n_answers + 2}" in res.log["messages"][1]
+    )
 
 
 def test_each_generalisation_is_explained(survey, export) -> None:
@@ -290,6 +296,22 @@ def test_a_record_id_is_refused_beside_the_pseudonym(survey, export) -> None:
     kept = anonymise(export, survey, hierarchies=HIER, keep=["ResponseId"])
     assert "ResponseId" in kept.data and "respondent_id" not in kept.data
     assert any("ResponseId" in w for w in kept.log["warnings"])
+
+
+def test_the_surveys_record_id_is_refused_beside_another_pseudonym() -> None:
+    df = pd.DataFrame(
+        {"rid": [f"r{i}" for i in range(6)], "token": [f"x{i}" for i in range(6)], "q": [1] * 6}
+    )
+    spec = {"none": ["q"], "respondent_id": "rid"}
+    res = anonymise(df, spec, key=KEY, id_column="token")
+    assert list(res.data.columns) == ["token", "q"]
+    assert res.columns.set_index("column").loc["rid", "kind"] == "record-id"
+    with pytest.raises(DisclosureError) as info:
+        anonymise(df, spec, key=KEY, id_column="token", keep=["rid"])
+    assert info.value.code == "record-id-beside-pseudonym"
+    # without a key there is no pseudonym: kept on request, with a warning
+    kept = anonymise(df, spec, id_column="token", keep=["rid"])
+    assert list(kept.data.columns) == ["rid", "q"] and len(kept.log["warnings"]) == 1
 
 
 def test_a_declared_item_holding_identifiers_is_dropped() -> None:
@@ -388,6 +410,46 @@ def test_a_column_mapping_gets_the_same_row_rules() -> None:
     assert [r["position"] for r in res.log["excluded"]["rows"]] == [3, 4]
     assert list(res.data.columns) == ["id", "band", "c"]
     assert len(res.data) == 4
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c", None]),  # ids: repeats and blanks
+            st.sampled_from(["x", "y", None]),
+            st.sampled_from(["fine", "", None]),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_rows_in_equal_rows_out_plus_rows_excluded(rows: list) -> None:
+    df = pd.DataFrame(rows, columns=["id", "band", "c"])
+    df.index = df.index * 2 + 5  # not the default index
+    spec = {"none": ["band", "c"], "respondent_id": "id"}
+    try:
+        res = anonymise(df, spec, key=KEY)
+    except DataError as exc:  # every row excluded
+        assert exc.code == "no-rows"
+        return
+    assert len(res.data) + len(res.excluded) == len(df) == res.log["n_records"]
+    assert res.data.index.union(res.excluded.index).sort_values().equals(df.index)
+    # no blank row and no repeated id is left; every excluded row is one of them
+    answered = df[["band", "c"]].replace("", None).notna().any(axis=1)
+    assert answered.loc[res.data.index].all()
+    ids = df.loc[res.data.index, "id"].dropna()
+    assert not ids.duplicated().any()
+    for pos, reason in zip(
+        [r["position"] for r in res.log["excluded"]["rows"]],
+        res.excluded["excluded_reason"],
+        strict=True,
+    ):
+        earlier = df["id"].iloc[:pos][answered.iloc[:pos].to_numpy()]
+        if reason == "empty-row":
+            assert not answered.iloc[pos]
+        else:
+            assert answered.iloc[pos] and df["id"].iloc[pos] in set(earlier.dropna())
 
 
 # ------------------------------------------------------------------ policy and k
@@ -524,3 +586,27 @@ def test_cli_check_anonymity_follows_the_policy(tmp_path: Path) -> None:
     gmc = runner.invoke(app, ["check-anonymity", str(path), "--qi", "g", "--policy", "gmc-nts"])
     assert gmc.exit_code == 0, gmc.output
     assert runner.invoke(app, ["check-anonymity", str(path), "--qi", "g", "-k", "4"]).exit_code == 0
+
+
+def test_the_readme_commands_hold(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's ``anonymise`` and ``check-anonymity`` lines, run as written on a messy export."""
+    import shlex
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    text = readme.replace("\\\n", " ")
+    lines = {}
+    for line in text.splitlines():
+        if line.startswith(("leadership-eval anonymise", "leadership-eval check-anonymity")):
+            words = shlex.split(line.split("#")[0])
+            lines[words[1]] = words[1:]
+    assert set(lines) == {"anonymise", "check-anonymity"}
+    monkeypatch.chdir(tmp_path)
+    _export().to_csv("export.csv", index=False)
+    assert runner.invoke(app, ["generate-key", "pseudonym.key"]).exit_code == 0
+    done = runner.invoke(app, lines["anonymise"])
+    assert done.exit_code == 0, done.output
+    shared = pd.read_csv("shareable.csv", dtype=str)
+    assert "ResponseId" not in shared and "RecipientEmail" not in shared
+    assert json.loads(Path("log.json").read_text())["excluded"]["n"] == 5
+    checked = runner.invoke(app, lines["check-anonymity"])
+    assert checked.exit_code == 0, checked.output

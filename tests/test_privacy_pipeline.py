@@ -193,7 +193,7 @@ def test_no_quasi_identifiers() -> None:
     res = anonymise(df, {"free_text": ["c"]})
     assert res.data["c"].tolist() == ["call [PHONE]", "fine"]
     # the blank row is left out, and said to be
-    assert res.log["excluded"]["rows"] == [{"row": 1, "position": 1, "reason": "empty-row"}]
+    assert res.log["excluded"]["rows"] == [{"position": 1, "reason": "empty-row"}]
     assert res.excluded["excluded_reason"].tolist() == ["empty-row"]
     assert res.log["k_after"] is None and res.passes
     assert res.log["free_text"]["columns"]["c"] == {

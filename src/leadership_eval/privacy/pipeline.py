@@ -196,16 +196,6 @@ def _load_hierarchies(
     return out
 
 
-def _plain(value: Any) -> Any:
-    """An index label as a JSON value."""
-    if hasattr(value, "item") and not isinstance(value, str):
-        try:
-            value = value.item()
-        except (TypeError, ValueError):  # pragma: no cover - exotic labels
-            return str(value)
-    return value if isinstance(value, int | float | str | bool) or value is None else str(value)
-
-
 def _unknown_column(name: Any, data: pd.DataFrame, what: str) -> DataError:
     names = [str(c) for c in data.columns]
     close = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
@@ -224,7 +214,7 @@ def _and(names: list[str]) -> str:
 class _Rows:
     keep: np.ndarray | None  # positions of the rows kept (None: every row of data)
     excluded: pd.DataFrame
-    records: list[dict[str, Any]]  # {"row", "position", "reason"} per excluded row
+    records: list[dict[str, Any]]  # {"position", "reason"} per excluded row
     n_in: int
     report: Any
 
@@ -275,9 +265,10 @@ def _row_rules(data: pd.DataFrame, roles: _Roles, rid: str | None, validation: A
     chosen = errors[errors["code"].isin(list(ROW_RULES)) & (errors["position"] >= 0)]
     chosen = chosen.sort_values("position", kind="stable")
     positions = chosen["position"].to_numpy(dtype=np.int64)
+    # positions, not index labels: an index may hold identifiers, and the log holds none
     records = [
-        {"row": _plain(r), "position": int(p), "reason": str(c)}
-        for r, p, c in zip(chosen["row"], positions, chosen["code"], strict=True)
+        {"position": int(p), "reason": str(c)}
+        for p, c in zip(positions, chosen["code"], strict=True)
     ]
     consistent = len(positions) == len(validation.excluded) and len(set(positions.tolist())) == len(
         positions
@@ -373,6 +364,23 @@ def _plan_columns(
                         action="dropped",
                         kind="record-id",
                         reason="the export's record id; without a pseudonym key it is dropped",
+                    )
+                )
+        elif col == roles.respondent_id:  # the survey's record id, when id_column names another
+            why = f"is the record id column of {roles.source} (respondent_id)"
+            if col in keep_set:
+                if pseudonym:
+                    refuse_beside(col)
+                on_request(col, "record-id", "record-id", why)
+            else:
+                plan.append(
+                    dict(
+                        column=col,
+                        role="record-id",
+                        action="dropped",
+                        kind="record-id",
+                        reason=f"the record id column of {roles.source} (respondent_id), while "
+                        f"id_column names {rid!r}",
                     )
                 )
         elif col in declared:
@@ -679,7 +687,8 @@ def anonymise(
 
     The log records: ``policy`` (the effective settings), ``n_records`` (rows in),
     ``n_records_out``, ``excluded`` (``n``, ``reasons`` counted, ``rows``: each excluded
-    row's index label, position and reason), ``respondent_id`` (column, and whether it was
+    row's position, counting from 0, and reason; not its index label, which may be an
+    identifier), ``respondent_id`` (column, and whether it was
     pseudonymised, with the method but never the key, or dropped), ``columns`` (one entry per
     input column, as :attr:`AnonymisationResult.columns`), ``dropped`` (the dropped column
     names), ``warnings``, ``free_text`` (per column: values, values changed, placeholders added
@@ -765,9 +774,12 @@ def anonymise(
         + (f" ({counted})" if counted else "")
     )
     for code in reasons:
-        at = [str(r["row"]) for r in found_rows.records if r["reason"] == code]
+        at = [str(r["position"]) for r in found_rows.records if r["reason"] == code]
         more = f" and {len(at) - 20} more (all in the log)" if len(at) > 20 else ""
-        messages.append(f"excluded ({code}: {ROW_RULES[code]}): row {', '.join(at[:20])}{more}")
+        messages.append(
+            f"excluded as {code}, {ROW_RULES[code]}: row{'s' if len(at) > 1 else ''} "
+            f"{', '.join(at[:20])}{more} (data rows counted from 0)"
+        )
     if len(rows) == 0:
         raise DataError(
             f"no row left to anonymise: all {found_rows.n_in} were excluded ({counted})",
