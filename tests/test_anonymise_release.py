@@ -225,7 +225,7 @@ def test_each_generalisation_is_explained(survey, export) -> None:
         elif c["action"] == "removed":
             # everyone shows the same value: called out as removed, with the reason
             assert values.nunique(dropna=False) == 1
-            assert f"{q}: removed (everyone shows '*')" in messages
+            assert f"{q}: removed (" in messages and "became '*' for everyone)" in c["reason"]
             assert "smaller combinations" in c["reason"]
             assert "at least 5 people" in c["reason"]
         else:
@@ -242,9 +242,9 @@ def test_each_generalisation_is_explained(survey, export) -> None:
     ]
     assert cols["trust"]["values"] == ["east", "north", "south", "west"]
     assert (
-        "trust: generalised to level 1 of 2 (east / north / south / west) so that every "
-        "combination of trust, trust_type, specialty, grade and ltft has at least 5 people"
-        in messages
+        "trust: generalised to level 1 of 2, from 19 values to 4 (east / north / south / west), "
+        "so that every combination of trust, trust_type, specialty, grade and ltft has at least "
+        "5 people" in messages
     )
     # a column without a hierarchy can only be kept or removed, and the message says so
     assert "no hierarchy" in cols["specialty"]["reason"]
@@ -557,7 +557,7 @@ def test_cli_anonymise_on_a_messy_export(tmp_path: Path, survey) -> None:
     assert f"rows: {len(export)} read, {len(written)} kept, 5 excluded" in console
     assert "(3 duplicate-id, 2 empty-row)" in console
     assert "dropped column 'RecipientEmail': looks like an e-mail address" in console
-    assert "trust: generalised to level 1 of 2 (east / north / south / west)" in console
+    assert "trust: generalised to level 1 of 2, from 19 values to 4 (east / north" in console
     assert "specialty: removed" in console
     assert "--hierarchy specialty=FILE" in console
 

@@ -543,12 +543,18 @@ def _explain(
             )
         else:
             why = f"{leave}, and suppressing them loses more information than generalising"
+        n_before = int(before[q].nunique())
+        was = f"{n_before} value{'s' if n_before != 1 else ''}"
+        entry["n_values_before"] = n_before
         if removed:
             shown = labels[0] if labels else "missing"
-            head = f"{name}: removed (everyone shows {shown!r}) {goal}"
+            head = f"{name}: removed ({was} became {shown!r} for everyone) {goal}"
             entry.update(action="removed", values=labels)
         else:
-            head = f"{name}: generalised to level {level} of {height} ({_shown(labels)}) {goal}"
+            head = (
+                f"{name}: generalised to level {level} of {height}, from {was} to "
+                f"{len(labels)} ({_shown(labels)}), {goal}"
+            )
             entry.update(action="generalised", values=labels)
         reason = f"{head}; {why}"
         if removed and source[name] == "keep-or-suppress":
