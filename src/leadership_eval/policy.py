@@ -290,11 +290,7 @@ class DisclosurePolicy(BaseModel):
             raise _located(doc.problems, p)
         if not isinstance(doc.data, dict):
             raise _located(
-                [
-                    Problem(
-                        str(p), 1, 1, "not-a-mapping", "a policy file is a mapping of settings"
-                    )
-                ],
+                [Problem(str(p), 1, 1, "not-a-mapping", "a policy file is a mapping of settings")],
                 p,
             )
         return cls._from_mapping(doc.data, str(p), doc)
@@ -413,9 +409,8 @@ class DisclosurePolicy(BaseModel):
                     self._refuse(
                         f"rounding={value}", f"rounding={old} (a multiple of it is stricter)"
                     )
-            elif key == "quote_attribution":
-                if current[key] == "none" and value != "none":
-                    self._refuse(f"{key}={value!r}", f"{key}='none'")
+            elif key == "quote_attribution" and current[key] == "none" and value != "none":
+                self._refuse(f"{key}={value!r}", f"{key}='none'")
             if value != current[key]:
                 notes.append(f"{key}={value}")
             update[key] = value

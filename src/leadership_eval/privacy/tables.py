@@ -391,7 +391,7 @@ def _protect(
     *,
     min_cell: int | None,
     rule: str,
-    policy: DisclosurePolicy | None,
+    policy: DisclosurePolicy | str | None,
     cost: str,
     upper_protection: int | None,
     lower_protection: int,
