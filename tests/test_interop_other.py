@@ -16,7 +16,12 @@ from leadership_eval.cli import app
 from leadership_eval.instruments.loader import load_instrument, loads_instrument
 from leadership_eval.instruments.models import Survey
 from leadership_eval.interop.common import InteropWarning
-from leadership_eval.interop.limesurvey import LIMESURVEY_COLUMNS, to_limesurvey
+from leadership_eval.interop.limesurvey import (
+    LIMESURVEY_COLUMNS,
+    limesurvey_codes_path,
+    read_limesurvey_codes,
+    to_limesurvey,
+)
 from leadership_eval.interop.printable import to_printable
 from leadership_eval.interop.redcap import from_redcap, to_redcap
 from leadership_eval.interop.xlsform import from_xlsform, to_xlsform
@@ -60,14 +65,15 @@ def test_limesurvey_structure(tmp_path: Path) -> None:
     assert (q["years"]["min_num_value_n"], q["years"]["max_num_value_n"]) == ("0", "40")
     assert q["years"]["num_value_int_only"] == "1"
     assert q["started"]["type/scale"] == "D" and q["intro"]["type/scale"] == "X"
-    assert q["comments"]["type/scale"] == "T" and q["rid"]["type/scale"] == "S"
+    assert q["comments"]["type/scale"] == "T"
+    assert "rid" not in q  # LimeSurvey's own response id is the respondent id
     assert q["lead4"]["relevance"] == (
         '!(trust == "t01" or trust == "7") and acts_audit == "Y" and (!is_empty(fte) and fte < 0.5)'
     )
     assert q["actsother"]["relevance"].startswith('acts_qi != "Y" and (acts_qi == "Y" or')
     sub = [r["name"] for r in en if r["class"] == "SQ"]
-    assert sub == ["qi", "audit", "teach", "nothi", "none"]
-    assert q["acts"]["exclude_all_others"] == "nothi"
+    assert sub == ["qi", "audit", "teach", "nothing", "none"]  # subquestion codes: up to 20
+    assert q["acts"]["exclude_all_others"] == "nothing"
     answers = [r["name"] for r in en if r["class"] == "A" and r["id"] == q["lead1"]["id"]]
     assert answers == ["1", "2", "3", "4", "5", "9", "A1"]  # -1 is not a LimeSurvey code
     for r in en:
@@ -87,9 +93,17 @@ def test_limesurvey_shipped(survey_id: str, tmp_path: Path) -> None:
         warnings.simplefilter("ignore", InteropWarning)
         rows = _ls_rows(to_limesurvey(survey, tmp_path / "ls.txt"))
     questions = [r for r in rows if r["class"] == "Q"]
-    assert len(questions) == len(survey.items) * len(survey.languages)
+    shown = [i for i in survey.items if i.id != survey.respondent_id]
+    assert len(questions) == len(shown) * len(survey.languages)
     codes = [r["name"] for r in rows if r["class"] == "A"]
     assert all(c.isalnum() and len(c) <= 5 for c in codes)
+    # LimeSurvey's own rules: subquestion codes letters and digits, never 'time'
+    sub = [r["name"] for r in rows if r["class"] == "SQ"]
+    assert all(c.isalnum() and len(c) <= 20 and c.lower() != "time" for c in sub)
+    # the mapping beside the survey says what each code stands for
+    mapping = read_limesurvey_codes(limesurvey_codes_path(tmp_path / "ls.txt"))
+    assert mapping["respondent_id"] == survey.respondent_id
+    assert set(mapping["questions"].values()) == {r["name"] for r in questions}
 
 
 # -------------------------------------------------------------------------------- printable

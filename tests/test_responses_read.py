@@ -43,8 +43,8 @@ CASES = [
     ("responses.xlsx", "xlsx", PLANTED),
     ("responses.sav", "sav", NO_WORD_IN_NUMBER),
     ("redcap.csv", "redcap", NO_STRAY_CODE),
-    ("kobo.csv", "odk", PLANTED),
-    ("kobo_split.csv", "odk", NO_STRAY_CODE),
+    ("kobo.csv", "kobo", PLANTED),
+    ("kobo_split.csv", "kobo", NO_STRAY_CODE),
 ]
 
 
@@ -144,8 +144,9 @@ def test_kobo_groups_and_split_columns() -> None:
     split = read_responses(DATA / "kobo_split.csv", SURVEY)
     assert split.loc[0, "activities"] == "qi teach"
     assert split.attrs["read_report"].combined["activities"][0] == "mentor/activities/qi"
-    forced = read_responses(DATA / "kobo.csv", SURVEY, source="kobo")
-    assert forced.attrs["read_report"].source == "odk"
+    forced = read_responses(DATA / "kobo.csv", SURVEY, source="kobotoolbox")
+    assert forced.attrs["read_report"].source == "kobo"
+    assert forced.attrs["read_report"].detected is None
 
 
 def test_missing_item_columns_are_reported(tmp_path: Path) -> None:
@@ -189,7 +190,7 @@ def test_bad_workbook_and_source(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"broken\.xlsx"):
         read_responses(path, SURVEY)
     with pytest.raises(DataError, match="unknown source"):
-        read_responses(DATA / "responses.csv", SURVEY, source="spss")
+        read_responses(DATA / "responses.csv", SURVEY, source="typeform")
 
 
 def test_header_only_file_reads_as_no_rows(tmp_path: Path) -> None:
