@@ -683,6 +683,12 @@ class _Matcher:
                 k: {str(ls).lower(): code for code, ls in v.items()}
                 for k, v in lime["options"].items()
             }
+        # columns of notes (no answer): an XLSForm's notes, and the notes carrying stems
+        self.notes = {_norm(i.id) for i in survey.items if not i.is_question}
+        if platform in ("odk", "kobo", "csv", "xlsx"):
+            from .interop.xlsform import stem_names
+
+            self.notes |= {_norm(n) for n in stem_names(survey).values()}
         self.taken: set[str] = set()
 
     # -- by name -------------------------------------------------------------------------
@@ -698,12 +704,12 @@ class _Matcher:
 
     def by_name(self, name: str) -> _Target | None:
         n = _norm(name)
-        if n in self.keys:
-            return _Target("item", self.keys[n])
-        if self.lime_q:
+        if self.lime_q:  # a LimeSurvey export is headed by LimeSurvey's codes
             hit = self._lime(n)
             if hit is not None:
                 return hit
+        if n in self.keys:
+            return _Target("item", self.keys[n])
         # REDCap checkboxes item___code; SPSS indicator variables item__code
         for sep in ("___", "__"):
             if sep in n:
@@ -716,6 +722,8 @@ class _Matcher:
         # ODK/Kobo groups: group/item, group/item/code; ODK Central group-item, group-item/code
         parts = n.split("/")
         last = parts[-1].rsplit("-", 1)[-1]
+        if n in self.notes or last in self.notes:
+            return _Target("meta")
         if len(parts) > 1 or "-" in parts[-1]:
             item_id = self.keys.get(last)
             if item_id is not None:
@@ -906,6 +914,15 @@ class _Values:
         if cl is None:
             return text
         codes = {str(c) for c in cl.all_codes}
+        lime = self.matcher.lime_opt.get(item.id)
+        if lime:  # a LimeSurvey export holds LimeSurvey's answer codes
+            renamed = {
+                u: lime[u.lower()]
+                for u in text.dropna().unique()
+                if u.lower() in lime and lime[u.lower()] != u
+            }
+            if renamed:
+                text = _replace_uniques(text, renamed)
         uniques = [u for u in text.dropna().unique() if u not in codes]
         if not uniques:
             return text
