@@ -119,10 +119,36 @@ def test_printable_html_is_accessible() -> None:
     inputs = doc.findall(".//h:input", NS)
     labels = {lab.get("for") for lab in doc.findall(".//h:label", NS)}
     assert inputs and all(i.get("id") in labels for i in inputs)  # every control is labelled
+    # the respondent id is the analyst's: never on paper
+    assert "Respondent id" not in text and 'name="rid"' not in text
+    # a run of questions on one list is one grid: a row per question, a column per option
+    grid = doc.find(".//h:table[@id='grid-lead_1']", NS)
+    assert grid is not None
+    assert [th.text for th in grid.findall(".//h:thead//h:th", NS)][:2] == [
+        "Strongly disagree",
+        "Disagree",
+    ]
+    rows = grid.findall(".//h:tbody/h:tr", NS)
+    assert [r.get("id") for r in rows] == [
+        "q-lead_1",
+        "q-lead_2",
+        "q-lead_3",
+        "q-lead_4",
+        "q-value",
+    ]
+    assert all(len(r.findall(".//h:input[@type='radio']", NS)) == 7 for r in rows)
     legends = [leg for leg in doc.findall(".//h:legend", NS)]
-    assert len(legends) == sum(1 for i in rich_survey().items if i.choices)
-    assert "Answer this question only if question 7 is “Yes”." in text
-    assert "Office use: 9" in text
+    in_grid = {"lead_1", "lead_2", "lead_3", "lead_4", "value"}
+    choice_items = [i for i in rich_survey().items if i.choices and i.id not in in_grid]
+    dates = [i for i in rich_survey().items if i.type == "date"]
+    assert len(legends) == len(choice_items) + len(dates)
+    assert "Answer this question only if question 6 is “Yes”." in text
+    assert "Office use: t01" in text and '<span class="code">9</span>' in text
+    # a date is three boxes, year, month and day, as its hint says (no browser date field)
+    started = doc.find(".//h:fieldset[@id='q-started']", NS)
+    boxes = started.findall(".//h:input", NS)
+    assert [b.get("placeholder") for b in boxes] == ["YYYY", "MM", "DD"]
+    assert 'type="date"' not in text
     cy = to_printable(rich_survey(), language="cy")
     assert "Amdanoch chi" in cy and 'lang="cy"' in cy
 
@@ -131,12 +157,23 @@ def test_printable_markdown_numbers_and_skips(tmp_path: Path) -> None:
     out = tmp_path / "q.md"
     text = to_printable(plain_survey(), out, format="markdown")
     assert out.read_text(encoding="utf-8") == text
-    assert "**3. Third statement**" in text
-    assert "_Answer this question only if question 1 is at least “Neutral”._" in text
+    assert "| **3.** Third statement _(Answer this question only if question 1 is at least" in text
     assert "_Answer this question only if question 2 is “Don't know”._" in text
-    assert text.count("- [ ] Don't know") == 3
+    assert text.count("| Don't know |") == 1  # one grid of three statements
     with pytest.raises(ValueError, match="format"):
         to_printable(plain_survey(), format="pdf")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("survey_id", "pages"), [("trainee-survey", 6), ("supervisor-survey", 4)])
+def test_paper_questionnaires_are_short(survey_id: str, pages: int) -> None:
+    """Rendered on A4 by WeasyPrint with DejaVu Sans (the fonts every machine here has)."""
+    from weasyprint import CSS, HTML
+
+    survey = load_instrument(survey_id)
+    assert isinstance(survey, Survey)
+    font = CSS(string='body { font-family: "DejaVu Sans" !important; }')
+    doc = HTML(string=to_printable(survey)).render(stylesheets=[font])
+    assert len(doc.pages) <= pages  # the trainee questionnaire took 19 pages, one box per item
 
 
 # --------------------------------------------------------------------------------- YAML out
