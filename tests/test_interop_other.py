@@ -301,8 +301,10 @@ def test_cli_errors(tmp_path: Path) -> None:
     junk.write_text("a,b\n", encoding="utf-8")
     result = runner.invoke(app, ["import", str(junk), "--out", str(tmp_path / "j.yaml")])
     assert result.exit_code == 1 and "not a REDCap data dictionary" in result.output
-    guide = runner.invoke(app, ["export", "interview-trainee", "--to", "html", "--out", "x.html"])
-    assert guide.exit_code == 1 and "is an interview guide, not a survey" in guide.output
+    out = tmp_path / "x.xlsx"
+    guide = runner.invoke(app, ["export", "interview-trainee", "--to", "xlsform", "--out", str(out)])
+    assert guide.exit_code == 2 and "interview-trainee is an interview guide" in guide.output
+    assert not out.exists()
 
 
 def test_imported_fields_that_make_no_survey_are_reported() -> None:

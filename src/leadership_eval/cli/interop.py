@@ -76,8 +76,10 @@ def export_cmd(
             warnings.simplefilter("always")
             if not isinstance(model, Survey):
                 if to not in _PACK_EXPORTS:
+                    kind = model.kind.replace("_", " ")
+                    article = "an" if kind[0] in "aeiou" else "a"
                     fail(
-                        f"{model.id} is a {model.kind.replace('_', ' ')}: --to must be "
+                        f"{model.id} is {article} {kind}: --to must be "
                         f"{' or '.join(_PACK_EXPORTS)}, not {to!r}",
                         2,
                     )
