@@ -302,7 +302,9 @@ def test_cli_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["import", str(junk), "--out", str(tmp_path / "j.yaml")])
     assert result.exit_code == 1 and "not a REDCap data dictionary" in result.output
     out = tmp_path / "x.xlsx"
-    guide = runner.invoke(app, ["export", "interview-trainee", "--to", "xlsform", "--out", str(out)])
+    guide = runner.invoke(
+        app, ["export", "interview-trainee", "--to", "xlsform", "--out", str(out)]
+    )
     assert guide.exit_code == 2 and "interview-trainee is an interview guide" in guide.output
     assert not out.exists()
 
