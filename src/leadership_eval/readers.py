@@ -808,9 +808,9 @@ class _Matcher:
                         return _Target("split", item_id, code, how="text")
         # a matrix: the stem, then the statement (Qualtrics "Stem - Statement", SurveyMonkey)
         for key in (_tkey(right), _tkey_numbered(right)):
-            item_id = self._item_by_key(key)
-            if item_id is not None:
-                return _Target("item", item_id, how="text")
+            found = self._item_by_key(key)
+            if found is not None:
+                return _Target("item", found, how="text")
         return None
 
     def fuzzy(self, heading: str) -> tuple[str, float] | None:
@@ -1506,16 +1506,16 @@ def read_responses(
     # duplicates: two columns for one item
     owner: dict[str, str] = {}
     for c in cols:
-        t = targets.get(c.pos)
-        if t is None or t.kind not in ("item", "id") or t.item is None:
+        tg = targets.get(c.pos)
+        if tg is None or tg.kind not in ("item", "id") or tg.item is None:
             continue
-        if t.item in owner:
+        if tg.item in owner:
             raise DataError(
-                f"{path}: columns {owner[t.item]!r} and {c.key!r} both hold item {t.item!r}; "
+                f"{path}: columns {owner[tg.item]!r} and {c.key!r} both hold item {tg.item!r}; "
                 "keep one of them",
                 code="duplicate-column",
             )
-        owner[t.item] = c.key
+        owner[tg.item] = c.key
 
     if not any(t.kind in ("item", "split") for t in targets.values()):
         expected = ", ".join(i.column_name for i in survey.questions[:8])
@@ -1541,46 +1541,46 @@ def read_responses(
     # split columns per item, in the export's order
     splits: dict[str, list[tuple[str, str, str | None]]] = {}
     for c in cols:
-        t = targets.get(c.pos)
-        if t is not None and t.kind == "split" and t.item is not None and t.code is not None:
-            cl = survey.choices_for(survey.item(t.item))
-            label = _tkey(_label(cl, t.code)) if cl is not None else None
-            splits.setdefault(t.item, []).append((c.key, t.code, label))
+        sp = targets.get(c.pos)
+        if sp is not None and sp.kind == "split" and sp.item is not None and sp.code is not None:
+            cl = survey.choices_for(survey.item(sp.item))
+            label = _tkey(_label(cl, sp.code)) if cl is not None else None
+            splits.setdefault(sp.item, []).append((c.key, sp.code, label))
 
     out: dict[str, pd.Series] = {}
     placed: set[str] = set()
     values = _Values(survey, matcher, report)
     combined_cols = {
-        t.item for t in targets.values() if t.kind == "item" and t.item in matcher.multi
+        str(x.item) for x in targets.values() if x.kind == "item" and x.item in matcher.multi
     }
     for c in cols:
-        t = targets.get(c.pos)
-        if t is None:
+        tgt = targets.get(c.pos)
+        if tgt is None:
             report.unknown_columns.append(c.key)
             out[c.key] = data[c.key]
             continue
-        if t.kind == "meta":
+        if tgt.kind == "meta":
             report.metadata_columns.append(c.key)
             out[c.key] = data[c.key]
             continue
-        if t.kind == "id":
+        if tgt.kind == "id":
             report.respondent_id = c.key
-            if c.key != t.item:
-                report.renamed[c.key] = str(t.item)
-            out[str(t.item)] = data[c.key]
+            if c.key != tgt.item:
+                report.renamed[c.key] = str(tgt.item)
+            out[str(tgt.item)] = data[c.key]
             continue
-        if t.kind == "item":
-            item_id = str(t.item)
+        if tgt.kind == "item":
+            item_id = str(tgt.item)
             if c.key != item_id:
                 report.renamed[c.key] = item_id
-            if t.how in ("text", "fuzzy") or (t.how == "given" and c.key != item_id):
+            if tgt.how in ("text", "fuzzy") or (tgt.how == "given" and c.key != item_id):
                 report.matched_by_text[c.key] = item_id
             out[item_id] = data[c.key]
             if item_id in splits:
                 report.combined[item_id] = [k for k, _, _ in splits[item_id]]
             continue
         # a split column: combine the item's columns where its first one stands
-        item_id = str(t.item)
+        item_id = str(tgt.item)
         if item_id in placed:
             continue
         placed.add(item_id)

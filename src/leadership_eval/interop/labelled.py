@@ -340,8 +340,8 @@ def write_labelled(
                 "Stata value labels need numbers: text codes recoded 1, 2, ... in choice-list "
                 f"order (the labels show the codes) in {', '.join(recoded)}"
             )
-        short = {
-            c: _stata_label(var_labels[c], indicator_of.get(c))
+        short: dict[str, str | None] = {
+            str(c): _stata_label(var_labels[c], indicator_of.get(c))
             for c in plain.columns
             if c in var_labels
         }
@@ -355,7 +355,7 @@ def write_labelled(
         )
         # the full labels, which Stata cannot hold, beside the data
         _write_codebook(path, list(frame.columns), var_labels, value_labels, user_missing_codes)
-        cut = [c for c in short if short[c] != var_labels[c]]
+        cut = [c for c in short if short[c] != var_labels.get(c)]
         if cut:
             problems.append(
                 f"Stata labels hold 80 characters: {len(cut)} shortened (full labels in "

@@ -132,8 +132,8 @@ def _guide(guide: InterviewGuide, lang: str) -> list[Block]:
     blocks.append(Block("heading", "Consent (read in your own words, cover every point)", level=3))
     blocks.append(Block("box", _t(guide.consent_script, lang)))
     for n, topic in enumerate(guide.topics, start=1):
-        minutes = f" ({topic.minutes} minutes)" if topic.minutes else ""
-        blocks.append(Block("heading", f"{n}. {_t(topic.title, lang)}{minutes}", level=3))
+        length = f" ({topic.minutes} minutes)" if topic.minutes else ""
+        blocks.append(Block("heading", f"{n}. {_t(topic.title, lang)}{length}", level=3))
         if topic.purpose:
             blocks.append(Block("paragraph", f"Purpose: {_t(topic.purpose, lang)}"))
         for k, q in enumerate(topic.questions, start=1):

@@ -197,12 +197,12 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
     ]
     meta["record_id"] = record_id
     for section in survey.sections:
-        for position, item in enumerate(section.items):
-            if item.id == survey.respondent_id:  # REDCap's record id stands for it
+        for position, member in enumerate(section.items):
+            if member.id == survey.respondent_id:  # REDCap's record id stands for it
                 meta["respondent_item"] = {
                     "section": section.id,
                     "position": position,
-                    "item": item.model_dump(mode="json", exclude_defaults=True),
+                    "item": member.model_dump(mode="json", exclude_defaults=True),
                 }
     rows: list[dict[str, str]] = [
         {
@@ -240,8 +240,8 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
             run = [item] if item is not None and item.type == "likert" else []
 
     for section in survey.sections:
-        shown = [i for i in section.items if i.id != survey.respondent_id]
-        for position, item in enumerate(shown):
+        visible = [i for i in section.items if i.id != survey.respondent_id]
+        for position, item in enumerate(visible):
             ann: dict[str, Any] = {"type": item.type}
             if position == 0:
                 ann["section"] = section.id
