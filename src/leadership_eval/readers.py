@@ -1337,7 +1337,7 @@ def read_responses(
     0   2  40.0
     1   9   NaN
     >>> report = frame.attrs["read_report"]
-    >>> report.source, report.labelled["q1"]
+    >>> report.source, report.labelled["Q1"]
     ('msforms', {'yes': '2', 'Prefer not to say': '9'})
     """
     import pandas as pd

@@ -164,7 +164,7 @@ def _option_codes(
         mapping[text] = short
         used.add(short.lower())
         renamed.append(f"{text!r} -> {short!r}")
-    return mapping, renamed
+    return {str(c): mapping[str(c)] for c in codes}, renamed
 
 
 def limesurvey_codes(survey: Survey) -> LimeSurveyCodes:
