@@ -63,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     "simulate_responses": "simulate",
     # privacy.identifiers
     "drop_direct_identifiers": "privacy.identifiers",
+    "find_identifier_columns": "privacy.identifiers",
     "pseudonymise": "privacy.identifiers",
     "pseudonymise_column": "privacy.identifiers",
     "generate_key": "privacy.identifiers",
@@ -193,6 +194,7 @@ __all__ = [
     "drop_direct_identifiers",
     "dump_instrument",
     "evaluate_redaction",
+    "find_identifier_columns",
     "find_personal_data",
     "framework_matrix",
     "from_redcap",
@@ -348,6 +350,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .privacy.identifiers import (
         drop_direct_identifiers,
+        find_identifier_columns,
         generate_key,
         pseudonymise,
         pseudonymise_column,
