@@ -320,3 +320,23 @@ def test_limesurvey_mapping_file_wins(tmp_path: Path) -> None:
     assert frame.loc[0, "activities"] == "qi" and pd.isna(frame.loc[1, "activities"])
     assert rep.combined["activities"] == ["activities[qi]", "activities[audit]"]
     assert frame["lead_1"].tolist() == [4, 9]
+
+
+def test_qualtrics_header_rows_are_counted_not_guessed(tmp_path: Path) -> None:
+    """Three rows (ImportIds), two (older exports: names, then texts) or one (a data table)."""
+    names = "StartDate,EndDate,Progress,Finished,ResponseId,Q1,Q2\n"
+    texts = (
+        "Start Date,End Date,Progress,Finished,Response ID,Your grade,Have you met your mentor?\n"
+    )
+    rows = "2025-03-01,2025-03-01,100,1,R_abc123,Foundation year 1,Yes\n"
+    for name, content, header_rows in (
+        ("two.csv", names + texts + rows, 2),
+        ("one.csv", "StartDate,EndDate,Progress,Finished,ResponseId,grade,met_mentor\n" + rows, 1),
+    ):
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        frame = read_responses(path, SURVEY)
+        rep = frame.attrs["read_report"]
+        assert rep.source == "qualtrics" and rep.header_rows == header_rows
+        assert frame["rid"].tolist() == ["R_abc123"] and frame["grade"].tolist() == ["fy1"]
+        assert frame["met_mentor"].tolist() == [1]

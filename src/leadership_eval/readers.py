@@ -576,7 +576,15 @@ def _detect_platform(rows: list[list[str]], fmt: str) -> tuple[str, str]:
 def _header_count(platform: str, rows: list[list[str]]) -> int:
     if platform == "qualtrics":
         third = rows[2] if len(rows) > 2 else []
-        return 3 if any(c.strip().lower().startswith('{"importid"') for c in third) else 2
+        if any(c.strip().lower().startswith('{"importid"') for c in third):
+            return 3
+        # older exports have a second row of question texts; a table of data has none
+        low = [c.strip().lower() for c in rows[0]]
+        second = rows[1] if len(rows) > 1 else []
+        if "responseid" in low and low.index("responseid") < len(second):
+            cell = second[low.index("responseid")].strip()
+            return 1 if re.fullmatch(r"R_\w+", cell) or not cell else 2
+        return 1
     if platform == "surveymonkey":
         return 2
     if platform == "kobo" and len(rows) > 1:
