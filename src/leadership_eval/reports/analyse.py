@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, DisclosureError
 from ..instruments.loader import as_survey
 from ..instruments.models import Survey
 from ..policy import DisclosurePolicy
@@ -331,8 +331,9 @@ def analyse(
     )
     small = [g for g in counts.index if counts[g] < pol.min_group]
     if not reported:
-        raise DataError(
-            f"no {group} has at least {pol.min_group} respondents, so no report can be produced",
+        raise DisclosureError(
+            f"no {group} has at least {pol.min_group} respondents (the policy's min_group), so "
+            "no report can be produced",
             code="no-qualifying-group",
         )
     is_reported = groups.isin(reported)
