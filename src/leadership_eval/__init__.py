@@ -71,6 +71,7 @@ _EXPORTS: dict[str, str] = {
     "simulate_responses": "simulate",
     # privacy.identifiers
     "drop_direct_identifiers": "privacy.identifiers",
+    "find_identifier_columns": "privacy.identifiers",
     "pseudonymise": "privacy.identifiers",
     "pseudonymise_column": "privacy.identifiers",
     "generate_key": "privacy.identifiers",
@@ -99,6 +100,11 @@ _EXPORTS: dict[str, str] = {
     "redact_series": "privacy.text",
     "find_personal_data": "privacy.text",
     "evaluate_redaction": "privacy.text",
+    # privacy.review
+    "export_comments": "privacy.review",
+    "read_comment_review": "privacy.review",
+    "write_comment_review": "privacy.review",
+    "CommentReview": "privacy.review",
     # privacy.pipeline
     "anonymise": "privacy.pipeline",
     "AnonymisationResult": "privacy.pipeline",
@@ -132,6 +138,9 @@ _EXPORTS: dict[str, str] = {
     "from_redcap": "interop.redcap",
     # interop.limesurvey
     "to_limesurvey": "interop.limesurvey",
+    "read_limesurvey_codes": "interop.limesurvey",
+    # interop.printpack
+    "to_print_pack": "interop.printpack",
     # interop.printable
     "to_printable": "interop.printable",
     # interop.labelled
@@ -156,6 +165,7 @@ __all__ = [
     "Catalogue",
     "ChoiceList",
     "Codebook",
+    "CommentReview",
     "CompareResult",
     "ConfigurationError",
     "DataError",
@@ -200,7 +210,9 @@ __all__ = [
     "drop_direct_identifiers",
     "dump_instrument",
     "evaluate_redaction",
+    "export_comments",
     "fill_placeholders",
+    "find_identifier_columns",
     "find_personal_data",
     "framework_matrix",
     "from_redcap",
@@ -224,6 +236,8 @@ __all__ = [
     "protect_tables",
     "pseudonymise",
     "pseudonymise_column",
+    "read_comment_review",
+    "read_limesurvey_codes",
     "read_qdpx",
     "read_responses",
     "read_segments",
@@ -241,11 +255,13 @@ __all__ = [
     "summarise_activities",
     "theme_summary",
     "to_limesurvey",
+    "to_print_pack",
     "to_printable",
     "to_redcap",
     "to_xlsform",
     "unfilled_placeholders",
     "validate_responses",
+    "write_comment_review",
     "write_labelled",
     "write_qdpx",
 ]
@@ -324,10 +340,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         write_labelled,
     )
     from .interop.limesurvey import (
+        read_limesurvey_codes,
         to_limesurvey,
     )
     from .interop.printable import (
         to_printable,
+    )
+    from .interop.printpack import (
+        to_print_pack,
     )
     from .interop.redcap import (
         from_redcap,
@@ -367,6 +387,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .privacy.identifiers import (
         drop_direct_identifiers,
+        find_identifier_columns,
         generate_key,
         pseudonymise,
         pseudonymise_column,
@@ -374,6 +395,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .privacy.pipeline import (
         AnonymisationResult,
         anonymise,
+    )
+    from .privacy.review import (
+        CommentReview,
+        export_comments,
+        read_comment_review,
+        write_comment_review,
     )
     from .privacy.tables import (
         ProtectedTable,

@@ -29,6 +29,7 @@ _COMMAND_MODULES = (
     "responses",
     "scoring",
     "privacy",
+    "comments",
     "interop",
     "reports",
 )
