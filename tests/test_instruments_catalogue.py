@@ -266,7 +266,7 @@ NEW_VERSIONS = {
             "conf_service",
             "learned_",
             "value_",
-            "meanings_top3",
+            "meaning_top3",
             "trust_type",
         ],
     ),
@@ -544,7 +544,7 @@ def test_trainee_survey_design(trainee: Survey) -> None:
     # item fixes
     activity = trainee.choices_for("activities")
     assert activity is not None and activity.exclusive_codes == ["none"]
-    meanings = trainee.item("meanings_top3")
+    meanings = trainee.item("meaning_top3")
     assert meanings.type == "multi_choice" and meanings.max_choices == 3
     assert "up to three" in text_in(meanings.text)
     grade = trainee.choices_for("grade")
@@ -646,12 +646,12 @@ def test_trainee_survey_skip_logic(trainee: Survey) -> None:
     )
     shown = {
         name: parse_expression(conditions[name]).evaluate(data, item_types=items).tolist()
-        for name in ("origin_qi", "origin_course", "mentor_useful", "mentor_no_contact_all")
+        for name in ("origin_qi", "origin_course", "mentor_useful", "no_contact_why")
     }
     assert shown["origin_qi"] == [True, False, False, False]
     assert shown["origin_course"] == [False, False, False, False]
     assert shown["mentor_useful"] == [True, False, False, False]
-    assert shown["mentor_no_contact_all"] == [False, True, False, True]
+    assert shown["no_contact_why"] == [False, True, False, True]
 
 
 def test_confidence_items_tagged_to_the_frameworks(trainee: Survey) -> None:
@@ -758,6 +758,21 @@ def test_items_are_short_and_ask_one_thing(catalogue: Catalogue) -> None:
                 if words(text) > 25:
                     problems.append(f"{guide.id}:{q.id}: {words(text)} words")
     assert not problems, "\n".join(problems)
+
+
+def test_column_names_fit_every_statistics_package(catalogue: Catalogue) -> None:
+    """Item ids, and a multi_choice item's indicator columns ``{item}__{code}``, are at most 28
+    characters: Stata allows 32, and pyreadstat names each value-label set after its column
+    with a counter appended."""
+    long = []
+    for survey in catalogue.surveys:
+        for item in survey.questions:
+            cl = survey.choices_for(item)
+            names = [item.id]
+            if item.type == "multi_choice" and cl is not None:
+                names = [f"{item.id}__{code}" for code in cl.all_codes]
+            long += [f"{survey.id}:{n}" for n in names if len(n) > 28]
+    assert not long, long
 
 
 def test_free_text_and_identifiers_are_declared(catalogue: Catalogue) -> None:

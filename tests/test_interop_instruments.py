@@ -73,7 +73,7 @@ def test_choice_filter_and_count_in_the_xform(tmp_path: Path) -> None:
         r"/data/leadership_activities/activities , name\)\]\">",
         xform,
     )
-    meanings = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "meanings_top3")
+    meanings = next(r for r in sheet.iter_rows(values_only=True) if r[1] == "meaning_top3")
     assert "count-selected(.) <= 3" in dict(zip(header, meanings, strict=False))["constraint"]
 
 
@@ -86,7 +86,7 @@ def test_choice_filter_in_redcap(tmp_path: Path) -> None:
     assert row["Field Note"] == "(Your earlier answer: [activities:checked].)"
     assert "@HIDECHOICE" not in row["Field Annotation"]  # no option is never offered
     assert row["Branching Logic (Show field only if...)"].startswith("sum([activities(qi)], ")
-    assert rows["meanings_top3"]["Field Annotation"].startswith("@MAXCHECKED=3\n")
+    assert rows["meaning_top3"]["Field Annotation"].startswith("@MAXCHECKED=3\n")
 
 
 FILTERED = """\

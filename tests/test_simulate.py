@@ -182,7 +182,7 @@ def test_choice_filters_and_max_choices_are_honoured(trainees: pd.DataFrame) -> 
     assert trainees.loc[~two, "most_helpful_v2"].isna().all()
     assert helped.index.isin(trainees.index[two]).all()
     assert len(helped) / two.sum() > 0.9
-    sizes = trainees["meanings_top3"].dropna().str.split().str.len()
+    sizes = trainees["meaning_top3"].dropna().str.split().str.len()
     assert sizes.max() == 3 and (sizes == 3).any()
 
 

@@ -29,6 +29,23 @@ def _report(caught: list[warnings.WarningMessage]) -> None:
             typer.echo(f"warning: {w.message}", err=True)
 
 
+def _refuse_target(model: object, to: str) -> None:
+    """Exit with status 2 when ``--to`` does not suit the kind of instrument."""
+    from ..instruments.models import Survey
+
+    if not isinstance(model, Survey):
+        if to not in _PACK_EXPORTS:
+            kind = str(getattr(model, "kind", "instrument")).replace("_", " ")
+            article = "an" if kind[0] in "aeiou" else "a"
+            fail(
+                f"{getattr(model, 'id', '?')} is {article} {kind}: --to must be "
+                f"{' or '.join(_PACK_EXPORTS)}, not {to!r}",
+                2,
+            )
+    elif to == "docx":
+        fail("a survey prints as html or markdown (docx is for print packs)", 2)
+
+
 def export_cmd(
     instrument: Annotated[
         str,
@@ -89,6 +106,7 @@ def export_cmd(
         fail(f"--to must be one of {', '.join(_EXPORTS)}, not {to!r}", 2)
     with friendly_errors():
         model = load_instrument(instrument)
+        _refuse_target(model, to)  # before placeholders: a wrong --to is a usage error
         if details is not None:
             model = fill_placeholders(model, load_placeholder_values(details))
         if not draft:
@@ -99,19 +117,9 @@ def export_cmd(
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if not isinstance(model, Survey):
-                if to not in _PACK_EXPORTS:
-                    kind = model.kind.replace("_", " ")
-                    article = "an" if kind[0] in "aeiou" else "a"
-                    fail(
-                        f"{model.id} is {article} {kind}: --to must be "
-                        f"{' or '.join(_PACK_EXPORTS)}, not {to!r}",
-                        2,
-                    )
                 from ..interop.printpack import to_print_pack
 
                 to_print_pack(model, out_path, format=to, language=language or "en")  # type: ignore[arg-type]
-            elif to == "docx":
-                fail("a survey prints as html or markdown (docx is for print packs)", 2)
             elif to == "xlsform":
                 from ..interop.xlsform import to_xlsform
 
