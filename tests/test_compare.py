@@ -762,3 +762,72 @@ def test_benchmark_adjusts_p_values_over_the_published_groups() -> None:
         out.loc[pub, "p_adjusted"], adjust_pvalues(out.loc[pub, "p_value"], "holm")
     )
     assert out.loc[~pub, "p_adjusted"].isna().all()
+
+
+# ------------------------------------------------------------------------------ waves, overlap
+
+WAVE_SURVEY = loads_instrument(
+    """
+kind: survey
+id: w
+version: 1.0.0
+title: W
+sections:
+  - id: s
+    title: S
+    items:
+      - {id: pid, type: text, text: Pseudonym}
+      - {id: grade, type: text, text: Grade}
+      - {id: score, type: number, text: Score, min: 1, max: 5}
+"""
+)
+
+
+def test_compare_waves_uses_everyone_with_partial_overlap() -> None:
+    before = pd.DataFrame(
+        {
+            "pid": ["p1", "p2", "p3", "p4", "p5", "p6", "b07", "b08", "b09"],
+            "score": [3, 3.5, 3.25, 3, 4, 2.5, 3, 2.75, 3.25],
+        }
+    )
+    after = pd.DataFrame(
+        {
+            "pid": ["p1", "p2", "p3", "p4", "p5", "p6", "a07", "a08", "a09", "a10"],
+            "score": [3.5, 4, 3.75, 3, 4.5, 3.25, 4.25, 3.5, 4, 3.75],
+        }
+    )
+    out = compare_waves(before, after, WAVE_SURVEY, WAVE_SURVEY, paired_id="pid").iloc[0]
+    assert (out["n_pairs"], out["n_unmatched_before"], out["n_unmatched_after"]) == (6, 3, 4)
+    assert (out["n_before"], out["n_after"]) == (9, 10)
+    assert out["test"] == "partially_overlapping_t"
+    # tests/r/waves.R: Partover.test(x1, x2, x3, x4) (Partiallyoverlapping 2.0) -> statistic
+    # 4.52428813307, parameter 9.39586640204, p.value 0.00128920376416, estimate 0.611111111111
+    assert out["statistic"] == pytest.approx(4.52428813307, rel=1e-10)
+    assert out["df"] == pytest.approx(9.39586640204, rel=1e-10)
+    assert out["p_value"] == pytest.approx(0.00128920376416, rel=1e-9)
+    assert out["change"] == pytest.approx(0.611111111111, rel=1e-10)
+
+
+def test_compare_waves_fully_paired_is_the_exact_signed_rank_test() -> None:
+    ids = [f"p{i}" for i in range(6)]
+    before = pd.DataFrame({"pid": ids, "score": [3, 3.5, 3.25, 3, 4, 2.5]})
+    after = pd.DataFrame({"pid": ids, "score": [3.2, 4.1, 3.95, 3.4, 4.9, 3.6]})
+    after = after.iloc[::-1].reset_index(drop=True)  # the order does not matter, the ids do
+    out = compare_waves(before, after, WAVE_SURVEY, WAVE_SURVEY, paired_id="pid").iloc[0]
+    assert out["test"] == "wilcoxon" and out["method"] == "exact"
+    assert out["n_unmatched_before"] == 0 and out["n_unmatched_after"] == 0
+    # tests/r/waves.R: wilcox.test(c(3.2,4.1,3.95,3.4,4.9,3.6), c(3,3.5,3.25,3,4,2.5),
+    # paired=TRUE)$p.value -> 0.03125
+    assert out["p_value"] == pytest.approx(0.03125)
+
+
+def test_compare_composition_counts_every_row() -> None:
+    from leadership_eval.compare import compare_composition
+
+    before = pd.DataFrame({"grade": ["fy1"] * 6 + ["core"] * 4})
+    after = pd.DataFrame({"grade": ["fy1"] * 2 + ["core"] * 7 + [None]})
+    out = compare_composition(before, after, "grade")
+    assert out["n_before"].sum() == 10 and out["n_after"].sum() == 10
+    # R: fisher.test(matrix(c(4, 6, 0, 7, 2, 1), 2, byrow=TRUE))$p.value -> 0.169802333889
+    assert out["test"].iloc[0] == "fisher"
+    assert out["p_value"].iloc[0] == pytest.approx(0.169802333889, rel=1e-9)

@@ -36,6 +36,7 @@ from .policy import DisclosurePolicy
 
 __all__ = [
     "CompareResult",
+    "compare_composition",
     "compare_groups",
     "compare_to_benchmark",
     "compare_waves",
@@ -1549,6 +1550,7 @@ def compare_waves(
     items: Sequence[str] | None = None,
     paired_id: str | None = None,
     policy: DisclosurePolicy | str | None = None,
+    adjust: str | None = None,
 ) -> pd.DataFrame:
     """Change between two survey waves, over the items and scales both versions share.
 
@@ -1565,19 +1567,29 @@ def compare_waves(
         Item or scale ids to compare (default: every comparable number, ordered choice or
         likert item, and every comparable scale).
     paired_id : str, optional
-        A column identifying the same respondent in both waves: respondents in both are
-        compared with the Wilcoxon signed-rank test (others are left out).
+        A column identifying the same respondent in both waves (a pseudonym). Everyone is
+        used: when every respondent with an answer is in both waves, the Wilcoxon signed-rank
+        test; when only some are, the partially overlapping samples t test (Derrick et al.
+        2017), which uses the pairs and the unmatched together. The unmatched are counted.
     policy : DisclosurePolicy or preset name, optional
         Cells with fewer than ``min_cell`` answers in either wave are suppressed.
+    adjust : str, optional
+        Adjust the p-values over the rows returned (``"fdr_bh"``, ``"holm"``...) into
+        ``p_adjusted``.
 
     Returns
     -------
     pandas.DataFrame
         One row per measure and group (``scope`` ``overall`` first, then ``group``): ``scope``,
-        ``group``, ``measure``, ``kind`` (item/scale), ``n_before``, ``n_after`` (``n_pairs``
-        when paired), ``mean_before``, ``mean_after``, ``change`` (after - before), ``test``
-        (``mannwhitney``/``wilcoxon``), ``statistic``, ``p_value``, ``effect_size``
-        (``rank_biserial``), ``effect`` (positive: higher after), ``suppressed``.
+        ``group``, ``measure``, ``kind`` (item/scale), ``n_before``, ``n_after`` (answers
+        used); with ``paired_id`` also ``n_pairs``, ``n_unmatched_before``,
+        ``n_unmatched_after``; ``mean_before``, ``mean_after`` (everyone used), ``change``
+        (after - before), ``test`` (``mannwhitney``, ``wilcoxon`` or
+        ``partially_overlapping_t``), ``statistic``, ``df`` (the t test's), ``p_value``,
+        ``p_adjusted`` (with ``adjust``), ``effect_size`` (``rank_biserial`` or
+        ``cohens_d_av``: the change over the root mean of the two waves' variances),
+        ``effect`` (positive: higher after), ``method`` (how the p-value was computed),
+        ``suppressed``.
 
         ``frame.attrs["skipped"]`` is a frame of the measures NOT compared, with ``measure``,
         ``kind`` and ``reason`` (only in one version, text, type, choice list or range
@@ -1589,12 +1601,30 @@ def compare_waves(
     language), choice codes and labels (substantive and missing), ordering, range and column;
     a scale only when its definition (items, reverse keying, method, minimum answered,
     transform) is the same and all its items are. Independent waves: Mann-Whitney U of after
-    vs before (``statistic`` is :math:`U` of the after wave, R's ``W`` in
-    ``wilcox.test(after, before, exact=FALSE, correct=TRUE)``; rank-biserial effect). Paired:
-    Wilcoxon signed-rank on after - before, zero differences dropped, normal approximation with
-    tie and continuity corrections (``statistic`` is :math:`W^+`, R's ``V`` in
-    ``wilcox.test(after, before, paired=TRUE, exact=FALSE, correct=TRUE)``; pingouin's
-    rank-biserial effect). p-values are not adjusted for the number of measures.
+    vs before (:func:`~leadership_eval.exact.mann_whitney`: ``statistic`` is :math:`U` of the
+    after wave, R's ``W`` in ``wilcox.test(after, before)``, exact without ties for samples
+    under 50; rank-biserial effect). Paired, everyone in both waves: Wilcoxon signed-rank on
+    after - before (:func:`~leadership_eval.exact.signed_rank`, zero differences dropped;
+    ``statistic`` is :math:`V`, R's ``V`` in ``wilcox.test(after, before, paired = TRUE)``).
+    Partly paired: the partially overlapping samples t test (Derrick et al. 2017, equal
+    variances not assumed, as ``Partiallyoverlapping::Partover.test``): with :math:`n_1, n_2`
+    all answers of each wave, :math:`n_c` pairs whose correlation is :math:`r`,
+
+    .. math:: T = \\frac{\\bar x_1 - \\bar x_2}{\\sqrt{s_1^2/n_1 + s_2^2/n_2 - 2 r s_1 s_2 n_c /
+       (n_1 n_2)}}, \\quad \\nu = (n_c - 1) + \\frac{\\gamma - n_c + 1}{n_a + n_b + 2n_c}
+       (n_a + n_b)
+
+    with :math:`\\gamma` Welch's degrees of freedom and :math:`n_a, n_b` the unmatched. With
+    fewer than 2 pairs the waves are compared as independent samples. A respondent answering
+    in both waves but missing the measure in one counts as unmatched in the other.
+    p-values are not adjusted unless ``adjust`` is given; see also
+    :func:`compare_composition` for differences in who answered each wave.
+
+    References
+    ----------
+    Derrick B, Russ B, Toher D, White P. Test statistics for the comparison of means for two
+    samples that include both paired and independent observations. Journal of Modern Applied
+    Statistical Methods 2017; 16(1): 137-157. doi:10.22237/jmasm/1493597280
 
     Examples
     --------
@@ -1628,11 +1658,13 @@ def compare_waves(
       measure                 reason
     0      q2  question text changed
     """
-    import pingouin as pg
-    from scipy.stats import rankdata
-
+    from .exact import mann_whitney, signed_rank
     from .scoring import score
 
+    if adjust is not None:
+        from .multiplicity import _method
+
+        _method(adjust)
     before = _check_frame(before, "before")
     after = _check_frame(after, "after")
     sa, sb = as_survey(survey_before), as_survey(survey_after)
@@ -1740,49 +1772,74 @@ def compare_waves(
             scopes.append(("group", g, np.asarray(ma, bool), np.asarray(mb, bool)))
         for scope, g, ma, mb in scopes:
             row: dict[str, Any] = {"scope": scope, "group": g, "measure": mid, "kind": kind}
+            ua = ub = np.array([])
             if paired_id is not None:
-                sel = ma[ia_idx]
+                sel = ma[ia_idx] & mb[ib_idx]
                 pa, pb = xa[ia_idx][sel], xb[ib_idx][sel]
                 both = ~np.isnan(pa) & ~np.isnan(pb)
+                used_a = np.zeros(len(xa), bool)
+                used_b = np.zeros(len(xb), bool)
+                used_a[ia_idx[sel][both]] = True
+                used_b[ib_idx[sel][both]] = True
                 pa, pb = pa[both], pb[both]
-                n_a = n_b = len(pa)
-                row.update(n_before=n_a, n_after=n_b)
-                test_name = "wilcoxon"
+                ua = xa[ma & ~used_a & ~np.isnan(xa)]
+                ub = xb[mb & ~used_b & ~np.isnan(xb)]
+                n_a, n_b = len(pa) + len(ua), len(pb) + len(ub)
+                row.update(
+                    n_before=n_a,
+                    n_after=n_b,
+                    n_pairs=len(pa),
+                    n_unmatched_before=len(ua),
+                    n_unmatched_after=len(ub),
+                )
+                if len(ua) + len(ub) == 0:
+                    test_name, eff_name = "wilcoxon", "rank_biserial"
+                elif len(pa) >= 2:
+                    test_name, eff_name = "partially_overlapping_t", "cohens_d_av"
+                else:
+                    test_name, eff_name = "mannwhitney", "rank_biserial"
             else:
                 pa, pb = xa[ma], xb[mb]
                 pa, pb = pa[~np.isnan(pa)], pb[~np.isnan(pb)]
                 n_a, n_b = len(pa), len(pb)
                 row.update(n_before=n_a, n_after=n_b)
-                test_name = "mannwhitney"
+                test_name, eff_name = "mannwhitney", "rank_biserial"
             small = min(n_a, n_b) < pol.min_cell
-            row.update(test=test_name, effect_size="rank_biserial", suppressed=small)
+            row.update(test=test_name, effect_size=eff_name, suppressed=small)
             if small:
                 row.update(
                     mean_before=np.nan,
                     mean_after=np.nan,
                     change=np.nan,
                     statistic=np.nan,
+                    df=np.nan,
                     p_value=np.nan,
                     effect=np.nan,
+                    method="",
                 )
-            else:
-                row.update(mean_before=float(pa.mean()), mean_after=float(pb.mean()))
-                row["change"] = row["mean_after"] - row["mean_before"]
-                if paired_id is not None:
-                    if np.all(pb - pa == 0):
-                        stat, p, eff = np.nan, 1.0, 0.0
-                    else:
-                        res = pg.wilcoxon(pb, pa, method="approx", correction=True)
-                        d = pb - pa
-                        d = d[d != 0]
-                        ranks = rankdata(np.abs(d))
-                        stat = float(ranks[d > 0].sum())
-                        p, eff = float(res["p_val"].iloc[0]), float(res["RBC"].iloc[0])
+                rows.append(row)
+                continue
+            all_a, all_b = np.concatenate([pa, ua]), np.concatenate([pb, ub])
+            row.update(mean_before=float(all_a.mean()), mean_after=float(all_b.mean()))
+            row["change"] = row["mean_after"] - row["mean_before"]
+            dof = np.nan
+            if test_name == "wilcoxon":
+                if np.all(pb - pa == 0):
+                    stat, p, eff, method = np.nan, 1.0, 0.0, "no differences"
                 else:
-                    res = pg.mwu(pb, pa)
-                    stat = float(res["U_val"].iloc[0])
-                    p, eff = float(res["p_val"].iloc[0]), float(res["RBC"].iloc[0])
-                row.update(statistic=stat, p_value=p, effect=eff)
+                    res = signed_rank(pb, pa).iloc[0]
+                    stat, p = float(res["statistic"]), float(res["p_value"])
+                    eff, method = float(res["rank_biserial"]), str(res["method"])
+            elif test_name == "partially_overlapping_t":
+                stat, dof, p = _partially_overlapping_t(ub, ua, pb, pa)
+                sd = math.sqrt((np.var(all_a, ddof=1) + np.var(all_b, ddof=1)) / 2)
+                eff = row["change"] / sd if sd > 0 else np.nan
+                method = "Welch-type, Derrick et al. (2017)"
+            else:
+                res = mann_whitney(all_b, all_a).iloc[0]
+                stat, p = float(res["statistic"]), float(res["p_value"])
+                eff, method = float(res["rank_biserial"]), str(res["method"])
+            row.update(statistic=stat, df=dof, p_value=p, effect=eff, method=method)
             rows.append(row)
     cols = [
         "scope",
@@ -1791,20 +1848,135 @@ def compare_waves(
         "kind",
         "n_before",
         "n_after",
+        "n_pairs",
+        "n_unmatched_before",
+        "n_unmatched_after",
         "mean_before",
         "mean_after",
         "change",
         "test",
         "statistic",
+        "df",
         "p_value",
         "effect_size",
         "effect",
+        "method",
         "suppressed",
     ]
     out = pd.DataFrame(rows, columns=cols)
-    if paired_id is not None:
-        out = out.rename(columns={"n_before": "n_pairs"}).drop(columns="n_after")
+    if paired_id is None:
+        out = out.drop(columns=["n_pairs", "n_unmatched_before", "n_unmatched_after"])
+    if adjust is not None:
+        from .multiplicity import adjust_pvalues
+
+        idx = out.columns.get_loc("p_value") + 1
+        out.insert(int(idx), "p_adjusted", adjust_pvalues(out["p_value"], adjust))
     if group is None:
         out = out.drop(columns=["scope", "group"])
     out.attrs["skipped"] = pd.DataFrame(skipped, columns=["measure", "kind", "reason"])
     return out
+
+
+def _partially_overlapping_t(
+    x1: np.ndarray, x2: np.ndarray, x3: np.ndarray, x4: np.ndarray
+) -> tuple[float, float, float]:
+    """(T, df, two-sided p) of Derrick et al.'s partially overlapping samples t test, equal
+    variances not assumed: ``x1``/``x2`` the unpaired of samples 1 and 2, ``x3``/``x4`` the
+    pairs (as ``Partiallyoverlapping::Partover.test(x1, x2, x3, x4)``)."""
+    from scipy import stats
+
+    s1, s2 = np.concatenate([x1, x3]), np.concatenate([x2, x4])
+    n1, n2, nc = len(s1), len(s2), len(x3)
+    v1, v2 = float(np.var(s1, ddof=1)), float(np.var(s2, ddof=1))
+    if np.std(x3) == 0 or np.std(x4) == 0:
+        r = 0.0
+    else:
+        r = float(np.corrcoef(x3, x4)[0, 1])
+    denom = v1 / n1 + v2 / n2 - 2 * r * nc * math.sqrt(v1 * v2) / (n1 * n2)
+    diff = float(s1.mean() - s2.mean())
+    t = (
+        diff / math.sqrt(denom)
+        if denom > 0
+        else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+    )
+    welch = (
+        (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
+        if (v1 + v2) > 0
+        else float(n1 + n2 - 2)
+    )
+    na, nb = len(x1), len(x2)
+    df = (nc - 1) + (welch - nc + 1) / (na + nb + 2 * nc) * (na + nb)
+    p = 1.0 if t == 0 else float(2 * stats.t.sf(abs(t), df))
+    return float(t), float(df), p
+
+
+def compare_composition(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    columns: str | Sequence[str],
+) -> pd.DataFrame:
+    """Who answered each wave: the distribution of characteristics (grade, trust...) in two
+    waves, and a test of whether it changed.
+
+    Parameters
+    ----------
+    before, after : pandas.DataFrame
+        Responses of each wave.
+    columns : str or list of str
+        Characteristics to compare (columns of both frames). A missing value is a category of
+        its own (shown as NA), never dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column and value: ``column``, ``value``, ``n_before``, ``n_after``,
+        ``percent_before``, ``percent_after``, and per column ``test`` (``chi2`` or ``fisher``,
+        chosen as in :func:`compare_groups`), ``p_value``, ``method``.
+
+    Notes
+    -----
+    A change in the waves' composition (more registrars, a trust that did not take part) can
+    explain a change in results: read :func:`compare_waves` beside this table, or compare
+    within the characteristic with ``group=``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.compare import compare_composition
+    >>> b = pd.DataFrame({"grade": ["fy1"] * 6 + ["core"] * 4})
+    >>> a = pd.DataFrame({"grade": ["fy1"] * 2 + ["core"] * 7 + [None]})
+    >>> compare_composition(b, a, "grade")[["value", "n_before", "n_after", "test"]]
+      value  n_before  n_after    test
+    0  core         4        7  fisher
+    1   fy1         6        2  fisher
+    2   NaN         0        1  fisher
+    """
+    from scipy import stats
+
+    before = _check_frame(before, "before")
+    after = _check_frame(after, "after")
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    parts = []
+    for col in cols:
+        _check_column(before, col, "composition")
+        _check_column(after, col, "composition")
+        nb = before[col].value_counts(dropna=False)
+        na = after[col].value_counts(dropna=False)
+        table = pd.concat([nb, na], axis=1, keys=["n_before", "n_after"]).fillna(0)
+        table = table.astype("int64")
+        order = sorted(table.index, key=lambda v: (pd.isna(v), str(v)))
+        table = table.loc[order]
+        counts = table.to_numpy().T
+        if counts.shape[1] < 2:
+            test, p, method = "none", 1.0, "one category only"
+        else:
+            expected = stats.contingency.expected_freq(counts)
+            test = "fisher" if (expected < 5).mean() > 0.2 else "chi2"
+            _, _, p, _, _, method = _table_test(counts, test)
+        frame = table.reset_index(names="value")
+        frame.insert(0, "column", col)
+        frame["percent_before"] = 100 * frame["n_before"] / max(int(frame["n_before"].sum()), 1)
+        frame["percent_after"] = 100 * frame["n_after"] / max(int(frame["n_after"].sum()), 1)
+        frame["test"], frame["p_value"], frame["method"] = test, p, method
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
