@@ -1888,10 +1888,8 @@ def _partially_overlapping_t(
     s1, s2 = np.concatenate([x1, x3]), np.concatenate([x2, x4])
     n1, n2, nc = len(s1), len(s2), len(x3)
     v1, v2 = float(np.var(s1, ddof=1)), float(np.var(s2, ddof=1))
-    if np.std(x3) == 0 or np.std(x4) == 0:
-        r = 0.0
-    else:
-        r = float(np.corrcoef(x3, x4)[0, 1])
+    constant = np.std(x3) == 0 or np.std(x4) == 0  # as Partover.test: no correlation then
+    r = 0.0 if constant else float(np.corrcoef(x3, x4)[0, 1])
     denom = v1 / n1 + v2 / n2 - 2 * r * nc * math.sqrt(v1 * v2) / (n1 * n2)
     diff = float(s1.mean() - s2.mean())
     t = (
