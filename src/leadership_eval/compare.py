@@ -848,14 +848,16 @@ def compare_to_benchmark(
     --------
     >>> import pandas as pd
     >>> from leadership_eval.compare import compare_to_benchmark
-    >>> df = pd.DataFrame({"trust": ["a"] * 6 + ["b"] * 6 + ["c"] * 3,
-    ...                    "score": [3, 4, 4, 5, 4, 4, 2, 3, 2, 3, 3, 2, 4, 5, 4]})
+    >>> df = pd.DataFrame({"trust": ["a"] * 8 + ["b"] * 8 + ["c"] * 8 + ["d"] * 3,
+    ...                    "score": [4, 4, 3, 4, 5, 4, 3, 4, 4, 3, 4, 4, 3, 4, 5, 4,
+    ...                              2, 1, 2, 2, 1, 2, 3, 2, 4, 5, 4]})
     >>> out = compare_to_benchmark(df, "score", "trust")
-    >>> out[["group", "n", "mean", "benchmark", "flag"]].round(2)
-      group  n  mean  benchmark        flag
-    0     a  6   4.0        2.5        high
-    1     b  6   2.5        4.0         low
-    2     c  3   NaN        NaN  suppressed
+    >>> out[["group", "n", "mean", "benchmark", "p_value", "flag"]].round(4)
+      group  n   mean  benchmark  p_value        flag
+    0     a  8  3.875      2.875   0.0744        none
+    1     b  8  3.875      2.875   0.0744        none
+    2     c  8  1.875      3.875   0.0000         low
+    3     d  3    NaN        NaN      NaN  suppressed
     """
     from scipy import stats
 
