@@ -10,6 +10,13 @@ libphonenumber, UK postcode, National Insurance number, URL...), scored on the s
 rules for the types it has. It has no NHS number, GMC number, date-of-birth, place or (without
 extra models) name detector. If scrubadub is not installed the peer is skipped.
 
+Before and after: the same measures for the redaction as it was before issue 12 (lower-case
+names, names after non-breaking spaces, social-media handles, postcodes without a space,
+full-width characters, National Insurance numbers in unusual spacing), side by side with the
+current one, in one run. The earlier version is taken from git (``BENCH_BASELINE``, default the
+commit before that work), unpacked into a temporary folder and run in a subprocess on the
+current corpus; without git it is skipped, said so in the output.
+
 Speed: ``redact_series`` (each pattern compiled once, applied with ``Series.str.replace``) on a
 column of ``BENCH_TEXTS`` comments (default 50,000: the corpus repeated), against
 ``Series.map(redact_text)`` and scrubadub's ``clean`` per text (timed on a sample and
@@ -20,7 +27,13 @@ Run: ``.venv/bin/python benchmarks/run.py redaction``.
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -35,7 +48,10 @@ from leadership_eval.privacy.text import (
     redact_text,
 )
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "redaction_corpus.jsonl"
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "tests" / "data" / "redaction_corpus.jsonl"
+# the redaction before issue 12 (lower case, Unicode spaces, handles, full-width...)
+BASELINE = os.environ.get("BENCH_BASELINE", "4e87a4b73bfa907fd0ee17bd3de3d52f98ff2712")
 N_TEXTS = int(os.environ.get("BENCH_TEXTS", "50000"))
 PEER_SAMPLE = 5_000
 
@@ -68,6 +84,66 @@ def _fmt(table: pd.DataFrame) -> str:
     return table.to_string(index=False, float_format=lambda v: f"{v:.3f}")
 
 
+_BASELINE_SCRIPT = """
+import sys
+from leadership_eval.privacy.text import evaluate_redaction
+print(evaluate_redaction(sys.argv[1]).to_json(orient="records"))
+"""
+
+
+def _baseline_table() -> pd.DataFrame | str:
+    """The evaluation of the baseline commit's redaction on the current corpus, or why not."""
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", BASELINE, "src"],
+            check=True,
+            capture_output=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        return f"baseline {BASELINE[:10]} not available from git ({exc})"
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tmp, filter="data")
+        env = dict(os.environ, PYTHONPATH=str(Path(tmp) / "src"))
+        done = subprocess.run(
+            [sys.executable, "-c", _BASELINE_SCRIPT, str(CORPUS)],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp,
+        )
+    if done.returncode != 0:
+        return f"baseline {BASELINE[:10]} failed: {done.stderr.strip()[-300:]}"
+    return pd.DataFrame(json.loads(done.stdout))
+
+
+def _before_after(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    was = before[["entity_type", "n_found", "recall", "precision"]].rename(
+        columns={
+            "n_found": "found_before",
+            "recall": "recall_before",
+            "precision": "precision_before",
+        }
+    )
+    now = after[["entity_type", "n_true", "n_found", "recall", "precision"]].rename(
+        columns={"n_found": "found_after", "recall": "recall_after", "precision": "precision_after"}
+    )
+    table = now.merge(was, on="entity_type", how="left")
+    table["found_before"] = table["found_before"].fillna(0).astype(int)
+    return table[
+        [
+            "entity_type",
+            "n_true",
+            "found_before",
+            "found_after",
+            "recall_before",
+            "recall_after",
+            "precision_before",
+            "precision_after",
+        ]
+    ]
+
+
 def main() -> None:
     records = load_redaction_corpus(CORPUS)
     n_ent = sum(len(r["entities"]) for r in records)
@@ -79,6 +155,16 @@ def main() -> None:
     t_eval = time.perf_counter() - t0
     print(f"\nleadership_eval find_personal_data ({t_eval * 1000:.0f} ms for the corpus)")
     print(_fmt(ours))
+
+    before = _baseline_table()
+    if isinstance(before, str):
+        print(f"\nbefore/after skipped: {before}")
+    else:
+        print(
+            f"\nbefore (commit {BASELINE[:10]}, before issue 12) and after, same corpus and "
+            "scoring (a type the baseline did not know has no 'before' precision)"
+        )
+        print(_fmt(_before_after(before, ours)))
 
     peer = _scrubadub_finder()
     if peer is None:

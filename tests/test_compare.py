@@ -22,7 +22,7 @@ from leadership_eval.compare import (
     compare_waves,
     funnel_limits,
 )
-from leadership_eval.errors import ConfigurationError, DataError
+from leadership_eval.errors import ConfigurationError, DataError, DisclosureError
 from leadership_eval.instruments.loader import loads_instrument
 
 # Data used for the R references below (R 4.x):
@@ -169,7 +169,7 @@ def test_policy_and_min_n() -> None:
     assert gmc.loc["t5", "flag"] != "suppressed"  # 3 answers publishable under GMC (< 3 not)
     strict = compare_to_benchmark(df, "score", "trust", min_n=30).set_index("group")
     assert strict.loc["t3", "flag"] == "suppressed"  # 25 < 30
-    with pytest.raises(ConfigurationError, match="below the disclosure policy"):
+    with pytest.raises(DisclosureError, match="would loosen"):
         compare_to_benchmark(df, "score", "trust", min_n=2)
 
 

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from leadership_eval.cli import app
 from leadership_eval.errors import ConfigurationError, DataError
 from leadership_eval.instruments.loader import loads_instrument
+from leadership_eval.policy import DisclosurePolicy
 from leadership_eval.privacy.anonymity import check_anonymity
 from leadership_eval.privacy.hierarchy import Hierarchy
 from leadership_eval.privacy.identifiers import KEY_ENV, pseudonymise
@@ -134,7 +135,9 @@ def test_suppressed_records_keep_their_row(survey) -> None:
             ]
         )
     }
-    res = anonymise(df, survey, k=4, key=KEY, hierarchies=hier, max_suppression=0.5)
+    res = anonymise(
+        df, survey, policy="gmc-nts", k=4, key=KEY, hierarchies=hier, max_suppression=0.5
+    )
     gen = res.generalisation
     assert gen is not None
     assert len(res.data) == len(df)
@@ -186,29 +189,37 @@ def test_mapping_spec_and_id_column() -> None:
 
 
 def test_no_quasi_identifiers() -> None:
-    df = pd.DataFrame({"c": ["call 07700 900123", None]})
+    df = pd.DataFrame({"c": ["call 07700 900123", None, "fine"]})
     res = anonymise(df, {"free_text": ["c"]})
-    assert res.data["c"].tolist() == ["call [PHONE]", None]
+    assert res.data["c"].tolist() == ["call [PHONE]", "fine"]
+    # the blank row is left out, and said to be
+    assert res.log["excluded"]["rows"] == [{"position": 1, "reason": "empty-row"}]
+    assert res.excluded["excluded_reason"].tolist() == ["empty-row"]
     assert res.log["k_after"] is None and res.passes
     assert res.log["free_text"]["columns"]["c"] == {
-        "n_values": 1,
+        "n_values": 2,
         "n_changed": 1,
         "placeholders": {"PHONE": 1},
     }
 
 
-def test_undeclared_columns_are_flagged(survey) -> None:
+def test_undeclared_columns_are_dropped(survey) -> None:
     df = _responses(30)
-    df["RecipientEmail"] = [f"x{i}@nhs.net" for i in range(30)]
+    df["contact"] = [f"x{i}@nhs.net" for i in range(30)]
     df["score"] = 1.5
     res = anonymise(df, survey, k=5, key=KEY, max_suppression=0.5)
-    und = res.log["undeclared_columns"]
-    assert und["columns"] == ["RecipientEmail", "score"] and und["action"] == "kept"
-    assert und["personal_data_found"] == {"RecipientEmail": ["EMAIL"]}
-    assert "RecipientEmail" in res.data
-    res2 = anonymise(df, survey, k=5, key=KEY, max_suppression=0.5, undeclared="drop")
-    assert "RecipientEmail" not in res2.data and "score" not in res2.data
-    assert "RecipientEmail" in res2.log["dropped"]
+    assert "contact" not in res.data and "score" not in res.data
+    assert res.log["dropped"] == ["Email Address", "contact", "score"]
+    found = res.columns.set_index("column")
+    assert found.loc["contact", "kind"] == "contact"  # by its name
+    assert found.loc["score", "reason"] == "not an item of survey 'mini-survey'"
+    # undeclared="keep" keeps what does not look like an identifier, and only that
+    res2 = anonymise(df, survey, k=5, key=KEY, max_suppression=0.5, undeclared="keep")
+    assert "score" in res2.data and "contact" not in res2.data
+    renamed = df.rename(columns={"contact": "q_extra"})
+    res3 = anonymise(renamed, survey, k=5, key=KEY, max_suppression=0.5, undeclared="keep")
+    assert "q_extra" not in res3.data
+    assert res3.columns.set_index("column").loc["q_extra", "kind"] == "email"  # by its values
 
 
 def test_unreachable_k_raises(survey) -> None:
@@ -229,8 +240,9 @@ def test_unreachable_k_raises(survey) -> None:
 def test_output_is_k_anonymous_and_complete(rows: list, k: int) -> None:
     df = pd.DataFrame(rows, columns=["grade", "trust"])
     df.index = df.index * 3 + 7
+    two = DisclosurePolicy(name="test", min_group=2, min_cell=2)
     try:
-        res = anonymise(df, {"quasi": ["grade", "trust"]}, k=k, max_suppression=1.0)
+        res = anonymise(df, {"quasi": ["grade", "trust"]}, policy=two, k=k, max_suppression=1.0)
     except DataError:
         return  # no generalisation reaches k: nothing is produced
     assert res.data.index.equals(df.index)

@@ -348,12 +348,30 @@ def test_corpus_is_well_formed() -> None:
     assert len(set(ids)) == len(ids)
 
 
+# Precision of the redaction before issue 12 (commit 4e87a4b) on this corpus, as printed in the
+# "before" columns of benchmarks/bench_redaction.py: the changes may not lose any of it.
+PRECISION_BEFORE = {
+    "EMAIL": 1.0,
+    "URL": 1.0,
+    "DATE_OF_BIRTH": 1.0,
+    "NHS_NUMBER": 1.0,
+    "NI_NUMBER": 1.0,
+    "GMC_NUMBER": 1.0,
+    "PHONE": 1.0,
+    "POSTCODE": 1.0,
+    "PLACE": 1.0,
+    "NAME": 0.992,
+    "ALL": 0.996,
+}
+
+
 def test_corpus_recall_and_precision_floors() -> None:
     table = evaluate_redaction(CORPUS).set_index("entity_type")
     # floors earned on tests/data/redaction_corpus.jsonl (see benchmarks/bench_redaction.py);
     # lower them only with a reason
     for t in (
         "EMAIL",
+        "HANDLE",
         "PHONE",
         "NHS_NUMBER",
         "GMC_NUMBER",
@@ -364,15 +382,30 @@ def test_corpus_recall_and_precision_floors() -> None:
     ):
         assert table.loc[t, "recall"] == 1.0, t
         assert table.loc[t, "precision"] == 1.0, t
-    # known misses: towns and a hotel not in the places list; ordinary-word roster names at the
-    # start of a sentence ("Mark was..."); a surname alone or a lower-case first name that is in
-    # no roster
+    # known misses: towns and a hotel not in the places list; an ordinary-word roster name at
+    # the start of a sentence before "was" ("Mark was...", "Sandy was...")
     assert table.loc["PLACE", "recall"] >= 0.92
-    assert table.loc["PLACE", "precision"] >= 0.98
-    assert table.loc["NAME", "recall"] >= 0.94
-    assert table.loc["NAME", "precision"] >= 0.98
-    assert table.loc["ALL", "redacted"] >= 0.95
-    assert table.loc["ALL", "precision"] >= 0.99
+    assert table.loc["NAME", "recall"] >= 0.98
+    assert table.loc["ALL", "redacted"] >= 0.98
+    # no loss of precision
+    for t, before in PRECISION_BEFORE.items():
+        assert table.loc[t, "precision"] >= before, t
+
+
+def test_corpus_has_every_form_of_issue_12() -> None:
+    records = load_redaction_corpus(CORPUS)
+    texts = [r["text"] for r in records]
+    labelled = [r["text"][e["start"] : e["end"]] for r in records for e in r["entities"]]
+    assert any(t.islower() and t.startswith(("dr ", "mr ", "mrs ")) for t in labelled)
+    assert any("\u00a0" in t for t in labelled)
+    assert any(t.startswith("@") for t in labelled)
+    assert any(
+        t.islower() and " " not in t and t[-1].isalpha() and t[-3].isdigit() for t in labelled
+    )
+    assert any("\uff20" in t or "\uff24" in t for t in labelled)  # full-width
+    assert any(t.count(" ") >= 4 and t[:1].isalpha() and t[-1:].isalpha() for t in labelled)
+    # lower-case ordinary words that are names only in context, and left alone elsewhere
+    assert any(t.startswith(("will the rota", "mark my words", "grace period")) for t in texts)
 
 
 def test_evaluate_redaction_counts(tmp_path: Path) -> None:
@@ -392,3 +425,242 @@ def test_evaluate_redaction_counts(tmp_path: Path) -> None:
     bad.write_text('{"text": "abc", "entities": [{"type": "NAME", "start": 2, "end": 9}]}\n')
     with pytest.raises(DataError, match="outside the text"):
         load_redaction_corpus(bad)
+
+
+# ----------------------------------------------------------------------------- forms of issue 12
+# Each test below failed on the redaction as it was before issue 12 (commit 4e87a4b): the form
+# was kept in the text, or only part of it was redacted.
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dr smith was great", "[NAME] was great"),
+        ("I asked dr okafor about it", "I asked [NAME] about it"),
+        ("mr patel's clinic ran late", "[NAME]'s clinic ran late"),
+        ("prof mehta chaired it", "[NAME] chaired it"),
+        ("Dr smith signed me off", "[NAME] signed me off"),
+        ("ask dr j robinson", "ask [NAME]"),
+        ("my es is mrs adaeze nwosu.", "my es is [NAME]."),
+        ("DR. okonkwo-adeyemi ran it", "[NAME] ran it"),
+    ],
+)
+def test_lower_case_titled_names(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hannah was great", "[NAME] was great"),
+        ("my mentor sophie sorted it", "my mentor [NAME] sorted it"),
+        ("thanks to aisha for the push", "thanks to [NAME] for the push"),
+        ("sarah jones ran the forum", "[NAME] ran the forum"),
+        ("i worked with priya sharma on it", "i worked with [NAME] on it"),
+        ("our supervisor, kieran, never replied", "our supervisor, [NAME], never replied"),
+    ],
+)
+def test_lower_case_first_names_in_context(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+def test_lower_case_roster_words_that_are_ordinary_words_need_context() -> None:
+    names = ["Will Bell", "Grace Young", "Mark Hope"]
+    # a roster word that is an ordinary word, typed in lower case, where context says a name
+    assert redact_text("thanks to will for the rota", names) == "thanks to [NAME] for the rota"
+    assert redact_text("shout out to grace and the team", names) == (
+        "shout out to [NAME] and the team"
+    )
+    assert redact_text("my mentor, mark, was great", names) == "my mentor, [NAME], was great"
+    # ...and not where it is the ordinary word
+    for text in (
+        "will the rota change? i hope so",
+        "mark my words, it will not last",
+        "grace period for sign off",
+        "young doctors need time",
+    ):
+        assert redact_text(text, names) == text
+
+
+@pytest.mark.parametrize(
+    "space", ["\u00a0", "\u202f", "\u2009", "\u2002", "\u3000", "\u2007", " \u00a0"]
+)
+def test_names_after_unicode_spaces(space: str) -> None:
+    assert redact_text(f"Ask Dr{space}Patel now") == "Ask [NAME] now"
+    assert redact_text(f"Ask Dr Amara{space}Okafor now") == "Ask [NAME] now"
+    assert redact_text(f"Thanks to Priya{space}Sharma") == "Thanks to [NAME]"
+    assert (
+        redact_text(f"Thanks to amara{space}okafor", names=["Amara Okafor"]) == "Thanks to [NAME]"
+    )
+    assert redact_text(f"ring 07700{space}900123") == "ring [PHONE]"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("follow @sarahj_docs on twitter", "follow [HANDLE] on twitter"),
+        ("I'm @DrJessLeads on X.", "I'm [HANDLE] on X."),
+        ("insta: @fy1.life", "insta: [HANDLE]"),
+        ("(@tired_reg)", "([HANDLE])"),
+        ("email j.bloggs@nhs.net or @jbloggs", "email [EMAIL] or [HANDLE]"),
+    ],
+)
+def test_social_media_handles(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Meet @ 5pm in the mess.",
+        "Sessions @home were easier.",
+        "Email is fine: a@b.org",
+        "Price was £5 @ the canteen",
+    ],
+)
+def test_at_signs_that_are_not_handles(text: str) -> None:
+    assert "[HANDLE]" not in redact_text(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I live at ls13ex now", "I live at [POSTCODE] now"),
+        ("send it to m139pl", "send it to [POSTCODE]"),
+        ("address Ls1 3Ex", "address [POSTCODE]"),
+        ("to sw1a1aa please", "to [POSTCODE] please"),
+        ("to LS1  3EX", "to [POSTCODE]"),
+    ],
+)
+def test_postcodes_without_a_space_or_in_lower_case(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["fy1 2nd rotation", "st3 4th year", "ct1 1st post", "I did ct2 and st3 then fy1"],
+)
+def test_grades_are_not_lower_case_postcodes(text: str) -> None:
+    assert redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ask ＤＲ ＳＭＩＴＨ about it", "Ask [NAME] about it"),
+        ("Ask Ｄｒ Ｐａｔｅｌ about it", "Ask [NAME] about it"),
+        ("ｊ．ｂｌｏｇｇｓ＠ｎｈｓ．ｎｅｔ ｐｌｅａｓｅ", "[EMAIL] ｐｌｅａｓｅ"),
+        ("ring ０７７００ ９００１２３ – ｔｈａｎｋｓ", "ring [PHONE] – ｔｈａｎｋｓ"),
+        ("NHS ９４３ ４７６ ５９１９", "NHS [NHS_NUMBER]"),
+        ("Thanks to Dr Ｏ’Ｂｒｉｅｎ", "Thanks to [NAME]"),
+        ("Ask Dr Jose\u0301 Garci\u0301a ﬁrst", "Ask [NAME] ﬁrst"),
+    ],
+)
+def test_full_width_and_compatibility_characters(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+def test_spans_of_normalised_text_point_into_the_original() -> None:
+    text = "Ｍｙ ｍｅｎｔｏｒ Ｄｒ Ｐａｔｅｌ\u00a0(ｐａｔｅｌ＠ｎｈｓ．ｎｅｔ)"
+    spans = find_personal_data(text)
+    assert [(s.type, s.text) for s in spans] == [
+        ("NAME", "Ｄｒ Ｐａｔｅｌ"),
+        ("EMAIL", "ｐａｔｅｌ＠ｎｈｓ．ｎｅｔ"),
+    ]
+    for s in spans:
+        assert text[s.start : s.end] == s.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NI AB 123 456 C", "NI [NI_NUMBER]"),
+        ("NI AB123 456C", "NI [NI_NUMBER]"),
+        ("NI A B 1 2 3 4 5 6 C", "NI [NI_NUMBER]"),
+        ("NI AB-12-34-56-C", "NI [NI_NUMBER]"),
+        ("NI AB  12  34  56  C", "NI [NI_NUMBER]"),
+        ("NI: ab.12.34.56.c", "NI: [NI_NUMBER]"),
+        ("national insurance AB123456", "national insurance [NI_NUMBER]"),
+    ],
+)
+def test_ni_numbers_in_unusual_spacing(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a title with a full stop and no space
+        ("Ask Dr.Patel today", "Ask [NAME] today"),
+        # NHS numbers grouped oddly (with a cue), or with dashes of another kind
+        ("NHS 943 4765 919", "NHS [NHS_NUMBER]"),
+        ("NHS no 94 34 76 59 19", "NHS no [NHS_NUMBER]"),
+        ("NHS 943–476–5919", "NHS [NHS_NUMBER]"),
+        # GMC numbers with a space
+        ("GMC 712 3456", "GMC [GMC_NUMBER]"),
+        # e-mail addresses spelt out to dodge scrapers
+        ("j.bloggs at nhs dot net", "[EMAIL]"),
+        ("email j.bloggs[at]nhs.net", "email [EMAIL]"),
+        ("jbloggs (at) nhs (dot) net", "[EMAIL]"),
+        # profile addresses without http or www
+        ("linkedin.com/in/sarah-jones-1234", "[URL]"),
+        ("see x.com/dr_jess", "see [URL]"),
+        # phones with dots or non-breaking hyphens
+        ("ring 07700.900.123", "ring [PHONE]"),
+        ("ring 0113\u2011496\u20110000", "ring [PHONE]"),
+        # invisible characters inside a name
+        ("Thanks to Dr Pa\u00adtel", "Thanks to [NAME]"),
+        ("Thanks to Dr Pa\u200btel", "Thanks to [NAME]"),
+    ],
+)
+def test_similar_forms(text: str, expected: str) -> None:
+    assert redact_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the dr said the rota was fine",
+        "the drs were busy; the dr's office was shut",
+        "we met on ms teams and ms forms",
+        "i miss the teaching sessions",
+        "precious time was wasted",
+        "a jack of all trades",
+        "ed was heaving on nights",
+        "prof dev sessions were useful",
+        "mr and tr on the echo",
+        "it was a joy to work there",
+        "i hope so",
+        "will the scheme continue",
+        "the consultant was great",
+        "my mentor was great",
+        "thanks to the team for the help",
+        "thanks to everyone",
+        "nurse led clinics were the best part",
+        "sister wards shared the rota",
+        "Version 2.3 with 943 476 5918 (not a valid NHS number)",
+        "bleep 1234 5678",
+        "at 12.30 on 3.4.24",
+    ],
+)
+def test_lower_case_negatives(text: str) -> None:
+    assert redact_text(text) == text, find_personal_data(text)
+
+
+def test_series_redaction_equals_text_redaction_on_the_new_forms() -> None:
+    values = [
+        "dr smith was great",
+        "Ask Dr\u00a0Patel",
+        "ＤＲ ＳＭＩＴＨ",
+        "follow @sarahj_docs",
+        "postcode ls13ex",
+        "NI AB 123 456 C",
+        None,
+        "plain text with nothing",
+        "Thanks to Dr Pa\u00adtel",
+    ]
+    series = pd.Series(values, dtype=object)
+    names = ["Will Bell"]
+    assert redact_series(series, names).tolist() == [
+        None if v is None else redact_text(v, names) for v in values
+    ]

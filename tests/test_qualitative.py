@@ -134,8 +134,12 @@ def test_theme_summary_quotes_are_redacted_and_attributed_by_role_only(
 ) -> None:
     out = theme_summary(segments, CB, names=["Amara Okafor"], places=["Rowan Ward"])
     quotes = " ".join(out["quote"].dropna())
-    assert "Okafor" not in quotes and "[NAME]" in quotes
+    assert "Okafor" not in quotes
     assert "p7@example" not in quotes
+    # whichever segment is chosen as the example, it is redacted
+    named = segments.assign(text=segments["text"] + " Ask Amara Okafor on p7@example.org.")
+    quotes = " ".join(theme_summary(named, CB, names=["Amara Okafor"])["quote"].dropna())
+    assert "Okafor" not in quotes and "[NAME]" in quotes and "[EMAIL]" in quotes
     joined = " ".join(map(str, out.drop(columns=["group"]).to_numpy().ravel()))
     for pseudonym in segments["participant"].unique():
         assert pseudonym not in joined  # never a pseudonym anywhere in the output

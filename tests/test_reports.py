@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 import leadership_eval as le
 from leadership_eval.cli import app
 from leadership_eval.demo import PLANTED, ROSTER, _segments
-from leadership_eval.reports.build import OTHER
 
 SIZES = {"t01": 40, "t02": 31, "t03": 22, "t04": 12, "t05": 6, "t06": 3, "t07": 2}
 MIN = 5
@@ -62,6 +61,7 @@ def evaluation(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
         eligible={t: n * 4 for t, n in SIZES.items()},
         names=ROSTER,
         places=("Rowan Ward", "St Aidan's Hospital"),
+        publish_unreviewed_comments=True,
     )
     return {"result": result, "out": out, "data": data, "survey": survey}
 
@@ -87,8 +87,11 @@ def test_one_report_per_qualifying_trust(evaluation: dict[str, object]) -> None:
     names = {p.name for p in Path(evaluation["out"]).iterdir()}  # type: ignore[arg-type]
     assert names == {f"trust-{t}.html" for t in qualifying} | {
         "regional.html",
-        "disclosure-log.json",
+        "protection.html",
     }
+    # the analyst's files sit beside the published folder, never in it
+    assert result.disclosure_log.parent == result.analyst_dir
+    assert {p.name for p in result.analyst_dir.iterdir()} == {"disclosure-log.json", "report.key"}
 
 
 def test_planted_personal_data_never_reaches_output(evaluation: dict[str, object]) -> None:
@@ -108,7 +111,7 @@ def test_html_parses_and_figures_are_embedded(evaluation: dict[str, object]) -> 
         doc = parser.parse(text)
         images = doc.findall(".//img")
         svgs = [e for e in doc.iter() if isinstance(e.tag, str) and e.tag.endswith("svg")]
-        assert images or svgs, path.name
+        assert images or svgs or path.name == "protection.html", path.name
         for svg in svgs:
             assert svg.get("aria-label"), f"{path.name}: chart without an accessible name"
         for img in images:
@@ -132,15 +135,16 @@ def test_no_small_count_can_be_read_or_recovered(evaluation: dict[str, object]) 
         # the intruder's attack on what was published recovers no small count
         audit = le.audit_table(published)
         assert audit.safe(MIN), f"{name}: {audit.unsafe(MIN)}"
-    # the reports print the protected numbers only
-    responses = result.tables["responses"].published
+    # the reports print the published (protected, perturbed) numbers only
+    responses = result.publication.responses
     regional = (Path(evaluation["out"]) / "regional.html").read_text(encoding="utf-8")  # type: ignore[arg-type]
-    for label, value in responses.items():
-        if label == OTHER:
+    for label, value, status in zip(
+        responses.index, responses.values, responses.status, strict=True
+    ):
+        if status[0] != "shown":
+            assert f'<th scope="row">{label}</th><td class="num">' not in regional
             continue
-        if pd.isna(value):
-            continue
-        assert f'<th scope="row">{label}</th><td class="num">{int(value):,}</td>' in regional
+        assert f'<th scope="row">{label}</th><td class="num">{int(value[0]):,}</td>' in regional
 
 
 def test_suppressed_shares_hide_their_whole_row(evaluation: dict[str, object]) -> None:
@@ -150,8 +154,8 @@ def test_suppressed_shares_hide_their_whole_row(evaluation: dict[str, object]) -
             if "% disagree" in row:
                 continue
             cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
-            if len(cells) == 3 and "–" in cells:
-                assert cells == ["–", "–", "–"], f"{path.name}: {cells}"
+            if len(cells) == 4 and "–" in cells[:3]:
+                assert cells[:3] == ["–", "–", "–"], f"{path.name}: {cells}"
 
 
 def test_planted_low_trust_is_flagged(evaluation: dict[str, object]) -> None:
@@ -160,22 +164,24 @@ def test_planted_low_trust_is_flagged(evaluation: dict[str, object]) -> None:
 
 
 def test_disclosure_log(evaluation: dict[str, object]) -> None:
-    log = json.loads(
-        (Path(evaluation["out"]) / "disclosure-log.json").read_text(encoding="utf-8")  # type: ignore[arg-type]
-    )
+    result = evaluation["result"]
+    assert isinstance(result, le.ReportSet)
+    log = json.loads(result.disclosure_log.read_text(encoding="utf-8"))
     assert log["policy"]["min_cell"] == MIN
-    decisions = {e.get("decision") for e in log["entries"]}
-    assert {"validation", "redaction", "groups", "themes", "activities"} <= decisions
-    groups = next(e for e in log["entries"] if e.get("decision") == "groups")
+    assert log["policy"]["perturbation.max_noise"] == 3  # the effective settings
+    decisions = {e.get("decision") for e in log["decisions"]}
+    assert {"validation", "redaction", "groups", "themes", "activities", "comments"} <= decisions
+    groups = next(e for e in log["decisions"] if e.get("decision") == "groups")
     assert groups["not_reported"] == 2
     assert "t06" not in json.dumps(groups)  # small trusts are counted, not named
-    reasons = {e.get("reason") for e in log["entries"] if "table" in e}
+    reasons = {e.get("reason") for e in log["cells"]}
     assert "primary" in reasons
+    assert log["perturbation"]["cells_published"] > 0
 
 
 def test_every_input_row_is_accounted_for(evaluation: dict[str, object]) -> None:
     log = evaluation["result"].log  # type: ignore[attr-defined]
-    validation = next(e for e in log["entries"] if e.get("decision") == "validation")
+    validation = next(e for e in log["decisions"] if e.get("decision") == "validation")
     assert validation["rows_in"] == validation["rows_used"] + validation["rows_excluded"]
     assert validation["rows_in"] == sum(SIZES.values())
 

@@ -63,6 +63,7 @@ _EXPORTS: dict[str, str] = {
     "simulate_responses": "simulate",
     # privacy.identifiers
     "drop_direct_identifiers": "privacy.identifiers",
+    "find_identifier_columns": "privacy.identifiers",
     "pseudonymise": "privacy.identifiers",
     "pseudonymise_column": "privacy.identifiers",
     "generate_key": "privacy.identifiers",
@@ -91,6 +92,11 @@ _EXPORTS: dict[str, str] = {
     "redact_series": "privacy.text",
     "find_personal_data": "privacy.text",
     "evaluate_redaction": "privacy.text",
+    # privacy.review
+    "export_comments": "privacy.review",
+    "read_comment_review": "privacy.review",
+    "write_comment_review": "privacy.review",
+    "CommentReview": "privacy.review",
     # privacy.pipeline
     "anonymise": "privacy.pipeline",
     "AnonymisationResult": "privacy.pipeline",
@@ -170,6 +176,7 @@ __all__ = [
     "Catalogue",
     "ChoiceList",
     "Codebook",
+    "CommentReview",
     "CompareResult",
     "ConfigurationError",
     "DataError",
@@ -219,6 +226,8 @@ __all__ = [
     "drop_direct_identifiers",
     "dump_instrument",
     "evaluate_redaction",
+    "export_comments",
+    "find_identifier_columns",
     "find_personal_data",
     "fisher_exact",
     "framework_matrix",
@@ -250,6 +259,7 @@ __all__ = [
     "protect_tables",
     "pseudonymise",
     "pseudonymise_column",
+    "read_comment_review",
     "read_qdpx",
     "read_responses",
     "read_segments",
@@ -271,6 +281,7 @@ __all__ = [
     "to_redcap",
     "to_xlsform",
     "validate_responses",
+    "write_comment_review",
     "write_labelled",
     "write_qdpx",
 ]
@@ -405,6 +416,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .privacy.identifiers import (
         drop_direct_identifiers,
+        find_identifier_columns,
         generate_key,
         pseudonymise,
         pseudonymise_column,
@@ -412,6 +424,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .privacy.pipeline import (
         AnonymisationResult,
         anonymise,
+    )
+    from .privacy.review import (
+        CommentReview,
+        export_comments,
+        read_comment_review,
+        write_comment_review,
     )
     from .privacy.tables import (
         ProtectedTable,

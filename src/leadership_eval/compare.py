@@ -71,15 +71,7 @@ def _check_column(data: pd.DataFrame, column: str, role: str) -> None:
 
 
 def _resolve_policy(policy: DisclosurePolicy | str | None) -> DisclosurePolicy:
-    if policy is None:
-        return DisclosurePolicy()
-    if isinstance(policy, str):
-        return DisclosurePolicy.preset(policy)
-    if not isinstance(policy, DisclosurePolicy):
-        raise ConfigurationError(
-            f"policy must be a DisclosurePolicy or a preset name, not {type(policy).__name__}"
-        )
-    return policy
+    return DisclosurePolicy.resolve(policy)
 
 
 def _threshold(policy: DisclosurePolicy, min_n: int | None) -> int:
@@ -87,13 +79,7 @@ def _threshold(policy: DisclosurePolicy, min_n: int | None) -> int:
         return policy.min_cell
     if isinstance(min_n, bool) or not isinstance(min_n, int | np.integer) or min_n < 1:
         raise ConfigurationError(f"min_n must be a positive whole number; found {min_n!r}")
-    if min_n < policy.min_cell:
-        raise ConfigurationError(
-            f"min_n={min_n} is below the disclosure policy's min_cell ({policy.min_cell}); "
-            "min_n can raise the threshold but not lower it",
-            code="below-policy",
-        )
-    return int(min_n)
+    return policy.tighten(min_cell=int(min_n)).min_cell
 
 
 def _numeric(series: pd.Series, column: str) -> np.ndarray:

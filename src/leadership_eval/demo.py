@@ -35,6 +35,9 @@ ROSTER = (
 )
 PLACES = ("Ward 12", "Rowan Ward", "St Aidan's Hospital", "Ashfield General")
 
+# the simulated data's report key (a real evaluation keeps a secret one in the analyst's folder)
+_DEMO_KEY = b"leadership-eval demonstration key, not secret"
+
 PLANTED = (
     "My supervisor Dr Fletcher was brilliant about the QI project.",
     "Please ask Amara Okafor to run the session again, amara.okafor@example.nhs.uk",
@@ -200,8 +203,11 @@ def run_demo(
 
     Writes ``out_dir/data/`` (the simulated inputs, as a user would have them),
     ``out_dir/trainees/`` (a mentor's report per qualifying trust, the regional report and the
-    disclosure log from the trainee survey, with the activity log and interview themes) and
-    ``out_dir/supervisors/`` (the same from the supervisor survey).
+    page on how the numbers were protected, from the trainee survey with the activity log and
+    interview themes), ``out_dir/supervisors/`` (the same from the supervisor survey), and
+    beside each the analyst's folder (``trainees-analyst/``, ``supervisors-analyst/``) with the
+    disclosure log. Being a demonstration, it publishes the automatically redacted comments
+    without the review a real evaluation does first.
 
     Returns
     -------
@@ -230,6 +236,8 @@ def run_demo(
         names=data.names,
         places=data.places,
         title="Clinical Leadership Mentor evaluation",
+        publish_unreviewed_comments=True,  # a demonstration: real runs review comments first
+        key=_DEMO_KEY,
         progress=step,
     )
     supervisors = build_reports(
@@ -239,6 +247,8 @@ def run_demo(
         names=data.names,
         places=data.places,
         title="Clinical Leadership Mentor evaluation",
+        publish_unreviewed_comments=True,
+        key=_DEMO_KEY,
         progress=step,
     )
     return {"trainees": trainees, "supervisors": supervisors, "data": data}

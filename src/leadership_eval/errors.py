@@ -143,6 +143,9 @@ class DisclosureError(LeadershipEvalError, RuntimeError):
 class ConfigurationError(LeadershipEvalError, ValueError):
     """A setting is missing or invalid (a pseudonym key, a policy file...)."""
 
-    def __init__(self, message: str, code: str = "configuration") -> None:
+    def __init__(
+        self, message: str, code: str = "configuration", problems: Sequence[Problem] = ()
+    ) -> None:
         self.code = code
+        self.problems: list[Problem] = list(problems)
         super().__init__(message)

@@ -15,6 +15,7 @@ here.
 from __future__ import annotations
 
 import difflib
+import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -379,8 +380,10 @@ def theme_summary(
           the trust rows;
         * ``roles``: the roles among them (sorted, ``;``-separated; counts per role are not
           given);
-        * ``quote``: one example segment, redacted; ``quote_role``: its speaker's role
-          (``NA`` when ``quote_attribution`` is ``none``);
+        * ``quote``: one example segment, redacted; ``quote_role``: its speaker's role, or NA
+          (the quote is then attributed to "an interviewee") when fewer than
+          ``min_participants_theme`` people of that role took part in the trust (in the region,
+          for region rows), or when ``quote_attribution`` is ``none``;
         * ``note``: why a region row has no count, or why a theme is not shown.
 
     Notes
@@ -390,9 +393,13 @@ def theme_summary(
     region row is given for every theme: its count is withheld when fewer than
     ``min_participants_theme`` participants in the whole region support it, and when exactly
     one trust's (small, non-zero) support is not shown at trust level, since the region count
-    minus the trust rows would reveal it. Quotes are attributed by role at most, never by
-    pseudonym or trust, and are redacted; the example for a trust row comes from that trust,
-    for a region row from any participant.
+    minus the trust rows would reveal it. Quotes are redacted and attributed by role at most,
+    never by pseudonym or trust, and by role only when at least ``min_participants_theme``
+    people of that role took part in the trust (two managers interviewed in a trust would each
+    be one of two). The example is the segment with the smallest SHA-256 digest of its text,
+    so it does not depend on the order of the rows; for a trust row it comes from that trust,
+    for a region row only from participants whose trust-level count for the theme is published
+    (never from one whose support was too small to show).
 
     Examples
     --------
@@ -407,9 +414,9 @@ def theme_summary(
     >>> out = theme_summary(seg)
     >>> out[out["theme"] == "mentor_activities"][["scope", "group", "n_participants",
     ...                                           "quote", "quote_role"]]
-        scope group  n_participants                       quote quote_role
-    0   trust   t01               3  [NAME] found me a project.    trainee
-    2  region  None            <NA>  [NAME] found me a project.    trainee
+        scope group  n_participants              quote quote_role
+    0   trust   t01               3  She linked me up.    trainee
+    2  region  None            <NA>  She linked me up.    trainee
     """
     from .compare import _resolve_policy
     from .privacy.text import redact_series
@@ -431,12 +438,34 @@ def theme_summary(
     def roles_of(s: pd.Series) -> str:
         return ";".join(sorted(set(s.dropna().astype(str))))
 
-    first = frame.drop_duplicates([group, "_theme"])  # first segment per trust and theme
+    # the example quote: the segment whose text has the smallest digest, so the choice does not
+    # depend on the order of the rows
+    frame = frame.assign(
+        _pick=frame["quote"].map(
+            lambda t: (
+                hashlib.sha256(str(t).encode("utf-8")).hexdigest() if isinstance(t, str) else "~"
+            )
+        )
+    )
+    # a role is named only when enough people of that role took part in the trust (or region)
+    role_n = frame.groupby([group, "role"])["participant"].nunique()
+    region_role_n = frame.groupby("role")["participant"].nunique()
+
+    def attribution(trust: Any, role: Any) -> Any:
+        if not isinstance(role, str):
+            return None
+        n = region_role_n.get(role, 0) if trust is None else role_n.get((trust, role), 0)
+        return role if n >= k else None
+
     per = frame.groupby([group, "_theme"], sort=False).agg(
         n_participants=("participant", "nunique"), roles=("role", roles_of)
     )
-    per = per.join(first.set_index([group, "_theme"])[["quote", "role"]])
+    firsts = frame.sort_values("_pick", kind="stable").drop_duplicates([group, "_theme"])
+    per = per.join(firsts.set_index([group, "_theme"])[["quote", "role"]])
     per = per.rename(columns={"role": "quote_role"}).reset_index()
+    per["quote_role"] = [
+        attribution(t, r) for t, r in zip(per[group], per["quote_role"], strict=True)
+    ]
     shown = per[per["n_participants"] >= k].copy()
     hidden = per[per["n_participants"] < k]
     trust_order = sorted(per[group].astype(str).unique())
@@ -458,7 +487,14 @@ def theme_summary(
     reg = frame.groupby("_theme").agg(
         n_participants=("participant", "nunique"), roles=("role", roles_of)
     )
-    reg_first = frame.drop_duplicates("_theme").set_index("_theme")
+    # region quotes come only from participants whose trust-level count is published
+    shown_keys = set(zip(shown[group], shown["_theme"], strict=True))
+    quotable = frame[
+        [(g, t) in shown_keys for g, t in zip(frame[group], frame["_theme"], strict=True)]
+    ]
+    reg_first = (
+        quotable.sort_values("_pick", kind="stable").drop_duplicates("_theme").set_index("_theme")
+    )
     region_rows = []
     for theme in order:
         if theme not in reg.index:
@@ -493,8 +529,12 @@ def theme_summary(
                 "label": labels[theme],
                 "n_participants": count,
                 "roles": reg.loc[theme, "roles"] if n >= k else None,
-                "quote": reg_first.loc[theme, "quote"] if n >= k else None,
-                "quote_role": reg_first.loc[theme, "role"] if n >= k else None,
+                "quote": reg_first.loc[theme, "quote"]
+                if n >= k and theme in reg_first.index
+                else None,
+                "quote_role": attribution(None, reg_first.loc[theme, "role"])
+                if n >= k and theme in reg_first.index
+                else None,
                 "note": note,
             }
         )

@@ -28,6 +28,7 @@ _COMMAND_MODULES = (
     "responses",
     "scoring",
     "privacy",
+    "comments",
     "interop",
     "reports",
 )

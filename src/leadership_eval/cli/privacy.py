@@ -83,7 +83,18 @@ def check_anonymity_cmd(
             "--qi", help="A quasi-identifier column (repeat for each).", show_default=False
         ),
     ],
-    k: Annotated[int, typer.Option("-k", "--k", help="Smallest class size required.")] = 5,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "-k", "--k", help="Smallest class size required (default: the policy's min_group)."
+        ),
+    ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy", help="Disclosure policy: a preset (default, gmc-nts, nhs-hes) or a file."
+        ),
+    ] = None,
     sensitive: Annotated[
         list[str] | None,
         typer.Option("--sensitive", help="A sensitive column, for l-diversity (repeatable)."),
@@ -101,7 +112,9 @@ def check_anonymity_cmd(
         from ..privacy.anonymity import check_anonymity
 
         frame = _read_table(data)
-        report = check_anonymity(frame, list(qi), k=k, sensitive=sensitive or None, l=l_target)
+        report = check_anonymity(
+            frame, list(qi), k=k, sensitive=sensitive or None, l=l_target, policy=policy
+        )
         summary = report.to_dict()
         if as_json:
             summary.pop("offending", None)  # class values would single people out
@@ -116,7 +129,7 @@ def check_anonymity_cmd(
             table.add_column("target", justify="right")
             table.add_row("records", str(report.n_records), "")
             table.add_row("equivalence classes", str(report.n_classes), "")
-            table.add_row("k (smallest class)", str(report.k), f">= {k}")
+            table.add_row("k (smallest class)", str(report.k), f">= {report.k_target}")
             if report.l is not None:
                 table.add_row(
                     "l (distinct, smallest)",
@@ -160,13 +173,35 @@ def anonymise_cmd(
         Path | None,
         typer.Option("--log", help="Where to write the disclosure log (default: OUT.log.json)."),
     ] = None,
-    k: Annotated[int, typer.Option("-k", "--k", help="Smallest class size required.")] = 5,
+    k: Annotated[
+        int | None,
+        typer.Option(
+            "-k",
+            "--k",
+            help="Smallest number of people per combination of quasi-identifiers (default: "
+            "the policy's min_group; a smaller k is refused).",
+        ),
+    ] = None,
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy", help="Disclosure policy: a preset (default, gmc-nts, nhs-hes) or a file."
+        ),
+    ] = None,
+    keep: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--keep",
+            help="Keep this column although it is no survey item, looks like an identifier or "
+            "is labelled direct (repeatable; each identifier kept is warned about).",
+        ),
+    ] = None,
     key_file: Annotated[
         Path | None,
         typer.Option(
             "--key-file",
             help="Pseudonym key file (see generate-key). Default: $LEADERSHIP_EVAL_KEY; "
-            "without a key the respondent id is dropped.",
+            "without a key the record id is dropped.",
         ),
     ] = None,
     hierarchy: Annotated[
@@ -183,53 +218,70 @@ def anonymise_cmd(
         float, typer.Option("--max-suppression", help="Largest share of records suppressed.")
     ] = 0.05,
     id_column: Annotated[
-        str | None, typer.Option("--id-column", help="The respondent id column.")
+        str | None,
+        typer.Option("--id-column", help="The record id column (default: the survey's)."),
+    ] = None,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="Format: csv, xlsx, sav, redcap or odk (default: detected)."),
     ] = None,
     drop_undeclared: Annotated[
         bool,
         typer.Option(
-            "--drop-undeclared", help="Drop columns the survey does not describe (metadata)."
+            "--drop-undeclared",
+            hidden=True,
+            help="Drop columns the survey does not describe (the default; kept for old scripts).",
         ),
     ] = False,
 ) -> None:
-    """Anonymise survey responses: drop direct identifiers, pseudonymise the respondent id,
-    redact free text and generalise quasi-identifiers until k-anonymity holds.
+    """Anonymise survey responses for release.
 
-    Writes the anonymised CSV and a JSON disclosure log (counts only, never values or the key).
-    Nothing is written when anything fails.
+    Keeps only the survey's items and the keyed pseudonym of the export's record id; drops
+    every other column (identifiers such as e-mail, IP address, names and timestamps are kept
+    only with --keep, and with a warning); leaves out duplicate and blank rows as
+    check-responses defines them; redacts free text; and generalises the quasi-identifiers
+    until every combination is shared by at least k people, explaining each generalisation.
+
+    Writes the anonymised CSV and a JSON disclosure log (counts, column names and row numbers;
+    never values or the key). Nothing is written when anything fails.
     """
     with friendly_errors():
         from ..errors import DataError
         from ..instruments.loader import as_survey
         from ..privacy.pipeline import anonymise
+        from ..readers import SOURCES, read_responses
+        from ..responses import validate_responses
 
+        if source is not None and source.lower() not in (*SOURCES, "kobo"):
+            fail(f"--source must be one of {', '.join(SOURCES)}, not {source!r}", 2)
+        if not 0 <= max_suppression <= 1:
+            fail(f"--max-suppression must be between 0 and 1, got {max_suppression}", 2)
         instrument = as_survey(survey)
         if not responses.exists():
             fail(f"{responses}: no such file", 2)
-        try:
-            from ..readers import read_responses
-
-            frame = read_responses(responses, instrument)
-        except ImportError:  # pragma: no cover - readers always ship
-            frame = _read_table(responses)
-        if not 0 <= max_suppression <= 1:
-            fail(f"--max-suppression must be between 0 and 1, got {max_suppression}", 2)
+        hierarchies = _parse_hierarchies(hierarchy)
+        frame = read_responses(responses, instrument, source=source)
+        if id_column is not None and id_column not in frame.columns:
+            fail(f"--id-column {id_column!r} is not a column of {responses}", 2)
+        checked = validate_responses(instrument, frame, id_column=id_column)
         result = anonymise(
             frame,
             instrument,
+            policy=policy,
             k=k,
+            keep=keep or (),
+            validation=checked,
             key_file=key_file,
-            hierarchies=_parse_hierarchies(hierarchy),  # type: ignore[arg-type]
+            hierarchies=hierarchies,  # type: ignore[arg-type]
             id_column=id_column,
             names=_read_lines(names),
             places=_read_lines(places),
             max_suppression=max_suppression,
-            undeclared="drop" if drop_undeclared else "keep",
         )
         if not result.passes:
             raise DataError(
                 f"k-anonymity does not hold after anonymisation (k = {result.log['k_after']}, "
-                f"target {k}); nothing written",
+                f"target {result.log['k_target']}); nothing written",
                 code="not-anonymous",
             )
         log = {"survey": instrument.id, "responses": responses.name}

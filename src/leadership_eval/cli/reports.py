@@ -77,13 +77,37 @@ def report(
     places: Annotated[
         Path | None, typer.Option(help="File of places (wards, hospitals) to redact.")
     ] = None,
+    publish_unreviewed_comments: Annotated[
+        bool,
+        typer.Option(
+            "--publish-unreviewed-comments",
+            help="Publish comments redacted automatically but not reviewed (demonstrations).",
+        ),
+    ] = False,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Report key file (from generate-key); default: report.key in the analyst's "
+            "folder, created on the first run. Use the same key for every run and wave."
+        ),
+    ] = None,
+    analyst_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Folder for the analyst's disclosure log and key (default: OUT-analyst "
+            "beside OUT). Never send it with the reports."
+        ),
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
-    """Write a report per trust for its mentor, a regional report and a disclosure log.
+    """Write a report per trust for its mentor, a regional report, and the analyst's log.
 
     Responses are validated and scored, free text redacted, each trust compared with the rest
-    of the region, and every published count protected. Trusts below the policy's minimum get
-    no report. Nothing is written if any step fails.
+    of the region, and every published number protected (small counts suppressed with their
+    complements, counts perturbed, percentages coarse). Trusts below the policy's minimum get
+    no report. The published folder holds the reports and a page on how the numbers were
+    protected; the per-cell disclosure log and the report key go to the analyst's folder.
+    Nothing is written if any step fails.
     """
     with friendly_errors():
         import pandas as pd
@@ -109,6 +133,9 @@ def report(
                 segments=segs,
                 names=_lines(names),
                 places=_lines(places),
+                publish_unreviewed_comments=publish_unreviewed_comments,
+                key=key_file,
+                analyst_dir=analyst_dir,
                 progress=step,
             )
     _summary(result)
@@ -143,8 +170,20 @@ def _summary(result: object) -> None:
     assert isinstance(result, ReportSet)
     out(
         f"{result.out_dir}: {len(result.trust_reports)} trust reports, "
-        f"regional report {result.regional_report.name}, disclosure log "
-        f"{result.disclosure_log.name}"
+        f"regional report {result.regional_report.name}, and "
+        f"{result.protection_page.name if result.protection_page else 'no'} page on how the "
+        "numbers were protected (the folder to share)"
+    )
+    out(
+        f"  analyst's folder (keep it; never send it with the reports): {result.analyst_dir} "
+        f"(disclosure log {result.disclosure_log.name}, report key)"
     )
     if result.not_reported:
         out(f"  {len(result.not_reported)} trusts had too few responses for a report of their own")
+    pub = result.publication
+    if pub is not None and pub.comments_pending:
+        out(
+            f"  {pub.comments_pending} comments were not published: none had been reviewed. "
+            "Export them with `leadership-eval comments export`, review them, and pass the "
+            "file with --comments."
+        )

@@ -330,14 +330,29 @@ def _validate_targets(k: Any, l: Any, t: Any, risk_threshold: Any) -> None:  # n
         )
 
 
+def target_k(k: Any, policy: Any) -> Any:
+    """The ``k`` to measure against: ``k`` when given, else the policy's ``min_group``.
+
+    ``policy`` is resolved either way (a misspelt preset is an error even beside an explicit
+    ``k``). A measurement may take any ``k``: asking whether data are 3-anonymous under a
+    policy of 5 is a fair question; only functions that release data refuse a looser ``k``.
+    """
+    from ..policy import DisclosurePolicy
+
+    resolved = DisclosurePolicy.resolve(policy)
+    return resolved.min_group if k is None else k
+
+
 def check_anonymity(
     data: pd.DataFrame,
     quasi_identifiers: Hashable | Sequence[Hashable],
-    k: int = 5,
+    k: int | None = None,
     sensitive: Hashable | Sequence[Hashable] | None = None,
     l: float | None = None,  # noqa: E741
     t: float | None = None,
     risk_threshold: float = 0.2,
+    *,
+    policy: Any = None,
 ) -> AnonymityReport:
     """Measure k-anonymity, l-diversity, t-closeness and prosecutor risk.
 
@@ -348,8 +363,9 @@ def check_anonymity(
     quasi_identifiers : str or list of str
         Columns an attacker could link to other sources. A missing value (NaN, None, pd.NA) is
         a category of its own: no record is dropped.
-    k : int
-        The smallest class size required.
+    k : int, optional
+        The smallest class size required. Default: the policy's ``min_group``. Any ``k`` may
+        be asked for (this is a measurement, not a release).
     sensitive : str or list of str, optional
         Sensitive columns; l, entropy l and t are computed for each and the worst is reported.
     l : float, optional
@@ -358,6 +374,9 @@ def check_anonymity(
         Required t-closeness: the largest EMD allowed (checked when given).
     risk_threshold : float
         A record is "at risk" when ``1 / (its class size)`` exceeds this (0.2 = classes under 5).
+    policy : DisclosurePolicy, str, path or None
+        The disclosure policy whose ``min_group`` is the default ``k`` (see
+        :meth:`~leadership_eval.policy.DisclosurePolicy.resolve`; None: the default policy, 5).
 
     Returns
     -------
@@ -419,7 +438,10 @@ def check_anonymity(
     2          NaN     B     1  1
     >>> round(r.risk_average, 2), r.share_unique
     (0.6, 0.2)
+    >>> check_anonymity(df, ["grade", "trust"], policy="gmc-nts").k_target
+    3
     """
+    k = target_k(k, policy)
     qis, sens = check_report_inputs(data, quasi_identifiers, k, sensitive, l, t, risk_threshold)
     coded = [factorize(data[q]) for q in qis]
     return report_from_codes(data, qis, coded, k, sens, l, t, risk_threshold)

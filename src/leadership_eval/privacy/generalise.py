@@ -36,6 +36,7 @@ from .anonymity import (
     group_codes,
     group_keys,
     report_from_codes,
+    target_k,
 )
 from .hierarchy import Hierarchy, load_hierarchy
 
@@ -774,11 +775,13 @@ def _build_result(
 def generalise(
     data: pd.DataFrame,
     hierarchies: Mapping[Hashable, Hierarchy | str | Path],
-    k: int = 5,
+    k: int | None = None,
     max_suppression: float = 0.0,
     metric: str = "entropy",
     l: float | None = None,  # noqa: E741
     sensitive: Hashable | list[Hashable] | None = None,
+    *,
+    policy: Any = None,
 ) -> GeneralisationResult:
     """Generalise quasi-identifiers, with least information loss, until k-anonymity holds.
 
@@ -790,8 +793,10 @@ def generalise(
         Quasi-identifier column -> :class:`~leadership_eval.privacy.hierarchy.Hierarchy` (or a
         path for :func:`~leadership_eval.privacy.hierarchy.load_hierarchy`). Every
         quasi-identifier needs one; :meth:`Hierarchy.from_values` gives a keep-or-suppress one.
-    k : int
-        Smallest class size required.
+    k : int, optional
+        Smallest class size required. Default: the policy's ``min_group``. Any ``k`` may be
+        asked for; :func:`~leadership_eval.privacy.pipeline.anonymise`, which releases data,
+        refuses one below the policy's.
     max_suppression : float
         Largest share of records (0 to 1) that may be suppressed: records in classes smaller
         than k (or not l-diverse) get ``"*"`` in every quasi-identifier.
@@ -801,6 +806,9 @@ def generalise(
         Also require distinct l-diversity of ``sensitive``.
     sensitive : str or list of str, optional
         Sensitive column(s), for ``l`` and for the report.
+    policy : DisclosurePolicy, str, path or None
+        The disclosure policy whose ``min_group`` is the default ``k`` (see
+        :meth:`~leadership_eval.policy.DisclosurePolicy.resolve`; None: the default policy, 5).
 
     Returns
     -------
@@ -884,6 +892,7 @@ def generalise(
     >>> res.report.k, res.n_suppressed
     (3, 0)
     """
+    k = target_k(k, policy)
     problem, sens = _prepare(data, hierarchies, k, max_suppression, metric, l, sensitive)
     search = _Search(problem)
     search.run()
@@ -893,13 +902,16 @@ def generalise(
 def _generalise_exhaustive(
     data: pd.DataFrame,
     hierarchies: Mapping[Hashable, Hierarchy | str | Path],
-    k: int = 5,
+    k: int | None = None,
     max_suppression: float = 0.0,
     metric: str = "entropy",
     l: float | None = None,  # noqa: E741
     sensitive: Hashable | list[Hashable] | None = None,
+    *,
+    policy: Any = None,
 ) -> GeneralisationResult:
     """:func:`generalise` by evaluating every node of the lattice (a reference for benchmarks)."""
+    k = target_k(k, policy)
     problem, sens = _prepare(data, hierarchies, k, max_suppression, metric, l, sensitive)
     search = _Search(problem)
     search.exhaustive()

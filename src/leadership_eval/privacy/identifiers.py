@@ -6,7 +6,8 @@ the data. The respondent id, which analysts need to link survey waves, is replac
 pseudonym*: an HMAC-SHA256 of the normalised value under a secret key, so the same person gets
 the same pseudonym in every wave while anyone without the key can neither reverse it nor test a
 guessed value against it (an unkeyed hash of an email address can be reversed by hashing a staff
-list).
+list). :func:`find_identifier_columns` finds the identifier columns survey platforms add to an
+export (record ids, e-mail and IP addresses, names, timestamps, device and location metadata).
 """
 
 from __future__ import annotations
@@ -26,9 +27,11 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 __all__ = [
+    "IDENTIFIER_KINDS",
     "KEY_ENV",
     "MIN_KEY_LENGTH",
     "drop_direct_identifiers",
+    "find_identifier_columns",
     "generate_key",
     "pseudonymise",
     "pseudonymise_column",
@@ -357,3 +360,417 @@ def pseudonymise_column(
         data[column], key, key_env=key_env, key_file=key_file, prefix=prefix, length=length
     )
     return out
+
+
+# --------------------------------------------------------------------------- identifier columns
+
+#: The kinds of identifier-like column :func:`find_identifier_columns` recognises, with what each
+#: holds.
+IDENTIFIER_KINDS: dict[str, str] = {
+    "record-id": "the survey platform's record id",
+    "email": "an e-mail address",
+    "ip-address": "an IP address",
+    "name": "a person's name",
+    "timestamp": "a timestamp or timing (start, end, submission, duration)",
+    "device": "device metadata (device id, browser, user agent)",
+    "location": "location metadata (latitude, longitude, geolocation)",
+    "contact": "contact details (phone number, postal address, postcode)",
+    "personal-number": "a personal number (GMC, NHS or National Insurance number, staff "
+    "number, date of birth)",
+}
+
+# Column names (lower case, letters and digits only, after any ``group/`` prefix) of the
+# identifier columns survey platforms export: Qualtrics, SurveyMonkey, Microsoft and Google
+# Forms, LimeSurvey, REDCap, ODK Central and KoboToolbox.
+_NAMES: dict[str, frozenset[str]] = {
+    "record-id": frozenset(
+        {
+            "recordid",
+            "responseid",
+            "respondentid",
+            "responseno",
+            "responsenumber",
+            "submissionid",
+            "uuid",
+            "id",
+            "index",
+            "parentindex",
+            "rowid",
+            "instanceid",
+            "instancename",
+            "rootuuid",
+            "deprecatedid",
+            "key",
+            "externalreference",
+            "externaldatareference",
+            "externalref",
+            "collectorid",
+            "token",
+            "redcapsurveyidentifier",
+            "unnamed0",
+        }
+    ),
+    "email": frozenset({"mail"}),
+    "ip-address": frozenset(
+        {"ip", "ipaddress", "ipaddr", "ipv4", "ipv6", "remoteaddr", "remoteaddress", "clientip"}
+    ),
+    "name": frozenset(
+        {
+            "name",
+            "firstname",
+            "lastname",
+            "surname",
+            "fullname",
+            "forename",
+            "forenames",
+            "givenname",
+            "familyname",
+            "middlename",
+            "initials",
+            "respondentname",
+            "participantname",
+            "contactname",
+            "yourname",
+            "displayname",
+            "username",
+            "submittedby",
+        }
+    ),
+    "timestamp": frozenset(
+        {
+            "start",
+            "end",
+            "starttime",
+            "endtime",
+            "startdate",
+            "enddate",
+            "startedat",
+            "endedat",
+            "started",
+            "submitdate",
+            "submissiondate",
+            "submissiontime",
+            "submittedat",
+            "submitted",
+            "datesubmitted",
+            "recordeddate",
+            "timestamp",
+            "datestamp",
+            "today",
+            "completiontime",
+            "completedat",
+            "lastmodifiedtime",
+            "lastmodified",
+            "createdat",
+            "updatedat",
+            "duration",
+            "durationinseconds",
+            "timetaken",
+            "totaltime",
+            "interviewtime",
+        }
+    ),
+    "device": frozenset(
+        {
+            "deviceid",
+            "device",
+            "devicetype",
+            "simserial",
+            "subscriberid",
+            "imei",
+            "useragent",
+            "browser",
+            "browserversion",
+            "operatingsystem",
+            "screenresolution",
+            "refurl",
+            "referrer",
+            "referer",
+            "httpreferer",
+        }
+    ),
+    "location": frozenset(
+        {
+            "latitude",
+            "longitude",
+            "lat",
+            "lon",
+            "lng",
+            "geolocation",
+            "geopoint",
+            "gps",
+            "coordinates",
+            "location",
+            "locationaccuracy",
+            "altitude",
+        }
+    ),
+    "contact": frozenset(
+        {
+            "phone",
+            "telephone",
+            "tel",
+            "mobile",
+            "mobilenumber",
+            "contact",
+            "contactdetails",
+            "contactinfo",
+            "contactnumber",
+            "address",
+            "postaladdress",
+            "homeaddress",
+            "streetaddress",
+            "postcode",
+            "zipcode",
+            "zip",
+        }
+    ),
+    "personal-number": frozenset(
+        {
+            "gmc",
+            "gmcnumber",
+            "gmcno",
+            "nhsnumber",
+            "nhsno",
+            "ninumber",
+            "nino",
+            "nationalinsurancenumber",
+            "staffnumber",
+            "staffid",
+            "employeenumber",
+            "employeeid",
+            "payrollnumber",
+            "dob",
+            "dateofbirth",
+            "birthdate",
+        }
+    ),
+}
+
+# name parts that mark a kind wherever they occur in the (normalised) name
+_CONTAINS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("email", ("email",)),
+    ("ip-address", ("ipaddress",)),
+    ("name", ("firstname", "lastname", "surname", "fullname", "forename")),
+    ("timestamp", ("timestamp",)),
+    ("device", ("deviceid", "useragent", "browser")),
+    ("location", ("latitude", "longitude", "geolocation")),
+    ("contact", ("phone", "postcode", "address")),
+)
+
+# structured personal data found by the redaction rules, by identifier kind
+_SPAN_KINDS = {
+    "EMAIL": "email",
+    "PHONE": "contact",
+    "POSTCODE": "contact",
+    "NHS_NUMBER": "personal-number",
+    "NI_NUMBER": "personal-number",
+    "GMC_NUMBER": "personal-number",
+    "DATE_OF_BIRTH": "personal-number",
+}
+
+
+def _name_key(name: Any) -> str:
+    import re
+
+    text = str(name).strip().lower().rpartition("/")[2]
+    return re.sub(r"[^a-z0-9]", "", text)
+
+
+def _kind_by_name(name: Any) -> str | None:
+    key = _name_key(name)
+    if not key:
+        return None
+    for kind, names in _NAMES.items():
+        if key in names:
+            return kind
+    for kind, parts in _CONTAINS:
+        if any(p in key for p in parts):
+            return kind
+    return None
+
+
+def _is_ip(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _kinds_by_values(values: Any, weights: Any) -> dict[str, float]:
+    """Share of the answers (``values`` counted ``weights`` times) holding each kind."""
+    import re
+
+    import pandas as pd
+
+    from .text import find_personal_data
+
+    total = float(sum(weights))
+    if total == 0:
+        return {}
+    if isinstance(values.dtype, pd.DatetimeTZDtype) or values.dtype.kind == "M":
+        stamps = pd.Series(values)
+        timed = (stamps.notna() & (stamps != stamps.dt.normalize())).to_numpy()
+        share = float((timed * weights).sum()) / total
+        return {"timestamp": share} if share else {}
+    if values.dtype.kind in "biufc":
+        return {}
+    stamp = re.compile(
+        r"^(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})[ T,]+\d{1,2}:\d{2}"
+    )
+    counts: dict[str, float] = {}
+    for value, weight in zip(values, weights, strict=True):
+        text = str(value).strip()
+        if not text:
+            continue
+        found: set[str] = set()
+        if _is_ip(text):
+            found.add("ip-address")
+        elif stamp.match(text):
+            found.add("timestamp")
+        else:
+            found.update(
+                _SPAN_KINDS[s.type] for s in find_personal_data(text) if s.type in _SPAN_KINDS
+            )
+        for kind in found:
+            counts[kind] = counts.get(kind, 0.0) + float(weight)
+    return {kind: n / total for kind, n in counts.items()}
+
+
+def find_identifier_columns(
+    data: pd.DataFrame,
+    columns: Iterable[Any] | None = None,
+    *,
+    by_name: bool = True,
+    by_values: bool = True,
+    min_share: float = 0.0,
+    sample: int = 200,
+) -> pd.DataFrame:
+    """Find the columns that look like identifiers, by their names and by their values.
+
+    Survey exports carry more than the answers: the platform's record id, the respondent's
+    e-mail address and name, the IP address, start and submission times, device and location
+    metadata. Any of them identifies a respondent, or links a row to a platform's records.
+    :func:`~leadership_eval.privacy.pipeline.anonymise` uses this function to drop them (and to
+    refuse to keep them unless asked by name).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The data (any index).
+    columns : iterable, optional
+        The columns to examine (default: all).
+    by_name : bool, default True
+        Recognise the names survey platforms give identifier columns (``RecipientEmail``,
+        ``IPAddress``, ``StartDate``, ``_submission_time``, ``meta/instanceID``...), compared
+        ignoring case, punctuation and a ``group/`` prefix.
+    by_values : bool, default True
+        Look at the values: IP addresses, date-times (a date with a time of day), and the
+        structured personal data of :func:`~leadership_eval.privacy.text.find_personal_data`
+        (e-mail addresses, phone numbers, postcodes, NHS, GMC and National Insurance numbers,
+        dates of birth).
+    min_share : float, default 0
+        Share of the answers examined that must hold an identifier of one kind for the values
+        to count (0: any one answer).
+    sample : int, default 200
+        How many distinct non-missing values of a column to examine (each counted as often as
+        it occurs).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per identifier-like column, in the data's column order: ``column``, ``kind``
+        (a key of :data:`IDENTIFIER_KINDS`), ``evidence`` (``name``, ``values`` or ``name and
+        values``), ``share`` (share of the answers examined holding that kind; NaN when only
+        the name matched) and ``reason`` (a sentence naming the kind and the evidence).
+        Values are never copied into the frame.
+
+    Notes
+    -----
+    The name lists are written from the export formats of Qualtrics, SurveyMonkey, Microsoft
+    and Google Forms, LimeSurvey, REDCap, ODK Central and KoboToolbox. A name match takes
+    precedence over the values; without one, the kind held by the largest share of values is
+    reported. A column of numbers is judged by its name only (a phone number stored as a
+    number is not recognised by its value).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.privacy.identifiers import find_identifier_columns
+    >>> export = pd.DataFrame({
+    ...     "ResponseId": ["R_1a", "R_2b"],
+    ...     "IPAddress": ["192.0.2.10", "198.51.100.7"],
+    ...     "Contact me": ["a.okafor@nhs.net", None],
+    ...     "StartDate": ["2025-03-01 09:00:12", "2025-03-02 14:31:40"],
+    ...     "grade": ["fy1", "core"],
+    ... })
+    >>> find_identifier_columns(export)[["column", "kind", "evidence"]]
+           column        kind           evidence
+    0  ResponseId   record-id               name
+    1   IPAddress  ip-address  name and values
+    2  Contact me       email             values
+    3   StartDate   timestamp  name and values
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(
+            f"data must be a pandas DataFrame, got {type(data).__name__}", code="bad-argument"
+        )
+    if isinstance(min_share, bool) or not isinstance(min_share, int | float):
+        raise DataError(f"min_share must be a number, got {min_share!r}", code="bad-argument")
+    if not 0 <= min_share <= 1:
+        raise DataError(f"min_share must be between 0 and 1, got {min_share}", code="bad-argument")
+    wanted = list(data.columns) if columns is None else list(columns)
+    unknown = [c for c in wanted if c not in data.columns]
+    if unknown:
+        raise DataError(
+            f"column(s) {unknown} are not in the data (columns: {list(map(str, data.columns))})",
+            code="unknown-column",
+        )
+    rows: list[dict[str, Any]] = []
+    for col in [c for c in data.columns if c in set(wanted)]:
+        by_n = _kind_by_name(col) if by_name else None
+        shares: dict[str, float] = {}
+        if by_values:
+            series = data[col]
+            if isinstance(series, pd.DataFrame):  # repeated column names
+                series = series.iloc[:, 0]
+            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            seen = np.bincount(codes[codes >= 0], minlength=len(uniques))[:sample]
+            shares = {
+                kind: share
+                for kind, share in _kinds_by_values(
+                    pd.Series(uniques[:sample], dtype=series.dtype), seen
+                ).items()
+                if share > 0 and share >= min_share
+            }
+        if by_n is None and not shares:
+            continue
+        if by_n is not None:
+            kind = by_n
+            evidence = "name and values" if kind in shares else "name"
+        else:
+            kind = max(shares, key=lambda kd: (shares[kd], kd))
+            evidence = "values"
+        share = shares.get(kind, np.nan)
+        what = IDENTIFIER_KINDS[kind]
+        if evidence == "name":
+            how = "its name"
+        else:
+            pct = f"{share:.0%}" if share < 1 else "all"
+            how = ("its name, and " if by_n is not None else "") + f"{pct} of its values"
+        rows.append(
+            {
+                "column": col,
+                "kind": kind,
+                "evidence": evidence,
+                "share": float(share),
+                "reason": f"looks like {what} (by {how})",
+            }
+        )
+    return pd.DataFrame(rows, columns=["column", "kind", "evidence", "share", "reason"])

@@ -1,19 +1,29 @@
-"""The anonymisation pipeline: from validated responses to data that can leave the team.
+"""The anonymisation pipeline: from a survey export to data that can be released.
 
-:func:`anonymise` applies, in order, what the instrument's ``disclosure`` labels ask for:
+:func:`anonymise` applies, in order:
 
-1. drop the direct identifiers (``disclosure: direct``);
-2. replace the respondent id with a keyed pseudonym (or drop it when no key is set);
-3. redact personal data in every free-text item (``disclosure: free_text``);
-4. generalise the quasi-identifiers (``disclosure: quasi``) with the least information loss
-   until k-anonymity holds, suppressing at most ``max_suppression`` of the records;
+1. **rows**: the duplicate and blank-row rules of
+   :func:`~leadership_eval.responses.validate_responses` (the function is called, or its result
+   passed in); every excluded row is reported with its reason;
+2. **columns**: only the survey's items and the pseudonym are kept. Every other column is
+   dropped and logged with its reason; identifier-like columns (record ids, e-mail and IP
+   addresses, names, timestamps, device and location metadata, contact details, found by
+   :func:`~leadership_eval.privacy.identifiers.find_identifier_columns`) and the items
+   labelled ``disclosure: direct`` are kept only when named in ``keep``, and then with a
+   warning; the export's record id is never kept beside the pseudonym;
+3. **the record id** is replaced by its keyed pseudonym (or dropped when no key is set);
+4. **free text** (``disclosure: free_text``) is redacted;
+5. **quasi-identifiers** (``disclosure: quasi``) are generalised with the least information
+   loss until every combination of them is shared by at least ``k`` people (``k`` is the
+   disclosure policy's ``min_group``), and each generalisation is explained;
 
-and writes a disclosure log saying what was done, with counts only: never a value, a piece of
-redacted text or the key.
+and writes a disclosure log saying what was done, with counts, column names and row positions
+only: never a respondent's value, a piece of redacted text or the key.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Hashable, Iterable, Mapping
@@ -21,20 +31,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import ConfigurationError, DataError
-from .identifiers import KEY_ENV, drop_direct_identifiers, pseudonymise, resolve_key
+from ..errors import ConfigurationError, DataError, DisclosureError
+from ..policy import DisclosurePolicy
+from .identifiers import KEY_ENV, find_identifier_columns, pseudonymise, resolve_key
 from .text import ENTITY_TYPES, redact_series
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
     from .anonymity import AnonymityReport
     from .generalise import GeneralisationResult
     from .hierarchy import Hierarchy
 
-__all__ = ["AnonymisationResult", "anonymise"]
+__all__ = ["ROW_RULES", "AnonymisationResult", "anonymise"]
 
 _LEVELS = ("none", "quasi", "direct", "sensitive", "free_text")
+
+#: The validation codes whose rows :func:`anonymise` leaves out, with what each means.
+ROW_RULES: dict[str, str] = {
+    "duplicate-id": "the respondent id is on an earlier row (a second submission)",
+    "empty-row": "no answer to any question (a record started and never answered)",
+}
+
+_RID_METHOD = (
+    "HMAC-SHA256 of the trimmed value (emails casefolded), base32, prefix 'P', 12 characters"
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +66,8 @@ class AnonymisationResult:
     Attributes
     ----------
     data : pandas.DataFrame
-        The anonymised data: every input row, in order, with the input's index.
+        The anonymised data: the rows that were not excluded, in input order, with the input's
+        index labels; the pseudonym and the survey's items (and any column named in ``keep``).
     log : dict
         The disclosure log (JSON-serialisable; see :func:`anonymise`).
     report_before, report_after : AnonymityReport or None
@@ -52,6 +75,16 @@ class AnonymisationResult:
         before and after generalisation (None when there are no quasi-identifiers).
     generalisation : GeneralisationResult or None
         The generalisation found (None when there are no quasi-identifiers).
+    columns : pandas.DataFrame
+        One row per input column: ``column``, ``role`` (``record-id``, a disclosure level, or
+        ``undeclared``), ``action`` (``pseudonymised``, ``kept``, ``redacted``, ``generalised``,
+        ``removed``, ``kept-on-request`` or ``dropped``), ``kind`` (the identifier kind, see
+        :data:`~leadership_eval.privacy.identifiers.IDENTIFIER_KINDS`, or None) and ``reason``.
+    excluded : pandas.DataFrame
+        The input rows left out, as they were, with a first column ``excluded_reason`` (a key
+        of :data:`ROW_RULES`). For the analyst only: it holds the rows' identifiers.
+    policy : DisclosurePolicy
+        The disclosure policy applied (its ``min_group`` is the ``k`` reached).
     """
 
     data: pd.DataFrame
@@ -59,6 +92,9 @@ class AnonymisationResult:
     report_before: AnonymityReport | None = field(default=None, repr=False)
     report_after: AnonymityReport | None = field(default=None, repr=False)
     generalisation: GeneralisationResult | None = field(default=None, repr=False)
+    columns: pd.DataFrame | None = field(default=None, repr=False)
+    excluded: pd.DataFrame | None = field(default=None, repr=False)
+    policy: DisclosurePolicy | None = field(default=None, repr=False)
 
     @property
     def passes(self) -> bool:
@@ -77,37 +113,32 @@ class AnonymisationResult:
 
 @dataclass
 class _Roles:
-    direct: list[str]
-    quasi: list[str]
-    free_text: list[str]
-    respondent_id: str | None
-    declared: set[str]
-
-
-def _present(data: pd.DataFrame, names: Iterable[str]) -> list[str]:
-    seen: list[str] = []
-    for n in names:
-        if n in data.columns and n not in seen:
-            seen.append(n)
-    return seen
+    level: dict[str, str]  # declared column -> disclosure level
+    respondent_id: str | None  # the column of the export's record id
+    source: str  # "survey 'id'" or "the column mapping"
+    survey: Any  # the Survey, or None for a mapping
 
 
 def _roles(data: pd.DataFrame, survey: Any) -> _Roles:
-    """The columns of each disclosure level, from a Survey or a mapping of level -> columns."""
-    if not isinstance(survey, Mapping) and hasattr(survey, "items"):
-        by: dict[str, list[str]] = {lvl: [] for lvl in _LEVELS}
-        declared: set[str] = set()
-        rid_item = getattr(survey, "respondent_id", None)
-        rid: str | None = rid_item
-        for item in survey.items:
+    """The disclosure level of each declared column, from a Survey or a mapping."""
+    if not isinstance(survey, Mapping) and hasattr(survey, "questions"):
+        level: dict[str, str] = {}
+        rid_name = getattr(survey, "respondent_id", None)
+        rid: str | None = rid_name
+        for item in survey.questions:
             names = [item.id] + ([item.column] if item.column else [])
-            declared.update(names)
-            col = next((n for n in names if n in data.columns), None)
-            if item.id == rid_item:
-                rid = col or item.column or item.id
-            if col is not None:
-                by.setdefault(item.disclosure, []).append(col)
-        return _Roles(by["direct"], by["quasi"], by["free_text"], rid, declared)
+            if item.type == "multi_choice":
+                choice = survey.choices_for(item)
+                if choice is not None:
+                    names += [f"{item.id}__{c}" for c in choice.all_codes]
+            for name in names:
+                level.setdefault(name, item.disclosure)
+            if item.id == rid_name:
+                rid = next(
+                    (n for n in (item.id, item.column) if n and n in data.columns),
+                    item.column or item.id,
+                )
+        return _Roles(level, rid, f"survey {survey.id!r}", survey)
     if isinstance(survey, Mapping):
         unknown = set(survey) - {*_LEVELS, "respondent_id"}
         if unknown:
@@ -116,23 +147,21 @@ def _roles(data: pd.DataFrame, survey: Any) -> _Roles:
                 f"{', '.join(_LEVELS)} or respondent_id",
                 code="bad-argument",
             )
-
-        def cols(level: str) -> list[str]:
-            value = survey.get(level, ())
+        level = {}
+        for lvl in _LEVELS:
+            value = survey.get(lvl, ())
             value = [value] if isinstance(value, str) else list(value)
             missing = [c for c in value if c not in data.columns]
             if missing:
                 raise DataError(
-                    f"{level} column(s) {missing} are not in the data "
+                    f"{lvl} column(s) {missing} are not in the data "
                     f"(columns: {list(map(str, data.columns))})",
                     code="unknown-column",
                 )
-            return [str(c) for c in value]
-
-        direct, quasi, free = cols("direct"), cols("quasi"), cols("free_text")
-        declared = {*direct, *quasi, *free, *cols("sensitive"), *cols("none")}
+            for c in value:
+                level.setdefault(str(c), lvl)
         rid = survey.get("respondent_id")
-        return _Roles(direct, quasi, free, rid, declared | ({rid} if rid else set()))
+        return _Roles(level, None if rid is None else str(rid), "the column mapping", None)
     raise DataError(
         "survey must be a Survey or a mapping such as {'direct': [...], 'quasi': [...], "
         f"'free_text': [...], 'respondent_id': 'id'}}, got {type(survey).__name__}",
@@ -167,24 +196,393 @@ def _load_hierarchies(
     return out
 
 
-_STRUCTURED = ("EMAIL", "URL", "DATE_OF_BIRTH", "NHS_NUMBER", "NI_NUMBER", "GMC_NUMBER", "PHONE")
+def _unknown_column(name: Any, data: pd.DataFrame, what: str) -> DataError:
+    names = [str(c) for c in data.columns]
+    close = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else f"; the columns are {names[:30]}"
+    return DataError(f"{what} {name!r} is not a column of the data{hint}", code="unknown-column")
 
 
-def _looks_personal(data: pd.DataFrame, columns: Iterable[Hashable]) -> dict[str, list[str]]:
-    """Columns whose first 200 values hold structured personal data (emails, phones...)."""
-    from .text import find_personal_data
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
-    found: dict[str, list[str]] = {}
-    for col in columns:
-        values = data[col].dropna()
-        if values.empty or values.dtype.kind in "biufcmM":
+
+# --------------------------------------------------------------------------- rows
+
+
+@dataclass
+class _Rows:
+    keep: np.ndarray | None  # positions of the rows kept (None: every row of data)
+    excluded: pd.DataFrame
+    records: list[dict[str, Any]]  # {"position", "reason"} per excluded row
+    n_in: int
+    report: Any
+
+
+def _mapping_survey(data: pd.DataFrame, columns: list[str]) -> Any:
+    """A survey of text items, one per declared column, so that validate_responses applies its
+    row rules to a column mapping exactly as to a survey."""
+    from ..instruments.models import Survey
+
+    taken = {str(c) for c in data.columns}
+    items = []
+    for i, col in enumerate(columns):
+        item_id = f"column_{i}"
+        while item_id in taken:
+            item_id += "_"
+        items.append({"id": item_id, "type": "text", "text": str(col), "column": str(col)})
+    return Survey.model_validate(
+        {
+            "id": "anonymise-columns",
+            "version": "1.0.0",
+            "title": "Columns named for anonymise",
+            "sections": [{"id": "columns", "title": "Columns", "items": items}],
+        }
+    )
+
+
+def _row_rules(data: pd.DataFrame, roles: _Roles, rid: str | None, validation: Any) -> _Rows:
+    import numpy as np
+
+    id_column = rid if rid is not None and rid in data.columns else None
+    if validation is None:
+        from ..responses import validate_responses
+
+        if roles.survey is not None:
+            target = roles.survey
+        else:
+            target = _mapping_survey(
+                data, [c for c in roles.level if c in data.columns and c != id_column]
+            )
+        validation = validate_responses(target, data, id_column=id_column)
+    elif not all(hasattr(validation, a) for a in ("errors", "n_rows", "data", "excluded")):
+        raise DataError(
+            "validation must be the report validate_responses returned for this data, got "
+            f"{type(validation).__name__}",
+            code="bad-argument",
+        )
+    errors = validation.errors
+    chosen = errors[errors["code"].isin(list(ROW_RULES)) & (errors["position"] >= 0)]
+    chosen = chosen.sort_values("position", kind="stable")
+    positions = chosen["position"].to_numpy(dtype=np.int64)
+    # positions, not index labels: an index may hold identifiers, and the log holds none
+    records = [
+        {"position": int(p), "reason": str(c)}
+        for p, c in zip(positions, chosen["code"], strict=True)
+    ]
+    consistent = len(positions) == len(validation.excluded) and len(set(positions.tolist())) == len(
+        positions
+    )
+    if consistent and validation.n_rows == len(data):  # the raw data that was validated
+        keep = np.setdiff1d(np.arange(len(data)), positions)
+        excluded = data.iloc[positions].copy()
+        excluded.insert(0, "excluded_reason", chosen["code"].astype(str).to_numpy())
+        return _Rows(
+            None if len(positions) == 0 else keep, excluded, records, len(data), validation
+        )
+    if (
+        consistent
+        and len(validation.data) == len(data)
+        and validation.data.index.equals(data.index)
+    ):  # the clean data: excluded rows already left out
+        return _Rows(None, validation.excluded.copy(), records, validation.n_rows, validation)
+    raise DataError(
+        f"validation is the report of another data set: it read {validation.n_rows} rows and "
+        f"kept {len(validation.data)}, the data has {len(data)}; pass the data you validated "
+        "(raw, or the report's .data)",
+        code="validation-mismatch",
+    )
+
+
+# --------------------------------------------------------------------------- columns
+
+
+def _plan_columns(
+    rows: pd.DataFrame,
+    roles: _Roles,
+    rid: str | None,
+    keep: list[Hashable],
+    given: Mapping[Hashable, Any],
+    undeclared: str,
+    pseudonym: bool,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """What happens to each column, why, and the warnings to give."""
+    keep_set = set(keep)
+    declared = [c for c in rows.columns if c != rid and (c in roles.level or c in given)]
+    others = [c for c in rows.columns if c != rid and c not in declared]
+    checked = [
+        c
+        for c in declared
+        if c not in given and roles.level.get(c) in ("none", "quasi", "sensitive")
+    ]
+    found_u = {r.column: r for r in find_identifier_columns(rows, others).itertuples()}
+    found_d = {
+        r.column: r for r in find_identifier_columns(rows, checked, by_name=False).itertuples()
+    }
+    read = rows.attrs.get("read_report")
+    platform = set(getattr(read, "metadata_columns", []) or [])
+    plan: list[dict[str, Any]] = []
+    warnings: list[str] = []
+
+    def refuse_beside(col: Hashable) -> None:
+        raise DisclosureError(
+            f"column {col!r} is the export's record id and cannot be kept beside the pseudonym: "
+            "it would link every pseudonymised row back to the survey platform's records; "
+            "leave it out of keep, or release without a pseudonym key",
+            code="record-id-beside-pseudonym",
+        )
+
+    def on_request(col: Hashable, role: str, kind: str | None, why: str) -> None:
+        warnings.append(
+            f"column {col!r} kept on request (keep=, --keep) although it {why}: whoever "
+            "receives the data can use it to identify respondents, and the k-anonymity check "
+            "does not cover it"
+        )
+        plan.append(dict(column=col, role=role, action="kept-on-request", kind=kind, reason=why))
+
+    for col in rows.columns:
+        if col == rid:
+            if pseudonym:
+                if col in keep_set:
+                    refuse_beside(col)
+                plan.append(
+                    dict(
+                        column=col,
+                        role="record-id",
+                        action="pseudonymised",
+                        kind="record-id",
+                        reason="the export's record id, replaced by its keyed pseudonym",
+                    )
+                )
+            elif col in keep_set:
+                on_request(col, "record-id", "record-id", "is the export's record id")
+            else:
+                plan.append(
+                    dict(
+                        column=col,
+                        role="record-id",
+                        action="dropped",
+                        kind="record-id",
+                        reason="the export's record id; without a pseudonym key it is dropped",
+                    )
+                )
+        elif col == roles.respondent_id:  # the survey's record id, when id_column names another
+            why = f"is the record id column of {roles.source} (respondent_id)"
+            if col in keep_set:
+                if pseudonym:
+                    refuse_beside(col)
+                on_request(col, "record-id", "record-id", why)
+            else:
+                plan.append(
+                    dict(
+                        column=col,
+                        role="record-id",
+                        action="dropped",
+                        kind="record-id",
+                        reason=f"the record id column of {roles.source} (respondent_id), while "
+                        f"id_column names {rid!r}",
+                    )
+                )
+        elif col in declared:
+            level = "quasi" if col in given else roles.level[col]
+            hit = found_d.get(col)
+            if level == "direct":
+                why = f"is labelled a direct identifier (disclosure: direct) in {roles.source}"
+                if col in keep_set:
+                    on_request(col, level, None, why)
+                else:
+                    plan.append(
+                        dict(column=col, role=level, action="dropped", kind=None, reason=why)
+                    )
+            elif hit is not None and hit.share >= 0.5:
+                why = (
+                    f"is an item (disclosure: {level}) but {hit.reason}; label it "
+                    "disclosure: direct if it is an identifier"
+                )
+                if col in keep_set:
+                    on_request(col, level, hit.kind, why)
+                else:
+                    plan.append(
+                        dict(column=col, role=level, action="dropped", kind=hit.kind, reason=why)
+                    )
+            else:
+                if hit is not None:
+                    warnings.append(
+                        f"item {col!r} (disclosure: {level}) holds personal data in some "
+                        f"answers ({hit.reason.removeprefix('looks like ')}): label it "
+                        "disclosure: free_text so that it is redacted"
+                    )
+                plan.append(
+                    dict(
+                        column=col,
+                        role=level,
+                        action="redacted" if level == "free_text" else "kept",
+                        kind=None,
+                        reason=f"an item of {roles.source} (disclosure: {level})"
+                        if col not in given or col in roles.level
+                        else "a quasi-identifier with a generalisation hierarchy",
+                    )
+                )
+        else:
+            hit = found_u.get(col)
+            if hit is not None:
+                if col in keep_set:
+                    if hit.kind == "record-id" and pseudonym:
+                        refuse_beside(col)
+                    on_request(col, "undeclared", hit.kind, hit.reason)
+                else:
+                    plan.append(
+                        dict(
+                            column=col,
+                            role="undeclared",
+                            action="dropped",
+                            kind=hit.kind,
+                            reason=hit.reason,
+                        )
+                    )
+                continue
+            what = f"not an item of {roles.source}" + (
+                " (survey-platform bookkeeping)" if col in platform else ""
+            )
+            if col in keep_set or undeclared == "keep":
+                plan.append(
+                    dict(
+                        column=col,
+                        role="undeclared",
+                        action="kept-on-request",
+                        kind=None,
+                        reason=f"{what}; kept on request",
+                    )
+                )
+            else:
+                plan.append(
+                    dict(column=col, role="undeclared", action="dropped", kind=None, reason=what)
+                )
+    return plan, warnings
+
+
+# --------------------------------------------------------------------------- explanations
+
+
+def _labels(values: pd.Series) -> list[str]:
+    return sorted({str(v) for v in values.dropna().unique()})
+
+
+def _shown(labels: list[str], limit: int = 8) -> str:
+    if len(labels) <= limit:
+        return " / ".join(labels)
+    return " / ".join(labels[:limit]) + f" / ... ({len(labels)} values)"
+
+
+def _explain(
+    before: pd.DataFrame,
+    gen: GeneralisationResult,
+    hierarchies: Mapping[Hashable, Hierarchy],
+    source: Mapping[str, str],
+    k: int,
+    max_suppression: float,
+) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Why each quasi-identifier ended at its level, in words, with the numbers that say so.
+
+    A generalised column is compared with the same column one level lower (the others as
+    chosen): the number of people that would then be in combinations smaller than k says why
+    the lower level was not enough.
+    """
+    import math
+
+    import pandas as pd
+
+    from .anonymity import check_anonymity
+
+    qis = list(hierarchies)
+    n = len(before)
+    limit = math.floor(max_suppression * n + 1e-9)
+    allowed = f"the {limit} ({max_suppression:.0%}) that may be suppressed"
+    goal = f"so that every combination of {_and([str(q) for q in qis])} has at least {k} people"
+    chosen = {q: hierarchies[q].apply(before[q], gen.levels[q]) for q in qis}
+    released = ~gen.suppressed.to_numpy()
+    columns: dict[str, dict[str, Any]] = {}
+    messages: list[str] = []
+    for q in qis:
+        level = int(gen.levels[q])
+        height = int(hierarchies[q].height)
+        name = str(q)
+        entry: dict[str, Any] = {
+            "level": level,
+            "height": height,
+            "hierarchy": source[name],
+        }
+        if level == 0:
+            entry.update(action="kept", values=None, reason="kept as it is")
+            columns[name] = entry
+            messages.append(f"{name}: kept as it is")
             continue
-        types: set[str] = set()
-        for v in values.head(200).astype(str):
-            types.update(s.type for s in find_personal_data(v) if s.type in _STRUCTURED)
-        if types:
-            found[str(col)] = sorted(types)
-    return found
+        values = chosen[q][released]
+        labels = _labels(values)
+        removed = values.nunique(dropna=False) <= 1
+        lower = dict(chosen)
+        lower[q] = hierarchies[q].apply(before[q], level - 1)
+        small = check_anonymity(pd.DataFrame(lower, index=before.index), qis, k=k)
+        n_small = int(small.n_offending_records)
+        at = (
+            "kept as it is"
+            if level == 1
+            else f"left at level {level - 1} ({_shown(_labels(lower[q]))})"
+        )
+        leave = f"{at}, it would leave {n_small} people in smaller combinations"
+        if n_small > limit:
+            why = f"{leave}, more than {allowed}"
+        elif n_small == 0:
+            why = (
+                f"{at}, every combination would reach {k}, but level {level} loses less information"
+            )
+        elif n_small < k:
+            why = (
+                f"{leave}: too few to suppress, since the suppressed records form a group "
+                f"that needs {k} people too"
+            )
+        else:
+            why = f"{leave}, and suppressing them loses more information than generalising"
+        n_before = int(before[q].nunique())
+        was = f"{n_before} value{'s' if n_before != 1 else ''}"
+        entry["n_values_before"] = n_before
+        if removed:
+            shown = labels[0] if labels else "missing"
+            head = f"{name}: removed ({was} became {shown!r} for everyone) {goal}"
+            entry.update(action="removed", values=labels)
+        else:
+            head = (
+                f"{name}: generalised to level {level} of {height}, from {was} to "
+                f"{len(labels)} ({_shown(labels)}), {goal}"
+            )
+            entry.update(action="generalised", values=labels)
+        reason = f"{head}; {why}"
+        if removed and source[name] == "keep-or-suppress":
+            reason += (
+                f"; it has no hierarchy, so it could only be kept or removed: give it one to "
+                f"coarsen it instead (hierarchies={{{name!r}: ...}}, or --hierarchy {name}=FILE)"
+            )
+        entry["reason"] = reason
+        columns[name] = entry
+        messages.append(reason)
+    if gen.n_suppressed:
+        messages.append(
+            f"{gen.n_suppressed} record(s) suppressed (every quasi-identifier shows '*'): at the "
+            f"levels chosen they were in combinations of fewer than {k} people; at most "
+            f"{limit} ({max_suppression:.0%}) may be suppressed"
+        )
+    return columns, messages
+
+
+_PLACEHOLDER = re.compile(r"\[(" + "|".join(map(re.escape, ENTITY_TYPES)) + r")\]")
+
+
+def _placeholders(texts: pd.Series) -> pd.Series:
+    """How many placeholders of each type the texts hold (one pass over the texts)."""
+    import pandas as pd
+
+    found = texts.dropna().astype(str).str.findall(_PLACEHOLDER).explode().dropna()
+    return pd.Series(found.value_counts(), dtype="int64")
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -194,7 +592,10 @@ def anonymise(
     data: pd.DataFrame,
     survey: Any,
     *,
-    k: int = 5,
+    policy: DisclosurePolicy | str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    k: int | None = None,
+    keep: Iterable[Hashable] = (),
+    validation: Any = None,
     key: str | bytes | None = None,
     key_file: str | os.PathLike[str] | None = None,
     key_env: str = KEY_ENV,
@@ -204,91 +605,130 @@ def anonymise(
     places: Iterable[str] = (),
     max_suppression: float = 0.05,
     metric: str = "entropy",
-    undeclared: Literal["keep", "drop"] = "keep",
+    undeclared: Literal["keep", "drop"] = "drop",
 ) -> AnonymisationResult:
-    """Anonymise survey responses as the instrument's disclosure labels require.
+    """Anonymise survey responses for release, as the instrument's disclosure labels require.
 
     Parameters
     ----------
     data : pandas.DataFrame
-        Responses, one row per respondent (columns named by item id or ``column`` alias).
+        Responses, one row per record, as exported (columns named by item id or ``column``
+        alias; platform columns such as e-mail, IP address and timestamps may be present), or
+        the ``.data`` of ``validation``.
     survey : Survey or mapping
-        The instrument (its items' ``disclosure`` and its ``respondent_id``), or a mapping
-        ``{"direct": [...], "quasi": [...], "free_text": [...], "respondent_id": "id"}``.
-    k : int, default 5
-        Smallest equivalence class size required over the quasi-identifiers.
+        The instrument (its items' ``disclosure`` and its ``respondent_id``, the column of the
+        export's record id, whether or not it is also an item), or a mapping
+        ``{"direct": [...], "quasi": [...], "free_text": [...], "sensitive": [...],
+        "none": [...], "respondent_id": "id"}``.
+    policy : DisclosurePolicy, str, path, mapping or None
+        The disclosure policy (see :meth:`~leadership_eval.policy.DisclosurePolicy.resolve`):
+        a preset name, a policy file, a policy, or None for the default.
+    k : int, optional
+        Smallest number of people every combination of quasi-identifiers must have. Default:
+        the policy's ``min_group``. The data are for release, so ``k`` may only tighten the
+        policy: a ``k`` below ``min_group`` raises :class:`~leadership_eval.errors.DisclosureError`.
+    keep : iterable of column names, optional
+        Columns to keep although they are no item of the survey, or look like identifiers, or
+        are labelled ``disclosure: direct``. Each identifier kept is named in a warning. The
+        export's record id is never kept beside the pseudonym (a
+        :class:`~leadership_eval.errors.DisclosureError`).
+    validation : ValidationReport, optional
+        :func:`~leadership_eval.responses.validate_responses` of ``data`` (raw or its
+        ``.data``). Default: ``validate_responses`` is run here (for a mapping, on a survey
+        of text items, one per declared column).
     key, key_file, key_env
         The pseudonym key (see :func:`~leadership_eval.privacy.identifiers.pseudonymise`). When
-        none is found the respondent id is dropped instead, and the log says so.
+        none is found the record id is dropped instead, and the log says so.
     hierarchies : dict, optional
         Quasi-identifier -> generalisation hierarchy (a
         :class:`~leadership_eval.privacy.hierarchy.Hierarchy` or a file for
         :func:`~leadership_eval.privacy.hierarchy.load_hierarchy`). A quasi-identifier without
-        one is kept or suppressed as a whole (:meth:`Hierarchy.from_values`). A column given a
+        one is kept or removed as a whole (:meth:`Hierarchy.from_values`). A column given a
         hierarchy is treated as a quasi-identifier even if the survey does not label it so.
     id_column : str, optional
-        The respondent id column, overriding the survey's ``respondent_id``.
+        The record id column, overriding the survey's ``respondent_id``.
     names, places : iterable of str, optional
         Rosters passed to :func:`~leadership_eval.privacy.text.redact_series`.
     max_suppression : float, default 0.05
         Largest share of records whose quasi-identifiers may be suppressed (set to ``"*"``).
     metric : str, default ``"entropy"``
         Information-loss metric of :func:`~leadership_eval.privacy.generalise.generalise`.
-    undeclared : {"keep", "drop"}, default "keep"
-        What to do with columns the survey does not describe (platform metadata such as a
-        recipient email or IP address, derived scores). Either way they are listed in the log,
-        and those whose values hold personal data (an email, phone, NHS number... found by
-        :func:`~leadership_eval.privacy.text.find_personal_data` in the first 200 values) are
-        named in a warning.
+    undeclared : {"drop", "keep"}, default "drop"
+        What to do with columns the survey does not describe. ``"keep"`` keeps those that do
+        not look like identifiers (derived scores, say); identifier-like ones still need
+        ``keep``.
 
     Returns
     -------
     AnonymisationResult
-        ``.data`` (every input row, in input order), ``.log``, ``.report_before``,
-        ``.report_after``, ``.generalisation``, ``.passes``.
+        ``.data`` (the rows kept, in input order), ``.log``, ``.columns`` (one row per input
+        column: ``column``, ``role``, ``action``, ``kind``, ``reason``), ``.excluded`` (the
+        rows left out, with ``excluded_reason``), ``.report_before``, ``.report_after``,
+        ``.generalisation``, ``.policy``, ``.passes``.
 
     Raises
     ------
+    DisclosureError
+        ``k`` below the policy's ``min_group`` (code ``loosens-policy``); the record id named
+        in ``keep`` beside a pseudonym (code ``record-id-beside-pseudonym``).
     DataError
-        Unknown columns; a value missing from a hierarchy; no generalisation reaches k within
-        ``max_suppression``.
+        Unknown columns (in ``keep``, ``id_column``, the mapping or ``hierarchies``);
+        ``validation`` of other data; no row left; a value missing from a hierarchy; no
+        generalisation reaches k within ``max_suppression``.
     ConfigurationError
-        A key was given (or the variable set) but is unusable (too short, unreadable file).
+        A key was given (or the variable set) but is unusable (too short, unreadable file); an
+        unknown policy.
 
     Notes
     -----
-    The log records: ``dropped`` (direct-identifier columns), ``respondent_id`` (column and
-    whether it was pseudonymised, with the method but never the key, or dropped),
-    ``free_text`` (per column: values, values changed, placeholders added per type),
-    ``quasi_identifiers``, ``generalisation`` (level per quasi-identifier, whether its hierarchy
-    was given or keep-or-suppress, information loss), ``suppressed`` (records), ``k_before``,
-    ``k_after``, ``risk_before`` and ``risk_after`` (prosecutor risk: highest, average, share
-    of records at risk and unique), ``undeclared_columns`` (columns the survey does not
-    describe, whether they were kept or dropped, and which hold personal data) and
-    ``messages``. Only counts and column names are
-    logged; offending classes are counted, not listed, since their values would single people
-    out.
+    Rows are left out by the rules of :func:`~leadership_eval.responses.validate_responses`
+    (:data:`ROW_RULES`): a row with no answer to any question (``empty-row``) and a row whose
+    respondent id is on an earlier row (``duplicate-id``). Rows in = rows out + rows excluded.
+
+    Columns kept: the record id's column, holding the keyed pseudonyms, and the columns of the
+    survey's questions (with their ``column`` aliases and ``{id}__{code}`` indicator columns),
+    except those labelled ``disclosure: direct`` and those whose values are mostly
+    identifiers (:func:`~leadership_eval.privacy.identifiers.find_identifier_columns`, half of
+    the distinct values or more). Everything else is dropped unless named in ``keep``.
+
+    The log records: ``policy`` (the effective settings), ``n_records`` (rows in),
+    ``n_records_out``, ``excluded`` (``n``, ``reasons`` counted, ``rows``: each excluded
+    row's position, counting from 0, and reason; not its index label, which may be an
+    identifier), ``respondent_id`` (column, and whether it was
+    pseudonymised, with the method but never the key, or dropped), ``columns`` (one entry per
+    input column, as :attr:`AnonymisationResult.columns`), ``dropped`` (the dropped column
+    names), ``warnings``, ``free_text`` (per column: values, values changed, placeholders added
+    per type), ``quasi_identifiers``, ``k_target``, ``generalisation`` (per quasi-identifier:
+    level, hierarchy height, ``action`` ``kept`` / ``generalised`` / ``removed``, the values at
+    that level, and the ``reason`` in words; information loss), ``suppressed`` (records),
+    ``k_before``, ``k_after``, ``risk_before`` and ``risk_after`` (prosecutor risk: highest,
+    average, share of records at risk and unique) and ``messages`` (what to print). Only
+    counts, column names, category labels and row positions are logged; offending classes are
+    counted, not listed.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from leadership_eval.privacy.pipeline import anonymise
     >>> df = pd.DataFrame({
-    ...     "rid": [f"r{i}" for i in range(10)],
-    ...     "email": [f"t{i}@nhs.net" for i in range(10)],
-    ...     "grade": ["FY1"] * 5 + ["FY2"] * 4 + ["ST3"],
-    ...     "comment": ["Dr Okafor was great"] + ["Fine"] * 9,
+    ...     "rid": [f"r{i}" for i in range(11)] + ["r3"],
+    ...     "IPAddress": [f"192.0.2.{i}" for i in range(12)],
+    ...     "email": [f"t{i}@nhs.net" for i in range(10)] + [None, "t3@nhs.net"],
+    ...     "grade": ["FY1"] * 5 + ["FY2"] * 4 + ["ST3", None, "FY1"],
+    ...     "comment": ["Dr Okafor was great"] + ["Fine"] * 9 + [None, "Fine"],
     ... })
     >>> spec = {"direct": ["email"], "quasi": ["grade"], "free_text": ["comment"],
     ...         "respondent_id": "rid"}
-    >>> res = anonymise(df, spec, k=5, key="a demonstration key, not a secret",
+    >>> res = anonymise(df, spec, key="a demonstration key, not a secret",
     ...                 max_suppression=0.5)
     >>> list(res.data.columns), res.data["comment"][0]
     (['rid', 'grade', 'comment'], '[NAME] was great')
+    >>> res.log["dropped"], res.log["excluded"]["reasons"]
+    (['IPAddress', 'email'], {'duplicate-id': 1, 'empty-row': 1})
     >>> res.data["grade"].tolist()
     ['FY1', 'FY1', 'FY1', 'FY1', 'FY1', '*', '*', '*', '*', '*']
-    >>> res.log["k_before"], res.log["k_after"], res.log["suppressed"]
-    (1, 5, 5)
+    >>> res.log["k_target"], res.log["k_before"], res.log["k_after"], res.log["suppressed"]
+    (5, 1, 5, 5)
     """
     import pandas as pd
 
@@ -300,82 +740,128 @@ def anonymise(
         raise DataError(
             f"undeclared must be 'keep' or 'drop', got {undeclared!r}", code="bad-argument"
         )
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
         raise DataError(f"k must be a whole number of at least 1, got {k!r}", code="invalid-k")
     if data.columns.duplicated().any():
         dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
         raise DataError(f"duplicate column names in the data: {dup}", code="duplicate-column")
+    pol = DisclosurePolicy.resolve(
+        Path(policy) if isinstance(policy, os.PathLike) else policy, min_group=k
+    )
+    k_eff = int(pol.min_group)
+    keep_list: list[Hashable] = [keep] if isinstance(keep, str) else list(keep)
+    for col in keep_list:
+        if col not in data.columns:
+            raise _unknown_column(col, data, "keep names column")
     roles = _roles(data, survey)
-    messages: list[str] = []
-    log: dict[str, Any] = {
-        "n_records": len(data),
-        "k_target": k,
-        "max_suppression": max_suppression,
-    }
-    out = data.copy()
-
-    # 1-2. respondent id, then direct identifiers
     rid = id_column if id_column is not None else roles.respondent_id
-    rid_log: dict[str, Any] = {"column": rid, "action": "none"}
     if id_column is not None and id_column not in data.columns:
+        raise _unknown_column(id_column, data, "id column")
+    given = _load_hierarchies(hierarchies)
+    unknown_h = [c for c in given if c not in data.columns]
+    if unknown_h:
         raise DataError(
-            f"id column {id_column!r} is not in the data (columns: {list(map(str, data.columns))})",
+            f"hierarchies given for column(s) {unknown_h} that are not in the data",
             code="unknown-column",
         )
-    if rid is not None and rid in out.columns:
+    messages: list[str] = []
+    log: dict[str, Any] = {"policy": pol.settings()}
+
+    # 1. rows
+    found_rows = _row_rules(data, roles, rid, validation)
+    rows = data if found_rows.keep is None else data.iloc[found_rows.keep]
+    tally = [r["reason"] for r in found_rows.records]
+    reasons = {code: tally.count(code) for code in ROW_RULES if code in tally}
+    log["n_records"] = found_rows.n_in
+    log["excluded"] = {"n": len(found_rows.records), "reasons": reasons, "rows": found_rows.records}
+    counted = ", ".join(f"{n} {code}" for code, n in reasons.items())
+    messages.append(
+        f"rows: {found_rows.n_in} read, {len(rows)} kept, {len(found_rows.records)} excluded"
+        + (f" ({counted})" if counted else "")
+    )
+    for code in reasons:
+        at = [str(r["position"]) for r in found_rows.records if r["reason"] == code]
+        more = f" and {len(at) - 20} more (all in the log)" if len(at) > 20 else ""
+        messages.append(
+            f"excluded as {code}, {ROW_RULES[code]}: row{'s' if len(at) > 1 else ''} "
+            f"{', '.join(at[:20])}{more} (data rows counted from 0)"
+        )
+    if len(rows) == 0:
+        raise DataError(
+            f"no row left to anonymise: all {found_rows.n_in} were excluded ({counted})",
+            code="no-rows",
+        )
+
+    # 2. the pseudonym key, then what happens to each column
+    rid_log: dict[str, Any] = {"column": rid, "action": "none"}
+    resolved = None
+    if rid is not None and rid in data.columns:
         try:
             resolved = resolve_key(key, key_env=key_env, key_file=key_file)
         except ConfigurationError as exc:
             if exc.code != "missing-key" or key_file is not None:
                 raise
-            resolved = None
+    plan, warnings = _plan_columns(
+        rows, roles, rid, keep_list, given, undeclared, pseudonym=resolved is not None
+    )
+    by_column = {p["column"]: p for p in plan}
+    out = rows[[p["column"] for p in plan if p["action"] != "dropped"]].copy()
+
+    # 3. the record id
+    if rid is not None and rid in data.columns:
         if resolved is not None:
             out[rid] = pseudonymise(out[rid], resolved)
             rid_log.update(
-                action="pseudonymised",
-                method="HMAC-SHA256 of the trimmed value (emails casefolded), base32, "
-                "prefix 'P', 12 characters",
-                n_missing=int(out[rid].isna().sum()),
+                action="pseudonymised", method=_RID_METHOD, n_missing=int(out[rid].isna().sum())
             )
-            messages.append(f"respondent id {rid!r} replaced by keyed pseudonyms")
-        else:
-            out = out.drop(columns=[rid])
+            messages.append(f"record id {rid!r} replaced by keyed pseudonyms")
+        elif by_column[rid]["action"] == "dropped":
             rid_log["action"] = "dropped"
             messages.append(
-                f"respondent id {rid!r} dropped: no pseudonym key (set {key_env} or pass a key "
+                f"record id {rid!r} dropped: no pseudonym key (set {key_env} or pass a key "
                 "file to keep a link between waves)"
             )
+        else:
+            rid_log["action"] = "kept-on-request"
     elif rid is not None:
         rid_log["action"] = "absent"
-        messages.append(f"respondent id {rid!r} is not in the data")
+        ids = [str(p["column"]) for p in plan if p["kind"] == "record-id" and p["column"] != rid]
+        messages.append(
+            f"record id column {rid!r} is not in the data"
+            + (
+                f"; {', '.join(ids)} look(s) like a record id: pass it as id_column "
+                "(--id-column) to pseudonymise it"
+                if ids
+                else ""
+            )
+        )
     log["respondent_id"] = rid_log
-    keep = [rid] if rid_log["action"] == "pseudonymised" and rid is not None else []
-    out, dropped = drop_direct_identifiers(
-        out, [c for c in roles.direct if c in out.columns], keep=keep
-    )
-    if rid_log["action"] == "dropped" and rid is not None:
-        dropped = [rid, *dropped]
-    log["dropped"] = dropped
-    if dropped:
-        messages.append(f"dropped {len(dropped)} direct identifier column(s): {', '.join(dropped)}")
+    dropped = [p for p in plan if p["action"] == "dropped"]
+    for p in dropped:
+        if p["column"] != rid:
+            messages.append(f"dropped column {str(p['column'])!r}: {p['reason']}")
+    if any(p["kind"] is not None and p["column"] != rid for p in dropped):
+        messages.append(
+            "identifier-like columns are kept only when named in keep (--keep COLUMN), and "
+            "then with a warning"
+        )
+    for w in warnings:
+        messages.append(f"warning: {w}")
 
-    # 3. free text
+    # 4. free text
     free_log: dict[str, Any] = {}
     totals = dict.fromkeys(ENTITY_TYPES, 0)
     names_t = list(names)
     places_t = list(places)
-    for col in roles.free_text:
-        if col not in out.columns:
-            continue
+    for col in [p["column"] for p in plan if p["action"] == "redacted"]:
         before = out[col]
         after = redact_series(before, names_t, places_t)
         as_text = before.astype(object).map(str, na_action="ignore")
+        # each span found became one [TYPE] placeholder: count the new ones
+        added = _placeholders(after).sub(_placeholders(as_text), fill_value=0)
         counts: dict[str, int] = {}
         for t in ENTITY_TYPES:
-            token = "[" + t + "]"
-            n = int(
-                after.str.count(re.escape(token)).sum() - as_text.str.count(re.escape(token)).sum()
-            )
+            n = int(added.get(t, 0))
             if n:
                 counts[t] = n
                 totals[t] += n
@@ -394,17 +880,13 @@ def anonymise(
             f"{len(free_log)} column(s)"
         )
 
-    # 4. quasi-identifiers
-    given = _load_hierarchies(hierarchies)
-    unknown_h = [c for c in given if c not in out.columns]
-    if unknown_h:
-        raise DataError(
-            f"hierarchies given for column(s) {unknown_h} that are not in the data",
-            code="unknown-column",
-        )
-    qis: list[Hashable] = [*roles.quasi, *[c for c in given if c not in roles.quasi]]
-    qis = [q for q in qis if q in out.columns]
+    # 5. quasi-identifiers
+    qis: list[Hashable] = [
+        p["column"] for p in plan if p["role"] == "quasi" and p["action"] == "kept"
+    ]
     log["quasi_identifiers"] = [str(q) for q in qis]
+    log["k_target"] = k_eff
+    log["max_suppression"] = max_suppression
     report_before = report_after = None
     gen = None
     if qis:
@@ -412,7 +894,7 @@ def anonymise(
         from .generalise import generalise
         from .hierarchy import Hierarchy
 
-        report_before = check_anonymity(out, qis, k=k)
+        report_before = check_anonymity(out, qis, k=k_eff)
         hier: dict[Hashable, Hierarchy] = {}
         source: dict[str, str] = {}
         for q in qis:
@@ -422,12 +904,19 @@ def anonymise(
             else:
                 hier[q] = Hierarchy.from_values(out[q], top="*", name=str(q))
                 source[str(q)] = "keep-or-suppress"
-        gen = generalise(out, hier, k=k, max_suppression=max_suppression, metric=metric)
+        before_qis = out[qis]
+        gen = generalise(out, hier, k=k_eff, max_suppression=max_suppression, metric=metric)
         out = gen.data
-        report_after = check_anonymity(out, qis, k=k)
+        report_after = check_anonymity(out, qis, k=k_eff)
+        explained, lines = _explain(before_qis, gen, hier, source, k_eff, max_suppression)
+        for q in qis:
+            by_column[q]["action"] = explained[str(q)]["action"]
+            if explained[str(q)]["action"] != "kept":
+                by_column[q]["reason"] = explained[str(q)]["reason"]
         log["generalisation"] = {
             "levels": {str(q): int(v) for q, v in gen.levels.items()},
             "hierarchy": source,
+            "columns": explained,
             "metric": gen.metric,
             "information_loss": float(gen.information_loss),
         }
@@ -437,11 +926,10 @@ def anonymise(
         log["risk_before"] = _risk(report_before)
         log["risk_after"] = _risk(report_after)
         log["passes"] = bool(report_after.passes)
-        raised = [str(q) for q, v in gen.levels.items() if v]
+        messages.extend(lines)
         messages.append(
-            f"k went from {report_before.k} to {report_after.k} (target {k}); "
-            + (f"generalised {', '.join(raised)}; " if raised else "no generalisation needed; ")
-            + f"{gen.n_suppressed} record(s) suppressed"
+            f"k went from {report_before.k} to {report_after.k} (target {k_eff}, policy "
+            f"{pol.name!r}); {gen.n_suppressed} record(s) suppressed"
         )
     else:
         log.update(
@@ -455,33 +943,24 @@ def anonymise(
         )
         messages.append("no quasi-identifiers: k-anonymity not assessed")
 
-    undeclared_cols = [c for c in out.columns if c not in roles.declared and c != rid]
-    suspicious = _looks_personal(out, undeclared_cols)
-    if undeclared == "drop" and undeclared_cols:
-        out = out.drop(columns=undeclared_cols)
-        log["dropped"] = [*log["dropped"], *map(str, undeclared_cols)]
-        messages.append(
-            f"dropped {len(undeclared_cols)} column(s) the survey does not describe: "
-            + ", ".join(map(str, undeclared_cols))
-        )
-    elif undeclared_cols:
-        messages.append(
-            f"{len(undeclared_cols)} column(s) not described by the survey were kept as they "
-            f"are (check them for identifiers): {', '.join(map(str, undeclared_cols))}"
-        )
-    for col, types in suspicious.items():
-        messages.append(
-            f"warning: column {col!r} (not described by the survey) holds personal data "
-            f"({', '.join(types)})"
-            + (": dropped" if undeclared == "drop" else ": drop it or declare it")
-        )
-    log["undeclared_columns"] = {
-        "columns": [str(c) for c in undeclared_cols],
-        "action": "dropped" if undeclared == "drop" else "kept",
-        "personal_data_found": suspicious,
-    }
+    columns_log = [
+        {**p, "column": str(p["column"])} for p in plan
+    ]  # the plan, with the actions of quasi-identifiers filled in
+    log["columns"] = columns_log
+    log["dropped"] = [str(p["column"]) for p in dropped]
+    log["warnings"] = warnings
     log["n_records_out"] = len(out)
     log["messages"] = messages
-    if len(out) != len(data):  # pragma: no cover - a bug, never bad input
+    if len(out) + len(found_rows.records) != found_rows.n_in:  # pragma: no cover - a bug
         raise AssertionError("anonymise lost records")
-    return AnonymisationResult(out, log, report_before, report_after, gen)
+    columns = pd.DataFrame(plan, columns=["column", "role", "action", "kind", "reason"])
+    return AnonymisationResult(
+        out,
+        log,
+        report_before,
+        report_after,
+        gen,
+        columns=columns,
+        excluded=found_rows.excluded,
+        policy=pol,
+    )

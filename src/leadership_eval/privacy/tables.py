@@ -136,9 +136,9 @@ class ProtectedTables(NamedTuple):
 
 
 def _resolve_policy(
-    rule: str, policy: DisclosurePolicy | None, min_cell: int | None
+    rule: str, policy: DisclosurePolicy | str | None, min_cell: int | None
 ) -> tuple[str, int, bool, int | None]:
-    """Return ``(rule_name, min_cell, suppress_zero, rounding)``."""
+    """Return ``(rule_name, min_cell, suppress_zero, rounding)`` of the policy to apply."""
     key = str(rule).strip().lower().replace("_", "-")
     if key not in _RULES:
         raise ConfigurationError(
@@ -148,16 +148,15 @@ def _resolve_policy(
         raise ConfigurationError(
             f"give either rule={rule!r} (a preset) or a policy, not both", code="conflicting-rule"
         )
-    if key != "threshold":
-        policy = DisclosurePolicy.preset(key)
-    name = key if key != "threshold" else (policy.name if policy is not None else "threshold")
-    if min_cell is None:
-        min_cell = policy.min_cell if policy is not None else 5
-    if isinstance(min_cell, bool) or not isinstance(min_cell, int | np.integer) or min_cell < 1:
+    if min_cell is not None and (
+        isinstance(min_cell, bool) or not isinstance(min_cell, int | np.integer) or min_cell < 1
+    ):
         raise ConfigurationError(f"min_cell must be a whole number >= 1, got {min_cell!r}")
-    suppress_zero = bool(policy.suppress_zero) if policy is not None else False
-    rounding = policy.rounding if policy is not None else None
-    return name, int(min_cell), suppress_zero, rounding
+    pol = DisclosurePolicy.resolve(
+        key if key != "threshold" else policy,
+        min_cell=None if min_cell is None else int(min_cell),
+    )
+    return pol.name, pol.min_cell, pol.suppress_zero, pol.rounding
 
 
 def _round_half_up(x: np.ndarray, base: int) -> np.ndarray:
@@ -392,7 +391,7 @@ def _protect(
     *,
     min_cell: int | None,
     rule: str,
-    policy: DisclosurePolicy | None,
+    policy: DisclosurePolicy | str | None,
     cost: str,
     upper_protection: int | None,
     lower_protection: int,
@@ -525,7 +524,7 @@ def protect_table(
     table: pd.DataFrame | pd.Series,
     min_cell: int | None = None,
     rule: str = "threshold",
-    policy: DisclosurePolicy | None = None,
+    policy: DisclosurePolicy | str | None = None,
     solver_time_limit: float = 30.0,
     *,
     cost: Literal["cells", "value"] = "cells",
@@ -692,7 +691,7 @@ def protect_tables(
     min_cell: int | None = None,
     links: Sequence[TableSum | SharedLine] = (),
     rule: str = "threshold",
-    policy: DisclosurePolicy | None = None,
+    policy: DisclosurePolicy | str | None = None,
     solver_time_limit: float = 60.0,
     *,
     cost: Literal["cells", "value"] = "cells",

@@ -8,28 +8,46 @@ gives the same answer every time:
 ============================  ==================================================================
 placeholder                   what is detected
 ============================  ==================================================================
-``[EMAIL]``                   email addresses
-``[URL]``                     web addresses (``http://``, ``https://``, ``www.``)
+``[EMAIL]``                   email addresses, also spelt out ("j.bloggs at nhs dot net",
+                              "jb[at]nhs.net")
+``[URL]``                     web addresses (``http://``, ``https://``, ``www.``, or a domain
+                              with a path: ``linkedin.com/in/...``)
+``[HANDLE]``                  social-media handles (``@tired_reg``; not "@ 5pm", "@home")
 ``[DATE_OF_BIRTH]``           a date after a birth cue ("DOB", "date of birth", "born on/in")
-``[NHS_NUMBER]``              10 digits (``943 476 5919`` or ``9434765919``) passing the NHS
-                              modulus-11 check digit; ones starting with 0 need "NHS"/"CHI"
-                              nearby (they are more often phone numbers)
-``[NI_NUMBER]``               National Insurance numbers with a prefix and suffix HMRC allocates
-``[GMC_NUMBER]``              7 digits with "GMC" just before (or after) them
+``[NHS_NUMBER]``              10 digits passing the NHS modulus-11 check digit
+                              (``943 476 5919``, ``9434765919``); ones starting with 0, or
+                              grouped otherwise (``943 4765 919``), need "NHS"/"CHI" nearby
+``[NI_NUMBER]``               National Insurance numbers with a prefix and suffix HMRC
+                              allocates, spaced, dotted or dashed in any way; without the
+                              suffix letter, after "NI" / "national insurance"
+``[GMC_NUMBER]``              7 digits (``7123456``, ``712 3456``) with "GMC" just before (or
+                              after) them
 ``[PHONE]``                   UK phone numbers: mobile, landline, ``+44``/``0044``, ``(0)``,
-                              spaces, dashes, brackets, an extension
-``[POSTCODE]``                full UK postcodes, in capitals (``LS1 3EX``; not "FY1" or "ST3"),
-                              or in any case after "postcode"
+                              spaces, dashes, dots, brackets, an extension
+``[POSTCODE]``                full UK postcodes, with or without the space: in capitals
+                              anywhere (``LS1 3EX``, ``LS13EX``; not "FY1" or "ST3"), in
+                              lower or mixed case unless they read as a grade and an ordinal
+                              ("fy1 2nd"), and in any case after "postcode"
 ``[PLACE]``                   places from the ``places`` list (wards, hospitals, trusts), and
                               names ending in Hospital, Infirmary, Ward, Hospice, Surgery,
                               Medical/Health Centre or NHS (Foundation) Trust; ``Ward 12``
 ``[NAME]``                    titled names (Dr, Mr, Mrs, Ms, Miss, Mx, Prof, Professor, Sister,
-                              Nurse, Matron; the title is redacted with the name), names from
-                              the ``names`` roster, and common UK first names with the
-                              capitalised word after them (``privacy/data/first_names.txt``;
-                              one that is also an ordinary word, "Will", "Grace", "May", only
-                              when not at the start of a sentence or followed by a surname)
+                              Nurse, Matron; the title is redacted with the name; "Dr.Patel"),
+                              also in lower case after Dr, Mr, Mrs, Ms, Mx, Prof ("dr okafor");
+                              names from the ``names`` roster; common UK first names with the
+                              capitalised word after them (``privacy/data/first_names.txt``; one
+                              that is also an ordinary word, "Will", "Grace", "May", only when
+                              not at the start of a sentence, or followed by a surname or by a
+                              verb only a person does: "Joy ran"); first names in lower case
+                              where the context says a person ("hannah was great", "my mentor
+                              sophie", "thanks to aisha", "sarah jones"); a known surname on
+                              its own before such a verb ("Patel was great")
 ============================  ==================================================================
+
+Before matching, each character is NFKC-normalised (full-width letters and digits, ligatures,
+non-breaking and other Unicode spaces become their plain forms), invisible characters (soft
+hyphen, zero-width space) are dropped and dashes read as hyphens; the redacted text keeps every
+original character outside the spans it replaces.
 
 Dates other than dates of birth are kept: rotation and event dates are rarely identifying on
 their own and are often what an analyst needs. Add a detector (``detectors=``) to redact them
@@ -37,11 +55,13 @@ too, or to plug in a statistical recogniser such as Presidio.
 
 A capitalised word is never a name just because it is capitalised: NHS, medical-education and
 leadership vocabulary (``privacy/data/vocabulary.txt``) stops a name, and ordinary words are
-names only with evidence (a title, the roster, the first-name list). Towns, a surname alone and
-a lower-case first name are found only through the ``names`` and ``places`` lists, so pass them.
-On the labelled corpus in ``tests/data/redaction_corpus.jsonl`` (``benchmarks/bench_redaction.py``)
-recall is 1.0 for every structured identifier and about 0.95 for names and 0.93 for places,
-with precision above 0.99.
+names only with evidence (a title, the roster, the first-name list, the context). Lower-case
+words are read through lists of closed-class words (``function_words.txt``) and common words
+(``common_words.txt``): "the dr said", "ms teams", "prof dev" are kept. Towns and a surname
+alone that is on no list are found only through the ``names`` and ``places`` lists, so pass
+them. On the labelled corpus in ``tests/data/redaction_corpus.jsonl``
+(``benchmarks/bench_redaction.py``) recall is 1.0 for every structured identifier, about 0.99
+for names and 0.93 for places, with precision above 0.99.
 """
 
 from __future__ import annotations
@@ -76,6 +96,7 @@ __all__ = [
 ENTITY_TYPES: tuple[str, ...] = (
     "EMAIL",
     "URL",
+    "HANDLE",
     "DATE_OF_BIRTH",
     "NHS_NUMBER",
     "NI_NUMBER",
@@ -129,6 +150,10 @@ class _Lists:
     stop_words: frozenset[str]
     ordinary: frozenset[str]
     protected: tuple[str, ...]
+    ordinary_names: frozenset[str]  # ordinary_words.txt alone: surnames that are words
+    function_words: frozenset[str]
+    common_words: frozenset[str]
+    lower_first_names: frozenset[str]  # first names that are names even in lower case
 
 
 @lru_cache(maxsize=1)
@@ -137,14 +162,74 @@ def _lists() -> _Lists:
     stop = frozenset(w for w in vocab if " " not in w)
     name_words = frozenset(_read_words("name_words.txt"))
     first = frozenset(_read_words("first_names.txt")) - stop - name_words
+    ordinary_names = frozenset(_read_words("ordinary_words.txt"))
+    function = frozenset(_read_words("function_words.txt"))
+    common = frozenset(_read_words("common_words.txt"))
     return _Lists(
         first_names=first,
         name_words=name_words - stop,
         surnames=frozenset(_read_words("surnames.txt")),
         stop_words=stop,
-        ordinary=frozenset(_read_words("ordinary_words.txt")) | stop | name_words,
+        ordinary=ordinary_names | stop | name_words,
         protected=tuple(w for w in vocab if " " in w),
+        ordinary_names=ordinary_names,
+        function_words=function,
+        common_words=common,
+        lower_first_names=first - function - common - ordinary_names,
     )
+
+
+# --------------------------------------------------------------------------- normalisation
+
+# characters removed before matching (soft hyphen, zero-width space/joiners, word joiner, BOM)
+_INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff")
+# dashes read as "-" and line separators read as a new line, after NFKC
+_MATCH_MAP = str.maketrans(
+    {
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2212": "-",
+        "\u2028": "\n",
+        "\u2029": "\n",
+        "\u0085": "\n",
+    }
+)
+
+
+def _matching_form(text: str) -> tuple[str, list[int], list[int]] | None:
+    """The text the detectors read, or ``None`` when it is the text itself.
+
+    Each character with its combining marks is NFKC-normalised (full-width letters and digits,
+    ligatures and Unicode spaces become their plain forms), invisible characters are dropped,
+    and dashes read as hyphens. Returns the matching text and, for each of its characters, the
+    start and end of the piece of ``text`` it came from, so that spans found in the matching
+    text redact exactly the original characters.
+    """
+    if text.isascii():
+        return None
+    import unicodedata
+
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    n = len(text)
+    i = 0
+    while i < n:
+        j = i + 1
+        while j < n and (unicodedata.combining(text[j]) or text[j] in _INVISIBLE):
+            j += 1
+        piece = "".join(ch for ch in text[i:j] if ch not in _INVISIBLE)
+        norm = unicodedata.normalize("NFKC", piece).translate(_MATCH_MAP) if piece else ""
+        out.append(norm)
+        starts.extend([i] * len(norm))
+        ends.extend([j] * len(norm))
+        i = j
+    form = "".join(out)
+    if form == text:
+        return None
+    return form, starts, ends
 
 
 # --------------------------------------------------------------------------- regex helpers
@@ -233,6 +318,65 @@ _MONTHS = (
     "dec",
 )
 _MONTH_NAMES = frozenset({"april", "may", "june", "august"})
+# titles written with a full stop and no space before the name ("Dr.Patel")
+_DOT_TITLES = ("dr", "drs", "mr", "mrs", "ms", "mx", "prof", "sr")
+# titles that mark a lower-case name ("dr smith"); "miss", "sister", "nurse" are too often
+# ordinary words in lower case ("i miss", "sister wards", "nurse led")
+_LOWER_TITLES = ("dr", "drs", "mr", "mrs", "ms", "mx", "prof", "professor")
+_LOWER_WORD = r"[a-z]+(?:(?:-|['’](?=[a-z]{2}))[a-z]+)*"
+
+# what, just before a lower-case word, says it is a person: thanks, a role, a contact verb
+_CUE_THANKS = (
+    r"(?:thanks?(?:[ \t]+you)?(?:[ \t]+(?:so[ \t]+much|again|also))?(?:[ \t]+to)?"
+    r"|cheers(?:[ \t]+to)?|shout[ \t\-]?outs?(?:[ \t]+to)?|kudos(?:[ \t]+to)?"
+    r"|credit[ \t]+to|grateful[ \t]+to|thankful[ \t]+to)"
+)
+_CUE_ROLE = (
+    r"(?:my|our|the|her|his|their|a)[ \t]+(?:(?:educational|clinical|named|previous|new"
+    r"|current|old|lovely|amazing|great|fantastic|brilliant|excellent|wonderful|fellow"
+    r"|leadership)[ \t]+)*(?:mentor|supervisor|es|cs|consultant|registrar|reg|boss|manager"
+    r"|trainer|tutor|buddy|colleague|coordinator|co-ordinator|lead|fy1|fy2|sho|secretary|pa"
+    r"|friend|champion|rep)"
+)
+_CUE_CONTACT = (
+    r"(?:asked|ask|told|tell|e-?mailed|e-?mail|messaged|message|contacted|contact|called"
+    r"|call|rang|ring|phoned|texted|met|meet|(?:spoke|speak|talked|talk)[ \t]+to"
+    r"|(?:worked|working|work|met|meeting)[ \t]+with|shadowed|shadowing|named|via|cc)"
+)
+# a role cue needs punctuation before an ordinary word ("my mentor, mark, ..."), not before an
+# unambiguous first name ("my mentor sophie")
+_STRONG_CUE = re.compile(
+    rf"(?i)(?:\b{_CUE_THANKS}[ \t]*[,:(\-]?|\b{_CUE_CONTACT}[ \t]*[,:(\-]?"
+    rf"|\b{_CUE_ROLE}[ \t]*[,:(\-])[ \t]*$"
+)
+_CUE = re.compile(
+    rf"(?i)(?:\b(?:{_CUE_THANKS}|{_CUE_CONTACT}|{_CUE_ROLE}|and|with|from|by|for|or)"
+    r"[ \t]*[,:(\-]?|&)[ \t]*$"
+)
+# what, just after a lower-case first name, says it is a person
+_PERSON_AFTER = re.compile(
+    r"(?:[ \t]*(?:[,.;:!?)\]]|$)|['’]s\b|[ \t]+(?:was|is|has|had|said|says|told|tells|helped"
+    r"|helps|gave|gives|got|gets|made|makes|ran|runs|organi[sz]ed|arranged|introduced"
+    r"|supported|supports|encouraged|suggested|e-?mailed|explained|showed|taught|took|sent"
+    r"|asked|did|does|set|sorted|found|left|joined|came|comes|went|goes|wrote|will|would"
+    r"|could|should|can|never|always|really|didn't|doesn't|wasn't|isn't|hasn't|hadn't"
+    r"|couldn't|wouldn't|won't|and|from|who|pushed|offered|listened|replied|responded"
+    r"|answered|led|leads|chaired|mentored|supervised|signed|agreed|recommended|ensured"
+    r"|invited|visited|knows|knew|seems|seemed|became|deserves|deserved)\b)"
+)
+# after a capitalised word that is also an ordinary word, at the start of a sentence: a verb
+# only a person does ("Will arranged", "Joy ran"; not "Joy was in short supply")
+_AGENT_AFTER = re.compile(
+    r"[ \t]+(?:said|says|told|tells|helped|helps|gave|gives|got|made|ran|runs|organi[sz]ed"
+    r"|arranged|introduced|supported|supports|encouraged|suggested|e-?mailed|explained|showed"
+    r"|taught|took|sent|asked|sorted|wrote|pushed|offered|listened|replied|responded"
+    r"|answered|led|chaired|mentored|supervised|signed|agreed|recommended|invited|visited)\b"
+)
+# after a lower-case word that is also an ordinary word ("will", "grace"): only the end of a
+# phrase or a word that cannot follow the ordinary reading
+_AMBIGUOUS_AFTER = re.compile(
+    r"(?:[ \t]*(?:[,;:!?)\]]|\.(?!\w)|$)|[ \t]+(?:for|and|who|from|about|in|at|on|&)\b)"
+)
 
 
 def _sentence_initial(text: str, pos: int) -> bool:
@@ -310,13 +454,97 @@ def nhs_number_is_valid(number: str) -> bool:
     return check is not None and check == int(digits[9])
 
 
+_NHS_GROUPED = re.compile(r"\d{3}([ \-]?)\d{3}\1\d{4}")
+_NHS_CUE = re.compile(r"(?i)\b(?:nhs|chi)\b")
+
+
 def _locate_nhs(m: re.Match[str]) -> tuple[int, int] | None:
-    if not nhs_number_is_valid(m.group("e")):
+    number = m.group("e")
+    digits = re.sub(r"\D", "", number)
+    if not nhs_number_is_valid(digits):
         return None
-    if m.group("e")[0] == "0":
-        context = m.string[max(0, m.start("e") - 40) : m.start("e")].lower()
-        if "nhs" not in context and "chi" not in context:
+    # a leading 0 (more often a phone number) or an unusual grouping needs a cue nearby
+    if digits[0] == "0" or not _NHS_GROUPED.fullmatch(number):
+        context = m.string[max(0, m.start("e") - 40) : m.start("e")]
+        if not _NHS_CUE.search(context):
             return None
+    return m.span("e")
+
+
+_NI_CUE = re.compile(r"(?i)(?:\bni\b|\bn\.i\.|\bnino\b|\bnational[ \t]+insurance\b)")
+_NI_INVALID_PREFIXES = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+_NI_STANDARD = re.compile(r"(?i)[A-Z]{2}(?: ?\d{2}){3} ?[A-D]")
+
+
+def _locate_ni(m: re.Match[str]) -> tuple[int, int] | None:
+    found = m.group("e")
+    prefix = re.sub(r"[^A-Za-z]", "", found)[:2]
+    if prefix.upper() in _NI_INVALID_PREFIXES:
+        return None
+    standard = m.group("sfx") is not None and _NI_STANDARD.fullmatch(found) is not None
+    # no suffix letter, or a spaced-out form starting with a word ("on 12 03 24 a"): needs a cue
+    if not standard or prefix.lower() in _lists().function_words:
+        context = m.string[max(0, m.start("e") - 40) : m.start("e")]
+        if not _NI_CUE.search(context):
+            return None
+    return m.span("e")
+
+
+_EMAIL_WORD_DOT = re.compile(r"(?i)[ \t]dot[ \t]|[\[({<][ \t]*dot[ \t]*[\])}>]")
+
+
+def _locate_spelt_email(m: re.Match[str]) -> tuple[int, int] | None:
+    """An e-mail address spelt out ("j.bloggs at nhs dot net", "jb[at]nhs.net"): a bracketed
+    "at", or a plain " at " with a spelt-out "dot" or a local part that has a dot, digit,
+    underscore or plus (not "meet at nhs.net")."""
+    if any(ch in m.group("at") for ch in "[({<"):
+        return m.span("e")
+    if _EMAIL_WORD_DOT.search(m.group("e")) or re.search(r"[._+\d]", m.group("local")):
+        return m.span("e")
+    return None
+
+
+# "@home", "@ the start": an at sign used for "at"
+_HANDLE_NOT = frozenset(
+    [
+        "home",
+        "work",
+        "the",
+        "night",
+        "nights",
+        "weekend",
+        "weekends",
+        "lunch",
+        "lunchtime",
+        "noon",
+        "midday",
+        "all",
+        "least",
+        "last",
+        "times",
+    ]
+)
+
+
+def _locate_handle(m: re.Match[str]) -> tuple[int, int] | None:
+    body = m.group("e")[1:]
+    if len(body) < 2 or body.lower() in _HANDLE_NOT:
+        return None
+    return m.span("e")
+
+
+_POSTCODE_UNITS = frozenset({"st", "nd", "rd", "th", "hr", "yr", "ft", "lb"})
+
+
+def _locate_postcode(m: re.Match[str]) -> tuple[int, int] | None:
+    if m.group("e2") is not None:  # after "postcode": any case
+        return m.span("e2")
+    found = m.group("e")
+    if found.upper() == found:  # in capitals
+        return m.span("e")
+    # in lower or mixed case: not an ordinal or unit after a grade ("fy1 2nd", "ct1 1yr")
+    if found[-2:].lower() in _POSTCODE_UNITS:
+        return None
     return m.span("e")
 
 
@@ -373,33 +601,62 @@ def _make_static_passes() -> list[_Pass]:
         r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,})"
         r"(?![\w\-@\[])"
     )
+    # spelt out: "j.bloggs at nhs dot net", "j.bloggs[at]nhs.net", "jb (at) nhs (dot) net"
+    local = r"[A-Za-z0-9][A-Za-z0-9._%+'\-]*+"  # possessive: the scan stays linear
+    label = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+    at_word = r"(?:[ \t]*[\[({<][ \t]*(?i:at)[ \t]*[\])}>][ \t]*|[ \t]+(?i:at)[ \t]+)"
+    dot_word = r"(?:[ \t]*[\[({<][ \t]*(?i:dot)[ \t]*[\])}>][ \t]*|[ \t]+(?i:dot)[ \t]+)"
+    tld = r"(?i:com|org|net|uk|edu|gov|ac|co|io|ie|info|me|scot|wales|biz)"
+    spelt_email = re.compile(
+        r"(?<![\w.+\-\]@])(?=[A-Za-z0-9._%+'\-]++[ \t]*+(?:[\[({<][ \t]*+)?(?i:at|dot)\b)"
+        rf"(?P<e>(?P<local>{local}(?:{dot_word}{local})*)(?P<at>{at_word})"
+        rf"{label}(?:(?:{dot_word}|\.){label})*?(?:{dot_word}|\.){tld})(?![\w\-@\[])"
+    )
     url = re.compile(r"(?i)(?<![\w@/.\]])(?P<e>(?:https?://|www\.)[^\s<>\"\[\]{}|\\^`]+)")
-    nhs = re.compile(r"(?<![\w\-\]])(?P<e>\d{3}(?P<sep>[ \-]?)\d{3}(?P=sep)\d{4})(?![\w\-\[])")
+    # a web address without http or www, with a path: "linkedin.com/in/jane-doe", "x.com/jd"
+    bare_url = re.compile(
+        r"(?i)(?<![\w@/.\-\]])(?P<e>(?:[a-z0-9][a-z0-9\-]*+\.)++"
+        r"(?:com|org|net|uk|io|me|ly|gl|be|tv|app|info|ie|edu|gov)/[^\s<>\"\[\]{}|\\^`]+)"
+    )
+    handle = re.compile(
+        r"(?<![\w.@/+\-\]])(?P<e>@[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)(?![\w@\[\-])"
+    )
+    # 10 digits, spaces or dashes anywhere (unusual groupings need an NHS/CHI cue)
+    nhs = re.compile(r"(?<![\w\-\]])(?P<e>\d(?:(?:[ \t]{1,2}|-)?\d){9})(?![\w\-\[])")
+    nisep = r"[ \t.\-]{0,2}"
     ni = re.compile(
-        r"(?i)(?<![\w\[\]])(?P<e>(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]"
-        r"(?:[ ]?\d{2}){3}[ ]?[A-D])(?![\w\[\]])"
+        r"(?i)(?<![\w\[\]])(?P<e>[A-CEGHJ-PR-TW-Z]"
+        + nisep
+        + r"[A-CEGHJ-NPR-TW-Z](?:"
+        + nisep
+        + r"\d){6}(?:"
+        + nisep
+        + r"(?P<sfx>[A-D]))?)(?![\w\[\]])"
     )
     gmc = re.compile(
-        r"(?i:\bGMC\b)[^\d\n\[]{0,30}?(?<![\d\-\]])(?P<e>\d{7})(?![\d\-\[])"
+        r"(?i:\bGMC\b)[^\d\n\[]{0,30}?(?<![\d\-\]])(?P<e>\d(?:[ ]?\d){6})(?![\d\-\[]|[ ]\d)"
         r"|(?<![\w\-\]])(?P<e2>\d{7})(?![\d\-\[])[ \t]*(?:\([ \t]*)?(?i:GMC\b)"
     )
-    sep = r"[ \t\-]?"
+    sep = r"(?:[ \t]{1,2}|[ \t]?-[ \t]?)?"
     phone = re.compile(
         r"(?<![\w+/\-\]])(?P<e>(?:"
         rf"(?:\+|00)[ \t]?44[ \t]?(?:\(0\)[ \t]?)?(?:\d{sep}){{8,9}}\d"
         rf"|\(0\d{{2,4}}\)[ \t]?(?:\d{sep}){{4,7}}\d"
+        r"|0\d{2,4}\.\d{3,4}\.\d{3,4}"
         rf"|0(?:\d{sep}){{8,9}}\d)"
         r"(?:[ \t]*,?[ \t]*(?i:ext(?:ension|n)?\.?|x)[ \t]*\d{1,5})?)(?![\w\[])"
     )
-    pc = r"GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}"
-    # in capitals anywhere; in any case after "postcode" / "post code" (not "FY1 2nd")
+    pc = r"GIR[ \t]{0,2}0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t]{0,2}\d[ABD-HJLNP-UW-Z]{2}"
+    # in capitals anywhere; in lower or mixed case unless it reads as a grade and an ordinal
+    # ("fy1 2nd"); in any case after "postcode" / "post code"
     postcode = re.compile(
-        _LB
-        + rf"(?P<e>{pc})"
-        + _LA
-        + r"|(?i:\bpost[ \t]?code\b)[^\n\d\[]{0,20}?"
+        r"(?i:\bpost[ \t]?code\b)[^\n\d\[]{0,20}?"
         + _LB
         + rf"(?i:(?P<e2>{pc}))"
+        + _LA
+        + "|"
+        + _LB
+        + rf"(?i:(?P<e>{pc}))"
         + _LA
     )
     # places ending in a generic word: at least one word in them must not be vocabulary
@@ -433,13 +690,16 @@ def _make_static_passes() -> list[_Pass]:
 
     return [
         _Pass("EMAIL", email, _group_span("e")),
+        _Pass("EMAIL", spelt_email, _locate_spelt_email),
         _Pass("URL", url, _locate_url),
+        _Pass("URL", bare_url, _locate_url),
+        _Pass("HANDLE", handle, _locate_handle),
         _Pass("DATE_OF_BIRTH", dob, _group_span("e")),
         _Pass("NHS_NUMBER", nhs, _locate_nhs),
-        _Pass("NI_NUMBER", ni, _group_span("e")),
+        _Pass("NI_NUMBER", ni, _locate_ni),
         _Pass("GMC_NUMBER", gmc, _group_span("e", "e2")),
         _Pass("PHONE", phone, _locate_phone),
-        _Pass("POSTCODE", postcode, _group_span("e", "e2")),
+        _Pass("POSTCODE", postcode, _locate_postcode),
         _Pass("PLACE", generic_place, locate_place),
     ]
 
@@ -467,13 +727,15 @@ def _name_passes() -> tuple[_Pass, _Pass]:
     stop = _stop_lookahead()
     protected = _protected_lookahead()
     title = r"(?i:" + _trie_pattern(_TITLES) + r")"
+    # "Dr Patel", "Dr. Patel", and an abbreviation with a full stop and no space, "Dr.Patel"
+    tsep = rf"(?:{title}\.?{_HSPACE}|(?i:{_trie_pattern(_DOT_TITLES)})\.)"
     token = rf"(?:{_PARTICLE}[ \t]+)?{_NAME_TOKEN}"
     titled = re.compile(
         _LB
         + protected
-        + rf"(?P<e>{title}\.?{_HSPACE}{stop}(?:{_INITIAL}{_HSPACE}){{0,2}}{token}"
+        + rf"(?P<e>{tsep}{stop}(?:{_INITIAL}{_HSPACE}){{0,2}}{token}"
         + rf"(?:{_HSPACE}{stop}{token}){{0,2}}"
-        + rf"|{title}\.?{_HSPACE}{_INITIAL}(?:{_HSPACE}{_INITIAL})?)"
+        + rf"|{tsep}{_INITIAL}(?:{_HSPACE}{_INITIAL})?)"
         + r"(?!\w|['’][A-Za-z]{2})"
     )
 
@@ -519,6 +781,132 @@ def _name_passes() -> tuple[_Pass, _Pass]:
         return s, end
 
     return _Pass("NAME", titled, _group_span("e")), _Pass("NAME", first, locate_first)
+
+
+_VERB_LIKE = re.compile(r"[a-z]{2,}(?:ed|ing|ly)")
+# surnames that are also verbs in the past tense ("the dr read the notes")
+_VERB_SURNAMES = frozenset({"read"})
+
+
+def _title_word_is_name(word: str) -> bool:
+    """Whether a lower-case word after a title is a name ("dr okafor") and not an ordinary word
+    ("the dr said"): closed-class words and NHS vocabulary never are; a common word only when
+    it is also a surname ("dr young"); known first names and surnames are; any other word is,
+    unless it has the ending of a verb or adverb ("the dr bleeped", "dr kindly")."""
+    lists = _lists()
+    w = word.lower()
+    if w in lists.function_words or w in lists.stop_words or w in _TITLES:
+        return False
+    if w in lists.common_words:
+        return w in lists.surnames and w not in _VERB_SURNAMES
+    if (
+        w in lists.surnames
+        or w in lists.first_names
+        or w in lists.name_words
+        or w in lists.ordinary_names
+    ):
+        return True
+    return _VERB_LIKE.fullmatch(w) is None
+
+
+def _lower_word_is_unknown(word: str) -> bool:
+    """A lower-case word that is on no list and does not end like a verb or adverb: an unusual
+    surname ("okoro")."""
+    lists = _lists()
+    w = word.lower()
+    return not (
+        w in lists.function_words
+        or w in lists.common_words
+        or w in lists.ordinary
+        or w in lists.first_names
+        or w in _TITLES
+        or len(w) < 2
+        or _VERB_LIKE.fullmatch(w) is not None
+    )
+
+
+_LOWER_WORD_RE = re.compile(_LOWER_WORD)
+_PARTICLES = frozenset(
+    {"van", "der", "von", "de", "la", "da", "del", "di", "du", "le", "bin", "ibn", "al", "el", "ap"}
+)
+
+
+@lru_cache(maxsize=1)
+def _lower_case_passes() -> tuple[_Pass, _Pass, _Pass]:
+    """Names typed in lower case: after a title ("dr smith"), and common first names where the
+    context says a person ("hannah was great", "my mentor sophie", "sarah jones")."""
+    lists = _lists()
+    protected = _protected_lookahead()
+    excluded = sorted(lists.function_words | lists.common_words | lists.stop_words | set(_TITLES))
+    not_word = r"(?!" + _trie_pattern(excluded) + r"(?![\w'’]))"
+    ltitle = r"(?i:" + _trie_pattern(_LOWER_TITLES) + r")"
+    lower_titled = re.compile(
+        _LB
+        + protected
+        + rf"(?P<e>{ltitle}(?:\.?{_HSPACE}|\.)(?:[a-z]\.?{_HSPACE}(?={_LOWER_WORD}))?"
+        + rf"(?:{_PARTICLE}{_HSPACE})?(?P<w1>{_LOWER_WORD})"
+        + rf"(?:{_HSPACE}{not_word}(?:{_PARTICLE}{_HSPACE})?{_LOWER_WORD}){{0,2}})"
+        + r"(?![\w])"
+    )
+
+    names = lists.surnames | lists.first_names | lists.ordinary_names
+
+    def locate_titled(m: re.Match[str]) -> tuple[int, int] | None:
+        if not _title_word_is_name(m.group("w1")):
+            return None
+        # further words (the regex stops at common words and titles) while they read as names
+        end = m.end("w1")
+        for wm in _LOWER_WORD_RE.finditer(m.string, m.end("w1"), m.end("e")):
+            w = wm.group(0)
+            if w in _PARTICLES:
+                continue
+            if w not in names and _VERB_LIKE.fullmatch(w) is not None:
+                break
+            end = wm.end()
+        return m.start("e"), end
+
+    first = re.compile(
+        _LB
+        + r"(?P<e>(?P<fn>"
+        + _trie_pattern(sorted(lists.lower_first_names))
+        + r")(?![\w\-]|['’][a-z]{2})(?:[ \t]+(?P<sn>"
+        + _LOWER_WORD
+        + r"))?)(?![\w])"
+    )
+    surname_like = (lists.surnames | lists.lower_first_names) - lists.function_words
+    surname_like -= lists.common_words
+
+    def locate_first(m: re.Match[str]) -> tuple[int, int] | None:
+        text = m.string
+        s = m.start("fn")
+        cue = _CUE.search(text, max(0, s - 60), s) is not None
+        sn = m.group("sn")
+        if sn is not None and sn in surname_like:
+            return s, m.end("sn")  # "sarah jones", "priya sharma", "mary jane"
+        if sn is not None and _lower_word_is_unknown(sn):
+            after_sn = _PERSON_AFTER.match(text, m.end("sn")) is not None
+            if cue or after_sn:
+                return s, m.end("sn")  # "my mentor sophie okoro", "hannah okoro was great"
+        if cue or _PERSON_AFTER.match(text, m.end("fn")):
+            return m.span("fn")
+        return None
+
+    # a capitalised surname on its own, before what a person does ("Patel was great",
+    # "Khan's enthusiasm"); not an ordinary word ("Walker frames", "Young doctors")
+    alone = sorted(lists.surnames - lists.ordinary - lists.common_words - lists.function_words)
+    surname_variants = [w.title() for w in alone] + [w.upper() for w in alone]
+    surname = re.compile(
+        _LB + r"(?P<e>" + _trie_pattern(surname_variants) + r")(?![\w\-]|['’][A-Za-z]{2})"
+    )
+
+    def locate_surname(m: re.Match[str]) -> tuple[int, int] | None:
+        return m.span("e") if _PERSON_AFTER.match(m.string, m.end("e")) else None
+
+    return (
+        _Pass("NAME", surname, locate_surname),
+        _Pass("NAME", lower_titled, locate_titled),
+        _Pass("NAME", first, locate_first),
+    )
 
 
 def _clean_list(values: Iterable[str] | str | None, what: str) -> list[str]:
@@ -574,9 +962,25 @@ def _roster_passes(names: tuple[str, ...], places: tuple[str, ...]) -> tuple[_Pa
             pat = re.compile(_LB + r"(?P<e>" + _trie_pattern(variants) + r")" + _LA)
 
             def locate_strict(m: re.Match[str]) -> tuple[int, int] | None:
-                return None if _sentence_initial(m.string, m.start("e")) else m.span("e")
+                if not _sentence_initial(m.string, m.start("e")):
+                    return m.span("e")
+                # at the start of a sentence only before a verb a person does ("Joy ran")
+                return m.span("e") if _AGENT_AFTER.match(m.string, m.end("e")) else None
 
             out.append(_Pass("NAME", pat, locate_strict))
+            # typed in lower case, only where the context says a person: "thanks to will for
+            # the rota", "my mentor, mark, was great" (not "will the rota change?")
+            lower = re.compile(_LB + r"(?P<e>" + _trie_pattern(sorted(strict)) + r")" + _LA)
+
+            def locate_strict_lower(m: re.Match[str]) -> tuple[int, int] | None:
+                text, s = m.string, m.start("e")
+                if _STRONG_CUE.search(text, max(0, s - 60), s) is None:
+                    return None
+                if _AMBIGUOUS_AFTER.match(text, m.end("e")) is None:
+                    return None
+                return m.span("e")
+
+            out.append(_Pass("NAME", lower, locate_strict_lower))
     return tuple(out)
 
 
@@ -588,11 +992,23 @@ def _passes(names: Iterable[str] | str | None, places: Iterable[str] | str | Non
         tuple(sorted(set(_clean_list(places, "places")))),
     )
     titled, first = _name_passes()
+    lone_surname, lower_titled, lower_first = _lower_case_passes()
     place_list = [p for p in roster if p.type == "PLACE"]
     name_list = [p for p in roster if p.type == "NAME"]
     # structured identifiers, then places (listed before generic), then names: titled first
-    # (they include the title), then roster names, then common first names
-    return [*static[:-1], *place_list, static[-1], titled, *name_list, first]
+    # (they include the title), then roster names, then common first names, then names typed
+    # in lower case (after a title, then first names in context)
+    return [
+        *static[:-1],
+        *place_list,
+        static[-1],
+        titled,
+        *name_list,
+        first,
+        lone_surname,
+        lower_titled,
+        lower_first,
+    ]
 
 
 # --------------------------------------------------------------------------- the engine
@@ -651,6 +1067,21 @@ def _scan(text: str, passes: Sequence[_Pass]) -> tuple[str, list[Span]]:
         current = "".join(parts)
     spans = [Span(t, s, e, text[s:e]) for s, e, t in repl]
     return current, spans
+
+
+def _find(text: str, passes: Sequence[_Pass]) -> tuple[str, list[Span]]:
+    """:func:`_scan` on the matching form of ``text`` (see :func:`_matching_form`), with the
+    spans mapped back to ``text``: the redacted text keeps every original character outside
+    the spans (full-width letters, non-breaking spaces) and replaces exactly the original
+    characters of each span."""
+    form = _matching_form(text)
+    if form is None:
+        return _scan(text, passes)
+    matched, starts, ends = form
+    _, found = _scan(matched, passes)
+    spans = [Span(sp.type, starts[sp.start], ends[sp.end - 1], "") for sp in found]
+    spans = [Span(sp.type, sp.start, sp.end, text[sp.start : sp.end]) for sp in spans]
+    return _render(text, spans), spans
 
 
 def _as_span(item: Span | tuple[str, int, int], text: str) -> Span:
@@ -746,9 +1177,12 @@ def find_personal_data(
     Notes
     -----
     The built-in detectors run in the order of :data:`ENTITY_TYPES` (then places from the list
-    before generic place names, titled names, roster names, common first names); each sees the
-    text with earlier findings already replaced, so an email address inside a URL stays an
-    email address and "Dr Sarah Jones" is one name. Spans from ``detectors`` are merged with the
+    before generic place names, titled names, roster names, common first names, names in lower
+    case); each sees the text with earlier findings already replaced, so an email address inside
+    a URL stays an email address and "Dr Sarah Jones" is one name. They read the text
+    NFKC-normalised character by character (full-width forms, ligatures and Unicode spaces made
+    plain, soft hyphens and zero-width characters dropped, dashes read as hyphens); the spans
+    are in the offsets of the text as given, and cover its original characters. Spans from ``detectors`` are merged with the
     built-in ones: where two overlap, the longer one wins and grows to cover both.
 
     Examples
@@ -759,7 +1193,7 @@ def find_personal_data(
     """
     if not isinstance(text, str):
         raise DataError(f"expected a string, got {type(text).__name__}", code="bad-argument")
-    _, spans = _scan(text, _passes(names, places))
+    _, spans = _find(text, _passes(names, places))
     if detectors:
         spans = _with_detectors(text, spans, detectors)
     return spans
@@ -786,7 +1220,8 @@ def redact_text(
     str
         The text with each piece of personal data replaced by ``[NAME]``, ``[EMAIL]``,
         ``[PHONE]``, ``[NHS_NUMBER]``, ``[GMC_NUMBER]``, ``[NI_NUMBER]``, ``[POSTCODE]``,
-        ``[DATE_OF_BIRTH]``, ``[URL]`` or ``[PLACE]`` (or the type a detector names).
+        ``[DATE_OF_BIRTH]``, ``[URL]``, ``[HANDLE]`` or ``[PLACE]`` (or the type a detector
+        names). Everything outside the replaced spans is kept exactly as written.
 
     Notes
     -----
@@ -807,10 +1242,17 @@ def redact_text(
     'NHS no [NHS_NUMBER]; 10-digit ref 1234567890 is not one.'
     >>> redact_text("Thanks to Sam for the rota help", names=["Sam Hill"])
     'Thanks to [NAME] for the rota help'
+
+    Lower case, handles, postcodes without a space, full-width letters:
+
+    >>> redact_text("thanks dr okafor (@tired_reg), post to ls13ex")
+    'thanks [NAME] ([HANDLE]), post to [POSTCODE]'
+    >>> redact_text("Ask Ｄｒ Ｐａｔｅｌ now")
+    'Ask [NAME] now'
     """
     if not isinstance(text, str):
         raise DataError(f"expected a string, got {type(text).__name__}", code="bad-argument")
-    redacted, spans = _scan(text, _passes(names, places))
+    redacted, spans = _find(text, _passes(names, places))
     if detectors:
         return _render(text, _with_detectors(text, spans, detectors))
     return redacted
@@ -868,8 +1310,20 @@ def redact_series(
     out = values.astype(object)
     if not (~missing).any():
         return pd.Series(out, index=series.index, name=series.name, dtype=object)
-    for p in _passes(names, places):
+    passes = _passes(names, places)
+    # texts whose matching form differs (full-width, non-breaking spaces...) are redacted one
+    # by one, so their spans map back to the original characters; the rest column-wise
+    special = (
+        values.map(lambda t: _matching_form(t) is not None, na_action="ignore")
+        .fillna(False)
+        .astype(bool)
+        .to_numpy()
+    )
+    for p in passes:
         out = out.str.replace(p.pattern, p.repl, regex=True)
+    if special.any():
+        out = out.astype(object)
+        out[special] = [_find(t, passes)[0] for t in values[special].tolist()]
     out = out.where(~missing, None)
     return pd.Series(out, index=series.index, name=series.name, dtype=object)
 

@@ -10,73 +10,91 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-__all__ = ["funnel_svg", "likert_bars_html"]
-
-_COLOURS = {"Disagree": "#b35806", "Neutral": "#d8d8d8", "Agree": "#542788"}
+__all__ = ["funnel_svg", "likert_bars_html", "likert_legend_html"]
 
 
-def likert_bars_html(rows: Sequence[tuple[str, str, Mapping[str, float | None]]]) -> str:
-    """Diverging stacked bars as HTML: disagreement left of centre, agreement right.
+def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
+    """Diverging stacked bars of a published statement: disagreement left of centre.
 
     Parameters
     ----------
-    rows : sequence of (statement, who, percentages)
-        ``percentages`` maps ``Disagree``, ``Neutral`` and ``Agree`` to percentages; a missing or
-        None value (a suppressed cell) shows the bar as suppressed, because the other shares
-        would give it away.
+    item : PublishedItem
+        The statement as published (:mod:`leadership_eval.reports.publish`).
+    keys : sequence of str
+        The rows to draw, in order (group codes, ``"Region"``).
 
     Returns
     -------
     str
-        A ``<div class="likert">`` block; the CSS is in the report template.
+        A ``<div class="likert">`` block; the CSS is in the report template. Every percentage,
+        tooltip and accessible label comes from the published row.
     """
-    out = ['<div class="likert" role="table" aria-label="Answers, disagree to agree">']
-    out.append(
-        '<div class="lk-legend" aria-hidden="true">'
-        + "".join(f'<span><i style="background:{c}"></i>{k}</span>' for k, c in _COLOURS.items())
-        + "</div>"
-    )
-    last = None
-    for statement, who, pct in rows:
-        if statement != last:
-            out.append(f'<div class="lk-item" role="row">{html.escape(statement)}</div>')
-            last = statement
-        values = {k: pct.get(k) for k in _COLOURS}
-        if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in values.values()):
+    from .publish import PublishedItem
+
+    if not isinstance(item, PublishedItem):
+        raise TypeError("likert_bars_html draws published statements only (PublishedItem)")
+    out = [
+        f'<div class="likert" role="table" aria-label="{html.escape(item.text)}: answers, '
+        'disagree to agree">'
+    ]
+    out.append(f'<div class="lk-item" role="row">{html.escape(item.text)}</div>')
+    for key in keys:
+        row = item.rows.get(key)
+        if row is None:
+            continue
+        who = html.escape(row.who)
+        if row.status == "dominated":
+            text = f"almost all answered “{html.escape(str(row.dominant))}”"
             out.append(
-                f'<div class="lk-row" role="row"><span class="lk-who">{html.escape(who)}</span>'
-                '<span class="lk-bar lk-sup">not shown (too few answers)</span></div>'
+                f'<div class="lk-row" role="row"><span class="lk-who">{who}</span>'
+                f'<span class="lk-bar lk-dom" title="all, or all but one, gave this answer">'
+                f"{text}</span></div>"
             )
             continue
-        d = float(values["Disagree"] or 0)
-        n = float(values["Neutral"] or 0)
-        a = float(values["Agree"] or 0)
-        total = d + n + a or 1.0
-        d, n, a = (100 * x / total for x in (d, n, a))
+        if row.status != "shown" or row.percents is None:
+            text = "no answers" if row.status == "missing" else "not shown (too few answers)"
+            out.append(
+                f'<div class="lk-row" role="row"><span class="lk-who">{who}</span>'
+                f'<span class="lk-bar lk-sup">{text}</span></div>'
+            )
+            continue
+        pct = dict(row.percents)
+        d = pct.get("Disagree", 0)
+        n = pct.get("Neutral", 0)
+        a = pct.get("Agree", 0)
         # the bar spans -100 % .. +100 %: disagreement and half the neutral share end on the
         # midline, so the padding on the left is what remains of the left half
         left_pad = 100 - d - n / 2
-        segs = [f'<span class="lk-pad" style="width:{max(left_pad, 0) / 2:.2f}%"></span>']
+        segs = [f'<span class="lk-pad" style="width:{max(left_pad, 0) / 2:g}%"></span>']
         for name, v in (("Disagree", d), ("Neutral", n), ("Agree", a)):
-            label = f"{v:.0f}%" if v >= 8 else ""
+            label = f"{v}%" if v >= 10 else ""
             segs.append(
-                f'<span class="lk-seg" style="width:{v / 2:.2f}%;background:{_COLOURS[name]}"'
-                f' title="{name}: {v:.0f}%">{label}</span>'
+                f'<span class="lk-seg lk-{name.lower()}" style="width:{v / 2:g}%"'
+                f' title="{name}: {v}%">{label}</span>'
             )
-        summary = f"{html.escape(who)}: {d:.0f}% disagree, {n:.0f}% neutral, {a:.0f}% agree"
+        summary = f"{who}: {d}% disagree, {n}% neutral, {a}% agree"
         out.append(
             f'<div class="lk-row" role="row" aria-label="{summary}">'
-            f'<span class="lk-who">{html.escape(who)}</span>'
+            f'<span class="lk-who">{who}</span>'
             f'<span class="lk-bar">{"".join(segs)}<span class="lk-mid"></span></span></div>'
         )
     out.append("</div>")
     return "".join(out)
+
+
+def likert_legend_html() -> str:
+    """The colour key of the diverging bars."""
+    return (
+        '<div class="lk-legend" aria-hidden="true">'
+        + "".join(
+            f'<span><i class="lk-{k.lower()}"></i>{k}</span>'
+            for k in ("Disagree", "Neutral", "Agree")
+        )
+        + "</div>"
+    )
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -93,64 +111,63 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return out
 
 
-def funnel_svg(cmp: pd.DataFrame, title: str, highlight: Any = None) -> str:
-    """A funnel plot drawn directly as inline SVG (no raster, no matplotlib: fast and sharp).
+def funnel_svg(scale: Any, highlight: str | None = None) -> str:
+    """A published scale's funnel plot as inline SVG (no raster, no matplotlib: fast and sharp).
 
-    Points are groups (``highlight`` in orange, flagged groups labelled); the lines are the
-    benchmark and its 95 % (dotted) and 99.8 % (dashed) control limits, from
-    :func:`~leadership_eval.compare.funnel_limits` at the benchmark's overall mean and SD.
+    Points are the groups whose score is published (``highlight`` in orange, flagged groups
+    labelled); the lines are the region's published mean and its 95 % (dotted) and 99.8 %
+    (dashed) control limits. Every position, label and tooltip comes from the publication.
 
     Parameters
     ----------
-    cmp : pandas.DataFrame
-        A frame from :func:`~leadership_eval.compare_to_benchmark` (kind mean).
-    title : str
-        The chart's title (also its accessible name).
-    highlight : optional
-        The group to mark.
+    scale : PublishedScale
+    highlight : str, optional
+        The group code to mark.
 
     Returns
     -------
     str
-        An ``<svg>`` element.
+        An ``<svg>`` element ("" when no group's score is published).
     """
-    from ..compare import funnel_limits
+    from .publish import PublishedScale
 
+    if not isinstance(scale, PublishedScale):
+        raise TypeError("funnel_svg draws published scales only (PublishedScale)")
     w, h, left, right, top, bottom = 420.0, 270.0, 46.0, 12.0, 28.0, 36.0
-    info = cmp.attrs.get("funnel", {})
-    shown = cmp[cmp["flag"] != "suppressed"].dropna(subset=["mean", "n"])
-    centre, sd = info.get("centre"), info.get("sd")
-    parts: list[str] = []
-    if not len(shown) or centre is None or sd is None or not np.isfinite(sd):
+    shown = [r for r in scale.rows.values() if r.status == "shown" and r.n and r.mean is not None]
+    if not shown or scale.centre is None or not scale.funnel:
         return ""
-    n_lo = max(2.0, float(shown["n"].min()) * 0.8)
-    n_hi = max(float(shown["n"].max()) * 1.08, n_lo + 5)
-    grid = np.unique(np.linspace(n_lo, n_hi, 60).round())
-    lim = funnel_limits(grid, centre, kind="mean", sd=sd)
-    y_values = np.concatenate(
-        [
-            shown["mean"].to_numpy(float),
-            lim["lower_998"].to_numpy(float),
-            lim["upper_998"].to_numpy(float),
-        ]
-    )
-    y_lo, y_hi = float(np.nanmin(y_values)), float(np.nanmax(y_values))
+    centre = scale.centre
+    ns = [f[0] for f in scale.funnel]
+    n_lo, n_hi = float(min(ns)), float(max(ns))
+    y_values = [float(r.mean) for r in shown if r.mean is not None]
+    y_values += [f[3] for f in scale.funnel] + [f[4] for f in scale.funnel]
+    finite = [v for v in y_values if math.isfinite(v)]
+    y_lo, y_hi = min(finite), max(finite)
+    y_lo, y_hi = max(y_lo, scale.low), min(y_hi, scale.high)
     pad = (y_hi - y_lo) * 0.06 or 0.1
     y_lo, y_hi = y_lo - pad, y_hi + pad
 
     def x(v: float) -> float:
-        return left + (v - n_lo) / (n_hi - n_lo) * (w - left - right)
+        return left + (v - n_lo) / ((n_hi - n_lo) or 1.0) * (w - left - right)
 
     def y(v: float) -> float:
-        return top + (y_hi - v) / (y_hi - y_lo) * (h - top - bottom)
+        return top + (y_hi - min(max(v, y_lo), y_hi)) / (y_hi - y_lo) * (h - top - bottom)
 
     esc = html.escape
-    parts.append(
-        f'<svg class="funnel" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
-        f'aria-label="Funnel plot: {esc(title)}">'
+    fmt = f".{scale.decimals}f"
+    flagged = [r.who for r in shown if r.flag in ("low", "high")]
+    message = f"{len(shown)} trusts; " + (
+        f"outside the 99.8% limits: {', '.join(flagged)}"
+        if flagged
+        else "none outside the 99.8% limits"
     )
+    parts: list[str] = [
+        f'<svg class="funnel" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
+        f'aria-label="Funnel plot: {esc(scale.title)}. {esc(message)}">'
+    ]
     parts.append(
-        f'<text x="{w / 2:.0f}" y="16" text-anchor="middle" class="ft">{esc(title)}</text>'
+        f'<text x="{w / 2:.0f}" y="16" text-anchor="middle" class="ft">{esc(scale.title)}</text>'
     )
     for t in _ticks(y_lo, y_hi):
         parts.append(
@@ -168,26 +185,24 @@ def funnel_svg(cmp: pd.DataFrame, title: str, highlight: Any = None) -> str:
     parts.append(
         f'<line x1="{left}" x2="{w - right}" y1="{y(centre):.1f}" y2="{y(centre):.1f}" class="fc"/>'
     )
-    for col, cls in (("95", "f95"), ("998", "f998")):
-        for side in ("lower", "upper"):
-            pts = " ".join(
-                f"{x(n):.1f},{y(v):.1f}"
-                for n, v in zip(lim["n"], lim[f"{side}_{col}"], strict=True)
-                if np.isfinite(v)
-            )
-            parts.append(f'<polyline points="{pts}" class="{cls}"/>')
-    for _, r in shown.iterrows():
-        mine = highlight is not None and r["group"] == highlight
+    for pos, cls in ((1, "f95"), (2, "f95"), (3, "f998"), (4, "f998")):
+        pts = " ".join(
+            f"{x(f[0]):.1f},{y(f[pos]):.1f}" for f in scale.funnel if math.isfinite(f[pos])
+        )
+        parts.append(f'<polyline points="{pts}" class="{cls}"/>')
+    for r in shown:
+        mine = highlight is not None and r.key == highlight
         cls = "fp fh" if mine else "fp"
-        label = f"{r['group']}: mean {float(r['mean']):.2f}, {int(r['n'])} responses"
+        assert r.n is not None and r.mean is not None
+        label = f"{r.who}: mean {format(r.mean, fmt)}, {r.n:,} responses"
         parts.append(
-            f'<circle cx="{x(float(r["n"])):.1f}" cy="{y(float(r["mean"])):.1f}" '
+            f'<circle cx="{x(r.n):.1f}" cy="{y(r.mean):.1f}" '
             f'r="{6 if mine else 3.5}" class="{cls}"><title>{esc(label)}</title></circle>'
         )
-        if mine or r["flag"] in ("low", "high"):
+        if mine or r.flag in ("low", "high"):
             parts.append(
-                f'<text x="{x(float(r["n"])) + 7:.1f}" y="{y(float(r["mean"])) - 5:.1f}" '
-                f'class="fl{" fb" if mine else ""}">{esc(str(r["group"]))}</text>'
+                f'<text x="{x(r.n) + 7:.1f}" y="{y(r.mean) - 5:.1f}" '
+                f'class="fl{" fb" if mine else ""}">{esc(r.who)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -2,38 +2,36 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import numbers
 from collections.abc import Sequence
 from typing import Any
 
-import pandas as pd
-
-__all__ = ["SUPPRESSED", "figure_to_uri", "render", "table_html"]
+__all__ = ["MISSING", "SUPPRESSED", "render", "table_html"]
 
 SUPPRESSED = "–"
 """What a suppressed cell shows (an en dash, explained under every table that has one)."""
 
-
-def figure_to_uri(fig: Any) -> str:
-    """Embed a matplotlib figure as a ``data:`` URI (SVG: sharp at any zoom), closing it."""
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "leadership-eval"}):
-        fig.savefig(buf, format="svg")
-    plt.close(fig)
-    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+MISSING = "n/a"
+"""What a cell without data shows (nobody answered): not the same as a suppressed cell."""
 
 
-def _cell(value: Any, fmt: str | None) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return f'<td class="sup" title="not shown to protect confidentiality">{SUPPRESSED}</td>'
+_STATUS_TEXT = {
+    "suppressed": (SUPPRESSED, "sup", "not shown to protect confidentiality"),
+    "missing": (MISSING, "na", "no data"),
+    "dominated": ("almost all", "dom", "all, or all but one, gave this answer"),
+}
+
+
+def _cell(value: Any, status: str, fmt: str | None) -> str:
+    if status != "shown":
+        text, cls, title = _STATUS_TEXT.get(status, (SUPPRESSED, "sup", status))
+        if status == "dominated" and value is None:
+            text = ""
+        return f'<td class="{cls}" title="{title}">{html.escape(text)}</td>'
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
         if isinstance(value, numbers.Integral):
-            text = format(int(value), fmt or ",")
+            text = format(int(value), fmt if fmt and fmt != ",d" else ",")
         else:
             text = format(float(value), fmt or ".2f")  # type: ignore[arg-type]
         return f'<td class="num">{html.escape(text)}</td>'
@@ -41,32 +39,55 @@ def _cell(value: Any, fmt: str | None) -> str:
 
 
 def table_html(
-    frame: pd.DataFrame,
+    table: Any,
     *,
     caption: str | None = None,
-    formats: dict[str, str] | None = None,
     index: bool = True,
     highlight_rows: Sequence[Any] = (),
     css_class: str = "data",
 ) -> str:
-    """Render a frame as an accessible HTML table; NA cells show as suppressed."""
-    formats = formats or {}
+    """Render a published table as an accessible HTML table.
+
+    Only a :class:`~leadership_eval.reports.publish.PublishedTable` is accepted: a raw frame
+    has not passed disclosure control. Suppressed cells show an en dash and cells without data
+    "n/a", each explained under the table.
+    """
+    from .publish import PublishedTable
+
+    if not isinstance(table, PublishedTable):
+        raise TypeError(
+            "table_html renders published tables only (PublishedTable); a "
+            f"{type(table).__name__} has not passed disclosure control"
+        )
+    formats = dict(table.formats)
     parts = [f'<div class="table-wrap"><table class="{css_class}">']
     if caption:
         parts.append(f"<caption>{html.escape(caption)}</caption>")
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in frame.columns)
-    index_head = f'<th scope="col">{html.escape(str(frame.index.name or ""))}</th>' if index else ""
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in table.columns)
+    index_head = f'<th scope="col">{html.escape(table.index_name)}</th>' if index else ""
     parts.append(f"<thead><tr>{index_head}{head}</tr></thead><tbody>")
-    for label, row in frame.iterrows():
+    for label, values, statuses in zip(table.index, table.values, table.status, strict=True):
         cls = ' class="highlight"' if label in highlight_rows else ""
-        cells = "".join(_cell(row[c], formats.get(str(c))) for c in frame.columns)
+        cells = "".join(
+            _cell(v, st, formats.get(c))
+            for c, v, st in zip(table.columns, values, statuses, strict=True)
+        )
         row_head = f'<th scope="row">{html.escape(str(label))}</th>' if index else ""
         parts.append(f"<tr{cls}>{row_head}{cells}</tr>")
     parts.append("</tbody></table></div>")
-    if frame.isna().to_numpy().any():
+    seen = {st for row in table.status for st in row}
+    if "suppressed" in seen:
         parts.append(
             f'<p class="note">{SUPPRESSED} not shown: based on too few responses, or would let '
             "a small number be worked out from the totals.</p>"
+        )
+    if "missing" in seen:
+        parts.append(f'<p class="note">{MISSING}: no data (nobody answered, or not asked).</p>')
+    if "dominated" in seen:
+        parts.append(
+            '<p class="note">“almost all”: in a small group all, or all but one, gave this '
+            "answer; the exact split is not shown, so nobody's own answer can be read from "
+            "it.</p>"
         )
     return "".join(parts)
 

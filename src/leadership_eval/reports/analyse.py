@@ -1,0 +1,476 @@
+"""Stage 1 of the reports: the analysis, numbers in memory.
+
+Nothing here leaves the process. :func:`analyse` validates the responses, redacts free text,
+groups respondents (trusts with too few respondents pooled), scores the scales, compares each
+trust with the rest of the region and gathers activities, themes and comments. The next stage,
+:mod:`leadership_eval.reports.publish`, passes every number through disclosure control once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import hashlib
+import unicodedata
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..instruments.loader import as_survey
+from ..instruments.models import Survey
+from ..policy import DisclosurePolicy
+
+__all__ = ["OTHER", "Analysis", "analyse"]
+
+OTHER = "Other trusts (combined)"
+"""The row that pools every group below the reporting threshold."""
+
+
+@dataclass
+class Analysis:
+    """Everything the reports may draw on, unprotected: never publish it as it is.
+
+    Attributes
+    ----------
+    survey : Survey
+    policy : DisclosurePolicy
+        The resolved policy every later stage applies.
+    group : str
+        The column holding each respondent's trust.
+    checked : ValidationReport
+        The validation of the responses.
+    clean : pandas.DataFrame
+        The validated responses, free text redacted.
+    record_ids : pandas.Series
+        A stable identifier per clean row (the respondent id, or a digest of the row's answers
+        when the survey names none): the record keys of the perturbation are made from it.
+    reported, small : list
+        Group codes with a report of their own (at least ``policy.min_group`` respondents),
+        sorted by label; and the codes pooled into :data:`OTHER`.
+    labels : dict
+        Group code -> the label shown (unique).
+    row_key : pandas.Series
+        Per clean row: its group code when reported, else :data:`OTHER`.
+    scores : pandas.DataFrame
+        Scale scores.
+    reliability : pandas.DataFrame or None
+    comparisons : dict
+        Scale id -> :func:`~leadership_eval.compare_to_benchmark` frame (reported groups and
+        the pooled row), on the true values.
+    agree : dict
+        Likert item id -> proportion agreeing (top two options) compared with the rest of the
+        region, on the true values.
+    activities : pandas.DataFrame or None
+        The activity log, checked, with its group column.
+    activity_survey : Survey or None
+    themes : pandas.DataFrame or None
+        :func:`~leadership_eval.theme_summary` of the coded segments.
+    interviewed : set of str
+        Group codes with any coded interview.
+    comments : dict
+        Free-text item id -> group code -> list of approved (already redacted) comments.
+    comments_pending : int
+        Comments not published because they were not reviewed.
+    decisions : list of dict
+        What was decided, for the analyst's log.
+    """
+
+    survey: Survey
+    policy: DisclosurePolicy
+    group: str
+    checked: Any
+    clean: pd.DataFrame
+    record_ids: pd.Series
+    reported: list[Any]
+    small: list[Any]
+    labels: dict[Any, str]
+    row_key: pd.Series
+    scores: pd.DataFrame
+    reliability: pd.DataFrame | None = None
+    comparisons: dict[str, pd.DataFrame] = field(default_factory=dict)
+    agree: dict[str, pd.DataFrame] = field(default_factory=dict)
+    activities: pd.DataFrame | None = None
+    activity_survey: Survey | None = None
+    themes: pd.DataFrame | None = None
+    interviewed: set[str] = field(default_factory=set)
+    comments: dict[str, dict[Any, list[str]]] = field(default_factory=dict)
+    comments_pending: int = 0
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def order(self) -> list[Any]:
+        """The rows of every table: reported codes, then :data:`OTHER` when anyone is pooled."""
+        return [*self.reported, *([OTHER] if (self.row_key == OTHER).any() else [])]
+
+    def decide(self, what: str, reason: str, **details: Any) -> None:
+        """Record a decision in the analyst's log."""
+        self.decisions.append({"decision": what, "reason": reason, **details})
+
+
+def _unique_labels(survey: Survey, group: str, codes: Sequence[Any]) -> dict[Any, str]:
+    """Group code -> label from the group item's choice list, made unique with the code."""
+    try:
+        cl = survey.choices_for(survey.item(group))
+    except KeyError:
+        cl = None
+    raw: dict[Any, str] = {}
+    for code in codes:
+        label = str(code)
+        if cl is not None:
+            with contextlib.suppress(KeyError):
+                label = cl.label_of(code)
+        raw[code] = label
+    seen: dict[str, int] = {}
+    for label in raw.values():
+        seen[label.casefold()] = seen.get(label.casefold(), 0) + 1
+    return {
+        code: (f"{label} ({code})" if seen[label.casefold()] > 1 else label)
+        for code, label in raw.items()
+    }
+
+
+def _record_ids(survey: Survey, data: pd.DataFrame) -> pd.Series:
+    """A stable id per row: the respondent id, or a digest of the row's values."""
+    rid = survey.respondent_id
+    if rid and rid in data.columns and data[rid].notna().all():
+        return data[rid].astype(str)
+    text = data.astype(str).agg("\x1f".join, axis=1)
+    return text.map(lambda t: "row:" + hashlib.sha256(t.encode("utf-8")).hexdigest()[:32])
+
+
+def file_names(codes: Sequence[Any]) -> dict[Any, str]:
+    """One report file name per distinct group code, never shared, safe on any file system.
+
+    Names are ``trust-<slug>.html``, the slug made of the code's letters and digits (accents
+    folded, lower case). When two codes give the same slug (``t01`` and ``T01``, two codes in a
+    non-Latin script) each gets a short digest of its code as well, so no report can overwrite
+    another's, on a case-insensitive file system too.
+
+    Examples
+    --------
+    >>> from leadership_eval.reports.analyse import file_names
+    >>> file_names(["t01", "T01", "t02"])  # doctest: +NORMALIZE_WHITESPACE
+    {'t01': 'trust-t01-48ebf3.html', 'T01': 'trust-t01-1b98de.html', 't02': 'trust-t02.html'}
+    """
+    import re
+
+    def slug(code: Any) -> str:
+        folded = unicodedata.normalize("NFKD", str(code))
+        ascii_ = folded.encode("ascii", "ignore").decode("ascii").lower()
+        return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")[:40] or "group"
+
+    slugs = {code: slug(code) for code in codes}
+    counts: dict[str, int] = {}
+    for s in slugs.values():
+        counts[s] = counts.get(s, 0) + 1
+    out: dict[Any, str] = {}
+    for code, s in slugs.items():
+        if counts[s] > 1 or s == "group":
+            digest = hashlib.sha256(str(code).encode("utf-8")).hexdigest()[:6]
+            s = f"{s}-{digest}"
+        out[code] = f"trust-{s}.html"
+    if len(set(out.values())) != len(out):  # pragma: no cover - a digest collision
+        raise DataError("two trust codes map to the same report file name", code="file-name")
+    return out
+
+
+def _approved_comments(
+    comments: Any, survey: Survey, clean: pd.DataFrame, group: str
+) -> tuple[dict[str, dict[Any, list[str]]], int]:
+    """Approved comments per item and group, from a review (frame with group, item, text)."""
+    from ..privacy.text import redact_series
+
+    frame: pd.DataFrame
+    if hasattr(comments, "approved"):
+        frame = comments.approved
+    elif isinstance(comments, pd.DataFrame):
+        frame = comments
+    else:
+        raise DataError(
+            "comments must be a reviewed comment file's approved rows (a DataFrame with "
+            f"columns group, item, text); found {type(comments).__name__}",
+            code="bad-argument",
+        )
+    missing = [c for c in ("group", "item", "text") if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"the approved comments have no column(s) {', '.join(missing)}",
+            code="unknown-column",
+        )
+    free = {i.id for i in survey.items_with("free_text")}
+    unknown = sorted(set(frame["item"].astype(str)) - free)
+    if unknown:
+        raise DataError(
+            f"approved comments on item(s) that are not free-text items of {survey.id!r}: "
+            f"{', '.join(unknown[:10])}",
+            code="unknown-item",
+        )
+    # a reviewer's edit is redacted again: the review may have put a name back
+    texts = redact_series(frame["text"].astype(str))
+    out: dict[str, dict[Any, list[str]]] = {}
+    for (g, item), t in zip(
+        zip(frame["group"].astype(str), frame["item"].astype(str), strict=True),
+        texts,
+        strict=True,
+    ):
+        if t.strip():
+            out.setdefault(item, {}).setdefault(g, []).append(t.strip())
+    return out, 0
+
+
+def analyse(
+    survey: Survey | str | Path,
+    responses: pd.DataFrame,
+    *,
+    group: str | None = None,
+    policy: DisclosurePolicy | str | Path | None = None,
+    activity_log: pd.DataFrame | None = None,
+    activity_survey: Survey | str | Path | None = None,
+    segments: pd.DataFrame | None = None,
+    codebook: Any = None,
+    names: Sequence[str] = (),
+    places: Sequence[str] = (),
+    comments: Any = None,
+    publish_unreviewed_comments: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Analysis:
+    """Validate, redact, group, score and compare: the numbers the reports are made from.
+
+    Parameters are those of :func:`~leadership_eval.build_reports`.
+
+    Returns
+    -------
+    Analysis
+    """
+    step = progress or (lambda _msg: None)
+    model = as_survey(survey)
+    pol = DisclosurePolicy.resolve(policy)
+    group = group or model.group_by
+    if group is None:
+        raise DataError(
+            f"survey {model.id!r} names no group_by item; pass group= (the trust column)",
+            code="no-group",
+        )
+    if not isinstance(responses, pd.DataFrame) or responses.empty:
+        raise DataError("there are no responses to report on (the data has no rows)", "empty")
+
+    step("validating responses")
+    from ..responses import validate_responses
+
+    checked = validate_responses(model, responses)
+    clean = checked.data.copy()
+    if group not in clean.columns:
+        close = difflib.get_close_matches(group, [str(c) for c in responses.columns], n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise DataError(
+            f"the responses have no column {group!r} to group by{hint}", code="unknown-column"
+        )
+    known_items = {i.column_name for i in model.questions} | {i.id for i in model.questions}
+    overlap = len(known_items & {str(c) for c in responses.columns})
+    if overlap < max(2, len(model.questions) // 4):
+        raise DataError(
+            f"these responses do not look like answers to {model.id!r}: only {overlap} of its "
+            f"{len(model.questions)} questions appear as columns",
+            code="wrong-survey",
+        )
+    excluded = checked.excluded
+    reasons: dict[str, int] = {}
+    if len(excluded) and "excluded_reason" in excluded.columns:
+        reasons = {str(k): int(v) for k, v in excluded["excluded_reason"].value_counts().items()}
+    decisions: list[dict[str, Any]] = [
+        {
+            "decision": "validation",
+            "reason": "rows checked against the survey",
+            "rows_in": int(checked.n_rows),
+            "rows_used": len(clean),
+            "rows_excluded": len(excluded),
+            "excluded_reasons": reasons,
+            "problems_by_code": {
+                str(k): int(v) for k, v in checked.errors["code"].value_counts().items()
+            },
+        }
+    ]
+
+    step("redacting free text")
+    from ..privacy.text import ENTITY_TYPES, redact_series
+
+    redaction_counts: dict[str, int] = {}
+    for item in model.items_with("free_text"):
+        if item.id in clean.columns:
+            col = clean[item.id]
+            redacted = redact_series(col, names=names, places=places)
+            before, after = col.dropna().astype(str), redacted.dropna()
+            for kind in ENTITY_TYPES:
+                marker = rf"\[{kind}\]"
+                added = int(after.str.count(marker).sum() - before.str.count(marker).sum())
+                if added:
+                    redaction_counts[kind] = redaction_counts.get(kind, 0) + added
+            clean[item.id] = redacted
+    decisions.append(
+        {
+            "decision": "redaction",
+            "reason": "personal data removed from free text",
+            "counts": redaction_counts,
+        }
+    )
+
+    groups = clean[group]
+    counts = groups.value_counts(dropna=True)
+    labels = _unique_labels(model, group, list(counts.index))
+    reported = sorted(
+        (g for g in counts.index if counts[g] >= pol.min_group), key=lambda g: labels[g]
+    )
+    small = [g for g in counts.index if counts[g] < pol.min_group]
+    if not reported:
+        raise DataError(
+            f"no {group} has at least {pol.min_group} respondents, so no report can be produced",
+            code="no-qualifying-group",
+        )
+    is_reported = groups.isin(reported)
+    row_key = groups.astype(object).where(is_reported, OTHER)
+    decisions.append(
+        {
+            "decision": "groups",
+            "reason": f"groups with fewer than {pol.min_group} respondents get no report and "
+            "are pooled",
+            "reported": [labels[g] for g in reported],
+            "not_reported": len(small),
+            "no_group": int(groups.isna().sum()),
+        }
+    )
+    an = Analysis(
+        survey=model,
+        policy=pol,
+        group=group,
+        checked=checked,
+        clean=clean,
+        record_ids=_record_ids(model, clean),
+        reported=list(reported),
+        small=list(small),
+        labels=labels,
+        row_key=row_key,
+        scores=pd.DataFrame(index=clean.index),
+        decisions=decisions,
+    )
+
+    step("scoring scales")
+    from ..scoring import reliability, score
+
+    if model.scales:
+        an.scores = score(model, clean)
+        try:
+            an.reliability = reliability(model, clean)
+        except Exception as exc:  # informative only; a failure must not stop reports
+            an.decide("reliability", f"not computed: {exc}")
+    from ..compare import compare_to_benchmark
+
+    frame = pd.DataFrame({"group": row_key}).join(an.scores)
+    for scale in model.scales:
+        step(f"comparing {scale.id}")
+        an.comparisons[scale.id] = compare_to_benchmark(
+            frame[["group", scale.id]], value=scale.id, group="group", policy=pol
+        ).set_index("group")
+
+    for item in model.questions:
+        cl = model.choices_for(item)
+        if item.type != "likert" or cl is None:
+            continue
+        numeric = sorted(c for c in cl.codes if isinstance(c, int | float))
+        top = set(numeric[-2:])
+        values = pd.to_numeric(clean[item.id], errors="coerce")
+        agree = values.isin(list(top)).astype("float64").where(values.notna())
+        an.agree[item.id] = compare_to_benchmark(
+            pd.DataFrame({"group": row_key, "agree": agree}),
+            value="agree",
+            group="group",
+            kind="proportion",
+            policy=pol,
+        ).set_index("group")
+
+    if activity_log is not None:
+        step("checking the mentor activity log")
+        an.activity_survey = as_survey(activity_survey or "mentor-activity-log")
+        act = validate_responses(an.activity_survey, activity_log)
+        if group not in act.data.columns:
+            raise DataError(
+                f"the activity log has no column {group!r} to group by", code="unknown-column"
+            )
+        an.activities = act.data
+        an.decide(
+            "activities",
+            "activity log records checked against the log's survey",
+            rows_in=int(act.n_rows),
+            rows_used=len(act.data),
+            rows_excluded=len(act.excluded),
+        )
+
+    if segments is not None:
+        step("summarising interview themes")
+        from ..instruments.loader import load_instrument
+        from ..instruments.models import Codebook
+        from ..qualitative import read_segments, theme_summary
+
+        book = (
+            codebook
+            if isinstance(codebook, Codebook)
+            else load_instrument(codebook or "clm-codebook")
+        )
+        if not isinstance(book, Codebook):
+            raise DataError(f"{codebook!r} is not a codebook", code="not-a-codebook")
+        coded = read_segments(segments, book)
+        an.themes = theme_summary(coded, book, group=group, policy=pol, names=names, places=places)
+        if group in segments.columns:
+            an.interviewed = {str(x) for x in segments[group].dropna().unique()}
+        an.decide(
+            "themes",
+            f"themes supported by fewer than {pol.min_participants_theme} participants in a "
+            "trust are shown for the region only; quotes are attributed to a role only when at "
+            f"least {pol.min_participants_theme} people of that role took part in the trust",
+            region_rows=int((an.themes["scope"] == "region").sum()),
+        )
+
+    free = [i for i in model.items_with("free_text") if i.id in clean.columns]
+    if comments is not None:
+        an.comments, _ = _approved_comments(comments, model, clean, group)
+        an.comments_pending = 0
+        an.decide("comments", "only comments approved in review are published")
+    else:
+        pending = int(sum(clean[i.id].notna().sum() for i in free))
+        if publish_unreviewed_comments:
+            for item in free:
+                per: dict[Any, list[str]] = {}
+                for g in reported:
+                    texts = clean.loc[groups == g, item.id].dropna().astype(str)
+                    per[str(g)] = [t.strip() for t in texts if t.strip()]
+                an.comments[item.id] = per
+            an.decide(
+                "comments",
+                "comments published without review (publish_unreviewed_comments=True): "
+                "redacted automatically only",
+                n=pending,
+            )
+        else:
+            an.comments_pending = pending
+            an.decide(
+                "comments",
+                "no comments published: none were reviewed (export them with `leadership-eval "
+                "comments export`, review, and pass the file with --comments)",
+                n=pending,
+            )
+    return an
+
+
+def group_members(an: Analysis, key: Hashable) -> pd.Index:
+    """Index labels of the clean rows in a table row (a group code, :data:`OTHER` or all)."""
+    if key is None:
+        return an.clean.index
+    return an.clean.index[(an.row_key == key).to_numpy()]
+
+
+def _mapping_or_none(m: Mapping[Any, int] | None) -> dict[str, int]:
+    return {str(k): int(v) for k, v in (m or {}).items() if v is not None and not np.isnan(v)}

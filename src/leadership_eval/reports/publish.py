@@ -1,0 +1,937 @@
+"""Stage 2 of the reports: every number that leaves the process passes disclosure control once.
+
+:func:`publish` turns an :class:`~leadership_eval.reports.analyse.Analysis` into a frozen
+:class:`Publication`. The renderer (:mod:`leadership_eval.reports.render`) reads nothing else:
+tables, bars, tooltips, alt text, figure labels and side files are all made from it. Each kind of
+number is protected here, in one place:
+
+* **counts** (responses, answers, activities): small counts suppressed with enough complementary
+  cells that no suppressed count can be recovered from the published cells and totals
+  (:func:`~leadership_eval.protect_table`, one table per question holding every trust and the
+  region, so reports published together are protected together); then every published count is
+  perturbed with the cell-key method (:mod:`leadership_eval.privacy.perturb`) and rounded when
+  the policy rounds;
+* **percentages** are computed from the perturbed counts and shown in coarse steps
+  (``policy.perturbation.percent_step``);
+* **rows where all, or all but one, answered alike** in a small group are shown as "almost all"
+  of that answer (the dominance rule);
+* **means** get noise of the order of one respondent's influence and are rounded
+  (``policy.perturbation.mean_decimals``); intervals are centred on the published mean and kept
+  within the scale's range;
+* **comments** are published only when approved in review and only where at least
+  ``policy.min_comments`` people in the trust wrote one; **quotes** are attributed to a role only
+  when enough people of that role took part (see :func:`~leadership_eval.theme_summary`).
+
+The per-cell record of what was done (which cell was suppressed and why) goes to the analyst's
+log, never into the publication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+from collections.abc import Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ..instruments.models import ChoiceList, Scale, Survey, text_in
+from ..policy import DisclosurePolicy
+from ..privacy.perturb import CellKeys, perturb_mean, perturbation_table, record_keys
+from .analyse import OTHER, Analysis, file_names
+
+__all__ = [
+    "REGION",
+    "ItemRow",
+    "Publication",
+    "PublishedActivities",
+    "PublishedGroup",
+    "PublishedItem",
+    "PublishedScale",
+    "PublishedTable",
+    "PublishedTheme",
+    "ScaleRow",
+    "publish",
+]
+
+REGION = "Region"
+"""The label of the whole region's row."""
+
+Status = Literal["shown", "suppressed", "missing", "dominated"]
+
+CATEGORIES = ("Disagree", "Neutral", "Agree")
+
+
+# --------------------------------------------------------------------------- published types
+
+
+@dataclass(frozen=True)
+class PublishedTable:
+    """A table every cell of which passed disclosure control.
+
+    Attributes
+    ----------
+    title : str
+    index_name : str
+    index : tuple of str
+        Row labels.
+    columns : tuple of str
+    values : tuple of tuples
+        Cell values (int, float or str) as published; None where not shown.
+    status : tuple of tuples
+        ``shown``, ``suppressed`` (hidden to protect confidentiality) or ``missing`` (no data).
+    formats : tuple of (column, format) pairs
+        Number formats for the renderer (``",d"``, ``".1f"``...).
+    """
+
+    title: str
+    index_name: str
+    index: tuple[str, ...]
+    columns: tuple[str, ...]
+    values: tuple[tuple[Any, ...], ...]
+    status: tuple[tuple[str, ...], ...]
+    formats: tuple[tuple[str, str], ...] = ()
+
+    def value(self, row: str, column: str) -> Any:
+        """The published value of a cell (None when not shown)."""
+        return self.values[self.index.index(row)][self.columns.index(column)]
+
+    def cell_status(self, row: str, column: str) -> str:
+        """The status of a cell."""
+        return self.status[self.index.index(row)][self.columns.index(column)]
+
+    def rows(self, keep: Sequence[str]) -> PublishedTable:
+        """The same table with only the rows ``keep`` (in that order)."""
+        pos = [self.index.index(r) for r in keep if r in self.index]
+        return PublishedTable(
+            self.title,
+            self.index_name,
+            tuple(self.index[i] for i in pos),
+            self.columns,
+            tuple(self.values[i] for i in pos),
+            tuple(self.status[i] for i in pos),
+            self.formats,
+        )
+
+    def numbers(self) -> Iterator[float]:
+        for row, st in zip(self.values, self.status, strict=True):
+            for v, s in zip(row, st, strict=True):
+                if s == "shown" and isinstance(v, int | float) and not isinstance(v, bool):
+                    yield float(v)
+
+
+@dataclass(frozen=True)
+class PublishedGroup:
+    """A group (trust) with a report: its code, the label shown and its report's file name."""
+
+    code: str
+    label: str
+    file: str
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One group's answers to a statement, in the form the policy allows.
+
+    Attributes
+    ----------
+    key : str
+        The group code, :data:`~leadership_eval.reports.analyse.OTHER` or :data:`REGION`.
+    who : str
+        The label shown.
+    status : {"shown", "suppressed", "dominated", "missing"}
+        ``dominated``: all, or all but one, gave the same answer in a small group, shown as
+        "almost all" of ``dominant``; ``missing``: nobody answered.
+    n : int or None
+        Published (perturbed) number of answers, None when not shown.
+    percents : tuple of (category, int) pairs, or None
+        Coarse percentages of the perturbed counts, adding up to 100.
+    dominant : str or None
+    """
+
+    key: str
+    who: str
+    status: str
+    n: int | None = None
+    percents: tuple[tuple[str, int], ...] | None = None
+    dominant: str | None = None
+
+    def percent(self, category: str) -> int | None:
+        """The published percentage of a category, None when not shown."""
+        if self.percents is None:
+            return None
+        return dict(self.percents).get(category)
+
+
+@dataclass(frozen=True)
+class PublishedItem:
+    """A statement's published distribution in every group and the region."""
+
+    item_id: str
+    section_id: str
+    text: str
+    categories: tuple[str, ...]
+    rows: Mapping[str, ItemRow]
+    flags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScaleRow:
+    """A group's published scale score.
+
+    ``status`` is ``shown``, ``suppressed`` (too few scores) or ``missing`` (no scores);
+    ``flag`` is ``low``, ``high`` or ``none`` (the funnel comparison on the true values) or ``""``
+    when not shown.
+    """
+
+    key: str
+    who: str
+    status: str
+    n: int | None = None
+    mean: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    benchmark: float | None = None
+    flag: str = ""
+
+
+@dataclass(frozen=True)
+class PublishedScale:
+    """A scale's published comparison: every group, the region and the funnel's limits."""
+
+    scale_id: str
+    title: str
+    rows: Mapping[str, ScaleRow]
+    centre: float | None
+    sd: float | None
+    low: float
+    high: float
+    decimals: int
+    funnel: tuple[tuple[int, float, float, float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class PublishedActivities:
+    """Mentor activities: counts per trust (protected) and facts about each trust's mentor."""
+
+    logged: PublishedTable
+    tables: tuple[PublishedTable, ...]
+    trainees_reached: Mapping[str, int | None]
+    mentor_hours: Mapping[str, int | None]
+
+
+@dataclass(frozen=True)
+class PublishedTheme:
+    """A theme row as published (see :func:`~leadership_eval.theme_summary`)."""
+
+    scope: str
+    group: str | None
+    label: str
+    n_participants: int | None
+    roles: str
+    quote: str | None
+    attribution: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Publication:
+    """Everything the reports show, protected: the only input of the renderer.
+
+    Attributes
+    ----------
+    survey_id, survey_version, survey_title : str
+    policy : DisclosurePolicy
+    group_column : str
+    groups : tuple of PublishedGroup
+        The groups with a report, in display order.
+    n_not_reported : int
+        How many groups had too few respondents for a report (they are not named).
+    responses : PublishedTable
+        Responses per group, the pooled row and the region.
+    items : tuple of PublishedItem
+    scales : tuple of PublishedScale
+    reliability : PublishedTable or None
+    activities : PublishedActivities or None
+    themes : tuple of PublishedTheme or None
+    interviewed : frozenset of str
+        Group codes where interviews took place.
+    comments : mapping
+        Item id -> group code -> tuple of comments (or None when too few wrote one).
+    comment_questions : mapping
+        Item id -> question text.
+    comments_pending : int
+        Comments held back because they were not reviewed.
+    response_rates : mapping
+        Group code -> published response rate (whole percent), when eligible counts were given.
+    section_titles : mapping
+        Section id -> title, for headings.
+    """
+
+    survey_id: str
+    survey_version: str
+    survey_title: str
+    policy: DisclosurePolicy
+    group_column: str
+    groups: tuple[PublishedGroup, ...]
+    n_not_reported: int
+    responses: PublishedTable
+    items: tuple[PublishedItem, ...]
+    scales: tuple[PublishedScale, ...]
+    reliability: PublishedTable | None = None
+    activities: PublishedActivities | None = None
+    themes: tuple[PublishedTheme, ...] | None = None
+    interviewed: frozenset[str] = frozenset()
+    comments: Mapping[str, Mapping[str, tuple[str, ...] | None]] = field(default_factory=dict)
+    comment_questions: Mapping[str, str] = field(default_factory=dict)
+    comments_pending: int = 0
+    response_rates: Mapping[str, int | None] = field(default_factory=dict)
+    section_titles: Mapping[str, str] = field(default_factory=dict)
+
+    def group(self, code: str) -> PublishedGroup:
+        """The published group with this code."""
+        for g in self.groups:
+            if g.code == code:
+                return g
+        raise KeyError(code)
+
+    def numbers(self) -> set[float]:
+        """Every number the publication holds (what a rendered report may show)."""
+        out: set[float] = set(self.responses.numbers())
+        for item in self.items:
+            for row in item.rows.values():
+                if row.n is not None:
+                    out.add(float(row.n))
+                for _, p in row.percents or ():
+                    out.add(float(p))
+        for scale in self.scales:
+            for r in scale.rows.values():
+                for v in (r.n, r.mean, r.ci_low, r.ci_high, r.benchmark):
+                    if v is not None:
+                        out.add(float(v))
+            for v in (scale.centre, scale.sd, scale.low, scale.high):
+                if v is not None:
+                    out.add(float(v))
+        if self.reliability is not None:
+            out.update(self.reliability.numbers())
+        if self.activities is not None:
+            out.update(self.activities.logged.numbers())
+            for t in self.activities.tables:
+                out.update(t.numbers())
+            for m in (self.activities.trainees_reached, self.activities.mentor_hours):
+                out.update(float(v) for v in m.values() if v is not None)
+        for th in self.themes or ():
+            if th.n_participants is not None:
+                out.add(float(th.n_participants))
+        out.update(float(v) for v in self.response_rates.values() if v is not None)
+        return out
+
+
+# --------------------------------------------------------------------------------- helpers
+
+
+def _coarse_percents(counts: Sequence[int], step: int) -> list[int]:
+    """Percentages of ``counts`` in multiples of ``step`` that add up to 100.
+
+    Largest-remainder rounding (Hamilton's method) in units of ``step``; a category with no
+    answers stays at 0.
+
+    >>> _coarse_percents([3, 9, 8], 5)
+    [15, 45, 40]
+    >>> _coarse_percents([0, 1, 2], 10)
+    [0, 30, 70]
+    """
+    total = sum(counts)
+    if total <= 0:
+        return [0 for _ in counts]
+    units = 100 // step
+    exact = [units * c / total for c in counts]
+    base = [math.floor(x) for x in exact]
+    short = units - sum(base)
+    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - base[i]), -counts[i], i))
+    for i in order[:short]:
+        if counts[i] > 0:
+            base[i] += 1
+        else:  # pragma: no cover - zeros have no remainder, so they come last
+            short += 1
+    return [b * step for b in base]
+
+
+def _round_to(value: float, decimals: int) -> float:
+    q = 10**decimals
+    return math.floor(value * q + 0.5) / q
+
+
+def _round_base(x: int, base: int | None) -> int:
+    if not base:
+        return int(x)
+    return int(math.floor(x / base + 0.5) * base)
+
+
+def _category_of(codes: pd.Series, cl: ChoiceList) -> pd.Series:
+    """Collapse an ordered list's codes into Disagree / Neutral / Agree (lower / middle / upper)."""
+    low, high = cl.score_range()
+    mid = (low + high) / 2
+    values = pd.to_numeric(codes, errors="coerce").astype("float64")
+    out = pd.Series(pd.NA, index=codes.index, dtype="object")
+    out[values < mid] = CATEGORIES[0]
+    out[values == mid] = CATEGORIES[1]
+    out[values > mid] = CATEGORIES[2]
+    return out
+
+
+def _scale_range(survey: Survey, scale: Scale) -> tuple[float, float]:
+    lows, highs = [], []
+    for item_id in scale.items:
+        cl = survey.choices_for(item_id)
+        if cl is None:
+            continue
+        lo, hi = cl.score_range()
+        lows.append(lo)
+        highs.append(hi)
+    if not lows:
+        return (-math.inf, math.inf)
+    if scale.transform == "percent":
+        return (0.0, 100.0)
+    if scale.method == "sum":
+        return (float(sum(lows)), float(sum(highs)))
+    return (float(min(lows)), float(max(highs)))
+
+
+class _Protector:
+    """Suppression, then cell-key perturbation, of the count tables of one publication."""
+
+    def __init__(self, an: Analysis, secret: bytes) -> None:
+        self.an = an
+        self.policy = an.policy
+        self.secret = secret
+        pert = an.policy.perturbation
+        self.perturb = pert.method == "cell-key"
+        self.ptable = perturbation_table(pert.max_noise, pert.variance, an.policy.min_cell)
+        self.keys = CellKeys(
+            pd.Series(record_keys(an.record_ids, secret), index=an.clean.index), secret
+        )
+        # the suppression pattern is found for an intruder who knows every published count
+        # exactly: perturbation and rounding then only widen what the intruder knows
+        self.suppression_policy = an.policy.model_copy(update={"rounding": None})
+        self.log: list[dict[str, Any]] = []
+        self.tables: dict[str, Any] = {}
+        self.changes: list[int] = []
+
+    def counts(
+        self,
+        name: str,
+        rows: pd.Series,
+        columns: pd.Series | None,
+        row_order: Sequence[Hashable],
+        column_order: Sequence[Hashable],
+        keys: CellKeys | None = None,
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """Protect a table of counts of records.
+
+        Returns (true counts, published counts as float with NaN where suppressed, suppressed
+        mask), each with a ``Total`` row and column.
+        """
+        from ..privacy.tables import protect_table
+
+        keys = keys or self.keys
+        ok = rows.notna() if columns is None else rows.notna() & columns.notna()
+        r, c = rows[ok], (columns[ok] if columns is not None else None)
+        if c is None:
+            table: pd.DataFrame | pd.Series = (
+                r.value_counts().reindex(list(row_order)).fillna(0).astype("int64")
+            )
+            table.name = "Total"
+        else:
+            table = (
+                pd.crosstab(r, c)
+                .reindex(index=list(row_order), columns=list(column_order))
+                .fillna(0)
+                .astype("int64")
+            )
+            table.columns.name = None
+        table.index.name = None
+        protected = protect_table(table, policy=self.suppression_policy)
+        self.tables[name] = protected
+        for rec in protected.log.to_dict("records"):
+            self.log.append(
+                {
+                    "table": name,
+                    "row": str(rec["row"]),
+                    "column": str(rec["column"]),
+                    "reason": rec["reason"],
+                }
+            )
+        original = protected.original
+        mask = protected.suppressed
+        if isinstance(original, pd.Series):
+            original = original.to_frame("Total")
+            mask = mask.to_frame("Total")
+        original = original.astype("int64")
+        published = original.astype(float)
+        if self.perturb:
+            u = keys.cell_uniforms(
+                name,
+                r,
+                c,
+                row_order=row_order,
+                column_order=column_order if c is not None else None,
+            ).reindex(index=original.index, columns=original.columns)
+            flat = original.to_numpy().ravel()
+            noise = self.ptable.noise(flat, u.to_numpy(dtype=float).ravel())
+            published = pd.DataFrame(
+                (flat + noise).reshape(original.shape).astype(float),
+                index=original.index,
+                columns=original.columns,
+            )
+            self.changes.extend(int(x) for x in noise[~mask.to_numpy().ravel()])
+        if self.policy.rounding:
+            base = self.policy.rounding
+            published = published.map(lambda v: float(_round_base(int(v), base)))
+        published = published.mask(mask.to_numpy())
+        return original, published, mask
+
+
+def _table(
+    title: str,
+    index_name: str,
+    frame: pd.DataFrame,
+    status: pd.DataFrame | None = None,
+    formats: Mapping[str, str] | None = None,
+) -> PublishedTable:
+    vals: list[tuple[Any, ...]] = []
+    stats: list[tuple[str, ...]] = []
+    for label, row in frame.iterrows():
+        vrow: list[Any] = []
+        srow: list[str] = []
+        for col in frame.columns:
+            v = row[col]
+            st = status.loc[label, col] if status is not None else None
+            if st is None:
+                st = "missing" if v is None or (isinstance(v, float) and math.isnan(v)) else "shown"
+            if st != "shown":
+                vrow.append(None)
+            elif (
+                isinstance(v, float | np.floating)
+                and float(v).is_integer()
+                and (formats is None or formats.get(str(col), ",d") == ",d")
+            ) or isinstance(v, np.integer):
+                vrow.append(int(v))
+            elif isinstance(v, np.floating):
+                vrow.append(float(v))
+            else:
+                vrow.append(v)
+            srow.append(str(st))
+        vals.append(tuple(vrow))
+        stats.append(tuple(srow))
+    return PublishedTable(
+        title,
+        index_name,
+        tuple(str(i) for i in frame.index),
+        tuple(str(c) for c in frame.columns),
+        tuple(vals),
+        tuple(stats),
+        tuple((formats or {}).items()),
+    )
+
+
+# ---------------------------------------------------------------------------------- publish
+
+
+def publish(
+    an: Analysis,
+    secret: bytes,
+    *,
+    eligible: Mapping[Any, int] | None = None,
+) -> tuple[Publication, dict[str, Any]]:
+    """Protect every number of an analysis, once.
+
+    Parameters
+    ----------
+    an : Analysis
+    secret : bytes
+        The report key (from the analyst's key file): record keys, and so the perturbation, are
+        derived from it. Keep it, and use it for every run and wave, so that the same respondents
+        always give the same noise.
+    eligible : mapping, optional
+        Group code -> people invited, for response rates.
+
+    Returns
+    -------
+    (Publication, dict)
+        The publication, and the analyst's log of what was done to each cell (never published).
+    """
+    pol = an.policy
+    prot = _Protector(an, secret)
+    order = an.order
+    labels = {**{g: an.labels[g] for g in an.reported}, OTHER: OTHER}
+    files = file_names([str(g) for g in an.reported])
+    groups = tuple(PublishedGroup(str(g), an.labels[g], files[str(g)]) for g in an.reported)
+
+    def who(key: Any) -> str:
+        return REGION if key == "Total" else labels.get(key, str(key))
+
+    # ---- responses per group
+    _, pub_n, sup_n = prot.counts("responses", an.row_key, None, order, [])
+    resp = pd.DataFrame(
+        {"Responses": pub_n["Total"].to_numpy()}, index=[who(k) for k in pub_n.index]
+    )
+    resp_status = pd.DataFrame(
+        {"Responses": ["suppressed" if s else "shown" for s in sup_n["Total"]]}, index=resp.index
+    )
+    responses = _table("Responses", "Trust", resp, resp_status)
+
+    # ---- statements
+    items: list[PublishedItem] = []
+    step = pol.perturbation.percent_step
+    section_of = {i.id: s.id for s in an.survey.sections for i in s.items}
+    for item_id, cmp in an.agree.items():
+        item = an.survey.item(item_id)
+        cl = an.survey.choices_for(item)
+        assert cl is not None
+        cats = _category_of(an.clean[item_id], cl)
+        original, published, mask = prot.counts(
+            f"item:{item_id}", an.row_key, cats, order, CATEGORIES
+        )
+        rows: dict[str, ItemRow] = {}
+        flags: dict[str, str] = {}
+        for key in original.index:
+            label = who(key)
+            k = "Region" if key == "Total" else str(key)
+            true = [int(original.loc[key, c]) for c in CATEGORIES]
+            total_true = int(original.loc[key, "Total"])
+            n_pub = published.loc[key, "Total"]
+            n_shown = None if pd.isna(n_pub) else int(n_pub)
+            if total_true == 0:
+                rows[k] = ItemRow(k, label, "missing")
+            elif pol.is_dominated(true):
+                top = CATEGORIES[int(np.argmax(true))]
+                rows[k] = ItemRow(k, label, "dominated", n=n_shown, dominant=top)
+            elif bool(mask.loc[key].any()):
+                rows[k] = ItemRow(k, label, "suppressed")
+            else:
+                counts = [int(published.loc[key, c]) for c in CATEGORIES]
+                pct = _coarse_percents(counts, step)
+                rows[k] = ItemRow(
+                    k, label, "shown", n=n_shown, percents=tuple(zip(CATEGORIES, pct, strict=True))
+                )
+            if key in cmp.index and key not in ("Total", OTHER):
+                flag = str(cmp.loc[key, "flag"])
+                flags[k] = flag if rows[k].status == "shown" else "not shown"
+        items.append(
+            PublishedItem(
+                item_id, section_of.get(item_id, ""), text_in(item.text), CATEGORIES, rows, flags
+            )
+        )
+
+    # ---- scales
+    scales: list[PublishedScale] = []
+    dec = pol.perturbation.mean_decimals
+    for scale in an.survey.scales:
+        cmp = an.comparisons[scale.id]
+        info = cmp.attrs.get("funnel", {})
+        lo, hi = _scale_range(an.survey, scale)
+        score = an.scores[scale.id]
+        scored = score.notna()
+        sd_all = info.get("sd")
+        sd_val = float(sd_all) if sd_all is not None and math.isfinite(sd_all) else None
+        _, n_scored, n_sup = prot.counts(f"scale:{scale.id}", an.row_key[scored], None, order, [])
+        srows: dict[str, ScaleRow] = {}
+        published_members: list[Any] = []
+        for key in an.reported:
+            k = str(key)
+            label = who(key)
+            if key not in cmp.index or int(cmp.loc[key, "n"]) == 0:
+                srows[k] = ScaleRow(k, label, "missing")
+                continue
+            r = cmp.loc[key]
+            if r["flag"] == "suppressed" or bool(n_sup.loc[key, "Total"]):
+                srows[k] = ScaleRow(k, label, "suppressed")
+                continue
+            members = an.clean.index[(an.row_key == key).to_numpy() & scored.to_numpy()]
+            published_members.extend(members)
+            n_true = int(r["n"])
+            u = prot.keys.group_uniform(f"scale:{scale.id}:mean", members)
+            noisy = (
+                perturb_mean(
+                    float(r["mean"]), n_true, sd_val or 0.0, u, scale=pol.perturbation.mean_noise
+                )
+                if prot.perturb
+                else float(r["mean"])
+            )
+            mean = _round_to(min(max(noisy, lo), hi), dec)
+            half = float(r["ci_high"]) - float(r["mean"])
+            ci_low = _round_to(max(mean - half, lo), dec) if math.isfinite(half) else None
+            ci_high = _round_to(min(mean + half, hi), dec) if math.isfinite(half) else None
+            others = an.clean.index[
+                (an.row_key != key).to_numpy()
+                & an.row_key.isin(an.reported).to_numpy()
+                & scored.to_numpy()
+            ]
+            bench = float(r["benchmark"])
+            if prot.perturb and math.isfinite(bench) and len(others):
+                bench = perturb_mean(
+                    bench,
+                    len(others),
+                    sd_val or 0.0,
+                    prot.keys.group_uniform(f"scale:{scale.id}:bench:{k}", others),
+                    scale=pol.perturbation.mean_noise,
+                )
+            srows[k] = ScaleRow(
+                k,
+                label,
+                "shown",
+                n=int(n_scored.loc[key, "Total"]),
+                mean=mean,
+                ci_low=ci_low,
+                ci_high=ci_high,
+                benchmark=_round_to(bench, dec) if math.isfinite(bench) else None,
+                flag=str(r["flag"]),
+            )
+        centre_true = info.get("centre")
+        centre = None
+        if centre_true is not None and math.isfinite(centre_true) and published_members:
+            c = float(centre_true)
+            if prot.perturb:
+                c = perturb_mean(
+                    c,
+                    len(published_members),
+                    sd_val or 0.0,
+                    prot.keys.group_uniform(
+                        f"scale:{scale.id}:region", pd.Index(published_members)
+                    ),
+                    scale=pol.perturbation.mean_noise,
+                )
+            centre = _round_to(c, dec + 1)
+        sd_pub = _round_to(sd_val, 2) if sd_val is not None else None
+        funnel: tuple[tuple[int, float, float, float, float], ...] = ()
+        shown_n = [r.n for r in srows.values() if r.status == "shown" and r.n]
+        if centre is not None and sd_pub and shown_n:
+            from ..compare import funnel_limits
+
+            n_lo = max(2, int(min(shown_n) * 0.8))
+            n_hi = max(int(max(shown_n) * 1.08) + 1, n_lo + 5)
+            grid = np.unique(np.linspace(n_lo, n_hi, 60).round()).astype(int)
+            lim = funnel_limits(grid, centre, kind="mean", sd=sd_pub)
+            funnel = tuple(
+                (int(n), float(a), float(b), float(c2), float(d))
+                for n, a, b, c2, d in zip(
+                    lim["n"],
+                    lim["lower_95"],
+                    lim["upper_95"],
+                    lim["lower_998"],
+                    lim["upper_998"],
+                    strict=True,
+                )
+            )
+        scales.append(
+            PublishedScale(
+                scale.id, text_in(scale.title), srows, centre, sd_pub, lo, hi, dec, funnel
+            )
+        )
+
+    # ---- reliability (whole region: no small groups)
+    reliability = None
+    if an.reliability is not None and len(an.reliability):
+        rel = an.reliability
+        keep = [
+            col
+            for col in ("n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total")
+            if col in rel
+        ]
+        frame = rel[keep].copy()
+        frame.index = pd.Index([text_in(an.survey.scale(s).title) for s in frame.index])
+        for col in keep:
+            if col != "n_items":
+                frame[col] = frame[col].astype(float).round(2)
+        reliability = _table(
+            "Reliability of the scales",
+            "Scale",
+            frame,
+            formats={col: ".2f" for col in keep if col != "n_items"} | {"n_items": ",d"},
+        )
+
+    # ---- activities
+    activities = _publish_activities(an, prot, secret) if an.activities is not None else None
+
+    # ---- themes
+    themes = None
+    if an.themes is not None:
+        themes = tuple(
+            PublishedTheme(
+                scope=str(r["scope"]),
+                group=None if pd.isna(r["group"]) else str(r["group"]),
+                label=text_in(r["label"]),
+                n_participants=None if pd.isna(r["n_participants"]) else int(r["n_participants"]),
+                roles=str(r["roles"]) if isinstance(r["roles"], str) else "",
+                quote=r["quote"] if isinstance(r["quote"], str) and r["quote"] else None,
+                attribution=r["quote_role"] if isinstance(r["quote_role"], str) else None,
+                note=r["note"] if isinstance(r["note"], str) else None,
+            )
+            for _, r in an.themes.iterrows()
+        )
+
+    # ---- comments: approved, enough of them, in an order that depends on nothing but the text
+    comments: dict[str, dict[str, tuple[str, ...] | None]] = {}
+    questions: dict[str, str] = {}
+    for item_id, per in an.comments.items():
+        questions[item_id] = text_in(an.survey.item(item_id).text)
+        out: dict[str, tuple[str, ...] | None] = {}
+        for g in an.reported:
+            texts = per.get(str(g), [])
+            if not texts:
+                continue
+            if len(texts) < pol.min_comments:
+                out[str(g)] = None
+                continue
+            out[str(g)] = tuple(
+                sorted(
+                    texts,
+                    key=lambda t: hmac.new(secret, t.encode("utf-8"), hashlib.sha256).digest(),
+                )
+            )
+        comments[item_id] = out
+
+    # ---- response rates, from the published count
+    rates: dict[str, int | None] = {}
+    for g in an.reported:
+        denom = (eligible or {}).get(g, (eligible or {}).get(str(g)))
+        n = resp.loc[an.labels[g], "Responses"]
+        if denom and not pd.isna(n) and denom > 0:
+            rates[str(g)] = int(min(100, _round_base(round(100 * float(n) / denom), step)))
+        else:
+            rates[str(g)] = None
+
+    pub = Publication(
+        survey_id=an.survey.id,
+        survey_version=str(an.survey.version),
+        survey_title=text_in(an.survey.title),
+        policy=pol,
+        group_column=an.group,
+        groups=groups,
+        n_not_reported=len(an.small),
+        responses=responses,
+        items=tuple(items),
+        scales=tuple(scales),
+        reliability=reliability,
+        activities=activities,
+        themes=themes,
+        interviewed=frozenset(an.interviewed),
+        comments=comments,
+        comment_questions=questions,
+        comments_pending=an.comments_pending,
+        response_rates=rates,
+        section_titles={s.id: text_in(s.title) for s in an.survey.sections},
+    )
+    changes = np.array(prot.changes or [0])
+    log = {
+        "cells": prot.log,
+        "perturbation": {
+            "method": pol.perturbation.method,
+            "cells_published": len(prot.changes),
+            "cells_changed": int((changes != 0).sum()) if prot.changes else 0,
+            "mean_absolute_change": float(np.abs(changes).mean()) if prot.changes else 0.0,
+        },
+        "tables": prot.tables,
+    }
+    return pub, log
+
+
+def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> PublishedActivities:
+    assert an.activities is not None and an.activity_survey is not None
+    act = an.activities
+    sv = an.activity_survey
+    pol = an.policy
+    group_col = an.group
+    key = act[group_col].astype(object).where(act[group_col].isin(an.reported), OTHER)
+    key = key.where(act[group_col].notna(), OTHER)
+    order = [*an.reported, *([OTHER] if (key == OTHER).any() else [])]
+    ids = (
+        act[sv.respondent_id].astype(str)
+        if sv.respondent_id and sv.respondent_id in act.columns
+        else act.astype(str).agg("\x1f".join, axis=1)
+    )
+    keys = CellKeys(pd.Series(record_keys(ids, secret), index=act.index), secret)
+    labels = {**{g: an.labels[g] for g in an.reported}, OTHER: OTHER, "Total": REGION}
+
+    _, logged_pub, logged_sup = prot.counts("activities", key, None, order, [], keys=keys)
+    logged_frame = pd.DataFrame(
+        {"Activities logged": logged_pub["Total"].to_numpy()},
+        index=[labels.get(k, str(k)) for k in logged_pub.index],
+    )
+    logged = _table(
+        "Activities logged",
+        "Trust",
+        logged_frame,
+        pd.DataFrame(
+            {"Activities logged": ["suppressed" if s else "shown" for s in logged_sup["Total"]]},
+            index=logged_frame.index,
+        ),
+    )
+    tables: list[PublishedTable] = []
+    for item_id, caption in (
+        ("activity_type", "Activities by type"),
+        ("mentor_part", "The mentor's part"),
+        ("grades_reached", "Activities reaching each grade band"),
+    ):
+        if item_id not in {i.id for i in sv.questions}:
+            continue
+        item = sv.item(item_id)
+        cl = sv.choices_for(item)
+        if cl is None:
+            continue
+        codes = [c for c in cl.codes]
+        names = {str(c): text_in(o.label) for c, o in zip(cl.codes, cl.options, strict=False)}
+        if item.type == "multi_choice":
+            cols = [f"{item_id}__{c}" for c in codes if f"{item_id}__{c}" in act.columns]
+            if not cols:
+                continue
+            # one record per activity and grade band ticked (a long table)
+            long = act[cols].eq(1).stack()
+            long = long[long]
+            idx = long.index.get_level_values(0)
+            positions = pd.RangeIndex(len(long))
+            cats = pd.Series(
+                [str(c).split("__", 1)[1] for c in long.index.get_level_values(1)],
+                index=positions,
+            )
+            rows = pd.Series(key.reindex(idx).to_numpy(), index=positions)
+            table_keys = CellKeys(
+                pd.Series(keys.keys.reindex(idx).to_numpy(), index=positions), secret
+            )
+        elif item_id in act.columns:
+            cats = act[item_id].astype(object).map(lambda v: None if pd.isna(v) else str(v))
+            rows = key
+            table_keys = keys
+        else:
+            continue
+        str_codes = [str(c) for c in codes]
+        _, published, mask = prot.counts(
+            f"activities:{item_id}", rows, cats, order, str_codes, keys=table_keys
+        )
+        frame = published.rename(
+            index=lambda k: labels.get(k, str(k)), columns={c: names.get(c, c) for c in str_codes}
+        )
+        status = pd.DataFrame(
+            np.where(mask.to_numpy(), "suppressed", "shown"),
+            index=frame.index,
+            columns=frame.columns,
+        )
+        tables.append(_table(caption, "Trust", frame, status))
+    reached: dict[str, int | None] = {}
+    hours: dict[str, int | None] = {}
+    base = pol.rounding or 5
+    for g in an.reported:
+        sel = act[group_col] == g
+        if "trainees_reached" in act.columns:
+            total = float(
+                pd.to_numeric(act.loc[sel, "trainees_reached"], errors="coerce").fillna(0).sum()
+            )
+            reached[str(g)] = None if total < pol.min_cell else _round_base(round(total), base)
+        if "mentor_hours" in act.columns:
+            h = float(pd.to_numeric(act.loc[sel, "mentor_hours"], errors="coerce").fillna(0).sum())
+            hours[str(g)] = round(h)
+    return PublishedActivities(logged, tuple(tables), reached, hours)
