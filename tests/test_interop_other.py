@@ -16,7 +16,12 @@ from leadership_eval.cli import app
 from leadership_eval.instruments.loader import load_instrument, loads_instrument
 from leadership_eval.instruments.models import Survey
 from leadership_eval.interop.common import InteropWarning
-from leadership_eval.interop.limesurvey import LIMESURVEY_COLUMNS, to_limesurvey
+from leadership_eval.interop.limesurvey import (
+    LIMESURVEY_COLUMNS,
+    limesurvey_codes_path,
+    read_limesurvey_codes,
+    to_limesurvey,
+)
 from leadership_eval.interop.printable import to_printable
 from leadership_eval.interop.redcap import from_redcap, to_redcap
 from leadership_eval.interop.xlsform import from_xlsform, to_xlsform
@@ -60,14 +65,15 @@ def test_limesurvey_structure(tmp_path: Path) -> None:
     assert (q["years"]["min_num_value_n"], q["years"]["max_num_value_n"]) == ("0", "40")
     assert q["years"]["num_value_int_only"] == "1"
     assert q["started"]["type/scale"] == "D" and q["intro"]["type/scale"] == "X"
-    assert q["comments"]["type/scale"] == "T" and q["rid"]["type/scale"] == "S"
+    assert q["comments"]["type/scale"] == "T"
+    assert "rid" not in q  # LimeSurvey's own response id is the respondent id
     assert q["lead4"]["relevance"] == (
         '!(trust == "t01" or trust == "7") and acts_audit == "Y" and (!is_empty(fte) and fte < 0.5)'
     )
     assert q["actsother"]["relevance"].startswith('acts_qi != "Y" and (acts_qi == "Y" or')
     sub = [r["name"] for r in en if r["class"] == "SQ"]
-    assert sub == ["qi", "audit", "teach", "nothi", "none"]
-    assert q["acts"]["exclude_all_others"] == "nothi"
+    assert sub == ["qi", "audit", "teach", "nothing", "none"]  # subquestion codes: up to 20
+    assert q["acts"]["exclude_all_others"] == "nothing"
     answers = [r["name"] for r in en if r["class"] == "A" and r["id"] == q["lead1"]["id"]]
     assert answers == ["1", "2", "3", "4", "5", "9", "A1"]  # -1 is not a LimeSurvey code
     for r in en:
@@ -87,9 +93,17 @@ def test_limesurvey_shipped(survey_id: str, tmp_path: Path) -> None:
         warnings.simplefilter("ignore", InteropWarning)
         rows = _ls_rows(to_limesurvey(survey, tmp_path / "ls.txt"))
     questions = [r for r in rows if r["class"] == "Q"]
-    assert len(questions) == len(survey.items) * len(survey.languages)
+    shown = [i for i in survey.items if i.id != survey.respondent_id]
+    assert len(questions) == len(shown) * len(survey.languages)
     codes = [r["name"] for r in rows if r["class"] == "A"]
     assert all(c.isalnum() and len(c) <= 5 for c in codes)
+    # LimeSurvey's own rules: subquestion codes letters and digits, never 'time'
+    sub = [r["name"] for r in rows if r["class"] == "SQ"]
+    assert all(c.isalnum() and len(c) <= 20 and c.lower() != "time" for c in sub)
+    # the mapping beside the survey says what each code stands for
+    mapping = read_limesurvey_codes(limesurvey_codes_path(tmp_path / "ls.txt"))
+    assert mapping["respondent_id"] == survey.respondent_id
+    assert set(mapping["questions"].values()) == {r["name"] for r in questions}
 
 
 # -------------------------------------------------------------------------------- printable
@@ -105,10 +119,36 @@ def test_printable_html_is_accessible() -> None:
     inputs = doc.findall(".//h:input", NS)
     labels = {lab.get("for") for lab in doc.findall(".//h:label", NS)}
     assert inputs and all(i.get("id") in labels for i in inputs)  # every control is labelled
+    # the respondent id is the analyst's: never on paper
+    assert "Respondent id" not in text and 'name="rid"' not in text
+    # a run of questions on one list is one grid: a row per question, a column per option
+    grid = doc.find(".//h:table[@id='grid-lead_1']", NS)
+    assert grid is not None
+    assert [th.text for th in grid.findall(".//h:thead//h:th", NS)][:2] == [
+        "Strongly disagree",
+        "Disagree",
+    ]
+    rows = grid.findall(".//h:tbody/h:tr", NS)
+    assert [r.get("id") for r in rows] == [
+        "q-lead_1",
+        "q-lead_2",
+        "q-lead_3",
+        "q-lead_4",
+        "q-value",
+    ]
+    assert all(len(r.findall(".//h:input[@type='radio']", NS)) == 7 for r in rows)
     legends = [leg for leg in doc.findall(".//h:legend", NS)]
-    assert len(legends) == sum(1 for i in rich_survey().items if i.choices)
-    assert "Answer this question only if question 7 is “Yes”." in text
-    assert "Office use: 9" in text
+    in_grid = {"lead_1", "lead_2", "lead_3", "lead_4", "value"}
+    choice_items = [i for i in rich_survey().items if i.choices and i.id not in in_grid]
+    dates = [i for i in rich_survey().items if i.type == "date"]
+    assert len(legends) == len(choice_items) + len(dates)
+    assert "Answer this question only if question 6 is “Yes”." in text
+    assert "Office use: t01" in text and '<span class="code">9</span>' in text
+    # a date is three boxes, year, month and day, as its hint says (no browser date field)
+    started = doc.find(".//h:fieldset[@id='q-started']", NS)
+    boxes = started.findall(".//h:input", NS)
+    assert [b.get("placeholder") for b in boxes] == ["YYYY", "MM", "DD"]
+    assert 'type="date"' not in text
     cy = to_printable(rich_survey(), language="cy")
     assert "Amdanoch chi" in cy and 'lang="cy"' in cy
 
@@ -117,12 +157,23 @@ def test_printable_markdown_numbers_and_skips(tmp_path: Path) -> None:
     out = tmp_path / "q.md"
     text = to_printable(plain_survey(), out, format="markdown")
     assert out.read_text(encoding="utf-8") == text
-    assert "**3. Third statement**" in text
-    assert "_Answer this question only if question 1 is at least “Neutral”._" in text
+    assert "| **3.** Third statement _(Answer this question only if question 1 is at least" in text
     assert "_Answer this question only if question 2 is “Don't know”._" in text
-    assert text.count("- [ ] Don't know") == 3
+    assert text.count("| Don't know |") == 1  # one grid of three statements
     with pytest.raises(ValueError, match="format"):
         to_printable(plain_survey(), format="pdf")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("survey_id", "pages"), [("trainee-survey", 6), ("supervisor-survey", 4)])
+def test_paper_questionnaires_are_short(survey_id: str, pages: int) -> None:
+    """Rendered on A4 by WeasyPrint with DejaVu Sans (the fonts every machine here has)."""
+    from weasyprint import CSS, HTML
+
+    survey = load_instrument(survey_id)
+    assert isinstance(survey, Survey)
+    font = CSS(string='body { font-family: "DejaVu Sans" !important; }')
+    doc = HTML(string=to_printable(survey)).render(stylesheets=[font])
+    assert len(doc.pages) <= pages  # the trainee questionnaire took 19 pages, one box per item
 
 
 # --------------------------------------------------------------------------------- YAML out
@@ -250,8 +301,12 @@ def test_cli_errors(tmp_path: Path) -> None:
     junk.write_text("a,b\n", encoding="utf-8")
     result = runner.invoke(app, ["import", str(junk), "--out", str(tmp_path / "j.yaml")])
     assert result.exit_code == 1 and "not a REDCap data dictionary" in result.output
-    guide = runner.invoke(app, ["export", "interview-trainee", "--to", "html", "--out", "x.html"])
-    assert guide.exit_code == 1 and "is an interview guide, not a survey" in guide.output
+    out = tmp_path / "x.xlsx"
+    guide = runner.invoke(
+        app, ["export", "interview-trainee", "--to", "xlsform", "--out", str(out)]
+    )
+    assert guide.exit_code == 2 and "interview-trainee is an interview guide" in guide.output
+    assert not out.exists()
 
 
 def test_imported_fields_that_make_no_survey_are_reported() -> None:

@@ -49,9 +49,15 @@ def test_field_mapping(tmp_path: Path) -> None:
         r["Variable / Field Name"]: r for r in _rows(to_redcap(rich_survey(), tmp_path / "d.csv"))
     }
     first = next(iter(rows.values()))
-    assert first["Variable / Field Name"] == "record_id"
+    # the record id is the first field, named as the survey's respondent id: the respondent
+    # id is never a question on the form (REDCap numbers its records itself)
+    assert first["Variable / Field Name"] == "rid" and first["Field Label"] == "Record ID"
     assert first["Field Annotation"].startswith("@LE-SURVEY={")
-    assert rows["rid"]["Identifier?"] == "y" and rows["rid"]["Section Header"] == "About you"
+    assert list(rows).count("rid") == 1
+    # the section's title and description (the stem of its questions) head its first field
+    assert rows["trust"]["Section Header"] == "About you<br>Questions about your post."
+    # REDCap's own action tag limits free text (a hand-edited limit wins on import)
+    assert rows["comments"]["Field Annotation"].startswith("@LE=")
     assert rows["trust"]["Field Type"] == "radio" and rows["trust"]["Required Field?"] == "y"
     assert rows["years"]["Text Validation Type OR Show Slider Number"] == "integer"
     assert (rows["years"]["Text Validation Min"], rows["years"]["Text Validation Max"]) == (

@@ -56,7 +56,12 @@ def test_pyxform_accepts_rich_export(tmp_path: Path) -> None:
     assert binds["years"]["type"] == "int"
     assert binds["years"]["constraint"] == ". >= 0 and . <= 40"
     assert binds["fte"]["type"] == "decimal"
-    assert binds["rid"]["constraint"] == "string-length(.) <= 12"
+    # the respondent id is ODK's own meta/instanceID, never a question
+    assert "rid" not in binds and "instanceID" in binds
+    assert not [b for b in root.iter(f"{XF}input") if b.get("ref", "").endswith("/rid")]
+    # a section's description is a note at the top of its group: the questions' stem
+    stem = next(b for b in root.iter(f"{XF}input") if b.get("ref") == "/data/about/about_stem")
+    assert binds["about_stem"]["readonly"] == "true()" and stem is not None
     assert binds["trust"]["required"] == "true()"
     assert binds["trust"][f"{{{LE_NAMESPACE}}}disclosure"] == "quasi"
     assert "selected( /data/mentor/acts , 'qi')" in binds["acts_other"]["relevant"]

@@ -179,6 +179,15 @@ def test_disclosure_log(evaluation: dict[str, object]) -> None:
     assert log["perturbation"]["cells_published"] > 0
 
 
+def test_excluded_rows_are_logged_with_their_reasons(tmp_path: Path) -> None:
+    data = le.simulate_responses("trainee-survey", 30, groups={"t01": 15, "t02": 15}, seed=3)
+    data = pd.concat([data, data.iloc[[0, 1]]], ignore_index=True)  # two double submissions
+    result = le.build_reports("trainee-survey", data, tmp_path / "out")
+    validation = next(e for e in result.log["decisions"] if e["decision"] == "validation")
+    assert validation["rows_in"] == 32 and validation["rows_excluded"] == 2
+    assert validation["excluded_reasons"] == {"duplicate-id": 2}
+
+
 def test_every_input_row_is_accounted_for(evaluation: dict[str, object]) -> None:
     log = evaluation["result"].log  # type: ignore[attr-defined]
     validation = next(e for e in log["decisions"] if e.get("decision") == "validation")
@@ -234,6 +243,6 @@ def test_bad_input_fails_clearly_and_writes_nothing(
 
 def test_no_qualifying_group_is_an_error(tmp_path: Path) -> None:
     data = le.simulate_responses("trainee-survey", 8, groups={"t01": 4, "t02": 4}, seed=2)
-    with pytest.raises(le.DataError, match="no trust has at least 5"):
+    with pytest.raises(le.DisclosureError, match="no trust has at least 5"):
         le.build_reports("trainee-survey", data, tmp_path / "out")
     assert not (tmp_path / "out").exists()

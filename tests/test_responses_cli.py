@@ -21,7 +21,7 @@ def test_problems_are_summarised_and_written(tmp_path: Path) -> None:
         ["check-responses", SURVEY, str(DATA / "kobo.csv"), "--errors", str(errors)],
     )
     assert result.exit_code == 1, result.output
-    assert "read as odk" in result.output
+    assert "read as kobo (utf-8), KoboToolbox" in result.output
     assert "rows: 10 read, 8 kept, 2 excluded" in result.output
     assert "valid: no" in result.output
     assert "row 2, column meetings: out-of-range: 60.0 is above the maximum 52" in result.output
@@ -64,6 +64,31 @@ def test_bad_input_gives_a_message_not_a_traceback(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check-responses", SURVEY, str(tmp_path / "nope.csv")])
     assert result.exit_code == 2 and "no such file" in result.output
     result = runner.invoke(
-        app, ["check-responses", SURVEY, str(DATA / "redcap.csv"), "--source", "spss"]
+        app, ["check-responses", SURVEY, str(DATA / "redcap.csv"), "--source", "typeform"]
     )
-    assert result.exit_code == 2 and "--source must be one of" in result.output
+    assert result.exit_code == 2 and "--source must be auto or one of" in result.output
+    result = runner.invoke(
+        app, ["check-responses", SURVEY, str(DATA / "redcap.csv"), "--column", "no-equals"]
+    )
+    assert result.exit_code == 2 and "HEADING=ITEM" in result.output
+
+
+def test_the_read_is_explained(tmp_path: Path) -> None:
+    path = tmp_path / "forms.csv"
+    path.write_text(
+        "ID,Start time,Completion time,Email,Name,Your grade,I see my self as a leader!\n"
+        "1,,,anonymous,,Foundation year 1,Agree\n2,,,anonymous,,Specialty traine,Agree\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["check-responses", SURVEY, str(path)])
+    out = result.output
+    assert "read as msforms (utf-8), Microsoft Forms (Excel download): Microsoft Forms' ID" in out
+    assert "respondent id from column 'ID'" in out
+    assert "Your grade: 1 choice label(s) read as codes" in out
+    assert "did you mean 'Specialty trainee'?" in out
+    assert 'confirm with --column "I see my self as a leader!=lead_1"' in out
+    confirmed = runner.invoke(
+        app,
+        ["check-responses", SURVEY, str(path), "--column", "I see my self as a leader!=lead_1"],
+    )
+    assert "resembles item" not in confirmed.output

@@ -43,8 +43,8 @@ CASES = [
     ("responses.xlsx", "xlsx", PLANTED),
     ("responses.sav", "sav", NO_WORD_IN_NUMBER),
     ("redcap.csv", "redcap", NO_STRAY_CODE),
-    ("kobo.csv", "odk", PLANTED),
-    ("kobo_split.csv", "odk", NO_STRAY_CODE),
+    ("kobo.csv", "kobo", PLANTED),
+    ("kobo_split.csv", "kobo", NO_STRAY_CODE),
 ]
 
 
@@ -144,8 +144,9 @@ def test_kobo_groups_and_split_columns() -> None:
     split = read_responses(DATA / "kobo_split.csv", SURVEY)
     assert split.loc[0, "activities"] == "qi teach"
     assert split.attrs["read_report"].combined["activities"][0] == "mentor/activities/qi"
-    forced = read_responses(DATA / "kobo.csv", SURVEY, source="kobo")
-    assert forced.attrs["read_report"].source == "odk"
+    forced = read_responses(DATA / "kobo.csv", SURVEY, source="kobotoolbox")
+    assert forced.attrs["read_report"].source == "kobo"
+    assert forced.attrs["read_report"].detected is None
 
 
 def test_missing_item_columns_are_reported(tmp_path: Path) -> None:
@@ -189,7 +190,7 @@ def test_bad_workbook_and_source(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"broken\.xlsx"):
         read_responses(path, SURVEY)
     with pytest.raises(DataError, match="unknown source"):
-        read_responses(DATA / "responses.csv", SURVEY, source="spss")
+        read_responses(DATA / "responses.csv", SURVEY, source="typeform")
 
 
 def test_header_only_file_reads_as_no_rows(tmp_path: Path) -> None:
@@ -213,3 +214,129 @@ def test_round_trip_through_files_gives_the_same_clean_data(tmp_path: Path) -> N
         report = validate_responses(SURVEY, frame)
         assert report.valid, (name, report.errors.head())
         pd.testing.assert_frame_equal(report.data, expected, check_dtype=True)
+
+
+# ------------------------------------------------------------------ labels, texts, platforms
+
+
+def test_labels_are_read_as_codes_once_per_column(tmp_path: Path) -> None:
+    path = tmp_path / "labels.csv"
+    rows = ["rid,grade,met_mentor,lead_1,activities"]
+    rows += ["r1, Foundation year 1 ,Yes,agree,Quality improvement project;Teaching"]
+    rows += ["r2,SPECIALTY TRAINEE,No,Prefer not to say,"]
+    rows += ["r3,fy2,1,4,audit mgmt"]
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    frame = read_responses(path, SURVEY)
+    rep = frame.attrs["read_report"]
+    assert frame["grade"].tolist() == ["fy1", "st", "fy2"]
+    assert frame["met_mentor"].tolist() == [1, 2, 1]
+    assert frame["lead_1"].tolist() == [4, 9, 4]
+    assert frame.loc[0, "activities"] == "qi teach" and frame.loc[2, "activities"] == "audit mgmt"
+    # reported once per column, with what each label became
+    assert rep.labelled["grade"] == {"Foundation year 1": "fy1", "SPECIALTY TRAINEE": "st"}
+    assert rep.labelled["lead_1"] == {"agree": "4", "Prefer not to say": "9"}
+    assert rep.suggestions == []
+    errors = validate_responses(SURVEY, frame).errors
+    assert not errors["code"].isin(["invalid-code", "wrong-type"]).any()
+
+
+def test_a_partly_labelled_column_gets_did_you_mean_per_distinct_value(tmp_path: Path) -> None:
+    path = tmp_path / "partly.csv"
+    body = ["Agree", "Strongly agre", "Strongly agre", "5", "Disagre", "Agree"]
+    path.write_text("lead_1\n" + "\n".join(body) + "\n", encoding="utf-8")
+    frame = read_responses(path, SURVEY)
+    rep = frame.attrs["read_report"]
+    assert frame["lead_1"].tolist() == ["4", "Strongly agre", "Strongly agre", "5", "Disagre", "4"]
+    assert rep.suggestions == [
+        "lead_1: 'Strongly agre' is no option of 'lead_1'; did you mean 'Strongly agree'? "
+        "(left as it is)",
+        "lead_1: 'Disagre' is no option of 'lead_1'; did you mean 'Disagree'? (left as it is)",
+    ]
+    # left for the validator, which reports each cell where it is
+    errors = validate_responses(SURVEY, frame).errors
+    assert errors[errors["code"] == "invalid-code"]["position"].tolist() == [1, 2, 4]
+
+
+def test_question_texts_match_and_fuzzy_headings_wait_for_confirmation(tmp_path: Path) -> None:
+    path = tmp_path / "texts.csv"
+    path.write_text(
+        "Your grade,Have you met your mentor?,I see my self as a leader!,notes\n"
+        "FY1?,Yes,Agree,x\n".replace("FY1?", "Foundation year 1"),
+        encoding="utf-8",
+    )
+    frame = read_responses(path, SURVEY)
+    rep = frame.attrs["read_report"]
+    assert rep.matched_by_text == {"Your grade": "grade", "Have you met your mentor?": "met_mentor"}
+    assert rep.fuzzy["I see my self as a leader!"][0] == "lead_1"
+    assert "I see my self as a leader!" in rep.unknown_columns  # not used until confirmed
+    assert "confirm it with columns=" in rep.summary()
+    confirmed = read_responses(path, SURVEY, accept_fuzzy=True)
+    assert confirmed.loc[0, "lead_1"] == 4
+    given = read_responses(path, SURVEY, columns={"notes": "comments"})
+    assert given.loc[0, "comments"] == "x"
+    with pytest.raises(DataError, match="is no item"):
+        read_responses(path, SURVEY, columns={"notes": "nothing_like_it"})
+
+
+def test_source_auto_says_which_platform_and_why(tmp_path: Path) -> None:
+    frame = read_responses(DATA / "redcap.csv", SURVEY, source="auto")
+    rep = frame.attrs["read_report"]
+    assert rep.source == "redcap" and "REDCap" in rep.detected
+    assert (
+        rep.summary()
+        .splitlines()[0]
+        .endswith(f"read as REDCap (raw or label export) ({rep.detected})")
+    )
+    plain = read_responses(DATA / "responses.csv", SURVEY, source="auto").attrs["read_report"]
+    assert plain.source == "csv" and "plain table" in plain.detected
+
+
+def test_limesurvey_mapping_file_wins(tmp_path: Path) -> None:
+    """An adopter renamed an answer code in LimeSurvey and edited the mapping to match."""
+    import warnings
+
+    from leadership_eval.interop.common import InteropWarning
+    from leadership_eval.interop.limesurvey import limesurvey_codes_path, to_limesurvey
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", InteropWarning)
+        txt = to_limesurvey(SURVEY, tmp_path / "s.txt")
+    mapping = limesurvey_codes_path(txt)
+    text = mapping.read_text(encoding="utf-8").replace("grade,fy1,fy1", "grade,fy1,F1")
+    mapping.write_text(text, encoding="utf-8")
+    export = tmp_path / "results-survey123.csv"
+    export.write_text(
+        '"id","submitdate","lastpage","startlanguage","seed","startdate","datestamp",'
+        '"grade","metmentor","activities[qi]","activities[audit]","lead1"\r\n'
+        '"1","","2","en","1","","","F1","1","Y","","4"\r\n'
+        '"2","","2","en","2","","","st","2","","","9"\r\n',
+        encoding="utf-8-sig",
+    )
+    frame = read_responses(export, SURVEY, mapping=mapping)
+    rep = frame.attrs["read_report"]
+    assert rep.source == "limesurvey" and rep.respondent_id == "id"
+    assert frame["rid"].tolist() == ["1", "2"]
+    assert frame["grade"].tolist() == ["fy1", "st"]
+    assert frame.loc[0, "activities"] == "qi" and pd.isna(frame.loc[1, "activities"])
+    assert rep.combined["activities"] == ["activities[qi]", "activities[audit]"]
+    assert frame["lead_1"].tolist() == [4, 9]
+
+
+def test_qualtrics_header_rows_are_counted_not_guessed(tmp_path: Path) -> None:
+    """Three rows (ImportIds), two (older exports: names, then texts) or one (a data table)."""
+    names = "StartDate,EndDate,Progress,Finished,ResponseId,Q1,Q2\n"
+    texts = (
+        "Start Date,End Date,Progress,Finished,Response ID,Your grade,Have you met your mentor?\n"
+    )
+    rows = "2025-03-01,2025-03-01,100,1,R_abc123,Foundation year 1,Yes\n"
+    for name, content, header_rows in (
+        ("two.csv", names + texts + rows, 2),
+        ("one.csv", "StartDate,EndDate,Progress,Finished,ResponseId,grade,met_mentor\n" + rows, 1),
+    ):
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        frame = read_responses(path, SURVEY)
+        rep = frame.attrs["read_report"]
+        assert rep.source == "qualtrics" and rep.header_rows == header_rows
+        assert frame["rid"].tolist() == ["R_abc123"] and frame["grade"].tolist() == ["fy1"]
+        assert frame["met_mentor"].tolist() == [1]

@@ -152,6 +152,9 @@ _EXPORTS: dict[str, str] = {
     "from_redcap": "interop.redcap",
     # interop.limesurvey
     "to_limesurvey": "interop.limesurvey",
+    "read_limesurvey_codes": "interop.limesurvey",
+    # interop.printpack
+    "to_print_pack": "interop.printpack",
     # interop.printable
     "to_printable": "interop.printable",
     # interop.labelled
@@ -260,6 +263,7 @@ __all__ = [
     "pseudonymise",
     "pseudonymise_column",
     "read_comment_review",
+    "read_limesurvey_codes",
     "read_qdpx",
     "read_responses",
     "read_segments",
@@ -277,6 +281,7 @@ __all__ = [
     "summarise_activities",
     "theme_summary",
     "to_limesurvey",
+    "to_print_pack",
     "to_printable",
     "to_redcap",
     "to_xlsform",
@@ -360,10 +365,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         write_labelled,
     )
     from .interop.limesurvey import (
+        read_limesurvey_codes,
         to_limesurvey,
     )
     from .interop.printable import (
         to_printable,
+    )
+    from .interop.printpack import (
+        to_print_pack,
     )
     from .interop.redcap import (
         from_redcap,

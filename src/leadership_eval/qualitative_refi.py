@@ -9,9 +9,14 @@ exchange format of ATLAS.ti, MAXQDA, NVivo, QualCoder, Transana and others:
 * a project (``.qdpx``) is a zip archive holding ``project.qde`` (XML in
   ``urn:QDA-XML:project:1.0``: ``Users``, ``CodeBook``, ``Variables``, ``Cases``, ``Sources``)
   and the sources' plain text in ``sources/`` (referred to as ``internal://<file>``). A coded
-  passage is a ``PlainTextSelection`` with ``startPosition``/``endPosition`` (character offsets
-  in the plain text) holding ``Coding`` elements that point to codes with ``CodeRef
-  targetGUID``.
+  passage is a ``PlainTextSelection`` with ``startPosition``/``endPosition`` (offsets in the
+  plain text counted in Unicode code points from 0, as the standard's section 10.2 says)
+  holding ``Coding`` elements that point to codes with ``CodeRef targetGUID``.
+
+Some programs count UTF-16 code units instead (an emoji or any character outside the Basic
+Multilingual Plane then counts twice, so every later offset shifts by one per such character):
+``read_qdpx(..., offsets="utf16")`` reads their files, and ``write_qdpx(..., offsets="utf16")``
+writes for them. The default is the standard's code points.
 
 Mapping used here: each code's ``guid`` is ``uuid5`` of a fixed namespace and its id, so the same
 code has the same guid in every file; its ``name`` is its label; its ``Description`` holds the
@@ -31,7 +36,7 @@ import zipfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import ConfigurationError, DataError
 from .instruments.models import Code, Codebook, text_in
@@ -349,6 +354,31 @@ def codebook_from_qdc(
 # ------------------------------------------------------------------------------ projects
 
 
+Offsets = Literal["codepoint", "utf16"]
+
+
+def _check_offsets(offsets: str) -> None:
+    if offsets not in ("codepoint", "utf16"):
+        raise ConfigurationError(
+            f"offsets must be 'codepoint' (the REFI-QDA standard) or 'utf16', not {offsets!r}"
+        )
+
+
+def _utf16_units(text: str) -> list[int]:
+    """UTF-16 units before each code point of ``text`` (and after the last): a prefix table."""
+    out = [0]
+    for ch in text:
+        out.append(out[-1] + (2 if ord(ch) > 0xFFFF else 1))
+    return out
+
+
+def _to_codepoint(units: list[int], offset: int) -> int:
+    """The code point index at a UTF-16 offset (an offset inside a pair counts as its start)."""
+    from bisect import bisect_right
+
+    return max(bisect_right(units, offset) - 1, 0)
+
+
 def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -360,6 +390,7 @@ def write_qdpx(
     sources: Mapping[str, str] | None = None,
     *,
     project: str = "leadership-eval project",
+    offsets: Offsets = "codepoint",
 ) -> Path:
     """Write coded segments as a REFI-QDA project (``.qdpx``).
 
@@ -375,6 +406,9 @@ def write_qdpx(
         by blank lines.
     project : str
         The project's name.
+    offsets : {"codepoint", "utf16"}
+        How positions are counted: in Unicode code points, as the REFI-QDA standard says (the
+        default), or in UTF-16 code units for a program that counts so.
 
     Returns
     -------
@@ -382,10 +416,14 @@ def write_qdpx(
 
     Notes
     -----
-    Positions are character (Unicode code point) offsets in the source's plain text, written in
-    UTF-8 without a byte-order mark to ``sources/<guid>.txt``. Guids are deterministic
-    (``uuid5``) so the same data gives the same file apart from the timestamps.
+    Positions are offsets in the source's plain text, counted from 0 (REFI-QDA 1.5, section
+    10.2: "the first and the last character (Unicode codepoint)"), the end one past the last
+    character; the text is written in UTF-8 without a byte-order mark to
+    ``sources/<guid>.txt``. Guids are deterministic (``uuid5``) so the same data gives the
+    same file apart from the timestamps. The project validates against the standard's schema
+    (``Project-mrt2019.xsd``).
     """
+    _check_offsets(offsets)
     import pandas as pd
     from lxml import etree
 
@@ -477,16 +515,20 @@ def write_qdpx(
             creatingUser=user,
             creationDateTime=now,
         )
+        units = _utf16_units(full) if offsets == "utf16" else None
         for sid, t, start in zip(group["segment_id"], texts, starts, strict=True):
             g = _guid("selection", str(sid))
             sel_guid[str(sid)] = g
+            end = start + len(t)
+            if units is not None:
+                start, end = units[start], units[end]
             sel = etree.SubElement(
                 el,
                 f"{P}PlainTextSelection",
                 guid=g,
                 name=str(sid),
                 startPosition=str(start),
-                endPosition=str(start + len(t)),
+                endPosition=str(end),
                 creatingUser=user,
                 creationDateTime=now,
             )
@@ -559,7 +601,9 @@ def _read_project_xml(path: Path) -> tuple[Any, dict[str, bytes]]:
     return root, texts
 
 
-def read_qdpx(path: str | Path, codebook: Codebook | None = None) -> pd.DataFrame:
+def read_qdpx(
+    path: str | Path, codebook: Codebook | None = None, *, offsets: Offsets = "codepoint"
+) -> pd.DataFrame:
     """Read the coded text segments of a REFI-QDA project (``.qdpx``).
 
     Parameters
@@ -569,6 +613,9 @@ def read_qdpx(path: str | Path, codebook: Codebook | None = None) -> pd.DataFram
         Map the project's codes to this codebook's ids (by guid, then by ``Code id:`` in the
         description, then by label); a code that matches none is an error. Without it, ids come
         from the project's own codebook (see :func:`codebook_from_qdc`).
+    offsets : {"codepoint", "utf16"}
+        How the file counts positions: Unicode code points as the standard says (the default),
+        or UTF-16 code units, as some programs write them (each emoji then counts twice).
 
     Returns
     -------
@@ -591,6 +638,7 @@ def read_qdpx(path: str | Path, codebook: Codebook | None = None) -> pd.DataFram
 
     from .qualitative import SEGMENT_COLUMNS, _tidy
 
+    _check_offsets(offsets)
     p = Path(path)
     root, texts = _read_project_xml(p)
     P = f"{{{PROJECT_NS}}}"
@@ -656,8 +704,14 @@ def read_qdpx(path: str | Path, codebook: Codebook | None = None) -> pd.DataFram
             src.findall(f"{P}PlainTextSelection"),
             key=lambda e: (int(e.get("startPosition", 0)), int(e.get("endPosition", 0))),
         )
+        units = _utf16_units(full) if offsets == "utf16" else None
         for sel in sels:
             start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+            if units is not None:
+                if not 0 <= start <= end <= units[-1]:
+                    start, end = -1, -1
+                else:
+                    start, end = _to_codepoint(units, start), _to_codepoint(units, end)
             if not 0 <= start <= end <= len(full):
                 raise DataError(
                     f"{p}: selection {sel.get('name') or sel.get('guid')!r} ({start}-{end}) "

@@ -1,27 +1,36 @@
-"""Read survey exports (CSV, Excel, SPSS, REDCap, ODK/Kobo) into the "raw" response form.
+"""Read survey exports from every platform into the "raw" response form.
 
-:func:`read_responses` maps the columns of an export to the survey's item ids and converts the
-values to the raw form every other function accepts (see :mod:`leadership_eval.responses`): one
-column per item; choice codes as stored (``Int64`` when every code is a whole number, strings
-otherwise) with declared missing codes still present; ``multi_choice`` answers as one column of
-space-separated codes; numbers as floats; text as strings; dates as ``YYYY-MM-DD`` strings.
+:func:`read_responses` reads an export (CSV, Excel or SPSS), works out which platform wrote it
+(ODK Central or Briefcase, KoboToolbox, REDCap, LimeSurvey, Microsoft Forms, Qualtrics,
+SurveyMonkey, Jisc Online Surveys, or a plain table), maps its columns to the survey's item ids
+and converts the values to the raw form every other function accepts (see
+:mod:`leadership_eval.responses`): one column per item; choice codes as stored (``Int64`` when
+every code is a whole number, strings otherwise) with declared missing codes still present;
+``multi_choice`` answers as one column of space-separated codes; numbers as floats; text as
+strings; dates as ``YYYY-MM-DD`` strings. The platform's own record id becomes the survey's
+respondent id column.
 
-Nothing is dropped silently. Columns that match no item stay in the frame under their own names
-and are listed, with the items that have no column, in ``frame.attrs["read_report"]`` (a
-:class:`ReadReport`). A value that cannot be converted losslessly (text in a number column, a
-code that is not a number) leaves its column as strings, so that
-:func:`~leadership_eval.responses.validate_responses` can report the value where it is.
+Nothing is dropped silently. Columns that match no item stay in the frame under their own names;
+everything the reader did (the platform it chose and why, columns renamed, matched by their
+question text, split answers combined, choice labels turned into codes, values it could not
+read) is listed in ``frame.attrs["read_report"]`` (a :class:`ReadReport`). A value that cannot be
+converted losslessly (text in a number column, a label that matches no option) stays as it is,
+so that :func:`~leadership_eval.responses.validate_responses` reports it where it is.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import difflib
+import html
 import io
 import re
-from collections.abc import Iterable, Mapping
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from .errors import DataError
 from .instruments.loader import as_survey
@@ -33,6 +42,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "ODK_METADATA",
+    "PLATFORMS",
     "REDCAP_METADATA",
     "SOURCES",
     "ReadReport",
@@ -40,9 +50,40 @@ __all__ = [
     "read_responses",
 ]
 
-Source = Literal["csv", "xlsx", "sav", "redcap", "odk"]
-SOURCES: tuple[str, ...] = ("csv", "xlsx", "sav", "redcap", "odk")
-"""The export formats :func:`read_responses` understands."""
+PLATFORMS: dict[str, str] = {
+    "csv": "a CSV table (any tool)",
+    "xlsx": "an Excel workbook (any tool)",
+    "sav": "an SPSS .sav file",
+    "odk": "ODK Central or ODK Briefcase (CSV)",
+    "kobo": "KoboToolbox (XML values and headers, or labels)",
+    "redcap": "REDCap (raw or label export)",
+    "limesurvey": "LimeSurvey (response export)",
+    "msforms": "Microsoft Forms (Excel download)",
+    "qualtrics": "Qualtrics (CSV with three header rows)",
+    "surveymonkey": "SurveyMonkey (two header rows)",
+    "jisc": "Jisc Online Surveys",
+}
+"""The formats :func:`read_responses` reads, by the name its ``source`` argument takes."""
+
+SOURCES: tuple[str, ...] = tuple(PLATFORMS)
+"""The names :func:`read_responses` accepts as ``source`` (besides ``"auto"``)."""
+
+_ALIASES = {
+    "auto": None,
+    "kobotoolbox": "kobo",
+    "odk-central": "odk",
+    "central": "odk",
+    "briefcase": "odk",
+    "odk-briefcase": "odk",
+    "spss": "sav",
+    "excel": "xlsx",
+    "microsoft-forms": "msforms",
+    "ms-forms": "msforms",
+    "forms": "msforms",
+    "jisc-online-surveys": "jisc",
+    "online-surveys": "jisc",
+    "onlinesurveys": "jisc",
+}
 
 REDCAP_METADATA: frozenset[str] = frozenset(
     {
@@ -53,12 +94,21 @@ REDCAP_METADATA: frozenset[str] = frozenset(
         "redcap_data_access_group",
         "redcap_survey_identifier",
         "redcap_survey_timestamp",
+        # label exports (REDCap's own headings)
+        "event name",
+        "repeat instrument",
+        "repeat instance",
+        "data access group",
+        "survey identifier",
+        "survey timestamp",
+        "complete?",
     }
 )
 """REDCap bookkeeping columns (``*_complete`` and ``*_timestamp`` are recognised too)."""
 
 ODK_METADATA: frozenset[str] = frozenset(
     {
+        # KoboToolbox
         "_uuid",
         "_id",
         "_index",
@@ -80,14 +130,30 @@ ODK_METADATA: frozenset[str] = frozenset(
         "meta/instancename",
         "meta/deprecatedid",
         "meta/rootuuid",
+        "meta/audit",
         "formhub/uuid",
-        "instanceid",
-        "key",
+        # ODK Central and Briefcase
         "submissiondate",
+        "meta-instanceid",
+        "meta-instancename",
+        "meta-deprecatedid",
+        "meta-audit",
+        "key",
+        "submitterid",
+        "submittername",
+        "attachmentspresent",
+        "attachmentsexpected",
+        "status",
+        "reviewstate",
+        "deviceid",
+        "edits",
+        "formversion",
+        "isvalidated",
+        # metadata questions of any XLSForm
+        "instanceid",
         "start",
         "end",
         "today",
-        "deviceid",
         "simserial",
         "subscriberid",
         "phonenumber",
@@ -95,12 +161,105 @@ ODK_METADATA: frozenset[str] = frozenset(
         "audit",
     }
 )
-"""ODK Central / KoboToolbox bookkeeping columns (compared case-insensitively)."""
+"""ODK Central, Briefcase and KoboToolbox bookkeeping columns (compared case-insensitively)."""
+
+_LIMESURVEY_METADATA = frozenset(
+    {
+        "id",
+        "submitdate",
+        "lastpage",
+        "startlanguage",
+        "seed",
+        "token",
+        "startdate",
+        "datestamp",
+        "ipaddr",
+        "refurl",
+        "interviewtime",
+    }
+)
+_QUALTRICS_METADATA = frozenset(
+    {
+        "startdate",
+        "enddate",
+        "status",
+        "ipaddress",
+        "progress",
+        "duration (in seconds)",
+        "finished",
+        "recordeddate",
+        "responseid",
+        "recipientlastname",
+        "recipientfirstname",
+        "recipientemail",
+        "externalreference",
+        "externaldatareference",
+        "locationlatitude",
+        "locationlongitude",
+        "distributionchannel",
+        "userlanguage",
+        "q_recaptchascore",
+        "q_relevantidduplicate",
+    }
+)
+_SURVEYMONKEY_METADATA = frozenset(
+    {
+        "respondent id",
+        "collector id",
+        "start date",
+        "end date",
+        "ip address",
+        "email address",
+        "first name",
+        "last name",
+        "custom data 1",
+    }
+)
+_MSFORMS_METADATA = frozenset(
+    {
+        "id",
+        "start time",
+        "completion time",
+        "email",
+        "name",
+        "last modified time",
+        "total points",
+        "quiz feedback",
+    }
+)
+_JISC_METADATA = frozenset(
+    {"response id", "started", "completed", "start date", "completion date", "timestamp"}
+)
+_METADATA: dict[str, frozenset[str]] = {
+    "odk": ODK_METADATA,
+    "kobo": ODK_METADATA,
+    "redcap": REDCAP_METADATA,
+    "limesurvey": _LIMESURVEY_METADATA,
+    "qualtrics": _QUALTRICS_METADATA,
+    "surveymonkey": _SURVEYMONKEY_METADATA,
+    "msforms": _MSFORMS_METADATA,
+    "jisc": _JISC_METADATA,
+}
+
+# the platform's own record id, in order of preference (lower case)
+_ID_COLUMNS: dict[str, tuple[str, ...]] = {
+    "odk": ("meta-instanceid", "key", "meta/instanceid", "instanceid"),
+    "kobo": ("meta/instanceid", "_uuid", "meta-instanceid", "instanceid", "_id"),
+    "redcap": ("record_id",),
+    "limesurvey": ("id",),
+    "qualtrics": ("responseid",),
+    "surveymonkey": ("respondent id",),
+    "msforms": ("id",),
+    "jisc": ("response id",),
+}
+_GENERIC_ID_COLUMNS = ("record_id", "_uuid", "meta/instanceid", "meta-instanceid", "key")
 
 _ENCODINGS = ("utf-8-sig", "cp1252")
-_TRUE = {"1", "1.0", "true", "yes", "y", "t"}
-_FALSE = {"0", "0.0", "false", "no", "n", "f"}
+_TRUE = {"1", "1.0", "true", "yes", "y", "t", "checked", "selected"}
+_FALSE = {"0", "0.0", "false", "no", "n", "f", "unchecked", "not selected"}
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_SLASH_DATE = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})(?:[ T].*)?$")
+_SEPARATORS = " \t;,|"
 
 
 @dataclass
@@ -112,19 +271,46 @@ class ReadReport:
     file : str
         The file read.
     source : str
-        The format it was read as (``csv``, ``xlsx``, ``sav``, ``redcap``, ``odk``).
+        The format it was read as: a key of :data:`PLATFORMS` (``odk``, ``kobo``, ``redcap``,
+        ``limesurvey``, ``msforms``, ``qualtrics``, ``surveymonkey``, ``jisc``, or ``csv``,
+        ``xlsx``, ``sav`` for a plain table).
+    detected : str or None
+        Why that platform was chosen (the columns or header rows that gave it away), or None
+        when ``source`` was given.
     encoding : str or None
         The text encoding of a CSV file (``utf-8``, ``utf-8-sig`` or ``cp1252``).
+    header_rows : int
+        Header rows read (Qualtrics 3, SurveyMonkey 2, the others 1).
     renamed : dict
         Export column -> item id, for every column whose name was not already an item id.
+    matched_by_text : dict
+        Export column -> item id, for columns matched by their question text rather than by an
+        item id (a subset of ``renamed``).
+    fuzzy : dict
+        Export column -> (item id, similarity from 0 to 1): columns whose heading only resembles
+        an item's text. They are used only when the call confirms them (``accept_fuzzy=True`` or
+        ``columns=``); otherwise they stay unknown columns.
     combined : dict
-        Item id -> the split columns (REDCap ``item___code``, Kobo ``item/code``) combined into
-        its one column of space-separated codes.
+        Item id -> the split columns (REDCap ``item___code``, ODK ``item/code``, LimeSurvey
+        ``item[code]``, SurveyMonkey's one column per option...) combined into its one column of
+        space-separated codes.
+    respondent_id : str or None
+        The export column that became the survey's respondent id (the platform's own record
+        id: ODK ``meta-instanceID``, REDCap ``record_id``, LimeSurvey ``id``, Qualtrics
+        ``ResponseId``...).
+    labelled : dict
+        Item column -> {label as found -> code}: choice labels turned into codes (once per
+        column, however many cells hold them).
+    suggestions : list of str
+        Values of a partly labelled column that match no option, each with the option it most
+        resembles ("did you mean"); they are left as they are for the validator to report.
+    notes : list of str
+        Other conversions, one line each (dates read day first, positions read as codes...).
     unknown_columns : list of str
         Columns that match no item and are no platform bookkeeping; kept in the frame as they are.
     metadata_columns : list of str
-        Platform bookkeeping columns (``record_id``, ``redcap_event_name``, ``_uuid``,
-        ``meta/instanceID``...); kept in the frame as they are.
+        Platform bookkeeping columns (``redcap_event_name``, ``SubmissionDate``, ``_uuid``,
+        ``submitdate``, ``StartDate``...); kept in the frame as they are.
     missing_items : list of str
         Question items with no column in the export.
     string_columns : list of str
@@ -136,9 +322,17 @@ class ReadReport:
 
     file: str
     source: str
+    detected: str | None = None
     encoding: str | None = None
+    header_rows: int = 1
     renamed: dict[str, str] = field(default_factory=dict)
+    matched_by_text: dict[str, str] = field(default_factory=dict)
+    fuzzy: dict[str, tuple[str, float]] = field(default_factory=dict)
     combined: dict[str, list[str]] = field(default_factory=dict)
+    respondent_id: str | None = None
+    labelled: dict[str, dict[str, str]] = field(default_factory=dict)
+    suggestions: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     unknown_columns: list[str] = field(default_factory=list)
     metadata_columns: list[str] = field(default_factory=list)
     missing_items: list[str] = field(default_factory=list)
@@ -147,18 +341,32 @@ class ReadReport:
 
     def summary(self) -> str:
         """One line per finding, for people."""
-        lines = [f"{self.file}: read as {self.source}"]
+        how = f" ({self.detected})" if self.detected else " (as asked)"
+        lines = [f"{self.file}: read as {PLATFORMS.get(self.source, self.source)}{how}"]
+        if self.respondent_id:
+            lines.append(f"respondent id from column {self.respondent_id!r}")
+        if self.matched_by_text:
+            lines.append(f"{len(self.matched_by_text)} columns matched by their question text")
+        for col, (item, score) in self.fuzzy.items():
+            used = self.renamed.get(col) == item
+            lines.append(
+                f"column {col!r} resembles item {item!r} ({score:.0%})"
+                + (": used, as confirmed" if used else ": not used; confirm it with columns=")
+            )
+        if self.combined:
+            parts = [f"{k} <- {len(v)} columns" for k, v in self.combined.items()]
+            lines.append(f"split answers combined: {', '.join(parts)}")
+        for col, mapping in self.labelled.items():
+            lines.append(f"{col}: {len(mapping)} choice label(s) read as codes")
+        lines += self.suggestions + self.notes + self.recoded
         if self.missing_items:
             lines.append(f"items with no column: {', '.join(self.missing_items)}")
         if self.unknown_columns:
             lines.append(f"columns matching no item (kept): {', '.join(self.unknown_columns)}")
-        if self.combined:
-            parts = [f"{k} <- {len(v)} columns" for k, v in self.combined.items()]
-            lines.append(f"split answers combined: {', '.join(parts)}")
         return "\n".join(lines)
 
 
-# ------------------------------------------------------------------------------ file reading
+# ------------------------------------------------------------------------------- text keys
 
 
 def _norm(name: object) -> str:
@@ -166,7 +374,38 @@ def _norm(name: object) -> str:
     return re.sub(r"\s+", "_", str(name).strip().lower())
 
 
-def _detect_source(path: Path, head: bytes) -> str:
+_TAG = re.compile(r"<[^>]+>")
+_NUMBERING = re.compile(r"^\s*(?:q\s*)?\d+(?:[.)]\s*(?:\d+|[a-z])?)*[.):]\s+", re.I)
+
+
+def _tkey(text: object) -> str:
+    """A question text or label as compared: no markup, case, accents' forms or punctuation."""
+    s = html.unescape(_TAG.sub(" ", str(text)))
+    s = unicodedata.normalize("NFKC", s).casefold()
+    s = re.sub(r"[^\w]+", " ", s)
+    return " ".join(s.split())
+
+
+def _tkey_numbered(text: object) -> str:
+    """:func:`_tkey` of a heading without a leading question number (``1.``, ``Q2.``, ``3.a)``)."""
+    return _tkey(_NUMBERING.sub("", str(text), count=1))
+
+
+def _loose(text: str) -> str:
+    """Lower case with runs of whitespace as one space (punctuation kept), for label lists."""
+    return " ".join(unicodedata.normalize("NFKC", html.unescape(str(text))).casefold().split())
+
+
+def _code_key(code: object) -> str:
+    """A code as written in a split column name (REDCap writes ``-1`` as ``_1`` or ``neg1``)."""
+    text = str(code).strip().lower()
+    return re.sub(r"[^a-z0-9]", "_", text)
+
+
+# ------------------------------------------------------------------------------ file reading
+
+
+def _detect_format(path: Path, head: bytes) -> str:
     suffix = path.suffix.lower()
     if suffix in (".sav", ".zsav") or head.startswith((b"$FL2", b"$FL3")):
         return "sav"
@@ -196,7 +435,17 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
     )
 
 
-def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
+def _delimiter(first: str) -> str:
+    """The separator giving the first line the most fields (quotes respected)."""
+    best, count = ",", 0
+    for cand in (",", ";", "\t", "|"):
+        n = len(next(csv.reader([first], delimiter=cand), []))
+        if n > count:
+            best, count = cand, n
+    return best
+
+
+def _read_csv_grid(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
     import pandas as pd
 
     if b"\x00" in raw[:4096]:
@@ -208,17 +457,11 @@ def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
     if not text.strip():
         raise DataError(f"{path}: the file is empty", code="empty-file")
     first = text.lstrip("\r\n").splitlines()[0]
-    delimiter = ","
     try:
-        delimiter = csv.Sniffer().sniff(first, delimiters=",;\t|").delimiter
-    except csv.Error:
-        delimiter = ","
-    header = next(csv.reader([first], delimiter=delimiter), [])
-    _check_header(path, [h.strip() for h in header])
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
+        grid = pd.read_csv(
+            io.StringIO(text.lstrip("\r\n")),
+            sep=_delimiter(first),
+            header=None,
             dtype=str,
             keep_default_na=False,
             na_values=[""],
@@ -226,17 +469,10 @@ def _read_csv(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
         )
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
         raise DataError(f"{path}: not a readable CSV table: {exc}", code="not-a-table") from exc
-    return frame, enc
+    return grid, enc
 
 
-def _check_header(path: Path, names: list[str]) -> None:
-    seen: set[str] = set()
-    dup = sorted({n for n in names if n and (n in seen or seen.add(n))})  # type: ignore[func-returns-value]
-    if dup:
-        raise DataError(f"{path}: repeated column names: {', '.join(dup)}", code="duplicate-column")
-
-
-def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
+def _read_xlsx_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
     import zipfile
 
     import pandas as pd
@@ -256,13 +492,10 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> pd.DataFrame:
     if grid.empty:
         raise DataError(f"{path}: the sheet is empty", code="empty-file")
     # columns with neither a header nor a value (formatting only) hold nothing: leave them out
-    blank = grid.iloc[0].isna() & grid.iloc[1:].isna().all()
+    blank = grid.isna().all()
     grid = grid.loc[:, ~blank.to_numpy(dtype=bool)]
-    names = [f"Unnamed: {i}" if pd.isna(v) else str(v).strip() for i, v in enumerate(grid.iloc[0])]
-    _check_header(path, names)
-    frame = grid.iloc[1:].reset_index(drop=True)
-    frame.columns = pd.Index(names, dtype=object)
-    return frame
+    grid.columns = range(grid.shape[1])
+    return grid
 
 
 def _read_sav(path: Path) -> tuple[pd.DataFrame, Any]:
@@ -277,112 +510,346 @@ def _read_sav(path: Path) -> tuple[pd.DataFrame, Any]:
     return frame, meta
 
 
-# ---------------------------------------------------------------------------- column mapping
+def _cell(value: Any) -> str:
+    """A header cell as text ('' for an empty cell)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer():
+            return str(int(value))
+    return str(value)
 
 
-def _item_keys(survey: Survey) -> dict[str, str]:
-    """Normalised name (id and alias) -> item id, for every question item."""
-    keys: dict[str, str] = {}
-    for item in survey.questions:
-        keys.setdefault(_norm(item.id), item.id)
-        if item.column:
-            keys[_norm(item.column)] = item.id
-    return keys
+# -------------------------------------------------------------------------- platform detection
 
 
-def _code_key(code: object) -> str:
-    """A code as written in a split column name (REDCap writes ``-1`` as ``_1`` or ``neg1``)."""
-    text = str(code).strip().lower()
-    return re.sub(r"[^a-z0-9]", "_", text)
-
-
-def _is_metadata(name: str, source: str) -> bool:
-    key = name.strip().lower()
-    if key in REDCAP_METADATA and source in ("redcap", "csv", "xlsx", "sav"):
-        return True
-    if source == "redcap" and (key.endswith("_complete") or key.endswith("_timestamp")):
-        return True
-    return key in ODK_METADATA and source in ("odk", "csv", "xlsx")
-
-
-def _looks_like_redcap(columns: Iterable[str]) -> bool:
-    cols = [c.strip().lower() for c in columns]
-    return ("redcap_event_name" in cols) or (
-        any("___" in c for c in cols) and any(c.endswith("_complete") for c in cols)
-    )
-
-
-def _looks_like_odk(columns: Iterable[str]) -> bool:
-    cols = [c.strip().lower() for c in columns]
-    return any(c in ("_uuid", "_submission_time", "meta/instanceid", "key") for c in cols) or any(
-        "/" in c for c in cols
-    )
-
-
-def _split_candidates(
-    name: str, source: str, multi: Mapping[str, Item], survey: Survey, keys: Mapping[str, str]
-) -> tuple[str, str] | None:
-    """(item id, code) when ``name`` is a split column of a multi_choice item."""
-    norm = _norm(name)
-    for sep in ("___", "/"):  # REDCap item___code; ODK/Kobo item/code or group/item/code
-        if sep not in norm:
-            continue
-        head, _, code = norm.rpartition(sep)
-        if sep == "/":
-            head = head.rpartition("/")[2]
-        item_id = keys.get(head)
-        if item_id is None or item_id not in multi:
-            continue
-        choice = survey.choices_for(multi[item_id])
-        if choice is None:
-            continue
-        for c in choice.all_codes:
-            k = _code_key(c)
-            if code == k or code == str(c).lower() or code == k.replace("_", "neg", 1):
-                return item_id, str(c)
-    return None
-
-
-def _truthy(series: pd.Series, column: str, path: Path) -> pd.Series:
-    """0/1 (or true/false) indicator column -> boolean with NA."""
-    import pandas as pd
-
-    text = series.astype("string").str.strip().str.lower()
-    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
-    out[text.isin(list(_TRUE)).fillna(False).to_numpy(bool)] = True
-    out[text.isin(list(_FALSE)).fillna(False).to_numpy(bool)] = False
-    bad = text.notna() & out.isna()
-    if bad.any():
-        first = series[bad.to_numpy(bool)].iloc[0]
-        raise DataError(
-            f"{path}: split column {column!r} holds {first!r}; expected 0/1 indicators",
-            code="bad-indicator",
+def _detect_platform(rows: list[list[str]], fmt: str) -> tuple[str, str]:
+    """(platform, reason) from the first rows of a table."""
+    head = [h.strip() for h in rows[0]] if rows else []
+    low = [h.lower() for h in head]
+    cols = set(low)
+    second = rows[1] if len(rows) > 1 else []
+    third = rows[2] if len(rows) > 2 else []
+    if any(c.strip().startswith('{"importid"') for c in (x.lower() for x in third)):
+        return "qualtrics", "a third header row of Qualtrics ImportIds"
+    if "responseid" in cols and ({"finished", "progress", "recordeddate"} & cols):
+        return "qualtrics", "Qualtrics' ResponseId and Finished/Progress columns"
+    if {"respondent id", "collector id"} <= cols:
+        return "surveymonkey", "SurveyMonkey's Respondent ID and Collector ID columns"
+    if low[:3] == ["id", "start time", "completion time"]:
+        return "msforms", "Microsoft Forms' ID, Start time and Completion time columns"
+    if {"id", "submitdate", "lastpage", "startlanguage"} <= cols:
+        return "limesurvey", "LimeSurvey's id, submitdate, lastpage and startlanguage columns"
+    if (
+        "redcap_event_name" in cols
+        or "redcap_repeat_instrument" in cols
+        or any("(choice=" in c for c in low)
+        or ("complete?" in cols)
+        or (any("___" in c for c in low) and any(c.endswith("_complete") for c in low))
+        or (low[:1] == ["record_id"] and any(c.endswith("_complete") for c in low))
+    ):
+        return "redcap", "REDCap's record id, checkbox (___ or choice=) and *_complete columns"
+    if (
+        "submissiondate" in cols
+        or "meta-instanceid" in cols
+        or (
+            any(
+                re.fullmatch(r"[a-z][\w]*-[a-z][\w]*(/.*)?", c)
+                for c in low
+                if c != "meta-instanceid"
+            )
+            and "key" in cols
         )
-    return out
+    ):
+        return "odk", "ODK Central/Briefcase SubmissionDate, meta-instanceID or group-item columns"
+    kobo = {"_uuid", "_submission_time", "_index", "_validation_status", "_submitted_by"}
+    if kobo & cols or any(c.startswith(("meta/", "formhub/")) for c in low):
+        return "kobo", "KoboToolbox _uuid, _submission_time or meta/instanceID columns"
+    if "response id" in cols and sum(bool(_NUMBERING.match(h)) for h in head) >= 2:
+        return "jisc", "Jisc Online Surveys' Response ID and numbered question headings"
+    del second
+    return fmt, "a plain table (no platform's own columns found)"
 
 
-def _combine_split(
-    frame: pd.DataFrame, columns: list[tuple[str, str]], column_name: str, path: Path
-) -> pd.Series:
-    """Combine indicator columns [(column, code)] into one space-separated answer column."""
-    import numpy as np
-    import pandas as pd
+def _header_count(platform: str, rows: list[list[str]]) -> int:
+    if platform == "qualtrics":
+        third = rows[2] if len(rows) > 2 else []
+        if any(c.strip().lower().startswith('{"importid"') for c in third):
+            return 3
+        # older exports have a second row of question texts; a table of data has none
+        low = [c.strip().lower() for c in rows[0]]
+        second = rows[1] if len(rows) > 1 else []
+        if "responseid" in low and low.index("responseid") < len(second):
+            cell = second[low.index("responseid")].strip()
+            return 1 if re.fullmatch(r"R_\w+", cell) or not cell else 2
+        return 1
+    if platform == "surveymonkey":
+        return 2
+    if platform == "kobo" and len(rows) > 1:
+        # an HXL row of hashtags under the header
+        second = [c.strip() for c in rows[1] if c.strip()]
+        if second and all(c.startswith("#") for c in second):
+            return 2
+    return 1
 
-    n = len(frame)
-    parts = np.full(n, "", dtype=object)
-    any_known = np.zeros(n, dtype=bool)
-    any_true = np.zeros(n, dtype=bool)
-    for col, code in columns:
-        flags = _truthy(frame[col], col, path)
-        known = flags.notna().to_numpy(bool)
-        on = flags.fillna(False).to_numpy(bool)
-        any_known |= known
-        any_true |= on
-        parts = np.where(on, np.where(parts == "", code, parts + " " + code), parts)
-    out = pd.Series(parts, index=frame.index, dtype=object)
-    # all boxes unticked: REDCap/Kobo cannot tell "none ticked" from "not answered" -> NA
-    out[~any_true] = None
-    return out.astype("str")
+
+@dataclass
+class _Col:
+    """One column of an export: its position, name and any second heading."""
+
+    pos: int
+    name: str
+    sub: str = ""
+    key: str = ""
+
+
+def _columns(platform: str, rows: list[list[str]]) -> list[_Col]:
+    """The columns of a table from its header rows."""
+    first = rows[0]
+    if platform == "surveymonkey":
+        out, current = [], ""
+        for i, name in enumerate(first):
+            current = name or current  # a question's heading spans its options' columns
+            out.append(_Col(i, current, rows[1][i] if len(rows) > 1 else ""))
+        return out
+    if platform == "qualtrics":
+        return [_Col(i, name, rows[1][i] if len(rows) > 1 else "") for i, name in enumerate(first)]
+    return [_Col(i, name) for i, name in enumerate(first)]
+
+
+# ---------------------------------------------------------------------------- column matching
+
+
+@dataclass
+class _Target:
+    """What a column holds: an item, one option of a multi_choice item, the id, bookkeeping."""
+
+    kind: str  # item, split, id, meta, unknown
+    item: str | None = None
+    code: str | None = None
+    how: str = "name"  # name, text, fuzzy, given
+
+
+class _Matcher:
+    def __init__(self, survey: Survey, platform: str, lime: Mapping[str, Any] | None) -> None:
+        from .instruments.models import text_in
+
+        self.survey = survey
+        self.platform = platform
+        self.questions = {i.id: i for i in survey.questions}
+        self.multi = {i.id for i in survey.questions if i.type == "multi_choice"}
+        self.keys: dict[str, str] = {}
+        for item in survey.questions:
+            self.keys.setdefault(_norm(item.id), item.id)
+            if item.column:
+                self.keys[_norm(item.column)] = item.id
+        langs = list(survey.languages)
+
+        def texts(value: Any) -> list[str]:
+            if value is None:
+                return []
+            if isinstance(value, dict):
+                return [str(v) for v in value.values()]
+            return [text_in(value, lang) for lang in langs[:1] or ["en"]]
+
+        # question texts -> item ids (in survey order), and the stems of sections
+        self.text_ids: dict[str, list[str]] = {}
+        self.stems: dict[str, set[str]] = {}
+        for section in survey.sections:
+            stems = {_tkey(t) for t in texts(section.description) + texts(section.title)}
+            for item in section.items:
+                if not item.is_question:
+                    continue
+                for t in texts(item.text):
+                    for key in {_tkey(t), _tkey_numbered(t)}:
+                        ids = self.text_ids.setdefault(key, [])
+                        if item.id not in ids:
+                            ids.append(item.id)
+                self.stems[item.id] = stems
+        self.item_texts = {
+            i.id: [_tkey(t) for t in texts(i.text)] for i in survey.questions if i.is_question
+        }
+        # option labels and codes per item
+        self.labels: dict[str, dict[str, str]] = {}
+        for item in survey.questions:
+            cl = survey.choices_for(item)
+            if cl is None:
+                continue
+            table: dict[str, str] = {}
+            for opt in (*cl.options, *cl.missing):
+                for t in texts(opt.label):
+                    table.setdefault(_tkey(t), str(opt.code))
+            self.labels[item.id] = table
+        # LimeSurvey question and option codes
+        self.lime_q: dict[str, str] = {}
+        self.lime_opt: dict[str, dict[str, str]] = {}
+        if lime is not None:
+            self.lime_q = {str(v).lower(): k for k, v in lime["questions"].items()}
+            self.lime_opt = {
+                k: {str(ls).lower(): code for code, ls in v.items()}
+                for k, v in lime["options"].items()
+            }
+        # columns of notes (no answer): an XLSForm's notes, and the notes carrying stems
+        self.notes = {_norm(i.id) for i in survey.items if not i.is_question}
+        if platform in ("odk", "kobo", "csv", "xlsx"):
+            from .interop.xlsform import stem_names
+
+            self.notes |= {_norm(n) for n in stem_names(survey).values()}
+        self.taken: set[str] = set()
+
+    # -- by name -------------------------------------------------------------------------
+    def _code_of(self, item_id: str, code: str) -> str | None:
+        cl = self.survey.choices_for(self.questions[item_id])
+        if cl is None:
+            return None
+        for c in cl.all_codes:
+            k = _code_key(c)
+            if code in (k, str(c).lower(), k.replace("_", "neg", 1)):
+                return str(c)
+        return None
+
+    def by_name(self, name: str) -> _Target | None:
+        n = _norm(name)
+        if self.lime_q:  # a LimeSurvey export is headed by LimeSurvey's codes
+            hit = self._lime(n)
+            if hit is not None:
+                return hit
+        if n in self.keys:
+            return _Target("item", self.keys[n])
+        # REDCap checkboxes item___code; SPSS indicator variables item__code
+        for sep in ("___", "__"):
+            if sep in n:
+                head, _, code = n.rpartition(sep)
+                item_id = self.keys.get(head)
+                if item_id in self.multi:
+                    c = self._code_of(item_id, code)
+                    if c is not None:
+                        return _Target("split", item_id, c)
+        # ODK/Kobo groups: group/item, group/item/code; ODK Central group-item, group-item/code
+        parts = n.split("/")
+        last = parts[-1].rsplit("-", 1)[-1]
+        if n in self.notes or last in self.notes:
+            return _Target("meta")
+        if len(parts) > 1 or "-" in parts[-1]:
+            item_id = self.keys.get(last)
+            if item_id is not None:
+                return _Target("item", item_id)
+        if len(parts) > 1:
+            head = parts[-2].rsplit("-", 1)[-1]
+            item_id = self.keys.get(head)
+            if item_id in self.multi:
+                c = self._code_of(item_id, parts[-1])
+                if c is not None:
+                    return _Target("split", item_id, c)
+        return None
+
+    def _lime(self, n: str) -> _Target | None:
+        if n in self.lime_q:
+            return _Target("item", self.lime_q[n])
+        m = re.fullmatch(r"(.+?)(?:\[(.+)\]|_(.+))", n)
+        if m:  # code[SQ] (CSV export) or code_SQ (ExpressionScript and R/SPSS exports)
+            item_id = self.lime_q.get(m.group(1))
+            sq = (m.group(2) or m.group(3) or "").lower()
+            if item_id in self.multi and sq in self.lime_opt.get(item_id, {}):
+                return _Target("split", item_id, self.lime_opt[item_id][sq])
+        for q, item_id in self.lime_q.items():  # codeSQ (older SPSS exports)
+            if item_id in self.multi and n.startswith(q) and n != q:
+                sq = n[len(q) :]
+                if sq in self.lime_opt.get(item_id, {}):
+                    return _Target("split", item_id, self.lime_opt[item_id][sq])
+        return None
+
+    # -- by text ------------------------------------------------------------------------
+    def _item_by_key(self, key: str) -> str | None:
+        """The first item not yet matched whose text has this key."""
+        free = [i for i in self.text_ids.get(key, []) if i not in self.taken]
+        return free[0] if free else None
+
+    def _option(self, item_id: str, label: str) -> str | None:
+        key = _tkey(label)
+        code = self.labels.get(item_id, {}).get(key)
+        if code is not None:
+            return code
+        return self._code_of(item_id, label.strip().lower())
+
+    def by_text(self, heading: str, sub: str = "") -> _Target | None:
+        """Match a heading (and a second heading) to an item or an option, by text."""
+        pairs: list[tuple[str, str]] = []
+        if sub and sub.strip().lower() not in ("response", "open-ended response", ""):
+            pairs.append((heading, sub))
+        else:
+            whole = self._single(heading)
+            if whole is not None:
+                return whole
+        m = re.fullmatch(r"(.*\S)\s*\(choice=(.*)\)\s*", heading, re.S)  # REDCap labels
+        if m:
+            pairs.append((m.group(1), m.group(2)))
+        m = re.fullmatch(r"(.*\S)\s*\[(.*)\]\s*", heading, re.S)  # LimeSurvey full headings
+        if m:
+            pairs.append((m.group(1), m.group(2)))
+        for sep in ("/", " - ", ": ", " – ", " | "):  # Kobo labels, Qualtrics, Jisc
+            at = heading.find(sep)
+            while at > 0:
+                pairs.append((heading[:at], heading[at + len(sep) :]))
+                at = heading.find(sep, at + 1)
+        for left, right in pairs:
+            hit = self._pair(left, right)
+            if hit is not None:
+                return hit
+        return None
+
+    def _single(self, heading: str) -> _Target | None:
+        for key in (_tkey(heading), _tkey_numbered(heading)):
+            item_id = self._item_by_key(key)
+            if item_id is not None:
+                return _Target("item", item_id, how="text")
+        return None
+
+    def _pair(self, left: str, right: str) -> _Target | None:
+        for key in (_tkey(left), _tkey_numbered(left)):
+            for item_id in self.text_ids.get(key, []):
+                if item_id in self.multi:
+                    code = self._option(item_id, right)
+                    if code is not None:
+                        return _Target("split", item_id, code, how="text")
+        # a matrix: the stem, then the statement (Qualtrics "Stem - Statement", SurveyMonkey)
+        for key in (_tkey(right), _tkey_numbered(right)):
+            found = self._item_by_key(key)
+            if found is not None:
+                return _Target("item", found, how="text")
+        return None
+
+    def fuzzy(self, heading: str) -> tuple[str, float] | None:
+        key = _tkey_numbered(heading)
+        if len(key) < 8:
+            return None
+        best, score = None, 0.0
+        for item_id, keys in self.item_texts.items():
+            if item_id in self.taken:
+                continue
+            for k in keys:
+                r = difflib.SequenceMatcher(None, key, k).ratio()
+                if r > score:
+                    best, score = item_id, r
+        if best is None or score < 0.8:
+            return None
+        return best, round(score, 3)
+
+
+def _is_metadata(name: str, platform: str) -> bool:
+    key = name.strip().lower()
+    table = _METADATA.get(platform)
+    if table is not None and key in table:
+        return True
+    if platform == "redcap" and (key.endswith("_complete") or key.endswith("_timestamp")):
+        return True
+    if platform == "limesurvey" and (re.fullmatch(r"grouptime\d+", key) or key.endswith("time")):
+        return True
+    if platform in ("csv", "xlsx", "sav"):
+        return key in REDCAP_METADATA or key in ODK_METADATA
+    return False
 
 
 # ------------------------------------------------------------------------- value conversion
@@ -394,8 +861,6 @@ def _as_text(series: pd.Series, dates: bool = False) -> pd.Series:
     Each distinct value is converted once (the column is factorised), then broadcast back;
     with ``dates``, date and date-time values become ``YYYY-MM-DD``.
     """
-    import datetime as dt
-
     import numpy as np
     import pandas as pd
 
@@ -413,6 +878,155 @@ def _as_text(series: pd.Series, dates: bool = False) -> pd.Series:
     return pd.Series(text, index=series.index, dtype="str")
 
 
+def _replace_uniques(text: pd.Series, mapping: Mapping[str, str]) -> pd.Series:
+    """``text`` with each value in ``mapping`` replaced (each distinct value looked up once)."""
+    import numpy as np
+    import pandas as pd
+
+    if not mapping:
+        return text
+    codes, uniques = pd.factorize(text.to_numpy(dtype=object), use_na_sentinel=True)
+    u = np.array([mapping.get(v, v) for v in uniques], dtype=object)
+    out = np.append(u, np.array([None], dtype=object))[codes]
+    return pd.Series(out, index=text.index, dtype="str")
+
+
+class _Values:
+    """Turns labels into codes, once per distinct value, and reports what it did."""
+
+    def __init__(self, survey: Survey, matcher: _Matcher, report: ReadReport) -> None:
+        self.survey = survey
+        self.matcher = matcher
+        self.report = report
+
+    def _lookup(self, item: Item, value: str) -> str | None:
+        return self.matcher._option(item.id, value)
+
+    def _suggest(self, item: Item, column: str, value: str) -> None:
+        from .instruments.models import text_in
+
+        cl = self.survey.choices_for(item)
+        labels = [text_in(o.label) for o in (*cl.options, *cl.missing)] if cl else []
+        close = difflib.get_close_matches(value, labels, n=1, cutoff=0.5)
+        if not close:
+            keyed = {_tkey(lab): lab for lab in labels}
+            hit = difflib.get_close_matches(_tkey(value), list(keyed), n=1, cutoff=0.5)
+            close = [keyed[hit[0]]] if hit else []
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        self.report.suggestions.append(
+            f"{column}: {value!r} is no option of {item.id!r}{hint} (left as it is)"
+        )
+
+    def choice(self, text: pd.Series, item: Item, column: str) -> pd.Series:
+        cl = self.survey.choices_for(item)
+        if cl is None:
+            return text
+        codes = {str(c) for c in cl.all_codes}
+        lime = self.matcher.lime_opt.get(item.id)
+        if lime:  # a LimeSurvey export holds LimeSurvey's answer codes
+            renamed = {
+                u: lime[u.lower()]
+                for u in text.dropna().unique()
+                if u.lower() in lime and lime[u.lower()] != u
+            }
+            if renamed:
+                text = _replace_uniques(text, renamed)
+        uniques = [u for u in text.dropna().unique() if u not in codes]
+        if not uniques:
+            return text
+        mapping: dict[str, str] = {}
+        unknown = []
+        for u in uniques:
+            code = self._lookup(item, u)
+            if code is not None:
+                mapping[u] = code
+            else:
+                unknown.append(u)
+        if (
+            self.report.source == "qualtrics"
+            and not mapping
+            and not all(re.fullmatch(r"-?\d+", c) for c in codes)
+        ):
+            # numeric values of a list with text codes: Qualtrics' default recode values are
+            # the options' positions (1, 2, ...)
+            order = [str(c) for c in cl.all_codes]
+            if all(re.fullmatch(r"\d+", u) and 1 <= int(u) <= len(order) for u in uniques):
+                mapping = {u: order[int(u) - 1] for u in uniques}
+                unknown = []
+                self.report.notes.append(
+                    f"{column}: numbers read as positions in choice list {item.choices!r} "
+                    "(Qualtrics' default recode values)"
+                )
+        if mapping:
+            self.report.labelled[column] = mapping
+            for u in unknown:
+                self._suggest(item, column, u)
+            return _replace_uniques(text, mapping)
+        return text
+
+    def multi(self, text: pd.Series, item: Item, column: str) -> pd.Series:
+        cl = self.survey.choices_for(item)
+        if cl is None:
+            return text
+        codes = {str(c) for c in cl.all_codes}
+        mapping: dict[str, str] = {}
+        labelled: dict[str, str] = {}
+        for u in text.dropna().unique():
+            tokens = [t for t in re.split(r"[\s,;|]+", u.strip()) if t]
+            if all(t in codes for t in tokens):
+                mapping[u] = " ".join(tokens)
+                continue
+            parsed, unknown = self._parse_list(item, u)
+            if parsed and not unknown:
+                mapping[u] = " ".join(parsed)
+                labelled[u] = mapping[u]
+            elif parsed:
+                mapping[u] = " ".join(parsed + unknown)
+                labelled[u] = mapping[u]
+                for bad in unknown:
+                    self._suggest(item, column, bad)
+            else:
+                mapping[u] = " ".join(tokens)
+        if labelled:
+            self.report.labelled[column] = labelled
+        return _replace_uniques(text, mapping)
+
+    def _parse_list(self, item: Item, value: str) -> tuple[list[str], list[str]]:
+        """Codes of a list of labels (or codes) joined by spaces, commas, semicolons or bars."""
+        from .instruments.models import text_in
+
+        cl = self.survey.choices_for(item)
+        assert cl is not None
+        names: list[tuple[str, str]] = []
+        for opt in (*cl.options, *cl.missing):
+            label = opt.label
+            for t in label.values() if isinstance(label, dict) else [text_in(label)]:
+                names.append((_loose(t), str(opt.code)))
+            names.append((str(opt.code).lower(), str(opt.code)))
+        names.sort(key=lambda p: -len(p[0]))
+        s = _loose(value)
+        out: list[str] = []
+        unknown: list[str] = []
+        i = 0
+        while i < len(s):
+            if s[i] in _SEPARATORS:
+                i += 1
+                continue
+            for name, code in names:
+                end = i + len(name)
+                if name and s.startswith(name, i) and (end == len(s) or s[end] in _SEPARATORS):
+                    out.append(code)
+                    i = end
+                    break
+            else:
+                end = i
+                while end < len(s) and s[end] not in ";,|":
+                    end += 1
+                unknown.append(value.strip()[i:end].strip() or s[i:end])
+                i = end
+        return out, unknown
+
+
 def _convert_codes(series: pd.Series, choice: ChoiceList | None) -> tuple[pd.Series, bool]:
     """A choice column -> Int64 when every code (and value) is a whole number, else strings."""
     import pandas as pd
@@ -422,7 +1036,7 @@ def _convert_codes(series: pd.Series, choice: ChoiceList | None) -> tuple[pd.Ser
     )
     if pd.api.types.is_integer_dtype(series.dtype) and numeric_codes:
         return series.astype("Int64"), True
-    text = _as_text(series)
+    text = series if series.dtype == "str" else _as_text(series)
     if not numeric_codes:
         return text, True
     num = pd.to_numeric(text, errors="coerce")
@@ -444,45 +1058,96 @@ def _convert_number(series: pd.Series) -> tuple[pd.Series, bool]:
     return text, False
 
 
-def _convert_date(series: pd.Series) -> tuple[pd.Series, bool]:
+def _one_date(value: str, dayfirst: bool) -> str | None:
+    """A date written another way as ``YYYY-MM-DD`` (None when it is no date)."""
+    m = _SLASH_DATE.match(value)
+    if m:
+        a, b, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
+        day, month = (a, b) if dayfirst else (b, a)
+        try:
+            return dt.date(year, month, day).isoformat()
+        except ValueError:
+            return None
+    # ODK Briefcase writes dates in Java's MEDIUM style: "Apr 26, 2018" (and date-times after it)
+    m = re.match(r"^([A-Za-z]+\.? \d{1,2}, \d{4})", value) or re.match(
+        r"^(\d{1,2} [A-Za-z]+\.? \d{4})", value
+    )
+    if m:
+        for fmt in ("%b %d, %Y", "%B %d, %Y", "%d %b %Y", "%d %B %Y"):
+            try:
+                return dt.datetime.strptime(m.group(1).replace(".", ""), fmt).date().isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+def _convert_date(series: pd.Series, dayfirst: bool, column: str, report: ReadReport) -> pd.Series:
     import pandas as pd
 
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        return series.dt.strftime("%Y-%m-%d").astype("str"), True
+        return series.dt.strftime("%Y-%m-%d").astype("str")
     text = _as_text(series, dates=True)
-    # ODK/Kobo date-times (2024-03-01T10:00:00.000+01:00) -> the date part
+    # ODK/Kobo date-times (2024-03-01T10:00:00.000+01:00), LimeSurvey's 2024-03-01 00:00:00
     iso = text.str.match(_ISO_DATE.pattern).fillna(False).astype(bool)
     text = text.where(~iso, text.str.slice(0, 10))
-    return text.astype("str"), True
+    other = [u for u in text[~iso].dropna().unique()]
+    mapping: dict[str, str] = {}
+    slashed = False
+    for u in other:
+        d = _one_date(u, dayfirst)
+        if d is not None:
+            mapping[u] = d
+            slashed |= bool(_SLASH_DATE.match(u))
+    if mapping:
+        text = _replace_uniques(text, mapping)
+        if slashed:
+            order = "day first (dd/mm/yyyy)" if dayfirst else "month first (mm/dd/yyyy)"
+            report.notes.append(f"{column}: dates written with slashes read {order}")
+    return text.astype("str")
 
 
-def _to_raw(frame: pd.DataFrame, survey: Survey, report: ReadReport) -> pd.DataFrame:
-    """Convert each item column to its raw-form type (in place on a new frame)."""
+def _truthy(series: pd.Series, column: str, path: Path, label: str | None) -> pd.Series:
+    """An indicator column (0/1, Y, Checked, or the option's label when ticked) -> boolean."""
     import pandas as pd
 
-    out: dict[str, pd.Series] = {}
-    questions = {i.id for i in survey.questions}
-    for name in frame.columns:
-        series = frame[name]
-        if name not in questions or name in report.unknown_columns:
-            out[name] = series
-            continue
-        item = survey.item(name)
-        ok = True
-        if item.type in ("likert", "choice"):
-            out[name], ok = _convert_codes(series, survey.choices_for(item))
-        elif item.type == "number":
-            out[name], ok = _convert_number(series)
-        elif item.type == "date":
-            out[name], ok = _convert_date(series)
-        elif item.type == "multi_choice":
-            text = _as_text(series)
-            out[name] = text.str.replace(r"[\s,;|]+", " ", regex=True).str.strip().astype("str")
-        else:
-            out[name] = _as_text(series)
-        if not ok:
-            report.string_columns.append(name)
-    return pd.DataFrame(out, index=frame.index)
+    text = series.astype("string").str.strip()
+    low = text.str.lower()
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[low.isin(list(_TRUE)).fillna(False).to_numpy(bool)] = True
+    out[low.isin(list(_FALSE)).fillna(False).to_numpy(bool)] = False
+    if label is not None:
+        same = text.map(lambda v: _tkey(v) == label, na_action="ignore").fillna(False)
+        out[same.astype(bool).to_numpy()] = True
+    bad = text.notna() & (text != "") & out.isna()
+    if bad.any():
+        first = series[bad.to_numpy(bool)].iloc[0]
+        raise DataError(
+            f"{path}: split column {column!r} holds {first!r}; expected 0/1, Y, Checked or the "
+            "option's label",
+            code="bad-indicator",
+        )
+    return out
+
+
+def _combine_split(
+    frame: pd.DataFrame, columns: list[tuple[str, str, str | None]], path: Path
+) -> pd.Series:
+    """Combine indicator columns [(column, code, label key)] into one answer column."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(frame)
+    parts = np.full(n, "", dtype=object)
+    any_true = np.zeros(n, dtype=bool)
+    for col, code, label in columns:
+        flags = _truthy(frame[col], col, path, label)
+        on = flags.fillna(False).to_numpy(bool)
+        any_true |= on
+        parts = np.where(on, np.where(parts == "", code, parts + " " + code), parts)
+    out = pd.Series(parts, index=frame.index, dtype=object)
+    # no box ticked: the platforms cannot tell "none ticked" from "not answered" -> NA
+    out[~any_true] = None
+    return out.astype("str")
 
 
 def _apply_spss_missing(
@@ -492,16 +1157,14 @@ def _apply_spss_missing(
     ranges: dict[str, list[dict[str, Any]]] = getattr(meta, "missing_ranges", {}) or {}
     labels: dict[str, dict[Any, str]] = getattr(meta, "variable_value_labels", {}) or {}
     for column, item_id in mapping.items():
+        if item_id not in {i.id for i in survey.questions}:
+            continue
         item = survey.item(item_id)
         choice = survey.choices_for(item)
         if choice is None or column not in ranges:
             continue
         declared = {str(c) for c in choice.missing_codes}
-        by_label = {
-            _norm(text_label): code
-            for code in choice.missing_codes
-            for text_label in [choice.label_of(code)]
-        }
+        by_label = {_norm(choice.label_of(code)): code for code in choice.missing_codes}
         for rng in ranges[column]:
             lo, hi = rng.get("lo"), rng.get("hi")
             if lo is None or lo != hi:
@@ -527,11 +1190,30 @@ def _apply_spss_missing(
 # ---------------------------------------------------------------------------------- the API
 
 
+def _source_arg(source: str | None) -> str | None:
+    if source is None:
+        return None
+    key = source.strip().lower()
+    if key in _ALIASES:
+        return _ALIASES[key]
+    if key not in PLATFORMS:
+        raise DataError(
+            f"unknown source {source!r}; expected auto or one of {', '.join(SOURCES)}",
+            code="unknown-source",
+        )
+    return key
+
+
 def read_responses(
     path: str | Path,
     survey: Survey | str | Path,
     source: str | None = None,
     sheet: str | int | None = None,
+    *,
+    mapping: str | Path | Mapping[str, Any] | None = None,
+    columns: Mapping[str, str] | None = None,
+    accept_fuzzy: bool = False,
+    dayfirst: bool = True,
 ) -> pd.DataFrame:
     """Read a survey export into the raw response form, mapping its columns to item ids.
 
@@ -539,25 +1221,40 @@ def read_responses(
     ----------
     path : str or pathlib.Path
         The export: ``.csv`` (UTF-8, UTF-8 with BOM or Windows-1252; comma, semicolon, tab or
-        bar separated), ``.xlsx``, SPSS ``.sav``, a REDCap raw export (CSV) or an ODK/Kobo export
-        (CSV or XLSX).
+        bar separated), ``.xlsx`` or SPSS ``.sav``, as any of the platforms of
+        :data:`PLATFORMS` writes it.
     survey : Survey, str or pathlib.Path
         The instrument the responses answer (or its YAML file, or a bundled instrument id).
-    source : {"csv", "xlsx", "sav", "redcap", "odk"}, optional
-        The format. By default it is detected: from the extension and the first bytes (CSV,
-        XLSX, SAV), then from the columns (``redcap_event_name`` or ``___`` checkbox columns with
-        ``*_complete``: REDCap; ``_uuid``, ``_submission_time``, ``meta/instanceID`` or
-        ``group/item`` names: ODK/Kobo).
+    source : str, optional
+        ``"auto"`` (the default) or a key of :data:`PLATFORMS`. Detected from the file's
+        first bytes (CSV, XLSX, SAV) and its header rows; ``frame.attrs["read_report"].source``
+        says which platform was chosen and ``.detected`` why. ``csv``, ``xlsx`` or ``sav`` read
+        the file as a plain table.
     sheet : str or int, optional
         The worksheet of an XLSX file (default: the first).
+    mapping : str, pathlib.Path or dict, optional
+        For LimeSurvey: the ``<name>_codes.csv`` file that
+        :func:`~leadership_eval.interop.limesurvey.to_limesurvey` wrote beside the survey (or
+        the dict :func:`~leadership_eval.interop.limesurvey.read_limesurvey_codes` returns).
+        Without it the codes are worked out from the survey as ``to_limesurvey`` gives them.
+    columns : mapping of str to str, optional
+        Export column -> item id, for columns the reader cannot match by itself (and to
+        confirm a match reported in ``fuzzy``). These win over every other match.
+    accept_fuzzy : bool
+        Use the columns whose heading only resembles an item's text (similarity 0.8 or more);
+        by default they are reported in ``fuzzy`` and left unknown.
+    dayfirst : bool
+        Read dates written with slashes (``07/08/2024``) day first, as in the UK (the default),
+        or month first.
 
     Returns
     -------
     pandas.DataFrame
         One row per record of the export (index 0..n-1), one column per question item found
-        (named by item id, in the export's order), plus every column that matched no item, under
-        its own name. ``frame.attrs["read_report"]`` is a :class:`ReadReport`: columns renamed,
-        split columns combined, unknown and platform columns, items with no column.
+        (named by item id, in the export's order), the respondent id column (from the
+        platform's own record id when the export has no column of that name), plus every
+        column that matched no item, under its own name. ``frame.attrs["read_report"]`` is a
+        :class:`ReadReport`.
 
     Raises
     ------
@@ -567,18 +1264,46 @@ def read_responses(
 
     Notes
     -----
-    Column names match item ids or ``column`` aliases ignoring case and surrounding
-    whitespace (inner runs of whitespace match ``_``); a ``group/`` prefix (ODK, Kobo) is
-    stripped when the full name matches nothing. Split ``multi_choice`` answers (REDCap
-    ``item___code`` checkboxes, Kobo ``item/code`` or ``group/item/code`` columns of 0/1) are
-    combined into one column of space-separated codes in the choice list's order; when no box
-    is ticked the answer is NA (the platforms cannot tell "none ticked" from "not answered").
-    When Kobo exports both the combined column and the split ones, the combined column is
-    used and the split ones are recorded in ``combined``. SPSS files are read with their codes
-    (value labels are not applied); a user-missing value that is a declared missing code of
-    the item is kept, one whose value label matches the label of a declared missing code is
-    recoded to that code (listed in ``recoded``), and any other stays as it is for the
-    validator to report.
+    Columns are matched to items in this order:
+
+    1. ``columns`` as given.
+    2. By name: item ids or ``column`` aliases ignoring case and surrounding whitespace (inner
+       runs of whitespace match ``_``); group prefixes stripped (ODK/Kobo ``group/item``, ODK
+       Central and Briefcase ``group-item``); split ``multi_choice`` columns recognised
+       (REDCap ``item___code``, ODK/Kobo ``item/code`` and ``group-item/code``, SPSS
+       ``item__code``, LimeSurvey ``code[SQ]``, ``code_SQ`` and ``codeSQ`` with LimeSurvey's
+       codes).
+    3. The platform's bookkeeping columns (``SubmissionDate``, ``_uuid``, ``submitdate``,
+       ``StartDate``, ``Collector ID``...), and its record id, which becomes the survey's
+       ``respondent_id`` column: ODK ``meta-instanceID`` or ``KEY``, Kobo
+       ``meta/instanceID`` or ``_uuid``, REDCap ``record_id`` (the first column), LimeSurvey
+       ``id``, Qualtrics ``ResponseId``, SurveyMonkey ``Respondent ID``, Microsoft Forms
+       ``ID``.
+    4. By question text, where headings are texts (Microsoft Forms, Qualtrics' second header
+       row, SurveyMonkey, Kobo and REDCap label exports, Jisc): the exact text, then the text
+       without case, markup, punctuation or a leading question number. Split options are
+       recognised as ``Question (choice=Option)`` (REDCap), ``Question/Option`` (Kobo),
+       ``Question [Option]`` (LimeSurvey), ``Question - Option`` or a question heading above
+       option headings (SurveyMonkey); a matrix row as ``Stem - Statement``.
+    5. Otherwise a heading that resembles an item's text (difflib similarity of 0.8 or more)
+       is reported in ``fuzzy`` and used only when confirmed.
+
+    Choice columns may hold codes or labels (any case, surrounding spaces ignored): labels are
+    turned into codes and reported once per column in ``labelled``; in a column holding both,
+    each value that is neither gets a "did you mean" in ``suggestions`` and is left as it is.
+    ``multi_choice`` answers may be codes separated by spaces (ODK, Kobo), or labels separated
+    by semicolons (Microsoft Forms), commas (Qualtrics) or spaces (Kobo labels). Split answers
+    (0/1, ``Y``, ``Checked``, or the option's label in a ticked cell) are combined in the choice
+    list's order; when no box is ticked the answer is NA (the platforms cannot tell "none
+    ticked" from "not answered"). When an export has both the answer column and the split
+    columns, the answer column is used unless it holds labels. Dates may be ISO dates or
+    date-times, Excel dates, Briefcase's ``Apr 26, 2018`` or dates with slashes (read
+    ``dayfirst``).
+
+    SPSS files are read with their codes (value labels are not applied); a user-missing value
+    that is a declared missing code of the item is kept, one whose value label matches the
+    label of a declared missing code is recoded to that code (listed in ``recoded``), and any
+    other stays as it is for the validator to report.
 
     Examples
     --------
@@ -608,129 +1333,332 @@ def read_responses(
     1     9   NaN    y
     >>> frame.attrs["read_report"].unknown_columns
     ['note']
+
+    Labels work as well as codes, and Microsoft Forms' own columns are recognised:
+
+    >>> _ = (folder / "forms.csv").write_text(
+    ...     "ID,Start time,Completion time,Email,Name,Q1,Age\\n1,,,anonymous,,yes,40\\n"
+    ...     "2,,,anonymous,,Prefer not to say,\\n")
+    >>> frame = read_responses(folder / "forms.csv", survey)
+    >>> frame[["q1", "age"]]
+       q1   age
+    0   2  40.0
+    1   9   NaN
+    >>> report = frame.attrs["read_report"]
+    >>> report.source, report.labelled["Q1"]
+    ('msforms', {'yes': '2', 'Prefer not to say': '9'})
     """
     import pandas as pd
 
     survey = as_survey(survey)
     path = Path(path)
-    if source is not None:
-        source = source.lower()
-        if source == "kobo":
-            source = "odk"
-        if source not in SOURCES:
-            raise DataError(
-                f"unknown source {source!r}; expected one of {', '.join(SOURCES)}",
-                code="unknown-source",
-            )
+    wanted = _source_arg(source)
     if path.is_dir():
         raise IsADirectoryError(21, "is a folder, not a file", str(path))
     raw = path.read_bytes()
     if not raw.strip():
         raise DataError(f"{path}: the file is empty", code="empty-file")
-    fmt = _detect_source(path, raw[:8])
-    if source in ("csv", "xlsx", "sav"):
-        fmt = source
+    fmt = _detect_format(path, raw[:8])
+    if wanted in ("csv", "xlsx", "sav"):
+        fmt = wanted
     encoding: str | None = None
     meta: Any = None
     if fmt == "sav":
         frame, meta = _read_sav(path)
-    elif fmt == "xlsx":
-        frame = _read_xlsx(path, sheet)
+        rows = [[str(c) for c in frame.columns]]
+        body = frame.reset_index(drop=True)
     else:
-        frame, encoding = _read_csv(path, raw)
-    if frame.shape[1] == 0:
-        raise DataError(f"{path}: no header row (no columns found)", code="no-header")
-    frame.columns = [str(c) for c in frame.columns]
-    if frame.columns.duplicated().any():
-        dup = sorted(set(frame.columns[frame.columns.duplicated()]))
-        raise DataError(f"{path}: repeated column names: {', '.join(dup)}", code="duplicate-column")
-    platform = source
-    if platform is None:
-        if fmt == "sav":
-            platform = "sav"
-        elif _looks_like_redcap(frame.columns):
-            platform = "redcap"
-        elif _looks_like_odk(frame.columns):
-            platform = "odk"
+        if fmt == "xlsx":
+            grid = _read_xlsx_grid(path, sheet)
         else:
-            platform = fmt
-    report = ReadReport(file=str(path), source=platform, encoding=encoding)
-    frame = frame.reset_index(drop=True)
+            grid, encoding = _read_csv_grid(path, raw)
+        rows = [[_cell(v) for v in grid.iloc[i]] for i in range(min(3, len(grid)))]
+        body = grid
+    if not rows or not any(c.strip() for c in rows[0]):
+        raise DataError(f"{path}: no header row (no columns found)", code="no-header")
+    if wanted is not None and wanted not in ("csv", "xlsx", "sav"):
+        platform, reason = wanted, None
+    elif wanted is not None or fmt == "sav":
+        platform, reason = fmt, None if wanted is not None else "an SPSS file"
+    else:
+        platform, found = _detect_platform(rows, fmt)
+        reason = found
+    nhead = 1 if fmt == "sav" else _header_count(platform, rows)
+    cols = _columns(platform, rows)
+    if fmt != "sav":
+        body = body.iloc[nhead:].reset_index(drop=True)
+        body.columns = range(body.shape[1])
+    report = ReadReport(
+        file=str(path), source=platform, detected=reason, encoding=encoding, header_rows=nhead
+    )
 
-    keys = _item_keys(survey)
-    multi = {i.id: i for i in survey.questions if i.type == "multi_choice"}
-    mapping: dict[str, str] = {}  # export column -> item id
-    splits: dict[str, list[tuple[str, str]]] = {}
-    leftovers: list[str] = []
-    for col in frame.columns:
-        norm = _norm(col)
-        item_id = keys.get(norm)
-        if item_id is None and "/" in norm:
-            item_id = keys.get(norm.rpartition("/")[2])
-        if item_id is not None:
-            if item_id in mapping.values():
-                other = next(c for c, i in mapping.items() if i == item_id)
-                raise DataError(
-                    f"{path}: columns {other!r} and {col!r} both hold item {item_id!r}; "
-                    "keep one of them",
-                    code="duplicate-column",
-                )
-            mapping[col] = item_id
-            continue
-        split = _split_candidates(col, platform, multi, survey, keys)
-        if split is not None:
-            splits.setdefault(split[0], []).append((col, split[1]))
-            continue
-        leftovers.append(col)
-    # a REDCap record_id stands for the survey's respondent id when that has no column
+    # names of the output columns: the heading (made unique for bookkeeping repeats)
+    seen: dict[str, int] = {}
+    for c in cols:
+        base = c.name if platform != "surveymonkey" or not c.sub else f"{c.name} | {c.sub}"
+        if platform == "surveymonkey" and c.sub.strip().lower() in (
+            "response",
+            "open-ended response",
+        ):
+            base = c.name
+        if not base:
+            base = f"Unnamed: {c.pos}"
+        if base in seen:
+            if platform in ("csv", "xlsx", "sav", "limesurvey", "odk", "kobo", "jisc") and not (
+                _is_metadata(base, platform)
+            ):
+                raise DataError(f"{path}: repeated column names: {base}", code="duplicate-column")
+            seen[base] += 1
+            c.key = f"{base}.{seen[base]}"
+        else:
+            seen[base] = 0
+            c.key = base
+
+    lime: Mapping[str, Any] | None = None
+    if platform == "limesurvey":
+        from .interop.limesurvey import limesurvey_codes, read_limesurvey_codes
+
+        if mapping is None:
+            codes = limesurvey_codes(survey)
+            lime = {
+                "questions": codes.questions,
+                "options": {
+                    i.id: (codes.subquestions if i.type == "multi_choice" else codes.answers)[
+                        str(i.choices)
+                    ]
+                    for i in survey.questions
+                    if i.choices and i.id in codes.questions
+                },
+            }
+            report.notes.append("LimeSurvey codes worked out from the survey (no mapping given)")
+        elif isinstance(mapping, Mapping):
+            lime = mapping
+        else:
+            lime = read_limesurvey_codes(mapping)
+    matcher = _Matcher(survey, platform, lime)
     rid = survey.respondent_id
-    if rid and rid not in mapping.values():
-        for col in leftovers:
-            if col.strip().lower() in ("record_id", "_uuid", "meta/instanceid", "key"):
-                mapping[col] = rid
-                leftovers.remove(col)
+    given = {str(k).strip(): v for k, v in (columns or {}).items()}
+    for k, v in given.items():
+        if v not in matcher.questions and v != rid:
+            raise DataError(
+                f"columns: {k!r} -> {v!r}: {v!r} is no item of survey {survey.id!r}",
+                code="unknown-item",
+            )
+
+    targets: dict[int, _Target] = {}
+    rid_key = _norm(rid) if rid else None
+    # 1-2: given, then by name
+    for c in cols:
+        item_id = given.get(c.name, given.get(c.key))
+        if item_id is not None:
+            kind = "id" if item_id == rid and item_id not in matcher.questions else "item"
+            targets[c.pos] = _Target(kind, item_id, how="given")
+            continue
+        if platform == "surveymonkey":
+            continue  # headings are texts
+        hit = matcher.by_name(c.name)
+        if hit is None and rid_key is not None and _norm(c.name) == rid_key:
+            hit = _Target("id", rid)
+        if hit is not None:
+            targets[c.pos] = hit
+    for t in targets.values():
+        if t.kind == "item" and t.item is not None:
+            matcher.taken.add(t.item)
+    # 3: bookkeeping and the platform's record id (the first of its id columns found)
+    id_names = _ID_COLUMNS.get(platform, _GENERIC_ID_COLUMNS)
+    has_rid = rid is not None and any(t.item == rid for t in targets.values())
+    free = [c for c in cols if c.pos not in targets]
+    id_col: _Col | None = None
+    if rid and not has_rid:
+        by_low = {c.name.strip().lower(): c for c in free}
+        for name in id_names:
+            if name in by_low:
+                id_col = by_low[name]
                 break
-    for col in leftovers:
-        (report.metadata_columns if _is_metadata(col, platform) else report.unknown_columns).append(
-            col
-        )
-    if not mapping and not splits:
+        if id_col is None and platform == "redcap" and free and free[0].pos == 0:
+            id_col = free[0]  # REDCap's record id is the first field, whatever its name
+    for c in free:
+        if c is id_col:
+            targets[c.pos] = _Target("id", rid)
+        elif _is_metadata(c.name, platform) or c.name.strip().lower() in id_names:
+            targets[c.pos] = _Target("meta")
+    # 4: by text
+    for c in cols:
+        if c.pos in targets:
+            continue
+        heading = c.sub if platform == "qualtrics" and c.sub else c.name
+        sub = c.sub if platform == "surveymonkey" else ""
+        hit = matcher.by_text(heading, sub)
+        if hit is not None:
+            targets[c.pos] = hit
+            if hit.kind == "item" and hit.item is not None:
+                matcher.taken.add(hit.item)
+    # 5: fuzzy
+    for c in cols:
+        if c.pos in targets:
+            continue
+        heading = c.sub if platform == "qualtrics" and c.sub else c.name
+        if platform == "surveymonkey" and c.sub.lower() not in (
+            "",
+            "response",
+            "open-ended response",
+        ):
+            heading = c.sub
+        near = matcher.fuzzy(heading)
+        if near is not None:
+            report.fuzzy[c.key] = near
+            if accept_fuzzy:
+                targets[c.pos] = _Target("item", near[0], how="fuzzy")
+                matcher.taken.add(near[0])
+
+    # duplicates: two columns for one item
+    owner: dict[str, str] = {}
+    for c in cols:
+        tg = targets.get(c.pos)
+        if tg is None or tg.kind not in ("item", "id") or tg.item is None:
+            continue
+        if tg.item in owner:
+            raise DataError(
+                f"{path}: columns {owner[tg.item]!r} and {c.key!r} both hold item {tg.item!r}; "
+                "keep one of them",
+                code="duplicate-column",
+            )
+        owner[tg.item] = c.key
+
+    if not any(t.kind in ("item", "split") for t in targets.values()):
         expected = ", ".join(i.column_name for i in survey.questions[:8])
-        found = ", ".join(map(str, frame.columns[:8]))
+        found = ", ".join(c.key for c in cols[:8])
         raise DataError(
             f"{path}: none of the columns matches an item of survey {survey.id!r} (found: "
             f"{found}; expected e.g. {expected}); is this the right survey, and does the "
             "file have a header row?",
             code="no-item-columns",
         )
-    if meta is not None:
-        frame = _apply_spss_missing(frame, meta, survey, mapping, report)
 
-    # build the output in the export's column order
-    columns: dict[str, pd.Series] = {}
-    placed_splits: set[str] = set()
-    for col in frame.columns:
-        if col in mapping:
-            item_id = mapping[col]
-            columns[item_id] = frame[col]
-            if col != item_id:
-                report.renamed[col] = item_id
+    data = body
+    data.columns = [c.key for c in cols]
+    mapping_cols = {
+        c.key: t.item
+        for c in cols
+        for t in [targets.get(c.pos)]
+        if t is not None and t.kind in ("item", "id") and t.item is not None
+    }
+    if meta is not None:
+        data = _apply_spss_missing(data, meta, survey, mapping_cols, report)
+
+    # split columns per item, in the export's order
+    splits: dict[str, list[tuple[str, str, str | None]]] = {}
+    for c in cols:
+        sp = targets.get(c.pos)
+        if sp is not None and sp.kind == "split" and sp.item is not None and sp.code is not None:
+            cl = survey.choices_for(survey.item(sp.item))
+            label = _tkey(_label(cl, sp.code)) if cl is not None else None
+            splits.setdefault(sp.item, []).append((c.key, sp.code, label))
+
+    out: dict[str, pd.Series] = {}
+    placed: set[str] = set()
+    values = _Values(survey, matcher, report)
+    combined_cols = {
+        str(x.item) for x in targets.values() if x.kind == "item" and x.item in matcher.multi
+    }
+    for c in cols:
+        tgt = targets.get(c.pos)
+        if tgt is None:
+            report.unknown_columns.append(c.key)
+            out[c.key] = data[c.key]
             continue
-        for item_id, parts in splits.items():
-            if col == parts[0][0] and item_id not in placed_splits:
-                placed_splits.add(item_id)
-                report.combined[item_id] = [c for c, _ in parts]
-                if item_id not in mapping.values():
-                    choice = survey.choices_for(multi[item_id])
-                    order = {str(c): i for i, c in enumerate(choice.all_codes if choice else [])}
-                    ordered = sorted(parts, key=lambda p: order.get(p[1], len(order)))
-                    columns[item_id] = _combine_split(frame, ordered, item_id, path)
-        if col in leftovers:
-            columns[col] = frame[col]
+        if tgt.kind == "meta":
+            report.metadata_columns.append(c.key)
+            out[c.key] = data[c.key]
+            continue
+        if tgt.kind == "id":
+            report.respondent_id = c.key
+            if c.key != tgt.item:
+                report.renamed[c.key] = str(tgt.item)
+            out[str(tgt.item)] = data[c.key]
+            continue
+        if tgt.kind == "item":
+            item_id = str(tgt.item)
+            if c.key != item_id:
+                report.renamed[c.key] = item_id
+            if tgt.how in ("text", "fuzzy") or (tgt.how == "given" and c.key != item_id):
+                report.matched_by_text[c.key] = item_id
+            out[item_id] = data[c.key]
+            if item_id in splits:
+                report.combined[item_id] = [k for k, _, _ in splits[item_id]]
+            continue
+        # a split column: combine the item's columns where its first one stands
+        item_id = str(tgt.item)
+        if item_id in placed:
+            continue
+        placed.add(item_id)
+        parts = splits[item_id]
+        report.combined[item_id] = [k for k, _, _ in parts]
+        if item_id in combined_cols:
+            continue  # the answer column is there too
+        cl = survey.choices_for(survey.item(item_id))
+        order = {str(x): i for i, x in enumerate(cl.all_codes if cl else [])}
+        ordered = sorted(parts, key=lambda p: order.get(p[1], len(order)))
+        out[item_id] = _combine_split(data, ordered, path)
     for item in survey.questions:
-        if item.id not in columns:
+        if item.id not in out:
             report.missing_items.append(item.id)
-    out = pd.DataFrame(columns, index=frame.index)
-    out = _to_raw(out, survey, report)
-    out.attrs["read_report"] = report
-    return out
+    frame = pd.DataFrame(out, index=data.index)
+    frame = _to_raw(frame, survey, report, values, dayfirst)
+    # an answer column holding labels while exact split columns are there: use the splits
+    for item_id in combined_cols:
+        if item_id in splits and item_id in report.labelled:
+            parts = splits[item_id]
+            cl = survey.choices_for(survey.item(item_id))
+            order = {str(x): i for i, x in enumerate(cl.all_codes if cl else [])}
+            ordered = sorted(parts, key=lambda p: order.get(p[1], len(order)))
+            frame[item_id] = _combine_split(data, ordered, path)
+            report.notes.append(
+                f"{item_id}: answer column holds labels; read from its split columns instead"
+            )
+    frame.attrs["read_report"] = report
+    return frame
+
+
+def _label(cl: ChoiceList, code: str) -> str:
+    from .instruments.models import text_in
+
+    for opt in (*cl.options, *cl.missing):
+        if str(opt.code) == code:
+            return text_in(opt.label)
+    return code
+
+
+def _to_raw(
+    frame: pd.DataFrame, survey: Survey, report: ReadReport, values: _Values, dayfirst: bool
+) -> pd.DataFrame:
+    """Convert each item column to its raw-form type (on a new frame)."""
+    import pandas as pd
+
+    out: dict[str, pd.Series] = {}
+    questions = {i.id for i in survey.questions}
+    for name in frame.columns:
+        series = frame[name]
+        if name not in questions or name in report.unknown_columns:
+            out[name] = series
+            continue
+        item = survey.item(name)
+        ok = True
+        column = next((k for k, v in report.renamed.items() if v == name), name)
+        if item.type in ("likert", "choice"):
+            choice = survey.choices_for(item)
+            if not pd.api.types.is_numeric_dtype(series.dtype):
+                series = values.choice(_as_text(series), item, column)
+            out[name], ok = _convert_codes(series, choice)
+        elif item.type == "number":
+            out[name], ok = _convert_number(series)
+        elif item.type == "date":
+            out[name] = _convert_date(series, dayfirst, column, report)
+        elif item.type == "multi_choice":
+            text = values.multi(_as_text(series), item, column)
+            out[name] = text.str.replace(r"[\s,;|]+", " ", regex=True).str.strip().astype("str")
+        else:
+            out[name] = _as_text(series)
+        if not ok:
+            report.string_columns.append(name)
+    return pd.DataFrame(out, index=frame.index)

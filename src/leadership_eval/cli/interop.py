@@ -10,7 +10,8 @@ import typer
 
 from ._common import fail, friendly_errors, out
 
-_EXPORTS = ("xlsform", "redcap", "limesurvey", "html", "markdown")
+_EXPORTS = ("xlsform", "redcap", "limesurvey", "html", "markdown", "docx")
+_PACK_EXPORTS = ("html", "docx")
 _IMPORTS = ("xlsform", "redcap")
 
 
@@ -29,33 +30,65 @@ def _report(caught: list[warnings.WarningMessage]) -> None:
 
 
 def export_cmd(
-    survey: Annotated[str, typer.Argument(help="A survey YAML file or a bundled survey id.")],
-    to: Annotated[str, typer.Option("--to", help="xlsform, redcap, limesurvey, html or markdown.")],
+    instrument: Annotated[
+        str,
+        typer.Argument(
+            help="A survey, interview guide, guidance or codebook: a YAML file or a bundled id."
+        ),
+    ],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to",
+            help="Surveys: xlsform, redcap, limesurvey, html or markdown. Interview guides, "
+            "guidance and codebooks: html or docx (a print pack).",
+        ),
+    ],
     out_path: Annotated[Path, typer.Option("--out", help="The file to write.")],
     language: Annotated[
         str | None,
         typer.Option(
             "--language",
-            help="Language of the texts (html/markdown; for xlsform: export only this one).",
+            help="Language of the texts (html/markdown/docx; for xlsform: export only this one).",
         ),
     ] = None,
     office_codes: Annotated[
         bool, typer.Option("--office-codes", help="Print option codes (html/markdown).")
     ] = False,
 ) -> None:
-    """Export a survey to a survey platform's import format or a printable questionnaire.
+    """Export an instrument: a survey to a platform or paper, or a print pack of the others.
 
-    Anything the target cannot carry is listed as a warning on standard error.
+    A survey goes to a survey platform's import format (LimeSurvey also gets the code mapping
+    ``<name>_codes.csv`` beside it) or to a printable questionnaire. An interview guide, the
+    co-researcher guidance or the codebook becomes a print pack, as a web page or a Word
+    document: an interview guide's first page is its topic grid (minutes, questions, probes),
+    then the full script. Anything the target cannot carry is listed as a warning on standard
+    error.
     """
-    from ..instruments.loader import as_survey
+    from ..instruments.loader import load_instrument
+    from ..instruments.models import Survey
 
     if to not in _EXPORTS:
         fail(f"--to must be one of {', '.join(_EXPORTS)}, not {to!r}", 2)
     with friendly_errors():
-        model = as_survey(survey)
+        model = load_instrument(instrument)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            if to == "xlsform":
+            if not isinstance(model, Survey):
+                if to not in _PACK_EXPORTS:
+                    kind = model.kind.replace("_", " ")
+                    article = "an" if kind[0] in "aeiou" else "a"
+                    fail(
+                        f"{model.id} is {article} {kind}: --to must be "
+                        f"{' or '.join(_PACK_EXPORTS)}, not {to!r}",
+                        2,
+                    )
+                from ..interop.printpack import to_print_pack
+
+                to_print_pack(model, out_path, format=to, language=language or "en")  # type: ignore[arg-type]
+            elif to == "docx":
+                fail("a survey prints as html or markdown (docx is for print packs)", 2)
+            elif to == "xlsform":
                 from ..interop.xlsform import to_xlsform
 
                 to_xlsform(model, out_path, language=language)
@@ -64,9 +97,10 @@ def export_cmd(
 
                 to_redcap(model, out_path)
             elif to == "limesurvey":
-                from ..interop.limesurvey import to_limesurvey
+                from ..interop.limesurvey import limesurvey_codes_path, to_limesurvey
 
                 to_limesurvey(model, out_path)
+                out(f"wrote {limesurvey_codes_path(out_path)} (codes: keep it with the survey)")
             else:
                 from ..interop.printable import to_printable
 

@@ -77,6 +77,13 @@ def report(
     places: Annotated[
         Path | None, typer.Option(help="File of places (wards, hospitals) to redact.")
     ] = None,
+    comments: Annotated[
+        Path | None,
+        typer.Option(
+            help="The reviewed comments file (from `comments export`, with decisions filled "
+            "in): only comments marked publish or edit are published."
+        ),
+    ] = None,
     publish_unreviewed_comments: Annotated[
         bool,
         typer.Option(
@@ -120,6 +127,17 @@ def report(
         if not responses.is_file():
             fail(f"{responses}: no such file", 2)
         data = read_responses(responses, model, source=source)
+        review = None
+        if comments is not None:
+            from ..privacy.review import read_comment_review
+
+            if publish_unreviewed_comments:
+                fail("give either --comments (reviewed) or --publish-unreviewed-comments", 2)
+            if not comments.is_file():
+                fail(f"{comments}: no such file", 2)
+            review = read_comment_review(
+                comments, survey=model, names=_lines(names), places=_lines(places)
+            )
         log = pd.read_csv(activity_log) if activity_log else None
         segs = pd.read_csv(segments) if segments else None
         with _progress(not quiet) as step:
@@ -133,6 +151,7 @@ def report(
                 segments=segs,
                 names=_lines(names),
                 places=_lines(places),
+                comments=review,
                 publish_unreviewed_comments=publish_unreviewed_comments,
                 key=key_file,
                 analyst_dir=analyst_dir,

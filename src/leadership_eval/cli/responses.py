@@ -18,15 +18,46 @@ def register(app: typer.Typer) -> None:
 def check_responses(
     survey: Annotated[str, typer.Argument(help="Survey YAML file or bundled instrument id.")],
     responses: Annotated[
-        Path, typer.Argument(help="Export to check: CSV, XLSX, SPSS .sav, REDCap or ODK/Kobo.")
+        Path,
+        typer.Argument(
+            help="Export to check (CSV, XLSX or SPSS .sav) from ODK Central or Briefcase, "
+            "KoboToolbox, REDCap, LimeSurvey, Microsoft Forms, Qualtrics, SurveyMonkey, Jisc "
+            "Online Surveys or any spreadsheet."
+        ),
     ],
     source: Annotated[
-        str | None,
-        typer.Option("--source", help="Format: csv, xlsx, sav, redcap or odk (default: detected)."),
-    ] = None,
+        str,
+        typer.Option(
+            "--source",
+            help="auto (detect it), or odk, kobo, redcap, limesurvey, msforms, qualtrics, "
+            "surveymonkey, jisc, csv, xlsx, sav.",
+        ),
+    ] = "auto",
     sheet: Annotated[
         str | None, typer.Option("--sheet", help="Worksheet of an XLSX file (default: first).")
     ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping", help="LimeSurvey: the <name>_codes.csv written beside the survey."
+        ),
+    ] = None,
+    column: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--column",
+            help="HEADING=ITEM: read this column as this item (repeat it; confirms a match the "
+            "reader only suggested).",
+        ),
+    ] = None,
+    accept_fuzzy: Annotated[
+        bool,
+        typer.Option("--accept-fuzzy", help="Use the headings that only resemble an item's text."),
+    ] = False,
+    monthfirst: Annotated[
+        bool,
+        typer.Option("--monthfirst", help="Read dates like 07/08/2024 month first (US)."),
+    ] = False,
     errors: Annotated[
         Path | None,
         typer.Option("--errors", help="Write every problem found to this CSV file."),
@@ -37,43 +68,80 @@ def check_responses(
 ) -> None:
     """Read an export, check it against the survey and summarise every problem found.
 
-    Prints the rows read, whether the data are valid, the count of each problem code and the
-    first problems as ``row N, column C: code: message``. Exit status: 0 when the data are
-    valid (informational findings such as unknown columns allowed), 1 when problems were found
-    or the files cannot be read, 2 on usage errors.
+    Prints the platform the export was read as and why, what the reader did (the respondent id
+    column, columns matched by their question text, labels read as codes, headings that only
+    resemble a question, values that are no option with a "did you mean"), the rows read,
+    whether the data are valid, the count of each problem code and the first problems as
+    ``row N, column C: code: message``. Exit status: 0 when the data are valid (informational
+    findings such as unknown columns allowed), 1 when problems were found or the files cannot
+    be read, 2 on usage errors.
     """
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from ..instruments.loader import as_survey
-    from ..readers import SOURCES, read_responses
+    from ..readers import PLATFORMS, SOURCES, read_responses
     from ..responses import validate_responses
 
-    if source is not None and source.lower() not in (*SOURCES, "kobo"):
-        fail(f"--source must be one of {', '.join(SOURCES)}, not {source!r}", 2)
+    if source.lower() not in (*SOURCES, "auto", "kobotoolbox", "spss", "excel"):
+        fail(f"--source must be auto or one of {', '.join(SOURCES)}, not {source!r}", 2)
     if not responses.exists():
         fail(f"{responses}: no such file", 2)
+    columns: dict[str, str] = {}
+    for spec in column or []:
+        heading, sep, item = spec.rpartition("=")
+        if not sep or not heading.strip() or not item.strip():
+            fail(f"--column {spec!r}: write it as HEADING=ITEM", 2)
+        columns[heading.strip()] = item.strip()
     console = Console(highlight=False, soft_wrap=True)
     with friendly_errors():
         instrument = as_survey(survey)
         sheet_arg: str | int | None = sheet
         if sheet is not None and sheet.isdigit():
             sheet_arg = int(sheet)
-        frame = read_responses(responses, instrument, source=source, sheet=sheet_arg)
+        frame = read_responses(
+            responses,
+            instrument,
+            source=source,
+            sheet=sheet_arg,
+            mapping=mapping,
+            columns=columns or None,
+            accept_fuzzy=accept_fuzzy,
+            dayfirst=not monthfirst,
+        )
         report = validate_responses(instrument, frame)
         read = frame.attrs.get("read_report")
 
-        console.print(f"[bold]{responses}[/bold] against survey [bold]{instrument.id}[/bold]")
+        console.print(
+            f"[bold]{escape(str(responses))}[/bold] against survey [bold]{instrument.id}[/bold]"
+        )
         if read is not None:
+            why = f": {read.detected}" if read.detected else " (as asked)"
+            enc = f" ({read.encoding})" if read.encoding else ""
             console.print(
-                f"read as {read.source}" + (f" ({read.encoding})" if read.encoding else "")
+                f"read as {read.source}{enc}, {PLATFORMS.get(read.source, '')}{escape(why)}"
             )
+            if read.respondent_id:
+                console.print(f"respondent id from column {escape(repr(read.respondent_id))}")
+            if read.matched_by_text:
+                console.print(f"{len(read.matched_by_text)} columns matched by their question text")
             if read.combined:
                 parts = ", ".join(f"{k} ({len(v)} columns)" for k, v in read.combined.items())
-                console.print(f"split answers combined: {parts}")
+                console.print(f"split answers combined: {escape(parts)}")
+            for col, labels in read.labelled.items():
+                console.print(f"{escape(col)}: {len(labels)} choice label(s) read as codes")
+            for col, (item, score) in read.fuzzy.items():
+                used = read.renamed.get(col) == item
+                hint = "used" if used else f'not used; confirm with --column "{col}={item}"'
+                console.print(
+                    f"column {escape(repr(col))} resembles item {item!r} ({score:.0%}): {escape(hint)}"
+                )
+            for line in (*read.suggestions, *read.notes):
+                console.print(escape(line))
             if read.recoded:
                 for line in read.recoded:
-                    console.print(f"recoded {line}")
+                    console.print(f"recoded {escape(line)}")
         console.print(
             f"rows: {report.n_rows} read, {len(report.data)} kept, {len(report.excluded)} excluded"
         )

@@ -19,6 +19,8 @@ from .common import warn_unmapped
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..responses import ValidationReport
+
 __all__ = ["CODEBOOK_COLUMNS", "write_labelled"]
 
 CODEBOOK_COLUMNS = ("variable", "label", "code", "value_label", "missing")
@@ -28,22 +30,24 @@ _STATA_MISSING = "abcdefghijklmnopqrstuvwxyz"
 
 
 def write_labelled(
-    data: pd.DataFrame,
+    data: pd.DataFrame | ValidationReport,
     survey: Survey,
     path: str | Path,
     format: Literal["sav", "dta", "csv"] = "sav",
     language: str = "en",
+    missing: pd.DataFrame | None = None,
 ) -> Path:
     """Write responses with variable labels, value labels and user-missing codes.
 
     Parameters
     ----------
-    data : pandas.DataFrame
+    data : pandas.DataFrame or ValidationReport
         Responses in the "raw" form (declared missing codes still present, multi_choice as
         one column of space-separated codes) or the "clean" form (indicator columns
         ``{item}__{code}``), optionally with scale scores (columns named by scale id) and any
         other columns (written unlabelled). Columns are matched to items by their column name
-        (``column`` alias or id).
+        (``column`` alias or id). A :class:`~leadership_eval.responses.ValidationReport`
+        stands for its clean ``data`` with its ``missing`` codes.
     survey : Survey
     path : str or pathlib.Path
         The file to write.
@@ -59,6 +63,11 @@ def write_labelled(
         other variable).
     language : str
         Language of the labels.
+    missing : pandas.DataFrame, optional
+        The declared missing codes the clean form took out (``ValidationReport.missing``):
+        they are put back, and declared user-missing, so "Prefer not to say" stays "Prefer not
+        to say" in SPSS and Stata rather than becoming a plain blank. A ``multi_choice`` item's
+        missing code becomes an indicator of its own.
 
     Returns
     -------
@@ -75,7 +84,15 @@ def write_labelled(
     multi_choice items in the raw form are expanded to 0/1 indicator variables
     ``{item}__{code}`` (labelled "Not selected"/"Selected"; NA where the question was not
     answered); a selected declared missing code (e.g. "none of these") is an indicator too.
-    Dates become SPSS/Stata dates.
+    :func:`~leadership_eval.readers.read_responses` combines such indicators back into one
+    answer. Dates become SPSS/Stata dates.
+
+    Measurement levels (SPSS): likert items and ordered lists ``ordinal``, other choice
+    items and indicators ``nominal``, numbers, dates and scale scores ``scale``, text
+    ``nominal``. Stata variable labels hold at most 80 characters: a longer label is shortened
+    from the question's end, keeping the option's text of an indicator whole ("... the
+    question…: Option"), and every full label is written to ``<name>_codebook.csv`` beside the
+    ``.dta`` (the same columns as the CSV codebook).
 
     Examples
     --------
@@ -109,6 +126,13 @@ def write_labelled(
 
     if format not in ("sav", "dta", "csv"):
         raise ValueError(f"format must be 'sav', 'dta' or 'csv', not {format!r}")
+    from ..responses import ValidationReport
+
+    if isinstance(data, ValidationReport):
+        missing = data.missing if missing is None else missing
+        data = data.data
+    if missing is not None:
+        data = _restore_missing(data, missing, survey)
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
     path = Path(path)
@@ -116,10 +140,11 @@ def write_labelled(
     out: dict[str, pd.Series] = {}
     var_labels: dict[str, str] = {}
     value_labels: dict[str, dict[Any, str]] = {}
-    missing: dict[str, list[Any]] = {}
+    user_missing_codes: dict[str, list[Any]] = {}
     by_column = {item.column_name: item for item in survey.items}
     scales = {s.id: s for s in survey.scales}
     done: set[str] = set()
+    indicator_of: dict[str, tuple[str, str]] = {}  # indicator -> (question, option)
 
     for col in data.columns:
         name = str(col)
@@ -135,6 +160,7 @@ def write_labelled(
                 label = cl.label_of(code, language) if cl is not None else code
                 out[name] = pd.to_numeric(series, errors="coerce").astype("Float64")
                 var_labels[name] = f"{text_in(parent.text, language)}: {label}"
+                indicator_of[name] = (text_in(parent.text, language), str(label))
                 value_labels[name] = {0: "Not selected", 1: "Selected"}
                 continue
         if item is None:
@@ -163,6 +189,10 @@ def write_labelled(
                 values = pd.Series(np.where(hit, 1.0, 0.0), index=series.index)
                 out[ind] = values.where(answered.to_numpy(), np.nan).astype("Float64")
                 var_labels[ind] = f"{text_in(item.text, language)}: {cl.label_of(choice, language)}"
+                indicator_of[ind] = (
+                    text_in(item.text, language),
+                    str(cl.label_of(choice, language)),
+                )
                 value_labels[ind] = {0: "Not selected", 1: "Selected"}
                 done.add(ind)
             continue
@@ -182,7 +212,7 @@ def write_labelled(
             else:
                 out[name] = series.astype("string")
                 value_labels[name] = {str(k): v for k, v in item_labels.items()}
-            missing[name] = list(cl.missing_codes)
+            user_missing_codes[name] = list(cl.missing_codes)
         elif item.type == "date":
             parsed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
             bad = series.notna() & parsed.isna()
@@ -204,27 +234,7 @@ def write_labelled(
 
     if format == "csv":
         frame.to_csv(path, index=False)
-        book = path.with_name(f"{path.stem}_codebook.csv")
-        with book.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(CODEBOOK_COLUMNS)
-            for col in frame.columns:
-                book_labels = value_labels.get(col)
-                if not book_labels:
-                    w.writerow([col, var_labels.get(col, ""), "", "", ""])
-                    continue
-                miss_text = {str(m) for m in missing.get(col, [])}
-                for code, lab in book_labels.items():
-                    text_code = str(int(code)) if isinstance(code, float) else str(code)
-                    w.writerow(
-                        [
-                            col,
-                            var_labels.get(col, ""),
-                            text_code,
-                            lab,
-                            "yes" if text_code in miss_text else "",
-                        ]
-                    )
+        _write_codebook(path, list(frame.columns), var_labels, value_labels, user_missing_codes)
         warn_unmapped(f"write_labelled({path.name})", problems)
         return path
 
@@ -241,7 +251,7 @@ def write_labelled(
 
     if format == "sav":
         ranges: dict[str, list[Any]] = {}
-        for col, codes in missing.items():
+        for col, codes in user_missing_codes.items():
             if not codes:
                 continue
             numeric = all(isinstance(c, int) for c in codes)
@@ -277,7 +287,13 @@ def write_labelled(
             elif item is not None and item.type in ("choice", "multi_choice"):
                 cl = survey.choices_for(item)
                 measure[col] = "ordinal" if cl is not None and cl.ordered else "nominal"
-            elif col in value_labels:
+            elif item is not None and item.type in ("number", "date"):
+                measure[col] = "scale"
+            elif item is not None or col in value_labels:
+                measure[col] = "nominal"
+            elif col in scales or pd.api.types.is_numeric_dtype(plain[col].dtype):
+                measure[col] = "scale"
+            else:
                 measure[col] = "nominal"
         pyreadstat.write_sav(
             plain,
@@ -302,7 +318,7 @@ def write_labelled(
             labels: dict[Any, str] = dict(value_labels.get(col) or {})
             if not labels:
                 continue
-            miss: list[Any] = list(missing.get(col, []))
+            miss: list[Any] = list(user_missing_codes.get(col, []))
             if any(isinstance(k, str) for k in labels):
                 # Stata labels numbers only: recode text codes 1, 2, ... in list order
                 codes = list(labels)
@@ -324,13 +340,110 @@ def write_labelled(
                 "Stata value labels need numbers: text codes recoded 1, 2, ... in choice-list "
                 f"order (the labels show the codes) in {', '.join(recoded)}"
             )
+        short: dict[str, str | None] = {
+            str(c): _stata_label(var_labels[c], indicator_of.get(c))
+            for c in plain.columns
+            if c in var_labels
+        }
         pyreadstat.write_dta(
             plain,
             path,
             file_label=text_in(survey.title, language)[:80],
-            column_labels={c: var_labels[c][:80] for c in plain.columns if c in var_labels},
+            column_labels=short,
             variable_value_labels=stata_labels,
             missing_user_values=user_missing,
         )
+        # the full labels, which Stata cannot hold, beside the data
+        _write_codebook(path, list(frame.columns), var_labels, value_labels, user_missing_codes)
+        cut = [c for c in short if short[c] != var_labels.get(c)]
+        if cut:
+            problems.append(
+                f"Stata labels hold 80 characters: {len(cut)} shortened (full labels in "
+                f"{path.stem}_codebook.csv): {', '.join(cut)}"
+            )
     warn_unmapped(f"write_labelled({path.name})", problems)
     return path
+
+
+def _stata_label(label: str, indicator: tuple[str, str] | None, limit: int = 80) -> str:
+    """A label of at most ``limit`` characters; an indicator keeps its option's text whole."""
+    if len(label) <= limit:
+        return label
+    if indicator is not None:
+        question, option = indicator
+        option = option[: limit - 12]
+        room = limit - len(option) - 3
+        return f"{question[:room].rstrip()}\u2026: {option}"
+    return label[: limit - 1].rstrip() + "\u2026"
+
+
+def _write_codebook(
+    path: Path,
+    columns: list[str],
+    var_labels: dict[str, str],
+    value_labels: dict[str, dict[Any, str]],
+    missing: dict[str, list[Any]],
+) -> Path:
+    """``<name>_codebook.csv`` beside ``path``: full variable and value labels."""
+    book = path.with_name(f"{path.stem}_codebook.csv")
+    with book.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(CODEBOOK_COLUMNS)
+        for col in columns:
+            book_labels = value_labels.get(col)
+            if not book_labels:
+                w.writerow([col, var_labels.get(col, ""), "", "", ""])
+                continue
+            miss_text = {str(m) for m in missing.get(col, [])}
+            for code, lab in book_labels.items():
+                text_code = str(int(code)) if isinstance(code, float) else str(code)
+                w.writerow(
+                    [
+                        col,
+                        var_labels.get(col, ""),
+                        text_code,
+                        lab,
+                        "yes" if text_code in miss_text else "",
+                    ]
+                )
+    return book
+
+
+def _restore_missing(data: pd.DataFrame, missing: pd.DataFrame, survey: Survey) -> pd.DataFrame:
+    """Put the declared missing codes of the clean form back (see ``write_labelled``)."""
+    import numpy as np
+    import pandas as pd
+
+    out = data.copy()
+    for item_id in missing.columns:
+        codes = missing[item_id].reindex(out.index)
+        given = codes.notna().to_numpy(bool)
+        if not given.any():
+            continue
+        item = survey.item(item_id)
+        col = item.column_name
+        if item.type == "multi_choice":
+            cl = survey.choices_for(item)
+            indicators = [c for c in out.columns if str(c).startswith(f"{col}__")]
+            answered = out[indicators].notna().any(axis=1).to_numpy(bool) if indicators else given
+            for code in cl.missing_codes if cl is not None else []:
+                name = f"{col}__{code}"
+                if name in out.columns:
+                    continue
+                hit = (codes.astype(object) == code).to_numpy(bool)
+                values = np.where(hit, 1.0, np.where(answered | given, 0.0, np.nan))
+                out[name] = pd.Series(values, index=out.index).astype("Float64")
+            continue
+        if col not in out.columns:
+            continue
+        series = out[col]
+        filled = series.astype(object).where(
+            ~(series.isna().to_numpy(bool) & given), codes.astype(object)
+        )
+        if pd.api.types.is_integer_dtype(series.dtype) or pd.api.types.is_float_dtype(series.dtype):
+            out[col] = pd.to_numeric(filled, errors="coerce").astype(
+                series.dtype if str(series.dtype) == "Int64" else "Float64"
+            )
+        else:
+            out[col] = filled
+    return out

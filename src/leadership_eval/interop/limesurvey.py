@@ -24,13 +24,23 @@ from __future__ import annotations
 
 import csv
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..instruments.models import Survey, Text, text_in
 from .common import InteropWarning, number_text, survey_languages, warn_unmapped
 
-__all__ = ["LIMESURVEY_COLUMNS", "InteropWarning", "to_limesurvey"]
+__all__ = [
+    "LIMESURVEY_COLUMNS",
+    "LIMESURVEY_RESPONSE_COLUMNS",
+    "InteropWarning",
+    "LimeSurveyCodes",
+    "limesurvey_codes",
+    "limesurvey_codes_path",
+    "read_limesurvey_codes",
+    "to_limesurvey",
+]
 
 LIMESURVEY_COLUMNS = (
     "id",
@@ -56,6 +66,37 @@ LIMESURVEY_COLUMNS = (
 """Columns written: the standard ones, then the question attributes used."""
 
 
+LIMESURVEY_RESPONSE_COLUMNS = (
+    "id",
+    "submitdate",
+    "lastpage",
+    "startlanguage",
+    "seed",
+    "token",
+    "startdate",
+    "datestamp",
+    "ipaddr",
+    "refurl",
+)
+"""The bookkeeping columns LimeSurvey writes before the questions in a response export."""
+
+# ExpressionScript's reserved words, refused as question codes by LimeSurvey's Question model
+_RESERVED_QUESTION = {
+    "lang",
+    "sid",
+    "savedid",
+    "token",
+    "qid",
+    "gid",
+    "sgq",
+    "self",
+    "that",
+    "this",
+}
+# refused as a subquestion code by the same model (it would clash with the timing fields)
+_RESERVED_SUBQUESTION = {"time"}
+
+
 def _unique(base: str, taken: set[str], limit: int) -> str:
     base = base[:limit] or "Q"
     name, n = base, 2
@@ -67,6 +108,205 @@ def _unique(base: str, taken: set[str], limit: int) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class LimeSurveyCodes:
+    """The LimeSurvey codes of a survey's questions and options.
+
+    Attributes
+    ----------
+    questions : dict
+        Item id -> question code, for every item but the respondent id (which is LimeSurvey's
+        own ``id``).
+    answers : dict
+        Choice list -> {code as text -> answer code}, for single-choice questions (``L``).
+    subquestions : dict
+        Choice list -> {code as text -> subquestion code}, for multiple-choice questions (``M``).
+    renamed : list of str
+        One line per list of renamings, for people.
+    """
+
+    questions: dict[str, str]
+    answers: dict[str, dict[str, str]]
+    subquestions: dict[str, dict[str, str]]
+    renamed: list[str] = field(default_factory=list)
+
+
+def _option_codes(
+    codes: list[Any], limit: int, reserved: set[str]
+) -> tuple[dict[str, str], list[str]]:
+    """Codes LimeSurvey accepts (letters and digits, ``limit`` at most, none ``reserved``)."""
+    used: set[str] = set()
+    mapping: dict[str, str] = {}
+    renamed = []
+    for code in codes:
+        text = str(code)
+        ok = re.fullmatch(rf"[A-Za-z0-9]{{1,{limit}}}", text) is not None
+        if ok and text.lower() not in used and text.lower() not in reserved:
+            mapping[text] = text
+            used.add(text.lower())
+    n = 1
+    for code in codes:
+        text = str(code)
+        if text in mapping:
+            continue
+        short = re.sub(r"[^A-Za-z0-9]", "", text)[:limit]
+        if short and short.lower() in reserved:  # 'time' -> 'time1'
+            k = 1
+            while (short[: limit - len(str(k))] + str(k)).lower() in used:
+                k += 1
+            short = short[: limit - len(str(k))] + str(k)
+        if short.lower() in used:  # '-1' would be '1', taken: a code of its own instead
+            short = ""
+        if not short:
+            while f"a{n}" in used:
+                n += 1
+            short = f"A{n}"
+        mapping[text] = short
+        used.add(short.lower())
+        renamed.append(f"{text!r} -> {short!r}")
+    return {str(c): mapping[str(c)] for c in codes}, renamed
+
+
+def limesurvey_codes(survey: Survey) -> LimeSurveyCodes:
+    """The codes :func:`to_limesurvey` gives a survey's questions and options.
+
+    The same survey always gets the same codes, so its response exports can be read back with
+    or without the mapping file.
+
+    Parameters
+    ----------
+    survey : Survey
+
+    Returns
+    -------
+    LimeSurveyCodes
+
+    Examples
+    --------
+    >>> from leadership_eval.instruments.loader import loads_instrument
+    >>> s = loads_instrument('''
+    ... kind: survey
+    ... id: tiny
+    ... version: 1.0.0
+    ... title: A tiny survey
+    ... choice_lists:
+    ...   acts: {options: [{code: committee, label: Committee}, {code: time, label: No time}]}
+    ... sections:
+    ...   - id: main
+    ...     title: Main
+    ...     items:
+    ...       - {id: acts_done, type: multi_choice, choices: acts, text: Done}
+    ...       - {id: acts_main, type: choice, choices: acts, text: Main one}
+    ... ''')
+    >>> codes = limesurvey_codes(s)
+    >>> codes.questions
+    {'acts_done': 'actsdone', 'acts_main': 'actsmain'}
+    >>> codes.subquestions["acts"], codes.answers["acts"]
+    ({'committee': 'committee', 'time': 'time1'}, {'committee': 'commi', 'time': 'time'})
+    """
+    taken: set[str] = set(_RESERVED_QUESTION) | set(LIMESURVEY_RESPONSE_COLUMNS)
+    questions: dict[str, str] = {}
+    for item in survey.items:
+        if item.id == survey.respondent_id:
+            continue
+        base = re.sub(r"[^A-Za-z0-9]", "", item.id)
+        if not base or not base[0].isalpha():
+            base = "Q" + base
+        questions[item.id] = _unique(base, taken, 20)
+    lines = []
+    renamed = [f"{k} -> {v}" for k, v in questions.items() if k != v]
+    if renamed:
+        lines.append("question codes (letters and digits only): " + ", ".join(renamed))
+    multi_lists = {str(i.choices) for i in survey.items if i.type == "multi_choice" and i.choices}
+    answers: dict[str, dict[str, str]] = {}
+    subquestions: dict[str, dict[str, str]] = {}
+    for name, cl in survey.choice_lists.items():
+        codes = list(cl.all_codes)
+        answers[name], ren = _option_codes(codes, 5, set())
+        single = any(i.choices == name and i.type in ("likert", "choice") for i in survey.items)
+        if ren and (single or name not in multi_lists):
+            lines.append(f"choice list {name!r}: codes renamed for LimeSurvey: {', '.join(ren)}")
+        subquestions[name], ren = _option_codes(codes, 20, _RESERVED_SUBQUESTION)
+        if ren and name in multi_lists:
+            lines.append(
+                f"choice list {name!r}: subquestion codes renamed for LimeSurvey: {', '.join(ren)}"
+            )
+    return LimeSurveyCodes(questions, answers, subquestions, lines)
+
+
+def _codes_rows(survey: Survey, codes: LimeSurveyCodes) -> list[list[str]]:
+    rows: list[list[str]] = [["item", "code", "limesurvey"]]
+    if survey.respondent_id:
+        rows.append([survey.respondent_id, "", "id"])
+    for item in survey.items:
+        if item.id not in codes.questions:
+            continue
+        rows.append([item.id, "", codes.questions[item.id]])
+        cl = survey.choices_for(item)
+        if cl is None:
+            continue
+        table = codes.subquestions if item.type == "multi_choice" else codes.answers
+        for code in cl.all_codes:
+            rows.append([item.id, str(code), table[str(item.choices)][str(code)]])
+    return rows
+
+
+def limesurvey_codes_path(path: str | Path) -> Path:
+    """Where :func:`to_limesurvey` writes the code mapping of ``path``: ``<stem>_codes.csv``."""
+    p = Path(path)
+    return p.with_name(f"{p.stem}_codes.csv")
+
+
+def read_limesurvey_codes(path: str | Path) -> dict[str, Any]:
+    """Read the code mapping :func:`to_limesurvey` writes beside the survey.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The ``<name>_codes.csv`` file (columns ``item``, ``code``, ``limesurvey``: one row per
+        question, then one per option of a choice question; the respondent id's row says
+        ``id``).
+
+    Returns
+    -------
+    dict
+        ``questions`` (item id -> question code), ``options`` (item id -> {code -> LimeSurvey
+        code}) and ``respondent_id`` (the item LimeSurvey's ``id`` stands for, or None).
+
+    Raises
+    ------
+    DataError
+        The file is no such mapping (the message names the missing columns).
+    """
+    from ..errors import DataError
+
+    p = Path(path)
+    with p.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in ("item", "code", "limesurvey") if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError(
+                f"{p}: not a LimeSurvey code mapping (no column {', '.join(missing)}; "
+                "to_limesurvey writes item, code, limesurvey)",
+                code="not-a-mapping",
+            )
+        rows = list(reader)
+    out: dict[str, Any] = {"questions": {}, "options": {}, "respondent_id": None}
+    for row in rows:
+        item = (row.get("item") or "").strip()
+        code = (row.get("code") or "").strip()
+        ls = (row.get("limesurvey") or "").strip()
+        if not item or not ls:
+            continue
+        if not code and ls == "id":
+            out["respondent_id"] = item
+        elif not code:
+            out["questions"][item] = ls
+        else:
+            out["options"].setdefault(item, {})[code] = ls
+    return out
+
+
 def to_limesurvey(survey: Survey, path: str | Path) -> Path:
     """Write ``survey`` in LimeSurvey's tab-separated survey structure format.
 
@@ -74,7 +314,10 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
     ----------
     survey : Survey
     path : str or pathlib.Path
-        The ``.txt`` file to write (UTF-8 with a byte order mark, as LimeSurvey exports).
+        The ``.txt`` file to write (UTF-8 with a byte order mark, as LimeSurvey exports). The
+        code mapping is written beside it as ``<stem>_codes.csv`` (see
+        :func:`limesurvey_codes_path`): keep the two together, and pass the mapping to
+        :func:`~leadership_eval.readers.read_responses` with LimeSurvey's response export.
 
     Returns
     -------
@@ -116,47 +359,11 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
     langs = survey_languages(survey)
     problems: list[str] = []
 
-    # question codes
-    taken: set[str] = set()
-    qcode: dict[str, str] = {}
-    for item in survey.items:
-        base = re.sub(r"[^A-Za-z0-9]", "", item.id)
-        if not base or not base[0].isalpha():
-            base = "Q" + base
-        qcode[item.id] = _unique(base, taken, 20)
-    renamed_q = [f"{k} -> {v}" for k, v in qcode.items() if k != v]
-    if renamed_q:
-        problems.append("question codes (letters and digits only): " + ", ".join(renamed_q))
-
-    # answer / subquestion codes per choice list
-    acode: dict[str, dict[str, str]] = {}
-    for name, cl in survey.choice_lists.items():
-        used: set[str] = set()
-        mapping: dict[str, str] = {}
-        renamed = []
-        for code in cl.all_codes:
-            text = str(code)
-            if re.fullmatch(r"[A-Za-z0-9]{1,5}", text) and text.lower() not in used:
-                mapping[text] = text
-                used.add(text.lower())
-        n = 1
-        for code in cl.all_codes:
-            text = str(code)
-            if text in mapping:
-                continue
-            short = re.sub(r"[^A-Za-z0-9]", "", text)[:5]
-            if not short or short.lower() in used:
-                while f"a{n}" in used:
-                    n += 1
-                short = f"A{n}"
-            mapping[text] = short
-            used.add(short.lower())
-            renamed.append(f"{text!r} -> {short!r}")
-        if renamed:
-            problems.append(
-                f"choice list {name!r}: codes renamed for LimeSurvey: {', '.join(renamed)}"
-            )
-        acode[name] = mapping
+    codes = limesurvey_codes(survey)
+    problems.extend(codes.renamed)
+    qcode = codes.questions
+    acode = codes.answers
+    sqcode = codes.subquestions
 
     types = {item.id: item.type for item in survey.items}
 
@@ -166,9 +373,9 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
         return acode[lst].get(text, text) if lst else None
 
     multi = {
-        item.id: (lambda v, q=qcode[item.id], lst=str(item.choices): f"{q}_{acode[lst][str(v)]}")
+        item.id: (lambda v, q=qcode[item.id], lst=str(item.choices): f"{q}_{sqcode[lst][str(v)]}")
         for item in survey.items
-        if item.type == "multi_choice"
+        if item.type == "multi_choice" and item.id in qcode
     }
 
     multi_codes = {
@@ -243,6 +450,8 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
                 )
             )
             for item in section.items:
+                if item.id not in qcode:  # the respondent id: LimeSurvey's own response id
+                    continue
                 qid += 1
                 choice_list = survey.choices_for(item)
                 attrs: dict[str, Any] = {}
@@ -253,7 +462,7 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
                     ex = survey.choices_for(item)
                     if ex is not None and ex.exclusive_codes:
                         attrs["exclude_all_others"] = ";".join(
-                            acode[str(item.choices)][str(c)] for c in ex.exclusive_codes
+                            sqcode[str(item.choices)][str(c)] for c in ex.exclusive_codes
                         )
                 elif item.type == "number":
                     qtype = "N"
@@ -291,7 +500,7 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
                 )
                 if choice_list is None:
                     continue
-                mapping = acode[str(item.choices)]
+                mapping = (sqcode if qtype == "M" else acode)[str(item.choices)]
                 for opt in (*choice_list.options, *choice_list.missing):
                     if qtype == "M":
                         qid += 1
@@ -354,6 +563,8 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
         writer.writeheader()
         for r in rows:
             writer.writerow({c: _clean(r.get(c, "")) for c in LIMESURVEY_COLUMNS})
+    with limesurvey_codes_path(path).open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(_codes_rows(survey, codes))
     warn_unmapped(f"to_limesurvey({path.name})", problems)
     return path
 

@@ -103,6 +103,19 @@ _LE_SURVEY_TAG = re.compile(r"@LE-SURVEY=(\{.*\})\s*$", re.M)
 _NONE_OF_THE_ABOVE = re.compile(r"@NONEOFTHEABOVE\s*=\s*['\"]?([^'\"\s]+)['\"]?")
 
 
+_CHARLIMIT = re.compile(r"@CHARLIMIT\s*=\s*['\"]?(\d+)['\"]?")
+_BR = re.compile(r"<br\s*/?>", re.I)
+
+
+def _record_id_name(survey: Survey) -> str:
+    """The record id field: named as the survey's respondent id (so exports need no renaming)."""
+    rid = survey.respondent_id
+    others = {item.id for item in survey.items if item.id != rid}
+    if rid and re.fullmatch(r"[a-z][a-z0-9_]{0,99}", rid) and rid not in others:
+        return rid
+    return "record_id" if "record_id" not in others else "le_record_id"
+
+
 def _choice_label(label: str) -> str:
     """A label as REDCap's choices column can hold it ('|' separates the choices)."""
     return " ".join(label.replace("|", "/").split())
@@ -162,32 +175,16 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
     lang = survey_languages(survey)[0] if survey.languages else "en"
     form = re.sub(r"[^a-z0-9_]", "_", survey.id.lower())
     problems: list[str] = []
-    ids = {item.id for item in survey.items}
-    record_id = "record_id" if "record_id" not in ids else "le_record_id"
+    record_id = _record_id_name(survey)
     checkbox = {
         item.id: survey.choices_for(item).all_codes  # type: ignore[union-attr]
         for item in survey.items
         if item.type == "multi_choice"
     }
 
+    # every survey-level field but the lists and sections (so fields added later travel too)
     meta: dict[str, Any] = survey.model_dump(
-        mode="json",
-        exclude_defaults=True,
-        include={
-            "id",
-            "version",
-            "title",
-            "description",
-            "licence",
-            "authors",
-            "changelog",
-            "languages",
-            "tags",
-            "objectives",
-            "respondent_id",
-            "group_by",
-            "scales",
-        },
+        mode="json", exclude_defaults=True, exclude={"kind", "choice_lists", "sections"}
     )
     meta["id"], meta["version"] = survey.id, survey.version
     meta["title"] = survey.model_dump(mode="json", include={"title"})["title"]
@@ -199,6 +196,14 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
         s.model_dump(mode="json", exclude_defaults=True, exclude={"items"}) for s in survey.sections
     ]
     meta["record_id"] = record_id
+    for section in survey.sections:
+        for position, member in enumerate(section.items):
+            if member.id == survey.respondent_id:  # REDCap's record id stands for it
+                meta["respondent_item"] = {
+                    "section": section.id,
+                    "position": position,
+                    "item": member.model_dump(mode="json", exclude_defaults=True),
+                }
     rows: list[dict[str, str]] = [
         {
             "Variable / Field Name": record_id,
@@ -235,13 +240,19 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
             run = [item] if item is not None and item.type == "likert" else []
 
     for section in survey.sections:
-        for position, item in enumerate(section.items):
+        visible = [i for i in section.items if i.id != survey.respondent_id]
+        for position, item in enumerate(visible):
             ann: dict[str, Any] = {"type": item.type}
             if position == 0:
                 ann["section"] = section.id
             row = {"Variable / Field Name": item.id, "Form Name": form}
             if position == 0:
-                row["Section Header"] = text_in(section.title, lang)
+                # the section's title, then its description: the stem of its questions (REDCap
+                # shows a matrix's section header above the matrix)
+                header = text_in(section.title, lang)
+                if section.description:
+                    header += "<br>" + text_in(section.description, lang)
+                row["Section Header"] = header
             cl = survey.choices_for(item)
             if item.type in ("likert", "choice", "multi_choice") and cl is not None:
                 row["Field Type"] = "checkbox" if item.type == "multi_choice" else "radio"
@@ -323,6 +334,11 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
             if item.type != "text" and item.max_length is not None:
                 ann["max_length"] = item.max_length
             row["Field Annotation"] = "@LE=" + dumps(ann)
+            if item.type == "text" and item.max_length is not None:
+                # REDCap's own action tag: the field takes at most this many characters
+                row["Field Annotation"] = (
+                    f"@CHARLIMIT={item.max_length}\n" + row["Field Annotation"]
+                )
             if item.type == "multi_choice" and cl is not None and cl.exclusive_codes:
                 codes = ",".join(str(c) for c in cl.exclusive_codes)
                 row["Field Annotation"] = f"@NONEOFTHEABOVE='{codes}'\n" + row["Field Annotation"]
@@ -460,17 +476,23 @@ def from_redcap(path: str | Path) -> Survey:
     respondent_id = None
     matrix_members: dict[str, list[str]] = {}
 
-    def new_section(sid_hint: str, title: Any) -> dict[str, Any]:
+    def new_section(sid_hint: str, header: Any) -> dict[str, Any]:
         sid = sid_hint if sid_hint not in section_ids else ident(sid_hint, section_ids, "s")
         section_ids.add(sid)
+        # "Title<br>Description": the description is the stem of the section's questions
+        parts = _BR.split(str(header), maxsplit=1)
+        title = parts[0].strip()
+        description = parts[1].strip() if len(parts) == 2 else ""
         sec: dict[str, Any] = {"id": sid, "title": title, "items": []}
-        for key in ("description", "objectives"):
-            if key in meta_sections.get(sid, {}):
-                sec[key] = meta_sections[sid][key]
-        if sid in meta_sections and text_in(meta_sections[sid].get("title"), lang) == text_in(
-            title, lang
-        ):
-            sec["title"] = meta_sections[sid]["title"]
+        smeta = meta_sections.get(sid, {})
+        for key, value in smeta.items():
+            if key not in ("id", "title", "description"):
+                sec[key] = value
+        if description:  # the visible header wins over the annotation
+            same = text_in(smeta.get("description"), lang) == description
+            sec["description"] = smeta["description"] if same else description
+        if smeta and text_in(smeta.get("title"), lang) == text_in(title, lang):
+            sec["title"] = smeta["title"]
         sections.append(sec)
         return sec
 
@@ -513,7 +535,9 @@ def from_redcap(path: str | Path) -> Survey:
         ann: dict[str, Any] = json.loads(am.group(1)) if am else {}
         exclusive = _NONE_OF_THE_ABOVE.search(annotation)
         exclusive_codes = {c.strip() for c in exclusive.group(1).split(",")} if exclusive else set()
+        charlimit = _CHARLIMIT.search(annotation)
         rest = _NONE_OF_THE_ABOVE.sub("", _LE_TAG.sub("", _LE_SURVEY_TAG.sub("", annotation)))
+        rest = _CHARLIMIT.sub("", rest)
         rest = rest.strip()
         if rest:
             problems.append(f"line {line}: field annotation {rest!r} of {field!r} is not carried")
@@ -635,6 +659,8 @@ def from_redcap(path: str | Path) -> Survey:
         for key in ("objectives", "frameworks", "tags", "column", "max_length"):
             if key in ann:
                 item[key] = ann[key]
+        if charlimit is not None and item["type"] == "text":
+            item["max_length"] = int(charlimit.group(1))  # REDCap's own tag wins
         if item["type"] != "number":
             for key in ("min", "max", "integer"):
                 if key in ann:
@@ -652,6 +678,18 @@ def from_redcap(path: str | Path) -> Survey:
 
     if errors:
         raise InstrumentError(errors, summary=f"cannot import REDCap data dictionary {path.name}")
+
+    # the respondent id item, which REDCap's record id stands for, back where it was
+    hidden = meta.get("respondent_item")
+    if ours and isinstance(hidden, dict) and isinstance(hidden.get("item"), dict):
+        target = next((sec for sec in sections if sec["id"] == hidden.get("section")), None)
+        if target is None:
+            target = {"id": str(hidden.get("section")), "title": "", "items": []}
+            smeta = meta_sections.get(target["id"], {})
+            target.update({k: v for k, v in smeta.items() if k != "id"})
+            sections.insert(0, target)
+        position = min(int(hidden.get("position", 0)), len(target["items"]))
+        target["items"].insert(position, dict(hidden["item"]))
 
     for name in matrix_members:
         choice_lists[name]["ordered"] = True
@@ -701,7 +739,7 @@ def from_redcap(path: str | Path) -> Survey:
 
     data: dict[str, Any] = {"kind": "survey"}
     for key, value in meta.items():
-        if key not in ("choice_lists", "sections", "record_id"):
+        if key not in ("choice_lists", "sections", "record_id", "respondent_item"):
             data[key] = value
     if "id" not in data:
         data["id"] = slug_id(records[0][1].get("form_name") or path.stem)

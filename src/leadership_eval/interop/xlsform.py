@@ -64,7 +64,14 @@ from .common import (
     warn_unmapped,
 )
 
-__all__ = ["LE_NAMESPACE", "META_SHEET", "InteropWarning", "from_xlsform", "to_xlsform"]
+__all__ = [
+    "LE_NAMESPACE",
+    "META_SHEET",
+    "InteropWarning",
+    "from_xlsform",
+    "stem_names",
+    "to_xlsform",
+]
 
 LE_NAMESPACE = "https://leadership-eval.readthedocs.io/xlsform"
 """The XML namespace of the ``le:`` bind attributes."""
@@ -73,7 +80,24 @@ META_SHEET = "leadership_eval"
 """The extra sheet holding what XLSForm has no place for."""
 
 _TYPE_OUT = {"text": "text", "date": "date", "note": "note"}
-_META_SCOPES = ("survey", "section", "choice_list", "scale", "texts")
+_META_SCOPES = ("survey", "section", "choice_list", "scale", "texts", "item")
+
+
+def stem_names(survey: Survey) -> dict[str, str]:
+    """Section id -> the name of the note that carries its description (the questions' stem).
+
+    ``{section}_stem``, made unique among the survey's item ids; the readers of ODK and Kobo
+    exports know these columns as notes.
+
+    >>> from leadership_eval.instruments.loader import load_instrument
+    >>> stem_names(load_instrument("trainee-survey"))["confidence"]
+    'confidence_stem'
+    """
+    taken = {item.id for item in survey.items}
+    out: dict[str, str] = {}
+    for section in survey.sections:
+        out[section.id] = ident(f"{section.id}_stem", taken)
+    return out
 
 
 # ------------------------------------------------------------------------------------ export
@@ -175,13 +199,27 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
         *bind_cols,
     ]
     rows: list[list[Any]] = []
+    hidden: list[list[Any]] = []  # META_SHEET rows of the items kept off the form
+    stems = stem_names(survey)
     for section in survey.sections:
         rows.append(
             ["begin_group", section.id]
             + text_cells(section.title, f"section:{section.id}:title")
             + [""] * (len(header) - 2 - len(text_headers("label")))
         )
-        for item in section.items:
+        if section.description:  # the stem of the section's questions, shown as a note
+            rows.append(
+                ["note", stems[section.id]]
+                + text_cells(section.description, f"section:{section.id}:description")
+                + [""] * (len(header) - 2 - len(text_headers("label")))
+            )
+        for position, item in enumerate(section.items):
+            if item.id == survey.respondent_id:
+                # the platform's own record id (meta/instanceID) stands for it: never a question
+                dumped = item.model_dump(mode="json", exclude_defaults=True)
+                value = {"section": section.id, "position": position, "item": dumped}
+                hidden.append(["item", item.id, "hidden", dumps(value)])
+                continue
             extra: dict[str, Any] = {}
             constraint, message = "", ""
             if item.type in ("likert", "choice"):
@@ -272,30 +310,24 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
         settings_row.append(language_label(langs[0]))
 
     meta: list[list[Any]] = [["scope", "id", "field", "value"]]
+    # every survey-level field but those the sheets carry (so fields added later travel too)
     doc = survey.model_dump(
         mode="json",
         exclude_defaults=True,
-        include={
-            "title",
-            "description",
-            "licence",
-            "authors",
-            "changelog",
-            "languages",
-            "tags",
-            "objectives",
-            "respondent_id",
-            "group_by",
-        },
+        exclude={"kind", "id", "version", "choice_lists", "sections", "scales"},
     )
     doc["title"] = survey.model_dump(mode="json", include={"title"})["title"]
     for key, value in doc.items():
         meta.append(["survey", "", key, dumps(value)])
     for section in survey.sections:
-        for key in ("description", "objectives"):
-            value = getattr(section, key)
-            if value:
-                meta.append(["section", section.id, key, dumps(value)])
+        dumped = section.model_dump(
+            mode="json", exclude_defaults=True, exclude={"id", "title", "items", "description"}
+        )
+        for key, value in dumped.items():
+            meta.append(["section", section.id, key, dumps(value)])
+        if section.description:
+            meta.append(["section", section.id, "stem", dumps(stems[section.id])])
+    meta.extend(hidden)
     for name, cl in survey.choice_lists.items():
         if cl.ordered:
             meta.append(["choice_list", name, "ordered", "true"])
@@ -722,9 +754,9 @@ def from_xlsform(path: str | Path) -> Survey:
                 sec_title = texts.get(row, "label", f"section:{sid}:title") or name or sid
                 current = {"id": sid, "title": sec_title, "items": []}
                 smeta = meta.get(("section", sid), {})
-                for key in ("description", "objectives"):
-                    if key in smeta:
-                        current[key] = smeta[key]
+                for key, value in smeta.items():
+                    if key != "stem":
+                        current[key] = value
                 sections.append(current)
                 loose = None
             elif qtype == "begin_group":
@@ -774,6 +806,14 @@ def from_xlsform(path: str | Path) -> Survey:
                 )
             )
             continue
+        if qtype == "note" and current is not None and group_stack:
+            stem = meta.get(("section", current["id"]), {}).get("stem")
+            if stem is not None and name == stem:  # the section's description, as a note
+                where = f"section:{current['id']}:description"
+                description = texts.get(row, "label", where)
+                if description is not None:
+                    current["description"] = description
+                continue
         item_id = ident(name, taken)
         name_map[name] = item_id
         item: dict[str, Any] = {"id": item_id}
@@ -902,6 +942,22 @@ def from_xlsform(path: str | Path) -> Survey:
         )
     if errors:
         raise InstrumentError(errors, summary=f"cannot import XLSForm {path.name}")
+
+    # items kept off the form (the respondent id), back where they were
+    for (scope, _), fields in meta.items():
+        if scope != "item" or not isinstance(fields.get("hidden"), dict):
+            continue
+        spec = fields["hidden"]
+        target = next((sec for sec in sections if sec["id"] == spec.get("section")), None)
+        if target is None or not isinstance(spec.get("item"), dict):
+            problems.append(
+                f"{META_SHEET} sheet: hidden item of section {spec.get('section')!r} "
+                "has no section to go to; not carried"
+            )
+            continue
+        hidden_item = dict(spec["item"])
+        taken.add(str(hidden_item.get("id")))
+        target["items"].insert(min(int(spec.get("position", 0)), len(target["items"])), hidden_item)
 
     # choice lists: ordered flag, description
     for lname, cl in choice_lists.items():

@@ -332,17 +332,17 @@ class CellKeys:
         both = self._sums(pd.Series(list(zip(rows, columns, strict=True)), index=rows.index))
         everything = int(self.keys.reindex(rows.index).to_numpy(dtype=np.uint64).sum())
         zero = np.uint64(0)
-        out = pd.DataFrame(index=[*r_order, total], columns=[*c_order, total], dtype=float)
-        for r in r_order:
+        secret = self.secret
+        values = np.empty((len(r_order) + 1, len(c_order) + 1))
+        for i, r in enumerate(r_order):
             rs = int(row_sum.get(r, zero))
-            for c in c_order:
-                out.loc[r, c] = _uniform(self.secret, table, c, rs, int(both.get((r, c), zero)))
-            out.loc[r, total] = _uniform(self.secret, table, total, rs, rs)
-        for c in c_order:
-            cs = int(col_sum.get(c, zero))
-            out.loc[total, c] = _uniform(self.secret, table, c, everything, cs)
-        out.loc[total, total] = _uniform(self.secret, table, total, everything, everything)
-        return out
+            for j, c in enumerate(c_order):
+                values[i, j] = _uniform(secret, table, c, rs, int(both.get((r, c), zero)))
+            values[i, -1] = _uniform(secret, table, total, rs, rs)
+        for j, c in enumerate(c_order):
+            values[-1, j] = _uniform(secret, table, c, everything, int(col_sum.get(c, zero)))
+        values[-1, -1] = _uniform(secret, table, total, everything, everything)
+        return pd.DataFrame(values, index=[*r_order, total], columns=[*c_order, total])
 
     def group_uniform(self, what: Hashable, members: pd.Index | Sequence[Hashable]) -> float:
         """One uniform key in [0, 1) for a statistic of a set of records (a group's mean)."""

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, DisclosureError
 from ..instruments.loader import as_survey
 from ..instruments.models import Survey
 from ..policy import DisclosurePolicy
@@ -180,12 +180,16 @@ def file_names(codes: Sequence[Any]) -> dict[Any, str]:
 
 
 def _approved_comments(
-    comments: Any, survey: Survey, clean: pd.DataFrame, group: str
-) -> tuple[dict[str, dict[Any, list[str]]], int]:
+    comments: Any, survey: Survey, names: Sequence[str], places: Sequence[str]
+) -> dict[str, dict[Any, list[str]]]:
     """Approved comments per item and group, from a review (frame with group, item, text)."""
     from ..privacy.text import redact_series
 
     frame: pd.DataFrame
+    if isinstance(comments, str | Path):
+        from ..privacy.review import read_comment_review
+
+        comments = read_comment_review(comments, survey=survey, names=names, places=places)
     if hasattr(comments, "approved"):
         frame = comments.approved
     elif isinstance(comments, pd.DataFrame):
@@ -211,7 +215,7 @@ def _approved_comments(
             code="unknown-item",
         )
     # a reviewer's edit is redacted again: the review may have put a name back
-    texts = redact_series(frame["text"].astype(str))
+    texts = redact_series(frame["text"].astype(str), names=names, places=places)
     out: dict[str, dict[Any, list[str]]] = {}
     for (g, item), t in zip(
         zip(frame["group"].astype(str), frame["item"].astype(str), strict=True),
@@ -220,7 +224,7 @@ def _approved_comments(
     ):
         if t.strip():
             out.setdefault(item, {}).setdefault(g, []).append(t.strip())
-    return out, 0
+    return out
 
 
 def analyse(
@@ -327,8 +331,9 @@ def analyse(
     )
     small = [g for g in counts.index if counts[g] < pol.min_group]
     if not reported:
-        raise DataError(
-            f"no {group} has at least {pol.min_group} respondents, so no report can be produced",
+        raise DisclosureError(
+            f"no {group} has at least {pol.min_group} respondents (the policy's min_group), so "
+            "no report can be produced",
             code="no-qualifying-group",
         )
     is_reported = groups.isin(reported)
@@ -436,7 +441,7 @@ def analyse(
 
     free = [i for i in model.items_with("free_text") if i.id in clean.columns]
     if comments is not None:
-        an.comments, _ = _approved_comments(comments, model, clean, group)
+        an.comments = _approved_comments(comments, model, names, places)
         an.comments_pending = 0
         an.decide("comments", "only comments approved in review are published")
     else:

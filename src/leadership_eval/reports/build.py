@@ -162,9 +162,12 @@ def build_reports(
     names, places : sequence of str
         Names and places (staff roster, wards, hospitals) to redact from free text, on top of the
         rule-based detectors.
-    comments : CommentReview or pandas.DataFrame, optional
-        The comments approved in review (a frame with ``group``, ``item`` and ``text``). Without
-        it no comment is published and the reports say that comments await review.
+    comments : CommentReview, pandas.DataFrame, str or pathlib.Path, optional
+        The comments approved in review: the result of
+        :func:`~leadership_eval.privacy.review.read_comment_review`, its file, or a frame with
+        ``group``, ``item`` and ``text``. Approved text is redacted again (an edit may have put
+        a name back). Without it no comment is published and the reports say that comments
+        await review.
     publish_unreviewed_comments : bool, default False
         Publish the automatically redacted comments without review (for demonstrations).
     key : bytes, str or path, optional
