@@ -11,6 +11,7 @@ import math
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ __all__ = ["LinearAttack", "new_highs"]
 _started = False
 
 
-def new_highs() -> object:
+def new_highs() -> Any:
     """A silent :class:`highspy.Highs` instance.
 
     HiGHS prints its banner when the first instance of a process is made, before any option can
@@ -47,23 +48,25 @@ def new_highs() -> object:
 
 
 class LinearAttack:
-    """Bounds of single variables over ``{x >= 0, sum(x[cells]) = value for each equation}``.
+    """Bounds of single variables over ``{x >= 0, A x = b}`` (one sparse row per equation).
 
     Parameters
     ----------
     n : int
         Number of variables (non-negative, unbounded above).
-    equations : sequence of (list of int, float)
-        Each equation: the variables it sums and their total.
+    equations : sequence of (list of int, list of float, float)
+        Each equation: the variables, their coefficients and the right-hand side.
 
     Examples
     --------
-    >>> a = LinearAttack(3, [([0, 1], 4.0), ([1, 2], 6.0)])
+    >>> a = LinearAttack(3, [([0, 1], [1.0, 1.0], 4.0), ([1, 2], [1.0, 1.0], 6.0)])
     >>> a.bound(0, maximise=True), a.bound(2, maximise=False)
     (4.0, 2.0)
     """
 
-    def __init__(self, n: int, equations: Sequence[tuple[Sequence[int], float]]) -> None:
+    def __init__(
+        self, n: int, equations: Sequence[tuple[Sequence[int], Sequence[float], float]]
+    ) -> None:
         import highspy
 
         self.n = n
@@ -72,11 +75,14 @@ class LinearAttack:
         inf = highspy.kHighsInf
         h.addVars(n, np.zeros(n), np.full(n, inf))
         if equations:
-            starts, index, value, rhs = [], [], [], []
-            for cells, total in equations:
+            starts: list[int] = []
+            index: list[int] = []
+            value: list[float] = []
+            rhs: list[float] = []
+            for cells, coefs, total in equations:
                 starts.append(len(index))
                 index.extend(int(c) for c in cells)
-                value.extend(1.0 for _ in cells)
+                value.extend(float(w) for w in coefs)
                 rhs.append(float(total))
             h.addRows(
                 len(equations),

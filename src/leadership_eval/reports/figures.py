@@ -74,11 +74,28 @@ def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
             continue
         who = esc(row.who)
         if row.status == "dominated":
-            text = f"almost all: {esc(str(row.dominant))}"
+            text = (
+                f"almost nobody: {esc(item.top_label)}"
+                if row.dominant == "Other answers" and item.top_label
+                else f"almost all: {esc(str(row.dominant))}"
+            )
             out.append(
                 f'<div class="lk-row"><span class="lk-who">{who}</span>'
                 f'<span class="lk-bar lk-dom" title="all, or all but one, gave this answer">'
                 f"{text}</span></div>"
+            )
+            continue
+        if row.status == "shown" and row.level == "mean" and row.mean is not None:
+            lo, hi = 1.0, float(len(item.options))
+            pos = 100 * (row.mean - lo) / ((hi - lo) or 1.0)
+            nearest = item.options[min(max(round(row.mean) - 1, 0), len(item.options) - 1)]
+            text = f"average {row.mean:.1f} (nearest answer: {nearest})"
+            out.append(
+                f'<div class="lk-row" role="img" aria-label="{who}: {esc(text)}">'
+                f'<span class="lk-who">{who}</span>'
+                f'<span class="lk-bar lk-avg{" lk-avg-rev" if item.reverse else ""}">'
+                f'<span class="lk-dot" style="left:{pos:g}%"></span>'
+                f'<span class="lk-avg-text">{esc(text)}</span></span></div>'
             )
             continue
         if row.status != "shown" or row.percents is None:

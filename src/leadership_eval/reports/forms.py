@@ -35,7 +35,7 @@ class Level:
     follow the statement's meaning.
     """
 
-    name: str
+    name: str  # "full", "three", "two" or "mean"
     groups: tuple[tuple[int, ...], ...]
     labels: tuple[str, ...]
     favourable: tuple[bool | None, ...]
@@ -61,6 +61,10 @@ def _join(labels: Sequence[str]) -> str:
 def levels_for(cl: ChoiceList, *, reverse: bool = False) -> list[Level]:
     """The forms of a statement answered on ``cl``, most detailed first.
 
+    Every option (``full``), the lower options against the middle one and the upper ones
+    (``three``), the top two options against the rest (``two``), and the average answer
+    (``mean``), the last resort before a row cannot be shown at all.
+
     Parameters
     ----------
     cl : ChoiceList
@@ -75,7 +79,8 @@ def levels_for(cl: ChoiceList, *, reverse: bool = False) -> list[Level]:
     >>> cl = as_survey("trainee-survey").choice_lists["confidence5"]
     >>> [lv.labels for lv in levels_for(cl)][1:]  # doctest: +NORMALIZE_WHITESPACE
     [('Not at all or slightly confident', 'Moderately confident', 'Very or extremely confident'),
-     ('Very or extremely confident', 'Other answers')]
+     ('Very or extremely confident', 'Other answers'),
+     ('Average answer',)]
     """
     options = [o for o in cl.options if isinstance(o.code, int)]
     options.sort(key=lambda o: int(o.code))  # type: ignore[arg-type]
@@ -121,12 +126,37 @@ def levels_for(cl: ChoiceList, *, reverse: bool = False) -> list[Level]:
     for lv in out:
         if not unique or lv.groups != unique[-1].groups:
             unique.append(lv)
+    # the last resort before "too few": the average answer
+    unique.append(Level("mean", (tuple(codes),), ("Average answer",), (None,)))
     return unique
 
 
 def _grouped(counts: np.ndarray, level: Level, codes: Sequence[int]) -> np.ndarray:
     pos = {c: i for i, c in enumerate(codes)}
     return np.array([counts[[pos[c] for c in g]].sum() for g in level.groups])
+
+
+def _mean_alone_safe(x: np.ndarray, codes: Sequence[int], policy: DisclosurePolicy) -> bool:
+    """Whether a row's average and number answering, on their own, leave every small count
+    able to reach ``min_cell`` (in a small group an average can bound the extreme options)."""
+    from ..privacy._highs import LinearAttack
+
+    k = len(codes)
+    n = float(x.sum())
+    attack = LinearAttack(
+        k,
+        [
+            (list(range(k)), [float(c) for c in codes], float(np.dot(codes, x))),
+            (list(range(k)), [1.0] * k, n),
+        ],
+    )
+    m = policy.min_cell
+    for j, v in enumerate(x):
+        if (0 < v < m or (policy.suppress_zero and v == 0)) and attack.bound(
+            j, maximise=True
+        ) < m - 1e-6:
+            return False
+    return True
 
 
 def _publishable(values: np.ndarray, policy: DisclosurePolicy) -> bool:
@@ -172,21 +202,29 @@ def _attack_upper(
     rows = [r for r in counts.index if r != TOTAL]
     nc = len(codes)
     var = {(r, c): i * nc + j for i, r in enumerate(rows) for j, c in enumerate(codes)}
-    equations: list[tuple[list[int], float]] = []
+    equations: list[tuple[list[int], list[float], float]] = []
     for r in [*rows, TOTAL]:
         lv = forms.get(r)
         members = rows if r == TOTAL else [r]
         if lv is not None and r not in dominated:
-            for g in levels[lv].groups:
-                cells = [var[(m, c)] for m in members for c in g]
-                equations.append((cells, float(sum(int(counts.loc[r, c]) for c in g))))
+            if levels[lv].name == "mean":
+                # the average answer: the sum of the codes (the intruder is given it exactly)
+                cells = [var[(m, c)] for m in members for c in codes]
+                weights = [float(c) for m in members for c in codes]
+                total = float(sum(c * int(counts.loc[r, c]) for c in codes))
+                equations.append((cells, weights, total))
+            else:
+                for g in levels[lv].groups:
+                    cells = [var[(m, c)] for m in members for c in g]
+                    value = float(sum(int(counts.loc[r, c]) for c in g))
+                    equations.append((cells, [1.0] * len(cells), value))
         if r in n_shown:
             cells = [var[(m, c)] for m in members for c in codes]
-            equations.append((cells, float(counts.loc[r, list(codes)].sum())))
+            total = float(counts.loc[r, list(codes)].sum())
+            equations.append((cells, [1.0] * len(cells), total))
     attack = LinearAttack(len(rows) * nc, equations)
     return {
-        (r, c, sense): attack.bound(var[(r, c)], maximise=sense == "max")
-        for r, c, sense in targets
+        (r, c, sense): attack.bound(var[(r, c)], maximise=sense == "max") for r, c, sense in targets
     }
 
 
@@ -243,13 +281,26 @@ def choose_forms(
             n_shown.add(r)
         if totals[r] == 0:
             continue
+        # a row all (or all but one) of whose answers fall in one group of ANY level is shown
+        # as "almost all" of that group at the finest such level: a more detailed form would
+        # tell the same (e.g. every option shown, but nobody below "agree")
         for i, lv in enumerate(levels):
-            g = _grouped(x, lv, codes)
-            if policy.is_dominated(g):
+            if lv.name != "mean" and policy.is_dominated(_grouped(x, lv, codes)):
                 level[r] = i
-                dominated[r] = int(np.argmax(g))
+                dominated[r] = int(np.argmax(_grouped(x, lv, codes)))
                 break
-            if _publishable(g, policy):
+        if r in dominated:
+            continue
+        for i, lv in enumerate(levels):
+            if lv.name == "mean":
+                if (
+                    r != TOTAL
+                    and totals[r] >= policy.min_cell
+                    and _mean_alone_safe(x, codes, policy)
+                ):
+                    level[r] = i
+                break
+            if _publishable(_grouped(x, lv, codes), policy):
                 level[r] = i
                 break
     m = policy.min_cell
@@ -257,10 +308,15 @@ def choose_forms(
     for _ in range(4 * len(counts) * len(levels) + 4):
         targets: list[tuple[Hashable, int, str]] = []
         for r in rows:
-            lv = level[r]
+            li = level[r]
             for c in codes:
                 v = int(counts.loc[r, c])
-                shown_alone = lv is not None and r not in dominated and (c,) in levels[lv].groups
+                shown_alone = (
+                    li is not None
+                    and r not in dominated
+                    and levels[li].name != "mean"
+                    and (c,) in levels[li].groups
+                )
                 if shown_alone:
                     continue
                 if 0 < v < m or (policy.suppress_zero and v == 0):
@@ -280,7 +336,11 @@ def choose_forms(
                 failing.append(r)
             elif r in dominated and sense == "max" and value < 0.5 and v == 0:
                 failing.append(r)  # shown to be all, not "all but one"
-            elif sense == "max" and value < m - 1e-6 and (0 < v < m or v == 0 and policy.suppress_zero):
+            elif (
+                sense == "max"
+                and value < m - 1e-6
+                and (0 < v < m or (v == 0 and policy.suppress_zero))
+            ):
                 failing.append(r)
         if not failing:
             return Forms(levels, level, dominated, n_shown, rounds)
@@ -309,9 +369,14 @@ def choose_forms(
                     level[pick] = None
                     n_shown.discard(pick)
                 changed.add(pick)
-            elif level[TOTAL] is not None and (level[TOTAL] or 0) < rank and TOTAL not in changed:
-                new = (level[TOTAL] or 0) + 1
-                level[TOTAL] = new if new < len(levels) else None
+            elif (
+                level[TOTAL] is not None
+                and (level[TOTAL] or 0) < rank
+                and (level[TOTAL] or 0) + 1 < len(levels)
+                and levels[(level[TOTAL] or 0) + 1].name != "mean"
+                and TOTAL not in changed
+            ):
+                level[TOTAL] = (level[TOTAL] or 0) + 1  # the region: never reduced to a mean
                 changed.add(TOTAL)
             else:
                 # nothing coarser is left: stop showing the failing row

@@ -38,7 +38,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..instruments.models import ChoiceList, Scale, Survey, text_in
+from ..instruments.models import Scale, Survey, text_in
 from ..policy import DisclosurePolicy
 from ..privacy.perturb import CellKeys, perturb_mean, perturbation_table, record_keys
 from .analyse import OTHER, Analysis, file_names
@@ -62,7 +62,6 @@ REGION = "Region"
 """The label of the whole region's row."""
 
 Status = Literal["shown", "suppressed", "missing", "dominated"]
-
 
 
 # --------------------------------------------------------------------------- published types
@@ -149,8 +148,8 @@ class ItemRow:
     n : int or None
         Published (perturbed) number of answers, None when not shown.
     level : str or None
-        The form shown: ``full`` (every option), ``three`` (lower, middle, upper options) or
-        ``two`` (the top two options against the rest).
+        The form shown: ``full`` (every option), ``three`` (lower, middle, upper options),
+        ``two`` (the top two options against the rest) or ``mean`` (the average answer only).
     percents : tuple of (label, int) pairs, or None
         Coarse percentages of the perturbed counts of each group of the form, adding up to 100.
     tones : tuple of str
@@ -161,6 +160,8 @@ class ItemRow:
     agree : int or None
         The published percentage giving one of the top two options (the form's upper group),
         None when the form does not show it.
+    mean : float or None
+        For the ``mean`` form: the average answer (perturbed and rounded), on the codes' scale.
     """
 
     key: str
@@ -172,6 +173,7 @@ class ItemRow:
     tones: tuple[str, ...] = ()
     dominant: str | None = None
     agree: int | None = None
+    mean: float | None = None
 
     def percent(self, category: str) -> int | None:
         """The published percentage of a category, None when not shown."""
@@ -329,6 +331,10 @@ class Publication:
                     out.add(float(row.n))
                 for _, p in row.percents or ():
                     out.add(float(p))
+                if row.agree is not None:
+                    out.add(float(row.agree))
+                if row.mean is not None:
+                    out.add(float(row.mean))
         for scale in self.scales:
             for r in scale.rows.values():
                 for v in (r.n, r.mean, r.ci_low, r.ci_high, r.benchmark):
@@ -688,12 +694,16 @@ def publish(
         # perturbed numbers answering, and perturbed group counts at each level
         item_order = list(an.reported)
         n_noisy = prot.noisy(f"item:{item_id}", rows_s, None, item_order, [], counts.sum(axis=1))
+        item_sd = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
         noisy_levels = []
         for lv in levels:
             group_of = lv.group_of()
             labels_col = vals.map(lambda v, g=group_of, lv=lv: lv.labels[g[int(v)]])
             grouped = pd.DataFrame(
-                {lab: counts[list(g)].sum(axis=1) for lab, g in zip(lv.labels, lv.groups, strict=True)}
+                {
+                    lab: counts[list(g)].sum(axis=1)
+                    for lab, g in zip(lv.labels, lv.groups, strict=True)
+                }
             )
             noisy_levels.append(
                 prot.noisy(
@@ -730,6 +740,33 @@ def publish(
                         level=lv.name,
                         tones=tones,
                         dominant=lv.labels[forms.dominated[key]],
+                    )
+                elif lv.name == "mean":
+                    members = (
+                        rows_s.index if key == "Total" else rows_s.index[(rows_s == key).to_numpy()]
+                    )
+                    true_mean = float(vals[members].mean())
+                    noisy_mean = (
+                        perturb_mean(
+                            true_mean,
+                            len(members),
+                            item_sd,
+                            prot.keys.group_uniform(f"item:{item_id}:mean", members),
+                            scale=pol.perturbation.mean_noise,
+                        )
+                        if prot.perturb
+                        else true_mean
+                    )
+                    rows[k] = ItemRow(
+                        k,
+                        label,
+                        "shown",
+                        n=n_pub,
+                        level="mean",
+                        mean=_round_to(
+                            min(max(noisy_mean, codes[0]), codes[-1]),
+                            pol.perturbation.mean_decimals,
+                        ),
                     )
                 else:
                     noisy = noisy_levels[lv_i]

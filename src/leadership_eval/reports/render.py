@@ -75,14 +75,20 @@ def _items_table(items: Sequence[PublishedItem], keys: Sequence[str]) -> Publish
                 answers = " · ".join(f"{lab} {p}%" for lab, p in row.percents)
                 values.append((answers, row.n))
                 status.append(("shown", n_status))
+            elif row.status == "shown" and row.mean is not None:
+                values.append((f"average answer {row.mean:.1f} (1 to {len(item.options)})", row.n))
+                status.append(("shown", n_status))
             elif row.status == "dominated":
-                values.append((f"almost all: {row.dominant}", row.n))
+                text = (
+                    f"almost nobody: {item.top_label}"
+                    if row.dominant == "Other answers" and item.top_label
+                    else f"almost all: {row.dominant}"
+                )
+                values.append((text, row.n))
                 status.append(("shown", n_status))
             else:
                 values.append((None, row.n))
-                status.append(
-                    ("missing" if row.status == "missing" else "suppressed", n_status)
-                )
+                status.append(("missing" if row.status == "missing" else "suppressed", n_status))
     return PublishedTable(
         "Statements",
         "Statement",
@@ -398,7 +404,11 @@ def _flag_grid(pub: Publication) -> str:
                     ("–", "sup") if row is None or row.status == "suppressed" else ("n/a", "na")
                 )
             elif row.agree is None:
-                text, cls = ("almost all: " + str(row.dominant).lower(), "dom") if row.status == "dominated" else ("–", "sup")
+                text, cls = (
+                    ("almost all: " + str(row.dominant).lower(), "dom")
+                    if row.status == "dominated"
+                    else ("–", "sup")
+                )
             else:
                 text = f"{row.agree}%"
                 cls = f"flag-{flag}" if flag in ("low", "high") else ""
