@@ -178,6 +178,7 @@ def test_reliability_columns_and_small_scales() -> None:
         "alpha_ci_low",
         "alpha_ci_high",
         "omega_total",
+        "omega_reason",
         "average_r",
     ]
     assert rel.index.name == "scale"
@@ -396,3 +397,48 @@ def test_input_data_is_not_modified() -> None:
     reliability(SURVEY, data)
     item_statistics(SURVEY, data, "leader_identity")
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_omega_says_why_it_is_missing() -> None:
+    from leadership_eval.instruments.loader import loads_instrument
+
+    survey = loads_instrument(
+        """
+kind: survey
+id: om
+version: 1.0.0
+title: Om
+choice_lists:
+  a5:
+    ordered: true
+    options: [{code: 1, label: A}, {code: 2, label: B}, {code: 3, label: C}, {code: 4, label: D},
+              {code: 5, label: E}]
+sections:
+  - id: s
+    title: S
+    items:
+      - {id: a, type: likert, choices: a5, text: A}
+      - {id: b, type: likert, choices: a5, text: B}
+      - {id: c, type: likert, choices: a5, text: C}
+      - {id: d, type: likert, choices: a5, text: D}
+scales:
+  - {id: two, title: Two, items: [a, b]}
+  - {id: flat, title: Flat, items: [a, b, d]}
+  - {id: ok, title: OK, items: [a, b, c]}
+"""
+    )
+    data = pd.DataFrame(
+        {
+            "a": [1, 2, 3, 4, 5, 2, 3, 4],
+            "b": [2, 2, 3, 5, 4, 1, 3, 4],
+            "c": [1, 3, 3, 4, 5, 2, 2, 5],
+            "d": [3] * 8,  # no variance
+        }
+    )
+    rel = reliability(survey, data)
+    from leadership_eval.scoring import OMEGA_REASONS
+
+    assert rel.loc["two", "omega_reason"] == OMEGA_REASONS["items"]
+    assert rel.loc["flat", "omega_reason"] == OMEGA_REASONS["correlations"]
+    assert pd.isna(rel.loc["ok", "omega_reason"]) and rel.loc["ok", "omega_total"] > 0
+    assert rel["omega_total"].isna().tolist() == [True, True, False]

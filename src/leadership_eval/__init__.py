@@ -114,10 +114,32 @@ _EXPORTS: dict[str, str] = {
     "compare_waves": "compare",
     "funnel_limits": "compare",
     "CompareResult": "compare",
+    "compare_composition": "compare",
+    # exact
+    "mann_whitney": "exact",
+    "signed_rank": "exact",
+    "spearman": "exact",
+    "fisher_exact": "exact",
+    # multiplicity
+    "adjust_pvalues": "multiplicity",
+    "adjust_frame": "multiplicity",
+    # mixed
+    "linear_mixed_model": "mixed",
+    "logistic_mixed_model": "mixed",
+    "MixedModelResult": "mixed",
+    # plan
+    "label_analyses": "plan",
+    "planned_analyses": "plan",
     # activities
     "summarise_activities": "activities",
     "relate_activity_outcomes": "activities",
     "ActivityOutcome": "activities",
+    "activity_origins": "activities",
+    "most_helpful_activities": "activities",
+    "model_activity_uptake": "activities",
+    "origin_items": "activities",
+    "MostHelpful": "activities",
+    "UptakeModel": "activities",
     # plots
     "plot_funnel": "plots",
     "plot_likert": "plots",
@@ -183,6 +205,8 @@ __all__ = [
     "InterviewGuide",
     "Item",
     "LeadershipEvalError",
+    "MixedModelResult",
+    "MostHelpful",
     "Problem",
     "ProtectedTable",
     "ProtectedTables",
@@ -191,8 +215,12 @@ __all__ = [
     "SharedLine",
     "Survey",
     "TableSum",
+    "UptakeModel",
     "ValidationReport",
     "__version__",
+    "activity_origins",
+    "adjust_frame",
+    "adjust_pvalues",
     "anonymise",
     "as_survey",
     "audit_table",
@@ -202,6 +230,7 @@ __all__ = [
     "check_filled",
     "codebook_from_qdc",
     "codebook_to_qdc",
+    "compare_composition",
     "compare_groups",
     "compare_to_benchmark",
     "compare_waves",
@@ -214,6 +243,7 @@ __all__ = [
     "fill_placeholders",
     "find_identifier_columns",
     "find_personal_data",
+    "fisher_exact",
     "framework_matrix",
     "from_redcap",
     "from_xlsform",
@@ -223,12 +253,20 @@ __all__ = [
     "item_statistics",
     "item_summary",
     "json_schema",
+    "label_analyses",
+    "linear_mixed_model",
     "load_catalogue",
     "load_hierarchy",
     "load_instrument",
     "loads_instrument",
+    "logistic_mixed_model",
+    "mann_whitney",
+    "model_activity_uptake",
+    "most_helpful_activities",
+    "origin_items",
     "parse_choice_filter",
     "parse_expression",
+    "planned_analyses",
     "plot_flag_grid",
     "plot_funnel",
     "plot_likert",
@@ -250,8 +288,10 @@ __all__ = [
     "scaffold_evaluation",
     "score",
     "set_trusts",
+    "signed_rank",
     "simulate_evaluation",
     "simulate_responses",
+    "spearman",
     "summarise_activities",
     "theme_summary",
     "to_limesurvey",
@@ -269,11 +309,18 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .activities import (
         ActivityOutcome,
+        MostHelpful,
+        UptakeModel,
+        activity_origins,
+        model_activity_uptake,
+        most_helpful_activities,
+        origin_items,
         relate_activity_outcomes,
         summarise_activities,
     )
     from .compare import (
         CompareResult,
+        compare_composition,
         compare_groups,
         compare_to_benchmark,
         compare_waves,
@@ -290,6 +337,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         InstrumentError,
         LeadershipEvalError,
         Problem,
+    )
+    from .exact import (
+        fisher_exact,
+        mann_whitney,
+        signed_rank,
+        spearman,
     )
     from .instruments.catalogue import (
         Catalogue,
@@ -359,6 +412,19 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .interop.yaml_out import (
         dump_instrument,
+    )
+    from .mixed import (
+        MixedModelResult,
+        linear_mixed_model,
+        logistic_mixed_model,
+    )
+    from .multiplicity import (
+        adjust_frame,
+        adjust_pvalues,
+    )
+    from .plan import (
+        label_analyses,
+        planned_analyses,
     )
     from .plots import (
         plot_flag_grid,

@@ -2,8 +2,8 @@
 
 Reports draw many small charts (a funnel plot per scale and bars per statement, for every
 trust). Drawn directly as HTML/CSS and SVG they are sharp on a phone and in print, readable by
-screen readers, and cost almost nothing to render; matplotlib is kept for the few figures that
-need it (the regional flag grid).
+screen readers, and cost almost nothing to render. Every function here takes published objects
+(:mod:`leadership_eval.reports.publish`) only.
 """
 
 from __future__ import annotations
@@ -13,11 +13,39 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["funnel_svg", "likert_bars_html", "likert_legend_html"]
+__all__ = ["funnel_svg", "likert_bars_html"]
+
+
+def _segments(row: Any) -> list[tuple[str, int, str]]:
+    """(label, percent, tone) of a shown row, lowest options first."""
+    assert row.percents is not None
+    segs = [(lab, p, tone) for (lab, p), tone in zip(row.percents, row.tones, strict=True)]
+    if row.level == "two":  # (top two, other answers): the other answers sit on the left
+        segs = segs[::-1]
+    return segs
+
+
+def _left_share(segs: list[tuple[str, int, str]]) -> float:
+    """The share drawn left of the midline: the lower groups and half of the middle one."""
+    k = len(segs)
+    if k == 2:
+        return float(segs[0][1])
+    left = 0.0
+    centre = (k - 1) / 2
+    for i, (_, p, _) in enumerate(segs):
+        if i < centre:
+            left += p
+        elif i == centre:
+            left += p / 2
+    return left
 
 
 def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
-    """Diverging stacked bars of a published statement: disagreement left of centre.
+    """Diverging stacked bars of a published statement, unfavourable answers left of centre.
+
+    Each row is drawn in the form it was published in (every option, three groups, or the top
+    two against the rest), coloured by meaning: for a negatively worded statement agreeing is
+    the unfavourable end. Rows shown as "almost all" or not shown say so in words.
 
     Parameters
     ----------
@@ -36,65 +64,74 @@ def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
 
     if not isinstance(item, PublishedItem):
         raise TypeError("likert_bars_html draws published statements only (PublishedItem)")
-    out = [
-        f'<div class="likert" role="table" aria-label="{html.escape(item.text)}: answers, '
-        'disagree to agree">'
-    ]
-    out.append(f'<div class="lk-item" role="row">{html.escape(item.text)}</div>')
+    esc = html.escape
+    out = [f'<div class="likert" role="group" aria-label="{esc(item.text)}">']
+    out.append(f'<div class="lk-item">{esc(item.text)}</div>')
+    seen: dict[str, str] = {}
     for key in keys:
         row = item.rows.get(key)
         if row is None:
             continue
-        who = html.escape(row.who)
+        who = esc(row.who)
         if row.status == "dominated":
-            text = f"almost all answered “{html.escape(str(row.dominant))}”"
+            text = (
+                f"almost nobody: {esc(item.top_label)}"
+                if row.dominant == "Other answers" and item.top_label
+                else f"almost all: {esc(str(row.dominant))}"
+            )
             out.append(
-                f'<div class="lk-row" role="row"><span class="lk-who">{who}</span>'
+                f'<div class="lk-row"><span class="lk-who">{who}</span>'
                 f'<span class="lk-bar lk-dom" title="all, or all but one, gave this answer">'
                 f"{text}</span></div>"
+            )
+            continue
+        if row.status == "shown" and row.level == "mean" and row.mean is not None:
+            lo, hi = 1.0, float(len(item.options))
+            pos = 100 * (row.mean - lo) / ((hi - lo) or 1.0)
+            nearest = item.options[min(max(round(row.mean) - 1, 0), len(item.options) - 1)]
+            text = f"average {row.mean:.1f} (nearest answer: {nearest})"
+            out.append(
+                f'<div class="lk-row" role="img" aria-label="{who}: {esc(text)}">'
+                f'<span class="lk-who">{who}</span>'
+                f'<span class="lk-bar lk-avg{" lk-avg-rev" if item.reverse else ""}">'
+                f'<span class="lk-dot" style="left:{pos:g}%"></span>'
+                f'<span class="lk-avg-text">{esc(text)}</span></span></div>'
             )
             continue
         if row.status != "shown" or row.percents is None:
             text = "no answers" if row.status == "missing" else "not shown (too few answers)"
             out.append(
-                f'<div class="lk-row" role="row"><span class="lk-who">{who}</span>'
+                f'<div class="lk-row"><span class="lk-who">{who}</span>'
                 f'<span class="lk-bar lk-sup">{text}</span></div>'
             )
             continue
-        pct = dict(row.percents)
-        d = pct.get("Disagree", 0)
-        n = pct.get("Neutral", 0)
-        a = pct.get("Agree", 0)
-        # the bar spans -100 % .. +100 %: disagreement and half the neutral share end on the
-        # midline, so the padding on the left is what remains of the left half
-        left_pad = 100 - d - n / 2
-        segs = [f'<span class="lk-pad" style="width:{max(left_pad, 0) / 2:g}%"></span>']
-        for name, v in (("Disagree", d), ("Neutral", n), ("Agree", a)):
-            label = f"{v}%" if v >= 10 else ""
-            segs.append(
-                f'<span class="lk-seg lk-{name.lower()}" style="width:{v / 2:g}%"'
-                f' title="{name}: {v}%">{label}</span>'
+        segs = _segments(row)
+        left_pad = 100 - _left_share(segs)
+        parts = [f'<span class="lk-pad" style="width:{max(left_pad, 0) / 2:g}%"></span>']
+        for label, pct, tone in segs:
+            seen.setdefault(label, tone)
+            text = f"{pct}%" if pct >= 10 else ""
+            parts.append(
+                f'<span class="lk-seg lk-{tone}" style="width:{pct / 2:g}%" '
+                f'title="{esc(label)}: {pct}%">{text}</span>'
             )
-        summary = f"{who}: {d}% disagree, {n}% neutral, {a}% agree"
+        summary = ", ".join(f"{lab} {p}%" for lab, p, _ in segs)
         out.append(
-            f'<div class="lk-row" role="row" aria-label="{summary}">'
+            f'<div class="lk-row" role="img" aria-label="{who}: {esc(summary)}">'
             f'<span class="lk-who">{who}</span>'
-            f'<span class="lk-bar">{"".join(segs)}<span class="lk-mid"></span></span></div>'
+            f'<span class="lk-bar">{"".join(parts)}<span class="lk-axis"></span></span></div>'
+        )
+    if seen:
+        out.append(
+            '<div class="lk-key" aria-hidden="true">'
+            + "".join(
+                f'<span><i class="lk-{tone}"></i>{esc(label)}</span>'
+                for label, tone in seen.items()
+            )
+            + "</div>"
         )
     out.append("</div>")
     return "".join(out)
-
-
-def likert_legend_html() -> str:
-    """The colour key of the diverging bars."""
-    return (
-        '<div class="lk-legend" aria-hidden="true">'
-        + "".join(
-            f'<span><i class="lk-{k.lower()}"></i>{k}</span>'
-            for k in ("Disagree", "Neutral", "Agree")
-        )
-        + "</div>"
-    )
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:

@@ -38,10 +38,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..instruments.models import ChoiceList, Scale, Survey, text_in
+from ..instruments.models import Scale, Survey, text_in
 from ..policy import DisclosurePolicy
 from ..privacy.perturb import CellKeys, perturb_mean, perturbation_table, record_keys
 from .analyse import OTHER, Analysis, file_names
+from .forms import Level, choose_forms, levels_for
 
 __all__ = [
     "REGION",
@@ -61,8 +62,6 @@ REGION = "Region"
 """The label of the whole region's row."""
 
 Status = Literal["shown", "suppressed", "missing", "dominated"]
-
-CATEGORIES = ("Disagree", "Neutral", "Agree")
 
 
 # --------------------------------------------------------------------------- published types
@@ -134,7 +133,7 @@ class PublishedGroup:
 
 @dataclass(frozen=True)
 class ItemRow:
-    """One group's answers to a statement, in the form the policy allows.
+    """One group's answers to a statement, in the most detailed form the policy allows.
 
     Attributes
     ----------
@@ -143,21 +142,38 @@ class ItemRow:
     who : str
         The label shown.
     status : {"shown", "suppressed", "dominated", "missing"}
-        ``dominated``: all, or all but one, gave the same answer in a small group, shown as
-        "almost all" of ``dominant``; ``missing``: nobody answered.
+        ``dominated``: all, or all but one, gave an answer in the same group in a small group,
+        shown as "almost all" of ``dominant``; ``suppressed``: no form of the row can be shown
+        safely; ``missing``: nobody answered.
     n : int or None
         Published (perturbed) number of answers, None when not shown.
-    percents : tuple of (category, int) pairs, or None
-        Coarse percentages of the perturbed counts, adding up to 100.
+    level : str or None
+        The form shown: ``full`` (every option), ``three`` (lower, middle, upper options),
+        ``two`` (the top two options against the rest) or ``mean`` (the average answer only).
+    percents : tuple of (label, int) pairs, or None
+        Coarse percentages of the perturbed counts of each group of the form, adding up to 100.
+    tones : tuple of str
+        For each group of the form, its meaning for the colours: ``neg2``, ``neg1``, ``mid``,
+        ``pos1``, ``pos2`` (unfavourable to favourable, following the statement's wording) or
+        ``other``.
     dominant : str or None
+    agree : int or None
+        The published percentage giving one of the top two options (the form's upper group),
+        None when the form does not show it.
+    mean : float or None
+        For the ``mean`` form: the average answer (perturbed and rounded), on the codes' scale.
     """
 
     key: str
     who: str
     status: str
     n: int | None = None
+    level: str | None = None
     percents: tuple[tuple[str, int], ...] | None = None
+    tones: tuple[str, ...] = ()
     dominant: str | None = None
+    agree: int | None = None
+    mean: float | None = None
 
     def percent(self, category: str) -> int | None:
         """The published percentage of a category, None when not shown."""
@@ -168,14 +184,22 @@ class ItemRow:
 
 @dataclass(frozen=True)
 class PublishedItem:
-    """A statement's published distribution in every group and the region."""
+    """A statement's published distribution in every group and the region.
+
+    ``options`` are the labels of the statement's answer options (its choice list), ``reverse``
+    says the statement is worded negatively (agreeing is the unfavourable end), ``flags`` holds
+    the comparison of each group's share giving the top two options with the rest of the region
+    (``low``/``high``/``none``), and ``top_label`` names those top two options.
+    """
 
     item_id: str
     section_id: str
     text: str
-    categories: tuple[str, ...]
+    options: tuple[str, ...]
     rows: Mapping[str, ItemRow]
     flags: Mapping[str, str] = field(default_factory=dict)
+    reverse: bool = False
+    top_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -307,6 +331,10 @@ class Publication:
                     out.add(float(row.n))
                 for _, p in row.percents or ():
                     out.add(float(p))
+                if row.agree is not None:
+                    out.add(float(row.agree))
+                if row.mean is not None:
+                    out.add(float(row.mean))
         for scale in self.scales:
             for r in scale.rows.values():
                 for v in (r.n, r.mean, r.ci_low, r.ci_high, r.benchmark):
@@ -371,16 +399,18 @@ def _round_base(x: int, base: int | None) -> int:
     return int(math.floor(x / base + 0.5) * base)
 
 
-def _category_of(codes: pd.Series, cl: ChoiceList) -> pd.Series:
-    """Collapse an ordered list's codes into Disagree / Neutral / Agree (lower / middle / upper)."""
-    low, high = cl.score_range()
-    mid = (low + high) / 2
-    values = pd.to_numeric(codes, errors="coerce").astype("float64")
-    out = pd.Series(pd.NA, index=codes.index, dtype="object")
-    out[values < mid] = CATEGORIES[0]
-    out[values == mid] = CATEGORIES[1]
-    out[values > mid] = CATEGORIES[2]
-    return out
+def _tones(level: Level) -> tuple[str, ...]:
+    """Colour meaning of each group of a level, by its place and its favourability."""
+    out = []
+    k = len(level.groups)
+    centre = (k - 1) / 2
+    for i, fav in enumerate(level.favourable):
+        if fav is None:
+            out.append("mid" if level.name != "two" else "other")
+            continue
+        strength = 2 if level.name == "full" and abs(i - centre) >= 2 else 1
+        out.append(f"{'pos' if fav else 'neg'}{strength}")
+    return tuple(out)
 
 
 def _scale_range(survey: Survey, scale: Scale) -> tuple[float, float]:
@@ -420,6 +450,43 @@ class _Protector:
         self.log: list[dict[str, Any]] = []
         self.tables: dict[str, Any] = {}
         self.changes: list[int] = []
+
+    def noisy(
+        self,
+        name: str,
+        rows: pd.Series,
+        columns: pd.Series | None,
+        row_order: Sequence[Hashable],
+        column_order: Sequence[Hashable],
+        original: pd.DataFrame | pd.Series,
+    ) -> pd.DataFrame:
+        """``original`` (true counts, rows ``row_order`` + ``Total``) perturbed and rounded."""
+        frame = original.to_frame("Total") if isinstance(original, pd.Series) else original
+        out = frame.astype(float)
+        if self.perturb:
+            u = (
+                self.keys.cell_uniforms(
+                    name,
+                    rows,
+                    columns,
+                    row_order=row_order,
+                    column_order=column_order if columns is not None else None,
+                )
+                .reindex(index=frame.index, columns=frame.columns)
+                .fillna(0.5)
+            )
+            flat = frame.to_numpy(dtype=np.int64).ravel()
+            noise = self.ptable.noise(flat, u.to_numpy(dtype=float).ravel())
+            out = pd.DataFrame(
+                (flat + noise).reshape(frame.shape).astype(float),
+                index=frame.index,
+                columns=frame.columns,
+            )
+            self.changes.extend(int(x) for x in noise)
+        if self.policy.rounding:
+            base = self.policy.rounding
+            out = out.map(lambda v: float(_round_base(int(v), base)))
+        return out
 
     def counts(
         self,
@@ -584,46 +651,159 @@ def publish(
     )
     responses = _table("Responses", "Trust", resp, resp_status)
 
-    # ---- statements
+    # ---- statements: every row in the most detailed form the policy allows
     items: list[PublishedItem] = []
     step = pol.perturbation.percent_step
     section_of = {i.id: s.id for s in an.survey.sections for i in s.items}
+    reversed_items = {i for sc in an.survey.scales for i in sc.reverse}
     for item_id, cmp in an.agree.items():
         item = an.survey.item(item_id)
         cl = an.survey.choices_for(item)
         assert cl is not None
-        cats = _category_of(an.clean[item_id], cl)
-        original, published, mask = prot.counts(
-            f"item:{item_id}", an.row_key, cats, order, CATEGORIES
+        reverse = item_id in reversed_items
+        levels = levels_for(cl, reverse=reverse)
+        codes = [c for g in levels[0].groups for c in g]
+        values = pd.to_numeric(an.clean[item_id], errors="coerce")
+        # the statements' region row counts the respondents of the trusts with a report: the
+        # pooled small trusts are in the responses table only, so no statement's table holds
+        # a row about fewer than min_group people
+        answered = values.isin(codes) & an.row_key.isin(an.reported)
+        rows_s = an.row_key[answered]
+        vals = values[answered].astype(int)
+        counts = (
+            pd.crosstab(rows_s, vals)
+            .reindex(index=list(an.reported), columns=codes)
+            .fillna(0)
+            .astype("int64")
         )
+        counts.loc["Total"] = counts.sum(axis=0)
+        forms = choose_forms(counts, levels, pol)
+        prot.log.extend(
+            {
+                "table": f"item:{item_id}",
+                "row": str(r),
+                "column": "form",
+                "reason": (
+                    "not shown"
+                    if lv is None
+                    else f"{levels[lv].name}{' (almost all)' if r in forms.dominated else ''}"
+                ),
+            }
+            for r, lv in forms.level.items()
+        )
+        # perturbed numbers answering, and perturbed group counts at each level
+        item_order = list(an.reported)
+        n_noisy = prot.noisy(f"item:{item_id}", rows_s, None, item_order, [], counts.sum(axis=1))
+        item_sd = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
+        noisy_levels = []
+        for lv in levels:
+            group_of = lv.group_of()
+            labels_col = vals.map(lambda v, g=group_of, lv=lv: lv.labels[g[int(v)]])
+            grouped = pd.DataFrame(
+                {
+                    lab: counts[list(g)].sum(axis=1)
+                    for lab, g in zip(lv.labels, lv.groups, strict=True)
+                }
+            )
+            noisy_levels.append(
+                prot.noisy(
+                    f"item:{item_id}:{lv.name}",
+                    rows_s,
+                    labels_col,
+                    item_order,
+                    list(lv.labels),
+                    grouped,
+                )
+            )
         rows: dict[str, ItemRow] = {}
         flags: dict[str, str] = {}
-        for key in original.index:
+        top = set(codes[-2:])
+        for key in counts.index:
             label = who(key)
-            k = "Region" if key == "Total" else str(key)
-            true = [int(original.loc[key, c]) for c in CATEGORIES]
-            total_true = int(original.loc[key, "Total"])
-            n_pub = published.loc[key, "Total"]
-            n_shown = None if pd.isna(n_pub) else int(n_pub)
-            if total_true == 0:
+            k = REGION if key == "Total" else str(key)
+            n_true = int(counts.loc[key].sum())
+            n_pub = int(n_noisy.loc[key, "Total"]) if key in forms.n_shown else None
+            lv_i = forms.level.get(key)
+            if n_true == 0:
                 rows[k] = ItemRow(k, label, "missing")
-            elif pol.is_dominated(true):
-                top = CATEGORIES[int(np.argmax(true))]
-                rows[k] = ItemRow(k, label, "dominated", n=n_shown, dominant=top)
-            elif bool(mask.loc[key].any()):
-                rows[k] = ItemRow(k, label, "suppressed")
+            elif lv_i is None:
+                rows[k] = ItemRow(k, label, "suppressed", n=n_pub)
             else:
-                counts = [int(published.loc[key, c]) for c in CATEGORIES]
-                pct = _coarse_percents(counts, step)
-                rows[k] = ItemRow(
-                    k, label, "shown", n=n_shown, percents=tuple(zip(CATEGORIES, pct, strict=True))
-                )
+                lv = levels[lv_i]
+                tones = _tones(lv)
+                if key in forms.dominated:
+                    rows[k] = ItemRow(
+                        k,
+                        label,
+                        "dominated",
+                        n=n_pub,
+                        level=lv.name,
+                        tones=tones,
+                        dominant=lv.labels[forms.dominated[key]],
+                    )
+                elif lv.name == "mean":
+                    members = (
+                        rows_s.index if key == "Total" else rows_s.index[(rows_s == key).to_numpy()]
+                    )
+                    true_mean = float(vals[members].mean())
+                    noisy_mean = (
+                        perturb_mean(
+                            true_mean,
+                            len(members),
+                            item_sd,
+                            prot.keys.group_uniform(f"item:{item_id}:mean", members),
+                            scale=pol.perturbation.mean_noise,
+                        )
+                        if prot.perturb
+                        else true_mean
+                    )
+                    rows[k] = ItemRow(
+                        k,
+                        label,
+                        "shown",
+                        n=n_pub,
+                        level="mean",
+                        mean=_round_to(
+                            min(max(noisy_mean, codes[0]), codes[-1]),
+                            pol.perturbation.mean_decimals,
+                        ),
+                    )
+                else:
+                    noisy = noisy_levels[lv_i]
+                    group_counts = [int(noisy.loc[key, lab]) for lab in lv.labels]
+                    pct = _coarse_percents(group_counts, step)
+                    agree = None
+                    upper = [i for i, g in enumerate(lv.groups) if set(g) == top]
+                    if upper:
+                        agree = pct[upper[0]]
+                    elif lv.name == "full":
+                        agree_n = sum(
+                            c for c, g in zip(group_counts, lv.groups, strict=True) if g[0] in top
+                        )
+                        agree = _coarse_percents([agree_n, sum(group_counts) - agree_n], step)[0]
+                    rows[k] = ItemRow(
+                        k,
+                        label,
+                        "shown",
+                        n=n_pub,
+                        level=lv.name,
+                        percents=tuple(zip(lv.labels, pct, strict=True)),
+                        tones=tones,
+                        agree=agree,
+                    )
             if key in cmp.index and key not in ("Total", OTHER):
                 flag = str(cmp.loc[key, "flag"])
-                flags[k] = flag if rows[k].status == "shown" else "not shown"
+                flags[k] = flag if rows[k].agree is not None else "not shown"
         items.append(
             PublishedItem(
-                item_id, section_of.get(item_id, ""), text_in(item.text), CATEGORIES, rows, flags
+                item_id,
+                section_of.get(item_id, ""),
+                text_in(item.text),
+                levels[0].labels,
+                rows,
+                flags,
+                reverse=reverse,
+                top_label=levels[-1].labels[0] if levels[-1].name == "two" else "",
             )
         )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .figures import funnel_svg, likert_bars_html, likert_legend_html
+from .figures import funnel_svg, likert_bars_html
 from .html import render, table_html
 from .publish import REGION, Publication, PublishedItem, PublishedTable
 
@@ -55,54 +55,47 @@ def _fmt(value: float | None, decimals: int) -> str:
     return "–" if value is None else format(value, f".{decimals}f")
 
 
-def _items_table(item: PublishedItem, keys: Sequence[str]) -> PublishedTable:
-    """The numbers behind a statement's bars, as a published table."""
+def _items_table(items: Sequence[PublishedItem], keys: Sequence[str]) -> PublishedTable:
+    """The numbers behind a section's bars, as a published table."""
     index: list[str] = []
     values: list[tuple[Any, ...]] = []
     status: list[tuple[str, ...]] = []
-    columns = (*(f"% {c.lower()}" for c in item.categories), "Answers")
-    for key in keys:
-        row = item.rows.get(key)
-        if row is None:
-            continue
-        index.append(f"{item.text} ({row.who})")
-        n_status = (
-            "shown"
-            if row.n is not None
-            else ("missing" if row.status == "missing" else "suppressed")
-        )
-        if row.status == "shown" and row.percents is not None:
-            values.append((*(p for _, p in row.percents), row.n))
-            status.append((*("shown" for _ in row.percents), n_status))
-        elif row.status == "dominated":
-            values.append(
-                (*("almost all" if c == row.dominant else None for c in item.categories), row.n)
+    for item in items:
+        for key in keys:
+            row = item.rows.get(key)
+            if row is None:
+                continue
+            index.append(f"{item.text} ({row.who})")
+            n_status = (
+                "shown"
+                if row.n is not None
+                else ("missing" if row.status == "missing" else "suppressed")
             )
-            status.append(
-                (
-                    *("shown" if c == row.dominant else "dominated" for c in item.categories),
-                    n_status,
+            if row.status == "shown" and row.percents is not None:
+                answers = " · ".join(f"{lab} {p}%" for lab, p in row.percents)
+                values.append((answers, row.n))
+                status.append(("shown", n_status))
+            elif row.status == "shown" and row.mean is not None:
+                values.append((f"average answer {row.mean:.1f} (1 to {len(item.options)})", row.n))
+                status.append(("shown", n_status))
+            elif row.status == "dominated":
+                text = (
+                    f"almost nobody: {item.top_label}"
+                    if row.dominant == "Other answers" and item.top_label
+                    else f"almost all: {row.dominant}"
                 )
-            )
-        else:
-            st = "missing" if row.status == "missing" else "suppressed"
-            values.append((*(None for _ in item.categories), row.n))
-            status.append((*(st for _ in item.categories), n_status))
+                values.append((text, row.n))
+                status.append(("shown", n_status))
+            else:
+                values.append((None, row.n))
+                status.append(("missing" if row.status == "missing" else "suppressed", n_status))
     return PublishedTable(
-        "Statements", "Statement", tuple(index), columns, tuple(values), tuple(status)
-    )
-
-
-def _merge_tables(tables: Sequence[PublishedTable]) -> PublishedTable:
-    first = tables[0]
-    return PublishedTable(
-        first.title,
-        first.index_name,
-        tuple(i for t in tables for i in t.index),
-        first.columns,
-        tuple(v for t in tables for v in t.values),
-        tuple(s for t in tables for s in t.status),
-        first.formats,
+        "Statements",
+        "Statement",
+        tuple(index),
+        ("Answers", "Number answering"),
+        tuple(values),
+        tuple(status),
     )
 
 
@@ -112,10 +105,10 @@ def _statement_sections(pub: Publication, keys: Sequence[str]) -> list[dict[str,
     for item in pub.items:
         by_section.setdefault(item.section_id, []).append(item)
     for section_id, items in by_section.items():
-        body = likert_legend_html() + "".join(likert_bars_html(i, keys) for i in items)
+        body = "".join(likert_bars_html(i, keys) for i in items)
         body += (
-            "<details><summary>The numbers behind the bars</summary>"
-            + table_html(_merge_tables([_items_table(i, keys) for i in items]))
+            '<details class="numbers"><summary>The numbers behind the bars</summary>'
+            + table_html(_items_table(items, keys))
             + "</details>"
         )
         title = pub.section_titles.get(section_id, section_id)
@@ -410,11 +403,14 @@ def _flag_grid(pub: Publication) -> str:
                 text, cls = (
                     ("–", "sup") if row is None or row.status == "suppressed" else ("n/a", "na")
                 )
-            elif row.status == "dominated":
-                text, cls = ("almost all " + str(row.dominant).lower(), "dom")
+            elif row.agree is None:
+                text, cls = (
+                    ("almost all: " + str(row.dominant).lower(), "dom")
+                    if row.status == "dominated"
+                    else ("–", "sup")
+                )
             else:
-                pct = row.percent("Agree")
-                text = f"{pct}%"
+                text = f"{row.agree}%"
                 cls = f"flag-{flag}" if flag in ("low", "high") else ""
             title = f"{g.label}: {text}" + (f" ({flag})" if flag in ("low", "high") else "")
             cells.append(
