@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..errors import ConfigurationError, InstrumentError, Problem
 from .models import Codebook, Evaluation, Guidance, InterviewGuide, Survey
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .loader import Document
     from .models import Instrument
 
-DocT = TypeVar("DocT", Survey, InterviewGuide, Codebook, Guidance, Evaluation)
+DocT = TypeVar("DocT", bound=Survey | InterviewGuide | Codebook | Guidance | Evaluation)
 
 __all__ = [
     "PLACEHOLDER_PATTERN",
@@ -262,7 +262,7 @@ def fill_placeholders(instrument: DocT, values: Mapping[str, str]) -> DocT:
         return node
 
     data = walk(instrument.model_dump(mode="json", by_alias=True))
-    return type(instrument).model_validate(data)
+    return cast(DocT, type(instrument).model_validate(data))
 
 
 def check_filled(instrument: Instrument, source: str | Path | None = None) -> None:
