@@ -105,6 +105,34 @@ def report(
             "beside OUT). Never send it with the reports."
         ),
     ] = None,
+    eligible: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of the people invited per trust (columns: the trust column and a count "
+            "column, e.g. trust,eligible), for response rates with their denominators."
+        ),
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            help="The previous wave's responses: statements asked identically are shown "
+            "beside this wave's."
+        ),
+    ] = None,
+    previous_survey: Annotated[
+        str | None,
+        typer.Option(help="The survey the previous wave answered (default: SURVEY)."),
+    ] = None,
+    previous_label: Annotated[
+        str, typer.Option(help="How the previous wave is named in the reports, e.g. 2025.")
+    ] = "the previous wave",
+    code_trusts: Annotated[
+        bool,
+        typer.Option(
+            "--code-trusts",
+            help="Name trusts by neutral codes (Trust A, B...) in the regional report.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Write a report per trust for its mentor, a regional report, and the analyst's log.
@@ -140,6 +168,13 @@ def report(
             )
         log = pd.read_csv(activity_log) if activity_log else None
         segs = pd.read_csv(segments) if segments else None
+        invited = _eligible(eligible, group or model.group_by or "trust") if eligible else None
+        before = None
+        if previous is not None:
+            if not previous.is_file():
+                fail(f"{previous}: no such file", 2)
+            before_survey = as_survey(previous_survey) if previous_survey else model
+            before = read_responses(previous, before_survey, source=source)
         with _progress(not quiet) as step:
             result = build_reports(
                 model,
@@ -155,9 +190,51 @@ def report(
                 publish_unreviewed_comments=publish_unreviewed_comments,
                 key=key_file,
                 analyst_dir=analyst_dir,
+                eligible=invited,
+                previous=before,
+                previous_survey=previous_survey,
+                previous_label=previous_label,
+                code_trusts=code_trusts,
                 progress=step,
             )
     _summary(result)
+
+
+def _eligible(path: Path, group: str) -> dict[str, int]:
+    """Trust code -> people invited, from a CSV with the trust column and one count column."""
+    import pandas as pd
+
+    if not path.is_file():
+        fail(f"{path}: no such file", 2)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError) as exc:
+        fail(f"{path}: cannot read the eligible counts as CSV: {exc}", 2)
+    cols = {c.strip().casefold(): c for c in frame.columns}
+    key = cols.get(group.casefold()) or cols.get("trust")
+    if key is None:
+        fail(
+            f"{path}: no column {group!r} naming the trusts (columns: "
+            f"{', '.join(frame.columns)}); expected e.g. trust,eligible",
+            2,
+        )
+    numeric = [c for c in frame.columns if c != key]
+    count = cols.get("eligible") or (numeric[0] if len(numeric) == 1 else None)
+    if count is None:
+        fail(
+            f"{path}: say which column holds the counts: name it 'eligible' (columns: "
+            f"{', '.join(frame.columns)})",
+            2,
+        )
+    out: dict[str, int] = {}
+    for i, (trust, value) in enumerate(zip(frame[key], frame[count], strict=True), start=2):
+        text = str(value).strip().replace(",", "")
+        if not text.isdigit() or int(text) <= 0:
+            fail(f"{path}: row {i}: {count} must be a whole number above 0; found {value!r}", 2)
+        if trust in out:
+            fail(f"{path}: row {i}: trust {trust!r} appears twice", 2)
+        out[str(trust).strip()] = int(text)
+    return out
 
 
 def demo(
