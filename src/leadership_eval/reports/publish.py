@@ -446,6 +446,8 @@ class Publication:
                 out.add(float(th.n_participants))
         out.update(float(v) for v in self.response_rates.values() if v is not None)
         out.update(float(v) for v in self.eligible.values())
+        if self.eligible:
+            out.add(float(sum(self.eligible.values())))
         for ch in self.choices:
             for pairs in ch.rows.values():
                 out.update(float(p) for _, p in pairs)
