@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out
+from ._common import fail, friendly_errors, out, read_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -46,12 +46,6 @@ def _read_table(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, sep=sep, encoding="utf-8-sig")
     except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{path}: cannot read the table: {exc}", code="unreadable") from exc
-
-
-def _read_lines(path: Path | None) -> list[str]:
-    if path is None:
-        return []
-    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
 def _write_atomic(targets: list[tuple[Path, str]]) -> None:
@@ -274,8 +268,8 @@ def anonymise_cmd(
             key_file=key_file,
             hierarchies=hierarchies,  # type: ignore[arg-type]
             id_column=id_column,
-            names=_read_lines(names),
-            places=_read_lines(places),
+            names=read_lines(names, "names"),
+            places=read_lines(places, "places"),
             max_suppression=max_suppression,
         )
         if not result.passes:

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out
+from ._common import fail, friendly_errors, out, read_lines
 
 
 def register(app: typer.Typer) -> None:
@@ -38,14 +38,6 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
             bar.update(task, description=message, advance=1)
 
         yield step
-
-
-def _lines(path: Path | None) -> list[str]:
-    if path is None:
-        return []
-    if not path.is_file():
-        fail(f"{path}: no such file", 2)
-    return [x.strip() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 def report(
@@ -136,7 +128,10 @@ def report(
             if not comments.is_file():
                 fail(f"{comments}: no such file", 2)
             review = read_comment_review(
-                comments, survey=model, names=_lines(names), places=_lines(places)
+                comments,
+                survey=model,
+                names=read_lines(names, "names"),
+                places=read_lines(places, "places"),
             )
         log = pd.read_csv(activity_log) if activity_log else None
         segs = pd.read_csv(segments) if segments else None
@@ -149,8 +144,8 @@ def report(
                 policy=policy,
                 activity_log=log,
                 segments=segs,
-                names=_lines(names),
-                places=_lines(places),
+                names=read_lines(names, "names"),
+                places=read_lines(places, "places"),
                 comments=review,
                 publish_unreviewed_comments=publish_unreviewed_comments,
                 key=key_file,

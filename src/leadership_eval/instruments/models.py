@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    StringConstraints,
+    field_validator,
+)
 
 from ..policy import DisclosurePolicy
 
@@ -218,8 +225,8 @@ class Item(_Model):
     objectives: list[ObjectiveId] = Field(default_factory=list)
     frameworks: dict[str, list[str]] = Field(default_factory=dict)
     column: str | None = None
-    min: float | None = None
-    max: float | None = None
+    min: FiniteFloat | None = None
+    max: FiniteFloat | None = None
     integer: bool = False
     max_length: int | None = Field(None, ge=1)
     tags: list[str] = Field(default_factory=list)
