@@ -24,6 +24,7 @@ import contextlib
 import csv
 import datetime as dt
 import difflib
+import functools
 import html
 import io
 import re
@@ -581,7 +582,8 @@ def _read_csv_grid(path: Path, raw: bytes) -> _Grid:
         raise DataError(
             f"{path}: line {line} cannot be read as CSV ({exc}){hint}", code="not-a-table"
         ) from exc
-    blank = [not any(c.strip() for c in rec) for rec in records]
+    # an empty line is no record (a line of separators is: a row with no answer)
+    blank = [not rec or (len(rec) == 1 and not rec[0].strip()) for rec in records]
     head_at = blank.index(False)
     width = len(records[head_at])
     ends_with_break = text.endswith(("\n", "\r"))
@@ -1072,6 +1074,70 @@ class _Matcher:
         return best, round(score, 3)
 
 
+def _items_matched(survey: Survey, platform: str, cols: list[_Col]) -> set[str]:
+    """The question items of ``survey`` that the columns match, by name or text."""
+    matcher = _Matcher(survey, platform, None)
+    found: set[str] = set()
+    for c in cols:
+        hit = matcher.by_name(c.name)
+        if hit is None and platform != "surveymonkey":
+            heading = c.sub if platform == "qualtrics" and c.sub else c.name
+            hit = matcher.by_text(heading)
+        elif hit is None:
+            hit = matcher.by_text(c.name, c.sub)
+        if hit is not None and hit.kind in ("item", "split") and hit.item is not None:
+            found.add(hit.item)
+            matcher.taken.add(hit.item)
+    return found
+
+
+@functools.cache
+def _bundled_surveys() -> tuple[Survey, ...]:
+    from .instruments.catalogue import load_catalogue
+    from .instruments.models import Survey
+
+    return tuple(i for i in load_catalogue().values() if isinstance(i, Survey))
+
+
+def _check_survey(
+    path: Path, survey: Survey, platform: str, cols: list[_Col], found: set[str]
+) -> None:
+    """Refuse a file that answers another survey: fewer than half of the survey's questions
+    have a column, or a bundled survey's questions match the columns better."""
+    questions = [q.id for q in survey.questions if q.id != survey.respondent_id]
+    if not questions:
+        return
+    share = len(found) / len(questions)
+    if share >= 1:
+        return
+    best: tuple[int, float, str] | None = None
+    for other in _bundled_surveys():
+        if other.id == survey.id:
+            continue
+        theirs = [q.id for q in other.questions if q.id != other.respondent_id]
+        hits = len(_items_matched(other, platform, cols))
+        if theirs and (best is None or hits > best[0]):
+            best = (hits, hits / len(theirs), other.id)
+    better = best is not None and best[0] > len(found) and best[1] > share
+    if share >= 0.5 and not better:
+        return
+    said = (
+        f"{path}: the columns match {len(found)} of the {len(questions)} questions of survey "
+        f"{survey.id!r}"
+    )
+    if better and best is not None:
+        raise DataError(
+            f"{said}, and {best[0]} questions of the bundled survey {best[2]!r} ({best[1]:.0%} of "
+            f"its questions): these look like answers to {best[2]!r}; give that survey",
+            code="wrong-survey",
+        )
+    raise DataError(
+        f"{said} (fewer than half): is this the right survey? (the file's first columns: "
+        f"{', '.join(c.key or c.name for c in cols[:8])})",
+        code="wrong-survey",
+    )
+
+
 def _is_metadata(name: str, platform: str) -> bool:
     key = name.strip().lower()
     table = _METADATA.get(platform)
@@ -1421,6 +1487,42 @@ def _apply_spss_missing(
     return frame
 
 
+def _apply_spss_labels(
+    frame: pd.DataFrame, meta: Any, survey: Survey, mapping: Mapping[str, str], report: ReadReport
+) -> pd.DataFrame:
+    """Recode values whose SPSS value labels name another code of the survey (a scale stored
+    reversed, say): the label decides what the answer was, and the recoding is reported."""
+    from .instruments.models import text_in
+
+    labels: dict[str, dict[Any, str]] = getattr(meta, "variable_value_labels", {}) or {}
+    questions = {i.id for i in survey.questions}
+    for column, item_id in mapping.items():
+        if item_id not in questions or column not in labels or column not in frame.columns:
+            continue
+        choice = survey.choices_for(survey.item(item_id))
+        if choice is None:
+            continue
+        by_label = {_tkey(text_in(o.label)): o.code for o in (*choice.options, *choice.missing)}
+        recode: dict[Any, Any] = {}
+        shown: dict[str, str] = {}
+        for value, label in labels[column].items():
+            code = by_label.get(_tkey(label))
+            number = int(value) if isinstance(value, float) and value.is_integer() else value
+            if code is not None and str(code) != str(number):
+                recode[value] = code
+                shown[f"{number} ({label})"] = str(code)
+        if not recode:
+            continue
+        frame[column] = frame[column].map(lambda v, r=recode: r.get(v, v))
+        report.labelled[column] = shown
+        report.notes.append(
+            f"{column}: the file's SPSS value labels give other codes than survey "
+            f"{survey.id!r} ({', '.join(f'{k} is code {v}' for k, v in shown.items())}): "
+            "values recoded by their labels"
+        )
+    return frame
+
+
 # ---------------------------------------------------------------------------------- the API
 
 
@@ -1448,6 +1550,7 @@ def read_responses(
     columns: Mapping[str, str] | None = None,
     accept_fuzzy: bool = False,
     dayfirst: bool = True,
+    check_survey: bool = True,
 ) -> pd.DataFrame:
     """Read a survey export into the raw response form, mapping its columns to item ids.
 
@@ -1480,6 +1583,9 @@ def read_responses(
     dayfirst : bool
         Read dates written with slashes (``07/08/2024``) day first, as in the UK (the default),
         or month first.
+    check_survey : bool
+        Refuse (``wrong-survey``) a file whose columns match fewer than half of the survey's
+        questions, or match a bundled survey's questions better (the message names it).
 
     Returns
     -------
@@ -1779,6 +1885,10 @@ def read_responses(
             code="no-item-columns",
         )
 
+    if check_survey and lime is None and not given:
+        found = {t.item for t in targets.values() if t.kind in ("item", "split") and t.item}
+        _check_survey(path, survey, platform, cols, {str(i) for i in found})
+
     data = body
     data.columns = [c.key for c in cols]
     for p in report.problems:  # cells are located by the export's column name
@@ -1792,6 +1902,7 @@ def read_responses(
     }
     if meta is not None:
         data = _apply_spss_missing(data, meta, survey, mapping_cols, report)
+        data = _apply_spss_labels(data, meta, survey, mapping_cols, report)
 
     # split columns per item, in the export's order
     splits: dict[str, list[tuple[str, str, str | None]]] = {}

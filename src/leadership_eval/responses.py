@@ -14,6 +14,7 @@ Every check works on whole columns (``isin``, numeric masks, one factorisation o
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -330,7 +331,12 @@ def _make_stamp(report: ValidationReport) -> ValidationStamp:
 
 
 def validated(
-    survey: Survey | str | Path, data: pd.DataFrame, *, warn: bool = True
+    survey: Survey | str | Path,
+    data: pd.DataFrame,
+    *,
+    need: Iterable[str] = (),
+    form: str = "clean",
+    warn: bool = True,
 ) -> tuple[pd.DataFrame, ValidationStamp]:
     """The responses by the validation's rules: the one validation path of every function.
 
@@ -345,6 +351,12 @@ def validated(
     survey : Survey, str or pathlib.Path
     data : pandas.DataFrame
         Responses, raw or clean.
+    need : iterable of str
+        Items the caller cannot do without: a :class:`~leadership_eval.errors.DataError`
+        (``missing-column``) when the data has no column for one of them.
+    form : {"clean", "raw"}
+        ``"raw"``: the rows kept as they were given (declared missing codes still present, for
+        counting them), with the values set aside made NA.
     warn : bool
         Issue a :class:`~leadership_eval.errors.DataWarning` saying what was left out or set
         aside (when anything was).
@@ -402,6 +414,21 @@ def validated(
         return data, stamp
     report = validate_responses(survey, data)
     stamp = report.stamp
+    wanted = set(need)
+    if wanted:
+        errors = report.errors
+        absent = errors[
+            (errors["code"] == "missing-column")
+            & errors["column"].isin([q.column_name for q in survey.questions if q.id in wanted])
+        ]
+        if len(absent):
+            names = ", ".join(repr(c) for c in absent["column"])
+            raise DataError(
+                f"the data has no column {names} (needed here; its columns are "
+                f"{', '.join(map(str, data.columns[:20]))})",
+                code="missing-column",
+                failure_cases=absent.reset_index(drop=True),
+            )
     if warn and (stamp.rows_excluded or stamp.set_aside):
         warnings.warn(
             DataWarning(
@@ -410,7 +437,31 @@ def validated(
             ),
             stacklevel=3,
         )
+    if form == "raw":
+        return _raw_kept(survey, data, report), stamp
     return report.data, stamp
+
+
+def _raw_kept(survey: Survey, data: pd.DataFrame, report: ValidationReport) -> pd.DataFrame:
+    """The raw rows validation kept, with the values it set aside made NA."""
+    import numpy as np
+
+    excluded = np.zeros(len(data), dtype=bool)
+    errors = report.errors
+    rowed = errors[errors["position"] >= 0]
+    excluded[rowed.loc[rowed["code"].isin(list(ROW_CODES)), "position"].to_numpy()] = True
+    out = data.iloc[np.flatnonzero(~excluded)].copy()
+    aside = rowed[rowed["code"].isin(list(SET_ASIDE_CODES))]
+    for item_id, rows in aside.groupby("column"):
+        try:
+            column = survey.item(str(item_id)).column_name
+        except KeyError:
+            continue
+        name = column if column in out.columns else str(item_id)
+        if name in out.columns:
+            labels = [r for r in rows["row"] if r in out.index]
+            out.loc[labels, name] = None
+    return out
 
 
 # ------------------------------------------------------------------------------- internals

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out, read_lines
+from ._common import fail, friendly_errors, out, print_validation, read_lines, strict_stop
 
 
 def register(app: typer.Typer) -> None:
@@ -98,6 +98,13 @@ def report(
         ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Stop (exit 1) before writing anything if validation finds any problem.",
+        ),
+    ] = False,
 ) -> None:
     """Write a report per trust for its mentor, a regional report, and the analyst's log.
 
@@ -106,7 +113,10 @@ def report(
     complements, counts perturbed, percentages coarse). Trusts below the policy's minimum get
     no report. The published folder holds the reports and a page on how the numbers were
     protected; the per-cell disclosure log and the report key go to the analyst's folder.
-    Nothing is written if any step fails.
+    A short validation summary is printed (rows used and excluded with reasons, values set
+    aside, labels read as codes), and every problem with its row is written to
+    validation-problems.csv in the analyst's folder; with --strict any problem stops the
+    command before anything is written. Nothing is written if any step fails.
     """
     with friendly_errors():
         import pandas as pd
@@ -119,6 +129,11 @@ def report(
         if not responses.is_file():
             fail(f"{responses}: no such file", 2)
         data = read_responses(responses, model, source=source)
+        from ..responses import validate_responses
+
+        checked = validate_responses(model, data)
+        if strict:
+            strict_stop(checked, "report")
         review = None
         if comments is not None:
             from ..privacy.review import read_comment_review
@@ -152,6 +167,10 @@ def report(
                 analyst_dir=analyst_dir,
                 progress=step,
             )
+        from ..safe_output import write_table
+
+        problems = write_table(checked.errors, result.analyst_dir / "validation-problems.csv")
+        print_validation(checked, problems_file=problems)
     _summary(result)
 
 
