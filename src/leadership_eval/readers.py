@@ -1107,6 +1107,7 @@ def _check_survey(
     questions = [q.id for q in survey.questions if q.id != survey.respondent_id]
     if not questions:
         return
+    found = found - {survey.respondent_id}
     share = len(found) / len(questions)
     if share >= 1:
         return
@@ -1115,11 +1116,12 @@ def _check_survey(
         if other.id == survey.id:
             continue
         theirs = [q.id for q in other.questions if q.id != other.respondent_id]
-        hits = len(_items_matched(other, platform, cols))
+        hits = len(_items_matched(other, platform, cols) - {other.respondent_id})
         if theirs and (best is None or hits > best[0]):
             best = (hits, hits / len(theirs), other.id)
     better = best is not None and best[0] > len(found) and best[1] > share
-    if share >= 0.5 and not better:
+    bundled = any(other.id == survey.id for other in _bundled_surveys())
+    if not better and (share >= 0.5 or not bundled):  # a user's survey may be read in part
         return
     said = (
         f"{path}: the columns match {len(found)} of the {len(questions)} questions of survey "
