@@ -37,8 +37,8 @@ class LeadershipEvalError(Exception):
         # object without calling __init__, then restore the message and every attribute.
         return (_rebuild_error, (type(self), self.args), dict(self.__dict__))
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+    def __setstate__(self, state: dict[str, Any] | None) -> None:
+        self.__dict__.update(state or {})
 
 
 def _rebuild_error(cls: type[LeadershipEvalError], args: tuple[Any, ...]) -> LeadershipEvalError:

@@ -1888,8 +1888,8 @@ def read_responses(
         )
 
     if check_survey and lime is None and not given:
-        found = {t.item for t in targets.values() if t.kind in ("item", "split") and t.item}
-        _check_survey(path, survey, platform, cols, {str(i) for i in found})
+        matched = {str(t.item) for t in targets.values() if t.kind in ("item", "split") and t.item}
+        _check_survey(path, survey, platform, cols, matched)
 
     data = body
     data.columns = [c.key for c in cols]

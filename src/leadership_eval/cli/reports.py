@@ -169,7 +169,8 @@ def report(
             )
         from ..safe_output import write_table
 
-        problems = write_table(checked.errors, result.analyst_dir / "validation-problems.csv")
+        folder = result.analyst_dir if result.analyst_dir is not None else out_dir
+        problems = write_table(checked.errors, folder / "validation-problems.csv")
         print_validation(checked, problems_file=problems)
     _summary(result)
 
