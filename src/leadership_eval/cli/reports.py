@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out
+from ._common import fail, friendly_errors, out, print_validation, read_lines, strict_stop
 
 
 def register(app: typer.Typer) -> None:
@@ -38,14 +38,6 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
             bar.update(task, description=message, advance=1)
 
         yield step
-
-
-def _lines(path: Path | None) -> list[str]:
-    if path is None:
-        return []
-    if not path.is_file():
-        fail(f"{path}: no such file", 2)
-    return [x.strip() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 def report(
@@ -134,6 +126,13 @@ def report(
         ),
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Stop (exit 1) before writing anything if validation finds any problem.",
+        ),
+    ] = False,
 ) -> None:
     """Write a report per trust for its mentor, a regional report, and the analyst's log.
 
@@ -142,7 +141,10 @@ def report(
     complements, counts perturbed, percentages coarse). Trusts below the policy's minimum get
     no report. The published folder holds the reports and a page on how the numbers were
     protected; the per-cell disclosure log and the report key go to the analyst's folder.
-    Nothing is written if any step fails.
+    A short validation summary is printed (rows used and excluded with reasons, values set
+    aside, labels read as codes), and every problem with its row is written to
+    validation-problems.csv in the analyst's folder; with --strict any problem stops the
+    command before anything is written. Nothing is written if any step fails.
     """
     with friendly_errors():
         import pandas as pd
@@ -155,6 +157,11 @@ def report(
         if not responses.is_file():
             fail(f"{responses}: no such file", 2)
         data = read_responses(responses, model, source=source)
+        from ..responses import validate_responses
+
+        checked = validate_responses(model, data)
+        if strict:
+            strict_stop(checked, "report")
         review = None
         if comments is not None:
             from ..privacy.review import read_comment_review
@@ -164,7 +171,10 @@ def report(
             if not comments.is_file():
                 fail(f"{comments}: no such file", 2)
             review = read_comment_review(
-                comments, survey=model, names=_lines(names), places=_lines(places)
+                comments,
+                survey=model,
+                names=read_lines(names, "names"),
+                places=read_lines(places, "places"),
             )
         log = pd.read_csv(activity_log) if activity_log else None
         segs = pd.read_csv(segments) if segments else None
@@ -184,8 +194,8 @@ def report(
                 policy=policy,
                 activity_log=log,
                 segments=segs,
-                names=_lines(names),
-                places=_lines(places),
+                names=read_lines(names, "names"),
+                places=read_lines(places, "places"),
                 comments=review,
                 publish_unreviewed_comments=publish_unreviewed_comments,
                 key=key_file,
@@ -197,6 +207,11 @@ def report(
                 code_trusts=code_trusts,
                 progress=step,
             )
+        from ..safe_output import write_table
+
+        folder = result.analyst_dir if result.analyst_dir is not None else out_dir
+        problems = write_table(checked.errors, folder / "validation-problems.csv")
+        print_validation(checked, problems_file=problems)
     _summary(result)
 
 

@@ -279,6 +279,15 @@ def analyse(
         raise DataError(
             f"the responses have no column {group!r} to group by{hint}", code="unknown-column"
         )
+    absent = checked.errors[checked.errors["code"] == "missing-column"]["column"]
+    if group in {i.id for i in model.questions} and model.item(group).column_name in set(absent):
+        found = ", ".join(map(str, responses.columns[:12]))
+        raise DataError(
+            f"the responses have no column {model.item(group).column_name!r} (the trust of each "
+            f"respondent, which reports are grouped by); found the columns {found}; name the "
+            "column with group= (--group)",
+            code="missing-column",
+        )
     known_items = {i.column_name for i in model.questions} | {i.id for i in model.questions}
     overlap = len(known_items & {str(c) for c in responses.columns})
     if overlap < max(2, len(model.questions) // 4):
