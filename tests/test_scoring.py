@@ -391,11 +391,17 @@ def test_score_command_errors(tmp_path: Path) -> None:
     survey_path.write_text(FULL_SURVEY)
     responses = tmp_path / "responses.csv"
     pd.DataFrame({"lead_1": [1, 7]}).to_csv(responses, index=False)
+    # a code outside the list is set aside and said so; --strict makes it an error
     result = CliRunner().invoke(
         app, ["score", str(survey_path), str(responses), "--out", str(tmp_path / "o.csv")]
     )
-    assert result.exit_code == 1
-    assert "error:" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 0, result.output
+    assert "invalid-code" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(
+        app,
+        ["score", str(survey_path), str(responses), "--out", str(tmp_path / "o.csv"), "--strict"],
+    )
+    assert result.exit_code != 0 and "Traceback" not in result.output
     result = CliRunner().invoke(
         app, ["score", str(survey_path), str(tmp_path / "missing.csv"), "--out", "o.csv"]
     )
