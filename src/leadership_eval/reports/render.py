@@ -342,8 +342,8 @@ def _changes_html(pub: Publication, keys: Sequence[str]) -> str:
         f"{esc(pub.previous_label or 'the previous wave')} and now. Each wave is protected on "
         "its own, and the two waves' respondents differ, so a change of a few points is "
         "within chance.</p>"
-        '<div class="table-wrap"><table class="data"><thead><tr><th scope="col">Statement</th>'
-        f"{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
+        '<div class="table-wrap"><table class="data waves"><thead><tr><th scope="col">'
+        f"Statement</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
@@ -399,6 +399,7 @@ def _activities_html(pub: Publication, code: str) -> str:
         )
         + "</ul>"
     )
+    body += '<div class="act-tables">'
     for t in act.tables:
         rows = t.rows([label, REGION])
         # transpose: categories down the side, the trust and the region across
@@ -411,7 +412,7 @@ def _activities_html(pub: Publication, code: str) -> str:
             tuple(tuple(r[i] for r in rows.status) for i in range(len(t.columns) - 1)),
         )
         body += table_html(table)
-    return body
+    return body + "</div>"
 
 
 def _themes_html(pub: Publication, code: str) -> str:
