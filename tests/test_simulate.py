@@ -147,7 +147,7 @@ def test_bad_arguments() -> None:
 
 @pytest.fixture(scope="module")
 def trainees() -> pd.DataFrame:
-    return simulate_responses("trainee-survey", 3000, seed=21)
+    return simulate_responses("trainee-survey", 3000, seed=21, declined=0.03)
 
 
 def test_the_record_id_is_platform_metadata(trainees: pd.DataFrame) -> None:
@@ -170,6 +170,8 @@ def test_consent_gates_the_simulated_answers(trainees: pd.DataFrame) -> None:
     rest = trainees.drop(columns=["respondent_id", "consent"])
     assert rest[declined].isna().all().all()  # who declines answers nothing more
     assert rest[~declined]["trust"].notna().all()
+    # by default nobody declines
+    assert simulate_responses("trainee-survey", 200, seed=21)["consent"].eq(1).all()
 
 
 def test_choice_filters_and_max_choices_are_honoured(trainees: pd.DataFrame) -> None:

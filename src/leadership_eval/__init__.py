@@ -23,6 +23,9 @@ _EXPORTS: dict[str, str] = {
     "DataError": "errors",
     "DisclosureError": "errors",
     "ConfigurationError": "errors",
+    "DataWarning": "errors",
+    # safe_output
+    "write_table": "safe_output",
     # policy
     "DisclosurePolicy": "policy",
     # instruments.models
@@ -61,6 +64,7 @@ _EXPORTS: dict[str, str] = {
     "read_responses": "responses",
     "validate_responses": "responses",
     "ValidationReport": "responses",
+    "ValidationStamp": "responses",
     # scoring
     "score": "scoring",
     "item_summary": "scoring",
@@ -191,6 +195,7 @@ __all__ = [
     "CompareResult",
     "ConfigurationError",
     "DataError",
+    "DataWarning",
     "DisclosureError",
     "DisclosurePolicy",
     "Evaluation",
@@ -217,6 +222,7 @@ __all__ = [
     "TableSum",
     "UptakeModel",
     "ValidationReport",
+    "ValidationStamp",
     "__version__",
     "activity_origins",
     "adjust_frame",
@@ -304,6 +310,7 @@ __all__ = [
     "write_comment_review",
     "write_labelled",
     "write_qdpx",
+    "write_table",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -333,6 +340,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .errors import (
         ConfigurationError,
         DataError,
+        DataWarning,
         DisclosureError,
         InstrumentError,
         LeadershipEvalError,
@@ -497,8 +505,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .responses import (
         ValidationReport,
+        ValidationStamp,
         read_responses,
         validate_responses,
+    )
+    from .safe_output import (
+        write_table,
     )
     from .scoring import (
         item_statistics,

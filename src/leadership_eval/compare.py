@@ -1656,6 +1656,10 @@ def compare_waves(
     before = _check_frame(before, "before")
     after = _check_frame(after, "after")
     sa, sb = as_survey(survey_before), as_survey(survey_after)
+    from .responses import validated  # the one validation path
+
+    before, _ = validated(sa, before)
+    after, _ = validated(sb, after)
     pol = _resolve_policy(policy)
     if group is not None:
         _check_column(before, group, "group")

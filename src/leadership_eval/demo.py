@@ -56,6 +56,7 @@ class DemoData:
     """A simulated evaluation's data."""
 
     trainees: pd.DataFrame
+    trainees_before: pd.DataFrame
     supervisors: pd.DataFrame
     activity_log: pd.DataFrame
     segments: pd.DataFrame
@@ -95,10 +96,10 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
     Returns
     -------
     DemoData
-        ``trainees`` and ``supervisors`` (raw survey returns), ``activity_log`` (mentor activity
-        records), ``profiles`` (one mentor and trust profile per trust), ``segments`` (coded
-        interview segments from six case-study trusts), ``eligible`` (trainees invited per
-        trust), and the ``planted`` personal data.
+        ``trainees``, ``trainees_before`` (the previous wave) and ``supervisors`` (raw survey
+        returns), ``activity_log`` (mentor activity records), ``profiles`` (one mentor and trust
+        profile per trust), ``segments`` (coded interview segments from six case-study trusts),
+        ``eligible`` (trainees invited per trust), and the ``planted`` personal data.
 
     Examples
     --------
@@ -122,6 +123,7 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
         groups=sizes,
         group_effects={low: -0.9, trusts[14]: 0.5},
         seed=seed,
+        declined=0.03,  # a platform's full export: a few open the survey and decline
     )
     planted: list[str] = []
     text_items = [i.id for i in trainee_survey.items_with("free_text") if i.id in trainees]
@@ -134,9 +136,11 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
             planted.append(text)
 
     sup_survey = as_survey("supervisor-survey")
-    sup_sizes = {t: max(2, round(n * 0.6)) for t, n in sizes.items()}
+    # supervisors answered more readily than trainees in the published evaluation (170 and 112
+    # in 8 trusts): the same ratio here
+    sup_sizes = {t: max(2, round(n * 1.5)) for t, n in sizes.items()}
     supervisors = simulate_responses(
-        sup_survey, sum(sup_sizes.values()), groups=sup_sizes, seed=seed + 1
+        sup_survey, sum(sup_sizes.values()), groups=sup_sizes, seed=seed + 1, declined=0.03
     )
 
     log_survey = as_survey("mentor-activity-log")
@@ -146,9 +150,19 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
         log_survey, sum(activity_sizes.values()), groups=activity_sizes, seed=seed + 2
     )
 
+    # the previous wave: fewer returns, and the planted trust lower still
+    before_sizes = {t: max(1, round(n * 0.85)) for t, n in sizes.items()}
+    trainees_before = simulate_responses(
+        trainee_survey,
+        sum(before_sizes.values()),
+        groups=before_sizes,
+        group_effects={low: -1.2, trusts[14]: 0.2},
+        seed=seed + 3,
+    )
+
     profile_survey = as_survey("mentor-trust-profile")
     profiles = simulate_responses(
-        profile_survey, len(trusts), groups=list(trusts), seed=seed + 3, missing_rate=0.0
+        profile_survey, len(trusts), groups=list(trusts), seed=seed + 4, missing_rate=0.0
     )
     # the planted trust's mentor has little time for the role; trainee numbers are the trusts'
     agreed = profiles["consent"].eq(1).to_numpy()
@@ -160,6 +174,7 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
     segments = _segments(rng, trusts, low)
     return DemoData(
         trainees=trainees,
+        trainees_before=trainees_before,
         supervisors=supervisors,
         activity_log=activity_log,
         segments=segments,
@@ -239,6 +254,10 @@ def run_demo(
     data_dir = out / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
     data.trainees.to_csv(data_dir / "trainee-survey.csv", index=False)
+    data.trainees_before.to_csv(data_dir / "trainee-survey-2025.csv", index=False)
+    pd.Series(data.eligible, name="eligible").rename_axis("trust").to_csv(
+        data_dir / "eligible-trainees.csv"
+    )
     data.supervisors.to_csv(data_dir / "supervisor-survey.csv", index=False)
     data.activity_log.to_csv(data_dir / "mentor-activity-log.csv", index=False)
     data.profiles.to_csv(data_dir / "mentor-trust-profile.csv", index=False)
@@ -255,6 +274,8 @@ def run_demo(
         title="Clinical Leadership Mentor evaluation",
         publish_unreviewed_comments=True,  # a demonstration: real runs review comments first
         key=_DEMO_KEY,
+        previous=data.trainees_before,
+        previous_label="2025",
         progress=step,
     )
     supervisors = build_reports(

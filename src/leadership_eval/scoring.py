@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from .errors import ConfigurationError, DataError
 from .instruments.loader import as_survey
 from .instruments.models import ChoiceList, Item, Scale, Survey
+from .responses import validated
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -385,7 +386,8 @@ def score(
     import pandas as pd
 
     survey = as_survey(survey)
-    data = _check_frame(data)
+    need = [i for sc in _select_scales(survey, scales) for i in sc.items]
+    data, stamp = validated(survey, _check_frame(data), need=need)  # one validation path
     if transform is not None and transform not in ("none", "percent"):
         raise ConfigurationError(
             f"transform must be 'none' or 'percent'; found {transform!r}", code="invalid-transform"
@@ -415,7 +417,9 @@ def score(
                 )
             value = (value - s_min) / (s_max - s_min) * 100.0
         out[scale.id] = value
-    return pd.DataFrame(out, index=data.index, columns=list(out))
+    result = pd.DataFrame(out, index=data.index, columns=list(out))
+    result.attrs["validation"] = stamp
+    return result
 
 
 # ------------------------------------------------------------------------- item summary
@@ -667,7 +671,7 @@ def item_summary(
     import pandas as pd
 
     survey = as_survey(survey)
-    data = _check_frame(data)
+    data, _ = validated(survey, _check_frame(data), form="raw")  # the one validation path
     if by is not None and by not in data.columns:
         raise DataError(f"the data has no column {by!r} to group by", code="missing-column")
     if items is None:
@@ -1015,7 +1019,8 @@ def reliability(
     from scipy.stats import f as f_dist
 
     survey = as_survey(survey)
-    data = _check_frame(data)
+    need = [i for sc in _select_scales(survey, scales) for i in sc.items]
+    data, _ = validated(survey, _check_frame(data), need=need)  # one validation path
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(
             f"use must be 'pairwise' or 'complete'; found {use!r}", code="invalid-option"
@@ -1147,7 +1152,7 @@ def item_statistics(
     import pandas as pd
 
     survey = as_survey(survey)
-    data = _check_frame(data)
+    data, _ = validated(survey, _check_frame(data))  # the one validation path
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(
             f"use must be 'pairwise' or 'complete'; found {use!r}", code="invalid-option"

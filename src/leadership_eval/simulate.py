@@ -56,7 +56,6 @@ _TRAIT_CORRELATION = 0.35  # correlation of the latent traits of different scale
 _GENERAL_LOADING = 0.5  # loading of ordered items outside any scale on the general factor
 _TEXT_ANSWER_RATE = 0.35  # share of respondents who write anything in an optional text box
 _BASE_DATE = "2025-01-01"  # dates fall in the two years before this day
-_CONSENT_RATE = 0.97  # share who agree to take part (an item tagged "consent", first option)
 
 
 def _check_rate(name: str, value: float) -> float:
@@ -203,6 +202,7 @@ def simulate_responses(
     seed: int | None = 0,
     missing_rate: float = 0.03,
     missing_code_rate: float = 0.02,
+    declined: float = 0.0,
 ) -> pd.DataFrame:
     """Simulate ``n`` respondents' answers to ``survey``, in raw form.
 
@@ -224,6 +224,11 @@ def simulate_responses(
     missing_code_rate : float
         Share of answers replaced by one of the item list's declared missing codes (for lists
         that declare any), e.g. "prefer not to say".
+    declined : float
+        Share of respondents who open the survey and decline to take part: they answer the
+        consent question (an item tagged ``consent``) with another option than its first and
+        see nothing more. Default none: most analyses start from those who agreed; a platform's
+        full export holds the others too (``declined=0.03`` gives a few such rows).
 
     Returns
     -------
@@ -254,7 +259,7 @@ def simulate_responses(
       an item with a ``choice_filter`` is answered with one of the options the filter offers
       that respondent (Zipf-like preferences among them), and left blank when it offers none;
       a consent question (an item tagged ``consent``) is answered with its first option, the
-      agreement, by 97 % of respondents (the others decline and see nothing more);
+      agreement, except by a share ``declined`` of respondents (who see nothing more);
       numbers outside scales are right-skewed counts, a Beta(1.1, 8) shape between min and
       max (0-100 when unbounded, rounded when ``integer``); dates fall in the two years before 2025-01-01; free text is answered by about
       a third of respondents with one or two phrases from :data:`PHRASES`;
@@ -303,6 +308,7 @@ def simulate_responses(
     n = int(n)
     missing_rate = _check_rate("missing_rate", missing_rate)
     missing_code_rate = _check_rate("missing_code_rate", missing_code_rate)
+    declined = _check_rate("declined", declined)
     rng = np.random.default_rng(seed)
 
     group_values = _resolve_groups(survey, n, groups, rng)
@@ -372,7 +378,7 @@ def simulate_responses(
             elif "consent" in item.tags:
                 # the consent question: its first option agrees; people who opened the survey
                 # mostly go on, a few decline
-                idx = np.where(rng.random(n) < _CONSENT_RATE, 0, rng.integers(1, max(k, 2), n))
+                idx = np.where(rng.random(n) >= declined, 0, rng.integers(1, max(k, 2), n))
                 idx = np.minimum(idx, k - 1)
             else:
                 p = (

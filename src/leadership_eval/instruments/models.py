@@ -23,6 +23,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    FiniteFloat,
     StringConstraints,
     field_validator,
     model_validator,
@@ -248,8 +249,8 @@ class Item(_Model):
     objectives: list[ObjectiveId] = Field(default_factory=list)
     frameworks: dict[str, list[str]] = Field(default_factory=dict)
     column: str | None = None
-    min: float | None = None
-    max: float | None = None
+    min: FiniteFloat | None = None
+    max: FiniteFloat | None = None
     integer: bool = False
     max_length: int | None = Field(None, ge=1)
     max_choices: int | None = Field(None, ge=1)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 __all__ = ["funnel_svg", "likert_bars_html"]
@@ -65,6 +65,8 @@ def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
     if not isinstance(item, PublishedItem):
         raise TypeError("likert_bars_html draws published statements only (PublishedItem)")
     esc = html.escape
+    first = item.rows.get(keys[0]) if keys else None
+    reference = first.level if first is not None and first.status == "shown" else None
     out = [f'<div class="likert" role="group" aria-label="{esc(item.text)}">']
     out.append(f'<div class="lk-item">{esc(item.text)}</div>')
     seen: dict[str, str] = {}
@@ -106,6 +108,17 @@ def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
             )
             continue
         segs = _segments(row)
+        if key == "Region" and reference is not None and reference in row.collapsed:
+            # beside a trust shown in a coarser form, the region in the same form
+            coarse = row.collapsed[reference]
+            tones = next(
+                (r.tones for r in item.rows.values() if r.level == reference and r.tones),
+                (),
+            )
+            if len(tones) == len(coarse):
+                segs = [(lab, p, t) for (lab, p), t in zip(coarse, tones, strict=True)]
+                if reference == "two":
+                    segs = segs[::-1]
         left_pad = 100 - _left_share(segs)
         parts = [f'<span class="lk-pad" style="width:{max(left_pad, 0) / 2:g}%"></span>']
         for label, pct, tone in segs:
@@ -122,11 +135,14 @@ def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
             f'<span class="lk-bar">{"".join(parts)}<span class="lk-axis"></span></span></div>'
         )
     if seen:
+        order = {"neg2": 0, "neg1": 1, "other": 2, "mid": 2, "pos1": 3, "pos2": 4}
+        if item.reverse:
+            order = {k: 4 - v for k, v in order.items()}
         out.append(
             '<div class="lk-key" aria-hidden="true">'
             + "".join(
                 f'<span><i class="lk-{tone}"></i>{esc(label)}</span>'
-                for label, tone in seen.items()
+                for label, tone in sorted(seen.items(), key=lambda lt: order.get(lt[1], 2))
             )
             + "</div>"
         )
@@ -148,7 +164,13 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return out
 
 
-def funnel_svg(scale: Any, highlight: str | None = None) -> str:
+def funnel_svg(
+    scale: Any,
+    highlight: str | None = None,
+    *,
+    name_others: bool = True,
+    names: Mapping[str, str] | None = None,
+) -> str:
     """A published scale's funnel plot as inline SVG (no raster, no matplotlib: fast and sharp).
 
     Points are the groups whose score is published (``highlight`` in orange, flagged groups
@@ -160,6 +182,11 @@ def funnel_svg(scale: Any, highlight: str | None = None) -> str:
     scale : PublishedScale
     highlight : str, optional
         The group code to mark.
+    name_others : bool, default True
+        Name the other groups (in tooltips, and beside those outside the limits). A mentor's
+        report shows the other trusts as unnamed points.
+    names : mapping, optional
+        Group code -> the name to show (trusts coded for publication).
 
     Returns
     -------
@@ -193,12 +220,30 @@ def funnel_svg(scale: Any, highlight: str | None = None) -> str:
 
     esc = html.escape
     fmt = f".{scale.decimals}f"
-    flagged = [r.who for r in shown if r.flag in ("low", "high")]
-    message = f"{len(shown)} trusts; " + (
-        f"outside the 99.8% limits: {', '.join(flagged)}"
-        if flagged
-        else "none outside the 99.8% limits"
-    )
+    names = names or {}
+
+    def name(r: Any) -> str:
+        return names.get(r.key, r.who)
+
+    mine_rows = [r for r in shown if r.key == highlight]
+    if highlight is not None and not name_others:
+        if mine_rows:
+            r0 = mine_rows[0]
+            assert r0.mean is not None
+            where = {"low": "below", "high": "above"}.get(r0.flag, "within")
+            message = (
+                f"{r0.who}: {format(r0.mean, fmt)} against the region's "
+                f"{format(centre, fmt)}, {where} the range chance would give"
+            )
+        else:
+            message = "this trust's score is not shown"
+    else:
+        flagged = [name(r) for r in shown if r.flag in ("low", "high")]
+        message = f"{len(shown)} trusts; " + (
+            f"outside the 99.8% limits: {', '.join(flagged)}"
+            if flagged
+            else "none outside the 99.8% limits"
+        )
     parts: list[str] = [
         f'<svg class="funnel" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
         f'aria-label="Funnel plot: {esc(scale.title)}. {esc(message)}">'
@@ -227,19 +272,22 @@ def funnel_svg(scale: Any, highlight: str | None = None) -> str:
             f"{x(f[0]):.1f},{y(f[pos]):.1f}" for f in scale.funnel if math.isfinite(f[pos])
         )
         parts.append(f'<polyline points="{pts}" class="{cls}"/>')
-    for r in shown:
+    for r in sorted(shown, key=lambda r: r.key == highlight):  # the highlighted point on top
         mine = highlight is not None and r.key == highlight
         cls = "fp fh" if mine else "fp"
         assert r.n is not None and r.mean is not None
-        label = f"{r.who}: mean {format(r.mean, fmt)}, {r.n:,} responses"
+        title = ""
+        if mine or name_others:
+            label = f"{name(r)}: mean {format(r.mean, fmt)}, {r.n:,} responses"
+            title = f"<title>{esc(label)}</title>"
         parts.append(
             f'<circle cx="{x(r.n):.1f}" cy="{y(r.mean):.1f}" '
-            f'r="{6 if mine else 3.5}" class="{cls}"><title>{esc(label)}</title></circle>'
+            f'r="{6 if mine else 3.5}" class="{cls}">{title}</circle>'
         )
-        if mine or r.flag in ("low", "high"):
+        if mine or (name_others and r.flag in ("low", "high")):
             parts.append(
                 f'<text x="{x(r.n) + 7:.1f}" y="{y(r.mean) - 5:.1f}" '
-                f'class="fl{" fb" if mine else ""}">{esc(r.who)}</text>'
+                f'class="fl{" fb" if mine else ""}">{esc(name(r))}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

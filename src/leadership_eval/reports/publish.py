@@ -162,6 +162,10 @@ class ItemRow:
         None when the form does not show it.
     mean : float or None
         For the ``mean`` form: the average answer (perturbed and rounded), on the codes' scale.
+    collapsed : mapping
+        For the region row: its shares in each coarser form (``three``, ``two``), computed from
+        the same perturbed counts, so that a trust shown in a coarser form can be set beside
+        the region in the same form.
     """
 
     key: str
@@ -174,6 +178,7 @@ class ItemRow:
     dominant: str | None = None
     agree: int | None = None
     mean: float | None = None
+    collapsed: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
     def percent(self, category: str) -> int | None:
         """The published percentage of a category, None when not shown."""
@@ -238,6 +243,63 @@ class PublishedScale:
 
 
 @dataclass(frozen=True)
+class PublishedChoice:
+    """A tick-box question: the share of each group ticking each option, where safe.
+
+    ``rows`` maps a group code (and ``"Region"``) to ``(option label, percent)`` pairs for the
+    options that can be shown, most often ticked first; ``n`` to the published number
+    answering.
+    """
+
+    item_id: str
+    text: str
+    rows: Mapping[str, tuple[tuple[str, int], ...]]
+    n: Mapping[str, int | None]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A statement where a group clearly differs from the rest of the region.
+
+    ``direction`` is ``higher`` or ``lower`` (the share giving the top two options);
+    ``favourable`` whether that difference is the good one given the statement's wording;
+    ``group``/``region`` the published percentages.
+    """
+
+    item_id: str
+    text: str
+    top_label: str
+    direction: str
+    favourable: bool
+    group: int
+    region: int
+
+
+@dataclass(frozen=True)
+class WaveChange:
+    """A statement asked identically in the previous wave: the published shares then and now."""
+
+    item_id: str
+    text: str
+    top_label: str
+    before: Mapping[str, int | None]
+    after: Mapping[str, int | None]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommendation code of the codebook with the evidence for it (regional report)."""
+
+    code: str
+    label: str
+    definition: str
+    n_participants: int | None
+    trusts: int | None
+    quote: str | None
+    attribution: str | None
+
+
+@dataclass(frozen=True)
 class PublishedActivities:
     """Mentor activities: counts per trust (protected) and facts about each trust's mentor."""
 
@@ -293,6 +355,24 @@ class Publication:
         Group code -> published response rate (whole percent), when eligible counts were given.
     section_titles : mapping
         Section id -> title, for headings.
+    eligible : mapping
+        Group code -> people invited (public information), when given.
+    choices : tuple of PublishedChoice
+        Tick-box questions: the options most often ticked in each group.
+    differences : mapping
+        Group code -> statements where the group clearly differs from the rest of the region
+        (exact one-sided tests, Benjamini-Hochberg adjusted across the group's statements).
+    changes : tuple of WaveChange
+        Statements asked identically in the previous wave, with the published shares of both.
+    previous_label : str or None
+        How the previous wave is named.
+    recommendations : tuple of Recommendation
+        The codebook's recommendation codes with their evidence.
+    regional_labels : mapping
+        Group code -> the label the regional report uses (a neutral code when trusts are coded
+        for publication, else the trust's label).
+    reliability_notes : mapping
+        Scale title -> a warning when its alpha is low or negative.
     """
 
     survey_id: str
@@ -314,6 +394,14 @@ class Publication:
     comments_pending: int = 0
     response_rates: Mapping[str, int | None] = field(default_factory=dict)
     section_titles: Mapping[str, str] = field(default_factory=dict)
+    eligible: Mapping[str, int] = field(default_factory=dict)
+    choices: tuple[PublishedChoice, ...] = ()
+    differences: Mapping[str, tuple[Difference, ...]] = field(default_factory=dict)
+    changes: tuple[WaveChange, ...] = ()
+    previous_label: str | None = None
+    recommendations: tuple[Recommendation, ...] = ()
+    regional_labels: Mapping[str, str] = field(default_factory=dict)
+    reliability_notes: Mapping[str, str] = field(default_factory=dict)
 
     def group(self, code: str) -> PublishedGroup:
         """The published group with this code."""
@@ -327,6 +415,8 @@ class Publication:
         out: set[float] = set(self.responses.numbers())
         for item in self.items:
             for row in item.rows.values():
+                for pairs in row.collapsed.values():
+                    out.update(float(p) for _, p in pairs)
                 if row.n is not None:
                     out.add(float(row.n))
                 for _, p in row.percents or ():
@@ -355,6 +445,23 @@ class Publication:
             if th.n_participants is not None:
                 out.add(float(th.n_participants))
         out.update(float(v) for v in self.response_rates.values() if v is not None)
+        out.update(float(v) for v in self.eligible.values())
+        if self.eligible:
+            out.add(float(sum(self.eligible.values())))
+        for ch in self.choices:
+            for pairs in ch.rows.values():
+                out.update(float(p) for _, p in pairs)
+            out.update(float(v) for v in ch.n.values() if v is not None)
+        for diffs in self.differences.values():
+            for d in diffs:
+                out.update((float(d.group), float(d.region)))
+        for wc in self.changes:
+            for m in (wc.before, wc.after):
+                out.update(float(v) for v in m.values() if v is not None)
+        for rec in self.recommendations:
+            for v in (rec.n_participants, rec.trusts):
+                if v is not None:
+                    out.add(float(v))
         return out
 
 
@@ -613,6 +720,10 @@ def publish(
     secret: bytes,
     *,
     eligible: Mapping[Any, int] | None = None,
+    previous: Publication | None = None,
+    previous_label: str = "the previous wave",
+    code_trusts: bool = False,
+    codebook: Any = None,
 ) -> tuple[Publication, dict[str, Any]]:
     """Protect every number of an analysis, once.
 
@@ -625,6 +736,16 @@ def publish(
         always give the same noise.
     eligible : mapping, optional
         Group code -> people invited, for response rates.
+    previous : Publication, optional
+        The previous wave's publication (made with the same key): statements asked identically
+        in both are shown side by side.
+    previous_label : str
+        How the previous wave is named in the reports.
+    code_trusts : bool
+        Name trusts in the regional report by neutral codes (Trust A, Trust B...), as for a
+        publication; each mentor's report still names its own trust.
+    codebook : Codebook, optional
+        The codebook of the interview segments, for the regional recommendations.
 
     Returns
     -------
@@ -781,6 +902,20 @@ def publish(
                             c for c, g in zip(group_counts, lv.groups, strict=True) if g[0] in top
                         )
                         agree = _coarse_percents([agree_n, sum(group_counts) - agree_n], step)[0]
+                    collapsed: dict[str, tuple[tuple[str, int], ...]] = {}
+                    if key == "Total":
+                        by_code = (
+                            {g[0]: c for c, g in zip(group_counts, lv.groups, strict=True)}
+                            if lv.name == "full"
+                            else {}
+                        )
+                        for coarse in levels[lv_i + 1 :]:
+                            if coarse.name == "mean" or not by_code:
+                                continue
+                            sums = [sum(by_code[c] for c in g) for g in coarse.groups]
+                            collapsed[coarse.name] = tuple(
+                                zip(coarse.labels, _coarse_percents(sums, step), strict=True)
+                            )
                     rows[k] = ItemRow(
                         k,
                         label,
@@ -790,6 +925,7 @@ def publish(
                         percents=tuple(zip(lv.labels, pct, strict=True)),
                         tones=tones,
                         agree=agree,
+                        collapsed=collapsed,
                     )
             if key in cmp.index and key not in ("Total", OTHER):
                 flag = str(cmp.loc[key, "flag"])
@@ -803,7 +939,7 @@ def publish(
                 rows,
                 flags,
                 reverse=reverse,
-                top_label=levels[-1].labels[0] if levels[-1].name == "two" else "",
+                top_label=next((lv.labels[0] for lv in levels if lv.name == "two"), ""),
             )
         )
 
@@ -975,6 +1111,44 @@ def publish(
             )
         comments[item_id] = out
 
+    # ---- tick-box questions: the options most often ticked, each protected like a statement
+    choices = tuple(_publish_choices(an, prot))
+
+    # ---- statements where a trust clearly differs (for "what this means for your trust")
+    differences = _differences(an, items)
+
+    # ---- the previous wave: statements asked identically in both
+    changes: tuple[WaveChange, ...] = ()
+    if previous is not None:
+        changes = _wave_changes(an, items, previous)
+
+    # ---- recommendations: the codebook's recommendation codes with their evidence
+    recommendations = _recommendations(an, codebook, prot)
+
+    # ---- the regional report's names for trusts
+    regional_labels = {
+        str(g): (f"Trust {_letters(i)}" if code_trusts else an.labels[g])
+        for i, g in enumerate(sorted(an.reported, key=str))
+    }
+
+    # ---- reliability warnings
+    notes: dict[str, str] = {}
+    if an.reliability is not None and "alpha" in an.reliability:
+        for scale_id, alpha in an.reliability["alpha"].items():
+            title = text_in(an.survey.scale(str(scale_id)).title)
+            if pd.isna(alpha):
+                continue
+            if alpha < 0:
+                notes[title] = (
+                    "negative: the items do not hang together (check that reverse-worded "
+                    "items are marked as such); do not read this scale's score"
+                )
+            elif alpha < 0.6:
+                notes[title] = (
+                    "low: the items may not measure one thing; read the scale's score with "
+                    "care and look at its statements one by one"
+                )
+
     # ---- response rates, from the published count
     rates: dict[str, int | None] = {}
     for g in an.reported:
@@ -1005,15 +1179,23 @@ def publish(
         comments_pending=an.comments_pending,
         response_rates=rates,
         section_titles={s.id: text_in(s.title) for s in an.survey.sections},
+        eligible={str(k): int(v) for k, v in (eligible or {}).items() if str(k) in rates},
+        choices=choices,
+        differences=differences,
+        changes=changes,
+        previous_label=previous_label if previous is not None else None,
+        recommendations=recommendations,
+        regional_labels=regional_labels,
+        reliability_notes=notes,
     )
-    changes = np.array(prot.changes or [0])
+    noise = np.array(prot.changes or [0])
     log = {
         "cells": prot.log,
         "perturbation": {
             "method": pol.perturbation.method,
             "cells_published": len(prot.changes),
-            "cells_changed": int((changes != 0).sum()) if prot.changes else 0,
-            "mean_absolute_change": float(np.abs(changes).mean()) if prot.changes else 0.0,
+            "cells_changed": int((noise != 0).sum()) if prot.changes else 0,
+            "mean_absolute_change": float(np.abs(noise).mean()) if prot.changes else 0.0,
         },
         "tables": prot.tables,
     }
@@ -1115,3 +1297,191 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
             h = float(pd.to_numeric(act.loc[sel, "mentor_hours"], errors="coerce").fillna(0).sum())
             hours[str(g)] = round(h)
     return PublishedActivities(logged, tuple(tables), reached, hours)
+
+
+def _letters(i: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _publish_choices(an: Analysis, prot: _Protector) -> list[PublishedChoice]:
+    """Each tick-box question's options, ticked vs not, in every trust, in a safe form."""
+    out: list[PublishedChoice] = []
+    pol = an.policy
+    step = pol.perturbation.percent_step
+    reported = list(an.reported)
+    binary = Level("full", ((0,), (1,)), ("not ticked", "ticked"), (None, None))
+    for item in an.survey.questions:
+        if item.type != "multi_choice":
+            continue
+        cl = an.survey.choices_for(item)
+        if cl is None:
+            continue
+        answered_any = an.clean.index[an.row_key.isin(reported).to_numpy()]
+        options: list[tuple[str, str]] = []
+        for o in cl.options:
+            col = f"{item.id}__{o.code}"
+            if col in an.clean.columns:
+                options.append((col, text_in(o.label)))
+        if not options:
+            continue
+        ticks = an.clean.loc[answered_any, [c for c, _ in options]]
+        answering = ticks.notna().any(axis=1)
+        ticks = ticks[answering]
+        rows_s = an.row_key[ticks.index]
+        n_true = rows_s.value_counts().reindex(reported).fillna(0).astype("int64")
+        n_true.loc["Total"] = int(n_true.sum())
+        n_noisy = prot.noisy(f"choice:{item.id}", rows_s, None, reported, [], n_true)
+        shown: dict[str, list[tuple[str, int]]] = {str(g): [] for g in [*reported, REGION]}
+        n_pub: dict[str, int | None] = {}
+        for g in [*reported, "Total"]:
+            k = REGION if g == "Total" else str(g)
+            n_pub[k] = int(n_noisy.loc[g, "Total"]) if n_true[g] >= pol.min_cell else None
+        for col, label in options:
+            t = ticks[col].fillna(0).astype(int)
+            counts = (
+                pd.crosstab(rows_s, t).reindex(index=reported, columns=[0, 1]).fillna(0)
+            ).astype("int64")
+            counts.loc["Total"] = counts.sum(axis=0)
+            forms = choose_forms(counts, [binary], pol)
+            labels_col = t.map({0: "not ticked", 1: "ticked"})
+            noisy = prot.noisy(
+                f"choice:{col}",
+                rows_s,
+                labels_col,
+                reported,
+                ["not ticked", "ticked"],
+                counts.rename(columns={0: "not ticked", 1: "ticked"}),
+            )
+            for g in [*reported, "Total"]:
+                k = REGION if g == "Total" else str(g)
+                if forms.level.get(g) is None or g in forms.dominated:
+                    continue
+                pct = _coarse_percents(
+                    [int(noisy.loc[g, "not ticked"]), int(noisy.loc[g, "ticked"])], step
+                )[1]
+                if pct > 0:
+                    shown[k].append((label, pct))
+        rows = {k: tuple(sorted(v, key=lambda x: (-x[1], x[0]))) for k, v in shown.items()}
+        out.append(PublishedChoice(item.id, text_in(item.text), rows, n_pub))
+    return out
+
+
+def _differences(an: Analysis, items: list[PublishedItem]) -> dict[str, tuple[Difference, ...]]:
+    """Statements where a trust's share giving the top two options clearly differs."""
+    from ..multiplicity import adjust_pvalues
+
+    out: dict[str, tuple[Difference, ...]] = {}
+    by_id = {i.item_id: i for i in items}
+    for g in an.reported:
+        k = str(g)
+        cands: list[tuple[PublishedItem, float, str]] = []
+        for item_id, cmp in an.agree.items():
+            if g not in cmp.index or "p_value" not in cmp:
+                continue
+            p = cmp.loc[g, "p_value"]
+            item = by_id.get(item_id)
+            if item is None or pd.isna(p):
+                continue
+            row, region = item.rows.get(k), item.rows.get(REGION)
+            if row is None or region is None or row.agree is None or region.agree is None:
+                continue
+            direction = (
+                "higher"
+                if float(cmp.loc[g, "proportion"]) > float(cmp.loc[g, "benchmark"])
+                else "lower"
+            )
+            cands.append((item, float(p), direction))
+        if not cands:
+            continue
+        q = adjust_pvalues([c[1] for c in cands], method="fdr_bh")
+        found = []
+        for (item, _, direction), qv in zip(cands, q, strict=True):
+            row, region = item.rows[k], item.rows[REGION]
+            assert row.agree is not None and region.agree is not None
+            if qv < 0.05 and row.agree != region.agree:
+                favourable = (direction == "higher") != item.reverse
+                found.append(
+                    Difference(
+                        item.item_id,
+                        item.text,
+                        item.top_label,
+                        direction,
+                        favourable,
+                        row.agree,
+                        region.agree,
+                    )
+                )
+        out[k] = tuple(found)
+    return out
+
+
+def _wave_changes(
+    an: Analysis, items: list[PublishedItem], previous: Publication
+) -> tuple[WaveChange, ...]:
+    """Statements with the same text and options in both waves, with both waves' shares."""
+    before = {i.item_id: i for i in previous.items}
+    out = []
+    for item in items:
+        old = before.get(item.item_id)
+        if old is None or old.text != item.text or old.options != item.options:
+            continue
+        keys = [*[str(g) for g in an.reported], REGION]
+        out.append(
+            WaveChange(
+                item.item_id,
+                item.text,
+                item.top_label,
+                {k: (old.rows[k].agree if k in old.rows else None) for k in keys},
+                {k: (item.rows[k].agree if k in item.rows else None) for k in keys},
+            )
+        )
+    return tuple(out)
+
+
+def _recommendations(an: Analysis, codebook: Any, prot: _Protector) -> tuple[Recommendation, ...]:
+    """The codebook's recommendation codes (``rec_*``) with the interviews' support for each."""
+    if an.themes is None or codebook is None:
+        return ()
+    out = []
+    segments = an.segments
+    k_min = an.policy.min_participants_theme
+    for _, code in codebook.walk():
+        if not code.id.startswith("rec_"):
+            continue
+        n = trusts = None
+        quote = who = None
+        if segments is not None:
+            sel = segments[segments["code"] == code.id]
+            n_true = int(sel["participant"].nunique())
+            n_trusts = int(sel[an.group].nunique()) if an.group in sel else 0
+            if n_true >= k_min:
+                n, trusts = n_true, n_trusts
+                # the example: smallest digest of its text, from a role with enough people
+                texts = sel.assign(
+                    _pick=sel["quote"].map(
+                        lambda t: hashlib.sha256(str(t).encode("utf-8")).hexdigest()
+                    )
+                ).sort_values("_pick")
+                if len(texts):
+                    first = texts.iloc[0]
+                    quote = str(first["quote"])
+                    role_n = segments[segments["role"] == first["role"]]["participant"].nunique()
+                    who = str(first["role"]) if role_n >= k_min else None
+        out.append(
+            Recommendation(
+                code.id,
+                text_in(code.label),
+                text_in(code.definition),
+                n,
+                trusts,
+                quote,
+                who,
+            )
+        )
+    return tuple(out)
