@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import time
 
+import _figures
 import numpy as np
 import pandas as pd
 
@@ -63,6 +64,9 @@ def utility(data: pd.DataFrame, policy: DisclosurePolicy) -> None:
             band = "<20" if n < 20 else "20-39" if n < 40 else ">=40"
             diffs[band].extend(abs(p - exact[c]) for c, p in row.percents)
     print(f"  publication of the trainee survey: {seconds:.2f} s")
+    _figures.record(
+        f"publish the trainee survey ({policy.perturbation.method})", _figures.seconds(seconds)
+    )
     print(f"  statement rows shown at trust level (bars or 'almost all'): {shown}/{total}")
     for band, values in diffs.items():
         if values:
