@@ -18,13 +18,15 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from ..errors import DataError
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["TOTAL", "AuditResult", "SharedLine", "TableSum", "audit_table", "audit_tables"]
 
@@ -588,6 +590,8 @@ def _build_system(tables: list[_Table], links: Sequence[Link] = (), check: bool 
                         vars_.append(int(p.var[pr.index(r), pc.index(c)]))
                         cs.append(-1.0)
                 add(vars_, cs)
+    from scipy import sparse
+
     A = sparse.csr_matrix((coefs, (rows_i, cols_i)), shape=(m, n))
     A.sum_duplicates()
     A.eliminate_zeros()
@@ -696,6 +700,7 @@ def _attack_reference(
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_attack` through :func:`scipy.optimize.linprog`, one connected block of unknown
     cells at a time: the reference the tests hold :func:`_attack` to."""
+    from scipy import sparse
     from scipy.optimize import linprog
     from scipy.sparse.csgraph import connected_components
 
