@@ -554,8 +554,11 @@ def test_cli_anonymise_on_a_messy_export(tmp_path: Path, survey) -> None:
     }
     assert key.read_text().strip() not in log.read_text() + body
     console = result.output
-    assert f"rows: {len(export)} read, {len(written)} kept, 5 excluded" in console
-    assert "(3 duplicate-id, 2 empty-row)" in console
+    assert (
+        f"rows: {len(export)} read, {len(written)} used, 5 excluded (2 empty-row, 3 duplicate-id)"
+        in console
+    )
+    assert "(2 empty-row, 3 duplicate-id)" in console
     assert "dropped column 'RecipientEmail': looks like an e-mail address" in console
     assert "trust: generalised to level 1 of 2, from 19 values to 4 (east / north" in console
     assert "specialty: removed" in console

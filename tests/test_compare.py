@@ -127,7 +127,14 @@ def test_leave_one_out_benchmark_is_the_mean_of_the_other_published_groups() -> 
         assert row["benchmark_n"] == len(others)
         se = others.std(ddof=1) / math.sqrt(len(own))
         assert row["z"] == pytest.approx((own.mean() - others.mean()) / se)
-        assert row["lower_998"] == pytest.approx(others.mean() - stats.norm.ppf(0.999) * se)
+        # the limits of the t test of the group against the rest, which counts the rest's own
+        # sampling error: mean_r - t(0.999, N_r - 1) * s_r * sqrt(1/n + 1/N_r)
+        se_t = others.std(ddof=1) * math.sqrt(1 / len(own) + 1 / len(others))
+        t998 = stats.t.ppf(0.999, len(others) - 1)
+        assert row["lower_998"] == pytest.approx(others.mean() - t998 * se_t)
+        # p_value: Student's t test of the group's mean against the rest's with the rest's SD
+        t = (own.mean() - others.mean()) / se_t
+        assert row["p_value"] == pytest.approx(2 * stats.t.sf(abs(t), len(others) - 1))
         lo, hi = stats.t.interval(0.95, len(own) - 1, own.mean(), own.std(ddof=1) / len(own) ** 0.5)
         assert (row["ci_low"], row["ci_high"]) == pytest.approx((lo, hi))
     assert out.loc["t1", "flag"] == "high"
@@ -236,8 +243,9 @@ def test_multiplicative_overdispersion_follows_spiegelhalter() -> None:
     assert phi > 1
     assert adj.attrs["funnel"]["phi"] == pytest.approx(phi)
     np.testing.assert_allclose(adj["z"], z / math.sqrt(phi))
-    half_plain = plain["upper_998"] - plain["benchmark"]
-    np.testing.assert_allclose(adj["upper_998"] - adj["benchmark"], half_plain * math.sqrt(phi))
+    s_i = (plain["benchmark_sd"] / np.sqrt(plain["n"])).to_numpy()
+    half = stats.norm.ppf(0.999) * s_i  # Spiegelhalter's limits, inflated by sqrt(phi)
+    np.testing.assert_allclose(adj["upper_998"] - adj["benchmark"], half * math.sqrt(phi))
     assert (adj["flag"] != "none").sum() <= (plain["flag"] != "none").sum()
 
     add = compare_to_benchmark(df, "score", "trust", benchmark="overall", overdispersion="additive")
@@ -467,7 +475,10 @@ def test_chi_squared_and_fisher_match_r() -> None:
     fis2 = compare_groups(df2, "v", "g", test="fisher").omnibus.iloc[0]
     # R: fisher.test(matrix(c(8,2,3,7), 2, byrow=TRUE)) -> p-value = 0.06977852
     assert fis2["p_value"] == pytest.approx(0.06977852, abs=1e-8)
-    assert fis2["effect"] == pytest.approx(8 * 7 / (2 * 3))  # sample odds ratio
+    # R: fisher.test(...)$estimate -> 8.153063 (conditional MLE; R's uniroot stops at a
+    # tolerance of about 1e-4, the exact root is 8.1538354)
+    assert fis2["effect"] == pytest.approx(8.153063, abs=1e-3)
+    assert fis2["method"] == "exact (network algorithm)"
 
 
 def test_compare_groups_errors_and_missing() -> None:
@@ -606,3 +617,217 @@ def test_compare_waves_by_group_suppresses_small_cells() -> None:
     assert t1["n_before"] == 26 and not t1["suppressed"]
     with pytest.raises(ConfigurationError, match="unknown item"):
         compare_waves(before, after, v1, v2, items=["nope"])
+
+
+# ------------------------------------------------------------------------------ calibrated flags
+
+CASEMIX = pd.read_csv(
+    __import__("pathlib").Path(__file__).parent / "data" / "stats" / "casemix.csv"
+)
+
+
+def test_proportion_flags_are_calibrated_under_the_null() -> None:
+    # 2,000 replicate regions of 11 trusts of 5-14 respondents with one true agreement rate:
+    # no trust differs, so every flag is a false flag. Nominal rate at 99.8 % limits: 0.2 %
+    # per trust; at 95 %: 5 %. The interpolated limits used as a rule gave 3.3 % (62 %
+    # agreement), 17 % (80 %) and 41 % (90 %) "high" flags.
+    rng = np.random.default_rng(15)
+    reps, sizes = 2000, np.array([5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 14])
+    n = np.tile(sizes, (reps, 1)).astype(float)
+    eligible = np.ones_like(n, dtype=bool)
+    for theta in (0.62, 0.8, 0.9):
+        x = rng.binomial(n.astype(int), theta)
+        for levels, nominal in (((0.95, 0.998), 0.002), ((0.95,), 0.05)):
+            for tail in ("exact", "mid"):
+                core = _funnel_core(
+                    n,
+                    x / n,
+                    np.zeros_like(n),
+                    eligible,
+                    kind="proportion",
+                    benchmark="leave_one_out",
+                    levels=levels,
+                    overdispersion=False,
+                    tail=tail,
+                )
+                rate = np.mean(core.flag != "none")
+                assert rate <= 2 * nominal, (theta, levels, tail, rate)
+
+
+def test_mean_flags_are_calibrated_under_the_null() -> None:
+    # Scale scores (the mean of 4 five-point items) of trusts of 5-14 respondents, 2,000
+    # replicates, one population: false-flag rates within twice the nominal 0.2 % and 5 %.
+    rng = np.random.default_rng(16)
+    reps, sizes = 2000, np.array([5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 14])
+    idx = np.repeat(np.arange(len(sizes)), sizes)
+    values = rng.integers(1, 6, size=(reps, sizes.sum(), 4)).mean(axis=2)
+    mean = np.stack([values[:, idx == j].mean(axis=1) for j in range(len(sizes))], axis=1)
+    var = np.stack([values[:, idx == j].var(axis=1, ddof=1) for j in range(len(sizes))], axis=1)
+    n = np.tile(sizes, (reps, 1)).astype(float)
+    for levels, nominal in (((0.95, 0.998), 0.002), ((0.95,), 0.05)):
+        core = _funnel_core(
+            n,
+            mean,
+            var,
+            np.ones_like(n, dtype=bool),
+            kind="mean",
+            benchmark="leave_one_out",
+            levels=levels,
+            overdispersion=False,
+        )
+        assert np.mean(core.flag != "none") <= 2 * nominal
+
+
+def test_a_small_trust_where_everyone_agrees_is_not_flagged_high() -> None:
+    # 5 of 5 agree where the rest agree 80 %: P(5/5) = 0.33 under the null. The interpolated
+    # upper 99.8 % limit is below 1, so as a rule it flagged this trust "high".
+    df = pd.DataFrame({"trust": ["a"] * 5 + ["b"] * 50, "agree": [1] * 5 + [1] * 40 + [0] * 10})
+    out = compare_to_benchmark(df, "agree", "trust", kind="proportion").set_index("group")
+    assert out.loc["a", "upper_998"] < 1.0  # the drawn limit
+    assert out.loc["a", "flag"] == "none"
+    # R: fisher.test(matrix(c(5,0,40,10), 2, byrow=TRUE), alternative="greater")$p.value
+    # -> 0.3512052136; two-sided p_value = min(1, 2 * min(less, greater))
+    assert out.loc["a", "p_value"] == pytest.approx(2 * 0.3512052136, abs=1e-9)
+    # 0 of 8 agreeing where the rest agree 80 % can be flagged low (the clipped lower limit
+    # of 0 never could): R: fisher.test(matrix(c(0,8,40,10), 2, byrow=TRUE),
+    # alternative="less")$p.value -> 2.282870481e-05
+    df2 = pd.DataFrame({"trust": ["a"] * 8 + ["b"] * 50, "agree": [0] * 8 + [1] * 40 + [0] * 10})
+    out2 = compare_to_benchmark(df2, "agree", "trust", kind="proportion").set_index("group")
+    assert out2.loc["a", "flag"] == "low"
+    assert out2.loc["a", "p_value"] / 2 == pytest.approx(2.282870481e-05, rel=1e-8)
+
+
+@pytest.mark.parametrize(
+    ("group", "mean_p", "prop_p"),
+    [
+        # tests/r/benchmark.R: t test of the group against the rest (lm on the rest,
+        # se = sqrt(sigma^2/n_i + var(mean_r))); fisher.test(..., alternative=) one-sided tails
+        ("t1", 0.651999973888, 0.315812430961),
+        ("t6", 0.0188241980646, 0.310041381536),
+    ],
+)
+def test_benchmark_p_values_match_r(group: str, mean_p: float, prop_p: float) -> None:
+    means = compare_to_benchmark(CASEMIX, "score", "trust").set_index("group")
+    assert means.loc[group, "p_value"] == pytest.approx(mean_p, abs=1e-10)
+    assert means.loc[group, "test"] == "t test (group vs rest)"
+    props = compare_to_benchmark(CASEMIX, "agree", "trust", kind="proportion")
+    props = props.set_index("group")
+    assert props.loc[group, "p_value"] == pytest.approx(prop_p, abs=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("group", "expected", "mean_p", "prop_p"),
+    [
+        # tests/r/benchmark.R: E = colMeans(model matrix of the group) %*% coef(lm(score ~
+        # grade, rest)); t on fit$df.residual df; mantelhaen.test(2 x 2 x grade, exact=TRUE)
+        ("t1", 3.2120528162, 0.640699105243, 0.266155177556),
+        ("t6", 3.11614379085, 0.00664905711077, 0.330867507121),
+    ],
+)
+def test_grade_standardised_comparison_matches_r(
+    group: str, expected: float, mean_p: float, prop_p: float
+) -> None:
+    means = compare_to_benchmark(CASEMIX, "score", "trust", standardise="grade")
+    means = means.set_index("group")
+    assert means.loc[group, "expected"] == pytest.approx(expected, abs=1e-9)
+    assert means.loc[group, "benchmark"] == pytest.approx(expected, abs=1e-9)
+    assert means.loc[group, "p_value"] == pytest.approx(mean_p, abs=1e-10)
+    own = CASEMIX[CASEMIX["trust"] == group]
+    assert means.loc[group, "standardised"] == pytest.approx(
+        CASEMIX["score"].mean() + own["score"].mean() - expected
+    )
+    props = compare_to_benchmark(
+        CASEMIX, "agree", "trust", kind="proportion", standardise="grade"
+    ).set_index("group")
+    assert props.loc[group, "p_value"] == pytest.approx(prop_p, abs=1e-10)
+    assert props.loc[group, "n_unmatched"] == 0
+
+
+def test_standardisation_counts_strata_only_one_group_has() -> None:
+    df = CASEMIX.copy()
+    df.loc[df.index[:2], "grade"] = "other"  # two t0 respondents in a stratum of their own
+    out = compare_to_benchmark(df, "score", "trust", standardise="grade").set_index("group")
+    assert out.loc["t0", "n_unmatched"] == 2
+    assert out.loc["t1", "n_unmatched"] == 0
+    with pytest.raises(ConfigurationError, match="standardise"):
+        compare_to_benchmark(df, "score", "trust", standardise="grade", benchmark="overall")
+
+
+def test_benchmark_adjusts_p_values_over_the_published_groups() -> None:
+    out = compare_to_benchmark(_trusts(), "score", "trust", adjust="holm")
+    pub = out["flag"] != "suppressed"
+    from leadership_eval.multiplicity import adjust_pvalues
+
+    np.testing.assert_allclose(
+        out.loc[pub, "p_adjusted"], adjust_pvalues(out.loc[pub, "p_value"], "holm")
+    )
+    assert out.loc[~pub, "p_adjusted"].isna().all()
+
+
+# ------------------------------------------------------------------------------ waves, overlap
+
+WAVE_SURVEY = loads_instrument(
+    """
+kind: survey
+id: w
+version: 1.0.0
+title: W
+sections:
+  - id: s
+    title: S
+    items:
+      - {id: pid, type: text, text: Pseudonym}
+      - {id: grade, type: text, text: Grade}
+      - {id: score, type: number, text: Score, min: 1, max: 5}
+"""
+)
+
+
+def test_compare_waves_uses_everyone_with_partial_overlap() -> None:
+    before = pd.DataFrame(
+        {
+            "pid": ["p1", "p2", "p3", "p4", "p5", "p6", "b07", "b08", "b09"],
+            "score": [3, 3.5, 3.25, 3, 4, 2.5, 3, 2.75, 3.25],
+        }
+    )
+    after = pd.DataFrame(
+        {
+            "pid": ["p1", "p2", "p3", "p4", "p5", "p6", "a07", "a08", "a09", "a10"],
+            "score": [3.5, 4, 3.75, 3, 4.5, 3.25, 4.25, 3.5, 4, 3.75],
+        }
+    )
+    out = compare_waves(before, after, WAVE_SURVEY, WAVE_SURVEY, paired_id="pid").iloc[0]
+    assert (out["n_pairs"], out["n_unmatched_before"], out["n_unmatched_after"]) == (6, 3, 4)
+    assert (out["n_before"], out["n_after"]) == (9, 10)
+    assert out["test"] == "partially_overlapping_t"
+    # tests/r/waves.R: Partover.test(x1, x2, x3, x4) (Partiallyoverlapping 2.0) -> statistic
+    # 4.52428813307, parameter 9.39586640204, p.value 0.00128920376416, estimate 0.611111111111
+    assert out["statistic"] == pytest.approx(4.52428813307, rel=1e-10)
+    assert out["df"] == pytest.approx(9.39586640204, rel=1e-10)
+    assert out["p_value"] == pytest.approx(0.00128920376416, rel=1e-9)
+    assert out["change"] == pytest.approx(0.611111111111, rel=1e-10)
+
+
+def test_compare_waves_fully_paired_is_the_exact_signed_rank_test() -> None:
+    ids = [f"p{i}" for i in range(6)]
+    before = pd.DataFrame({"pid": ids, "score": [3, 3.5, 3.25, 3, 4, 2.5]})
+    after = pd.DataFrame({"pid": ids, "score": [3.2, 4.1, 3.95, 3.4, 4.9, 3.6]})
+    after = after.iloc[::-1].reset_index(drop=True)  # the order does not matter, the ids do
+    out = compare_waves(before, after, WAVE_SURVEY, WAVE_SURVEY, paired_id="pid").iloc[0]
+    assert out["test"] == "wilcoxon" and out["method"] == "exact"
+    assert out["n_unmatched_before"] == 0 and out["n_unmatched_after"] == 0
+    # tests/r/waves.R: wilcox.test(c(3.2,4.1,3.95,3.4,4.9,3.6), c(3,3.5,3.25,3,4,2.5),
+    # paired=TRUE)$p.value -> 0.03125
+    assert out["p_value"] == pytest.approx(0.03125)
+
+
+def test_compare_composition_counts_every_row() -> None:
+    from leadership_eval.compare import compare_composition
+
+    before = pd.DataFrame({"grade": ["fy1"] * 6 + ["core"] * 4})
+    after = pd.DataFrame({"grade": ["fy1"] * 2 + ["core"] * 7 + [None]})
+    out = compare_composition(before, after, "grade")
+    assert out["n_before"].sum() == 10 and out["n_after"].sum() == 10
+    # R: fisher.test(matrix(c(4, 6, 0, 7, 2, 1), 2, byrow=TRUE))$p.value -> 0.169802333889
+    assert out["test"].iloc[0] == "fisher"
+    assert out["p_value"].iloc[0] == pytest.approx(0.169802333889, rel=1e-9)

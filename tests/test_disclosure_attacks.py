@@ -71,7 +71,26 @@ scales:
 
 SURVEY = loads_instrument(SURVEY_YAML, "attack-survey.yaml")
 ITEMS = ["q1", "q2", "q3", "q4", "q5", "q6"]
-CATS = ("disagree", "neutral", "agree")
+# the old reports' three categories, and every label a statement's answers can be shown under:
+# the intruder knows the instrument (it is public), so each label names a set of option codes
+OLD = {"disagree": frozenset({1, 2}), "neutral": frozenset({3}), "agree": frozenset({4, 5})}
+
+
+def _label_codes() -> dict[str, frozenset[int]]:
+    out = dict(OLD)
+    try:
+        from leadership_eval.reports.forms import levels_for
+    except ImportError:  # the reports of 0.1.0, which the attacks were first run on
+        return out
+    cl = SURVEY.choice_lists["agree5"]
+    for level in levels_for(cl):
+        for label, codes in zip(level.labels, level.groups, strict=True):
+            out[label.casefold()] = frozenset(codes)
+    return out
+
+
+LABEL_CODES = _label_codes()
+TOP = frozenset({4, 5})
 
 
 def _responses(sizes: dict[str, int], seed: int) -> pd.DataFrame:
@@ -91,25 +110,37 @@ def _files(out: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in out.rglob("*") if p.is_file()}
 
 
-def _category(code: int) -> str:
-    return CATS[0] if code < 3 else CATS[1] if code == 3 else CATS[2]
-
-
-def _statement_rows(text: str, who: str) -> dict[str, dict[str, float]]:
-    """The intruder's reading of "the numbers behind the bars": statement -> category -> %."""
-    out: dict[str, dict[str, float]] = {}
+def _statement_rows(text: str, who: str) -> dict[str, dict[frozenset[int], float]]:
+    """The intruder's reading of "the numbers behind the bars": statement -> codes -> %."""
+    out: dict[str, dict[frozenset[int], float]] = {}
     for head, cells in re.findall(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', text, flags=re.S):
         head = html.unescape(head)
         if not head.endswith(f"({who})"):
             continue
         values = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", cells)]
-        if len(values) < 3:
-            continue
-        try:
-            pct = [float(v) for v in values[:3]]
-        except ValueError:
-            continue
-        out[head[: -len(who) - 3]] = dict(zip(CATS, pct, strict=True))
+        dist: dict[frozenset[int], float] = {}
+        try:  # the old reports: % disagree, % neutral, % agree
+            dist = {OLD[c]: float(v) for c, v in zip(OLD, values[:3], strict=True)}
+        except (ValueError, KeyError):
+            for part in values[0].split(" · ") if values else []:
+                m = re.fullmatch(r"(.+) (\d+)%", part.strip())
+                if m and m.group(1).casefold() in LABEL_CODES:
+                    dist[LABEL_CODES[m.group(1).casefold()]] = float(m.group(2))
+        if dist:
+            out[head[: -len(who) - 3]] = dist
+    return out
+
+
+def _collapse(
+    dist: dict[frozenset[int], float], groups: list[frozenset[int]]
+) -> list[float] | None:
+    """The shares of ``groups`` from a distribution over finer (or equal) groups, if possible."""
+    out = [0.0] * len(groups)
+    for codes, pct in dist.items():
+        home = [i for i, g in enumerate(groups) if codes <= g]
+        if not home:
+            return None
+        out[home[0]] += pct
     return out
 
 
@@ -224,7 +255,6 @@ def test_differencing_two_runs_recovers_no_more_than_a_guess(
     assert isinstance(data, pd.DataFrame)
     first = differencing["first"]
     assert isinstance(first, dict)
-    regional = _statement_rows(first["regional.html"], "Region") if "regional.html" in first else {}
     hits = modal_hits = total = 0
     for leaver, files in differencing["runs"]:  # type: ignore[attr-defined]
         row = data.iloc[leaver]
@@ -232,15 +262,25 @@ def test_differencing_two_runs_recovers_no_more_than_a_guess(
         name = next(n for n, t in first.items() if n.startswith("trust-") and f": {label}<" in t)
         before = _statement_rows(first[name], label)
         after = _statement_rows(files[name], label)
-        region = _statement_rows(first[name], "Region") or regional
+        region = _statement_rows(first[name], "Region")
         for k, item in enumerate(ITEMS):
             text = f"Statement {['one', 'two', 'three', 'four', 'five', 'six'][k]}"
             if text not in before or text not in after or text not in region:
                 continue
-            truth = _category(int(row[item]))
-            modal = max(CATS, key=lambda c: region[text][c])
-            change = {c: after[text][c] - before[text][c] for c in CATS}
-            fell = min(CATS, key=lambda c: change[c])
+            # compare the two runs in the finest grouping both show (else agree vs not)
+            groups = sorted(before[text], key=min)
+            if set(groups) != set(after[text]):
+                groups = [frozenset({1, 2, 3}), TOP]
+            b = _collapse(before[text], groups)
+            a = _collapse(after[text], groups)
+            reg = _collapse(region[text], groups)
+            if a is None or b is None or reg is None:
+                continue
+            code = int(row[item])
+            truth = next(i for i, g in enumerate(groups) if code in g)
+            modal = int(np.argmax(reg))
+            change = [x - y for x, y in zip(a, b, strict=True)]
+            fell = int(np.argmin(change))
             guess = fell if change[fell] < 0 else modal
             hits += guess == truth
             modal_hits += modal == truth
@@ -295,7 +335,9 @@ def test_unanimous_small_group_is_not_shown_as_100_percent(tmp_path: Path) -> No
     texts = _files(tmp_path / "out")
     name = next(n for n, t in texts.items() if n.startswith("trust-") and ": Trust 03<" in t)
     rows = _statement_rows(texts[name], "Trust 03")
-    assert "Statement two" not in rows or rows["Statement two"]["agree"] < 100
+    if "Statement two" in rows:
+        shares = _collapse(rows["Statement two"], [frozenset({1, 2, 3}), TOP])
+        assert shares is None or max(shares) < 100
     assert "almost all" in texts[name]
 
 

@@ -159,8 +159,13 @@ def test_suppressed_shares_hide_their_whole_row(evaluation: dict[str, object]) -
 
 
 def test_planted_low_trust_is_flagged(evaluation: dict[str, object]) -> None:
-    text = (Path(evaluation["out"]) / "trust-t02.html").read_text(encoding="utf-8")  # type: ignore[arg-type]
-    assert "lower than the region" in text
+    out = Path(evaluation["out"])  # type: ignore[arg-type]
+    text = (out / "trust-t02.html").read_text(encoding="utf-8")
+    # the mentor's report is formative: no flag, but the clear differences, worded as such
+    assert "Where Trust 02 stands out" in text and "to look at" in text
+    assert "Flag" not in text
+    regional = (out / "regional.html").read_text(encoding="utf-8")
+    assert re.search(r"Trust 02: [a-z' ]+ lower", regional)
 
 
 def test_disclosure_log(evaluation: dict[str, object]) -> None:
@@ -215,7 +220,7 @@ def test_cli_report(tmp_path: Path, evaluation: dict[str, object]) -> None:
 @pytest.mark.parametrize(
     ("case", "message"),
     [
-        ("other-survey", "do not look like answers"),
+        ("other-survey", "look like answers to"),
         ("unknown-group", "no column 'trsut'"),
         ("empty", "no rows"),
     ],

@@ -387,6 +387,7 @@ def test_report_api() -> None:
         "value",
         "severity",
         "position",
+        "sheet_row",
     ]
     first = report.errors.iloc[0]
     assert (first["row"], first["column"], first["code"], first["value"]) == (

@@ -22,9 +22,10 @@ def test_problems_are_summarised_and_written(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1, result.output
     assert "read as kobo (utf-8), KoboToolbox" in result.output
-    assert "rows: 10 read, 8 kept, 2 excluded" in result.output
+    assert "rows: 10 read, 8 used, 2 excluded (1 empty-row, 1 duplicate-id)" in result.output
     assert "valid: no" in result.output
-    assert "row 2, column meetings: out-of-range: 60.0 is above the maximum 52" in result.output
+    # rows as the spreadsheet numbers them: data row 3 (index 2) is row 4 under the header
+    assert "row 4, column meetings: out-of-range: 60.0 is above the maximum 52" in result.output
     assert "answered-when-hidden" in result.output
     written = pd.read_csv(errors)
     assert list(written.columns[:5]) == ["row", "column", "code", "message", "value"]

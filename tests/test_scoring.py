@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,7 @@ from hypothesis.extra.numpy import arrays
 from typer.testing import CliRunner
 
 sys.path.insert(0, str(Path(__file__).parent))
+import leadership_eval as le
 from leadership_eval.cli import app
 from leadership_eval.errors import ConfigurationError, DataError
 from leadership_eval.scoring import (
@@ -100,19 +102,22 @@ def test_raw_strings_and_clean_forms_score_alike() -> None:
     pd.testing.assert_frame_equal(score(SURVEY, floats), score(SURVEY, data))
 
 
-def test_bad_values_are_reported_with_rows() -> None:
+def test_bad_values_are_set_aside_by_the_validation_rules() -> None:
+    # score validates raw data as validate_responses does: a value that is no code of the
+    # item's list is set aside (NA, not scored) and said in a DataWarning
     data = identity_data()
     data.loc[2, "lead_3"] = 7
-    with pytest.raises(DataError) as info:
-        score(SURVEY, data)
-    assert info.value.code == "invalid-code"
-    assert "lead_3" in str(info.value) and "row 2" in str(info.value)
-    assert info.value.failure_cases["row"].tolist() == [2]
+    with pytest.warns(le.DataWarning, match="1 invalid-code"):
+        scores = score(SURVEY, data)
+    without = identity_data()
+    without.loc[2, "lead_3"] = None
+    pd.testing.assert_series_equal(
+        scores["leader_identity"], score(SURVEY, without)["leader_identity"]
+    )
     text = identity_data().astype(object)
     text.loc[1, "dev_1"] = "often"
-    with pytest.raises(DataError, match=r"dev_1.*not numbers") as info:
+    with pytest.warns(le.DataWarning, match="1 invalid-code"):
         score(SURVEY, text)
-    assert info.value.code == "not-numeric"
 
 
 def test_missing_column_and_unknown_scale() -> None:
@@ -157,8 +162,13 @@ def test_scores_within_bounds_and_min_answered_respected(rows: list[list[int | N
     data = pd.DataFrame(rows, columns=["lead_1", "lead_2", "lead_3", "lead_4"], dtype="Int64")
     for c in ("dev_1", "dev_2", "dev_3"):
         data[c] = pd.array([None] * len(data), dtype="Int64")
-    s = score(SURVEY, data, scales="leader_identity")["leader_identity"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", le.DataWarning)  # rows with no answer are left out
+        s = score(SURVEY, data, scales="leader_identity")["leader_identity"]
+    blank = data.isna().all(axis=1)
+    assert s.index.equals(data.index[~blank])
     answered = data[["lead_1", "lead_2", "lead_3", "lead_4"]].isin([1, 2, 3, 4, 5]).sum(axis=1)
+    answered = answered[~blank]
     assert (s.isna() == (answered < 2)).all()
     assert ((s.dropna() >= 1) & (s.dropna() <= 5)).all()
     pomp = score(SURVEY, data, scales="leader_identity", transform="percent")["leader_identity"]
@@ -178,6 +188,7 @@ def test_reliability_columns_and_small_scales() -> None:
         "alpha_ci_low",
         "alpha_ci_high",
         "omega_total",
+        "omega_reason",
         "average_r",
     ]
     assert rel.index.name == "scale"
@@ -326,12 +337,14 @@ def test_item_summary_default_items_and_errors() -> None:
     }
     with pytest.raises(ConfigurationError, match="years"):
         item_summary(SURVEY, data, items=["years"])
+    # values that are no code are set aside by the validation rules, as everywhere
     bad = data.assign(grade=["fy1", "xx", None, None, None, None])
-    with pytest.raises(DataError, match="grade") as info:
-        item_summary(SURVEY, bad, items="grade")
-    assert info.value.failure_cases["row"].tolist() == [1]
-    with pytest.raises(DataError, match="acts"):
-        item_summary(SURVEY, data.assign(acts="qi golf"), items="acts")
+    with pytest.warns(le.DataWarning, match="1 invalid-code"):
+        out = item_summary(SURVEY, bad, items="grade")
+    assert out["n"].sum() == 1 and out["n_missing"].iloc[0] == 5
+    with pytest.warns(le.DataWarning, match="invalid-code"):
+        out = item_summary(SURVEY, data.assign(acts="qi golf"), items="acts")
+    assert out["n"].sum() == 0
     with pytest.raises(DataError, match="group by"):
         item_summary(SURVEY, data, by="nope")
 
@@ -378,11 +391,17 @@ def test_score_command_errors(tmp_path: Path) -> None:
     survey_path.write_text(FULL_SURVEY)
     responses = tmp_path / "responses.csv"
     pd.DataFrame({"lead_1": [1, 7]}).to_csv(responses, index=False)
+    # a code outside the list is set aside and said so; --strict makes it an error
     result = CliRunner().invoke(
         app, ["score", str(survey_path), str(responses), "--out", str(tmp_path / "o.csv")]
     )
-    assert result.exit_code == 1
-    assert "error:" in result.output and "Traceback" not in result.output
+    assert result.exit_code == 0, result.output
+    assert "invalid-code" in result.output and "Traceback" not in result.output
+    result = CliRunner().invoke(
+        app,
+        ["score", str(survey_path), str(responses), "--out", str(tmp_path / "o.csv"), "--strict"],
+    )
+    assert result.exit_code != 0 and "Traceback" not in result.output
     result = CliRunner().invoke(
         app, ["score", str(survey_path), str(tmp_path / "missing.csv"), "--out", "o.csv"]
     )
@@ -396,3 +415,48 @@ def test_input_data_is_not_modified() -> None:
     reliability(SURVEY, data)
     item_statistics(SURVEY, data, "leader_identity")
     pd.testing.assert_frame_equal(data, before)
+
+
+def test_omega_says_why_it_is_missing() -> None:
+    from leadership_eval.instruments.loader import loads_instrument
+
+    survey = loads_instrument(
+        """
+kind: survey
+id: om
+version: 1.0.0
+title: Om
+choice_lists:
+  a5:
+    ordered: true
+    options: [{code: 1, label: A}, {code: 2, label: B}, {code: 3, label: C}, {code: 4, label: D},
+              {code: 5, label: E}]
+sections:
+  - id: s
+    title: S
+    items:
+      - {id: a, type: likert, choices: a5, text: A}
+      - {id: b, type: likert, choices: a5, text: B}
+      - {id: c, type: likert, choices: a5, text: C}
+      - {id: d, type: likert, choices: a5, text: D}
+scales:
+  - {id: two, title: Two, items: [a, b]}
+  - {id: flat, title: Flat, items: [a, b, d]}
+  - {id: ok, title: OK, items: [a, b, c]}
+"""
+    )
+    data = pd.DataFrame(
+        {
+            "a": [1, 2, 3, 4, 5, 2, 3, 4],
+            "b": [2, 2, 3, 5, 4, 1, 3, 4],
+            "c": [1, 3, 3, 4, 5, 2, 2, 5],
+            "d": [3] * 8,  # no variance
+        }
+    )
+    rel = reliability(survey, data)
+    from leadership_eval.scoring import OMEGA_REASONS
+
+    assert rel.loc["two", "omega_reason"] == OMEGA_REASONS["items"]
+    assert rel.loc["flat", "omega_reason"] == OMEGA_REASONS["correlations"]
+    assert pd.isna(rel.loc["ok", "omega_reason"]) and rel.loc["ok", "omega_total"] > 0
+    assert rel["omega_total"].isna().tolist() == [True, True, False]

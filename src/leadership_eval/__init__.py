@@ -23,6 +23,9 @@ _EXPORTS: dict[str, str] = {
     "DataError": "errors",
     "DisclosureError": "errors",
     "ConfigurationError": "errors",
+    "DataWarning": "errors",
+    # safe_output
+    "write_table": "safe_output",
     # policy
     "DisclosurePolicy": "policy",
     # instruments.models
@@ -53,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "read_responses": "responses",
     "validate_responses": "responses",
     "ValidationReport": "responses",
+    "ValidationStamp": "responses",
     # scoring
     "score": "scoring",
     "item_summary": "scoring",
@@ -106,10 +110,32 @@ _EXPORTS: dict[str, str] = {
     "compare_waves": "compare",
     "funnel_limits": "compare",
     "CompareResult": "compare",
+    "compare_composition": "compare",
+    # exact
+    "mann_whitney": "exact",
+    "signed_rank": "exact",
+    "spearman": "exact",
+    "fisher_exact": "exact",
+    # multiplicity
+    "adjust_pvalues": "multiplicity",
+    "adjust_frame": "multiplicity",
+    # mixed
+    "linear_mixed_model": "mixed",
+    "logistic_mixed_model": "mixed",
+    "MixedModelResult": "mixed",
+    # plan
+    "label_analyses": "plan",
+    "planned_analyses": "plan",
     # activities
     "summarise_activities": "activities",
     "relate_activity_outcomes": "activities",
     "ActivityOutcome": "activities",
+    "activity_origins": "activities",
+    "most_helpful_activities": "activities",
+    "model_activity_uptake": "activities",
+    "origin_items": "activities",
+    "MostHelpful": "activities",
+    "UptakeModel": "activities",
     # plots
     "plot_funnel": "plots",
     "plot_likert": "plots",
@@ -161,6 +187,7 @@ __all__ = [
     "CompareResult",
     "ConfigurationError",
     "DataError",
+    "DataWarning",
     "DisclosureError",
     "DisclosurePolicy",
     "Evaluation",
@@ -175,6 +202,8 @@ __all__ = [
     "InterviewGuide",
     "Item",
     "LeadershipEvalError",
+    "MixedModelResult",
+    "MostHelpful",
     "Problem",
     "ProtectedTable",
     "ProtectedTables",
@@ -183,8 +212,13 @@ __all__ = [
     "SharedLine",
     "Survey",
     "TableSum",
+    "UptakeModel",
     "ValidationReport",
+    "ValidationStamp",
     "__version__",
+    "activity_origins",
+    "adjust_frame",
+    "adjust_pvalues",
     "anonymise",
     "as_survey",
     "audit_table",
@@ -193,6 +227,7 @@ __all__ = [
     "check_anonymity",
     "codebook_from_qdc",
     "codebook_to_qdc",
+    "compare_composition",
     "compare_groups",
     "compare_to_benchmark",
     "compare_waves",
@@ -203,6 +238,7 @@ __all__ = [
     "export_comments",
     "find_identifier_columns",
     "find_personal_data",
+    "fisher_exact",
     "framework_matrix",
     "from_redcap",
     "from_xlsform",
@@ -212,11 +248,19 @@ __all__ = [
     "item_statistics",
     "item_summary",
     "json_schema",
+    "label_analyses",
+    "linear_mixed_model",
     "load_catalogue",
     "load_hierarchy",
     "load_instrument",
     "loads_instrument",
+    "logistic_mixed_model",
+    "mann_whitney",
+    "model_activity_uptake",
+    "most_helpful_activities",
+    "origin_items",
     "parse_expression",
+    "planned_analyses",
     "plot_flag_grid",
     "plot_funnel",
     "plot_likert",
@@ -236,8 +280,10 @@ __all__ = [
     "reverse_key",
     "run_demo",
     "score",
+    "signed_rank",
     "simulate_evaluation",
     "simulate_responses",
+    "spearman",
     "summarise_activities",
     "theme_summary",
     "to_limesurvey",
@@ -249,16 +295,24 @@ __all__ = [
     "write_comment_review",
     "write_labelled",
     "write_qdpx",
+    "write_table",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .activities import (
         ActivityOutcome,
+        MostHelpful,
+        UptakeModel,
+        activity_origins,
+        model_activity_uptake,
+        most_helpful_activities,
+        origin_items,
         relate_activity_outcomes,
         summarise_activities,
     )
     from .compare import (
         CompareResult,
+        compare_composition,
         compare_groups,
         compare_to_benchmark,
         compare_waves,
@@ -271,10 +325,17 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .errors import (
         ConfigurationError,
         DataError,
+        DataWarning,
         DisclosureError,
         InstrumentError,
         LeadershipEvalError,
         Problem,
+    )
+    from .exact import (
+        fisher_exact,
+        mann_whitney,
+        signed_rank,
+        spearman,
     )
     from .instruments.catalogue import (
         Catalogue,
@@ -331,6 +392,19 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .interop.yaml_out import (
         dump_instrument,
+    )
+    from .mixed import (
+        MixedModelResult,
+        linear_mixed_model,
+        logistic_mixed_model,
+    )
+    from .multiplicity import (
+        adjust_frame,
+        adjust_pvalues,
+    )
+    from .plan import (
+        label_analyses,
+        planned_analyses,
     )
     from .plots import (
         plot_flag_grid,
@@ -403,8 +477,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from .responses import (
         ValidationReport,
+        ValidationStamp,
         read_responses,
         validate_responses,
+    )
+    from .safe_output import (
+        write_table,
     )
     from .scoring import (
         item_statistics,

@@ -36,6 +36,7 @@ from .policy import DisclosurePolicy
 
 __all__ = [
     "CompareResult",
+    "compare_composition",
     "compare_groups",
     "compare_to_benchmark",
     "compare_waves",
@@ -294,7 +295,8 @@ def funnel_limits(
 
 @dataclass
 class _Core:
-    """Benchmarks, z-scores, limits and flags for arrays of groups (last axis = groups)."""
+    """Benchmarks, z-scores, limits, tail p-values and flags for arrays of groups (last axis =
+    groups)."""
 
     bench: np.ndarray
     bench_sd: np.ndarray
@@ -305,6 +307,69 @@ class _Core:
     flag: np.ndarray
     phi: np.ndarray
     tau2: np.ndarray
+    p_low: np.ndarray
+    p_high: np.ndarray
+    test: str
+
+
+TAILS = ("exact", "mid")
+
+
+def _tail_p(
+    kind: str,
+    n: np.ndarray,
+    mean: np.ndarray,
+    rest_n: np.ndarray,
+    rest_mean: np.ndarray,
+    rest_sd: np.ndarray,
+    fixed: float | None,
+    tail: str,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """One-sided p-values (low, high) of each group against the rest of the published groups
+    (or against a fixed benchmark), with the name of the test.
+
+    * proportions: exact tails of the hypergeometric distribution of the group's successes
+      given the successes of the group and the rest together (one-sided Fisher exact tests), or
+      of Binomial(n, theta_0) for a fixed benchmark; ``tail="mid"`` gives mid-p values;
+    * means: the t test of the group's mean against the rest's, with the rest's SD:
+      :math:`t = (\\bar y_i - \\bar y_r)/(s_r\\sqrt{1/n_i + 1/N_r})` on :math:`N_r - 1` df
+      (exact for normal data with a common SD), or :math:`(\\bar y_i - \\theta_0)/(s/\\sqrt{n_i})`.
+    """
+    from scipy import stats
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "proportion":
+            k = np.round(np.nan_to_num(mean) * n)
+            if fixed is not None:
+                dist = stats.binom(n, fixed)
+                name = "binomial exact tails"
+            else:
+                kr = np.round(np.nan_to_num(rest_mean) * rest_n)
+                dist = stats.hypergeom(n + rest_n, k + kr, n)
+                name = "exact one-sided Fisher tails (group vs rest)"
+            point = dist.pmf(k)
+            low, high = dist.cdf(k), dist.sf(k - 1)
+            if tail == "mid":
+                low, high = low - point / 2, high - point / 2
+                name += ", mid-p"
+        else:
+            if fixed is not None:
+                se = rest_sd / np.sqrt(n)
+                centre = np.full(n.shape, float(fixed))
+                name = "t test against a fixed benchmark"
+            else:
+                se = rest_sd * np.sqrt(1 / n + 1 / rest_n)
+                centre = rest_mean
+                name = "t test (group vs rest)"
+            t = (mean - centre) / se
+            df = np.maximum(rest_n - 1, 1)
+            low, high = stats.t.cdf(t, df), stats.t.sf(t, df)
+    bad = ~(n > 0) | ~(rest_n > 1) | ~np.isfinite(mean)
+    if fixed is not None:
+        bad = ~(n > 0) | ~np.isfinite(mean) | (~(rest_n > 1) & (kind == "mean"))
+    low = np.where(bad, np.nan, np.clip(low, 0.0, 1.0))
+    high = np.where(bad, np.nan, np.clip(high, 0.0, 1.0))
+    return low, high, name
 
 
 def _funnel_core(
@@ -317,13 +382,17 @@ def _funnel_core(
     benchmark: str | float,
     levels: tuple[float, ...],
     overdispersion: bool | str,
+    tail: str = "exact",
 ) -> _Core:
     """Vectorised over a leading replicate axis: arrays are (..., groups).
 
     ``mean``/``var`` are the groups' means and sample variances (var unused for proportions);
     ``eligible`` marks groups that are published (only they enter the benchmark).
     """
+    from scipy import stats
 
+    if tail not in TAILS:
+        raise ConfigurationError(f"tail must be one of {', '.join(TAILS)}; found {tail!r}")
     n = np.asarray(n, dtype=float)
     e = np.asarray(eligible, dtype=bool)
     ne = np.where(e, n, 0.0)
@@ -338,11 +407,19 @@ def _funnel_core(
     s1c = (ne * d).sum(axis=-1, keepdims=True)
     s2c = q.sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
+        # the rest of the published groups (the leave-one-out benchmark)
+        rest_n = total_n - ne
+        rest_c = (s1c - ne * d) / rest_n
+        rest_ss = (s2c - q) - rest_n * rest_c**2
+        rest_mean = np.where(rest_n > 0, centre + rest_c, np.nan)
+        if kind == "mean":
+            rest_sd = np.where(rest_n > 1, np.sqrt(np.maximum(rest_ss, 0) / (rest_n - 1)), np.nan)
+        else:
+            rest_sd = np.sqrt(rest_mean * (1 - rest_mean))
         if benchmark == "leave_one_out":
-            bn = total_n - ne
-            b_c = (s1c - ne * d) / bn
-            ss = (s2c - q) - bn * b_c**2
-            bench = centre + b_c
+            bn = rest_n
+            bench = rest_mean
+            bench_sd = rest_sd
         else:
             bn = np.broadcast_to(total_n, n.shape).astype(float)
             b_c = s1c / total_n
@@ -350,11 +427,11 @@ def _funnel_core(
             bench = np.broadcast_to(centre + b_c, n.shape).astype(float)
             if not isinstance(benchmark, str):
                 bench = np.full(n.shape, float(benchmark))
-        if kind == "mean":
-            bench_sd = np.sqrt(np.maximum(ss, 0) / (bn - 1))
-            bench_sd = np.where(bn > 1, bench_sd, np.nan)
-        else:
-            bench_sd = np.sqrt(bench * (1 - bench))
+            if kind == "mean":
+                bench_sd = np.sqrt(np.maximum(ss, 0) / (bn - 1))
+                bench_sd = np.where(bn > 1, bench_sd, np.nan)
+            else:
+                bench_sd = np.sqrt(bench * (1 - bench))
         bench = np.where(bn > 0, bench, np.nan)
         se = bench_sd / np.sqrt(n)
         z = (mean - bench) / se
@@ -389,11 +466,40 @@ def _funnel_core(
         se_adj = np.sqrt(phi * se**2 + tau2)
         z_adj = (mean - bench) / se_adj
 
-    # exact binomial limits for proportions unless an overdispersion adjustment is asked for
-    lims = _limit_pairs(n, bench, se_adj, kind, levels, kind == "proportion" and not mode)
-    outer = _limit_label(max(levels))
-    lo_o, hi_o = lims[f"lower_{outer}"], lims[f"upper_{outer}"]
-    flag = np.where(mean < lo_o, "low", np.where(mean > hi_o, "high", "none")).astype(object)
+    fixed = None if isinstance(benchmark, str) else float(benchmark)
+    if mode:
+        # the adjustments are defined on the normal scale
+        p_low = np.where(np.isfinite(z_adj), stats.norm.cdf(z_adj), np.nan)
+        p_high = np.where(np.isfinite(z_adj), stats.norm.sf(z_adj), np.nan)
+        test = f"normal, {mode} overdispersion adjustment"
+        lims = _limit_pairs(n, bench, se_adj, kind, levels, False)
+    else:
+        if fixed is None:
+            ref_n, ref_mean, ref_sd = rest_n, rest_mean, rest_sd
+        else:
+            ref_n, ref_mean, ref_sd = bn, bench, bench_sd
+        p_low, p_high, test = _tail_p(kind, n, mean, ref_n, ref_mean, ref_sd, fixed, tail)
+        if kind == "proportion":
+            # interpolated exact binomial limits: for drawing the funnel, not for the flags
+            lims = _limit_pairs(n, bench, se_adj, kind, levels, True)
+        else:
+            # the limits of the t test the flags use
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if fixed is not None:
+                    se_t = ref_sd / np.sqrt(n)
+                elif benchmark == "leave_one_out":
+                    se_t = ref_sd * np.sqrt(1 / n + 1 / ref_n)
+                else:
+                    se_t = ref_sd * np.sqrt(np.maximum(1 / n - 1 / bn, 0.0))
+            df = np.maximum(ref_n - 1, 1)
+            lims = {}
+            for level in levels:
+                label = _limit_label(level)
+                tq = stats.t.ppf((1 + level) / 2, df)
+                lims[f"lower_{label}"] = bench - tq * se_t
+                lims[f"upper_{label}"] = bench + tq * se_t
+    side = (1 - max(levels)) / 2
+    flag = np.where(p_low <= side, "low", np.where(p_high <= side, "high", "none")).astype(object)
     flag = np.where(e, flag, "suppressed")
     return _Core(
         bench=bench,
@@ -405,6 +511,9 @@ def _funnel_core(
         flag=flag,
         phi=phi,
         tau2=tau2,
+        p_low=p_low,
+        p_high=p_high,
+        test=test,
     )
 
 
@@ -423,6 +532,124 @@ class _quiet_nan:
 # ------------------------------------------------------------------------------ benchmark
 
 
+def _standardised(
+    x: np.ndarray,
+    codes: np.ndarray,
+    k: int,
+    strata: pd.Series,
+    eligible: np.ndarray,
+    *,
+    kind: str,
+    levels: tuple[float, ...],
+    tail: str,
+) -> dict[str, np.ndarray]:
+    """Indirectly standardised expected values, tests and limits of each group against the
+    other published groups (see :func:`compare_to_benchmark`, ``standardise``)."""
+    from scipy import stats
+
+    ok = ~np.isnan(x)
+    sc, slabels = pd.factorize(strata, use_na_sentinel=False)
+    n_s = len(slabels)
+    cell = codes * n_s + sc
+    xc = np.where(ok, x, 0.0)
+    centre = float(xc[ok & eligible[codes]].mean()) if (ok & eligible[codes]).any() else 0.0
+    dx = np.where(ok, x - centre, 0.0)
+    n_gs = np.bincount(cell, weights=ok.astype(float), minlength=k * n_s).reshape(k, n_s)
+    s_gs = np.bincount(cell, weights=dx, minlength=k * n_s).reshape(k, n_s)
+    q_gs = np.bincount(cell, weights=dx**2, minlength=k * n_s).reshape(k, n_s)
+    pub = eligible[:, None].astype(float)
+    n_rs = (n_gs * pub).sum(axis=0) - n_gs * pub  # (k, S): the rest of the published groups
+    s_rs = (s_gs * pub).sum(axis=0) - s_gs * pub
+    q_rs = (q_gs * pub).sum(axis=0) - q_gs * pub
+    n_i = n_gs.sum(axis=1)
+    n_r = n_rs.sum(axis=1)
+    matched = n_rs > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_rs = np.where(matched, s_rs / n_rs, 0.0)
+        crude = s_rs.sum(axis=1) / n_r
+        n_unmatched = (n_gs * ~matched).sum(axis=1)
+        exp_sum = (n_gs * m_rs).sum(axis=1) + n_unmatched * crude
+        expected = exp_sum / n_i
+        observed = s_gs.sum(axis=1) / n_i
+    out: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "mean":
+            ssw = np.where(matched, q_rs - np.where(matched, s_rs**2 / n_rs, 0.0), 0.0).sum(axis=1)
+            df = n_r - matched.sum(axis=1)
+            sw = np.sqrt(np.maximum(ssw, 0) / df)
+            w = n_gs / n_i[:, None]
+            var_e = np.where(matched, w**2 / np.where(matched, n_rs, 1.0), 0.0).sum(axis=1)
+            var_e = var_e + (n_unmatched / n_i) ** 2 / n_r
+            se = sw * np.sqrt(1 / n_i + var_e)
+            t = (observed - expected) / se
+            dfp = np.maximum(df, 1)
+            p_low, p_high = stats.t.cdf(t, dfp), stats.t.sf(t, dfp)
+            bad = ~(df > 0) | ~(n_i > 0)
+            p_low, p_high = np.where(bad, np.nan, p_low), np.where(bad, np.nan, p_high)
+            for level in levels:
+                label = _limit_label(level)
+                tq = stats.t.ppf((1 + level) / 2, dfp)
+                out[f"limit_lower_{label}"] = centre + expected - tq * se
+                out[f"limit_upper_{label}"] = centre + expected + tq * se
+            name = "t test, indirectly standardised (group vs rest)"
+            standardised = centre + (observed - expected)
+        else:
+            # back to the 0/1 scale: successes per cell
+            x_gs = n_gs * centre + s_gs
+            x_rs = n_rs * centre + s_rs
+            p_rs = np.where(matched, x_rs / np.where(matched, n_rs, 1.0), 0.0)
+            crude_p = crude + centre
+            expected_p = expected + centre
+            p_low = np.full(k, np.nan)
+            p_high = np.full(k, np.nan)
+            for i in range(k):
+                if not n_i[i] > 0 or not n_r[i] > 0:
+                    continue
+                dist = np.ones(1)
+                for st in range(n_s):
+                    ni = round(n_gs[i, st])
+                    if ni == 0:
+                        continue
+                    xi = round(x_gs[i, st])
+                    if not matched[i, st]:
+                        part = np.zeros(ni + 1)
+                        part[xi] = 1.0
+                    else:
+                        tot_k = xi + round(x_rs[i, st])
+                        tot_n = ni + round(n_rs[i, st])
+                        part = stats.hypergeom.pmf(np.arange(ni + 1), tot_n, tot_k, ni)
+                    dist = np.convolve(dist, part)
+                obs = round(x_gs[i].sum())
+                lo, hi = dist[: obs + 1].sum(), dist[obs:].sum()
+                if tail == "mid":
+                    lo, hi = lo - dist[obs] / 2, hi - dist[obs] / 2
+                p_low[i], p_high[i] = min(lo, 1.0), min(hi, 1.0)
+            var = (n_gs * p_rs * (1 - p_rs)).sum(axis=1) + n_unmatched * crude_p * (1 - crude_p)
+            se = np.sqrt(var) / n_i
+            for level in levels:
+                label = _limit_label(level)
+                zq = stats.norm.ppf((1 + level) / 2)
+                out[f"limit_lower_{label}"] = np.clip(expected_p - zq * se, 0, 1)
+                out[f"limit_upper_{label}"] = np.clip(expected_p + zq * se, 0, 1)
+            name = "exact conditional test stratified by case mix (group vs rest)"
+            if tail == "mid":
+                name += ", mid-p"
+            standardised = np.where(
+                expected_p > 0, centre * (observed + centre) / expected_p, np.nan
+            )
+            expected, crude = expected_p - centre, crude_p - centre
+    out.update(
+        expected=expected + centre,
+        crude=crude + centre,
+        standardised=standardised,
+        n_unmatched=n_unmatched,
+        p_low=np.clip(p_low, 0, 1),
+        p_high=np.clip(p_high, 0, 1),
+        test=np.array([name]),
+    )
+    return out
+
+
 def compare_to_benchmark(
     data: pd.DataFrame,
     value: str,
@@ -437,6 +664,9 @@ def compare_to_benchmark(
     rule: Literal["funnel", "gmc"] = "funnel",
     success: Iterable[Any] | None = None,
     ci: float = 0.95,
+    tail: Literal["exact", "mid"] = "exact",
+    standardise: str | None = None,
+    adjust: str | None = None,
 ) -> pd.DataFrame:
     """Compare each group's mean (or proportion) with a benchmark, and flag outliers.
 
@@ -469,6 +699,19 @@ def compare_to_benchmark(
     ci : float
         Coverage of each group's confidence interval (t interval for means, Wilson for
         proportions) and, for ``rule="gmc"``, of the benchmark's.
+    tail : {"exact", "mid"}
+        For proportions: flag from exact one-sided tail probabilities (default; never more
+        false flags than nominal) or from mid-p values (closer to nominal on average, but may
+        exceed it).
+    standardise : str, optional
+        A column of case-mix strata (e.g. ``grade``): compare each group with the value
+        expected from ITS OWN mix of strata at the other groups' stratum means (indirect
+        standardisation; see Notes). Needs ``benchmark="leave_one_out"`` and
+        ``rule="funnel"``, without an overdispersion adjustment.
+    adjust : str, optional
+        Adjust ``p_value`` over the published groups (``"fdr_bh"``, ``"holm"``...; see
+        :func:`~leadership_eval.multiplicity.adjust_pvalues`) into ``p_adjusted``. Flags are
+        not changed by it.
 
     Returns
     -------
@@ -484,6 +727,14 @@ def compare_to_benchmark(
           ``n`` (see :func:`funnel_limits`);
         * with ``rule="gmc"``: ``q1``, ``q3`` (benchmark respondents' quartiles),
           ``benchmark_ci_low``, ``benchmark_ci_high``;
+        * ``p_value``: two-sided p-value of the test behind the flag (twice the smaller
+          one-sided tail, at most 1); ``p_adjusted`` with ``adjust``; ``test``: that test;
+        * with ``standardise``: ``expected`` (the benchmark at the group's own case mix, also
+          in ``benchmark``), ``crude_benchmark`` (the unstandardised leave-one-out benchmark),
+          ``standardised`` (indirectly standardised value: :math:`\\bar y + (y_i - E_i)` for
+          means, :math:`\\bar p \\, O_i/E_i` for proportions) and ``n_unmatched``
+          (respondents in strata no other published group has, compared with the crude
+          benchmark);
         * ``flag``: ``low``/``high``/``none`` (funnel) or ``red``/``pink``/``white``/
           ``lightgreen``/``green`` (gmc); ``suppressed`` for a group below the threshold, whose
           estimate, CI, benchmark, z and limits are then NA.
@@ -501,12 +752,42 @@ def compare_to_benchmark(
 
     Notes
     -----
-    **Funnel limits** (Spiegelhalter 2005). For group :math:`i` with :math:`n_i` answers and
-    estimate :math:`y_i`, target :math:`\\theta_0` and respondent SD :math:`\\sigma` of the
-    benchmark, the limits are :math:`\\theta_0 \\pm z_p\\,\\sigma/\\sqrt{n_i}` for means; for
-    proportions, exact interpolated binomial limits (normal ones under overdispersion) with
-    :math:`\\sigma^2 = \\theta_0(1-\\theta_0)`. ``flag`` is ``low``/``high`` when :math:`y_i`
-    lies outside the outermost limits.
+    **Flags from tests, calibrated for small groups.** ``flag`` is ``low`` (``high``) when the
+    one-sided p-value of the group below (above) the benchmark is at most :math:`(1 - L)/2`
+    for the outermost coverage :math:`L` (0.001 for 99.8 %), so the chance of a false flag per
+    group is at most :math:`1 - L`:
+
+    * proportions: the group's :math:`x_i` successes of :math:`n_i` against the rest's
+      :math:`X_r` of :math:`N_r` by the exact one-sided Fisher test (the hypergeometric tails of
+      :math:`x_i` given :math:`x_i + X_r`); against a fixed :math:`\\theta_0`, the
+      Binomial(:math:`n_i, \\theta_0`) tails. ``tail="mid"``: mid-p (half the probability of
+      the observed count). The interpolated limits (below) are for drawing only: as a rule on
+      integer counts they flag, e.g., every small group where everyone agrees;
+    * means: :math:`t = (\\bar y_i - \\bar y_r)/(s_r\\sqrt{1/n_i + 1/N_r})` on :math:`N_r - 1`
+      degrees of freedom, the rest's mean and SD (exact for normal data with a common SD; the
+      benchmark's own sampling error is included, which Spiegelhalter's limits leave out);
+      against a fixed target, :math:`(\\bar y_i - \\theta_0)/(s/\\sqrt{n_i})` with the
+      published respondents' SD;
+    * with an overdispersion adjustment: the normal tails of the adjusted z.
+
+    **Limits.** For means, the limits of that t test: :math:`\\theta_0 \\pm t_{(1+L)/2,
+    N_r - 1}\\, s_r \\sqrt{1/n_i + 1/N_r}` (``overall``: :math:`\\sqrt{1/n_i - 1/N}`; a fixed
+    target: :math:`1/\\sqrt{n_i}`). For proportions, Spiegelhalter's (2005) exact interpolated
+    binomial limits (normal ones under overdispersion), for drawing. ``z`` is Spiegelhalter's
+    :math:`(y_i - \\theta_0)/(\\sigma/\\sqrt{n_i})`, :math:`\\sigma` the benchmark's respondent SD
+    (:math:`\\sqrt{\\theta_0(1-\\theta_0)}` for proportions).
+
+    **Case mix** (``standardise``; indirect standardisation, e.g. Breslow & Day 1987). With
+    strata :math:`s` (e.g. grades), :math:`n_{is}` the group's respondents in stratum
+    :math:`s` and :math:`m_s` the other published groups' stratum mean (or proportion), the
+    expected value is :math:`E_i = \\sum_s n_{is} m_s / n_i`. Means: :math:`t = (\\bar y_i -
+    E_i)/(s_w \\sqrt{1/n_i + \\sum_s (n_{is}/n_i)^2/N_s})` with :math:`s_w` the pooled
+    within-stratum SD of the rest, on :math:`N_r - S` df. Proportions: the exact conditional
+    test of no group effect within strata (the distribution of :math:`\\sum_s x_{is}` given
+    each stratum's margins, a convolution of hypergeometric distributions, as R's
+    ``mantelhaen.test(exact = TRUE)``). A stratum present only in this group is compared with
+    the crude benchmark and counted in ``n_unmatched``; a missing stratum value is a stratum of
+    its own.
 
     **Overdispersion** (Spiegelhalter 2005; Spiegelhalter et al. 2012). The z-scores
     :math:`z_i = (y_i - \\theta_0)/s_i`, :math:`s_i = \\sigma/\\sqrt{n_i}`, of the published groups
@@ -546,18 +827,23 @@ def compare_to_benchmark(
     General Medical Council. Education data reporting tool help: what do the results mean?
     https://www.gmc-uk.org/help/education-data-reporting-tool-help/what-do-the-results-mean
 
+    Breslow NE, Day NE. Statistical methods in cancer research, volume II: the design and
+    analysis of cohort studies. Lyon: IARC; 1987 (chapter 2, indirect standardisation).
+
     Examples
     --------
     >>> import pandas as pd
     >>> from leadership_eval.compare import compare_to_benchmark
-    >>> df = pd.DataFrame({"trust": ["a"] * 6 + ["b"] * 6 + ["c"] * 3,
-    ...                    "score": [3, 4, 4, 5, 4, 4, 2, 3, 2, 3, 3, 2, 4, 5, 4]})
+    >>> df = pd.DataFrame({"trust": ["a"] * 8 + ["b"] * 8 + ["c"] * 8 + ["d"] * 3,
+    ...                    "score": [4, 4, 3, 4, 5, 4, 3, 4, 4, 3, 4, 4, 3, 4, 5, 4,
+    ...                              2, 1, 2, 2, 1, 2, 3, 2, 4, 5, 4]})
     >>> out = compare_to_benchmark(df, "score", "trust")
-    >>> out[["group", "n", "mean", "benchmark", "flag"]].round(2)
-      group  n  mean  benchmark        flag
-    0     a  6   4.0        2.5        high
-    1     b  6   2.5        4.0         low
-    2     c  3   NaN        NaN  suppressed
+    >>> out[["group", "n", "mean", "benchmark", "p_value", "flag"]].round(4)
+      group  n   mean  benchmark  p_value        flag
+    0     a  8  3.875      2.875   0.0744        none
+    1     b  8  3.875      2.875   0.0744        none
+    2     c  8  1.875      3.875   0.0000         low
+    3     d  3    NaN        NaN      NaN  suppressed
     """
     from scipy import stats
 
@@ -590,6 +876,21 @@ def compare_to_benchmark(
         raise ConfigurationError(f"ci must be between 0 and 1; found {ci}")
     if success is not None and kind != "proportion":
         raise ConfigurationError("success=... is only used with kind='proportion'")
+    if tail not in TAILS:
+        raise ConfigurationError(f"tail must be one of {', '.join(TAILS)}; found {tail!r}")
+    if standardise is not None:
+        _check_column(data, standardise, "standardise")
+        if benchmark != "leave_one_out" or rule != "funnel" or overdispersion:
+            raise ConfigurationError(
+                "standardise=... compares each group with the other groups' stratum values: "
+                "use it with benchmark='leave_one_out', rule='funnel' and no overdispersion "
+                "adjustment",
+                code="standardise-options",
+            )
+    if adjust is not None:
+        from .multiplicity import _method
+
+        _method(adjust)
 
     x = _numeric(data[value], value) if kind == "mean" else _binary(data[value], value, success)
     codes, labels = pd.factorize(data[group], sort=True, use_na_sentinel=False)
@@ -612,7 +913,20 @@ def compare_to_benchmark(
         benchmark=benchmark,
         levels=levels,
         overdispersion=overdispersion,
+        tail=tail,
     )
+    std: dict[str, np.ndarray] | None = None
+    if standardise is not None:
+        std = _standardised(
+            x, codes, k, data[standardise], eligible, kind=kind, levels=levels, tail=tail
+        )
+        core.bench = std["expected"]
+        core.limits = {key[6:]: val for key, val in std.items() if key.startswith("limit_")}
+        core.p_low, core.p_high = std["p_low"], std["p_high"]
+        core.test = str(std["test"][0])
+        side = (1 - max(levels)) / 2
+        fl = np.where(core.p_low <= side, "low", np.where(core.p_high <= side, "high", "none"))
+        core.flag = np.where(eligible, fl.astype(object), "suppressed")
 
     # each group's own CI
     zc = stats.norm.ppf((1 + ci) / 2)
@@ -642,6 +956,19 @@ def compare_to_benchmark(
             **core.limits,
         }
     )
+    with np.errstate(invalid="ignore"):
+        out["p_value"] = np.minimum(1.0, 2 * np.fmin(core.p_low, core.p_high))
+    if adjust is not None:
+        from .multiplicity import adjust_pvalues
+
+        out["p_adjusted"] = np.where(eligible, np.nan, np.nan)
+        out.loc[eligible, "p_adjusted"] = adjust_pvalues(out.loc[eligible, "p_value"], adjust)
+    out["test"] = core.test if rule == "funnel" else "GMC outlier rule"
+    if std is not None:
+        out["expected"] = std["expected"]
+        out["crude_benchmark"] = std["crude"]
+        out["standardised"] = std["standardised"]
+        out["n_unmatched"] = std["n_unmatched"].astype("int64")
     flag = core.flag
     if rule == "gmc":
         q1 = np.full(k, np.nan)
@@ -669,9 +996,11 @@ def compare_to_benchmark(
         out["q1"], out["q3"] = q1, q3
         out["benchmark_ci_low"], out["benchmark_ci_high"] = b_lo, b_hi
     out["flag"] = flag
-    hide = [c for c in out.columns if c not in ("group", "n", "flag")]
+    hide = [c for c in out.columns if c not in ("group", "n", "flag", "test")]
     out.loc[~eligible, hide] = np.nan
     out["benchmark_n"] = out["benchmark_n"].astype("Int64")
+    if "n_unmatched" in out.columns:
+        out["n_unmatched"] = out["n_unmatched"].astype("Int64")
     overall_n = int(n[eligible].sum())
     overall_mean = float(s1[eligible].sum() / overall_n) if overall_n else float("nan")
     if kind == "mean":
@@ -708,15 +1037,16 @@ class CompareResult:
     Attributes
     ----------
     test : str
-        The test that was run (``mannwhitney``, ``kruskal``, ``t``, ``anova``, ``chi2``,
-        ``fisher``).
+        The test that was run (``mannwhitney``, ``kruskal``, ``t``, ``welch``, ``anova``,
+        ``chi2``, ``fisher``).
     omnibus : pandas.DataFrame
         One row: ``test``, ``statistic_name``, ``statistic``, ``dof``, ``dof2``, ``p_value``,
         ``effect_size`` (its name), ``effect``, ``omega_squared`` (ANOVA only), ``n``,
-        ``n_missing``, ``groups``.
+        ``n_missing``, ``groups``, ``level`` (the measurement level that chose the test),
+        ``method`` (how the p-value was computed, e.g. ``exact`` or ``Monte Carlo (...)``).
     pairwise : pandas.DataFrame
         One row per pair of groups: ``a``, ``b``, ``n_a``, ``n_b``, ``test``, ``statistic``,
-        ``p_unc``, ``p_corr``, ``p_adjust``, ``effect_size``, ``effect``.
+        ``p_unc``, ``p_corr``, ``p_adjust``, ``effect_size``, ``effect``, ``method``.
     """
 
     test: str
@@ -735,19 +1065,30 @@ class CompareResult:
         return head + "\n" + self.pairwise.to_string(index=False)
 
 
-_TESTS = ("auto", "mannwhitney", "kruskal", "t", "anova", "chi2", "fisher")
+_TESTS = ("auto", "mannwhitney", "kruskal", "t", "welch", "anova", "chi2", "fisher")
 _PADJUST = ("none", "bonf", "sidak", "holm", "fdr_bh", "fdr_by")
+LEVELS = ("categorical", "ordinal", "numeric")
 
 
-def _pair_numeric(xa: np.ndarray, xb: np.ndarray, parametric: bool) -> tuple[float, float, float]:
+def _pair_numeric(
+    xa: np.ndarray, xb: np.ndarray, parametric: bool
+) -> tuple[float, float, float, str]:
+    """(statistic, p, effect, method) of Welch's t test or the Mann-Whitney test."""
     import pingouin as pg
+
+    from .exact import mann_whitney
 
     if parametric:
         res = pg.ttest(xa, xb, correction=True)
         g = float(pg.compute_effsize(xa, xb, paired=False, eftype="hedges"))
-        return float(res["T"].iloc[0]), float(res["p_val"].iloc[0]), g
-    res = pg.mwu(xa, xb, alternative="two-sided")
-    return float(res["U_val"].iloc[0]), float(res["p_val"].iloc[0]), float(res["RBC"].iloc[0])
+        return float(res["T"].iloc[0]), float(res["p_val"].iloc[0]), g, "Welch"
+    mw = mann_whitney(xa, xb).iloc[0]
+    return (
+        float(mw["statistic"]),
+        float(mw["p_value"]),
+        float(mw["rank_biserial"]),
+        str(mw["method"]),
+    )
 
 
 def _cramers_v(chi2: float, table: np.ndarray) -> float:
@@ -757,95 +1098,75 @@ def _cramers_v(chi2: float, table: np.ndarray) -> float:
     return math.sqrt(chi2 / (n * m)) if n > 0 and m > 0 else float("nan")
 
 
-_MAX_TABLES = 20_000  # exact Fisher enumeration budget before falling back to Monte Carlo
-
-
-class _TooManyTables(Exception):
-    pass
-
-
-def _fisher_exact_rxc(table: np.ndarray) -> float:
-    """Exact Fisher test p-value of an r x c table, by enumerating every table with the same
-    margins (as R's ``fisher.test``: tables as or less probable than the observed one, with a
-    relative tolerance of 1e-7)."""
-    from scipy.special import gammaln
-
-    t = np.asarray(table, dtype=np.int64)
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    if t.shape[0] < 2 or t.shape[1] < 2:
-        return 1.0
-    if t.shape[0] > t.shape[1]:
-        t = t.T
-    rows, cols = t.sum(axis=1), t.sum(axis=0)
-    n = int(t.sum())
-    const = gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(n + 1)
-    lg = gammaln(np.arange(n + 1, dtype=float) + 1)  # lg[k] = log k!
-    log_obs = const - lg[t].sum()
-    cutoff = log_obs + math.log1p(1e-7)
-    total = 0.0
-    visited = 0
-    r = len(rows)
-
-    def compositions(total_: int, caps: np.ndarray) -> Iterable[np.ndarray]:
-        c = len(caps)
-        rest = np.concatenate([np.cumsum(caps[::-1])[::-1][1:], [0]])
-        x = np.zeros(c, dtype=np.int64)
-
-        def rec(j: int, left: int) -> Iterable[np.ndarray]:
-            if j == c - 1:
-                if left <= caps[j]:
-                    x[j] = left
-                    yield x
-                return
-            lo = max(0, left - int(rest[j]))
-            for v in range(lo, min(int(caps[j]), left) + 1):
-                x[j] = v
-                yield from rec(j + 1, left - v)
-
-        yield from rec(0, total_)
-
-    def walk(i: int, caps: np.ndarray, acc: float) -> None:
-        nonlocal total, visited
-        if i == r - 1:
-            visited += 1
-            if visited > _MAX_TABLES:
-                raise _TooManyTables
-            lp = const - acc - lg[caps].sum()
-            if lp <= cutoff:
-                total += math.exp(lp)
-            return
-        for x in compositions(int(rows[i]), caps):
-            walk(i + 1, caps - x, acc + lg[x].sum())
-
-    walk(0, cols.copy(), 0.0)
-    return min(1.0, total)
-
-
-def _table_test(table: np.ndarray, test: str) -> tuple[float, float, float, float, str]:
-    """(statistic, dof, p, effect, effect name) of a contingency table."""
+def _table_test(table: np.ndarray, test: str) -> tuple[float, float, float, float, str, str]:
+    """(statistic, dof, p, effect, effect name, method) of a contingency table."""
     from scipy import stats
 
+    from .exact import fisher_exact
+
+    chi2_raw = float(stats.chi2_contingency(table, correction=False).statistic)
     if test == "chi2":
         res = stats.chi2_contingency(table, correction=True)
-        chi2_raw = stats.chi2_contingency(table, correction=False).statistic
+        method = "Pearson, Yates-corrected" if table.shape == (2, 2) else "Pearson"
         return (
             float(res.statistic),
             float(res.dof),
             float(res.pvalue),
-            _cramers_v(float(chi2_raw), table),
+            _cramers_v(chi2_raw, table),
             "cramers_v",
+            method,
         )
+    res_f = fisher_exact(table).iloc[0]
+    p, method = float(res_f["p_value"]), str(res_f["method"])
     if table.shape == (2, 2):
-        res_f = stats.fisher_exact(table)
-        odds = float(res_f.statistic)
-        return odds, float("nan"), float(res_f.pvalue), odds, "odds_ratio"
-    try:
-        p = _fisher_exact_rxc(table)
-    except _TooManyTables:
-        mc = stats.MonteCarloMethod(n_resamples=20_000, rng=np.random.default_rng(0))
-        p = float(stats.fisher_exact(table, method=mc).pvalue)
-    chi2_raw = stats.chi2_contingency(table, correction=False).statistic
-    return float("nan"), float("nan"), p, _cramers_v(float(chi2_raw), table), "cramers_v"
+        odds = float(res_f["odds_ratio"])
+        return odds, float("nan"), p, odds, "odds_ratio", method
+    return float("nan"), float("nan"), p, _cramers_v(chi2_raw, table), "cramers_v", method
+
+
+def _measurement_level(
+    data: pd.DataFrame, value: str, survey: Survey | None
+) -> tuple[str | None, Item | None]:
+    """The level the survey gives ``value`` (item or scale), or None; and the item."""
+    if survey is None:
+        return None, None
+    if value in {sc.id for sc in survey.scales}:
+        return "numeric", None
+    item = next(
+        (i for i in survey.questions if i.id == value or i.column_name == value),
+        None,
+    )
+    if item is None:
+        return None, None
+    if item.type == "number":
+        return "numeric", item
+    if item.type == "likert":
+        return "ordinal", item
+    if item.type == "choice":
+        cl = survey.choices_for(item)
+        return ("ordinal" if cl is not None and cl.ordered else "categorical"), item
+    raise ConfigurationError(
+        f"item {item.id!r} is a {item.type} item; compare_groups compares likert, choice and "
+        "number items and scales",
+        code="not-comparable",
+    )
+
+
+def _level_from_data(series: pd.Series) -> str:
+    """Without a survey: categories for text, booleans, unordered categoricals and 0/1 codes;
+    ranks (ordinal) for other numbers and ordered categoricals."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return "ordinal" if dtype.ordered else "categorical"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "categorical"
+    num = pd.to_numeric(series.astype(object), errors="coerce")
+    if (num.isna() & series.notna()).any():
+        return "categorical"
+    present = set(num.dropna().unique().tolist())
+    if present and present <= {0, 1}:
+        return "categorical"
+    return "ordinal"
 
 
 def compare_groups(
@@ -853,9 +1174,13 @@ def compare_groups(
     value: str,
     between: str,
     *,
-    test: Literal["auto", "mannwhitney", "kruskal", "t", "anova", "chi2", "fisher"] = "auto",
+    test: Literal[
+        "auto", "mannwhitney", "kruskal", "t", "welch", "anova", "chi2", "fisher"
+    ] = "auto",
     padjust: str = "holm",
     pairwise: bool = True,
+    survey: Survey | str | Path | None = None,
+    level: Literal["categorical", "ordinal", "numeric"] | None = None,
 ) -> CompareResult:
     """Test whether groups differ, with effect sizes and adjusted pairwise comparisons.
 
@@ -864,18 +1189,26 @@ def compare_groups(
     data : pandas.DataFrame
         One row per respondent.
     value : str
-        The outcome column: numbers or ordinal codes for the rank and mean tests, any codes for
-        ``chi2``/``fisher``.
+        The outcome column (an item or scale id when ``survey`` is given).
     between : str
         The grouping column. Rows with a missing value or group are left out (``n_missing``).
-    test : {"auto", "mannwhitney", "kruskal", "t", "anova", "chi2", "fisher"}
-        ``auto``: Mann-Whitney U for two groups and Kruskal-Wallis for more when ``value`` is
-        numeric (rank tests suit Likert codes and skewed scores); otherwise chi-squared, or
-        Fisher's exact test when more than 20 % of expected counts are below 5 (Cochran).
+    test : {"auto", "mannwhitney", "kruskal", "t", "welch", "anova", "chi2", "fisher"}
+        ``auto`` picks by measurement level (see ``level``): categorical -> chi-squared, or
+        Fisher's exact test when more than 20 % of expected counts are below 5 (Cochran 1954);
+        ordinal -> Mann-Whitney U (two groups) or Kruskal-Wallis; numeric -> Welch's t (two
+        groups) or Welch's ANOVA. ``anova`` is the classic one-way ANOVA (equal variances).
     padjust : {"holm", "fdr_bh", "bonf", "sidak", "fdr_by", "none"}
         Correction of the pairwise p-values (``pingouin.multicomp``).
     pairwise : bool
         Also compare every pair of groups.
+    survey : Survey, path or bundled id, optional
+        The instrument: ``value``'s measurement level is read from it (a likert item or an
+        ordered choice list: ordinal; an unordered choice list: categorical; a number item or a
+        scale: numeric) and its declared missing codes ("prefer not to say") are left out.
+    level : {"categorical", "ordinal", "numeric"}, optional
+        Overrides the level. Default: from ``survey``; without one, from the data: text,
+        booleans, unordered categoricals and columns holding only 0/1 are categorical; other
+        numbers and ordered categoricals ordinal.
 
     Returns
     -------
@@ -884,32 +1217,41 @@ def compare_groups(
 
     Notes
     -----
-    Tests come from pingouin 0.7 (``mwu``, ``kruskal``, ``ttest``, ``anova``) and scipy
-    (``chi2_contingency``, ``fisher_exact``). Effect sizes:
+    Tests: Mann-Whitney U from :func:`~leadership_eval.exact.mann_whitney` (exact without
+    ties when both groups have fewer than 50 values, as R's ``wilcox.test``); Kruskal-Wallis
+    (pingouin ``kruskal``: the chi-squared approximation with the tie correction, as R's
+    ``kruskal.test``); Welch's t (pingouin ``ttest``, R's ``t.test``); Welch's ANOVA
+    (pingouin ``welch_anova``, R's ``oneway.test(var.equal = FALSE)``); the classic ANOVA
+    (pingouin ``anova``, R's ``aov``); chi-squared (scipy ``chi2_contingency``, with Yates'
+    correction for 2 x 2 tables as R's ``chisq.test``); Fisher's exact test from
+    :func:`~leadership_eval.exact.fisher_exact` (exact for r x c tables by a network
+    algorithm, or a named Monte Carlo p-value when the table is too large). ``method`` says
+    which p-value each test gave. Effect sizes:
 
-    * Mann-Whitney U: rank-biserial correlation :math:`r = 1 - 2U_b/(n_a n_b)` (pingouin's
-      ``RBC``; positive when the first group ranks higher);
+    * Mann-Whitney U: rank-biserial correlation :math:`r = 2U_a/(n_a n_b) - 1` (positive when
+      the first group ranks higher);
     * Kruskal-Wallis: :math:`\\varepsilon^2 = H/(n-1)` (Tomczak & Tomczak 2014);
-    * t test (Welch): Hedges' :math:`g`;
-    * one-way ANOVA: :math:`\\eta^2 = SS_b/SS_t` and :math:`\\omega^2 = (SS_b - (k-1)MS_w)/
-      (SS_t + MS_w)`;
+    * Welch's t: Hedges' :math:`g`;
+    * ANOVA and Welch's ANOVA: :math:`\\eta^2 = SS_b/SS_t`; ANOVA also
+      :math:`\\omega^2 = (SS_b - (k-1)MS_w)/(SS_t + MS_w)`;
     * chi-squared: Cramér's :math:`V = \\sqrt{\\chi^2/(n(\\min(r,c)-1))}` (uncorrected
-      :math:`\\chi^2`; the test itself uses Yates' correction for 2 x 2 tables, as R's
-      ``chisq.test``); Fisher: the sample odds ratio :math:`ad/(bc)` for 2 x 2 tables (R reports
-      the conditional MLE instead), Cramér's V otherwise.
-
-    Fisher's test on tables larger than 2 x 2 is exact: every table with the observed margins is
-    enumerated and the probabilities of those no more likely than the observed one are summed
-    (as R's ``fisher.test``). Beyond 20,000 tables it falls back to a seeded Monte Carlo
-    estimate from 20,000 random tables (scipy ``MonteCarloMethod``; standard error below 0.0035).
+      :math:`\\chi^2`); Fisher: R's conditional maximum likelihood odds ratio for 2 x 2 tables,
+      Cramér's V otherwise.
 
     Pairwise comparisons use the two-group version of the omnibus test (Mann-Whitney U after
-    Kruskal-Wallis, Welch's t after ANOVA, chi-squared or Fisher on the pair's sub-table).
+    Kruskal-Wallis, Welch's t after either ANOVA, chi-squared or Fisher on the pair's
+    sub-table), adjusted by ``padjust``.
 
     References
     ----------
     Vallat R. Pingouin: statistics in Python. Journal of Open Source Software 2018; 3(31): 1026.
     doi:10.21105/joss.01026
+
+    Welch BL. On the comparison of several mean values: an alternative approach. Biometrika
+    1951; 38(3/4): 330-336. doi:10.2307/2332579
+
+    Cochran WG. Some methods for strengthening the common chi-squared tests. Biometrics 1954;
+    10(4): 417-451. doi:10.2307/3001616
 
     Tomczak M, Tomczak E. The need to report effect size estimates revisited. Trends in Sport
     Sciences 2014; 1(21): 19-25.
@@ -939,9 +1281,27 @@ def compare_groups(
         raise ConfigurationError(f"test must be one of {', '.join(_TESTS)}; found {test!r}")
     if padjust not in _PADJUST:
         raise ConfigurationError(f"padjust must be one of {', '.join(_PADJUST)}; found {padjust!r}")
-    keep = data[value].notna() & data[between].notna()
+    if level is not None and level not in LEVELS:
+        raise ConfigurationError(f"level must be one of {', '.join(LEVELS)}; found {level!r}")
+    sv = as_survey(survey) if survey is not None else None
+    survey_level, item = _measurement_level(data, value, sv)
+    values = data[value]
+    if item is not None and sv is not None:
+        cl = sv.choices_for(item)
+        if cl is not None and cl.missing_codes:
+            miss = {str(c) for c in cl.missing_codes}
+            keys = values.astype(object).map(
+                lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v),
+                na_action="ignore",
+            )
+            values = values.where(~keys.isin(miss))
+        if cl is not None and not cl.numeric and cl.ordered:
+            order = {str(c): i + 1 for i, c in enumerate(cl.codes)}
+            values = values.astype(object).map(lambda v: order.get(str(v)), na_action="ignore")
+    chosen_level = level or survey_level or _level_from_data(values)
+    keep = values.notna() & data[between].notna()
     n_missing = int((~keep).sum())
-    sub = data.loc[keep, [value, between]]
+    sub = pd.DataFrame({value: values[keep], between: data.loc[keep, between]})
     groups = sorted(pd.unique(sub[between]), key=lambda v: (str(type(v)), v))
     k = len(groups)
     if k < 2:
@@ -957,16 +1317,18 @@ def compare_groups(
         y = np.array([])
     chosen = test
     if test == "auto":
-        if is_numeric:
-            chosen = "mannwhitney" if k == 2 else "kruskal"
-        else:
+        if chosen_level == "categorical" or not is_numeric:
             table = pd.crosstab(sub[between], sub[value]).to_numpy()
             expected = stats.contingency.expected_freq(table)
             chosen = "fisher" if (expected < 5).mean() > 0.2 else "chi2"
-    if chosen in ("mannwhitney", "kruskal", "t", "anova") and not is_numeric:
+        elif chosen_level == "ordinal":
+            chosen = "mannwhitney" if k == 2 else "kruskal"
+        else:
+            chosen = "t" if k == 2 else "welch"
+    if chosen in ("mannwhitney", "kruskal", "t", "welch", "anova") and not is_numeric:
         _numeric(sub[value], value)  # raises the informative error
     if chosen in ("mannwhitney", "t") and k != 2:
-        alt = "kruskal" if chosen == "mannwhitney" else "anova"
+        alt = "kruskal" if chosen == "mannwhitney" else "welch"
         raise ConfigurationError(
             f"test={chosen!r} compares two groups but {between!r} has {k}; use test={alt!r}",
             code="too-many-groups",
@@ -978,7 +1340,7 @@ def compare_groups(
         samples = {g: y[gvals == g] for g in groups}
     row: dict[str, Any] = {"test": chosen, "dof2": np.nan, "omega_squared": np.nan}
     if chosen in ("mannwhitney", "t"):
-        stat, p, eff = _pair_numeric(samples[groups[0]], samples[groups[1]], chosen == "t")
+        stat, p, eff, method = _pair_numeric(samples[groups[0]], samples[groups[1]], chosen == "t")
         if chosen == "t":
             dof = float(
                 pg.ttest(samples[groups[0]], samples[groups[1]], correction=True)["dof"].iloc[0]
@@ -988,6 +1350,7 @@ def compare_groups(
         else:
             row.update(statistic_name="U", statistic=stat, dof=np.nan, p_value=p)
             row.update(effect_size="rank_biserial", effect=eff)
+        row["method"] = method
     elif chosen == "kruskal":
         frame = pd.DataFrame({"y": y, "g": sub[between].astype(str).to_numpy()})
         res = pg.kruskal(frame, dv="y", between="g")
@@ -995,6 +1358,17 @@ def compare_groups(
         row.update(statistic_name="H", statistic=h, dof=float(res["ddof1"].iloc[0]))
         row.update(p_value=float(res["p_unc"].iloc[0]))
         row.update(effect_size="epsilon_squared", effect=h / (len(y) - 1))
+        row["method"] = "chi-squared approximation, tie corrected"
+    elif chosen == "welch":
+        frame = pd.DataFrame({"y": y, "g": sub[between].astype(str).to_numpy()})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = pg.welch_anova(frame, dv="y", between="g")
+        row.update(statistic_name="F", statistic=float(res["F"].iloc[0]))
+        row.update(dof=float(res["ddof1"].iloc[0]), dof2=float(res["ddof2"].iloc[0]))
+        row.update(p_value=float(res["p_unc"].iloc[0]))
+        row.update(effect_size="eta_squared", effect=float(res["np2"].iloc[0]))
+        row["method"] = "Welch"
     elif chosen == "anova":
         frame = pd.DataFrame({"y": y, "g": sub[between].astype(str).to_numpy()})
         with warnings.catch_warnings():
@@ -1007,9 +1381,10 @@ def compare_groups(
         row.update(p_value=float(res["p_unc"].iloc[0]))
         row.update(effect_size="eta_squared", effect=ss_b / (ss_b + ss_w))
         row["omega_squared"] = (ss_b - df_b * ms_w) / (ss_b + ss_w + ms_w)
+        row["method"] = "F, equal variances"
     else:
         ct = pd.crosstab(sub[between], sub[value])
-        stat, dof, p, eff, name = _table_test(ct.to_numpy(), chosen)
+        stat, dof, p, eff, name, method = _table_test(ct.to_numpy(), chosen)
         stat_name = "chi2" if chosen == "chi2" else "odds_ratio" if ct.shape == (2, 2) else "none"
         row.update(
             statistic_name=stat_name,
@@ -1018,8 +1393,9 @@ def compare_groups(
             p_value=p,
             effect_size=name,
             effect=eff,
+            method=method,
         )
-    row.update(n=int(keep.sum()), n_missing=n_missing, groups=k)
+    row.update(n=int(keep.sum()), n_missing=n_missing, groups=k, level=chosen_level)
     omnibus = pd.DataFrame([row])[
         [
             "test",
@@ -1034,6 +1410,8 @@ def compare_groups(
             "n",
             "n_missing",
             "groups",
+            "level",
+            "method",
         ]
     ]
 
@@ -1046,13 +1424,14 @@ def compare_groups(
                 ct = ct.loc[:, ct.sum(axis=0) > 0]
                 if ct.shape[1] < 2:
                     stat, p, eff, name = np.nan, 1.0, np.nan, row["effect_size"]
+                    method = "one category only"
                 else:
-                    stat, _, p, eff, name = _table_test(ct.to_numpy(), chosen)
+                    stat, _, p, eff, name, method = _table_test(ct.to_numpy(), chosen)
                 n_a, n_b = int((pair[between] == a).sum()), int((pair[between] == b).sum())
                 ptest: str = chosen
             else:
-                parametric = chosen in ("t", "anova")
-                stat, p, eff = _pair_numeric(samples[a], samples[b], parametric)
+                parametric = chosen in ("t", "welch", "anova")
+                stat, p, eff, method = _pair_numeric(samples[a], samples[b], parametric)
                 name = "hedges_g" if parametric else "rank_biserial"
                 n_a, n_b = len(samples[a]), len(samples[b])
                 ptest = "t" if parametric else "mannwhitney"
@@ -1067,11 +1446,23 @@ def compare_groups(
                     "p_unc": p,
                     "effect_size": name,
                     "effect": eff,
+                    "method": method,
                 }
             )
     pw = pd.DataFrame(
         rows,
-        columns=["a", "b", "n_a", "n_b", "test", "statistic", "p_unc", "effect_size", "effect"],
+        columns=[
+            "a",
+            "b",
+            "n_a",
+            "n_b",
+            "test",
+            "statistic",
+            "p_unc",
+            "effect_size",
+            "effect",
+            "method",
+        ],
     )
     if not pw.empty:
         _, p_corr = pg.multicomp(pw["p_unc"].to_numpy(dtype=float), method=padjust)
@@ -1147,6 +1538,7 @@ def compare_waves(
     items: Sequence[str] | None = None,
     paired_id: str | None = None,
     policy: DisclosurePolicy | str | None = None,
+    adjust: str | None = None,
 ) -> pd.DataFrame:
     """Change between two survey waves, over the items and scales both versions share.
 
@@ -1163,19 +1555,29 @@ def compare_waves(
         Item or scale ids to compare (default: every comparable number, ordered choice or
         likert item, and every comparable scale).
     paired_id : str, optional
-        A column identifying the same respondent in both waves: respondents in both are
-        compared with the Wilcoxon signed-rank test (others are left out).
+        A column identifying the same respondent in both waves (a pseudonym). Everyone is
+        used: when every respondent with an answer is in both waves, the Wilcoxon signed-rank
+        test; when only some are, the partially overlapping samples t test (Derrick et al.
+        2017), which uses the pairs and the unmatched together. The unmatched are counted.
     policy : DisclosurePolicy or preset name, optional
         Cells with fewer than ``min_cell`` answers in either wave are suppressed.
+    adjust : str, optional
+        Adjust the p-values over the rows returned (``"fdr_bh"``, ``"holm"``...) into
+        ``p_adjusted``.
 
     Returns
     -------
     pandas.DataFrame
         One row per measure and group (``scope`` ``overall`` first, then ``group``): ``scope``,
-        ``group``, ``measure``, ``kind`` (item/scale), ``n_before``, ``n_after`` (``n_pairs``
-        when paired), ``mean_before``, ``mean_after``, ``change`` (after - before), ``test``
-        (``mannwhitney``/``wilcoxon``), ``statistic``, ``p_value``, ``effect_size``
-        (``rank_biserial``), ``effect`` (positive: higher after), ``suppressed``.
+        ``group``, ``measure``, ``kind`` (item/scale), ``n_before``, ``n_after`` (answers
+        used); with ``paired_id`` also ``n_pairs``, ``n_unmatched_before``,
+        ``n_unmatched_after``; ``mean_before``, ``mean_after`` (everyone used), ``change``
+        (after - before), ``test`` (``mannwhitney``, ``wilcoxon`` or
+        ``partially_overlapping_t``), ``statistic``, ``df`` (the t test's), ``p_value``,
+        ``p_adjusted`` (with ``adjust``), ``effect_size`` (``rank_biserial`` or
+        ``cohens_d_av``: the change over the root mean of the two waves' variances),
+        ``effect`` (positive: higher after), ``method`` (how the p-value was computed),
+        ``suppressed``.
 
         ``frame.attrs["skipped"]`` is a frame of the measures NOT compared, with ``measure``,
         ``kind`` and ``reason`` (only in one version, text, type, choice list or range
@@ -1187,12 +1589,30 @@ def compare_waves(
     language), choice codes and labels (substantive and missing), ordering, range and column;
     a scale only when its definition (items, reverse keying, method, minimum answered,
     transform) is the same and all its items are. Independent waves: Mann-Whitney U of after
-    vs before (``statistic`` is :math:`U` of the after wave, R's ``W`` in
-    ``wilcox.test(after, before, exact=FALSE, correct=TRUE)``; rank-biserial effect). Paired:
-    Wilcoxon signed-rank on after - before, zero differences dropped, normal approximation with
-    tie and continuity corrections (``statistic`` is :math:`W^+`, R's ``V`` in
-    ``wilcox.test(after, before, paired=TRUE, exact=FALSE, correct=TRUE)``; pingouin's
-    rank-biserial effect). p-values are not adjusted for the number of measures.
+    vs before (:func:`~leadership_eval.exact.mann_whitney`: ``statistic`` is :math:`U` of the
+    after wave, R's ``W`` in ``wilcox.test(after, before)``, exact without ties for samples
+    under 50; rank-biserial effect). Paired, everyone in both waves: Wilcoxon signed-rank on
+    after - before (:func:`~leadership_eval.exact.signed_rank`, zero differences dropped;
+    ``statistic`` is :math:`V`, R's ``V`` in ``wilcox.test(after, before, paired = TRUE)``).
+    Partly paired: the partially overlapping samples t test (Derrick et al. 2017, equal
+    variances not assumed, as ``Partiallyoverlapping::Partover.test``): with :math:`n_1, n_2`
+    all answers of each wave, :math:`n_c` pairs whose correlation is :math:`r`,
+
+    .. math:: T = \\frac{\\bar x_1 - \\bar x_2}{\\sqrt{s_1^2/n_1 + s_2^2/n_2 - 2 r s_1 s_2 n_c /
+       (n_1 n_2)}}, \\quad \\nu = (n_c - 1) + \\frac{\\gamma - n_c + 1}{n_a + n_b + 2n_c}
+       (n_a + n_b)
+
+    with :math:`\\gamma` Welch's degrees of freedom and :math:`n_a, n_b` the unmatched. With
+    fewer than 2 pairs the waves are compared as independent samples. A respondent answering
+    in both waves but missing the measure in one counts as unmatched in the other.
+    p-values are not adjusted unless ``adjust`` is given; see also
+    :func:`compare_composition` for differences in who answered each wave.
+
+    References
+    ----------
+    Derrick B, Russ B, Toher D, White P. Test statistics for the comparison of means for two
+    samples that include both paired and independent observations. Journal of Modern Applied
+    Statistical Methods 2017; 16(1): 137-157. doi:10.22237/jmasm/1493597280
 
     Examples
     --------
@@ -1226,14 +1646,20 @@ def compare_waves(
       measure                 reason
     0      q2  question text changed
     """
-    import pingouin as pg
-    from scipy.stats import rankdata
-
+    from .exact import mann_whitney, signed_rank
     from .scoring import score
 
+    if adjust is not None:
+        from .multiplicity import _method
+
+        _method(adjust)
     before = _check_frame(before, "before")
     after = _check_frame(after, "after")
     sa, sb = as_survey(survey_before), as_survey(survey_after)
+    from .responses import validated  # the one validation path
+
+    before, _ = validated(sa, before)
+    after, _ = validated(sb, after)
     pol = _resolve_policy(policy)
     if group is not None:
         _check_column(before, group, "group")
@@ -1338,49 +1764,74 @@ def compare_waves(
             scopes.append(("group", g, np.asarray(ma, bool), np.asarray(mb, bool)))
         for scope, g, ma, mb in scopes:
             row: dict[str, Any] = {"scope": scope, "group": g, "measure": mid, "kind": kind}
+            ua = ub = np.array([])
             if paired_id is not None:
-                sel = ma[ia_idx]
+                sel = ma[ia_idx] & mb[ib_idx]
                 pa, pb = xa[ia_idx][sel], xb[ib_idx][sel]
                 both = ~np.isnan(pa) & ~np.isnan(pb)
+                used_a = np.zeros(len(xa), bool)
+                used_b = np.zeros(len(xb), bool)
+                used_a[ia_idx[sel][both]] = True
+                used_b[ib_idx[sel][both]] = True
                 pa, pb = pa[both], pb[both]
-                n_a = n_b = len(pa)
-                row.update(n_before=n_a, n_after=n_b)
-                test_name = "wilcoxon"
+                ua = xa[ma & ~used_a & ~np.isnan(xa)]
+                ub = xb[mb & ~used_b & ~np.isnan(xb)]
+                n_a, n_b = len(pa) + len(ua), len(pb) + len(ub)
+                row.update(
+                    n_before=n_a,
+                    n_after=n_b,
+                    n_pairs=len(pa),
+                    n_unmatched_before=len(ua),
+                    n_unmatched_after=len(ub),
+                )
+                if len(ua) + len(ub) == 0:
+                    test_name, eff_name = "wilcoxon", "rank_biserial"
+                elif len(pa) >= 2:
+                    test_name, eff_name = "partially_overlapping_t", "cohens_d_av"
+                else:
+                    test_name, eff_name = "mannwhitney", "rank_biserial"
             else:
                 pa, pb = xa[ma], xb[mb]
                 pa, pb = pa[~np.isnan(pa)], pb[~np.isnan(pb)]
                 n_a, n_b = len(pa), len(pb)
                 row.update(n_before=n_a, n_after=n_b)
-                test_name = "mannwhitney"
+                test_name, eff_name = "mannwhitney", "rank_biserial"
             small = min(n_a, n_b) < pol.min_cell
-            row.update(test=test_name, effect_size="rank_biserial", suppressed=small)
+            row.update(test=test_name, effect_size=eff_name, suppressed=small)
             if small:
                 row.update(
                     mean_before=np.nan,
                     mean_after=np.nan,
                     change=np.nan,
                     statistic=np.nan,
+                    df=np.nan,
                     p_value=np.nan,
                     effect=np.nan,
+                    method="",
                 )
-            else:
-                row.update(mean_before=float(pa.mean()), mean_after=float(pb.mean()))
-                row["change"] = row["mean_after"] - row["mean_before"]
-                if paired_id is not None:
-                    if np.all(pb - pa == 0):
-                        stat, p, eff = np.nan, 1.0, 0.0
-                    else:
-                        res = pg.wilcoxon(pb, pa, method="approx", correction=True)
-                        d = pb - pa
-                        d = d[d != 0]
-                        ranks = rankdata(np.abs(d))
-                        stat = float(ranks[d > 0].sum())
-                        p, eff = float(res["p_val"].iloc[0]), float(res["RBC"].iloc[0])
+                rows.append(row)
+                continue
+            all_a, all_b = np.concatenate([pa, ua]), np.concatenate([pb, ub])
+            row.update(mean_before=float(all_a.mean()), mean_after=float(all_b.mean()))
+            row["change"] = row["mean_after"] - row["mean_before"]
+            dof = np.nan
+            if test_name == "wilcoxon":
+                if np.all(pb - pa == 0):
+                    stat, p, eff, method = np.nan, 1.0, 0.0, "no differences"
                 else:
-                    res = pg.mwu(pb, pa)
-                    stat = float(res["U_val"].iloc[0])
-                    p, eff = float(res["p_val"].iloc[0]), float(res["RBC"].iloc[0])
-                row.update(statistic=stat, p_value=p, effect=eff)
+                    res = signed_rank(pb, pa).iloc[0]
+                    stat, p = float(res["statistic"]), float(res["p_value"])
+                    eff, method = float(res["rank_biserial"]), str(res["method"])
+            elif test_name == "partially_overlapping_t":
+                stat, dof, p = _partially_overlapping_t(ub, ua, pb, pa)
+                sd = math.sqrt((np.var(all_a, ddof=1) + np.var(all_b, ddof=1)) / 2)
+                eff = row["change"] / sd if sd > 0 else np.nan
+                method = "Welch-type, Derrick et al. (2017)"
+            else:
+                res = mann_whitney(all_b, all_a).iloc[0]
+                stat, p = float(res["statistic"]), float(res["p_value"])
+                eff, method = float(res["rank_biserial"]), str(res["method"])
+            row.update(statistic=stat, df=dof, p_value=p, effect=eff, method=method)
             rows.append(row)
     cols = [
         "scope",
@@ -1389,20 +1840,133 @@ def compare_waves(
         "kind",
         "n_before",
         "n_after",
+        "n_pairs",
+        "n_unmatched_before",
+        "n_unmatched_after",
         "mean_before",
         "mean_after",
         "change",
         "test",
         "statistic",
+        "df",
         "p_value",
         "effect_size",
         "effect",
+        "method",
         "suppressed",
     ]
     out = pd.DataFrame(rows, columns=cols)
-    if paired_id is not None:
-        out = out.rename(columns={"n_before": "n_pairs"}).drop(columns="n_after")
+    if paired_id is None:
+        out = out.drop(columns=["n_pairs", "n_unmatched_before", "n_unmatched_after"])
+    if adjust is not None:
+        from .multiplicity import adjust_pvalues
+
+        idx = out.columns.get_loc("p_value") + 1
+        out.insert(int(idx), "p_adjusted", adjust_pvalues(out["p_value"], adjust))
     if group is None:
         out = out.drop(columns=["scope", "group"])
     out.attrs["skipped"] = pd.DataFrame(skipped, columns=["measure", "kind", "reason"])
     return out
+
+
+def _partially_overlapping_t(
+    x1: np.ndarray, x2: np.ndarray, x3: np.ndarray, x4: np.ndarray
+) -> tuple[float, float, float]:
+    """(T, df, two-sided p) of Derrick et al.'s partially overlapping samples t test, equal
+    variances not assumed: ``x1``/``x2`` the unpaired of samples 1 and 2, ``x3``/``x4`` the
+    pairs (as ``Partiallyoverlapping::Partover.test(x1, x2, x3, x4)``)."""
+    from scipy import stats
+
+    s1, s2 = np.concatenate([x1, x3]), np.concatenate([x2, x4])
+    n1, n2, nc = len(s1), len(s2), len(x3)
+    v1, v2 = float(np.var(s1, ddof=1)), float(np.var(s2, ddof=1))
+    constant = np.std(x3) == 0 or np.std(x4) == 0  # as Partover.test: no correlation then
+    r = 0.0 if constant else float(np.corrcoef(x3, x4)[0, 1])
+    denom = v1 / n1 + v2 / n2 - 2 * r * nc * math.sqrt(v1 * v2) / (n1 * n2)
+    diff = float(s1.mean() - s2.mean())
+    t = (
+        diff / math.sqrt(denom)
+        if denom > 0
+        else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+    )
+    welch = (
+        (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
+        if (v1 + v2) > 0
+        else float(n1 + n2 - 2)
+    )
+    na, nb = len(x1), len(x2)
+    df = (nc - 1) + (welch - nc + 1) / (na + nb + 2 * nc) * (na + nb)
+    p = 1.0 if t == 0 else float(2 * stats.t.sf(abs(t), df))
+    return float(t), float(df), p
+
+
+def compare_composition(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    columns: str | Sequence[str],
+) -> pd.DataFrame:
+    """Who answered each wave: the distribution of characteristics (grade, trust...) in two
+    waves, and a test of whether it changed.
+
+    Parameters
+    ----------
+    before, after : pandas.DataFrame
+        Responses of each wave.
+    columns : str or list of str
+        Characteristics to compare (columns of both frames). A missing value is a category of
+        its own (shown as NA), never dropped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per column and value: ``column``, ``value``, ``n_before``, ``n_after``,
+        ``percent_before``, ``percent_after``, and per column ``test`` (``chi2`` or ``fisher``,
+        chosen as in :func:`compare_groups`), ``p_value``, ``method``.
+
+    Notes
+    -----
+    A change in the waves' composition (more registrars, a trust that did not take part) can
+    explain a change in results: read :func:`compare_waves` beside this table, or compare
+    within the characteristic with ``group=``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.compare import compare_composition
+    >>> b = pd.DataFrame({"grade": ["fy1"] * 6 + ["core"] * 4})
+    >>> a = pd.DataFrame({"grade": ["fy1"] * 2 + ["core"] * 7 + [None]})
+    >>> compare_composition(b, a, "grade")[["value", "n_before", "n_after", "test"]]
+      value  n_before  n_after    test
+    0  core         4        7  fisher
+    1   fy1         6        2  fisher
+    2   NaN         0        1  fisher
+    """
+    from scipy import stats
+
+    before = _check_frame(before, "before")
+    after = _check_frame(after, "after")
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    parts = []
+    for col in cols:
+        _check_column(before, col, "composition")
+        _check_column(after, col, "composition")
+        nb = before[col].value_counts(dropna=False)
+        na = after[col].value_counts(dropna=False)
+        table = pd.concat([nb, na], axis=1, keys=["n_before", "n_after"]).fillna(0)
+        table = table.astype("int64")
+        order = sorted(table.index, key=lambda v: (pd.isna(v), str(v)))
+        table = table.loc[order]
+        counts = table.to_numpy().T
+        if counts.shape[1] < 2:
+            test, p, method = "none", 1.0, "one category only"
+        else:
+            expected = stats.contingency.expected_freq(counts)
+            test = "fisher" if (expected < 5).mean() > 0.2 else "chi2"
+            _, _, p, _, _, method = _table_test(counts, test)
+        frame = table.reset_index(names="value")
+        frame.insert(0, "column", col)
+        frame["percent_before"] = 100 * frame["n_before"] / max(int(frame["n_before"].sum()), 1)
+        frame["percent_after"] = 100 * frame["n_after"] / max(int(frame["n_after"].sum()), 1)
+        frame["test"], frame["p_value"], frame["method"] = test, p, method
+        parts.append(frame)
+    return pd.concat(parts, ignore_index=True)

@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "ConfigurationError",
     "DataError",
+    "DataWarning",
     "DisclosureError",
     "InstrumentError",
     "LeadershipEvalError",
@@ -23,7 +24,28 @@ __all__ = [
 
 
 class LeadershipEvalError(Exception):
-    """Base class of every error raised by leadership_eval."""
+    """Base class of every error raised by leadership_eval.
+
+    Every error pickles with its data (as pandera's errors do, through ``__reduce__``): an
+    error raised in a worker process (``concurrent.futures``, ``multiprocessing``, joblib)
+    arrives in the parent with its message, code, problems and failure cases intact.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception.__reduce__ calls the class with self.args (the message only), which loses
+        # the data and fails for classes whose __init__ wants more than a message; rebuild the
+        # object without calling __init__, then restore the message and every attribute.
+        return (_rebuild_error, (type(self), self.args), dict(self.__dict__))
+
+    def __setstate__(self, state: dict[str, Any] | None) -> None:
+        self.__dict__.update(state or {})
+
+
+def _rebuild_error(cls: type[LeadershipEvalError], args: tuple[Any, ...]) -> LeadershipEvalError:
+    """Unpickle an error: the object without ``__init__``, its ``args`` (the message) set."""
+    error = cls.__new__(cls)
+    error.args = args
+    return error
 
 
 @dataclass(frozen=True, order=True)
@@ -149,3 +171,13 @@ class ConfigurationError(LeadershipEvalError, ValueError):
         self.code = code
         self.problems: list[Problem] = list(problems)
         super().__init__(message)
+
+
+class DataWarning(UserWarning):
+    """Responses were used after setting some of them aside, by the validation's rules.
+
+    Raised (as a warning) by the functions that validate the responses they are given
+    (:func:`~leadership_eval.score`, :func:`~leadership_eval.reliability`,
+    :func:`~leadership_eval.item_summary`, :func:`~leadership_eval.compare_waves`) when rows were
+    excluded or values set aside; :func:`~leadership_eval.validate_responses` lists each one.
+    """

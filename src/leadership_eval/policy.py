@@ -140,6 +140,10 @@ class DisclosurePolicy(BaseModel):
         "almost all" of that answer. 0 turns the rule off.
     perturbation : Perturbation
         Protection of releases against differencing (see :class:`Perturbation`).
+    flags_in_mentor_reports : bool
+        Whether a mentor's report flags scale scores outside the funnel limits. Off by
+        default: the evaluation is formative, and a flag on a sample of 5-14 reads as a
+        verdict; the regional report always keeps the comparisons.
 
     Examples
     --------
@@ -166,6 +170,7 @@ class DisclosurePolicy(BaseModel):
     min_comments: int = Field(5, ge=3)
     dominance_group: int = Field(20, ge=0)
     perturbation: Perturbation = Field(default_factory=Perturbation)
+    flags_in_mentor_reports: bool = False
 
     @model_validator(mode="after")
     def _check(self) -> DisclosurePolicy:

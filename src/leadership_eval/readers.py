@@ -20,9 +20,11 @@ so that :func:`~leadership_eval.responses.validate_responses` reports it where i
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import difflib
+import functools
 import html
 import io
 import re
@@ -318,6 +320,17 @@ class ReadReport:
         reports those values).
     recoded : list of str
         SPSS user-missing values recoded to a survey missing code (matched by label).
+    sheet_rows : list of int
+        The spreadsheet row of each record of the frame (the first row of the sheet is row 1,
+        so with one header row the first record is row 2; blank lines of a CSV count, as a
+        spreadsheet shows them); empty for SPSS files.
+    problems : list of dict
+        What is wrong with particular records or cells, each with ``row`` (the frame's index
+        label), ``column`` (the export column, None for the whole record), ``code``
+        (``ragged-row``, ``truncated-record``, ``unterminated-quote``,
+        ``formula-without-value``), ``message`` and ``value``;
+        :func:`~leadership_eval.responses.validate_responses` reports them with the other
+        problems and excludes the broken records.
     """
 
     file: str
@@ -338,6 +351,8 @@ class ReadReport:
     missing_items: list[str] = field(default_factory=list)
     string_columns: list[str] = field(default_factory=list)
     recoded: list[str] = field(default_factory=list)
+    sheet_rows: list[int] = field(default_factory=list, repr=False)
+    problems: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line per finding, for people."""
@@ -406,20 +421,66 @@ def _code_key(code: object) -> str:
 
 
 def _detect_format(path: Path, head: bytes) -> str:
+    """The format from the file's first bytes (its name only breaks a tie)."""
     suffix = path.suffix.lower()
-    if suffix in (".sav", ".zsav") or head.startswith((b"$FL2", b"$FL3")):
+    if head.startswith((b"$FL2", b"$FL3")):
         return "sav"
-    if suffix in (".xlsx", ".xlsm") or head.startswith(b"PK\x03\x04"):
+    if head.startswith(b"PK\x03\x04"):
         return "xlsx"
-    if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise DataError(
-            f"{path}: legacy .xls workbooks are not read; save the sheet as .xlsx or CSV",
+            f"{path}: a legacy .xls workbook or a password-protected one (an OLE compound "
+            "file); save the sheet as .xlsx or CSV, without a password",
             code="unsupported-format",
         )
+    if suffix in (".sav", ".zsav") and not _looks_like_text(head):
+        return "sav"
     return "csv"
 
 
+def _looks_like_text(head: bytes) -> bool:
+    return bool(head) and (
+        head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")) or b"\x00" not in head
+    )
+
+
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when every other byte of the start is NUL (ASCII text
+    saved as UTF-16 without a byte order mark), else None."""
+    head = raw[:400]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+        return "utf-16-le"
+    if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+        return "utf-16-be"
+    return None
+
+
 def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    for bom, enc in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(enc), enc
+            except UnicodeDecodeError as exc:
+                raise DataError(
+                    f"{path}: the file starts as {enc.upper()} text but byte {exc.start} cannot "
+                    f"be read as {enc.upper()}; re-save it as UTF-8 CSV",
+                    code="bad-encoding",
+                ) from exc
+    guess = _utf16_without_bom(raw)
+    if guess is not None:
+        with contextlib.suppress(UnicodeDecodeError):
+            return raw.decode(guess), guess
     for enc in _ENCODINGS:
         try:
             text = raw.decode(enc)
@@ -429,8 +490,8 @@ def _decode(path: Path, raw: bytes) -> tuple[str, str]:
             enc = "utf-8"
         return text, enc
     raise DataError(
-        f"{path}: the file is neither UTF-8 nor Windows-1252 (cp1252) text; re-save it as "
-        "UTF-8 CSV",
+        f"{path}: the file is neither UTF-8, UTF-16 nor Windows-1252 (cp1252) text; re-save it "
+        "as UTF-8 CSV",
         code="bad-encoding",
     )
 
@@ -445,37 +506,183 @@ def _delimiter(first: str) -> str:
     return best
 
 
-def _read_csv_grid(path: Path, raw: bytes) -> tuple[pd.DataFrame, str]:
+@dataclass
+class _Grid:
+    """A table as read from a file, before its columns are matched."""
+
+    frame: pd.DataFrame  # cells as text or values, NA for empty cells; columns 0..m-1
+    sheet_rows: list[int]  # the spreadsheet row of each frame row (the first is row 1)
+    problems: list[dict[str, Any]] = field(default_factory=list)  # by frame row position
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _offset_of_line(text: str, line: int) -> int:
+    """Character offset where 1-based ``line`` starts (line breaks as the csv module counts)."""
+    if line <= 1:
+        return 0
+    for i, m in enumerate(_LINE_BREAK.finditer(text), start=2):
+        if i == line:
+            return m.end()
+    return len(text)
+
+
+def _looks_like_records(value: str, sep: str, width: int) -> bool:
+    """Whether a multi-line field holds lines that parse as records of the table."""
+    need = max(3, width // 2)
+    return any(
+        len(next(csv.reader([line], delimiter=sep), [])) >= need
+        for line in _LINE_BREAK.split(value)[1:]
+    )
+
+
+def _read_csv_grid(path: Path, raw: bytes) -> _Grid:
+    """Parse CSV text record by record, keeping where each record is and what is wrong with it.
+
+    A spreadsheet shows one record per row (a blank line as an empty row), so record ``i``
+    (counting blank lines, from 0) is spreadsheet row ``i + 1``. Records with more or fewer
+    fields than the header, the record the file ends in the middle of, and quoted fields that
+    swallowed lines looking like records are listed as problems (each on its row); nothing is
+    guessed into place.
+    """
     import pandas as pd
 
-    if b"\x00" in raw[:4096]:
+    text, enc = _decode(path, raw)
+    if "\x00" in text[:4096]:
         raise DataError(
             f"{path}: not a table (the file holds binary data); expected CSV, XLSX or SPSS .sav",
             code="not-a-table",
         )
-    text, enc = _decode(path, raw)
     if not text.strip():
         raise DataError(f"{path}: the file is empty", code="empty-file")
-    first = text.lstrip("\r\n").splitlines()[0]
+    first = next(line for line in text.splitlines() if line.strip())
+    sep = _delimiter(first)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    records: list[list[str]] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    before = 0
     try:
-        grid = pd.read_csv(
-            io.StringIO(text.lstrip("\r\n")),
-            sep=_delimiter(first),
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_values=[""],
-            skip_blank_lines=True,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError) as exc:
-        raise DataError(f"{path}: not a readable CSV table: {exc}", code="not-a-table") from exc
-    return grid, enc
+        for rec in reader:
+            records.append(rec)
+            starts.append(before + 1)
+            ends.append(reader.line_num)
+            before = reader.line_num
+    except csv.Error as exc:
+        line = before + 1
+        hint = ""
+        if "field larger than field limit" in str(exc):
+            hint = (
+                ": a field runs on for more than 131,072 characters, so a quote opened there "
+                "is probably never closed"
+            )
+        raise DataError(
+            f"{path}: line {line} cannot be read as CSV ({exc}){hint}", code="not-a-table"
+        ) from exc
+    # an empty line is no record (a line of separators is: a row with no answer)
+    blank = [not rec or (len(rec) == 1 and not rec[0].strip()) for rec in records]
+    head_at = blank.index(False)
+    width = len(records[head_at])
+    ends_with_break = text.endswith(("\n", "\r"))
+    last = max(i for i, b in enumerate(blank) if not b)
+    problems: list[dict[str, Any]] = []
+    rows: list[list[str]] = []
+    sheet_rows: list[int] = []
+
+    # the file ends inside a quoted field: the csv reader takes everything to the end as one
+    # field (strict parsing of the last record says so)
+    eof_in_quote = False
+    if last > head_at and (starts[last] != ends[last] or not ends_with_break):
+        tail = text[_offset_of_line(text, starts[last]) :]
+        try:
+            list(csv.reader(io.StringIO(tail, newline=""), delimiter=sep, strict=True))
+        except csv.Error as exc:
+            eof_in_quote = "unexpected end of data" in str(exc)
+
+    for i, rec in enumerate(records):
+        if blank[i] and i != head_at:
+            continue
+        pos = len(rows)
+        lines = f"line {starts[i]}" if starts[i] == ends[i] else f"lines {starts[i]} to {ends[i]}"
+        if i > head_at:
+            code = message = None
+            if i == last and eof_in_quote:
+                if _looks_like_records(rec[-1], sep, width):
+                    raise DataError(
+                        f"{path}: a quote opened on line {starts[i]} is never closed: "
+                        f"{lines} (the rest of the file) were read as one field; close the "
+                        "quote (or remove it) and read the file again",
+                        code="unterminated-quote",
+                    )
+                code = "truncated-record"
+                message = (
+                    f"the file ends inside a quoted field of this record ({lines}): it was cut off"
+                )
+            elif len(rec) > width and any(c.strip() for c in rec[width:]):
+                code = "ragged-row"
+                message = f"{len(rec)} fields where the header has {width} ({lines})"
+            elif len(rec) < width:
+                if i == last and not ends_with_break:
+                    code = "truncated-record"
+                    message = (
+                        f"the file ends in the middle of this record ({lines}): it has "
+                        f"{len(rec)} of the header's {width} fields"
+                    )
+                else:
+                    code = "ragged-row"
+                    message = f"{len(rec)} fields where the header has {width} ({lines})"
+            if code is None and starts[i] != ends[i]:
+                spread = [c for c in rec if "\n" in c or "\r" in c]
+                if any(_looks_like_records(c, sep, width) for c in spread):
+                    code = "unterminated-quote"
+                    message = (
+                        f"a quoted field runs over {lines}, whose lines look like records of "
+                        "their own: a quote opened on the first of them and closed on the last"
+                    )
+            if code is not None:
+                problems.append({"row": pos, "column": None, "code": code, "message": message})
+        rows.append((rec + [""] * width)[:width])
+        sheet_rows.append(i + 1)
+    frame = pd.DataFrame(rows, columns=range(width), dtype=object)
+    frame = frame.where(frame != "", None)
+    return _Grid(frame, sheet_rows, problems, enc)
 
 
-def _read_xlsx_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
+def _formula_cells(path: Path, sheet: str | int | None) -> list[tuple[int, int, str]]:
+    """(row, column, formula) of the formula cells of a worksheet (1-based)."""
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=False, keep_links=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError):  # pandas said it all
+        return []
+    try:
+        if sheet is None:
+            ws = wb.worksheets[0]
+        elif isinstance(sheet, int):
+            ws = wb.worksheets[sheet]
+        else:
+            ws = wb[sheet]
+        found = []
+        for row in ws.iter_rows():
+            for cell in row:
+                if getattr(cell, "data_type", None) == "f":
+                    found.append((int(cell.row), int(cell.column), str(cell.value)))
+        return found
+    finally:
+        wb.close()
+
+
+def _read_xlsx_grid(path: Path, sheet: str | int | None) -> _Grid:
     import zipfile
 
     import pandas as pd
+    from openpyxl.utils import get_column_letter
 
     try:
         grid = pd.read_excel(
@@ -489,13 +696,42 @@ def _read_xlsx_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
         raise DataError(f"{path}: {exc}", code="not-a-table") from exc
     if isinstance(grid, dict):  # pragma: no cover - sheet_name=None is never passed
         raise DataError(f"{path}: pass one sheet", code="not-a-table")
-    if grid.empty:
+    if grid.empty or bool(grid.isna().all().all()):
         raise DataError(f"{path}: the sheet is empty", code="empty-file")
-    # columns with neither a header nor a value (formatting only) hold nothing: leave them out
+    # pandas keeps the sheet's layout: grid cell (i, j) is sheet cell (i + 1, j + 1)
+    formulas = {(r, c): f for r, c, f in _formula_cells(path, sheet)}
+    problems: list[dict[str, Any]] = []
+    # leading empty rows are no header; columns with neither a header nor a value (formatting
+    # only) hold nothing: leave them out
+    filled = ~grid.isna().all(axis=1).to_numpy(dtype=bool)
+    top = int(filled.argmax())
+    grid = grid.iloc[top:]
     blank = grid.isna().all()
-    grid = grid.loc[:, ~blank.to_numpy(dtype=bool)]
+    kept = [int(j) for j, b in zip(grid.columns, blank.to_numpy(dtype=bool), strict=True) if not b]
+    grid = grid.loc[:, kept]
+    sheet_rows = [int(i) + 1 for i in grid.index]
+    col_pos = {j + 1: k for k, j in enumerate(kept)}
+    for (r, c), formula in sorted(formulas.items()):
+        if r - 1 < top or c not in col_pos:
+            continue
+        pos = r - 1 - top
+        value = grid.iat[pos, col_pos[c]]
+        if value is None or (isinstance(value, float) and value != value):
+            problems.append(
+                {
+                    "row": pos,
+                    "column": col_pos[c],
+                    "code": "formula-without-value",
+                    "message": f"cell {get_column_letter(c)}{r} holds the formula {formula[:60]} "
+                    "saved without its value (the file was written by a program that does not "
+                    "compute formulas); open and save it in Excel, or replace the formula by "
+                    "its value",
+                    "value": formula,
+                }
+            )
+    grid = grid.reset_index(drop=True)
     grid.columns = range(grid.shape[1])
-    return grid
+    return _Grid(grid, sheet_rows, problems)
 
 
 def _read_sav(path: Path) -> tuple[pd.DataFrame, Any]:
@@ -836,6 +1072,72 @@ class _Matcher:
         if best is None or score < 0.8:
             return None
         return best, round(score, 3)
+
+
+def _items_matched(survey: Survey, platform: str, cols: list[_Col]) -> set[str]:
+    """The question items of ``survey`` that the columns match, by name or text."""
+    matcher = _Matcher(survey, platform, None)
+    found: set[str] = set()
+    for c in cols:
+        hit = matcher.by_name(c.name)
+        if hit is None and platform != "surveymonkey":
+            heading = c.sub if platform == "qualtrics" and c.sub else c.name
+            hit = matcher.by_text(heading)
+        elif hit is None:
+            hit = matcher.by_text(c.name, c.sub)
+        if hit is not None and hit.kind in ("item", "split") and hit.item is not None:
+            found.add(hit.item)
+            matcher.taken.add(hit.item)
+    return found
+
+
+@functools.cache
+def _bundled_surveys() -> tuple[Survey, ...]:
+    from .instruments.catalogue import load_catalogue
+    from .instruments.models import Survey
+
+    return tuple(i for i in load_catalogue().values() if isinstance(i, Survey))
+
+
+def _check_survey(
+    path: Path, survey: Survey, platform: str, cols: list[_Col], found: set[str]
+) -> None:
+    """Refuse a file that answers another survey: fewer than half of the survey's questions
+    have a column, or a bundled survey's questions match the columns better."""
+    questions = [q.id for q in survey.questions if q.id != survey.respondent_id]
+    if not questions:
+        return
+    found = found - {survey.respondent_id}
+    share = len(found) / len(questions)
+    if share >= 1:
+        return
+    best: tuple[int, float, str] | None = None
+    for other in _bundled_surveys():
+        if other.id == survey.id:
+            continue
+        theirs = [q.id for q in other.questions if q.id != other.respondent_id]
+        hits = len(_items_matched(other, platform, cols) - {other.respondent_id})
+        if theirs and (best is None or hits > best[0]):
+            best = (hits, hits / len(theirs), other.id)
+    better = best is not None and best[0] > len(found) and best[1] > share
+    bundled = any(other.id == survey.id for other in _bundled_surveys())
+    if not better and (share >= 0.5 or not bundled):  # a user's survey may be read in part
+        return
+    said = (
+        f"{path}: the columns match {len(found)} of the {len(questions)} questions of survey "
+        f"{survey.id!r}"
+    )
+    if better and best is not None:
+        raise DataError(
+            f"{said}, and {best[0]} questions of the bundled survey {best[2]!r} ({best[1]:.0%} of "
+            f"its questions): these look like answers to {best[2]!r}; give that survey",
+            code="wrong-survey",
+        )
+    raise DataError(
+        f"{said} (fewer than half): is this the right survey? (the file's first columns: "
+        f"{', '.join(c.key or c.name for c in cols[:8])})",
+        code="wrong-survey",
+    )
 
 
 def _is_metadata(name: str, platform: str) -> bool:
@@ -1187,6 +1489,42 @@ def _apply_spss_missing(
     return frame
 
 
+def _apply_spss_labels(
+    frame: pd.DataFrame, meta: Any, survey: Survey, mapping: Mapping[str, str], report: ReadReport
+) -> pd.DataFrame:
+    """Recode values whose SPSS value labels name another code of the survey (a scale stored
+    reversed, say): the label decides what the answer was, and the recoding is reported."""
+    from .instruments.models import text_in
+
+    labels: dict[str, dict[Any, str]] = getattr(meta, "variable_value_labels", {}) or {}
+    questions = {i.id for i in survey.questions}
+    for column, item_id in mapping.items():
+        if item_id not in questions or column not in labels or column not in frame.columns:
+            continue
+        choice = survey.choices_for(survey.item(item_id))
+        if choice is None:
+            continue
+        by_label = {_tkey(text_in(o.label)): o.code for o in (*choice.options, *choice.missing)}
+        recode: dict[Any, Any] = {}
+        shown: dict[str, str] = {}
+        for value, label in labels[column].items():
+            code = by_label.get(_tkey(label))
+            number = int(value) if isinstance(value, float) and value.is_integer() else value
+            if code is not None and str(code) != str(number):
+                recode[value] = code
+                shown[f"{number} ({label})"] = str(code)
+        if not recode:
+            continue
+        frame[column] = frame[column].map(lambda v, r=recode: r.get(v, v))
+        report.labelled[column] = shown
+        report.notes.append(
+            f"{column}: the file's SPSS value labels give other codes than survey "
+            f"{survey.id!r} ({', '.join(f'{k} is code {v}' for k, v in shown.items())}): "
+            "values recoded by their labels"
+        )
+    return frame
+
+
 # ---------------------------------------------------------------------------------- the API
 
 
@@ -1214,6 +1552,7 @@ def read_responses(
     columns: Mapping[str, str] | None = None,
     accept_fuzzy: bool = False,
     dayfirst: bool = True,
+    check_survey: bool = True,
 ) -> pd.DataFrame:
     """Read a survey export into the raw response form, mapping its columns to item ids.
 
@@ -1246,6 +1585,9 @@ def read_responses(
     dayfirst : bool
         Read dates written with slashes (``07/08/2024``) day first, as in the UK (the default),
         or month first.
+    check_survey : bool
+        Refuse (``wrong-survey``) a file whose columns match fewer than half of the survey's
+        questions, or match a bundled survey's questions better (the message names it).
 
     Returns
     -------
@@ -1363,15 +1705,19 @@ def read_responses(
         fmt = wanted
     encoding: str | None = None
     meta: Any = None
+    read: _Grid | None = None
+    notes: list[str] = []
+    if fmt == "csv" and path.suffix.lower() in (".xlsx", ".xlsm", ".sav", ".zsav"):
+        notes.append(
+            f"the file is named {path.suffix} but holds CSV text: read as CSV (rename it to .csv)"
+        )
     if fmt == "sav":
         frame, meta = _read_sav(path)
         rows = [[str(c) for c in frame.columns]]
         body = frame.reset_index(drop=True)
     else:
-        if fmt == "xlsx":
-            grid = _read_xlsx_grid(path, sheet)
-        else:
-            grid, encoding = _read_csv_grid(path, raw)
+        read = _read_xlsx_grid(path, sheet) if fmt == "xlsx" else _read_csv_grid(path, raw)
+        grid, encoding = read.frame, read.encoding
         rows = [[_cell(v) for v in grid.iloc[i]] for i in range(min(3, len(grid)))]
         body = grid
     if not rows or not any(c.strip() for c in rows[0]):
@@ -1391,6 +1737,12 @@ def read_responses(
     report = ReadReport(
         file=str(path), source=platform, detected=reason, encoding=encoding, header_rows=nhead
     )
+    report.notes.extend(notes)
+    if read is not None:
+        report.sheet_rows = read.sheet_rows[nhead:]
+        report.problems = [
+            {**p, "row": p["row"] - nhead} for p in read.problems if p["row"] >= nhead
+        ]
 
     # names of the output columns: the heading (made unique for bookkeeping repeats)
     seen: dict[str, int] = {}
@@ -1535,8 +1887,15 @@ def read_responses(
             code="no-item-columns",
         )
 
+    if check_survey and lime is None and not given:
+        matched = {str(t.item) for t in targets.values() if t.kind in ("item", "split") and t.item}
+        _check_survey(path, survey, platform, cols, matched)
+
     data = body
     data.columns = [c.key for c in cols]
+    for p in report.problems:  # cells are located by the export's column name
+        if isinstance(p.get("column"), int):
+            p["column"] = cols[p["column"]].key
     mapping_cols = {
         c.key: t.item
         for c in cols
@@ -1545,6 +1904,7 @@ def read_responses(
     }
     if meta is not None:
         data = _apply_spss_missing(data, meta, survey, mapping_cols, report)
+        data = _apply_spss_labels(data, meta, survey, mapping_cols, report)
 
     # split columns per item, in the export's order
     splits: dict[str, list[tuple[str, str, str | None]]] = {}

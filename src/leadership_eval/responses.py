@@ -13,11 +13,13 @@ Every check works on whole columns (``isin``, numeric masks, one factorisation o
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataError
+from .errors import DataError, DataWarning
 from .instruments.loader import as_survey
 from .readers import ReadReport, read_responses
 
@@ -30,10 +32,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ERROR_CODES",
     "ERROR_COLUMNS",
+    "ROW_CODES",
+    "SET_ASIDE_CODES",
     "ReadReport",
     "ValidationReport",
+    "ValidationStamp",
     "read_responses",
     "validate_responses",
+    "validated",
 ]
 
 ERROR_CODES: dict[str, str] = {
@@ -50,16 +56,121 @@ ERROR_CODES: dict[str, str] = {
     "missing-column": "an item of the survey with no column in the data",
     "unknown-column": "a column that is no item of the survey (informational; kept)",
     "empty-row": "a row with no answer at all (informational; the row is excluded)",
+    "ragged-row": "a record of a CSV file with more or fewer fields than its header (a stray "
+    "separator or a cut line; the row is excluded)",
+    "truncated-record": "the file ends in the middle of this record: it was cut off (the row "
+    "is excluded)",
+    "unterminated-quote": "a quoted field that runs over lines looking like records of their "
+    "own: a quote opened and closed far later (the row is excluded)",
+    "formula-without-value": "an XLSX cell holding a formula saved without its computed value "
+    "(the value is set aside; open and save the file in Excel to compute it)",
 }
 """Every error code :func:`validate_responses` reports, with its meaning."""
 
 INFO_CODES = frozenset({"unknown-column", "empty-row"})
 """Codes that are reported but do not make the data invalid."""
 
-ERROR_COLUMNS = ["row", "column", "code", "message", "value", "severity", "position"]
+ROW_CODES: tuple[str, ...] = (
+    "ragged-row",
+    "truncated-record",
+    "unterminated-quote",
+    "empty-row",
+    "duplicate-id",
+)
+"""Codes whose rows are excluded from ``.data`` (each excluded row has one, its reason)."""
+
+SET_ASIDE_CODES = frozenset(
+    {
+        "invalid-code",
+        "out-of-range",
+        "not-an-integer",
+        "wrong-type",
+        "too-long",
+        "formula-without-value",
+    }
+)
+"""Codes of values that are NA in ``.data`` (set aside) and reported as found."""
+
+ERROR_COLUMNS = [
+    "row",
+    "column",
+    "code",
+    "message",
+    "value",
+    "severity",
+    "position",
+    "sheet_row",
+]
 """The columns of :attr:`ValidationReport.errors`."""
 
 EXCLUDED_REASON = "excluded_reason"
+
+
+@dataclass(frozen=True)
+class ValidationStamp:
+    """The mark :func:`validate_responses` leaves on its clean data (``data.attrs["validation"]``).
+
+    Functions that take responses (:func:`~leadership_eval.score`,
+    :func:`~leadership_eval.reliability`, :func:`~leadership_eval.item_summary`,
+    :func:`~leadership_eval.compare_waves`, :func:`~leadership_eval.anonymise`, the reports) use
+    data carrying the stamp of their survey as it is, and validate any other data first
+    (:func:`validated`); their results carry the stamp, so the row accounting travels with them.
+    Two stamps are equal when they name the same survey and version (so that frames of one
+    survey keep it when concatenated).
+
+    Attributes
+    ----------
+    survey_id, survey_version : str
+    rows_in, rows_used : int
+        Rows validated, and rows in the clean data.
+    excluded : dict
+        Reason -> rows excluded (``rows_in = rows_used + sum(excluded.values())``).
+    set_aside : dict
+        Code -> values set aside (NA in the clean data; :data:`SET_ASIDE_CODES`).
+    problems : dict
+        Code -> every problem of severity ``error``.
+    """
+
+    survey_id: str
+    survey_version: str
+    rows_in: int = field(compare=False)
+    rows_used: int = field(compare=False)
+    excluded: dict[str, int] = field(compare=False, default_factory=dict)
+    set_aside: dict[str, int] = field(compare=False, default_factory=dict)
+    problems: dict[str, int] = field(compare=False, default_factory=dict)
+
+    @property
+    def rows_excluded(self) -> int:
+        """Rows left out of the clean data."""
+        return sum(self.excluded.values())
+
+    def describe(self) -> str:
+        """One line: rows in, used and excluded with reasons; values set aside by code."""
+        return "; ".join(_accounting_lines(self, "set aside"))
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {code}" for code, n in counts.items())
+
+
+def _accounting_lines(stamp: ValidationStamp, values: str) -> list[str]:
+    lines = [
+        f"rows: {stamp.rows_in} read, {stamp.rows_used} used, {stamp.rows_excluded} excluded"
+        + (f" ({_counted(stamp.excluded)})" if stamp.excluded else "")
+    ]
+    if stamp.set_aside:
+        lines.append(f"values {values}: {_counted(stamp.set_aside)}")
+    other = {
+        c: n
+        for c, n in stamp.problems.items()
+        if c not in SET_ASIDE_CODES and c not in ROW_CODES and c != "missing-column"
+    }
+    if other:
+        lines.append(f"other problems: {_counted(other)}")
+    missing = stamp.problems.get("missing-column")
+    if missing:
+        lines.append(f"items with no column: {missing}")
+    return lines
 
 
 @dataclass
@@ -103,6 +214,7 @@ class ValidationReport:
     n_rows: int
     id_column: str | None = None
     read_report: ReadReport | None = field(default=None, repr=False)
+    survey_version: str = ""
 
     @property
     def valid(self) -> bool:
@@ -113,6 +225,34 @@ class ValidationReport:
     def n_errors(self) -> int:
         """How many problems of severity ``error`` were found."""
         return int((self.errors["severity"] == "error").sum())
+
+    @property
+    def stamp(self) -> ValidationStamp:
+        """The row accounting and problem counts (:class:`ValidationStamp`)."""
+        stamp = self.data.attrs.get("validation")
+        if isinstance(stamp, ValidationStamp):
+            return stamp
+        return _make_stamp(self)
+
+    def summary_lines(self, values: str = "set aside") -> list[str]:
+        """What a command prints about the validation: rows read, used and excluded with their
+        reasons, values set aside by code, other problems, choice labels read as codes.
+
+        Parameters
+        ----------
+        values : str
+            How the values with problems were treated (``"set aside"``; ``anonymise`` says
+            what it did with them).
+        """
+        lines = _accounting_lines(self.stamp, values)
+        read = self.read_report
+        if read is not None and read.labelled:
+            parts = [
+                f"{col} ({len(m)} label{'s' if len(m) != 1 else ''})"
+                for col, m in read.labelled.items()
+            ]
+            lines.append(f"labels read as codes: {', '.join(parts)}")
+        return lines
 
     def summary(self) -> pd.DataFrame:
         """Counts per error code.
@@ -168,6 +308,160 @@ class ValidationReport:
             f"kept={len(self.data)}, excluded={len(self.excluded)}, valid={self.valid}, "
             f"errors={self.n_errors})"
         )
+
+
+def _make_stamp(report: ValidationReport) -> ValidationStamp:
+    errors = report.errors
+    rowed = errors[(errors["position"] >= 0) & (errors["severity"] == "error")]
+    excluded: dict[str, int] = {}
+    if len(report.excluded):
+        counts = report.excluded[EXCLUDED_REASON].value_counts()
+        excluded = {c: int(counts[c]) for c in ROW_CODES if c in counts.index}
+    aside = rowed[rowed["code"].isin(list(SET_ASIDE_CODES))]["code"].value_counts()
+    bad = errors[errors["severity"] == "error"]["code"].value_counts()
+    return ValidationStamp(
+        report.survey_id,
+        report.survey_version,
+        rows_in=int(report.n_rows),
+        rows_used=len(report.data),
+        excluded=excluded,
+        set_aside={str(k): int(v) for k, v in aside.items()},
+        problems={str(k): int(v) for k, v in bad.items()},
+    )
+
+
+def validated(
+    survey: Survey | str | Path,
+    data: pd.DataFrame,
+    *,
+    need: Iterable[str] = (),
+    form: str = "clean",
+    warn: bool = True,
+) -> tuple[pd.DataFrame, ValidationStamp]:
+    """The responses by the validation's rules: the one validation path of every function.
+
+    Data carrying the :class:`ValidationStamp` of this survey (the ``.data`` of
+    :func:`validate_responses`, or a frame made from it) is returned as it is; any other data
+    is validated first, and its clean form returned: duplicate and blank rows (and records a
+    file reader found broken) excluded, values that fail a check set aside as NA, declared
+    missing codes turned into NA.
+
+    Parameters
+    ----------
+    survey : Survey, str or pathlib.Path
+    data : pandas.DataFrame
+        Responses, raw or clean.
+    need : iterable of str
+        Items the caller cannot do without: a :class:`~leadership_eval.errors.DataError`
+        (``missing-column``) when the data has no column for one of them.
+    form : {"clean", "raw"}
+        ``"raw"``: the rows kept as they were given (declared missing codes still present, for
+        counting them), with the values set aside made NA.
+    warn : bool
+        Issue a :class:`~leadership_eval.errors.DataWarning` saying what was left out or set
+        aside (when anything was).
+
+    Returns
+    -------
+    (pandas.DataFrame, ValidationStamp)
+        The clean data and its stamp (``rows_in = rows_used + rows_excluded``).
+
+    Examples
+    --------
+    >>> import pandas as pd, warnings
+    >>> from leadership_eval.instruments.loader import loads_instrument
+    >>> survey = loads_instrument('''
+    ... kind: survey
+    ... id: demo
+    ... version: 1.0.0
+    ... title: Demo
+    ... respondent_id: rid
+    ... choice_lists:
+    ...   yn: {options: [{code: 1, label: "Yes"}, {code: 2, label: "No"}]}
+    ... sections:
+    ...   - id: s
+    ...     title: S
+    ...     items:
+    ...       - {id: rid, type: text, text: Id}
+    ...       - {id: q, type: choice, choices: yn, text: Q}
+    ... ''')
+    >>> raw = pd.DataFrame({"rid": ["a", "b", "b", None], "q": [1, 7, 2, None]})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     clean, stamp = validated(survey, raw)
+    >>> clean
+      rid     q
+    0   a     1
+    1   b  <NA>
+    >>> stamp.describe()
+    'rows: 4 read, 2 used, 2 excluded (1 empty-row, 1 duplicate-id); values set aside: 1 invalid-code'
+    >>> print(caught[0].message)
+    responses to 'demo': rows: 4 read, 2 used, 2 excluded ...; validate_responses() lists each one
+    """
+    import pandas as pd
+
+    survey = as_survey(survey)
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(
+            f"responses must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"
+        )
+    stamp = data.attrs.get("validation")
+    if (
+        isinstance(stamp, ValidationStamp)
+        and stamp.survey_id == survey.id
+        and stamp.survey_version == survey.version
+    ):
+        return data, stamp
+    report = validate_responses(survey, data)
+    stamp = report.stamp
+    wanted = set(need)
+    if wanted:
+        errors = report.errors
+        absent = errors[
+            (errors["code"] == "missing-column")
+            & errors["column"].isin([q.column_name for q in survey.questions if q.id in wanted])
+        ]
+        if len(absent):
+            names = ", ".join(repr(c) for c in absent["column"])
+            raise DataError(
+                f"the data has no column {names} (needed here; its columns are "
+                f"{', '.join(map(str, data.columns[:20]))})",
+                code="missing-column",
+                failure_cases=absent.reset_index(drop=True),
+            )
+    if warn and (stamp.rows_excluded or stamp.set_aside):
+        warnings.warn(
+            DataWarning(
+                f"responses to {survey.id!r}: {stamp.describe()}; validate_responses() lists "
+                "each one"
+            ),
+            stacklevel=3,
+        )
+    if form == "raw":
+        return _raw_kept(survey, data, report), stamp
+    return report.data, stamp
+
+
+def _raw_kept(survey: Survey, data: pd.DataFrame, report: ValidationReport) -> pd.DataFrame:
+    """The raw rows validation kept, with the values it set aside made NA."""
+    import numpy as np
+
+    excluded = np.zeros(len(data), dtype=bool)
+    errors = report.errors
+    rowed = errors[errors["position"] >= 0]
+    excluded[rowed.loc[rowed["code"].isin(list(ROW_CODES)), "position"].to_numpy()] = True
+    out = data.iloc[np.flatnonzero(~excluded)].copy()
+    aside = rowed[rowed["code"].isin(list(SET_ASIDE_CODES))]
+    for item_id, rows in aside.groupby("column"):
+        try:
+            column = survey.item(str(item_id)).column_name
+        except KeyError:
+            continue
+        name = column if column in out.columns else str(item_id)
+        if name in out.columns:
+            labels = [r for r in rows["row"] if r in out.index]
+            out.loc[labels, name] = None
+    return out
 
 
 # ------------------------------------------------------------------------------- internals
@@ -1129,6 +1423,30 @@ def validate_responses(
     n = len(data)
     err = _Errors(data.index, lazy, survey.id)
     questions = survey.questions
+    read = data.attrs.get("read_report")
+    read = read if isinstance(read, ReadReport) else None
+    # records the file's reader found broken (ragged, truncated, an unterminated quote)
+    read_bad = np.zeros(n, dtype=bool)
+    read_code = np.full(n, "", dtype=object)
+    cell_problems: list[tuple[int, dict[str, Any]]] = []
+    if read is not None and read.problems:
+        at = _label_positions(data.index, [p["row"] for p in read.problems])
+        for problem, pos in zip(read.problems, at, strict=True):
+            if pos < 0:
+                continue
+            if problem["code"] in ROW_CODES:
+                if not read_bad[pos]:
+                    read_bad[pos] = True
+                    read_code[pos] = problem["code"]
+                    err.add(
+                        np.array([pos]),
+                        "*",
+                        problem["code"],
+                        problem["message"] + "; row excluded",
+                        [problem.get("value")],
+                    )
+            else:
+                cell_problems.append((int(pos), problem))
     item_types = {i.id: i.type for i in questions}
 
     # ---- which column holds each item
@@ -1172,7 +1490,7 @@ def validate_responses(
         if item.id != id_item:
             answered_any |= prepared[item.id].present
     has_questions = any(i.id != id_item for i in questions if i.id in prepared)
-    empty = ~answered_any if has_questions else np.zeros(n, dtype=bool)
+    empty = (~answered_any if has_questions else np.zeros(n, dtype=bool)) & ~read_bad
     dup = np.zeros(n, dtype=bool)
     if id_column is not None:
         id_col = (
@@ -1180,7 +1498,7 @@ def validate_responses(
             if id_item is not None
             else _Column.prepare(data[id_column], factorise=False)
         )
-        candidates = np.flatnonzero(~empty & id_col.present)
+        candidates = np.flatnonzero(~empty & ~read_bad & id_col.present)
         dup[candidates[_repeated(id_col, candidates)]] = True
     if empty.any():
         idx = np.flatnonzero(empty)
@@ -1195,7 +1513,15 @@ def validate_responses(
             _with_value(vals, "respondent id {value} is on an earlier row; row excluded"),
             vals,
         )
-    excluded_mask = empty | dup
+    excluded_mask = empty | dup | read_bad
+    for pos, problem in cell_problems:
+        if excluded_mask[pos]:
+            continue
+        column = str(problem.get("column") or "*")
+        column = read.renamed.get(column, column) if read is not None else column
+        err.add(
+            np.array([pos]), column, problem["code"], problem["message"], [problem.get("value")]
+        )
     keep_pos = np.flatnonzero(~excluded_mask)
     all_kept = len(keep_pos) == n
     m = len(keep_pos)
@@ -1354,7 +1680,14 @@ def validate_responses(
     else:
         ex_pos = np.flatnonzero(excluded_mask)
         excluded = data.iloc[ex_pos].copy()
-        reasons = pd.Series(np.where(dup[ex_pos], "duplicate-id", "empty-row"), dtype=str)
+        reasons = pd.Series(
+            np.where(
+                read_bad[ex_pos],
+                read_code[ex_pos],
+                np.where(dup[ex_pos], "duplicate-id", "empty-row"),
+            ),
+            dtype=str,
+        )
     excluded.insert(0, EXCLUDED_REASON, reasons.to_numpy(dtype=object))
     excluded[EXCLUDED_REASON] = excluded[EXCLUDED_REASON].astype(str)
 
@@ -1367,8 +1700,8 @@ def validate_responses(
         rank = errors["column"].map(lambda c: order.get(c, -1)).to_numpy()
         sort_key = np.lexsort((rank, errors["position"].to_numpy()))
         errors = errors.iloc[sort_key].reset_index(drop=True)
-    read_report = data.attrs.get("read_report")
-    return ValidationReport(
+    errors["sheet_row"] = _sheet_rows(read, data.index, errors["position"].to_numpy())
+    report = ValidationReport(
         survey_id=survey.id,
         data=clean,
         errors=errors,
@@ -1377,5 +1710,36 @@ def validate_responses(
         excluded=excluded,
         n_rows=n,
         id_column=None if id_column is None else str(id_column),
-        read_report=read_report if isinstance(read_report, ReadReport) else None,
+        read_report=read,
+        survey_version=survey.version,
     )
+    clean.attrs["validation"] = _make_stamp(report)
+    return report
+
+
+def _label_positions(index: pd.Index, labels: list[Any]) -> np.ndarray:
+    """Positions of index labels (-1 for a label not in the index, or a repeated index)."""
+    import numpy as np
+
+    if not index.is_unique:
+        return np.full(len(labels), -1, dtype=np.int64)
+    return np.asarray(index.get_indexer(labels), dtype=np.int64)
+
+
+def _sheet_rows(read: ReadReport | None, index: pd.Index, positions: np.ndarray) -> Any:
+    """The spreadsheet row of each error (NA for column-level errors and data from no file)."""
+    import numpy as np
+    import pandas as pd
+
+    out = np.zeros(len(positions), dtype=np.int64)
+    known = np.zeros(len(positions), dtype=bool)
+    rows = read.sheet_rows if read is not None else None
+    if rows is not None and len(rows) and pd.api.types.is_integer_dtype(index.dtype):
+        table = np.asarray(rows, dtype=np.int64)
+        ok = positions >= 0
+        labels = np.zeros(len(positions), dtype=np.int64)
+        labels[ok] = index.to_numpy()[positions[ok]]
+        ok &= (labels >= 0) & (labels < len(table))
+        out[ok] = table[labels[ok]]
+        known = ok
+    return pd.arrays.IntegerArray(out, ~known)

@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 from .errors import ConfigurationError, DataError
 from .instruments.loader import as_survey
 from .instruments.models import ChoiceList, Item, Scale, Survey
+from .responses import validated
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
 
 __all__ = [
+    "OMEGA_REASONS",
     "item_statistics",
     "item_summary",
     "one_factor_minres",
@@ -384,7 +386,8 @@ def score(
     import pandas as pd
 
     survey = as_survey(survey)
-    data = _check_frame(data)
+    need = [i for sc in _select_scales(survey, scales) for i in sc.items]
+    data, stamp = validated(survey, _check_frame(data), need=need)  # one validation path
     if transform is not None and transform not in ("none", "percent"):
         raise ConfigurationError(
             f"transform must be 'none' or 'percent'; found {transform!r}", code="invalid-transform"
@@ -414,7 +417,9 @@ def score(
                 )
             value = (value - s_min) / (s_max - s_min) * 100.0
         out[scale.id] = value
-    return pd.DataFrame(out, index=data.index, columns=list(out))
+    result = pd.DataFrame(out, index=data.index, columns=list(out))
+    result.attrs["validation"] = stamp
+    return result
 
 
 # ------------------------------------------------------------------------- item summary
@@ -666,7 +671,7 @@ def item_summary(
     import pandas as pd
 
     survey = as_survey(survey)
-    data = _check_frame(data)
+    data, _ = validated(survey, _check_frame(data), form="raw")  # the one validation path
     if by is not None and by not in data.columns:
         raise DataError(f"the data has no column {by!r} to group by", code="missing-column")
     if items is None:
@@ -856,14 +861,31 @@ def one_factor_minres(R: np.ndarray, *, tol: float = 1e-12, max_iter: int = 10_0
     return bad
 
 
-def _omega_total(R: np.ndarray) -> float:
+OMEGA_REASONS = {
+    "items": "fewer than three items: a one-factor model is not identified",
+    "correlations": "correlations not computable (an item without variance, or a pair of "
+    "items answered together by fewer than two respondents)",
+    "convergence": "the one-factor model did not converge",
+    "heywood": "Heywood case: a standardised loading of 1 or more",
+}
+"""Why ``omega_total`` is NA, by key (the texts are the ``omega_reason`` column)."""
+
+
+def _omega_total(R: np.ndarray) -> tuple[float, str | None]:
+    """Omega total and, when it cannot be estimated, the reason."""
     import numpy as np
 
+    if R.shape[0] < 3:
+        return float("nan"), OMEGA_REASONS["items"]
+    if not np.all(np.isfinite(R)):
+        return float("nan"), OMEGA_REASONS["correlations"]
     lam = one_factor_minres(R)
-    if not np.all(np.isfinite(lam)) or np.any(lam**2 >= 1.0):
-        return float("nan")  # not estimable, or a Heywood case
+    if not np.all(np.isfinite(lam)):
+        return float("nan"), OMEGA_REASONS["convergence"]
+    if np.any(lam**2 >= 1.0):
+        return float("nan"), OMEGA_REASONS["heywood"]
     u2 = 1.0 - lam**2
-    return float(1.0 - u2.sum() / R.sum())
+    return float(1.0 - u2.sum() / R.sum()), None
 
 
 def reliability(
@@ -903,8 +925,9 @@ def reliability(
         * ``alpha``: Cronbach's alpha from the covariances (psych's ``raw_alpha``);
         * ``std_alpha``: alpha from the correlations (psych's ``std.alpha``);
         * ``alpha_ci_low``, ``alpha_ci_high``: Feldt's confidence interval;
-        * ``omega_total``: McDonald's omega total from a one-factor model (NA when it cannot be
-          estimated: fewer than three items, a singular matrix, or a Heywood case);
+        * ``omega_total``: McDonald's omega total from a one-factor model;
+        * ``omega_reason``: why ``omega_total`` is NA (fewer than three items, correlations
+          not computable, no convergence, or a Heywood case; see ``OMEGA_REASONS``), else NA;
         * ``average_r``: mean inter-item correlation (psych's ``average_r``).
 
     Notes
@@ -926,7 +949,19 @@ def reliability(
     :math:`F_p` the upper :math:`p` quantile of :math:`F(n - 1, (n - 1)(k - 1))` and
     :math:`a = 1 - ` ``ci``.
 
-    Omega total (McDonald, 1999) as ``psych::omega`` computes it for one factor:
+    **Where this differs from psych.** (1) The :math:`n` of Feldt's interval is ``n`` above:
+    with ``use="pairwise"`` the respondents who answered at least one item of the scale.
+    ``psych::alpha`` uses every row of the data it is given (``nrow(x)``), including rows with
+    no answer to the scale, so its interval is narrower when such rows are passed; the two
+    agree when every row answered something. ``pingouin.cronbach_alpha`` drops incomplete rows
+    (listwise), which is ``use="complete"`` here. psych also prints Duhachek's asymptotic
+    interval, which is not computed here. (2) ``omega_total`` is the one-factor omega,
+    ``psych::omega(r, nfactors = 1)$omega.tot``. psych's DEFAULT is ``nfactors = 3`` with a
+    Schmid-Leiman rotation, whose ``omega.tot`` is generally different (larger); one factor is
+    the model the scales here are meant to follow. psych warns and still reports an omega after a
+    Heywood case; here it is NA with the reason.
+
+    Omega total (McDonald, 1999) for one factor:
     :math:`\\omega_t = 1 - \\sum_i (1 - \\lambda_i^2) / \\mathbf 1' R \\mathbf 1`, with loadings
     :math:`\\lambda` of a one-factor minimum residual (unweighted least squares) model of
     :math:`R` (see :func:`one_factor_minres`; psych's default ``fm = "minres"``).
@@ -984,7 +1019,8 @@ def reliability(
     from scipy.stats import f as f_dist
 
     survey = as_survey(survey)
-    data = _check_frame(data)
+    need = [i for sc in _select_scales(survey, scales) for i in sc.items]
+    data, _ = validated(survey, _check_frame(data), need=need)  # one validation path
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(
             f"use must be 'pairwise' or 'complete'; found {use!r}", code="invalid-option"
@@ -999,12 +1035,12 @@ def reliability(
         alpha = _alpha_from_cov(C) if n >= 2 else float("nan")
         R = _cov2cor(C)
         sum_r = float(R.sum())
+        omega, omega_reason = _omega_total(R)
         if k >= 2 and np.all(np.isfinite(R)):
             std_alpha = k / (k - 1) * (1.0 - k / sum_r)
             average_r = (sum_r - k) / (k * (k - 1))
-            omega = _omega_total(R)
         else:
-            std_alpha = average_r = omega = float("nan")
+            std_alpha = average_r = float("nan")
         low = high = float("nan")
         if k >= 2 and n >= 2 and math.isfinite(alpha):
             a = 1.0 - ci
@@ -1021,6 +1057,7 @@ def reliability(
                 "alpha_ci_low": low,
                 "alpha_ci_high": high,
                 "omega_total": omega,
+                "omega_reason": omega_reason,
                 "average_r": average_r,
             }
         )
@@ -1033,6 +1070,7 @@ def reliability(
         "alpha_ci_low",
         "alpha_ci_high",
         "omega_total",
+        "omega_reason",
         "average_r",
     ]
     out = pd.DataFrame(rows, columns=columns).set_index("scale")
@@ -1114,7 +1152,7 @@ def item_statistics(
     import pandas as pd
 
     survey = as_survey(survey)
-    data = _check_frame(data)
+    data, _ = validated(survey, _check_frame(data))  # the one validation path
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(
             f"use must be 'pairwise' or 'complete'; found {use!r}", code="invalid-option"

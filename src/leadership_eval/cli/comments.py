@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out
+from ._common import fail, friendly_errors, out, read_lines
 
 comments_app = typer.Typer(
     name="comments",
@@ -19,14 +19,6 @@ comments_app = typer.Typer(
 def register(app: typer.Typer) -> None:
     """Add the ``comments`` commands to ``app``."""
     app.add_typer(comments_app, name="comments")
-
-
-def _lines(path: Path | None) -> list[str]:
-    if path is None:
-        return []
-    if not path.exists():
-        fail(f"{path}: no such file", 2)
-    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
 
 
 @comments_app.command("export")
@@ -90,8 +82,8 @@ def export_cmd(
             instrument,
             frame,
             group=group,
-            names=_lines(names),
-            places=_lines(places),
+            names=read_lines(names, "names"),
+            places=read_lines(places, "places"),
             policy=policy,
         )
         _write_atomic([(out_path, write_comment_review(review))])
@@ -133,7 +125,10 @@ def check_cmd(
         from ..privacy.review import read_comment_review
 
         result = read_comment_review(
-            review, survey=survey, names=_lines(names), places=_lines(places)
+            review,
+            survey=survey,
+            names=read_lines(names, "names"),
+            places=read_lines(places, "places"),
         )
         counts = result.counts
         out(

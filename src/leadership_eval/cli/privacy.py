@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out
+from ._common import (
+    fail,
+    friendly_errors,
+    out,
+    print_validation,
+    read_lines,
+    strict_stop,
+    table_path,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -48,13 +56,7 @@ def _read_table(path: Path) -> pd.DataFrame:
         raise DataError(f"{path}: cannot read the table: {exc}", code="unreadable") from exc
 
 
-def _read_lines(path: Path | None) -> list[str]:
-    if path is None:
-        return []
-    return [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines() if ln.strip()]
-
-
-def _write_atomic(targets: list[tuple[Path, str]]) -> None:
+def _write_atomic(targets: list[tuple[Path, str | bytes]]) -> None:
     """Write every file or none: each goes to a temporary file beside it, then all are moved."""
     temps: list[tuple[str, Path]] = []
     try:
@@ -64,8 +66,9 @@ def _write_atomic(targets: list[tuple[Path, str]]) -> None:
                 fail(f"{path}: folder {folder} does not exist", 2)
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
             temps.append((tmp, path))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                fh.write(text)
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
         for tmp, path in temps:
             os.replace(tmp, path)
         temps = []
@@ -167,7 +170,8 @@ def anonymise_cmd(
     survey: Annotated[str, typer.Argument(help="The survey: a YAML file or a bundled id.")],
     responses: Annotated[Path, typer.Argument(help="The responses (CSV, XLSX, SPSS...).")],
     out_path: Annotated[
-        Path, typer.Option("--out", "-o", help="Where to write the anonymised CSV.")
+        Path,
+        typer.Option("--out", "-o", help="Where to write the anonymised data (.csv or .xlsx)."),
     ],
     log_path: Annotated[
         Path | None,
@@ -225,6 +229,10 @@ def anonymise_cmd(
         str | None,
         typer.Option("--source", help="Format: csv, xlsx, sav, redcap or odk (default: detected)."),
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="Stop (exit 1) if validation finds any problem."),
+    ] = False,
     drop_undeclared: Annotated[
         bool,
         typer.Option(
@@ -242,15 +250,19 @@ def anonymise_cmd(
     check-responses defines them; redacts free text; and generalises the quasi-identifiers
     until every combination is shared by at least k people, explaining each generalisation.
 
-    Writes the anonymised CSV and a JSON disclosure log (counts, column names and row numbers;
-    never values or the key). Nothing is written when anything fails.
+    Writes the anonymised data (CSV or XLSX, as the extension of --out says; cells that a
+    spreadsheet would run as formulas are neutralised) and a JSON disclosure log (counts,
+    column names and row numbers; never values or the key), and prints what validation found
+    (with --strict any problem stops the command). Nothing is written when anything fails.
     """
+    table_path(out_path, "--out")
     with friendly_errors():
         from ..errors import DataError
         from ..instruments.loader import as_survey
         from ..privacy.pipeline import anonymise
         from ..readers import SOURCES, read_responses
         from ..responses import validate_responses
+        from ..safe_output import table_bytes
 
         if source is not None and source.lower() not in (*SOURCES, "kobo"):
             fail(f"--source must be one of {', '.join(SOURCES)}, not {source!r}", 2)
@@ -264,6 +276,8 @@ def anonymise_cmd(
         if id_column is not None and id_column not in frame.columns:
             fail(f"--id-column {id_column!r} is not a column of {responses}", 2)
         checked = validate_responses(instrument, frame, id_column=id_column)
+        if strict:
+            strict_stop(checked, "anonymise")
         result = anonymise(
             frame,
             instrument,
@@ -274,8 +288,8 @@ def anonymise_cmd(
             key_file=key_file,
             hierarchies=hierarchies,  # type: ignore[arg-type]
             id_column=id_column,
-            names=_read_lines(names),
-            places=_read_lines(places),
+            names=read_lines(names, "names"),
+            places=read_lines(places, "places"),
             max_suppression=max_suppression,
         )
         if not result.passes:
@@ -289,11 +303,12 @@ def anonymise_cmd(
         log_file = log_path or out_path.with_name(out_path.name + ".log.json")
         _write_atomic(
             [
-                (out_path, result.data.to_csv(index=False)),
+                (out_path, table_bytes(result.data, out_path)),
                 (log_file, json.dumps(log, indent=2, ensure_ascii=False) + "\n"),
             ]
         )
-        for message in result.log["messages"]:
+        print_validation(checked, values="left as found (check-responses lists them)")
+        for message in result.log["messages"][1:]:  # the first counts rows, as printed above
             out(message)
         out(f"wrote {out_path} ({len(result.data)} records) and {log_file}")
 

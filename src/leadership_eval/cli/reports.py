@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out
+from ._common import fail, friendly_errors, out, print_validation, read_lines, strict_stop
 
 
 def register(app: typer.Typer) -> None:
@@ -38,14 +38,6 @@ def _progress(enabled: bool) -> Iterator[Callable[[str], None]]:
             bar.update(task, description=message, advance=1)
 
         yield step
-
-
-def _lines(path: Path | None) -> list[str]:
-    if path is None:
-        return []
-    if not path.is_file():
-        fail(f"{path}: no such file", 2)
-    return [x.strip() for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 def report(
@@ -105,7 +97,42 @@ def report(
             "beside OUT). Never send it with the reports."
         ),
     ] = None,
+    eligible: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV of the people invited per trust (columns: the trust column and a count "
+            "column, e.g. trust,eligible), for response rates with their denominators."
+        ),
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            help="The previous wave's responses: statements asked identically are shown "
+            "beside this wave's."
+        ),
+    ] = None,
+    previous_survey: Annotated[
+        str | None,
+        typer.Option(help="The survey the previous wave answered (default: SURVEY)."),
+    ] = None,
+    previous_label: Annotated[
+        str, typer.Option(help="How the previous wave is named in the reports, e.g. 2025.")
+    ] = "the previous wave",
+    code_trusts: Annotated[
+        bool,
+        typer.Option(
+            "--code-trusts",
+            help="Name trusts by neutral codes (Trust A, B...) in the regional report.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Stop (exit 1) before writing anything if validation finds any problem.",
+        ),
+    ] = False,
 ) -> None:
     """Write a report per trust for its mentor, a regional report, and the analyst's log.
 
@@ -114,7 +141,10 @@ def report(
     complements, counts perturbed, percentages coarse). Trusts below the policy's minimum get
     no report. The published folder holds the reports and a page on how the numbers were
     protected; the per-cell disclosure log and the report key go to the analyst's folder.
-    Nothing is written if any step fails.
+    A short validation summary is printed (rows used and excluded with reasons, values set
+    aside, labels read as codes), and every problem with its row is written to
+    validation-problems.csv in the analyst's folder; with --strict any problem stops the
+    command before anything is written. Nothing is written if any step fails.
     """
     with friendly_errors():
         import pandas as pd
@@ -127,6 +157,11 @@ def report(
         if not responses.is_file():
             fail(f"{responses}: no such file", 2)
         data = read_responses(responses, model, source=source)
+        from ..responses import validate_responses
+
+        checked = validate_responses(model, data)
+        if strict:
+            strict_stop(checked, "report")
         review = None
         if comments is not None:
             from ..privacy.review import read_comment_review
@@ -136,10 +171,20 @@ def report(
             if not comments.is_file():
                 fail(f"{comments}: no such file", 2)
             review = read_comment_review(
-                comments, survey=model, names=_lines(names), places=_lines(places)
+                comments,
+                survey=model,
+                names=read_lines(names, "names"),
+                places=read_lines(places, "places"),
             )
         log = pd.read_csv(activity_log) if activity_log else None
         segs = pd.read_csv(segments) if segments else None
+        invited = _eligible(eligible, group or model.group_by or "trust") if eligible else None
+        before = None
+        if previous is not None:
+            if not previous.is_file():
+                fail(f"{previous}: no such file", 2)
+            before_survey = as_survey(previous_survey) if previous_survey else model
+            before = read_responses(previous, before_survey, source=source)
         with _progress(not quiet) as step:
             result = build_reports(
                 model,
@@ -149,15 +194,62 @@ def report(
                 policy=policy,
                 activity_log=log,
                 segments=segs,
-                names=_lines(names),
-                places=_lines(places),
+                names=read_lines(names, "names"),
+                places=read_lines(places, "places"),
                 comments=review,
                 publish_unreviewed_comments=publish_unreviewed_comments,
                 key=key_file,
                 analyst_dir=analyst_dir,
+                eligible=invited,
+                previous=before,
+                previous_survey=previous_survey,
+                previous_label=previous_label,
+                code_trusts=code_trusts,
                 progress=step,
             )
+        from ..safe_output import write_table
+
+        folder = result.analyst_dir if result.analyst_dir is not None else out_dir
+        problems = write_table(checked.errors, folder / "validation-problems.csv")
+        print_validation(checked, problems_file=problems)
     _summary(result)
+
+
+def _eligible(path: Path, group: str) -> dict[str, int]:
+    """Trust code -> people invited, from a CSV with the trust column and one count column."""
+    import pandas as pd
+
+    if not path.is_file():
+        fail(f"{path}: no such file", 2)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError) as exc:
+        fail(f"{path}: cannot read the eligible counts as CSV: {exc}", 2)
+    cols = {c.strip().casefold(): c for c in frame.columns}
+    key = cols.get(group.casefold()) or cols.get("trust")
+    if key is None:
+        fail(
+            f"{path}: no column {group!r} naming the trusts (columns: "
+            f"{', '.join(frame.columns)}); expected e.g. trust,eligible",
+            2,
+        )
+    numeric = [c for c in frame.columns if c != key]
+    count = cols.get("eligible") or (numeric[0] if len(numeric) == 1 else None)
+    if count is None:
+        fail(
+            f"{path}: say which column holds the counts: name it 'eligible' (columns: "
+            f"{', '.join(frame.columns)})",
+            2,
+        )
+    out: dict[str, int] = {}
+    for i, (trust, value) in enumerate(zip(frame[key], frame[count], strict=True), start=2):
+        text = str(value).strip().replace(",", "")
+        if not text.isdigit() or int(text) <= 0:
+            fail(f"{path}: row {i}: {count} must be a whole number above 0; found {value!r}", 2)
+        if trust in out:
+            fail(f"{path}: row {i}: trust {trust!r} appears twice", 2)
+        out[str(trust).strip()] = int(text)
+    return out
 
 
 def demo(

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out
+from ._common import fail, friendly_errors, out, rows_legend, table_path, where
 
 
 def register(app: typer.Typer) -> None:
@@ -88,6 +88,8 @@ def check_responses(
         fail(f"--source must be auto or one of {', '.join(SOURCES)}, not {source!r}", 2)
     if not responses.exists():
         fail(f"{responses}: no such file", 2)
+    if errors is not None:
+        table_path(errors, "--errors")
     columns: dict[str, str] = {}
     for spec in column or []:
         heading, sep, item = spec.rpartition("=")
@@ -142,9 +144,8 @@ def check_responses(
             if read.recoded:
                 for line in read.recoded:
                     console.print(f"recoded {escape(line)}")
-        console.print(
-            f"rows: {report.n_rows} read, {len(report.data)} kept, {len(report.excluded)} excluded"
-        )
+        for line in report.summary_lines():
+            console.print(escape(line))
         status = "[green]yes[/green]" if report.valid else "[red]no[/red]"
         console.print(f"valid: {status}")
         summary = report.summary()
@@ -165,14 +166,17 @@ def check_responses(
                 )
             console.print(table)
         shown = report.errors.head(max_show)
+        if (shown["position"] >= 0).any():
+            out(f"({rows_legend(report)})")
         for _, e in shown.iterrows():
-            where = f"row {e['row']}, " if e["position"] >= 0 else ""
-            out(f"{where}column {e['column']}: {e['code']}: {e['message']}")
+            out(f"{where(e)}column {e['column']}: {e['code']}: {e['message']}")
         rest = len(report.errors) - len(shown)
         if rest > 0:
             out(f"... and {rest} more" + ("" if errors else " (use --errors FILE for all)"))
         if errors is not None:
-            report.errors.to_csv(errors, index=False)
+            from ..safe_output import write_table
+
+            write_table(report.errors, errors)
             out(f"wrote {len(report.errors)} problems to {errors}")
     if not report.valid:
         raise typer.Exit(1)

@@ -3,36 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import typer
 
-from ._common import fail, friendly_errors
-
-
-def _read_table(path: Path, survey: Any) -> Any:
-    """Read a response file with the library's reader when there is one, else with pandas."""
-    import pandas as pd
-
-    try:
-        from ..readers import read_responses
-    except ImportError:  # pragma: no cover - the readers module is optional here
-        read_responses = None  # type: ignore[assignment]
-    if read_responses is not None:
-        return read_responses(path, survey)
-    suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm", ".xls"):
-        return pd.read_excel(path)
-    if suffix in (".csv", ".txt", ""):
-        return pd.read_csv(path)
-    fail(f"{path}: cannot read {suffix!r} files; give a .csv or .xlsx file")
-
-
-def _write_table(frame: Any, path: Path, index: bool) -> None:
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        frame.to_excel(path, index=index)
-    else:
-        frame.to_csv(path, index=index)
+from ._common import fail, friendly_errors, print_validation, strict_stop, table_path
 
 
 def register(app: typer.Typer) -> None:
@@ -49,17 +23,30 @@ def register(app: typer.Typer) -> None:
         transform: str | None = typer.Option(
             None, "--transform", help="'percent' for 0-100 (POMP) scores, 'none' for raw."
         ),
+        strict: bool = typer.Option(
+            False, "--strict", help="Stop (exit 1) if validation finds any problem."
+        ),
     ) -> None:
         """Score the survey's scales and report their reliability.
 
         Writes one row per respondent (with the respondent id column when the survey has one)
-        and one column per scale, and prints alpha, its confidence interval and omega.
+        and one column per scale, and prints alpha, its confidence interval and omega. The
+        responses are validated first, as check-responses does: duplicate and blank rows are
+        not scored, values that are no code are set aside, and a summary says how many (with
+        --strict any problem stops the command). --out and --reliability write CSV or XLSX as
+        their extension says.
         """
+        table_path(out, "--out")
+        if reliability_out is not None:
+            table_path(reliability_out, "--reliability")
         with friendly_errors():
             from rich.console import Console
             from rich.table import Table
 
             from ..instruments.loader import as_survey
+            from ..readers import read_responses
+            from ..responses import validate_responses
+            from ..safe_output import write_table
             from ..scoring import reliability, score
 
             inst = as_survey(survey)
@@ -67,19 +54,21 @@ def register(app: typer.Typer) -> None:
                 fail(f"--transform must be 'none' or 'percent', not {transform!r}", 2)
             if not inst.scales:
                 fail(f"survey {inst.id!r} defines no scales to score")
-            data = _read_table(responses, inst)
+            if not responses.is_file():
+                fail(f"{responses}: no such file", 1)
+            checked = validate_responses(inst, read_responses(responses, inst))
+            if strict:
+                strict_stop(checked, "score")
+            data = checked.data
             scores = score(inst, data, transform=transform)  # type: ignore[arg-type]
             rid = inst.respondent_id
-            if rid is not None:
-                item = inst.item(rid)
-                for name in (item.id, item.column):
-                    if name is not None and name in data.columns:
-                        scores.insert(0, rid, data[name].to_numpy())
-                        break
-            _write_table(scores, out, index=False)
+            if rid is not None and rid in data.columns:
+                scores.insert(0, rid, data[rid].to_numpy())
+            write_table(scores, out, index=False)
             rel = reliability(inst, data)
             if reliability_out is not None:
-                _write_table(rel.reset_index(), reliability_out, index=False)
+                write_table(rel.reset_index(), reliability_out, index=False)
+            print_validation(checked)
 
             table = Table(title=f"Reliability of {inst.id} scales ({len(data)} responses)")
             for name in ("scale", "items", "n", "alpha", "95% CI", "omega", "mean r"):

@@ -380,13 +380,25 @@ def _tokenize(text: str) -> list[_Token]:
                     raise err(f"the number {raw} is too large", i)
             else:
                 value = int(raw)
+                if abs(value) > 2**53:  # beyond float precision: no data value can equal it
+                    shown = raw if len(raw) <= 24 else f"{raw[:12]}...({len(raw)} digits)"
+                    raise err(
+                        f"the number {shown} is too large: whole numbers in show_if lie "
+                        "between -2**53 and 2**53",
+                        i,
+                    )
             tokens.append(_Token("number", value, i, raw))
             i = end
         elif c == "-":
             raise err("arithmetic is not supported: '-' may only start a number like -1", i)
         elif c.isalpha() or c == "_":
             m = _WORD.match(text, i)
-            assert m is not None
+            if m is None:  # a letter outside a-z (an accented or non-Latin letter)
+                raise err(
+                    f"unexpected character {c!r}: item ids and keywords use the letters a-z, "
+                    "digits and '_'",
+                    i,
+                )
             word = m.group(0)
             if word in KEYWORDS:
                 tokens.append(_Token("keyword", word, i, word))

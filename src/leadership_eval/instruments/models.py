@@ -15,15 +15,25 @@ from collections.abc import Iterator
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    FiniteFloat,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from ..policy import DisclosurePolicy
 
 __all__ = [
+    "ANALYSES",
     "DISCLOSURE_LEVELS",
     "ITEM_TYPES",
     "KINDS",
     "SCORABLE_TYPES",
+    "AnalysisPlan",
     "Author",
     "CaseStudyDesign",
     "ChangelogEntry",
@@ -40,6 +50,7 @@ __all__ = [
     "Item",
     "Objective",
     "Option",
+    "PlannedComparison",
     "Scale",
     "Section",
     "Survey",
@@ -218,8 +229,8 @@ class Item(_Model):
     objectives: list[ObjectiveId] = Field(default_factory=list)
     frameworks: dict[str, list[str]] = Field(default_factory=dict)
     column: str | None = None
-    min: float | None = None
-    max: float | None = None
+    min: FiniteFloat | None = None
+    max: FiniteFloat | None = None
     integer: bool = False
     max_length: int | None = Field(None, ge=1)
     tags: list[str] = Field(default_factory=list)
@@ -506,8 +517,55 @@ class CaseStudyDesign(_Model):
     fieldwork: Text | None = None
 
 
+ANALYSES = (
+    "benchmark",
+    "groups",
+    "waves",
+    "activity_origins",
+    "most_helpful",
+    "uptake",
+    "activity_outcomes",
+)
+"""The kinds of analysis a plan can pre-specify (the library function each names is in the
+methods pages: compare_to_benchmark, compare_groups, compare_waves, activity_origins,
+most_helpful_activities, model_activity_uptake, relate_activity_outcomes)."""
+
+
+class PlannedComparison(_Model):
+    """One pre-specified (confirmatory) analysis of the evaluation's analysis plan."""
+
+    id: Ident
+    objective: ObjectiveId
+    question: Text
+    instrument: Slug
+    analysis: Literal[
+        "benchmark",
+        "groups",
+        "waves",
+        "activity_origins",
+        "most_helpful",
+        "uptake",
+        "activity_outcomes",
+    ]
+    measure: Ident
+    between: Ident | None = None
+    test: str | None = None
+
+
+class AnalysisPlan(_Model):
+    """The analysis plan: a handful of confirmatory analyses, fixed before the data are seen;
+    every other result is exploratory. Each family's p-values are adjusted apart."""
+
+    confirmatory: list[PlannedComparison] = Field(default_factory=list, max_length=12)
+    alpha: float = Field(0.05, gt=0, lt=1)
+    confirmatory_adjust: Literal["holm", "bonf", "none"] = "holm"
+    exploratory_adjust: Literal["fdr_bh", "fdr_by", "holm", "bonf", "none"] = "fdr_bh"
+    notes: Text | None = None
+
+
 class Evaluation(_Document):
-    """The evaluation: the scheme, its objectives, the design and the disclosure policy."""
+    """The evaluation: the scheme, its objectives, the design, the analysis plan and the
+    disclosure policy."""
 
     kind: Literal["evaluation"] = "evaluation"
     scheme: Text
@@ -516,6 +574,27 @@ class Evaluation(_Document):
     case_studies: CaseStudyDesign | None = None
     instruments: list[Slug] = Field(default_factory=list)
     disclosure: DisclosurePolicy = Field(default_factory=DisclosurePolicy)
+    analysis_plan: AnalysisPlan | None = None
+
+    @model_validator(mode="after")
+    def _check_plan(self) -> Evaluation:
+        plan = self.analysis_plan
+        if plan is None:
+            return self
+        known = {o.id for o in self.objectives}
+        seen: set[str] = set()
+        for entry in plan.confirmatory:
+            if entry.objective not in known:
+                raise ValueError(
+                    f"analysis_plan entry {entry.id!r} serves objective {entry.objective!r}, "
+                    f"which is not one of the evaluation's ({', '.join(sorted(known))})"
+                )
+            if entry.id in seen:
+                raise ValueError(f"analysis_plan entry id {entry.id!r} is used twice")
+            seen.add(entry.id)
+            if entry.analysis == "groups" and entry.between is None:
+                raise ValueError(f"analysis_plan entry {entry.id!r} compares groups: say 'between'")
+        return self
 
     @property
     def objective_ids(self) -> list[str]:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import LeadershipEvalError
 from ..instruments.expressions import (
     And,
     Answered,
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 
-class UnsupportedLogic(ValueError):
+class UnsupportedLogic(LeadershipEvalError, ValueError):
     """Skip logic that the ``show_if`` language (or the target) cannot express."""
 
 

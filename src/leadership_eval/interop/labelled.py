@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import DataError
 from ..instruments.models import Survey, text_in
+from ..safe_output import csv_text, neutralise
 from .common import warn_unmapped
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -233,7 +234,7 @@ def write_labelled(
     path.parent.mkdir(parents=True, exist_ok=True)
 
     if format == "csv":
-        frame.to_csv(path, index=False)
+        path.write_text(csv_text(frame), encoding="utf-8", newline="")
         _write_codebook(path, list(frame.columns), var_labels, value_labels, user_missing_codes)
         warn_unmapped(f"write_labelled({path.name})", problems)
         return path
@@ -392,17 +393,17 @@ def _write_codebook(
         for col in columns:
             book_labels = value_labels.get(col)
             if not book_labels:
-                w.writerow([col, var_labels.get(col, ""), "", "", ""])
+                w.writerow([neutralise(col), neutralise(var_labels.get(col, "")), "", "", ""])
                 continue
             miss_text = {str(m) for m in missing.get(col, [])}
             for code, lab in book_labels.items():
                 text_code = str(int(code)) if isinstance(code, float) else str(code)
                 w.writerow(
                     [
-                        col,
-                        var_labels.get(col, ""),
+                        neutralise(col),
+                        neutralise(var_labels.get(col, "")),
                         text_code,
-                        lab,
+                        neutralise(lab),
                         "yes" if text_code in miss_text else "",
                     ]
                 )

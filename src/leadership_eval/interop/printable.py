@@ -15,6 +15,7 @@ it is the analyst's, added when the form is keyed in.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -250,16 +251,36 @@ def _all_options(cl: ChoiceList) -> list[Any]:
 # -------------------------------------------------------------------------------- Markdown
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]!|~])")
+_MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=#>])")
+
+
+def _md(text: str, block: bool = False) -> str:
+    """Text as Markdown that shows it literally: every character that could start markup
+    (emphasis, links, images, raw HTML, entities, code, tables) is backslash-escaped, and so
+    are list, heading and quote markers at the start of a line; inline text is one line."""
+    lines = [ln.strip() for ln in str(text).splitlines()] or [""]
+    if not block:
+        lines = [" ".join(ln for ln in lines if ln)]
+    out = []
+    for ln in lines:
+        ln = html.escape(ln, quote=False)  # <, > and & as entities: no raw HTML, no autolink
+        ln = _MD_SPECIAL.sub(r"\\\1", ln)
+        ln = _MD_LINE_START.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], ln)
+        out.append(ln)
+    return "\n".join(out)
+
+
 def _markdown(survey: Survey, numbers: dict[str, int], lang: str, office: bool) -> str:
-    out = [f"# {text_in(survey.title, lang)}", ""]
+    out = [f"# {_md(text_in(survey.title, lang))}", ""]
     if survey.description:
-        out += [text_in(survey.description, lang), ""]
+        out += [_md(text_in(survey.description, lang), block=True), ""]
     grids = _grids(survey)
     in_grid: set[str] = {i.id for run in grids.values() for i in run}
     for section in survey.sections:
-        out += [f"## {text_in(section.title, lang)}", ""]
+        out += [f"## {_md(text_in(section.title, lang))}", ""]
         if section.description:
-            out += [text_in(section.description, lang), ""]
+            out += [_md(text_in(section.description, lang), block=True), ""]
         for item in section.items:
             if item.id == survey.respondent_id:
                 continue
@@ -269,22 +290,22 @@ def _markdown(survey: Survey, numbers: dict[str, int], lang: str, office: bool) 
             if item.id in in_grid:
                 continue
             if not item.is_question:
-                out += [f"_{text_in(item.text, lang)}_", ""]
+                out += [f"_{_md(text_in(item.text, lang))}_", ""]
                 continue
             req = " (required)" if item.required else ""
-            out += [f"**{numbers[item.id]}. {text_in(item.text, lang)}**{req}", ""]
-            skip = _skip_text(survey, item, numbers, lang)
+            out += [f"**{numbers[item.id]}. {_md(text_in(item.text, lang))}**{req}", ""]
+            skip = _md(_skip_text(survey, item, numbers, lang))
             if skip:
                 out += [f"_{skip}_", ""]
             if item.help:
-                out += [f"> {text_in(item.help, lang)}", ""]
+                out += [f"> {_md(text_in(item.help, lang))}", ""]
             cl = survey.choices_for(item)
             if cl is not None:
                 if item.type == "multi_choice":
                     out += ["_Tick all that apply._", ""]
                 for opt in _all_options(cl):
                     code = f" `[{opt.code}]`" if office else ""
-                    out.append(f"- [ ] {text_in(opt.label, lang)}{code}")
+                    out.append(f"- [ ] {_md(text_in(opt.label, lang))}{code}")
                 out.append("")
             elif item.type == "number":
                 out += [f"_{_range_hint(item)}_ ____________", ""]
@@ -301,15 +322,15 @@ def _markdown_grid(
     cl = survey.choices_for(run[0])
     assert cl is not None
     heads = [
-        text_in(o.label, lang) + (f" `[{o.code}]`" if office else "") for o in _all_options(cl)
+        _md(text_in(o.label, lang)) + (f" `[{o.code}]`" if office else "") for o in _all_options(cl)
     ]
     out = ["_Tick one box in each row._", ""]
     out.append("| | " + " | ".join(heads) + " |")
     out.append("|---|" + "---|" * len(heads))
     for item in run:
         req = " (required)" if item.required else ""
-        skip = _skip_text(survey, item, numbers, lang)
-        cell = f"**{numbers[item.id]}.** {text_in(item.text, lang)}{req}"
+        skip = _md(_skip_text(survey, item, numbers, lang))
+        cell = f"**{numbers[item.id]}.** {_md(text_in(item.text, lang))}{req}"
         if skip:
             cell += f" _({skip})_"
         out.append(f"| {cell} | " + " | ".join("[ ]" for _ in heads) + " |")

@@ -357,12 +357,13 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
 
 
 def _append(ws: Any, rows: list[list[Any]]) -> None:
-    """Append rows, keeping text that starts with '=' as text (not an Excel formula)."""
+    """Append rows, keeping text that a spreadsheet would take for a formula as text."""
+    from ..safe_output import mark_text_cell
+
     for r in rows:
         ws.append(r)
         for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
+            mark_text_cell(cell)
 
 
 def _range_constraint(lo: float | None, hi: float | None) -> tuple[str, str]:

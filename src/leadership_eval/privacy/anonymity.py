@@ -443,8 +443,31 @@ def check_anonymity(
     """
     k = target_k(k, policy)
     qis, sens = check_report_inputs(data, quasi_identifiers, k, sensitive, l, t, risk_threshold)
-    coded = [factorize(data[q]) for q in qis]
-    return report_from_codes(data, qis, coded, k, sens, l, t, risk_threshold)
+    try:
+        coded = [factorize(data[q]) for q in qis]
+        return report_from_codes(data, qis, coded, k, sens, l, t, risk_threshold)
+    except TypeError as exc:  # a cell holding a list, dict or set cannot be compared as a value
+        raise _unhashable_error(data, [*qis, *sens]) or exc from exc
+
+
+def _unhashable_error(data: pd.DataFrame, columns: Sequence[Hashable]) -> DataError | None:
+    """A located error for the first cell that holds a list, dict or set (None if none does)."""
+    for c in columns:
+        col = data[c]
+        if col.dtype != object:
+            continue
+        for pos, value in enumerate(col.to_numpy()):
+            try:
+                hash(value)
+            except TypeError:
+                return DataError(
+                    f"column {c!r} holds a {type(value).__name__} at data row {pos} (counting "
+                    f"from 0; index {col.index[pos]!r}): {value!r:.60}; each cell of a "
+                    "quasi-identifier or sensitive column must be one value (text or a number); "
+                    "join lists into text first",
+                    code="unhashable-value",
+                )
+    return None
 
 
 def check_report_inputs(

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError
+from ..safe_output import neutralise, restore
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -80,7 +81,6 @@ WARNING_CODES: dict[str, str] = {
 _REQUIRED = ("comment_id", "group", "item", "text", "decision", "edited_text")
 
 # OWASP, "CSV Injection": a cell starting with one of these is read as a formula by spreadsheets
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --------------------------------------------------------------------------- warnings
@@ -573,16 +573,6 @@ def _column_of(survey: Survey, item_id: str | None) -> str | None:
 # --------------------------------------------------------------------------- writing
 
 
-def _neutralise(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
-def _restore(value: str) -> str:
-    if len(value) > 1 and value[0] == "'" and value[1:].startswith(_FORMULA_START):
-        return value[1:]
-    return value
-
-
 def write_comment_review(frame: pd.DataFrame, path: str | Path | None = None) -> str:
     """Write a review frame as CSV (UTF-8 with a byte-order mark, so spreadsheets read it as
     UTF-8), with every cell safe to open in a spreadsheet.
@@ -605,7 +595,8 @@ def write_comment_review(frame: pd.DataFrame, path: str | Path | None = None) ->
     formula by spreadsheet programs, so a comment such as ``=HYPERLINK(...)`` could run when a
     reviewer opens the file. Following OWASP's advice such a cell is written with a leading
     apostrophe (which spreadsheets hide), and every field is quoted; :func:`read_comment_review`
-    removes the apostrophe again.
+    removes the apostrophe again (both through :mod:`leadership_eval.safe_output`, which every
+    CSV and XLSX file the library writes goes through).
 
     References
     ----------
@@ -623,11 +614,11 @@ def write_comment_review(frame: pd.DataFrame, path: str | Path | None = None) ->
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    writer.writerow([_neutralise(str(c)) for c in frame.columns])
+    writer.writerow([neutralise(str(c)) for c in frame.columns])
     for row in frame.itertuples(index=False):
         writer.writerow(
             [
-                "" if v is None or (isinstance(v, float) and v != v) else _neutralise(str(v))
+                "" if v is None or (isinstance(v, float) and v != v) else neutralise(str(v))
                 for v in row
             ]
         )
@@ -801,7 +792,7 @@ def read_comment_review(
             ),
         )
     table = table.astype(object).where(table.notna(), "")
-    table = table.map(lambda v: _restore(str(v)))  # type: ignore[operator]
+    table = table.map(lambda v: restore(str(v)))  # type: ignore[operator]
     table["decision"] = table["decision"].str.strip().str.lower()
     table.insert(0, "row", range(2, len(table) + 2))
 

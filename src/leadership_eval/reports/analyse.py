@@ -72,6 +72,9 @@ class Analysis:
         :func:`~leadership_eval.theme_summary` of the coded segments.
     interviewed : set of str
         Group codes with any coded interview.
+    segments : pandas.DataFrame or None
+        The coded segments, one row per segment and code, with a redacted ``quote`` column.
+    codebook : Codebook or None
     comments : dict
         Free-text item id -> group code -> list of approved (already redacted) comments.
     comments_pending : int
@@ -98,6 +101,8 @@ class Analysis:
     activity_survey: Survey | None = None
     themes: pd.DataFrame | None = None
     interviewed: set[str] = field(default_factory=set)
+    segments: pd.DataFrame | None = None
+    codebook: Any = None
     comments: dict[str, dict[Any, list[str]]] = field(default_factory=dict)
     comments_pending: int = 0
     decisions: list[dict[str, Any]] = field(default_factory=list)
@@ -274,6 +279,15 @@ def analyse(
         raise DataError(
             f"the responses have no column {group!r} to group by{hint}", code="unknown-column"
         )
+    absent = checked.errors[checked.errors["code"] == "missing-column"]["column"]
+    if group in {i.id for i in model.questions} and model.item(group).column_name in set(absent):
+        found = ", ".join(map(str, responses.columns[:12]))
+        raise DataError(
+            f"the responses have no column {model.item(group).column_name!r} (the trust of each "
+            f"respondent, which reports are grouped by); found the columns {found}; name the "
+            "column with group= (--group)",
+            code="missing-column",
+        )
     known_items = {i.column_name for i in model.questions} | {i.id for i in model.questions}
     overlap = len(known_items & {str(c) for c in responses.columns})
     if overlap < max(2, len(model.questions) // 4):
@@ -428,6 +442,8 @@ def analyse(
         if not isinstance(book, Codebook):
             raise DataError(f"{codebook!r} is not a codebook", code="not-a-codebook")
         coded = read_segments(segments, book)
+        an.codebook = book
+        an.segments = coded.assign(quote=redact_series(coded["text"], names=names, places=places))
         an.themes = theme_summary(coded, book, group=group, policy=pol, names=names, places=places)
         if group in segments.columns:
             an.interviewed = {str(x) for x in segments[group].dropna().unique()}

@@ -129,6 +129,10 @@ def build_reports(
     publish_unreviewed_comments: bool = False,
     key: bytes | str | Path | None = None,
     analyst_dir: str | Path | None = None,
+    previous: pd.DataFrame | None = None,
+    previous_survey: Survey | str | Path | None = None,
+    previous_label: str = "the previous wave",
+    code_trusts: bool = False,
     title: str | None = None,
     progress: Callable[[str], None] | None = None,
     overwrite: bool = True,
@@ -177,6 +181,17 @@ def build_reports(
     analyst_dir : str or pathlib.Path, optional
         Where the analyst's files go (the disclosure log, the key): default ``<out_dir>-analyst``
         beside ``out_dir``. It must not be inside ``out_dir``.
+    previous : pandas.DataFrame, optional
+        The previous wave's responses: statements asked identically in both waves (same text,
+        same options) are shown side by side, each wave protected like any release (with the
+        same key).
+    previous_survey : Survey, or a path or bundled id, optional
+        The survey the previous wave answered (default: ``survey``).
+    previous_label : str
+        How the previous wave is named ("2025", "the baseline survey"...).
+    code_trusts : bool, default False
+        Name trusts by neutral codes (Trust A, Trust B...) in the regional report, as for a
+        publication; each mentor's report still names its own trust only.
     title : str, optional
         Title of the evaluation shown on every report.
     progress : callable, optional
@@ -225,7 +240,32 @@ def build_reports(
     )
     step("protecting every published number")
     secret, key_source = _report_key(key, analyst)
-    pub, cells = publish(an, secret, eligible=eligible)
+    before = None
+    if previous is not None:
+        step("protecting the previous wave")
+        prev = analyse(
+            previous_survey if previous_survey is not None else survey,
+            previous,
+            group=group,
+            policy=an.policy,
+            names=names,
+            places=places,
+        )
+        before, _ = publish(prev, secret)
+        an.decide(
+            "previous wave",
+            "the previous wave's statements are published with the same protection",
+            rows_used=len(prev.clean),
+        )
+    pub, cells = publish(
+        an,
+        secret,
+        eligible=eligible,
+        previous=before,
+        previous_label=previous_label,
+        code_trusts=code_trusts,
+        codebook=an.codebook,
+    )
 
     generated = _dt.date.today().isoformat()
     heading = title or pub.survey_title

@@ -2,22 +2,50 @@
 
 Reports draw many small charts (a funnel plot per scale and bars per statement, for every
 trust). Drawn directly as HTML/CSS and SVG they are sharp on a phone and in print, readable by
-screen readers, and cost almost nothing to render; matplotlib is kept for the few figures that
-need it (the regional flag grid).
+screen readers, and cost almost nothing to render. Every function here takes published objects
+(:mod:`leadership_eval.reports.publish`) only.
 """
 
 from __future__ import annotations
 
 import html
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["funnel_svg", "likert_bars_html", "likert_legend_html"]
+__all__ = ["funnel_svg", "likert_bars_html"]
+
+
+def _segments(row: Any) -> list[tuple[str, int, str]]:
+    """(label, percent, tone) of a shown row, lowest options first."""
+    assert row.percents is not None
+    segs = [(lab, p, tone) for (lab, p), tone in zip(row.percents, row.tones, strict=True)]
+    if row.level == "two":  # (top two, other answers): the other answers sit on the left
+        segs = segs[::-1]
+    return segs
+
+
+def _left_share(segs: list[tuple[str, int, str]]) -> float:
+    """The share drawn left of the midline: the lower groups and half of the middle one."""
+    k = len(segs)
+    if k == 2:
+        return float(segs[0][1])
+    left = 0.0
+    centre = (k - 1) / 2
+    for i, (_, p, _) in enumerate(segs):
+        if i < centre:
+            left += p
+        elif i == centre:
+            left += p / 2
+    return left
 
 
 def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
-    """Diverging stacked bars of a published statement: disagreement left of centre.
+    """Diverging stacked bars of a published statement, unfavourable answers left of centre.
+
+    Each row is drawn in the form it was published in (every option, three groups, or the top
+    two against the rest), coloured by meaning: for a negatively worded statement agreeing is
+    the unfavourable end. Rows shown as "almost all" or not shown say so in words.
 
     Parameters
     ----------
@@ -36,65 +64,90 @@ def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
 
     if not isinstance(item, PublishedItem):
         raise TypeError("likert_bars_html draws published statements only (PublishedItem)")
-    out = [
-        f'<div class="likert" role="table" aria-label="{html.escape(item.text)}: answers, '
-        'disagree to agree">'
-    ]
-    out.append(f'<div class="lk-item" role="row">{html.escape(item.text)}</div>')
+    esc = html.escape
+    first = item.rows.get(keys[0]) if keys else None
+    reference = first.level if first is not None and first.status == "shown" else None
+    out = [f'<div class="likert" role="group" aria-label="{esc(item.text)}">']
+    out.append(f'<div class="lk-item">{esc(item.text)}</div>')
+    seen: dict[str, str] = {}
     for key in keys:
         row = item.rows.get(key)
         if row is None:
             continue
-        who = html.escape(row.who)
+        who = esc(row.who)
         if row.status == "dominated":
-            text = f"almost all answered “{html.escape(str(row.dominant))}”"
+            text = (
+                f"almost nobody: {esc(item.top_label)}"
+                if row.dominant == "Other answers" and item.top_label
+                else f"almost all: {esc(str(row.dominant))}"
+            )
             out.append(
-                f'<div class="lk-row" role="row"><span class="lk-who">{who}</span>'
+                f'<div class="lk-row"><span class="lk-who">{who}</span>'
                 f'<span class="lk-bar lk-dom" title="all, or all but one, gave this answer">'
                 f"{text}</span></div>"
+            )
+            continue
+        if row.status == "shown" and row.level == "mean" and row.mean is not None:
+            lo, hi = 1.0, float(len(item.options))
+            pos = 100 * (row.mean - lo) / ((hi - lo) or 1.0)
+            nearest = item.options[min(max(round(row.mean) - 1, 0), len(item.options) - 1)]
+            text = f"average {row.mean:.1f} (nearest answer: {nearest})"
+            out.append(
+                f'<div class="lk-row" role="img" aria-label="{who}: {esc(text)}">'
+                f'<span class="lk-who">{who}</span>'
+                f'<span class="lk-bar lk-avg{" lk-avg-rev" if item.reverse else ""}">'
+                f'<span class="lk-dot" style="left:{pos:g}%"></span>'
+                f'<span class="lk-avg-text">{esc(text)}</span></span></div>'
             )
             continue
         if row.status != "shown" or row.percents is None:
             text = "no answers" if row.status == "missing" else "not shown (too few answers)"
             out.append(
-                f'<div class="lk-row" role="row"><span class="lk-who">{who}</span>'
+                f'<div class="lk-row"><span class="lk-who">{who}</span>'
                 f'<span class="lk-bar lk-sup">{text}</span></div>'
             )
             continue
-        pct = dict(row.percents)
-        d = pct.get("Disagree", 0)
-        n = pct.get("Neutral", 0)
-        a = pct.get("Agree", 0)
-        # the bar spans -100 % .. +100 %: disagreement and half the neutral share end on the
-        # midline, so the padding on the left is what remains of the left half
-        left_pad = 100 - d - n / 2
-        segs = [f'<span class="lk-pad" style="width:{max(left_pad, 0) / 2:g}%"></span>']
-        for name, v in (("Disagree", d), ("Neutral", n), ("Agree", a)):
-            label = f"{v}%" if v >= 10 else ""
-            segs.append(
-                f'<span class="lk-seg lk-{name.lower()}" style="width:{v / 2:g}%"'
-                f' title="{name}: {v}%">{label}</span>'
+        segs = _segments(row)
+        if key == "Region" and reference is not None and reference in row.collapsed:
+            # beside a trust shown in a coarser form, the region in the same form
+            coarse = row.collapsed[reference]
+            tones = next(
+                (r.tones for r in item.rows.values() if r.level == reference and r.tones),
+                (),
             )
-        summary = f"{who}: {d}% disagree, {n}% neutral, {a}% agree"
+            if len(tones) == len(coarse):
+                segs = [(lab, p, t) for (lab, p), t in zip(coarse, tones, strict=True)]
+                if reference == "two":
+                    segs = segs[::-1]
+        left_pad = 100 - _left_share(segs)
+        parts = [f'<span class="lk-pad" style="width:{max(left_pad, 0) / 2:g}%"></span>']
+        for label, pct, tone in segs:
+            seen.setdefault(label, tone)
+            text = f"{pct}%" if pct >= 10 else ""
+            parts.append(
+                f'<span class="lk-seg lk-{tone}" style="width:{pct / 2:g}%" '
+                f'title="{esc(label)}: {pct}%">{text}</span>'
+            )
+        summary = ", ".join(f"{lab} {p}%" for lab, p, _ in segs)
         out.append(
-            f'<div class="lk-row" role="row" aria-label="{summary}">'
+            f'<div class="lk-row" role="img" aria-label="{who}: {esc(summary)}">'
             f'<span class="lk-who">{who}</span>'
-            f'<span class="lk-bar">{"".join(segs)}<span class="lk-mid"></span></span></div>'
+            f'<span class="lk-bar">{"".join(parts)}<span class="lk-axis"></span></span></div>'
+        )
+    if seen:
+        order = {"neg2": 0, "neg1": 1, "other": 2, "mid": 2, "pos1": 3, "pos2": 4}
+        if item.reverse:
+            order = {k: 4 - v for k, v in order.items()}
+        out.append(
+            '<div class="lk-key" aria-hidden="true">'
+            + "".join(
+                f'<span><i class="lk-{tone}"></i>{esc(label)}</span>'
+                for label, tone in sorted(seen.items(), key=lambda lt: order.get(lt[1], 2))
+            )
+            + "</div>"
         )
     out.append("</div>")
     return "".join(out)
-
-
-def likert_legend_html() -> str:
-    """The colour key of the diverging bars."""
-    return (
-        '<div class="lk-legend" aria-hidden="true">'
-        + "".join(
-            f'<span><i class="lk-{k.lower()}"></i>{k}</span>'
-            for k in ("Disagree", "Neutral", "Agree")
-        )
-        + "</div>"
-    )
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -111,7 +164,13 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     return out
 
 
-def funnel_svg(scale: Any, highlight: str | None = None) -> str:
+def funnel_svg(
+    scale: Any,
+    highlight: str | None = None,
+    *,
+    name_others: bool = True,
+    names: Mapping[str, str] | None = None,
+) -> str:
     """A published scale's funnel plot as inline SVG (no raster, no matplotlib: fast and sharp).
 
     Points are the groups whose score is published (``highlight`` in orange, flagged groups
@@ -123,6 +182,11 @@ def funnel_svg(scale: Any, highlight: str | None = None) -> str:
     scale : PublishedScale
     highlight : str, optional
         The group code to mark.
+    name_others : bool, default True
+        Name the other groups (in tooltips, and beside those outside the limits). A mentor's
+        report shows the other trusts as unnamed points.
+    names : mapping, optional
+        Group code -> the name to show (trusts coded for publication).
 
     Returns
     -------
@@ -156,12 +220,30 @@ def funnel_svg(scale: Any, highlight: str | None = None) -> str:
 
     esc = html.escape
     fmt = f".{scale.decimals}f"
-    flagged = [r.who for r in shown if r.flag in ("low", "high")]
-    message = f"{len(shown)} trusts; " + (
-        f"outside the 99.8% limits: {', '.join(flagged)}"
-        if flagged
-        else "none outside the 99.8% limits"
-    )
+    names = names or {}
+
+    def name(r: Any) -> str:
+        return names.get(r.key, r.who)
+
+    mine_rows = [r for r in shown if r.key == highlight]
+    if highlight is not None and not name_others:
+        if mine_rows:
+            r0 = mine_rows[0]
+            assert r0.mean is not None
+            where = {"low": "below", "high": "above"}.get(r0.flag, "within")
+            message = (
+                f"{r0.who}: {format(r0.mean, fmt)} against the region's "
+                f"{format(centre, fmt)}, {where} the range chance would give"
+            )
+        else:
+            message = "this trust's score is not shown"
+    else:
+        flagged = [name(r) for r in shown if r.flag in ("low", "high")]
+        message = f"{len(shown)} trusts; " + (
+            f"outside the 99.8% limits: {', '.join(flagged)}"
+            if flagged
+            else "none outside the 99.8% limits"
+        )
     parts: list[str] = [
         f'<svg class="funnel" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
         f'aria-label="Funnel plot: {esc(scale.title)}. {esc(message)}">'
@@ -190,19 +272,22 @@ def funnel_svg(scale: Any, highlight: str | None = None) -> str:
             f"{x(f[0]):.1f},{y(f[pos]):.1f}" for f in scale.funnel if math.isfinite(f[pos])
         )
         parts.append(f'<polyline points="{pts}" class="{cls}"/>')
-    for r in shown:
+    for r in sorted(shown, key=lambda r: r.key == highlight):  # the highlighted point on top
         mine = highlight is not None and r.key == highlight
         cls = "fp fh" if mine else "fp"
         assert r.n is not None and r.mean is not None
-        label = f"{r.who}: mean {format(r.mean, fmt)}, {r.n:,} responses"
+        title = ""
+        if mine or name_others:
+            label = f"{name(r)}: mean {format(r.mean, fmt)}, {r.n:,} responses"
+            title = f"<title>{esc(label)}</title>"
         parts.append(
             f'<circle cx="{x(r.n):.1f}" cy="{y(r.mean):.1f}" '
-            f'r="{6 if mine else 3.5}" class="{cls}"><title>{esc(label)}</title></circle>'
+            f'r="{6 if mine else 3.5}" class="{cls}">{title}</circle>'
         )
-        if mine or r.flag in ("low", "high"):
+        if mine or (name_others and r.flag in ("low", "high")):
             parts.append(
                 f'<text x="{x(r.n) + 7:.1f}" y="{y(r.mean) - 5:.1f}" '
-                f'class="fl{" fb" if mine else ""}">{esc(r.who)}</text>'
+                f'class="fl{" fb" if mine else ""}">{esc(name(r))}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)

@@ -38,10 +38,11 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..instruments.models import ChoiceList, Scale, Survey, text_in
+from ..instruments.models import Scale, Survey, text_in
 from ..policy import DisclosurePolicy
 from ..privacy.perturb import CellKeys, perturb_mean, perturbation_table, record_keys
 from .analyse import OTHER, Analysis, file_names
+from .forms import Level, choose_forms, levels_for
 
 __all__ = [
     "REGION",
@@ -61,8 +62,6 @@ REGION = "Region"
 """The label of the whole region's row."""
 
 Status = Literal["shown", "suppressed", "missing", "dominated"]
-
-CATEGORIES = ("Disagree", "Neutral", "Agree")
 
 
 # --------------------------------------------------------------------------- published types
@@ -134,7 +133,7 @@ class PublishedGroup:
 
 @dataclass(frozen=True)
 class ItemRow:
-    """One group's answers to a statement, in the form the policy allows.
+    """One group's answers to a statement, in the most detailed form the policy allows.
 
     Attributes
     ----------
@@ -143,21 +142,43 @@ class ItemRow:
     who : str
         The label shown.
     status : {"shown", "suppressed", "dominated", "missing"}
-        ``dominated``: all, or all but one, gave the same answer in a small group, shown as
-        "almost all" of ``dominant``; ``missing``: nobody answered.
+        ``dominated``: all, or all but one, gave an answer in the same group in a small group,
+        shown as "almost all" of ``dominant``; ``suppressed``: no form of the row can be shown
+        safely; ``missing``: nobody answered.
     n : int or None
         Published (perturbed) number of answers, None when not shown.
-    percents : tuple of (category, int) pairs, or None
-        Coarse percentages of the perturbed counts, adding up to 100.
+    level : str or None
+        The form shown: ``full`` (every option), ``three`` (lower, middle, upper options),
+        ``two`` (the top two options against the rest) or ``mean`` (the average answer only).
+    percents : tuple of (label, int) pairs, or None
+        Coarse percentages of the perturbed counts of each group of the form, adding up to 100.
+    tones : tuple of str
+        For each group of the form, its meaning for the colours: ``neg2``, ``neg1``, ``mid``,
+        ``pos1``, ``pos2`` (unfavourable to favourable, following the statement's wording) or
+        ``other``.
     dominant : str or None
+    agree : int or None
+        The published percentage giving one of the top two options (the form's upper group),
+        None when the form does not show it.
+    mean : float or None
+        For the ``mean`` form: the average answer (perturbed and rounded), on the codes' scale.
+    collapsed : mapping
+        For the region row: its shares in each coarser form (``three``, ``two``), computed from
+        the same perturbed counts, so that a trust shown in a coarser form can be set beside
+        the region in the same form.
     """
 
     key: str
     who: str
     status: str
     n: int | None = None
+    level: str | None = None
     percents: tuple[tuple[str, int], ...] | None = None
+    tones: tuple[str, ...] = ()
     dominant: str | None = None
+    agree: int | None = None
+    mean: float | None = None
+    collapsed: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
 
     def percent(self, category: str) -> int | None:
         """The published percentage of a category, None when not shown."""
@@ -168,14 +189,22 @@ class ItemRow:
 
 @dataclass(frozen=True)
 class PublishedItem:
-    """A statement's published distribution in every group and the region."""
+    """A statement's published distribution in every group and the region.
+
+    ``options`` are the labels of the statement's answer options (its choice list), ``reverse``
+    says the statement is worded negatively (agreeing is the unfavourable end), ``flags`` holds
+    the comparison of each group's share giving the top two options with the rest of the region
+    (``low``/``high``/``none``), and ``top_label`` names those top two options.
+    """
 
     item_id: str
     section_id: str
     text: str
-    categories: tuple[str, ...]
+    options: tuple[str, ...]
     rows: Mapping[str, ItemRow]
     flags: Mapping[str, str] = field(default_factory=dict)
+    reverse: bool = False
+    top_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -211,6 +240,63 @@ class PublishedScale:
     high: float
     decimals: int
     funnel: tuple[tuple[int, float, float, float, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class PublishedChoice:
+    """A tick-box question: the share of each group ticking each option, where safe.
+
+    ``rows`` maps a group code (and ``"Region"``) to ``(option label, percent)`` pairs for the
+    options that can be shown, most often ticked first; ``n`` to the published number
+    answering.
+    """
+
+    item_id: str
+    text: str
+    rows: Mapping[str, tuple[tuple[str, int], ...]]
+    n: Mapping[str, int | None]
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A statement where a group clearly differs from the rest of the region.
+
+    ``direction`` is ``higher`` or ``lower`` (the share giving the top two options);
+    ``favourable`` whether that difference is the good one given the statement's wording;
+    ``group``/``region`` the published percentages.
+    """
+
+    item_id: str
+    text: str
+    top_label: str
+    direction: str
+    favourable: bool
+    group: int
+    region: int
+
+
+@dataclass(frozen=True)
+class WaveChange:
+    """A statement asked identically in the previous wave: the published shares then and now."""
+
+    item_id: str
+    text: str
+    top_label: str
+    before: Mapping[str, int | None]
+    after: Mapping[str, int | None]
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A recommendation code of the codebook with the evidence for it (regional report)."""
+
+    code: str
+    label: str
+    definition: str
+    n_participants: int | None
+    trusts: int | None
+    quote: str | None
+    attribution: str | None
 
 
 @dataclass(frozen=True)
@@ -269,6 +355,24 @@ class Publication:
         Group code -> published response rate (whole percent), when eligible counts were given.
     section_titles : mapping
         Section id -> title, for headings.
+    eligible : mapping
+        Group code -> people invited (public information), when given.
+    choices : tuple of PublishedChoice
+        Tick-box questions: the options most often ticked in each group.
+    differences : mapping
+        Group code -> statements where the group clearly differs from the rest of the region
+        (exact one-sided tests, Benjamini-Hochberg adjusted across the group's statements).
+    changes : tuple of WaveChange
+        Statements asked identically in the previous wave, with the published shares of both.
+    previous_label : str or None
+        How the previous wave is named.
+    recommendations : tuple of Recommendation
+        The codebook's recommendation codes with their evidence.
+    regional_labels : mapping
+        Group code -> the label the regional report uses (a neutral code when trusts are coded
+        for publication, else the trust's label).
+    reliability_notes : mapping
+        Scale title -> a warning when its alpha is low or negative.
     """
 
     survey_id: str
@@ -290,6 +394,14 @@ class Publication:
     comments_pending: int = 0
     response_rates: Mapping[str, int | None] = field(default_factory=dict)
     section_titles: Mapping[str, str] = field(default_factory=dict)
+    eligible: Mapping[str, int] = field(default_factory=dict)
+    choices: tuple[PublishedChoice, ...] = ()
+    differences: Mapping[str, tuple[Difference, ...]] = field(default_factory=dict)
+    changes: tuple[WaveChange, ...] = ()
+    previous_label: str | None = None
+    recommendations: tuple[Recommendation, ...] = ()
+    regional_labels: Mapping[str, str] = field(default_factory=dict)
+    reliability_notes: Mapping[str, str] = field(default_factory=dict)
 
     def group(self, code: str) -> PublishedGroup:
         """The published group with this code."""
@@ -303,10 +415,16 @@ class Publication:
         out: set[float] = set(self.responses.numbers())
         for item in self.items:
             for row in item.rows.values():
+                for pairs in row.collapsed.values():
+                    out.update(float(p) for _, p in pairs)
                 if row.n is not None:
                     out.add(float(row.n))
                 for _, p in row.percents or ():
                     out.add(float(p))
+                if row.agree is not None:
+                    out.add(float(row.agree))
+                if row.mean is not None:
+                    out.add(float(row.mean))
         for scale in self.scales:
             for r in scale.rows.values():
                 for v in (r.n, r.mean, r.ci_low, r.ci_high, r.benchmark):
@@ -327,6 +445,23 @@ class Publication:
             if th.n_participants is not None:
                 out.add(float(th.n_participants))
         out.update(float(v) for v in self.response_rates.values() if v is not None)
+        out.update(float(v) for v in self.eligible.values())
+        if self.eligible:
+            out.add(float(sum(self.eligible.values())))
+        for ch in self.choices:
+            for pairs in ch.rows.values():
+                out.update(float(p) for _, p in pairs)
+            out.update(float(v) for v in ch.n.values() if v is not None)
+        for diffs in self.differences.values():
+            for d in diffs:
+                out.update((float(d.group), float(d.region)))
+        for wc in self.changes:
+            for m in (wc.before, wc.after):
+                out.update(float(v) for v in m.values() if v is not None)
+        for rec in self.recommendations:
+            for v in (rec.n_participants, rec.trusts):
+                if v is not None:
+                    out.add(float(v))
         return out
 
 
@@ -371,16 +506,18 @@ def _round_base(x: int, base: int | None) -> int:
     return int(math.floor(x / base + 0.5) * base)
 
 
-def _category_of(codes: pd.Series, cl: ChoiceList) -> pd.Series:
-    """Collapse an ordered list's codes into Disagree / Neutral / Agree (lower / middle / upper)."""
-    low, high = cl.score_range()
-    mid = (low + high) / 2
-    values = pd.to_numeric(codes, errors="coerce").astype("float64")
-    out = pd.Series(pd.NA, index=codes.index, dtype="object")
-    out[values < mid] = CATEGORIES[0]
-    out[values == mid] = CATEGORIES[1]
-    out[values > mid] = CATEGORIES[2]
-    return out
+def _tones(level: Level) -> tuple[str, ...]:
+    """Colour meaning of each group of a level, by its place and its favourability."""
+    out = []
+    k = len(level.groups)
+    centre = (k - 1) / 2
+    for i, fav in enumerate(level.favourable):
+        if fav is None:
+            out.append("mid" if level.name != "two" else "other")
+            continue
+        strength = 2 if level.name == "full" and abs(i - centre) >= 2 else 1
+        out.append(f"{'pos' if fav else 'neg'}{strength}")
+    return tuple(out)
 
 
 def _scale_range(survey: Survey, scale: Scale) -> tuple[float, float]:
@@ -451,6 +588,43 @@ class _Protector:
         self.log: list[dict[str, Any]] = []
         self.tables: dict[str, Any] = {}
         self.changes: list[int] = []
+
+    def noisy(
+        self,
+        name: str,
+        rows: pd.Series,
+        columns: pd.Series | None,
+        row_order: Sequence[Hashable],
+        column_order: Sequence[Hashable],
+        original: pd.DataFrame | pd.Series,
+    ) -> pd.DataFrame:
+        """``original`` (true counts, rows ``row_order`` + ``Total``) perturbed and rounded."""
+        frame = original.to_frame("Total") if isinstance(original, pd.Series) else original
+        out = frame.astype(float)
+        if self.perturb:
+            u = (
+                self.keys.cell_uniforms(
+                    name,
+                    rows,
+                    columns,
+                    row_order=row_order,
+                    column_order=column_order if columns is not None else None,
+                )
+                .reindex(index=frame.index, columns=frame.columns)
+                .fillna(0.5)
+            )
+            flat = frame.to_numpy(dtype=np.int64).ravel()
+            noise = self.ptable.noise(flat, u.to_numpy(dtype=float).ravel())
+            out = pd.DataFrame(
+                (flat + noise).reshape(frame.shape).astype(float),
+                index=frame.index,
+                columns=frame.columns,
+            )
+            self.changes.extend(int(x) for x in noise)
+        if self.policy.rounding:
+            base = self.policy.rounding
+            out = out.map(lambda v: float(_round_base(int(v), base)))
+        return out
 
     def counts(
         self,
@@ -571,6 +745,10 @@ def publish(
     secret: bytes,
     *,
     eligible: Mapping[Any, int] | None = None,
+    previous: Publication | None = None,
+    previous_label: str = "the previous wave",
+    code_trusts: bool = False,
+    codebook: Any = None,
 ) -> tuple[Publication, dict[str, Any]]:
     """Protect every number of an analysis, once.
 
@@ -583,6 +761,16 @@ def publish(
         always give the same noise.
     eligible : mapping, optional
         Group code -> people invited, for response rates.
+    previous : Publication, optional
+        The previous wave's publication (made with the same key): statements asked identically
+        in both are shown side by side.
+    previous_label : str
+        How the previous wave is named in the reports.
+    code_trusts : bool
+        Name trusts in the regional report by neutral codes (Trust A, Trust B...), as for a
+        publication; each mentor's report still names its own trust.
+    codebook : Codebook, optional
+        The codebook of the interview segments, for the regional recommendations.
 
     Returns
     -------
@@ -609,46 +797,174 @@ def publish(
     )
     responses = _table("Responses", "Trust", resp, resp_status)
 
-    # ---- statements
+    # ---- statements: every row in the most detailed form the policy allows
     items: list[PublishedItem] = []
     step = pol.perturbation.percent_step
     section_of = {i.id: s.id for s in an.survey.sections for i in s.items}
+    reversed_items = {i for sc in an.survey.scales for i in sc.reverse}
     for item_id, cmp in an.agree.items():
         item = an.survey.item(item_id)
         cl = an.survey.choices_for(item)
         assert cl is not None
-        cats = _category_of(an.clean[item_id], cl)
-        original, published, mask = prot.counts(
-            f"item:{item_id}", an.row_key, cats, order, CATEGORIES
+        reverse = item_id in reversed_items
+        levels = levels_for(cl, reverse=reverse)
+        codes = [c for g in levels[0].groups for c in g]
+        values = pd.to_numeric(an.clean[item_id], errors="coerce")
+        # the statements' region row counts the respondents of the trusts with a report: the
+        # pooled small trusts are in the responses table only, so no statement's table holds
+        # a row about fewer than min_group people
+        answered = values.isin(codes) & an.row_key.isin(an.reported)
+        rows_s = an.row_key[answered]
+        vals = values[answered].astype(int)
+        counts = (
+            pd.crosstab(rows_s, vals)
+            .reindex(index=list(an.reported), columns=codes)
+            .fillna(0)
+            .astype("int64")
         )
+        counts.loc["Total"] = counts.sum(axis=0)
+        forms = choose_forms(counts, levels, pol)
+        prot.log.extend(
+            {
+                "table": f"item:{item_id}",
+                "row": str(r),
+                "column": "form",
+                "reason": (
+                    "not shown"
+                    if lv is None
+                    else f"{levels[lv].name}{' (almost all)' if r in forms.dominated else ''}"
+                ),
+            }
+            for r, lv in forms.level.items()
+        )
+        # perturbed numbers answering, and perturbed group counts at each level
+        item_order = list(an.reported)
+        n_noisy = prot.noisy(f"item:{item_id}", rows_s, None, item_order, [], counts.sum(axis=1))
+        item_sd = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
+        noisy_levels = []
+        for lv in levels:
+            group_of = lv.group_of()
+            labels_col = vals.map(lambda v, g=group_of, lv=lv: lv.labels[g[int(v)]])
+            grouped = pd.DataFrame(
+                {
+                    lab: counts[list(g)].sum(axis=1)
+                    for lab, g in zip(lv.labels, lv.groups, strict=True)
+                }
+            )
+            noisy_levels.append(
+                prot.noisy(
+                    f"item:{item_id}:{lv.name}",
+                    rows_s,
+                    labels_col,
+                    item_order,
+                    list(lv.labels),
+                    grouped,
+                )
+            )
         rows: dict[str, ItemRow] = {}
         flags: dict[str, str] = {}
-        for key in original.index:
+        top = set(codes[-2:])
+        for key in counts.index:
             label = who(key)
-            k = "Region" if key == "Total" else str(key)
-            true = [int(original.loc[key, c]) for c in CATEGORIES]
-            total_true = int(original.loc[key, "Total"])
-            n_pub = published.loc[key, "Total"]
-            n_shown = None if pd.isna(n_pub) else int(n_pub)
-            if total_true == 0:
+            k = REGION if key == "Total" else str(key)
+            n_true = int(counts.loc[key].sum())
+            n_pub = int(n_noisy.loc[key, "Total"]) if key in forms.n_shown else None
+            lv_i = forms.level.get(key)
+            if n_true == 0:
                 rows[k] = ItemRow(k, label, "missing")
-            elif pol.is_dominated(true):
-                top = CATEGORIES[int(np.argmax(true))]
-                rows[k] = ItemRow(k, label, "dominated", n=n_shown, dominant=top)
-            elif bool(mask.loc[key].any()):
-                rows[k] = ItemRow(k, label, "suppressed")
+            elif lv_i is None:
+                rows[k] = ItemRow(k, label, "suppressed", n=n_pub)
             else:
-                counts = [int(published.loc[key, c]) for c in CATEGORIES]
-                pct = _coarse_percents(counts, step)
-                rows[k] = ItemRow(
-                    k, label, "shown", n=n_shown, percents=tuple(zip(CATEGORIES, pct, strict=True))
-                )
+                lv = levels[lv_i]
+                tones = _tones(lv)
+                if key in forms.dominated:
+                    rows[k] = ItemRow(
+                        k,
+                        label,
+                        "dominated",
+                        n=n_pub,
+                        level=lv.name,
+                        tones=tones,
+                        dominant=lv.labels[forms.dominated[key]],
+                    )
+                elif lv.name == "mean":
+                    members = (
+                        rows_s.index if key == "Total" else rows_s.index[(rows_s == key).to_numpy()]
+                    )
+                    true_mean = float(vals[members].mean())
+                    noisy_mean = (
+                        perturb_mean(
+                            true_mean,
+                            len(members),
+                            item_sd,
+                            prot.keys.group_uniform(f"item:{item_id}:mean", members),
+                            scale=pol.perturbation.mean_noise,
+                        )
+                        if prot.perturb
+                        else true_mean
+                    )
+                    rows[k] = ItemRow(
+                        k,
+                        label,
+                        "shown",
+                        n=n_pub,
+                        level="mean",
+                        mean=_round_to(
+                            min(max(noisy_mean, codes[0]), codes[-1]),
+                            pol.perturbation.mean_decimals,
+                        ),
+                    )
+                else:
+                    noisy = noisy_levels[lv_i]
+                    group_counts = [int(noisy.loc[key, lab]) for lab in lv.labels]
+                    pct = _coarse_percents(group_counts, step)
+                    agree = None
+                    upper = [i for i, g in enumerate(lv.groups) if set(g) == top]
+                    if upper:
+                        agree = pct[upper[0]]
+                    elif lv.name == "full":
+                        agree_n = sum(
+                            c for c, g in zip(group_counts, lv.groups, strict=True) if g[0] in top
+                        )
+                        agree = _coarse_percents([agree_n, sum(group_counts) - agree_n], step)[0]
+                    collapsed: dict[str, tuple[tuple[str, int], ...]] = {}
+                    if key == "Total":
+                        by_code = (
+                            {g[0]: c for c, g in zip(group_counts, lv.groups, strict=True)}
+                            if lv.name == "full"
+                            else {}
+                        )
+                        for coarse in levels[lv_i + 1 :]:
+                            if coarse.name == "mean" or not by_code:
+                                continue
+                            sums = [sum(by_code[c] for c in g) for g in coarse.groups]
+                            collapsed[coarse.name] = tuple(
+                                zip(coarse.labels, _coarse_percents(sums, step), strict=True)
+                            )
+                    rows[k] = ItemRow(
+                        k,
+                        label,
+                        "shown",
+                        n=n_pub,
+                        level=lv.name,
+                        percents=tuple(zip(lv.labels, pct, strict=True)),
+                        tones=tones,
+                        agree=agree,
+                        collapsed=collapsed,
+                    )
             if key in cmp.index and key not in ("Total", OTHER):
                 flag = str(cmp.loc[key, "flag"])
-                flags[k] = flag if rows[k].status == "shown" else "not shown"
+                flags[k] = flag if rows[k].agree is not None else "not shown"
         items.append(
             PublishedItem(
-                item_id, section_of.get(item_id, ""), text_in(item.text), CATEGORIES, rows, flags
+                item_id,
+                section_of.get(item_id, ""),
+                text_in(item.text),
+                levels[0].labels,
+                rows,
+                flags,
+                reverse=reverse,
+                top_label=next((lv.labels[0] for lv in levels if lv.name == "two"), ""),
             )
         )
 
@@ -820,6 +1136,44 @@ def publish(
             )
         comments[item_id] = out
 
+    # ---- tick-box questions: the options most often ticked, each protected like a statement
+    choices = tuple(_publish_choices(an, prot))
+
+    # ---- statements where a trust clearly differs (for "what this means for your trust")
+    differences = _differences(an, items)
+
+    # ---- the previous wave: statements asked identically in both
+    changes: tuple[WaveChange, ...] = ()
+    if previous is not None:
+        changes = _wave_changes(an, items, previous)
+
+    # ---- recommendations: the codebook's recommendation codes with their evidence
+    recommendations = _recommendations(an, codebook, prot)
+
+    # ---- the regional report's names for trusts
+    regional_labels = {
+        str(g): (f"Trust {_letters(i)}" if code_trusts else an.labels[g])
+        for i, g in enumerate(sorted(an.reported, key=str))
+    }
+
+    # ---- reliability warnings
+    notes: dict[str, str] = {}
+    if an.reliability is not None and "alpha" in an.reliability:
+        for scale_id, alpha in an.reliability["alpha"].items():
+            title = text_in(an.survey.scale(str(scale_id)).title)
+            if pd.isna(alpha):
+                continue
+            if alpha < 0:
+                notes[title] = (
+                    "negative: the items do not hang together (check that reverse-worded "
+                    "items are marked as such); do not read this scale's score"
+                )
+            elif alpha < 0.6:
+                notes[title] = (
+                    "low: the items may not measure one thing; read the scale's score with "
+                    "care and look at its statements one by one"
+                )
+
     # ---- response rates, from the published count
     rates: dict[str, int | None] = {}
     for g in an.reported:
@@ -850,15 +1204,23 @@ def publish(
         comments_pending=an.comments_pending,
         response_rates=rates,
         section_titles={s.id: text_in(s.title) for s in an.survey.sections},
+        eligible={str(k): int(v) for k, v in (eligible or {}).items() if str(k) in rates},
+        choices=choices,
+        differences=differences,
+        changes=changes,
+        previous_label=previous_label if previous is not None else None,
+        recommendations=recommendations,
+        regional_labels=regional_labels,
+        reliability_notes=notes,
     )
-    changes = np.array(prot.changes or [0])
+    noise = np.array(prot.changes or [0])
     log = {
         "cells": prot.log,
         "perturbation": {
             "method": pol.perturbation.method,
             "cells_published": len(prot.changes),
-            "cells_changed": int((changes != 0).sum()) if prot.changes else 0,
-            "mean_absolute_change": float(np.abs(changes).mean()) if prot.changes else 0.0,
+            "cells_changed": int((noise != 0).sum()) if prot.changes else 0,
+            "mean_absolute_change": float(np.abs(noise).mean()) if prot.changes else 0.0,
         },
         "tables": prot.tables,
     }
@@ -960,3 +1322,191 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
             h = float(pd.to_numeric(act.loc[sel, "mentor_hours"], errors="coerce").fillna(0).sum())
             hours[str(g)] = round(h)
     return PublishedActivities(logged, tuple(tables), reached, hours)
+
+
+def _letters(i: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _publish_choices(an: Analysis, prot: _Protector) -> list[PublishedChoice]:
+    """Each tick-box question's options, ticked vs not, in every trust, in a safe form."""
+    out: list[PublishedChoice] = []
+    pol = an.policy
+    step = pol.perturbation.percent_step
+    reported = list(an.reported)
+    binary = Level("full", ((0,), (1,)), ("not ticked", "ticked"), (None, None))
+    for item in an.survey.questions:
+        if item.type != "multi_choice":
+            continue
+        cl = an.survey.choices_for(item)
+        if cl is None:
+            continue
+        answered_any = an.clean.index[an.row_key.isin(reported).to_numpy()]
+        options: list[tuple[str, str]] = []
+        for o in cl.options:
+            col = f"{item.id}__{o.code}"
+            if col in an.clean.columns:
+                options.append((col, text_in(o.label)))
+        if not options:
+            continue
+        ticks = an.clean.loc[answered_any, [c for c, _ in options]]
+        answering = ticks.notna().any(axis=1)
+        ticks = ticks[answering]
+        rows_s = an.row_key[ticks.index]
+        n_true = rows_s.value_counts().reindex(reported).fillna(0).astype("int64")
+        n_true.loc["Total"] = int(n_true.sum())
+        n_noisy = prot.noisy(f"choice:{item.id}", rows_s, None, reported, [], n_true)
+        shown: dict[str, list[tuple[str, int]]] = {str(g): [] for g in [*reported, REGION]}
+        n_pub: dict[str, int | None] = {}
+        for g in [*reported, "Total"]:
+            k = REGION if g == "Total" else str(g)
+            n_pub[k] = int(n_noisy.loc[g, "Total"]) if n_true[g] >= pol.min_cell else None
+        for col, label in options:
+            t = ticks[col].fillna(0).astype(int)
+            counts = (
+                pd.crosstab(rows_s, t).reindex(index=reported, columns=[0, 1]).fillna(0)
+            ).astype("int64")
+            counts.loc["Total"] = counts.sum(axis=0)
+            forms = choose_forms(counts, [binary], pol)
+            labels_col = t.map({0: "not ticked", 1: "ticked"})
+            noisy = prot.noisy(
+                f"choice:{col}",
+                rows_s,
+                labels_col,
+                reported,
+                ["not ticked", "ticked"],
+                counts.rename(columns={0: "not ticked", 1: "ticked"}),
+            )
+            for g in [*reported, "Total"]:
+                k = REGION if g == "Total" else str(g)
+                if forms.level.get(g) is None or g in forms.dominated:
+                    continue
+                pct = _coarse_percents(
+                    [int(noisy.loc[g, "not ticked"]), int(noisy.loc[g, "ticked"])], step
+                )[1]
+                if pct > 0:
+                    shown[k].append((label, pct))
+        rows = {k: tuple(sorted(v, key=lambda x: (-x[1], x[0]))) for k, v in shown.items()}
+        out.append(PublishedChoice(item.id, text_in(item.text), rows, n_pub))
+    return out
+
+
+def _differences(an: Analysis, items: list[PublishedItem]) -> dict[str, tuple[Difference, ...]]:
+    """Statements where a trust's share giving the top two options clearly differs."""
+    from ..multiplicity import adjust_pvalues
+
+    out: dict[str, tuple[Difference, ...]] = {}
+    by_id = {i.item_id: i for i in items}
+    for g in an.reported:
+        k = str(g)
+        cands: list[tuple[PublishedItem, float, str]] = []
+        for item_id, cmp in an.agree.items():
+            if g not in cmp.index or "p_value" not in cmp:
+                continue
+            p = cmp.loc[g, "p_value"]
+            item = by_id.get(item_id)
+            if item is None or pd.isna(p):
+                continue
+            row, region = item.rows.get(k), item.rows.get(REGION)
+            if row is None or region is None or row.agree is None or region.agree is None:
+                continue
+            direction = (
+                "higher"
+                if float(cmp.loc[g, "proportion"]) > float(cmp.loc[g, "benchmark"])
+                else "lower"
+            )
+            cands.append((item, float(p), direction))
+        if not cands:
+            continue
+        q = adjust_pvalues([c[1] for c in cands], method="fdr_bh")
+        found = []
+        for (item, _, direction), qv in zip(cands, q, strict=True):
+            row, region = item.rows[k], item.rows[REGION]
+            assert row.agree is not None and region.agree is not None
+            if qv < 0.05 and row.agree != region.agree:
+                favourable = (direction == "higher") != item.reverse
+                found.append(
+                    Difference(
+                        item.item_id,
+                        item.text,
+                        item.top_label,
+                        direction,
+                        favourable,
+                        row.agree,
+                        region.agree,
+                    )
+                )
+        out[k] = tuple(found)
+    return out
+
+
+def _wave_changes(
+    an: Analysis, items: list[PublishedItem], previous: Publication
+) -> tuple[WaveChange, ...]:
+    """Statements with the same text and options in both waves, with both waves' shares."""
+    before = {i.item_id: i for i in previous.items}
+    out = []
+    for item in items:
+        old = before.get(item.item_id)
+        if old is None or old.text != item.text or old.options != item.options:
+            continue
+        keys = [*[str(g) for g in an.reported], REGION]
+        out.append(
+            WaveChange(
+                item.item_id,
+                item.text,
+                item.top_label,
+                {k: (old.rows[k].agree if k in old.rows else None) for k in keys},
+                {k: (item.rows[k].agree if k in item.rows else None) for k in keys},
+            )
+        )
+    return tuple(out)
+
+
+def _recommendations(an: Analysis, codebook: Any, prot: _Protector) -> tuple[Recommendation, ...]:
+    """The codebook's recommendation codes (``rec_*``) with the interviews' support for each."""
+    if an.themes is None or codebook is None:
+        return ()
+    out = []
+    segments = an.segments
+    k_min = an.policy.min_participants_theme
+    for _, code in codebook.walk():
+        if not code.id.startswith("rec_"):
+            continue
+        n = trusts = None
+        quote = who = None
+        if segments is not None:
+            sel = segments[segments["code"] == code.id]
+            n_true = int(sel["participant"].nunique())
+            n_trusts = int(sel[an.group].nunique()) if an.group in sel else 0
+            if n_true >= k_min:
+                n, trusts = n_true, n_trusts
+                # the example: smallest digest of its text, from a role with enough people
+                texts = sel.assign(
+                    _pick=sel["quote"].map(
+                        lambda t: hashlib.sha256(str(t).encode("utf-8")).hexdigest()
+                    )
+                ).sort_values("_pick")
+                if len(texts):
+                    first = texts.iloc[0]
+                    quote = str(first["quote"])
+                    role_n = segments[segments["role"] == first["role"]]["participant"].nunique()
+                    who = str(first["role"]) if role_n >= k_min else None
+        out.append(
+            Recommendation(
+                code.id,
+                text_in(code.label),
+                text_in(code.definition),
+                n,
+                trusts,
+                quote,
+                who,
+            )
+        )
+    return tuple(out)

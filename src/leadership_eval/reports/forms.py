@@ -1,0 +1,388 @@
+"""The forms a statement's answers can be published in, and the choice of form for each row.
+
+A statement on an ordered scale can be shown in full (every option), in three groups (the lower
+options, the middle one, the upper ones), as "agree vs not" (the top two options against the
+rest), or not at all. :func:`choose_forms` gives each group (trust) the most detailed form the
+policy allows and then checks, by solving the intruder's linear programmes over everything
+published about the statement (every trust's row in its form, the region's, the numbers
+answering), that no small count can be recovered; where one could, another row is coarsened and
+the check repeated. This keeps every trust's statements visible in some protected form instead
+of hiding the whole row as soon as one option is rare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..instruments.models import ChoiceList, text_in
+from ..policy import DisclosurePolicy
+
+__all__ = ["Level", "choose_forms", "levels_for"]
+
+TOTAL = "Total"
+
+
+@dataclass(frozen=True)
+class Level:
+    """One form of a statement: groups of option codes, each with the label shown.
+
+    ``name`` is ``full``, ``three`` or ``two``; ``favourable`` says, per group, whether it is the
+    favourable end (True), the unfavourable end (False) or the middle (None), so that colours
+    follow the statement's meaning.
+    """
+
+    name: str  # "full", "three", "two" or "mean"
+    groups: tuple[tuple[int, ...], ...]
+    labels: tuple[str, ...]
+    favourable: tuple[bool | None, ...]
+
+    def group_of(self) -> dict[int, int]:
+        """Option code -> index of its group."""
+        return {c: i for i, g in enumerate(self.groups) for c in g}
+
+
+def _join(labels: Sequence[str]) -> str:
+    """'Very confident', 'Extremely confident' -> 'Very or extremely confident'."""
+    if len(labels) == 1:
+        return labels[0]
+    words = [lab.split() for lab in labels]
+    last = {w[-1].casefold() for w in words}
+    if len(last) == 1 and all(len(w) >= 2 for w in words):
+        heads = [" ".join(w[:-1]) for w in words]
+        joined = heads[0] + "".join(" or " + h[0].lower() + h[1:] for h in heads[1:])
+        return f"{joined} {words[0][-1]}"
+    return labels[0] + "".join(" or " + lab[0].lower() + lab[1:] for lab in labels[1:])
+
+
+def levels_for(cl: ChoiceList, *, reverse: bool = False) -> list[Level]:
+    """The forms of a statement answered on ``cl``, most detailed first.
+
+    Every option (``full``), the lower options against the middle one and the upper ones
+    (``three``), the top two options against the rest (``two``), and the average answer
+    (``mean``), the last resort before a row cannot be shown at all.
+
+    Parameters
+    ----------
+    cl : ChoiceList
+        An ordered list with numeric codes.
+    reverse : bool
+        The statement is worded negatively (a reverse-keyed item): its upper options are the
+        unfavourable end.
+
+    Examples
+    --------
+    >>> from leadership_eval.instruments.loader import as_survey
+    >>> cl = as_survey("trainee-survey").choice_lists["confidence5"]
+    >>> [lv.labels for lv in levels_for(cl)][1:]  # doctest: +NORMALIZE_WHITESPACE
+    [('Not at all or slightly confident', 'Moderately confident', 'Very or extremely confident'),
+     ('Very or extremely confident', 'Other answers'),
+     ('Average answer',)]
+    """
+    options = [o for o in cl.options if isinstance(o.code, int)]
+    options.sort(key=lambda o: int(o.code))  # type: ignore[arg-type]
+    codes = [int(o.code) for o in options]  # type: ignore[arg-type]
+    labels = {int(o.code): text_in(o.label) for o in options}  # type: ignore[arg-type]
+    k = len(codes)
+    up = not reverse
+
+    def fav(position: float) -> bool | None:
+        if position == 0:
+            return None
+        return (position > 0) == up
+
+    centre = (k - 1) / 2
+    full = Level(
+        "full",
+        tuple((c,) for c in codes),
+        tuple(labels[c] for c in codes),
+        tuple(fav(i - centre) for i in range(k)),
+    )
+    out = [full]
+    if k >= 4:
+        half = k // 2
+        low, high = codes[:half], codes[-half:]
+        middle = codes[half:-half]
+        groups = [tuple(low), *([tuple(middle)] if middle else []), tuple(high)]
+        names = [_join([labels[c] for c in g]) for g in groups]
+        favour = [fav(-1), *([None] if middle else []), fav(1)]
+        out.append(Level("three", tuple(groups), tuple(names), tuple(favour)))
+    if k >= 3:
+        top = tuple(codes[-2:])
+        rest = tuple(codes[:-2])
+        out.append(
+            Level(
+                "two",
+                (top, rest),
+                (_join([labels[c] for c in top]), "Other answers"),
+                (fav(1), None),
+            )
+        )
+    # drop a level that groups exactly as the one before it
+    unique: list[Level] = []
+    for lv in out:
+        if not unique or lv.groups != unique[-1].groups:
+            unique.append(lv)
+    # the last resort before "too few": the average answer
+    unique.append(Level("mean", (tuple(codes),), ("Average answer",), (None,)))
+    return unique
+
+
+def _grouped(counts: np.ndarray, level: Level, codes: Sequence[int]) -> np.ndarray:
+    pos = {c: i for i, c in enumerate(codes)}
+    return np.array([counts[[pos[c] for c in g]].sum() for g in level.groups])
+
+
+def _mean_alone_safe(x: np.ndarray, codes: Sequence[int], policy: DisclosurePolicy) -> bool:
+    """Whether a row's average and number answering, on their own, leave every small count
+    able to reach ``min_cell`` (in a small group an average can bound the extreme options)."""
+    from ..privacy._highs import LinearAttack
+
+    k = len(codes)
+    n = float(x.sum())
+    attack = LinearAttack(
+        k,
+        [
+            (list(range(k)), [float(c) for c in codes], float(np.dot(codes, x))),
+            (list(range(k)), [1.0] * k, n),
+        ],
+    )
+    m = policy.min_cell
+    for j, v in enumerate(x):
+        if (0 < v < m or (policy.suppress_zero and v == 0)) and attack.bound(
+            j, maximise=True
+        ) < m - 1e-6:
+            return False
+    return True
+
+
+def _publishable(values: np.ndarray, policy: DisclosurePolicy) -> bool:
+    small = (values > 0) & (values < policy.min_cell)
+    if policy.suppress_zero:
+        small |= values == 0
+    return not bool(small.any())
+
+
+@dataclass
+class Forms:
+    """The form chosen for each row of a statement's table.
+
+    ``level`` maps each row (group code, the pooled row, ``"Total"`` for the region) to the
+    index of its level in ``levels`` or None (not shown); ``dominated`` holds the rows shown as
+    "almost all" of one group of their level; ``n_shown`` the rows whose number of answers is
+    published; ``rounds`` how many times the check had to coarsen a row.
+    """
+
+    levels: list[Level]
+    level: dict[Hashable, int | None]
+    dominated: dict[Hashable, int]
+    n_shown: set[Hashable]
+    rounds: int
+
+
+def _attack_upper(
+    counts: pd.DataFrame,
+    codes: Sequence[int],
+    levels: list[Level],
+    forms: Mapping[Hashable, int | None],
+    dominated: Mapping[Hashable, int],
+    n_shown: set[Hashable],
+    targets: list[tuple[Hashable, int, str]],
+) -> dict[tuple[Hashable, int, str], float]:
+    """The intruder's bound on each target cell (``max`` or ``min``) from what is published.
+
+    One HiGHS model holds every published equation; each target only changes the objective, so
+    the model is built once and re-solved warm.
+    """
+    from ..privacy._highs import LinearAttack
+
+    rows = [r for r in counts.index if r != TOTAL]
+    nc = len(codes)
+    var = {(r, c): i * nc + j for i, r in enumerate(rows) for j, c in enumerate(codes)}
+    equations: list[tuple[list[int], list[float], float]] = []
+    for r in [*rows, TOTAL]:
+        lv = forms.get(r)
+        members = rows if r == TOTAL else [r]
+        if lv is not None and r not in dominated:
+            if levels[lv].name == "mean":
+                # the average answer: the sum of the codes (the intruder is given it exactly)
+                cells = [var[(m, c)] for m in members for c in codes]
+                weights = [float(c) for m in members for c in codes]
+                total = float(sum(c * int(counts.loc[r, c]) for c in codes))
+                equations.append((cells, weights, total))
+            else:
+                for g in levels[lv].groups:
+                    cells = [var[(m, c)] for m in members for c in g]
+                    value = float(sum(int(counts.loc[r, c]) for c in g))
+                    equations.append((cells, [1.0] * len(cells), value))
+        if r in n_shown:
+            cells = [var[(m, c)] for m in members for c in codes]
+            total = float(counts.loc[r, list(codes)].sum())
+            equations.append((cells, [1.0] * len(cells), total))
+    attack = LinearAttack(len(rows) * nc, equations)
+    return {
+        (r, c, sense): attack.bound(var[(r, c)], maximise=sense == "max") for r, c, sense in targets
+    }
+
+
+def choose_forms(
+    counts: pd.DataFrame,
+    levels: list[Level],
+    policy: DisclosurePolicy,
+    hidden: Sequence[Hashable] = (),
+) -> Forms:
+    """The most detailed safe form for every row of a statement's table of answers.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        True answer counts: rows are the groups (and the pooled row), plus a ``"Total"`` row for
+        the region; columns the option codes of the full level, in order.
+    levels : list of Level
+        From :func:`levels_for`.
+    policy : DisclosurePolicy
+    hidden : sequence
+        Rows never shown (the pooled row of small trusts): they take part in the totals only.
+
+    Returns
+    -------
+    Forms
+
+    Notes
+    -----
+    Each row starts at the most detailed level whose cells are all 0 or at least ``min_cell``
+    (the dominance rule applied at that level: a row with fewer than ``dominance_group``
+    answers, all or all but one in one group, is shown as "almost all" of it). The number
+    answering is published for rows with at least ``min_cell`` answers. Then the intruder's
+    linear programmes are solved over every published quantity (each row's group counts, the
+    region's, the numbers answering; counts are non-negative): every cell with a count between
+    1 and ``min_cell - 1`` must have an upper bound of at least ``min_cell``, and the minority
+    cells of an "almost all" row must be able to be 0 or 1. Where a cell fails, the row with the
+    fewest answers among those shown in more detail than the failing row is coarsened to the
+    failing row's level (the region last), and the check is repeated. The result is safe by
+    construction (every published form passed the check), though not necessarily the one that
+    shows most.
+    """
+    codes = [int(c) for c in counts.columns]
+    rows = [r for r in counts.index if r != TOTAL]
+    level: dict[Hashable, int | None] = {}
+    dominated: dict[Hashable, int] = {}
+    n_shown: set[Hashable] = set()
+    totals = counts[codes].sum(axis=1)
+    for r in [*rows, TOTAL]:
+        x = counts.loc[r, codes].to_numpy(dtype=np.int64)
+        level[r] = None
+        if r in hidden:
+            continue
+        if totals[r] >= policy.min_cell:
+            n_shown.add(r)
+        if totals[r] == 0:
+            continue
+        # a row all (or all but one) of whose answers fall in one group of ANY level is shown
+        # as "almost all" of that group at the finest such level: a more detailed form would
+        # tell the same (e.g. every option shown, but nobody below "agree")
+        for i, lv in enumerate(levels):
+            if lv.name != "mean" and policy.is_dominated(_grouped(x, lv, codes)):
+                level[r] = i
+                dominated[r] = int(np.argmax(_grouped(x, lv, codes)))
+                break
+        if r in dominated:
+            continue
+        for i, lv in enumerate(levels):
+            if lv.name == "mean":
+                if (
+                    r != TOTAL
+                    and totals[r] >= policy.min_cell
+                    and _mean_alone_safe(x, codes, policy)
+                ):
+                    level[r] = i
+                break
+            if _publishable(_grouped(x, lv, codes), policy):
+                level[r] = i
+                break
+    m = policy.min_cell
+    rounds = 0
+    for _ in range(4 * len(counts) * len(levels) + 4):
+        targets: list[tuple[Hashable, int, str]] = []
+        for r in rows:
+            li = level[r]
+            for c in codes:
+                v = int(counts.loc[r, c])
+                shown_alone = (
+                    li is not None
+                    and r not in dominated
+                    and levels[li].name != "mean"
+                    and (c,) in levels[li].groups
+                )
+                if shown_alone:
+                    continue
+                if 0 < v < m or (policy.suppress_zero and v == 0):
+                    targets.append((r, c, "max"))
+            if r in dominated:
+                lvl = levels[level[r]]  # type: ignore[index]
+                for gi, g in enumerate(lvl.groups):
+                    if gi != dominated[r]:
+                        for c in g:
+                            targets.append((r, c, "min"))
+                            targets.append((r, c, "max"))
+        bounds = _attack_upper(counts, codes, levels, level, dominated, n_shown, targets)
+        failing: list[Hashable] = []
+        for (r, c, sense), value in bounds.items():
+            v = int(counts.loc[r, c])
+            if r in dominated and sense == "min" and value > 0.5:
+                failing.append(r)
+            elif r in dominated and sense == "max" and value < 0.5 and v == 0:
+                failing.append(r)  # shown to be all, not "all but one"
+            elif (
+                sense == "max"
+                and value < m - 1e-6
+                and (0 < v < m or (v == 0 and policy.suppress_zero))
+            ):
+                failing.append(r)
+        if not failing:
+            return Forms(levels, level, dominated, n_shown, rounds)
+        rounds += 1
+        changed: set[Hashable] = set()
+        for r_fail in dict.fromkeys(failing):
+            if r_fail in changed:
+                continue
+            target_level = level[r_fail]
+            rank = len(levels) if target_level is None else target_level
+            candidates = [
+                r
+                for r in rows
+                if r != r_fail
+                and r not in changed
+                and level[r] is not None
+                and r not in dominated
+                and (level[r] or 0) < rank
+            ]
+            if candidates:
+                pick = min(candidates, key=lambda r: (int(totals[r]), str(r)))
+                new = target_level if target_level is not None else (level[pick] or 0) + 1
+                level[pick] = new if new is not None and new < len(levels) else None
+                if target_level is None and int(totals[r_fail]) < m:
+                    # the failing row's own total is small: another total must be hidden too
+                    level[pick] = None
+                    n_shown.discard(pick)
+                changed.add(pick)
+            elif (
+                level[TOTAL] is not None
+                and (level[TOTAL] or 0) < rank
+                and (level[TOTAL] or 0) + 1 < len(levels)
+                and levels[(level[TOTAL] or 0) + 1].name != "mean"
+                and TOTAL not in changed
+            ):
+                level[TOTAL] = (level[TOTAL] or 0) + 1  # the region: never reduced to a mean
+                changed.add(TOTAL)
+            else:
+                # nothing coarser is left: stop showing the failing row
+                level[r_fail] = None
+                dominated.pop(r_fail, None)
+                n_shown.discard(r_fail)
+                changed.add(r_fail)
+    # the loop always ends by hiding rows; as a last resort hide everything but the numbers
+    return Forms(levels, dict.fromkeys(level), {}, n_shown, rounds)

@@ -1,0 +1,250 @@
+"""Writing tables that are safe to open in a spreadsheet (no formula injection).
+
+Every CSV and XLSX file the library writes goes through this module. A cell whose text starts
+with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a NUL is taken by Excel, LibreOffice
+Calc and Google Sheets as a formula: an answer such as ``=HYPERLINK("http://...", "open")`` in a
+survey export would run when the analyst opened the shareable file or a problems list. Following
+OWASP's advice on CSV injection:
+
+* in a CSV file such a text cell is written with a leading apostrophe (``'=HYPERLINK(...)``),
+  which spreadsheets take as "this is text" and do not show; every field that needs quoting is
+  quoted (RFC 4180), so a value cannot open a cell of its own. A text that is a plain number
+  (``-3``, ``+44``, ``-1.5``) is no formula and is left alone, and so are real numbers;
+* in an XLSX file the cell is written as a text cell with Excel's own "quote prefix" mark (what
+  Excel records when someone types ``'=1+1``): the value is kept exactly and never evaluated.
+
+:func:`restore` removes the apostrophe again when the library reads back a file it wrote (the
+comment review file).
+
+References
+----------
+OWASP Foundation. CSV Injection. https://owasp.org/www-community/attacks/CSV_Injection
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = [
+    "FORMULA_TRIGGERS",
+    "TABLE_FORMATS",
+    "check_table_path",
+    "csv_text",
+    "mark_text_cell",
+    "neutralise",
+    "restore",
+    "table_bytes",
+    "write_table",
+    "xlsx_bytes",
+]
+
+FORMULA_TRIGGERS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r", "\0")
+"""First characters that make a spreadsheet read a cell as a formula (OWASP; ASVS 5 adds NUL)."""
+
+TABLE_FORMATS: dict[str, str] = {".csv": "CSV (UTF-8)", ".xlsx": "Excel workbook"}
+"""The file extensions :func:`write_table` writes, and what each means."""
+
+_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
+
+
+def _dangerous(value: str) -> bool:
+    return value.startswith(FORMULA_TRIGGERS) and not _NUMBER.fullmatch(value)
+
+
+def neutralise(value: Any) -> Any:
+    """A cell value made safe for a CSV file: text a spreadsheet would read as a formula gets a
+    leading apostrophe; anything else is returned unchanged.
+
+    Examples
+    --------
+    >>> neutralise('=HYPERLINK("http://example.invalid")')
+    '\\'=HYPERLINK("http://example.invalid")'
+    >>> neutralise("-2+3"), neutralise("-3"), neutralise(-3), neutralise("fine")
+    ("'-2+3", '-3', -3, 'fine')
+    """
+    if isinstance(value, str) and _dangerous(value):
+        return "'" + value
+    return value
+
+
+def restore(value: Any) -> Any:
+    """Undo :func:`neutralise` (for files the library wrote and reads back).
+
+    Examples
+    --------
+    >>> restore("'=1+1"), restore("'quoted"), restore("-3")
+    ('=1+1', "'quoted", '-3')
+    """
+    if isinstance(value, str) and len(value) > 1 and value[0] == "'" and _dangerous(value[1:]):
+        return value[1:]
+    return value
+
+
+def check_table_path(path: str | Path, what: str = "output") -> str:
+    """The format a table file's extension names (``.csv`` or ``.xlsx``).
+
+    Raises
+    ------
+    DataError
+        ``unknown-format``: any other extension (the file is not written in a format its name
+        does not promise).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix not in TABLE_FORMATS:
+        known = " or ".join(TABLE_FORMATS)
+        raise DataError(
+            f"{path}: the {what} must be named {known} (the name says which format is "
+            f"written); found {suffix or 'no extension'!r}",
+            code="unknown-format",
+        )
+    return suffix
+
+
+def _frame_rows(frame: pd.DataFrame, index: bool) -> tuple[list[Any], Iterable[Sequence[Any]]]:
+    import pandas as pd
+
+    if index:
+        frame = frame.reset_index()
+    header = [str(c) for c in frame.columns]
+    return header, (
+        [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in row]
+        for row in frame.itertuples(index=False, name=None)
+    )
+
+
+def csv_text(frame: pd.DataFrame, *, index: bool = False, bom: bool = False) -> str:
+    """A frame as CSV text, every cell neutralised (see the module's notes).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    index : bool
+        Write the index as the first column(s).
+    bom : bool
+        Start with a UTF-8 byte order mark (so that Excel reads the file as UTF-8).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> print(csv_text(pd.DataFrame({"answer": ["=1+1", "ok, fine"], "n": [-1, 2]})))
+    answer,n
+    '=1+1,-1
+    "ok, fine",2
+    <BLANKLINE>
+    """
+    header, rows = _frame_rows(frame, index)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([neutralise(h) for h in header])
+    for row in rows:
+        writer.writerow(["" if v is None else neutralise(_plain(v)) for v in row])
+    return ("\ufeff" if bom else "") + buffer.getvalue()
+
+
+def _plain(value: Any) -> Any:
+    """Numbers as written by pandas (whole floats without a fraction only when integral types)."""
+    return value if isinstance(value, str | int | float) else str(value)
+
+
+def xlsx_bytes(frame: pd.DataFrame, *, index: bool = False, sheet: str = "data") -> bytes:
+    """A frame as an XLSX workbook; text cells are text, marked so that none is a formula."""
+    import datetime as dt
+
+    import numpy as np
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
+
+    header, rows = _frame_rows(frame, index)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet[:31]
+
+    def put(r: int, c: int, value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, np.generic):
+            value = value.item()
+        if isinstance(value, bool | int | float | dt.date | dt.datetime):
+            ws.cell(row=r, column=c, value=value)
+            return
+        cell: Cell = ws.cell(row=r, column=c)
+        cell.value = str(value)
+        mark_text_cell(cell)
+
+    for j, name in enumerate(header, start=1):
+        put(1, j, name)
+    for i, row in enumerate(rows, start=2):
+        for j, value in enumerate(row, start=1):
+            put(i, j, value)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def mark_text_cell(cell: Any) -> None:
+    """Keep an openpyxl cell holding text a text cell, never a formula.
+
+    openpyxl stores any text starting with ``=`` as a formula; the cell is set back to text,
+    and text starting with a formula trigger gets Excel's "quote prefix" mark (as when someone
+    types ``'=1+1``), so that editing the cell does not turn it into a formula either. The
+    value itself is unchanged.
+    """
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if _dangerous(cell.value):
+            cell.quotePrefix = True
+
+
+def table_bytes(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> bytes:
+    """The bytes :func:`write_table` would write to ``path`` (its extension says the format)."""
+    if check_table_path(path) == ".xlsx":
+        return xlsx_bytes(frame, index=index)
+    return csv_text(frame, index=index).encode("utf-8")
+
+
+def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
+    """Write a frame to ``path`` as the extension says (``.csv`` or ``.xlsx``), safely.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    path : str or pathlib.Path
+        ``.csv`` (UTF-8) or ``.xlsx``; any other extension raises
+        :class:`~leadership_eval.errors.DataError` (``unknown-format``).
+    index : bool
+        Write the index as the first column(s).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written.
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> path = write_table(pd.DataFrame({"comment": ["@SUM(A1)", "fine"]}), folder / "t.csv")
+    >>> print(path.read_text())
+    comment
+    '@SUM(A1)
+    fine
+    <BLANKLINE>
+    >>> write_table(pd.DataFrame(), folder / "t.txt")
+    Traceback (most recent call last):
+    ...
+    leadership_eval.errors.DataError: ...t.txt: the output must be named .csv or .xlsx ...
+    """
+    path = Path(path)
+    data = table_bytes(frame, path, index=index)
+    path.write_bytes(data)
+    return path
