@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import time
 
+import _figures
 import numpy as np
 import pandas as pd
 
@@ -78,6 +79,9 @@ def utility(data: pd.DataFrame, policy: DisclosurePolicy) -> None:
             band = "<20" if n < 20 else "20-39" if n < 40 else ">=40"
             diffs[band].extend(abs(p - e) for (_, p), e in zip(row.percents, exact, strict=True))
     print(f"  publication of the trainee survey: {seconds:.2f} s")
+    _figures.record(
+        f"publish the trainee survey ({policy.perturbation.method})", _figures.seconds(seconds)
+    )
     print(
         f"  statement rows shown at trust level: {shown}/{total} "
         f"({100 * shown / total:.1f} %); forms: {forms}"

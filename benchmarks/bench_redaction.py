@@ -38,6 +38,7 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import _figures
 import pandas as pd
 
 from leadership_eval.privacy.text import (
@@ -189,6 +190,7 @@ def main() -> None:
     assert vec.tolist() == one.tolist(), "redact_series and redact_text disagree"
     print(f"\nspeed on {len(series):,} comments (mean {series.str.len().mean():.0f} characters)")
     print(f"  redact_series            {t_vec:7.2f} s  ({len(series) / t_vec:,.0f} texts/s)")
+    _figures.record(f"redact_series, {len(series):,} comments", f"{len(series) / t_vec:,.0f}/s")
     print(
         f"  Series.map(redact_text)  {t_map:7.2f} s  ({len(series) / t_map:,.0f} texts/s)"
         f"  ratio {t_map / t_vec:.2f}x"
@@ -201,6 +203,9 @@ def main() -> None:
         print(
             f"  scrubadub clean          {t_peer:7.2f} s  (timed on {len(sample):,}, "
             f"extrapolated)  ratio {t_peer / t_vec:.2f}x"
+        )
+        _figures.record(
+            "  vs scrubadub", f"{t_peer / t_vec:.1f}x faster", f"{len(series) / t_peer:,.0f}/s"
         )
 
 

@@ -16,6 +16,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import _figures
+
 N = 1_000_000
 SCALES = 5
 PER_SCALE = 5
@@ -119,6 +121,12 @@ def main() -> None:
         rscript = shutil.which("Rscript")
         if rscript is None:
             print("Rscript not found: R psych comparison skipped")
+            _figures.record(
+                f"score + reliability, {N:,} x {data.shape[1]}",
+                _figures.seconds(total),
+                "(R not found)",
+                ">= 50x psych",
+            )
             return
         script = Path(tmp) / "bench.R"
         script.write_text(R_SCRIPT)
@@ -138,6 +146,13 @@ def main() -> None:
         same_mean = abs(float(out["mean1"]) - float(scores["scale_1"].sum())) < 1e-3
         print(f"same alphas as psych: {same_alpha}; same scale_1 scores: {same_mean}")
         print(f"speed-up (score + reliability vs scoreItems): {r_time / total:.1f}x")
+        _figures.record(
+            f"score + reliability, {N:,} x {data.shape[1]}",
+            f"{total:.2f} s ({r_time / total:.1f}x psych)",
+            f"R psych scoreItems {r_time:.1f} s",
+            ">= 50x psych",
+            r_time / total >= 50 and same_alpha,
+        )
 
 
 if __name__ == "__main__":

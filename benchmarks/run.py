@@ -1,8 +1,9 @@
 """Run the benchmarks: ``./dev bench`` (all) or ``./dev bench NAME ...``.
 
 Each ``bench_<name>.py`` in this folder defines ``main() -> None``, which times the library and
-the peers it names on the same data and prints the ratios. Benchmarks are run on demand, never by
-the test suite.
+the peers it names on the same data and prints the ratios, and records its headline figures
+(``_figures.record``). After the last one, every figure is printed in one table beside its peer
+and its target. Benchmarks are run on demand, never by the test suite.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import _figures  # noqa: E402 - the folder is on the path from here
 
 
 def available() -> dict[str, Path]:
@@ -26,6 +30,7 @@ def run(name: str, path: Path) -> None:
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     print(f"=== {name}")
+    _figures.start(name)
     t0 = time.perf_counter()
     module.main()
     print(f"--- {name} finished in {time.perf_counter() - t0:.1f} s\n")
@@ -40,6 +45,8 @@ def main(argv: list[str]) -> int:
         return 2
     for name in names:
         run(name, benches[name])
+    print("=== figures: ours, the peer's and the target, measured in this run")
+    print(_figures.table())
     return 0
 
 

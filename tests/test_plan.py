@@ -63,3 +63,21 @@ def test_label_analyses_adjusts_each_family_apart() -> None:
     assert (other["plan"] == "exploratory").all()
     with pytest.raises(ConfigurationError, match="analysis must be"):
         label_analyses(res, analysis="survey")
+
+
+def test_adjustments_equal_pingouin_multicomp() -> None:
+    """The numpy adjustments give pingouin's multicomp values for every method."""
+    import numpy as np
+    import pingouin as pg
+
+    from leadership_eval.multiplicity import adjust_pvalues
+
+    rng = np.random.default_rng(11)
+    for size in (1, 2, 7, 40):
+        p = rng.uniform(0, 1, size) ** 3
+        p[0] = p[-1]  # a tie
+        for method in ("bonf", "sidak", "holm", "fdr_bh", "fdr_by"):
+            _, expected = pg.multicomp(p, method=method)
+            np.testing.assert_allclose(
+                adjust_pvalues(p, method), np.minimum(expected, 1.0), rtol=1e-12
+            )

@@ -10,7 +10,10 @@ References for expected values:
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import signal
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -18,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadership_eval.errors import ConfigurationError, DataError
+from leadership_eval.errors import ConfigurationError, DataError, DisclosureError
 from leadership_eval.policy import DisclosurePolicy
 from leadership_eval.privacy.audit import (
     _build_system,
@@ -31,6 +34,7 @@ from leadership_eval.privacy.tables import (
     ProtectedTable,
     SharedLine,
     TableSum,
+    _protect,
     protect_table,
     protect_tables,
 )
@@ -341,8 +345,22 @@ def test_cost_value_and_protection_levels() -> None:
 
 
 def test_time_limit_falls_back_to_greedy_and_prunes() -> None:
+    # the exact search given no time at all: the greedy completion and pruning take over
     t = frame([[3, 9, 12, 30], [10, 1, 14, 5], [8, 20, 6, 2], [9, 9, 9, 9]])
-    p = protect_table(t, solver_time_limit=1e-9)
+    res = _protect(
+        [_parse_counts(t, None)],
+        (),
+        min_cell=None,
+        rule="threshold",
+        policy=None,
+        cost="cells",
+        upper_protection=None,
+        lower_protection=0,
+        sliding_protection=0,
+        solver_time_limit=30.0,
+        search_share=0.0,
+    )
+    p = res.tables[0]
     assert p.info["method"] == "greedy" and not p.info["optimal"]
     check_protected(p, t)
     # pruned: every secondary is needed
@@ -351,6 +369,54 @@ def test_time_limit_falls_back_to_greedy_and_prunes() -> None:
         trial = pub.copy()
         trial.loc[r, c] = p.original.loc[r, c]
         assert not audit_table(trial).safe(5)
+
+
+def test_no_time_at_all_still_returns_a_safe_pattern() -> None:
+    # nothing can be searched in a nanosecond: every cell is suppressed, which is safe
+    t = frame([[3, 9, 12, 30], [10, 1, 14, 5], [8, 20, 6, 2], [9, 9, 9, 9]])
+    p = protect_table(t, solver_time_limit=1e-9)
+    assert p.info["method"] in ("greedy", "all") and not p.info["optimal"]
+    check_protected(p, t)
+
+
+@contextlib.contextmanager
+def _deadline(seconds: int) -> Iterator[None]:
+    """Fail (instead of hanging the suite) if the block runs longer than ``seconds``."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGALRM"), reason="needs SIGALRM")
+def test_huge_min_cell_returns_within_time_limit() -> None:
+    # regression: with min_cell=10**9 every count is primary, and the requirement (a rise to
+    # 10**9) exceeded the subproblems' cap on a deviation (10**6), so no pattern could meet it
+    # and the search never returned, past any solver_time_limit.
+    t = frame([[3, 9, 12], [10, 11, 14], [8, 0, 6]])
+    with _deadline(20):
+        p = protect_table(t, min_cell=10**9, solver_time_limit=2)
+    assert p.info["optimal"] and p.info["method"] == "benders-milp"
+    # hand: every nonzero count is small; the zero stays published; nothing can be bounded
+    assert int(p.published.isna().to_numpy().sum()) == 15
+    assert p.published.loc["c", "B"] == 0
+    assert p.audit.safe(10**9) and (p.audit.frame["upper"] == np.inf).all()
+
+
+def test_unattainable_lower_protection_is_a_clear_error() -> None:
+    # the attack's lower bound of a count is never below 0: a lower protection level above
+    # the small count can never be met (this searched until the time limit, then looped)
+    t = frame([[3, 9, 12], [10, 11, 14], [8, 20, 6]])
+    with pytest.raises(DisclosureError, match=r"lower_protection 4 .*row 'a', column 'A'") as e:
+        protect_table(t, lower_protection=4)
+    assert e.value.code == "protection-unattainable"
 
 
 # --------------------------------------------------------------------------------------------

@@ -233,3 +233,22 @@ def test_pooled_row_is_never_a_report(published: tuple[Publication, dict[str, st
     assert all(g.code != OTHER for g in pub.groups)
     assert "t05" not in {g.code for g in pub.groups}
     assert all("Trust 05" not in p for p in pages.values())
+
+
+def test_the_average_bound_in_closed_form_equals_the_linear_programme() -> None:
+    """The largest count an average and a total allow, found by a formula, is the LP optimum."""
+    from leadership_eval.privacy._highs import LinearAttack
+    from leadership_eval.reports.forms import _max_given_mean
+
+    rng = np.random.default_rng(0)
+    codes = [1, 2, 3, 4, 5]
+    for _ in range(150):
+        x = rng.integers(0, 8, 5)
+        n, total = float(x.sum()), float(np.dot(codes, x))
+        if n == 0:
+            continue
+        lp = LinearAttack(
+            5, [(list(range(5)), [1.0] * 5, n), (list(range(5)), [float(c) for c in codes], total)]
+        )
+        for j in range(5):
+            assert lp.bound(j, maximise=True) == pytest.approx(_max_given_mean(j, codes, n, total))

@@ -11,6 +11,8 @@ to work. :func:`run_demo` runs the whole pipeline on it and writes the reports.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import ConfigurationError
 from .instruments.loader import as_survey
 
 __all__ = ["DemoData", "run_demo", "simulate_evaluation"]
@@ -229,6 +232,7 @@ def run_demo(
     *,
     seed: int = 2024,
     progress: Callable[[str], None] | None = None,
+    parallel: bool | None = None,
 ) -> dict[str, Any]:
     """Simulate an evaluation and write every report.
 
@@ -239,6 +243,20 @@ def run_demo(
     beside each the analyst's folder (``trainees-analyst/``, ``supervisors-analyst/``) with the
     disclosure log. Being a demonstration, it publishes the automatically redacted comments
     without the review a real evaluation does first.
+
+    Parameters
+    ----------
+    out_dir : str or pathlib.Path
+        The folder to write to.
+    seed : int
+        Seed of the simulation.
+    progress : callable, optional
+        Called with a short description of each step.
+    parallel : bool, optional
+        Build the two surveys' reports in two processes at once. Default: when that helps,
+        i.e. the platform can fork (Linux) and a processor is idle (the processors this
+        process may use, less the load average of the last minute, is at least one). The files
+        written are the same either way.
 
     Returns
     -------
@@ -262,31 +280,96 @@ def run_demo(
     data.activity_log.to_csv(data_dir / "mentor-activity-log.csv", index=False)
     data.profiles.to_csv(data_dir / "mentor-trust-profile.csv", index=False)
     data.segments.to_csv(data_dir / "interview-segments.csv", index=False)
-    trainees = build_reports(
-        "trainee-survey",
-        data.trainees,
-        out / "trainees",
-        activity_log=data.activity_log,
-        segments=data.segments,
-        eligible=data.eligible,
-        names=data.names,
-        places=data.places,
-        title="Clinical Leadership Mentor evaluation",
-        publish_unreviewed_comments=True,  # a demonstration: real runs review comments first
-        key=_DEMO_KEY,
-        previous=data.trainees_before,
-        previous_label="2025",
-        progress=step,
-    )
-    supervisors = build_reports(
-        "supervisor-survey",
-        data.supervisors,
-        out / "supervisors",
-        names=data.names,
-        places=data.places,
-        title="Clinical Leadership Mentor evaluation",
-        publish_unreviewed_comments=True,
-        key=_DEMO_KEY,
-        progress=step,
-    )
+    common: dict[str, Any] = {
+        "names": data.names,
+        "places": data.places,
+        "title": "Clinical Leadership Mentor evaluation",
+        "publish_unreviewed_comments": True,  # a demonstration: real runs review comments first
+        "key": _DEMO_KEY,
+    }
+    supervisor_job = ("supervisor-survey", data.supervisors, out / "supervisors", common)
+    context = _fork_context() if parallel or parallel is None else None
+    if parallel and context is None:
+        raise ConfigurationError(
+            "run_demo(parallel=True) needs a platform that can fork processes (Linux)"
+        )
+    if parallel is None and _idle_processors() < 1:
+        context = None
+    if context is None:
+        trainees = build_reports(
+            "trainee-survey",
+            data.trainees,
+            out / "trainees",
+            activity_log=data.activity_log,
+            segments=data.segments,
+            eligible=data.eligible,
+            previous=data.trainees_before,
+            previous_label="2025",
+            progress=step,
+            **common,
+        )
+        supervisors = _build(*supervisor_job, progress=step)
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        # the supervisors' reports in a forked process (it inherits every module imported so
+        # far), the trainees' here meanwhile
+        with ProcessPoolExecutor(1, mp_context=context, initializer=_quiet_child) as pool:
+            future = pool.submit(_build, *supervisor_job)
+            trainees = build_reports(
+                "trainee-survey",
+                data.trainees,
+                out / "trainees",
+                activity_log=data.activity_log,
+                segments=data.segments,
+                eligible=data.eligible,
+                previous=data.trainees_before,
+                previous_label="2025",
+                progress=step,
+                **common,
+            )
+            step("finishing the supervisor survey's reports")
+            supervisors = future.result()
     return {"trainees": trainees, "supervisors": supervisors, "data": data}
+
+
+def _build(
+    survey: str,
+    responses: pd.DataFrame,
+    out_dir: Path,
+    options: dict[str, Any],
+    progress: Callable[[str], None] | None = None,
+) -> Any:
+    from .reports.build import build_reports
+
+    return build_reports(survey, responses, out_dir, progress=progress, **options)
+
+
+def _idle_processors() -> float:
+    """Processors this process may use, less the last minute's load average."""
+    try:
+        usable = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        usable = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average here
+        load = 0.0
+    return usable - load
+
+
+def _fork_context() -> Any:
+    """The "fork" multiprocessing context on Linux (None elsewhere: forking is unsafe on macOS,
+    absent on Windows, and a spawned process would spend longer importing than it saves)."""
+    import multiprocessing
+
+    if not sys.platform.startswith("linux"):  # pragma: no cover - the test machines are Linux
+        return None
+    return multiprocessing.get_context("fork")
+
+
+def _quiet_child() -> None:  # pragma: no cover - runs in the child process
+    """A forked child writes nothing: its standard streams are new ones onto the null device,
+    so none of the parent's (a progress bar may hold their locks at the fork) is touched."""
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open for the child's life
+    sys.stderr = open(os.devnull, "w")  # noqa: SIM115

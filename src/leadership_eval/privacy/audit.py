@@ -18,15 +18,15 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.optimize import linprog
-from scipy.sparse.csgraph import connected_components
 
 from ..errors import DataError
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 __all__ = ["TOTAL", "AuditResult", "SharedLine", "TableSum", "audit_table", "audit_tables"]
 
@@ -34,6 +34,8 @@ __all__ = ["TOTAL", "AuditResult", "SharedLine", "TableSum", "audit_table", "aud
 TOTAL = "Total"
 
 _TOL = 1e-6
+# "highs": the attack on HiGHS through highspy; "scipy": through scipy.optimize (the reference)
+_ENGINE = "highs"
 
 
 # --------------------------------------------------------------------------------------------
@@ -151,9 +153,22 @@ class _Table:
 
     def count_frame(self, values: np.ndarray, missing: np.ndarray) -> pd.DataFrame | pd.Series:
         """Nullable Int64 frame of ``values`` with ``missing`` cells as ``pd.NA``."""
-        arr = np.where(missing, np.nan, values).astype(float)
-        out = self.frame(arr)
-        return out.astype("Int64")
+        # built column by column from masked integer arrays: what
+        # ``frame(np.where(missing, nan, values)).astype("Int64")`` gives, without the casts
+        mask = np.asarray(missing, dtype=bool)
+        ints = np.where(mask, 0.0, values).astype(np.int64)
+        rows = pd.Index(self.full_rows, name=self.index_name)
+        if self.series:
+            arr = pd.arrays.IntegerArray(ints[:, 0].copy(), mask[:, 0].copy())
+            return pd.Series(arr, index=rows, name=self.series_name)
+        cols = pd.Index(self.full_cols, name=self.columns_name)
+        data = {
+            j: pd.arrays.IntegerArray(ints[:, j].copy(), mask[:, j].copy())
+            for j in range(ints.shape[1])
+        }
+        out = pd.DataFrame(data, index=rows)
+        out.columns = cols
+        return out
 
 
 def _is_total_label(label: object) -> bool:
@@ -199,6 +214,13 @@ def _validate_counts(
                 f"{what} has duplicate {axis_name} labels: {list(dup.unique())[:5]}",
                 code="duplicate-labels",
             )
+    if all(dt.kind in "iu" for dt in frame.dtypes if isinstance(dt, np.dtype)) and all(
+        isinstance(dt, np.dtype) for dt in frame.dtypes
+    ):
+        # plain integer columns hold no missing, non-numeric or fractional values
+        plain = frame.to_numpy(dtype=np.float64)
+        if not (plain < 0).any():
+            return plain
     numeric = frame.apply(lambda s: pd.to_numeric(s, errors="coerce"))
     bool_cols = [c for c in frame.columns if pd.api.types.is_bool_dtype(frame[c].dtype)]
     values = numeric.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
@@ -568,6 +590,8 @@ def _build_system(tables: list[_Table], links: Sequence[Link] = (), check: bool 
                         vars_.append(int(p.var[pr.index(r), pc.index(c)]))
                         cs.append(-1.0)
                 add(vars_, cs)
+    from scipy import sparse
+
     A = sparse.csr_matrix((coefs, (rows_i, cols_i)), shape=(m, n))
     A.sum_duplicates()
     A.eliminate_zeros()
@@ -614,9 +638,72 @@ def _attack(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Min and max of each target variable over ``{A x = 0, lo <= x <= hi}``.
 
-    Fixed variables (``lo == hi``) are moved to the right-hand side so each LP only holds the
-    unknown ones. Returns float arrays (``inf`` when unbounded above).
+    Fixed variables (``lo == hi``) are moved to the right-hand side so the LP only holds the
+    unknown ones. The model is built once (:class:`~leadership_eval.privacy._linear.WarmLP`)
+    and re-solved warm for each bound. Maxima come first: a cell that sits at its lower bound
+    ``lo`` in any optimal solution found on the way has that bound as its minimum, with no LP
+    of its own. Returns float arrays (``inf`` when unbounded above).
     """
+    from ._linear import WarmLP
+
+    fixed = lo == hi
+    free = np.flatnonzero(~fixed)
+    A = system.A.tocsc()
+    rhs = -(A[:, fixed] @ lo[fixed])
+    Af = A[:, free].tocsr()
+    nonempty = np.diff(Af.indptr) > 0
+    if np.any(np.abs(rhs[~nonempty]) > 1e-6):
+        raise DataError(
+            "the published values are inconsistent with their totals", code="inconsistent-total"
+        )
+    A_eq = Af[nonempty].tocsc()
+    b_eq = rhs[nonempty]
+    position = np.full(system.n, -1, dtype=np.int64)
+    position[free] = np.arange(len(free))
+    lower = np.empty(len(targets))
+    upper = np.empty(len(targets))
+    unknown = [(t, int(position[v])) for t, v in enumerate(targets.tolist()) if position[v] >= 0]
+    for t, v in enumerate(targets.tolist()):
+        if position[v] < 0:
+            lower[t] = upper[t] = lo[v]
+    if not unknown:
+        return lower, upper
+    lo_f = lo[free]
+    model = WarmLP(A_eq.indptr, A_eq.indices, A_eq.data, A_eq.shape[0], b_eq, lo_f, hi[free])
+    at_lower = np.zeros(len(free), dtype=bool)
+
+    def solve(k: int, sign: float, want_x: bool) -> tuple[float, np.ndarray | None]:
+        status, value, x = model.optimise(k, sign, want_x)
+        if status == 3:
+            return np.inf, None
+        if status == 2:
+            raise DataError(
+                "the published values are inconsistent with their totals (no non-negative "
+                "cell values satisfy them)",
+                code="inconsistent-total",
+            )
+        if status != 0:  # pragma: no cover - HiGHS failure
+            raise RuntimeError(f"LP attack failed (HiGHS status {status})")
+        return sign * value, x
+
+    for t, k in unknown:
+        upper[t], x = solve(k, -1.0, True)
+        if x is not None:
+            at_lower |= x <= lo_f + 1e-9
+    for t, k in unknown:
+        lower[t] = lo_f[k] if at_lower[k] else solve(k, 1.0, False)[0]
+    return lower, upper
+
+
+def _attack_reference(
+    system: _System, lo: np.ndarray, hi: np.ndarray, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_attack` through :func:`scipy.optimize.linprog`, one connected block of unknown
+    cells at a time: the reference the tests hold :func:`_attack` to."""
+    from scipy import sparse
+    from scipy.optimize import linprog
+    from scipy.sparse.csgraph import connected_components
+
     fixed = lo == hi
     free = np.nonzero(~fixed)[0]
     A = system.A.tocsc()
@@ -763,11 +850,18 @@ class AuditResult:
 
 
 def _var_bounds(
-    system: _System, suppressed: np.ndarray, lo: np.ndarray, hi: np.ndarray
+    system: _System,
+    suppressed: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    engine: str | None = None,
 ) -> dict[int, tuple[float, float]]:
-    """Whole-number attack bounds ``{variable: (lower, upper)}`` of every suppressed variable."""
+    """Whole-number attack bounds ``{variable: (lower, upper)}`` of every suppressed variable
+    (``engine="scipy"``, or the module's ``_ENGINE`` by default: through the reference
+    :func:`_attack_reference`)."""
     targets = np.nonzero(suppressed)[0]
-    lower, upper = _round_interval(*_attack(system, lo, hi, targets))
+    attack = _attack_reference if (engine or _ENGINE) == "scipy" else _attack
+    lower, upper = _round_interval(*attack(system, lo, hi, targets))
     return {
         v: (lw, up)
         for v, lw, up in zip(targets.tolist(), lower.tolist(), upper.tolist(), strict=True)
@@ -781,23 +875,20 @@ def _bounds_frame(
     only_table: int | None = None,
 ) -> pd.DataFrame:
     """Tidy frame of attack bounds, one row per table position of each suppressed variable."""
-    recs = []
+    recs: list[tuple[Any, ...]] = []
+    targets = np.fromiter(bounds, dtype=np.int64, count=len(bounds))
     for t, tab in enumerate(system.tables):
         if only_table is not None and t != only_table:
             continue
-        nr, nc = tab.var.shape
-        for i in range(nr):
-            for j in range(nc):
-                v = int(tab.var[i, j])
-                if v not in bounds:
-                    continue
-                rec: dict[str, Any] = {"table": tab.key} if linked else {}
-                rec["row"] = tab.full_rows[i]
-                rec["column"] = None if tab.series else tab.full_cols[j]
-                rec["lower"], rec["upper"] = bounds[v]
-                recs.append(rec)
-    cols = (["table"] if linked else []) + ["row", "column", "lower", "upper"]
-    frame = pd.DataFrame(recs, columns=cols)
+        rows, cols = tab.full_rows, tab.full_cols
+        ii, jj = np.nonzero(np.isin(tab.var, targets))  # row-major, as the cells are read
+        for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
+            lower, upper = bounds[int(tab.var[i, j])]
+            column = None if tab.series else cols[j]
+            head = (tab.key, rows[i], column) if linked else (rows[i], column)
+            recs.append((*head, lower, upper))
+    columns = (["table"] if linked else []) + ["row", "column", "lower", "upper"]
+    frame = pd.DataFrame(recs, columns=columns)
     frame["lower"] = frame["lower"].astype(float)
     frame["upper"] = frame["upper"].astype(float)
     frame["width"] = frame["upper"] - frame["lower"]
@@ -849,8 +940,9 @@ def audit_table(
         x_j = p_j \\text{ for published } j,\\; x_j \\ge 0 \\text{ for suppressed } j,
 
     where :math:`A x = 0` holds every equation "cells of a row (column) sum to its total" and
-    :math:`p_j` are the published values, with HiGHS [2]_ through
-    :func:`scipy.optimize.linprog`. Counts are whole numbers, so the LP bounds are rounded
+    :math:`p_j` are the published values, with HiGHS [2]_ (the model built once and re-solved
+    warm for each bound; a cell seen at 0 in an optimal solution of another cell's maximum has
+    0 as its minimum). Counts are whole numbers, so the LP bounds are rounded
     inwards (:math:`\\lceil L \\rceil`, :math:`\\lfloor U \\rfloor`). For a two-way table the
     constraint matrix is totally unimodular, so these are the exact integer bounds; for linked
     tables the integer bounds can only be tighter than the LP ones in rare non-unimodular

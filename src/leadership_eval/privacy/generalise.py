@@ -10,6 +10,8 @@ The data are coded once (each distinct value of a quasi-identifier at every leve
 distinct tuples); a node is checked by "rolling up" the class table of the evaluated node below
 it with the fewest classes (its classes are unions of those), as ARX does, with integer keys
 counted densely by ``np.bincount``; the anonymity report of the result is built from those codes.
+A node with suppressed records is costed from its class table too, and the lower bounds that
+prune the search rise below every such node (see :func:`generalise`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ __all__ = ["METRICS", "GeneralisationResult", "generalise"]
 METRICS: tuple[str, ...] = ("entropy", "loss", "discernibility", "precision")
 SUPPRESSED = "*"
 _MAX_LATTICE = 2_000_000
+_MARGIN = 1e-9  # relative: a bound derived from an evaluated loss is lowered by this much
 
 
 @dataclass(frozen=True)
@@ -113,7 +116,7 @@ class _Eval:
     n_suppressed: int
     loss: float
     dm_all: float  # sum of squared class sizes with no suppression (a bound for successors)
-    bad: np.ndarray | None  # per distinct tuple: suppressed
+    bad: np.ndarray | None  # per distinct tuple: suppressed (None: not computed, or none)
 
 
 @dataclass
@@ -221,8 +224,14 @@ class _Problem:
         # (computed per distinct value, then looked up per tuple)
         self.cell: list[list[np.ndarray]] = []
         self.cell_top: list[np.ndarray] = []
+        # what suppressing a record costs over generalising it, per code of each level: it
+        # depends on the generalised value only (for entropy the original value's frequency
+        # cancels out: log2(n / f0) - log2(f_L / f0) = log2(n) - log2(f_L)), so a class table
+        # gives the loss of suppressing its small classes
+        self.supp_cost: list[list[np.ndarray]] = []
         for j in range(d):
             levels_j = []
+            cost_j = []
             tv = self.t_vals[j]
             if metric == "entropy":
                 freq = [
@@ -232,21 +241,26 @@ class _Problem:
                 f0 = freq[0][self.val_codes[j][0]]
                 for L in range(len(freq)):
                     levels_j.append(np.log2(freq[L][self.val_codes[j][L]] / f0)[tv])
+                    cost_j.append(np.log2(float(n)) - np.log2(np.maximum(freq[L], 1.0)))
                 self.cell_top.append(np.log2(n / f0)[tv])
             elif metric == "loss":
                 for L in range(len(self.cards[j])):
                     levels_j.append(shares[j][L][self.val_codes[j][L]][tv])
+                    cost_j.append(1.0 - shares[j][L])
                 self.cell_top.append(np.ones(T))
             elif metric == "precision":
                 h = max(len(self.cards[j]) - 1, 1)
                 for L in range(len(self.cards[j])):
                     levels_j.append(np.full(T, L / h))
+                    cost_j.append(np.full(self.cards[j][L], 1.0 - L / h))
                 self.cell_top.append(np.ones(T))
             else:  # discernibility: not a per-cell metric
-                for _ in range(len(self.cards[j])):
+                for L in range(len(self.cards[j])):
                     levels_j.append(np.zeros(T))
+                    cost_j.append(np.zeros(self.cards[j][L]))
                 self.cell_top.append(np.zeros(T))
             self.cell.append(levels_j)
+            self.supp_cost.append(cost_j)
         # per-QI, per-level totals: the generalisation-only loss (a lower bound)
         self.level_loss = [np.array([_dot(self.w, c) for c in self.cell[j]]) for j in range(d)]
         self.norm = 1.0 if metric in ("entropy", "discernibility") else float(n * d)
@@ -272,6 +286,9 @@ class _Problem:
             self.lut_at.append(at_j)
         self.lut = np.concatenate(blocks)
         self.rollup = l is None and math.prod(self.cards[j][0] for j in range(d)) < _INT64_SAFE
+        #: nodes with suppressed records are costed from their class table (False: from the
+        #: suppressed tuples by evaluate_full, the reference)
+        self.class_level = True
         self._tables: list[_Table] = []
         self._table_levels = np.zeros((16, d), dtype=np.int64)
         self._table_rows = np.zeros(16, dtype=np.int64)
@@ -372,15 +389,16 @@ class _Problem:
         sizes = full[present]
         n_supp = 0 if sizes.min() >= self.k else round(float(sizes[sizes < self.k].sum()))
         anonymous = n_supp <= self.limit
-        if anonymous and n_supp > 0:
-            # the loss needs the suppressed tuples: the record-level evaluation
+        if anonymous and n_supp > 0 and not self.class_level:
+            # the reference: the loss from the suppressed tuples, record by record
             return self.evaluate_full(v)
         slot = np.empty(total, dtype=np.int64)
         slot[key] = np.arange(n_rows, dtype=np.int64)
-        self._add_table(_Table(lv, sizes, None, (codes, slot[present])))  # a row of each class
+        rep = slot[present]  # a source row of each class
+        self._add_table(_Table(lv, sizes, None, (codes, rep)))
         dm_all = float(np.multiply(sizes, sizes).sum()) if self.metric == "discernibility" else 0.0
         loss = math.inf
-        if anonymous:  # no record suppressed: the same arithmetic as evaluate_full
+        if anonymous and n_supp == 0:  # no record suppressed: the same arithmetic as evaluate_full
             if self.metric == "discernibility":
                 loss = dm_all - 0.0 + 0.0
             else:
@@ -388,7 +406,21 @@ class _Problem:
                 for j in range(d):
                     total_loss += self.level_loss[j][int(lv[j])]
                 loss = total_loss / self.norm
-        return _Eval(anonymous, anonymous, n_supp, loss, dm_all, None)
+        elif anonymous:  # the suppressed classes' loss, from their codes at v's levels
+            small = np.flatnonzero(sizes < self.k)
+            ws = sizes[small]
+            if self.metric == "discernibility":
+                loss = dm_all - _dot(ws, ws) + float(n_supp) * self.n
+            else:
+                rows = rep[small]
+                total_loss = 0.0
+                for j in range(d):
+                    L = b_lv[j]
+                    cj = codes[j][rows] if isinstance(codes, list) else codes[j, rows]
+                    total_loss += self.level_loss[j][L] + _dot(ws, self.supp_cost[j][L][cj])
+                loss = total_loss / self.norm
+        acceptable = anonymous and (n_supp == 0 or n_supp >= self.k)
+        return _Eval(anonymous, acceptable, n_supp, loss, dm_all, None)
 
     def evaluate_full(self, v: np.ndarray) -> _Eval:
         """Evaluate a node on the distinct tuples (with the suppressed ones marked)."""
@@ -440,6 +472,9 @@ class _Search:
 
     #: skip starting a path at a node whose lower bound cannot beat the best loss found
     prune_starts = True
+    #: raise the bounds of the nodes below a node with suppressed records (False: the
+    #: generalisation loss alone, the reference)
+    tight_bounds = True
 
     def __init__(self, problem: _Problem) -> None:
         self.p = problem
@@ -453,7 +488,9 @@ class _Search:
         self.status = np.zeros(N, dtype=np.int8)  # 0 unknown, 1 anonymous, -1 not anonymous
         self._status_nd = self.status.reshape(self.dims)
         self.evaluated: dict[int, _Eval] = {}
-        self.lb = problem.lower_bounds(self.nodes)
+        self.lb_gen = problem.lower_bounds(self.nodes)  # the generalisation loss alone
+        self._lb_gen_nd = self.lb_gen.reshape(self.dims)
+        self.lb = self.lb_gen.copy()  # raised as evaluated nodes show more (_bound_below)
         self._lb_nd = self.lb.reshape(self.dims)
         self.best = -1
         self.best_loss = math.inf
@@ -517,19 +554,44 @@ class _Search:
             if self.p.metric == "discernibility":
                 sub = self._lb_nd[self._up(i)]
                 np.maximum(sub, ev.dm_all, out=sub)
+            if self.tight_bounds and ev.anonymous and ev.n_suppressed:
+                self._bound_below(i, ev)
         return ev
+
+    def _bound_below(self, i: int, ev: _Eval) -> None:
+        """Raise the lower bounds of the nodes below ``i`` by what its suppression costs.
+
+        Below ``i`` classes split, so every record suppressed at ``i`` is suppressed there
+        too, and a record's suppression costs at least as much at lower levels (its
+        generalised value is rarer, narrower or lower). So a node ``v`` below loses at least
+        its generalisation loss plus ``i``'s suppression loss; for discernibility, whose
+        released classes have at least ``k`` records, at least ``k n + (n - k) s`` with ``s``
+        the records suppressed at ``i``. A small margin keeps rounding from overstating it.
+        """
+        down = self._down(i)
+        if self.p.metric == "discernibility":
+            n, k = float(self.p.n), float(min(self.p.k, self.p.n))
+            bound = k * n + (n - k) * ev.n_suppressed
+            sub = self._lb_nd[down]
+            np.maximum(sub, bound * (1.0 - _MARGIN), out=sub)
+            return
+        extra = (ev.loss - self.lb_gen[i]) - _MARGIN * abs(ev.loss)
+        if extra > 0:
+            sub = self._lb_nd[down]
+            np.maximum(sub, self._lb_gen_nd[down] + extra, out=sub)
 
     def check_and_tag(self, i: int) -> bool:
         ev = self.evaluate(i)
         if ev.anonymous:
+            # (nothing above an anonymous node is known not to be: monotonicity)
             sub = self._status_nd[self._up(i)]
-            sub[sub == 0] = 1
+            np.maximum(sub, 1, out=sub)
             self.status[i] = 1
             if ev.acceptable:
                 self._update_best(i, ev.loss)
         else:
             sub = self._status_nd[self._down(i)]
-            sub[sub == 0] = -1
+            np.minimum(sub, -1, out=sub)
             self.status[i] = -1
         return ev.anonymous
 
@@ -577,19 +639,29 @@ class _Search:
         self.finish()
 
     def finish(self) -> None:
-        """Consider the anonymous nodes that were only tagged, in lower-bound order."""
+        """Consider the anonymous nodes that were only tagged, in lower-bound order.
+
+        Bounds rise as nodes are evaluated (:meth:`_bound_below`): a node whose bound rose
+        since it was queued goes back in the queue with its new bound."""
         cand = np.flatnonzero(self.status == 1)
         cand = cand[np.argsort(self.lb[cand], kind="stable")]
         level_only = self.p.limit == 0 and self.p.metric != "discernibility"
-        for node in cand:
-            i = int(node)
-            if self.lb[i] >= self.best_loss:
+        queue = [(float(self.lb[c]), pos, int(c)) for pos, c in enumerate(cand.tolist())]
+        pos = len(queue)
+        while queue:
+            queued, _, i = heapq.heappop(queue)
+            if queued >= self.best_loss:
                 break
             if i in self.evaluated:
                 continue
+            now = float(self.lb[i])
+            if now > queued:
+                heapq.heappush(queue, (now, pos, i))
+                pos += 1
+                continue
             if level_only:
                 # no suppression is allowed, so the loss is the generalisation loss itself
-                self._update_best(i, float(self.lb[i]))
+                self._update_best(i, now)
                 continue
             ev = self.evaluate(i)
             if ev.acceptable:
@@ -678,7 +750,8 @@ def _factorize(col: pd.Series) -> tuple[np.ndarray, int]:
         try:
             from pandas._libs.hashtable import StringHashTable
 
-            uniq, codes_i = StringHashTable(len(col)).factorize(
+            # (a small size hint: the table grows with the distinct values, few here)
+            uniq, codes_i = StringHashTable(64).factorize(
                 col.to_numpy(dtype=object), na_sentinel=-1
             )
         except Exception:  # a private pandas API: fall back to the public one
@@ -694,23 +767,35 @@ def _factorize(col: pd.Series) -> tuple[np.ndarray, int]:
     return factorize(col)
 
 
-def _factorize_values(values: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, int]:
+def _factorize_values(
+    values: np.ndarray, idx: np.ndarray, first_of_code: np.ndarray | None = None
+) -> tuple[np.ndarray, int]:
     """``factorize(pd.Series(ext[idx]))`` where ``ext`` is ``values`` plus ``"*"``, hashing only
     the few distinct values (equal values share a code; codes in order of first appearance,
-    missing values last)."""
+    missing values last).
+
+    ``first_of_code`` (the first record of each code of ``idx``, ``len(idx)`` for a code no
+    record has) lets it work on the codes alone, with one look-up per record at the end."""
     ext = np.empty(len(values) + 1, dtype=object)
     ext[:-1] = values
     ext[-1] = SUPPRESSED
     group, _ = pd.factorize(ext, use_na_sentinel=True)
-    g = (np.asarray(group, dtype=np.int64) + 1)[idx]  # 0 = missing
-    n = len(g)
-    first = np.full(len(ext) + 1, n, dtype=np.int64)
-    np.minimum.at(first, g, np.arange(n, dtype=np.int64))
+    n = len(idx)
+    if first_of_code is not None:
+        gc = np.asarray(group, dtype=np.int64)[: len(first_of_code)] + 1  # per code; 0 missing
+        first = np.full(len(ext) + 1, n, dtype=np.int64)
+        np.minimum.at(first, gc, np.asarray(first_of_code, dtype=np.int64))
+    else:
+        g = (np.asarray(group, dtype=np.int64) + 1)[idx]  # 0 = missing
+        first = np.full(len(ext) + 1, n, dtype=np.int64)
+        np.minimum.at(first, g, np.arange(n, dtype=np.int64))
     seen = np.flatnonzero(first[1:] < n) + 1
     order = seen[np.argsort(first[seen], kind="stable")]
     rank = np.zeros(len(ext) + 1, dtype=np.int64)
     rank[order] = np.arange(len(order), dtype=np.int64)
     rank[0] = len(order)
+    if first_of_code is not None:
+        return rank[gc][idx], len(order) + int(first[0] < n)
     return rank[g], len(order) + int(first[0] < n)
 
 
@@ -734,7 +819,10 @@ def _build_result(
     ev = search.evaluated.get(search.best) or problem.evaluate(v)
     if search.best not in search.evaluated:
         search.checks += 1
-    supp_rec = ev.bad[problem.rec_tuple] if ev.bad is not None else np.zeros(problem.n, dtype=bool)
+    bad = ev.bad
+    if bad is None and ev.n_suppressed:  # costed from its class table: which tuples go
+        bad = problem.evaluate_full(v).bad
+    supp_rec = bad[problem.rec_tuple] if bad is not None else np.zeros(problem.n, dtype=bool)
     out = data.copy(deep=False)  # copy-on-write: the QI columns are replaced below
     levels: dict[Hashable, int] = {}
     coded: list[tuple[np.ndarray, int]] = []
@@ -753,11 +841,15 @@ def _build_result(
             idx = problem.rec_codes(j, L)
             values = problem.labels[j][L]
             col = values[idx]
+        first_of_code = None
         if any_supp:
             col[supp_rec] = SUPPRESSED
             idx = np.where(supp_rec, len(values), idx)
+        elif L > 0:  # each level code first appears with the first of its values
+            first_of_code = np.full(len(values), problem.n, dtype=np.int64)
+            np.minimum.at(first_of_code, problem.val_codes[j][L], problem.first_of_value[j])
         out[q] = pd.Series(col, index=data.index, dtype=object, copy=False)
-        coded.append(_factorize_values(values, idx))
+        coded.append(_factorize_values(values, idx, first_of_code))
     qis, sens = check_report_inputs(out, problem.qis, problem.k, sens or None, problem.l, None, 0.2)
     report = report_from_codes(out, qis, coded, problem.k, sens, problem.l)
     return GeneralisationResult(
@@ -853,7 +945,13 @@ def generalise(
     way: monotone metrics need only the anonymous nodes the traversal checks, and otherwise the
     tagged anonymous nodes are evaluated in order of a monotone lower bound (the loss without
     suppression; for discernibility, the sum of squared class sizes of an evaluated
-    predecessor) until the bound reaches the best loss found.
+    predecessor) until the bound reaches the best loss found. The bound rises with what the
+    search learns: below a node whose small classes are suppressed, every one of those records
+    is suppressed too, at no smaller cost per record, so a node below loses at least its
+    generalisation loss plus that node's suppression loss (for discernibility at least
+    :math:`kn + (n-k)s`, :math:`s` the records suppressed above). A node is costed from its
+    class table: the loss of suppressing a record depends on its generalised value only (for
+    entropy :math:`\\log_2 n - \\log_2 f(g)`).
 
     References
     ----------
@@ -915,4 +1013,27 @@ def _generalise_exhaustive(
     problem, sens = _prepare(data, hierarchies, k, max_suppression, metric, l, sensitive)
     search = _Search(problem)
     search.exhaustive()
+    return _build_result(data, problem, search, sens)
+
+
+def _generalise_reference(
+    data: pd.DataFrame,
+    hierarchies: Mapping[Hashable, Hierarchy | str | Path],
+    k: int | None = None,
+    max_suppression: float = 0.0,
+    metric: str = "entropy",
+    l: float | None = None,  # noqa: E741
+    sensitive: Hashable | list[Hashable] | None = None,
+    *,
+    policy: Any = None,
+) -> GeneralisationResult:
+    """:func:`generalise` as it was before class-level costing and raised bounds: a node with
+    suppressed records costed from its suppressed tuples, and bounds from the generalisation
+    loss alone (a reference for tests and benchmarks)."""
+    k = target_k(k, policy)
+    problem, sens = _prepare(data, hierarchies, k, max_suppression, metric, l, sensitive)
+    problem.class_level = False
+    search = _Search(problem)
+    search.tight_bounds = False
+    search.run()
     return _build_result(data, problem, search, sens)

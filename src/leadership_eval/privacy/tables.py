@@ -10,13 +10,18 @@ nothing.
 
 The secondary suppression problem is solved exactly, as the mixed-integer programme of Fischetti
 and Salazar-González (1999, 2000), by Benders decomposition (row generation): HiGHS solves the
-master problem over the suppression pattern with :func:`scipy.optimize.milp`, and one LP per
-protection requirement (:func:`scipy.optimize.linprog`) either certifies the pattern or returns
-a dual solution, i.e. a violated "capacity" cut. See :func:`protect_table` for the model.
+master problem over the suppression pattern, and one LP per protection requirement either
+certifies the pattern or returns a dual solution, i.e. a violated "capacity" cut. See
+:func:`protect_table` for the model. HiGHS is called directly through ``highspy``
+(:mod:`leadership_eval.privacy._linear`): the requirements are checked on a model of the table
+built once and re-solved warm, and the LPs whose dual becomes a cut, and the masters, are
+solved exactly as :func:`scipy.optimize.linprog` and :func:`scipy.optimize.milp` would solve
+them, so the pattern chosen among equally small ones is the same.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -24,10 +29,10 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from ..errors import ConfigurationError, DisclosureError
 from ..policy import DisclosurePolicy
+from ._linear import CSC, WarmLP, solve_lp, solve_milp
 from .audit import (
     AuditResult,
     Link,
@@ -52,6 +57,12 @@ __all__ = [
 ]
 
 _TOL = 1e-6
+# a warm-started value this close to a requirement's threshold is left to the exact check
+_GUARD = 1e-7
+# share of solver_time_limit the exact search may use; the greedy completion has the rest
+_SEARCH_SHARE = 0.75
+# "highs": HiGHS through highspy; "scipy": through scipy.optimize (the reference)
+_ENGINE = "highs"
 _RULES = ("threshold", "default", "gmc-nts", "nhs-hes")
 
 
@@ -84,7 +95,8 @@ class ProtectedTable:
         The table's key when protected with others.
     info : dict
         How the pattern was found: ``method`` (``"benders-milp"`` when solved to optimality,
-        ``"greedy"`` when the time limit forced the heuristic), ``optimal``, ``iterations``,
+        ``"greedy"`` when the time limit forced the heuristic, ``"all"`` when not even that
+        finished in time and every cell was suppressed), ``optimal``, ``iterations``,
         ``lps``, ``cuts``, ``seconds``, ``cost``.
     """
 
@@ -185,7 +197,16 @@ class _Cut:
 
 
 class _Solver:
-    """Benders decomposition of the cell suppression MILP (Fischetti & Salazar-González)."""
+    """Benders decomposition of the cell suppression MILP (Fischetti & Salazar-González).
+
+    ``engine="highs"`` solves on HiGHS through :mod:`._linear`: a requirement is first checked
+    on a warm-started model of the whole table (its optimal value decides), and only a
+    violated one is solved again from scratch, as :func:`scipy.optimize.linprog` would, for
+    the dual solution that becomes its cut; the master problem is passed to HiGHS as
+    :func:`scipy.optimize.milp` would pass it. ``engine="scipy"`` is the reference: every
+    subproblem through :func:`scipy.optimize.linprog` and the master through
+    :func:`scipy.optimize.milp`. Both take the same decisions.
+    """
 
     def __init__(
         self,
@@ -197,6 +218,8 @@ class _Solver:
         reqs: list[_Requirement],
         weight: np.ndarray,
         time_limit: float,
+        engine: str = "highs",
+        search_share: float = 0.75,
     ) -> None:
         self.system = system
         self.a = a
@@ -206,60 +229,156 @@ class _Solver:
         self.reqs = reqs
         self.weight = weight
         self.time_limit = time_limit
+        self.search_share = search_share
+        self.engine = engine
         self.t0 = time.perf_counter()
         levels = [max(r.upper, r.lower, r.sliding) for r in reqs] or [1.0]
-        self.M = float(min(max(10.0 * max(levels), float(a.sum()) + max(levels)), 1e6))
+        top = max(levels)
+        # The cap M bounds a suppressed cell's deviation in the subproblems; it must exceed
+        # every protection level (else no pattern meets them), and is kept at 1e6 otherwise
+        # for the MILP's numerics.
+        self.M = float(min(max(10.0 * top, float(a.sum()) + top), max(1e6, 10.0 * top)))
         self.Acsc = system.A.tocsc()
+        self.csc = CSC.from_sparse(system.A)
         self.b_eq = np.zeros(system.A.shape[0]) if system.A.shape[0] else None
         self.lps = 0
         self.cuts: list[_Cut] = []
         self.iterations = 0
+        # patterns under which each requirement was met: it stays met under any pattern that
+        # suppresses at least those cells (the deviations allowed only grow), so it is not
+        # checked again there
+        self.met: list[list[np.ndarray]] = [[] for _ in reqs]
+        self._warm: WarmLP | None = None
+        # the best deviations up and down seen in the warm model's solutions under the current
+        # pattern: a requirement they already meet needs no LP of its own
+        self._pattern: np.ndarray | None = None
+        self._seen_up = np.zeros(system.n)
+        self._seen_down = np.zeros(system.n)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
 
+    def _bounds(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds of the deviations ``y`` from the truth under pattern ``z``."""
+        return -((1 - z) * self.l + z * self.a), (1 - z) * self.h + z * self.M
+
     # -- subproblem ---------------------------------------------------------------------------
+    def _use_pattern(self, z: np.ndarray) -> None:
+        """Set the warm model's bounds to pattern ``z`` (and forget solutions of another)."""
+        if self._pattern is not None and np.array_equal(z, self._pattern):
+            return
+        lb, ub = self._bounds(z)
+        if self._warm is None:
+            A = self.csc
+            self._warm = WarmLP(A.indptr, A.indices, A.data, A.n_rows, np.zeros(A.n_rows), lb, ub)
+        else:
+            self._warm.set_bounds(lb, ub)
+        self._pattern = z.copy()
+        self._seen_up[:] = 0.0
+        self._seen_down[:] = 0.0
+
+    def _value(self, z: np.ndarray, var: int, sign: float) -> float:
+        """Max of ``sign * y_var`` for pattern ``z`` (its value only, from the warm model)."""
+        self._use_pattern(z)
+        assert self._warm is not None
+        status, value, y = self._warm.optimise(var, -sign, want_x=True)
+        self.lps += 1
+        if status != 0 or y is None:  # pragma: no cover - y = 0 is feasible and ub finite
+            raise RuntimeError(f"cell suppression subproblem failed (status {status})")
+        np.maximum(self._seen_up, y, out=self._seen_up)
+        np.maximum(self._seen_down, -y, out=self._seen_down)
+        return -value
+
     def _direction(self, z: np.ndarray, var: int, sign: float) -> tuple[float, float, np.ndarray]:
         """Max of ``sign * y_var`` over deviations ``y`` from the truth for pattern ``z``.
 
         Returns ``(value, const, coef)`` with ``value <= const + coef @ z'`` for every pattern
         ``z'`` (LP duality; equality at ``z' = z``).
         """
-        ub = (1 - z) * self.h + z * self.M
-        lb = -((1 - z) * self.l + z * self.a)
+        lb, ub = self._bounds(z)
         # Variables pinned at zero (published exactly) are left out of the LP; their bound
         # multipliers are recovered afterwards as reduced costs ``c_j - A_j' gamma``.
         free = (ub - lb) > 0
         free[var] = True
-        Af = self.Acsc[:, free]
-        c = np.zeros(int(free.sum()))
+        Af = self.csc.columns(free)
+        c = np.zeros(Af.n_cols)
         c[int(free[:var].sum())] = -sign
-        res = linprog(
-            c,
-            A_eq=Af if Af.shape[0] else None,
-            b_eq=self.b_eq,
-            bounds=np.column_stack([lb[free], ub[free]]),
-            method="highs",
-        )
         self.lps += 1
-        if res.status != 0:  # pragma: no cover - y = 0 is always feasible and ub is finite
-            raise RuntimeError(f"cell suppression subproblem failed: {res.message}")
+        if self.engine == "scipy":
+            from scipy.optimize import linprog
+
+            A_eq = self.Acsc[:, free]
+            res = linprog(
+                c,
+                A_eq=A_eq if A_eq.shape[0] else None,
+                b_eq=self.b_eq,
+                bounds=np.column_stack([lb[free], ub[free]]),
+                method="highs",
+            )
+            status, fun = res.status, res.fun
+            marg_upper, marg_lower = res.upper.marginals, res.lower.marginals
+            row_dual = res.eqlin.marginals if A_eq.shape[0] else None
+        else:
+            sol = solve_lp(
+                c, Af.indptr, Af.indices, Af.data, np.zeros(Af.n_rows), lb[free], ub[free]
+            )
+            status, fun = sol.status, sol.fun
+            marg_upper, marg_lower, row_dual = sol.marg_upper, sol.marg_lower, sol.row_dual
+        if status != 0:  # pragma: no cover - y = 0 is always feasible and ub is finite
+            raise RuntimeError(f"cell suppression subproblem failed (status {status})")
         beta = np.zeros(self.system.n)
         alpha = np.zeros(self.system.n)
-        beta[free] = np.maximum(-np.asarray(res.upper.marginals), 0.0)
-        alpha[free] = np.maximum(np.asarray(res.lower.marginals), 0.0)
-        if Af.shape[0]:
-            reduced = -(self.Acsc[:, ~free].T @ np.asarray(res.eqlin.marginals))
+        beta[free] = np.maximum(-np.asarray(marg_upper), 0.0)
+        alpha[free] = np.maximum(np.asarray(marg_lower), 0.0)
+        if Af.n_rows:
+            reduced = -self.csc.rmatvec(np.asarray(row_dual))[~free]
             beta[~free] = np.maximum(-reduced, 0.0)
             alpha[~free] = np.maximum(reduced, 0.0)
         const = float(beta @ self.h + alpha @ self.l)
         coef = beta * (self.M - self.h) + alpha * (self.a - self.l)
-        return float(-res.fun), const, np.maximum(coef, 0.0)
+        return float(-fun), const, np.maximum(coef, 0.0)
 
-    def check(self, z: np.ndarray, req: _Requirement) -> list[_Cut]:
+    def _clearly_met(self, z: np.ndarray, req: _Requirement) -> bool:
+        """Whether the warm model's values show ``req`` met under ``z`` with room to spare.
+
+        Values within ``_GUARD`` of a threshold are left to the exact check, so that this
+        never decides otherwise than it."""
+        self._use_pattern(z)
+        v = req.var
+        seen = {1.0: self._seen_up[v], -1.0: self._seen_down[v]}
+        exact: dict[float, float] = {}
+        for sign, level in ((1.0, req.upper), (-1.0, req.lower)):
+            # a solution seen already that deviates this far shows the maximum is at least so
+            if level > 0 and seen[sign] < level - _TOL + _GUARD:
+                exact[sign] = self._value(z, v, sign)
+                if exact[sign] < level - _TOL + _GUARD:
+                    return False
+        if req.sliding > 0 and seen[1.0] + seen[-1.0] < req.sliding - _TOL + _GUARD:
+            up = exact.get(1.0)
+            down = exact.get(-1.0)
+            up = self._value(z, v, 1.0) if up is None else up
+            down = self._value(z, v, -1.0) if down is None else down
+            return up + down >= req.sliding - _TOL + _GUARD
+        return True
+
+    def check(self, z: np.ndarray, req: _Requirement, index: int | None = None) -> list[_Cut]:
         """Cuts violated by pattern ``z`` for one requirement (empty when it is met)."""
         if req.conditional and z[req.var] < 0.5:
             return []
+        met = self.met[index] if index is not None else []
+        zb = z > 0.5
+        if any(not np.any(m & ~zb) for m in met):
+            return []
+        if self.engine != "scipy" and self._clearly_met(z, req):
+            cuts: list[_Cut] = []
+        else:
+            cuts = self._exact_check(z, req)
+        if not cuts and index is not None:
+            met.append(zb)
+            del met[:-4]
+        return cuts
+
+    def _exact_check(self, z: np.ndarray, req: _Requirement) -> list[_Cut]:
         cuts: list[_Cut] = []
         parts: dict[float, tuple[float, float, np.ndarray]] = {}
         for sign, level in ((1.0, req.upper), (-1.0, req.lower)):
@@ -283,15 +402,24 @@ class _Solver:
         # coefficient strengthening: z is binary, so a coefficient above rhs can be cut to rhs
         return _Cut(np.minimum(coef, rhs), rhs, cond)
 
-    def violated(self, z: np.ndarray) -> list[_Cut]:
+    def violated(self, z: np.ndarray, deadline: float = math.inf) -> list[_Cut] | None:
+        """Cuts violated by ``z``, every requirement checked; None if ``deadline`` (seconds
+        since the start) passed before all were."""
         out: list[_Cut] = []
-        for req in self.reqs:
-            out.extend(self.check(z, req))
+        for i, req in enumerate(self.reqs):
+            if self.elapsed() > deadline:
+                return None
+            out.extend(self.check(z, req, i))
         return out
 
     # -- master ---------------------------------------------------------------------------------
-    def master(self, gap: float = 1e-7) -> tuple[np.ndarray, bool]:
+    def master(self, gap: float, deadline: float) -> tuple[np.ndarray | None, bool]:
+        """The least-cost pattern meeting every cut so far: ``(z, proven optimal)``; ``z`` is
+        None if the time ran out before HiGHS found one."""
         n = self.system.n
+        remaining = deadline - self.elapsed()
+        if remaining <= 0:
+            return None, False
         rows = []
         for cut in self.cuts:
             row = cut.coef.copy()
@@ -300,44 +428,79 @@ class _Solver:
             rows.append(row)
         C = np.vstack(rows)
         lb = np.array([0.0 if c.cond_var is not None else c.rhs for c in self.cuts])
-        remaining = max(self.time_limit - self.elapsed(), 0.5)
-        res = milp(
-            self.weight,
-            constraints=LinearConstraint(C, lb, np.inf),
-            integrality=np.ones(n),
-            bounds=Bounds(self.primary.astype(float), np.ones(n)),
-            options={"time_limit": remaining, "mip_rel_gap": gap},
-        )
-        if res.x is None:
-            return np.ones(n), False
-        return (res.x > 0.5).astype(float), bool(res.status == 0)
+        if self.engine == "scipy":
+            from scipy.optimize import Bounds, LinearConstraint, milp
+
+            res = milp(
+                self.weight,
+                constraints=LinearConstraint(C, lb, np.inf),
+                integrality=np.ones(n),
+                bounds=Bounds(self.primary.astype(float), np.ones(n)),
+                options={"time_limit": remaining, "mip_rel_gap": gap},
+            )
+            status, x = res.status, res.x
+        else:
+            sol = solve_milp(
+                self.weight, C, lb, self.primary.astype(float), np.ones(n), remaining, gap
+            )
+            status, x = sol.status, sol.x
+        if status == 2:
+            # every cut is valid, so no pattern meets the requirements (guarded against by
+            # _unattainable before the search starts)
+            raise DisclosureError(
+                "no suppression pattern meets the protection levels, even suppressing every cell",
+                code="protection-unattainable",
+            )
+        if x is None:
+            return None, False
+        return (np.asarray(x) > 0.5).astype(float), bool(status == 0)
 
     # -- drivers ----------------------------------------------------------------------------------
     def solve(self) -> tuple[np.ndarray, dict[str, Any]]:
         z = self.primary.astype(float)
         optimal = True
         method = "benders-milp"
+        # the exact search may take this share of the time; the greedy completion the rest
+        search_end = self.search_share * self.time_limit
         # Early masters only need good patterns, not proven optimal ones: solve them to a 5%
         # gap, then to optimality once no cut is violated (the usual Benders acceleration).
         gap = 0.05
+        pending: list[_Cut] = []
         while True:
             self.iterations += 1
-            new = self.violated(z)
+            new = self.violated(z, search_end)
+            if new is None:
+                break
             if not new:
                 if gap > 1e-6 and self.cuts:
                     gap = 1e-7
-                    z, solved = self.master(gap)
+                    nz, solved = self.master(gap, search_end)
+                    if nz is None:
+                        new = None
+                        break
+                    z = nz
                     optimal = optimal and solved
                     continue
                 break
             self.cuts.extend(new)
-            if self.elapsed() > self.time_limit:
-                method, optimal = "greedy", False
-                z = self.greedy(z, new)
-                z = self.prune(z)
+            if self.elapsed() > search_end:
+                pending = new
+                new = None
                 break
-            z, solved = self.master(gap)
+            nz, solved = self.master(gap, search_end)
+            if nz is None:
+                pending = new
+                new = None
+                break
+            z = nz
             optimal = optimal and solved
+        if new is None:  # out of time: complete the pattern greedily, then prune it
+            optimal = False
+            done = self.greedy(z, pending)
+            if done is None:
+                method, z = "all", np.ones(self.system.n)
+            else:
+                method, z = "greedy", self.prune(done)
         info = {
             "method": method,
             "optimal": optimal,
@@ -348,11 +511,14 @@ class _Solver:
         }
         return z, info
 
-    def greedy(self, z: np.ndarray, cuts: list[_Cut]) -> np.ndarray:
-        """Repair ``z`` by adding, for each violated cut, the cells with most capacity per cost."""
+    def greedy(self, z: np.ndarray, cuts: list[_Cut]) -> np.ndarray | None:
+        """Repair ``z`` by adding, for each violated cut, the cells with most capacity per cost.
+
+        None if the time limit passed before the pattern met every requirement."""
         z = z.copy()
-        while cuts:
-            for cut in cuts:
+        pending: list[_Cut] | None = cuts or None  # None: not checked yet
+        while pending is None or pending:
+            for cut in pending or []:
                 gain = cut.coef * (1 - z)
                 have = float(cut.coef @ z)
                 for j in np.argsort(-(gain / self.weight), kind="stable"):
@@ -360,22 +526,26 @@ class _Solver:
                         break
                     z[j] = 1.0
                     have += gain[j]
-            cuts = self.violated(z)
+            pending = self.violated(z, self.time_limit)
+            if pending is None:
+                return None
         return z
 
     def prune(self, z: np.ndarray) -> np.ndarray:
         """Drop secondaries (most costly first) whose removal keeps every requirement met.
 
-        Runs within its own budget (twice the time limit plus 30 s); whatever it has not
-        reached when the budget ends stays suppressed, which is safe.
-        """
+        Stops at the time limit; whatever it has not reached by then stays suppressed, which
+        is safe."""
         z = z.copy()
-        deadline = 3 * self.time_limit + 30.0
         for j in np.argsort(-self.weight, kind="stable"):
-            if z[j] < 0.5 or self.primary[j] or self.elapsed() > deadline:
+            if z[j] < 0.5 or self.primary[j]:
                 continue
             z[j] = 0.0
-            if self.violated(z):
+            cuts = self.violated(z, self.time_limit)
+            if cuts is None:
+                z[j] = 1.0
+                break
+            if cuts:
                 z[j] = 1.0
         return z
 
@@ -397,7 +567,18 @@ def _protect(
     lower_protection: int,
     sliding_protection: int,
     solver_time_limit: float,
+    engine: str | None = None,
+    joint: bool = True,
+    search_share: float = _SEARCH_SHARE,
 ) -> ProtectedTables:
+    """Protect ``tables`` jointly.
+
+    ``engine="scipy"`` (default: the module's ``_ENGINE``) solves every linear programme
+    through scipy.optimize instead of HiGHS directly: the reference the tests hold the default
+    to. ``joint=False`` leaves out the joint audit frame (``audit`` is then None), which a
+    single table does not need. ``search_share`` is the share of the time limit the exact
+    search may use before the greedy completion takes over."""
+    engine = engine or _ENGINE
     rule_name, mc, suppress_zero, rounding = _resolve_policy(rule, policy, min_cell)
     if cost not in ("cells", "value"):
         raise ConfigurationError(f"cost must be 'cells' or 'value', got {cost!r}")
@@ -431,9 +612,21 @@ def _protect(
         elif a[v] < mc:
             # a published-able zero used as a secondary must not be shown to be small either
             reqs.append(_Requirement(v, float(mc - a[v]), 0.0, 0.0, True))
+    _check_attainable(system, reqs, a)
     scale = float(a.sum()) + 1.0
     weight = 1.0 + a / scale if cost == "cells" else a + 1.0 / (n + 1)
-    solver = _Solver(system, a, lo_pub, hi_pub, primary, reqs, weight, solver_time_limit)
+    solver = _Solver(
+        system,
+        a,
+        lo_pub,
+        hi_pub,
+        primary,
+        reqs,
+        weight,
+        solver_time_limit,
+        engine=engine,
+        search_share=search_share,
+    )
     z, info = solver.solve()
     info["cost"] = cost
     suppressed = z > 0.5
@@ -442,7 +635,7 @@ def _protect(
     # this cannot fail unless the LP solver misbehaves.
     lo = np.where(suppressed, 0.0, lo_pub)
     hi = np.where(suppressed, np.inf, hi_pub)
-    bounds = _var_bounds(system, suppressed, lo, hi)
+    bounds = _var_bounds(system, suppressed, lo, hi, engine=engine)
     _verify(system, bounds, reqs, a)
 
     out = []
@@ -460,7 +653,9 @@ def _protect(
             sys1 = _build_system([alone], check=not rounding)
             lo1, hi1 = _published_bounds(sys1.value, rounding, mc)
             own = _bounds_frame(
-                sys1, _var_bounds(sys1, np.isnan(sys1.value), lo1, hi1), linked=False
+                sys1,
+                _var_bounds(sys1, np.isnan(sys1.value), lo1, hi1, engine=engine),
+                linked=False,
             )
         out.append(
             ProtectedTable(
@@ -476,7 +671,28 @@ def _protect(
                 info=dict(info, table_index=ti),
             )
         )
+    if not joint:
+        return ProtectedTables(out, None)  # type: ignore[arg-type]
     return ProtectedTables(out, AuditResult(_bounds_frame(system, bounds, linked=True)))
+
+
+def _check_attainable(system: _System, reqs: list[_Requirement], a: np.ndarray) -> None:
+    """Refuse protection levels no pattern can meet.
+
+    Suppressing every cell leaves each one unbounded above (a respondent more in a cell adds
+    one to every margin it is in), so upper and sliding levels can always be met; but the
+    attack's lower bound of a count is never below 0, so a lower level above the count
+    cannot."""
+    bad = [r for r in reqs if r.lower > a[r.var] + _TOL]
+    if bad:
+        shown = "; ".join(f"{system.describe(r.var)} (count {a[r.var]:g})" for r in bad[:5])
+        raise DisclosureError(
+            f"lower_protection {bad[0].lower:g} cannot be met where the count is smaller: "
+            f"the intruder's lower bound is never below 0 ({shown}"
+            + (f" and {len(bad) - 5} more)" if len(bad) > 5 else ")"),
+            code="protection-unattainable",
+            details=[system.describe(r.var) for r in bad],
+        )
 
 
 def _verify(
@@ -551,8 +767,11 @@ def protect_table(
         Supplies ``min_cell``, ``suppress_zero`` (zeros are primary suppressions too) and
         ``rounding``.
     solver_time_limit : float, default 30
-        Seconds for the exact search; past it the pattern found so far is completed greedily
-        and pruned (``info["method"] == "greedy"``), which is still safe but maybe not minimal.
+        Seconds the search may take. The exact search has three quarters of it; past that the
+        pattern found so far is completed greedily and pruned within the rest
+        (``info["method"] == "greedy"``: still safe, maybe not minimal), and should even that
+        not finish in time, every cell is suppressed (``"all"``). The final audit of the
+        pattern (two LPs at most per suppressed cell) comes on top.
     cost : {"cells", "value"}
         Minimise the number of suppressed cells (ties broken by smaller total value), or the
         total value suppressed (ties broken by fewer cells).
@@ -579,6 +798,9 @@ def protect_table(
     DataError
         Negative, non-integer, missing or non-numeric counts (naming the row and column), or a
         ``Total`` margin that disagrees with the cells.
+    DisclosureError
+        A ``lower_protection`` above a count it applies to: the intruder's lower bound is
+        never below 0, so no pattern meets it (code ``protection-unattainable``).
 
     Notes
     -----
@@ -616,9 +838,9 @@ def protect_table(
     suppressed pattern from the true table. LP duality turns each requirement into the
     *capacity cuts* :math:`\\sum_j (M\\beta_j + x_j\\alpha_j) z_j \\ge \\mathrm{UPL}_k` over
     dual solutions :math:`(\\alpha, \\beta)`; they are generated lazily (Benders): solve the
-    master MILP over :math:`z` with HiGHS (:func:`scipy.optimize.milp`), solve each
-    requirement's LP (:func:`scipy.optimize.linprog`), add the cut from the dual of any that
-    fails, repeat. When no cut is violated the pattern is safe and, as every cut is valid,
+    master MILP over :math:`z` with HiGHS [4]_, solve each requirement's LP, add the cut from
+    the dual of any that fails, repeat. A requirement met by a pattern stays met by any pattern
+    that suppresses more, so it is not checked again there. When no cut is violated the pattern is safe and, as every cut is valid,
     optimal. Coefficients are capped at the right-hand side (valid for binary :math:`z`). A
     final attack without the cap :math:`M` re-checks the result. A single suppressed cell in a
     row is always recovered from the total, so at least two cells per affected row and column
@@ -649,6 +871,8 @@ def protect_table(
        Wiley, ch. 4-5.
     .. [3] Meindl, B. (2023). *sdcTable: Methods for Statistical Disclosure Control in Tabular
        Data*. R package, https://CRAN.R-project.org/package=sdcTable.
+    .. [4] Huangfu, Q. and Hall, J. A. J. (2018). Parallelizing the dual revised simplex method.
+       *Mathematical Programming Computation*, 10(1), 119-142.
 
     Examples
     --------
@@ -682,6 +906,7 @@ def protect_table(
         lower_protection=lower_protection,
         sliding_protection=sliding_protection,
         solver_time_limit=solver_time_limit,
+        joint=False,
     )
     return res.tables[0]
 

@@ -131,29 +131,56 @@ def levels_for(cl: ChoiceList, *, reverse: bool = False) -> list[Level]:
     return unique
 
 
+class _Cells:
+    """A statement's counts as plain integers (reading a frame cell by cell is slow)."""
+
+    def __init__(self, frame: pd.DataFrame, codes: Sequence[int]) -> None:
+        self.rows = list(frame.index)
+        self._pos = {c: j for j, c in enumerate(codes)}
+        self._values = frame[list(codes)].to_numpy(dtype=np.int64)
+        self._row = {r: i for i, r in enumerate(self.rows)}
+
+    def row(self, r: Hashable) -> np.ndarray:
+        return self._values[self._row[r]]
+
+    def get(self, r: Hashable, c: int) -> int:
+        return int(self._values[self._row[r], self._pos[c]])
+
+    def total(self, r: Hashable) -> int:
+        return int(self._values[self._row[r]].sum())
+
+
 def _grouped(counts: np.ndarray, level: Level, codes: Sequence[int]) -> np.ndarray:
     pos = {c: i for i, c in enumerate(codes)}
     return np.array([counts[[pos[c] for c in g]].sum() for g in level.groups])
 
 
+def _max_given_mean(j: int, codes: Sequence[int], n: float, total: float) -> float:
+    """The largest count of option ``j`` over ``x >= 0`` with ``sum x = n`` and
+    ``sum code * x = total``: the linear programme's optimum is at a vertex with at most two
+    options answered, so it is found in closed form."""
+    cj = float(codes[j])
+    if abs(cj * n - total) < 1e-9:
+        return n
+    best = 0.0
+    for k, ck in enumerate(codes):
+        if k == j or ck == cj:
+            continue
+        xj = (total - ck * n) / (cj - ck)
+        if -1e-9 <= xj <= n + 1e-9:
+            best = max(best, xj)
+    return best
+
+
 def _mean_alone_safe(x: np.ndarray, codes: Sequence[int], policy: DisclosurePolicy) -> bool:
     """Whether a row's average and number answering, on their own, leave every small count
     able to reach ``min_cell`` (in a small group an average can bound the extreme options)."""
-    from ..privacy._highs import LinearAttack
-
-    k = len(codes)
     n = float(x.sum())
-    attack = LinearAttack(
-        k,
-        [
-            (list(range(k)), [float(c) for c in codes], float(np.dot(codes, x))),
-            (list(range(k)), [1.0] * k, n),
-        ],
-    )
+    total = float(np.dot(codes, x))
     m = policy.min_cell
     for j, v in enumerate(x):
-        if (0 < v < m or (policy.suppress_zero and v == 0)) and attack.bound(
-            j, maximise=True
+        if (0 < v < m or (policy.suppress_zero and v == 0)) and _max_given_mean(
+            j, codes, n, total
         ) < m - 1e-6:
             return False
     return True
@@ -184,7 +211,7 @@ class Forms:
 
 
 def _attack_upper(
-    counts: pd.DataFrame,
+    counts: _Cells,
     codes: Sequence[int],
     levels: list[Level],
     forms: Mapping[Hashable, int | None],
@@ -199,7 +226,7 @@ def _attack_upper(
     """
     from ..privacy._highs import LinearAttack
 
-    rows = [r for r in counts.index if r != TOTAL]
+    rows = [r for r in counts.rows if r != TOTAL]
     nc = len(codes)
     var = {(r, c): i * nc + j for i, r in enumerate(rows) for j, c in enumerate(codes)}
     equations: list[tuple[list[int], list[float], float]] = []
@@ -211,16 +238,16 @@ def _attack_upper(
                 # the average answer: the sum of the codes (the intruder is given it exactly)
                 cells = [var[(m, c)] for m in members for c in codes]
                 weights = [float(c) for m in members for c in codes]
-                total = float(sum(c * int(counts.loc[r, c]) for c in codes))
+                total = float(sum(c * counts.get(r, c) for c in codes))
                 equations.append((cells, weights, total))
             else:
                 for g in levels[lv].groups:
                     cells = [var[(m, c)] for m in members for c in g]
-                    value = float(sum(int(counts.loc[r, c]) for c in g))
+                    value = float(sum(counts.get(r, c) for c in g))
                     equations.append((cells, [1.0] * len(cells), value))
         if r in n_shown:
             cells = [var[(m, c)] for m in members for c in codes]
-            total = float(counts.loc[r, list(codes)].sum())
+            total = float(counts.total(r))
             equations.append((cells, [1.0] * len(cells), total))
     attack = LinearAttack(len(rows) * nc, equations)
     return {
@@ -271,9 +298,10 @@ def choose_forms(
     level: dict[Hashable, int | None] = {}
     dominated: dict[Hashable, int] = {}
     n_shown: set[Hashable] = set()
-    totals = counts[codes].sum(axis=1)
+    cells = _Cells(counts, codes)
+    totals = {r: cells.total(r) for r in counts.index}
     for r in [*rows, TOTAL]:
-        x = counts.loc[r, codes].to_numpy(dtype=np.int64)
+        x = cells.row(r)
         level[r] = None
         if r in hidden:
             continue
@@ -310,7 +338,7 @@ def choose_forms(
         for r in rows:
             li = level[r]
             for c in codes:
-                v = int(counts.loc[r, c])
+                v = cells.get(r, c)
                 shown_alone = (
                     li is not None
                     and r not in dominated
@@ -328,10 +356,10 @@ def choose_forms(
                         for c in g:
                             targets.append((r, c, "min"))
                             targets.append((r, c, "max"))
-        bounds = _attack_upper(counts, codes, levels, level, dominated, n_shown, targets)
+        bounds = _attack_upper(cells, codes, levels, level, dominated, n_shown, targets)
         failing: list[Hashable] = []
         for (r, c, sense), value in bounds.items():
-            v = int(counts.loc[r, c])
+            v = cells.get(r, c)
             if r in dominated and sense == "min" and value > 0.5:
                 failing.append(r)
             elif r in dominated and sense == "max" and value < 0.5 and v == 0:

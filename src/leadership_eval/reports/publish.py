@@ -538,6 +538,37 @@ def _scale_range(survey: Survey, scale: Scale) -> tuple[float, float]:
     return (float(min(lows)), float(max(highs)))
 
 
+def _crosstab(
+    rows: pd.Series,
+    columns: pd.Series,
+    row_order: Sequence[Hashable],
+    column_order: Sequence[Hashable],
+) -> pd.DataFrame:
+    """Counts of (row, column) pairs, in the given orders, pairs outside them left out.
+
+    ``pd.crosstab(rows, columns)`` reindexed to the orders (zeros where a pair never occurs),
+    without its labels' names, counted by integer codes.
+    """
+    r_index = pd.Index(list(row_order))
+    c_index = pd.Index(list(column_order))
+    aligned = rows.index.equals(columns.index)
+    if not (aligned and r_index.is_unique and c_index.is_unique):  # pragma: no cover
+        table = (
+            pd.crosstab(rows, columns)
+            .reindex(index=list(row_order), columns=list(column_order))
+            .fillna(0)
+            .astype("int64")
+        )
+        table.columns.name = None
+        return table
+    ri = r_index.get_indexer(rows)
+    ci = c_index.get_indexer(columns)
+    keep = (ri >= 0) & (ci >= 0)
+    nr, nc = len(r_index), len(c_index)
+    counts = np.bincount(ri[keep] * nc + ci[keep], minlength=nr * nc).astype(np.int64)
+    return pd.DataFrame(counts.reshape(nr, nc), index=r_index, columns=c_index)
+
+
 class _Protector:
     """Suppression, then cell-key perturbation, of the count tables of one publication."""
 
@@ -620,13 +651,7 @@ class _Protector:
             )
             table.name = "Total"
         else:
-            table = (
-                pd.crosstab(r, c)
-                .reindex(index=list(row_order), columns=list(column_order))
-                .fillna(0)
-                .astype("int64")
-            )
-            table.columns.name = None
+            table = _crosstab(r, c, row_order, column_order)
         table.index.name = None
         protected = protect_table(table, policy=self.suppression_policy)
         self.tables[name] = protected

@@ -1,0 +1,80 @@
+"""The demo's main job: the same files whether the two surveys are built in one process or two,
+and a failure in the second process reaches the caller."""
+
+from __future__ import annotations
+
+import filecmp
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadership_eval.demo import run_demo
+from leadership_eval.errors import DataError
+from leadership_eval.reports.publish import _crosstab
+
+linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks only on Linux")
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+
+
+@linux
+def test_parallel_and_sequential_write_the_same_files(tmp_path: Path) -> None:
+    one = run_demo(tmp_path / "one", parallel=False)
+    two = run_demo(tmp_path / "two", parallel=True)
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
+    for f in _files(tmp_path / "one"):
+        assert filecmp.cmp(tmp_path / "one" / f, tmp_path / "two" / f, shallow=False), f
+    # what comes back from the forked process is the same as what was built here
+    for key in ("trainees", "supervisors"):
+        assert one[key].not_reported == two[key].not_reported
+        assert one[key].log == two[key].log
+        assert sorted(one[key].tables) == sorted(two[key].tables)
+
+
+@linux
+def test_a_failure_in_the_second_process_is_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import leadership_eval.reports.build as build
+
+    real = build.build_reports
+
+    def failing(survey: object, *args: object, **kwargs: object) -> object:
+        if survey == "supervisor-survey":
+            raise DataError("the supervisor survey could not be read", code="test")
+        return real(survey, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build, "build_reports", failing)  # the fork inherits the patch
+    with pytest.raises(DataError, match="supervisor survey could not be read"):
+        run_demo(tmp_path / "out", parallel=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.sampled_from(["a", "b", "c", "x", None]), min_size=0, max_size=40),
+    data=st.data(),
+)
+def test_crosstab_is_pandas_crosstab(rows: list[str | None], data: st.DataObject) -> None:
+    # counting by integer codes gives pd.crosstab's table, reindexed to the orders (labels
+    # outside them, "x" and "Z" here, left out), and the same dtypes and labels
+    cols = data.draw(
+        st.lists(st.sampled_from(["Y", "N", "Z", None]), min_size=len(rows), max_size=len(rows))
+    )
+    index = pd.Index(np.random.default_rng(len(rows)).permutation(len(rows)) * 3)
+    r = pd.Series(rows, index=index, dtype=object)
+    c = pd.Series(cols, index=index, dtype=object)
+    ok = r.notna() & c.notna()
+    r, c = r[ok], c[ok]
+    order = ["a", "b", "c"]
+    got = _crosstab(r, c, order, ["N", "Y"])
+    ref = pd.crosstab(r, c).reindex(index=order, columns=["N", "Y"]).fillna(0).astype("int64")
+    ref.columns.name = None
+    ref.index.name = None
+    pd.testing.assert_frame_equal(got, ref)
