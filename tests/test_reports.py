@@ -251,3 +251,18 @@ def test_no_qualifying_group_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(le.DisclosureError, match="no trust has at least 5"):
         le.build_reports("trainee-survey", data, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_people_who_decline_consent_are_left_out(tmp_path: Path) -> None:
+    survey = le.load_instrument("trainee-survey")
+    data = le.simulate_responses(survey, 60, groups={"t01": 30, "t02": 30}, seed=8)
+    consent = next(i.id for i in survey.questions if "consent" in i.tags)  # type: ignore[union-attr]
+    declined = data.index[:3]
+    data.loc[declined, consent] = 0
+    data.loc[declined, "trust"] = pd.NA  # the consent question hides the rest
+    result = le.build_reports(survey, data, tmp_path / "out")
+    entry = next(e for e in result.log["decisions"] if e["decision"] == "consent")
+    assert entry["rows_declined"] == 3
+    validation = next(e for e in result.log["decisions"] if e["decision"] == "validation")
+    assert validation["rows_in"] == 57
+    assert "Other trusts (combined)" not in result.publication.responses.index  # type: ignore[union-attr]

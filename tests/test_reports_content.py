@@ -74,26 +74,19 @@ def test_labels_and_polarity_come_from_the_instrument() -> None:
         row = item.rows["Region"]
         if row.level != "full" or row.percents is None:
             continue
-        if len(row.tones) % 2 == 0:
-            continue  # four-point lists (learned4): see the xfail test below
         top_tone = row.tones[-1]
         assert top_tone == ("neg2" if item_id in reversed_ids else "pos2"), item_id
     conf_item = next(i for i in pub.items if i.item_id.startswith("conf_"))
     assert "Extremely confident" in conf_item.options
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reports/publish.py _tones: on a four-point list no option is 2 from the centre, "
-    "so the top option never gets the strongest colour (trainee survey 2.0.0, learned4)",
-)
 def test_the_top_of_a_four_point_list_has_the_strongest_colour() -> None:
+    from leadership_eval.reports.publish import _tones
+
     survey = le.load_instrument("trainee-survey")
-    data = le.simulate_responses(survey, 90, groups={"t01": 45, "t02": 45}, seed=1)
-    pub, _ = publish(analyse(survey, data), SECRET)
-    row = next(i for i in pub.items if i.item_id.startswith("learned_")).rows["Region"]
-    assert row.level == "full" and len(row.tones) == 4
-    assert row.tones[-1] == "pos2"
+    four = next(cl for cl in survey.choice_lists.values() if cl.ordered and len(cl.options) == 4)  # type: ignore[union-attr]
+    assert _tones(levels_for(four)[0]) == ("neg2", "neg1", "pos1", "pos2")
+    assert _tones(levels_for(four, reverse=True)[0]) == ("pos2", "pos1", "neg1", "neg2")
 
 
 @pytest.fixture(scope="module")

@@ -852,6 +852,9 @@ def most_helpful_activities(
     """
     sv = as_survey(survey)
     took, _ = _took_part(data, sv, activities)
+    act_list = sv.choices_for(activities) if activities in {i.id for i in sv.questions} else None
+    exclusive = {str(o.code) for o in act_list.options if o.exclusive} if act_list else set()
+    took = took[[c for c in took.columns if str(c) not in exclusive]]  # "none of these"
     codes = list(took.columns)
     ids = {i.id for i in sv.questions}
     if most_helpful not in ids:
