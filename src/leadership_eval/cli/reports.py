@@ -290,8 +290,12 @@ def _summary(result: object) -> None:
         f"(disclosure log {result.disclosure_log.name}, report key)"
     )
     if result.not_reported:
-        out(f"  {len(result.not_reported)} trusts had too few responses for a report of their own")
+        k = len(result.not_reported)
+        out(f"  {k} trust{'s' if k != 1 else ''} had too few responses for a report of their own")
     pub = result.publication
+    if pub is not None:
+        for g in pub.groups:
+            out(f"  {g.file} -> the mentor of {g.label}")
     if pub is not None and pub.comments_pending:
         out(
             f"  {pub.comments_pending} comments were not published: none had been reviewed. "
