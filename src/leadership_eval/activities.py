@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._codes import code_text, indicator_frame
+from ._frames import check_columns, check_frame, numeric
 from .errors import ConfigurationError, DataError
 from .instruments.loader import as_survey
 from .instruments.models import Item, Survey, text_in
@@ -42,37 +44,6 @@ __all__ = [
 
 def _survey(survey: Survey | str | Path | None) -> Survey:
     return as_survey("mentor-activity-log" if survey is None else survey)
-
-
-def _multi(log: pd.DataFrame, item: str, codes: list[Any]) -> pd.DataFrame | None:
-    """0/1 indicator frame of a multi_choice item in raw or clean layout (None if absent)."""
-    wanted = [str(c) for c in codes]
-    cols = [f"{item}__{c}" for c in wanted]
-    if all(c in log.columns for c in cols):
-        return (
-            log[cols]
-            .apply(pd.to_numeric, errors="coerce")
-            .fillna(0)
-            .astype("int64")
-            .set_axis(wanted, axis=1)
-        )
-    if item not in log.columns:
-        return None
-    text = log[item].astype(object).where(log[item].notna(), "").astype(str)
-    tokens = text.str.split()
-    exploded = tokens.explode()
-    unknown = sorted(set(exploded.dropna()) - set(wanted) - {""})
-    if unknown:
-        rows = exploded[exploded.isin(unknown)].index.unique()
-        raise DataError(
-            f"column {item!r} holds code(s) not in its choice list: {', '.join(unknown)} "
-            f"(rows {', '.join(map(repr, rows[:10]))})",
-            code="invalid-code",
-        )
-    dummies = pd.crosstab(exploded.index, exploded).reindex(
-        index=log.index, columns=wanted, fill_value=0
-    )
-    return dummies.fillna(0).astype("int64")
 
 
 def summarise_activities(
@@ -142,13 +113,11 @@ def summarise_activities(
     t02               1            1               6.0          1
     t03               0            0               0.0          0
     """
-    from .compare import _check_column, _numeric, _resolve_policy
 
-    if not isinstance(log, pd.DataFrame):
-        raise DataError(f"log must be a DataFrame, not {type(log).__name__}", code="bad-argument")
+    check_frame(log, "log")
     sv = _survey(survey)
     for col in (group, "activity_type", "trainees_reached"):
-        _check_column(log, col, "activity log")
+        check_columns(log, col, "activity log")
     keys = log[group]
     gitem = sv.item(group) if group in {i.id for i in sv.items} else None
     gcl = sv.choices_for(gitem) if gitem is not None else None
@@ -197,22 +166,22 @@ def summarise_activities(
         if vals.isna().any():
             dummies[f"{prefix}_missing"] = vals.isna().astype("int64").to_numpy()
         out = out.join(per_group(dummies))
-    reached = pd.Series(_numeric(log["trainees_reached"], "trainees_reached"), index=log.index)
+    reached = pd.Series(numeric(log["trainees_reached"], "trainees_reached"), index=log.index)
     out["trainees_reached"] = per_group(reached.fillna(0).to_frame("x"))["x"].astype(float)
     if "mentor_hours" in log.columns:
-        hours = pd.Series(_numeric(log["mentor_hours"], "mentor_hours"), index=log.index)
+        hours = pd.Series(numeric(log["mentor_hours"], "mentor_hours"), index=log.index)
         out["mentor_hours"] = per_group(hours.fillna(0).to_frame("x"))["x"].astype(float)
     for item, prefix in (("grades_reached", "grade"), ("partners", "partner")):
         cl = sv.choices_for(item) if item in {i.id for i in sv.items} else None
         if cl is None:
             continue
-        ind = _multi(log, item, list(cl.codes))
+        ind = indicator_frame(log, item, list(cl.codes), strict=True)
         if ind is not None:
             out = out.join(per_group(ind.add_prefix(f"{prefix}_")))
     int_cols = [c for c in out.columns if c not in ("trainees_reached", "mentor_hours")]
     out[int_cols] = out[int_cols].astype("int64")
     if policy is not None:
-        pol = _resolve_policy(policy)
+        pol = DisclosurePolicy.resolve(policy)
         tr = out["trainees_reached"]
         small = (tr > 0) & (tr < pol.min_cell)
         if pol.rounding:
@@ -421,38 +390,32 @@ def relate_activity_outcomes(
     """
     from scipy import stats
 
-    from .compare import _check_column, _numeric
     from .exact import spearman as spearman_test
     from .mixed import linear_mixed_model
 
-    if not isinstance(activity_summary, pd.DataFrame) or not isinstance(
-        trainee_scores, pd.DataFrame
-    ):
-        raise DataError(
-            "activity_summary and trainee_scores must be DataFrames", code="bad-argument"
-        )
-    summ = activity_summary
+    summ = check_frame(activity_summary, "activity_summary")
+    check_frame(trainee_scores, "trainee_scores")
     if group in summ.columns:
         summ = summ.set_index(group)
-    _check_column(summ, exposure, "exposure")
-    _check_column(trainee_scores, group, "group")
-    _check_column(trainee_scores, outcome, "outcome")
+    check_columns(summ, exposure, "exposure")
+    check_columns(trainee_scores, group, "group")
+    check_columns(trainee_scores, outcome, "outcome")
     per_cols = [per] if isinstance(per, str) else list(per or [])
     for col in per_cols:
-        _check_column(summ, col, "per")
-    x = pd.Series(_numeric(summ[exposure], exposure), index=summ.index.astype(str))
+        check_columns(summ, col, "per")
+    x = pd.Series(numeric(summ[exposure], exposure), index=summ.index.astype(str))
     reasons = pd.Series("", index=x.index, dtype=object)
     reasons[x.isna()] = f"no {exposure}"
     rate = x.copy()
     for col in per_cols:
-        d = pd.Series(_numeric(summ[col], col), index=x.index)
+        d = pd.Series(numeric(summ[col], col), index=x.index)
         bad = (d.isna() | (d <= 0)) & (reasons == "")
         reasons[bad] = f"zero or missing {col}"
         rate = rate / d.where(d > 0)
     excluded = pd.DataFrame(
         {"group": reasons.index[reasons != ""], "reason": reasons[reasons != ""].to_numpy()}
     )
-    y = pd.Series(_numeric(trainee_scores[outcome], outcome), index=trainee_scores.index)
+    y = pd.Series(numeric(trainee_scores[outcome], outcome), index=trainee_scores.index)
     g = trainee_scores[group].astype(object).where(trainee_scores[group].notna(), None)
     unknown = sorted(set(g.dropna().astype(str)) - set(x.index))
     if unknown:
@@ -561,18 +524,12 @@ def _wilson(k: np.ndarray, n: np.ndarray, ci: float) -> tuple[np.ndarray, np.nda
     return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
 
 
-def _code_key(v: Any) -> str:
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
 def _selected_codes(node: Any, item: str) -> set[str]:
     """Codes c with ``selected(item, c)`` required (not under ``not``) by a show_if tree."""
     from .instruments import expressions as ex
 
     if isinstance(node, ex.Selected):
-        return {_code_key(node.value.value)} if node.item.id == item else set()
+        return {code_text(node.value.value) or ""} if node.item.id == item else set()
     if isinstance(node, ex.And):
         out: set[str] = set()
         for op in node.operands:
@@ -649,7 +606,7 @@ def _took_part(data: pd.DataFrame, sv: Survey, activities: str) -> tuple[pd.Data
     act = _activity_item(sv, activities)
     cl = sv.choices_for(act)
     codes = [str(c) for c in cl.codes] if cl is not None else []
-    ind = _multi(data, activities, codes)
+    ind = indicator_frame(data, activities, codes, strict=True)
     if ind is None:
         raise DataError(
             f"the data has no column {activities!r} (or {activities}__<code> columns)",
@@ -749,7 +706,7 @@ def activity_origins(
                 code="unknown-code",
             )
         took_part = took[code] == 1
-        answer = data[item_id].map(_code_key, na_action="ignore")
+        answer = data[item_id].map(code_text, na_action="ignore")
         valid = took_part & answer.isin(ocodes)
         n_ans = int(valid.sum())
         counts = {o: int((valid & (answer == o)).sum()) for o in ocodes}
@@ -863,7 +820,7 @@ def most_helpful_activities(
         )
     if most_helpful not in data.columns:
         raise DataError(f"the data has no column {most_helpful!r}", code="missing-column")
-    named = data[most_helpful].map(_code_key, na_action="ignore")
+    named = data[most_helpful].map(code_text, na_action="ignore")
     k = took.sum(axis=1)
     eligible = (k >= 2) & named.isin(codes)
     # a named activity the trainee did not report taking part in is not counted
@@ -915,7 +872,7 @@ def most_helpful_activities(
         for c in [str(c) for c in icl.codes] if icl is not None else []:
             if c not in ocodes:
                 ocodes.append(c)
-        answer = data[item_id].map(_code_key, na_action="ignore")
+        answer = data[item_id].map(code_text, na_action="ignore")
         sel = eligible & (took[code] == 1) & answer.notna()
         for i in took.index[sel.to_numpy()]:
             pairs.append((str(answer[i]), named[i] == code, float(inv_k[i])))
@@ -986,7 +943,7 @@ def _yes_code(sv: Survey, item: Item) -> str:
             f"cannot tell which code of {item.id!r} means yes; pass contact_yes=...",
             code="ambiguous-code",
         )
-    return _code_key(yes[0])
+    return code_text(yes[0]) or ""
 
 
 def model_activity_uptake(
@@ -1060,8 +1017,7 @@ def model_activity_uptake(
     from .mixed import logistic_mixed_model
 
     sv = as_survey(survey)
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"data must be a DataFrame, not {type(data).__name__}", code="bad-argument")
+    check_frame(data)
     took, answered = _took_part(data, sv, activities)
     reasons = pd.Series("", index=data.index, dtype=object)
     reasons[~answered] = f"no answer to {activities}"
@@ -1100,10 +1056,10 @@ def model_activity_uptake(
         raise ConfigurationError(f"survey {sv.id!r} has no item {contact!r}", code="unknown-item")
     if contact not in data.columns:
         raise DataError(f"the data has no column {contact!r}", code="missing-column")
-    yes = _code_key(contact_yes) if contact_yes is not None else _yes_code(sv, ids[contact])
+    yes = code_text(contact_yes) if contact_yes is not None else _yes_code(sv, ids[contact])
     ccl = sv.choices_for(ids[contact])
-    cmiss = {_code_key(c) for c in (ccl.missing_codes if ccl is not None else [])}
-    ckey = data[contact].map(_code_key, na_action="ignore")
+    cmiss = {code_text(c) for c in (ccl.missing_codes if ccl is not None else [])}
+    ckey = data[contact].map(code_text, na_action="ignore")
     reasons[(ckey.isna() | ckey.isin(cmiss)) & (reasons == "")] = f"no answer to {contact}"
     exposure = (ckey == yes).astype(float)
     grp = group or getattr(sv, "group_by", None) or "trust"
@@ -1114,10 +1070,10 @@ def model_activity_uptake(
     for col in adjust_for:
         if col not in data.columns:
             raise DataError(f"the data has no column {col!r}", code="missing-column")
-        values = data[col].map(_code_key, na_action="ignore")
+        values = data[col].map(code_text, na_action="ignore")
         if col in ids and sv.choices_for(ids[col]) is not None:
             acl = sv.choices_for(ids[col])
-            miss = {_code_key(c) for c in (acl.missing_codes if acl is not None else [])}
+            miss = {code_text(c) for c in (acl.missing_codes if acl is not None else [])}
             values = values.where(~values.isin(miss))
         reasons[values.isna() & (reasons == "")] = f"no answer to {col}"
         frame[col] = values

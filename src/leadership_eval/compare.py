@@ -17,7 +17,6 @@ its mean could be recovered by subtracting the published groups from the benchma
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import math
 import warnings
@@ -29,6 +28,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ._codes import code_text
+from ._frames import check_columns, check_frame, numeric
 from .errors import ConfigurationError, DataError
 from .instruments.loader import as_survey
 from .instruments.models import Item, Scale, Survey, text_in
@@ -50,30 +51,6 @@ _MAX_SHOWN = 10
 # ------------------------------------------------------------------------------ helpers
 
 
-def _check_frame(data: Any, what: str = "data") -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"{what} must be a pandas DataFrame, not {type(data).__name__}", code="bad-argument"
-        )
-    return data
-
-
-def _check_column(data: pd.DataFrame, column: str, role: str) -> None:
-    if column not in data.columns:
-        names = [str(c) for c in data.columns]
-        close = difflib.get_close_matches(str(column), names, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise DataError(
-            f"the {role} column {column!r} is not in the data (columns: "
-            f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''}){hint}",
-            code="unknown-column",
-        )
-
-
-def _resolve_policy(policy: DisclosurePolicy | str | None) -> DisclosurePolicy:
-    return DisclosurePolicy.resolve(policy)
-
-
 def _threshold(policy: DisclosurePolicy, min_n: int | None) -> int:
     if min_n is None:
         return policy.min_cell
@@ -82,40 +59,17 @@ def _threshold(policy: DisclosurePolicy, min_n: int | None) -> int:
     return policy.tighten(min_cell=int(min_n)).min_cell
 
 
-def _numeric(series: pd.Series, column: str) -> np.ndarray:
-    """A column as float (NaN for missing); text that is not a number is an error."""
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        series = series.astype(object)
-    num = pd.to_numeric(series, errors="coerce")
-    bad = num.isna() & series.notna()
-    if bad.any():
-        rows = series.index[bad.to_numpy()]
-        shown = ", ".join(f"{r!r}: {series.loc[r]!r}" for r in rows[:_MAX_SHOWN])
-        raise DataError(
-            f"column {column!r} holds {int(bad.sum())} value(s) that are not numbers "
-            f"(row: value) {shown}{' ...' if len(rows) > _MAX_SHOWN else ''}",
-            code="not-numeric",
-            failure_cases=pd.DataFrame(
-                {"row": rows, "column": column, "value": series.loc[rows].to_numpy()}
-            ),
-        )
-    return num.to_numpy(dtype=float, na_value=np.nan)
-
-
 def _binary(series: pd.Series, column: str, success: Iterable[Any] | None) -> np.ndarray:
     """0/1 float values (NaN missing), from a 0/1 column or a set of success codes."""
     present = series.notna().to_numpy()
     if success is not None:
-        wanted = {str(s) for s in success}
+        wanted = {code_text(s) for s in success}
         if not wanted:
             raise ConfigurationError("success must name at least one code")
-        keys = series.astype(object).map(
-            lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v),
-            na_action="ignore",
-        )
+        keys = series.astype(object).map(code_text, na_action="ignore")
         hit = keys.isin(wanted).to_numpy(dtype=bool)
         return np.where(present, hit.astype(float), np.nan)
-    values = _numeric(series.astype(object).where(series.notna(), None), column)
+    values = numeric(series.astype(object).where(series.notna(), None), column)
     bad = ~np.isnan(values) & ~np.isin(values, (0.0, 1.0))
     if bad.any():
         rows = series.index[bad]
@@ -847,10 +801,10 @@ def compare_to_benchmark(
     """
     from scipy import stats
 
-    data = _check_frame(data)
-    _check_column(data, value, "value")
-    _check_column(data, group, "group")
-    pol = _resolve_policy(policy)
+    data = check_frame(data)
+    check_columns(data, value, "value")
+    check_columns(data, group, "group")
+    pol = DisclosurePolicy.resolve(policy)
     threshold = _threshold(pol, min_n)
     levels = _check_limits(limits)
     if kind not in ("mean", "proportion"):
@@ -879,7 +833,7 @@ def compare_to_benchmark(
     if tail not in TAILS:
         raise ConfigurationError(f"tail must be one of {', '.join(TAILS)}; found {tail!r}")
     if standardise is not None:
-        _check_column(data, standardise, "standardise")
+        check_columns(data, standardise, "standardise")
         if benchmark != "leave_one_out" or rule != "funnel" or overdispersion:
             raise ConfigurationError(
                 "standardise=... compares each group with the other groups' stratum values: "
@@ -892,7 +846,7 @@ def compare_to_benchmark(
 
         _method(adjust)
 
-    x = _numeric(data[value], value) if kind == "mean" else _binary(data[value], value, success)
+    x = numeric(data[value], value) if kind == "mean" else _binary(data[value], value, success)
     codes, labels = pd.factorize(data[group], sort=True, use_na_sentinel=False)
     k = len(labels)
     ok = ~np.isnan(x)
@@ -1070,7 +1024,7 @@ _PADJUST = ("none", "bonf", "sidak", "holm", "fdr_bh", "fdr_by")
 LEVELS = ("categorical", "ordinal", "numeric")
 
 
-def _pair_numeric(
+def _pairnumeric(
     xa: np.ndarray, xb: np.ndarray, parametric: bool
 ) -> tuple[float, float, float, str]:
     """(statistic, p, effect, method) of Welch's t test or the Mann-Whitney test."""
@@ -1274,9 +1228,9 @@ def compare_groups(
     import pingouin as pg
     from scipy import stats
 
-    data = _check_frame(data)
-    _check_column(data, value, "value")
-    _check_column(data, between, "between")
+    data = check_frame(data)
+    check_columns(data, value, "value")
+    check_columns(data, between, "between")
     if test not in _TESTS:
         raise ConfigurationError(f"test must be one of {', '.join(_TESTS)}; found {test!r}")
     if padjust not in _PADJUST:
@@ -1311,7 +1265,7 @@ def compare_groups(
         )
     is_numeric = True
     try:
-        y = _numeric(sub[value], value)
+        y = numeric(sub[value], value)
     except DataError:
         is_numeric = False
         y = np.array([])
@@ -1326,7 +1280,7 @@ def compare_groups(
         else:
             chosen = "t" if k == 2 else "welch"
     if chosen in ("mannwhitney", "kruskal", "t", "welch", "anova") and not is_numeric:
-        _numeric(sub[value], value)  # raises the informative error
+        numeric(sub[value], value)  # raises the informative error
     if chosen in ("mannwhitney", "t") and k != 2:
         alt = "kruskal" if chosen == "mannwhitney" else "welch"
         raise ConfigurationError(
@@ -1340,7 +1294,7 @@ def compare_groups(
         samples = {g: y[gvals == g] for g in groups}
     row: dict[str, Any] = {"test": chosen, "dof2": np.nan, "omega_squared": np.nan}
     if chosen in ("mannwhitney", "t"):
-        stat, p, eff, method = _pair_numeric(samples[groups[0]], samples[groups[1]], chosen == "t")
+        stat, p, eff, method = _pairnumeric(samples[groups[0]], samples[groups[1]], chosen == "t")
         if chosen == "t":
             dof = float(
                 pg.ttest(samples[groups[0]], samples[groups[1]], correction=True)["dof"].iloc[0]
@@ -1431,7 +1385,7 @@ def compare_groups(
                 ptest: str = chosen
             else:
                 parametric = chosen in ("t", "welch", "anova")
-                stat, p, eff, method = _pair_numeric(samples[a], samples[b], parametric)
+                stat, p, eff, method = _pairnumeric(samples[a], samples[b], parametric)
                 name = "hedges_g" if parametric else "rank_biserial"
                 n_a, n_b = len(samples[a]), len(samples[b])
                 ptest = "t" if parametric else "mannwhitney"
@@ -1520,7 +1474,7 @@ def _item_numbers(data: pd.DataFrame, survey: Survey, item: Item) -> np.ndarray:
             f"item {item.id!r} (column {col!r}) is missing from the wave's data",
             code="missing-column",
         )
-    x = _numeric(data[col], col)
+    x = numeric(data[col], col)
     cl = survey.choices_for(item)
     if cl is not None and cl.missing_codes:
         miss = [float(c) for c in cl.missing_codes if isinstance(c, int | float)]
@@ -1653,20 +1607,20 @@ def compare_waves(
         from .multiplicity import _method
 
         _method(adjust)
-    before = _check_frame(before, "before")
-    after = _check_frame(after, "after")
+    before = check_frame(before, "before")
+    after = check_frame(after, "after")
     sa, sb = as_survey(survey_before), as_survey(survey_after)
     from .responses import validated  # the one validation path
 
     before, _ = validated(sa, before)
     after, _ = validated(sb, after)
-    pol = _resolve_policy(policy)
+    pol = DisclosurePolicy.resolve(policy)
     if group is not None:
-        _check_column(before, group, "group")
-        _check_column(after, group, "group")
+        check_columns(before, group, "group")
+        check_columns(after, group, "group")
     if paired_id is not None:
-        _check_column(before, paired_id, "paired_id")
-        _check_column(after, paired_id, "paired_id")
+        check_columns(before, paired_id, "paired_id")
+        check_columns(after, paired_id, "paired_id")
 
     skipped: list[dict[str, str]] = []
     measures: list[tuple[str, str]] = []  # (id, kind)
@@ -1943,13 +1897,13 @@ def compare_composition(
     """
     from scipy import stats
 
-    before = _check_frame(before, "before")
-    after = _check_frame(after, "after")
+    before = check_frame(before, "before")
+    after = check_frame(after, "after")
     cols = [columns] if isinstance(columns, str) else list(columns)
     parts = []
     for col in cols:
-        _check_column(before, col, "composition")
-        _check_column(after, col, "composition")
+        check_columns(before, col, "composition")
+        check_columns(after, col, "composition")
         nb = before[col].value_counts(dropna=False)
         na = after[col].value_counts(dropna=False)
         table = pd.concat([nb, na], axis=1, keys=["n_before", "n_after"]).fillna(0)

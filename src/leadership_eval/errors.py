@@ -8,19 +8,39 @@ either. Errors carry data, not just text: :class:`InstrumentError` holds every
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
+    "ArgumentError",
     "ConfigurationError",
     "DataError",
     "DataWarning",
     "DisclosureError",
     "InstrumentError",
     "LeadershipEvalError",
+    "NotATableError",
     "Problem",
+    "SolverError",
+    "did_you_mean",
 ]
+
+
+def did_you_mean(word: object, candidates: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """``"; did you mean 'x'?"`` for the candidate closest to ``word``, or ``""``.
+
+    A candidate that differs from ``word`` only in case counts as close. Every "did you mean"
+    in the library's messages comes from here.
+    """
+    if not isinstance(word, str):
+        return ""
+    pool = [str(c) for c in candidates]
+    close = difflib.get_close_matches(word, pool, n=1, cutoff=cutoff)
+    if not close:
+        close = [c for c in pool if c.lower() == word.lower()]
+    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class LeadershipEvalError(Exception):
@@ -150,6 +170,29 @@ class DataError(LeadershipEvalError, ValueError):
     def __init__(self, message: str, code: str = "invalid-data", failure_cases: Any = None) -> None:
         self.code = code
         self.failure_cases = failure_cases
+        super().__init__(message)
+
+
+class NotATableError(DataError, TypeError):
+    """An argument that must be a table (a pandas DataFrame) is something else.
+
+    A :class:`DataError` (reason code ``not-a-table``) and a ``TypeError``, so either catches it.
+    """
+
+
+class ArgumentError(LeadershipEvalError, TypeError):
+    """An argument is of a type the function cannot take (e.g. a raw frame given to a renderer)."""
+
+    def __init__(self, message: str, code: str = "bad-argument") -> None:
+        self.code = code
+        super().__init__(message)
+
+
+class SolverError(LeadershipEvalError, RuntimeError):
+    """The linear-programming solver (HiGHS) failed on a model it should solve."""
+
+    def __init__(self, message: str, code: str = "solver-failed") -> None:
+        self.code = code
         super().__init__(message)
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._frames import check_frame
 from .errors import ConfigurationError, DataError
 
 __all__ = ["MixedModelResult", "linear_mixed_model", "logistic_mixed_model"]
@@ -102,10 +103,7 @@ def _design(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], pd.Series, pd.DataFrame]:
     """(y, X, group codes, term names, kept index, exclusions) with treatment-coded factors
     (first level in sorted order as reference, as R's factors)."""
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"data must be a pandas DataFrame, not {type(data).__name__}", code="bad-argument"
-        )
+    check_frame(data)
     terms = [fixed] if isinstance(fixed, str) else list(fixed)
     cat = set(categorical or [])
     for col in [outcome, group, *terms, *cat]:

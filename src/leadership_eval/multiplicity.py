@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._frames import check_frame
 from .errors import ConfigurationError, DataError
 
 __all__ = ["ADJUST_METHODS", "adjust_frame", "adjust_pvalues"]
@@ -164,10 +165,7 @@ def adjust_frame(
     >>> adjust_frame(res, "holm", by="scale")["p_adjusted"].round(3).tolist()
     [0.02, 0.02, 0.04]
     """
-    if not isinstance(frame, pd.DataFrame):
-        raise DataError(
-            f"frame must be a pandas DataFrame, not {type(frame).__name__}", code="bad-argument"
-        )
+    check_frame(frame, "frame")
     if p not in frame.columns:
         raise DataError(f"no p-value column {p!r} in the frame", code="unknown-column")
     _method(method)

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._frames import check_frame
 from .errors import ConfigurationError, DataError
 from .instruments.models import AnalysisPlan, Evaluation, text_in
 
@@ -140,10 +141,7 @@ def label_analyses(
     from .instruments.models import ANALYSES
     from .multiplicity import adjust_pvalues
 
-    if not isinstance(results, pd.DataFrame):
-        raise DataError(
-            f"results must be a DataFrame, not {type(results).__name__}", code="bad-argument"
-        )
+    check_frame(results, "results")
     if analysis not in ANALYSES:
         raise ConfigurationError(
             f"analysis must be one of {', '.join(ANALYSES)}; found {analysis!r}"

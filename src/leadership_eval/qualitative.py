@@ -14,7 +14,6 @@ here.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigurationError, DataError
+from .errors import ConfigurationError, DataError, did_you_mean
 from .instruments.models import Codebook, text_in
 from .policy import DisclosurePolicy
 from .qualitative_refi import codebook_from_qdc, codebook_to_qdc, read_qdpx, write_qdpx
@@ -54,11 +53,6 @@ def _codebook(codebook: Codebook | str | Path | None) -> Codebook:
     if not isinstance(inst, Codebook):
         raise ConfigurationError(f"{codebook!s} is not a codebook", code="not-a-codebook")
     return inst
-
-
-def _did_you_mean(word: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _as_text(series: pd.Series) -> pd.Series:
@@ -131,7 +125,7 @@ def read_segments(
     raw.columns = [str(c).strip().lower() for c in raw.columns]
     missing_cols = [c for c in _REQUIRED if c not in raw.columns]
     if missing_cols:
-        hints = "".join(_did_you_mean(c, raw.columns) for c in missing_cols)
+        hints = "".join(did_you_mean(c, raw.columns) for c in missing_cols)
         raise DataError(
             f"{where}: missing column(s) {', '.join(missing_cols)}{hints}; expected "
             f"{', '.join(_REQUIRED)} (and optionally segment_id, source)",
@@ -168,7 +162,7 @@ def read_segments(
         problems.append({"row": int(r), "column": "codes", "problem": "no codes", "value": None})
     unknown = long[~long.isin(known)]
     for r, code in unknown.items():
-        hint = _did_you_mean(code, known)
+        hint = did_you_mean(code, known)
         if not hint and code.lower() in label_to_id:
             hint = f" (did you mean {label_to_id[code.lower()]!r}? that is its label)"
         problems.append(
@@ -418,14 +412,13 @@ def theme_summary(
     0   trust   t01               3  She linked me up.    trainee
     2  region  None            <NA>  She linked me up.    trainee
     """
-    from .compare import _resolve_policy
     from .privacy.text import redact_series
 
     cb = _codebook(codebook)
     _check_segments(segments)
     if group not in segments.columns:
         raise DataError(f"segments have no column {group!r}", code="unknown-column")
-    pol = _resolve_policy(policy)
+    pol = DisclosurePolicy.resolve(policy)
     k = pol.min_participants_theme
     col = _theme_column(segments, cb, level)
     order = [t.id for t in cb.codes] if level == "theme" else [c.id for _, c in cb.walk()]

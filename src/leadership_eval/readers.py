@@ -1166,7 +1166,7 @@ def _as_text(series: pd.Series, dates: bool = False) -> pd.Series:
     import numpy as np
     import pandas as pd
 
-    from .responses import _canonical_uniques
+    from ._codes import code_texts
 
     codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
     u = np.asarray(uniques, dtype=object)
@@ -1175,7 +1175,7 @@ def _as_text(series: pd.Series, dates: bool = False) -> pd.Series:
         if is_date.any():
             u = u.copy()
             u[is_date] = np.frompyfunc(lambda v: v.strftime("%Y-%m-%d"), 1, 1)(u[is_date])
-    u_text = _canonical_uniques(u).to_numpy(dtype=object)
+    u_text = code_texts(u)[0]
     text = np.append(u_text, np.array([None], dtype=object))[codes]  # code -1: NA
     return pd.Series(text, index=series.index, dtype="str")
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._codes import indicator_frame
+from .._frames import check_frame
 from ..errors import DataError
 from .loader import as_survey
 from .models import Survey
@@ -64,8 +66,7 @@ def derive(survey: Survey | str | Path, data: pd.DataFrame) -> pd.DataFrame:
     import pandas as pd
 
     sv = as_survey(survey)
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(f"data must be a DataFrame, not {type(data).__name__}", code="bad-argument")
+    check_frame(data)
     columns: dict[str, Any] = {}
     for variable in sv.derived:
         item = sv.item(variable.source)
@@ -75,14 +76,12 @@ def derive(survey: Survey | str | Path, data: pd.DataFrame) -> pd.DataFrame:
         by_text = {str(code): value for code, value in values.items()}
         allowed = {str(c) for c in cl.all_codes}
         if item.type == "multi_choice":
-            chosen = _chosen(data, item.id, item.column_name, [str(c) for c in cl.all_codes])
-            unknown = set(chosen.columns) - allowed
-            if unknown:
-                raise DataError(
-                    f"column {item.column_name!r} holds code(s) not in choice list "
-                    f"{item.choices!r}: {', '.join(sorted(unknown))}",
-                    code="invalid-code",
-                )
+            chosen = indicator_frame(
+                data, item.id, cl.all_codes, column=item.column_name, strict=True
+            )
+            if chosen is None:
+                _column(data, item.id, item.column_name)  # raises: the data lack the item
+                continue
             hits = np.zeros(len(data), dtype=bool)
             for code, flag in by_text.items():
                 if flag is True and code in chosen.columns:
@@ -121,33 +120,3 @@ def _column(data: pd.DataFrame, item_id: str, column: str) -> pd.Series:
         if name in data.columns:
             return data[name]
     raise DataError(f"the data have no column {item_id!r} to derive from", code="missing-column")
-
-
-def _chosen(data: pd.DataFrame, item_id: str, column: str, codes: list[str]) -> pd.DataFrame:
-    """0/1 frame (bool) of the codes chosen in a multi_choice answer, either layout."""
-    import pandas as pd
-
-    indicator = {c: f"{item_id}__{c}" for c in codes}
-    if any(name in data.columns for name in indicator.values()) and not (
-        item_id in data.columns or column in data.columns
-    ):
-        frame = pd.DataFrame(
-            {
-                c: pd.to_numeric(data[name], errors="coerce").fillna(0).eq(1)
-                for c, name in indicator.items()
-                if name in data.columns
-            },
-            index=data.index,
-        )
-        return frame
-    col = _column(data, item_id, column)
-    tokens = col.reset_index(drop=True).astype("string").fillna("").str.split()
-    exploded = tokens.explode().dropna()
-    exploded = exploded[exploded != ""]
-    frame = pd.DataFrame(False, index=range(len(data)), columns=codes)
-    if not exploded.empty:
-        seen = pd.crosstab(exploded.index, exploded).astype(bool)
-        for code in seen.columns:
-            frame.loc[seen.index, code] = seen[code].to_numpy()
-    frame.index = data.index
-    return frame.astype(bool)

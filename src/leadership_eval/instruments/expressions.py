@@ -53,6 +53,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
+from leadership_eval._codes import code_text
+from leadership_eval._frames import check_frame
 from leadership_eval.errors import LeadershipEvalError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1018,12 +1020,7 @@ def _literal_number(lit: Literal) -> float | None:
 
 def _code_text(lit: Literal) -> str:
     """A literal as a choice code written in data (``1``, ``1.5``, ``a``)."""
-    v = lit.value
-    if isinstance(v, bool):
-        return "1" if v else "0"
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else format(Decimal(repr(v)), "f")
-    return str(v)
+    return code_text(lit.value) or ""
 
 
 def _is_blank_literal(node: Node) -> bool:
@@ -1276,8 +1273,7 @@ class Expression:
         """
         import pandas as pd
 
-        if not isinstance(data, pd.DataFrame):
-            raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+        check_frame(data)
         if self.is_choice_filter:
             raise ExpressionError(
                 "a choice filter is evaluated per option: use allowed_choices() or for_choice()",

@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from .._codes import indicator_column
 from ..policy import DisclosurePolicy
 
 __all__ = [
@@ -400,6 +401,42 @@ class Survey(_Document):
     def items_with(self, disclosure: str) -> list[Item]:
         """Items of a given disclosure level (``quasi``, ``direct``, ``free_text``...)."""
         return [i for i in self.items if i.disclosure == disclosure]
+
+    def indicator_columns(self, item: Item | str) -> dict[CodeValue, str]:
+        """``code -> column`` of the 0/1 columns a multi_choice item is held in.
+
+        One column per code of the item's list, declared missing codes included, named
+        ``{item}__{code}``; ``{}`` for an item of another type. Every part of the library that
+        reads or writes indicator columns asks the survey for their names here.
+        """
+        it = self.item(item) if isinstance(item, str) else item
+        choices = self.choices_for(it)
+        if it.type != "multi_choice" or choices is None:
+            return {}
+        return {code: indicator_column(it.id, code) for code in choices.all_codes}
+
+    def disclosure_roles(self) -> dict[str, str]:
+        """``column -> disclosure level`` of every column the answers may be held in.
+
+        Each question's id, its ``column`` alias (an export's name for it) and, for a
+        multi_choice question, its indicator columns carry the question's ``disclosure``
+        (``none``, ``quasi``, ``direct``, ``sensitive`` or ``free_text``). Anonymisation, comment
+        export and reports read a survey's roles from here.
+        """
+        roles: dict[str, str] = {}
+        for it in self.questions:
+            names = [
+                it.id,
+                *([it.column] if it.column else []),
+                *self.indicator_columns(it).values(),
+            ]
+            for name in names:
+                roles.setdefault(name, it.disclosure)
+        return roles
+
+    def columns_with(self, disclosure: str) -> list[str]:
+        """The columns (:meth:`disclosure_roles`) of one disclosure level, in item order."""
+        return [c for c, level in self.disclosure_roles().items() if level == disclosure]
 
     def objective_mentions(self) -> list[str]:
         found = list(self.objectives)

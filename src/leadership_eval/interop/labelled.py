@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._codes import indicator_column
+from .._frames import check_frame
 from ..errors import DataError
 from ..instruments.models import Survey, text_in
 from ..safe_output import csv_text, neutralise
@@ -134,8 +136,7 @@ def write_labelled(
         data = data.data
     if missing is not None:
         data = _restore_missing(data, missing, survey)
-    if not isinstance(data, pd.DataFrame):
-        raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+    check_frame(data)
     path = Path(path)
     problems: list[str] = []
     out: dict[str, pd.Series] = {}
@@ -184,7 +185,7 @@ def write_labelled(
                     code="unknown-code",
                 )
             for choice in cl.all_codes:
-                ind = f"{name}__{choice}"
+                ind = indicator_column(name, choice)
                 pattern = rf"(?:^|\s){re.escape(str(choice))}(?:\s|$)"
                 hit = text.fillna("").str.contains(pattern, regex=True)
                 values = pd.Series(np.where(hit, 1.0, 0.0), index=series.index)
@@ -425,10 +426,10 @@ def _restore_missing(data: pd.DataFrame, missing: pd.DataFrame, survey: Survey) 
         col = item.column_name
         if item.type == "multi_choice":
             cl = survey.choices_for(item)
-            indicators = [c for c in out.columns if str(c).startswith(f"{col}__")]
+            indicators = [c for c in out.columns if str(c).startswith(indicator_column(col, ""))]
             answered = out[indicators].notna().any(axis=1).to_numpy(bool) if indicators else given
             for code in cl.missing_codes if cl is not None else []:
-                name = f"{col}__{code}"
+                name = indicator_column(col, code)
                 if name in out.columns:
                     continue
                 hit = (codes.astype(object) == code).to_numpy(bool)

@@ -8,7 +8,6 @@ whatever the index of the frame.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._frames import check_frame, unknown_column
 from ..errors import DataError
 
 __all__ = ["AnonymityReport", "check_anonymity"]
@@ -27,21 +27,10 @@ _INT64_SAFE = 1 << 62
 # ---------------------------------------------------------------------- grouping helpers
 def check_columns(data: Any, columns: Sequence[Hashable], role: str) -> None:
     """Raise :class:`DataError` unless ``data`` is a non-empty frame holding ``columns``."""
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"data must be a pandas DataFrame, not {type(data).__name__}", code="invalid-data"
-        )
-    if data.columns.duplicated().any():
-        dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
-        raise DataError(
-            f"data has duplicated column names: {', '.join(dup)}", code="duplicate-column"
-        )
+    check_frame(data, unique_columns=True)
     for c in columns:
         if c not in data.columns:
-            names = [str(x) for x in data.columns]
-            close = difflib.get_close_matches(str(c), names, n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; the columns are {names[:30]}"
-            raise DataError(f"unknown {role} column {c!r}{hint}", code="unknown-column")
+            raise unknown_column(c, data, role)
 
 
 def as_list(columns: Hashable | Sequence[Hashable] | None) -> list[Hashable]:

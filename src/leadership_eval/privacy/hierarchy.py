@@ -56,6 +56,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._codes import code_text
 from ..errors import ConfigurationError, DataError
 
 __all__ = ["Hierarchy", "LevelCoding", "load_hierarchy"]
@@ -72,17 +73,14 @@ def _is_missing(value: Any) -> bool:
 
 
 def canonical(value: Any) -> str | None:
-    """The text form used to match a data value with a hierarchy value (None for missing)."""
-    if _is_missing(value):
-        return None
-    if isinstance(value, bool | np.bool_):
-        return str(bool(value))
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    if isinstance(value, float | np.floating):
-        f = float(value)
-        return str(int(f)) if f.is_integer() else repr(f)
-    return str(value)
+    """The text form used to match a data value with a hierarchy value (None for missing).
+
+    The library's one canonical code text (:func:`leadership_eval._codes.code_text`), except
+    that a blank text is a value of its own here (``""``), not a missing one.
+    """
+    if isinstance(value, str):
+        return value.strip()
+    return code_text(value)
 
 
 @dataclass(frozen=True)

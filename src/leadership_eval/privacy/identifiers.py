@@ -21,7 +21,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError, DataError
+from .._frames import check_frame
+from ..errors import ConfigurationError, DataError, InstrumentError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -51,34 +52,26 @@ _HOW_TO_SET = (
 )
 
 
-def _is_survey(obj: Any) -> bool:
-    """A Survey-like object (has items with a disclosure), not a mapping or a list of names."""
-    return not isinstance(obj, Mapping) and hasattr(obj, "items")
-
-
 def _columns_of(survey: Any, disclosure: str) -> list[str]:
-    """Column names of the items of a survey with a given disclosure level."""
+    """Column names of one disclosure level: from a survey (or its id or file), a mapping
+    ``{level: [columns]}``, or a list of the column names themselves."""
+    from ..instruments.loader import as_survey
+    from ..instruments.models import Survey
+
+    if isinstance(survey, Survey | Path):
+        return as_survey(survey).columns_with(disclosure)
     if isinstance(survey, str):
-        raise DataError(
-            "expected a survey or a list of column names, got a single string "
-            f"{survey!r}; pass [{survey!r}] to name one column",
-            code="bad-argument",
-        )
+        try:
+            return as_survey(survey).columns_with(disclosure)
+        except InstrumentError:
+            raise DataError(
+                f"expected a survey or a list of column names, got a single string {survey!r} "
+                f"that is no survey's id; pass [{survey!r}] to name one column",
+                code="bad-argument",
+            ) from None
     if isinstance(survey, Mapping):
         value = survey.get(disclosure, ())
         return [value] if isinstance(value, str) else [str(c) for c in value]
-    if _is_survey(survey):
-        items = survey.items
-        items = items() if callable(items) else items
-        out: list[str] = []
-        for it in items:
-            if getattr(it, "disclosure", "none") == disclosure:
-                # data read with read_responses is named by item id; a raw export by the alias
-                out.append(it.id)
-                alias = getattr(it, "column", None)
-                if alias and alias != it.id:
-                    out.append(alias)
-        return out
     return [str(c) for c in survey]
 
 
@@ -120,7 +113,9 @@ def drop_direct_identifiers(
     >>> list(out.columns), dropped
     (['q1'], ['name', 'email'])
     """
-    explicit = not _is_survey(survey)
+    from ..instruments.models import Survey
+
+    explicit = isinstance(survey, Mapping) or not isinstance(survey, str | Path | Survey)
     wanted = _columns_of(survey, "direct")
     keep_set = set(keep)
     if explicit:
@@ -717,10 +712,7 @@ def find_identifier_columns(
     import numpy as np
     import pandas as pd
 
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"data must be a pandas DataFrame, got {type(data).__name__}", code="bad-argument"
-        )
+    check_frame(data)
     if isinstance(min_share, bool) or not isinstance(min_share, int | float):
         raise DataError(f"min_share must be a number, got {min_share!r}", code="bad-argument")
     if not 0 <= min_share <= 1:

@@ -23,7 +23,6 @@ only: never a respondent's value, a piece of redacted text or the key.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Hashable, Iterable, Mapping
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._frames import check_frame, unknown_column
 from ..errors import ConfigurationError, DataError, DisclosureError
 from ..policy import DisclosurePolicy
 from .identifiers import KEY_ENV, find_identifier_columns, pseudonymise, resolve_key
@@ -120,25 +120,20 @@ class _Roles:
 
 
 def _roles(data: pd.DataFrame, survey: Any) -> _Roles:
-    """The disclosure level of each declared column, from a Survey or a mapping."""
-    if not isinstance(survey, Mapping) and hasattr(survey, "questions"):
-        level: dict[str, str] = {}
-        rid_name = getattr(survey, "respondent_id", None)
-        rid: str | None = rid_name
-        for item in survey.questions:
-            names = [item.id] + ([item.column] if item.column else [])
-            if item.type == "multi_choice":
-                choice = survey.choices_for(item)
-                if choice is not None:
-                    names += [f"{item.id}__{c}" for c in choice.all_codes]
-            for name in names:
-                level.setdefault(name, item.disclosure)
-            if item.id == rid_name:
-                rid = next(
-                    (n for n in (item.id, item.column) if n and n in data.columns),
-                    item.column or item.id,
-                )
-        return _Roles(level, rid, f"survey {survey.id!r}", survey)
+    """The disclosure level of each declared column, from a survey (or its id) or a mapping."""
+    from ..instruments.loader import as_survey
+    from ..instruments.models import Survey
+
+    if isinstance(survey, str | Path | Survey):
+        sv = as_survey(survey)
+        rid: str | None = sv.respondent_id
+        item = next((q for q in sv.questions if q.id == rid), None)
+        if item is not None:
+            rid = next(
+                (n for n in (item.id, item.column) if n and n in data.columns),
+                item.column or item.id,
+            )
+        return _Roles(sv.disclosure_roles(), rid, f"survey {sv.id!r}", sv)
     if isinstance(survey, Mapping):
         unknown = set(survey) - {*_LEVELS, "respondent_id"}
         if unknown:
@@ -147,7 +142,7 @@ def _roles(data: pd.DataFrame, survey: Any) -> _Roles:
                 f"{', '.join(_LEVELS)} or respondent_id",
                 code="bad-argument",
             )
-        level = {}
+        level: dict[str, str] = {}
         for lvl in _LEVELS:
             value = survey.get(lvl, ())
             value = [value] if isinstance(value, str) else list(value)
@@ -196,13 +191,6 @@ def _load_hierarchies(
     return out
 
 
-def _unknown_column(name: Any, data: pd.DataFrame, what: str) -> DataError:
-    names = [str(c) for c in data.columns]
-    close = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else f"; the columns are {names[:30]}"
-    return DataError(f"{what} {name!r} is not a column of the data{hint}", code="unknown-column")
-
-
 def _and(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
@@ -244,6 +232,8 @@ def _mapping_survey(data: pd.DataFrame, columns: list[str]) -> Any:
 def _row_rules(data: pd.DataFrame, roles: _Roles, rid: str | None, validation: Any) -> _Rows:
     import numpy as np
 
+    from ..responses import ValidationReport
+
     id_column = rid if rid is not None and rid in data.columns else None
     if validation is None:
         from ..responses import validate_responses
@@ -255,7 +245,7 @@ def _row_rules(data: pd.DataFrame, roles: _Roles, rid: str | None, validation: A
                 data, [c for c in roles.level if c in data.columns and c != id_column]
             )
         validation = validate_responses(target, data, id_column=id_column)
-    elif not all(hasattr(validation, a) for a in ("errors", "n_rows", "data", "excluded")):
+    elif not isinstance(validation, ValidationReport):
         raise DataError(
             "validation must be the report validate_responses returned for this data, got "
             f"{type(validation).__name__}",
@@ -732,10 +722,7 @@ def anonymise(
     """
     import pandas as pd
 
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"data must be a pandas DataFrame, got {type(data).__name__}", code="bad-argument"
-        )
+    check_frame(data)
     if undeclared not in ("keep", "drop"):
         raise DataError(
             f"undeclared must be 'keep' or 'drop', got {undeclared!r}", code="bad-argument"
@@ -752,11 +739,11 @@ def anonymise(
     keep_list: list[Hashable] = [keep] if isinstance(keep, str) else list(keep)
     for col in keep_list:
         if col not in data.columns:
-            raise _unknown_column(col, data, "keep names column")
+            raise unknown_column(col, data, "keep names column")
     roles = _roles(data, survey)
     rid = id_column if id_column is not None else roles.respondent_id
     if id_column is not None and id_column not in data.columns:
-        raise _unknown_column(id_column, data, "id column")
+        raise unknown_column(id_column, data, "id column")
     given = _load_hierarchies(hierarchies)
     unknown_h = [c for c in given if c not in data.columns]
     if unknown_h:

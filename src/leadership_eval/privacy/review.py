@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._codes import code_series
+from .._frames import check_frame
 from ..errors import DataError
 from ..safe_output import neutralise, restore
 
@@ -275,15 +277,13 @@ def _rare_terms(
 ) -> dict[str, list[_RareTerm]]:
     """For each group, the options of quasi-identifiers held by fewer than ``min_cell`` of its
     respondents (but by someone), as patterns to look for in that group's comments."""
-    from ..responses import _canonical
-
     out: dict[str, list[_RareTerm]] = {}
     for item in survey.items_with("quasi"):
         col = item.column_name
         choices = survey.choices_for(item)
         if choices is None or item.type != "choice" or col not in data or col == group_column:
             continue
-        codes = _canonical(data[col])
+        codes = code_series(data[col])
         labels = {str(o.code): o.label for o in choices.options}
         counts = (
             codes.to_frame("code")
@@ -472,10 +472,7 @@ def export_comments(
     from .text import redact_series
 
     model = as_survey(survey)
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"data must be a pandas DataFrame, got {type(data).__name__}", code="bad-argument"
-        )
+    check_frame(data)
     rules = DisclosurePolicy.resolve(policy)
     free = [i for i in model.items_with("free_text") if i.is_question]
     if not free:
@@ -502,14 +499,10 @@ def export_comments(
     if group_column is None:
         groups = pd.Series([""] * n, index=data.index, dtype=object)
     else:
-        from ..responses import _canonical
-
-        groups = _canonical(data[group_column]).astype(object).where(lambda s: s.notna(), "")
+        groups = code_series(data[group_column]).astype(object).where(lambda s: s.notna(), "")
     rid_column = _column_of(model, model.respondent_id)
     if rid_column is not None and rid_column in data.columns:
-        from ..responses import _canonical
-
-        rids = _canonical(data[rid_column]).astype(object)
+        rids = code_series(data[rid_column]).astype(object)
     else:
         rids = pd.Series([None] * n, index=data.index, dtype=object)
     keys = [

@@ -1278,7 +1278,9 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
         codes = [c for c in cl.codes]
         names = {str(c): text_in(o.label) for c, o in zip(cl.codes, cl.options, strict=False)}
         if item.type == "multi_choice":
-            cols = [f"{item_id}__{c}" for c in codes if f"{item_id}__{c}" in act.columns]
+            indicators = sv.indicator_columns(item)
+            cols = [indicators[c] for c in codes if indicators[c] in act.columns]
+            code_of = {name: code for code, name in indicators.items()}
             if not cols:
                 continue
             # one record per activity and grade band ticked (a long table)
@@ -1287,7 +1289,7 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
             idx = long.index.get_level_values(0)
             positions = pd.RangeIndex(len(long))
             cats = pd.Series(
-                [str(c).split("__", 1)[1] for c in long.index.get_level_values(1)],
+                [str(code_of[c]) for c in long.index.get_level_values(1)],
                 index=positions,
             )
             rows = pd.Series(key.reindex(idx).to_numpy(), index=positions)
@@ -1354,8 +1356,9 @@ def _publish_choices(an: Analysis, prot: _Protector) -> list[PublishedChoice]:
             continue
         answered_any = an.clean.index[an.row_key.isin(reported).to_numpy()]
         options: list[tuple[str, str]] = []
+        indicators = an.survey.indicator_columns(item)
         for o in cl.options:
-            col = f"{item.id}__{o.code}"
+            col = indicators.get(o.code, "")
             if col in an.clean.columns:
                 options.append((col, text_in(o.label)))
         if not options:

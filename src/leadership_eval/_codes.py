@@ -1,0 +1,174 @@
+"""The one home of a code's canonical text, and of the indicator columns named after codes.
+
+A choice code reaches the library as many things: ``3`` in the instrument, ``3.0`` from a
+spreadsheet column with a blank, ``"3 "`` from a CSV, ``True`` from a checkbox export. Everything
+that matches data values with codes (validation, scoring summaries, skip logic, hierarchies,
+activity tables, published counts) compares their canonical text, built by one rule:
+
+- missing (``None``, ``NaN``, ``pd.NA``, ``NaT``) and blank text: ``None``;
+- text: stripped;
+- a boolean: ``"1"`` or ``"0"`` (a ticked box is the code 1, as survey platforms export it);
+- a whole number (int, or a float such as ``3.0``): its digits without a decimal point;
+- any other number: Python's shortest round-tripping form (``repr``: ``1.5``, ``1e-05``);
+- anything else: ``str(value)`` stripped.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["INDICATOR_SEPARATOR", "code_series", "code_text", "code_texts", "indicator_column"]
+
+INDICATOR_SEPARATOR = "__"
+"""Between an item id and a code in the name of a multi_choice indicator column."""
+
+
+def code_text(value: Any) -> str | None:
+    """The canonical text of one code or answer (``None`` for a missing or blank value).
+
+    >>> [code_text(v) for v in (3, 3.0, " 3 ", True, 1.5, "", None, float("nan"), "fy1")]
+    ['3', '3', '3', '1', '1.5', None, None, None, 'fy1']
+    """
+    if isinstance(value, str):
+        return value.strip() or None
+    if value is None:
+        return None
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) or type(value).__name__.startswith(("float", "int")):
+        try:
+            f = float(value)
+        except (TypeError, ValueError):
+            return str(value).strip() or None
+        if math.isnan(f):
+            return None
+        if f.is_integer() and abs(f) < 2**63:
+            return str(int(f))
+        return repr(f)
+    if _is_na(value):
+        return None
+    return str(value).strip() or None
+
+
+def _is_na(value: Any) -> bool:
+    """``pd.NA`` and ``pd.NaT`` (without importing pandas when it is not loaded)."""
+    name = type(value).__name__
+    return name in ("NAType", "NaTType")
+
+
+def code_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical text of many values: an object array (``None`` where absent) and the mask.
+
+    The usual column, all text, is stripped in one C-level pass; a mixed one goes value by value
+    through :func:`code_text`.
+    """
+    import numpy as np
+    import pandas as pd
+
+    u = np.asarray(values, dtype=object)
+    if not len(u):
+        return np.empty(0, dtype=object), np.zeros(0, dtype=bool)
+    if pd.api.types.infer_dtype(u, skipna=False) == "string":  # text only, no NA: no masking
+        out = np.frompyfunc(str.strip, 1, 1)(u)
+        absent = np.asarray(out == "", dtype=bool)
+    else:
+        out = np.frompyfunc(code_text, 1, 1)(u)
+        absent = np.asarray(pd.isna(out), dtype=bool)
+    out = np.asarray(out, dtype=object)
+    if absent.any():
+        out[absent] = None
+    return out, absent
+
+
+def code_series(values: Any) -> pd.Series:
+    """Canonical text of a column as a ``string`` Series (``<NA>`` where absent), same index."""
+    import pandas as pd
+
+    s = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+    if pd.api.types.is_float_dtype(s.dtype) and not pd.api.types.is_extension_array_dtype(s.dtype):
+        whole = s.notna() & (s % 1 == 0)
+        text = s.astype("string")
+        return text.where(~whole, s.where(whole).astype("Int64").astype("string"))
+    out, _ = code_texts(s.to_numpy(dtype=object, na_value=None))
+    return pd.Series(out, index=s.index, dtype="string")
+
+
+def indicator_column(item_id: str, code: Any) -> str:
+    """The name of the 0/1 column of one code of a multi_choice item: ``{item}__{code}``.
+
+    >>> indicator_column("activities", 3)
+    'activities__3'
+    """
+    return f"{item_id}{INDICATOR_SEPARATOR}{code_text(code)}"
+
+
+def indicator_frame(
+    data: pd.DataFrame,
+    item_id: str,
+    codes: list[Any],
+    *,
+    column: str | None = None,
+    strict: bool = False,
+) -> pd.DataFrame | None:
+    """The codes chosen in a multi_choice answer as a 0/1 frame, from either layout.
+
+    A multi_choice answer is held either in indicator columns ``{item}__{code}`` (0/1 each) or
+    in one column (``item_id``, or its ``column`` alias) of codes separated by spaces, as survey
+    platforms export it. This is the one place that tells the two layouts apart.
+
+    Returns an ``int64`` frame with one column per code (its canonical text), on ``data``'s
+    index, or ``None`` when the data hold the item in neither layout. With ``strict``, a code in
+    the one-column layout that is not in ``codes`` raises ``invalid-code`` with the failing rows.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .errors import DataError
+
+    wanted = [code_text(c) or "" for c in codes]
+    names = [indicator_column(item_id, c) for c in wanted]
+    single = next((n for n in (item_id, column) if n is not None and n in data.columns), None)
+    if single is None:
+        present = [n for n in names if n in data.columns]
+        if not present:
+            return None
+        values = {
+            code: pd.to_numeric(data[name], errors="coerce").fillna(0).eq(1).astype("int64")
+            if name in data.columns
+            else pd.Series(0, index=data.index, dtype="int64")
+            for code, name in zip(wanted, names, strict=True)
+        }
+        return pd.DataFrame(values, index=data.index)
+    text = data[single].astype(object).where(data[single].notna(), "").astype(str)
+    tokens = text.reset_index(drop=True).str.split().explode().dropna()
+    tokens = tokens[tokens != ""]
+    unknown = sorted(set(tokens) - set(wanted))
+    if strict and unknown:
+        where = tokens.isin(unknown).to_numpy()
+        rows = data.index[np.unique(tokens.index.to_numpy()[where])]
+        raise DataError(
+            f"column {single!r} holds code(s) not in its choice list: {', '.join(unknown)} "
+            f"(rows {', '.join(map(repr, rows[:10]))})",
+            code="invalid-code",
+            failure_cases=pd.DataFrame(
+                {
+                    "row": rows,
+                    "column": single,
+                    "value": data[single].to_numpy()[np.unique(tokens.index.to_numpy()[where])],
+                }
+            ),
+        )
+    out = np.zeros((len(data), len(wanted)), dtype=np.int64)
+    position = {code: j for j, code in enumerate(wanted)}
+    for row, code in zip(tokens.index.to_numpy(), tokens.to_numpy(), strict=True):
+        j = position.get(code)
+        if j is not None:
+            out[row, j] = 1
+    return pd.DataFrame(out, index=data.index, columns=wanted)

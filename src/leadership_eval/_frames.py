@@ -1,0 +1,101 @@
+"""The one home of the checks every function runs on the frames and columns it is given.
+
+Like pingouin's ``utils``: a function that takes a table calls :func:`check_frame` on it and
+:func:`check_columns` on the columns it names, so that "this is not a table" and "there is no such
+column" read the same, carry the same reason code and are the same exception everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from .errors import DataError, NotATableError, did_you_mean
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+__all__ = ["check_columns", "check_frame", "failure_rows", "numeric", "unknown_column"]
+
+_MAX_SHOWN = 10
+
+
+def check_frame(data: Any, what: str = "data", *, unique_columns: bool = False) -> pd.DataFrame:
+    """``data`` itself when it is a pandas DataFrame, else :class:`~leadership_eval.errors.NotATableError`.
+
+    ``unique_columns=True`` also refuses a frame with repeated column names
+    (``duplicate-column``), listing them.
+    """
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        raise NotATableError(
+            f"{what} must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"
+        )
+    if unique_columns and data.columns.duplicated().any():
+        dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+        raise DataError(
+            f"{what} has repeated column names: {', '.join(dup)}",
+            code="duplicate-column",
+            failure_cases=pd.DataFrame({"column": dup}),
+        )
+    return data
+
+
+def unknown_column(name: Hashable, data: pd.DataFrame, role: str) -> DataError:
+    """The error for a ``role`` column ``name`` that ``data`` does not have."""
+    import pandas as pd
+
+    names = [str(c) for c in data.columns]
+    hint = did_you_mean(str(name), names)
+    if not hint:
+        hint = f"; the columns are {', '.join(names[:20])}{' ...' if len(names) > 20 else ''}"
+    return DataError(
+        f"the {role} column {name!r} is not in the data{hint}",
+        code="unknown-column",
+        failure_cases=pd.DataFrame({"column": [name]}),
+    )
+
+
+def check_columns(data: pd.DataFrame, columns: Hashable | Iterable[Hashable], role: str) -> None:
+    """Raise ``unknown-column`` for the first of ``columns`` that ``data`` does not have."""
+    wanted = [columns] if isinstance(columns, str) or not isinstance(columns, Iterable) else columns
+    for column in wanted:
+        if column not in data.columns:
+            raise unknown_column(column, data, role)
+
+
+def failure_rows(series: pd.Series, bad: Any, column: Hashable) -> pd.DataFrame:
+    """The failure cases of a row-level check: ``row``, ``column``, ``value`` per failing row."""
+    import numpy as np
+    import pandas as pd
+
+    mask = np.asarray(bad, dtype=bool)
+    rows = series.index[mask]
+    return pd.DataFrame({"row": rows, "column": column, "value": series.to_numpy()[mask]})
+
+
+def numeric(series: pd.Series, column: Hashable) -> np.ndarray:
+    """A column as float (NaN for missing); text that is not a number is ``not-numeric``.
+
+    The error carries every failing row (``row``, ``column``, ``value``).
+    """
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    num = pd.to_numeric(series, errors="coerce")
+    bad = (num.isna() & series.notna()).to_numpy()
+    if bad.any():
+        cases = failure_rows(series, bad, column)
+        head = cases.head(_MAX_SHOWN)
+        shown = ", ".join(f"{r!r}: {v!r}" for r, v in zip(head["row"], head["value"], strict=True))
+        raise DataError(
+            f"column {column!r} holds {len(cases)} value(s) that are not numbers "
+            f"(row: value) {shown}{' ...' if len(cases) > _MAX_SHOWN else ''}",
+            code="not-numeric",
+            failure_cases=cases,
+        )
+    return num.to_numpy(dtype=float, na_value=np.nan)
