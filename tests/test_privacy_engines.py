@@ -26,16 +26,16 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
 from leadership_eval.errors import DataError
-from leadership_eval.privacy import _linear, audit, tables
+from leadership_eval.privacy import _linear, _system, audit, tables
+from leadership_eval.privacy._system import build_system as _build_system
+from leadership_eval.privacy._system import parse_counts as _parse_counts
 from leadership_eval.privacy.audit import (
     SharedLine,
     TableSum,
-    _build_system,
-    _parse_counts,
-    _var_bounds,
     audit_table,
     audit_tables,
 )
+from leadership_eval.privacy.audit import attack_bounds as _var_bounds
 
 
 def _versions() -> tuple[str, str]:
@@ -247,7 +247,7 @@ def assert_deep_equal(a: object, b: object) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def _attack_both(system: audit._System, sup: np.ndarray) -> None:
+def _attack_both(system: _system.System, sup: np.ndarray) -> None:
     lo = np.where(sup, 0.0, system.value)
     hi = np.where(sup, np.inf, system.value)
     assert _var_bounds(system, sup, lo, hi) == _var_bounds(system, sup, lo, hi, engine="scipy")

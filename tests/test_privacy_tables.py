@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 
 from leadership_eval.errors import ConfigurationError, DataError, DisclosureError
 from leadership_eval.policy import DisclosurePolicy
+from leadership_eval.privacy._system import build_system as _build_system
+from leadership_eval.privacy._system import parse_counts as _parse_counts
+from leadership_eval.privacy.audit import attack_bounds as _var_bounds
 from leadership_eval.privacy.audit import (
-    _build_system,
-    _parse_counts,
-    _var_bounds,
     audit_table,
     audit_tables,
 )

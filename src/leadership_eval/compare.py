@@ -842,9 +842,9 @@ def compare_to_benchmark(
                 code="standardise-options",
             )
     if adjust is not None:
-        from .multiplicity import _method
+        from .multiplicity import adjustment_method
 
-        _method(adjust)
+        adjustment_method(adjust)
 
     x = numeric(data[value], value) if kind == "mean" else _binary(data[value], value, success)
     codes, labels = pd.factorize(data[group], sort=True, use_na_sentinel=False)
@@ -1604,9 +1604,9 @@ def compare_waves(
     from .scoring import score
 
     if adjust is not None:
-        from .multiplicity import _method
+        from .multiplicity import adjustment_method
 
-        _method(adjust)
+        adjustment_method(adjust)
     before = check_frame(before, "before")
     after = check_frame(after, "after")
     sa, sb = as_survey(survey_before), as_survey(survey_after)

@@ -35,7 +35,7 @@ ADJUST_METHODS: dict[str, str] = {
 """Accepted names (pingouin's and R's ``p.adjust`` names, case-insensitive) -> pingouin's."""
 
 
-def _method(method: str) -> str:
+def adjustment_method(method: str) -> str:
     key = str(method).lower()
     if key not in ADJUST_METHODS:
         raise ConfigurationError(
@@ -89,7 +89,7 @@ def adjust_pvalues(p: Any, method: str = "fdr_bh") -> np.ndarray:
     >>> adjust_pvalues([0.01, 0.04, 0.03], "BH").round(3)
     array([0.03, 0.04, 0.04])
     """
-    how = _method(method)
+    how = adjustment_method(method)
     arr = np.asarray(p, dtype=float).ravel()
     bad = ~np.isnan(arr) & ((arr < 0) | (arr > 1))
     if bad.any():
@@ -168,7 +168,7 @@ def adjust_frame(
     check_frame(frame, "frame")
     if p not in frame.columns:
         raise DataError(f"no p-value column {p!r} in the frame", code="unknown-column")
-    _method(method)
+    adjustment_method(method)
     result = frame.copy()
     values = pd.to_numeric(result[p], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     adjusted = np.full(len(result), np.nan)
@@ -184,5 +184,5 @@ def adjust_frame(
             sel = codes == g
             adjusted[sel] = adjust_pvalues(values[sel], method)
     result[out] = adjusted
-    result["p_adjust"] = _method(method)
+    result["p_adjust"] = adjustment_method(method)
     return result

@@ -288,7 +288,7 @@ class DisclosurePolicy(BaseModel):
                 f"{p}: cannot read the disclosure policy file: {exc.strerror or exc}",
                 code="unreadable-file",
             ) from exc
-        from .instruments.loader import parse_document
+        from .instruments.document import parse_document
 
         doc = parse_document(raw, str(p))
         if doc.problems:
@@ -302,7 +302,7 @@ class DisclosurePolicy(BaseModel):
 
     @classmethod
     def _from_mapping(cls, raw: dict[str, Any], source: str, doc: Any = None) -> DisclosurePolicy:
-        from .instruments.loader import Document, _pydantic_problems
+        from .instruments.document import Document, pydantic_problems
 
         if doc is None:
             doc = Document(source=source, data=raw)
@@ -334,7 +334,7 @@ class DisclosurePolicy(BaseModel):
                     raise DisclosureError(f"{source}:{line}:{col}: {exc}", code=exc.code) from exc
             return cls.model_validate(data)
         except ValidationError as exc:
-            _pydantic_problems(doc, cls, exc)
+            pydantic_problems(doc, cls, exc)
             raise _located(doc.problems, source) from exc
 
     # ------------------------------------------------------------------ tightening

@@ -44,6 +44,7 @@ __all__ = [
     "neutralise",
     "restore",
     "table_bytes",
+    "write_files",
     "write_table",
     "xlsx_bytes",
 ]
@@ -248,3 +249,35 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -
     data = table_bytes(frame, path, index=index)
     path.write_bytes(data)
     return path
+
+
+def write_files(targets: Sequence[tuple[str | Path, str | bytes]]) -> list[Path]:
+    """Write every file or none (text as UTF-8): each goes to a temporary file beside it, then
+    all are moved into place, so an error or an interruption never leaves half the outputs.
+
+    A missing folder raises :class:`~leadership_eval.errors.DataError` (``no-folder``) before
+    anything is written.
+    """
+    import os
+    import tempfile
+
+    temps: list[tuple[str, Path]] = []
+    written = [Path(p) for p, _ in targets]
+    try:
+        for path, (_, text) in zip(written, targets, strict=True):
+            folder = path.resolve().parent
+            if not folder.is_dir():
+                raise DataError(f"{path}: folder {folder} does not exist", code="no-folder")
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+            temps.append((tmp, path))
+            data = text.encode("utf-8") if isinstance(text, str) else text
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+        for tmp, path in temps:
+            os.replace(tmp, path)
+        temps = []
+    finally:
+        for tmp, _ in temps:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    return written

@@ -60,7 +60,7 @@ def export_cmd(
             write_comment_review,
         )
         from ..readers import read_responses
-        from .privacy import _write_atomic
+        from ..safe_output import write_files
 
         instrument = as_survey(survey)
         if not responses.exists():
@@ -86,7 +86,7 @@ def export_cmd(
             places=read_lines(places, "places"),
             policy=policy,
         )
-        _write_atomic([(out_path, write_comment_review(review))])
+        write_files([(out_path, write_comment_review(review))])
         n_groups = review["group"].nunique()
         out(
             f"wrote {out_path}: {len(review)} comment(s) on "

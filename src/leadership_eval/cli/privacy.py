@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -54,28 +52,6 @@ def _read_table(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, dtype=str, sep=sep, encoding="utf-8-sig")
     except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{path}: cannot read the table: {exc}", code="unreadable") from exc
-
-
-def _write_atomic(targets: list[tuple[Path, str | bytes]]) -> None:
-    """Write every file or none: each goes to a temporary file beside it, then all are moved."""
-    temps: list[tuple[str, Path]] = []
-    try:
-        for path, text in targets:
-            folder = path.resolve().parent
-            if not folder.is_dir():
-                fail(f"{path}: folder {folder} does not exist", 2)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-            temps.append((tmp, path))
-            data = text.encode("utf-8") if isinstance(text, str) else text
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-        for tmp, path in temps:
-            os.replace(tmp, path)
-        temps = []
-    finally:
-        for tmp, _ in temps:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
 
 
 def check_anonymity_cmd(
@@ -262,7 +238,7 @@ def anonymise_cmd(
         from ..privacy.pipeline import anonymise
         from ..readers import SOURCES, read_responses
         from ..responses import validate_responses
-        from ..safe_output import table_bytes
+        from ..safe_output import table_bytes, write_files
 
         if source is not None and source.lower() not in (*SOURCES, "kobo"):
             fail(f"--source must be one of {', '.join(SOURCES)}, not {source!r}", 2)
@@ -301,7 +277,7 @@ def anonymise_cmd(
         log = {"survey": instrument.id, "responses": responses.name}
         log.update(result.log)
         log_file = log_path or out_path.with_name(out_path.name + ".log.json")
-        _write_atomic(
+        write_files(
             [
                 (out_path, table_bytes(result.data, out_path)),
                 (log_file, json.dumps(log, indent=2, ensure_ascii=False) + "\n"),

@@ -20,12 +20,15 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["CSC", "LPResult", "MILPResult", "WarmLP", "solve_lp", "solve_milp"]
+from ..errors import SolverError
+
+__all__ = ["CSC", "LPResult", "LinearAttack", "MILPResult", "WarmLP", "solve_lp", "solve_milp"]
 
 # scipy.optimize.linprog(method="highs")'s options (scipy/optimize/_linprog_highs.py): presolve
 # on, the dual simplex method, no output; everything else at HiGHS' defaults.
@@ -96,7 +99,7 @@ def _pass_lp(
         lp.integrality_ = [core.HighsVarType.kInteger] * n
     status = h.passModel(lp)
     if status == core.HighsStatus.kError:  # pragma: no cover - the arrays are built here
-        raise RuntimeError("HiGHS rejected the model")
+        raise SolverError("HiGHS rejected the model")
 
 
 class CSC:
@@ -404,3 +407,59 @@ class WarmLP:
         value = float(h.getObjectiveValue())
         x = np.asarray(h.getSolution().col_value, dtype=np.float64) if want_x else None
         return 0, value, x
+
+
+class LinearAttack:
+    """Bounds of single variables over ``{x >= 0, A x = b}`` (one sparse row per equation).
+
+    The intruder's attack on a small published form (a statement's counts, an average): the
+    model is passed to HiGHS once (:class:`WarmLP`) and re-solved warm for each bound.
+
+    Parameters
+    ----------
+    n : int
+        Number of variables (non-negative, unbounded above).
+    equations : sequence of (list of int, list of float, float)
+        Each equation: the variables, their coefficients and the right-hand side.
+
+    Examples
+    --------
+    >>> a = LinearAttack(3, [([0, 1], [1.0, 1.0], 4.0), ([1, 2], [1.0, 1.0], 6.0)])
+    >>> a.bound(0, maximise=True), a.bound(2, maximise=False)
+    (4.0, 2.0)
+    """
+
+    def __init__(
+        self, n: int, equations: Sequence[tuple[Sequence[int], Sequence[float], float]]
+    ) -> None:
+        self.n = n
+        rows: list[int] = []
+        cols: list[int] = []
+        vals: list[float] = []
+        for r, (cells, coefs, _total) in enumerate(equations):
+            rows.extend([r] * len(cells))
+            cols.extend(int(c) for c in cells)
+            vals.extend(float(w) for w in coefs)
+        col = np.asarray(cols, dtype=np.int64)
+        order = np.lexsort((np.asarray(rows, dtype=np.int64), col))
+        indptr = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(col, minlength=n), out=indptr[1:])
+        rhs = np.array([float(total) for _, _, total in equations], dtype=np.float64)
+        self._lp = WarmLP(
+            indptr,
+            np.asarray(rows, dtype=np.int32)[order],
+            np.asarray(vals, dtype=np.float64)[order],
+            len(equations),
+            rhs,
+            np.zeros(n),
+            np.full(n, np.inf),
+        )
+
+    def bound(self, var: int, *, maximise: bool) -> float:
+        """The largest (or smallest) value of ``x[var]``; ``inf`` when unbounded above."""
+        status, value, _ = self._lp.optimise(var, -1.0 if maximise else 1.0)
+        if status == 3:
+            return math.inf if maximise else 0.0
+        if status != 0:  # pragma: no cover - the true table is feasible
+            raise SolverError(f"HiGHS could not bound a cell (status {status})")
+        return -value if maximise else value

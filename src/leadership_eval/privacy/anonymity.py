@@ -21,7 +21,7 @@ from ..errors import DataError
 
 __all__ = ["AnonymityReport", "check_anonymity"]
 
-_INT64_SAFE = 1 << 62
+INT64_SAFE = 1 << 62
 
 
 # ---------------------------------------------------------------------- grouping helpers
@@ -59,7 +59,7 @@ def combine(codes: Sequence[np.ndarray], cards: Sequence[int], n: int) -> tuple[
     key = np.zeros(n, dtype=np.int64)
     total = 1
     for c, m in zip(codes, cards, strict=True):
-        if total * m >= _INT64_SAFE:
+        if total * m >= INT64_SAFE:
             key_i, uniq = pd.factorize(key)
             key = np.asarray(key_i, dtype=np.int64)
             total = max(len(uniq), 1)
@@ -90,7 +90,7 @@ def group_codes(
     built column by column and renumbered densely (an order-keeping ``bincount`` remap)
     whenever its range would outgrow a small multiple of ``n``, so no sort is needed.
     """
-    if math.prod(cards) >= _INT64_SAFE:
+    if math.prod(cards) >= INT64_SAFE:
         return group_keys(*combine(codes, cards, n))
     dense = max(4 * n, 1 << 16)
     key = np.zeros(n, dtype=np.int64)

@@ -28,7 +28,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .anonymity import (
-    _INT64_SAFE,
+    INT64_SAFE,
     AnonymityReport,
     as_list,
     check_columns,
@@ -285,7 +285,7 @@ class _Problem:
                 at_j.append(row)
             self.lut_at.append(at_j)
         self.lut = np.concatenate(blocks)
-        self.rollup = l is None and math.prod(self.cards[j][0] for j in range(d)) < _INT64_SAFE
+        self.rollup = l is None and math.prod(self.cards[j][0] for j in range(d)) < INT64_SAFE
         #: nodes with suppressed records are costed from their class table (False: from the
         #: suppressed tuples by evaluate_full, the reference)
         self.class_level = True

@@ -192,9 +192,9 @@ _GENERIC_LABELS = frozenset(
 
 
 def _possible_names(text: str) -> list[str]:
-    from .text import _PERSON_AFTER, _VERB_LIKE, _lists, _sentence_initial
+    from .text import PERSON_AFTER, VERB_LIKE, sentence_initial, word_lists
 
-    lists = _lists()
+    lists = word_lists()
     clean = text
     for phrase in lists.protected:  # "Edward Jenner programme", "Dr Foster"
         clean = re.sub(r"(?i)\b" + re.escape(phrase).replace(r"\ ", r"\s+") + r"\b", " ", clean)
@@ -215,10 +215,10 @@ def _possible_names(text: str) -> list[str]:
         )
         if known:
             continue
-        if _sentence_initial(clean, m.start()) and (
+        if sentence_initial(clean, m.start()) and (
             base in lists.ordinary
-            or _VERB_LIKE.fullmatch(base) is not None
-            or _PERSON_AFTER.match(clean, m.end()) is None
+            or VERB_LIKE.fullmatch(base) is not None
+            or PERSON_AFTER.match(clean, m.end()) is None
         ):
             # "Unfortunately", "Clearer guidance", "Grace period" start sentences; an unknown
             # word there is flagged only before what a person does ("Okoro said")
@@ -236,7 +236,7 @@ class _RareTerm:
 
 def _option_terms(item: Item, code: str, label: str) -> list[str]:
     """Regex pieces that point at one option of a quasi-identifier in free text."""
-    from .text import _lists
+    from .text import word_lists
 
     lab = " ".join(label.split())
     low = lab.lower()
@@ -254,7 +254,7 @@ def _option_terms(item: Item, code: str, label: str) -> list[str]:
             terms.append(r"\b" + m.group(1) + str(n) + r"s?\b")
     for m in re.finditer(r"\b[A-Z]{2,6}\b", lab):
         terms.append(r"\b" + m.group(0) + r"s?\b")
-    function = _lists().function_words
+    function = word_lists().function_words
     main = re.sub(r"\(.*?\)", " ", lab)
     for word in re.findall(r"[A-Za-z][A-Za-z'\-]+", main):
         w = word.lower()

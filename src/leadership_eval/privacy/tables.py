@@ -30,22 +30,20 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigurationError, DisclosureError
+from ..errors import ConfigurationError, DisclosureError, SolverError
 from ..policy import DisclosurePolicy
 from ._linear import CSC, WarmLP, solve_lp, solve_milp
-from .audit import (
-    AuditResult,
+from ._system import (
     Link,
     SharedLine,
+    System,
+    Table,
     TableSum,
-    _bounds_frame,
-    _build_system,
-    _parse_counts,
-    _published_bounds,
-    _System,
-    _Table,
-    _var_bounds,
+    build_system,
+    parse_counts,
+    published_bounds,
 )
+from .audit import AuditResult, attack_bounds, bounds_frame
 
 __all__ = [
     "ProtectedTable",
@@ -210,7 +208,7 @@ class _Solver:
 
     def __init__(
         self,
-        system: _System,
+        system: System,
         a: np.ndarray,
         lo_pub: np.ndarray,
         hi_pub: np.ndarray,
@@ -284,7 +282,7 @@ class _Solver:
         status, value, y = self._warm.optimise(var, -sign, want_x=True)
         self.lps += 1
         if status != 0 or y is None:  # pragma: no cover - y = 0 is feasible and ub finite
-            raise RuntimeError(f"cell suppression subproblem failed (status {status})")
+            raise SolverError(f"cell suppression subproblem failed (status {status})")
         np.maximum(self._seen_up, y, out=self._seen_up)
         np.maximum(self._seen_down, -y, out=self._seen_down)
         return -value
@@ -325,7 +323,7 @@ class _Solver:
             status, fun = sol.status, sol.fun
             marg_upper, marg_lower, row_dual = sol.marg_upper, sol.marg_lower, sol.row_dual
         if status != 0:  # pragma: no cover - y = 0 is always feasible and ub is finite
-            raise RuntimeError(f"cell suppression subproblem failed (status {status})")
+            raise SolverError(f"cell suppression subproblem failed (status {status})")
         beta = np.zeros(self.system.n)
         alpha = np.zeros(self.system.n)
         beta[free] = np.maximum(-np.asarray(marg_upper), 0.0)
@@ -556,7 +554,7 @@ class _Solver:
 
 
 def _protect(
-    tables: list[_Table],
+    tables: list[Table],
     links: Sequence[Link],
     *,
     min_cell: int | None,
@@ -593,7 +591,7 @@ def _protect(
     if not solver_time_limit > 0:
         raise ConfigurationError(f"solver_time_limit must be > 0, got {solver_time_limit}")
 
-    system = _build_system(tables, links)
+    system = build_system(tables, links)
     a = system.value.astype(float)
     n = system.n
     primary = (a > 0) & (a < mc)
@@ -601,7 +599,7 @@ def _protect(
         primary |= a == 0
     # What the intruder knows of a published value (exact, or an interval when rounded).
     shown = _round_half_up(a, rounding) if rounding else a
-    lo_pub, hi_pub = _published_bounds(shown, rounding, mc)
+    lo_pub, hi_pub = published_bounds(shown, rounding, mc)
     reqs: list[_Requirement] = []
     for v in range(n):
         if primary[v]:
@@ -635,7 +633,7 @@ def _protect(
     # this cannot fail unless the LP solver misbehaves.
     lo = np.where(suppressed, 0.0, lo_pub)
     hi = np.where(suppressed, np.inf, hi_pub)
-    bounds = _var_bounds(system, suppressed, lo, hi, engine=engine)
+    bounds = attack_bounds(system, suppressed, lo, hi, engine=engine)
     _verify(system, bounds, reqs, a)
 
     out = []
@@ -647,14 +645,14 @@ def _protect(
         pub = tab.count_frame(shown[tab.var], sup)
         rounded = ~sup & (shown[tab.var] != orig)
         if len(system.tables) == 1:
-            own = _bounds_frame(system, bounds, linked=False)
+            own = bounds_frame(system, bounds, linked=False)
         else:  # what a reader of this table alone can find
             alone = replace(tab, values=np.where(sup, np.nan, shown[tab.var]))
-            sys1 = _build_system([alone], check=not rounding)
-            lo1, hi1 = _published_bounds(sys1.value, rounding, mc)
-            own = _bounds_frame(
+            sys1 = build_system([alone], check=not rounding)
+            lo1, hi1 = published_bounds(sys1.value, rounding, mc)
+            own = bounds_frame(
                 sys1,
-                _var_bounds(sys1, np.isnan(sys1.value), lo1, hi1, engine=engine),
+                attack_bounds(sys1, np.isnan(sys1.value), lo1, hi1, engine=engine),
                 linked=False,
             )
         out.append(
@@ -673,10 +671,10 @@ def _protect(
         )
     if not joint:
         return ProtectedTables(out, None)  # type: ignore[arg-type]
-    return ProtectedTables(out, AuditResult(_bounds_frame(system, bounds, linked=True)))
+    return ProtectedTables(out, AuditResult(bounds_frame(system, bounds, linked=True)))
 
 
-def _check_attainable(system: _System, reqs: list[_Requirement], a: np.ndarray) -> None:
+def _check_attainable(system: System, reqs: list[_Requirement], a: np.ndarray) -> None:
     """Refuse protection levels no pattern can meet.
 
     Suppressing every cell leaves each one unbounded above (a respondent more in a cell adds
@@ -696,7 +694,7 @@ def _check_attainable(system: _System, reqs: list[_Requirement], a: np.ndarray) 
 
 
 def _verify(
-    system: _System,
+    system: System,
     bounds: dict[int, tuple[float, float]],
     reqs: list[_Requirement],
     a: np.ndarray,
@@ -720,11 +718,11 @@ def _verify(
         )
 
 
-def _mask(tab: _Table, m: np.ndarray) -> pd.DataFrame | pd.Series:
+def _mask(tab: Table, m: np.ndarray) -> pd.DataFrame | pd.Series:
     return tab.frame(m.astype(bool)).astype(bool)
 
 
-def _log(tab: _Table, prim: np.ndarray, sec: np.ndarray, rounded: np.ndarray) -> pd.DataFrame:
+def _log(tab: Table, prim: np.ndarray, sec: np.ndarray, rounded: np.ndarray) -> pd.DataFrame:
     recs: list[tuple[Hashable, Hashable, str]] = []
     rows, cols = tab.full_rows, tab.full_cols
     for mask, reason in ((prim, "primary"), (sec, "secondary"), (rounded, "rounded")):
@@ -894,7 +892,7 @@ def protect_table(
     >>> p.audit.safe(5)
     True
     """
-    tab = _parse_counts(table, None)
+    tab = parse_counts(table, None)
     res = _protect(
         [tab],
         (),
@@ -994,7 +992,7 @@ sliding_protection
         )
     if not items:
         raise ConfigurationError("protect_tables needs at least one table")
-    parsed = [_parse_counts(obj, key) for key, obj in items]
+    parsed = [parse_counts(obj, key) for key, obj in items]
     return _protect(
         parsed,
         links,

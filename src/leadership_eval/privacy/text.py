@@ -157,7 +157,7 @@ class _Lists:
 
 
 @lru_cache(maxsize=1)
-def _lists() -> _Lists:
+def word_lists() -> _Lists:
     vocab = _read_words("vocabulary.txt")
     stop = frozenset(w for w in vocab if " " not in w)
     name_words = frozenset(_read_words("name_words.txt"))
@@ -354,7 +354,7 @@ _CUE = re.compile(
     r"[ \t]*[,:(\-]?|&)[ \t]*$"
 )
 # what, just after a lower-case first name, says it is a person
-_PERSON_AFTER = re.compile(
+PERSON_AFTER = re.compile(
     r"(?:[ \t]*(?:[,.;:!?)\]]|$)|['’]s\b|[ \t]+(?:was|is|has|had|said|says|told|tells|helped"
     r"|helps|gave|gives|got|gets|made|makes|ran|runs|organi[sz]ed|arranged|introduced"
     r"|supported|supports|encouraged|suggested|e-?mailed|explained|showed|taught|took|sent"
@@ -379,7 +379,7 @@ _AMBIGUOUS_AFTER = re.compile(
 )
 
 
-def _sentence_initial(text: str, pos: int) -> bool:
+def sentence_initial(text: str, pos: int) -> bool:
     """Whether ``text[pos]`` starts a sentence (or the text, a line, a bullet)."""
     before = text[:pos].rstrip(" \t\"'“‘(")
     return not before or before[-1] in ".!?\n\r:;•*-–—"
@@ -483,7 +483,7 @@ def _locate_ni(m: re.Match[str]) -> tuple[int, int] | None:
         return None
     standard = m.group("sfx") is not None and _NI_STANDARD.fullmatch(found) is not None
     # no suffix letter, or a spaced-out form starting with a word ("on 12 03 24 a"): needs a cue
-    if not standard or prefix.lower() in _lists().function_words:
+    if not standard or prefix.lower() in word_lists().function_words:
         context = m.string[max(0, m.start("e") - 40) : m.start("e")]
         if not _NI_CUE.search(context):
             return None
@@ -579,7 +579,7 @@ def _locate_url(m: re.Match[str]) -> tuple[int, int] | None:
 
 
 def _make_static_passes() -> list[_Pass]:
-    lists = _lists()
+    lists = word_lists()
     month = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
     ordinal = r"(?:st|nd|rd|th)?"
     date = (
@@ -711,19 +711,19 @@ def _static_passes() -> tuple[_Pass, ...]:
 
 @lru_cache(maxsize=1)
 def _stop_lookahead() -> str:
-    lists = _lists()
+    lists = word_lists()
     words = set(lists.stop_words) | set(_TITLES) | set(lists.protected)
     return r"(?!(?i:" + _trie_pattern(sorted(words)) + r")s?(?![\w'’]))"
 
 
 @lru_cache(maxsize=1)
 def _protected_lookahead() -> str:
-    return r"(?!(?i:" + _trie_pattern(_lists().protected) + r")(?![\w]))"
+    return r"(?!(?i:" + _trie_pattern(word_lists().protected) + r")(?![\w]))"
 
 
 @lru_cache(maxsize=1)
 def _name_passes() -> tuple[_Pass, _Pass]:
-    lists = _lists()
+    lists = word_lists()
     stop = _stop_lookahead()
     protected = _protected_lookahead()
     title = r"(?i:" + _trie_pattern(_TITLES) + r")"
@@ -776,14 +776,14 @@ def _name_passes() -> tuple[_Pass, _Pass]:
             if key in _MONTH_NAMES:
                 if not name_like:
                     return None
-            elif _sentence_initial(m.string, s) and not name_like:
+            elif sentence_initial(m.string, s) and not name_like:
                 return None
         return s, end
 
     return _Pass("NAME", titled, _group_span("e")), _Pass("NAME", first, locate_first)
 
 
-_VERB_LIKE = re.compile(r"[a-z]{2,}(?:ed|ing|ly)")
+VERB_LIKE = re.compile(r"[a-z]{2,}(?:ed|ing|ly)")
 # surnames that are also verbs in the past tense ("the dr read the notes")
 _VERB_SURNAMES = frozenset({"read"})
 
@@ -793,7 +793,7 @@ def _title_word_is_name(word: str) -> bool:
     ("the dr said"): closed-class words and NHS vocabulary never are; a common word only when
     it is also a surname ("dr young"); known first names and surnames are; any other word is,
     unless it has the ending of a verb or adverb ("the dr bleeped", "dr kindly")."""
-    lists = _lists()
+    lists = word_lists()
     w = word.lower()
     if w in lists.function_words or w in lists.stop_words or w in _TITLES:
         return False
@@ -806,13 +806,13 @@ def _title_word_is_name(word: str) -> bool:
         or w in lists.ordinary_names
     ):
         return True
-    return _VERB_LIKE.fullmatch(w) is None
+    return VERB_LIKE.fullmatch(w) is None
 
 
 def _lower_word_is_unknown(word: str) -> bool:
     """A lower-case word that is on no list and does not end like a verb or adverb: an unusual
     surname ("okoro")."""
-    lists = _lists()
+    lists = word_lists()
     w = word.lower()
     return not (
         w in lists.function_words
@@ -821,7 +821,7 @@ def _lower_word_is_unknown(word: str) -> bool:
         or w in lists.first_names
         or w in _TITLES
         or len(w) < 2
-        or _VERB_LIKE.fullmatch(w) is not None
+        or VERB_LIKE.fullmatch(w) is not None
     )
 
 
@@ -835,7 +835,7 @@ _PARTICLES = frozenset(
 def _lower_case_passes() -> tuple[_Pass, _Pass, _Pass]:
     """Names typed in lower case: after a title ("dr smith"), and common first names where the
     context says a person ("hannah was great", "my mentor sophie", "sarah jones")."""
-    lists = _lists()
+    lists = word_lists()
     protected = _protected_lookahead()
     excluded = sorted(lists.function_words | lists.common_words | lists.stop_words | set(_TITLES))
     not_word = r"(?!" + _trie_pattern(excluded) + r"(?![\w'’]))"
@@ -860,7 +860,7 @@ def _lower_case_passes() -> tuple[_Pass, _Pass, _Pass]:
             w = wm.group(0)
             if w in _PARTICLES:
                 continue
-            if w not in names and _VERB_LIKE.fullmatch(w) is not None:
+            if w not in names and VERB_LIKE.fullmatch(w) is not None:
                 break
             end = wm.end()
         return m.start("e"), end
@@ -884,10 +884,10 @@ def _lower_case_passes() -> tuple[_Pass, _Pass, _Pass]:
         if sn is not None and sn in surname_like:
             return s, m.end("sn")  # "sarah jones", "priya sharma", "mary jane"
         if sn is not None and _lower_word_is_unknown(sn):
-            after_sn = _PERSON_AFTER.match(text, m.end("sn")) is not None
+            after_sn = PERSON_AFTER.match(text, m.end("sn")) is not None
             if cue or after_sn:
                 return s, m.end("sn")  # "my mentor sophie okoro", "hannah okoro was great"
-        if cue or _PERSON_AFTER.match(text, m.end("fn")):
+        if cue or PERSON_AFTER.match(text, m.end("fn")):
             return m.span("fn")
         return None
 
@@ -900,7 +900,7 @@ def _lower_case_passes() -> tuple[_Pass, _Pass, _Pass]:
     )
 
     def locate_surname(m: re.Match[str]) -> tuple[int, int] | None:
-        return m.span("e") if _PERSON_AFTER.match(m.string, m.end("e")) else None
+        return m.span("e") if PERSON_AFTER.match(m.string, m.end("e")) else None
 
     return (
         _Pass("NAME", surname, locate_surname),
@@ -928,7 +928,7 @@ def _clean_list(values: Iterable[str] | str | None, what: str) -> list[str]:
 
 @lru_cache(maxsize=64)
 def _roster_passes(names: tuple[str, ...], places: tuple[str, ...]) -> tuple[_Pass, ...]:
-    lists = _lists()
+    lists = word_lists()
     ordinary = lists.ordinary
     titles = set(_TITLES)
     out: list[_Pass] = []
@@ -962,7 +962,7 @@ def _roster_passes(names: tuple[str, ...], places: tuple[str, ...]) -> tuple[_Pa
             pat = re.compile(_LB + r"(?P<e>" + _trie_pattern(variants) + r")" + _LA)
 
             def locate_strict(m: re.Match[str]) -> tuple[int, int] | None:
-                if not _sentence_initial(m.string, m.start("e")):
+                if not sentence_initial(m.string, m.start("e")):
                     return m.span("e")
                 # at the start of a sentence only before a verb a person does ("Joy ran")
                 return m.span("e") if _AGENT_AFTER.match(m.string, m.end("e")) else None

@@ -224,7 +224,7 @@ def _attack_upper(
     One HiGHS model holds every published equation; each target only changes the objective, so
     the model is built once and re-solved warm.
     """
-    from ..privacy._highs import LinearAttack
+    from ..privacy.audit import LinearAttack
 
     rows = [r for r in counts.rows if r != TOTAL]
     nc = len(codes)
