@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from leadership_eval.compare import (
-    _funnel_core,
     compare_groups,
     compare_to_benchmark,
     compare_waves,
     funnel_limits,
 )
+from leadership_eval.compare.funnel import _funnel_core
 from leadership_eval.errors import ConfigurationError, DataError, DisclosureError
 from leadership_eval.instruments.loader import loads_instrument
 
@@ -115,7 +115,7 @@ def _trusts(seed: int = 0) -> pd.DataFrame:
 
 def test_leave_one_out_benchmark_is_the_mean_of_the_other_published_groups() -> None:
     df = _trusts()
-    out = compare_to_benchmark(df, "score", "trust").set_index("group")
+    out = compare_to_benchmark(df, "score", "trust").frame.set_index("group")
     published = df[df["trust"] != "t5"]  # t5 has 3 answers < min_cell 5
     for g in ["t0", "t1", "t2", "t3", "t4"]:
         own = published.loc[published["trust"] == g, "score"]
@@ -141,15 +141,15 @@ def test_leave_one_out_benchmark_is_the_mean_of_the_other_published_groups() -> 
     assert out.loc["t5", "flag"] == "suppressed"
     assert out.loc["t5", "n"] == 3
     assert out.loc["t5", ["mean", "ci_low", "z", "benchmark", "upper_998"]].isna().all()
-    assert out.attrs["funnel"]["suppressed"] == ["t5"]
+    assert compare_to_benchmark(df, "score", "trust").suppressed == ("t5",)
 
 
 def test_overall_and_fixed_benchmarks() -> None:
     df = _trusts()
     pub = df[df["trust"] != "t5"]["score"]
-    overall = compare_to_benchmark(df, "score", "trust", benchmark="overall")
+    overall = compare_to_benchmark(df, "score", "trust", benchmark="overall").frame
     assert overall["benchmark"].dropna().unique() == pytest.approx([pub.mean()])
-    fixed = compare_to_benchmark(df, "score", "trust", benchmark=3.0).set_index("group")
+    fixed = compare_to_benchmark(df, "score", "trust", benchmark=3.0).frame.set_index("group")
     assert fixed.loc["t0", "benchmark"] == 3.0
     assert fixed.loc["t0", "benchmark_sd"] == pytest.approx(pub.std(ddof=1))
 
@@ -158,16 +158,16 @@ def test_suppressed_groups_do_not_leak_through_the_benchmark() -> None:
     df = _trusts()
     moved = df.copy()
     moved.loc[moved["trust"] == "t5", "score"] += 100  # a wild small group
-    a = compare_to_benchmark(df, "score", "trust")
-    b = compare_to_benchmark(moved, "score", "trust")
+    a = compare_to_benchmark(df, "score", "trust").frame
+    b = compare_to_benchmark(moved, "score", "trust").frame
     pd.testing.assert_frame_equal(a, b)
 
 
 def test_policy_and_min_n() -> None:
     df = _trusts()
-    gmc = compare_to_benchmark(df, "score", "trust", policy="gmc-nts").set_index("group")
+    gmc = compare_to_benchmark(df, "score", "trust", policy="gmc-nts").frame.set_index("group")
     assert gmc.loc["t5", "flag"] != "suppressed"  # 3 answers publishable under GMC (< 3 not)
-    strict = compare_to_benchmark(df, "score", "trust", min_n=30).set_index("group")
+    strict = compare_to_benchmark(df, "score", "trust", min_n=30).frame.set_index("group")
     assert strict.loc["t3", "flag"] == "suppressed"  # 25 < 30
     with pytest.raises(DisclosureError, match="would loosen"):
         compare_to_benchmark(df, "score", "trust", min_n=2)
@@ -177,7 +177,7 @@ def test_missing_values_are_left_out_and_missing_groups_kept() -> None:
     df = _trusts()
     df.loc[df.index[:5], "score"] = np.nan
     df.loc[df.index[-40:], "trust"] = None
-    out = compare_to_benchmark(df, "score", "trust")
+    out = compare_to_benchmark(df, "score", "trust").frame
     assert out["n"].sum() == df["score"].notna().sum()
     assert out["group"].isna().sum() == 1
 
@@ -190,7 +190,7 @@ def test_proportion_with_success_codes_and_wilson_intervals() -> None:
     answer = rng.integers(1, 6, size=len(g))
     df = pd.DataFrame({"trust": g, "q": pd.array(answer, dtype="Int64")})
     df.loc[3, "q"] = pd.NA
-    out = compare_to_benchmark(df, "q", "trust", kind="proportion", success={4, 5})
+    out = compare_to_benchmark(df, "q", "trust", kind="proportion", success={4, 5}).frame
     out = out.set_index("group")
     for grp in "abcd":
         vals = df.loc[df["trust"] == grp, "q"].dropna()
@@ -235,24 +235,30 @@ def test_multiplicative_overdispersion_follows_spiegelhalter() -> None:
     g = np.repeat([f"t{i:02d}" for i in range(19)], sizes)
     y = rng.normal(3.5, 0.8, size=len(g)) + np.repeat(shifts, sizes)
     df = pd.DataFrame({"trust": g, "score": y})
-    plain = compare_to_benchmark(df, "score", "trust", benchmark="overall")
-    adj = compare_to_benchmark(df, "score", "trust", benchmark="overall", overdispersion=True)
+    plain = compare_to_benchmark(df, "score", "trust", benchmark="overall").frame
+    adj_result = compare_to_benchmark(
+        df, "score", "trust", benchmark="overall", overdispersion=True
+    )
+    adj = adj_result.frame
     z = plain["z"].to_numpy()
     q10, q90 = np.quantile(z, [0.1, 0.9])
     phi = np.mean(np.clip(z, q10, q90) ** 2)  # Spiegelhalter et al. 2012: winsorised at 10 %
     assert phi > 1
-    assert adj.attrs["funnel"]["phi"] == pytest.approx(phi)
+    assert adj_result.phi == pytest.approx(phi)
     np.testing.assert_allclose(adj["z"], z / math.sqrt(phi))
     s_i = (plain["benchmark_sd"] / np.sqrt(plain["n"])).to_numpy()
     half = stats.norm.ppf(0.999) * s_i  # Spiegelhalter's limits, inflated by sqrt(phi)
     np.testing.assert_allclose(adj["upper_998"] - adj["benchmark"], half * math.sqrt(phi))
     assert (adj["flag"] != "none").sum() <= (plain["flag"] != "none").sum()
 
-    add = compare_to_benchmark(df, "score", "trust", benchmark="overall", overdispersion="additive")
+    add_result = compare_to_benchmark(
+        df, "score", "trust", benchmark="overall", overdispersion="additive"
+    )
+    add = add_result.frame
     s = (plain["benchmark_sd"] / np.sqrt(plain["n"])).to_numpy()
     w = 1 / s**2
     tau2 = max(0.0, (19 * phi - 18) / (w.sum() - (w**2).sum() / w.sum()))
-    assert add.attrs["funnel"]["tau2"] == pytest.approx(tau2)
+    assert add_result.tau2 == pytest.approx(tau2)
     np.testing.assert_allclose(
         add["upper_95"] - add["benchmark"], stats.norm.ppf(0.975) * np.sqrt(s**2 + tau2)
     )
@@ -276,7 +282,9 @@ def test_gmc_rule_colours() -> None:
             "y": np.concatenate(list(parts.values())),
         }
     )
-    out = compare_to_benchmark(df, "y", "g", rule="gmc", benchmark="overall").set_index("group")
+    out = compare_to_benchmark(df, "y", "g", rule="gmc", benchmark="overall").frame.set_index(
+        "group"
+    )
     pub = df["y"]
     q1, q3 = np.quantile(pub, [0.25, 0.75])
     assert out.loc["red", "q1"] == pytest.approx(q1)
@@ -334,7 +342,7 @@ scales:
             survey, sum(sizes.values()), groups=sizes, group_effects={"t07": -1.2}, seed=seed
         )
         df["lead"] = score(survey, df)["lead"]
-        out = compare_to_benchmark(df, "lead", "trust").set_index("group")
+        out = compare_to_benchmark(df, "lead", "trust").frame.set_index("group")
         flagged_planted += out.loc["t07", "flag"] == "low"
         others_flagged += int((out.drop(index="t07")["flag"] != "none").sum())
     assert flagged_planted == 4
@@ -572,8 +580,9 @@ def test_compare_waves_only_compares_what_is_unchanged() -> None:
     after = pd.DataFrame(
         {"rid": [f"r{i}" for i in range(n)], "q1": after_q1, "q2": [3] * n, **base}
     )
-    out = compare_waves(before, after, v1, v2)
-    skipped = out.attrs["skipped"].set_index("measure")["reason"].to_dict()
+    result = compare_waves(before, after, v1, v2)
+    out = result.frame
+    skipped = result.skipped.set_index("measure")["reason"].to_dict()
     assert skipped["q3"] == "choice list codes or labels changed"
     assert skipped["q4"].startswith("type changed")
     assert skipped["q5"] == "allowed range changed"
@@ -590,7 +599,7 @@ def test_compare_waves_only_compares_what_is_unchanged() -> None:
     q2 = out.set_index("measure").loc["q2"]
     assert q2["n_before"] == n - 1  # the declared missing code 9 is not an answer
 
-    paired = compare_waves(before, after, v1, v2, paired_id="rid", items=["q1"])
+    paired = compare_waves(before, after, v1, v2, paired_id="rid", items=["q1"]).frame
     prow = paired.iloc[0]
     # R: wilcox.test(after, before, paired=TRUE, exact=FALSE, correct=TRUE) -> V = 45,
     # p-value = 0.004763577
@@ -609,7 +618,7 @@ def test_compare_waves_by_group_suppresses_small_cells() -> None:
         {"trust": trust, "q1": rng.integers(1, 6, n), "q2": rng.integers(1, 6, n)}
     )
     after = pd.DataFrame({"trust": trust, "q1": rng.integers(1, 6, n), "q2": rng.integers(1, 6, n)})
-    out = compare_waves(before, after, v1, v2, group="trust", items=["q1", "lead"])
+    out = compare_waves(before, after, v1, v2, group="trust", items=["q1", "lead"]).frame
     assert list(out["scope"].unique()) == ["overall", "group"]
     t2 = out[out["group"] == "t2"]
     assert t2["suppressed"].all() and t2["mean_before"].isna().all()
@@ -682,7 +691,7 @@ def test_a_small_trust_where_everyone_agrees_is_not_flagged_high() -> None:
     # 5 of 5 agree where the rest agree 80 %: P(5/5) = 0.33 under the null. The interpolated
     # upper 99.8 % limit is below 1, so as a rule it flagged this trust "high".
     df = pd.DataFrame({"trust": ["a"] * 5 + ["b"] * 50, "agree": [1] * 5 + [1] * 40 + [0] * 10})
-    out = compare_to_benchmark(df, "agree", "trust", kind="proportion").set_index("group")
+    out = compare_to_benchmark(df, "agree", "trust", kind="proportion").frame.set_index("group")
     assert out.loc["a", "upper_998"] < 1.0  # the drawn limit
     assert out.loc["a", "flag"] == "none"
     # R: fisher.test(matrix(c(5,0,40,10), 2, byrow=TRUE), alternative="greater")$p.value
@@ -692,7 +701,7 @@ def test_a_small_trust_where_everyone_agrees_is_not_flagged_high() -> None:
     # of 0 never could): R: fisher.test(matrix(c(0,8,40,10), 2, byrow=TRUE),
     # alternative="less")$p.value -> 2.282870481e-05
     df2 = pd.DataFrame({"trust": ["a"] * 8 + ["b"] * 50, "agree": [0] * 8 + [1] * 40 + [0] * 10})
-    out2 = compare_to_benchmark(df2, "agree", "trust", kind="proportion").set_index("group")
+    out2 = compare_to_benchmark(df2, "agree", "trust", kind="proportion").frame.set_index("group")
     assert out2.loc["a", "flag"] == "low"
     assert out2.loc["a", "p_value"] / 2 == pytest.approx(2.282870481e-05, rel=1e-8)
 
@@ -707,10 +716,10 @@ def test_a_small_trust_where_everyone_agrees_is_not_flagged_high() -> None:
     ],
 )
 def test_benchmark_p_values_match_r(group: str, mean_p: float, prop_p: float) -> None:
-    means = compare_to_benchmark(CASEMIX, "score", "trust").set_index("group")
+    means = compare_to_benchmark(CASEMIX, "score", "trust").frame.set_index("group")
     assert means.loc[group, "p_value"] == pytest.approx(mean_p, abs=1e-10)
     assert means.loc[group, "test"] == "t test (group vs rest)"
-    props = compare_to_benchmark(CASEMIX, "agree", "trust", kind="proportion")
+    props = compare_to_benchmark(CASEMIX, "agree", "trust", kind="proportion").frame
     props = props.set_index("group")
     assert props.loc[group, "p_value"] == pytest.approx(prop_p, abs=1e-10)
 
@@ -727,7 +736,7 @@ def test_benchmark_p_values_match_r(group: str, mean_p: float, prop_p: float) ->
 def test_grade_standardised_comparison_matches_r(
     group: str, expected: float, mean_p: float, prop_p: float
 ) -> None:
-    means = compare_to_benchmark(CASEMIX, "score", "trust", standardise="grade")
+    means = compare_to_benchmark(CASEMIX, "score", "trust", standardise="grade").frame
     means = means.set_index("group")
     assert means.loc[group, "expected"] == pytest.approx(expected, abs=1e-9)
     assert means.loc[group, "benchmark"] == pytest.approx(expected, abs=1e-9)
@@ -738,7 +747,7 @@ def test_grade_standardised_comparison_matches_r(
     )
     props = compare_to_benchmark(
         CASEMIX, "agree", "trust", kind="proportion", standardise="grade"
-    ).set_index("group")
+    ).frame.set_index("group")
     assert props.loc[group, "p_value"] == pytest.approx(prop_p, abs=1e-10)
     assert props.loc[group, "n_unmatched"] == 0
 
@@ -746,7 +755,7 @@ def test_grade_standardised_comparison_matches_r(
 def test_standardisation_counts_strata_only_one_group_has() -> None:
     df = CASEMIX.copy()
     df.loc[df.index[:2], "grade"] = "other"  # two t0 respondents in a stratum of their own
-    out = compare_to_benchmark(df, "score", "trust", standardise="grade").set_index("group")
+    out = compare_to_benchmark(df, "score", "trust", standardise="grade").frame.set_index("group")
     assert out.loc["t0", "n_unmatched"] == 2
     assert out.loc["t1", "n_unmatched"] == 0
     with pytest.raises(ConfigurationError, match="standardise"):
@@ -754,7 +763,7 @@ def test_standardisation_counts_strata_only_one_group_has() -> None:
 
 
 def test_benchmark_adjusts_p_values_over_the_published_groups() -> None:
-    out = compare_to_benchmark(_trusts(), "score", "trust", adjust="holm")
+    out = compare_to_benchmark(_trusts(), "score", "trust", adjust="holm").frame
     pub = out["flag"] != "suppressed"
     from leadership_eval.multiplicity import adjust_pvalues
 
@@ -796,7 +805,7 @@ def test_compare_waves_uses_everyone_with_partial_overlap() -> None:
             "score": [3.5, 4, 3.75, 3, 4.5, 3.25, 4.25, 3.5, 4, 3.75],
         }
     )
-    out = compare_waves(before, after, WAVE_SURVEY, WAVE_SURVEY, paired_id="pid").iloc[0]
+    out = compare_waves(before, after, WAVE_SURVEY, WAVE_SURVEY, paired_id="pid").frame.iloc[0]
     assert (out["n_pairs"], out["n_unmatched_before"], out["n_unmatched_after"]) == (6, 3, 4)
     assert (out["n_before"], out["n_after"]) == (9, 10)
     assert out["test"] == "partially_overlapping_t"
@@ -813,7 +822,7 @@ def test_compare_waves_fully_paired_is_the_exact_signed_rank_test() -> None:
     before = pd.DataFrame({"pid": ids, "score": [3, 3.5, 3.25, 3, 4, 2.5]})
     after = pd.DataFrame({"pid": ids, "score": [3.2, 4.1, 3.95, 3.4, 4.9, 3.6]})
     after = after.iloc[::-1].reset_index(drop=True)  # the order does not matter, the ids do
-    out = compare_waves(before, after, WAVE_SURVEY, WAVE_SURVEY, paired_id="pid").iloc[0]
+    out = compare_waves(before, after, WAVE_SURVEY, WAVE_SURVEY, paired_id="pid").frame.iloc[0]
     assert out["test"] == "wilcoxon" and out["method"] == "exact"
     assert out["n_unmatched_before"] == 0 and out["n_unmatched_after"] == 0
     # tests/r/waves.R: wilcox.test(c(3.2,4.1,3.95,3.4,4.9,3.6), c(3,3.5,3.25,3,4,2.5),

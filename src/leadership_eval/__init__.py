@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from ._version import __version__
 
 # public name -> submodule that defines it
 _EXPORTS: dict[str, str] = {
@@ -118,6 +118,8 @@ _EXPORTS: dict[str, str] = {
     "compare_waves": "compare",
     "funnel_limits": "compare",
     "CompareResult": "compare",
+    "BenchmarkComparison": "compare",
+    "WaveComparison": "compare",
     "compare_composition": "compare",
     # exact
     "mann_whitney": "exact",
@@ -135,15 +137,15 @@ _EXPORTS: dict[str, str] = {
     "label_analyses": "plan",
     "planned_analyses": "plan",
     # activities
-    "summarise_activities": "activities",
-    "relate_activity_outcomes": "activities",
-    "ActivityOutcome": "activities",
-    "activity_origins": "activities",
-    "most_helpful_activities": "activities",
-    "model_activity_uptake": "activities",
-    "origin_items": "activities",
-    "MostHelpful": "activities",
-    "UptakeModel": "activities",
+    "summarise_activities": "compare.activities",
+    "relate_activity_outcomes": "compare.activities",
+    "ActivityOutcome": "compare.activities",
+    "activity_origins": "compare.activities",
+    "most_helpful_activities": "compare.activities",
+    "model_activity_uptake": "compare.activities",
+    "origin_items": "compare.activities",
+    "MostHelpful": "compare.activities",
+    "UptakeModel": "compare.activities",
     # plots
     "plot_funnel": "plots",
     "plot_likert": "plots",
@@ -188,6 +190,7 @@ __all__ = [
     "AnonymisationResult",
     "AnonymityReport",
     "AuditResult",
+    "BenchmarkComparison",
     "Catalogue",
     "ChoiceList",
     "Codebook",
@@ -223,6 +226,7 @@ __all__ = [
     "UptakeModel",
     "ValidationReport",
     "ValidationStamp",
+    "WaveComparison",
     "__version__",
     "activity_origins",
     "adjust_frame",
@@ -314,7 +318,17 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from .activities import (
+    from .compare import (
+        BenchmarkComparison,
+        CompareResult,
+        WaveComparison,
+        compare_composition,
+        compare_groups,
+        compare_to_benchmark,
+        compare_waves,
+        funnel_limits,
+    )
+    from .compare.activities import (
         ActivityOutcome,
         MostHelpful,
         UptakeModel,
@@ -324,14 +338,6 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         origin_items,
         relate_activity_outcomes,
         summarise_activities,
-    )
-    from .compare import (
-        CompareResult,
-        compare_composition,
-        compare_groups,
-        compare_to_benchmark,
-        compare_waves,
-        funnel_limits,
     )
     from .demo import (
         run_demo,

@@ -173,19 +173,24 @@ class DataError(LeadershipEvalError, ValueError):
         super().__init__(message)
 
 
-class NotATableError(DataError, TypeError):
-    """An argument that must be a table (a pandas DataFrame) is something else.
+class ArgumentError(DataError, TypeError):
+    """An argument is of a type the function cannot take (a raw frame given to a renderer, a
+    frame where a comparison's result is wanted).
 
-    A :class:`DataError` (reason code ``not-a-table``) and a ``TypeError``, so either catches it.
+    A :class:`DataError` (reason code ``bad-argument`` unless said) and a ``TypeError``, so
+    either catches it.
     """
 
+    def __init__(self, message: str, code: str = "bad-argument", failure_cases: Any = None) -> None:
+        super().__init__(message, code=code, failure_cases=failure_cases)
 
-class ArgumentError(LeadershipEvalError, TypeError):
-    """An argument is of a type the function cannot take (e.g. a raw frame given to a renderer)."""
 
-    def __init__(self, message: str, code: str = "bad-argument") -> None:
-        self.code = code
-        super().__init__(message)
+class NotATableError(ArgumentError):
+    """An argument that must be a table (a pandas DataFrame) is something else
+    (reason code ``not-a-table``)."""
+
+    def __init__(self, message: str, code: str = "not-a-table", failure_cases: Any = None) -> None:
+        super().__init__(message, code=code, failure_cases=failure_cases)
 
 
 class SolverError(LeadershipEvalError, RuntimeError):

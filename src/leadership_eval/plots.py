@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigurationError, DataError
+from .errors import ArgumentError, ConfigurationError, DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from .compare import BenchmarkComparison
 
 __all__ = ["FLAG_STYLES", "plot_flag_grid", "plot_funnel", "plot_likert"]
 
@@ -64,7 +66,7 @@ def _new_figure(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
 
 
 def plot_funnel(
-    comparison: pd.DataFrame,
+    comparison: BenchmarkComparison,
     highlight: Any | Sequence[Any] | None = None,
     *,
     title: str | None = None,
@@ -77,9 +79,9 @@ def plot_funnel(
 
     Parameters
     ----------
-    comparison : pandas.DataFrame
-        The frame ``compare_to_benchmark`` returned (its ``attrs["funnel"]`` is used to draw the
-        limits). Suppressed groups are not drawn.
+    comparison : BenchmarkComparison
+        What :func:`~leadership_eval.compare_to_benchmark` returned (its centre, SD, limits and
+        overdispersion draw the limits). Suppressed groups are not drawn.
     highlight : group value or list of them, optional
         Group(s) to mark (e.g. the trust a mentor's report is about) with a larger orange
         diamond and a label.
@@ -110,17 +112,16 @@ def plot_funnel(
     >>> type(fig).__name__, fig.axes[0].get_xlabel()
     ('Figure', 'Number of responses')
     """
-    from .compare import funnel_limits
+    from .compare import BenchmarkComparison, funnel_limits
 
-    if not isinstance(comparison, pd.DataFrame) or "funnel" not in comparison.attrs:
-        raise DataError(
-            "plot_funnel needs the frame returned by compare_to_benchmark (with its "
-            "attrs['funnel'] settings)",
-            code="bad-argument",
+    if not isinstance(comparison, BenchmarkComparison):
+        raise ArgumentError(
+            "plot_funnel needs what compare_to_benchmark returned (a BenchmarkComparison), "
+            f"not {type(comparison).__name__}"
         )
-    info = comparison.attrs["funnel"]
-    est = "mean" if info["kind"] == "mean" else "proportion"
-    shown = comparison[comparison["flag"] != "suppressed"]
+    frame = comparison.frame
+    est = "mean" if comparison.kind == "mean" else "proportion"
+    shown = frame[frame["flag"] != "suppressed"]
     fig, ax = _new_figure(figsize)
     if shown.empty:
         ax.text(
@@ -135,16 +136,15 @@ def plot_funnel(
         return fig
     n_max = max(float(shown["n"].max()) * 1.1, 10.0)
     grid = np.unique(np.linspace(max(1.0, float(shown["n"].min()) * 0.5), n_max, 200).round())
-    limits = tuple(info["limits"])
-    phi, tau2 = info.get("phi", 1.0), info.get("tau2", 0.0)
+    limits = comparison.limits
     curves = funnel_limits(
         grid,
-        info["centre"],
-        kind=info["kind"],
-        sd=info["sd"],
+        comparison.centre,
+        kind=comparison.kind,  # type: ignore[arg-type]
+        sd=comparison.sd,
         limits=limits,
-        phi=phi,
-        tau2=tau2,
+        phi=comparison.phi,
+        tau2=comparison.tau2,
     )
     styles = ["--", "-"]
     for level, style in zip(sorted(limits), styles * len(limits), strict=False):
@@ -152,7 +152,7 @@ def plot_funnel(
         pct = f"{level * 100:g}%"
         ax.plot(grid, curves[f"lower_{label}"], style, color=_GREY, lw=1, label=f"{pct} limits")
         ax.plot(grid, curves[f"upper_{label}"], style, color=_GREY, lw=1)
-    ax.axhline(info["centre"], color="black", lw=0.8, label="benchmark")
+    ax.axhline(comparison.centre, color="black", lw=0.8, label="benchmark")
     colours = np.where(shown["flag"].isin(["low", "red"]), _VERMILION, _BLUE)
     ax.scatter(
         shown["n"],
@@ -167,7 +167,7 @@ def plot_funnel(
     wanted: list[Any] = []
     if highlight is not None:
         wanted = list(highlight) if isinstance(highlight, list | tuple | set) else [highlight]
-        unknown = [h for h in wanted if h not in set(comparison["group"])]
+        unknown = [h for h in wanted if h not in set(frame["group"])]
         if unknown:
             raise ConfigurationError(f"highlight names unknown group(s): {unknown}")
     for _, row in shown.iterrows():
@@ -192,7 +192,7 @@ def plot_funnel(
                 fontsize=9,
             )
     for h in wanted:
-        if h in set(comparison.loc[comparison["flag"] == "suppressed", "group"]):
+        if h in set(frame.loc[frame["flag"] == "suppressed", "group"]):
             ax.text(
                 0.99,
                 0.02,
@@ -203,7 +203,7 @@ def plot_funnel(
                 fontsize=9,
             )
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel or info.get("value", est))
+    ax.set_ylabel(ylabel or comparison.value or est)
     if title:
         ax.set_title(title)
     ax.legend(loc="best", fontsize=8, frameon=False)

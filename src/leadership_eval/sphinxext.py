@@ -538,6 +538,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("instrument", InstrumentDirective)
     app.add_directive("coverage-matrix", CoverageMatrixDirective)
     app.connect("builder-inited", _write_catalogue_pages)
-    from . import __version__
+    from ._version import __version__
 
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

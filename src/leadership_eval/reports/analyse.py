@@ -13,9 +13,9 @@ import difflib
 import hashlib
 import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from ..errors import DataError, DisclosureError
 from ..instruments.loader import as_survey
 from ..instruments.models import Survey, text_in
 from ..policy import DisclosurePolicy
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..compare.funnel import BenchmarkComparison
 
 __all__ = ["OTHER", "Analysis", "analyse"]
 
@@ -60,8 +63,8 @@ class Analysis:
         Scale scores.
     reliability : pandas.DataFrame or None
     comparisons : dict
-        Scale id -> :func:`~leadership_eval.compare_to_benchmark` frame (reported groups and
-        the pooled row), on the true values.
+        Scale id -> :class:`~leadership_eval.compare.BenchmarkComparison` (its frame indexed by
+        group: reported groups and the pooled row), on the true values.
     agree : dict
         Likert item id -> proportion agreeing (top two options) compared with the rest of the
         region, on the true values.
@@ -95,7 +98,7 @@ class Analysis:
     row_key: pd.Series
     scores: pd.DataFrame
     reliability: pd.DataFrame | None = None
-    comparisons: dict[str, pd.DataFrame] = field(default_factory=dict)
+    comparisons: dict[str, BenchmarkComparison] = field(default_factory=dict)
     agree: dict[str, pd.DataFrame] = field(default_factory=dict)
     activities: pd.DataFrame | None = None
     activity_survey: Survey | None = None
@@ -418,9 +421,10 @@ def analyse(
     frame = pd.DataFrame({"group": row_key}).join(an.scores)
     for scale in model.scales:
         step(f"comparing {scale.id}")
-        an.comparisons[scale.id] = compare_to_benchmark(
+        result = compare_to_benchmark(
             frame[["group", scale.id]], value=scale.id, group="group", policy=pol
-        ).set_index("group")
+        )
+        an.comparisons[scale.id] = replace(result, frame=result.frame.set_index("group"))
 
     for item in model.questions:
         cl = model.choices_for(item)
@@ -436,7 +440,7 @@ def analyse(
             group="group",
             kind="proportion",
             policy=pol,
-        ).set_index("group")
+        ).frame.set_index("group")
 
     if activity_log is not None:
         step("checking the mentor activity log")

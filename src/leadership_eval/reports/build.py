@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas as pd
 
-from .. import __version__
+from .._version import __version__
 from ..errors import ConfigurationError, DataError
 from ..instruments.models import Survey
 from ..policy import DisclosurePolicy

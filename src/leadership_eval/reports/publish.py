@@ -972,12 +972,12 @@ def publish(
     scales: list[PublishedScale] = []
     dec = pol.perturbation.mean_decimals
     for scale in an.survey.scales:
-        cmp = an.comparisons[scale.id]
-        info = cmp.attrs.get("funnel", {})
+        result = an.comparisons[scale.id]
+        cmp = result.frame
         lo, hi = _scale_range(an.survey, scale)
         score = an.scores[scale.id]
         scored = score.notna()
-        sd_all = info.get("sd")
+        sd_all = result.sd
         sd_val = float(sd_all) if sd_all is not None and math.isfinite(sd_all) else None
         _, n_scored, n_sup = prot.counts(f"scale:{scale.id}", an.row_key[scored], None, order, [])
         srows: dict[str, ScaleRow] = {}
@@ -1032,7 +1032,7 @@ def publish(
                 benchmark=_round_to(bench, dec) if math.isfinite(bench) else None,
                 flag=str(r["flag"]),
             )
-        centre_true = info.get("centre")
+        centre_true = result.centre
         centre = None
         if centre_true is not None and math.isfinite(centre_true) and published_members:
             c = float(centre_true)

@@ -1,0 +1,472 @@
+"""Survey waves against each other (:func:`compare_waves`), over the items and scales that are
+the same in both versions of the instrument.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._frames import check_columns, check_frame, numeric
+from .._results import FrameResult
+from ..errors import ConfigurationError, DataError
+from ..instruments.loader import as_survey
+from ..instruments.models import Item, Scale, Survey, text_in
+from ..policy import DisclosurePolicy
+
+
+def _item_difference(a: Item, b: Item, sa: Survey, sb: Survey) -> str | None:
+    """Why item ``a`` (wave 1) and ``b`` (wave 2) are not the same question, or None."""
+    if a.type != b.type:
+        return f"type changed ({a.type} -> {b.type})"
+    if text_in(a.text) != text_in(b.text) or a.text != b.text:
+        return "question text changed"
+    ca, cb = sa.choices_for(a), sb.choices_for(b)
+    if (ca is None) != (cb is None):
+        return "choice list added or removed"
+    if ca is not None and cb is not None:
+        pa = [(o.code, o.label) for o in ca.options]
+        pb = [(o.code, o.label) for o in cb.options]
+        if pa != pb:
+            return "choice list codes or labels changed"
+        if [(o.code, o.label) for o in ca.missing] != [(o.code, o.label) for o in cb.missing]:
+            return "missing codes changed"
+        if ca.ordered != cb.ordered:
+            return "choice list ordering changed"
+    if (a.min, a.max, a.integer) != (b.min, b.max, b.integer):
+        return "allowed range changed"
+    if a.column_name != b.column_name:
+        return "response column changed"
+    return None
+
+
+def _scorable(item: Item, survey: Survey) -> str | None:
+    if item.type == "number":
+        return None
+    if item.type not in ("likert", "choice"):
+        return f"{item.type} items are not compared as numbers"
+    cl = survey.choices_for(item)
+    if cl is None or not cl.numeric or not (cl.ordered or item.type == "likert"):
+        return "not an ordered list of numeric codes"
+    return None
+
+
+def _item_numbers(data: pd.DataFrame, survey: Survey, item: Item) -> np.ndarray:
+    col = item.column_name if item.column_name in data.columns else item.id
+    if col not in data.columns:
+        raise DataError(
+            f"item {item.id!r} (column {col!r}) is missing from the wave's data",
+            code="missing-column",
+        )
+    x = numeric(data[col], col)
+    cl = survey.choices_for(item)
+    if cl is not None and cl.missing_codes:
+        miss = [float(c) for c in cl.missing_codes if isinstance(c, int | float)]
+        x = np.where(np.isin(x, miss), np.nan, x)
+    return x
+
+
+@dataclass(frozen=True, repr=False)
+class WaveComparison(FrameResult):
+    """The result of :func:`compare_waves`: the changes, and the measures not compared.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        One row per measure (and group) compared (the columns are listed under
+        :func:`compare_waves`).
+    skipped : pandas.DataFrame
+        The measures NOT compared, with ``measure``, ``kind`` and ``reason`` (only in one
+        version, text, type, choice list or range changed, not numeric, a scale whose
+        definition or items changed).
+    """
+
+    frame: pd.DataFrame
+    skipped: pd.DataFrame
+
+    _legacy_key = "skipped"
+
+    def _legacy_value(self) -> pd.DataFrame:
+        return self.skipped
+
+    def __repr__(self) -> str:
+        return f"WaveComparison({len(self.frame)} compared, {len(self.skipped)} skipped)"
+
+
+def compare_waves(
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    survey_before: Survey | str | Path,
+    survey_after: Survey | str | Path,
+    *,
+    group: str | None = None,
+    items: Sequence[str] | None = None,
+    paired_id: str | None = None,
+    policy: DisclosurePolicy | str | None = None,
+    adjust: str | None = None,
+) -> pd.DataFrame:
+    """Change between two survey waves, over the items and scales both versions share.
+
+    Parameters
+    ----------
+    before, after : pandas.DataFrame
+        Responses of each wave (raw or clean form), one row per respondent.
+    survey_before, survey_after : Survey, or a path or bundled id
+        The instrument version each wave used.
+    group : str, optional
+        A column of both frames (e.g. ``trust``) to compare within; an overall comparison is
+        always included.
+    items : sequence of str, optional
+        Item or scale ids to compare (default: every comparable number, ordered choice or
+        likert item, and every comparable scale).
+    paired_id : str, optional
+        A column identifying the same respondent in both waves (a pseudonym). Everyone is
+        used: when every respondent with an answer is in both waves, the Wilcoxon signed-rank
+        test; when only some are, the partially overlapping samples t test (Derrick et al.
+        2017), which uses the pairs and the unmatched together. The unmatched are counted.
+    policy : DisclosurePolicy or preset name, optional
+        Cells with fewer than ``min_cell`` answers in either wave are suppressed.
+    adjust : str, optional
+        Adjust the p-values over the rows returned (``"fdr_bh"``, ``"holm"``...) into
+        ``p_adjusted``.
+
+    Returns
+    -------
+    WaveComparison
+        ``.frame`` has one row per measure and group (``scope`` ``overall`` first, then ``group``): ``scope``,
+        ``group``, ``measure``, ``kind`` (item/scale), ``n_before``, ``n_after`` (answers
+        used); with ``paired_id`` also ``n_pairs``, ``n_unmatched_before``,
+        ``n_unmatched_after``; ``mean_before``, ``mean_after`` (everyone used), ``change``
+        (after - before), ``test`` (``mannwhitney``, ``wilcoxon`` or
+        ``partially_overlapping_t``), ``statistic``, ``df`` (the t test's), ``p_value``,
+        ``p_adjusted`` (with ``adjust``), ``effect_size`` (``rank_biserial`` or
+        ``cohens_d_av``: the change over the root mean of the two waves' variances),
+        ``effect`` (positive: higher after), ``method`` (how the p-value was computed),
+        ``suppressed``.
+
+        ``skipped`` is a frame of the measures NOT compared, with ``measure``, ``kind`` and
+        ``reason`` (only in one version, text, type, choice list or range changed, not
+        numeric, a scale whose definition or items changed).
+
+    Notes
+    -----
+    An item is compared only when both versions have the same id, type, text (every
+    language), choice codes and labels (substantive and missing), ordering, range and column;
+    a scale only when its definition (items, reverse keying, method, minimum answered,
+    transform) is the same and all its items are. Independent waves: Mann-Whitney U of after
+    vs before (:func:`~leadership_eval.exact.mann_whitney`: ``statistic`` is :math:`U` of the
+    after wave, R's ``W`` in ``wilcox.test(after, before)``, exact without ties for samples
+    under 50; rank-biserial effect). Paired, everyone in both waves: Wilcoxon signed-rank on
+    after - before (:func:`~leadership_eval.exact.signed_rank`, zero differences dropped;
+    ``statistic`` is :math:`V`, R's ``V`` in ``wilcox.test(after, before, paired = TRUE)``).
+    Partly paired: the partially overlapping samples t test (Derrick et al. 2017, equal
+    variances not assumed, as ``Partiallyoverlapping::Partover.test``): with :math:`n_1, n_2`
+    all answers of each wave, :math:`n_c` pairs whose correlation is :math:`r`,
+
+    .. math:: T = \\frac{\\bar x_1 - \\bar x_2}{\\sqrt{s_1^2/n_1 + s_2^2/n_2 - 2 r s_1 s_2 n_c /
+       (n_1 n_2)}}, \\quad \\nu = (n_c - 1) + \\frac{\\gamma - n_c + 1}{n_a + n_b + 2n_c}
+       (n_a + n_b)
+
+    with :math:`\\gamma` Welch's degrees of freedom and :math:`n_a, n_b` the unmatched. With
+    fewer than 2 pairs the waves are compared as independent samples. A respondent answering
+    in both waves but missing the measure in one counts as unmatched in the other.
+    p-values are not adjusted unless ``adjust`` is given; see also
+    :func:`compare_composition` for differences in who answered each wave.
+
+    References
+    ----------
+    Derrick B, Russ B, Toher D, White P. Test statistics for the comparison of means for two
+    samples that include both paired and independent observations. Journal of Modern Applied
+    Statistical Methods 2017; 16(1): 137-157. doi:10.22237/jmasm/1493597280
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.instruments.loader import loads_instrument
+    >>> from leadership_eval.compare import compare_waves
+    >>> yaml = '''
+    ... kind: survey
+    ... id: w
+    ... version: VERSION
+    ... title: W
+    ... choice_lists:
+    ...   a5: {ordered: true, options: [{code: 1, label: SD}, {code: 2, label: D},
+    ...        {code: 3, label: N}, {code: 4, label: A}, {code: 5, label: SA}]}
+    ... sections:
+    ...   - id: s
+    ...     title: S
+    ...     items:
+    ...       - {id: q1, type: likert, choices: a5, text: I lead}
+    ...       - {id: q2, type: likert, choices: a5, text: QTEXT}
+    ... '''
+    >>> v1 = loads_instrument(yaml.replace("VERSION", "1.0.0").replace("QTEXT", "Old"))
+    >>> v2 = loads_instrument(yaml.replace("VERSION", "2.0.0").replace("QTEXT", "New"))
+    >>> b = pd.DataFrame({"q1": [2, 3, 3, 2, 4, 3], "q2": [1, 2, 3, 4, 5, 3]})
+    >>> a = pd.DataFrame({"q1": [4, 4, 5, 3, 5, 4], "q2": [1, 2, 3, 4, 5, 3]})
+    >>> out = compare_waves(b, a, v1, v2)
+    >>> out.frame[["measure", "mean_before", "mean_after", "change"]].round(2)
+      measure  mean_before  mean_after  change
+    0      q1         2.83        4.17    1.33
+    >>> out.skipped[["measure", "reason"]]
+      measure                 reason
+    0      q2  question text changed
+    """
+    from ..exact import mann_whitney, signed_rank
+    from ..scoring import score
+
+    if adjust is not None:
+        from ..multiplicity import adjustment_method
+
+        adjustment_method(adjust)
+    before = check_frame(before, "before")
+    after = check_frame(after, "after")
+    sa, sb = as_survey(survey_before), as_survey(survey_after)
+    from ..responses import validated  # the one validation path
+
+    before, _ = validated(sa, before)
+    after, _ = validated(sb, after)
+    pol = DisclosurePolicy.resolve(policy)
+    if group is not None:
+        check_columns(before, group, "group")
+        check_columns(after, group, "group")
+    if paired_id is not None:
+        check_columns(before, paired_id, "paired_id")
+        check_columns(after, paired_id, "paired_id")
+
+    skipped: list[dict[str, str]] = []
+    measures: list[tuple[str, str]] = []  # (id, kind)
+    items_a = {i.id: i for i in sa.questions}
+    items_b = {i.id: i for i in sb.questions}
+    same_items: set[str] = set()
+    for iid, ia in items_a.items():
+        if iid not in items_b:
+            skipped.append({"measure": iid, "kind": "item", "reason": "only in the first wave"})
+            continue
+        why = _item_difference(ia, items_b[iid], sa, sb)
+        if why is None:
+            same_items.add(iid)
+            why = _scorable(ia, sa)
+            if why is None:
+                measures.append((iid, "item"))
+                continue
+        skipped.append({"measure": iid, "kind": "item", "reason": why})
+    for iid in items_b:
+        if iid not in items_a:
+            skipped.append({"measure": iid, "kind": "item", "reason": "only in the second wave"})
+    scales_b = {s.id: s for s in sb.scales}
+    for sc in sa.scales:
+        other: Scale | None = scales_b.get(sc.id)
+        if other is None:
+            skipped.append({"measure": sc.id, "kind": "scale", "reason": "only in the first wave"})
+            continue
+        keys = ("items", "reverse", "method", "min_answered", "transform")
+        if any(getattr(sc, key) != getattr(other, key) for key in keys):
+            why = "scale definition changed"
+        elif any(i not in same_items for i in sc.items):
+            changed = [i for i in sc.items if i not in same_items]
+            why = f"scale items changed: {', '.join(changed)}"
+        else:
+            measures.append((sc.id, "scale"))
+            continue
+        skipped.append({"measure": sc.id, "kind": "scale", "reason": why})
+    for sid in scales_b:
+        if sid not in {s.id for s in sa.scales}:
+            skipped.append({"measure": sid, "kind": "scale", "reason": "only in the second wave"})
+
+    if items is not None:
+        wanted = list(items)
+        known = {m for m, _ in measures} | {s["measure"] for s in skipped}
+        unknown = [w for w in wanted if w not in known]
+        if unknown:
+            raise ConfigurationError(
+                f"unknown item or scale id(s): {', '.join(unknown)}", code="unknown-measure"
+            )
+        measures = [m for m in measures if m[0] in wanted]
+        skipped = [s for s in skipped if s["measure"] in wanted]
+
+    scale_ids = [m for m, kind in measures if kind == "scale"]
+    sc_a = score(sa, before, scales=scale_ids) if scale_ids else pd.DataFrame(index=before.index)
+    sc_b = score(sb, after, scales=scale_ids) if scale_ids else pd.DataFrame(index=after.index)
+
+    def values(frame: pd.DataFrame, scores: pd.DataFrame, survey: Survey, mid: str, kind: str):
+        if kind == "scale":
+            return scores[mid].to_numpy(dtype=float)
+        return _item_numbers(frame, survey, survey.item(mid))
+
+    ga = before[group].to_numpy() if group else np.zeros(len(before))
+    gb = after[group].to_numpy() if group else np.zeros(len(after))
+    group_values: list[Any] = []
+    if group:
+        group_values = sorted(
+            pd.unique(np.concatenate([ga, gb])).tolist(), key=lambda v: (v is None, str(v))
+        )
+    if paired_id is not None:
+        ida = before[paired_id].to_numpy()
+        idb = after[paired_id].to_numpy()
+        for name, ids in (("before", ida), ("after", idb)):
+            dup = pd.Series(ids).duplicated() & pd.Series(ids).notna()
+            if dup.any():
+                raise DataError(
+                    f"paired_id {paired_id!r} repeats in the {name} wave "
+                    f"(e.g. {ids[np.flatnonzero(dup.to_numpy())[0]]!r})",
+                    code="duplicate-id",
+                )
+        pos_b = pd.Series(np.arange(len(idb)), index=pd.Index(idb))
+        common = pd.Series(ida).isin(set(pd.Series(idb).dropna())).to_numpy()
+        ia_idx = np.flatnonzero(common)
+        ib_idx = pos_b.loc[ida[common]].to_numpy()
+
+    rows: list[dict[str, Any]] = []
+    for mid, kind in measures:
+        xa = values(before, sc_a, sa, mid, kind)
+        xb = values(after, sc_b, sb, mid, kind)
+        scopes: list[tuple[str, Any, np.ndarray, np.ndarray]] = [
+            ("overall", pd.NA, np.ones(len(xa), bool), np.ones(len(xb), bool))
+        ]
+        for g in group_values:
+            ma = pd.isna(ga) if pd.isna(g) else (ga == g)
+            mb = pd.isna(gb) if pd.isna(g) else (gb == g)
+            scopes.append(("group", g, np.asarray(ma, bool), np.asarray(mb, bool)))
+        for scope, g, ma, mb in scopes:
+            row: dict[str, Any] = {"scope": scope, "group": g, "measure": mid, "kind": kind}
+            ua = ub = np.array([])
+            if paired_id is not None:
+                sel = ma[ia_idx] & mb[ib_idx]
+                pa, pb = xa[ia_idx][sel], xb[ib_idx][sel]
+                both = ~np.isnan(pa) & ~np.isnan(pb)
+                used_a = np.zeros(len(xa), bool)
+                used_b = np.zeros(len(xb), bool)
+                used_a[ia_idx[sel][both]] = True
+                used_b[ib_idx[sel][both]] = True
+                pa, pb = pa[both], pb[both]
+                ua = xa[ma & ~used_a & ~np.isnan(xa)]
+                ub = xb[mb & ~used_b & ~np.isnan(xb)]
+                n_a, n_b = len(pa) + len(ua), len(pb) + len(ub)
+                row.update(
+                    n_before=n_a,
+                    n_after=n_b,
+                    n_pairs=len(pa),
+                    n_unmatched_before=len(ua),
+                    n_unmatched_after=len(ub),
+                )
+                if len(ua) + len(ub) == 0:
+                    test_name, eff_name = "wilcoxon", "rank_biserial"
+                elif len(pa) >= 2:
+                    test_name, eff_name = "partially_overlapping_t", "cohens_d_av"
+                else:
+                    test_name, eff_name = "mannwhitney", "rank_biserial"
+            else:
+                pa, pb = xa[ma], xb[mb]
+                pa, pb = pa[~np.isnan(pa)], pb[~np.isnan(pb)]
+                n_a, n_b = len(pa), len(pb)
+                row.update(n_before=n_a, n_after=n_b)
+                test_name, eff_name = "mannwhitney", "rank_biserial"
+            small = min(n_a, n_b) < pol.min_cell
+            row.update(test=test_name, effect_size=eff_name, suppressed=small)
+            if small:
+                row.update(
+                    mean_before=np.nan,
+                    mean_after=np.nan,
+                    change=np.nan,
+                    statistic=np.nan,
+                    df=np.nan,
+                    p_value=np.nan,
+                    effect=np.nan,
+                    method="",
+                )
+                rows.append(row)
+                continue
+            all_a, all_b = np.concatenate([pa, ua]), np.concatenate([pb, ub])
+            row.update(mean_before=float(all_a.mean()), mean_after=float(all_b.mean()))
+            row["change"] = row["mean_after"] - row["mean_before"]
+            dof = np.nan
+            if test_name == "wilcoxon":
+                if np.all(pb - pa == 0):
+                    stat, p, eff, method = np.nan, 1.0, 0.0, "no differences"
+                else:
+                    res = signed_rank(pb, pa).iloc[0]
+                    stat, p = float(res["statistic"]), float(res["p_value"])
+                    eff, method = float(res["rank_biserial"]), str(res["method"])
+            elif test_name == "partially_overlapping_t":
+                stat, dof, p = _partially_overlapping_t(ub, ua, pb, pa)
+                sd = math.sqrt((np.var(all_a, ddof=1) + np.var(all_b, ddof=1)) / 2)
+                eff = row["change"] / sd if sd > 0 else np.nan
+                method = "Welch-type, Derrick et al. (2017)"
+            else:
+                res = mann_whitney(all_b, all_a).iloc[0]
+                stat, p = float(res["statistic"]), float(res["p_value"])
+                eff, method = float(res["rank_biserial"]), str(res["method"])
+            row.update(statistic=stat, df=dof, p_value=p, effect=eff, method=method)
+            rows.append(row)
+    cols = [
+        "scope",
+        "group",
+        "measure",
+        "kind",
+        "n_before",
+        "n_after",
+        "n_pairs",
+        "n_unmatched_before",
+        "n_unmatched_after",
+        "mean_before",
+        "mean_after",
+        "change",
+        "test",
+        "statistic",
+        "df",
+        "p_value",
+        "effect_size",
+        "effect",
+        "method",
+        "suppressed",
+    ]
+    out = pd.DataFrame(rows, columns=cols)
+    if paired_id is None:
+        out = out.drop(columns=["n_pairs", "n_unmatched_before", "n_unmatched_after"])
+    if adjust is not None:
+        from ..multiplicity import adjust_pvalues
+
+        idx = out.columns.get_loc("p_value") + 1
+        out.insert(int(idx), "p_adjusted", adjust_pvalues(out["p_value"], adjust))
+    if group is None:
+        out = out.drop(columns=["scope", "group"])
+    return WaveComparison(
+        frame=out, skipped=pd.DataFrame(skipped, columns=["measure", "kind", "reason"])
+    )
+
+
+def _partially_overlapping_t(
+    x1: np.ndarray, x2: np.ndarray, x3: np.ndarray, x4: np.ndarray
+) -> tuple[float, float, float]:
+    """(T, df, two-sided p) of Derrick et al.'s partially overlapping samples t test, equal
+    variances not assumed: ``x1``/``x2`` the unpaired of samples 1 and 2, ``x3``/``x4`` the
+    pairs (as ``Partiallyoverlapping::Partover.test(x1, x2, x3, x4)``)."""
+    from scipy import stats
+
+    s1, s2 = np.concatenate([x1, x3]), np.concatenate([x2, x4])
+    n1, n2, nc = len(s1), len(s2), len(x3)
+    v1, v2 = float(np.var(s1, ddof=1)), float(np.var(s2, ddof=1))
+    constant = np.std(x3) == 0 or np.std(x4) == 0  # as Partover.test: no correlation then
+    r = 0.0 if constant else float(np.corrcoef(x3, x4)[0, 1])
+    denom = v1 / n1 + v2 / n2 - 2 * r * nc * math.sqrt(v1 * v2) / (n1 * n2)
+    diff = float(s1.mean() - s2.mean())
+    t = (
+        diff / math.sqrt(denom)
+        if denom > 0
+        else (0.0 if diff == 0 else math.copysign(math.inf, diff))
+    )
+    welch = (
+        (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
+        if (v1 + v2) > 0
+        else float(n1 + n2 - 2)
+    )
+    na, nb = len(x1), len(x2)
+    df = (nc - 1) + (welch - nc + 1) / (na + nb + 2 * nc) * (na + nb)
+    p = 1.0 if t == 0 else float(2 * stats.t.sf(abs(t), df))
+    return float(t), float(df), p
