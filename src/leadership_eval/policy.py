@@ -288,7 +288,7 @@ class DisclosurePolicy(BaseModel):
                 f"{p}: cannot read the disclosure policy file: {exc.strerror or exc}",
                 code="unreadable-file",
             ) from exc
-        from .instruments.document import parse_document
+        from .document import parse_document
 
         doc = parse_document(raw, str(p))
         if doc.problems:
@@ -302,7 +302,7 @@ class DisclosurePolicy(BaseModel):
 
     @classmethod
     def _from_mapping(cls, raw: dict[str, Any], source: str, doc: Any = None) -> DisclosurePolicy:
-        from .instruments.document import Document, pydantic_problems
+        from .document import Document, pydantic_problems
 
         if doc is None:
             doc = Document(source=source, data=raw)

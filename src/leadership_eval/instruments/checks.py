@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .document import Document
+    from ..document import Document
 
 __all__ = ["check_references"]
 

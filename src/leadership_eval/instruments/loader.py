@@ -13,9 +13,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from ..errors import DataError, InstrumentError, Problem, did_you_mean
-from . import checks
-from .document import (
+from ..document import (
     MAX_FILE_BYTES,
     MAX_NODES,
     Document,
@@ -24,6 +22,8 @@ from .document import (
     pydantic_problems,
     too_large,
 )
+from ..errors import DataError, InstrumentError, Problem, did_you_mean
+from . import checks
 from .models import MODEL_FOR_KIND, Instrument, Survey
 
 __all__ = [

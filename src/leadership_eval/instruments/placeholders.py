@@ -28,7 +28,7 @@ from ..errors import ConfigurationError, InstrumentError, Problem
 from .models import Codebook, Evaluation, Guidance, InterviewGuide, Survey
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .document import Document
+    from ..document import Document
     from .models import Instrument
 
 DocT = TypeVar("DocT", bound=Survey | InterviewGuide | Codebook | Guidance | Evaluation)
@@ -285,7 +285,7 @@ def check_filled(instrument: Instrument, source: str | Path | None = None) -> No
     doc = None
     name = str(source) if source is not None else instrument.id
     if source is not None and Path(source).is_file():
-        from .document import parse_document
+        from ..document import parse_document
 
         doc = parse_document(Path(source).read_bytes(), str(source))
     problems = []

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from ..errors import Problem, did_you_mean
+from .errors import Problem, did_you_mean
 
 __all__ = ["MAX_FILE_BYTES", "MAX_NODES", "Document", "parse_document", "pydantic_problems"]
 

@@ -1,0 +1,116 @@
+"""The architecture's contracts (pyproject.toml, [tool.importlinter]) hold, and can fail.
+
+import-linter checks every import of the package, lazy and type-only ones included: no import
+circle, no private name or private module reached from outside, the layers in order, the
+disclosure engines and the statistics free of surveys, the renderer reading only the
+publication.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import sys
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import grimp
+import pytest
+from importlinter.application.use_cases import lint_imports
+from importlinter.configuration import configure
+
+from import_contracts import NoCycles, NoPrivateNames
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "src" / "leadership_eval"
+
+
+def test_every_contract_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    configure()
+    out = io.StringIO()
+    with redirect_stdout(out):
+        ok = lint_imports(
+            config_filename=str(ROOT / "pyproject.toml"), cache_dir=None, no_logo=True
+        )
+    report = out.getvalue()
+    assert ok, report
+    assert "0 broken" in report and "7 kept" in report, report
+
+
+def _package(tmp_path: Path, files: dict[str, str]) -> grimp.ImportGraph:
+    name = f"archpkg_{abs(hash(tmp_path)) % 10**8}"
+    pkg = tmp_path / name
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    for file, text in files.items():
+        (pkg / file).write_text(text.replace("PKG", name))
+    sys.path.insert(0, str(tmp_path))
+    try:
+        return grimp.build_graph(name, cache_dir=None)
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def test_the_custom_contracts_fail_on_a_circle_and_a_private_name(tmp_path: Path) -> None:
+    graph = _package(
+        tmp_path,
+        {
+            "a.py": "from .b import _secret\n",
+            "b.py": "_secret = 1\n\ndef f():\n    from . import c\n",
+            "c.py": "from PKG import a\n",
+        },
+    )
+    sys.path.insert(0, str(tmp_path))
+    try:
+        circles = NoCycles("c", {}, {}).check(graph, verbose=False)
+        names = NoPrivateNames("p", {}, {}).check(graph, verbose=False)
+    finally:
+        sys.path.remove(str(tmp_path))
+    assert not circles.kept
+    assert [len(c) for c in circles.metadata["circles"]] == [3]  # a -> b -> c -> a (lazy)
+    assert not names.kept
+    [bad] = names.metadata["imports"]
+    assert bad["name"] == "_secret" and bad["importer"].endswith(".a")
+
+
+def test_the_custom_contracts_keep_a_clean_package(tmp_path: Path) -> None:
+    graph = _package(tmp_path, {"a.py": "from .b import public\n", "b.py": "public = 1\n"})
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert NoCycles("c", {}, {}).check(graph, verbose=False).kept
+        assert NoPrivateNames("p", {}, {}).check(graph, verbose=False).kept
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+def _code_lines(path: Path) -> dict[str, int]:
+    """Lines of code (not blank, not comments, not docstrings) of each function in a file."""
+    import tokenize
+
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    docs: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Module):
+            body = node.body
+            first = body[0] if body else None
+            if (
+                isinstance(first, ast.Expr)
+                and isinstance(first.value, ast.Constant)
+                and isinstance(first.value.value, str)
+            ):
+                docs.update(range(first.lineno, (first.end_lineno or first.lineno) + 1))
+    code: set[int] = set()
+    skip = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
+    for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+        if tok.type not in skip and tok.type != tokenize.ENDMARKER:
+            code.update(range(tok.start[0], tok.end[0] + 1))
+    code -= docs
+    out: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            end = node.end_lineno or node.lineno
+            n = sum(1 for line in range(node.lineno, end + 1) if line in code)
+            out[f"{path.relative_to(SRC.parent)}:{node.lineno} {node.name}"] = n
+    return out
