@@ -1,4 +1,4 @@
-"""Tests of leadership_eval.plots (figures are drawn with Agg and inspected, not eyeballed)."""
+"""Tests of leadership_eval.plots (figures are drawn and inspected, not eyeballed)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from leadership_eval.compare import compare_to_benchmark
+from leadership_eval.compare import BenchmarkComparison, compare_to_benchmark
 from leadership_eval.errors import ConfigurationError, DataError
 from leadership_eval.plots import FLAG_STYLES, plot_flag_grid, plot_funnel, plot_likert
 
 
-def _comparison() -> pd.DataFrame:
+def _comparison() -> BenchmarkComparison:
     rng = np.random.default_rng(0)
     sizes = [20, 35, 50, 80, 3]
     g = np.repeat(["t1", "t2", "t3", "t4", "t5"], sizes)
@@ -32,15 +32,15 @@ def _png(fig: Figure) -> bytes:
 
 def test_funnel_plot_draws_points_limits_and_highlight() -> None:
     comp = _comparison()
-    fig = plot_funnel(comp, highlight="t3", title="Leadership")
-    ax = fig.axes[0]
+    ax = plot_funnel(comp, highlight="t3", title="Leadership")
+    fig = ax.figure
     labels = [t.get_text() for t in ax.texts]
     assert "t3" in labels and "t2" in labels  # highlighted, and flagged low
     assert "t5" not in labels  # suppressed groups are not drawn
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "95% limits" in legend and "99.8% limits" in legend
     # the 99.8 % curve passes through the limits at the plotted n around the overall mean
-    assert _png(fig).startswith(b"\x89PNG")
+    assert isinstance(fig, Figure) and _png(fig).startswith(b"\x89PNG")
 
 
 def test_funnel_plot_rejects_other_frames_and_unknown_highlight() -> None:
@@ -56,8 +56,7 @@ def test_likert_bars_are_centred_and_suppressed_rows_say_so() -> None:
         index=["Trust 01", "Trust 02", "Region"],
         columns=[1, 2, 3, 4, 5],
     )
-    fig = plot_likert(counts, ["SD", "D", "N", "A", "SA"])
-    ax = fig.axes[0]
+    ax = plot_likert(counts, ["SD", "D", "N", "A", "SA"])
     assert [t.get_text() for t in ax.texts].count("suppressed") == 1
     bars = [p for p in ax.patches]
     assert len(bars) == 10  # two drawn rows of five segments
@@ -71,7 +70,7 @@ def test_likert_bars_are_centred_and_suppressed_rows_say_so() -> None:
 
 def test_likert_even_number_of_options_splits_at_the_middle() -> None:
     counts = pd.DataFrame([[25, 25, 25, 25]], index=["All"], columns=list("abcd"))
-    ax = plot_likert(counts).axes[0]
+    ax = plot_likert(counts)
     xs = sorted(p.get_x() for p in ax.patches)
     assert xs[0] == pytest.approx(-50)
 
@@ -91,8 +90,7 @@ def test_flag_grid_colours_symbols_and_values() -> None:
         index=["q1", "q2", "q3"],
     )
     values = pd.DataFrame({"T1": [40.0, 55.0, 70.2], "T2": [80.0, np.nan, 1.0]}, index=flags.index)
-    fig = plot_flag_grid(flags, values, item_labels={"q1": "Workload"})
-    ax = fig.axes[0]
+    ax = plot_flag_grid(flags, values, item_labels={"q1": "Workload"})
     img = ax.images[0].get_array()
     assert to_hex(img[0, 0]) == FLAG_STYLES["red"][0]
     assert to_hex(img[1, 1]) == FLAG_STYLES["suppressed"][0]
@@ -102,3 +100,21 @@ def test_flag_grid_colours_symbols_and_values() -> None:
     assert ax.get_yticklabels()[0].get_text() == "Workload"
     with pytest.raises(DataError, match="unknown flag"):
         plot_flag_grid(pd.DataFrame({"T1": ["purple"]}))
+
+
+def test_plots_draw_on_the_axes_given_and_leave_the_backend_alone() -> None:
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg", force=True)  # a user's own backend
+    try:
+        fig = Figure()
+        left, right = fig.subplots(1, 2)
+        assert plot_funnel(_comparison(), ax=left) is left
+        counts = pd.DataFrame([[1, 2, 3, 4, 5]], index=["All"], columns=list("abcde"))
+        assert plot_likert(counts, ax=right) is right
+        assert plot_flag_grid(pd.DataFrame({"T1": ["red"]})).figure is not fig
+        assert len(left.collections) > 0 and len(right.patches) == 5
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before, force=True)

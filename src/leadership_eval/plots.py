@@ -1,9 +1,14 @@
-"""Figures for reports: funnel plots, diverging Likert bars and GMC-style flag grids.
+"""Figures for users' own analyses: funnel plots, diverging Likert bars and flag grids.
 
-Every function draws with matplotlib's non-interactive Agg backend and returns a
-:class:`matplotlib.figure.Figure` (save it with ``fig.savefig(...)``). Colours come from
-colour-blind-safe palettes (ColorBrewer diverging schemes and the Okabe-Ito palette), and meaning
-is never carried by colour alone: flags also carry a symbol, suppressed cells say "suppressed".
+Every function draws on the matplotlib axes it is given (``ax=``) and returns them; without
+``ax`` it draws on the axes of a new :class:`matplotlib.figure.Figure` (``ax.figure``; save it
+with ``ax.figure.savefig(...)``). Nothing here touches pyplot or the global backend, so a
+notebook keeps its own. Colours come from colour-blind-safe palettes (ColorBrewer diverging
+schemes and the Okabe-Ito palette), and meaning is never carried by colour alone: flags also
+carry a symbol, suppressed cells say "suppressed".
+
+This is also the one home of the figures' geometry that the reports' SVG drawings share
+(:func:`left_of_centre` for diverging bars).
 """
 
 from __future__ import annotations
@@ -18,11 +23,10 @@ from .errors import ArgumentError, ConfigurationError, DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
 
     from .compare import BenchmarkComparison
 
-__all__ = ["FLAG_STYLES", "plot_flag_grid", "plot_funnel", "plot_likert"]
+__all__ = ["FLAG_STYLES", "left_of_centre", "plot_flag_grid", "plot_funnel", "plot_likert"]
 
 # Okabe & Ito (2008) colour-blind-safe palette
 _BLUE, _ORANGE, _VERMILION, _GREY = "#0072B2", "#E69F00", "#D55E00", "#666666"
@@ -44,22 +48,34 @@ FLAG_STYLES: dict[str, tuple[str, str, str]] = {
 colour-blind readers)."""
 
 
-def _agg() -> Any:
-    import matplotlib
+def left_of_centre(percents: Sequence[float], neutral: bool) -> float:
+    """The share of a diverging bar drawn left of the centre line.
 
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    The lower half of the options, and half of the middle option when it is ``neutral`` (an
+    odd number of options straddling the centre; Heiberger & Robbins 2014). Two options: the
+    first is left.
 
-    return plt
+    >>> left_of_centre([10, 20, 40, 20, 10], neutral=True)
+    50.0
+    >>> left_of_centre([30, 70], neutral=False)
+    30.0
+    """
+    k = len(percents)
+    half = k // 2
+    left = float(sum(percents[:half]))
+    if neutral and k % 2 == 1:
+        left += float(percents[half]) / 2
+    return left
 
 
-def _new_figure(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax``, or the axes of a new figure (made without pyplot: no backend is touched)."""
+    if ax is not None:
+        return ax
     from matplotlib.figure import Figure
 
-    _agg()
     fig = Figure(figsize=figsize, layout="constrained")
-    ax = fig.add_subplot()
-    return fig, ax
+    return fig.add_subplot()
 
 
 # ------------------------------------------------------------------------------ funnel
@@ -74,7 +90,8 @@ def plot_funnel(
     ylabel: str | None = None,
     label_flagged: bool = True,
     figsize: tuple[float, float] = (7.0, 4.5),
-) -> Figure:
+    ax: Axes | None = None,
+) -> Axes:
     """A funnel plot of the groups of :func:`~leadership_eval.compare.compare_to_benchmark`.
 
     Parameters
@@ -89,10 +106,14 @@ def plot_funnel(
     label_flagged : bool
         Label the points flagged outside the outer limits.
     figsize : (float, float)
+        The size of a new figure (without ``ax``).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.axes.Axes
+        The axes drawn on (``ax.figure`` is the figure).
 
     Notes
     -----
@@ -108,8 +129,8 @@ def plot_funnel(
     >>> from leadership_eval.plots import plot_funnel
     >>> df = pd.DataFrame({"trust": ["a"] * 8 + ["b"] * 12 + ["c"] * 20,
     ...                    "score": [3, 4] * 4 + [2, 3, 4] * 4 + [4, 5, 3, 4] * 5})
-    >>> fig = plot_funnel(compare_to_benchmark(df, "score", "trust"), highlight="b")
-    >>> type(fig).__name__, fig.axes[0].get_xlabel()
+    >>> ax = plot_funnel(compare_to_benchmark(df, "score", "trust"), highlight="b")
+    >>> type(ax.figure).__name__, ax.get_xlabel()
     ('Figure', 'Number of responses')
     """
     from .compare import BenchmarkComparison, funnel_limits
@@ -122,7 +143,7 @@ def plot_funnel(
     frame = comparison.frame
     est = "mean" if comparison.kind == "mean" else "proportion"
     shown = frame[frame["flag"] != "suppressed"]
-    fig, ax = _new_figure(figsize)
+    ax = _new_axes(ax, figsize)
     if shown.empty:
         ax.text(
             0.5,
@@ -133,7 +154,7 @@ def plot_funnel(
             transform=ax.transAxes,
         )
         ax.set_axis_off()
-        return fig
+        return ax
     n_max = max(float(shown["n"].max()) * 1.1, 10.0)
     grid = np.unique(np.linspace(max(1.0, float(shown["n"].min()) * 0.5), n_max, 200).round())
     limits = comparison.limits
@@ -208,7 +229,7 @@ def plot_funnel(
         ax.set_title(title)
     ax.legend(loc="best", fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
-    return fig
+    return ax
 
 
 # ------------------------------------------------------------------------------ likert
@@ -236,7 +257,8 @@ def plot_likert(
     title: str | None = None,
     show_percent: bool = True,
     figsize: tuple[float, float] | None = None,
-) -> Figure:
+    ax: Axes | None = None,
+) -> Axes:
     """Diverging stacked bars of Likert answers (e.g. a trust against the region).
 
     Parameters
@@ -256,10 +278,14 @@ def plot_likert(
     show_percent : bool
         Write the percentage inside segments of at least 8 %.
     figsize : (float, float), optional
+        The size of a new figure (without ``ax``).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.axes.Axes
+        The axes drawn on (``ax.figure`` is the figure).
 
     Notes
     -----
@@ -279,8 +305,8 @@ def plot_likert(
     >>> counts = pd.DataFrame([[2, 5, 6, 12, 5], [None] * 5, [30, 60, 80, 150, 80]],
     ...                       index=["Trust 07", "Trust 11", "Region"],
     ...                       columns=["SD", "D", "N", "A", "SA"])
-    >>> fig = plot_likert(counts, title="I see myself as a leader")
-    >>> [t.get_text() for t in fig.axes[0].texts if t.get_text() == "suppressed"]
+    >>> ax = plot_likert(counts, title="I see myself as a leader")
+    >>> [t.get_text() for t in ax.texts if t.get_text() == "suppressed"]
     ['suppressed']
     """
     if not isinstance(counts_or_percent, pd.DataFrame) or counts_or_percent.shape[1] < 2:
@@ -305,9 +331,8 @@ def plot_likert(
     colours = _diverging(k)
     rows = list(table.index)
     h = figsize or (8.0, 1.0 + 0.55 * len(rows))
-    fig, ax = _new_figure(h)
+    ax = _new_axes(ax, h)
     y = np.arange(len(rows))[::-1]
-    half = k // 2
     for yi, name in zip(y, rows, strict=True):
         if suppressed.loc[name] or not np.isfinite(totals.loc[name]) or totals.loc[name] == 0:
             ax.text(
@@ -322,7 +347,7 @@ def plot_likert(
             )
             continue
         p = pct.loc[name].to_numpy()
-        left = -(p[:half].sum() + (p[half] / 2 if mid else 0.0))
+        left = -left_of_centre(p, neutral=mid)
         for j in range(k):
             ax.barh(
                 yi, p[j], left=left, color=colours[j], edgecolor="white", height=0.7, label=names[j]
@@ -361,7 +386,7 @@ def plot_likert(
     if title:
         ax.set_title(title)
     ax.spines[["top", "right"]].set_visible(False)
-    return fig
+    return ax
 
 
 # ------------------------------------------------------------------------------ flag grid
@@ -374,7 +399,8 @@ def plot_flag_grid(
     title: str | None = None,
     item_labels: dict[Any, str] | None = None,
     figsize: tuple[float, float] | None = None,
-) -> Figure:
+    ax: Axes | None = None,
+) -> Axes:
     """A GMC-style grid of flags: items (rows) by groups (columns).
 
     Parameters
@@ -389,10 +415,14 @@ def plot_flag_grid(
     item_labels : dict, optional
         Row labels to show instead of the item ids.
     figsize : (float, float), optional
+        The size of a new figure (without ``ax``).
+    ax : matplotlib.axes.Axes, optional
+        The axes to draw on (default: those of a new figure).
 
     Returns
     -------
-    matplotlib.figure.Figure
+    matplotlib.axes.Axes
+        The axes drawn on (``ax.figure`` is the figure).
 
     Notes
     -----
@@ -407,8 +437,8 @@ def plot_flag_grid(
     >>> from leadership_eval.plots import plot_flag_grid
     >>> flags = pd.DataFrame({"Trust 01": ["red", "white"], "Trust 02": ["green", None]},
     ...                      index=["workload", "supervision"])
-    >>> fig = plot_flag_grid(flags)
-    >>> sorted(t.get_text() for t in fig.axes[0].texts if t.get_text())[:2]
+    >>> ax = plot_flag_grid(flags)
+    >>> sorted(t.get_text() for t in ax.texts if t.get_text())[:2]
     ['s', '▲▲']
     """
     from matplotlib.colors import to_rgb
@@ -428,7 +458,7 @@ def plot_flag_grid(
     n_rows, n_cols = cells.shape
     rgb = np.array([[to_rgb(FLAG_STYLES[str(v)][0]) for v in row] for row in cells.to_numpy()])
     size = figsize or (1.2 + 0.9 * n_cols + 2.0, 1.5 + 0.45 * n_rows)
-    fig, ax = _new_figure(size)
+    ax = _new_axes(ax, size)
     ax.imshow(rgb, aspect="auto", interpolation="nearest")
     for i in range(n_rows):
         for j in range(n_cols):
@@ -462,4 +492,4 @@ def plot_flag_grid(
     )
     if title:
         ax.set_title(title)
-    return fig
+    return ax

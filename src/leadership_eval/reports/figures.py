@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..plots import left_of_centre
+
 __all__ = ["funnel_svg", "likert_bars_html"]
 
 
@@ -27,17 +29,7 @@ def _segments(row: Any) -> list[tuple[str, int, str]]:
 
 def _left_share(segs: list[tuple[str, int, str]]) -> float:
     """The share drawn left of the midline: the lower groups and half of the middle one."""
-    k = len(segs)
-    if k == 2:
-        return float(segs[0][1])
-    left = 0.0
-    centre = (k - 1) / 2
-    for i, (_, p, _) in enumerate(segs):
-        if i < centre:
-            left += p
-        elif i == centre:
-            left += p / 2
-    return left
+    return left_of_centre([p for _, p, _ in segs], neutral=len(segs) % 2 == 1)
 
 
 def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
