@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .errors import Problem, did_you_mean
+from .errors import ArgumentError, Problem, did_you_mean
 
 __all__ = ["MAX_FILE_BYTES", "MAX_NODES", "Document", "parse_document", "pydantic_problems"]
 
@@ -210,7 +210,7 @@ def _convert(doc: Document, node: yaml.Node, path: Path_, budget: _Budget, depth
             doc.key_positions[(*path, key)] = kpos
             out[key] = _convert(doc, value_node, (*path, key), budget, depth + 1)
         return out
-    raise TypeError(f"unexpected YAML node {node!r}")  # pragma: no cover - exhaustive
+    raise ArgumentError(f"unexpected YAML node {node!r}")  # pragma: no cover - exhaustive
 
 
 class _TooBig(Exception):

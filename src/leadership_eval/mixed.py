@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._frames import check_frame
+from ._frames import check_frame, failure_rows
 from .errors import ConfigurationError, DataError
 
 __all__ = ["MixedModelResult", "linear_mixed_model", "logistic_mixed_model"]
@@ -156,6 +156,7 @@ def _design(
         raise DataError(
             f"outcome {outcome!r} holds values that are not numbers, e.g. in row {bad[0]!r}",
             code="not-numeric",
+            failure_cases=failure_rows(sub[outcome], np.isnan(y), outcome),
         )
     codes, _ = pd.factorize(sub[group], sort=True)
     return y, X, codes, names, sub.index.to_series(), excluded
@@ -580,10 +581,14 @@ def logistic_mixed_model(
             frame = data.assign(**{outcome: col.astype("float")})
     y, X, g, names, _, excluded = _design(frame, outcome, fixed, group, categorical)
     if not np.isin(y, (0.0, 1.0)).all():
+        other = ~np.isin(y, (0.0, 1.0))
         raise DataError(
             f"outcome {outcome!r} must hold 0/1 values for a logistic model; found "
             f"{sorted(set(y.tolist()) - {0.0, 1.0})[:5]}",
             code="not-binary",
+            failure_cases=pd.DataFrame(
+                {"position": np.flatnonzero(other), "column": outcome, "value": y[other]}
+            ),
         )
     n, p = X.shape
     model = _GLMM(y, X, g, nagq)

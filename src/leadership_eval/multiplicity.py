@@ -97,6 +97,7 @@ def adjust_pvalues(p: Any, method: str = "fdr_bh") -> np.ndarray:
             f"p-values must lie between 0 and 1; found {arr[bad][0]!r} at position "
             f"{int(np.flatnonzero(bad)[0])}",
             code="bad-pvalue",
+            failure_cases=pd.DataFrame({"position": np.flatnonzero(bad), "value": arr[bad]}),
         )
     out = np.full(arr.shape, np.nan)
     ok = ~np.isnan(arr)

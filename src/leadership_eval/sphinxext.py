@@ -483,6 +483,34 @@ class CoverageMatrixDirective(SphinxDirective):
         return [container]
 
 
+class ReasonCodesDirective(SphinxDirective):
+    """``.. reason-codes:: AREA``: the codes of one area of the registry, with their meanings."""
+
+    has_content = False
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        from .errors import REASONS
+
+        area = self.arguments[0]
+        if area not in REASONS:
+            raise self.error(f"no reason-code area {area!r}; the areas are {sorted(REASONS)}")
+        lines = [
+            ".. list-table::",
+            "   :header-rows: 1",
+            "   :widths: 30 70",
+            "",
+            "   * - Code",
+            "     - Meaning",
+        ]
+        for code, meaning in sorted(REASONS[area].items()):
+            lines += [f"   * - ``{code}``", f"     - {_esc(meaning)}"]
+        lines.append("")
+        container = nodes.container(classes=["leadership-eval-reasons"])
+        self.state.nested_parse(StringList(lines, source=f"<reason-codes {area}>"), 0, container)
+        return [container]
+
+
 def _exports(app: Sphinx, survey: Survey) -> dict[str, str]:
     """Write the survey's XLSForm and REDCap exports into the docs; return name -> path."""
     out = Path(app.srcdir) / "_generated" / "downloads"
@@ -537,6 +565,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("leadership_eval_catalogue_pages", "catalogue", "env")
     app.add_directive("instrument", InstrumentDirective)
     app.add_directive("coverage-matrix", CoverageMatrixDirective)
+    app.add_directive("reason-codes", ReasonCodesDirective)
     app.connect("builder-inited", _write_catalogue_pages)
     from ._version import __version__
 

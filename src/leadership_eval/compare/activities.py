@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from .._codes import code_text, indicator_frame
-from .._frames import check_columns, check_frame, numeric
+from .._frames import check_columns, check_frame, failure_rows, numeric
 from ..errors import ConfigurationError, DataError
 from ..instruments.loader import as_survey
 from ..instruments.models import Item, Survey, text_in
@@ -127,6 +127,7 @@ def summarise_activities(
         raise DataError(
             f"column {group!r} holds value(s) not in its choice list: {', '.join(present[:10])}",
             code="invalid-code",
+            failure_cases=failure_rows(keys, keys.astype(str).isin(present), group),
         )
     groups = groups or sorted(present)
     has_na = bool(keys.isna().any())
@@ -160,6 +161,7 @@ def summarise_activities(
                 f"column {item!r} holds code(s) not in its choice list: "
                 f"{sorted(set(vals[bad].astype(str)))} (rows {list(rows[:10])})",
                 code="invalid-code",
+                failure_cases=failure_rows(log[item], bad, item),
             )
         dummies = pd.get_dummies(vals.astype("object")).reindex(columns=codes, fill_value=0)
         dummies = dummies.astype("int64").add_prefix(f"{prefix}_")
@@ -422,6 +424,7 @@ def relate_activity_outcomes(
         raise DataError(
             f"trainees' {group} value(s) not in the activity summary: {', '.join(unknown[:10])}",
             code="unknown-group",
+            failure_cases=failure_rows(g, g.astype(str).isin(unknown) & g.notna(), group),
         )
     keep = y.notna() & g.notna()
     df = pd.DataFrame({"g": g[keep].astype(str), "y": y[keep]})

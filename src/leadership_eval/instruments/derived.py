@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._codes import indicator_frame
-from .._frames import check_frame
+from .._frames import check_frame, failure_rows
 from ..errors import DataError
 from .loader import as_survey
 from .models import Survey
@@ -105,6 +105,7 @@ def derive(survey: Survey | str | Path, data: pd.DataFrame) -> pd.DataFrame:
                 f"{item.choices!r}: {', '.join(sorted(set(text[bad].astype(str)))[:10])} "
                 f"(rows {', '.join(map(repr, rows))})",
                 code="invalid-code",
+                failure_cases=failure_rows(col, bad, item.column_name),
             )
         mapped = text.map(by_text, na_action="ignore")
         present = [v for v in by_text.values()]

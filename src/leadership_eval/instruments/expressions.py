@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeAlias
 
 from leadership_eval._codes import code_text
 from leadership_eval._frames import check_frame
-from leadership_eval.errors import LeadershipEvalError
+from leadership_eval.errors import ArgumentError, LeadershipEvalError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -998,7 +998,7 @@ def _fmt(node: Node) -> str:
             s = _fmt(child)
             parts.append(f"({s})" if _PRECEDENCE.get(type(child), 9) <= mine else s)
         return (" and " if isinstance(node, And) else " or ").join(parts)
-    raise TypeError(f"not an expression node: {node!r}")
+    raise ArgumentError(f"not an expression node: {node!r}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -1588,7 +1588,7 @@ class _Evaluator:
             for v in node.values:
                 out = out | self.compare(Compare(node.subject, "==", v))
             return ~out if node.negated else out
-        raise TypeError(f"not an expression node: {node!r}")
+        raise ArgumentError(f"not an expression node: {node!r}")
 
     def compare(self, node: Compare) -> np.ndarray:
         c = _normalise_compare(node)
@@ -1725,7 +1725,7 @@ class _XLSForm:
         if isinstance(node, InList):
             eqs = " or ".join(self.compare(Compare(node.subject, "==", v)) for v in node.values)
             return f"not({eqs})" if node.negated else f"({eqs})"
-        raise TypeError(f"not an expression node: {node!r}")
+        raise ArgumentError(f"not an expression node: {node!r}")
 
     def compare(self, node: Compare) -> str:
         c = _normalise_compare(node)
@@ -1833,7 +1833,7 @@ class _REDCap:
                 return parts[0]
             out = (" and " if eq_neg else " or ").join(parts)
             return out if top else f"({out})"
-        raise TypeError(f"not an expression node: {node!r}")
+        raise ArgumentError(f"not an expression node: {node!r}")
 
     def answered(self, name: Name, neg: bool) -> str:
         if self.is_checkbox(name.id):
@@ -2007,7 +2007,7 @@ class _Describer:
                 verb = "does not include any of" if node.negated else "includes"
                 return f"{who} {verb} {_join_list(words, 'and' if node.negated else 'or')}"
             return f"{who} is {'not ' if node.negated else ''}one of {_join_list(words)}"
-        raise TypeError(f"not an expression node: {node!r}")
+        raise ArgumentError(f"not an expression node: {node!r}")
 
     def compare(self, node: Compare, negate: bool = False) -> str:
         c = _normalise_compare(node)

@@ -22,7 +22,7 @@ from ..document import (
     pydantic_problems,
     too_large,
 )
-from ..errors import DataError, InstrumentError, Problem, did_you_mean
+from ..errors import ArgumentError, DataError, InstrumentError, Problem, did_you_mean
 from . import checks
 from .models import MODEL_FOR_KIND, Instrument, Survey
 
@@ -134,7 +134,9 @@ def loads_instrument(text: str | bytes, source: str = "<string>") -> Instrument:
     doc = parse_document(text, source)
     result = _build(doc)
     if doc.problems or result is None:
-        raise InstrumentError(doc.problems or [Problem(source, 1, 1, "invalid", "not loaded")])
+        raise InstrumentError(
+            doc.problems or [Problem(source, 1, 1, "invalid-document", "not loaded")]
+        )
     return result
 
 
@@ -262,7 +264,7 @@ def as_survey(survey: Survey | str | Path) -> Survey:
     if isinstance(survey, Survey):
         return survey
     if not isinstance(survey, str | Path):
-        raise TypeError(
+        raise ArgumentError(
             "survey must be a Survey, a YAML path or a bundled instrument id, "
             f"not {type(survey).__name__}"
         )

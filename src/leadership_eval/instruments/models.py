@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from .._codes import indicator_column
+from ..errors import ConfigurationError, NotFoundError, did_you_mean
 from ..policy import DisclosurePolicy
 
 __all__ = [
@@ -215,7 +216,9 @@ class ChoiceList(_Model):
         """The smallest and largest scored code (for reverse keying: ``min + max - x``)."""
         codes = [float(c) for c in self.codes if isinstance(c, int)]
         if not codes:
-            raise ValueError("this choice list has no numeric codes to score")
+            raise ConfigurationError(
+                "this choice list has no numeric codes to score", code="unscorable-item"
+            )
         return min(codes), max(codes)
 
     def attribute(self, name: str) -> dict[CodeValue, str | int | float | bool]:
@@ -227,7 +230,10 @@ class ChoiceList(_Model):
         for option in (*self.options, *self.missing):
             if option.code == code or str(option.code) == str(code):
                 return text_in(option.label, language)
-        raise KeyError(code)
+        known = [str(c) for c in self.all_codes]
+        raise NotFoundError(
+            f"no option with code {code!r}{did_you_mean(str(code), known)}", code="unknown-code"
+        )
 
 
 class Item(_Model):
@@ -383,8 +389,15 @@ class Survey(_Document):
         return [i for i in self.items if i.is_question]
 
     def item(self, item_id: str) -> Item:
-        """The item with this id (``KeyError`` if there is none)."""
-        return self._item_index[item_id]
+        """The item with this id (:class:`~leadership_eval.errors.NotFoundError`, a ``KeyError``,
+        if there is none)."""
+        try:
+            return self._item_index[item_id]
+        except KeyError:
+            hint = did_you_mean(item_id, self._item_index)
+            raise NotFoundError(
+                f"survey {self.id!r} has no item {item_id!r}{hint}", code="unknown-item"
+            ) from None
 
     def choices_for(self, item: Item | str) -> ChoiceList | None:
         """The choice list of an item (None for items without one)."""
@@ -396,7 +409,11 @@ class Survey(_Document):
         for s in self.scales:
             if s.id == scale_id:
                 return s
-        raise KeyError(scale_id)
+        known = [s.id for s in self.scales]
+        raise NotFoundError(
+            f"survey {self.id!r} has no scale {scale_id!r}{did_you_mean(scale_id, known)}",
+            code="unknown-scale",
+        )
 
     def items_with(self, disclosure: str) -> list[Item]:
         """Items of a given disclosure level (``quasi``, ``direct``, ``free_text``...)."""
@@ -567,7 +584,7 @@ class Codebook(_Document):
         for _, c in self.walk():
             if c.id == code_id:
                 return c
-        raise KeyError(code_id)
+        raise self._unknown_code(code_id)
 
     def theme_of(self, code_id: str) -> Code:
         """The top-level theme a code belongs to."""
@@ -575,7 +592,14 @@ class Codebook(_Document):
             for _, c in theme.walk():
                 if c.id == code_id:
                     return theme
-        raise KeyError(code_id)
+        raise self._unknown_code(code_id)
+
+    def _unknown_code(self, code_id: str) -> NotFoundError:
+        known = [c.id for _, c in self.walk()]
+        return NotFoundError(
+            f"codebook {self.id!r} has no code {code_id!r}{did_you_mean(code_id, known)}",
+            code="unknown-code",
+        )
 
     def objective_mentions(self) -> list[str]:
         found = list(self.objectives)

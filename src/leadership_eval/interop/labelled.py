@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._codes import indicator_column
-from .._frames import check_frame
-from ..errors import DataError
+from .._frames import check_frame, failure_rows
+from ..errors import ConfigurationError, DataError
 from ..instruments.models import Survey, text_in
 from ..safe_output import csv_text, neutralise
 from .common import warn_unmapped
@@ -128,7 +128,9 @@ def write_labelled(
     import pyreadstat
 
     if format not in ("sav", "dta", "csv"):
-        raise ValueError(f"format must be 'sav', 'dta' or 'csv', not {format!r}")
+        raise ConfigurationError(
+            f"format must be 'sav', 'dta' or 'csv', not {format!r}", code="unknown-format"
+        )
     from ..responses import ValidationReport
 
     if isinstance(data, ValidationReport):
@@ -208,6 +210,7 @@ def write_labelled(
                         f"column {name!r} holds values that are not codes of {item.choices!r}: "
                         f"{sorted(map(str, series[bad].unique()))[:5]}",
                         code="unknown-code",
+                        failure_cases=failure_rows(series, bad, name),
                     )
                 out[name] = values
                 value_labels[name] = {float(k): v for k, v in item_labels.items()}
@@ -224,6 +227,7 @@ def write_labelled(
                     f"column {name!r}: {int(bad.sum())} value(s) are not dates as YYYY-MM-DD "
                     f"(rows {rows})",
                     code="invalid-date",
+                    failure_cases=failure_rows(series, bad, name),
                 )
             out[name] = parsed
         elif item.type == "number":

@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
+from ..errors import ConfigurationError
 from ..instruments.models import ChoiceList, Item, Survey, text_in
 from .common import number_text
 
@@ -238,7 +239,9 @@ def to_printable(
     <BLANKLINE>
     """
     if format not in ("html", "markdown"):
-        raise ValueError(f"format must be 'html' or 'markdown', not {format!r}")
+        raise ConfigurationError(
+            f"format must be 'html' or 'markdown', not {format!r}", code="unknown-format"
+        )
     numbers = _number_items(survey)
     text = (
         _html(survey, numbers, language, office_codes)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..errors import ArgumentError, ConfigurationError
 from ..instruments.models import Code, Codebook, Guidance, InterviewGuide, text_in
 
 __all__ = ["Block", "print_pack_blocks", "to_print_pack"]
@@ -81,7 +82,7 @@ def print_pack_blocks(instrument: Instrument, language: str = "en") -> list[Bloc
     if isinstance(instrument, Codebook):
         return _codebook(instrument, language)
     kind = getattr(instrument, "kind", type(instrument).__name__)
-    raise TypeError(
+    raise ArgumentError(
         f"print packs are made of interview guides, guidance and codebooks, not a {kind}; "
         "print a survey with to_printable"
     )
@@ -450,11 +451,15 @@ def to_print_pack(
     if fmt is None:
         fmt = "docx" if path is not None and Path(path).suffix.lower() == ".docx" else "html"
     if fmt not in ("html", "docx"):
-        raise ValueError(f"format must be 'html' or 'docx', not {fmt!r}")
+        raise ConfigurationError(
+            f"format must be 'html' or 'docx', not {fmt!r}", code="unknown-format"
+        )
     blocks = print_pack_blocks(instrument, language)
     if fmt == "docx":
         if path is None:
-            raise ValueError("a .docx print pack needs a path to write to")
+            raise ConfigurationError(
+                "a .docx print pack needs a path to write to", code="missing-path"
+            )
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
         _docx(blocks, p)

@@ -455,6 +455,9 @@ def _unhashable_error(data: pd.DataFrame, columns: Sequence[Hashable]) -> DataEr
                     "quasi-identifier or sensitive column must be one value (text or a number); "
                     "join lists into text first",
                     code="unhashable-value",
+                    failure_cases=pd.DataFrame(
+                        {"row": [col.index[pos]], "column": [c], "value": [repr(value)]}
+                    ),
                 )
     return None
 

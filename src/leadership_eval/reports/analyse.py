@@ -289,7 +289,7 @@ def analyse(
             code="no-group",
         )
     if not isinstance(responses, pd.DataFrame) or responses.empty:
-        raise DataError("there are no responses to report on (the data has no rows)", "empty")
+        raise DataError("there are no responses to report on (the data has no rows)", "empty-data")
 
     responses, declined = _consenting(model, responses)
 

@@ -13,6 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..errors import ArgumentError
 from ..plots import left_of_centre
 
 __all__ = ["funnel_svg", "likert_bars_html"]
@@ -55,7 +56,7 @@ def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
     from .publish import PublishedItem
 
     if not isinstance(item, PublishedItem):
-        raise TypeError("likert_bars_html draws published statements only (PublishedItem)")
+        raise ArgumentError("likert_bars_html draws published statements only (PublishedItem)")
     esc = html.escape
     first = item.rows.get(keys[0]) if keys else None
     reference = first.level if first is not None and first.status == "shown" else None
@@ -188,7 +189,7 @@ def funnel_svg(
     from .publish import PublishedScale
 
     if not isinstance(scale, PublishedScale):
-        raise TypeError("funnel_svg draws published scales only (PublishedScale)")
+        raise ArgumentError("funnel_svg draws published scales only (PublishedScale)")
     w, h, left, right, top, bottom = 420.0, 270.0, 46.0, 12.0, 28.0, 36.0
     shown = [r for r in scale.rows.values() if r.status == "shown" and r.n and r.mean is not None]
     if not shown or scale.centre is None or not scale.funnel:

@@ -7,6 +7,8 @@ import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import ArgumentError
+
 __all__ = ["MISSING", "SUPPRESSED", "render", "table_html"]
 
 SUPPRESSED = "–"
@@ -55,7 +57,7 @@ def table_html(
     from .publish import PublishedTable
 
     if not isinstance(table, PublishedTable):
-        raise TypeError(
+        raise ArgumentError(
             "table_html renders published tables only (PublishedTable); a "
             f"{type(table).__name__} has not passed disclosure control"
         )

@@ -38,6 +38,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from ..errors import NotFoundError
 from ..instruments.models import Scale, Survey, text_in
 from ..policy import DisclosurePolicy
 from ..privacy.perturb import CellKeys, perturb_mean, perturbation_table, record_keys
@@ -408,7 +409,7 @@ class Publication:
         for g in self.groups:
             if g.code == code:
                 return g
-        raise KeyError(code)
+        raise NotFoundError(f"no published group {code!r}", code="not-found")
 
     def numbers(self) -> set[float]:
         """Every number the publication holds (what a rendered report may show)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..errors import ArgumentError
 from .figures import funnel_svg, likert_bars_html
 from .html import render, table_html
 from .publish import REGION, Publication, PublishedItem, PublishedTable
@@ -44,7 +45,7 @@ def _section(anchor: str, title: str, html_text: str) -> dict[str, Any]:
 
 def _check(pub: Any) -> Publication:
     if not isinstance(pub, Publication):
-        raise TypeError(
+        raise ArgumentError(
             "reports are rendered from a Publication only; a "
             f"{type(pub).__name__} has not passed disclosure control"
         )
