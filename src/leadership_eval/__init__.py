@@ -318,6 +318,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from . import datasets as datasets
     from .compare import (
         BenchmarkComparison,
         CompareResult,
@@ -530,7 +531,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
 
 
+_SUBMODULES = frozenset({"datasets"})
+"""Submodules reached as attributes (``le.datasets.example_survey()``), imported on first use."""
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        value = importlib.import_module(f".{name}", __name__)
+        globals()[name] = value
+        return value
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'leadership_eval' has no attribute {name!r}")

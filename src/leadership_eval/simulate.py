@@ -269,32 +269,12 @@ def simulate_responses(
 
     Examples
     --------
-    >>> from leadership_eval.instruments.loader import loads_instrument
-    >>> survey = loads_instrument('''
-    ... kind: survey
-    ... id: demo
-    ... version: 1.0.0
-    ... title: Demo
-    ... respondent_id: rid
-    ... choice_lists:
-    ...   agree5:
-    ...     ordered: true
-    ...     options: [{code: 1, label: SD}, {code: 2, label: D}, {code: 3, label: N},
-    ...               {code: 4, label: A}, {code: 5, label: SA}]
-    ... sections:
-    ...   - id: s
-    ...     title: S
-    ...     items:
-    ...       - {id: rid, type: text, text: Id, disclosure: direct}
-    ...       - {id: q1, type: likert, choices: agree5, text: One}
-    ...       - {id: q2, type: likert, choices: agree5, text: Two}
-    ... scales:
-    ...   - {id: lead, title: Leadership, items: [q1, q2]}
-    ... ''')
+    >>> import leadership_eval as le
+    >>> survey = le.datasets.example_survey()
     >>> df = simulate_responses(survey, 500, seed=1)
-    >>> df.shape, list(df.columns), df["rid"].iloc[0]
-    ((500, 3), ['rid', 'q1', 'q2'], 'R00001')
-    >>> bool(df["q1"].dropna().isin([1, 2, 3, 4, 5]).all())
+    >>> df.shape, list(df.columns)[:5], df["rid"].iloc[0]
+    ((500, 10), ['rid', 'trust', 'grade', 'q1', 'q2'], 'R00001')
+    >>> bool(df["q1"].dropna().isin([1, 2, 3, 4, 5, 9]).all())
     True
     """
     import numpy as np

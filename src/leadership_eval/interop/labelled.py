@@ -99,29 +99,15 @@ def write_labelled(
 
     Examples
     --------
-    >>> import tempfile, pathlib, pandas as pd, pyreadstat
-    >>> from leadership_eval.instruments.loader import loads_instrument
-    >>> s = loads_instrument('''
-    ... kind: survey
-    ... id: tiny
-    ... version: 1.0.0
-    ... title: A tiny survey
-    ... choice_lists:
-    ...   agree:
-    ...     ordered: true
-    ...     options: [{code: 1, label: Disagree}, {code: 2, label: Agree}]
-    ...     missing: [{code: 9, label: Prefer not to say}]
-    ... sections:
-    ...   - id: main
-    ...     title: Main
-    ...     items:
-    ...       - {id: q1, type: likert, choices: agree, text: I lead}
-    ... ''')
-    >>> df = pd.DataFrame({"q1": pd.array([1, 2, 9, None], dtype="Int64")})
-    >>> out = write_labelled(df, s, pathlib.Path(tempfile.mkdtemp()) / "q.sav")
+    >>> import tempfile, pathlib, pyreadstat
+    >>> import leadership_eval as le
+    >>> s, data = le.datasets.example_survey(), le.datasets.example_responses()
+    >>> out = write_labelled(data, s, pathlib.Path(tempfile.mkdtemp()) / "q.sav")
     >>> back, meta = pyreadstat.read_sav(out, user_missing=True)
     >>> meta.variable_value_labels["q1"][9.0], meta.missing_ranges["q1"]
     ('Prefer not to say', [{'lo': 9.0, 'hi': 9.0}])
+    >>> [c for c in back.columns if c.startswith("acts")]
+    ['acts__qi', 'acts__audit', 'acts__none']
     """
     import numpy as np
     import pandas as pd

@@ -204,38 +204,20 @@ def to_printable(
 
     Examples
     --------
-    >>> from leadership_eval.instruments.loader import loads_instrument
-    >>> s = loads_instrument('''
-    ... kind: survey
-    ... id: tiny
-    ... version: 1.0.0
-    ... title: A tiny survey
-    ... respondent_id: rid
-    ... choice_lists:
-    ...   yn: {options: [{code: 1, label: "Yes"}, {code: 0, label: "No"}]}
-    ... sections:
-    ...   - id: main
-    ...     title: Main
-    ...     items:
-    ...       - {id: rid, type: text, text: Respondent ID}
-    ...       - {id: met, type: choice, choices: yn, text: Have you met your mentor?}
-    ...       - {id: how, type: text, text: How did you meet?, show_if: met == 1}
-    ... ''')
-    >>> print(to_printable(s, format="markdown"))  # doctest: +NORMALIZE_WHITESPACE
-    # A tiny survey
-    <BLANKLINE>
-    ## Main
-    <BLANKLINE>
-    **1. Have you met your mentor?**
+    >>> import leadership_eval as le
+    >>> text = to_printable(le.datasets.example_survey(), format="markdown")
+    >>> print(text[text.index("**6."):text.index("**8.")])  # doctest: +NORMALIZE_WHITESPACE
+    **6. Have you met your leadership mentor?**
     <BLANKLINE>
     - [ ] Yes
     - [ ] No
     <BLANKLINE>
-    **2. How did you meet?**
+    **7. How did you meet?**
     <BLANKLINE>
-    _Answer this question only if question 1 is “Yes”._
+    _Answer this question only if question 6 is “Yes”._
     <BLANKLINE>
     _Write your answer:_ ______________________________________
+    <BLANKLINE>
     <BLANKLINE>
     """
     if format not in ("html", "markdown"):

@@ -180,24 +180,11 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from leadership_eval.instruments.loader import loads_instrument
-    >>> s = loads_instrument('''
-    ... kind: survey
-    ... id: tiny
-    ... version: 1.0.0
-    ... title: A tiny survey
-    ... choice_lists:
-    ...   acts: {options: [{code: qi, label: QI}, {code: audit, label: Audit}]}
-    ... sections:
-    ...   - id: main
-    ...     title: Main
-    ...     items:
-    ...       - {id: acts, type: multi_choice, choices: acts, text: Activities}
-    ...       - {id: how, type: text, text: How was the audit?, show_if: "selected(acts, 'audit')"}
-    ... ''')
-    >>> out = to_redcap(s, pathlib.Path(tempfile.mkdtemp()) / "tiny.csv")
-    >>> row = out.read_text().splitlines()[3]
-    >>> "[acts(audit)] = '1'" in row
+    >>> import leadership_eval as le
+    >>> s = le.datasets.example_survey()
+    >>> out = to_redcap(s, pathlib.Path(tempfile.mkdtemp()) / "example.csv")
+    >>> how = next(row for row in out.read_text().splitlines() if row.startswith("how,"))
+    >>> "[met] = '1'" in how
     True
     >>> from_redcap(out) == s
     True

@@ -136,22 +136,9 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
     Examples
     --------
     >>> import tempfile, pathlib
-    >>> from leadership_eval.instruments.loader import loads_instrument
-    >>> s = loads_instrument('''
-    ... kind: survey
-    ... id: tiny
-    ... version: 1.0.0
-    ... title: A tiny survey
-    ... choice_lists:
-    ...   yn: {options: [{code: 1, label: "Yes"}, {code: 0, label: "No"}]}
-    ... sections:
-    ...   - id: main
-    ...     title: Main
-    ...     items:
-    ...       - {id: met, type: choice, choices: yn, text: Have you met your mentor?}
-    ...       - {id: how, type: text, text: How?, show_if: met == 1}
-    ... ''')
-    >>> out = to_xlsform(s, pathlib.Path(tempfile.mkdtemp()) / "tiny.xlsx")
+    >>> import leadership_eval as le
+    >>> s = le.datasets.example_survey()
+    >>> out = to_xlsform(s, pathlib.Path(tempfile.mkdtemp()) / "example.xlsx")
     >>> from_xlsform(out) == s
     True
     """

@@ -424,42 +424,18 @@ def export_comments(
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> from leadership_eval.instruments.loader import loads_instrument
+    >>> import leadership_eval as le
     >>> from leadership_eval.privacy.review import export_comments
-    >>> survey = loads_instrument('''
-    ... kind: survey
-    ... id: pulse
-    ... version: 1.0.0
-    ... title: Pulse
-    ... respondent_id: rid
-    ... group_by: trust
-    ... choice_lists:
-    ...   trust: {options: [{code: t01, label: Trust 1}, {code: t02, label: Trust 2}]}
-    ...   grade: {options: [{code: fy, label: Foundation}, {code: registrar, label: Registrar}]}
-    ... sections:
-    ...   - id: s
-    ...     title: S
-    ...     items:
-    ...       - {id: rid, type: text, text: Id, disclosure: direct}
-    ...       - {id: trust, type: choice, choices: trust, text: Trust, disclosure: quasi}
-    ...       - {id: grade, type: choice, choices: grade, text: Grade, disclosure: quasi}
-    ...       - {id: comments, type: text, text: Anything else?, disclosure: free_text}
-    ... ''')
-    >>> data = pd.DataFrame({
-    ...     "rid": ["R1", "R2", "R3"],
-    ...     "trust": ["t01", "t01", "t02"],
-    ...     "grade": ["fy", "fy", "registrar"],
-    ...     "comments": ["Dr Patel was great", None, "As the only registrar here, I..."],
-    ... })
+    >>> survey, data = le.datasets.example_survey(), le.datasets.example_responses()
     >>> review = export_comments(survey, data)
-    >>> review[["comment_id", "group", "item", "text"]]
-          comment_id group      item                              text
-    0  c8f600d23c662   t01  comments                  [NAME] was great
-    1  c00500a32bac9   t02  comments  As the only registrar here, I...
+    >>> review[["group", "item", "text"]]
+      group      item                                            text
+    0   t01  comments                         [NAME] was a great help
+    1   t01  comments                      More protected time please
+    2   t02  comments  As the only registrar here, I felt unsupported
     >>> review["warnings"].tolist()
-    ['redacted; few-comments', 'self-identifying; rare-role; few-comments']
-    >>> for detail in review.loc[1, "warning_details"].split("; "):
+    ['redacted; few-comments', 'few-comments', 'self-identifying; rare-role; few-comments']
+    >>> for detail in review.loc[2, "warning_details"].split("; "):
     ...     print(detail)
     self-identifying: 'As the only', 'only registrar'
     held by fewer than 5 respondents in this group: 'registrar' (grade: Registrar)
