@@ -106,7 +106,10 @@ def indicator_column(item_id: str, code: Any) -> str:
     >>> indicator_column("activities", 3)
     'activities__3'
     """
-    return f"{item_id}{INDICATOR_SEPARATOR}{code_text(code)}"
+    text = code_text(code)
+    if text is None:
+        raise ValueError(f"an indicator column needs a code, not {code!r}")
+    return f"{item_id}{INDICATOR_SEPARATOR}{text}"
 
 
 def indicator_frame(

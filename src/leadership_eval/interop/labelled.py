@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .._codes import indicator_column
+from .._codes import INDICATOR_SEPARATOR, indicator_column
 from .._frames import check_frame, failure_rows
 from ..errors import ConfigurationError, DataError
 from ..instruments.models import Survey, text_in
@@ -416,7 +416,9 @@ def _restore_missing(data: pd.DataFrame, missing: pd.DataFrame, survey: Survey) 
         col = item.column_name
         if item.type == "multi_choice":
             cl = survey.choices_for(item)
-            indicators = [c for c in out.columns if str(c).startswith(indicator_column(col, ""))]
+            indicators = [
+                c for c in out.columns if str(c).startswith(f"{col}{INDICATOR_SEPARATOR}")
+            ]
             answered = out[indicators].notna().any(axis=1).to_numpy(bool) if indicators else given
             for code in cl.missing_codes if cl is not None else []:
                 name = indicator_column(col, code)

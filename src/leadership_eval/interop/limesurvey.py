@@ -356,7 +356,7 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
     [('met', '1'), ('how', 'met == "1"')]
     """
     from ..instruments.expressions import ExpressionError, parse_expression
-    from ._logic import UnsupportedLogic, to_expression_script
+    from .logic import UnsupportedLogic, to_expression_script
 
     path = Path(path)
     langs = survey_languages(survey)

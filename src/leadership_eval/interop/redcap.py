@@ -58,6 +58,7 @@ from .common import (
     survey_languages,
     warn_unmapped,
 )
+from .logic import to_branching_logic
 
 __all__ = ["REDCAP_COLUMNS", "InteropWarning", "from_redcap", "to_redcap"]
 
@@ -343,9 +344,9 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
                 ann["disclosure"] = item.disclosure
             if item.show_if:
                 try:
-                    row["Branching Logic (Show field only if...)"] = parse_expression(
-                        item.show_if
-                    ).to_redcap(checkbox_items=checkbox)
+                    row["Branching Logic (Show field only if...)"] = to_branching_logic(
+                        parse_expression(item.show_if), checkbox
+                    )
                     ann["show_if"] = item.show_if
                 except ExpressionError as exc:
                     problems.append(
@@ -453,7 +454,7 @@ def from_redcap(path: str | Path) -> Survey:
     """
 
     from ..instruments.expressions import ExpressionError, parse_expression
-    from ._logic import UnsupportedLogic, coerce_literals, parse_redcap_logic
+    from .logic import UnsupportedLogic, coerce_literals, parse_redcap_logic
 
     path = Path(path)
     src = str(path)
@@ -772,7 +773,7 @@ def from_redcap(path: str | Path) -> Survey:
     for item, branching, stored, line in logic:
         if stored:
             try:
-                if parse_expression(stored).to_redcap(checkbox_items=checkbox) == branching:
+                if to_branching_logic(parse_expression(stored), checkbox) == branching:
                     item["show_if"] = stored
                     continue
             except ExpressionError:

@@ -69,6 +69,7 @@ from .common import (
     survey_languages,
     warn_unmapped,
 )
+from .logic import to_xpath
 
 __all__ = [
     "LE_NAMESPACE",
@@ -401,7 +402,7 @@ def _choice_filter(text: str, types: Mapping[str, str], item_id: str, problems: 
     from ..instruments.expressions import ExpressionError, parse_choice_filter
 
     try:
-        return parse_choice_filter(text).to_xlsform(types)
+        return to_xpath(parse_choice_filter(text), types)
     except ExpressionError as exc:
         problems.append(f"item {item_id!r}: choice_filter {text!r} has no XLSForm form: {exc}")
         return ""
@@ -411,7 +412,7 @@ def _relevant(show_if: str, types: Mapping[str, str], item_id: str, problems: li
     from ..instruments.expressions import ExpressionError, parse_expression
 
     try:
-        return parse_expression(show_if).to_xlsform(types)
+        return to_xpath(parse_expression(show_if), types)
     except ExpressionError as exc:
         problems.append(f"item {item_id!r}: show_if {show_if!r} has no XLSForm form: {exc}")
         return ""
@@ -1106,7 +1107,7 @@ def _read_choice_filter(
 
     if stored:
         try:
-            if parse_choice_filter(stored).to_xlsform(item_types).strip() == own.strip():
+            if to_xpath(parse_choice_filter(stored), item_types).strip() == own.strip():
                 return stored
         except ExpressionError:
             pass
@@ -1181,12 +1182,12 @@ def _show_if(
     problems: list[str],
 ) -> str | None:
     from ..instruments.expressions import And, Expression, ExpressionError, parse_expression
-    from ._logic import UnsupportedLogic, coerce_literals, parse_xpath
+    from .logic import UnsupportedLogic, coerce_literals, parse_xpath
 
     parts = []
     if stored and own and not groups:
         try:
-            if parse_expression(stored).to_xlsform(item_types).strip() == own.strip():
+            if to_xpath(parse_expression(stored), item_types).strip() == own.strip():
                 return stored
         except ExpressionError:
             pass
