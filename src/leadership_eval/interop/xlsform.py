@@ -50,6 +50,7 @@ import json
 import re
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -627,271 +628,296 @@ def from_xlsform(path: str | Path) -> Survey:
     added (with ``and``) to each of its items. ``appearance: likert`` makes an item
     ``likert`` (its choice list is then ordered).
     """
-    from openpyxl import load_workbook
+    reader = _XLSFormReader(Path(path))
+    survey = reader.read()
+    warn_unmapped(f"from_xlsform({reader.path.name})", reader.problems)
+    return survey
 
-    path = Path(path)
-    src = str(path)
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise InstrumentError(
-            [Problem(src, 0, 0, "not-xlsform", f"cannot read the workbook: {exc}")],
-            summary="cannot import XLSForm",
-        ) from exc
-    sheets = {name.lower(): wb[name] for name in wb.sheetnames}
-    if "survey" not in sheets:
-        raise InstrumentError(
-            [
-                Problem(
-                    src,
-                    0,
-                    0,
-                    "not-xlsform",
-                    f"the workbook has no 'survey' sheet (sheets: {', '.join(wb.sheetnames)})",
-                )
-            ],
-            summary="cannot import XLSForm",
-        )
-    survey_sheet = _Sheet(sheets["survey"])
-    choices_sheet = _Sheet(sheets["choices"]) if "choices" in sheets else None
-    settings_sheet = _Sheet(sheets["settings"]) if "settings" in sheets else None
-    meta = _read_meta(sheets[META_SHEET]) if META_SHEET in sheets else {}
-    wb.close()
 
-    problems: list[str] = []
-    errors: list[Problem] = []
-    settings = settings_sheet.rows[0][1] if settings_sheet and settings_sheet.rows else {}
-    settings = {k.strip().lower(): v for k, v in settings.items()}
-    survey_meta = meta.get(("survey", ""), {})
-    plain = set(meta.get(("texts", ""), {}).get("plain") or [])
+_SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:[-+][0-9A-Za-z.-]+)?$")
+_CHOICE_COLUMNS = (
+    "list_name",
+    "name",
+    "label",
+    "le_missing",
+    "le_code",
+    "le_description",
+    "le_exclusive",
+    "le_attributes",
+)
+_NOT_REQUIRED = ("no", "false", "false()", "0", "n")
 
-    # languages: declared default first, then the order of the columns
-    langs: list[str] = []
-    default_lang = settings.get("default_language")
-    if default_lang:
-        langs.append(language_code(str(default_lang)))
-    for sheet in (survey_sheet, choices_sheet):
-        for h in sheet.headers if sheet else []:
-            base, lang = _split_header(h)
-            if lang and base in ("label", "hint") and lang not in langs:
-                langs.append(lang)
-    if isinstance(survey_meta.get("languages"), list):
-        declared = [str(x) for x in survey_meta["languages"]]
-        langs = declared + [x for x in langs if x not in declared]
-    texts = _Texts(survey_sheet.headers, langs, plain)
 
-    # ------------------------------------------------------------------ choices
-    choice_lists: dict[str, dict[str, Any]] = {}
-    choice_codes: dict[str, list[int | str]] = {}
-    if choices_sheet:
-        ctexts = _Texts(choices_sheet.headers, langs, plain)
-        for rownum, row in choices_sheet.rows:
-            lname = _cell(row.get("list_name"))
-            if not lname:
-                continue
-            if "name" not in row:
-                errors.append(
-                    Problem(
-                        src,
-                        rownum,
-                        0,
-                        "missing-choice-name",
-                        f"choices row {rownum} of list {lname!r} has no name",
-                    )
-                )
-                continue
-            raw_code = _cell(row["name"])
-            code: int | str = (
-                raw_code if _cell(row.get("le_code")) == "text" else parse_code(row["name"])
+@dataclass
+class _Row:
+    """One survey-sheet row, its type read: the unit each row handler takes."""
+
+    number: int
+    cells: dict[str, Any]
+    raw_type: str
+    qtype: str | None
+    list_name: str | None
+    name: str
+
+
+class _XLSFormReader:
+    """Reads an XLSForm workbook row by row into a survey document, one handler per row type.
+
+    :meth:`read` opens the workbook, reads the choices sheet (:meth:`choice_row` per row) and
+    the survey sheet, dispatching each row on its type (:meth:`begin_group`,
+    :meth:`end_group`, :meth:`question`, or :meth:`skipped`), then resolves the skip logic
+    (which may refer to later questions) and builds the document. Problems that stop the
+    import collect in ``errors``; what could not be carried exactly, in ``problems``.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.src = str(path)
+        self.problems: list[str] = []
+        self.errors: list[Problem] = []
+        self.choice_lists: dict[str, dict[str, Any]] = {}
+        self.choice_codes: dict[str, list[int | str]] = {}
+        self.sections: list[dict[str, Any]] = []
+        self.taken: set[str] = set()
+        self.section_taken: set[str] = set()
+        self.name_map: dict[str, str] = {}
+        self.pending_relevant: list[tuple[dict[str, Any], str, str, int]] = []
+        self.pending_filters: list[tuple[dict[str, Any], str, str, int]] = []
+        self.group_stack: list[tuple[str, str | None, int]] = []  # (kind, relevant, row)
+        self.current: dict[str, Any] | None = None
+        self.loose: dict[str, Any] | None = None
+        self.used_lists: dict[str, list[str]] = {}
+        self.item_types: dict[str, str] = {}
+
+    # ---- the workbook ----------------------------------------------------------------------
+    def read(self) -> Survey:
+        survey_sheet, choices_sheet, settings_sheet = self.open()
+        rows = settings_sheet.rows if settings_sheet else []
+        self.settings = {k.strip().lower(): v for k, v in (rows[0][1] if rows else {}).items()}
+        self.survey_meta = self.meta.get(("survey", ""), {})
+        plain = set(self.meta.get(("texts", ""), {}).get("plain") or [])
+        self.langs = self.languages(survey_sheet, choices_sheet)
+        self.texts = _Texts(survey_sheet.headers, self.langs, plain)
+        if choices_sheet:
+            ctexts = _Texts(choices_sheet.headers, self.langs, plain)
+            for rownum, row in choices_sheet.rows:
+                self.choice_row(rownum, row, ctexts)
+        for rownum, row in survey_sheet.rows:
+            self.survey_row(rownum, row)
+        if self.group_stack:
+            kind, _, rownum = self.group_stack[-1]
+            self.error(rownum, "unbalanced-group", f"survey row {rownum}: {kind} is never closed")
+        if self.errors:
+            raise InstrumentError(self.errors, summary=f"cannot import XLSForm {self.path.name}")
+        self.restore_hidden_items()
+        self.finish_choice_lists()
+        self.resolve_logic()
+        return survey_from_data(self.document(), self.src, f"the XLSForm {self.path.name}")
+
+    def open(self) -> tuple[_Sheet, _Sheet | None, _Sheet | None]:
+        from openpyxl import load_workbook
+
+        try:
+            wb = load_workbook(self.path, read_only=True, data_only=True)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            if isinstance(exc, FileNotFoundError):
+                raise
+            raise InstrumentError(
+                [Problem(self.src, 0, 0, "not-xlsform", f"cannot read the workbook: {exc}")],
+                summary="cannot import XLSForm",
+            ) from exc
+        sheets = {name.lower(): wb[name] for name in wb.sheetnames}
+        if "survey" not in sheets:
+            message = f"the workbook has no 'survey' sheet (sheets: {', '.join(wb.sheetnames)})"
+            raise InstrumentError(
+                [Problem(self.src, 0, 0, "not-xlsform", message)], summary="cannot import XLSForm"
             )
-            label = ctexts.get(row, "label", f"choice:{lname}:{raw_code}:label") or raw_code
-            option: dict[str, Any] = {"code": code, "label": label}
-            if row.get("le_description") is not None:
-                try:
-                    option["description"] = json.loads(str(row["le_description"]))
-                except json.JSONDecodeError:
-                    option["description"] = str(row["le_description"])
-            cl = choice_lists.setdefault(lname, {"options": [], "missing": []})
-            if _truthy(row.get("le_exclusive")):
-                option["exclusive"] = True
-            if row.get("le_attributes") is not None:
-                try:
-                    option["attributes"] = json.loads(str(row["le_attributes"]))
-                except json.JSONDecodeError:
-                    problems.append(f"choices row {rownum}: le_attributes is not JSON; not carried")
-            cl["missing" if _truthy(row.get("le_missing")) else "options"].append(option)
-            choice_codes.setdefault(lname, []).append(code)
-            extra_cols = [
-                h
-                for h in row
-                if _split_header(h)[0]
-                not in (
-                    "list_name",
-                    "name",
-                    "label",
-                    "le_missing",
-                    "le_code",
-                    "le_description",
-                    "le_exclusive",
-                    "le_attributes",
+        found = (
+            _Sheet(sheets["survey"]),
+            _Sheet(sheets["choices"]) if "choices" in sheets else None,
+            _Sheet(sheets["settings"]) if "settings" in sheets else None,
+        )
+        self.meta = _read_meta(sheets[META_SHEET]) if META_SHEET in sheets else {}
+        wb.close()
+        return found
+
+    def error(self, rownum: int, code: str, message: str) -> None:
+        self.errors.append(Problem(self.src, rownum, 0, code, message))
+
+    def languages(self, survey_sheet: _Sheet, choices_sheet: _Sheet | None) -> list[str]:
+        """The declared default first, then the order of the columns."""
+        langs: list[str] = []
+        default_lang = self.settings.get("default_language")
+        if default_lang:
+            langs.append(language_code(str(default_lang)))
+        for sheet in (survey_sheet, choices_sheet):
+            for h in sheet.headers if sheet else []:
+                base, lang = _split_header(h)
+                if lang and base in ("label", "hint") and lang not in langs:
+                    langs.append(lang)
+        if isinstance(self.survey_meta.get("languages"), list):
+            declared = [str(x) for x in self.survey_meta["languages"]]
+            langs = declared + [x for x in langs if x not in declared]
+        return langs
+
+    # ---- choices ---------------------------------------------------------------------------
+    def choice_row(self, rownum: int, row: dict[str, Any], ctexts: _Texts) -> None:
+        lname = _cell(row.get("list_name"))
+        if not lname:
+            return
+        if "name" not in row:
+            message = f"choices row {rownum} of list {lname!r} has no name"
+            self.error(rownum, "missing-choice-name", message)
+            return
+        raw_code = _cell(row["name"])
+        code: int | str = (
+            raw_code if _cell(row.get("le_code")) == "text" else parse_code(row["name"])
+        )
+        label = ctexts.get(row, "label", f"choice:{lname}:{raw_code}:label") or raw_code
+        option: dict[str, Any] = {"code": code, "label": label}
+        if row.get("le_description") is not None:
+            try:
+                option["description"] = json.loads(str(row["le_description"]))
+            except json.JSONDecodeError:
+                option["description"] = str(row["le_description"])
+        cl = self.choice_lists.setdefault(lname, {"options": [], "missing": []})
+        if _truthy(row.get("le_exclusive")):
+            option["exclusive"] = True
+        if row.get("le_attributes") is not None:
+            try:
+                option["attributes"] = json.loads(str(row["le_attributes"]))
+            except json.JSONDecodeError:
+                self.problems.append(
+                    f"choices row {rownum}: le_attributes is not JSON; not carried"
                 )
-            ]
-            for h in extra_cols:
-                problems.append(f"choices row {rownum}: column {h!r} is not carried")
+        cl["missing" if _truthy(row.get("le_missing")) else "options"].append(option)
+        self.choice_codes.setdefault(lname, []).append(code)
+        for h in row:
+            if _split_header(h)[0] not in _CHOICE_COLUMNS:
+                self.problems.append(f"choices row {rownum}: column {h!r} is not carried")
 
-    # ------------------------------------------------------------------ survey rows
-    sections: list[dict[str, Any]] = []
-    taken: set[str] = set()
-    section_taken: set[str] = set()
-    name_map: dict[str, str] = {}
-    pending_relevant: list[tuple[dict[str, Any], str, str, int]] = []
-    pending_filters: list[tuple[dict[str, Any], str, str, int]] = []
-    group_stack: list[tuple[str, str | None, int]] = []  # (kind, relevant, row)
-    current: dict[str, Any] | None = None
-    loose: dict[str, Any] | None = None
-    used_lists: dict[str, list[str]] = {}
-    item_types: dict[str, str] = {}
-
-    def new_loose() -> dict[str, Any]:
-        sid = ident("main", section_taken, "section")
-        title = settings.get("form_title") or "Questions"
-        sec = {"id": sid, "title": str(title), "items": []}
-        sections.append(sec)
-        return sec
-
-    for rownum, row in survey_sheet.rows:
-        raw_type = _cell(row.get("type"))
+    # ---- survey rows: one handler per row type ---------------------------------------------
+    def survey_row(self, rownum: int, cells: dict[str, Any]) -> None:
+        raw_type = _cell(cells.get("type"))
         if not raw_type:
-            problems.append(f"survey row {rownum}: no type; row skipped")
-            continue
+            self.problems.append(f"survey row {rownum}: no type; row skipped")
+            return
         parts = raw_type.split()
         base = " ".join(parts[:-1]) if len(parts) > 1 else parts[0]
-        base_l = base.lower()
-        qtype = _TYPE_ALIASES.get(base_l) or _TYPE_ALIASES.get(raw_type.lower())
-        list_name = (
-            parts[-1] if len(parts) > 1 and qtype in ("select_one", "select_multiple") else None
-        )
-        if qtype is None and base_l.startswith(("select_one_from_file", "select_multiple_from")):
-            qtype = None
-        name = _cell(row.get("name"))
+        qtype = _TYPE_ALIASES.get(base.lower()) or _TYPE_ALIASES.get(raw_type.lower())
+        selects = ("select_one", "select_multiple")
+        list_name = parts[-1] if len(parts) > 1 and qtype in selects else None
+        row = _Row(rownum, cells, raw_type, qtype, list_name, _cell(cells.get("name")))
         if qtype in ("begin_group", "begin_repeat"):
-            relevant = _cell(row.get("relevant")) or None
-            if qtype == "begin_repeat":
-                problems.append(
-                    f"survey row {rownum}: repeat {name!r} flattened (an instrument has no "
-                    "repeats: its questions are asked once)"
-                )
-            if not group_stack and qtype == "begin_group":
-                sid = ident(name or "section", section_taken, "section")
-                sec_title = texts.get(row, "label", f"section:{sid}:title") or name or sid
-                current = {"id": sid, "title": sec_title, "items": []}
-                smeta = meta.get(("section", sid), {})
-                for key, value in smeta.items():
-                    if key != "stem":
-                        current[key] = value
-                sections.append(current)
-                loose = None
-            elif qtype == "begin_group":
-                problems.append(
-                    f"survey row {rownum}: nested group {name!r} flattened into its section"
-                    + (" (its label is not carried)" if row.get("label") else "")
-                )
-            for h, v in row.items():
-                if _split_header(h)[0] not in ("type", "name", "label", "relevant"):
-                    problems.append(
-                        f"survey row {rownum}: column {h!r} ({_cell(v)!r}) of group {name!r} "
-                        "is not carried"
-                    )
-            group_stack.append((qtype, relevant, rownum))
-            continue
-        if qtype in ("end_group", "end_repeat"):
-            if not group_stack:
-                errors.append(
-                    Problem(
-                        src,
-                        rownum,
-                        0,
-                        "unbalanced-group",
-                        f"survey row {rownum}: {raw_type} without a matching begin",
-                    )
-                )
-                continue
-            group_stack.pop()
-            if not group_stack:
-                current = None
-            continue
-        if qtype is None or (qtype == "range" and not name):
-            kind = "metadata field" if base_l in _META_TYPES else "question type"
-            problems.append(
-                f"survey row {rownum}: {kind} {raw_type!r} ({name or 'no name'}) has no "
-                "equivalent in the survey format; skipped"
+            self.begin_group(row)
+        elif qtype in ("end_group", "end_repeat"):
+            self.end_group(row)
+        elif qtype is None or (qtype == "range" and not row.name):
+            self.skipped(row, base.lower())
+        elif not row.name:
+            message = f"survey row {rownum}: a {raw_type} question has no name"
+            self.error(rownum, "missing-name", message)
+        elif not self.section_description(row):
+            self.question(row)
+
+    def begin_group(self, row: _Row) -> None:
+        assert row.qtype is not None
+        relevant = _cell(row.cells.get("relevant")) or None
+        name, rownum = row.name, row.number
+        if row.qtype == "begin_repeat":
+            self.problems.append(
+                f"survey row {rownum}: repeat {name!r} flattened (an instrument has no "
+                "repeats: its questions are asked once)"
             )
-            continue
-        if not name:
-            errors.append(
-                Problem(
-                    src,
-                    rownum,
-                    0,
-                    "missing-name",
-                    f"survey row {rownum}: a {raw_type} question has no name",
-                )
+        if not self.group_stack and row.qtype == "begin_group":
+            sid = ident(name or "section", self.section_taken, "section")
+            sec_title = self.texts.get(row.cells, "label", f"section:{sid}:title") or name or sid
+            self.current = {"id": sid, "title": sec_title, "items": []}
+            for key, value in self.meta.get(("section", sid), {}).items():
+                if key != "stem":
+                    self.current[key] = value
+            self.sections.append(self.current)
+            self.loose = None
+        elif row.qtype == "begin_group":
+            self.problems.append(
+                f"survey row {rownum}: nested group {name!r} flattened into its section"
+                + (" (its label is not carried)" if row.cells.get("label") else "")
             )
-            continue
-        if qtype == "note" and current is not None and group_stack:
-            stem = meta.get(("section", current["id"]), {}).get("stem")
-            if stem is not None and name == stem:  # the section's description, as a note
-                where = f"section:{current['id']}:description"
-                description = texts.get(row, "label", where)
-                if description is not None:
-                    current["description"] = description
-                continue
-        item_id = ident(name, taken)
-        name_map[name] = item_id
+        for h, v in row.cells.items():
+            if _split_header(h)[0] not in ("type", "name", "label", "relevant"):
+                self.problems.append(
+                    f"survey row {rownum}: column {h!r} ({_cell(v)!r}) of group {name!r} "
+                    "is not carried"
+                )
+        self.group_stack.append((row.qtype, relevant, rownum))
+
+    def end_group(self, row: _Row) -> None:
+        if not self.group_stack:
+            message = f"survey row {row.number}: {row.raw_type} without a matching begin"
+            self.error(row.number, "unbalanced-group", message)
+            return
+        self.group_stack.pop()
+        if not self.group_stack:
+            self.current = None
+
+    def skipped(self, row: _Row, base: str) -> None:
+        kind = "metadata field" if base in _META_TYPES else "question type"
+        self.problems.append(
+            f"survey row {row.number}: {kind} {row.raw_type!r} ({row.name or 'no name'}) has "
+            "no equivalent in the survey format; skipped"
+        )
+
+    def section_description(self, row: _Row) -> bool:
+        """Whether the row is the note :func:`to_xlsform` writes for a section's description
+        (read into the section)."""
+        if row.qtype != "note" or self.current is None or not self.group_stack:
+            return False
+        stem = self.meta.get(("section", self.current["id"]), {}).get("stem")
+        if stem is None or row.name != stem:
+            return False
+        where = f"section:{self.current['id']}:description"
+        description = self.texts.get(row.cells, "label", where)
+        if description is not None:
+            self.current["description"] = description
+        return True
+
+    def question(self, row: _Row) -> None:
+        item_id = ident(row.name, self.taken)
+        self.name_map[row.name] = item_id
         item: dict[str, Any] = {"id": item_id}
-        if item_id != name:
-            item["column"] = name
+        if item_id != row.name:
+            item["column"] = row.name
+        if not self.question_type(row, item):
+            return
+        self.item_types[item_id] = item["type"]
+        self.question_texts(row, item)
+        _read_constraint(item, _cell(row.cells.get("constraint")), row.number, self.problems)
+        binds = {
+            h[len("bind::") :].lower(): v
+            for h, v in row.cells.items()
+            if h.lower().startswith("bind::")
+        }
+        self.extensions(row, item, binds)
+        self.uncarried_columns(row)
+        conditions = [rel for _, rel, _ in self.group_stack if rel]
+        own = _cell(row.cells.get("relevant"))
+        if own or conditions:
+            stored = _cell(binds.get("le:show_if"))
+            self.pending_relevant.append((item, own, stored, row.number))
+            item["_groups"] = conditions
+        self.place(item)
+
+    def question_type(self, row: _Row, item: dict[str, Any]) -> bool:
+        """Set the item's type (and choices, range); False when the row cannot be imported."""
+        qtype, rownum = row.qtype, row.number
         if qtype in ("select_one", "select_multiple"):
-            if not list_name:
-                errors.append(
-                    Problem(
-                        src,
-                        rownum,
-                        0,
-                        "missing-list",
-                        f"survey row {rownum}: {raw_type!r} names no choice list",
-                    )
-                )
-                continue
-            if list_name not in choice_lists:
-                errors.append(
-                    Problem(
-                        src,
-                        rownum,
-                        0,
-                        "unknown-choice-list",
-                        f"survey row {rownum}: "
-                        f"choice list {list_name!r} is not on the choices sheet",
-                    )
-                )
-                continue
-            appearance = _cell(row.get("appearance")).lower()
-            if qtype == "select_multiple":
-                item["type"] = "multi_choice"
-            elif "likert" in appearance.split():
-                item["type"] = "likert"
-            else:
-                item["type"] = "choice"
-            item["choices"] = list_name
-            used_lists.setdefault(list_name, []).append(item["type"])
-        elif qtype in ("integer", "decimal", "range"):
+            return self.select(row, item)
+        if qtype in ("integer", "decimal", "range"):
             item["type"] = "number"
             if qtype == "integer":
                 item["integer"] = True
             if qtype == "range":
-                params = _cell(row.get("parameters"))
+                params = _cell(row.cells.get("parameters"))
                 found = dict(re.findall(r"(\w+)\s*=\s*([-\d.]+)", params))
                 if "start" in found:
                     item["min"] = float(found["start"])
@@ -900,42 +926,63 @@ def from_xlsform(path: str | Path) -> Survey:
                 step = found.get("step", "1")
                 if float(step).is_integer() and float(found.get("start", 0)).is_integer():
                     item["integer"] = True
-                problems.append(
-                    f"survey row {rownum}: range {name!r} read as a number item "
+                self.problems.append(
+                    f"survey row {rownum}: range {row.name!r} read as a number item "
                     f"({params or 'no parameters'})"
                 )
+            return True
+        item["type"] = qtype
+        return True
+
+    def select(self, row: _Row, item: dict[str, Any]) -> bool:
+        rownum, list_name = row.number, row.list_name
+        if not list_name:
+            message = f"survey row {rownum}: {row.raw_type!r} names no choice list"
+            self.error(rownum, "missing-list", message)
+            return False
+        if list_name not in self.choice_lists:
+            message = f"survey row {rownum}: choice list {list_name!r} is not on the choices sheet"
+            self.error(rownum, "unknown-choice-list", message)
+            return False
+        appearance = _cell(row.cells.get("appearance")).lower()
+        if row.qtype == "select_multiple":
+            item["type"] = "multi_choice"
+        elif "likert" in appearance.split():
+            item["type"] = "likert"
         else:
-            item["type"] = qtype
-        item_types[item_id] = item["type"]
-        text = texts.get(row, "label", f"item:{item_id}:text")
+            item["type"] = "choice"
+        item["choices"] = list_name
+        self.used_lists.setdefault(list_name, []).append(item["type"])
+        return True
+
+    def question_texts(self, row: _Row, item: dict[str, Any]) -> None:
+        """Label, hint, required and appearance."""
+        item_id, rownum, cells = item["id"], row.number, row.cells
+        text = self.texts.get(cells, "label", f"item:{item_id}:text")
         if text is None:
-            text = name
+            text = row.name
             if item["type"] != "note":
-                problems.append(f"survey row {rownum}: {name!r} has no label; its name is used")
+                self.problems.append(
+                    f"survey row {rownum}: {row.name!r} has no label; its name is used"
+                )
         item["text"] = text
-        help_text = texts.get(row, "hint", f"item:{item_id}:help")
+        help_text = self.texts.get(cells, "hint", f"item:{item_id}:help")
         if help_text is not None:
             item["help"] = help_text
-        if _truthy(row.get("required")):
+        required = _cell(cells.get("required"))
+        if _truthy(cells.get("required")):
             item["required"] = True
-        elif _cell(row.get("required")) and _cell(row.get("required")).lower() not in (
-            "no",
-            "false",
-            "false()",
-            "0",
-            "n",
-        ):
-            problems.append(
-                f"survey row {rownum}: required condition {row['required']!r} read as not required"
+        elif required and required.lower() not in _NOT_REQUIRED:
+            self.problems.append(
+                f"survey row {rownum}: required condition {cells['required']!r} read as not "
+                "required"
             )
-        appearance = _cell(row.get("appearance"))
+        appearance = _cell(cells.get("appearance"))
         if appearance and appearance.lower() != "likert":
-            problems.append(f"survey row {rownum}: appearance {appearance!r} is not carried")
-        _read_constraint(item, _cell(row.get("constraint")), rownum, problems)
-        # le: extensions
-        binds = {
-            h[len("bind::") :].lower(): v for h, v in row.items() if h.lower().startswith("bind::")
-        }
+            self.problems.append(f"survey row {rownum}: appearance {appearance!r} is not carried")
+
+    def extensions(self, row: _Row, item: dict[str, Any], binds: dict[str, Any]) -> None:
+        """The ``bind::le:*`` columns :func:`to_xlsform` writes, and the choice filter."""
         if binds.get("le:disclosure"):
             item["disclosure"] = _cell(binds["le:disclosure"])
         if binds.get("le:objectives"):
@@ -947,152 +994,145 @@ def from_xlsform(path: str | Path) -> Survey:
             item["column"] = _cell(binds["le:column"])
         if binds.get("le:extra"):
             item.update(json.loads(str(binds["le:extra"])))
-        notes = meta.get(("item", name), {}).get("adopter_notes")
+        notes = self.meta.get(("item", row.name), {}).get("adopter_notes")
         if notes is not None:
             item["adopter_notes"] = notes
-        own_filter = _cell(row.get("choice_filter"))
+        own_filter = _cell(row.cells.get("choice_filter"))
         if own_filter:
-            pending_filters.append((item, own_filter, _cell(binds.get("le:choice_filter")), rownum))
-        for h, v in row.items():
+            stored = _cell(binds.get("le:choice_filter"))
+            self.pending_filters.append((item, own_filter, stored, row.number))
+
+    def uncarried_columns(self, row: _Row) -> None:
+        for h, v in row.cells.items():
             base_name = _split_header(h)[0]
             if base_name.lower().startswith("bind::le:"):
                 continue
             if base_name not in _HANDLED and not base_name.startswith("bind::le"):
-                problems.append(f"survey row {rownum}: column {h!r} ({_cell(v)!r}) is not carried")
-        # relevance: the item's own and its groups'
-        conditions = [rel for _, rel, _ in group_stack if rel]
-        own = _cell(row.get("relevant"))
-        stored = _cell(binds.get("le:show_if"))
-        if own or conditions:
-            pending_relevant.append((item, own, stored, rownum))
-            item["_groups"] = conditions
-        if group_stack and current is not None:
-            current["items"].append(item)
-        else:
-            if loose is None:
-                loose = new_loose()
-            loose["items"].append(item)
+                self.problems.append(
+                    f"survey row {row.number}: column {h!r} ({_cell(v)!r}) is not carried"
+                )
 
-    if group_stack:
-        kind, _, rownum = group_stack[-1]
-        errors.append(
-            Problem(
-                src, rownum, 0, "unbalanced-group", f"survey row {rownum}: {kind} is never closed"
+    def place(self, item: dict[str, Any]) -> None:
+        """Into the open group's section, or the section of questions outside any group."""
+        if self.group_stack and self.current is not None:
+            self.current["items"].append(item)
+            return
+        if self.loose is None:
+            sid = ident("main", self.section_taken, "section")
+            title = self.settings.get("form_title") or "Questions"
+            self.loose = {"id": sid, "title": str(title), "items": []}
+            self.sections.append(self.loose)
+        self.loose["items"].append(item)
+
+    # ---- after the rows --------------------------------------------------------------------
+    def restore_hidden_items(self) -> None:
+        """Items kept off the form (the respondent id), back where they were."""
+        for (scope, _), fields in self.meta.items():
+            if scope != "item" or not isinstance(fields.get("hidden"), dict):
+                continue
+            spec = fields["hidden"]
+            target = next((s for s in self.sections if s["id"] == spec.get("section")), None)
+            if target is None or not isinstance(spec.get("item"), dict):
+                self.problems.append(
+                    f"{META_SHEET} sheet: hidden item of section {spec.get('section')!r} "
+                    "has no section to go to; not carried"
+                )
+                continue
+            hidden_item = dict(spec["item"])
+            self.taken.add(str(hidden_item.get("id")))
+            position = min(int(spec.get("position", 0)), len(target["items"]))
+            target["items"].insert(position, hidden_item)
+
+    def finish_choice_lists(self) -> None:
+        """Ordered flags and descriptions; lists whose every option was marked missing."""
+        for lname, cl in self.choice_lists.items():
+            list_meta = self.meta.get(("choice_list", lname), {})
+            if "description" in list_meta:
+                cl["description"] = list_meta["description"]
+            if list_meta.get("ordered") or "likert" in self.used_lists.get(lname, []):
+                cl["ordered"] = True
+            if not cl["missing"]:
+                del cl["missing"]
+            if not cl["options"]:
+                cl["options"] = cl.pop("missing", [])
+                self.problems.append(f"choice list {lname!r}: every option was marked missing")
+
+    def resolve_logic(self) -> None:
+        """Relevance and choice filters, read once every question is known."""
+        item_codes = {
+            sec_item["id"]: self.choice_codes.get(sec_item["choices"], [])
+            for sec in self.sections
+            for sec_item in sec["items"]
+            if "choices" in sec_item
+        }
+        order = [i["id"] for s in self.sections for i in s["items"]]
+        for item, own, stored, rownum in self.pending_relevant:
+            groups = item.pop("_groups", [])
+            item_show = _show_if(
+                own,
+                stored,
+                groups,
+                self.name_map,
+                self.item_types,
+                item_codes,
+                item["id"],
+                order,
+                rownum,
+                self.problems,
             )
-        )
-    if errors:
-        raise InstrumentError(errors, summary=f"cannot import XLSForm {path.name}")
-
-    # items kept off the form (the respondent id), back where they were
-    for (scope, _), fields in meta.items():
-        if scope != "item" or not isinstance(fields.get("hidden"), dict):
-            continue
-        spec = fields["hidden"]
-        target = next((sec for sec in sections if sec["id"] == spec.get("section")), None)
-        if target is None or not isinstance(spec.get("item"), dict):
-            problems.append(
-                f"{META_SHEET} sheet: hidden item of section {spec.get('section')!r} "
-                "has no section to go to; not carried"
+            if item_show:
+                item["show_if"] = item_show
+        for item, own_filter, stored_filter, rownum in self.pending_filters:
+            read = _read_choice_filter(
+                own_filter, stored_filter, self.item_types, item["id"], rownum
             )
-            continue
-        hidden_item = dict(spec["item"])
-        taken.add(str(hidden_item.get("id")))
-        target["items"].insert(min(int(spec.get("position", 0)), len(target["items"])), hidden_item)
+            if read is None:
+                self.problems.append(
+                    f"survey row {rownum}: choice_filter {own_filter!r} has no choice_filter "
+                    "form in the survey format; every option is offered"
+                )
+            else:
+                item["choice_filter"] = read
 
-    # choice lists: ordered flag, description
-    for lname, cl in choice_lists.items():
-        if "description" in meta.get(("choice_list", lname), {}):
-            cl["description"] = meta[("choice_list", lname)]["description"]
-        if meta.get(("choice_list", lname), {}).get("ordered") or "likert" in used_lists.get(
-            lname, []
-        ):
-            cl["ordered"] = True
-        if not cl["missing"]:
-            del cl["missing"]
-        if not cl["options"]:
-            cl["options"] = cl.pop("missing", [])
-            problems.append(f"choice list {lname!r}: every option was marked missing")
+    def document(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": "survey"}
+        form_id = _cell(self.settings.get("form_id"))
+        data["id"] = slug_id(form_id or self.path.stem)
+        if form_id and data["id"] != form_id:
+            self.problems.append(f"settings: form_id {form_id!r} read as id {data['id']!r}")
+        data["version"] = self.version()
+        title: Any = self.survey_meta.get("title")
+        form_title = _cell(self.settings.get("form_title"))
+        first = self.langs[0] if self.langs else "en"
+        if title is None or (form_title and form_title != text_in(title, first)):
+            title = form_title or self.path.stem
+        data["title"] = title
+        data.update({k: v for k, v in self.survey_meta.items() if k != "title"})
+        labelled = any(lang for lang, _ in self.texts.by_base.get("label") or [])
+        if self.langs and "languages" not in data and labelled:
+            data["languages"] = self.langs
+        data["choice_lists"] = self.choice_lists
+        sections = self.sections
+        data["sections"] = [s for s in sections if s["items"] or s.get("description")] or sections
+        scales = [{"id": k, **f} for (scope, k), f in self.meta.items() if scope == "scale"]
+        if scales:
+            data["scales"] = scales
+        for scope, key in self.meta:
+            if scope not in _META_SCOPES:
+                self.problems.append(f"{META_SHEET} sheet: unknown scope {scope!r} ({key}) ignored")
+        return data
 
-    item_codes = {
-        item_id: choice_codes.get(sec_item["choices"], [])
-        for sec in sections
-        for sec_item in sec["items"]
-        if "choices" in sec_item
-        for item_id in [sec_item["id"]]
-    }
-    order = [i["id"] for s in sections for i in s["items"]]
-    for item, own, stored, rownum in pending_relevant:
-        groups = item.pop("_groups", [])
-        item_show = _show_if(
-            own,
-            stored,
-            groups,
-            name_map,
-            item_types,
-            item_codes,
-            item["id"],
-            order,
-            rownum,
-            problems,
+    def version(self) -> str:
+        version = _cell(self.settings.get("version"))
+        if not version:
+            return "1.0.0"
+        if _SEMVER.match(version):
+            return version
+        read = "1.0.0+" + re.sub(r"[^0-9A-Za-z.-]", "-", version)
+        self.problems.append(
+            f"settings: version {version!r} is not a semantic version; read as {read!r}"
         )
-        if item_show:
-            item["show_if"] = item_show
-
-    for item, own_filter, stored_filter, rownum in pending_filters:
-        read = _read_choice_filter(own_filter, stored_filter, item_types, item["id"], rownum)
-        if read is None:
-            problems.append(
-                f"survey row {rownum}: choice_filter {own_filter!r} has no choice_filter form in "
-                "the survey format; every option is offered"
-            )
-        else:
-            item["choice_filter"] = read
-
-    # ------------------------------------------------------------------ document
-    data: dict[str, Any] = {"kind": "survey"}
-    form_id = _cell(settings.get("form_id"))
-    data["id"] = slug_id(form_id or path.stem)
-    if form_id and data["id"] != form_id:
-        problems.append(f"settings: form_id {form_id!r} read as id {data['id']!r}")
-    version = _cell(settings.get("version"))
-    semver = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:[-+][0-9A-Za-z.-]+)?$")
-    if not version:
-        data["version"] = "1.0.0"
-    elif semver.match(version):
-        data["version"] = version
-    else:
-        data["version"] = "1.0.0+" + re.sub(r"[^0-9A-Za-z.-]", "-", version)
-        problems.append(
-            f"settings: version {version!r} is not a semantic version; read as {data['version']!r}"
-        )
-    title: Any = survey_meta.get("title")
-    form_title = _cell(settings.get("form_title"))
-    if title is None or (form_title and form_title != text_in(title, langs[0] if langs else "en")):
-        title = form_title or path.stem
-    data["title"] = title
-    for key, value in survey_meta.items():
-        if key != "title":
-            data[key] = value
-    if (
-        langs
-        and "languages" not in data
-        and len(langs) > 0
-        and texts.by_base.get("label")
-        and any(lang for lang, _ in texts.by_base["label"])
-    ):
-        data["languages"] = langs
-    data["choice_lists"] = choice_lists
-    data["sections"] = [s for s in sections if s["items"] or s.get("description")] or sections
-    scales = [{"id": sid, **fields} for (scope, sid), fields in meta.items() if scope == "scale"]
-    if scales:
-        data["scales"] = scales
-    for (scope, key), fields in meta.items():
-        if scope not in _META_SCOPES:
-            problems.append(f"{META_SHEET} sheet: unknown scope {scope!r} ({key}) ignored")
-        del fields
-    survey = survey_from_data(data, src, f"the XLSForm {path.name}")
-    warn_unmapped(f"from_xlsform({path.name})", problems)
-    return survey
+        return read
 
 
 _NUM = r"(-?\d+(?:\.\d+)?)"

@@ -3,13 +3,10 @@
 A ``show_if`` expression (:mod:`leadership_eval.instruments.expressions`) is written for a
 platform with :func:`to_dialect` and read back from one with :func:`from_dialect`:
 
-============  ==========================================  ======================================
-dialect       read (:func:`from_dialect`)                 write (:func:`to_dialect`)
-============  ==========================================  ======================================
-``xlsform``   :func:`.xlsform.parse_xpath`                 :func:`.xlsform.to_xpath`
-``redcap``    :func:`.redcap.parse_redcap_logic`           :func:`.redcap.to_branching_logic`
-``limesurvey``  (not read)                                 :func:`.limesurvey.to_expression_script`
-============  ==========================================  ======================================
+- ``xlsform``: read by :func:`.xlsform.parse_xpath`, written by :func:`.xlsform.to_xpath`;
+- ``redcap``: read by :func:`.redcap.parse_redcap_logic`, written by
+  :func:`.redcap.to_branching_logic`;
+- ``limesurvey``: written by :func:`.limesurvey.to_expression_script` (not read).
 
 The readers share one grammar (:mod:`._reader`); every printer is a
 :class:`~leadership_eval.instruments.expressions.NodeVisitor`, the one dispatch over the syntax
