@@ -42,6 +42,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -453,255 +454,321 @@ def from_redcap(path: str | Path) -> Survey:
     1/0.
     """
 
-    from ..instruments.expressions import ExpressionError, parse_expression
-    from .logic import UnsupportedLogic, coerce_literals, parse_redcap_logic
+    reader = _DictionaryReader(Path(path))
+    survey = reader.read()
+    warn_unmapped(f"from_redcap({reader.path.name})", reader.problems)
+    return survey
 
-    path = Path(path)
-    src = str(path)
-    raw = path.read_bytes()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("cp1252", errors="replace")
-    reader = csv.reader(io.StringIO(text))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise InstrumentError(
-            [Problem(src, 1, 0, "empty-file", "the data dictionary is empty")],
-            summary="cannot import REDCap data dictionary",
-        ) from None
-    keys = []
-    lookup = {c.lower(): k for c, k in _KEY.items()} | {k: k for k in _API_NAMES}
-    for h in header:
-        keys.append(lookup.get(h.strip().lower(), h.strip()))
-    missing = [k for k in ("field_name", "form_name", "field_type", "field_label") if k not in keys]
-    if missing:
-        raise InstrumentError(
-            [
-                Problem(
-                    src,
-                    1,
-                    0,
-                    "not-redcap",
-                    "not a REDCap data dictionary: missing column(s) "
-                    + ", ".join(repr(REDCAP_COLUMNS[_API_NAMES.index(m)]) for m in missing),
-                )
-            ],
-            summary="cannot import REDCap data dictionary",
+
+_CHOICE_TYPES = ("radio", "dropdown", "checkbox", "yesno", "truefalse")
+_ITEM_KEYS = ("objectives", "frameworks", "tags", "column", "max_length", "adopter_notes")
+_SUMMARY = "cannot import REDCap data dictionary"
+
+
+@dataclass
+class _Field:
+    """One data dictionary row, its annotation read: the unit each field handler takes."""
+
+    line: int
+    rec: dict[str, str]
+    name: str
+    ftype: str
+    ann: dict[str, Any]  # our @LE annotation
+    exclusive: set[str]  # @NONEOFTHEABOVE codes
+    charlimit: int | None
+    most: int | None
+    hidden: list[str]  # @HIDECHOICE codes
+
+
+class _DictionaryReader:
+    """Reads a REDCap data dictionary field by field, one handler per field type.
+
+    :meth:`read` reads the CSV, then each field (:meth:`field` dispatches on its type to
+    :meth:`choice_field`, :meth:`text_field`, :meth:`descriptive` or :meth:`slider`), then
+    restores the respondent item, resolves branching logic and choice filters and builds the
+    document.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.src = str(path)
+        self.problems: list[str] = []
+        self.errors: list[Problem] = []
+        self.choice_lists: dict[str, dict[str, Any]] = {}
+        self.list_by_pairs: dict[tuple[tuple[Any, str], ...], str] = {}
+        self.sections: list[dict[str, Any]] = []
+        self.section_ids: set[str] = set()
+        self.item_ids: set[str] = set()
+        self.name_map: dict[str, str] = {}
+        self.logic: list[tuple[dict[str, Any], str, str, int]] = []
+        self.filters: list[tuple[dict[str, Any], str, list[str], int]] = []
+        self.current_form: str | None = None
+        self.respondent_id: str | None = None
+        self.matrix_members: dict[str, list[str]] = {}
+
+    def fail(self, line: int, code: str, message: str) -> InstrumentError:
+        return InstrumentError([Problem(self.src, line, 0, code, message)], summary=_SUMMARY)
+
+    # ---- the file ------------------------------------------------------------------------
+    def read(self) -> Survey:
+        self.records = self.read_records()
+        first = self.records[0][1]
+        m = _LE_SURVEY_TAG.search(first.get("field_annotation", ""))
+        self.meta: dict[str, Any] = json.loads(m.group(1)) if m else {}
+        self.meta_lists: dict[str, Any] = self.meta.get("choice_lists", {})
+        self.meta_sections = {s["id"]: s for s in self.meta.get("sections", [])}
+        self.lang = (self.meta.get("languages") or ["en"])[0]
+        self.ours = bool(m) and first["field_name"] == self.meta.get("record_id")
+        start = 1 if self.ours else 0
+        for index, (line, rec) in enumerate(self.records[start:], start=start):
+            self.field(index, line, rec)
+        if self.errors:
+            summary = f"cannot import REDCap data dictionary {self.path.name}"
+            raise InstrumentError(self.errors, summary=summary)
+        self.restore_respondent_item()
+        self.finish_choice_lists()
+        self.resolve_logic()
+        survey = survey_from_data(
+            self.document(), self.src, f"the data dictionary {self.path.name}"
         )
-    records = []
-    for line, values in enumerate(reader, start=2):
-        if not any(v.strip() for v in values):
-            continue
-        records.append((line, {k: (v or "").strip() for k, v in zip(keys, values, strict=False)}))
-    if not records:
-        raise InstrumentError(
-            [Problem(src, 1, 0, "empty-file", "the data dictionary has no fields")],
-            summary="cannot import REDCap data dictionary",
-        )
+        return survey
 
-    problems: list[str] = []
-    errors: list[Problem] = []
-    first_line, first = records[0]
-    m = _LE_SURVEY_TAG.search(first.get("field_annotation", ""))
-    meta: dict[str, Any] = json.loads(m.group(1)) if m else {}
-    meta_lists: dict[str, Any] = meta.get("choice_lists", {})
-    meta_sections = {s["id"]: s for s in meta.get("sections", [])}
-    lang = (meta.get("languages") or ["en"])[0]
-    ours = bool(m) and first["field_name"] == meta.get("record_id")
+    def read_records(self) -> list[tuple[int, dict[str, str]]]:
+        raw = self.path.read_bytes()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1252", errors="replace")
+        reader = csv.reader(io.StringIO(text))
+        try:
+            header = next(reader)
+        except StopIteration:
+            raise self.fail(1, "empty-file", "the data dictionary is empty") from None
+        lookup = {c.lower(): k for c, k in _KEY.items()} | {k: k for k in _API_NAMES}
+        keys = [lookup.get(h.strip().lower(), h.strip()) for h in header]
+        needed = ("field_name", "form_name", "field_type", "field_label")
+        missing = [k for k in needed if k not in keys]
+        if missing:
+            named = ", ".join(repr(REDCAP_COLUMNS[_API_NAMES.index(m)]) for m in missing)
+            message = f"not a REDCap data dictionary: missing column(s) {named}"
+            raise self.fail(1, "not-redcap", message)
+        records = []
+        for line, values in enumerate(reader, start=2):
+            if any(v.strip() for v in values):
+                rec = {k: (v or "").strip() for k, v in zip(keys, values, strict=False)}
+                records.append((line, rec))
+        if not records:
+            raise self.fail(1, "empty-file", "the data dictionary has no fields")
+        return records
 
-    choice_lists: dict[str, dict[str, Any]] = {}
-    list_by_pairs: dict[tuple[tuple[Any, str], ...], str] = {}
-    sections: list[dict[str, Any]] = []
-    section_ids: set[str] = set()
-    item_ids: set[str] = set()
-    name_map: dict[str, str] = {}
-    logic: list[tuple[dict[str, Any], str, str, int]] = []
-    filters: list[tuple[dict[str, Any], str, list[str], int]] = []
-    current_form = None
-    respondent_id = None
-    matrix_members: dict[str, list[str]] = {}
-
-    def new_section(sid_hint: str, header: Any) -> dict[str, Any]:
-        sid = sid_hint if sid_hint not in section_ids else ident(sid_hint, section_ids, "s")
-        section_ids.add(sid)
+    # ---- sections and choice lists --------------------------------------------------------
+    def new_section(self, sid_hint: str, header: Any) -> None:
+        ids = self.section_ids
+        sid = sid_hint if sid_hint not in ids else ident(sid_hint, ids, "s")
+        ids.add(sid)
         # "Title<br>Description": the description is the stem of the section's questions
         parts = _BR.split(str(header), maxsplit=1)
         title = parts[0].strip()
         description = parts[1].strip() if len(parts) == 2 else ""
         sec: dict[str, Any] = {"id": sid, "title": title, "items": []}
-        smeta = meta_sections.get(sid, {})
+        smeta = self.meta_sections.get(sid, {})
         for key, value in smeta.items():
             if key not in ("id", "title", "description"):
                 sec[key] = value
         if description:  # the visible header wins over the annotation
-            same = text_in(smeta.get("description"), lang) == description
+            same = text_in(smeta.get("description"), self.lang) == description
             sec["description"] = smeta["description"] if same else description
-        if smeta and text_in(smeta.get("title"), lang) == text_in(title, lang):
+        if smeta and text_in(smeta.get("title"), self.lang) == text_in(title, self.lang):
             sec["title"] = smeta["title"]
-        sections.append(sec)
-        return sec
+        self.sections.append(sec)
 
-    def list_for(pairs: list[tuple[int | str, str]], hint: str, ann: dict[str, Any]) -> str:
+    def list_for(self, pairs: list[tuple[int | str, str]], hint: str, ann: dict[str, Any]) -> str:
+        """The name of the choice list with these (code, label) pairs, made when new."""
         name = ann.get("choices")
-        if name in meta_lists:
-            cl = meta_lists[name]
+        if name in self.meta_lists:
+            cl = self.meta_lists[name]
             meta_pairs = [
                 (
                     parse_code(o["code"]) if not isinstance(o["code"], str) else o["code"],
-                    _choice_label(text_in(o["label"], lang)),
+                    _choice_label(text_in(o["label"], self.lang)),
                 )
                 for o in (*cl["options"], *cl.get("missing", []))
             ]
             if [(str(c), lab) for c, lab in meta_pairs] == [(str(c), lab) for c, lab in pairs]:
-                choice_lists.setdefault(name, cl)
+                self.choice_lists.setdefault(name, cl)
                 return str(name)
         key = tuple((str(c), lab) for c, lab in pairs)
-        if key in list_by_pairs:
-            return list_by_pairs[key]
-        name = ident(hint, set(choice_lists) | set(meta_lists), "list")
+        if key in self.list_by_pairs:
+            return self.list_by_pairs[key]
+        name = ident(hint, set(self.choice_lists) | set(self.meta_lists), "list")
         missing_codes = {str(c) for c in (ann.get("missing") or [])}
-        choice_lists[name] = {
-            "options": [
-                {"code": c, "label": lab} for c, lab in pairs if str(c) not in missing_codes
-            ],
-        }
+        options = [{"code": c, "label": lab} for c, lab in pairs if str(c) not in missing_codes]
+        self.choice_lists[name] = {"options": options}
         miss = [{"code": c, "label": lab} for c, lab in pairs if str(c) in missing_codes]
         if miss:
-            choice_lists[name]["missing"] = miss
-        list_by_pairs[key] = name
+            self.choice_lists[name]["missing"] = miss
+        self.list_by_pairs[key] = name
         return name
 
-    start = 1 if ours else 0
-    for index, (line, rec) in enumerate(records[start:], start=start):
-        field = rec["field_name"]
-        ftype = rec.get("field_type", "").lower()
+    # ---- fields: one handler per field type -----------------------------------------------
+    def annotated(self, line: int, rec: dict[str, str]) -> _Field:
         annotation = rec.get("field_annotation", "")
         am = _LE_TAG.search(annotation)
-        ann: dict[str, Any] = json.loads(am.group(1)) if am else {}
         exclusive = _NONE_OF_THE_ABOVE.search(annotation)
-        exclusive_codes = {c.strip() for c in exclusive.group(1).split(",")} if exclusive else set()
         charlimit = _CHARLIMIT.search(annotation)
         most = _MAX_CHECKED.search(annotation)
         hide = _HIDE_CHOICE.search(annotation)
-        hidden_codes = [
-            c.strip() for c in ((hide.group(1) or hide.group(2) or "") if hide else "").split(",")
-        ]
-        hidden_codes = [c for c in hidden_codes if c]
+        hidden = ((hide.group(1) or hide.group(2) or "") if hide else "").split(",")
         rest = _NONE_OF_THE_ABOVE.sub("", _LE_TAG.sub("", _LE_SURVEY_TAG.sub("", annotation)))
-        rest = _HIDE_CHOICE.sub("", _MAX_CHECKED.sub("", _CHARLIMIT.sub("", rest)))
-        rest = rest.strip()
+        rest = _HIDE_CHOICE.sub("", _MAX_CHECKED.sub("", _CHARLIMIT.sub("", rest))).strip()
+        field = rec["field_name"]
         if rest:
-            problems.append(f"line {line}: field annotation {rest!r} of {field!r} is not carried")
-        if not field:
-            errors.append(Problem(src, line, 0, "missing-name", f"line {line}: no field name"))
-            continue
-        form = rec.get("form_name", "")
-        sec_header = rec.get("section_header", "")
-        if sec_header or form != current_form or not sections:
-            sec_title = sec_header or form.replace("_", " ").capitalize() or "Questions"
-            new_section(
-                str(ann.get("section") or ident(sec_header or form or "main", set(), "s")),
-                sec_title,
+            self.problems.append(
+                f"line {line}: field annotation {rest!r} of {field!r} is not carried"
             )
-        current_form = form
-        item_id = ident(field, item_ids)
-        name_map[field] = item_id
+        return _Field(
+            line=line,
+            rec=rec,
+            name=field,
+            ftype=rec.get("field_type", "").lower(),
+            ann=json.loads(am.group(1)) if am else {},
+            exclusive={c.strip() for c in exclusive.group(1).split(",")} if exclusive else set(),
+            charlimit=int(charlimit.group(1)) if charlimit else None,
+            most=int(most.group(1)) if most else None,
+            hidden=[c.strip() for c in hidden if c.strip()],
+        )
+
+    def field(self, index: int, line: int, rec: dict[str, str]) -> None:
+        f = self.annotated(line, rec)
+        if not f.name:
+            self.errors.append(
+                Problem(self.src, line, 0, "missing-name", f"line {line}: no field name")
+            )
+            return
+        self.section_for(f)
+        item_id = ident(f.name, self.item_ids)
+        self.name_map[f.name] = item_id
         item: dict[str, Any] = {"id": item_id}
-        if item_id != field:
-            item["column"] = field
-        validation = rec.get("text_validation_type_or_show_slider_number", "").lower()
-        choices_text = rec.get("select_choices_or_calculations", "")
-        if ftype in ("radio", "dropdown", "checkbox", "yesno", "truefalse"):
-            if ftype == "yesno":
-                pairs: list[tuple[int | str, str]] = [(1, "Yes"), (0, "No")]
-            elif ftype == "truefalse":
-                pairs = [(1, "True"), (0, "False")]
-            else:
-                pairs = _parse_choices(choices_text)
-            if not pairs:
-                errors.append(
-                    Problem(
-                        src,
-                        line,
-                        0,
-                        "missing-choices",
-                        f"line {line}: {ftype} field {field!r} has no choices",
-                    )
-                )
-                continue
-            hint = rec.get("matrix_group_name") or field
-            item["choices"] = list_for(pairs, hint, ann)
-            for option in choice_lists[item["choices"]]["options"]:
-                if str(option["code"]) in exclusive_codes and not option.get("exclusive"):
-                    option["exclusive"] = True
-            if ftype == "checkbox":
-                item["type"] = "multi_choice"
-                if most:
-                    item["max_choices"] = int(most.group(1))
-            elif ann.get("type") in ("likert", "choice"):
-                item["type"] = ann["type"]
-            elif rec.get("matrix_group_name") and all(isinstance(c, int) for c, _ in pairs):
-                item["type"] = "likert"
-                matrix_members.setdefault(item["choices"], []).append(item_id)
-            else:
-                item["type"] = "choice"
-            if ftype == "dropdown":
-                problems.append(f"line {line}: {field!r} is a dropdown; read as a choice item")
-        elif ftype in ("text", "notes"):
-            if validation == "integer":
-                item["type"], item["integer"] = "number", True
-            elif _VALIDATION_NUMBER.match(validation):
-                item["type"] = "number"
-            elif validation.startswith("date_") and ann.get("type", "date") == "date":
-                item["type"] = "date"
-                if validation != "date_ymd":
-                    problems.append(
-                        f"line {line}: {field!r} validated {validation}; read as a date "
-                        "(REDCap exports dates as YYYY-MM-DD)"
-                    )
-            else:
-                item["type"] = "text"
-                if validation:
-                    problems.append(
-                        f"line {line}: validation {validation!r} of {field!r} is not carried"
-                    )
-            if item["type"] == "number":
-                for key, col in (("min", "text_validation_min"), ("max", "text_validation_max")):
-                    value = rec.get(col, "")
-                    if value:
-                        try:
-                            item[key] = float(value)
-                        except ValueError:
-                            problems.append(
-                                f"line {line}: {col} {value!r} of {field!r} is not a number"
-                            )
-            elif rec.get("text_validation_min") or rec.get("text_validation_max"):
-                problems.append(f"line {line}: the validation range of {field!r} is not carried")
-        elif ftype == "descriptive":
-            item["type"] = "note"
-        elif ftype == "slider":
-            item.update(type="number", min=0.0, max=100.0)
-            problems.append(f"line {line}: slider {field!r} read as a number from 0 to 100")
-        else:
-            problems.append(
-                f"line {line}: {ftype or 'untyped'} field {field!r} has no equivalent in the "
+        if item_id != f.name:
+            item["column"] = f.name
+        handler = {
+            **dict.fromkeys(_CHOICE_TYPES, self.choice_field),
+            "text": self.text_field,
+            "notes": self.text_field,
+            "descriptive": self.descriptive,
+            "slider": self.slider,
+        }.get(f.ftype)
+        if handler is None:
+            self.problems.append(
+                f"line {line}: {f.ftype or 'untyped'} field {f.name!r} has no equivalent in the "
                 "survey format; skipped"
             )
-            del name_map[field]
-            continue
-        label = rec.get("field_label", "") or field
+            del self.name_map[f.name]
+            return
+        if not handler(f, item):
+            return
+        self.item_fields(f, item)
+        if index == 0 and not self.ours:
+            self.respondent_id = item_id
+            item.setdefault("disclosure", "direct")
+        self.sections[-1]["items"].append(item)
+
+    def section_for(self, f: _Field) -> None:
+        """A new section at each form and each section header."""
+        form = f.rec.get("form_name", "")
+        sec_header = f.rec.get("section_header", "")
+        if sec_header or form != self.current_form or not self.sections:
+            sec_title = sec_header or form.replace("_", " ").capitalize() or "Questions"
+            hint = f.ann.get("section") or ident(sec_header or form or "main", set(), "s")
+            self.new_section(str(hint), sec_title)
+        self.current_form = form
+
+    def choice_field(self, f: _Field, item: dict[str, Any]) -> bool:
+        rec, line = f.rec, f.line
+        if f.ftype == "yesno":
+            pairs: list[tuple[int | str, str]] = [(1, "Yes"), (0, "No")]
+        elif f.ftype == "truefalse":
+            pairs = [(1, "True"), (0, "False")]
+        else:
+            pairs = _parse_choices(rec.get("select_choices_or_calculations", ""))
+        if not pairs:
+            message = f"line {line}: {f.ftype} field {f.name!r} has no choices"
+            self.errors.append(Problem(self.src, line, 0, "missing-choices", message))
+            return False
+        item["choices"] = self.list_for(pairs, rec.get("matrix_group_name") or f.name, f.ann)
+        for option in self.choice_lists[item["choices"]]["options"]:
+            if str(option["code"]) in f.exclusive and not option.get("exclusive"):
+                option["exclusive"] = True
+        if f.ftype == "checkbox":
+            item["type"] = "multi_choice"
+            if f.most is not None:
+                item["max_choices"] = f.most
+        elif f.ann.get("type") in ("likert", "choice"):
+            item["type"] = f.ann["type"]
+        elif rec.get("matrix_group_name") and all(isinstance(c, int) for c, _ in pairs):
+            item["type"] = "likert"
+            self.matrix_members.setdefault(item["choices"], []).append(item["id"])
+        else:
+            item["type"] = "choice"
+        if f.ftype == "dropdown":
+            self.problems.append(f"line {line}: {f.name!r} is a dropdown; read as a choice item")
+        return True
+
+    def text_field(self, f: _Field, item: dict[str, Any]) -> bool:
+        rec, line, field = f.rec, f.line, f.name
+        validation = rec.get("text_validation_type_or_show_slider_number", "").lower()
+        if validation == "integer":
+            item["type"], item["integer"] = "number", True
+        elif _VALIDATION_NUMBER.match(validation):
+            item["type"] = "number"
+        elif validation.startswith("date_") and f.ann.get("type", "date") == "date":
+            item["type"] = "date"
+            if validation != "date_ymd":
+                self.problems.append(
+                    f"line {line}: {field!r} validated {validation}; read as a date "
+                    "(REDCap exports dates as YYYY-MM-DD)"
+                )
+        else:
+            item["type"] = "text"
+            if validation:
+                self.problems.append(
+                    f"line {line}: validation {validation!r} of {field!r} is not carried"
+                )
+        if item["type"] == "number":
+            for key, col in (("min", "text_validation_min"), ("max", "text_validation_max")):
+                value = rec.get(col, "")
+                if value:
+                    try:
+                        item[key] = float(value)
+                    except ValueError:
+                        self.problems.append(
+                            f"line {line}: {col} {value!r} of {field!r} is not a number"
+                        )
+        elif rec.get("text_validation_min") or rec.get("text_validation_max"):
+            self.problems.append(f"line {line}: the validation range of {field!r} is not carried")
+        return True
+
+    def descriptive(self, f: _Field, item: dict[str, Any]) -> bool:
+        item["type"] = "note"
+        return True
+
+    def slider(self, f: _Field, item: dict[str, Any]) -> bool:
+        item.update(type="number", min=0.0, max=100.0)
+        self.problems.append(f"line {f.line}: slider {f.name!r} read as a number from 0 to 100")
+        return True
+
+    def item_fields(self, f: _Field, item: dict[str, Any]) -> None:
+        """Text, help, required, disclosure, our annotation's fields and the action tags."""
+        rec, ann, lang = f.rec, f.ann, self.lang
+        label = rec.get("field_label", "") or f.name
         ann_text = ann.get("text")
-        item["text"] = (
-            ann_text if ann_text is not None and text_in(ann_text, lang) == label else label
-        )
+        same = ann_text is not None and text_in(ann_text, lang) == label
+        item["text"] = ann_text if same else label
         note = rec.get("field_note", "")
         if note:
             ann_help = ann.get("help")
-            item["help"] = (
-                ann_help if ann_help is not None and text_in(ann_help, lang) == note else note
-            )
+            same = ann_help is not None and text_in(ann_help, lang) == note
+            item["help"] = ann_help if same else note
         if rec.get("required_field", "").lower() == "y":
             item["required"] = True
         disclosure = ann.get("disclosure")
@@ -711,110 +778,124 @@ def from_redcap(path: str | Path) -> Survey:
             disclosure = None
         if disclosure and disclosure != "none":
             item["disclosure"] = disclosure
-        for key in ("objectives", "frameworks", "tags", "column", "max_length", "adopter_notes"):
-            if key in ann:
-                item[key] = ann[key]
-        if charlimit is not None and item["type"] == "text":
-            item["max_length"] = int(charlimit.group(1))  # REDCap's own tag wins
+        item.update({key: ann[key] for key in _ITEM_KEYS if key in ann})
+        if f.charlimit is not None and item["type"] == "text":
+            item["max_length"] = f.charlimit  # REDCap's own tag wins
         if "max_choices" in ann and item["type"] != "multi_choice":
             item["max_choices"] = ann["max_choices"]
-        if "choices" in item and (ann.get("choice_filter") or hidden_codes):
-            filters.append((item, str(ann.get("choice_filter") or ""), hidden_codes, line))
+        if "choices" in item and (ann.get("choice_filter") or f.hidden):
+            self.filters.append((item, str(ann.get("choice_filter") or ""), f.hidden, f.line))
         if item["type"] != "number":
-            for key in ("min", "max", "integer"):
-                if key in ann:
-                    item[key] = ann[key]
+            item.update({key: ann[key] for key in ("min", "max", "integer") if key in ann})
         for col in ("custom_alignment", "question_number", "matrix_ranking"):
             if rec.get(col):
-                problems.append(f"line {line}: {col.replace('_', ' ')} of {field!r} is not carried")
+                what = col.replace("_", " ")
+                self.problems.append(f"line {f.line}: {what} of {f.name!r} is not carried")
         branching = rec.get("branching_logic", "")
         if branching:
-            logic.append((item, branching, str(ann.get("show_if") or ""), line))
-        if index == 0 and not ours:
-            respondent_id = item_id
-            item.setdefault("disclosure", "direct")
-        sections[-1]["items"].append(item)
+            self.logic.append((item, branching, str(ann.get("show_if") or ""), f.line))
 
-    if errors:
-        raise InstrumentError(errors, summary=f"cannot import REDCap data dictionary {path.name}")
-
-    # the respondent id item, which REDCap's record id stands for, back where it was
-    hidden = meta.get("respondent_item")
-    if ours and isinstance(hidden, dict) and isinstance(hidden.get("item"), dict):
-        target = next((sec for sec in sections if sec["id"] == hidden.get("section")), None)
+    # ---- after the fields -----------------------------------------------------------------
+    def restore_respondent_item(self) -> None:
+        """The respondent id item, which REDCap's record id stands for, back where it was."""
+        hidden = self.meta.get("respondent_item")
+        if not (self.ours and isinstance(hidden, dict) and isinstance(hidden.get("item"), dict)):
+            return
+        target = next((s for s in self.sections if s["id"] == hidden.get("section")), None)
         if target is None:
             target = {"id": str(hidden.get("section")), "title": "", "items": []}
-            smeta = meta_sections.get(target["id"], {})
+            smeta = self.meta_sections.get(target["id"], {})
             target.update({k: v for k, v in smeta.items() if k != "id"})
-            sections.insert(0, target)
+            self.sections.insert(0, target)
         position = min(int(hidden.get("position", 0)), len(target["items"]))
         target["items"].insert(position, dict(hidden["item"]))
 
-    for name in matrix_members:
-        choice_lists[name]["ordered"] = True
-    if ours:  # lists no field uses are carried in the annotation too
-        for name, cl in meta_lists.items():
-            choice_lists.setdefault(name, cl)
-    item_types = {i["id"]: i["type"] for s in sections for i in s["items"]}
-    order = [i["id"] for s in sections for i in s["items"]]
-    codes = {
-        i["id"]: [
-            o["code"]
-            for o in (
-                *choice_lists[i["choices"]]["options"],
-                *choice_lists[i["choices"]].get("missing", []),
+    def finish_choice_lists(self) -> None:
+        for name in self.matrix_members:
+            self.choice_lists[name]["ordered"] = True
+        if self.ours:  # lists no field uses are carried in the annotation too
+            for name, cl in self.meta_lists.items():
+                self.choice_lists.setdefault(name, cl)
+
+    def resolve_logic(self) -> None:
+        """Branching logic and choice filters, once every field is known."""
+        items = [i for s in self.sections for i in s["items"]]
+        item_types = {i["id"]: i["type"] for i in items}
+        order = [i["id"] for i in items]
+        codes = {
+            i["id"]: [
+                o["code"]
+                for o in (
+                    *self.choice_lists[i["choices"]]["options"],
+                    *self.choice_lists[i["choices"]].get("missing", []),
+                )
+            ]
+            for i in items
+            if "choices" in i
+        }
+        checkbox = {k: codes[k] for k, t in item_types.items() if t == "multi_choice"}
+        for item, branching, stored, line in self.logic:
+            show_if = self.show_if(item, branching, stored, line, checkbox, codes, order)
+            if show_if is not None:
+                item["show_if"] = show_if
+        for item, stored_filter, hidden_codes, line in self.filters:
+            _read_filter(
+                item, stored_filter, hidden_codes, self.choice_lists, checkbox, line, self.problems
             )
-        ]
-        for s in sections
-        for i in s["items"]
-        if "choices" in i
-    }
-    checkbox = {k: codes[k] for k, t in item_types.items() if t == "multi_choice"}
-    for item, branching, stored, line in logic:
+
+    def show_if(
+        self,
+        item: dict[str, Any],
+        branching: str,
+        stored: str,
+        line: int,
+        checkbox: dict[str, list[Any]],
+        codes: dict[str, list[Any]],
+        order: list[str],
+    ) -> str | None:
+        """The item's show_if: the stored one when it prints as this branching logic, else
+        the logic read."""
+        from ..instruments.expressions import ExpressionError, parse_expression
+        from .logic import UnsupportedLogic, coerce_literals, parse_redcap_logic
+
         if stored:
             try:
                 if to_branching_logic(parse_expression(stored), checkbox) == branching:
-                    item["show_if"] = stored
-                    continue
+                    return stored
             except ExpressionError:
                 pass
         try:
-            expr = parse_redcap_logic(branching, name_map)
+            expr = parse_redcap_logic(branching, self.name_map)
         except (UnsupportedLogic, ExpressionError) as exc:
-            problems.append(
+            self.problems.append(
                 f"line {line}: branching logic {branching!r} has no show_if form ({exc}); the "
                 "field is shown to everyone"
             )
-            continue
+            return None
         earlier = set(order[: order.index(item["id"])])
         later = sorted(n for n in expr.names if n not in earlier)
         if later:
-            problems.append(
+            self.problems.append(
                 f"line {line}: branching logic {branching!r} refers to {', '.join(later)}, "
                 "which do(es) not come before the field; the field is shown to everyone"
             )
-            continue
-        item["show_if"] = str(coerce_literals(expr, codes))
+            return None
+        return str(coerce_literals(expr, codes))
 
-    for item, stored_filter, hidden_codes, line in filters:
-        _read_filter(item, stored_filter, hidden_codes, choice_lists, checkbox, line, problems)
-
-    data: dict[str, Any] = {"kind": "survey"}
-    for key, value in meta.items():
-        if key not in ("choice_lists", "sections", "record_id", "respondent_item"):
-            data[key] = value
-    if "id" not in data:
-        data["id"] = slug_id(records[0][1].get("form_name") or path.stem)
-        data["version"] = "1.0.0"
-        data["title"] = (records[0][1].get("form_name") or path.stem).replace("_", " ").capitalize()
-    if respondent_id and "respondent_id" not in data:
-        data["respondent_id"] = respondent_id
-    data["choice_lists"] = choice_lists
-    data["sections"] = sections
-    survey = survey_from_data(data, src, f"the data dictionary {path.name}")
-    del first_line
-    warn_unmapped(f"from_redcap({path.name})", problems)
-    return survey
+    def document(self) -> dict[str, Any]:
+        skip = ("choice_lists", "sections", "record_id", "respondent_item")
+        data: dict[str, Any] = {"kind": "survey"}
+        data.update({k: v for k, v in self.meta.items() if k not in skip})
+        if "id" not in data:
+            form = self.records[0][1].get("form_name") or self.path.stem
+            data["id"] = slug_id(form)
+            data["version"] = "1.0.0"
+            data["title"] = form.replace("_", " ").capitalize()
+        if self.respondent_id and "respondent_id" not in data:
+            data["respondent_id"] = self.respondent_id
+        data["choice_lists"] = self.choice_lists
+        data["sections"] = self.sections
+        return data
 
 
 def _read_filter(
