@@ -780,414 +780,18 @@ def publish(
     """
     pol = an.policy
     prot = _Protector(an, secret)
-    order = an.order
-    labels = {**{g: an.labels[g] for g in an.reported}, OTHER: OTHER}
+    ctx = _Context(an, prot)
     files = file_names([str(g) for g in an.reported])
     groups = tuple(PublishedGroup(str(g), an.labels[g], files[str(g)]) for g in an.reported)
-
-    def who(key: Any) -> str:
-        return REGION if key == "Total" else labels.get(key, str(key))
-
-    # ---- responses per group
-    _, pub_n, sup_n = prot.counts("responses", an.row_key, None, order, [])
-    resp = pd.DataFrame(
-        {"Responses": pub_n["Total"].to_numpy()}, index=[who(k) for k in pub_n.index]
-    )
-    resp_status = pd.DataFrame(
-        {"Responses": ["suppressed" if s else "shown" for s in sup_n["Total"]]}, index=resp.index
-    )
-    responses = _table("Responses", "Trust", resp, resp_status)
-
-    # ---- statements: every row in the most detailed form the policy allows
-    items: list[PublishedItem] = []
-    step = pol.perturbation.percent_step
+    responses, resp = _publish_responses(ctx)
     section_of = {i.id: s.id for s in an.survey.sections for i in s.items}
     reversed_items = {i for sc in an.survey.scales for i in sc.reverse}
-    for item_id, cmp in an.agree.items():
-        item = an.survey.item(item_id)
-        cl = an.survey.choices_for(item)
-        assert cl is not None
-        reverse = item_id in reversed_items
-        levels = levels_for(cl, reverse=reverse)
-        codes = [c for g in levels[0].groups for c in g]
-        values = pd.to_numeric(an.clean[item_id], errors="coerce")
-        # the statements' region row counts the respondents of the trusts with a report: the
-        # pooled small trusts are in the responses table only, so no statement's table holds
-        # a row about fewer than min_group people
-        answered = values.isin(codes) & an.row_key.isin(an.reported)
-        rows_s = an.row_key[answered]
-        vals = values[answered].astype(int)
-        counts = (
-            pd.crosstab(rows_s, vals)
-            .reindex(index=list(an.reported), columns=codes)
-            .fillna(0)
-            .astype("int64")
-        )
-        counts.loc["Total"] = counts.sum(axis=0)
-        forms = choose_forms(counts, levels, pol)
-        prot.log.extend(
-            {
-                "table": f"item:{item_id}",
-                "row": str(r),
-                "column": "form",
-                "reason": (
-                    "not shown"
-                    if lv is None
-                    else f"{levels[lv].name}{' (almost all)' if r in forms.dominated else ''}"
-                ),
-            }
-            for r, lv in forms.level.items()
-        )
-        # perturbed numbers answering, and perturbed group counts at each level
-        item_order = list(an.reported)
-        n_noisy = prot.noisy(f"item:{item_id}", rows_s, None, item_order, [], counts.sum(axis=1))
-        item_sd = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
-        noisy_levels = []
-        for lv in levels:
-            group_of = lv.group_of()
-            labels_col = vals.map(lambda v, g=group_of, lv=lv: lv.labels[g[int(v)]])
-            grouped = pd.DataFrame(
-                {
-                    lab: counts[list(g)].sum(axis=1)
-                    for lab, g in zip(lv.labels, lv.groups, strict=True)
-                }
-            )
-            noisy_levels.append(
-                prot.noisy(
-                    f"item:{item_id}:{lv.name}",
-                    rows_s,
-                    labels_col,
-                    item_order,
-                    list(lv.labels),
-                    grouped,
-                )
-            )
-        rows: dict[str, ItemRow] = {}
-        flags: dict[str, str] = {}
-        top = set(codes[-2:])
-        for key in counts.index:
-            label = who(key)
-            k = REGION if key == "Total" else str(key)
-            n_true = int(counts.loc[key].sum())
-            n_pub = int(n_noisy.loc[key, "Total"]) if key in forms.n_shown else None
-            lv_i = forms.level.get(key)
-            if n_true == 0:
-                rows[k] = ItemRow(k, label, "missing")
-            elif lv_i is None:
-                rows[k] = ItemRow(k, label, "suppressed", n=n_pub)
-            else:
-                lv = levels[lv_i]
-                tones = _tones(lv)
-                if key in forms.dominated:
-                    rows[k] = ItemRow(
-                        k,
-                        label,
-                        "dominated",
-                        n=n_pub,
-                        level=lv.name,
-                        tones=tones,
-                        dominant=lv.labels[forms.dominated[key]],
-                    )
-                elif lv.name == "mean":
-                    members = (
-                        rows_s.index if key == "Total" else rows_s.index[(rows_s == key).to_numpy()]
-                    )
-                    true_mean = float(vals[members].mean())
-                    noisy_mean = (
-                        perturb_mean(
-                            true_mean,
-                            len(members),
-                            item_sd,
-                            prot.keys.group_uniform(f"item:{item_id}:mean", members),
-                            scale=pol.perturbation.mean_noise,
-                        )
-                        if prot.perturb
-                        else true_mean
-                    )
-                    rows[k] = ItemRow(
-                        k,
-                        label,
-                        "shown",
-                        n=n_pub,
-                        level="mean",
-                        mean=_round_to(
-                            min(max(noisy_mean, codes[0]), codes[-1]),
-                            pol.perturbation.mean_decimals,
-                        ),
-                    )
-                else:
-                    noisy = noisy_levels[lv_i]
-                    group_counts = [int(noisy.loc[key, lab]) for lab in lv.labels]
-                    pct = _coarse_percents(group_counts, step)
-                    agree = None
-                    upper = [i for i, g in enumerate(lv.groups) if set(g) == top]
-                    if upper:
-                        agree = pct[upper[0]]
-                    elif lv.name == "full":
-                        agree_n = sum(
-                            c for c, g in zip(group_counts, lv.groups, strict=True) if g[0] in top
-                        )
-                        agree = _coarse_percents([agree_n, sum(group_counts) - agree_n], step)[0]
-                    collapsed: dict[str, tuple[tuple[str, int], ...]] = {}
-                    if key == "Total":
-                        by_code = (
-                            {g[0]: c for c, g in zip(group_counts, lv.groups, strict=True)}
-                            if lv.name == "full"
-                            else {}
-                        )
-                        for coarse in levels[lv_i + 1 :]:
-                            if coarse.name == "mean" or not by_code:
-                                continue
-                            sums = [sum(by_code[c] for c in g) for g in coarse.groups]
-                            collapsed[coarse.name] = tuple(
-                                zip(coarse.labels, _coarse_percents(sums, step), strict=True)
-                            )
-                    rows[k] = ItemRow(
-                        k,
-                        label,
-                        "shown",
-                        n=n_pub,
-                        level=lv.name,
-                        percents=tuple(zip(lv.labels, pct, strict=True)),
-                        tones=tones,
-                        agree=agree,
-                        collapsed=collapsed,
-                    )
-            if key in cmp.index and key not in ("Total", OTHER):
-                flag = str(cmp.loc[key, "flag"])
-                flags[k] = flag if rows[k].agree is not None else "not shown"
-        items.append(
-            PublishedItem(
-                item_id,
-                section_of.get(item_id, ""),
-                text_in(item.text),
-                levels[0].labels,
-                rows,
-                flags,
-                reverse=reverse,
-                top_label=next((lv.labels[0] for lv in levels if lv.name == "two"), ""),
-            )
-        )
-
-    # ---- scales
-    scales: list[PublishedScale] = []
-    dec = pol.perturbation.mean_decimals
-    for scale in an.survey.scales:
-        result = an.comparisons[scale.id]
-        cmp = result.frame
-        lo, hi = _scale_range(an.survey, scale)
-        score = an.scores[scale.id]
-        scored = score.notna()
-        sd_all = result.sd
-        sd_val = float(sd_all) if sd_all is not None and math.isfinite(sd_all) else None
-        _, n_scored, n_sup = prot.counts(f"scale:{scale.id}", an.row_key[scored], None, order, [])
-        srows: dict[str, ScaleRow] = {}
-        published_members: list[Any] = []
-        for key in an.reported:
-            k = str(key)
-            label = who(key)
-            if key not in cmp.index or int(cmp.loc[key, "n"]) == 0:
-                srows[k] = ScaleRow(k, label, "missing")
-                continue
-            r = cmp.loc[key]
-            if r["flag"] == "suppressed" or bool(n_sup.loc[key, "Total"]):
-                srows[k] = ScaleRow(k, label, "suppressed")
-                continue
-            members = an.clean.index[(an.row_key == key).to_numpy() & scored.to_numpy()]
-            published_members.extend(members)
-            n_true = int(r["n"])
-            u = prot.keys.group_uniform(f"scale:{scale.id}:mean", members)
-            noisy = (
-                perturb_mean(
-                    float(r["mean"]), n_true, sd_val or 0.0, u, scale=pol.perturbation.mean_noise
-                )
-                if prot.perturb
-                else float(r["mean"])
-            )
-            mean = _round_to(min(max(noisy, lo), hi), dec)
-            half = float(r["ci_high"]) - float(r["mean"])
-            ci_low = _round_to(max(mean - half, lo), dec) if math.isfinite(half) else None
-            ci_high = _round_to(min(mean + half, hi), dec) if math.isfinite(half) else None
-            others = an.clean.index[
-                (an.row_key != key).to_numpy()
-                & an.row_key.isin(an.reported).to_numpy()
-                & scored.to_numpy()
-            ]
-            bench = float(r["benchmark"])
-            if prot.perturb and math.isfinite(bench) and len(others):
-                bench = perturb_mean(
-                    bench,
-                    len(others),
-                    sd_val or 0.0,
-                    prot.keys.group_uniform(f"scale:{scale.id}:bench:{k}", others),
-                    scale=pol.perturbation.mean_noise,
-                )
-            srows[k] = ScaleRow(
-                k,
-                label,
-                "shown",
-                n=int(n_scored.loc[key, "Total"]),
-                mean=mean,
-                ci_low=ci_low,
-                ci_high=ci_high,
-                benchmark=_round_to(bench, dec) if math.isfinite(bench) else None,
-                flag=str(r["flag"]),
-            )
-        centre_true = result.centre
-        centre = None
-        if centre_true is not None and math.isfinite(centre_true) and published_members:
-            c = float(centre_true)
-            if prot.perturb:
-                c = perturb_mean(
-                    c,
-                    len(published_members),
-                    sd_val or 0.0,
-                    prot.keys.group_uniform(
-                        f"scale:{scale.id}:region", pd.Index(published_members)
-                    ),
-                    scale=pol.perturbation.mean_noise,
-                )
-            centre = _round_to(c, dec + 1)
-        sd_pub = _round_to(sd_val, 2) if sd_val is not None else None
-        funnel: tuple[tuple[int, float, float, float, float], ...] = ()
-        shown_n = [r.n for r in srows.values() if r.status == "shown" and r.n]
-        if centre is not None and sd_pub and shown_n:
-            from ..compare import funnel_limits
-
-            n_lo = max(2, int(min(shown_n) * 0.8))
-            n_hi = max(int(max(shown_n) * 1.08) + 1, n_lo + 5)
-            grid = np.unique(np.linspace(n_lo, n_hi, 60).round()).astype(int)
-            lim = funnel_limits(grid, centre, kind="mean", sd=sd_pub)
-            funnel = tuple(
-                (int(n), float(a), float(b), float(c2), float(d))
-                for n, a, b, c2, d in zip(
-                    lim["n"],
-                    lim["lower_95"],
-                    lim["upper_95"],
-                    lim["lower_998"],
-                    lim["upper_998"],
-                    strict=True,
-                )
-            )
-        scales.append(
-            PublishedScale(
-                scale.id, text_in(scale.title), srows, centre, sd_pub, lo, hi, dec, funnel
-            )
-        )
-
-    # ---- reliability (whole region: no small groups)
-    reliability = None
-    if an.reliability is not None and len(an.reliability):
-        rel = an.reliability
-        keep = [
-            col
-            for col in ("n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total")
-            if col in rel
-        ]
-        formative = {
-            sc.id for sc in an.survey.scales if getattr(sc, "structure", "") == "formative"
-        }
-        frame = rel.loc[[i for i in rel.index if i not in formative], keep].copy()
-        frame.index = pd.Index([text_in(an.survey.scale(s).title) for s in frame.index])
-        for col in keep:
-            if col != "n_items":
-                frame[col] = frame[col].astype(float).round(2)
-        reliability = _table(
-            "Reliability of the scales",
-            "Scale",
-            frame,
-            formats={col: ".2f" for col in keep if col != "n_items"} | {"n_items": ",d"},
-        )
-
-    # ---- activities
-    activities = _publish_activities(an, prot, secret) if an.activities is not None else None
-
-    # ---- themes
-    themes = None
-    if an.themes is not None:
-        themes = tuple(
-            PublishedTheme(
-                scope=str(r["scope"]),
-                group=None if pd.isna(r["group"]) else str(r["group"]),
-                label=text_in(r["label"]),
-                n_participants=None if pd.isna(r["n_participants"]) else int(r["n_participants"]),
-                roles=str(r["roles"]) if isinstance(r["roles"], str) else "",
-                quote=r["quote"] if isinstance(r["quote"], str) and r["quote"] else None,
-                attribution=r["quote_role"] if isinstance(r["quote_role"], str) else None,
-                note=r["note"] if isinstance(r["note"], str) else None,
-            )
-            for _, r in an.themes.iterrows()
-        )
-
-    # ---- comments: approved, enough of them, in an order that depends on nothing but the text
-    comments: dict[str, dict[str, tuple[str, ...] | None]] = {}
-    questions: dict[str, str] = {}
-    for item_id, per in an.comments.items():
-        questions[item_id] = text_in(an.survey.item(item_id).text)
-        out: dict[str, tuple[str, ...] | None] = {}
-        for g in an.reported:
-            texts = per.get(str(g), [])
-            if not texts:
-                continue
-            if len(texts) < pol.min_comments:
-                out[str(g)] = None
-                continue
-            out[str(g)] = tuple(
-                sorted(
-                    texts,
-                    key=lambda t: hmac.new(secret, t.encode("utf-8"), hashlib.sha256).digest(),
-                )
-            )
-        comments[item_id] = out
-
-    # ---- tick-box questions: the options most often ticked, each protected like a statement
-    choices = tuple(_publish_choices(an, prot))
-
-    # ---- statements where a trust clearly differs (for "what this means for your trust")
-    differences = _differences(an, items)
-
-    # ---- the previous wave: statements asked identically in both
-    changes: tuple[WaveChange, ...] = ()
-    if previous is not None:
-        changes = _wave_changes(an, items, previous)
-
-    # ---- recommendations: the codebook's recommendation codes with their evidence
-    recommendations = _recommendations(an, codebook, prot)
-
-    # ---- the regional report's names for trusts
-    regional_labels = {
-        str(g): (f"Trust {_letters(i)}" if code_trusts else an.labels[g])
-        for i, g in enumerate(sorted(an.reported, key=str))
-    }
-
-    # ---- reliability warnings
-    notes: dict[str, str] = {}
-    if an.reliability is not None and "alpha" in an.reliability:
-        for scale_id, alpha in an.reliability["alpha"].items():
-            title = text_in(an.survey.scale(str(scale_id)).title)
-            if pd.isna(alpha):
-                continue
-            if alpha < 0:
-                notes[title] = (
-                    "negative: the items do not hang together (check that reverse-worded "
-                    "items are marked as such); do not read this scale's score"
-                )
-            elif alpha < 0.6:
-                notes[title] = (
-                    "low: the items may not measure one thing; read the scale's score with "
-                    "care and look at its statements one by one"
-                )
-
-    # ---- response rates, from the published count
-    rates: dict[str, int | None] = {}
-    for g in an.reported:
-        denom = (eligible or {}).get(g, (eligible or {}).get(str(g)))
-        n = resp.loc[an.labels[g], "Responses"]
-        if denom and not pd.isna(n) and denom > 0:
-            rates[str(g)] = int(min(100, _round_base(round(100 * float(n) / denom), step)))
-        else:
-            rates[str(g)] = None
-
+    items = [
+        _publish_statement(ctx, item_id, cmp, section_of.get(item_id, ""), reversed_items)
+        for item_id, cmp in an.agree.items()
+    ]
+    scales = [_publish_scale(ctx, scale) for scale in an.survey.scales]
+    rates = _response_rates(an, resp, eligible, pol.perturbation.percent_step)
     pub = Publication(
         survey_id=an.survey.id,
         survey_version=str(an.survey.version),
@@ -1199,36 +803,486 @@ def publish(
         responses=responses,
         items=tuple(items),
         scales=tuple(scales),
-        reliability=reliability,
-        activities=activities,
-        themes=themes,
+        reliability=_publish_reliability(an),
+        activities=_publish_activities(an, prot, secret) if an.activities is not None else None,
+        themes=_publish_themes(an),
         interviewed=frozenset(an.interviewed),
-        comments=comments,
-        comment_questions=questions,
+        comments=_publish_comments(an, secret),
+        comment_questions={i: text_in(an.survey.item(i).text) for i in an.comments},
         comments_pending=an.comments_pending,
         response_rates=rates,
         section_titles={s.id: text_in(s.title) for s in an.survey.sections},
         eligible={str(k): int(v) for k, v in (eligible or {}).items() if str(k) in rates},
-        choices=choices,
-        differences=differences,
-        changes=changes,
+        # tick-box questions: the options most often ticked, each protected like a statement
+        choices=tuple(_publish_choices(an, prot)),
+        # statements where a trust clearly differs (for "what this means for your trust")
+        differences=_differences(an, items),
+        # the previous wave: statements asked identically in both
+        changes=_wave_changes(an, items, previous) if previous is not None else (),
         previous_label=previous_label if previous is not None else None,
-        recommendations=recommendations,
-        regional_labels=regional_labels,
-        reliability_notes=notes,
+        # the codebook's recommendation codes with their evidence
+        recommendations=_recommendations(an, codebook, prot),
+        # the regional report's names for trusts
+        regional_labels={
+            str(g): (f"Trust {_letters(i)}" if code_trusts else an.labels[g])
+            for i, g in enumerate(sorted(an.reported, key=str))
+        },
+        reliability_notes=_reliability_notes(an),
     )
+    return pub, _analyst_log(prot)
+
+
+@dataclass
+class _Context:
+    """What every part of a publication is protected with: the analysis, its protector, the
+    policy, the order of the groups and their labels."""
+
+    an: Analysis
+    prot: _Protector
+
+    def __post_init__(self) -> None:
+        self.pol = self.an.policy
+        self.order = self.an.order
+        an = self.an
+        self.labels = {**{g: an.labels[g] for g in an.reported}, OTHER: OTHER}
+
+    def who(self, key: Any) -> str:
+        return REGION if key == "Total" else self.labels.get(key, str(key))
+
+
+def _analyst_log(prot: _Protector) -> dict[str, Any]:
+    """What was done to each cell (the analyst's; never published)."""
     noise = np.array(prot.changes or [0])
-    log = {
+    return {
         "cells": prot.log,
         "perturbation": {
-            "method": pol.perturbation.method,
+            "method": prot.an.policy.perturbation.method,
             "cells_published": len(prot.changes),
             "cells_changed": int((noise != 0).sum()) if prot.changes else 0,
             "mean_absolute_change": float(np.abs(noise).mean()) if prot.changes else 0.0,
         },
         "tables": prot.tables,
     }
-    return pub, log
+
+
+def _publish_responses(ctx: _Context) -> tuple[PublishedTable, pd.DataFrame]:
+    """Responses per group (the published table, and its counts for the response rates)."""
+    _, pub_n, sup_n = ctx.prot.counts("responses", ctx.an.row_key, None, ctx.order, [])
+    resp = pd.DataFrame(
+        {"Responses": pub_n["Total"].to_numpy()}, index=[ctx.who(k) for k in pub_n.index]
+    )
+    resp_status = pd.DataFrame(
+        {"Responses": ["suppressed" if s else "shown" for s in sup_n["Total"]]}, index=resp.index
+    )
+    return _table("Responses", "Trust", resp, resp_status), resp
+
+
+def _response_rates(
+    an: Analysis, resp: pd.DataFrame, eligible: Mapping[Any, int] | None, step: int
+) -> dict[str, int | None]:
+    """Response rates, from the published count."""
+    rates: dict[str, int | None] = {}
+    for g in an.reported:
+        denom = (eligible or {}).get(g, (eligible or {}).get(str(g)))
+        n = resp.loc[an.labels[g], "Responses"]
+        if denom and not pd.isna(n) and denom > 0:
+            rates[str(g)] = int(min(100, _round_base(round(100 * float(n) / denom), step)))
+        else:
+            rates[str(g)] = None
+    return rates
+
+
+@dataclass
+class _Statement:
+    """One statement's true counts and perturbed counts, while its rows are published."""
+
+    item_id: str
+    levels: list[Level]
+    codes: list[Any]
+    counts: pd.DataFrame
+    rows_s: pd.Series
+    vals: pd.Series
+    forms: Any
+    n_noisy: pd.DataFrame
+    noisy_levels: list[pd.DataFrame]
+    item_sd: float
+
+
+def _publish_statement(
+    ctx: _Context, item_id: str, cmp: pd.DataFrame, section: str, reversed_items: set[str]
+) -> PublishedItem:
+    """A statement, every row in the most detailed form the policy allows."""
+    an = ctx.an
+    item = an.survey.item(item_id)
+    cl = an.survey.choices_for(item)
+    assert cl is not None
+    reverse = item_id in reversed_items
+    st = _statement_counts(ctx, item_id, levels_for(cl, reverse=reverse))
+    rows: dict[str, ItemRow] = {}
+    flags: dict[str, str] = {}
+    for key in st.counts.index:
+        k = REGION if key == "Total" else str(key)
+        rows[k] = _statement_row(ctx, st, key, k)
+        if key in cmp.index and key not in ("Total", OTHER):
+            flag = str(cmp.loc[key, "flag"])
+            flags[k] = flag if rows[k].agree is not None else "not shown"
+    levels = st.levels
+    return PublishedItem(
+        item_id,
+        section,
+        text_in(item.text),
+        levels[0].labels,
+        rows,
+        flags,
+        reverse=reverse,
+        top_label=next((lv.labels[0] for lv in levels if lv.name == "two"), ""),
+    )
+
+
+def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Statement:
+    an, prot = ctx.an, ctx.prot
+    codes = [c for g in levels[0].groups for c in g]
+    values = pd.to_numeric(an.clean[item_id], errors="coerce")
+    # the statements' region row counts the respondents of the trusts with a report: the
+    # pooled small trusts are in the responses table only, so no statement's table holds
+    # a row about fewer than min_group people
+    answered = values.isin(codes) & an.row_key.isin(an.reported)
+    rows_s = an.row_key[answered]
+    vals = values[answered].astype(int)
+    counts = (
+        pd.crosstab(rows_s, vals)
+        .reindex(index=list(an.reported), columns=codes)
+        .fillna(0)
+        .astype("int64")
+    )
+    counts.loc["Total"] = counts.sum(axis=0)
+    forms = choose_forms(counts, levels, ctx.pol)
+    prot.log.extend(
+        {
+            "table": f"item:{item_id}",
+            "row": str(r),
+            "column": "form",
+            "reason": (
+                "not shown"
+                if lv is None
+                else f"{levels[lv].name}{' (almost all)' if r in forms.dominated else ''}"
+            ),
+        }
+        for r, lv in forms.level.items()
+    )
+    # perturbed numbers answering, and perturbed group counts at each level
+    item_order = list(an.reported)
+    n_noisy = prot.noisy(f"item:{item_id}", rows_s, None, item_order, [], counts.sum(axis=1))
+    noisy_levels = []
+    for lv in levels:
+        group_of = lv.group_of()
+        labels_col = vals.map(lambda v, g=group_of, lv=lv: lv.labels[g[int(v)]])
+        grouped = pd.DataFrame(
+            {lab: counts[list(g)].sum(axis=1) for lab, g in zip(lv.labels, lv.groups, strict=True)}
+        )
+        noisy_levels.append(
+            prot.noisy(
+                f"item:{item_id}:{lv.name}",
+                rows_s,
+                labels_col,
+                item_order,
+                list(lv.labels),
+                grouped,
+            )
+        )
+    item_sd = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
+    return _Statement(
+        item_id, levels, codes, counts, rows_s, vals, forms, n_noisy, noisy_levels, item_sd
+    )
+
+
+def _statement_row(ctx: _Context, st: _Statement, key: Any, k: str) -> ItemRow:
+    label = ctx.who(key)
+    n_true = int(st.counts.loc[key].sum())
+    n_pub = int(st.n_noisy.loc[key, "Total"]) if key in st.forms.n_shown else None
+    lv_i = st.forms.level.get(key)
+    if n_true == 0:
+        return ItemRow(k, label, "missing")
+    if lv_i is None:
+        return ItemRow(k, label, "suppressed", n=n_pub)
+    lv = st.levels[lv_i]
+    tones = _tones(lv)
+    if key in st.forms.dominated:
+        dominant = lv.labels[st.forms.dominated[key]]
+        return ItemRow(
+            k, label, "dominated", n=n_pub, level=lv.name, tones=tones, dominant=dominant
+        )
+    if lv.name == "mean":
+        return _mean_row(ctx, st, key, k, n_pub)
+    noisy = st.noisy_levels[lv_i]
+    group_counts = [int(noisy.loc[key, lab]) for lab in lv.labels]
+    step = ctx.pol.perturbation.percent_step
+    pct = _coarse_percents(group_counts, step)
+    top = set(st.codes[-2:])
+    agree = None
+    upper = [i for i, g in enumerate(lv.groups) if set(g) == top]
+    if upper:
+        agree = pct[upper[0]]
+    elif lv.name == "full":
+        agree_n = sum(c for c, g in zip(group_counts, lv.groups, strict=True) if g[0] in top)
+        agree = _coarse_percents([agree_n, sum(group_counts) - agree_n], step)[0]
+    collapsed = _collapsed(st.levels, lv_i, group_counts, step) if key == "Total" else {}
+    return ItemRow(
+        k,
+        label,
+        "shown",
+        n=n_pub,
+        level=lv.name,
+        percents=tuple(zip(lv.labels, pct, strict=True)),
+        tones=tones,
+        agree=agree,
+        collapsed=collapsed,
+    )
+
+
+def _collapsed(
+    levels: list[Level], lv_i: int, group_counts: list[int], step: int
+) -> dict[str, tuple[tuple[str, int], ...]]:
+    """The region's row in each coarser form (for rows of trusts shown coarser)."""
+    lv = levels[lv_i]
+    if lv.name != "full":
+        return {}
+    by_code = {g[0]: c for c, g in zip(group_counts, lv.groups, strict=True)}
+    collapsed: dict[str, tuple[tuple[str, int], ...]] = {}
+    for coarse in levels[lv_i + 1 :]:
+        if coarse.name == "mean" or not by_code:
+            continue
+        sums = [sum(by_code[c] for c in g) for g in coarse.groups]
+        collapsed[coarse.name] = tuple(
+            zip(coarse.labels, _coarse_percents(sums, step), strict=True)
+        )
+    return collapsed
+
+
+def _mean_row(ctx: _Context, st: _Statement, key: Any, k: str, n_pub: int | None) -> ItemRow:
+    pol, prot, rows_s = ctx.pol, ctx.prot, st.rows_s
+    members = rows_s.index if key == "Total" else rows_s.index[(rows_s == key).to_numpy()]
+    true_mean = float(st.vals[members].mean())
+    noisy_mean = (
+        perturb_mean(
+            true_mean,
+            len(members),
+            st.item_sd,
+            prot.keys.group_uniform(f"item:{st.item_id}:mean", members),
+            scale=pol.perturbation.mean_noise,
+        )
+        if prot.perturb
+        else true_mean
+    )
+    mean = _round_to(
+        min(max(noisy_mean, st.codes[0]), st.codes[-1]), pol.perturbation.mean_decimals
+    )
+    return ItemRow(k, ctx.who(key), "shown", n=n_pub, level="mean", mean=mean)
+
+
+def _publish_scale(ctx: _Context, scale: Scale) -> PublishedScale:
+    """A scale's published means, benchmarks and flags, its region's mean and funnel."""
+    an, prot, pol = ctx.an, ctx.prot, ctx.pol
+    dec = pol.perturbation.mean_decimals
+    result = an.comparisons[scale.id]
+    lo, hi = _scale_range(an.survey, scale)
+    scored = an.scores[scale.id].notna()
+    sd_all = result.sd
+    sd_val = float(sd_all) if sd_all is not None and math.isfinite(sd_all) else None
+    _, n_scored, n_sup = prot.counts(f"scale:{scale.id}", an.row_key[scored], None, ctx.order, [])
+    srows: dict[str, ScaleRow] = {}
+    published_members: list[Any] = []
+    for key in an.reported:
+        srows[str(key)] = _scale_row(
+            ctx, scale, result.frame, key, scored, n_scored, n_sup, sd_val, published_members
+        )
+    centre_true = result.centre
+    centre = None
+    if centre_true is not None and math.isfinite(centre_true) and published_members:
+        c = float(centre_true)
+        if prot.perturb:
+            c = perturb_mean(
+                c,
+                len(published_members),
+                sd_val or 0.0,
+                prot.keys.group_uniform(f"scale:{scale.id}:region", pd.Index(published_members)),
+                scale=pol.perturbation.mean_noise,
+            )
+        centre = _round_to(c, dec + 1)
+    sd_pub = _round_to(sd_val, 2) if sd_val is not None else None
+    shown_n = [r.n for r in srows.values() if r.status == "shown" and r.n]
+    funnel = _funnel_points(centre, sd_pub, shown_n)
+    return PublishedScale(
+        scale.id, text_in(scale.title), srows, centre, sd_pub, lo, hi, dec, funnel
+    )
+
+
+def _scale_row(
+    ctx: _Context,
+    scale: Scale,
+    cmp: pd.DataFrame,
+    key: Any,
+    scored: pd.Series,
+    n_scored: pd.DataFrame,
+    n_sup: pd.DataFrame,
+    sd_val: float | None,
+    published_members: list[Any],
+) -> ScaleRow:
+    an, prot, pol = ctx.an, ctx.prot, ctx.pol
+    dec = pol.perturbation.mean_decimals
+    lo, hi = _scale_range(an.survey, scale)
+    k, label = str(key), ctx.who(key)
+    if key not in cmp.index or int(cmp.loc[key, "n"]) == 0:
+        return ScaleRow(k, label, "missing")
+    r = cmp.loc[key]
+    if r["flag"] == "suppressed" or bool(n_sup.loc[key, "Total"]):
+        return ScaleRow(k, label, "suppressed")
+    members = an.clean.index[(an.row_key == key).to_numpy() & scored.to_numpy()]
+    published_members.extend(members)
+    u = prot.keys.group_uniform(f"scale:{scale.id}:mean", members)
+    noisy = (
+        perturb_mean(
+            float(r["mean"]), int(r["n"]), sd_val or 0.0, u, scale=pol.perturbation.mean_noise
+        )
+        if prot.perturb
+        else float(r["mean"])
+    )
+    mean = _round_to(min(max(noisy, lo), hi), dec)
+    half = float(r["ci_high"]) - float(r["mean"])
+    ci_low = _round_to(max(mean - half, lo), dec) if math.isfinite(half) else None
+    ci_high = _round_to(min(mean + half, hi), dec) if math.isfinite(half) else None
+    others = an.clean.index[
+        (an.row_key != key).to_numpy() & an.row_key.isin(an.reported).to_numpy() & scored.to_numpy()
+    ]
+    bench = float(r["benchmark"])
+    if prot.perturb and math.isfinite(bench) and len(others):
+        bench = perturb_mean(
+            bench,
+            len(others),
+            sd_val or 0.0,
+            prot.keys.group_uniform(f"scale:{scale.id}:bench:{k}", others),
+            scale=pol.perturbation.mean_noise,
+        )
+    return ScaleRow(
+        k,
+        label,
+        "shown",
+        n=int(n_scored.loc[key, "Total"]),
+        mean=mean,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        benchmark=_round_to(bench, dec) if math.isfinite(bench) else None,
+        flag=str(r["flag"]),
+    )
+
+
+def _funnel_points(
+    centre: float | None, sd_pub: float | None, shown_n: list[int]
+) -> tuple[tuple[int, float, float, float, float], ...]:
+    """The funnel's limits around the published centre, at the published numbers."""
+    if centre is None or not sd_pub or not shown_n:
+        return ()
+    from ..compare import funnel_limits
+
+    n_lo = max(2, int(min(shown_n) * 0.8))
+    n_hi = max(int(max(shown_n) * 1.08) + 1, n_lo + 5)
+    grid = np.unique(np.linspace(n_lo, n_hi, 60).round()).astype(int)
+    lim = funnel_limits(grid, centre, kind="mean", sd=sd_pub)
+    return tuple(
+        (int(n), float(a), float(b), float(c2), float(d))
+        for n, a, b, c2, d in zip(
+            lim["n"],
+            lim["lower_95"],
+            lim["upper_95"],
+            lim["lower_998"],
+            lim["upper_998"],
+            strict=True,
+        )
+    )
+
+
+def _publish_reliability(an: Analysis) -> PublishedTable | None:
+    """Reliability of the reflective scales (whole region: no small groups)."""
+    if an.reliability is None or not len(an.reliability):
+        return None
+    rel = an.reliability
+    names = ("n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total")
+    keep = [col for col in names if col in rel]
+    formative = {sc.id for sc in an.survey.scales if getattr(sc, "structure", "") == "formative"}
+    frame = rel.loc[[i for i in rel.index if i not in formative], keep].copy()
+    frame.index = pd.Index([text_in(an.survey.scale(s).title) for s in frame.index])
+    for col in keep:
+        if col != "n_items":
+            frame[col] = frame[col].astype(float).round(2)
+    return _table(
+        "Reliability of the scales",
+        "Scale",
+        frame,
+        formats={col: ".2f" for col in keep if col != "n_items"} | {"n_items": ",d"},
+    )
+
+
+def _publish_themes(an: Analysis) -> tuple[PublishedTheme, ...] | None:
+    if an.themes is None:
+        return None
+    return tuple(
+        PublishedTheme(
+            scope=str(r["scope"]),
+            group=None if pd.isna(r["group"]) else str(r["group"]),
+            label=text_in(r["label"]),
+            n_participants=None if pd.isna(r["n_participants"]) else int(r["n_participants"]),
+            roles=str(r["roles"]) if isinstance(r["roles"], str) else "",
+            quote=r["quote"] if isinstance(r["quote"], str) and r["quote"] else None,
+            attribution=r["quote_role"] if isinstance(r["quote_role"], str) else None,
+            note=r["note"] if isinstance(r["note"], str) else None,
+        )
+        for _, r in an.themes.iterrows()
+    )
+
+
+def _publish_comments(an: Analysis, secret: bytes) -> dict[str, dict[str, tuple[str, ...] | None]]:
+    """Approved comments, only where enough were approved, in an order that depends on nothing
+    but the text."""
+    comments: dict[str, dict[str, tuple[str, ...] | None]] = {}
+    for item_id, per in an.comments.items():
+        out: dict[str, tuple[str, ...] | None] = {}
+        for g in an.reported:
+            texts = per.get(str(g), [])
+            if not texts:
+                continue
+            if len(texts) < an.policy.min_comments:
+                out[str(g)] = None
+                continue
+            out[str(g)] = tuple(
+                sorted(
+                    texts,
+                    key=lambda t: hmac.new(secret, t.encode("utf-8"), hashlib.sha256).digest(),
+                )
+            )
+        comments[item_id] = out
+    return comments
+
+
+def _reliability_notes(an: Analysis) -> dict[str, str]:
+    """What readers are told about scales whose alpha is negative or low."""
+    notes: dict[str, str] = {}
+    if an.reliability is None or "alpha" not in an.reliability:
+        return notes
+    for scale_id, alpha in an.reliability["alpha"].items():
+        title = text_in(an.survey.scale(str(scale_id)).title)
+        if pd.isna(alpha):
+            continue
+        if alpha < 0:
+            notes[title] = (
+                "negative: the items do not hang together (check that reverse-worded "
+                "items are marked as such); do not read this scale's score"
+            )
+        elif alpha < 0.6:
+            notes[title] = (
+                "low: the items may not measure one thing; read the scale's score with "
+                "care and look at its statements one by one"
+            )
+    return notes
 
 
 def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> PublishedActivities:
