@@ -22,6 +22,7 @@ from .common import warn_unmapped
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
+    from ..instruments.models import ChoiceList, Item
     from ..responses import ValidationReport
 
 __all__ = ["CODEBOOK_COLUMNS", "write_labelled"]
@@ -109,9 +110,7 @@ def write_labelled(
     >>> [c for c in back.columns if c.startswith("acts")]
     ['acts__qi', 'acts__audit', 'acts__none']
     """
-    import numpy as np
     import pandas as pd
-    import pyreadstat
 
     if format not in ("sav", "dta", "csv"):
         raise ConfigurationError(
@@ -126,235 +125,304 @@ def write_labelled(
         data = _restore_missing(data, missing, survey)
     check_frame(data)
     path = Path(path)
-    problems: list[str] = []
-    out: dict[str, pd.Series] = {}
-    var_labels: dict[str, str] = {}
-    value_labels: dict[str, dict[Any, str]] = {}
-    user_missing_codes: dict[str, list[Any]] = {}
-    by_column = {item.column_name: item for item in survey.items}
-    scales = {s.id: s for s in survey.scales}
-    done: set[str] = set()
-    indicator_of: dict[str, tuple[str, str]] = {}  # indicator -> (question, option)
-
+    lab = _Labels(survey, language)
     for col in data.columns:
-        name = str(col)
-        if name in done:
-            continue
-        series = data[col]
-        item = by_column.get(name)
-        if item is None and "__" in name:
-            base, _, code = name.partition("__")
-            parent = by_column.get(base)
-            if parent is not None and parent.type == "multi_choice":
-                cl = survey.choices_for(parent)
-                label = cl.label_of(code, language) if cl is not None else code
-                out[name] = pd.to_numeric(series, errors="coerce").astype("Float64")
-                var_labels[name] = f"{text_in(parent.text, language)}: {label}"
-                indicator_of[name] = (text_in(parent.text, language), str(label))
-                value_labels[name] = {0: "Not selected", 1: "Selected"}
-                continue
-        if item is None:
-            out[name] = series
-            if name in scales:
-                var_labels[name] = text_in(scales[name].title, language)
-            continue
-        var_labels[name] = text_in(item.text, language)
-        cl = survey.choices_for(item)
-        if item.type == "multi_choice" and cl is not None:
-            text = series.astype("string")
-            answered = text.str.strip().fillna("").ne("")
-            tokens = text.fillna("").str.split().explode().dropna()
-            known = {str(c) for c in cl.all_codes}
-            unknown = sorted(set(tokens.unique()) - known)
-            if unknown:
-                raise DataError(
-                    f"column {name!r} holds codes {unknown} that are not in choice list "
-                    f"{item.choices!r}",
-                    code="unknown-code",
-                )
-            for choice in cl.all_codes:
-                ind = indicator_column(name, choice)
-                pattern = rf"(?:^|\s){re.escape(str(choice))}(?:\s|$)"
-                hit = text.fillna("").str.contains(pattern, regex=True)
-                values = pd.Series(np.where(hit, 1.0, 0.0), index=series.index)
-                out[ind] = values.where(answered.to_numpy(), np.nan).astype("Float64")
-                var_labels[ind] = f"{text_in(item.text, language)}: {cl.label_of(choice, language)}"
-                indicator_of[ind] = (
-                    text_in(item.text, language),
-                    str(cl.label_of(choice, language)),
-                )
-                value_labels[ind] = {0: "Not selected", 1: "Selected"}
-                done.add(ind)
-            continue
-        if cl is not None:
-            item_labels = {o.code: text_in(o.label, language) for o in (*cl.options, *cl.missing)}
-            if all(isinstance(c, int) for c in item_labels):
-                values = pd.to_numeric(series, errors="coerce").astype("Float64")
-                bad = series.notna() & values.isna()
-                if bad.any():
-                    raise DataError(
-                        f"column {name!r} holds values that are not codes of {item.choices!r}: "
-                        f"{sorted(map(str, series[bad].unique()))[:5]}",
-                        code="unknown-code",
-                        failure_cases=failure_rows(series, bad, name),
-                    )
-                out[name] = values
-                value_labels[name] = {float(k): v for k, v in item_labels.items()}
-            else:
-                out[name] = series.astype("string")
-                value_labels[name] = {str(k): v for k, v in item_labels.items()}
-            user_missing_codes[name] = list(cl.missing_codes)
-        elif item.type == "date":
-            parsed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
-            bad = series.notna() & parsed.isna()
-            if bad.any():
-                rows = list(series.index[bad][:5])
-                raise DataError(
-                    f"column {name!r}: {int(bad.sum())} value(s) are not dates as YYYY-MM-DD "
-                    f"(rows {rows})",
-                    code="invalid-date",
-                    failure_cases=failure_rows(series, bad, name),
-                )
-            out[name] = parsed
-        elif item.type == "number":
-            out[name] = pd.to_numeric(series, errors="coerce").astype("Float64")
-        else:
-            out[name] = series.astype("string") if series.dtype == object else series
-
-    frame = pd.DataFrame(out, index=data.index)
+        lab.column(str(col), data[col])
+    frame = pd.DataFrame(lab.out, index=data.index)
     path.parent.mkdir(parents=True, exist_ok=True)
-
     if format == "csv":
         path.write_text(csv_text(frame), encoding="utf-8", newline="")
-        _write_codebook(path, list(frame.columns), var_labels, value_labels, user_missing_codes)
-        warn_unmapped(f"write_labelled({path.name})", problems)
-        return path
+        _write_codebook(
+            path, list(frame.columns), lab.var_labels, lab.value_labels, lab.user_missing_codes
+        )
+    else:
+        plain = _plain_frame(frame)
+        if format == "sav":
+            _write_sav(plain, path, lab)
+        else:
+            _write_dta(plain, path, lab)
+            # the full labels, which Stata cannot hold, beside the data
+            _write_codebook(
+                path, list(frame.columns), lab.var_labels, lab.value_labels, lab.user_missing_codes
+            )
+    warn_unmapped(f"write_labelled({path.name})", lab.problems)
+    return path
 
-    # pyreadstat wants plain numpy dtypes
-    plain = pd.DataFrame(index=range(len(frame)))
+
+class _Labels:
+    """The columns of a labelled file and their variable, value and missing-value labels,
+    gathered column by column (one handler per kind of column)."""
+
+    def __init__(self, survey: Survey, language: str) -> None:
+        self.survey = survey
+        self.language = language
+        self.problems: list[str] = []
+        self.out: dict[str, Any] = {}
+        self.var_labels: dict[str, str] = {}
+        self.value_labels: dict[str, dict[Any, str]] = {}
+        self.user_missing_codes: dict[str, list[Any]] = {}
+        self.indicator_of: dict[str, tuple[str, str]] = {}  # indicator -> (question, option)
+        self.by_column = {item.column_name: item for item in survey.items}
+        self.scales = {s.id: s for s in survey.scales}
+        self.done: set[str] = set()
+
+    def text(self, value: Any) -> str:
+        return text_in(value, self.language)
+
+    def column(self, name: str, series: pd.Series) -> None:
+        import pandas as pd
+
+        if name in self.done:
+            return
+        item = self.by_column.get(name)
+        if item is None and self.indicator(name, series):
+            return
+        if item is None:
+            self.out[name] = series
+            if name in self.scales:
+                self.var_labels[name] = self.text(self.scales[name].title)
+            return
+        self.var_labels[name] = self.text(item.text)
+        cl = self.survey.choices_for(item)
+        if item.type == "multi_choice" and cl is not None:
+            self.multi_choice(name, series, item, cl)
+        elif cl is not None:
+            self.coded(name, series, item, cl)
+        elif item.type == "date":
+            self.out[name] = _dates(name, series)
+        elif item.type == "number":
+            self.out[name] = pd.to_numeric(series, errors="coerce").astype("Float64")
+        else:
+            self.out[name] = series.astype("string") if series.dtype == object else series
+
+    def label_indicator(self, name: str, question: Any, option: Any) -> None:
+        self.var_labels[name] = f"{self.text(question)}: {option}"
+        self.indicator_of[name] = (self.text(question), str(option))
+        self.value_labels[name] = {0: "Not selected", 1: "Selected"}
+
+    def indicator(self, name: str, series: pd.Series) -> bool:
+        """An indicator column ``{item}__{code}`` of a multi_choice item (True when it is one)."""
+        import pandas as pd
+
+        if INDICATOR_SEPARATOR not in name:
+            return False
+        base, _, code = name.partition(INDICATOR_SEPARATOR)
+        parent = self.by_column.get(base)
+        if parent is None or parent.type != "multi_choice":
+            return False
+        cl = self.survey.choices_for(parent)
+        label = cl.label_of(code, self.language) if cl is not None else code
+        self.out[name] = pd.to_numeric(series, errors="coerce").astype("Float64")
+        self.label_indicator(name, parent.text, label)
+        return True
+
+    def multi_choice(self, name: str, series: pd.Series, item: Item, cl: ChoiceList) -> None:
+        """A multi_choice column of space-separated codes, as one 0/1 column per code."""
+        import numpy as np
+        import pandas as pd
+
+        text = series.astype("string")
+        answered = text.str.strip().fillna("").ne("")
+        tokens = text.fillna("").str.split().explode().dropna()
+        unknown = sorted(set(tokens.unique()) - {str(c) for c in cl.all_codes})
+        if unknown:
+            raise DataError(
+                f"column {name!r} holds codes {unknown} that are not in choice list "
+                f"{item.choices!r}",
+                code="unknown-code",
+            )
+        for choice in cl.all_codes:
+            ind = indicator_column(name, choice)
+            pattern = rf"(?:^|\s){re.escape(str(choice))}(?:\s|$)"
+            hit = text.fillna("").str.contains(pattern, regex=True)
+            values = pd.Series(np.where(hit, 1.0, 0.0), index=series.index)
+            self.out[ind] = values.where(answered.to_numpy(), np.nan).astype("Float64")
+            self.label_indicator(ind, item.text, cl.label_of(choice, self.language))
+            self.done.add(ind)
+
+    def coded(self, name: str, series: pd.Series, item: Item, cl: ChoiceList) -> None:
+        """A column of a choice list's codes, labelled (numbers, or text codes)."""
+        import pandas as pd
+
+        item_labels = {o.code: self.text(o.label) for o in (*cl.options, *cl.missing)}
+        if all(isinstance(c, int) for c in item_labels):
+            values = pd.to_numeric(series, errors="coerce").astype("Float64")
+            bad = series.notna() & values.isna()
+            if bad.any():
+                raise DataError(
+                    f"column {name!r} holds values that are not codes of {item.choices!r}: "
+                    f"{sorted(map(str, series[bad].unique()))[:5]}",
+                    code="unknown-code",
+                    failure_cases=failure_rows(series, bad, name),
+                )
+            self.out[name] = values
+            self.value_labels[name] = {float(k): v for k, v in item_labels.items()}
+        else:
+            self.out[name] = series.astype("string")
+            self.value_labels[name] = {str(k): v for k, v in item_labels.items()}
+        self.user_missing_codes[name] = list(cl.missing_codes)
+
+
+def _dates(name: str, series: pd.Series) -> pd.Series:
+    import pandas as pd
+
+    parsed = pd.to_datetime(series, format="%Y-%m-%d", errors="coerce")
+    bad = series.notna() & parsed.isna()
+    if bad.any():
+        rows = list(series.index[bad][:5])
+        raise DataError(
+            f"column {name!r}: {int(bad.sum())} value(s) are not dates as YYYY-MM-DD (rows {rows})",
+            code="invalid-date",
+            failure_cases=failure_rows(series, bad, name),
+        )
+    return parsed
+
+
+def _plain_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame in plain numpy dtypes, as pyreadstat wants them."""
+    import pandas as pd
+
+    columns: dict[str, Any] = {}
     for col in frame.columns:
         s = frame[col].reset_index(drop=True)
         if pd.api.types.is_datetime64_any_dtype(s.dtype):
-            plain[col] = s
+            columns[col] = s
         elif pd.api.types.is_numeric_dtype(s.dtype):
-            plain[col] = s.astype("float64")
+            columns[col] = s.astype("float64")
         else:
-            plain[col] = s.astype(object).where(s.notna(), None)
+            columns[col] = s.astype(object).where(s.notna(), None)
+    return pd.DataFrame(columns, index=range(len(frame)))
 
-    if format == "sav":
-        ranges: dict[str, list[Any]] = {}
-        for col, codes in user_missing_codes.items():
-            if not codes:
+
+def _sav_missing_ranges(lab: _Labels) -> dict[str, list[Any]]:
+    """SPSS's user-missing values: up to three values, or one range."""
+    ranges: dict[str, list[Any]] = {}
+    for col, codes in lab.user_missing_codes.items():
+        if not codes:
+            continue
+        numeric = all(isinstance(c, int) for c in codes)
+        values: list[Any] = [float(c) for c in codes] if numeric else [str(c) for c in codes]
+        if len(values) <= 3:
+            ranges[col] = values
+            continue
+        what = "values" if numeric else "text values"
+        if numeric:
+            lo, hi = min(values), max(values)
+            cl = lab.survey.choices_for(lab.by_column[col])
+            if not [c for c in (cl.codes if cl else []) if lo <= float(c) <= hi]:
+                ranges[col] = [{"lo": lo, "hi": hi}]
                 continue
-            numeric = all(isinstance(c, int) for c in codes)
-            values = [float(c) for c in codes] if numeric else [str(c) for c in codes]
-            if len(values) <= 3:
-                ranges[col] = values
-            elif numeric:
-                lo, hi = min(values), max(values)
-                cl = survey.choices_for(by_column[col])
-                inside = [c for c in (cl.codes if cl else []) if lo <= float(c) <= hi]
-                if inside:
-                    ranges[col] = values[:3]
-                    problems.append(
-                        f"{col}: SPSS holds at most 3 missing values; {values[3:]} are labelled "
-                        "but not user-missing"
-                    )
-                else:
-                    ranges[col] = [{"lo": lo, "hi": hi}]
-            else:
-                ranges[col] = values[:3]
-                problems.append(
-                    f"{col}: SPSS holds at most 3 missing text values; {values[3:]} are "
-                    "labelled but not user-missing"
-                )
-        for col in plain.columns:
-            if len(col) > 64:
-                raise DataError(f"column {col!r} is longer than SPSS's 64 characters", code="name")
-        measure = {}
-        for col in plain.columns:
-            item = by_column.get(col)
-            if item is not None and item.type == "likert":
-                measure[col] = "ordinal"
-            elif item is not None and item.type in ("choice", "multi_choice"):
-                cl = survey.choices_for(item)
-                measure[col] = "ordinal" if cl is not None and cl.ordered else "nominal"
-            elif item is not None and item.type in ("number", "date"):
-                measure[col] = "scale"
-            elif item is not None or col in value_labels:
-                measure[col] = "nominal"
-            elif col in scales or pd.api.types.is_numeric_dtype(plain[col].dtype):
-                measure[col] = "scale"
-            else:
-                measure[col] = "nominal"
-        pyreadstat.write_sav(
-            plain,
-            path,
-            file_label=text_in(survey.title, language)[:64],
-            column_labels={c: var_labels[c] for c in plain.columns if c in var_labels},
-            variable_value_labels=value_labels,
-            missing_ranges=ranges,
-            variable_measure=measure,
+        ranges[col] = values[:3]
+        lab.problems.append(
+            f"{col}: SPSS holds at most 3 missing {what}; {values[3:]} are labelled but not "
+            "user-missing"
         )
-    else:
-        stata_labels: dict[str, dict[Any, str]] = {}
-        user_missing: dict[str, list[str]] = {}
-        recoded = []
-        for col in plain.columns:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", col):
-                raise DataError(
-                    f"column {col!r} is not a Stata variable name (letters, digits and _, at "
-                    "most 32 characters)",
-                    code="name",
-                )
-            labels: dict[Any, str] = dict(value_labels.get(col) or {})
-            if not labels:
-                continue
-            miss: list[Any] = list(user_missing_codes.get(col, []))
-            if any(isinstance(k, str) for k in labels):
-                # Stata labels numbers only: recode text codes 1, 2, ... in list order
-                codes = list(labels)
-                number = {c: float(i) for i, c in enumerate(codes, start=1)}
-                plain[col] = plain[col].map(number).astype("float64")
-                labels = {number[c]: f"{c}: {lab}" for c, lab in labels.items()}
-                miss = [number[str(m)] for m in miss]
-                recoded.append(col)
-            letters: dict[float, str] = {}
-            for j, m in enumerate(miss[: len(_STATA_MISSING)]):
-                letters[float(m)] = _STATA_MISSING[j]
-            if letters:
-                s = plain[col].astype(object)
-                plain[col] = s.where(~s.isin(list(letters)), s.map(letters))
-                user_missing[col] = list(letters.values())
-            stata_labels[col] = {letters.get(float(k), k): v for k, v in labels.items()}
-        if recoded:
-            problems.append(
-                "Stata value labels need numbers: text codes recoded 1, 2, ... in choice-list "
-                f"order (the labels show the codes) in {', '.join(recoded)}"
-            )
-        short: dict[str, str | None] = {
-            str(c): _stata_label(var_labels[c], indicator_of.get(c))
-            for c in plain.columns
-            if c in var_labels
-        }
-        pyreadstat.write_dta(
-            plain,
-            path,
-            file_label=text_in(survey.title, language)[:80],
-            column_labels=short,
-            variable_value_labels=stata_labels,
-            missing_user_values=user_missing,
+    return ranges
+
+
+def _sav_measure(lab: _Labels, col: str, plain: pd.DataFrame) -> str:
+    import pandas as pd
+
+    item = lab.by_column.get(col)
+    if item is not None and item.type == "likert":
+        return "ordinal"
+    if item is not None and item.type in ("choice", "multi_choice"):
+        cl = lab.survey.choices_for(item)
+        return "ordinal" if cl is not None and cl.ordered else "nominal"
+    if item is not None and item.type in ("number", "date"):
+        return "scale"
+    if item is not None or col in lab.value_labels:
+        return "nominal"
+    if col in lab.scales or pd.api.types.is_numeric_dtype(plain[col].dtype):
+        return "scale"
+    return "nominal"
+
+
+def _write_sav(plain: pd.DataFrame, path: Path, lab: _Labels) -> None:
+    import pyreadstat
+
+    ranges = _sav_missing_ranges(lab)
+    for col in plain.columns:
+        if len(col) > 64:
+            raise DataError(f"column {col!r} is longer than SPSS's 64 characters", code="name")
+    pyreadstat.write_sav(
+        plain,
+        path,
+        file_label=lab.text(lab.survey.title)[:64],
+        column_labels={c: lab.var_labels[c] for c in plain.columns if c in lab.var_labels},
+        variable_value_labels=lab.value_labels,
+        missing_ranges=ranges,
+        variable_measure={col: _sav_measure(lab, col, plain) for col in plain.columns},
+    )
+
+
+def _stata_column(
+    plain: pd.DataFrame, col: str, lab: _Labels, user_missing: dict[str, list[str]]
+) -> tuple[dict[Any, str] | None, bool]:
+    """A column's Stata value labels (text codes recoded to numbers, missing codes to
+    Stata's letters), and whether it was recoded."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,31}", col):
+        raise DataError(
+            f"column {col!r} is not a Stata variable name (letters, digits and _, at "
+            "most 32 characters)",
+            code="name",
         )
-        # the full labels, which Stata cannot hold, beside the data
-        _write_codebook(path, list(frame.columns), var_labels, value_labels, user_missing_codes)
-        cut = [c for c in short if short[c] != var_labels.get(c)]
-        if cut:
-            problems.append(
-                f"Stata labels hold 80 characters: {len(cut)} shortened (full labels in "
-                f"{path.stem}_codebook.csv): {', '.join(cut)}"
-            )
-    warn_unmapped(f"write_labelled({path.name})", problems)
-    return path
+    labels: dict[Any, str] = dict(lab.value_labels.get(col) or {})
+    if not labels:
+        return None, False
+    miss: list[Any] = list(lab.user_missing_codes.get(col, []))
+    recoded = any(isinstance(k, str) for k in labels)
+    if recoded:
+        # Stata labels numbers only: recode text codes 1, 2, ... in list order
+        number = {c: float(i) for i, c in enumerate(labels, start=1)}
+        plain[col] = plain[col].map(number).astype("float64")
+        labels = {number[c]: f"{c}: {text}" for c, text in labels.items()}
+        miss = [number[str(m)] for m in miss]
+    letters = {float(m): _STATA_MISSING[j] for j, m in enumerate(miss[: len(_STATA_MISSING)])}
+    if letters:
+        s = plain[col].astype(object)
+        plain[col] = s.where(~s.isin(list(letters)), s.map(letters))
+        user_missing[col] = list(letters.values())
+    return {letters.get(float(k), k): v for k, v in labels.items()}, recoded
+
+
+def _write_dta(plain: pd.DataFrame, path: Path, lab: _Labels) -> None:
+    import pyreadstat
+
+    stata_labels: dict[str, dict[Any, str]] = {}
+    user_missing: dict[str, list[str]] = {}
+    recoded = []
+    for col in plain.columns:
+        labels, was_recoded = _stata_column(plain, col, lab, user_missing)
+        if labels is not None:
+            stata_labels[col] = labels
+        if was_recoded:
+            recoded.append(col)
+    if recoded:
+        lab.problems.append(
+            "Stata value labels need numbers: text codes recoded 1, 2, ... in choice-list "
+            f"order (the labels show the codes) in {', '.join(recoded)}"
+        )
+    var_labels = lab.var_labels
+    short: dict[str, str | None] = {
+        str(c): _stata_label(var_labels[c], lab.indicator_of.get(c))
+        for c in plain.columns
+        if c in var_labels
+    }
+    pyreadstat.write_dta(
+        plain,
+        path,
+        file_label=lab.text(lab.survey.title)[:80],
+        column_labels=short,
+        variable_value_labels=stata_labels,
+        missing_user_values=user_missing,
+    )
+    cut = [c for c in short if short[c] != var_labels.get(c)]
+    if cut:
+        lab.problems.append(
+            f"Stata labels hold 80 characters: {len(cut)} shortened (full labels in "
+            f"{path.stem}_codebook.csv): {', '.join(cut)}"
+        )
 
 
 def _stata_label(label: str, indicator: tuple[str, str] | None, limit: int = 80) -> str:
