@@ -9,7 +9,6 @@ trust with the rest of the region and gathers activities, themes and comments. T
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import unicodedata
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, DisclosureError
+from ..errors import DataError, DisclosureError, did_you_mean
 from ..instruments.loader import as_survey
 from ..instruments.models import Survey, text_in
 from ..policy import DisclosurePolicy
@@ -298,75 +297,10 @@ def analyse(
 
     checked = validate_responses(model, responses)
     clean = checked.data.copy()
-    if group not in clean.columns:
-        close = difflib.get_close_matches(group, [str(c) for c in responses.columns], n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        raise DataError(
-            f"the responses have no column {group!r} to group by{hint}", code="unknown-column"
-        )
-    absent = checked.errors[checked.errors["code"] == "missing-column"]["column"]
-    if group in {i.id for i in model.questions} and model.item(group).column_name in set(absent):
-        found = ", ".join(map(str, responses.columns[:12]))
-        raise DataError(
-            f"the responses have no column {model.item(group).column_name!r} (the trust of each "
-            f"respondent, which reports are grouped by); found the columns {found}; name the "
-            "column with group= (--group)",
-            code="missing-column",
-        )
-    known_items = {i.column_name for i in model.questions} | {i.id for i in model.questions}
-    overlap = len(known_items & {str(c) for c in responses.columns})
-    if overlap < max(2, len(model.questions) // 4):
-        raise DataError(
-            f"these responses do not look like answers to {model.id!r}: only {overlap} of its "
-            f"{len(model.questions)} questions appear as columns",
-            code="wrong-survey",
-        )
-    excluded = checked.excluded
-    reasons: dict[str, int] = {}
-    if len(excluded) and "excluded_reason" in excluded.columns:
-        reasons = {str(k): int(v) for k, v in excluded["excluded_reason"].value_counts().items()}
-    decisions: list[dict[str, Any]] = [
-        {
-            "decision": "consent",
-            "reason": "rows whose consent question is not answered yes are left out entirely",
-            "rows_declined": declined,
-        },
-        {
-            "decision": "validation",
-            "reason": "rows checked against the survey",
-            "rows_in": int(checked.n_rows),
-            "rows_used": len(clean),
-            "rows_excluded": len(excluded),
-            "excluded_reasons": reasons,
-            "problems_by_code": {
-                str(k): int(v) for k, v in checked.errors["code"].value_counts().items()
-            },
-        },
-    ]
-
+    _check_columns(model, group, responses, checked)
+    decisions = _validation_decisions(checked, len(clean), declined)
     step("redacting free text")
-    from ..privacy.text import ENTITY_TYPES, redact_series
-
-    redaction_counts: dict[str, int] = {}
-    for item in model.items_with("free_text"):
-        if item.id in clean.columns:
-            col = clean[item.id]
-            redacted = redact_series(col, names=names, places=places)
-            before, after = col.dropna().astype(str), redacted.dropna()
-            for kind in ENTITY_TYPES:
-                marker = rf"\[{kind}\]"
-                added = int(after.str.count(marker).sum() - before.str.count(marker).sum())
-                if added:
-                    redaction_counts[kind] = redaction_counts.get(kind, 0) + added
-            clean[item.id] = redacted
-    decisions.append(
-        {
-            "decision": "redaction",
-            "reason": "personal data removed from free text",
-            "counts": redaction_counts,
-        }
-    )
-
+    decisions.append(_redact(model, clean, names, places))
     groups = clean[group]
     counts = groups.value_counts(dropna=True)
     labels = _unique_labels(model, group, list(counts.index))
@@ -380,8 +314,7 @@ def analyse(
             "no report can be produced",
             code="no-qualifying-group",
         )
-    is_reported = groups.isin(reported)
-    row_key = groups.astype(object).where(is_reported, OTHER)
+    row_key = groups.astype(object).where(groups.isin(reported), OTHER)
     decisions.append(
         {
             "decision": "groups",
@@ -406,26 +339,113 @@ def analyse(
         scores=pd.DataFrame(index=clean.index),
         decisions=decisions,
     )
+    _scales_and_statements(an, step)
+    if activity_log is not None:
+        step("checking the mentor activity log")
+        _activities(an, activity_log, activity_survey)
+    if segments is not None:
+        step("summarising interview themes")
+        _themes(an, segments, codebook, names, places)
+    _comments(an, comments, names, places, publish_unreviewed_comments)
+    return an
 
-    step("scoring scales")
+
+def _check_columns(model: Survey, group: str, responses: pd.DataFrame, checked: Any) -> None:
+    """The grouping column is there, and the responses answer this survey."""
+    clean = checked.data
+    if group not in clean.columns:
+        hint = did_you_mean(group, [str(c) for c in responses.columns])
+        raise DataError(
+            f"the responses have no column {group!r} to group by{hint}", code="unknown-column"
+        )
+    absent = checked.errors[checked.errors["code"] == "missing-column"]["column"]
+    if group in {i.id for i in model.questions} and model.item(group).column_name in set(absent):
+        found = ", ".join(map(str, responses.columns[:12]))
+        raise DataError(
+            f"the responses have no column {model.item(group).column_name!r} (the trust of each "
+            f"respondent, which reports are grouped by); found the columns {found}; name the "
+            "column with group= (--group)",
+            code="missing-column",
+        )
+    known_items = {i.column_name for i in model.questions} | {i.id for i in model.questions}
+    overlap = len(known_items & {str(c) for c in responses.columns})
+    if overlap < max(2, len(model.questions) // 4):
+        raise DataError(
+            f"these responses do not look like answers to {model.id!r}: only {overlap} of its "
+            f"{len(model.questions)} questions appear as columns",
+            code="wrong-survey",
+        )
+
+
+def _validation_decisions(checked: Any, n_used: int, declined: int) -> list[dict[str, Any]]:
+    excluded = checked.excluded
+    reasons: dict[str, int] = {}
+    if len(excluded) and "excluded_reason" in excluded.columns:
+        reasons = {str(k): int(v) for k, v in excluded["excluded_reason"].value_counts().items()}
+    problems = {str(k): int(v) for k, v in checked.errors["code"].value_counts().items()}
+    return [
+        {
+            "decision": "consent",
+            "reason": "rows whose consent question is not answered yes are left out entirely",
+            "rows_declined": declined,
+        },
+        {
+            "decision": "validation",
+            "reason": "rows checked against the survey",
+            "rows_in": int(checked.n_rows),
+            "rows_used": n_used,
+            "rows_excluded": len(excluded),
+            "excluded_reasons": reasons,
+            "problems_by_code": problems,
+        },
+    ]
+
+
+def _redact(
+    model: Survey, clean: pd.DataFrame, names: Sequence[str], places: Sequence[str]
+) -> dict[str, Any]:
+    """Redact the free-text answers in place; the decision, with counts by kind."""
+    from ..privacy.text import ENTITY_TYPES, redact_series
+
+    redaction_counts: dict[str, int] = {}
+    for item in model.items_with("free_text"):
+        if item.id in clean.columns:
+            col = clean[item.id]
+            redacted = redact_series(col, names=names, places=places)
+            before, after = col.dropna().astype(str), redacted.dropna()
+            for kind in ENTITY_TYPES:
+                marker = rf"\[{kind}\]"
+                added = int(after.str.count(marker).sum() - before.str.count(marker).sum())
+                if added:
+                    redaction_counts[kind] = redaction_counts.get(kind, 0) + added
+            clean[item.id] = redacted
+    return {
+        "decision": "redaction",
+        "reason": "personal data removed from free text",
+        "counts": redaction_counts,
+    }
+
+
+def _scales_and_statements(an: Analysis, step: Callable[[str], None]) -> None:
+    """Scores, reliability, and each scale and agreement statement against the benchmark."""
+    from ..compare import compare_to_benchmark
     from ..scoring import reliability, score
 
+    model, clean, pol = an.survey, an.clean, an.policy
+    step("scoring scales")
     if model.scales:
         an.scores = score(model, clean)
         try:
             an.reliability = reliability(model, clean)
         except Exception as exc:  # informative only; a failure must not stop reports
             an.decide("reliability", f"not computed: {exc}")
-    from ..compare import compare_to_benchmark
-
-    frame = pd.DataFrame({"group": row_key}).join(an.scores)
+    frame = pd.DataFrame({"group": an.row_key}).join(an.scores)
     for scale in model.scales:
         step(f"comparing {scale.id}")
         result = compare_to_benchmark(
             frame[["group", scale.id]], value=scale.id, group="group", policy=pol
         )
         an.comparisons[scale.id] = replace(result, frame=result.frame.set_index("group"))
-
     for item in model.questions:
         cl = model.choices_for(item)
         if item.type != "likert" or cl is None:
@@ -435,86 +455,104 @@ def analyse(
         values = pd.to_numeric(clean[item.id], errors="coerce")
         agree = values.isin(list(top)).astype("float64").where(values.notna())
         an.agree[item.id] = compare_to_benchmark(
-            pd.DataFrame({"group": row_key, "agree": agree}),
+            pd.DataFrame({"group": an.row_key, "agree": agree}),
             value="agree",
             group="group",
             kind="proportion",
             policy=pol,
         ).frame.set_index("group")
 
-    if activity_log is not None:
-        step("checking the mentor activity log")
-        an.activity_survey = as_survey(activity_survey or "mentor-activity-log")
-        act = validate_responses(an.activity_survey, activity_log)
-        if group not in act.data.columns:
-            raise DataError(
-                f"the activity log has no column {group!r} to group by", code="unknown-column"
-            )
-        an.activities = act.data
-        an.decide(
-            "activities",
-            "activity log records checked against the log's survey",
-            rows_in=int(act.n_rows),
-            rows_used=len(act.data),
-            rows_excluded=len(act.excluded),
-        )
 
-    if segments is not None:
-        step("summarising interview themes")
-        from ..instruments.loader import load_instrument
-        from ..instruments.models import Codebook
-        from ..qualitative import read_segments, theme_summary
+def _activities(an: Analysis, activity_log: pd.DataFrame, activity_survey: Any) -> None:
+    from ..responses import validate_responses
 
-        book = (
-            codebook
-            if isinstance(codebook, Codebook)
-            else load_instrument(codebook or "clm-codebook")
+    an.activity_survey = as_survey(activity_survey or "mentor-activity-log")
+    act = validate_responses(an.activity_survey, activity_log)
+    if an.group not in act.data.columns:
+        raise DataError(
+            f"the activity log has no column {an.group!r} to group by", code="unknown-column"
         )
-        if not isinstance(book, Codebook):
-            raise DataError(f"{codebook!r} is not a codebook", code="not-a-codebook")
-        coded = read_segments(segments, book)
-        an.codebook = book
-        an.segments = coded.assign(quote=redact_series(coded["text"], names=names, places=places))
-        an.themes = theme_summary(coded, book, group=group, policy=pol, names=names, places=places)
-        if group in segments.columns:
-            an.interviewed = {str(x) for x in segments[group].dropna().unique()}
-        an.decide(
-            "themes",
-            f"themes supported by fewer than {pol.min_participants_theme} participants in a "
-            "trust are shown for the region only; quotes are attributed to a role only when at "
-            f"least {pol.min_participants_theme} people of that role took part in the trust",
-            region_rows=int((an.themes["scope"] == "region").sum()),
-        )
+    an.activities = act.data
+    an.decide(
+        "activities",
+        "activity log records checked against the log's survey",
+        rows_in=int(act.n_rows),
+        rows_used=len(act.data),
+        rows_excluded=len(act.excluded),
+    )
 
-    free = [i for i in model.items_with("free_text") if i.id in clean.columns]
+
+def _themes(
+    an: Analysis,
+    segments: Any,
+    codebook: Any,
+    names: Sequence[str],
+    places: Sequence[str],
+) -> None:
+    from ..instruments.loader import load_instrument
+    from ..instruments.models import Codebook
+    from ..privacy.text import redact_series
+    from ..qualitative import read_segments, theme_summary
+
+    pol, group = an.policy, an.group
+    book = (
+        codebook if isinstance(codebook, Codebook) else load_instrument(codebook or "clm-codebook")
+    )
+    if not isinstance(book, Codebook):
+        raise DataError(f"{codebook!r} is not a codebook", code="not-a-codebook")
+    coded = read_segments(segments, book)
+    an.codebook = book
+    an.segments = coded.assign(quote=redact_series(coded["text"], names=names, places=places))
+    an.themes = theme_summary(coded, book, group=group, policy=pol, names=names, places=places)
+    if isinstance(segments, pd.DataFrame) and group in segments.columns:
+        an.interviewed = {str(x) for x in segments[group].dropna().unique()}
+    an.decide(
+        "themes",
+        f"themes supported by fewer than {pol.min_participants_theme} participants in a "
+        "trust are shown for the region only; quotes are attributed to a role only when at "
+        f"least {pol.min_participants_theme} people of that role took part in the trust",
+        region_rows=int((an.themes["scope"] == "region").sum()),
+    )
+
+
+def _comments(
+    an: Analysis,
+    comments: Any,
+    names: Sequence[str],
+    places: Sequence[str],
+    publish_unreviewed_comments: bool,
+) -> None:
+    """Approved comments only; unreviewed ones counted (or, when asked, published redacted)."""
+    clean = an.clean
+    free = [i for i in an.survey.items_with("free_text") if i.id in clean.columns]
     if comments is not None:
-        an.comments = _approved_comments(comments, model, names, places)
+        an.comments = _approved_comments(comments, an.survey, names, places)
         an.comments_pending = 0
         an.decide("comments", "only comments approved in review are published")
-    else:
-        pending = int(sum(clean[i.id].notna().sum() for i in free))
-        if publish_unreviewed_comments:
-            for item in free:
-                per: dict[Any, list[str]] = {}
-                for g in reported:
-                    texts = clean.loc[groups == g, item.id].dropna().astype(str)
-                    per[str(g)] = [t.strip() for t in texts if t.strip()]
-                an.comments[item.id] = per
-            an.decide(
-                "comments",
-                "comments published without review (publish_unreviewed_comments=True): "
-                "redacted automatically only",
-                n=pending,
-            )
-        else:
-            an.comments_pending = pending
-            an.decide(
-                "comments",
-                "no comments published: none were reviewed (export them with `leadership-eval "
-                "comments export`, review, and pass the file with --comments)",
-                n=pending,
-            )
-    return an
+        return
+    pending = int(sum(clean[i.id].notna().sum() for i in free))
+    if not publish_unreviewed_comments:
+        an.comments_pending = pending
+        an.decide(
+            "comments",
+            "no comments published: none were reviewed (export them with `leadership-eval "
+            "comments export`, review, and pass the file with --comments)",
+            n=pending,
+        )
+        return
+    groups = clean[an.group]
+    for item in free:
+        per: dict[Any, list[str]] = {}
+        for g in an.reported:
+            texts = clean.loc[groups == g, item.id].dropna().astype(str)
+            per[str(g)] = [t.strip() for t in texts if t.strip()]
+        an.comments[item.id] = per
+    an.decide(
+        "comments",
+        "comments published without review (publish_unreviewed_comments=True): "
+        "redacted automatically only",
+        n=pending,
+    )
 
 
 def group_members(an: Analysis, key: Hashable) -> pd.Index:
