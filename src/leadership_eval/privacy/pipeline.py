@@ -722,20 +722,7 @@ def anonymise(
     """
     import pandas as pd
 
-    check_frame(data)
-    if undeclared not in ("keep", "drop"):
-        raise DataError(
-            f"undeclared must be 'keep' or 'drop', got {undeclared!r}", code="bad-argument"
-        )
-    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
-        raise DataError(f"k must be a whole number of at least 1, got {k!r}", code="invalid-k")
-    if data.columns.duplicated().any():
-        dup = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
-        raise DataError(f"duplicate column names in the data: {dup}", code="duplicate-column")
-    pol = DisclosurePolicy.resolve(
-        Path(policy) if isinstance(policy, os.PathLike) else policy, min_group=k
-    )
-    k_eff = int(pol.min_group)
+    pol = _check_arguments(data, undeclared, k, policy)
     keep_list: list[Hashable] = [keep] if isinstance(keep, str) else list(keep)
     for col in keep_list:
         if col not in data.columns:
@@ -753,34 +740,11 @@ def anonymise(
         )
     messages: list[str] = []
     log: dict[str, Any] = {"policy": pol.settings()}
-
     # 1. rows
     found_rows = _row_rules(data, roles, rid, validation)
     rows = data if found_rows.keep is None else data.iloc[found_rows.keep]
-    tally = [r["reason"] for r in found_rows.records]
-    reasons = {code: tally.count(code) for code in ROW_RULES if code in tally}
-    log["n_records"] = found_rows.n_in
-    log["excluded"] = {"n": len(found_rows.records), "reasons": reasons, "rows": found_rows.records}
-    counted = ", ".join(f"{n} {code}" for code, n in reasons.items())
-    messages.append(
-        f"rows: {found_rows.n_in} read, {len(rows)} kept, {len(found_rows.records)} excluded"
-        + (f" ({counted})" if counted else "")
-    )
-    for code in reasons:
-        at = [str(r["position"]) for r in found_rows.records if r["reason"] == code]
-        more = f" and {len(at) - 20} more (all in the log)" if len(at) > 20 else ""
-        messages.append(
-            f"excluded as {code}, {ROW_RULES[code]}: row{'s' if len(at) > 1 else ''} "
-            f"{', '.join(at[:20])}{more} (data rows counted from 0)"
-        )
-    if len(rows) == 0:
-        raise DataError(
-            f"no row left to anonymise: all {found_rows.n_in} were excluded ({counted})",
-            code="no-rows",
-        )
-
+    _log_rows(found_rows, len(rows), log, messages)
     # 2. the pseudonym key, then what happens to each column
-    rid_log: dict[str, Any] = {"column": rid, "action": "none"}
     resolved = None
     if rid is not None and rid in data.columns:
         try:
@@ -791,18 +755,94 @@ def anonymise(
     plan, warnings = _plan_columns(
         rows, roles, rid, keep_list, given, undeclared, pseudonym=resolved is not None
     )
-    by_column = {p["column"]: p for p in plan}
     out = rows[[p["column"] for p in plan if p["action"] != "dropped"]].copy()
-
     # 3. the record id
+    log["respondent_id"] = _record_id(out, rid, data, plan, resolved, key_env, messages)
+    dropped = [p for p in plan if p["action"] == "dropped"]
+    _log_dropped(dropped, rid, warnings, messages)
+    # 4. free text
+    _redact_free_text(out, plan, list(names), list(places), log, messages)
+    # 5. quasi-identifiers
+    out, report_before, report_after, gen = _generalise_quasi_identifiers(
+        out, plan, given, pol, max_suppression, metric, log, messages
+    )
+    log["columns"] = [{**p, "column": str(p["column"])} for p in plan]  # actions filled in
+    log["dropped"] = [str(p["column"]) for p in dropped]
+    log["warnings"] = warnings
+    log["n_records_out"] = len(out)
+    log["messages"] = messages
+    if len(out) + len(found_rows.records) != found_rows.n_in:  # pragma: no cover - a bug
+        raise AssertionError("anonymise lost records")
+    columns = pd.DataFrame(plan, columns=["column", "role", "action", "kind", "reason"])
+    return AnonymisationResult(
+        out,
+        log,
+        report_before,
+        report_after,
+        gen,
+        columns=columns,
+        excluded=found_rows.excluded,
+        policy=pol,
+    )
+
+
+def _check_arguments(data: Any, undeclared: str, k: int | None, policy: Any) -> DisclosurePolicy:
+    """The policy the arguments resolve to, after checking them."""
+    check_frame(data, unique_columns=True)
+    if undeclared not in ("keep", "drop"):
+        raise DataError(
+            f"undeclared must be 'keep' or 'drop', got {undeclared!r}", code="bad-argument"
+        )
+    if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):
+        raise DataError(f"k must be a whole number of at least 1, got {k!r}", code="invalid-k")
+    return DisclosurePolicy.resolve(
+        Path(policy) if isinstance(policy, os.PathLike) else policy, min_group=k
+    )
+
+
+def _log_rows(found: _Rows, n_kept: int, log: dict[str, Any], messages: list[str]) -> None:
+    tally = [r["reason"] for r in found.records]
+    reasons = {code: tally.count(code) for code in ROW_RULES if code in tally}
+    log["n_records"] = found.n_in
+    log["excluded"] = {"n": len(found.records), "reasons": reasons, "rows": found.records}
+    counted = ", ".join(f"{n} {code}" for code, n in reasons.items())
+    messages.append(
+        f"rows: {found.n_in} read, {n_kept} kept, {len(found.records)} excluded"
+        + (f" ({counted})" if counted else "")
+    )
+    for code in reasons:
+        at = [str(r["position"]) for r in found.records if r["reason"] == code]
+        more = f" and {len(at) - 20} more (all in the log)" if len(at) > 20 else ""
+        messages.append(
+            f"excluded as {code}, {ROW_RULES[code]}: row{'s' if len(at) > 1 else ''} "
+            f"{', '.join(at[:20])}{more} (data rows counted from 0)"
+        )
+    if n_kept == 0:
+        raise DataError(
+            f"no row left to anonymise: all {found.n_in} were excluded ({counted})",
+            code="no-rows",
+        )
+
+
+def _record_id(
+    out: pd.DataFrame,
+    rid: str | None,
+    data: pd.DataFrame,
+    plan: list[dict[str, Any]],
+    resolved: bytes | None,
+    key_env: str,
+    messages: list[str],
+) -> dict[str, Any]:
+    """Pseudonymise the record id column in place (or say why not); its log entry."""
+    rid_log: dict[str, Any] = {"column": rid, "action": "none"}
     if rid is not None and rid in data.columns:
+        action = next(p["action"] for p in plan if p["column"] == rid)
         if resolved is not None:
             out[rid] = pseudonymise(out[rid], resolved)
-            rid_log.update(
-                action="pseudonymised", method=_RID_METHOD, n_missing=int(out[rid].isna().sum())
-            )
+            n_missing = int(out[rid].isna().sum())
+            rid_log.update(action="pseudonymised", method=_RID_METHOD, n_missing=n_missing)
             messages.append(f"record id {rid!r} replaced by keyed pseudonyms")
-        elif by_column[rid]["action"] == "dropped":
+        elif action == "dropped":
             rid_log["action"] = "dropped"
             messages.append(
                 f"record id {rid!r} dropped: no pseudonym key (set {key_env} or pass a key "
@@ -813,17 +853,19 @@ def anonymise(
     elif rid is not None:
         rid_log["action"] = "absent"
         ids = [str(p["column"]) for p in plan if p["kind"] == "record-id" and p["column"] != rid]
-        messages.append(
-            f"record id column {rid!r} is not in the data"
-            + (
-                f"; {', '.join(ids)} look(s) like a record id: pass it as id_column "
-                "(--id-column) to pseudonymise it"
-                if ids
-                else ""
-            )
+        hint = (
+            f"; {', '.join(ids)} look(s) like a record id: pass it as id_column "
+            "(--id-column) to pseudonymise it"
+            if ids
+            else ""
         )
-    log["respondent_id"] = rid_log
-    dropped = [p for p in plan if p["action"] == "dropped"]
+        messages.append(f"record id column {rid!r} is not in the data{hint}")
+    return rid_log
+
+
+def _log_dropped(
+    dropped: list[dict[str, Any]], rid: str | None, warnings: list[str], messages: list[str]
+) -> None:
     for p in dropped:
         if p["column"] != rid:
             messages.append(f"dropped column {str(p['column'])!r}: {p['reason']}")
@@ -832,17 +874,23 @@ def anonymise(
             "identifier-like columns are kept only when named in keep (--keep COLUMN), and "
             "then with a warning"
         )
-    for w in warnings:
-        messages.append(f"warning: {w}")
+    messages.extend(f"warning: {w}" for w in warnings)
 
-    # 4. free text
+
+def _redact_free_text(
+    out: pd.DataFrame,
+    plan: list[dict[str, Any]],
+    names: list[str],
+    places: list[str],
+    log: dict[str, Any],
+    messages: list[str],
+) -> None:
+    """Redact the free-text columns in place, counting the placeholders each gained."""
     free_log: dict[str, Any] = {}
     totals = dict.fromkeys(ENTITY_TYPES, 0)
-    names_t = list(names)
-    places_t = list(places)
     for col in [p["column"] for p in plan if p["action"] == "redacted"]:
         before = out[col]
-        after = redact_series(before, names_t, places_t)
+        after = redact_series(before, names, places)
         as_text = before.astype(object).map(str, na_action="ignore")
         # each span found became one [TYPE] placeholder: count the new ones
         added = _placeholders(after).sub(_placeholders(as_text), fill_value=0)
@@ -867,58 +915,26 @@ def anonymise(
             f"{len(free_log)} column(s)"
         )
 
-    # 5. quasi-identifiers
+
+def _generalise_quasi_identifiers(
+    out: pd.DataFrame,
+    plan: list[dict[str, Any]],
+    given: dict[Hashable, Any],
+    pol: DisclosurePolicy,
+    max_suppression: float,
+    metric: str,
+    log: dict[str, Any],
+    messages: list[str],
+) -> tuple[pd.DataFrame, Any, Any, Any]:
+    """Generalise the quasi-identifiers until k holds: (data, reports before and after, result)."""
+    k_eff = int(pol.min_group)
     qis: list[Hashable] = [
         p["column"] for p in plan if p["role"] == "quasi" and p["action"] == "kept"
     ]
     log["quasi_identifiers"] = [str(q) for q in qis]
     log["k_target"] = k_eff
     log["max_suppression"] = max_suppression
-    report_before = report_after = None
-    gen = None
-    if qis:
-        from .anonymity import check_anonymity
-        from .generalise import generalise
-        from .hierarchy import Hierarchy
-
-        report_before = check_anonymity(out, qis, k=k_eff)
-        hier: dict[Hashable, Hierarchy] = {}
-        source: dict[str, str] = {}
-        for q in qis:
-            if q in given:
-                hier[q] = given[q]
-                source[str(q)] = "given"
-            else:
-                hier[q] = Hierarchy.from_values(out[q], top="*", name=str(q))
-                source[str(q)] = "keep-or-suppress"
-        before_qis = out[qis]
-        gen = generalise(out, hier, k=k_eff, max_suppression=max_suppression, metric=metric)
-        out = gen.data
-        report_after = check_anonymity(out, qis, k=k_eff)
-        explained, lines = _explain(before_qis, gen, hier, source, k_eff, max_suppression)
-        for q in qis:
-            by_column[q]["action"] = explained[str(q)]["action"]
-            if explained[str(q)]["action"] != "kept":
-                by_column[q]["reason"] = explained[str(q)]["reason"]
-        log["generalisation"] = {
-            "levels": {str(q): int(v) for q, v in gen.levels.items()},
-            "hierarchy": source,
-            "columns": explained,
-            "metric": gen.metric,
-            "information_loss": float(gen.information_loss),
-        }
-        log["suppressed"] = int(gen.n_suppressed)
-        log["k_before"] = int(report_before.k)
-        log["k_after"] = int(report_after.k)
-        log["risk_before"] = _risk(report_before)
-        log["risk_after"] = _risk(report_after)
-        log["passes"] = bool(report_after.passes)
-        messages.extend(lines)
-        messages.append(
-            f"k went from {report_before.k} to {report_after.k} (target {k_eff}, policy "
-            f"{pol.name!r}); {gen.n_suppressed} record(s) suppressed"
-        )
-    else:
+    if not qis:
         log.update(
             generalisation=None,
             suppressed=0,
@@ -929,25 +945,45 @@ def anonymise(
             passes=True,
         )
         messages.append("no quasi-identifiers: k-anonymity not assessed")
+        return out, None, None, None
+    from .anonymity import check_anonymity
+    from .generalise import generalise
+    from .hierarchy import Hierarchy
 
-    columns_log = [
-        {**p, "column": str(p["column"])} for p in plan
-    ]  # the plan, with the actions of quasi-identifiers filled in
-    log["columns"] = columns_log
-    log["dropped"] = [str(p["column"]) for p in dropped]
-    log["warnings"] = warnings
-    log["n_records_out"] = len(out)
-    log["messages"] = messages
-    if len(out) + len(found_rows.records) != found_rows.n_in:  # pragma: no cover - a bug
-        raise AssertionError("anonymise lost records")
-    columns = pd.DataFrame(plan, columns=["column", "role", "action", "kind", "reason"])
-    return AnonymisationResult(
-        out,
-        log,
-        report_before,
-        report_after,
-        gen,
-        columns=columns,
-        excluded=found_rows.excluded,
-        policy=pol,
+    report_before = check_anonymity(out, qis, k=k_eff)
+    hier: dict[Hashable, Hierarchy] = {}
+    source: dict[str, str] = {}
+    for q in qis:
+        if q in given:
+            hier[q], source[str(q)] = given[q], "given"
+        else:
+            hier[q] = Hierarchy.from_values(out[q], top="*", name=str(q))
+            source[str(q)] = "keep-or-suppress"
+    before_qis = out[qis]
+    gen = generalise(out, hier, k=k_eff, max_suppression=max_suppression, metric=metric)
+    report_after = check_anonymity(gen.data, qis, k=k_eff)
+    explained, lines = _explain(before_qis, gen, hier, source, k_eff, max_suppression)
+    by_column = {p["column"]: p for p in plan}
+    for q in qis:
+        by_column[q]["action"] = explained[str(q)]["action"]
+        if explained[str(q)]["action"] != "kept":
+            by_column[q]["reason"] = explained[str(q)]["reason"]
+    log["generalisation"] = {
+        "levels": {str(q): int(v) for q, v in gen.levels.items()},
+        "hierarchy": source,
+        "columns": explained,
+        "metric": gen.metric,
+        "information_loss": float(gen.information_loss),
+    }
+    log["suppressed"] = int(gen.n_suppressed)
+    log["k_before"] = int(report_before.k)
+    log["k_after"] = int(report_after.k)
+    log["risk_before"] = _risk(report_before)
+    log["risk_after"] = _risk(report_after)
+    log["passes"] = bool(report_after.passes)
+    messages.extend(lines)
+    messages.append(
+        f"k went from {report_before.k} to {report_after.k} (target {k_eff}, policy "
+        f"{pol.name!r}); {gen.n_suppressed} record(s) suppressed"
     )
+    return gen.data, report_before, report_after, gen
