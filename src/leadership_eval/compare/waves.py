@@ -217,7 +217,7 @@ def compare_waves(
       measure                 reason
     0      q2  question text changed
     """
-    from ..exact import mann_whitney, signed_rank
+    from ..responses import validated  # the one validation path
     from ..scoring import score
 
     if adjust is not None:
@@ -227,20 +227,71 @@ def compare_waves(
     before = check_frame(before, "before")
     after = check_frame(after, "after")
     sa, sb = as_survey(survey_before), as_survey(survey_after)
-    from ..responses import validated  # the one validation path
-
     before, _ = validated(sa, before)
     after, _ = validated(sb, after)
     pol = DisclosurePolicy.resolve(policy)
-    if group is not None:
-        check_columns(before, group, "group")
-        check_columns(after, group, "group")
-    if paired_id is not None:
-        check_columns(before, paired_id, "paired_id")
-        check_columns(after, paired_id, "paired_id")
+    for column, role in ((group, "group"), (paired_id, "paired_id")):
+        if column is not None:
+            check_columns(before, column, role)
+            check_columns(after, column, role)
+    measures, skipped = _comparable(sa, sb)
+    if items is not None:
+        measures, skipped = _chosen(measures, skipped, list(items))
+    scale_ids = [m for m, kind in measures if kind == "scale"]
+    sc_a = score(sa, before, scales=scale_ids) if scale_ids else pd.DataFrame(index=before.index)
+    sc_b = score(sb, after, scales=scale_ids) if scale_ids else pd.DataFrame(index=after.index)
+    waves = _Waves(before, after, group, paired_id)
+    rows: list[dict[str, Any]] = []
+    for mid, kind in measures:
+        xa = _values(before, sc_a, sa, mid, kind)
+        xb = _values(after, sc_b, sb, mid, kind)
+        for scope, g, ma, mb in waves.scopes(len(xa), len(xb)):
+            row: dict[str, Any] = {"scope": scope, "group": g, "measure": mid, "kind": kind}
+            row.update(waves.compare(xa, xb, ma, mb, pol.min_cell))
+            rows.append(row)
+    out = pd.DataFrame(rows, columns=_WAVE_COLUMNS)
+    if paired_id is None:
+        out = out.drop(columns=["n_pairs", "n_unmatched_before", "n_unmatched_after"])
+    if adjust is not None:
+        from ..multiplicity import adjust_pvalues
 
+        idx = out.columns.get_loc("p_value") + 1
+        out.insert(int(idx), "p_adjusted", adjust_pvalues(out["p_value"], adjust))
+    if group is None:
+        out = out.drop(columns=["scope", "group"])
+    return WaveComparison(
+        frame=out, skipped=pd.DataFrame(skipped, columns=["measure", "kind", "reason"])
+    )
+
+
+_WAVE_COLUMNS = [
+    "scope",
+    "group",
+    "measure",
+    "kind",
+    "n_before",
+    "n_after",
+    "n_pairs",
+    "n_unmatched_before",
+    "n_unmatched_after",
+    "mean_before",
+    "mean_after",
+    "change",
+    "test",
+    "statistic",
+    "df",
+    "p_value",
+    "effect_size",
+    "effect",
+    "method",
+    "suppressed",
+]
+
+
+def _comparable(sa: Survey, sb: Survey) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    """The items and scales the same in both versions (id, kind), and the others with why."""
     skipped: list[dict[str, str]] = []
-    measures: list[tuple[str, str]] = []  # (id, kind)
+    measures: list[tuple[str, str]] = []
     items_a = {i.id: i for i in sa.questions}
     items_b = {i.id: i for i in sb.questions}
     same_items: set[str] = set()
@@ -261,54 +312,67 @@ def compare_waves(
             skipped.append({"measure": iid, "kind": "item", "reason": "only in the second wave"})
     scales_b = {s.id: s for s in sb.scales}
     for sc in sa.scales:
-        other: Scale | None = scales_b.get(sc.id)
-        if other is None:
-            skipped.append({"measure": sc.id, "kind": "scale", "reason": "only in the first wave"})
-            continue
-        keys = ("items", "reverse", "method", "min_answered", "transform")
-        if any(getattr(sc, key) != getattr(other, key) for key in keys):
-            why = "scale definition changed"
-        elif any(i not in same_items for i in sc.items):
-            changed = [i for i in sc.items if i not in same_items]
-            why = f"scale items changed: {', '.join(changed)}"
-        else:
+        why = _scale_difference(sc, scales_b.get(sc.id), same_items)
+        if why is None:
             measures.append((sc.id, "scale"))
-            continue
-        skipped.append({"measure": sc.id, "kind": "scale", "reason": why})
+        else:
+            skipped.append({"measure": sc.id, "kind": "scale", "reason": why})
     for sid in scales_b:
         if sid not in {s.id for s in sa.scales}:
             skipped.append({"measure": sid, "kind": "scale", "reason": "only in the second wave"})
+    return measures, skipped
 
-    if items is not None:
-        wanted = list(items)
-        known = {m for m, _ in measures} | {s["measure"] for s in skipped}
-        unknown = [w for w in wanted if w not in known]
-        if unknown:
-            raise ConfigurationError(
-                f"unknown item or scale id(s): {', '.join(unknown)}", code="unknown-measure"
-            )
-        measures = [m for m in measures if m[0] in wanted]
-        skipped = [s for s in skipped if s["measure"] in wanted]
 
-    scale_ids = [m for m, kind in measures if kind == "scale"]
-    sc_a = score(sa, before, scales=scale_ids) if scale_ids else pd.DataFrame(index=before.index)
-    sc_b = score(sb, after, scales=scale_ids) if scale_ids else pd.DataFrame(index=after.index)
+def _scale_difference(sc: Scale, other: Scale | None, same_items: set[str]) -> str | None:
+    """Why scale ``sc`` (wave 1) and ``other`` (wave 2) do not measure the same, or None."""
+    if other is None:
+        return "only in the first wave"
+    keys = ("items", "reverse", "method", "min_answered", "transform")
+    if any(getattr(sc, key) != getattr(other, key) for key in keys):
+        return "scale definition changed"
+    changed = [i for i in sc.items if i not in same_items]
+    if changed:
+        return f"scale items changed: {', '.join(changed)}"
+    return None
 
-    def values(frame: pd.DataFrame, scores: pd.DataFrame, survey: Survey, mid: str, kind: str):
-        if kind == "scale":
-            return scores[mid].to_numpy(dtype=float)
-        return _item_numbers(frame, survey, survey.item(mid))
 
-    ga = before[group].to_numpy() if group else np.zeros(len(before))
-    gb = after[group].to_numpy() if group else np.zeros(len(after))
-    group_values: list[Any] = []
-    if group:
-        group_values = sorted(
-            pd.unique(np.concatenate([ga, gb])).tolist(), key=lambda v: (v is None, str(v))
+def _chosen(
+    measures: list[tuple[str, str]], skipped: list[dict[str, str]], wanted: list[str]
+) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
+    known = {m for m, _ in measures} | {s["measure"] for s in skipped}
+    unknown = [w for w in wanted if w not in known]
+    if unknown:
+        raise ConfigurationError(
+            f"unknown item or scale id(s): {', '.join(unknown)}", code="unknown-measure"
         )
-    if paired_id is not None:
-        ida = before[paired_id].to_numpy()
-        idb = after[paired_id].to_numpy()
+    return [m for m in measures if m[0] in wanted], [s for s in skipped if s["measure"] in wanted]
+
+
+def _values(
+    frame: pd.DataFrame, scores: pd.DataFrame, survey: Survey, mid: str, kind: str
+) -> np.ndarray:
+    if kind == "scale":
+        return scores[mid].to_numpy(dtype=float)
+    return _item_numbers(frame, survey, survey.item(mid))
+
+
+class _Waves:
+    """Two waves' groups and, with a paired id, which respondents answered both."""
+
+    def __init__(
+        self, before: pd.DataFrame, after: pd.DataFrame, group: str | None, paired_id: str | None
+    ) -> None:
+        self.ga = before[group].to_numpy() if group else np.zeros(len(before))
+        self.gb = after[group].to_numpy() if group else np.zeros(len(after))
+        self.group_values: list[Any] = []
+        if group:
+            both = pd.unique(np.concatenate([self.ga, self.gb])).tolist()
+            self.group_values = sorted(both, key=lambda v: (v is None, str(v)))
+        self.paired = paired_id is not None
+        if paired_id is not None:
+            self.pairs(before[paired_id].to_numpy(), after[paired_id].to_numpy(), paired_id)
+
+    def pairs(self, ida: np.ndarray, idb: np.ndarray, paired_id: str) -> None:
         for name, ids in (("before", ida), ("after", idb)):
             dup = pd.Series(ids).duplicated() & pd.Series(ids).notna()
             if dup.any():
@@ -316,129 +380,97 @@ def compare_waves(
                     f"paired_id {paired_id!r} repeats in the {name} wave "
                     f"(e.g. {ids[np.flatnonzero(dup.to_numpy())[0]]!r})",
                     code="duplicate-id",
+                    failure_cases=pd.DataFrame(
+                        {"position": np.flatnonzero(dup.to_numpy()), "column": paired_id}
+                    ),
                 )
         pos_b = pd.Series(np.arange(len(idb)), index=pd.Index(idb))
         common = pd.Series(ida).isin(set(pd.Series(idb).dropna())).to_numpy()
-        ia_idx = np.flatnonzero(common)
-        ib_idx = pos_b.loc[ida[common]].to_numpy()
+        self.ia_idx = np.flatnonzero(common)
+        self.ib_idx = pos_b.loc[ida[common]].to_numpy()
 
-    rows: list[dict[str, Any]] = []
-    for mid, kind in measures:
-        xa = values(before, sc_a, sa, mid, kind)
-        xb = values(after, sc_b, sb, mid, kind)
-        scopes: list[tuple[str, Any, np.ndarray, np.ndarray]] = [
-            ("overall", pd.NA, np.ones(len(xa), bool), np.ones(len(xb), bool))
+    def scopes(self, na: int, nb: int) -> list[tuple[str, Any, np.ndarray, np.ndarray]]:
+        """``(scope, group, rows of wave 1, rows of wave 2)``: overall, then each group."""
+        out: list[tuple[str, Any, np.ndarray, np.ndarray]] = [
+            ("overall", pd.NA, np.ones(na, bool), np.ones(nb, bool))
         ]
-        for g in group_values:
-            ma = pd.isna(ga) if pd.isna(g) else (ga == g)
-            mb = pd.isna(gb) if pd.isna(g) else (gb == g)
-            scopes.append(("group", g, np.asarray(ma, bool), np.asarray(mb, bool)))
-        for scope, g, ma, mb in scopes:
-            row: dict[str, Any] = {"scope": scope, "group": g, "measure": mid, "kind": kind}
-            ua = ub = np.array([])
-            if paired_id is not None:
-                sel = ma[ia_idx] & mb[ib_idx]
-                pa, pb = xa[ia_idx][sel], xb[ib_idx][sel]
-                both = ~np.isnan(pa) & ~np.isnan(pb)
-                used_a = np.zeros(len(xa), bool)
-                used_b = np.zeros(len(xb), bool)
-                used_a[ia_idx[sel][both]] = True
-                used_b[ib_idx[sel][both]] = True
-                pa, pb = pa[both], pb[both]
-                ua = xa[ma & ~used_a & ~np.isnan(xa)]
-                ub = xb[mb & ~used_b & ~np.isnan(xb)]
-                n_a, n_b = len(pa) + len(ua), len(pb) + len(ub)
-                row.update(
-                    n_before=n_a,
-                    n_after=n_b,
-                    n_pairs=len(pa),
-                    n_unmatched_before=len(ua),
-                    n_unmatched_after=len(ub),
-                )
-                if len(ua) + len(ub) == 0:
-                    test_name, eff_name = "wilcoxon", "rank_biserial"
-                elif len(pa) >= 2:
-                    test_name, eff_name = "partially_overlapping_t", "cohens_d_av"
-                else:
-                    test_name, eff_name = "mannwhitney", "rank_biserial"
+        for g in self.group_values:
+            ma = pd.isna(self.ga) if pd.isna(g) else (self.ga == g)
+            mb = pd.isna(self.gb) if pd.isna(g) else (self.gb == g)
+            out.append(("group", g, np.asarray(ma, bool), np.asarray(mb, bool)))
+        return out
+
+    def samples(
+        self, xa: np.ndarray, xb: np.ndarray, ma: np.ndarray, mb: np.ndarray
+    ) -> tuple[dict[str, Any], np.ndarray, np.ndarray, np.ndarray, np.ndarray, str, str]:
+        """Counts, paired values (``pa``, ``pb``), unpaired ones, and the test to run."""
+        if not self.paired:
+            pa, pb = xa[ma], xb[mb]
+            pa, pb = pa[~np.isnan(pa)], pb[~np.isnan(pb)]
+            counts = {"n_before": len(pa), "n_after": len(pb)}
+            empty = np.array([])
+            return counts, pa, pb, empty, empty, "mannwhitney", "rank_biserial"
+        ia_idx, ib_idx = self.ia_idx, self.ib_idx
+        sel = ma[ia_idx] & mb[ib_idx]
+        pa, pb = xa[ia_idx][sel], xb[ib_idx][sel]
+        both = ~np.isnan(pa) & ~np.isnan(pb)
+        used_a = np.zeros(len(xa), bool)
+        used_b = np.zeros(len(xb), bool)
+        used_a[ia_idx[sel][both]] = True
+        used_b[ib_idx[sel][both]] = True
+        pa, pb = pa[both], pb[both]
+        ua = xa[ma & ~used_a & ~np.isnan(xa)]
+        ub = xb[mb & ~used_b & ~np.isnan(xb)]
+        counts = {
+            "n_before": len(pa) + len(ua),
+            "n_after": len(pb) + len(ub),
+            "n_pairs": len(pa),
+            "n_unmatched_before": len(ua),
+            "n_unmatched_after": len(ub),
+        }
+        if len(ua) + len(ub) == 0:
+            return counts, pa, pb, ua, ub, "wilcoxon", "rank_biserial"
+        if len(pa) >= 2:
+            return counts, pa, pb, ua, ub, "partially_overlapping_t", "cohens_d_av"
+        return counts, pa, pb, ua, ub, "mannwhitney", "rank_biserial"
+
+    def compare(
+        self, xa: np.ndarray, xb: np.ndarray, ma: np.ndarray, mb: np.ndarray, min_cell: int
+    ) -> dict[str, Any]:
+        """One measure in one scope: counts, means, the test and its effect size."""
+        from ..exact import mann_whitney, signed_rank
+
+        counts, pa, pb, ua, ub, test_name, eff_name = self.samples(xa, xb, ma, mb)
+        row: dict[str, Any] = dict(counts)
+        small = min(counts["n_before"], counts["n_after"]) < min_cell
+        row.update(test=test_name, effect_size=eff_name, suppressed=small)
+        if small:
+            nan_fields = ("mean_before", "mean_after", "change", "statistic", "df")
+            row.update(dict.fromkeys(nan_fields, np.nan), p_value=np.nan, effect=np.nan)
+            row["method"] = ""
+            return row
+        all_a, all_b = np.concatenate([pa, ua]), np.concatenate([pb, ub])
+        row.update(mean_before=float(all_a.mean()), mean_after=float(all_b.mean()))
+        row["change"] = row["mean_after"] - row["mean_before"]
+        dof = np.nan
+        if test_name == "wilcoxon":
+            if np.all(pb - pa == 0):
+                stat, p, eff, method = np.nan, 1.0, 0.0, "no differences"
             else:
-                pa, pb = xa[ma], xb[mb]
-                pa, pb = pa[~np.isnan(pa)], pb[~np.isnan(pb)]
-                n_a, n_b = len(pa), len(pb)
-                row.update(n_before=n_a, n_after=n_b)
-                test_name, eff_name = "mannwhitney", "rank_biserial"
-            small = min(n_a, n_b) < pol.min_cell
-            row.update(test=test_name, effect_size=eff_name, suppressed=small)
-            if small:
-                row.update(
-                    mean_before=np.nan,
-                    mean_after=np.nan,
-                    change=np.nan,
-                    statistic=np.nan,
-                    df=np.nan,
-                    p_value=np.nan,
-                    effect=np.nan,
-                    method="",
-                )
-                rows.append(row)
-                continue
-            all_a, all_b = np.concatenate([pa, ua]), np.concatenate([pb, ub])
-            row.update(mean_before=float(all_a.mean()), mean_after=float(all_b.mean()))
-            row["change"] = row["mean_after"] - row["mean_before"]
-            dof = np.nan
-            if test_name == "wilcoxon":
-                if np.all(pb - pa == 0):
-                    stat, p, eff, method = np.nan, 1.0, 0.0, "no differences"
-                else:
-                    res = signed_rank(pb, pa).iloc[0]
-                    stat, p = float(res["statistic"]), float(res["p_value"])
-                    eff, method = float(res["rank_biserial"]), str(res["method"])
-            elif test_name == "partially_overlapping_t":
-                stat, dof, p = _partially_overlapping_t(ub, ua, pb, pa)
-                sd = math.sqrt((np.var(all_a, ddof=1) + np.var(all_b, ddof=1)) / 2)
-                eff = row["change"] / sd if sd > 0 else np.nan
-                method = "Welch-type, Derrick et al. (2017)"
-            else:
-                res = mann_whitney(all_b, all_a).iloc[0]
+                res = signed_rank(pb, pa).iloc[0]
                 stat, p = float(res["statistic"]), float(res["p_value"])
                 eff, method = float(res["rank_biserial"]), str(res["method"])
-            row.update(statistic=stat, df=dof, p_value=p, effect=eff, method=method)
-            rows.append(row)
-    cols = [
-        "scope",
-        "group",
-        "measure",
-        "kind",
-        "n_before",
-        "n_after",
-        "n_pairs",
-        "n_unmatched_before",
-        "n_unmatched_after",
-        "mean_before",
-        "mean_after",
-        "change",
-        "test",
-        "statistic",
-        "df",
-        "p_value",
-        "effect_size",
-        "effect",
-        "method",
-        "suppressed",
-    ]
-    out = pd.DataFrame(rows, columns=cols)
-    if paired_id is None:
-        out = out.drop(columns=["n_pairs", "n_unmatched_before", "n_unmatched_after"])
-    if adjust is not None:
-        from ..multiplicity import adjust_pvalues
-
-        idx = out.columns.get_loc("p_value") + 1
-        out.insert(int(idx), "p_adjusted", adjust_pvalues(out["p_value"], adjust))
-    if group is None:
-        out = out.drop(columns=["scope", "group"])
-    return WaveComparison(
-        frame=out, skipped=pd.DataFrame(skipped, columns=["measure", "kind", "reason"])
-    )
+        elif test_name == "partially_overlapping_t":
+            stat, dof, p = _partially_overlapping_t(ub, ua, pb, pa)
+            sd = math.sqrt((np.var(all_a, ddof=1) + np.var(all_b, ddof=1)) / 2)
+            eff = row["change"] / sd if sd > 0 else np.nan
+            method = "Welch-type, Derrick et al. (2017)"
+        else:
+            res = mann_whitney(all_b, all_a).iloc[0]
+            stat, p = float(res["statistic"]), float(res["p_value"])
+            eff, method = float(res["rank_biserial"]), str(res["method"])
+        row.update(statistic=stat, df=dof, p_value=p, effect=eff, method=method)
+        return row
 
 
 def _partially_overlapping_t(
