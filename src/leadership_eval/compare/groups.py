@@ -18,6 +18,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .._codes import code_text
 from .._frames import check_columns, check_frame, numeric
 from ..errors import ConfigurationError, DataError
 from ..instruments.loader import as_survey
@@ -265,9 +266,6 @@ def compare_groups(
     1  a  c   0.250
     2  b  c   0.250
     """
-    import pingouin as pg
-    from scipy import stats
-
     data = check_frame(data)
     check_columns(data, value, "value")
     check_columns(data, between, "between")
@@ -279,22 +277,9 @@ def compare_groups(
         raise ConfigurationError(f"level must be one of {', '.join(LEVELS)}; found {level!r}")
     sv = as_survey(survey) if survey is not None else None
     survey_level, item = _measurement_level(data, value, sv)
-    values = data[value]
-    if item is not None and sv is not None:
-        cl = sv.choices_for(item)
-        if cl is not None and cl.missing_codes:
-            miss = {str(c) for c in cl.missing_codes}
-            keys = values.astype(object).map(
-                lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v),
-                na_action="ignore",
-            )
-            values = values.where(~keys.isin(miss))
-        if cl is not None and not cl.numeric and cl.ordered:
-            order = {str(c): i + 1 for i, c in enumerate(cl.codes)}
-            values = values.astype(object).map(lambda v: order.get(str(v)), na_action="ignore")
+    values = _answers(data[value], item, sv)
     chosen_level = level or survey_level or _level_from_data(values)
     keep = values.notna() & data[between].notna()
-    n_missing = int((~keep).sum())
     sub = pd.DataFrame({value: values[keep], between: data.loc[keep, between]})
     groups = sorted(pd.unique(sub[between]), key=lambda v: (str(type(v)), v))
     k = len(groups)
@@ -309,13 +294,92 @@ def compare_groups(
     except DataError:
         is_numeric = False
         y = np.array([])
+    chosen = _chosen_test(test, chosen_level, is_numeric, sub, value, between, k)
+    samples: dict[Any, np.ndarray] = {}
+    if is_numeric:
+        gvals = sub[between].to_numpy()
+        samples = {g: y[gvals == g] for g in groups}
+    row: dict[str, Any] = {"test": chosen, "dof2": np.nan, "omega_squared": np.nan}
+    if chosen in ("mannwhitney", "t"):
+        row.update(_two_groups(chosen, samples[groups[0]], samples[groups[1]]))
+    elif chosen in _MANY_GROUPS:
+        frame = pd.DataFrame({"y": y, "g": sub[between].astype(str).to_numpy()})
+        row.update(_MANY_GROUPS[chosen](frame))
+    else:
+        row.update(_table_row(pd.crosstab(sub[between], sub[value]), chosen))
+    row.update(n=int(keep.sum()), n_missing=int((~keep).sum()), groups=k, level=chosen_level)
+    omnibus = pd.DataFrame([row])[_OMNIBUS_COLUMNS]
+    rows: list[dict[str, Any]] = []
+    if pairwise:
+        for a, b in itertools.combinations(groups, 2):
+            rows.append(_pair(chosen, a, b, sub, value, between, samples, row["effect_size"]))
+    return CompareResult(test=chosen, omnibus=omnibus, pairwise=_adjusted(rows, padjust))
+
+
+_OMNIBUS_COLUMNS = [
+    "test",
+    "statistic_name",
+    "statistic",
+    "dof",
+    "dof2",
+    "p_value",
+    "effect_size",
+    "effect",
+    "omega_squared",
+    "n",
+    "n_missing",
+    "groups",
+    "level",
+    "method",
+]
+_PAIR_COLUMNS = [
+    "a",
+    "b",
+    "n_a",
+    "n_b",
+    "test",
+    "statistic",
+    "p_unc",
+    "effect_size",
+    "effect",
+    "method",
+]
+
+
+def _answers(values: pd.Series, item: Item | None, sv: Survey | None) -> pd.Series:
+    """The answers compared: declared missing codes dropped, ordered text codes as ranks."""
+    if item is None or sv is None:
+        return values
+    cl = sv.choices_for(item)
+    if cl is not None and cl.missing_codes:
+        miss = {code_text(c) for c in cl.missing_codes}
+        keys = values.astype(object).map(code_text, na_action="ignore")
+        values = values.where(~keys.isin(miss))
+    if cl is not None and not cl.numeric and cl.ordered:
+        order = {str(c): i + 1 for i, c in enumerate(cl.codes)}
+        values = values.astype(object).map(lambda v: order.get(str(v)), na_action="ignore")
+    return values
+
+
+def _chosen_test(
+    test: str,
+    level: str,
+    is_numeric: bool,
+    sub: pd.DataFrame,
+    value: str,
+    between: str,
+    k: int,
+) -> str:
+    """The test to run: as asked, or chosen by the measurement level (``auto``)."""
+    from scipy import stats
+
     chosen = test
     if test == "auto":
-        if chosen_level == "categorical" or not is_numeric:
+        if level == "categorical" or not is_numeric:
             table = pd.crosstab(sub[between], sub[value]).to_numpy()
             expected = stats.contingency.expected_freq(table)
             chosen = "fisher" if (expected < 5).mean() > 0.2 else "chi2"
-        elif chosen_level == "ordinal":
+        elif level == "ordinal":
             chosen = "mannwhitney" if k == 2 else "kruskal"
         else:
             chosen = "t" if k == 2 else "welch"
@@ -327,137 +391,155 @@ def compare_groups(
             f"test={chosen!r} compares two groups but {between!r} has {k}; use test={alt!r}",
             code="too-many-groups",
         )
+    return chosen
 
-    samples: dict[Any, np.ndarray] = {}
-    if is_numeric:
-        gvals = sub[between].to_numpy()
-        samples = {g: y[gvals == g] for g in groups}
-    row: dict[str, Any] = {"test": chosen, "dof2": np.nan, "omega_squared": np.nan}
-    if chosen in ("mannwhitney", "t"):
-        stat, p, eff, method = _pair_numeric(samples[groups[0]], samples[groups[1]], chosen == "t")
-        if chosen == "t":
-            dof = float(
-                pg.ttest(samples[groups[0]], samples[groups[1]], correction=True)["dof"].iloc[0]
-            )
-            row.update(statistic_name="t", statistic=stat, dof=dof, p_value=p)
-            row.update(effect_size="hedges_g", effect=eff)
-        else:
-            row.update(statistic_name="U", statistic=stat, dof=np.nan, p_value=p)
-            row.update(effect_size="rank_biserial", effect=eff)
-        row["method"] = method
-    elif chosen == "kruskal":
-        frame = pd.DataFrame({"y": y, "g": sub[between].astype(str).to_numpy()})
-        res = pg.kruskal(frame, dv="y", between="g")
-        h = float(res["H"].iloc[0])
-        row.update(statistic_name="H", statistic=h, dof=float(res["ddof1"].iloc[0]))
-        row.update(p_value=float(res["p_unc"].iloc[0]))
-        row.update(effect_size="epsilon_squared", effect=h / (len(y) - 1))
-        row["method"] = "chi-squared approximation, tie corrected"
-    elif chosen == "welch":
-        frame = pd.DataFrame({"y": y, "g": sub[between].astype(str).to_numpy()})
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            res = pg.welch_anova(frame, dv="y", between="g")
-        row.update(statistic_name="F", statistic=float(res["F"].iloc[0]))
-        row.update(dof=float(res["ddof1"].iloc[0]), dof2=float(res["ddof2"].iloc[0]))
-        row.update(p_value=float(res["p_unc"].iloc[0]))
-        row.update(effect_size="eta_squared", effect=float(res["np2"].iloc[0]))
-        row["method"] = "Welch"
-    elif chosen == "anova":
-        frame = pd.DataFrame({"y": y, "g": sub[between].astype(str).to_numpy()})
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pingouin 0.7 uses an inplace= pandas deprecates
-            res = pg.anova(frame, dv="y", between="g", detailed=True)
-        ss_b, ss_w = float(res["SS"].iloc[0]), float(res["SS"].iloc[1])
-        df_b, df_w = float(res["DF"].iloc[0]), float(res["DF"].iloc[1])
-        ms_w = ss_w / df_w
-        row.update(statistic_name="F", statistic=float(res["F"].iloc[0]), dof=df_b, dof2=df_w)
-        row.update(p_value=float(res["p_unc"].iloc[0]))
-        row.update(effect_size="eta_squared", effect=ss_b / (ss_b + ss_w))
-        row["omega_squared"] = (ss_b - df_b * ms_w) / (ss_b + ss_w + ms_w)
-        row["method"] = "F, equal variances"
-    else:
-        ct = pd.crosstab(sub[between], sub[value])
-        stat, dof, p, eff, name, method = _table_test(ct.to_numpy(), chosen)
-        stat_name = "chi2" if chosen == "chi2" else "odds_ratio" if ct.shape == (2, 2) else "none"
-        row.update(
-            statistic_name=stat_name,
+
+def _two_groups(chosen: str, xa: np.ndarray, xb: np.ndarray) -> dict[str, Any]:
+    import pingouin as pg
+
+    stat, p, eff, method = _pair_numeric(xa, xb, chosen == "t")
+    if chosen == "t":
+        dof = float(pg.ttest(xa, xb, correction=True)["dof"].iloc[0])
+        return dict(
+            statistic_name="t",
             statistic=stat,
             dof=dof,
             p_value=p,
-            effect_size=name,
+            effect_size="hedges_g",
             effect=eff,
             method=method,
         )
-    row.update(n=int(keep.sum()), n_missing=n_missing, groups=k, level=chosen_level)
-    omnibus = pd.DataFrame([row])[
-        [
-            "test",
-            "statistic_name",
-            "statistic",
-            "dof",
-            "dof2",
-            "p_value",
-            "effect_size",
-            "effect",
-            "omega_squared",
-            "n",
-            "n_missing",
-            "groups",
-            "level",
-            "method",
-        ]
-    ]
-
-    rows: list[dict[str, Any]] = []
-    if pairwise:
-        for a, b in itertools.combinations(groups, 2):
-            if chosen in ("chi2", "fisher"):
-                pair = sub[sub[between].isin([a, b])]
-                ct = pd.crosstab(pair[between], pair[value])
-                ct = ct.loc[:, ct.sum(axis=0) > 0]
-                if ct.shape[1] < 2:
-                    stat, p, eff, name = np.nan, 1.0, np.nan, row["effect_size"]
-                    method = "one category only"
-                else:
-                    stat, _, p, eff, name, method = _table_test(ct.to_numpy(), chosen)
-                n_a, n_b = int((pair[between] == a).sum()), int((pair[between] == b).sum())
-                ptest: str = chosen
-            else:
-                parametric = chosen in ("t", "welch", "anova")
-                stat, p, eff, method = _pair_numeric(samples[a], samples[b], parametric)
-                name = "hedges_g" if parametric else "rank_biserial"
-                n_a, n_b = len(samples[a]), len(samples[b])
-                ptest = "t" if parametric else "mannwhitney"
-            rows.append(
-                {
-                    "a": a,
-                    "b": b,
-                    "n_a": n_a,
-                    "n_b": n_b,
-                    "test": ptest,
-                    "statistic": stat,
-                    "p_unc": p,
-                    "effect_size": name,
-                    "effect": eff,
-                    "method": method,
-                }
-            )
-    pw = pd.DataFrame(
-        rows,
-        columns=[
-            "a",
-            "b",
-            "n_a",
-            "n_b",
-            "test",
-            "statistic",
-            "p_unc",
-            "effect_size",
-            "effect",
-            "method",
-        ],
+    return dict(
+        statistic_name="U",
+        statistic=stat,
+        dof=np.nan,
+        p_value=p,
+        effect_size="rank_biserial",
+        effect=eff,
+        method=method,
     )
+
+
+def _kruskal(frame: pd.DataFrame) -> dict[str, Any]:
+    import pingouin as pg
+
+    res = pg.kruskal(frame, dv="y", between="g")
+    h = float(res["H"].iloc[0])
+    return dict(
+        statistic_name="H",
+        statistic=h,
+        dof=float(res["ddof1"].iloc[0]),
+        p_value=float(res["p_unc"].iloc[0]),
+        effect_size="epsilon_squared",
+        effect=h / (len(frame) - 1),
+        method="chi-squared approximation, tie corrected",
+    )
+
+
+def _welch(frame: pd.DataFrame) -> dict[str, Any]:
+    import pingouin as pg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = pg.welch_anova(frame, dv="y", between="g")
+    return dict(
+        statistic_name="F",
+        statistic=float(res["F"].iloc[0]),
+        dof=float(res["ddof1"].iloc[0]),
+        dof2=float(res["ddof2"].iloc[0]),
+        p_value=float(res["p_unc"].iloc[0]),
+        effect_size="eta_squared",
+        effect=float(res["np2"].iloc[0]),
+        method="Welch",
+    )
+
+
+def _anova(frame: pd.DataFrame) -> dict[str, Any]:
+    import pingouin as pg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pingouin 0.7 uses an inplace= pandas deprecates
+        res = pg.anova(frame, dv="y", between="g", detailed=True)
+    ss_b, ss_w = float(res["SS"].iloc[0]), float(res["SS"].iloc[1])
+    df_b, df_w = float(res["DF"].iloc[0]), float(res["DF"].iloc[1])
+    ms_w = ss_w / df_w
+    return dict(
+        statistic_name="F",
+        statistic=float(res["F"].iloc[0]),
+        dof=df_b,
+        dof2=df_w,
+        p_value=float(res["p_unc"].iloc[0]),
+        effect_size="eta_squared",
+        effect=ss_b / (ss_b + ss_w),
+        omega_squared=(ss_b - df_b * ms_w) / (ss_b + ss_w + ms_w),
+        method="F, equal variances",
+    )
+
+
+_MANY_GROUPS: dict[str, Any] = {"kruskal": _kruskal, "welch": _welch, "anova": _anova}
+
+
+def _table_row(ct: pd.DataFrame, chosen: str) -> dict[str, Any]:
+    stat, dof, p, eff, name, method = _table_test(ct.to_numpy(), chosen)
+    stat_name = "chi2" if chosen == "chi2" else "odds_ratio" if ct.shape == (2, 2) else "none"
+    return dict(
+        statistic_name=stat_name,
+        statistic=stat,
+        dof=dof,
+        p_value=p,
+        effect_size=name,
+        effect=eff,
+        method=method,
+    )
+
+
+def _pair(
+    chosen: str,
+    a: Any,
+    b: Any,
+    sub: pd.DataFrame,
+    value: str,
+    between: str,
+    samples: dict[Any, np.ndarray],
+    effect_size: str,
+) -> dict[str, Any]:
+    """One pair of groups, by the omnibus test's pairwise counterpart."""
+    if chosen in ("chi2", "fisher"):
+        pair = sub[sub[between].isin([a, b])]
+        ct = pd.crosstab(pair[between], pair[value])
+        ct = ct.loc[:, ct.sum(axis=0) > 0]
+        if ct.shape[1] < 2:
+            stat, p, eff, name = np.nan, 1.0, np.nan, effect_size
+            method = "one category only"
+        else:
+            stat, _, p, eff, name, method = _table_test(ct.to_numpy(), chosen)
+        n_a, n_b = int((pair[between] == a).sum()), int((pair[between] == b).sum())
+        ptest: str = chosen
+    else:
+        parametric = chosen in ("t", "welch", "anova")
+        stat, p, eff, method = _pair_numeric(samples[a], samples[b], parametric)
+        name = "hedges_g" if parametric else "rank_biserial"
+        n_a, n_b = len(samples[a]), len(samples[b])
+        ptest = "t" if parametric else "mannwhitney"
+    return {
+        "a": a,
+        "b": b,
+        "n_a": n_a,
+        "n_b": n_b,
+        "test": ptest,
+        "statistic": stat,
+        "p_unc": p,
+        "effect_size": name,
+        "effect": eff,
+        "method": method,
+    }
+
+
+def _adjusted(rows: list[dict[str, Any]], padjust: str) -> pd.DataFrame:
+    """The pairwise table with p-values adjusted for the number of pairs."""
+    import pingouin as pg
+
+    pw = pd.DataFrame(rows, columns=_PAIR_COLUMNS)
     if not pw.empty:
         _, p_corr = pg.multicomp(pw["p_unc"].to_numpy(dtype=float), method=padjust)
         pw.insert(7, "p_corr", np.asarray(p_corr, dtype=float))
@@ -465,7 +547,7 @@ def compare_groups(
     else:
         pw.insert(7, "p_corr", pd.Series(dtype=float))
         pw.insert(8, "p_adjust", pd.Series(dtype=object))
-    return CompareResult(test=chosen, omnibus=omnibus, pairwise=pw)
+    return pw
 
 
 # ------------------------------------------------------------------------------ waves
