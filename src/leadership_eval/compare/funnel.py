@@ -856,14 +856,104 @@ def compare_to_benchmark(
     2     c  8  1.875      3.875   0.0000         low
     3     d  3    NaN        NaN      NaN  suppressed
     """
-    from scipy import stats
-
     data = check_frame(data)
     check_columns(data, value, "value")
     check_columns(data, group, "group")
-    pol = DisclosurePolicy.resolve(policy)
-    threshold = _threshold(pol, min_n)
+    threshold = _threshold(DisclosurePolicy.resolve(policy), min_n)
     levels = _check_limits(limits)
+    _check_options(kind, rule, benchmark, ci, success, tail, overdispersion, adjust)
+    if standardise is not None:
+        check_columns(data, standardise, "standardise")
+        _check_standardise(benchmark, rule, overdispersion)
+    x = numeric(data[value], value) if kind == "mean" else _binary(data[value], value, success)
+    codes, labels = pd.factorize(data[group], sort=True, use_na_sentinel=False)
+    g = _Groups(x, codes, len(labels))
+    eligible = g.n >= threshold
+    core = _funnel_core(
+        g.n,
+        g.mean,
+        g.var,
+        eligible,
+        kind=kind,
+        benchmark=benchmark,
+        levels=levels,
+        overdispersion=overdispersion,
+        tail=tail,
+    )
+    std: dict[str, np.ndarray] | None = None
+    if standardise is not None:
+        std = _standardised(
+            x, codes, g.k, data[standardise], eligible, kind=kind, levels=levels, tail=tail
+        )
+        _standardised_core(core, std, levels, eligible)
+    ci_low, ci_high = _group_ci(g, kind, ci)
+    est = "mean" if kind == "mean" else "proportion"
+    out = pd.DataFrame(
+        {
+            "group": labels,
+            "n": g.n.astype("int64"),
+            est: g.mean,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "benchmark": core.bench,
+            "benchmark_sd": core.bench_sd,
+            "benchmark_n": core.bench_n.astype("int64"),
+            "z": core.z,
+            **core.limits,
+        }
+    )
+    with np.errstate(invalid="ignore"):
+        out["p_value"] = np.minimum(1.0, 2 * np.fmin(core.p_low, core.p_high))
+    if adjust is not None:
+        from ..multiplicity import adjust_pvalues
+
+        out["p_adjusted"] = np.where(eligible, np.nan, np.nan)
+        out.loc[eligible, "p_adjusted"] = adjust_pvalues(out.loc[eligible, "p_value"], adjust)
+    out["test"] = core.test if rule == "funnel" else "GMC outlier rule"
+    if std is not None:
+        out["expected"] = std["expected"]
+        out["crude_benchmark"] = std["crude"]
+        out["standardised"] = std["standardised"]
+        out["n_unmatched"] = std["n_unmatched"].astype("int64")
+    flag = core.flag
+    if rule == "gmc":
+        flag = _gmc_flags(out, g, core, eligible, benchmark == "overall", ci, ci_low, ci_high)
+    out["flag"] = flag
+    hide = [c for c in out.columns if c not in ("group", "n", "flag", "test")]
+    out.loc[~eligible, hide] = np.nan
+    out["benchmark_n"] = out["benchmark_n"].astype("Int64")
+    if "n_unmatched" in out.columns:
+        out["n_unmatched"] = out["n_unmatched"].astype("Int64")
+    centre, sd = _overall(g, eligible, kind, benchmark)
+    return BenchmarkComparison(
+        frame=out,
+        kind=kind,
+        value=value,
+        group=group,
+        benchmark=benchmark,
+        centre=centre,
+        sd=sd,
+        limits=tuple(levels),
+        overdispersion=overdispersion,
+        phi=float(core.phi.ravel()[0]),
+        tau2=float(core.tau2.ravel()[0]),
+        rule=rule,
+        threshold=threshold,
+        suppressed=tuple(str(lab) for lab in labels[~eligible]),
+    )
+
+
+def _check_options(
+    kind: str,
+    rule: str,
+    benchmark: Any,
+    ci: float,
+    success: Any,
+    tail: str,
+    overdispersion: Any,
+    adjust: str | None,
+) -> None:
+    """Raise ``ConfigurationError`` for options :func:`compare_to_benchmark` cannot combine."""
     if kind not in ("mean", "proportion"):
         raise ConfigurationError(f"kind must be 'mean' or 'proportion'; found {kind!r}")
     if rule not in ("funnel", "gmc"):
@@ -889,153 +979,117 @@ def compare_to_benchmark(
         raise ConfigurationError("success=... is only used with kind='proportion'")
     if tail not in TAILS:
         raise ConfigurationError(f"tail must be one of {', '.join(TAILS)}; found {tail!r}")
-    if standardise is not None:
-        check_columns(data, standardise, "standardise")
-        if benchmark != "leave_one_out" or rule != "funnel" or overdispersion:
-            raise ConfigurationError(
-                "standardise=... compares each group with the other groups' stratum values: "
-                "use it with benchmark='leave_one_out', rule='funnel' and no overdispersion "
-                "adjustment",
-                code="standardise-options",
-            )
     if adjust is not None:
         from ..multiplicity import adjustment_method
 
         adjustment_method(adjust)
 
-    x = numeric(data[value], value) if kind == "mean" else _binary(data[value], value, success)
-    codes, labels = pd.factorize(data[group], sort=True, use_na_sentinel=False)
-    k = len(labels)
-    ok = ~np.isnan(x)
-    xc = np.where(ok, x, 0.0)
-    n = np.bincount(codes, weights=ok.astype(float), minlength=k)
-    s1 = np.bincount(codes, weights=xc, minlength=k)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = s1 / n
-        dev = np.where(ok, xc - mean[codes], 0.0)
-        var = np.bincount(codes, weights=dev**2, minlength=k) / (n - 1)
-    eligible = n >= threshold
-    core = _funnel_core(
-        n,
-        mean,
-        var,
-        eligible,
-        kind=kind,
-        benchmark=benchmark,
-        levels=levels,
-        overdispersion=overdispersion,
-        tail=tail,
-    )
-    std: dict[str, np.ndarray] | None = None
-    if standardise is not None:
-        std = _standardised(
-            x, codes, k, data[standardise], eligible, kind=kind, levels=levels, tail=tail
-        )
-        core.bench = std["expected"]
-        core.limits = {key[6:]: val for key, val in std.items() if key.startswith("limit_")}
-        core.p_low, core.p_high = std["p_low"], std["p_high"]
-        core.test = str(std["test"][0])
-        side = (1 - max(levels)) / 2
-        fl = np.where(core.p_low <= side, "low", np.where(core.p_high <= side, "high", "none"))
-        core.flag = np.where(eligible, fl.astype(object), "suppressed")
 
-    # each group's own CI
+def _check_standardise(benchmark: Any, rule: str, overdispersion: Any) -> None:
+    if benchmark != "leave_one_out" or rule != "funnel" or overdispersion:
+        raise ConfigurationError(
+            "standardise=... compares each group with the other groups' stratum values: "
+            "use it with benchmark='leave_one_out', rule='funnel' and no overdispersion "
+            "adjustment",
+            code="standardise-options",
+        )
+
+
+class _Groups:
+    """Each group's count, sum, mean and variance of ``x`` (NaN: no answer)."""
+
+    def __init__(self, x: np.ndarray, codes: np.ndarray, k: int) -> None:
+        self.x, self.codes, self.k = x, codes, k
+        self.ok = ~np.isnan(x)
+        xc = np.where(self.ok, x, 0.0)
+        self.n = np.bincount(codes, weights=self.ok.astype(float), minlength=k)
+        self.s1 = np.bincount(codes, weights=xc, minlength=k)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self.mean = self.s1 / self.n
+            dev = np.where(self.ok, xc - self.mean[codes], 0.0)
+            self.var = np.bincount(codes, weights=dev**2, minlength=k) / (self.n - 1)
+
+
+def _standardised_core(
+    core: _Core, std: dict[str, np.ndarray], levels: tuple[float, ...], eligible: np.ndarray
+) -> None:
+    """The funnel core after case-mix standardisation: expected values, limits, flags."""
+    core.bench = std["expected"]
+    core.limits = {key[6:]: val for key, val in std.items() if key.startswith("limit_")}
+    core.p_low, core.p_high = std["p_low"], std["p_high"]
+    core.test = str(std["test"][0])
+    side = (1 - max(levels)) / 2
+    fl = np.where(core.p_low <= side, "low", np.where(core.p_high <= side, "high", "none"))
+    core.flag = np.where(eligible, fl.astype(object), "suppressed")
+
+
+def _group_ci(g: _Groups, kind: str, ci: float) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's own CI: t for means, Wilson for proportions."""
+    from scipy import stats
+
+    n, mean = g.n, g.mean
     zc = stats.norm.ppf((1 + ci) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "mean":
             t = stats.t.ppf((1 + ci) / 2, np.maximum(n - 1, 1))
-            half = np.where(n > 1, t * np.sqrt(var / n), np.nan)
-            ci_low, ci_high = mean - half, mean + half
-        else:
-            centre = (mean + zc**2 / (2 * n)) / (1 + zc**2 / n)
-            half = zc * np.sqrt(mean * (1 - mean) / n + zc**2 / (4 * n**2)) / (1 + zc**2 / n)
-            ci_low = np.where(mean == 0, 0.0, np.clip(centre - half, 0, 1))
-            ci_high = np.where(mean == 1, 1.0, np.clip(centre + half, 0, 1))
+            half = np.where(n > 1, t * np.sqrt(g.var / n), np.nan)
+            return mean - half, mean + half
+        centre = (mean + zc**2 / (2 * n)) / (1 + zc**2 / n)
+        half = zc * np.sqrt(mean * (1 - mean) / n + zc**2 / (4 * n**2)) / (1 + zc**2 / n)
+        ci_low = np.where(mean == 0, 0.0, np.clip(centre - half, 0, 1))
+        ci_high = np.where(mean == 1, 1.0, np.clip(centre + half, 0, 1))
+    return ci_low, ci_high
 
-    est = "mean" if kind == "mean" else "proportion"
-    out = pd.DataFrame(
-        {
-            "group": labels,
-            "n": n.astype("int64"),
-            est: mean,
-            "ci_low": ci_low,
-            "ci_high": ci_high,
-            "benchmark": core.bench,
-            "benchmark_sd": core.bench_sd,
-            "benchmark_n": core.bench_n.astype("int64"),
-            "z": core.z,
-            **core.limits,
-        }
-    )
-    with np.errstate(invalid="ignore"):
-        out["p_value"] = np.minimum(1.0, 2 * np.fmin(core.p_low, core.p_high))
-    if adjust is not None:
-        from ..multiplicity import adjust_pvalues
 
-        out["p_adjusted"] = np.where(eligible, np.nan, np.nan)
-        out.loc[eligible, "p_adjusted"] = adjust_pvalues(out.loc[eligible, "p_value"], adjust)
-    out["test"] = core.test if rule == "funnel" else "GMC outlier rule"
-    if std is not None:
-        out["expected"] = std["expected"]
-        out["crude_benchmark"] = std["crude"]
-        out["standardised"] = std["standardised"]
-        out["n_unmatched"] = std["n_unmatched"].astype("int64")
-    flag = core.flag
-    if rule == "gmc":
-        q1 = np.full(k, np.nan)
-        q3 = np.full(k, np.nan)
-        pub = eligible[codes] & ok
-        if benchmark == "overall" and pub.any():
-            q1[:], q3[:] = np.quantile(x[pub], [0.25, 0.75])
-        else:
-            for i in np.flatnonzero(eligible):
-                sel = pub & (codes != i)
-                if sel.any():
-                    q1[i], q3[i] = np.quantile(x[sel], [0.25, 0.75])
-        bn = core.bench_n
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tb = stats.t.ppf((1 + ci) / 2, np.maximum(bn - 1, 1))
-            bhalf = np.where(bn > 1, tb * core.bench_sd / np.sqrt(bn), np.nan)
-        b_lo, b_hi = core.bench - bhalf, core.bench + bhalf
-        below, above = mean < q1, mean > q3
-        flag = np.select(
-            [below & (ci_high < b_lo), below, above & (ci_low > b_hi), above],
-            ["red", "pink", "green", "lightgreen"],
-            default="white",
-        ).astype(object)
-        flag = np.where(eligible, flag, "suppressed")
-        out["q1"], out["q3"] = q1, q3
-        out["benchmark_ci_low"], out["benchmark_ci_high"] = b_lo, b_hi
-    out["flag"] = flag
-    hide = [c for c in out.columns if c not in ("group", "n", "flag", "test")]
-    out.loc[~eligible, hide] = np.nan
-    out["benchmark_n"] = out["benchmark_n"].astype("Int64")
-    if "n_unmatched" in out.columns:
-        out["n_unmatched"] = out["n_unmatched"].astype("Int64")
-    overall_n = int(n[eligible].sum())
-    overall_mean = float(s1[eligible].sum() / overall_n) if overall_n else float("nan")
-    if kind == "mean":
-        pub = eligible[codes] & ok
-        overall_sd = float(np.std(x[pub], ddof=1)) if pub.sum() > 1 else float("nan")
+def _gmc_flags(
+    out: pd.DataFrame,
+    g: _Groups,
+    core: _Core,
+    eligible: np.ndarray,
+    overall: bool,
+    ci: float,
+    ci_low: np.ndarray,
+    ci_high: np.ndarray,
+) -> np.ndarray:
+    """The GMC outlier rule's flags (its quartiles and benchmark CI added to ``out``)."""
+    from scipy import stats
+
+    q1 = np.full(g.k, np.nan)
+    q3 = np.full(g.k, np.nan)
+    pub = eligible[g.codes] & g.ok
+    if overall and pub.any():
+        q1[:], q3[:] = np.quantile(g.x[pub], [0.25, 0.75])
     else:
-        overall_sd = math.sqrt(overall_mean * (1 - overall_mean)) if overall_n else float("nan")
-    centre_value = float(benchmark) if not isinstance(benchmark, str) else overall_mean
-    return BenchmarkComparison(
-        frame=out,
-        kind=kind,
-        value=value,
-        group=group,
-        benchmark=benchmark,
-        centre=centre_value,
-        sd=overall_sd if kind == "mean" else math.sqrt(centre_value * (1 - centre_value)),
-        limits=tuple(levels),
-        overdispersion=overdispersion,
-        phi=float(core.phi.ravel()[0]),
-        tau2=float(core.tau2.ravel()[0]),
-        rule=rule,
-        threshold=threshold,
-        suppressed=tuple(str(g) for g in labels[~eligible]),
-    )
+        for i in np.flatnonzero(eligible):
+            sel = pub & (g.codes != i)
+            if sel.any():
+                q1[i], q3[i] = np.quantile(g.x[sel], [0.25, 0.75])
+    bn = core.bench_n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tb = stats.t.ppf((1 + ci) / 2, np.maximum(bn - 1, 1))
+        bhalf = np.where(bn > 1, tb * core.bench_sd / np.sqrt(bn), np.nan)
+    b_lo, b_hi = core.bench - bhalf, core.bench + bhalf
+    below, above = g.mean < q1, g.mean > q3
+    flag = np.select(
+        [below & (ci_high < b_lo), below, above & (ci_low > b_hi), above],
+        ["red", "pink", "green", "lightgreen"],
+        default="white",
+    ).astype(object)
+    out["q1"], out["q3"] = q1, q3
+    out["benchmark_ci_low"], out["benchmark_ci_high"] = b_lo, b_hi
+    return np.where(eligible, flag, "suppressed")
+
+
+def _overall(g: _Groups, eligible: np.ndarray, kind: str, benchmark: Any) -> tuple[float, float]:
+    """The funnel's centre and the respondent SD behind its limits (published groups only)."""
+    overall_n = int(g.n[eligible].sum())
+    overall_mean = float(g.s1[eligible].sum() / overall_n) if overall_n else float("nan")
+    centre = float(benchmark) if not isinstance(benchmark, str) else overall_mean
+    if kind != "mean":
+        return centre, math.sqrt(centre * (1 - centre))
+    pub = eligible[g.codes] & g.ok
+    sd = float(np.std(g.x[pub], ddof=1)) if pub.sum() > 1 else float("nan")
+    return centre, sd
 
 
 # ------------------------------------------------------------------------------ group tests
