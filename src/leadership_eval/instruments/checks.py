@@ -99,139 +99,14 @@ def _check_changelog(doc: Document, data: dict[Any, Any]) -> None:
 
 def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
     lists = _dict(data.get("choice_lists"))
-    list_info: dict[str, dict[str, Any]] = {}
-    for name, cl in lists.items():
-        cl = _dict(cl)
-        codes: dict[Any, tuple[str | int, ...]] = {}
-        substantive = []
-        for part in ("options", "missing"):
-            for j, opt in enumerate(_list(cl.get(part))):
-                code = _dict(opt).get("code")
-                if not _hashable(code):
-                    continue
-                key = str(code)
-                cpath: tuple[str | int, ...] = ("choice_lists", name, part, j, "code")
-                if key in codes:
-                    line, _ = doc.where(codes[key])
-                    doc.add(
-                        cpath,
-                        "duplicate-code",
-                        f"code {code!r} is already used in choice list {name!r} (line {line});"
-                        " codes must be unique across options and missing codes",
-                    )
-                else:
-                    codes[key] = cpath
-                if part == "options":
-                    substantive.append(code)
-        numeric = bool(substantive) and all(
-            isinstance(c, int) and not isinstance(c, bool) for c in substantive
-        )
-        list_info[str(name)] = {
-            "codes": set(codes),
-            "ordered": bool(cl.get("ordered", False)),
-            "numeric": numeric,
-        }
-
+    list_info = {str(name): _check_choice_list(doc, name, _dict(cl)) for name, cl in lists.items()}
     sections = _list(data.get("sections"))
     _unique_ids(doc, [(("sections", i), s) for i, s in enumerate(sections)], "section")
-
-    path: tuple[str | int, ...]
-    items: dict[str, dict[str, Any]] = {}  # id -> info, in document order
-    columns: dict[str, tuple[str | int, ...]] = {}
-    order: list[str] = []
-    pending: list[tuple[tuple[str | int, ...], str, Any, list[str]]] = []
-    filters: list[tuple[tuple[str | int, ...], str, Any, list[str]]] = []
+    walk = _ItemWalk(doc, lists, list_info)
     for i, section in enumerate(sections):
         for j, item in enumerate(_list(_dict(section).get("items"))):
-            path = ("sections", i, "items", j)
-            item = _dict(item)
-            ident = item.get("id")
-            itype = item.get("type")
-            if isinstance(ident, str):
-                duplicate = ident in items
-                if duplicate:
-                    line, _ = doc.where((*items[ident]["path"], "id"))
-                    doc.add(
-                        (*path, "id"),
-                        "duplicate-id",
-                        f"item id {ident!r} is already used (line {line}); item ids must be"
-                        " unique across the survey",
-                    )
-                else:
-                    items[ident] = {"path": path, "type": itype, "choices": item.get("choices")}
-                    order.append(ident)
-                col: str = item["column"] if isinstance(item.get("column"), str) else ident
-                if col in columns and columns[col] != path and not (duplicate and col == ident):
-                    line, _ = doc.where(columns[col])
-                    doc.add(
-                        (*path, "column") if "column" in item else (*path, "id"),
-                        "duplicate-column",
-                        f"column {col!r} is already read by another item (line {line})",
-                    )
-                else:
-                    columns[col] = path
-            choices = item.get("choices")
-            if itype in CHOICE_TYPES:
-                if choices is None:
-                    doc.add(
-                        path,
-                        "missing-choices",
-                        f"a {itype} item needs 'choices' naming a choice list"
-                        + (f" (defined: {', '.join(map(str, lists))})" if lists else ""),
-                    )
-                elif isinstance(choices, str) and choices not in lists:
-                    doc.add(
-                        (*path, "choices"),
-                        "unknown-choice-list",
-                        f"choice list {choices!r} is not defined in choice_lists"
-                        f"{_hint(choices, map(str, lists))}",
-                    )
-                elif (
-                    itype == "likert"
-                    and isinstance(choices, str)
-                    and not list_info[choices]["ordered"]
-                ):
-                    doc.add(
-                        (*path, "choices"),
-                        "unordered-likert",
-                        f"a likert item needs an ordered choice list; {choices!r} is not "
-                        "marked 'ordered: true'",
-                    )
-            elif itype in NO_CHOICE_TYPES and choices is not None:
-                doc.add(
-                    (*path, "choices"),
-                    "unexpected-choices",
-                    f"a {itype} item takes no choice list; remove 'choices' or change the type"
-                    " to choice, likert or multi_choice",
-                )
-            if item.get("max_choices") is not None and itype != "multi_choice":
-                doc.add(
-                    (*path, "max_choices"),
-                    "unexpected-max-choices",
-                    f"max_choices applies to multi_choice items only; this item is {itype!r}",
-                )
-            lo, hi = item.get("min"), item.get("max")
-            if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
-                doc.add((*path, "min"), "invalid-range", f"min ({lo}) is greater than max ({hi})")
-            if itype != "number" and (lo is not None or hi is not None):
-                doc.add(
-                    (*path, "min" if lo is not None else "max"),
-                    "unexpected-range",
-                    f"min and max apply to number items only; this item is {itype!r}",
-                )
-            show_if = item.get("show_if")
-            if isinstance(show_if, str):
-                pending.append(((*path, "show_if"), show_if, ident, list(order)))
-            choice_filter = item.get("choice_filter")
-            if choice_filter is not None and itype in NO_CHOICE_TYPES:
-                doc.add(
-                    (*path, "choice_filter"),
-                    "unexpected-choice-filter",
-                    f"a {itype} item has no options to filter; remove 'choice_filter'",
-                )
-            elif isinstance(choice_filter, str):
-                filters.append(((*path, "choice_filter"), choice_filter, ident, list(order)))
-
+            walk.item(("sections", i, "items", j), _dict(item))
+    items = walk.items
     section_ids = {
         _dict(sec).get("id"): i
         for i, sec in enumerate(sections)
@@ -246,12 +121,10 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
                 f"section id {sid!r} is also an item id (line {line}); survey platforms "
                 "(XLSForm, REDCap) keep sections and questions in one namespace",
             )
-
-    for spath, text, ident, before in pending:
+    for spath, text, ident, before in walk.pending:
         _check_show_if(doc, spath, text, ident, before, items, list_info)
-    for spath, text, ident, before in filters:
+    for spath, text, ident, before in walk.filters:
         _check_show_if(doc, spath, text, ident, before, items, list_info, choice_filter=True)
-
     # respondent_id names the column of the platform's own record id (an item or not): it is
     # platform metadata, so only group_by must be an item
     ref = data.get("group_by")
@@ -262,58 +135,205 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
             f"group_by names item {ref!r}, which the survey does not have{_hint(ref, items)}",
         )
     _check_derived(doc, data, items, lists)
-
     scales = _list(data.get("scales"))
     _unique_ids(doc, [(("scales", i), s) for i, s in enumerate(scales)], "scale")
     for i, scale in enumerate(scales):
-        scale = _dict(scale)
-        path = ("scales", i)
-        sid = scale.get("id")
-        if isinstance(sid, str) and sid in items:
+        _check_scale(doc, ("scales", i), _dict(scale), items, list_info)
+
+
+def _check_choice_list(doc: Document, name: Any, cl: dict[Any, Any]) -> dict[str, Any]:
+    """Codes unique across options and missing codes; what the list's items need to know."""
+    codes: dict[Any, tuple[str | int, ...]] = {}
+    substantive = []
+    for part in ("options", "missing"):
+        for j, opt in enumerate(_list(cl.get(part))):
+            code = _dict(opt).get("code")
+            if not _hashable(code):
+                continue
+            key = str(code)
+            cpath: tuple[str | int, ...] = ("choice_lists", name, part, j, "code")
+            if key in codes:
+                line, _ = doc.where(codes[key])
+                doc.add(
+                    cpath,
+                    "duplicate-code",
+                    f"code {code!r} is already used in choice list {name!r} (line {line});"
+                    " codes must be unique across options and missing codes",
+                )
+            else:
+                codes[key] = cpath
+            if part == "options":
+                substantive.append(code)
+    numeric = bool(substantive) and all(
+        isinstance(c, int) and not isinstance(c, bool) for c in substantive
+    )
+    return {"codes": set(codes), "ordered": bool(cl.get("ordered", False)), "numeric": numeric}
+
+
+class _ItemWalk:
+    """The survey's items in document order: each checked on its own, and the skip logic and
+    choice filters collected to check once every earlier item is known."""
+
+    def __init__(
+        self, doc: Document, lists: dict[Any, Any], list_info: dict[str, dict[str, Any]]
+    ) -> None:
+        self.doc, self.lists, self.list_info = doc, lists, list_info
+        self.items: dict[str, dict[str, Any]] = {}  # id -> info, in document order
+        self.columns: dict[str, tuple[str | int, ...]] = {}
+        self.order: list[str] = []
+        self.pending: list[tuple[tuple[str | int, ...], str, Any, list[str]]] = []
+        self.filters: list[tuple[tuple[str | int, ...], str, Any, list[str]]] = []
+
+    def item(self, path: tuple[str | int, ...], item: dict[Any, Any]) -> None:
+        ident = item.get("id")
+        if isinstance(ident, str):
+            self.identity(path, item, ident)
+        self.choices(path, item)
+        self.ranges(path, item)
+        itype = item.get("type")
+        show_if = item.get("show_if")
+        if isinstance(show_if, str):
+            self.pending.append(((*path, "show_if"), show_if, ident, list(self.order)))
+        choice_filter = item.get("choice_filter")
+        if choice_filter is not None and itype in NO_CHOICE_TYPES:
+            self.doc.add(
+                (*path, "choice_filter"),
+                "unexpected-choice-filter",
+                f"a {itype} item has no options to filter; remove 'choice_filter'",
+            )
+        elif isinstance(choice_filter, str):
+            where = (*path, "choice_filter")
+            self.filters.append((where, choice_filter, ident, list(self.order)))
+
+    def identity(self, path: tuple[str | int, ...], item: dict[Any, Any], ident: str) -> None:
+        """Unique ids, and no two items reading one column."""
+        doc, items, columns = self.doc, self.items, self.columns
+        duplicate = ident in items
+        if duplicate:
+            line, _ = doc.where((*items[ident]["path"], "id"))
             doc.add(
                 (*path, "id"),
                 "duplicate-id",
-                f"scale id {sid!r} is also an item id; scores and items share one table",
+                f"item id {ident!r} is already used (line {line}); item ids must be"
+                " unique across the survey",
             )
-        members = _list(scale.get("items"))
-        seen: set[str] = set()
-        for j, ref in enumerate(members):
-            if not isinstance(ref, str):
-                continue
-            ipath = (*path, "items", j)
-            if ref in seen:
-                doc.add(ipath, "duplicate-scale-item", f"item {ref!r} is listed twice in the scale")
-                continue
-            seen.add(ref)
-            if ref not in items:
-                doc.add(
-                    ipath,
-                    "unknown-scale-item",
-                    f"scale item {ref!r} is not an item of the survey{_hint(ref, items)}",
-                )
-                continue
-            info = items[ref]
-            why = _unscorable(info, list_info)
-            if why:
-                doc.add(ipath, "unscorable-scale-item", f"item {ref!r} cannot be scored: {why}")
-        for j, ref in enumerate(_list(scale.get("reverse"))):
-            if isinstance(ref, str) and ref not in seen:
-                doc.add(
-                    (*path, "reverse", j),
-                    "reverse-not-in-scale",
-                    f"reverse-keyed item {ref!r} is not one of the scale's items"
-                    f"{_hint(ref, [s for s in seen if s in items])}",
-                )
-        mina = scale.get("min_answered")
-        n = len([m for m in members if isinstance(m, str)])
-        if isinstance(mina, int) and not isinstance(mina, bool) and n and mina > n:
+        else:
+            items[ident] = {"path": path, "type": item.get("type"), "choices": item.get("choices")}
+            self.order.append(ident)
+        col: str = item["column"] if isinstance(item.get("column"), str) else ident
+        if col in columns and columns[col] != path and not (duplicate and col == ident):
+            line, _ = doc.where(columns[col])
             doc.add(
-                (*path, "min_answered"),
-                "impossible-min-answered",
-                f"min_answered is {mina} but the scale has only {n} item{'s' if n != 1 else ''}",
+                (*path, "column") if "column" in item else (*path, "id"),
+                "duplicate-column",
+                f"column {col!r} is already read by another item (line {line})",
             )
-        if scale.get("method") == "sum" and isinstance(mina, int | float) and mina != n:
-            pass  # allowed: sums of partial answers are prorated by the scorer
+        else:
+            columns[col] = path
+
+    def choices(self, path: tuple[str | int, ...], item: dict[Any, Any]) -> None:
+        doc, lists = self.doc, self.lists
+        itype, choices = item.get("type"), item.get("choices")
+        if itype in CHOICE_TYPES:
+            if choices is None:
+                defined = f" (defined: {', '.join(map(str, lists))})" if lists else ""
+                message = f"a {itype} item needs 'choices' naming a choice list{defined}"
+                doc.add(path, "missing-choices", message)
+            elif isinstance(choices, str) and choices not in lists:
+                doc.add(
+                    (*path, "choices"),
+                    "unknown-choice-list",
+                    f"choice list {choices!r} is not defined in choice_lists"
+                    f"{_hint(choices, map(str, lists))}",
+                )
+            elif (
+                itype == "likert"
+                and isinstance(choices, str)
+                and not self.list_info[choices]["ordered"]
+            ):
+                doc.add(
+                    (*path, "choices"),
+                    "unordered-likert",
+                    f"a likert item needs an ordered choice list; {choices!r} is not "
+                    "marked 'ordered: true'",
+                )
+        elif itype in NO_CHOICE_TYPES and choices is not None:
+            doc.add(
+                (*path, "choices"),
+                "unexpected-choices",
+                f"a {itype} item takes no choice list; remove 'choices' or change the type"
+                " to choice, likert or multi_choice",
+            )
+        if item.get("max_choices") is not None and itype != "multi_choice":
+            doc.add(
+                (*path, "max_choices"),
+                "unexpected-max-choices",
+                f"max_choices applies to multi_choice items only; this item is {itype!r}",
+            )
+
+    def ranges(self, path: tuple[str | int, ...], item: dict[Any, Any]) -> None:
+        lo, hi, itype = item.get("min"), item.get("max"), item.get("type")
+        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
+            self.doc.add((*path, "min"), "invalid-range", f"min ({lo}) is greater than max ({hi})")
+        if itype != "number" and (lo is not None or hi is not None):
+            self.doc.add(
+                (*path, "min" if lo is not None else "max"),
+                "unexpected-range",
+                f"min and max apply to number items only; this item is {itype!r}",
+            )
+
+
+def _check_scale(
+    doc: Document,
+    path: tuple[str | int, ...],
+    scale: dict[Any, Any],
+    items: dict[str, dict[str, Any]],
+    list_info: dict[str, dict[str, Any]],
+) -> None:
+    sid = scale.get("id")
+    if isinstance(sid, str) and sid in items:
+        doc.add(
+            (*path, "id"),
+            "duplicate-id",
+            f"scale id {sid!r} is also an item id; scores and items share one table",
+        )
+    members = _list(scale.get("items"))
+    seen: set[str] = set()
+    for j, ref in enumerate(members):
+        if not isinstance(ref, str):
+            continue
+        ipath = (*path, "items", j)
+        if ref in seen:
+            doc.add(ipath, "duplicate-scale-item", f"item {ref!r} is listed twice in the scale")
+            continue
+        seen.add(ref)
+        if ref not in items:
+            doc.add(
+                ipath,
+                "unknown-scale-item",
+                f"scale item {ref!r} is not an item of the survey{_hint(ref, items)}",
+            )
+            continue
+        why = _unscorable(items[ref], list_info)
+        if why:
+            doc.add(ipath, "unscorable-scale-item", f"item {ref!r} cannot be scored: {why}")
+    for j, ref in enumerate(_list(scale.get("reverse"))):
+        if isinstance(ref, str) and ref not in seen:
+            doc.add(
+                (*path, "reverse", j),
+                "reverse-not-in-scale",
+                f"reverse-keyed item {ref!r} is not one of the scale's items"
+                f"{_hint(ref, [s for s in seen if s in items])}",
+            )
+    mina = scale.get("min_answered")
+    n = len([m for m in members if isinstance(m, str)])
+    if isinstance(mina, int) and not isinstance(mina, bool) and n and mina > n:
+        doc.add(
+            (*path, "min_answered"),
+            "impossible-min-answered",
+            f"min_answered is {mina} but the scale has only {n} item{'s' if n != 1 else ''}",
+        )
+    # a sum over fewer than all its items is allowed: the scorer prorates it
 
 
 def _unscorable(info: dict[str, Any], list_info: dict[str, dict[str, Any]]) -> str:
