@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InstrumentError, Problem
-from ..instruments.models import Survey, Text, text_in
+from ..instruments.models import Item, Survey, Text, text_in
 from .common import (
     InteropWarning,
     dumps,
@@ -147,229 +147,256 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
     from openpyxl import Workbook
 
     path = Path(path)
-    langs = survey_languages(survey)
-    problems: list[str] = []
-    multi = language is None and is_multilingual(survey)
-    if language is not None:
-        others = [lang for lang in langs if lang != language]
-        if others and is_multilingual(survey):
-            problems.append(f"language={language!r}: texts in {', '.join(others)} are not exported")
-    plain_paths: list[str] = []
-
-    def text_cells(value: Text | None, where: str) -> list[str]:
-        if not multi:
-            return [text_in(value, language or (langs[0] if langs else "en")) if value else ""]
-        if value is None:
-            return [""] * len(langs)
-        if isinstance(value, str):
-            plain_paths.append(where)
-            return [value] * len(langs)
-        return [value.get(lang, "") for lang in langs]
-
-    def text_headers(base: str) -> list[str]:
-        if not multi:
-            return [base]
-        return [f"{base}::{language_label(lang)}" for lang in langs]
-
-    types = {item.id: item.type for item in survey.items}
-    bind_cols = [
-        "bind::le:show_if",
-        "bind::le:disclosure",
-        "bind::le:objectives",
-        "bind::le:frameworks",
-        "bind::le:tags",
-        "bind::le:column",
-        "bind::le:choice_filter",
-        "bind::le:extra",
-    ]
-    header = [
-        "type",
-        "name",
-        *text_headers("label"),
-        *text_headers("hint"),
-        "required",
-        "relevant",
-        "constraint",
-        *text_headers("constraint_message"),
-        "appearance",
-        "choice_filter",
-        *bind_cols,
-    ]
-    rows: list[list[Any]] = []
-    hidden: list[list[Any]] = []  # META_SHEET rows of the items kept off the form
-    stems = stem_names(survey)
-    for section in survey.sections:
-        rows.append(
-            ["begin_group", section.id]
-            + text_cells(section.title, f"section:{section.id}:title")
-            + [""] * (len(header) - 2 - len(text_headers("label")))
-        )
-        if section.description:  # the stem of the section's questions, shown as a note
-            rows.append(
-                ["note", stems[section.id]]
-                + text_cells(section.description, f"section:{section.id}:description")
-                + [""] * (len(header) - 2 - len(text_headers("label")))
-            )
-        for position, item in enumerate(section.items):
-            if item.id == survey.respondent_id:
-                # the platform's own record id (meta/instanceID) stands for it: never a question
-                dumped = item.model_dump(mode="json", exclude_defaults=True)
-                value = {"section": section.id, "position": position, "item": dumped}
-                hidden.append(["item", item.id, "hidden", dumps(value)])
-                continue
-            extra: dict[str, Any] = {}
-            constraint, message = "", ""
-            if item.type in ("likert", "choice"):
-                qtype = f"select_one {item.choices}"
-            elif item.type == "multi_choice":
-                qtype = f"select_multiple {item.choices}"
-                cl = survey.choices_for(item)
-                for code in cl.all_codes if cl else []:
-                    if re.search(r"\s", str(code)):
-                        problems.append(
-                            f"item {item.id!r}: code {code!r} has a space, which "
-                            "select_multiple answers cannot hold"
-                        )
-                if cl is not None and cl.exclusive_codes:
-                    # "none of these" may not be ticked with anything else
-                    constraint = " and ".join(
-                        _exclusive_constraint(code) for code in cl.exclusive_codes
-                    )
-                    message = "An answer that rules out the others cannot be combined with them"
-                if item.max_choices is not None:
-                    most = f"count-selected(.) <= {item.max_choices}"
-                    constraint = f"{constraint} and {most}" if constraint else most
-                    message = " ".join(
-                        [message, f"Choose at most {item.max_choices}."]
-                        if message
-                        else [f"Choose at most {item.max_choices}."]
-                    )
-            elif item.type == "number":
-                qtype = "integer" if item.integer else "decimal"
-                constraint, message = _range_constraint(item.min, item.max)
-            else:
-                qtype = _TYPE_OUT[item.type]
-            if item.type == "text" and item.max_length is not None:
-                constraint = f"string-length(.) <= {item.max_length}"
-                message = f"At most {item.max_length} characters"
-            if item.type != "number":
-                for key in ("min", "max"):
-                    if getattr(item, key) is not None:
-                        extra[key] = getattr(item, key)
-                if item.integer:
-                    extra["integer"] = True
-            if item.type != "text" and item.max_length is not None:
-                extra["max_length"] = item.max_length
-            if item.type != "multi_choice" and item.max_choices is not None:
-                extra["max_choices"] = item.max_choices
-            choice_filter = ""
-            if item.choice_filter:
-                choice_filter = _choice_filter(item.choice_filter, types, item.id, problems)
-            relevant = ""
-            if item.show_if:
-                relevant = _relevant(item.show_if, types, item.id, problems)
-            row = [qtype, item.id]
-            row += text_cells(item.text, f"item:{item.id}:text")
-            row += text_cells(item.help, f"item:{item.id}:help")
-            row += [
-                "yes" if item.required else "",
-                relevant,
-                constraint,
-                *([message] * len(text_headers("constraint_message"))),
-                "likert" if item.type == "likert" else "",
-                choice_filter,
-                item.show_if or "",
-                item.disclosure if item.disclosure != "none" else "",
-                " ".join(item.objectives),
-                dumps(item.frameworks) if item.frameworks else "",
-                dumps(item.tags) if item.tags else "",
-                item.column or "",
-                item.choice_filter or "",
-                dumps(extra) if extra else "",
-            ]
-            rows.append(row)
-        rows.append(["end_group", section.id] + [""] * (len(header) - 2))
-
-    choice_header = ["list_name", "name", *text_headers("label"), "le_missing", "le_code"]
-    choice_header += ["le_description", "le_exclusive", "le_attributes"]
-    choice_rows: list[list[Any]] = []
-    for name, cl in survey.choice_lists.items():
-        for missing, options in ((False, cl.options), (True, cl.missing)):
-            for opt in options:
-                code_text = str(opt.code)
-                text_code = isinstance(opt.code, str) and parse_code(code_text) != opt.code
-                choice_rows.append(
-                    [
-                        name,
-                        code_text,
-                        *text_cells(opt.label, f"choice:{name}:{code_text}:label"),
-                        "yes" if missing else "",
-                        "text" if text_code else "",
-                        dumps(opt.description) if opt.description is not None else "",
-                        "yes" if opt.exclusive else "",
-                        dumps(opt.attributes) if opt.attributes else "",
-                    ]
-                )
-
-    settings_header = ["form_id", "version", "form_title", "namespaces"]
-    settings_row = [
-        survey.id,
-        survey.version,
-        text_in(survey.title, language or (langs[0] if langs else "en")),
-        f'le="{LE_NAMESPACE}"',
-    ]
-    if multi:
-        settings_header.append("default_language")
-        settings_row.append(language_label(langs[0]))
-
-    meta: list[list[Any]] = [["scope", "id", "field", "value"]]
-    # every survey-level field but those the sheets carry (so fields added later travel too)
-    doc = survey.model_dump(
-        mode="json",
-        exclude_defaults=True,
-        exclude={"kind", "id", "version", "choice_lists", "sections", "scales"},
-    )
-    doc["title"] = survey.model_dump(mode="json", include={"title"})["title"]
-    for key, value in doc.items():
-        meta.append(["survey", "", key, dumps(value)])
-    for section in survey.sections:
-        dumped = section.model_dump(
-            mode="json", exclude_defaults=True, exclude={"id", "title", "items", "description"}
-        )
-        for key, value in dumped.items():
-            meta.append(["section", section.id, key, dumps(value)])
-        if section.description:
-            meta.append(["section", section.id, "stem", dumps(stems[section.id])])
-        for item in section.items:
-            if item.adopter_notes is not None and item.id != survey.respondent_id:
-                meta.append(["item", item.id, "adopter_notes", dumps(item.adopter_notes)])
-    meta.extend(hidden)
-    for name, cl in survey.choice_lists.items():
-        if cl.ordered:
-            meta.append(["choice_list", name, "ordered", "true"])
-        if cl.description is not None:
-            meta.append(["choice_list", name, "description", dumps(cl.description)])
-    for scale in survey.scales:
-        dumped = scale.model_dump(mode="json", exclude_defaults=True)
-        meta.append(["scale", scale.id, "title", dumps(dumped.pop("title"))])
-        for key, value in dumped.items():
-            if key != "id":
-                meta.append(["scale", scale.id, key, dumps(value)])
-    if plain_paths:
-        meta.append(["texts", "", "plain", dumps(plain_paths)])
-
+    w = _XLSFormWriter(survey, language)
+    rows = w.survey_rows()
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "survey"
-    _append(ws, [header, *rows])
-    _append(wb.create_sheet("choices"), [choice_header, *choice_rows])
-    _append(wb.create_sheet("settings"), [settings_header, settings_row])
-    _append(wb.create_sheet(META_SHEET), meta)
+    _append(ws, [w.header, *rows])
+    _append(wb.create_sheet("choices"), w.choices_sheet())
+    _append(wb.create_sheet("settings"), w.settings_sheet())
+    _append(wb.create_sheet(META_SHEET), w.meta_sheet())
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
-    warn_unmapped(f"to_xlsform({path.name})", problems)
+    warn_unmapped(f"to_xlsform({path.name})", w.problems)
     return path
+
+
+_BIND_COLUMNS = [
+    "bind::le:show_if",
+    "bind::le:disclosure",
+    "bind::le:objectives",
+    "bind::le:frameworks",
+    "bind::le:tags",
+    "bind::le:column",
+    "bind::le:choice_filter",
+    "bind::le:extra",
+]
+
+
+class _XLSFormWriter:
+    """A survey's XLSForm sheets: survey rows (one per section boundary and question),
+    choices, settings, and the meta sheet that carries what XLSForm has no column for."""
+
+    def __init__(self, survey: Survey, language: str | None) -> None:
+        self.survey = survey
+        self.language = language
+        self.langs = survey_languages(survey)
+        self.problems: list[str] = []
+        self.multi = language is None and is_multilingual(survey)
+        if language is not None:
+            others = [lang for lang in self.langs if lang != language]
+            if others and is_multilingual(survey):
+                self.problems.append(
+                    f"language={language!r}: texts in {', '.join(others)} are not exported"
+                )
+        self.plain_paths: list[str] = []
+        self.hidden: list[list[Any]] = []  # META_SHEET rows of the items kept off the form
+        self.types = {item.id: item.type for item in survey.items}
+        self.stems = stem_names(survey)
+        self.header = [
+            "type",
+            "name",
+            *self.text_headers("label"),
+            *self.text_headers("hint"),
+            "required",
+            "relevant",
+            "constraint",
+            *self.text_headers("constraint_message"),
+            "appearance",
+            "choice_filter",
+            *_BIND_COLUMNS,
+        ]
+
+    def first_language(self) -> str:
+        return self.language or (self.langs[0] if self.langs else "en")
+
+    def text_cells(self, value: Text | None, where: str) -> list[str]:
+        if not self.multi:
+            return [text_in(value, self.first_language()) if value else ""]
+        if value is None:
+            return [""] * len(self.langs)
+        if isinstance(value, str):
+            self.plain_paths.append(where)
+            return [value] * len(self.langs)
+        return [value.get(lang, "") for lang in self.langs]
+
+    def text_headers(self, base: str) -> list[str]:
+        if not self.multi:
+            return [base]
+        return [f"{base}::{language_label(lang)}" for lang in self.langs]
+
+    def survey_rows(self) -> list[list[Any]]:
+        rows: list[list[Any]] = []
+        pad = [""] * (len(self.header) - 2 - len(self.text_headers("label")))
+        for section in self.survey.sections:
+            title = self.text_cells(section.title, f"section:{section.id}:title")
+            rows.append(["begin_group", section.id, *title, *pad])
+            if section.description:  # the stem of the section's questions, shown as a note
+                where = f"section:{section.id}:description"
+                stem = self.text_cells(section.description, where)
+                rows.append(["note", self.stems[section.id], *stem, *pad])
+            for position, item in enumerate(section.items):
+                if item.id == self.survey.respondent_id:
+                    # the platform's own record id (meta/instanceID) stands for it: never a
+                    # question
+                    dumped = item.model_dump(mode="json", exclude_defaults=True)
+                    value = {"section": section.id, "position": position, "item": dumped}
+                    self.hidden.append(["item", item.id, "hidden", dumps(value)])
+                    continue
+                rows.append(self.question(item))
+            rows.append(["end_group", section.id] + [""] * (len(self.header) - 2))
+        return rows
+
+    def question(self, item: Item) -> list[Any]:
+        qtype, constraint, message = self.question_type(item)
+        if item.type == "text" and item.max_length is not None:
+            constraint = f"string-length(.) <= {item.max_length}"
+            message = f"At most {item.max_length} characters"
+        extra = _extra_fields(item)
+        choice_filter = ""
+        if item.choice_filter:
+            choice_filter = _choice_filter(item.choice_filter, self.types, item.id, self.problems)
+        relevant = (
+            _relevant(item.show_if, self.types, item.id, self.problems) if item.show_if else ""
+        )
+        return [
+            qtype,
+            item.id,
+            *self.text_cells(item.text, f"item:{item.id}:text"),
+            *self.text_cells(item.help, f"item:{item.id}:help"),
+            "yes" if item.required else "",
+            relevant,
+            constraint,
+            *([message] * len(self.text_headers("constraint_message"))),
+            "likert" if item.type == "likert" else "",
+            choice_filter,
+            item.show_if or "",
+            item.disclosure if item.disclosure != "none" else "",
+            " ".join(item.objectives),
+            dumps(item.frameworks) if item.frameworks else "",
+            dumps(item.tags) if item.tags else "",
+            item.column or "",
+            item.choice_filter or "",
+            dumps(extra) if extra else "",
+        ]
+
+    def question_type(self, item: Item) -> tuple[str, str, str]:
+        """The XLSForm type, and the constraint and its message the type brings."""
+        if item.type in ("likert", "choice"):
+            return f"select_one {item.choices}", "", ""
+        if item.type == "number":
+            constraint, message = _range_constraint(item.min, item.max)
+            return ("integer" if item.integer else "decimal"), constraint, message
+        if item.type != "multi_choice":
+            return _TYPE_OUT[item.type], "", ""
+        constraint, message = "", ""
+        cl = self.survey.choices_for(item)
+        for code in cl.all_codes if cl else []:
+            if re.search(r"\s", str(code)):
+                self.problems.append(
+                    f"item {item.id!r}: code {code!r} has a space, which "
+                    "select_multiple answers cannot hold"
+                )
+        if cl is not None and cl.exclusive_codes:
+            # "none of these" may not be ticked with anything else
+            constraint = " and ".join(_exclusive_constraint(code) for code in cl.exclusive_codes)
+            message = "An answer that rules out the others cannot be combined with them"
+        if item.max_choices is not None:
+            most = f"count-selected(.) <= {item.max_choices}"
+            constraint = f"{constraint} and {most}" if constraint else most
+            choose = f"Choose at most {item.max_choices}."
+            message = f"{message} {choose}" if message else choose
+        return f"select_multiple {item.choices}", constraint, message
+
+    def choices_sheet(self) -> list[list[Any]]:
+        header = ["list_name", "name", *self.text_headers("label"), "le_missing", "le_code"]
+        header += ["le_description", "le_exclusive", "le_attributes"]
+        rows: list[list[Any]] = [header]
+        for name, cl in self.survey.choice_lists.items():
+            for missing, options in ((False, cl.options), (True, cl.missing)):
+                for opt in options:
+                    code = str(opt.code)
+                    text_code = isinstance(opt.code, str) and parse_code(code) != opt.code
+                    rows.append(
+                        [
+                            name,
+                            code,
+                            *self.text_cells(opt.label, f"choice:{name}:{code}:label"),
+                            "yes" if missing else "",
+                            "text" if text_code else "",
+                            dumps(opt.description) if opt.description is not None else "",
+                            "yes" if opt.exclusive else "",
+                            dumps(opt.attributes) if opt.attributes else "",
+                        ]
+                    )
+        return rows
+
+    def settings_sheet(self) -> list[list[Any]]:
+        survey = self.survey
+        header = ["form_id", "version", "form_title", "namespaces"]
+        row = [
+            survey.id,
+            survey.version,
+            text_in(survey.title, self.first_language()),
+            f'le="{LE_NAMESPACE}"',
+        ]
+        if self.multi:
+            header.append("default_language")
+            row.append(language_label(self.langs[0]))
+        return [header, row]
+
+    def meta_sheet(self) -> list[list[Any]]:
+        survey = self.survey
+        meta: list[list[Any]] = [["scope", "id", "field", "value"]]
+        # every survey-level field but those the sheets carry (so fields added later travel too)
+        doc = survey.model_dump(
+            mode="json",
+            exclude_defaults=True,
+            exclude={"kind", "id", "version", "choice_lists", "sections", "scales"},
+        )
+        doc["title"] = survey.model_dump(mode="json", include={"title"})["title"]
+        meta.extend(["survey", "", key, dumps(value)] for key, value in doc.items())
+        for section in survey.sections:
+            dumped = section.model_dump(
+                mode="json", exclude_defaults=True, exclude={"id", "title", "items", "description"}
+            )
+            meta.extend(["section", section.id, key, dumps(value)] for key, value in dumped.items())
+            if section.description:
+                meta.append(["section", section.id, "stem", dumps(self.stems[section.id])])
+            for item in section.items:
+                if item.adopter_notes is not None and item.id != survey.respondent_id:
+                    meta.append(["item", item.id, "adopter_notes", dumps(item.adopter_notes)])
+        meta.extend(self.hidden)
+        for name, cl in survey.choice_lists.items():
+            if cl.ordered:
+                meta.append(["choice_list", name, "ordered", "true"])
+            if cl.description is not None:
+                meta.append(["choice_list", name, "description", dumps(cl.description)])
+        for scale in survey.scales:
+            dumped = scale.model_dump(mode="json", exclude_defaults=True)
+            meta.append(["scale", scale.id, "title", dumps(dumped.pop("title"))])
+            meta.extend(["scale", scale.id, k, dumps(v)] for k, v in dumped.items() if k != "id")
+        if self.plain_paths:
+            meta.append(["texts", "", "plain", dumps(self.plain_paths)])
+        return meta
+
+
+def _extra_fields(item: Item) -> dict[str, Any]:
+    """Fields of an item its XLSForm type does not carry (kept in ``bind::le:extra``)."""
+    extra: dict[str, Any] = {}
+    if item.type != "number":
+        for key in ("min", "max"):
+            if getattr(item, key) is not None:
+                extra[key] = getattr(item, key)
+        if item.integer:
+            extra["integer"] = True
+    if item.type != "text" and item.max_length is not None:
+        extra["max_length"] = item.max_length
+    if item.type != "multi_choice" and item.max_choices is not None:
+        extra["max_choices"] = item.max_choices
+    return extra
 
 
 def _append(ws: Any, rows: list[list[Any]]) -> None:
