@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InstrumentError, Problem
-from ..instruments.models import Item, Survey, text_in
+from ..instruments.models import ChoiceList, Item, Section, Survey, text_in
 from .common import (
     InteropWarning,
     dumps,
@@ -191,214 +191,256 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
     >>> from_redcap(out) == s
     True
     """
-    from ..instruments.expressions import ExpressionError, parse_expression
-
     path = Path(path)
-    lang = survey_languages(survey)[0] if survey.languages else "en"
-    form = re.sub(r"[^a-z0-9_]", "_", survey.id.lower())
-    problems: list[str] = []
-    record_id = _record_id_name(survey)
-    checkbox = {
-        item.id: survey.choices_for(item).all_codes  # type: ignore[union-attr]
-        for item in survey.items
-        if item.type == "multi_choice"
-    }
-
-    # every survey-level field but the lists and sections (so fields added later travel too)
-    meta: dict[str, Any] = survey.model_dump(
-        mode="json", exclude_defaults=True, exclude={"kind", "choice_lists", "sections"}
-    )
-    meta["id"], meta["version"] = survey.id, survey.version
-    meta["title"] = survey.model_dump(mode="json", include={"title"})["title"]
-    meta["choice_lists"] = {
-        name: cl.model_dump(mode="json", exclude_defaults=True)
-        for name, cl in survey.choice_lists.items()
-    }
-    meta["sections"] = [
-        s.model_dump(mode="json", exclude_defaults=True, exclude={"items"}) for s in survey.sections
-    ]
-    meta["record_id"] = record_id
-    for section in survey.sections:
-        for position, member in enumerate(section.items):
-            if member.id == survey.respondent_id:  # REDCap's record id stands for it
-                meta["respondent_item"] = {
-                    "section": section.id,
-                    "position": position,
-                    "item": member.model_dump(mode="json", exclude_defaults=True),
-                }
-    rows: list[dict[str, str]] = [
-        {
-            "Variable / Field Name": record_id,
-            "Form Name": form,
-            "Field Type": "text",
-            "Field Label": "Record ID",
-            "Field Annotation": "@LE-SURVEY=" + dumps(meta),
-        }
-    ]
-
-    relabelled: set[str] = set()
-    matrix_of: dict[str, str] = {}
-    counter: dict[str, int] = {}
-    for section in survey.sections:
-        if not section.items:
-            problems.append(
-                f"section {section.id!r} has no items: REDCap has no place for an empty section"
-            )
-        run: list[Item] = []
-        for item in [*section.items, None]:
-            if (
-                item is not None
-                and item.type == "likert"
-                and (not run or run[-1].choices == item.choices)
-            ):
-                run.append(item)
-                continue
-            if len(run) >= 2:
-                name = str(run[0].choices)
-                counter[name] = counter.get(name, 0) + 1
-                group = f"{name}_{counter[name]}"
-                for member in run:
-                    matrix_of[member.id] = group
-            run = [item] if item is not None and item.type == "likert" else []
-
+    w = _DictionaryWriter(survey)
+    rows = [w.record_id_row()]
     for section in survey.sections:
         visible = [i for i in section.items if i.id != survey.respondent_id]
-        for position, item in enumerate(visible):
-            ann: dict[str, Any] = {"type": item.type}
-            if position == 0:
-                ann["section"] = section.id
-            row = {"Variable / Field Name": item.id, "Form Name": form}
-            if position == 0:
-                # the section's title, then its description: the stem of its questions (REDCap
-                # shows a matrix's section header above the matrix)
-                header = text_in(section.title, lang)
-                if section.description:
-                    header += "<br>" + text_in(section.description, lang)
-                row["Section Header"] = header
-            cl = survey.choices_for(item)
-            if item.type in ("likert", "choice", "multi_choice") and cl is not None:
-                row["Field Type"] = "checkbox" if item.type == "multi_choice" else "radio"
-                row["Choices, Calculations, OR Slider Labels"] = _choices_text(
-                    [(o.code, text_in(o.label, lang)) for o in (*cl.options, *cl.missing)]
-                )
-                ann["choices"] = item.choices
-                for opt in (*cl.options, *cl.missing):
-                    shown = text_in(opt.label, lang)
-                    if _choice_label(shown) != shown and item.choices not in relabelled:
-                        relabelled.add(str(item.choices))
-                        problems.append(
-                            f"choice list {item.choices!r}: label {shown!r} is written "
-                            f"{_choice_label(shown)!r} in the choices column (the annotation "
-                            "keeps it as it is)"
-                        )
-                for code in cl.all_codes:
-                    if not re.fullmatch(r"-?[A-Za-z0-9_.]+", str(code)) or (
-                        item.type == "multi_choice"
-                        and not re.fullmatch(r"[A-Za-z0-9_]+", str(code))
-                    ):
-                        problems.append(
-                            f"item {item.id!r}: code {code!r} is not a valid REDCap choice code"
-                        )
-            elif item.type == "number":
-                row["Field Type"] = "text"
-                row["Text Validation Type OR Show Slider Number"] = (
-                    "integer" if item.integer else "number"
-                )
-                if item.min is not None:
-                    row["Text Validation Min"] = number_text(item.min)
-                if item.max is not None:
-                    row["Text Validation Max"] = number_text(item.max)
-            elif item.type == "date":
-                row["Field Type"] = "text"
-                row["Text Validation Type OR Show Slider Number"] = "date_ymd"
-            elif item.type == "text":
-                long = item.disclosure == "free_text" or (item.max_length or 0) > 255
-                row["Field Type"] = "notes" if long else "text"
-                if item.max_length is not None:
-                    ann["max_length"] = item.max_length
-            else:
-                row["Field Type"] = "descriptive"
-            row["Field Label"] = text_in(item.text, lang)
-            if isinstance(item.text, dict):
-                ann["text"] = item.text
-            if item.help is not None:
-                row["Field Note"] = text_in(item.help, lang)
-                if isinstance(item.help, dict):
-                    ann["help"] = item.help
-            hidden: list[Any] = []
-            if item.choice_filter and cl is not None:
-                try:
-                    hidden, piped = _filter_parts(item.choice_filter, cl.all_codes, checkbox)
-                except ExpressionError as exc:
-                    problems.append(
-                        f"item {item.id!r}: choice_filter {item.choice_filter!r} has no REDCap "
-                        f"form: {exc}"
-                    )
-                else:
-                    ann["choice_filter"] = item.choice_filter
-                    if piped:
-                        note = row.get("Field Note", "")
-                        row["Field Note"] = f"{note}\n{piped}" if note else piped
-            if item.disclosure == "direct":
-                row["Identifier?"] = "y"
-            if item.disclosure != "none":
-                ann["disclosure"] = item.disclosure
-            if item.show_if:
-                try:
-                    row["Branching Logic (Show field only if...)"] = to_branching_logic(
-                        parse_expression(item.show_if), checkbox
-                    )
-                    ann["show_if"] = item.show_if
-                except ExpressionError as exc:
-                    problems.append(
-                        f"item {item.id!r}: show_if {item.show_if!r} has no REDCap form: {exc}"
-                    )
-            if item.required:
-                row["Required Field?"] = "y"
-            if item.id in matrix_of:
-                row["Matrix Group Name"] = matrix_of[item.id]
-            for key in ("objectives", "frameworks", "tags", "column"):
-                value = getattr(item, key)
-                if value:
-                    ann[key] = value
-            if item.adopter_notes is not None:
-                ann["adopter_notes"] = item.adopter_notes
-            if item.max_choices is not None and item.type != "multi_choice":
-                ann["max_choices"] = item.max_choices
-            if item.type != "number":
-                for key in ("min", "max"):
-                    if getattr(item, key) is not None:
-                        ann[key] = getattr(item, key)
-                if item.integer:
-                    ann["integer"] = True
-            if item.type != "text" and item.max_length is not None:
-                ann["max_length"] = item.max_length
-            row["Field Annotation"] = "@LE=" + dumps(ann)
-            if item.type == "text" and item.max_length is not None:
-                # REDCap's own action tag: the field takes at most this many characters
-                row["Field Annotation"] = (
-                    f"@CHARLIMIT={item.max_length}\n" + row["Field Annotation"]
-                )
-            if item.type == "multi_choice" and cl is not None and cl.exclusive_codes:
-                codes = ",".join(str(c) for c in cl.exclusive_codes)
-                row["Field Annotation"] = f"@NONEOFTHEABOVE='{codes}'\n" + row["Field Annotation"]
-            if item.type == "multi_choice" and item.max_choices is not None:
-                row["Field Annotation"] = (
-                    f"@MAXCHECKED={item.max_choices}\n" + row["Field Annotation"]
-                )
-            if hidden:
-                codes = ",".join(str(c) for c in hidden)
-                row["Field Annotation"] = f"@HIDECHOICE='{codes}'\n" + row["Field Annotation"]
-            rows.append(row)
-
+        rows.extend(w.field(section, position, item) for position, item in enumerate(visible))
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=REDCAP_COLUMNS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
             writer.writerow({c: row.get(c, "") for c in REDCAP_COLUMNS})
-    warn_unmapped(f"to_redcap({path.name})", problems)
+    warn_unmapped(f"to_redcap({path.name})", w.problems)
     return path
+
+
+class _DictionaryWriter:
+    """A survey's REDCap data dictionary: the record id row (carrying the survey in its
+    annotation), then one row per field."""
+
+    def __init__(self, survey: Survey) -> None:
+        self.survey = survey
+        self.lang = survey_languages(survey)[0] if survey.languages else "en"
+        self.form = re.sub(r"[^a-z0-9_]", "_", survey.id.lower())
+        self.problems: list[str] = []
+        self.relabelled: set[str] = set()
+        self.checkbox = {
+            item.id: survey.choices_for(item).all_codes  # type: ignore[union-attr]
+            for item in survey.items
+            if item.type == "multi_choice"
+        }
+        self.matrix_of = self.matrices()
+        for section in survey.sections:
+            if not section.items:
+                self.problems.append(
+                    f"section {section.id!r} has no items: REDCap has no place for an empty section"
+                )
+
+    def matrices(self) -> dict[str, str]:
+        """Item -> matrix group, for runs of two or more likert items on one list."""
+        matrix_of: dict[str, str] = {}
+        counter: dict[str, int] = {}
+        for section in self.survey.sections:
+            run: list[Item] = []
+            for item in [*section.items, None]:
+                if (
+                    item is not None
+                    and item.type == "likert"
+                    and (not run or run[-1].choices == item.choices)
+                ):
+                    run.append(item)
+                    continue
+                if len(run) >= 2:
+                    name = str(run[0].choices)
+                    counter[name] = counter.get(name, 0) + 1
+                    for member in run:
+                        matrix_of[member.id] = f"{name}_{counter[name]}"
+                run = [item] if item is not None and item.type == "likert" else []
+        return matrix_of
+
+    def record_id_row(self) -> dict[str, str]:
+        survey = self.survey
+        record_id = _record_id_name(survey)
+        # every survey-level field but the lists and sections (so fields added later travel)
+        meta: dict[str, Any] = survey.model_dump(
+            mode="json", exclude_defaults=True, exclude={"kind", "choice_lists", "sections"}
+        )
+        meta["id"], meta["version"] = survey.id, survey.version
+        meta["title"] = survey.model_dump(mode="json", include={"title"})["title"]
+        meta["choice_lists"] = {
+            name: cl.model_dump(mode="json", exclude_defaults=True)
+            for name, cl in survey.choice_lists.items()
+        }
+        meta["sections"] = [
+            s.model_dump(mode="json", exclude_defaults=True, exclude={"items"})
+            for s in survey.sections
+        ]
+        meta["record_id"] = record_id
+        for section in survey.sections:
+            for position, member in enumerate(section.items):
+                if member.id == survey.respondent_id:  # REDCap's record id stands for it
+                    meta["respondent_item"] = {
+                        "section": section.id,
+                        "position": position,
+                        "item": member.model_dump(mode="json", exclude_defaults=True),
+                    }
+        return {
+            "Variable / Field Name": record_id,
+            "Form Name": self.form,
+            "Field Type": "text",
+            "Field Label": "Record ID",
+            "Field Annotation": "@LE-SURVEY=" + dumps(meta),
+        }
+
+    def field(self, section: Section, position: int, item: Item) -> dict[str, str]:
+        lang = self.lang
+        ann: dict[str, Any] = {"type": item.type}
+        row = {"Variable / Field Name": item.id, "Form Name": self.form}
+        if position == 0:
+            ann["section"] = section.id
+            # the section's title, then its description: the stem of its questions (REDCap
+            # shows a matrix's section header above the matrix)
+            header = text_in(section.title, lang)
+            if section.description:
+                header += "<br>" + text_in(section.description, lang)
+            row["Section Header"] = header
+        cl = self.survey.choices_for(item)
+        self.field_type(item, cl, row, ann)
+        row["Field Label"] = text_in(item.text, lang)
+        if isinstance(item.text, dict):
+            ann["text"] = item.text
+        if item.help is not None:
+            row["Field Note"] = text_in(item.help, lang)
+            if isinstance(item.help, dict):
+                ann["help"] = item.help
+        hidden = self.choice_filter(item, cl, row, ann)
+        if item.disclosure == "direct":
+            row["Identifier?"] = "y"
+        if item.disclosure != "none":
+            ann["disclosure"] = item.disclosure
+        if item.show_if:
+            self.branching(item, row, ann)
+        if item.required:
+            row["Required Field?"] = "y"
+        if item.id in self.matrix_of:
+            row["Matrix Group Name"] = self.matrix_of[item.id]
+        ann.update(_annotated_fields(item))
+        row["Field Annotation"] = _action_tags(item, cl, hidden) + "@LE=" + dumps(ann)
+        return row
+
+    def field_type(
+        self, item: Item, cl: ChoiceList | None, row: dict[str, str], ann: dict[str, Any]
+    ) -> None:
+        if item.type in ("likert", "choice", "multi_choice") and cl is not None:
+            row["Field Type"] = "checkbox" if item.type == "multi_choice" else "radio"
+            options = [(o.code, text_in(o.label, self.lang)) for o in (*cl.options, *cl.missing)]
+            row["Choices, Calculations, OR Slider Labels"] = _choices_text(options)
+            ann["choices"] = item.choices
+            self.check_choices(item, cl)
+        elif item.type == "number":
+            row["Field Type"] = "text"
+            validation = "integer" if item.integer else "number"
+            row["Text Validation Type OR Show Slider Number"] = validation
+            if item.min is not None:
+                row["Text Validation Min"] = number_text(item.min)
+            if item.max is not None:
+                row["Text Validation Max"] = number_text(item.max)
+        elif item.type == "date":
+            row["Field Type"] = "text"
+            row["Text Validation Type OR Show Slider Number"] = "date_ymd"
+        elif item.type == "text":
+            long = item.disclosure == "free_text" or (item.max_length or 0) > 255
+            row["Field Type"] = "notes" if long else "text"
+            if item.max_length is not None:
+                ann["max_length"] = item.max_length
+        else:
+            row["Field Type"] = "descriptive"
+
+    def check_choices(self, item: Item, cl: ChoiceList) -> None:
+        """Labels REDCap's choices column rewrites, and codes it cannot hold."""
+        for opt in (*cl.options, *cl.missing):
+            shown = text_in(opt.label, self.lang)
+            if _choice_label(shown) != shown and item.choices not in self.relabelled:
+                self.relabelled.add(str(item.choices))
+                self.problems.append(
+                    f"choice list {item.choices!r}: label {shown!r} is written "
+                    f"{_choice_label(shown)!r} in the choices column (the annotation "
+                    "keeps it as it is)"
+                )
+        for code in cl.all_codes:
+            if not re.fullmatch(r"-?[A-Za-z0-9_.]+", str(code)) or (
+                item.type == "multi_choice" and not re.fullmatch(r"[A-Za-z0-9_]+", str(code))
+            ):
+                self.problems.append(
+                    f"item {item.id!r}: code {code!r} is not a valid REDCap choice code"
+                )
+
+    def choice_filter(
+        self, item: Item, cl: ChoiceList | None, row: dict[str, str], ann: dict[str, Any]
+    ) -> list[Any]:
+        """The codes a choice filter always hides (@HIDECHOICE), its piped note added."""
+        from ..instruments.expressions import ExpressionError
+
+        if not item.choice_filter or cl is None:
+            return []
+        try:
+            hidden, piped = _filter_parts(item.choice_filter, cl.all_codes, self.checkbox)
+        except ExpressionError as exc:
+            self.problems.append(
+                f"item {item.id!r}: choice_filter {item.choice_filter!r} has no REDCap form: {exc}"
+            )
+            return []
+        ann["choice_filter"] = item.choice_filter
+        if piped:
+            note = row.get("Field Note", "")
+            row["Field Note"] = f"{note}\n{piped}" if note else piped
+        return list(hidden)
+
+    def branching(self, item: Item, row: dict[str, str], ann: dict[str, Any]) -> None:
+        from ..instruments.expressions import ExpressionError, parse_expression
+
+        assert item.show_if is not None
+        try:
+            row["Branching Logic (Show field only if...)"] = to_branching_logic(
+                parse_expression(item.show_if), self.checkbox
+            )
+            ann["show_if"] = item.show_if
+        except ExpressionError as exc:
+            self.problems.append(
+                f"item {item.id!r}: show_if {item.show_if!r} has no REDCap form: {exc}"
+            )
+
+
+def _annotated_fields(item: Item) -> dict[str, Any]:
+    """The item's fields REDCap has no column for, kept in the @LE annotation."""
+    ann: dict[str, Any] = {}
+    for key in ("objectives", "frameworks", "tags", "column"):
+        value = getattr(item, key)
+        if value:
+            ann[key] = value
+    if item.adopter_notes is not None:
+        ann["adopter_notes"] = item.adopter_notes
+    if item.max_choices is not None and item.type != "multi_choice":
+        ann["max_choices"] = item.max_choices
+    if item.type != "number":
+        for key in ("min", "max"):
+            if getattr(item, key) is not None:
+                ann[key] = getattr(item, key)
+        if item.integer:
+            ann["integer"] = True
+    if item.type != "text" and item.max_length is not None:
+        ann["max_length"] = item.max_length
+    return ann
+
+
+def _action_tags(item: Item, cl: ChoiceList | None, hidden: list[Any]) -> str:
+    """REDCap's own action tags for the item, each on its own line, before @LE."""
+    tags = ""
+    if item.type == "text" and item.max_length is not None:
+        # the field takes at most this many characters
+        tags = f"@CHARLIMIT={item.max_length}\n" + tags
+    if item.type == "multi_choice" and cl is not None and cl.exclusive_codes:
+        codes = ",".join(str(c) for c in cl.exclusive_codes)
+        tags = f"@NONEOFTHEABOVE='{codes}'\n" + tags
+    if item.type == "multi_choice" and item.max_choices is not None:
+        tags = f"@MAXCHECKED={item.max_choices}\n" + tags
+    if hidden:
+        codes = ",".join(str(c) for c in hidden)
+        tags = f"@HIDECHOICE='{codes}'\n" + tags
+    return tags
 
 
 # ------------------------------------------------------------------------------------ import
