@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..instruments.models import Survey, Text, text_in
+from ..instruments.models import Item, Survey, Text, text_in
 from .common import InteropWarning, number_text, survey_languages, warn_unmapped
 
 __all__ = [
@@ -355,20 +355,44 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
     >>> [(r["name"], r["relevance"]) for r in rows if r["class"] == "Q"]
     [('met', '1'), ('how', 'met == "1"')]
     """
+    path = Path(path)
+    langs = survey_languages(survey)
+    codes = limesurvey_codes(survey)
+    problems: list[str] = list(codes.renamed)
+    relevance = _relevance(survey, codes, problems)
+    rows = _survey_rows(survey, langs)
+    for lang in langs:
+        rows.extend(_question_rows(survey, codes, relevance, lang))
+    # subquestion ids must point at their question: recompute per language block
+    _fix_related(rows)
+    lost = _lost(survey)
+    if lost:
+        problems.append("LimeSurvey has no place for: " + "; ".join(lost))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.DictWriter(
+            fh,
+            fieldnames=LIMESURVEY_COLUMNS,
+            delimiter="\t",
+            lineterminator="\n",
+            quoting=csv.QUOTE_MINIMAL,
+        )
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({c: _clean(r.get(c, "")) for c in LIMESURVEY_COLUMNS})
+    with limesurvey_codes_path(path).open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(_codes_rows(survey, codes))
+    warn_unmapped(f"to_limesurvey({path.name})", problems)
+    return path
+
+
+def _relevance(survey: Survey, codes: LimeSurveyCodes, problems: list[str]) -> dict[str, str]:
+    """Each question's relevance in ExpressionScript (a question whose show_if has no
+    ExpressionScript form is always shown, and said so)."""
     from ..instruments.expressions import ExpressionError, parse_expression
     from .logic import UnsupportedLogic, to_expression_script
 
-    path = Path(path)
-    langs = survey_languages(survey)
-    problems: list[str] = []
-
-    codes = limesurvey_codes(survey)
-    problems.extend(codes.renamed)
-    qcode = codes.questions
-    acode = codes.answers
-    sqcode = codes.subquestions
-
-    types = {item.id: item.type for item in survey.items}
+    qcode, acode, sqcode = codes.questions, codes.answers, codes.subquestions
 
     def code_of(item_id: str, value: Any) -> str | None:
         lst = survey.item(item_id).choices
@@ -380,7 +404,6 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
         for item in survey.items
         if item.type == "multi_choice" and item.id in qcode
     }
-
     multi_codes = {
         item.id: survey.choices_for(item).all_codes  # type: ignore[union-attr]
         for item in survey.items
@@ -398,147 +421,138 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
                 f"item {item.id!r}: show_if {item.show_if!r} has no ExpressionScript form ({exc});"
                 " the question is always shown"
             )
+    return relevance
 
-    def row(**kw: Any) -> dict[str, Any]:
-        return kw
 
-    rows: list[dict[str, Any]] = []
-    base_lang = langs[0]
-    rows.append(row(**{"class": "S", "name": "language", "text": base_lang}))
+def _survey_rows(survey: Survey, langs: list[str]) -> list[dict[str, Any]]:
+    """The survey's own rows: languages, format, title and description in each language."""
+    rows: list[dict[str, Any]] = [{"class": "S", "name": "language", "text": langs[0]}]
     if len(langs) > 1:
-        rows.append(
-            row(**{"class": "S", "name": "additional_languages", "text": " ".join(langs[1:])})
-        )
-    rows.append(row(**{"class": "S", "name": "format", "text": "G"}))
+        rows.append({"class": "S", "name": "additional_languages", "text": " ".join(langs[1:])})
+    rows.append({"class": "S", "name": "format", "text": "G"})
     for lang in langs:
-        rows.append(
-            row(
-                **{
+        title = text_in(survey.title, lang)
+        rows.append({"class": "SL", "name": "surveyls_title", "text": title, "language": lang})
+        if survey.description:
+            rows.append(
+                {
                     "class": "SL",
-                    "name": "surveyls_title",
-                    "text": text_in(survey.title, lang),
+                    "name": "surveyls_description",
+                    "text": text_in(survey.description, lang),
                     "language": lang,
                 }
             )
+    return rows
+
+
+def _t(value: Text | None, lang: str) -> str:
+    return text_in(value, lang) if value is not None else ""
+
+
+def _question_rows(
+    survey: Survey, codes: LimeSurveyCodes, relevance: dict[str, str], lang: str
+) -> list[dict[str, Any]]:
+    """One language's groups, questions, answers and subquestions."""
+    rows: list[dict[str, Any]] = []
+    qid = 0
+    for gid, section in enumerate(survey.sections, start=1):
+        rows.append(
+            {
+                "id": gid,
+                "class": "G",
+                "type/scale": gid,
+                "name": _t(section.title, lang),
+                "relevance": "1",
+                "text": _t(section.description, lang),
+                "language": lang,
+            }
         )
-        if survey.description:
+        for item in section.items:
+            if item.id not in codes.questions:  # the respondent id: LimeSurvey's response id
+                continue
+            qid += 1
+            qtype, attrs = _question_type(survey, item, codes)
             rows.append(
-                row(
-                    **{
-                        "class": "SL",
-                        "name": "surveyls_description",
-                        "text": text_in(survey.description, lang),
-                        "language": lang,
-                    }
-                )
+                {
+                    "id": qid,
+                    "class": "Q",
+                    "type/scale": qtype,
+                    "name": codes.questions[item.id],
+                    "relevance": relevance.get(item.id, "1"),
+                    "text": _t(item.text, lang),
+                    "help": _t(item.help, lang),
+                    "language": lang,
+                    "mandatory": "Y" if item.required else "",
+                    "same_default": "0",
+                    **attrs,
+                }
             )
+            qid = _option_rows(survey, item, codes, qtype, qid, lang, rows)
+    return rows
 
-    def t(value: Text | None, lang: str) -> str:
-        return text_in(value, lang) if value is not None else ""
 
-    for lang in langs:
-        qid = 0
-        for gid, section in enumerate(survey.sections, start=1):
-            rows.append(
-                row(
-                    **{
-                        "id": gid,
-                        "class": "G",
-                        "type/scale": gid,
-                        "name": t(section.title, lang),
-                        "relevance": "1",
-                        "text": t(section.description, lang),
-                        "language": lang,
-                    }
-                )
-            )
-            for item in section.items:
-                if item.id not in qcode:  # the respondent id: LimeSurvey's own response id
-                    continue
-                qid += 1
-                choice_list = survey.choices_for(item)
-                attrs: dict[str, Any] = {}
-                if item.type in ("likert", "choice"):
-                    qtype = "L"
-                elif item.type == "multi_choice":
-                    qtype = "M"
-                    ex = survey.choices_for(item)
-                    if ex is not None and ex.exclusive_codes:
-                        attrs["exclude_all_others"] = ";".join(
-                            sqcode[str(item.choices)][str(c)] for c in ex.exclusive_codes
-                        )
-                    if item.max_choices is not None:
-                        attrs["max_answers"] = item.max_choices
-                elif item.type == "number":
-                    qtype = "N"
-                    if item.min is not None:
-                        attrs["min_num_value_n"] = number_text(item.min)
-                    if item.max is not None:
-                        attrs["max_num_value_n"] = number_text(item.max)
-                    if item.integer:
-                        attrs["num_value_int_only"] = 1
-                elif item.type == "text":
-                    long = item.disclosure == "free_text" or (item.max_length or 0) > 255
-                    qtype = "T" if long else "S"
-                    if item.max_length is not None:
-                        attrs["maximum_chars"] = item.max_length
-                elif item.type == "date":
-                    qtype = "D"
-                else:
-                    qtype = "X"
-                rows.append(
-                    row(
-                        **{
-                            "id": qid,
-                            "class": "Q",
-                            "type/scale": qtype,
-                            "name": qcode[item.id],
-                            "relevance": relevance.get(item.id, "1"),
-                            "text": t(item.text, lang),
-                            "help": t(item.help, lang),
-                            "language": lang,
-                            "mandatory": "Y" if item.required else "",
-                            "same_default": "0",
-                        },
-                        **attrs,
-                    )
-                )
-                if choice_list is None:
-                    continue
-                mapping = (sqcode if qtype == "M" else acode)[str(item.choices)]
-                for opt in (*choice_list.options, *choice_list.missing):
-                    if qtype == "M":
-                        qid += 1
-                        rows.append(
-                            row(
-                                **{
-                                    "id": qid,
-                                    "related_id": qid - 1,
-                                    "class": "SQ",
-                                    "type/scale": 0,
-                                    "name": mapping[str(opt.code)],
-                                    "relevance": "1",
-                                    "text": t(opt.label, lang),
-                                    "language": lang,
-                                }
-                            )
-                        )
-                    else:
-                        rows.append(
-                            row(
-                                **{
-                                    "id": qid,
-                                    "class": "A",
-                                    "type/scale": 0,
-                                    "name": mapping[str(opt.code)],
-                                    "text": t(opt.label, lang),
-                                    "language": lang,
-                                }
-                            )
-                        )
-    # subquestion ids must point at their question: recompute per language block
-    _fix_related(rows)
+def _question_type(
+    survey: Survey, item: Item, codes: LimeSurveyCodes
+) -> tuple[str, dict[str, Any]]:
+    """LimeSurvey's question type and the attributes it takes."""
+    attrs: dict[str, Any] = {}
+    if item.type in ("likert", "choice"):
+        return "L", attrs
+    if item.type == "multi_choice":
+        ex = survey.choices_for(item)
+        if ex is not None and ex.exclusive_codes:
+            sq = codes.subquestions[str(item.choices)]
+            attrs["exclude_all_others"] = ";".join(sq[str(c)] for c in ex.exclusive_codes)
+        if item.max_choices is not None:
+            attrs["max_answers"] = item.max_choices
+        return "M", attrs
+    if item.type == "number":
+        if item.min is not None:
+            attrs["min_num_value_n"] = number_text(item.min)
+        if item.max is not None:
+            attrs["max_num_value_n"] = number_text(item.max)
+        if item.integer:
+            attrs["num_value_int_only"] = 1
+        return "N", attrs
+    if item.type == "text":
+        long = item.disclosure == "free_text" or (item.max_length or 0) > 255
+        if item.max_length is not None:
+            attrs["maximum_chars"] = item.max_length
+        return ("T" if long else "S"), attrs
+    return ("D" if item.type == "date" else "X"), attrs
 
+
+def _option_rows(
+    survey: Survey,
+    item: Item,
+    codes: LimeSurveyCodes,
+    qtype: str,
+    qid: int,
+    lang: str,
+    rows: list[dict[str, Any]],
+) -> int:
+    """The answers (or, for a multiple choice, the subquestions) of a question; the last id."""
+    choice_list = survey.choices_for(item)
+    if choice_list is None:
+        return qid
+    mapping = (codes.subquestions if qtype == "M" else codes.answers)[str(item.choices)]
+    for opt in (*choice_list.options, *choice_list.missing):
+        row = {
+            "class": "A",
+            "type/scale": 0,
+            "name": mapping[str(opt.code)],
+            "text": _t(opt.label, lang),
+            "language": lang,
+        }
+        if qtype == "M":
+            qid += 1
+            row.update({"class": "SQ", "related_id": qid - 1, "relevance": "1"})
+        rows.append({"id": qid, **row})
+    return qid
+
+
+def _lost(survey: Survey) -> list[str]:
+    """What of the survey LimeSurvey has no place for."""
     lost = []
     if survey.scales:
         lost.append(f"scales ({', '.join(s.id for s in survey.scales)})")
@@ -555,26 +569,7 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
     filtered = [i.id for i in survey.items if i.choice_filter]
     if filtered:
         lost.append(f"choice filters ({', '.join(filtered)}: every option is offered)")
-    if lost:
-        problems.append("LimeSurvey has no place for: " + "; ".join(lost))
-    del types
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8-sig") as fh:
-        writer = csv.DictWriter(
-            fh,
-            fieldnames=LIMESURVEY_COLUMNS,
-            delimiter="\t",
-            lineterminator="\n",
-            quoting=csv.QUOTE_MINIMAL,
-        )
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({c: _clean(r.get(c, "")) for c in LIMESURVEY_COLUMNS})
-    with limesurvey_codes_path(path).open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(_codes_rows(survey, codes))
-    warn_unmapped(f"to_limesurvey({path.name})", problems)
-    return path
+    return lost
 
 
 def _clean(value: Any) -> Any:
