@@ -292,46 +292,14 @@ def simulate_responses(
     rng = np.random.default_rng(seed)
 
     group_values = _resolve_groups(survey, n, groups, rng)
-    shift = np.zeros(n)
-    if group_effects:
-        if group_values is None:
-            raise ConfigurationError(
-                "group_effects needs groups (which respondent is in which group)",
-                code="invalid-groups",
-            )
-        keys = pd.Series(group_values).astype(str).to_numpy()
-        present = set(keys)
-        for g, effect in group_effects.items():
-            if str(g) not in present:
-                raise ConfigurationError(
-                    f"group_effects names group {g!r}, which has no respondents",
-                    code="invalid-groups",
-                )
-            if not math.isfinite(float(effect)):
-                raise ConfigurationError(f"the effect of group {g!r} is not a finite number")
-            shift[keys == str(g)] = float(effect)
-
-    # latent traits: one general factor and one trait per scale
-    general = rng.standard_normal(n)
-    rho = _TRAIT_CORRELATION
-    traits: dict[str, np.ndarray] = {}
-    home: dict[str, tuple[str, bool]] = {}  # item id -> (scale, reverse keyed)
-    for scale in survey.scales:
-        traits[scale.id] = (
-            math.sqrt(rho) * general + math.sqrt(1 - rho) * rng.standard_normal(n) + shift
-        )
-        for item_id in scale.items:
-            home.setdefault(item_id, (scale.id, item_id in scale.reverse))
-
+    shift = _shifts(group_values, group_effects, n)
+    gen = _Generator(survey, n, rng, shift, missing_code_rate, declined)
     item_types = {it.id: it.type for it in survey.items}
     columns: dict[str, pd.Series] = {}
-    base_date = np.datetime64(_BASE_DATE, "D")
     item_ids = {it.id for it in survey.items}
     platform_id = survey.respondent_id if survey.respondent_id not in item_ids else None
-
     for item in survey.questions:
         cl = survey.choices_for(item)
-        col: pd.Series
         can_miss = not item.required
         if item.id == survey.respondent_id:
             col = _respondent_ids(n, numeric=item.type == "number")
@@ -339,110 +307,8 @@ def simulate_responses(
         elif item.id == survey.group_by and group_values is not None:
             col = _group_column(item, cl, group_values)
             can_miss = False
-        elif item.type in ("likert", "choice") and cl is not None:
-            k = len(cl.codes)
-            codes = _ordered_codes(cl) if cl.ordered else list(cl.codes)
-            if cl.ordered:
-                if item.id in home:
-                    scale_id, reverse = home[item.id]
-                    lam = rng.uniform(0.55, 0.8)
-                    latent = traits[scale_id]
-                else:
-                    reverse = False
-                    lam = _GENERAL_LOADING
-                    latent = general
-                y = lam * latent + math.sqrt(1 - lam**2) * rng.standard_normal(n)
-                idx = np.searchsorted(_cut_points(rng, k), y)
-                if reverse:
-                    idx = (k - 1) - idx
-            elif "consent" in item.tags:
-                # the consent question: its first option agrees; people who opened the survey
-                # mostly go on, a few decline
-                idx = np.where(rng.random(n) >= declined, 0, rng.integers(1, max(k, 2), n))
-                idx = np.minimum(idx, k - 1)
-            else:
-                p = (
-                    _skewed_probabilities(rng, k)
-                    if item.disclosure == "quasi" or item.id == survey.group_by
-                    else rng.dirichlet(np.full(k, 3.0))
-                )
-                idx = rng.choice(k, size=n, p=p)
-            blank = np.zeros(n, dtype=bool)
-            all_codes = codes + list(cl.missing_codes)
-            if cl.missing_codes and missing_code_rate > 0:
-                hit = rng.random(n) < missing_code_rate
-                idx = np.where(hit, k + rng.integers(0, len(cl.missing_codes), n), idx)
-            col = _code_array(all_codes, idx, blank)
-        elif item.type == "multi_choice" and cl is not None:
-            k = len(cl.codes)
-            probs = rng.uniform(0.1, 0.6, size=k)
-            chosen = rng.random((n, k)) < probs
-            exclusive = [j for j, c in enumerate(cl.codes) if c in set(cl.exclusive_codes)]
-            if exclusive:
-                # an exclusive option ("none of these") is chosen rarely, and alone
-                chosen[:, exclusive] = False
-                alone = rng.random(n) < 0.08
-                chosen[alone] = False
-                chosen[alone, rng.choice(exclusive, int(alone.sum()))] = True
-                usable = [j for j in range(k) if j not in exclusive] or exclusive
-            else:
-                usable = list(range(k))
-            none = ~chosen.any(axis=1)
-            chosen[none, rng.choice(usable, int(none.sum()))] = True
-            pattern = (chosen.astype(np.int64) << np.arange(k)).sum(axis=1)
-            if cl.missing_codes and missing_code_rate > 0:
-                hit = rng.random(n) < missing_code_rate
-                which = rng.integers(0, len(cl.missing_codes), n)
-                pattern = np.where(hit, -1 - which, pattern)
-            uniq, inverse = np.unique(pattern, return_inverse=True)
-            labels = []
-            for pat in uniq:
-                if pat < 0:
-                    labels.append(str(cl.missing_codes[-1 - int(pat)]))
-                else:
-                    labels.append(" ".join(str(c) for j, c in enumerate(cl.codes) if pat >> j & 1))
-            col = pd.Series(np.asarray(labels, dtype=object)[inverse], dtype="str")
-            if item.max_choices is not None:
-                col = _at_most(col, item.max_choices, rng)
-        elif item.type == "number":
-            from scipy.special import ndtr
-
-            lo = item.min if item.min is not None else 0.0
-            hi = item.max if item.max is not None else lo + 100.0
-            if item.id in home:  # a number in a scale follows the scale's trait
-                scale_id, reverse = home[item.id]
-                lam = rng.uniform(0.55, 0.8)
-                y = lam * traits[scale_id] + math.sqrt(1 - lam**2) * rng.standard_normal(n)
-                u = ndtr(-y if reverse else y)
-            else:
-                # counts and amounts are right-skewed: most small, a few large
-                u = rng.beta(1.1, 8.0, n)
-            x = lo + (hi - lo) * u
-            if item.integer:
-                x = np.clip(np.round(x), math.ceil(lo), math.floor(hi))
-            col = pd.Series(x.astype(np.float64))
-        elif item.type == "date":
-            calendar = np.datetime_as_string(base_date - np.arange(730), unit="D").astype(object)
-            col = pd.Series(calendar[rng.integers(0, 730, n)], dtype="str")
-        elif item.type == "text":
-            if item.disclosure == "direct":
-                texts = np.asarray([f"participant-{i:06d}" for i in range(n)], dtype=object)
-            else:
-                m = len(PHRASES)
-                # every answer is one phrase or an ordered pair of different phrases
-                bank = list(PHRASES) + [f"{a} {b}" for a in PHRASES for b in PHRASES if a != b]
-                first = rng.integers(0, m, n)
-                pair = m + first * (m - 1) + rng.integers(0, m - 1, n)
-                pick = np.where(rng.random(n) < 0.3, pair, first)
-                texts = np.asarray(bank, dtype=object)[pick]
-                if item.max_length:
-                    texts = np.asarray([t[: item.max_length] for t in texts], dtype=object)
-                if not item.required:
-                    texts[rng.random(n) >= _TEXT_ANSWER_RATE] = None
-            col = pd.Series(texts, dtype="str")
-        else:  # an item type without a generator (a choice item whose list is missing)
-            col = pd.Series([None] * n, dtype="str")
-
+        else:
+            col = gen.column(item, cl)
         if item.choice_filter and cl is not None:
             col = _filtered_choice(item, cl, col, columns, item_types, n, rng)
         if can_miss and missing_rate > 0:
@@ -454,11 +320,205 @@ def simulate_responses(
             if not shown.all():
                 col = col.mask(~shown)
         columns[item.id] = col.reset_index(drop=True)
-
     frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
     if platform_id is not None:  # the platform's own record id, exported as a column
         frame.insert(0, platform_id, _respondent_ids(n, numeric=False))
     return frame
+
+
+def _shifts(group_values: Any, group_effects: Mapping[Any, float] | None, n: int) -> np.ndarray:
+    """Each respondent's shift of every trait: the effect of their group."""
+    import numpy as np
+    import pandas as pd
+
+    shift = np.zeros(n)
+    if not group_effects:
+        return shift
+    if group_values is None:
+        raise ConfigurationError(
+            "group_effects needs groups (which respondent is in which group)",
+            code="invalid-groups",
+        )
+    keys = pd.Series(group_values).astype(str).to_numpy()
+    present = set(keys)
+    for g, effect in group_effects.items():
+        if str(g) not in present:
+            raise ConfigurationError(
+                f"group_effects names group {g!r}, which has no respondents",
+                code="invalid-groups",
+            )
+        if not math.isfinite(float(effect)):
+            raise ConfigurationError(f"the effect of group {g!r} is not a finite number")
+        shift[keys == str(g)] = float(effect)
+    return shift
+
+
+class _Generator:
+    """Answers for one survey: latent traits (one general factor, one trait per scale), and a
+    generator per item type drawing from them in the survey's order."""
+
+    def __init__(
+        self,
+        survey: Survey,
+        n: int,
+        rng: np.random.Generator,
+        shift: np.ndarray,
+        missing_code_rate: float,
+        declined: float,
+    ) -> None:
+        self.survey, self.n, self.rng = survey, n, rng
+        self.missing_code_rate, self.declined = missing_code_rate, declined
+        self.general = rng.standard_normal(n)
+        rho = _TRAIT_CORRELATION
+        self.traits: dict[str, np.ndarray] = {}
+        self.home: dict[str, tuple[str, bool]] = {}  # item id -> (scale, reverse keyed)
+        for scale in survey.scales:
+            self.traits[scale.id] = (
+                math.sqrt(rho) * self.general + math.sqrt(1 - rho) * rng.standard_normal(n) + shift
+            )
+            for item_id in scale.items:
+                self.home.setdefault(item_id, (scale.id, item_id in scale.reverse))
+
+    def column(self, item: Item, cl: ChoiceList | None) -> pd.Series:
+        import pandas as pd
+
+        if item.type in ("likert", "choice") and cl is not None:
+            return self.choice(item, cl)
+        if item.type == "multi_choice" and cl is not None:
+            return self.multi_choice(item, cl)
+        if item.type == "number":
+            return self.number(item)
+        if item.type == "date":
+            return self.date()
+        if item.type == "text":
+            return self.text(item)
+        # an item type without a generator (a choice item whose list is missing)
+        return pd.Series([None] * self.n, dtype="str")
+
+    def choice(self, item: Item, cl: ChoiceList) -> pd.Series:
+        import numpy as np
+
+        rng, n = self.rng, self.n
+        k = len(cl.codes)
+        codes = _ordered_codes(cl) if cl.ordered else list(cl.codes)
+        if cl.ordered:
+            if item.id in self.home:
+                scale_id, reverse = self.home[item.id]
+                lam = rng.uniform(0.55, 0.8)
+                latent = self.traits[scale_id]
+            else:
+                reverse = False
+                lam = _GENERAL_LOADING
+                latent = self.general
+            y = lam * latent + math.sqrt(1 - lam**2) * rng.standard_normal(n)
+            idx = np.searchsorted(_cut_points(rng, k), y)
+            if reverse:
+                idx = (k - 1) - idx
+        elif "consent" in item.tags:
+            # the consent question: its first option agrees; people who opened the survey
+            # mostly go on, a few decline
+            idx = np.where(rng.random(n) >= self.declined, 0, rng.integers(1, max(k, 2), n))
+            idx = np.minimum(idx, k - 1)
+        else:
+            p = (
+                _skewed_probabilities(rng, k)
+                if item.disclosure == "quasi" or item.id == self.survey.group_by
+                else rng.dirichlet(np.full(k, 3.0))
+            )
+            idx = rng.choice(k, size=n, p=p)
+        blank = np.zeros(n, dtype=bool)
+        all_codes = codes + list(cl.missing_codes)
+        if cl.missing_codes and self.missing_code_rate > 0:
+            hit = rng.random(n) < self.missing_code_rate
+            idx = np.where(hit, k + rng.integers(0, len(cl.missing_codes), n), idx)
+        return _code_array(all_codes, idx, blank)
+
+    def multi_choice(self, item: Item, cl: ChoiceList) -> pd.Series:
+        import numpy as np
+        import pandas as pd
+
+        rng, n = self.rng, self.n
+        k = len(cl.codes)
+        probs = rng.uniform(0.1, 0.6, size=k)
+        chosen = rng.random((n, k)) < probs
+        exclusive = [j for j, c in enumerate(cl.codes) if c in set(cl.exclusive_codes)]
+        if exclusive:
+            # an exclusive option ("none of these") is chosen rarely, and alone
+            chosen[:, exclusive] = False
+            alone = rng.random(n) < 0.08
+            chosen[alone] = False
+            chosen[alone, rng.choice(exclusive, int(alone.sum()))] = True
+            usable = [j for j in range(k) if j not in exclusive] or exclusive
+        else:
+            usable = list(range(k))
+        none = ~chosen.any(axis=1)
+        chosen[none, rng.choice(usable, int(none.sum()))] = True
+        pattern = (chosen.astype(np.int64) << np.arange(k)).sum(axis=1)
+        if cl.missing_codes and self.missing_code_rate > 0:
+            hit = rng.random(n) < self.missing_code_rate
+            which = rng.integers(0, len(cl.missing_codes), n)
+            pattern = np.where(hit, -1 - which, pattern)
+        uniq, inverse = np.unique(pattern, return_inverse=True)
+        labels = [
+            str(cl.missing_codes[-1 - int(pat)])
+            if pat < 0
+            else " ".join(str(c) for j, c in enumerate(cl.codes) if pat >> j & 1)
+            for pat in uniq
+        ]
+        col = pd.Series(np.asarray(labels, dtype=object)[inverse], dtype="str")
+        if item.max_choices is not None:
+            col = _at_most(col, item.max_choices, rng)
+        return col
+
+    def number(self, item: Item) -> pd.Series:
+        import numpy as np
+        import pandas as pd
+        from scipy.special import ndtr
+
+        rng, n = self.rng, self.n
+        lo = item.min if item.min is not None else 0.0
+        hi = item.max if item.max is not None else lo + 100.0
+        if item.id in self.home:  # a number in a scale follows the scale's trait
+            scale_id, reverse = self.home[item.id]
+            lam = rng.uniform(0.55, 0.8)
+            y = lam * self.traits[scale_id] + math.sqrt(1 - lam**2) * rng.standard_normal(n)
+            u = ndtr(-y if reverse else y)
+        else:
+            # counts and amounts are right-skewed: most small, a few large
+            u = rng.beta(1.1, 8.0, n)
+        x = lo + (hi - lo) * u
+        if item.integer:
+            x = np.clip(np.round(x), math.ceil(lo), math.floor(hi))
+        return pd.Series(x.astype(np.float64))
+
+    def date(self) -> pd.Series:
+        import numpy as np
+        import pandas as pd
+
+        base_date = np.datetime64(_BASE_DATE, "D")
+        calendar = np.datetime_as_string(base_date - np.arange(730), unit="D").astype(object)
+        return pd.Series(calendar[self.rng.integers(0, 730, self.n)], dtype="str")
+
+    def text(self, item: Item) -> pd.Series:
+        import numpy as np
+        import pandas as pd
+
+        rng, n = self.rng, self.n
+        if item.disclosure == "direct":
+            texts = np.asarray([f"participant-{i:06d}" for i in range(n)], dtype=object)
+            return pd.Series(texts, dtype="str")
+        m = len(PHRASES)
+        # every answer is one phrase or an ordered pair of different phrases
+        bank = list(PHRASES) + [f"{a} {b}" for a in PHRASES for b in PHRASES if a != b]
+        first = rng.integers(0, m, n)
+        pair = m + first * (m - 1) + rng.integers(0, m - 1, n)
+        pick = np.where(rng.random(n) < 0.3, pair, first)
+        texts = np.asarray(bank, dtype=object)[pick]
+        if item.max_length:
+            texts = np.asarray([t[: item.max_length] for t in texts], dtype=object)
+        if not item.required:
+            texts[rng.random(n) >= _TEXT_ANSWER_RATE] = None
+        return pd.Series(texts, dtype="str")
 
 
 def _respondent_ids(n: int, numeric: bool) -> pd.Series:
