@@ -297,23 +297,55 @@ def _plan_columns(
     pseudonym: bool,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """What happens to each column, why, and the warnings to give."""
-    keep_set = set(keep)
-    declared = [c for c in rows.columns if c != rid and (c in roles.level or c in given)]
-    others = [c for c in rows.columns if c != rid and c not in declared]
-    checked = [
-        c
-        for c in declared
-        if c not in given and roles.level.get(c) in ("none", "quasi", "sensitive")
-    ]
-    found_u = {r.column: r for r in find_identifier_columns(rows, others).itertuples()}
-    found_d = {
-        r.column: r for r in find_identifier_columns(rows, checked, by_name=False).itertuples()
-    }
-    read = rows.attrs.get("read_report")
-    platform = set(getattr(read, "metadata_columns", []) or [])
-    plan: list[dict[str, Any]] = []
-    warnings: list[str] = []
+    planner = _Planner(rows, roles, rid, keep, given, undeclared, pseudonym)
+    for col in rows.columns:
+        if col == rid:
+            planner.record_id(col)
+        elif col == roles.respondent_id:  # the survey's record id, when id_column names another
+            planner.survey_record_id(col)
+        elif col in planner.declared:
+            planner.declared_column(col)
+        else:
+            planner.undeclared_column(col)
+    return planner.plan, planner.warnings
 
+
+class _Planner:
+    """The plan for each column of a release: kept, redacted, dropped, pseudonymised."""
+
+    def __init__(
+        self,
+        rows: pd.DataFrame,
+        roles: _Roles,
+        rid: str | None,
+        keep: list[Hashable],
+        given: Mapping[Hashable, Any],
+        undeclared: str,
+        pseudonym: bool,
+    ) -> None:
+        self.roles, self.rid, self.given = roles, rid, given
+        self.keep_set = set(keep)
+        self.undeclared, self.pseudonym = undeclared, pseudonym
+        self.declared = [c for c in rows.columns if c != rid and (c in roles.level or c in given)]
+        others = [c for c in rows.columns if c != rid and c not in self.declared]
+        checked = [
+            c
+            for c in self.declared
+            if c not in given and roles.level.get(c) in ("none", "quasi", "sensitive")
+        ]
+        found = find_identifier_columns(rows, others).itertuples()
+        self.found_u = {r.column: r for r in found}
+        found = find_identifier_columns(rows, checked, by_name=False).itertuples()
+        self.found_d = {r.column: r for r in found}
+        read = rows.attrs.get("read_report")
+        self.platform = set(getattr(read, "metadata_columns", []) or [])
+        self.plan: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
+
+    def add(self, col: Hashable, role: str, action: str, kind: str | None, reason: str) -> None:
+        self.plan.append(dict(column=col, role=role, action=action, kind=kind, reason=reason))
+
+    @staticmethod
     def refuse_beside(col: Hashable) -> None:
         raise DisclosureError(
             f"column {col!r} is the export's record id and cannot be kept beside the pseudonym: "
@@ -322,133 +354,88 @@ def _plan_columns(
             code="record-id-beside-pseudonym",
         )
 
-    def on_request(col: Hashable, role: str, kind: str | None, why: str) -> None:
-        warnings.append(
+    def on_request(self, col: Hashable, role: str, kind: str | None, why: str) -> None:
+        self.warnings.append(
             f"column {col!r} kept on request (keep=, --keep) although it {why}: whoever "
             "receives the data can use it to identify respondents, and the k-anonymity check "
             "does not cover it"
         )
-        plan.append(dict(column=col, role=role, action="kept-on-request", kind=kind, reason=why))
+        self.add(col, role, "kept-on-request", kind, why)
 
-    for col in rows.columns:
-        if col == rid:
-            if pseudonym:
-                if col in keep_set:
-                    refuse_beside(col)
-                plan.append(
-                    dict(
-                        column=col,
-                        role="record-id",
-                        action="pseudonymised",
-                        kind="record-id",
-                        reason="the export's record id, replaced by its keyed pseudonym",
-                    )
-                )
-            elif col in keep_set:
-                on_request(col, "record-id", "record-id", "is the export's record id")
-            else:
-                plan.append(
-                    dict(
-                        column=col,
-                        role="record-id",
-                        action="dropped",
-                        kind="record-id",
-                        reason="the export's record id; without a pseudonym key it is dropped",
-                    )
-                )
-        elif col == roles.respondent_id:  # the survey's record id, when id_column names another
-            why = f"is the record id column of {roles.source} (respondent_id)"
-            if col in keep_set:
-                if pseudonym:
-                    refuse_beside(col)
-                on_request(col, "record-id", "record-id", why)
-            else:
-                plan.append(
-                    dict(
-                        column=col,
-                        role="record-id",
-                        action="dropped",
-                        kind="record-id",
-                        reason=f"the record id column of {roles.source} (respondent_id), while "
-                        f"id_column names {rid!r}",
-                    )
-                )
-        elif col in declared:
-            level = "quasi" if col in given else roles.level[col]
-            hit = found_d.get(col)
-            if level == "direct":
-                why = f"is labelled a direct identifier (disclosure: direct) in {roles.source}"
-                if col in keep_set:
-                    on_request(col, level, None, why)
-                else:
-                    plan.append(
-                        dict(column=col, role=level, action="dropped", kind=None, reason=why)
-                    )
-            elif hit is not None and hit.share >= 0.5:
-                why = (
-                    f"is an item (disclosure: {level}) but {hit.reason}; label it "
-                    "disclosure: direct if it is an identifier"
-                )
-                if col in keep_set:
-                    on_request(col, level, hit.kind, why)
-                else:
-                    plan.append(
-                        dict(column=col, role=level, action="dropped", kind=hit.kind, reason=why)
-                    )
-            else:
-                if hit is not None:
-                    warnings.append(
-                        f"item {col!r} (disclosure: {level}) holds personal data in some "
-                        f"answers ({hit.reason.removeprefix('looks like ')}): label it "
-                        "disclosure: free_text so that it is redacted"
-                    )
-                plan.append(
-                    dict(
-                        column=col,
-                        role=level,
-                        action="redacted" if level == "free_text" else "kept",
-                        kind=None,
-                        reason=f"an item of {roles.source} (disclosure: {level})"
-                        if col not in given or col in roles.level
-                        else "a quasi-identifier with a generalisation hierarchy",
-                    )
-                )
+    def record_id(self, col: Hashable) -> None:
+        """The export's record id: pseudonymised with a key, else dropped."""
+        if self.pseudonym:
+            if col in self.keep_set:
+                self.refuse_beside(col)
+            why = "the export's record id, replaced by its keyed pseudonym"
+            self.add(col, "record-id", "pseudonymised", "record-id", why)
+        elif col in self.keep_set:
+            self.on_request(col, "record-id", "record-id", "is the export's record id")
         else:
-            hit = found_u.get(col)
-            if hit is not None:
-                if col in keep_set:
-                    if hit.kind == "record-id" and pseudonym:
-                        refuse_beside(col)
-                    on_request(col, "undeclared", hit.kind, hit.reason)
-                else:
-                    plan.append(
-                        dict(
-                            column=col,
-                            role="undeclared",
-                            action="dropped",
-                            kind=hit.kind,
-                            reason=hit.reason,
-                        )
-                    )
-                continue
-            what = f"not an item of {roles.source}" + (
-                " (survey-platform bookkeeping)" if col in platform else ""
+            why = "the export's record id; without a pseudonym key it is dropped"
+            self.add(col, "record-id", "dropped", "record-id", why)
+
+    def survey_record_id(self, col: Hashable) -> None:
+        source = self.roles.source
+        if col in self.keep_set:
+            if self.pseudonym:
+                self.refuse_beside(col)
+            why = f"is the record id column of {source} (respondent_id)"
+            self.on_request(col, "record-id", "record-id", why)
+            return
+        why = (
+            f"the record id column of {source} (respondent_id), while id_column names {self.rid!r}"
+        )
+        self.add(col, "record-id", "dropped", "record-id", why)
+
+    def declared_column(self, col: Any) -> None:
+        """An item of the survey (or a quasi-identifier given a hierarchy)."""
+        roles, given, source = self.roles, self.given, self.roles.source
+        level = "quasi" if col in given else roles.level[col]
+        hit = self.found_d.get(col)
+        if level == "direct":
+            why = f"is labelled a direct identifier (disclosure: direct) in {source}"
+            self.dropped_or_kept(col, level, None, why)
+        elif hit is not None and hit.share >= 0.5:
+            why = (
+                f"is an item (disclosure: {level}) but {hit.reason}; label it "
+                "disclosure: direct if it is an identifier"
             )
-            if col in keep_set or undeclared == "keep":
-                plan.append(
-                    dict(
-                        column=col,
-                        role="undeclared",
-                        action="kept-on-request",
-                        kind=None,
-                        reason=f"{what}; kept on request",
-                    )
+            self.dropped_or_kept(col, level, hit.kind, why)
+        else:
+            if hit is not None:
+                self.warnings.append(
+                    f"item {col!r} (disclosure: {level}) holds personal data in some "
+                    f"answers ({hit.reason.removeprefix('looks like ')}): label it "
+                    "disclosure: free_text so that it is redacted"
                 )
-            else:
-                plan.append(
-                    dict(column=col, role="undeclared", action="dropped", kind=None, reason=what)
-                )
-    return plan, warnings
+            reason = (
+                f"an item of {source} (disclosure: {level})"
+                if col not in given or col in roles.level
+                else "a quasi-identifier with a generalisation hierarchy"
+            )
+            self.add(col, level, "redacted" if level == "free_text" else "kept", None, reason)
+
+    def dropped_or_kept(self, col: Hashable, role: str, kind: str | None, why: str) -> None:
+        if col in self.keep_set:
+            self.on_request(col, role, kind, why)
+        else:
+            self.add(col, role, "dropped", kind, why)
+
+    def undeclared_column(self, col: Hashable) -> None:
+        """A column the survey does not declare: dropped if it looks identifying."""
+        hit = self.found_u.get(col)
+        if hit is not None:
+            if col in self.keep_set and hit.kind == "record-id" and self.pseudonym:
+                self.refuse_beside(col)
+            self.dropped_or_kept(col, "undeclared", hit.kind, hit.reason)
+            return
+        bookkeeping = " (survey-platform bookkeeping)" if col in self.platform else ""
+        what = f"not an item of {self.roles.source}{bookkeeping}"
+        if col in self.keep_set or self.undeclared == "keep":
+            self.add(col, "undeclared", "kept-on-request", None, f"{what}; kept on request")
+        else:
+            self.add(col, "undeclared", "dropped", None, what)
 
 
 # --------------------------------------------------------------------------- explanations
