@@ -425,9 +425,34 @@ def write_qdpx(
     (``Project-mrt2019.xsd``).
     """
     _check_offsets(offsets)
-    import pandas as pd
     from lxml import etree
 
+    _check_for_export(segments, codebook)
+    segs = segments.drop_duplicates("segment_id")
+    w = _ProjectWriter(project, codebook, segments, offsets)
+    source_elements = []
+    for source, group in segs.groupby("source", sort=False):
+        full, starts = _source_text(source, group, sources)
+        source_elements.append(w.source(str(source), group, full, starts))
+    cases = etree.SubElement(w.root, f"{w.P}Cases")
+    for participant, group in segs.groupby("participant", sort=False):
+        w.case(cases, participant, group)
+    if not len(cases):
+        w.root.remove(cases)
+    src_el = etree.SubElement(w.root, f"{w.P}Sources")
+    for el in source_elements:
+        src_el.append(el)
+    p = Path(path)
+    xml = etree.tostring(w.root, xml_declaration=True, encoding="utf-8", pretty_print=True)
+    with zipfile.ZipFile(p, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("project.qde", xml)
+        for name, data in w.files.items():
+            zf.writestr(name, data)
+    return p
+
+
+def _check_for_export(segments: pd.DataFrame, codebook: Codebook) -> None:
+    """Every column, every code in the codebook, one participant, role... per segment."""
     check_segments(segments)
     missing = [c for c in SEGMENT_COLUMNS if c not in segments.columns]
     if missing:
@@ -441,7 +466,6 @@ def write_qdpx(
         raise DataError(
             f"segments use code(s) not in the codebook: {', '.join(unknown)}", code="unknown-code"
         )
-    segs = segments.drop_duplicates("segment_id")
     for col in ("participant", "role", "trust", "source", "text"):
         clash = segments.groupby("segment_id")[col].nunique(dropna=False)
         if (clash > 1).any():
@@ -449,75 +473,102 @@ def write_qdpx(
                 f"segment(s) {', '.join(clash[clash > 1].index[:5])} have more than one {col}",
                 code="inconsistent-segment",
             )
-    codes_of = segments.groupby("segment_id", sort=False)["code"].agg(list)
-    now = _now()
-    P = f"{{{PROJECT_NS}}}"
-    user = _guid("user", _ORIGIN)
-    root = etree.Element(
-        f"{P}Project",
-        nsmap={None: PROJECT_NS},
-        name=project,
-        origin=f"{_ORIGIN}: {codebook.id} {codebook.version}",
-        creatingUserGUID=user,
-        creationDateTime=now,
-    )
-    users = etree.SubElement(root, f"{P}Users")
-    etree.SubElement(users, f"{P}User", guid=user, name=_ORIGIN)
-    cbe = etree.SubElement(root, f"{P}CodeBook")
-    codes_el = etree.SubElement(cbe, f"{P}Codes")
-    lossy: list[str] = []
-    _code_elements(codes_el, codebook.codes, f"{P}Code", lossy)
-    _warn_lossy(lossy)
-    variables = etree.SubElement(root, f"{P}Variables")
-    var_guid = {}
-    for name in ("role", "trust"):
-        var_guid[name] = _guid("variable", name)
-        etree.SubElement(
-            variables, f"{P}Variable", guid=var_guid[name], name=name, typeOfVariable="Text"
+
+
+def _source_text(
+    source: Any, group: pd.DataFrame, sources: Mapping[str, str] | None
+) -> tuple[str, list[int]]:
+    """A source's plain text and where each of its segments starts in it (the segments
+    joined by blank lines when no text is given)."""
+    texts = group["text"].astype(str).tolist()
+    if sources is None:
+        full, starts = "", []
+        for i, t in enumerate(texts):
+            if i:
+                full += "\n\n"
+            starts.append(len(full))
+            full += t
+        return full, starts
+    if source not in sources:
+        raise DataError(f"no text given for source {source!r}", code="missing-source")
+    full = str(sources[source])
+    starts, pos = [], 0
+    for sid, t in zip(group["segment_id"], texts, strict=True):
+        at = full.find(t, pos)
+        if at < 0:
+            at = full.find(t)
+        if at < 0:
+            raise DataError(
+                f"segment {sid!r} is not found in the text of source {source!r}",
+                code="segment-not-in-source",
+            )
+        starts.append(at)
+        pos = at + len(t)
+    return full, starts
+
+
+class _ProjectWriter:
+    """The XML of a REFI-QDA project: users, codebook, variables, sources, cases."""
+
+    def __init__(
+        self, project: str, codebook: Codebook, segments: pd.DataFrame, offsets: Offsets
+    ) -> None:
+        from lxml import etree
+
+        self.offsets = offsets
+        self.now = _now()
+        self.P = P = f"{{{PROJECT_NS}}}"
+        self.user = user = _guid("user", _ORIGIN)
+        self.codes_of = segments.groupby("segment_id", sort=False)["code"].agg(list)
+        self.files: dict[str, bytes] = {}
+        self.sel_guid: dict[str, str] = {}
+        self.root = root = etree.Element(
+            f"{P}Project",
+            nsmap={None: PROJECT_NS},
+            name=project,
+            origin=f"{_ORIGIN}: {codebook.id} {codebook.version}",
+            creatingUserGUID=user,
+            creationDateTime=self.now,
         )
-    # sources and selections
-    files: dict[str, bytes] = {}
-    source_elements = []
-    sel_guid: dict[str, str] = {}
-    for source, group in segs.groupby("source", sort=False):
-        sguid = _guid("source", str(source))
-        texts = group["text"].astype(str).tolist()
-        if sources is not None:
-            if source not in sources:
-                raise DataError(f"no text given for source {source!r}", code="missing-source")
-            full = str(sources[source])
-            starts, pos = [], 0
-            for sid, t in zip(group["segment_id"], texts, strict=True):
-                at = full.find(t, pos)
-                if at < 0:
-                    at = full.find(t)
-                if at < 0:
-                    raise DataError(
-                        f"segment {sid!r} is not found in the text of source {source!r}",
-                        code="segment-not-in-source",
-                    )
-                starts.append(at)
-                pos = at + len(t)
-        else:
-            full, starts, pos = "", [], 0
-            for i, t in enumerate(texts):
-                if i:
-                    full += "\n\n"
-                starts.append(len(full))
-                full += t
-        files[f"sources/{sguid}.txt"] = full.encode("utf-8")
+        users = etree.SubElement(root, f"{P}Users")
+        etree.SubElement(users, f"{P}User", guid=user, name=_ORIGIN)
+        cbe = etree.SubElement(root, f"{P}CodeBook")
+        codes_el = etree.SubElement(cbe, f"{P}Codes")
+        lossy: list[str] = []
+        _code_elements(codes_el, codebook.codes, f"{P}Code", lossy)
+        _warn_lossy(lossy)
+        variables = etree.SubElement(root, f"{P}Variables")
+        self.var_guid = {}
+        for name in ("role", "trust"):
+            self.var_guid[name] = _guid("variable", name)
+            etree.SubElement(
+                variables,
+                f"{P}Variable",
+                guid=self.var_guid[name],
+                name=name,
+                typeOfVariable="Text",
+            )
+
+    def source(self, source: str, group: pd.DataFrame, full: str, starts: list[int]) -> Any:
+        """A text source and its coded selections."""
+        from lxml import etree
+
+        P, user, now = self.P, self.user, self.now
+        sguid = _guid("source", source)
+        self.files[f"sources/{sguid}.txt"] = full.encode("utf-8")
         el = etree.Element(
             f"{P}TextSource",
             guid=sguid,
-            name=str(source),
+            name=source,
             plainTextPath=f"internal://{sguid}.txt",
             creatingUser=user,
             creationDateTime=now,
         )
-        units = _utf16_units(full) if offsets == "utf16" else None
+        units = _utf16_units(full) if self.offsets == "utf16" else None
+        texts = group["text"].astype(str).tolist()
         for sid, t, start in zip(group["segment_id"], texts, starts, strict=True):
             g = _guid("selection", str(sid))
-            sel_guid[str(sid)] = g
+            self.sel_guid[str(sid)] = g
             end = start + len(t)
             if units is not None:
                 start, end = units[start], units[end]
@@ -531,7 +582,7 @@ def write_qdpx(
                 creatingUser=user,
                 creationDateTime=now,
             )
-            for code in codes_of[sid]:
+            for code in self.codes_of[sid]:
                 coding = etree.SubElement(
                     sel,
                     f"{P}Coding",
@@ -540,9 +591,14 @@ def write_qdpx(
                     creationDateTime=now,
                 )
                 etree.SubElement(coding, f"{P}CodeRef", targetGUID=code_guid(code))
-        source_elements.append(el)
-    cases = etree.SubElement(root, f"{P}Cases")
-    for participant, group in segs.groupby("participant", sort=False):
+        return el
+
+    def case(self, cases: Any, participant: Any, group: pd.DataFrame) -> None:
+        """A participant: their role and trust, their sources and selections."""
+        import pandas as pd
+        from lxml import etree
+
+        P = self.P
         case = etree.SubElement(
             cases, f"{P}Case", guid=_guid("case", str(participant)), name=str(participant)
         )
@@ -555,24 +611,12 @@ def write_qdpx(
                 )
             if len(vals):
                 vv = etree.SubElement(case, f"{P}VariableValue")
-                etree.SubElement(vv, f"{P}VariableRef", targetGUID=var_guid[name])
+                etree.SubElement(vv, f"{P}VariableRef", targetGUID=self.var_guid[name])
                 etree.SubElement(vv, f"{P}TextValue").text = str(vals[0])
         for src in pd.unique(group["source"]):
             etree.SubElement(case, f"{P}SourceRef", targetGUID=_guid("source", str(src)))
         for sid in group["segment_id"]:
-            etree.SubElement(case, f"{P}SelectionRef", targetGUID=sel_guid[str(sid)])
-    if not len(cases):
-        root.remove(cases)
-    src_el = etree.SubElement(root, f"{P}Sources")
-    for el in source_elements:
-        src_el.append(el)
-    p = Path(path)
-    xml = etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True)
-    with zipfile.ZipFile(p, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("project.qde", xml)
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return p
+            etree.SubElement(case, f"{P}SelectionRef", targetGUID=self.sel_guid[str(sid)])
 
 
 def _read_project_xml(path: Path) -> tuple[Any, dict[str, bytes]]:
