@@ -18,7 +18,6 @@ that decide which of them a report may show.
 from __future__ import annotations
 
 import csv
-import difflib
 import hashlib
 import io
 import json
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._codes import code_series
 from .._frames import check_frame
-from ..errors import DataError
+from ..errors import DataError, did_you_mean
 from ..safe_output import neutralise, restore
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -731,6 +730,52 @@ def read_comment_review(
 
     from .text import redact_text
 
+    table, source = _review_table(path_or_frame)
+    checker = _ReviewChecker(survey)
+    first_row: dict[str, int] = {}
+    for rec in table.itertuples(index=False):
+        checker.row(rec, first_row)
+    if checker.problems:
+        problems = checker.problems
+        cases = pd.DataFrame(problems, columns=["row", "column", "code", "message", "value"])
+        lines = "\n".join(f"  row {p['row']}, {p['column']}: {p['message']}" for p in problems)
+        n = len(problems)
+        codes = sorted({p["code"] for p in problems})
+        raise DataError(
+            f"{source}: {n} problem{'s' if n != 1 else ''} in the review file:\n{lines}",
+            code=codes[0] if len(codes) == 1 else "invalid-review",
+            failure_cases=cases,
+        )
+    names_list = list(names)
+    places_list = list(places)
+    chosen = table[table["decision"].isin(("publish", "edit"))]
+    texts = [
+        redact_text(
+            str(rec.edited_text if rec.decision == "edit" else rec.text).strip(),
+            names_list,
+            places_list,
+        )
+        for rec in chosen.itertuples(index=False)
+    ]
+    approved = pd.DataFrame(
+        {
+            "comment_id": chosen["comment_id"].str.strip().tolist(),
+            "group": chosen["group"].tolist(),
+            "item": chosen["item"].tolist(),
+            "text": texts,
+        },
+        dtype=object,
+    )
+    counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
+    counts["undecided"] = int((table["decision"] == "").sum())
+    return CommentReview(frame=table, approved=approved, counts=counts, source=source)
+
+
+def _review_table(path_or_frame: Any) -> tuple[pd.DataFrame, str]:
+    """The review file as a frame of text (formula guards undone, decisions normalised),
+    each row numbered as the spreadsheet numbers it; and where it came from."""
+    import pandas as pd
+
     if isinstance(path_or_frame, pd.DataFrame):
         table = path_or_frame.copy()
         source = "<frame>"
@@ -764,63 +809,77 @@ def read_comment_review(
     table = table.map(lambda v: restore(str(v)))  # type: ignore[operator]
     table["decision"] = table["decision"].str.strip().str.lower()
     table.insert(0, "row", range(2, len(table) + 2))
+    return table, source
 
-    problems: list[dict[str, Any]] = []
 
-    def problem(row: int, column: str, code: str, message: str, value: Any) -> None:
-        problems.append(
-            {"row": row, "column": column, "code": code, "message": message, "value": value}
-        )
+class _ReviewChecker:
+    """Every problem of a review file's rows (ids, decisions, items, groups), by row."""
 
-    model = None
-    free_items: set[str] = set()
-    group_codes: set[str] | None = None
-    if survey is not None:
+    def __init__(self, survey: Survey | str | Path | None) -> None:
+        self.problems: list[dict[str, Any]] = []
+        self.model: Survey | None = None
+        self.free_items: set[str] = set()
+        self.group_codes: set[str] | None = None
+        if survey is None:
+            return
         from ..instruments.loader import as_survey
 
-        model = as_survey(survey)
-        free_items = {i.id for i in model.items_with("free_text")}
+        self.model = model = as_survey(survey)
+        self.free_items = {i.id for i in model.items_with("free_text")}
         if model.group_by is not None:
             try:
                 choices = model.choices_for(model.group_by)
             except KeyError:
                 choices = None
             if choices is not None:
-                group_codes = {str(c) for c in choices.codes}
+                self.group_codes = {str(c) for c in choices.codes}
 
-    first_row: dict[str, int] = {}
-    for rec in table.itertuples(index=False):
+    def problem(self, row: int, column: str, code: str, message: str, value: Any) -> None:
+        self.problems.append(
+            {"row": row, "column": column, "code": code, "message": message, "value": value}
+        )
+
+    def row(self, rec: Any, first_row: dict[str, int]) -> None:
         row = int(rec.row)
         cid = str(rec.comment_id).strip()
-        decision = str(rec.decision)
-        edited = str(rec.edited_text).strip()
         if not cid:
-            problem(row, "comment_id", "missing-id", "no comment id", rec.comment_id)
+            self.problem(row, "comment_id", "missing-id", "no comment id", rec.comment_id)
         elif cid in first_row:
-            problem(
-                row,
-                "comment_id",
-                "duplicate-id",
-                f"comment id {cid!r} is also on row {first_row[cid]}",
-                cid,
-            )
+            message = f"comment id {cid!r} is also on row {first_row[cid]}"
+            self.problem(row, "comment_id", "duplicate-id", message, cid)
         else:
             first_row[cid] = row
+        self.decision(row, rec)
+        model = self.model
+        if model is not None and str(rec.item) not in self.free_items:
+            message = f"{rec.item!r} is not a free-text item of survey {model.id!r}"
+            self.problem(row, "item", "unknown-item", message, rec.item)
+        if self.group_codes is not None and str(rec.group) not in self.group_codes:
+            message = (
+                f"{rec.group!r} is not a code of the survey's {model.group_by!r} item"
+                if model is not None
+                else f"unknown group {rec.group!r}"
+            )
+            self.problem(row, "group", "unknown-group", message, rec.group)
+
+    def decision(self, row: int, rec: Any) -> None:
+        decision = str(rec.decision)
+        edited = str(rec.edited_text).strip()
         if decision and decision not in DECISIONS:
-            close = difflib.get_close_matches(decision, DECISIONS, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            problem(
+            self.problem(
                 row,
                 "decision",
                 "unknown-decision",
                 f"unknown decision {decision!r} (expected publish, edit, drop, or blank for "
-                f"not decided yet){hint}",
+                f"not decided yet){did_you_mean(decision, DECISIONS)}",
                 decision,
             )
         elif decision == "edit" and not edited:
-            problem(row, "edited_text", "empty-edit", "decision 'edit' with no edited_text", "")
+            self.problem(
+                row, "edited_text", "empty-edit", "decision 'edit' with no edited_text", ""
+            )
         elif decision == "publish" and edited:
-            problem(
+            self.problem(
                 row,
                 "edited_text",
                 "edited-text-ignored",
@@ -829,56 +888,4 @@ def read_comment_review(
                 edited,
             )
         elif decision == "publish" and not str(rec.text).strip():
-            problem(row, "text", "empty-text", "decision 'publish' with no text", "")
-        if model is not None and str(rec.item) not in free_items:
-            problem(
-                row,
-                "item",
-                "unknown-item",
-                f"{rec.item!r} is not a free-text item of survey {model.id!r}",
-                rec.item,
-            )
-        if group_codes is not None and str(rec.group) not in group_codes:
-            problem(
-                row,
-                "group",
-                "unknown-group",
-                f"{rec.group!r} is not a code of the survey's {model.group_by!r} item"
-                if model is not None
-                else f"unknown group {rec.group!r}",
-                rec.group,
-            )
-    if problems:
-        cases = pd.DataFrame(problems, columns=["row", "column", "code", "message", "value"])
-        lines = "\n".join(f"  row {p['row']}, {p['column']}: {p['message']}" for p in problems)
-        n = len(problems)
-        codes = sorted({p["code"] for p in problems})
-        raise DataError(
-            f"{source}: {n} problem{'s' if n != 1 else ''} in the review file:\n{lines}",
-            code=codes[0] if len(codes) == 1 else "invalid-review",
-            failure_cases=cases,
-        )
-
-    names_list = list(names)
-    places_list = list(places)
-    chosen = table[table["decision"].isin(("publish", "edit"))]
-    texts = [
-        redact_text(
-            str(rec.edited_text if rec.decision == "edit" else rec.text).strip(),
-            names_list,
-            places_list,
-        )
-        for rec in chosen.itertuples(index=False)
-    ]
-    approved = pd.DataFrame(
-        {
-            "comment_id": chosen["comment_id"].str.strip().tolist(),
-            "group": chosen["group"].tolist(),
-            "item": chosen["item"].tolist(),
-            "text": texts,
-        },
-        dtype=object,
-    )
-    counts = {d: int((table["decision"] == d).sum()) for d in DECISIONS}
-    counts["undecided"] = int((table["decision"] == "").sum())
-    return CommentReview(frame=table, approved=approved, counts=counts, source=source)
+            self.problem(row, "text", "empty-text", "decision 'publish' with no text", "")
