@@ -42,12 +42,19 @@ from .instruments.models import (
     Guidance,
     Instrument,
     InterviewGuide,
+    Item,
     Survey,
     Text,
     text_in,
 )
 
-__all__ = ["CoverageMatrixDirective", "InstrumentDirective", "instrument_rst", "setup"]
+__all__ = [
+    "CoverageMatrixDirective",
+    "InstrumentDirective",
+    "ReasonCodesDirective",
+    "instrument_rst",
+    "setup",
+]
 
 
 def _t(text: Text | None, language: str = "en") -> str:
@@ -128,7 +135,7 @@ def _changelog(inst: Instrument) -> list[str]:
 
 
 def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
-    from .instruments.expressions import ExpressionError, parse_choice_filter, parse_expression
+    from .instruments.expressions import parse_expression
 
     labels: dict[Any, str] = {i.id: _t(i.text) for i in s.items}
     for item in s.items:
@@ -136,14 +143,10 @@ def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
         if cl is not None:
             for o in (*cl.options, *cl.missing):
                 labels[(item.id, o.code)] = _t(o.label)
-    types = {i.id: i.type for i in s.items}
     lines: list[str] = []
     if downloads:
-        lines += [
-            ":Deploy: "
-            + " · ".join(f":download:`{name} <{path}>`" for name, path in downloads.items()),
-            "",
-        ]
+        links = " · ".join(f":download:`{name} <{path}>`" for name, path in downloads.items())
+        lines += [f":Deploy: {links}", ""]
     # the consent gate: said once, not under every question that depends only on it
     gates = {}
     for item in s.items:
@@ -161,112 +164,136 @@ def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
                 lines += [f"*{_esc(_t(item.text))}*", ""]
                 continue
             number += 1
-            tags = [f"``{item.id}``", item.type.replace("_", " ")]
-            if item.required:
-                tags.append("required")
-            if item.disclosure != "none":
-                tags.append(f"disclosure: {item.disclosure.replace('_', ' ')}")
-            lines.append(f"{number}. **{_esc(_t(item.text))}** ({', '.join(tags)})")
-            lines.append("")
-            body: list[str] = []
-            if item.help:
-                body.append(f"*{_esc(_t(item.help))}*")
-            if item.show_if:
-                try:
-                    expr = parse_expression(item.show_if)
-                    words = expr.describe(labels=labels, item_types=types)
-                except ExpressionError:
-                    expr, words = None, item.show_if
-                if expr is None or expr not in gates.values():
-                    body.append(f"Asked only if {_esc(words)}.")
-            if item.id in gates:
-                cl_gate = s.choices_for(item)
-                agree = _t(cl_gate.options[0].label) if cl_gate is not None else ""
-                body.append(
-                    f"Every later question is asked only of respondents who answer "
-                    f"*{_esc(agree)}*; further conditions are shown under each question."
-                )
-            if item.choice_filter:
-                try:
-                    offered = parse_choice_filter(item.choice_filter).describe(
-                        labels=labels, item_types=types
-                    )
-                except ExpressionError:
-                    offered = item.choice_filter
-                body.append(f"Options offered only where {_esc(offered)}.")
-            cl = s.choices_for(item)
-            if cl is not None:
-                opts = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in cl.options)
-                many = ""
-                if item.type == "multi_choice":
-                    many = (
-                        f" (up to {item.max_choices})"
-                        if item.max_choices
-                        else " (multiple answers)"
-                    )
-                body.append(f"Options{many}: {opts}.")
-                if cl.missing:
-                    miss = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in cl.missing)
-                    body.append(f"Missing codes (never scored): {miss}.")
-            if item.type == "number":
-                rng = []
-                if item.min is not None:
-                    rng.append(f"at least {item.min:g}")
-                if item.max is not None:
-                    rng.append(f"at most {item.max:g}")
-                if rng:
-                    body.append(f"A {'whole ' if item.integer else ''}number, {' and '.join(rng)}.")
-            if item.objectives:
-                body.append(f"Objectives: {_objectives(item.objectives)}.")
-            for framework, domains in item.frameworks.items():
-                body.append(f"{_esc(framework.upper())}: {_esc(', '.join(domains))}.")
-            if item.column:
-                body.append(f"Read from column ``{item.column}``.")
-            for b in body:
-                lines += [f"   {b}", ""]
-            lines += _adopter(item.adopter_notes, indent="   ")
-    if s.scales:
-        lines += [".. rubric:: Scales", ""]
+            lines += _question(s, item, number, labels, gates)
+    lines += _scales_table(s)
+    lines += _derived(s)
+    return lines
+
+
+def _question(
+    s: Survey, item: Item, number: int, labels: dict[Any, str], gates: dict[str, Any]
+) -> list[str]:
+    """One question: its text and kind, then its conditions, options and mappings."""
+    from .instruments.expressions import ExpressionError, parse_choice_filter, parse_expression
+
+    types = {i.id: i.type for i in s.items}
+    tags = [f"``{item.id}``", item.type.replace("_", " ")]
+    if item.required:
+        tags.append("required")
+    if item.disclosure != "none":
+        tags.append(f"disclosure: {item.disclosure.replace('_', ' ')}")
+    lines = [f"{number}. **{_esc(_t(item.text))}** ({', '.join(tags)})", ""]
+    body: list[str] = []
+    if item.help:
+        body.append(f"*{_esc(_t(item.help))}*")
+    if item.show_if:
+        try:
+            expr = parse_expression(item.show_if)
+            words = expr.describe(labels=labels, item_types=types)
+        except ExpressionError:
+            expr, words = None, item.show_if
+        if expr is None or expr not in gates.values():
+            body.append(f"Asked only if {_esc(words)}.")
+    if item.id in gates:
+        cl_gate = s.choices_for(item)
+        agree = _t(cl_gate.options[0].label) if cl_gate is not None else ""
+        body.append(
+            f"Every later question is asked only of respondents who answer "
+            f"*{_esc(agree)}*; further conditions are shown under each question."
+        )
+    if item.choice_filter:
+        try:
+            offered = parse_choice_filter(item.choice_filter).describe(
+                labels=labels, item_types=types
+            )
+        except ExpressionError:
+            offered = item.choice_filter
+        body.append(f"Options offered only where {_esc(offered)}.")
+    body += _answers(s, item)
+    if item.objectives:
+        body.append(f"Objectives: {_objectives(item.objectives)}.")
+    for framework, domains in item.frameworks.items():
+        body.append(f"{_esc(framework.upper())}: {_esc(', '.join(domains))}.")
+    if item.column:
+        body.append(f"Read from column ``{item.column}``.")
+    for b in body:
+        lines += [f"   {b}", ""]
+    return lines + _adopter(item.adopter_notes, indent="   ")
+
+
+def _answers(s: Survey, item: Item) -> list[str]:
+    """What a question's answers may be: its options and missing codes, or its range."""
+    body: list[str] = []
+    cl = s.choices_for(item)
+    if cl is not None:
+        opts = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in cl.options)
+        many = ""
+        if item.type == "multi_choice":
+            many = f" (up to {item.max_choices})" if item.max_choices else " (multiple answers)"
+        body.append(f"Options{many}: {opts}.")
+        if cl.missing:
+            miss = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in cl.missing)
+            body.append(f"Missing codes (never scored): {miss}.")
+    if item.type == "number":
+        rng = []
+        if item.min is not None:
+            rng.append(f"at least {item.min:g}")
+        if item.max is not None:
+            rng.append(f"at most {item.max:g}")
+        if rng:
+            body.append(f"A {'whole ' if item.integer else ''}number, {' and '.join(rng)}.")
+    return body
+
+
+def _scales_table(s: Survey) -> list[str]:
+    if not s.scales:
+        return []
+    lines = [".. rubric:: Scales", ""]
+    lines += [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: 20 30 10 10 10",
+        "",
+        "   * - Scale",
+        "     - Items (reverse-keyed marked R)",
+        "     - Method",
+        "     - Minimum answered",
+        "     - Objectives",
+    ]
+    for scale in s.scales:
+        items = ", ".join(f"``{i}``{' (R)' if i in scale.reverse else ''}" for i in scale.items)
+        mina = scale.min_answered if scale.min_answered is not None else "all"
+        kind = " (formative index: no alpha)" if scale.structure == "formative" else ""
         lines += [
-            ".. list-table::",
-            "   :header-rows: 1",
-            "   :widths: 20 30 10 10 10",
-            "",
-            "   * - Scale",
-            "     - Items (reverse-keyed marked R)",
-            "     - Method",
-            "     - Minimum answered",
-            "     - Objectives",
+            f"   * - **{_esc(_t(scale.title))}** (``{scale.id}``){kind}",
+            f"     - {items}",
+            f"     - {scale.method}{' (0-100)' if scale.transform == 'percent' else ''}",
+            f"     - {mina}",
+            f"     - {_objectives(scale.objectives) or '-'}",
         ]
-        for scale in s.scales:
-            items = ", ".join(f"``{i}``{' (R)' if i in scale.reverse else ''}" for i in scale.items)
-            mina = scale.min_answered if scale.min_answered is not None else "all"
-            kind = " (formative index: no alpha)" if scale.structure == "formative" else ""
-            lines += [
-                f"   * - **{_esc(_t(scale.title))}** (``{scale.id}``){kind}",
-                f"     - {items}",
-                f"     - {scale.method}{' (0-100)' if scale.transform == 'percent' else ''}",
-                f"     - {mina}",
-                f"     - {_objectives(scale.objectives) or '-'}",
-            ]
-        lines.append("")
+    lines.append("")
+    lines += [
+        "Reverse-keyed items are scored as (min + max) - x over the list's scored codes.",
+        "",
+    ]
+    return lines
+
+
+def _derived(s: Survey) -> list[str]:
+    if not s.derived:
+        return []
+    lines = [".. rubric:: Derived variables (computed, not asked)", ""]
+    for variable in s.derived:
+        cl = s.choices_for(variable.source)
+        values = cl.attribute(variable.attribute) if cl is not None else {}
+        shown = "; ".join(f"{code} = {value}" for code, value in values.items())
         lines += [
-            "Reverse-keyed items are scored as (min + max) - x over the list's scored codes.",
-            "",
+            f"- **{_esc(_t(variable.title))}** (``{variable.id}``), from ``{variable.source}``"
+            f" (option attribute ``{variable.attribute}``: {_esc(shown)}).",
         ]
-    if s.derived:
-        lines += [".. rubric:: Derived variables (computed, not asked)", ""]
-        for variable in s.derived:
-            cl = s.choices_for(variable.source)
-            values = cl.attribute(variable.attribute) if cl is not None else {}
-            shown = "; ".join(f"{code} = {value}" for code, value in values.items())
-            lines += [
-                f"- **{_esc(_t(variable.title))}** (``{variable.id}``), from ``{variable.source}``"
-                f" (option attribute ``{variable.attribute}``: {_esc(shown)}).",
-            ]
-            if variable.description:
-                lines += ["", *[f"  {x}" if x else "" for x in _para(variable.description)]]
-        lines.append("")
+        if variable.description:
+            lines += ["", *[f"  {x}" if x else "" for x in _para(variable.description)]]
+    lines.append("")
     return lines
 
 
