@@ -508,10 +508,35 @@ def _regional_summary(pub: Publication) -> str:
 
 
 def _regional_sections(pub: Publication) -> list[dict[str, Any]]:
-    esc = _html.escape
-    names = pub.regional_labels
     sections = [_section("summary", "Summary", _regional_summary(pub))]
+    sections.append(_section("responses", "Responses", _regional_responses(pub)))
+    if pub.scales:
+        sections.append(_section("scales", "Scale scores by trust", _regional_scales(pub)))
+    if pub.items:
+        sections.append(_section("flags", "Agreement by statement and trust", _flag_grid(pub)))
+    if pub.choices:
+        body = _regional_choices(pub)
+        if body:
+            sections.append(_section("choices", "What people ticked, across the region", body))
+    if pub.changes:
+        sections.append(_section("waves", "Since the last wave", _changes_html(pub, [])))
+    if pub.reliability is not None:
+        body = table_html(pub.reliability)
+        body += "".join(
+            f'<p class="warn">{_html.escape(t)}: reliability {_html.escape(n)}.</p>'
+            for t, n in pub.reliability_notes.items()
+        )
+        sections.append(_section("reliability", "Reliability of the scales", body))
+    if pub.themes is not None:
+        sections.append(_section("themes", "Themes across the region", _regional_themes(pub)))
+    sections.append(_section("recommendations", "Recommendations", _recommendations_html(pub)))
+    sections.append(_section("objectives", "Objectives covered", _objectives_html()))
+    return sections
 
+
+def _regional_responses(pub: Publication) -> str:
+    """Responses per trust, with the invited and the response rate when known."""
+    names = pub.regional_labels
     responses = pub.responses
     label_to_code = {g.label: g.code for g in pub.groups}
     cols: tuple[str, ...] = responses.columns
@@ -557,103 +582,90 @@ def _regional_sections(pub: Publication) -> list[dict[str, Any]]:
             "are pooled in “Other trusts (combined)” and count towards the region. The "
             "statements' region rows count the trusts with a report.</p>"
         )
-    sections.append(_section("responses", "Responses", body))
+    return body
 
-    if pub.scales:
-        body = (
-            '<div class="funnels small">'
-            + "".join(funnel_svg(sc, names=names) for sc in pub.scales)
-            + "</div>"
-        )
+
+def _regional_scales(pub: Publication) -> str:
+    """The scales' funnel plots, and every trust's mean score."""
+    names = pub.regional_labels
+    body = (
+        '<div class="funnels small">'
+        + "".join(funnel_svg(sc, names=names) for sc in pub.scales)
+        + "</div>"
+    )
+    body += (
+        '<p class="note">Each point is a trust; the solid line is the region\'s average, '
+        "the dotted and dashed lines the 95% and 99.8% limits within which trusts of each "
+        "size would fall by chance. Trusts outside the 99.8% limits are named.</p>"
+    )
+    rows: list[tuple[Any, ...]] = []
+    stats: list[tuple[str, ...]] = []
+    for g in pub.groups:
+        cells: list[Any] = []
+        sts: list[str] = []
+        for sc in pub.scales:
+            x = sc.rows.get(g.code)
+            if x is not None and x.status == "shown" and x.mean is not None:
+                flag = f" ({x.flag})" if x.flag in ("low", "high") else ""
+                cells.append(f"{x.mean:.{sc.decimals}f}{flag}")
+                sts.append("shown")
+            else:
+                cells.append(None)
+                sts.append(x.status if x is not None else "missing")
+        rows.append(tuple(cells))
+        stats.append(tuple(sts))
+    means = PublishedTable(
+        "Scale means",
+        "Trust",
+        tuple(names.get(g.code, g.label) for g in pub.groups),
+        tuple(sc.title for sc in pub.scales),
+        tuple(rows),
+        tuple(stats),
+    )
+    return (
+        body
+        + '<details class="numbers"><summary>Every trust\'s mean score</summary>'
+        + table_html(means)
+        + "</details>"
+    )
+
+
+def _regional_choices(pub: Publication) -> str:
+    esc = _html.escape
+    body = ""
+    for c in pub.choices:
+        pairs = c.rows.get(REGION, ())
+        if not pairs:
+            continue
         body += (
-            '<p class="note">Each point is a trust; the solid line is the region\'s average, '
-            "the dotted and dashed lines the 95% and 99.8% limits within which trusts of each "
-            "size would fall by chance. Trusts outside the 99.8% limits are named.</p>"
+            f"<h3>{esc(c.text)}</h3><ul>"
+            + "".join(f"<li>{esc(lab)}: about {p}%</li>" for lab, p in pairs[:6])
+            + "</ul>"
         )
-        rows: list[tuple[Any, ...]] = []
-        stats: list[tuple[str, ...]] = []
-        for g in pub.groups:
-            cells: list[Any] = []
-            sts: list[str] = []
-            for sc in pub.scales:
-                x = sc.rows.get(g.code)
-                if x is not None and x.status == "shown" and x.mean is not None:
-                    flag = f" ({x.flag})" if x.flag in ("low", "high") else ""
-                    cells.append(f"{x.mean:.{sc.decimals}f}{flag}")
-                    sts.append("shown")
-                else:
-                    cells.append(None)
-                    sts.append(x.status if x is not None else "missing")
-            rows.append(tuple(cells))
-            stats.append(tuple(sts))
-        means = PublishedTable(
-            "Scale means",
-            "Trust",
-            tuple(names.get(g.code, g.label) for g in pub.groups),
-            tuple(sc.title for sc in pub.scales),
-            tuple(rows),
-            tuple(stats),
-        )
-        body += (
-            '<details class="numbers"><summary>Every trust\'s mean score</summary>'
-            + table_html(means)
-            + "</details>"
-        )
-        sections.append(_section("scales", "Scale scores by trust", body))
+    return body
 
-    if pub.items:
-        sections.append(_section("flags", "Agreement by statement and trust", _flag_grid(pub)))
 
-    if pub.choices:
-        body = ""
-        for c in pub.choices:
-            pairs = c.rows.get(REGION, ())
-            if not pairs:
-                continue
+def _regional_themes(pub: Publication) -> str:
+    esc = _html.escape
+    assert pub.themes is not None
+    region = [t for t in pub.themes if t.scope == "region"]
+    themes = PublishedTable(
+        "Themes across the region",
+        "Theme",
+        tuple(t.label for t in region),
+        ("Participants", "Roles"),
+        tuple((t.n_participants, t.roles.replace(";", ", ")) for t in region),
+        tuple(("shown" if t.n_participants is not None else "suppressed", "shown") for t in region),
+    )
+    body = table_html(themes)
+    for t in region:
+        if t.quote:
+            who = esc(t.attribution or "an interviewee")
             body += (
-                f"<h3>{esc(c.text)}</h3><ul>"
-                + "".join(f"<li>{esc(lab)}: about {p}%</li>" for lab, p in pairs[:6])
-                + "</ul>"
+                f"<h3>{esc(t.label)}</h3>"
+                f"<blockquote>{esc(t.quote)}<footer>{who}</footer></blockquote>"
             )
-        if body:
-            sections.append(_section("choices", "What people ticked, across the region", body))
-
-    if pub.changes:
-        sections.append(_section("waves", "Since the last wave", _changes_html(pub, [])))
-
-    if pub.reliability is not None:
-        body = table_html(pub.reliability)
-        body += "".join(
-            f'<p class="warn">{esc(t)}: reliability {esc(n)}.</p>'
-            for t, n in pub.reliability_notes.items()
-        )
-        sections.append(_section("reliability", "Reliability of the scales", body))
-
-    if pub.themes is not None:
-        region = [t for t in pub.themes if t.scope == "region"]
-        themes = PublishedTable(
-            "Themes across the region",
-            "Theme",
-            tuple(t.label for t in region),
-            ("Participants", "Roles"),
-            tuple((t.n_participants, t.roles.replace(";", ", ")) for t in region),
-            tuple(
-                ("shown" if t.n_participants is not None else "suppressed", "shown") for t in region
-            ),
-        )
-        body = table_html(themes)
-        for t in region:
-            if t.quote:
-                who = esc(t.attribution or "an interviewee")
-                body += (
-                    f"<h3>{esc(t.label)}</h3>"
-                    f"<blockquote>{esc(t.quote)}<footer>{who}</footer></blockquote>"
-                )
-        sections.append(_section("themes", "Themes across the region", body))
-
-    sections.append(_section("recommendations", "Recommendations", _recommendations_html(pub)))
-    sections.append(_section("objectives", "Objectives covered", _objectives_html()))
-    return sections
+    return body
 
 
 def _recommendations_html(pub: Publication) -> str:
