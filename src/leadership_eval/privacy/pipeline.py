@@ -342,7 +342,7 @@ class _Planner:
         self.plan: list[dict[str, Any]] = []
         self.warnings: list[str] = []
 
-    def add(self, col: Hashable, role: str, action: str, kind: str | None, reason: str) -> None:
+    def decide(self, col: Hashable, role: str, action: str, kind: str | None, reason: str) -> None:
         self.plan.append(dict(column=col, role=role, action=action, kind=kind, reason=reason))
 
     @staticmethod
@@ -360,7 +360,7 @@ class _Planner:
             "receives the data can use it to identify respondents, and the k-anonymity check "
             "does not cover it"
         )
-        self.add(col, role, "kept-on-request", kind, why)
+        self.decide(col, role, "kept-on-request", kind, why)
 
     def record_id(self, col: Hashable) -> None:
         """The export's record id: pseudonymised with a key, else dropped."""
@@ -368,12 +368,12 @@ class _Planner:
             if col in self.keep_set:
                 self.refuse_beside(col)
             why = "the export's record id, replaced by its keyed pseudonym"
-            self.add(col, "record-id", "pseudonymised", "record-id", why)
+            self.decide(col, "record-id", "pseudonymised", "record-id", why)
         elif col in self.keep_set:
             self.on_request(col, "record-id", "record-id", "is the export's record id")
         else:
             why = "the export's record id; without a pseudonym key it is dropped"
-            self.add(col, "record-id", "dropped", "record-id", why)
+            self.decide(col, "record-id", "dropped", "record-id", why)
 
     def survey_record_id(self, col: Hashable) -> None:
         source = self.roles.source
@@ -386,7 +386,7 @@ class _Planner:
         why = (
             f"the record id column of {source} (respondent_id), while id_column names {self.rid!r}"
         )
-        self.add(col, "record-id", "dropped", "record-id", why)
+        self.decide(col, "record-id", "dropped", "record-id", why)
 
     def declared_column(self, col: Any) -> None:
         """An item of the survey (or a quasi-identifier given a hierarchy)."""
@@ -414,13 +414,13 @@ class _Planner:
                 if col not in given or col in roles.level
                 else "a quasi-identifier with a generalisation hierarchy"
             )
-            self.add(col, level, "redacted" if level == "free_text" else "kept", None, reason)
+            self.decide(col, level, "redacted" if level == "free_text" else "kept", None, reason)
 
     def dropped_or_kept(self, col: Hashable, role: str, kind: str | None, why: str) -> None:
         if col in self.keep_set:
             self.on_request(col, role, kind, why)
         else:
-            self.add(col, role, "dropped", kind, why)
+            self.decide(col, role, "dropped", kind, why)
 
     def undeclared_column(self, col: Hashable) -> None:
         """A column the survey does not declare: dropped if it looks identifying."""
@@ -433,9 +433,9 @@ class _Planner:
         bookkeeping = " (survey-platform bookkeeping)" if col in self.platform else ""
         what = f"not an item of {self.roles.source}{bookkeeping}"
         if col in self.keep_set or self.undeclared == "keep":
-            self.add(col, "undeclared", "kept-on-request", None, f"{what}; kept on request")
+            self.decide(col, "undeclared", "kept-on-request", None, f"{what}; kept on request")
         else:
-            self.add(col, "undeclared", "dropped", None, what)
+            self.decide(col, "undeclared", "dropped", None, what)
 
 
 # --------------------------------------------------------------------------- explanations
