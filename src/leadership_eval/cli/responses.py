@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -78,10 +78,9 @@ def check_responses(
     """
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
     from ..instruments.loader import as_survey
-    from ..readers import PLATFORMS, SOURCES, read_responses
+    from ..readers import SOURCES, read_responses
     from ..responses import validate_responses
 
     if source.lower() not in (*SOURCES, "auto", "kobotoolbox", "spss", "excel"):
@@ -114,69 +113,81 @@ def check_responses(
         )
         report = validate_responses(instrument, frame)
         read = frame.attrs.get("read_report")
-
         console.print(
             f"[bold]{escape(str(responses))}[/bold] against survey [bold]{instrument.id}[/bold]"
         )
         if read is not None:
-            why = f": {read.detected}" if read.detected else " (as asked)"
-            enc = f" ({read.encoding})" if read.encoding else ""
-            console.print(
-                f"read as {read.source}{enc}, {PLATFORMS.get(read.source, '')}{escape(why)}"
-            )
-            if read.respondent_id:
-                console.print(f"respondent id from column {escape(repr(read.respondent_id))}")
-            if read.matched_by_text:
-                console.print(f"{len(read.matched_by_text)} columns matched by their question text")
-            if read.combined:
-                parts = ", ".join(f"{k} ({len(v)} columns)" for k, v in read.combined.items())
-                console.print(f"split answers combined: {escape(parts)}")
-            for col, labels in read.labelled.items():
-                console.print(f"{escape(col)}: {len(labels)} choice label(s) read as codes")
-            for col, (item, score) in read.fuzzy.items():
-                used = read.renamed.get(col) == item
-                hint = "used" if used else f'not used; confirm with --column "{col}={item}"'
-                console.print(
-                    f"column {escape(repr(col))} resembles item {item!r} ({score:.0%}): {escape(hint)}"
-                )
-            for line in (*read.suggestions, *read.notes):
-                console.print(escape(line))
-            if read.recoded:
-                for line in read.recoded:
-                    console.print(f"recoded {escape(line)}")
+            _print_read_report(console, read)
         for line in report.summary_lines():
             console.print(escape(line))
         status = "[green]yes[/green]" if report.valid else "[red]no[/red]"
         console.print(f"valid: {status}")
-        summary = report.summary()
-        if len(summary):
-            table = Table(title="problems by code", title_justify="left")
-            table.add_column("code")
-            table.add_column("severity")
-            table.add_column("problems", justify="right")
-            table.add_column("rows", justify="right")
-            table.add_column("columns", justify="right")
-            for code, row in summary.iterrows():
-                table.add_row(
-                    str(code),
-                    str(row["severity"]),
-                    str(row["n"]),
-                    str(row["n_rows"]),
-                    str(row["n_columns"]),
-                )
-            console.print(table)
-        shown = report.errors.head(max_show)
-        if (shown["position"] >= 0).any():
-            out(f"({rows_legend(report)})")
-        for _, e in shown.iterrows():
-            out(f"{where(e)}column {e['column']}: {e['code']}: {e['message']}")
-        rest = len(report.errors) - len(shown)
-        if rest > 0:
-            out(f"... and {rest} more" + ("" if errors else " (use --errors FILE for all)"))
-        if errors is not None:
-            from ..safe_output import write_table
-
-            write_table(report.errors, errors)
-            out(f"wrote {len(report.errors)} problems to {errors}")
+        _print_problems(console, report, max_show, errors)
     if not report.valid:
         raise typer.Exit(1)
+
+
+def _print_read_report(console: Any, read: Any) -> None:
+    """How the file was read: format, id column, matched and combined columns, labels, hints."""
+    from rich.markup import escape
+
+    from ..readers import PLATFORMS
+
+    why = f": {read.detected}" if read.detected else " (as asked)"
+    enc = f" ({read.encoding})" if read.encoding else ""
+    console.print(f"read as {read.source}{enc}, {PLATFORMS.get(read.source, '')}{escape(why)}")
+    if read.respondent_id:
+        console.print(f"respondent id from column {escape(repr(read.respondent_id))}")
+    if read.matched_by_text:
+        console.print(f"{len(read.matched_by_text)} columns matched by their question text")
+    if read.combined:
+        parts = ", ".join(f"{k} ({len(v)} columns)" for k, v in read.combined.items())
+        console.print(f"split answers combined: {escape(parts)}")
+    for col, labels in read.labelled.items():
+        console.print(f"{escape(col)}: {len(labels)} choice label(s) read as codes")
+    for col, (item, score) in read.fuzzy.items():
+        used = read.renamed.get(col) == item
+        hint = "used" if used else f'not used; confirm with --column "{col}={item}"'
+        console.print(
+            f"column {escape(repr(col))} resembles item {item!r} ({score:.0%}): {escape(hint)}"
+        )
+    for line in (*read.suggestions, *read.notes):
+        console.print(escape(line))
+    for line in read.recoded or ():
+        console.print(f"recoded {escape(line)}")
+
+
+def _print_problems(console: Any, report: Any, max_show: int, errors: Path | None) -> None:
+    """The problems by code, the first ``max_show`` of them, and all of them to ``errors``."""
+    from rich.table import Table
+
+    summary = report.summary()
+    if len(summary):
+        table = Table(title="problems by code", title_justify="left")
+        table.add_column("code")
+        table.add_column("severity")
+        table.add_column("problems", justify="right")
+        table.add_column("rows", justify="right")
+        table.add_column("columns", justify="right")
+        for code, row in summary.iterrows():
+            table.add_row(
+                str(code),
+                str(row["severity"]),
+                str(row["n"]),
+                str(row["n_rows"]),
+                str(row["n_columns"]),
+            )
+        console.print(table)
+    shown = report.errors.head(max_show)
+    if (shown["position"] >= 0).any():
+        out(f"({rows_legend(report)})")
+    for _, e in shown.iterrows():
+        out(f"{where(e)}column {e['column']}: {e['code']}: {e['message']}")
+    rest = len(report.errors) - len(shown)
+    if rest > 0:
+        out(f"... and {rest} more" + ("" if errors else " (use --errors FILE for all)"))
+    if errors is not None:
+        from ..safe_output import write_table
+
+        write_table(report.errors, errors)
+        out(f"wrote {len(report.errors)} problems to {errors}")
