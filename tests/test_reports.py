@@ -266,3 +266,15 @@ def test_people_who_decline_consent_are_left_out(tmp_path: Path) -> None:
     validation = next(e for e in result.log["decisions"] if e["decision"] == "validation")
     assert validation["rows_in"] == 57
     assert "Other trusts (combined)" not in result.publication.responses.index  # type: ignore[union-attr]
+
+
+def test_placeholders_are_filled_or_shown_plainly(tmp_path: Path) -> None:
+    data = le.simulate_responses("trainee-survey", 40, groups={"t01": 20, "t02": 20}, seed=9)
+    result = le.build_reports("trainee-survey", data, tmp_path / "a")
+    text = result.trust_reports["t01"].read_text(encoding="utf-8")
+    assert "{{" not in text and "[mentor title]" in text
+    result = le.build_reports(
+        "trainee-survey", data, tmp_path / "b", details={"mentor_title": "Leadership Fellow"}
+    )
+    text = result.trust_reports["t01"].read_text(encoding="utf-8")
+    assert "[mentor title]" not in text and "Leadership Fellow" in text

@@ -286,6 +286,7 @@ def run_demo(
         "title": "Clinical Leadership Mentor evaluation",
         "publish_unreviewed_comments": True,  # a demonstration: real runs review comments first
         "key": _DEMO_KEY,
+        "details": {"mentor_title": "Clinical Leadership Mentor"},
     }
     supervisor_job = ("supervisor-survey", data.supervisors, out / "supervisors", common)
     context = _fork_context() if parallel or parallel is None else None

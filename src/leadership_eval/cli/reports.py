@@ -118,6 +118,13 @@ def report(
     previous_label: Annotated[
         str, typer.Option(help="How the previous wave is named in the reports, e.g. 2025.")
     ] = "the previous wave",
+    details: Annotated[
+        Path | None,
+        typer.Option(
+            help="File of the instrument's placeholder values (as for `export --details`), "
+            "e.g. what the mentor is called locally."
+        ),
+    ] = None,
     code_trusts: Annotated[
         bool,
         typer.Option(
@@ -205,6 +212,7 @@ def report(
                 previous_survey=previous_survey,
                 previous_label=previous_label,
                 code_trusts=code_trusts,
+                details=details,
                 progress=step,
             )
         from ..safe_output import write_table

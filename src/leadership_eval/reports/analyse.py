@@ -234,6 +234,28 @@ def _approved_comments(
     return out
 
 
+def _readable(survey: Survey, details: Mapping[str, str] | str | Path | None = None) -> Survey:
+    """The survey with its placeholders filled from ``details`` (a mapping, or a file as
+    ``leadership-eval export --details`` takes), and any left (``{{mentor_title}}``) shown as a
+    bracketed description (``[mentor title]``) in what the reports print."""
+    from ..instruments.placeholders import (
+        fill_placeholders,
+        load_placeholder_values,
+        unfilled_placeholders,
+    )
+
+    if details is not None:
+        values = (
+            load_placeholder_values(details) if isinstance(details, str | Path) else dict(details)
+        )
+        used = {name for _, name in unfilled_placeholders(survey)}
+        survey = fill_placeholders(survey, {k: v for k, v in values.items() if k in used})
+    names = {name for _, name in unfilled_placeholders(survey)}
+    if not names:
+        return survey
+    return fill_placeholders(survey, {n: f"[{n.replace('_', ' ')}]" for n in sorted(names)})
+
+
 def _consenting(survey: Survey, responses: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The rows of people who consented: those whose consent question (an item tagged
     ``consent``) holds its list's first option, the affirmative one. A survey without a consent
@@ -268,6 +290,7 @@ def analyse(
     places: Sequence[str] = (),
     comments: Any = None,
     publish_unreviewed_comments: bool = False,
+    details: Mapping[str, str] | str | Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Validate, redact, group, score and compare: the numbers the reports are made from.
@@ -279,7 +302,7 @@ def analyse(
     Analysis
     """
     step = progress or (lambda _msg: None)
-    model = as_survey(survey)
+    model = _readable(as_survey(survey), details)
     pol = DisclosurePolicy.resolve(policy)
     group = group or model.group_by
     if group is None:
