@@ -95,6 +95,56 @@ def _default_analyst_dir(out_dir: Path) -> Path:
     return out_dir.parent / f"{out_dir.name}-analyst"
 
 
+def _render_all(
+    pub: Publication, heading: str, generated: str, step: Callable[[str], None]
+) -> dict[str, str]:
+    """Every published page, by file name: a report per trust, the regional report, and the
+    page on how the numbers were protected."""
+    ctx = {"heading": heading, "generated": generated, "version": __version__}
+    files: dict[str, str] = {}
+    for g in pub.groups:
+        step(f"writing report for {g.label}")
+        files[g.file] = render_trust(pub, g.code, **ctx)
+    step("writing the regional report")
+    files["regional.html"] = render_regional(pub, **ctx)
+    files["protection.html"] = render_protection(pub, **ctx)
+    return files
+
+
+def _write_published(files: dict[str, str], out: Path, overwrite: bool) -> None:
+    """Write every page or none: into a temporary folder beside ``out``, then moved in (the
+    earlier reports replaced only with ``overwrite``)."""
+    tmp_parent = out.resolve().parent
+    tmp_parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=tmp_parent, prefix=".leadership-eval-") as tmp:
+        for name, text in files.items():
+            (Path(tmp) / name).write_text(text, encoding="utf-8")
+        out.mkdir(parents=True, exist_ok=True)
+        earlier = [p for p in out.glob("trust-*.html")] + [
+            p
+            for p in (out / "regional.html", out / "protection.html", out / "disclosure-log.json")
+            if p.exists()
+        ]
+        if earlier and not overwrite:
+            raise DataError(f"{out} already holds reports; pass overwrite=True to replace them")
+        for p in earlier:
+            p.unlink()
+        for name in files:
+            shutil.move(str(Path(tmp) / name), out / name)
+
+
+def _write_log(log_doc: dict[str, Any], analyst: Path) -> Path:
+    """The analyst's disclosure log, written whole (a temporary file replaced)."""
+    analyst.mkdir(parents=True, exist_ok=True)
+    log_path = analyst / "disclosure-log.json"
+    tmp_log = log_path.with_suffix(".json.tmp")
+    tmp_log.write_text(
+        json.dumps(log_doc, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
+    )
+    os.replace(tmp_log, log_path)
+    return log_path
+
+
 def _report_key(key: bytes | str | Path | None, analyst_dir: Path) -> tuple[bytes, str]:
     """The report key: given, or the analyst folder's key file (created when absent)."""
     from ..privacy.identifiers import generate_key, resolve_key
@@ -275,16 +325,7 @@ def build_reports(
     )
 
     generated = _dt.date.today().isoformat()
-    heading = title or pub.survey_title
-    ctx = {"heading": heading, "generated": generated, "version": __version__}
-    files: dict[str, str] = {}
-    for g in pub.groups:
-        step(f"writing report for {g.label}")
-        files[g.file] = render_trust(pub, g.code, **ctx)
-    step("writing the regional report")
-    files["regional.html"] = render_regional(pub, **ctx)
-    files["protection.html"] = render_protection(pub, **ctx)
-
+    files = _render_all(pub, title or pub.survey_title, generated, step)
     log_doc = {
         "generated": generated,
         "tool": f"leadership-eval {__version__}",
@@ -296,31 +337,8 @@ def build_reports(
         "perturbation": cells["perturbation"],
         "cells": cells["cells"],
     }
-
-    tmp_parent = out_abs.parent
-    tmp_parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=tmp_parent, prefix=".leadership-eval-") as tmp:
-        for name, text in files.items():
-            (Path(tmp) / name).write_text(text, encoding="utf-8")
-        out.mkdir(parents=True, exist_ok=True)
-        earlier = [p for p in out.glob("trust-*.html")] + [
-            p
-            for p in (out / "regional.html", out / "protection.html", out / "disclosure-log.json")
-            if p.exists()
-        ]
-        if earlier and not overwrite:
-            raise DataError(f"{out} already holds reports; pass overwrite=True to replace them")
-        for p in earlier:
-            p.unlink()
-        for name in files:
-            shutil.move(str(Path(tmp) / name), out / name)
-    analyst.mkdir(parents=True, exist_ok=True)
-    log_path = analyst / "disclosure-log.json"
-    tmp_log = log_path.with_suffix(".json.tmp")
-    tmp_log.write_text(
-        json.dumps(log_doc, indent=2, ensure_ascii=False, default=str), encoding="utf-8"
-    )
-    os.replace(tmp_log, log_path)
+    _write_published(files, out, overwrite)
+    log_path = _write_log(log_doc, analyst)
     step("done")
     return ReportSet(
         out_dir=out,
