@@ -231,10 +231,6 @@ def theme_summary(
     if frame[group].isna().any():
         raise DataError(f"segments with no {group}: every segment needs one", code="missing-group")
     frame = frame.assign(quote=redact_series(frame["text"], names=names, places=places))
-
-    def roles_of(s: pd.Series) -> str:
-        return ";".join(sorted(set(s.dropna().astype(str))))
-
     # the example quote: the segment whose text has the smallest digest, so the choice does not
     # depend on the order of the rows
     frame = frame.assign(
@@ -244,25 +240,14 @@ def theme_summary(
             )
         )
     )
-    # a role is named only when enough people of that role took part in the trust (or region)
-    role_n = frame.groupby([group, "role"])["participant"].nunique()
-    region_role_n = frame.groupby("role")["participant"].nunique()
-
-    def attribution(trust: Any, role: Any) -> Any:
-        if not isinstance(role, str):
-            return None
-        n = region_role_n.get(role, 0) if trust is None else role_n.get((trust, role), 0)
-        return role if n >= k else None
-
+    att = _Attribution(frame, group, k)
     per = frame.groupby([group, "_theme"], sort=False).agg(
-        n_participants=("participant", "nunique"), roles=("role", roles_of)
+        n_participants=("participant", "nunique"), roles=("role", _roles_of)
     )
     firsts = frame.sort_values("_pick", kind="stable").drop_duplicates([group, "_theme"])
     per = per.join(firsts.set_index([group, "_theme"])[["quote", "role"]])
     per = per.rename(columns={"role": "quote_role"}).reset_index()
-    per["quote_role"] = [
-        attribution(t, r) for t, r in zip(per[group], per["quote_role"], strict=True)
-    ]
+    per["quote_role"] = [att.role(t, r) for t, r in zip(per[group], per["quote_role"], strict=True)]
     shown = per[per["n_participants"] >= k].copy()
     hidden = per[per["n_participants"] < k]
     shown["_o"] = shown["_theme"].map({t: i for i, t in enumerate(order)})
@@ -280,10 +265,49 @@ def theme_summary(
             "note": None,
         }
     )
+    region_rows = _region_rows(frame, group, shown, hidden, order, labels, k, att)
+    out = pd.concat([trust_rows, pd.DataFrame(region_rows)], ignore_index=True)
+    out["n_participants"] = out["n_participants"].astype("Int64")
+    if pol.quote_attribution == "none":
+        out["quote_role"] = None
+    return out
+
+
+def _roles_of(s: pd.Series) -> str:
+    return ";".join(sorted(set(s.dropna().astype(str))))
+
+
+class _Attribution:
+    """A quote is attributed to a role only when enough people of that role took part in the
+    trust (or, for the region's quotes, the region)."""
+
+    def __init__(self, frame: pd.DataFrame, group: str, k: int) -> None:
+        self.role_n = frame.groupby([group, "role"])["participant"].nunique()
+        self.region_role_n = frame.groupby("role")["participant"].nunique()
+        self.k = k
+
+    def role(self, trust: Any, role: Any) -> Any:
+        if not isinstance(role, str):
+            return None
+        n = self.region_role_n.get(role, 0) if trust is None else self.role_n.get((trust, role), 0)
+        return role if n >= self.k else None
+
+
+def _region_rows(
+    frame: pd.DataFrame,
+    group: str,
+    shown: pd.DataFrame,
+    hidden: pd.DataFrame,
+    order: list[str],
+    labels: dict[str, str],
+    k: int,
+    att: _Attribution,
+) -> list[dict[str, Any]]:
+    """One row per theme for the region: its count unless it would reveal a trust's small
+    count, and a quote from a participant whose trust-level count is published."""
     reg = frame.groupby("_theme").agg(
-        n_participants=("participant", "nunique"), roles=("role", roles_of)
+        n_participants=("participant", "nunique"), roles=("role", _roles_of)
     )
-    # region quotes come only from participants whose trust-level count is published
     shown_keys = set(zip(shown[group], shown["_theme"], strict=True))
     quotable = frame[
         [(g, t) in shown_keys for g, t in zip(frame[group], frame["_theme"], strict=True)]
@@ -291,22 +315,14 @@ def theme_summary(
     reg_first = (
         quotable.sort_values("_pick", kind="stable").drop_duplicates("_theme").set_index("_theme")
     )
-    region_rows = []
+    rows = []
     for theme in order:
+        row: dict[str, Any] = {"scope": "region", "group": None, "theme": theme}
+        row["label"] = labels[theme]
         if theme not in reg.index:
-            region_rows.append(
-                {
-                    "scope": "region",
-                    "group": None,
-                    "theme": theme,
-                    "label": labels[theme],
-                    "n_participants": 0,
-                    "roles": "",
-                    "quote": None,
-                    "quote_role": None,
-                    "note": "no participant",
-                }
-            )
+            row.update(n_participants=0, roles="", quote=None, quote_role=None)
+            row["note"] = "no participant"
+            rows.append(row)
             continue
         n = int(reg.loc[theme, "n_participants"])
         small = hidden[hidden["_theme"] == theme]
@@ -317,25 +333,13 @@ def theme_summary(
         elif len(small) == 1:
             count = pd.NA
             note = "count withheld: with the trust rows it would reveal one trust's small count"
-        region_rows.append(
-            {
-                "scope": "region",
-                "group": None,
-                "theme": theme,
-                "label": labels[theme],
-                "n_participants": count,
-                "roles": reg.loc[theme, "roles"] if n >= k else None,
-                "quote": reg_first.loc[theme, "quote"]
-                if n >= k and theme in reg_first.index
-                else None,
-                "quote_role": attribution(None, reg_first.loc[theme, "role"])
-                if n >= k and theme in reg_first.index
-                else None,
-                "note": note,
-            }
+        quoted = n >= k and theme in reg_first.index
+        row.update(
+            n_participants=count,
+            roles=reg.loc[theme, "roles"] if n >= k else None,
+            quote=reg_first.loc[theme, "quote"] if quoted else None,
+            quote_role=att.role(None, reg_first.loc[theme, "role"]) if quoted else None,
+            note=note,
         )
-    out = pd.concat([trust_rows, pd.DataFrame(region_rows)], ignore_index=True)
-    out["n_participants"] = out["n_participants"].astype("Int64")
-    if pol.quote_attribution == "none":
-        out["quote_role"] = None
-    return out
+        rows.append(row)
+    return rows
