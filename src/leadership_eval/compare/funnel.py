@@ -324,12 +324,76 @@ def _funnel_core(
     ``mean``/``var`` are the groups' means and sample variances (var unused for proportions);
     ``eligible`` marks groups that are published (only they enter the benchmark).
     """
-    from scipy import stats
-
     if tail not in TAILS:
         raise ConfigurationError(f"tail must be one of {', '.join(TAILS)}; found {tail!r}")
     n = np.asarray(n, dtype=float)
     e = np.asarray(eligible, dtype=bool)
+    b = _benchmarks(n, mean, var, e, kind, benchmark)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = b.bench_sd / np.sqrt(n)
+        z = (mean - b.bench) / se
+    mode = "multiplicative" if overdispersion is True else overdispersion
+    if mode and mode not in ("multiplicative", "additive"):
+        raise ConfigurationError(
+            "overdispersion must be False, True/'multiplicative' or 'additive'; "
+            f"found {overdispersion!r}"
+        )
+    phi, tau2 = _overdispersion(np.where(e & np.isfinite(z), z, np.nan), se, mode, n.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se_adj = np.sqrt(phi * se**2 + tau2)
+        z_adj = (mean - b.bench) / se_adj
+    if mode:
+        from scipy import stats
+
+        # the adjustments are defined on the normal scale
+        p_low = np.where(np.isfinite(z_adj), stats.norm.cdf(z_adj), np.nan)
+        p_high = np.where(np.isfinite(z_adj), stats.norm.sf(z_adj), np.nan)
+        test = f"normal, {mode} overdispersion adjustment"
+        lims = _limit_pairs(n, b.bench, se_adj, kind, levels, False)
+    else:
+        p_low, p_high, test, lims = _tests_and_limits(
+            n, mean, b, se_adj, kind=kind, benchmark=benchmark, levels=levels, tail=tail
+        )
+    side = (1 - max(levels)) / 2
+    flag = np.where(p_low <= side, "low", np.where(p_high <= side, "high", "none")).astype(object)
+    flag = np.where(e, flag, "suppressed")
+    return _Core(
+        bench=b.bench,
+        bench_sd=b.bench_sd,
+        bench_n=b.bn,
+        z=z_adj,
+        se=se_adj,
+        limits=lims,
+        flag=flag,
+        phi=phi,
+        tau2=tau2,
+        p_low=p_low,
+        p_high=p_high,
+        test=test,
+    )
+
+
+@dataclass
+class _Benchmarks:
+    """Each group's benchmark (and its respondents' SD and count), and the rest of the
+    published groups' (the leave-one-out benchmark the tests compare with)."""
+
+    bench: np.ndarray
+    bench_sd: np.ndarray
+    bn: np.ndarray
+    rest_n: np.ndarray
+    rest_mean: np.ndarray
+    rest_sd: np.ndarray
+
+
+def _benchmarks(
+    n: np.ndarray,
+    mean: np.ndarray,
+    var: np.ndarray,
+    e: np.ndarray,
+    kind: str,
+    benchmark: str | float,
+) -> _Benchmarks:
     ne = np.where(e, n, 0.0)
     m = np.where(e, np.nan_to_num(mean), 0.0)
     v = np.where(e & (n > 1), np.nan_to_num(var), 0.0)
@@ -352,9 +416,7 @@ def _funnel_core(
         else:
             rest_sd = np.sqrt(rest_mean * (1 - rest_mean))
         if benchmark == "leave_one_out":
-            bn = rest_n
-            bench = rest_mean
-            bench_sd = rest_sd
+            bn, bench, bench_sd = rest_n, rest_mean, rest_sd
         else:
             bn = np.broadcast_to(total_n, n.shape).astype(float)
             b_c = s1c / total_n
@@ -368,88 +430,74 @@ def _funnel_core(
             else:
                 bench_sd = np.sqrt(bench * (1 - bench))
         bench = np.where(bn > 0, bench, np.nan)
-        se = bench_sd / np.sqrt(n)
-        z = (mean - bench) / se
+    return _Benchmarks(bench, bench_sd, bn, rest_n, rest_mean, rest_sd)
 
-    z_e = np.where(e & np.isfinite(z), z, np.nan)
-    phi = np.ones((*n.shape[:-1], 1))
-    tau2 = np.zeros((*n.shape[:-1], 1))
-    mode = "multiplicative" if overdispersion is True else overdispersion
-    if mode:
-        if mode not in ("multiplicative", "additive"):
-            raise ConfigurationError(
-                "overdispersion must be False, True/'multiplicative' or 'additive'; "
-                f"found {overdispersion!r}"
-            )
-        count = np.sum(np.isfinite(z_e), axis=-1, keepdims=True)
-        with np.errstate(invalid="ignore"), _quiet_nan():
-            q10 = np.nanquantile(z_e, 0.1, axis=-1, keepdims=True)
-            q90 = np.nanquantile(z_e, 0.9, axis=-1, keepdims=True)
-            zw = np.clip(z_e, q10, q90)
-            phi_hat = np.nanmean(zw**2, axis=-1, keepdims=True)
-        phi_hat = np.where(count > 1, phi_hat, 1.0)
-        if mode == "multiplicative":
-            phi = np.maximum(phi_hat, 1.0)
-        else:
-            w = np.where(np.isfinite(z_e), 1 / se**2, 0.0)
-            sw = w.sum(axis=-1, keepdims=True)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                denom = sw - (w**2).sum(axis=-1, keepdims=True) / sw
-                t2 = (count * phi_hat - (count - 1)) / denom
-            tau2 = np.where(np.isfinite(t2) & (t2 > 0), t2, 0.0)
+
+def _overdispersion(
+    z_e: np.ndarray, se: np.ndarray, mode: str | bool, shape: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``phi`` (multiplicative) and ``tau2`` (additive) from the published groups' z-scores,
+    winsorised at their 10th and 90th percentiles (1 and 0 without an adjustment)."""
+    phi = np.ones((*shape[:-1], 1))
+    tau2 = np.zeros((*shape[:-1], 1))
+    if not mode:
+        return phi, tau2
+    count = np.sum(np.isfinite(z_e), axis=-1, keepdims=True)
+    with np.errstate(invalid="ignore"), _quiet_nan():
+        q10 = np.nanquantile(z_e, 0.1, axis=-1, keepdims=True)
+        q90 = np.nanquantile(z_e, 0.9, axis=-1, keepdims=True)
+        zw = np.clip(z_e, q10, q90)
+        phi_hat = np.nanmean(zw**2, axis=-1, keepdims=True)
+    phi_hat = np.where(count > 1, phi_hat, 1.0)
+    if mode == "multiplicative":
+        return np.maximum(phi_hat, 1.0), tau2
+    w = np.where(np.isfinite(z_e), 1 / se**2, 0.0)
+    sw = w.sum(axis=-1, keepdims=True)
     with np.errstate(divide="ignore", invalid="ignore"):
-        se_adj = np.sqrt(phi * se**2 + tau2)
-        z_adj = (mean - bench) / se_adj
+        denom = sw - (w**2).sum(axis=-1, keepdims=True) / sw
+        t2 = (count * phi_hat - (count - 1)) / denom
+    return phi, np.where(np.isfinite(t2) & (t2 > 0), t2, 0.0)
+
+
+def _tests_and_limits(
+    n: np.ndarray,
+    mean: np.ndarray,
+    b: _Benchmarks,
+    se_adj: np.ndarray,
+    *,
+    kind: str,
+    benchmark: str | float,
+    levels: tuple[float, ...],
+    tail: str,
+) -> tuple[np.ndarray, np.ndarray, str, dict[str, np.ndarray]]:
+    """Without an overdispersion adjustment: the exact tests behind the flags, and the limits
+    (those of the t test for means; interpolated exact binomial ones, for drawing only, for
+    proportions)."""
+    from scipy import stats
 
     fixed = None if isinstance(benchmark, str) else float(benchmark)
-    if mode:
-        # the adjustments are defined on the normal scale
-        p_low = np.where(np.isfinite(z_adj), stats.norm.cdf(z_adj), np.nan)
-        p_high = np.where(np.isfinite(z_adj), stats.norm.sf(z_adj), np.nan)
-        test = f"normal, {mode} overdispersion adjustment"
-        lims = _limit_pairs(n, bench, se_adj, kind, levels, False)
+    if fixed is None:
+        ref_n, ref_mean, ref_sd = b.rest_n, b.rest_mean, b.rest_sd
     else:
-        if fixed is None:
-            ref_n, ref_mean, ref_sd = rest_n, rest_mean, rest_sd
+        ref_n, ref_mean, ref_sd = b.bn, b.bench, b.bench_sd
+    p_low, p_high, test = _tail_p(kind, n, mean, ref_n, ref_mean, ref_sd, fixed, tail)
+    if kind == "proportion":
+        return p_low, p_high, test, _limit_pairs(n, b.bench, se_adj, kind, levels, True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if fixed is not None:
+            se_t = ref_sd / np.sqrt(n)
+        elif benchmark == "leave_one_out":
+            se_t = ref_sd * np.sqrt(1 / n + 1 / ref_n)
         else:
-            ref_n, ref_mean, ref_sd = bn, bench, bench_sd
-        p_low, p_high, test = _tail_p(kind, n, mean, ref_n, ref_mean, ref_sd, fixed, tail)
-        if kind == "proportion":
-            # interpolated exact binomial limits: for drawing the funnel, not for the flags
-            lims = _limit_pairs(n, bench, se_adj, kind, levels, True)
-        else:
-            # the limits of the t test the flags use
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if fixed is not None:
-                    se_t = ref_sd / np.sqrt(n)
-                elif benchmark == "leave_one_out":
-                    se_t = ref_sd * np.sqrt(1 / n + 1 / ref_n)
-                else:
-                    se_t = ref_sd * np.sqrt(np.maximum(1 / n - 1 / bn, 0.0))
-            df = np.maximum(ref_n - 1, 1)
-            lims = {}
-            for level in levels:
-                label = _limit_label(level)
-                tq = stats.t.ppf((1 + level) / 2, df)
-                lims[f"lower_{label}"] = bench - tq * se_t
-                lims[f"upper_{label}"] = bench + tq * se_t
-    side = (1 - max(levels)) / 2
-    flag = np.where(p_low <= side, "low", np.where(p_high <= side, "high", "none")).astype(object)
-    flag = np.where(e, flag, "suppressed")
-    return _Core(
-        bench=bench,
-        bench_sd=bench_sd,
-        bench_n=bn,
-        z=z_adj,
-        se=se_adj,
-        limits=lims,
-        flag=flag,
-        phi=phi,
-        tau2=tau2,
-        p_low=p_low,
-        p_high=p_high,
-        test=test,
-    )
+            se_t = ref_sd * np.sqrt(np.maximum(1 / n - 1 / b.bn, 0.0))
+    df = np.maximum(ref_n - 1, 1)
+    lims = {}
+    for level in levels:
+        label = _limit_label(level)
+        tq = stats.t.ppf((1 + level) / 2, df)
+        lims[f"lower_{label}"] = b.bench - tq * se_t
+        lims[f"upper_{label}"] = b.bench + tq * se_t
+    return p_low, p_high, test, lims
 
 
 class _quiet_nan:
