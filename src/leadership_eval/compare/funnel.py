@@ -557,17 +557,9 @@ def _standardised(
     out: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "mean":
-            ssw = np.where(matched, q_rs - np.where(matched, s_rs**2 / n_rs, 0.0), 0.0).sum(axis=1)
-            df = n_r - matched.sum(axis=1)
-            sw = np.sqrt(np.maximum(ssw, 0) / df)
-            w = n_gs / n_i[:, None]
-            var_e = np.where(matched, w**2 / np.where(matched, n_rs, 1.0), 0.0).sum(axis=1)
-            var_e = var_e + (n_unmatched / n_i) ** 2 / n_r
-            se = sw * np.sqrt(1 / n_i + var_e)
+            se, dfp, bad = _standardised_se(n_gs, s_rs, q_rs, n_rs, matched, n_i, n_r, n_unmatched)
             t = (observed - expected) / se
-            dfp = np.maximum(df, 1)
             p_low, p_high = stats.t.cdf(t, dfp), stats.t.sf(t, dfp)
-            bad = ~(df > 0) | ~(n_i > 0)
             p_low, p_high = np.where(bad, np.nan, p_low), np.where(bad, np.nan, p_high)
             for level in levels:
                 label = _limit_label(level)
@@ -583,30 +575,7 @@ def _standardised(
             p_rs = np.where(matched, x_rs / np.where(matched, n_rs, 1.0), 0.0)
             crude_p = crude + centre
             expected_p = expected + centre
-            p_low = np.full(k, np.nan)
-            p_high = np.full(k, np.nan)
-            for i in range(k):
-                if not n_i[i] > 0 or not n_r[i] > 0:
-                    continue
-                dist = np.ones(1)
-                for st in range(n_s):
-                    ni = round(n_gs[i, st])
-                    if ni == 0:
-                        continue
-                    xi = round(x_gs[i, st])
-                    if not matched[i, st]:
-                        part = np.zeros(ni + 1)
-                        part[xi] = 1.0
-                    else:
-                        tot_k = xi + round(x_rs[i, st])
-                        tot_n = ni + round(n_rs[i, st])
-                        part = stats.hypergeom.pmf(np.arange(ni + 1), tot_n, tot_k, ni)
-                    dist = np.convolve(dist, part)
-                obs = round(x_gs[i].sum())
-                lo, hi = dist[: obs + 1].sum(), dist[obs:].sum()
-                if tail == "mid":
-                    lo, hi = lo - dist[obs] / 2, hi - dist[obs] / 2
-                p_low[i], p_high[i] = min(lo, 1.0), min(hi, 1.0)
+            p_low, p_high = _stratified_exact_p(n_gs, x_gs, n_rs, x_rs, matched, n_r, tail)
             var = (n_gs * p_rs * (1 - p_rs)).sum(axis=1) + n_unmatched * crude_p * (1 - crude_p)
             se = np.sqrt(var) / n_i
             for level in levels:
@@ -631,6 +600,70 @@ def _standardised(
         test=np.array([name]),
     )
     return out
+
+
+def _standardised_se(
+    n_gs: np.ndarray,
+    s_rs: np.ndarray,
+    q_rs: np.ndarray,
+    n_rs: np.ndarray,
+    matched: np.ndarray,
+    n_i: np.ndarray,
+    n_r: np.ndarray,
+    n_unmatched: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The standard error of observed - expected (pooled within-stratum SD of the rest), its
+    degrees of freedom, and where the test is undefined."""
+    ssw = np.where(matched, q_rs - np.where(matched, s_rs**2 / n_rs, 0.0), 0.0).sum(axis=1)
+    df = n_r - matched.sum(axis=1)
+    sw = np.sqrt(np.maximum(ssw, 0) / df)
+    w = n_gs / n_i[:, None]
+    var_e = np.where(matched, w**2 / np.where(matched, n_rs, 1.0), 0.0).sum(axis=1)
+    var_e = var_e + (n_unmatched / n_i) ** 2 / n_r
+    se = sw * np.sqrt(1 / n_i + var_e)
+    return se, np.maximum(df, 1), ~(df > 0) | ~(n_i > 0)
+
+
+def _stratified_exact_p(
+    n_gs: np.ndarray,
+    x_gs: np.ndarray,
+    n_rs: np.ndarray,
+    x_rs: np.ndarray,
+    matched: np.ndarray,
+    n_r: np.ndarray,
+    tail: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-sided p-values of each group's successes given each stratum's margins: the
+    convolution of hypergeometric distributions (R's ``mantelhaen.test(exact = TRUE)``)."""
+    from scipy import stats
+
+    k, n_s = n_gs.shape
+    n_i = n_gs.sum(axis=1)
+    p_low = np.full(k, np.nan)
+    p_high = np.full(k, np.nan)
+    for i in range(k):
+        if not n_i[i] > 0 or not n_r[i] > 0:
+            continue
+        dist = np.ones(1)
+        for st in range(n_s):
+            ni = round(n_gs[i, st])
+            if ni == 0:
+                continue
+            xi = round(x_gs[i, st])
+            if not matched[i, st]:
+                part = np.zeros(ni + 1)
+                part[xi] = 1.0
+            else:
+                tot_k = xi + round(x_rs[i, st])
+                tot_n = ni + round(n_rs[i, st])
+                part = stats.hypergeom.pmf(np.arange(ni + 1), tot_n, tot_k, ni)
+            dist = np.convolve(dist, part)
+        obs = round(x_gs[i].sum())
+        lo, hi = dist[: obs + 1].sum(), dist[obs:].sum()
+        if tail == "mid":
+            lo, hi = lo - dist[obs] / 2, hi - dist[obs] / 2
+        p_low[i], p_high[i] = min(lo, 1.0), min(hi, 1.0)
+    return p_low, p_high
 
 
 @dataclass(frozen=True, repr=False)
