@@ -443,24 +443,11 @@ def build_system(tables: list[Table], links: Sequence[Link] = (), check: bool = 
     for t in tables:
         t.offset = offset
         offset += t.size
-    npos = offset
-    uf = _UnionFind(npos)
+    uf = _UnionFind(offset)
     sums: list[TableSum] = []
     for link in links:
         if isinstance(link, SharedLine):
-            a = tables[_resolve_key(link.first, keys)]
-            b = tables[_resolve_key(link.second, keys)]
-            la = _line_positions(a, link.first_row, link.first_column)
-            lb = _line_positions(b, link.second_row, link.second_column)
-            if set(la) != set(lb):
-                raise DataError(
-                    f"shared line of {a.label()} and {b.label()}: the labels differ "
-                    f"(only in the first: {sorted(map(str, set(la) - set(lb)))}; only in the "
-                    f"second: {sorted(map(str, set(lb) - set(la)))})",
-                    code="bad-link",
-                )
-            for lab, pa in la.items():
-                uf.union(a.offset + pa, b.offset + lb[lab])
+            _share(tables, keys, link, uf)
         elif isinstance(link, TableSum):
             sums.append(link)
         else:
@@ -468,9 +455,45 @@ def build_system(tables: list[Table], links: Sequence[Link] = (), check: bool = 
                 f"links must be TableSum or SharedLine objects, got {type(link).__name__}",
                 code="bad-link",
             )
-    roots = np.array([uf.find(p) for p in range(npos)])
+    roots = np.array([uf.find(p) for p in range(offset)])
     uniq, var_of_pos = np.unique(roots, return_inverse=True)
     n = len(uniq)
+    value, is_total, positions = _variables(tables, var_of_pos, n)
+    eq = _Equations()
+    for t in tables:
+        eq.margins(t)
+    for link in sums:
+        whole = tables[_resolve_key(link.whole, keys)]
+        parts = [tables[_resolve_key(p, keys)] for p in link.parts]
+        _check_sum(whole, parts)
+        eq.table_sum(whole, parts)
+    system = System(tables, n, eq.matrix(n), value, is_total, positions)
+    if check:
+        check_consistent(system)
+    return system
+
+
+def _share(tables: list[Table], keys: list[Hashable], link: SharedLine, uf: _UnionFind) -> None:
+    """Merge the cells of the two lines a SharedLine declares the same."""
+    a = tables[_resolve_key(link.first, keys)]
+    b = tables[_resolve_key(link.second, keys)]
+    la = _line_positions(a, link.first_row, link.first_column)
+    lb = _line_positions(b, link.second_row, link.second_column)
+    if set(la) != set(lb):
+        raise DataError(
+            f"shared line of {a.label()} and {b.label()}: the labels differ "
+            f"(only in the first: {sorted(map(str, set(la) - set(lb)))}; only in the "
+            f"second: {sorted(map(str, set(lb) - set(la)))})",
+            code="bad-link",
+        )
+    for lab, pa in la.items():
+        uf.union(a.offset + pa, b.offset + lb[lab])
+
+
+def _variables(
+    tables: list[Table], var_of_pos: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray, list[list[tuple[int, int, int]]]]:
+    """Each variable's published value, whether it is a margin, and where it appears."""
     value = np.full(n, np.nan)
     is_total = np.zeros(n, dtype=bool)
     positions: list[list[tuple[int, int, int]]] = [[] for _ in range(n)]
@@ -505,53 +528,64 @@ def build_system(tables: list[Table], links: Sequence[Link] = (), check: bool = 
             "cells declared shared by a SharedLine hold different values: " + " | ".join(msgs),
             code="inconsistent-link",
         )
-    rows_i: list[int] = []
-    cols_i: list[int] = []
-    coefs: list[float] = []
-    m = 0
+    return value, is_total, positions
 
-    def add(vars_: Sequence[int], cs: Sequence[float]) -> None:
-        nonlocal m
-        rows_i.extend([m] * len(vars_))
-        cols_i.extend(int(v) for v in vars_)
-        coefs.extend(cs)
-        m += 1
 
-    for t in tables:
+def _check_sum(whole: Table, parts: list[Table]) -> None:
+    """A TableSum's parts: some, of the whole's dimensions, with none of its labels missing."""
+    if not parts:
+        raise DataError(f"TableSum for {whole.label()} lists no parts", code="bad-link")
+    for p in parts:
+        if p.series != whole.series:
+            raise DataError(
+                f"TableSum: {p.label()} and {whole.label()} must both be 1-D or both 2-D",
+                code="bad-link",
+            )
+        extra_r = set(map(_hkey, p.full_rows)) - set(map(_hkey, whole.full_rows))
+        extra_c = set(map(_hkey, p.full_cols)) - set(map(_hkey, whole.full_cols))
+        if (extra_r or extra_c) and not whole.series:
+            raise DataError(
+                f"TableSum: {p.label()} has labels that {whole.label()} lacks "
+                f"(rows {sorted(map(str, extra_r))}, columns {sorted(map(str, extra_c))})",
+                code="bad-link",
+            )
+        if extra_r and whole.series:
+            raise DataError(
+                f"TableSum: {p.label()} has labels that {whole.label()} lacks: "
+                f"{sorted(map(str, extra_r))}",
+                code="bad-link",
+            )
+
+
+class _Equations:
+    """The sum equations ``A x = 0``, one row at a time."""
+
+    def __init__(self) -> None:
+        self.rows_i: list[int] = []
+        self.cols_i: list[int] = []
+        self.coefs: list[float] = []
+        self.m = 0
+
+    def equation(self, vars_: Sequence[int], cs: Sequence[float]) -> None:
+        self.rows_i.extend([self.m] * len(vars_))
+        self.cols_i.extend(int(v) for v in vars_)
+        self.coefs.extend(cs)
+        self.m += 1
+
+    def margins(self, t: Table) -> None:
+        """Each row (column) of inner cells sums to its Total."""
         nr, nc = t.values.shape
         inner_r = nr - int(t.total_row)
         inner_c = nc - int(t.total_col)
         if t.total_col:
             for i in range(nr):
-                add([*t.var[i, :inner_c], t.var[i, inner_c]], [1.0] * inner_c + [-1.0])
+                self.equation([*t.var[i, :inner_c], t.var[i, inner_c]], [1.0] * inner_c + [-1.0])
         if t.total_row:
             for j in range(nc):
-                add([*t.var[:inner_r, j], t.var[inner_r, j]], [1.0] * inner_r + [-1.0])
-    for link in sums:
-        whole = tables[_resolve_key(link.whole, keys)]
-        parts = [tables[_resolve_key(p, keys)] for p in link.parts]
-        if not parts:
-            raise DataError(f"TableSum for {whole.label()} lists no parts", code="bad-link")
-        for p in parts:
-            if p.series != whole.series:
-                raise DataError(
-                    f"TableSum: {p.label()} and {whole.label()} must both be 1-D or both 2-D",
-                    code="bad-link",
-                )
-            extra_r = set(map(_hkey, p.full_rows)) - set(map(_hkey, whole.full_rows))
-            extra_c = set(map(_hkey, p.full_cols)) - set(map(_hkey, whole.full_cols))
-            if (extra_r or extra_c) and not whole.series:
-                raise DataError(
-                    f"TableSum: {p.label()} has labels that {whole.label()} lacks "
-                    f"(rows {sorted(map(str, extra_r))}, columns {sorted(map(str, extra_c))})",
-                    code="bad-link",
-                )
-            if extra_r and whole.series:
-                raise DataError(
-                    f"TableSum: {p.label()} has labels that {whole.label()} lacks: "
-                    f"{sorted(map(str, extra_r))}",
-                    code="bad-link",
-                )
+                self.equation([*t.var[:inner_r, j], t.var[inner_r, j]], [1.0] * inner_r + [-1.0])
+
+    def table_sum(self, whole: Table, parts: list[Table]) -> None:
+        """Each cell of the whole is the sum of the parts' cells with the same labels."""
         for i, r in enumerate(whole.full_rows):
             for j, c in enumerate(whole.full_cols):
                 vars_ = [int(whole.var[i, j])]
@@ -565,18 +599,16 @@ def build_system(tables: list[Table], links: Sequence[Link] = (), check: bool = 
                     elif r in pr and c in pc:
                         vars_.append(int(p.var[pr.index(r), pc.index(c)]))
                         cs.append(-1.0)
-                add(vars_, cs)
-    from scipy import sparse
+                self.equation(vars_, cs)
 
-    A = sparse.csr_matrix((coefs, (rows_i, cols_i)), shape=(m, n))
-    A.sum_duplicates()
-    A.eliminate_zeros()
-    keep = np.diff(A.indptr) > 0
-    A = A[keep]
-    system = System(tables, n, A, value, is_total, positions)
-    if check:
-        check_consistent(system)
-    return system
+    def matrix(self, n: int) -> sparse.csr_matrix:
+        from scipy import sparse
+
+        A = sparse.csr_matrix((self.coefs, (self.rows_i, self.cols_i)), shape=(self.m, n))
+        A.sum_duplicates()
+        A.eliminate_zeros()
+        keep = np.diff(A.indptr) > 0
+        return A[keep]
 
 
 def _hkey(label: object) -> object:
