@@ -162,10 +162,33 @@ class _Problem:
         n = len(data)
         self.n = n
         self.limit = math.floor(max_suppression * n + 1e-9)
-        d = len(self.qis)
-        self.d = d
-        # code every distinct value at every level (keeping only levels' values present in the
-        # data); a record's code at a level is then a look-up through its value's index
+        self.d = len(self.qis)
+        shares, counts = self._code_values(data, hierarchies)
+        self._tuples(data, sensitive, l)
+        self._cell_losses(metric, shares, counts)
+        d = self.d
+        # per-QI, per-level totals: the generalisation-only loss (a lower bound)
+        self.level_loss = [np.array([_dot(self.w, c) for c in self.cell[j]]) for j in range(d)]
+        self.norm = 1.0 if metric in ("entropy", "discernibility") else float(n * d)
+        self._lookups()
+        self.rollup = l is None and math.prod(self.cards[j][0] for j in range(d)) < INT64_SAFE
+        #: nodes with suppressed records are costed from their class table (False: from the
+        #: suppressed tuples by evaluate_full, the reference)
+        self.class_level = True
+        self._tables: list[_Table] = []
+        self._table_levels = np.zeros((16, d), dtype=np.int64)
+        self._table_rows = np.zeros(16, dtype=np.int64)
+        if self.rollup:
+            bottom = np.zeros(d, dtype=np.int64)
+            self._add_table(_Table(bottom, self.w, None))  # its codes: self.t_code
+
+    def _code_values(
+        self, data: pd.DataFrame, hierarchies: dict[Hashable, Hierarchy]
+    ) -> tuple[list[list[np.ndarray]], list[np.ndarray]]:
+        """Code every distinct value at every level (keeping only levels' values present in
+        the data); a record's code at a level is then a look-up through its value's index.
+        Returns each level's loss shares and each value's count."""
+        n = self.n
         self.vidx: list[np.ndarray] = []  # per record: index of its distinct value (NA last)
         self.n_values: list[int] = []  # distinct values, NA counted as one
         self.first_of_value: list[np.ndarray] = []
@@ -199,7 +222,11 @@ class _Problem:
             shares.append(sh)
             counts.append(np.bincount(vi, minlength=nv).astype(np.float64))
         self.heights = np.array([len(c) - 1 for c in self.cards], dtype=np.int64)
-        # distinct bottom tuples (with the sensitive values when l is asked), with weights
+        return shares, counts
+
+    def _tuples(self, data: pd.DataFrame, sensitive: list[Hashable], l: float | None) -> None:  # noqa: E741
+        """Distinct bottom tuples (with the sensitive values when l is asked), with weights."""
+        n, d = self.n, self.d
         parts = [self.val_codes[j][0][self.vidx[j]] for j in range(d)]
         part_cards = [self.cards[j][0] for j in range(d)]
         self.s_rec: list[np.ndarray] = []
@@ -216,26 +243,32 @@ class _Problem:
         self.T = T
         self.w = weights.astype(np.float64)
         first = np.full(T, n, dtype=np.int64)
-        np.minimum.at(first, self.rec_tuple, positions)
+        np.minimum.at(first, self.rec_tuple, np.arange(n, dtype=np.int64))
         self.t_vals = [self.vidx[j][first] for j in range(d)]  # per tuple: its value index
         self._t_codes: dict[tuple[int, int], np.ndarray] = {}
         self.t_sens = [sc[first] for sc in self.s_rec]
-        # per-cell information loss of each tuple at each level, and of a suppressed cell
-        # (computed per distinct value, then looked up per tuple)
+
+    def _cell_losses(
+        self, metric: str, shares: list[list[np.ndarray]], counts: list[np.ndarray]
+    ) -> None:
+        """Per-cell information loss of each tuple at each level, and of a suppressed cell
+        (computed per distinct value, then looked up per tuple); and what suppressing a
+        record costs over generalising it, per code of each level: it depends on the
+        generalised value only (for entropy the original value's frequency cancels out:
+        log2(n / f0) - log2(f_L / f0) = log2(n) - log2(f_L)), so a class table gives the loss
+        of suppressing its small classes."""
+        n, T = self.n, self.T
         self.cell: list[list[np.ndarray]] = []
         self.cell_top: list[np.ndarray] = []
-        # what suppressing a record costs over generalising it, per code of each level: it
-        # depends on the generalised value only (for entropy the original value's frequency
-        # cancels out: log2(n / f0) - log2(f_L / f0) = log2(n) - log2(f_L)), so a class table
-        # gives the loss of suppressing its small classes
         self.supp_cost: list[list[np.ndarray]] = []
-        for j in range(d):
+        for j in range(self.d):
             levels_j = []
             cost_j = []
             tv = self.t_vals[j]
+            cards = self.cards[j]
             if metric == "entropy":
                 freq = [
-                    np.bincount(vc, weights=counts[j], minlength=self.cards[j][L])
+                    np.bincount(vc, weights=counts[j], minlength=cards[L])
                     for L, vc in enumerate(self.val_codes[j])
                 ]
                 f0 = freq[0][self.val_codes[j][0]]
@@ -244,33 +277,32 @@ class _Problem:
                     cost_j.append(np.log2(float(n)) - np.log2(np.maximum(freq[L], 1.0)))
                 self.cell_top.append(np.log2(n / f0)[tv])
             elif metric == "loss":
-                for L in range(len(self.cards[j])):
+                for L in range(len(cards)):
                     levels_j.append(shares[j][L][self.val_codes[j][L]][tv])
                     cost_j.append(1.0 - shares[j][L])
                 self.cell_top.append(np.ones(T))
             elif metric == "precision":
-                h = max(len(self.cards[j]) - 1, 1)
-                for L in range(len(self.cards[j])):
+                h = max(len(cards) - 1, 1)
+                for L in range(len(cards)):
                     levels_j.append(np.full(T, L / h))
-                    cost_j.append(np.full(self.cards[j][L], 1.0 - L / h))
+                    cost_j.append(np.full(cards[L], 1.0 - L / h))
                 self.cell_top.append(np.ones(T))
             else:  # discernibility: not a per-cell metric
-                for L in range(len(self.cards[j])):
+                for L in range(len(cards)):
                     levels_j.append(np.zeros(T))
-                    cost_j.append(np.zeros(self.cards[j][L]))
+                    cost_j.append(np.zeros(cards[L]))
                 self.cell_top.append(np.zeros(T))
             self.cell.append(levels_j)
             self.supp_cost.append(cost_j)
-        # per-QI, per-level totals: the generalisation-only loss (a lower bound)
-        self.level_loss = [np.array([_dot(self.w, c) for c in self.cell[j]]) for j in range(d)]
-        self.norm = 1.0 if metric in ("entropy", "discernibility") else float(n * d)
-        # roll-up: a node's classes are unions of an evaluated predecessor's classes, so it is
-        # grouped from that (smaller) class table. The map of QI j's level-a codes to level b
-        # (b >= a) is the block of self.lut starting at self.lut_at[j][a][b].
+
+    def _lookups(self) -> None:
+        """Roll-up: a node's classes are unions of an evaluated predecessor's classes, so it
+        is grouped from that (smaller) class table. The map of QI j's level-a codes to level b
+        (b >= a) is the block of self.lut starting at self.lut_at[j][a][b]."""
         blocks: list[np.ndarray] = []
         self.lut_at: list[list[list[int]]] = []
         at = 0
-        for j in range(d):
+        for j in range(self.d):
             h = len(self.cards[j])
             at_j: list[list[int]] = []
             for a in range(h):
@@ -285,16 +317,6 @@ class _Problem:
                 at_j.append(row)
             self.lut_at.append(at_j)
         self.lut = np.concatenate(blocks)
-        self.rollup = l is None and math.prod(self.cards[j][0] for j in range(d)) < INT64_SAFE
-        #: nodes with suppressed records are costed from their class table (False: from the
-        #: suppressed tuples by evaluate_full, the reference)
-        self.class_level = True
-        self._tables: list[_Table] = []
-        self._table_levels = np.zeros((16, d), dtype=np.int64)
-        self._table_rows = np.zeros(16, dtype=np.int64)
-        if self.rollup:
-            bottom = np.zeros(d, dtype=np.int64)
-            self._add_table(_Table(bottom, self.w, None))  # its codes: self.t_code
 
     def t_code(self, j: int, level: int) -> np.ndarray:
         """Every distinct tuple's code of quasi-identifier ``j`` at ``level`` (cached)."""
