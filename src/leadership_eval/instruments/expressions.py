@@ -388,130 +388,141 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 def _tokenize(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     i, n = 0, len(text)
-
-    def err(msg: str, at: int) -> ExpressionError:
-        return ExpressionError(msg, at, text=text)
-
     while i < n:
         c = text[i]
         if c.isspace():
             i += 1
             continue
-        two = text[i : i + 2]
-        if two in ("==", "!=", "<=", ">="):
-            tokens.append(_Token("op", two, i, two))
-            i += 2
-        elif two == "<>":
-            raise err("'<>' is not an operator here: use '!=' for 'not equal'", i)
-        elif two in ("=>", "=<"):
-            raise err(f"'{two}' is not an operator: did you mean '{two[::-1]}'?", i)
-        elif two == "&&" or c == "&":
-            raise err(f"'{'&&' if two == '&&' else '&'}' is not an operator: use 'and'", i)
-        elif two == "||" or c == "|":
-            raise err(f"'{'||' if two == '||' else '|'}' is not an operator: use 'or'", i)
-        elif c == "!":
-            raise err("'!' is not an operator: use 'not' (or '!=' for 'not equal')", i)
-        elif c == "=":
-            tokens.append(_Token("op", "==", i, "="))
-            i += 1
-        elif c in "<>":
-            tokens.append(_Token("op", c, i, c))
-            i += 1
-        elif c in "()[],":
-            tokens.append(_Token(c, c, i, c))
-            i += 1
-        elif c == "$" and text[i + 1 : i + 2] == "{":
-            close = text.find("}", i)
-            inner = text[i + 2 : close] if close > 0 else "item"
-            raise err(f"write item ids without '${{...}}': use {inner} instead of ${{{inner}}}", i)
-        elif c in "'\"":
-            start, i = i, i + 1
-            chars: list[str] = []
-            while True:
-                if i >= n:
-                    raise err(
-                        f"the string starting here is not closed: expected a closing {c}", start
-                    )
-                ch = text[i]
-                if ch == c:
-                    i += 1
-                    break
-                if ch == "\\":
-                    if i + 1 >= n:
-                        raise err(
-                            f"the string starting here is not closed: expected a closing {c}", start
-                        )
-                    esc = text[i + 1]
-                    if esc not in _ESCAPES:
-                        raise err(
-                            f"unknown escape '\\{esc}' in a string: the escapes are "
-                            "\\\\, \\', \\\", \\n, \\t and \\r",
-                            i,
-                        )
-                    chars.append(_ESCAPES[esc])
-                    i += 2
-                    continue
-                chars.append(ch)
-                i += 1
-            tokens.append(_Token("string", "".join(chars), start, text[start:i]))
+        if c in "'\"":
+            tok, i = _string_token(text, i)
         elif c.isdigit() or (c == "-" and text[i + 1 : i + 2].isdigit()) or c == ".":
-            m = _NUMBER.match(text, i)
-            end = m.end() if m else i
-            if m is None or (end < n and (text[end].isalnum() or text[end] in "_.")):
-                j = end
-                while j < n and (text[j].isalnum() or text[j] in "_."):
-                    j += 1
-                hint = (
-                    " (item ids start with a letter or '_')"
-                    if re.search("[A-Za-z_]", text[i:j])
-                    else ""
-                )
-                raise err(f"expected a number like 3, -1 or 2.5 but found {text[i:j]!r}{hint}", i)
-            raw = text[i:end]
-            value: int | float
-            if m.group(1) or m.group(2):
-                value = float(raw)
-                if value in (float("inf"), float("-inf")):
-                    raise err(f"the number {raw} is too large", i)
-            else:
-                value = int(raw)
-                if abs(value) > 2**53:  # beyond float precision: no data value can equal it
-                    shown = raw if len(raw) <= 24 else f"{raw[:12]}...({len(raw)} digits)"
-                    raise err(
-                        f"the number {shown} is too large: whole numbers in show_if lie "
-                        "between -2**53 and 2**53",
-                        i,
-                    )
-            tokens.append(_Token("number", value, i, raw))
-            i = end
-        elif c == "-":
-            raise err("arithmetic is not supported: '-' may only start a number like -1", i)
+            tok, i = _number_token(text, i)
         elif c.isalpha() or c == "_":
-            m = _WORD.match(text, i)
-            if m is None:  # a letter outside a-z (an accented or non-Latin letter)
-                raise err(
-                    f"unexpected character {c!r}: item ids and keywords use the letters a-z, "
-                    "digits and '_'",
-                    i,
-                )
-            word = m.group(0)
-            if word in KEYWORDS:
-                tokens.append(_Token("keyword", word, i, word))
-            elif word.lower() in KEYWORDS:
-                raise err(f"keywords are lower case: use '{word.lower()}' instead of '{word}'", i)
-            elif word.lower() != word:
-                raise err(
-                    f"item ids are lower case (letters, digits and '_'): found '{word}'; "
-                    f"did you mean '{word.lower()}'?",
-                    i,
-                )
-            else:
-                tokens.append(_Token("name", word, i, word))
-            i = m.end()
+            tok, i = _word_token(text, i)
         else:
-            raise err(f"unexpected character {c!r}", i)
+            tok, i = _symbol_token(text, i)
+        tokens.append(tok)
     tokens.append(_Token("end", None, n, ""))
     return tokens
+
+
+def _symbol_token(text: str, i: int) -> tuple[_Token, int]:
+    """An operator or punctuation; the operators of other languages are explained."""
+    c, two = text[i], text[i : i + 2]
+    if two in ("==", "!=", "<=", ">="):
+        return _Token("op", two, i, two), i + 2
+    if c == "=" and two not in ("=>", "=<"):
+        return _Token("op", "==", i, "="), i + 1
+    if c in "<>" and two != "<>":
+        return _Token("op", c, i, c), i + 1
+    if c in "()[],":
+        return _Token(c, c, i, c), i + 1
+    if two == "<>":
+        message = "'<>' is not an operator here: use '!=' for 'not equal'"
+    elif two in ("=>", "=<"):
+        message = f"'{two}' is not an operator: did you mean '{two[::-1]}'?"
+    elif two == "&&" or c == "&":
+        message = f"'{'&&' if two == '&&' else '&'}' is not an operator: use 'and'"
+    elif two == "||" or c == "|":
+        message = f"'{'||' if two == '||' else '|'}' is not an operator: use 'or'"
+    elif c == "!":
+        message = "'!' is not an operator: use 'not' (or '!=' for 'not equal')"
+    elif c == "$" and text[i + 1 : i + 2] == "{":
+        close = text.find("}", i)
+        inner = text[i + 2 : close] if close > 0 else "item"
+        message = f"write item ids without '${{...}}': use {inner} instead of ${{{inner}}}"
+    elif c == "-":
+        message = "arithmetic is not supported: '-' may only start a number like -1"
+    else:
+        message = f"unexpected character {c!r}"
+    raise ExpressionError(message, i, text=text)
+
+
+def _string_token(text: str, start: int) -> tuple[_Token, int]:
+    quote, i, n = text[start], start + 1, len(text)
+    unclosed = f"the string starting here is not closed: expected a closing {quote}"
+    chars: list[str] = []
+    while True:
+        if i >= n:
+            raise ExpressionError(unclosed, start, text=text)
+        ch = text[i]
+        if ch == quote:
+            i += 1
+            break
+        if ch == "\\":
+            if i + 1 >= n:
+                raise ExpressionError(unclosed, start, text=text)
+            esc = text[i + 1]
+            if esc not in _ESCAPES:
+                raise ExpressionError(
+                    f"unknown escape '\\{esc}' in a string: the escapes are "
+                    "\\\\, \\', \\\", \\n, \\t and \\r",
+                    i,
+                    text=text,
+                )
+            chars.append(_ESCAPES[esc])
+            i += 2
+            continue
+        chars.append(ch)
+        i += 1
+    return _Token("string", "".join(chars), start, text[start:i]), i
+
+
+def _number_token(text: str, i: int) -> tuple[_Token, int]:
+    n = len(text)
+    m = _NUMBER.match(text, i)
+    end = m.end() if m else i
+    if m is None or (end < n and (text[end].isalnum() or text[end] in "_.")):
+        j = end
+        while j < n and (text[j].isalnum() or text[j] in "_."):
+            j += 1
+        hint = " (item ids start with a letter or '_')" if re.search("[A-Za-z_]", text[i:j]) else ""
+        raise ExpressionError(
+            f"expected a number like 3, -1 or 2.5 but found {text[i:j]!r}{hint}", i, text=text
+        )
+    raw = text[i:end]
+    value: int | float
+    if m.group(1) or m.group(2):
+        value = float(raw)
+        if value in (float("inf"), float("-inf")):
+            raise ExpressionError(f"the number {raw} is too large", i, text=text)
+    else:
+        value = int(raw)
+        if abs(value) > 2**53:  # beyond float precision: no data value can equal it
+            shown = raw if len(raw) <= 24 else f"{raw[:12]}...({len(raw)} digits)"
+            raise ExpressionError(
+                f"the number {shown} is too large: whole numbers in show_if lie "
+                "between -2**53 and 2**53",
+                i,
+                text=text,
+            )
+    return _Token("number", value, i, raw), end
+
+
+def _word_token(text: str, i: int) -> tuple[_Token, int]:
+    m = _WORD.match(text, i)
+    if m is None:  # a letter outside a-z (an accented or non-Latin letter)
+        raise ExpressionError(
+            f"unexpected character {text[i]!r}: item ids and keywords use the letters a-z, "
+            "digits and '_'",
+            i,
+            text=text,
+        )
+    word = m.group(0)
+    if word in KEYWORDS:
+        return _Token("keyword", word, i, word), m.end()
+    if word.lower() in KEYWORDS:
+        raise ExpressionError(
+            f"keywords are lower case: use '{word.lower()}' instead of '{word}'", i, text=text
+        )
+    if word.lower() != word:
+        raise ExpressionError(
+            f"item ids are lower case (letters, digits and '_'): found '{word}'; "
+            f"did you mean '{word.lower()}'?",
+            i,
+            text=text,
+        )
+    return _Token("name", word, i, word), m.end()
 
 
 # --------------------------------------------------------------------------------------------
