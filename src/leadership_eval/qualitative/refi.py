@@ -688,86 +688,32 @@ def read_qdpx(
     if codes_el is None:
         raise DataError(f"{p}: the project has no codebook", code="empty-codebook")
     own, guid_to_id = _codebook_from_root(codes_el, PROJECT_NS, root.get("origin", ""), str(p))
+    cb = own
     if codebook is not None:
-        ids = {c.id for _, c in codebook.walk()}
-        by_guid = {code_guid(i): i for i in ids}
-        by_label = {text_in(c.label).lower(): c.id for _, c in codebook.walk()}
-        names = {el.get("guid"): el.get("name", "") for el in codes_el.iter(f"{P}Code")}
-        mapped, unmatched = {}, []
-        for g, cid in guid_to_id.items():
-            target = by_guid.get(g) or (cid if cid in ids else None)
-            target = target or by_label.get(names.get(g, "").lower())
-            if target is None:
-                unmatched.append(names.get(g) or cid)
-            mapped[g] = target
-        if unmatched:
-            raise DataError(
-                f"{p}: code(s) not in the codebook {codebook.id!r}: {', '.join(unmatched[:20])}",
-                code="unknown-code",
-            )
-        guid_to_id = mapped  # type: ignore[assignment]
+        guid_to_id = _mapped_codes(codebook, codes_el, guid_to_id, p)
         cb = codebook
-    else:
-        cb = own
     theme_of = {c.id: t.id for t in cb.codes for _, c in t.walk()}
-    var_names = {v.get("guid"): v.get("name") for v in root.iter(f"{P}Variable")}
-    case_of_source: dict[str, str] = {}
-    case_of_sel: dict[str, str] = {}
-    case_vars: dict[str, dict[str, str]] = {}
-    for case in root.iter(f"{P}Case"):
-        name = case.get("name") or case.get("guid")
-        vals = {}
-        for vv in case.findall(f"{P}VariableValue"):
-            ref = vv.find(f"{P}VariableRef")
-            tv = vv.find(f"{P}TextValue")
-            if ref is not None and tv is not None:
-                vals[var_names.get(ref.get("targetGUID"), "")] = tv.text or ""
-        case_vars[name] = vals
-        for ref in case.findall(f"{P}SourceRef"):
-            case_of_source.setdefault(ref.get("targetGUID"), name)
-        for ref in case.findall(f"{P}SelectionRef"):
-            case_of_sel[ref.get("targetGUID")] = name
+    cases = _Cases(root)
     rows: list[dict[str, Any]] = []
     uncoded = 0
     for src in root.iter(f"{P}TextSource"):
         sname = src.get("name") or src.get("guid")
-        content = src.find(f"{P}PlainTextContent")
-        if content is not None and content.text is not None:
-            full = content.text
-        else:
-            ref = (src.get("plainTextPath") or "").replace("internal://", "")
-            key = ref.rsplit("/", 1)[-1].lower()
-            if key not in texts:
-                raise DataError(
-                    f"{p}: the text of source {sname!r} ({ref}) is missing", code="missing-source"
-                )
-            full = texts[key].decode("utf-8-sig")
+        full = _source_content(src, texts, p)
         sels = sorted(
             src.findall(f"{P}PlainTextSelection"),
             key=lambda e: (int(e.get("startPosition", 0)), int(e.get("endPosition", 0))),
         )
         units = _utf16_units(full) if offsets == "utf16" else None
         for sel in sels:
-            start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
-            if units is not None:
-                if not 0 <= start <= end <= units[-1]:
-                    start, end = -1, -1
-                else:
-                    start, end = _to_codepoint(units, start), _to_codepoint(units, end)
-            if not 0 <= start <= end <= len(full):
-                raise DataError(
-                    f"{p}: selection {sel.get('name') or sel.get('guid')!r} ({start}-{end}) "
-                    f"lies outside source {sname!r} ({len(full)} characters)",
-                    code="bad-selection",
-                )
+            start, end = _selection_span(sel, full, units, sname, p)
             codings = sel.findall(f"{P}Coding/{P}CodeRef")
             if not codings:
                 uncoded += 1
                 continue
-            owner: str | None = case_of_sel.get(sel.get("guid")) or case_of_source.get(
+            owner: str | None = cases.of_selection.get(sel.get("guid")) or cases.of_source.get(
                 src.get("guid")
             )
-            vals = case_vars.get(owner or "", {})
+            vals = cases.variables.get(owner or "", {})
             for ref in codings:
                 code_id = guid_to_id.get(ref.get("targetGUID"))
                 if code_id is None:
@@ -797,3 +743,86 @@ def read_qdpx(
             stacklevel=2,
         )
     return tidy_segments(frame)
+
+
+def _mapped_codes(
+    codebook: Codebook, codes_el: Any, guid_to_id: dict[str, str], p: Path
+) -> dict[str, str]:
+    """The project's code guids mapped to ``codebook``'s ids (by guid, id, then label)."""
+    P = f"{{{PROJECT_NS}}}"
+    ids = {c.id for _, c in codebook.walk()}
+    by_guid = {code_guid(i): i for i in ids}
+    by_label = {text_in(c.label).lower(): c.id for _, c in codebook.walk()}
+    names = {el.get("guid"): el.get("name", "") for el in codes_el.iter(f"{P}Code")}
+    mapped, unmatched = {}, []
+    for g, cid in guid_to_id.items():
+        target = by_guid.get(g) or (cid if cid in ids else None)
+        target = target or by_label.get(names.get(g, "").lower())
+        if target is None:
+            unmatched.append(names.get(g) or cid)
+        mapped[g] = target
+    if unmatched:
+        raise DataError(
+            f"{p}: code(s) not in the codebook {codebook.id!r}: {', '.join(unmatched[:20])}",
+            code="unknown-code",
+        )
+    return mapped  # type: ignore[return-value]
+
+
+class _Cases:
+    """Each case's variables, and the case of each source and selection it refers to."""
+
+    def __init__(self, root: Any) -> None:
+        P = f"{{{PROJECT_NS}}}"
+        var_names = {v.get("guid"): v.get("name") for v in root.iter(f"{P}Variable")}
+        self.of_source: dict[str, str] = {}
+        self.of_selection: dict[str, str] = {}
+        self.variables: dict[str, dict[str, str]] = {}
+        for case in root.iter(f"{P}Case"):
+            name = case.get("name") or case.get("guid")
+            vals = {}
+            for vv in case.findall(f"{P}VariableValue"):
+                ref = vv.find(f"{P}VariableRef")
+                tv = vv.find(f"{P}TextValue")
+                if ref is not None and tv is not None:
+                    vals[var_names.get(ref.get("targetGUID"), "")] = tv.text or ""
+            self.variables[name] = vals
+            for ref in case.findall(f"{P}SourceRef"):
+                self.of_source.setdefault(ref.get("targetGUID"), name)
+            for ref in case.findall(f"{P}SelectionRef"):
+                self.of_selection[ref.get("targetGUID")] = name
+
+
+def _source_content(src: Any, texts: dict[str, bytes], p: Path) -> str:
+    """A text source's plain text: inline, or the file in the archive it points to."""
+    P = f"{{{PROJECT_NS}}}"
+    content = src.find(f"{P}PlainTextContent")
+    if content is not None and content.text is not None:
+        return str(content.text)
+    ref = (src.get("plainTextPath") or "").replace("internal://", "")
+    key = ref.rsplit("/", 1)[-1].lower()
+    if key not in texts:
+        sname = src.get("name") or src.get("guid")
+        raise DataError(
+            f"{p}: the text of source {sname!r} ({ref}) is missing", code="missing-source"
+        )
+    return texts[key].decode("utf-8-sig")
+
+
+def _selection_span(
+    sel: Any, full: str, units: list[int] | None, sname: str, p: Path
+) -> tuple[int, int]:
+    """A selection's start and end in code points (from UTF-16 units when so counted)."""
+    start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+    if units is not None:
+        if not 0 <= start <= end <= units[-1]:
+            start, end = -1, -1
+        else:
+            start, end = _to_codepoint(units, start), _to_codepoint(units, end)
+    if not 0 <= start <= end <= len(full):
+        raise DataError(
+            f"{p}: selection {sel.get('name') or sel.get('guid')!r} ({start}-{end}) "
+            f"lies outside source {sname!r} ({len(full)} characters)",
+            code="bad-selection",
+        )
+    return start, end
