@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -295,12 +296,36 @@ def choose_forms(
     """
     codes = [int(c) for c in counts.columns]
     rows = [r for r in counts.index if r != TOTAL]
+    cells = _Cells(counts, codes)
+    totals = {r: cells.total(r) for r in counts.index}
+    level, dominated, n_shown = _finest_forms(cells, codes, levels, policy, totals, hidden)
+    rounds = 0
+    for _ in range(4 * len(counts) * len(levels) + 4):
+        targets = _attack_targets(cells, codes, levels, rows, level, dominated, policy)
+        bounds = _attack_upper(cells, codes, levels, level, dominated, n_shown, targets)
+        failing = _failing(cells, bounds, dominated, policy)
+        if not failing:
+            return Forms(levels, level, dominated, n_shown, rounds)
+        rounds += 1
+        _coarsen(failing, rows, levels, level, dominated, n_shown, totals, policy.min_cell)
+    # the loop always ends by hiding rows; as a last resort hide everything but the numbers
+    return Forms(levels, dict.fromkeys(level), {}, n_shown, rounds)
+
+
+def _finest_forms(
+    cells: _Cells,
+    codes: list[int],
+    levels: Sequence[Level],
+    policy: DisclosurePolicy,
+    totals: Mapping[Hashable, Any],
+    hidden: Any,
+) -> tuple[dict[Hashable, int | None], dict[Hashable, int], set[Hashable]]:
+    """Each row's finest publishable form (None: not shown), the rows shown as "almost all"
+    of one group, and the rows whose number answering is shown."""
     level: dict[Hashable, int | None] = {}
     dominated: dict[Hashable, int] = {}
     n_shown: set[Hashable] = set()
-    cells = _Cells(counts, codes)
-    totals = {r: cells.total(r) for r in counts.index}
-    for r in [*rows, TOTAL]:
+    for r in [*[r for r in totals if r != TOTAL], TOTAL]:
         x = cells.row(r)
         level[r] = None
         if r in hidden:
@@ -331,86 +356,115 @@ def choose_forms(
             if _publishable(_grouped(x, lv, codes), policy):
                 level[r] = i
                 break
+    return level, dominated, n_shown
+
+
+def _attack_targets(
+    cells: _Cells,
+    codes: list[int],
+    levels: Sequence[Level],
+    rows: list[Hashable],
+    level: dict[Hashable, int | None],
+    dominated: dict[Hashable, int],
+    policy: DisclosurePolicy,
+) -> list[tuple[Hashable, int, str]]:
+    """The cells the intruder's attack bounds: small ones not shown alone (their maximum),
+    and the other groups of an "almost all" row (both bounds)."""
     m = policy.min_cell
-    rounds = 0
-    for _ in range(4 * len(counts) * len(levels) + 4):
-        targets: list[tuple[Hashable, int, str]] = []
-        for r in rows:
-            li = level[r]
-            for c in codes:
-                v = cells.get(r, c)
-                shown_alone = (
-                    li is not None
-                    and r not in dominated
-                    and levels[li].name != "mean"
-                    and (c,) in levels[li].groups
-                )
-                if shown_alone:
-                    continue
-                if 0 < v < m or (policy.suppress_zero and v == 0):
-                    targets.append((r, c, "max"))
-            if r in dominated:
-                lvl = levels[level[r]]  # type: ignore[index]
-                for gi, g in enumerate(lvl.groups):
-                    if gi != dominated[r]:
-                        for c in g:
-                            targets.append((r, c, "min"))
-                            targets.append((r, c, "max"))
-        bounds = _attack_upper(cells, codes, levels, level, dominated, n_shown, targets)
-        failing: list[Hashable] = []
-        for (r, c, sense), value in bounds.items():
+    targets: list[tuple[Hashable, int, str]] = []
+    for r in rows:
+        li = level[r]
+        for c in codes:
             v = cells.get(r, c)
-            if r in dominated and sense == "min" and value > 0.5:
-                failing.append(r)
-            elif r in dominated and sense == "max" and value < 0.5 and v == 0:
-                failing.append(r)  # shown to be all, not "all but one"
-            elif (
-                sense == "max"
-                and value < m - 1e-6
-                and (0 < v < m or (v == 0 and policy.suppress_zero))
-            ):
-                failing.append(r)
-        if not failing:
-            return Forms(levels, level, dominated, n_shown, rounds)
-        rounds += 1
-        changed: set[Hashable] = set()
-        for r_fail in dict.fromkeys(failing):
-            if r_fail in changed:
-                continue
-            target_level = level[r_fail]
-            rank = len(levels) if target_level is None else target_level
-            candidates = [
-                r
-                for r in rows
-                if r != r_fail
-                and r not in changed
-                and level[r] is not None
+            shown_alone = (
+                li is not None
                 and r not in dominated
-                and (level[r] or 0) < rank
-            ]
-            if candidates:
-                pick = min(candidates, key=lambda r: (int(totals[r]), str(r)))
-                new = target_level if target_level is not None else (level[pick] or 0) + 1
-                level[pick] = new if new is not None and new < len(levels) else None
-                if target_level is None and int(totals[r_fail]) < m:
-                    # the failing row's own total is small: another total must be hidden too
-                    level[pick] = None
-                    n_shown.discard(pick)
-                changed.add(pick)
-            elif (
-                level[TOTAL] is not None
-                and (level[TOTAL] or 0) < rank
-                and (level[TOTAL] or 0) + 1 < len(levels)
-                and levels[(level[TOTAL] or 0) + 1].name != "mean"
-                and TOTAL not in changed
-            ):
-                level[TOTAL] = (level[TOTAL] or 0) + 1  # the region: never reduced to a mean
-                changed.add(TOTAL)
-            else:
-                # nothing coarser is left: stop showing the failing row
-                level[r_fail] = None
-                dominated.pop(r_fail, None)
-                n_shown.discard(r_fail)
-                changed.add(r_fail)
-    # the loop always ends by hiding rows; as a last resort hide everything but the numbers
-    return Forms(levels, dict.fromkeys(level), {}, n_shown, rounds)
+                and levels[li].name != "mean"
+                and (c,) in levels[li].groups
+            )
+            if shown_alone:
+                continue
+            if 0 < v < m or (policy.suppress_zero and v == 0):
+                targets.append((r, c, "max"))
+        if r in dominated:
+            lvl = levels[level[r]]  # type: ignore[index]
+            for gi, g in enumerate(lvl.groups):
+                if gi != dominated[r]:
+                    for c in g:
+                        targets.append((r, c, "min"))
+                        targets.append((r, c, "max"))
+    return targets
+
+
+def _failing(
+    cells: _Cells,
+    bounds: dict[tuple[Hashable, int, str], float],
+    dominated: dict[Hashable, int],
+    policy: DisclosurePolicy,
+) -> list[Hashable]:
+    """The rows whose published form lets the attack recover a small cell."""
+    m = policy.min_cell
+    failing: list[Hashable] = []
+    for (r, c, sense), value in bounds.items():
+        v = cells.get(r, c)
+        if r in dominated and sense == "min" and value > 0.5:
+            failing.append(r)
+        elif r in dominated and sense == "max" and value < 0.5 and v == 0:
+            failing.append(r)  # shown to be all, not "all but one"
+        elif (
+            sense == "max" and value < m - 1e-6 and (0 < v < m or (v == 0 and policy.suppress_zero))
+        ):
+            failing.append(r)
+    return failing
+
+
+def _coarsen(
+    failing: list[Hashable],
+    rows: list[Hashable],
+    levels: Sequence[Level],
+    level: dict[Hashable, int | None],
+    dominated: dict[Hashable, int],
+    n_shown: set[Hashable],
+    totals: Mapping[Hashable, Any],
+    m: int,
+) -> None:
+    """For each failing row, coarsen the smallest finer row, else the region, else hide it."""
+    changed: set[Hashable] = set()
+    for r_fail in dict.fromkeys(failing):
+        if r_fail in changed:
+            continue
+        target_level = level[r_fail]
+        rank = len(levels) if target_level is None else target_level
+        candidates = [
+            r
+            for r in rows
+            if r != r_fail
+            and r not in changed
+            and level[r] is not None
+            and r not in dominated
+            and (level[r] or 0) < rank
+        ]
+        if candidates:
+            pick = min(candidates, key=lambda r: (int(totals[r]), str(r)))
+            new = target_level if target_level is not None else (level[pick] or 0) + 1
+            level[pick] = new if new is not None and new < len(levels) else None
+            if target_level is None and int(totals[r_fail]) < m:
+                # the failing row's own total is small: another total must be hidden too
+                level[pick] = None
+                n_shown.discard(pick)
+            changed.add(pick)
+        elif (
+            level[TOTAL] is not None
+            and (level[TOTAL] or 0) < rank
+            and (level[TOTAL] or 0) + 1 < len(levels)
+            and levels[(level[TOTAL] or 0) + 1].name != "mean"
+            and TOTAL not in changed
+        ):
+            level[TOTAL] = (level[TOTAL] or 0) + 1  # the region: never reduced to a mean
+            changed.add(TOTAL)
+        else:
+            # nothing coarser is left: stop showing the failing row
+            level[r_fail] = None
+            dominated.pop(r_fail, None)
+            n_shown.discard(r_fail)
+            changed.add(r_fail)
