@@ -579,7 +579,28 @@ def _locate_url(m: re.Match[str]) -> tuple[int, int] | None:
 
 
 def _make_static_passes() -> list[_Pass]:
-    lists = word_lists()
+    dob = _date_of_birth_pattern()
+    email, spelt_email, url, bare_url, handle = _contact_patterns()
+    nhs, ni, gmc, phone = _number_patterns()
+    postcode, generic_place, locate_place = _place_patterns()
+    return [
+        _Pass("EMAIL", email, _group_span("e")),
+        _Pass("EMAIL", spelt_email, _locate_spelt_email),
+        _Pass("URL", url, _locate_url),
+        _Pass("URL", bare_url, _locate_url),
+        _Pass("HANDLE", handle, _locate_handle),
+        _Pass("DATE_OF_BIRTH", dob, _group_span("e")),
+        _Pass("NHS_NUMBER", nhs, _locate_nhs),
+        _Pass("NI_NUMBER", ni, _locate_ni),
+        _Pass("GMC_NUMBER", gmc, _group_span("e", "e2")),
+        _Pass("PHONE", phone, _locate_phone),
+        _Pass("POSTCODE", postcode, _locate_postcode),
+        _Pass("PLACE", generic_place, locate_place),
+    ]
+
+
+def _date_of_birth_pattern() -> re.Pattern[str]:
+    """A date after a date-of-birth cue ("DOB", "born on", "date of birth:")."""
     month = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
     ordinal = r"(?:st|nd|rd|th)?"
     date = (
@@ -590,12 +611,16 @@ def _make_static_passes() -> list[_Pass]:
         rf"|{month}[ \t]+\d{{4}}"
         r"|(?:19|20)\d{2}(?!\d))"
     )
-    dob = re.compile(
+    return re.compile(
         r"(?i:(?<![\w\]])(?:d\.o\.b\.?|dob|date[ \t]+of[ \t]+birth|birth[ \t]*date|birthday|born"
         r"(?:[ \t]+(?:on|in))?))"
         r"[ \t]*(?:[:\-–=][ \t]*)?(?:(?i:is|was)[ \t]+)?(?:(?i:on|in)[ \t]+)?"
         rf"(?i:(?P<e>{date}))"
     )
+
+
+def _contact_patterns() -> tuple[re.Pattern[str], ...]:
+    """E-mail addresses (also spelt out), web addresses, social media handles."""
     email = re.compile(
         r"(?<![\w.+\-\]])(?P<e>[A-Za-z0-9][A-Za-z0-9._%+'\-]*@[A-Za-z0-9](?:[A-Za-z0-9\-]*"
         r"[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,})"
@@ -621,6 +646,11 @@ def _make_static_passes() -> list[_Pass]:
     handle = re.compile(
         r"(?<![\w.@/+\-\]])(?P<e>@[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)(?![\w@\[\-])"
     )
+    return email, spelt_email, url, bare_url, handle
+
+
+def _number_patterns() -> tuple[re.Pattern[str], ...]:
+    """NHS, National Insurance and GMC numbers, and telephone numbers."""
     # 10 digits, spaces or dashes anywhere (unusual groupings need an NHS/CHI cue)
     nhs = re.compile(r"(?<![\w\-\]])(?P<e>\d(?:(?:[ \t]{1,2}|-)?\d){9})(?![\w\-\[])")
     nisep = r"[ \t.\-]{0,2}"
@@ -646,6 +676,12 @@ def _make_static_passes() -> list[_Pass]:
         rf"|0(?:\d{sep}){{8,9}}\d)"
         r"(?:[ \t]*,?[ \t]*(?i:ext(?:ension|n)?\.?|x)[ \t]*\d{1,5})?)(?![\w\[])"
     )
+    return nhs, ni, gmc, phone
+
+
+def _place_patterns() -> tuple[re.Pattern[str], re.Pattern[str], Any]:
+    """Postcodes, and places ending in a generic word (a hospital, a ward) with its locator."""
+    stop = word_lists().stop_words
     pc = r"GIR[ \t]{0,2}0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?[ \t]{0,2}\d[ABD-HJLNP-UW-Z]{2}"
     # in capitals anywhere; in lower or mixed case unless it reads as a grade and an ordinal
     # ("fy1 2nd"); in any case after "postcode" / "post code"
@@ -675,7 +711,6 @@ def _make_static_passes() -> list[_Pass]:
         + r"|(?i:ward)[ \t]+\d{1,3}[A-Za-z]?)"
         + _LA
     )
-    stop = lists.stop_words
 
     def locate_place(m: re.Match[str]) -> tuple[int, int] | None:
         words = re.findall(r"[A-Za-z]+(?:['’][a-z]+)?", m.group("e"))
@@ -688,20 +723,7 @@ def _make_static_passes() -> list[_Pass]:
             return m.span("e")
         return None
 
-    return [
-        _Pass("EMAIL", email, _group_span("e")),
-        _Pass("EMAIL", spelt_email, _locate_spelt_email),
-        _Pass("URL", url, _locate_url),
-        _Pass("URL", bare_url, _locate_url),
-        _Pass("HANDLE", handle, _locate_handle),
-        _Pass("DATE_OF_BIRTH", dob, _group_span("e")),
-        _Pass("NHS_NUMBER", nhs, _locate_nhs),
-        _Pass("NI_NUMBER", ni, _locate_ni),
-        _Pass("GMC_NUMBER", gmc, _group_span("e", "e2")),
-        _Pass("PHONE", phone, _locate_phone),
-        _Pass("POSTCODE", postcode, _locate_postcode),
-        _Pass("PLACE", generic_place, locate_place),
-    ]
+    return postcode, generic_place, locate_place
 
 
 @lru_cache(maxsize=1)
