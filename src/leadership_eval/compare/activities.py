@@ -405,18 +405,7 @@ def relate_activity_outcomes(
     per_cols = [per] if isinstance(per, str) else list(per or [])
     for col in per_cols:
         check_columns(summ, col, "per")
-    x = pd.Series(numeric(summ[exposure], exposure), index=summ.index.astype(str))
-    reasons = pd.Series("", index=x.index, dtype=object)
-    reasons[x.isna()] = f"no {exposure}"
-    rate = x.copy()
-    for col in per_cols:
-        d = pd.Series(numeric(summ[col], col), index=x.index)
-        bad = (d.isna() | (d <= 0)) & (reasons == "")
-        reasons[bad] = f"zero or missing {col}"
-        rate = rate / d.where(d > 0)
-    excluded = pd.DataFrame(
-        {"group": reasons.index[reasons != ""], "reason": reasons[reasons != ""].to_numpy()}
-    )
+    x, rate, excluded = _exposure_rate(summ, exposure, per_cols)
     y = pd.Series(numeric(trainee_scores[outcome], outcome), index=trainee_scores.index)
     g = trainee_scores[group].astype(object).where(trainee_scores[group].notna(), None)
     unknown = sorted(set(g.dropna().astype(str)) - set(x.index))
@@ -445,21 +434,9 @@ def relate_activity_outcomes(
     rho = float(sp["rho"])
     half = stats.norm.ppf(0.975) * math.sqrt(1.06 / (j - 3))
     zr = math.atanh(max(min(rho, 1 - 1e-12), -1 + 1e-12))
-    boot_lo = boot_hi = float("nan")
-    if n_boot:
-        rng = np.random.default_rng(seed)
-        idx = rng.integers(0, j, size=(n_boot, j))
-        xs = per_trust[xcol].to_numpy()[idx]
-        ys = per_trust["mean_outcome"].to_numpy()[idx]
-        rx = stats.rankdata(xs, axis=1)
-        ry = stats.rankdata(ys, axis=1)
-        rx -= rx.mean(axis=1, keepdims=True)
-        ry -= ry.mean(axis=1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            r_b = (rx * ry).sum(axis=1) / np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
-        r_b = r_b[np.isfinite(r_b)]
-        if len(r_b):
-            boot_lo, boot_hi = (float(v) for v in np.quantile(r_b, [0.025, 0.975]))
+    boot_lo, boot_hi = _bootstrap_rho(
+        per_trust[xcol].to_numpy(), per_trust["mean_outcome"].to_numpy(), n_boot, seed
+    )
     spearman = pd.DataFrame(
         [
             {
@@ -498,6 +475,48 @@ def relate_activity_outcomes(
         caveat=caveat,
         excluded=excluded,
     )
+
+
+def _exposure_rate(
+    summ: pd.DataFrame, exposure: str, per_cols: list[str]
+) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
+    """Each trust's exposure, its rate per the ``per`` columns, and the trusts left out."""
+    x = pd.Series(numeric(summ[exposure], exposure), index=summ.index.astype(str))
+    reasons = pd.Series("", index=x.index, dtype=object)
+    reasons[x.isna()] = f"no {exposure}"
+    rate = x.copy()
+    for col in per_cols:
+        d = pd.Series(numeric(summ[col], col), index=x.index)
+        bad = (d.isna() | (d <= 0)) & (reasons == "")
+        reasons[bad] = f"zero or missing {col}"
+        rate = rate / d.where(d > 0)
+    excluded = pd.DataFrame(
+        {"group": reasons.index[reasons != ""], "reason": reasons[reasons != ""].to_numpy()}
+    )
+    return x, rate, excluded
+
+
+def _bootstrap_rho(xs0: np.ndarray, ys0: np.ndarray, n_boot: int, seed: Any) -> tuple[float, float]:
+    """The percentile bootstrap 95% interval of Spearman's rho over trusts (NaN without
+    replicates)."""
+    from scipy import stats
+
+    if not n_boot:
+        return float("nan"), float("nan")
+    j = len(xs0)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, j, size=(n_boot, j))
+    rx = stats.rankdata(xs0[idx], axis=1)
+    ry = stats.rankdata(ys0[idx], axis=1)
+    rx -= rx.mean(axis=1, keepdims=True)
+    ry -= ry.mean(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r_b = (rx * ry).sum(axis=1) / np.sqrt((rx**2).sum(axis=1) * (ry**2).sum(axis=1))
+    r_b = r_b[np.isfinite(r_b)]
+    if not len(r_b):
+        return float("nan"), float("nan")
+    lo, hi = np.quantile(r_b, [0.025, 0.975])
+    return float(lo), float(hi)
 
 
 # ------------------------------------------------------------------------------ individual level
