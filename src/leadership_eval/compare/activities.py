@@ -855,6 +855,25 @@ def most_helpful_activities(
     )
     eligible &= did_named
     inv_k = (1 / k.where(k > 0)).fillna(0.0)
+    by_act = _helpful_by_activity(took, codes, eligible, named, inv_k, ci)
+    mapping = (
+        dict(origins)
+        if origins is not None
+        else origin_items(sv, activities=activities, mentor=mentor)
+    )
+    by_origin = _helpful_by_origin(data, sv, mapping, took, eligible, named, inv_k, ci)
+    return MostHelpful(by_activity=by_act, by_origin=by_origin, caveat=_ASSOCIATIONAL)
+
+
+def _helpful_by_activity(
+    took: pd.DataFrame,
+    codes: list[Any],
+    eligible: pd.Series,
+    named: pd.Series,
+    inv_k: pd.Series,
+    ci: float,
+) -> pd.DataFrame:
+    """Per activity: how often it was named most helpful among those who did it and another."""
     rows = []
     for code in codes:
         base = eligible & (took[code] == 1)
@@ -869,22 +888,28 @@ def most_helpful_activities(
         )
     by_act = pd.DataFrame(rows)
     with np.errstate(divide="ignore", invalid="ignore"):
-        by_act.insert(
-            4,
-            "share",
-            np.where(
-                by_act["n_eligible"] > 0, by_act["n_most_helpful"] / by_act["n_eligible"], np.nan
-            ),
+        share = np.where(
+            by_act["n_eligible"] > 0, by_act["n_most_helpful"] / by_act["n_eligible"], np.nan
         )
+    by_act.insert(4, "share", share)
     lo, hi = _wilson(by_act["n_most_helpful"], by_act["n_eligible"], ci)
     by_act.insert(5, "ci_low", lo)
     by_act.insert(6, "ci_high", hi)
+    return by_act
 
-    mapping = (
-        dict(origins)
-        if origins is not None
-        else origin_items(sv, activities=activities, mentor=mentor)
-    )
+
+def _helpful_by_origin(
+    data: pd.DataFrame,
+    sv: Survey,
+    mapping: dict[str, str],
+    took: pd.DataFrame,
+    eligible: pd.Series,
+    named: pd.Series,
+    inv_k: pd.Series,
+    ci: float,
+) -> pd.DataFrame:
+    """Per origin (how an activity came about): how often its activities were named most
+    helpful."""
     pairs: list[tuple[str, bool, float]] = []  # (origin, named most helpful, 1/k)
     ocodes: list[str] = []
     for code, item_id in mapping.items():
@@ -914,19 +939,16 @@ def most_helpful_activities(
         orows, columns=["origin", "n_activities", "n_most_helpful", "expected_share"]
     )
     with np.errstate(divide="ignore", invalid="ignore"):
-        by_origin.insert(
-            3,
-            "share",
-            np.where(
-                by_origin["n_activities"] > 0,
-                by_origin["n_most_helpful"] / by_origin["n_activities"],
-                np.nan,
-            ),
+        share = np.where(
+            by_origin["n_activities"] > 0,
+            by_origin["n_most_helpful"] / by_origin["n_activities"],
+            np.nan,
         )
+    by_origin.insert(3, "share", share)
     lo, hi = _wilson(by_origin["n_most_helpful"], by_origin["n_activities"], ci)
     by_origin.insert(4, "ci_low", lo)
     by_origin.insert(5, "ci_high", hi)
-    return MostHelpful(by_activity=by_act, by_origin=by_origin, caveat=_ASSOCIATIONAL)
+    return by_origin
 
 
 @dataclass(frozen=True)
