@@ -482,6 +482,56 @@ def _hessian(f: Any, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
     return (4 * h2 - h1) / 3
 
 
+def _fit_glmm(model: _GLMM, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The deviance's minimum over (theta, beta), started from ordinary logistic regression
+    (IRLS) and polished by a second L-BFGS-B run."""
+    from scipy import optimize
+
+    p = X.shape[1]
+    beta = np.zeros(p)
+    for _ in range(50):
+        mu = 1 / (1 + np.exp(-(X @ beta)))
+        w = np.clip(mu * (1 - mu), 1e-10, None)
+        step = np.linalg.solve(X.T @ (w[:, None] * X), X.T @ (y - mu))
+        beta = beta + step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    start = np.concatenate([[1.0], beta])
+    bounds = [(0.0, None)] + [(None, None)] * p
+    fit = optimize.minimize(
+        model.deviance,
+        start,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000},
+    )
+    fit = optimize.minimize(
+        model.deviance,
+        fit.x,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000},
+    )
+    return np.asarray(fit.x)
+
+
+def _between_within_df(X: np.ndarray, g: np.ndarray, j: int, n: int) -> np.ndarray:
+    """Between-within degrees of freedom: a term constant within groups gets the groups'."""
+    p = X.shape[1]
+    constant = np.array(
+        [
+            np.all(
+                np.bincount(g, weights=X[:, k] ** 2) * np.bincount(g)
+                == np.bincount(g, weights=X[:, k]) ** 2
+            )
+            for k in range(p)
+        ]
+    )
+    constant[0] = True
+    df = np.where(constant, j - constant.sum(), n - j - (~constant).sum()).astype(float)
+    return np.maximum(df, 1.0)
+
+
 def logistic_mixed_model(
     data: pd.DataFrame,
     outcome: str,
@@ -568,7 +618,7 @@ def logistic_mixed_model(
     0  intercept    9.0
     1          c  109.0
     """
-    from scipy import optimize, stats
+    from scipy import stats
 
     if isinstance(nagq, bool) or not isinstance(nagq, int) or not 1 <= nagq <= 50:
         raise ConfigurationError(f"nagq must be a whole number from 1 to 50; found {nagq!r}")
@@ -590,7 +640,7 @@ def logistic_mixed_model(
                 {"position": np.flatnonzero(other), "column": outcome, "value": y[other]}
             ),
         )
-    n, p = X.shape
+    n = X.shape[0]
     model = _GLMM(y, X, g, nagq)
     if model.J < 3:
         raise DataError(
@@ -598,32 +648,7 @@ def logistic_mixed_model(
         )
     if y.min() == y.max():
         raise DataError(f"outcome {outcome!r} takes one value only", code="constant")
-    # start: ordinary logistic regression by IRLS
-    beta = np.zeros(p)
-    for _ in range(50):
-        mu = 1 / (1 + np.exp(-(X @ beta)))
-        w = np.clip(mu * (1 - mu), 1e-10, None)
-        step = np.linalg.solve(X.T @ (w[:, None] * X), X.T @ (y - mu))
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    start = np.concatenate([[1.0], beta])
-    bounds = [(0.0, None)] + [(None, None)] * p
-    fit = optimize.minimize(
-        model.deviance,
-        start,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"ftol": 1e-15, "gtol": 1e-9, "maxiter": 2000},
-    )
-    fit = optimize.minimize(
-        model.deviance,
-        fit.x,
-        method="L-BFGS-B",
-        bounds=bounds,
-        options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 2000},
-    )
-    params = fit.x
+    params = _fit_glmm(model, X, y)
     theta = abs(float(params[0]))
     beta = params[1:]
     H = _hessian(model.deviance, params)
@@ -631,19 +656,7 @@ def logistic_mixed_model(
     cov = np.linalg.inv(H[1:, 1:] / 2) if theta < 1e-6 else np.linalg.inv(H / 2)[1:, 1:]
     se = np.sqrt(np.diag(cov))
     z = beta / se
-    constant = np.array(
-        [
-            np.all(
-                np.bincount(g, weights=X[:, k] ** 2) * np.bincount(g)
-                == np.bincount(g, weights=X[:, k]) ** 2
-            )
-            for k in range(p)
-        ]
-    )
-    constant[0] = True
-    j = model.J
-    df = np.where(constant, j - constant.sum(), n - j - (~constant).sum()).astype(float)
-    df = np.maximum(df, 1.0)
+    df = _between_within_df(X, g, model.J, n)
     q = stats.t.ppf((1 + ci) / 2, df)
     fixed_frame = pd.DataFrame(
         {
@@ -659,6 +672,7 @@ def logistic_mixed_model(
             "odds_ratio": np.exp(beta),
         }
     )
+    j = model.J
     tau2 = theta**2
     sigma2 = math.pi**2 / 3
     return MixedModelResult(
