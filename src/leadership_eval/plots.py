@@ -133,7 +133,7 @@ def plot_funnel(
     >>> type(ax.figure).__name__, ax.get_xlabel()
     ('Figure', 'Number of responses')
     """
-    from .compare import BenchmarkComparison, funnel_limits
+    from .compare import BenchmarkComparison
 
     if not isinstance(comparison, BenchmarkComparison):
         raise ArgumentError(
@@ -155,6 +155,38 @@ def plot_funnel(
         )
         ax.set_axis_off()
         return ax
+    _draw_limits(ax, comparison, shown)
+    colours = np.where(shown["flag"].isin(["low", "red"]), _VERMILION, _BLUE)
+    ax.scatter(
+        shown["n"],
+        shown[est],
+        s=28,
+        c=colours,
+        edgecolors="white",
+        linewidths=0.5,
+        zorder=3,
+        label="groups",
+    )
+    wanted: list[Any] = []
+    if highlight is not None:
+        wanted = list(highlight) if isinstance(highlight, list | tuple | set) else [highlight]
+        unknown = [h for h in wanted if h not in set(frame["group"])]
+        if unknown:
+            raise ConfigurationError(f"highlight names unknown group(s): {unknown}")
+    _mark_groups(ax, frame, shown, est, wanted, label_flagged)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel or comparison.value or est)
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    ax.grid(alpha=0.3)
+    return ax
+
+
+def _draw_limits(ax: Axes, comparison: BenchmarkComparison, shown: pd.DataFrame) -> None:
+    """The limit curves around the overall benchmark, and the benchmark itself."""
+    from .compare import funnel_limits
+
     n_max = max(float(shown["n"].max()) * 1.1, 10.0)
     grid = np.unique(np.linspace(max(1.0, float(shown["n"].min()) * 0.5), n_max, 200).round())
     limits = comparison.limits
@@ -174,23 +206,18 @@ def plot_funnel(
         ax.plot(grid, curves[f"lower_{label}"], style, color=_GREY, lw=1, label=f"{pct} limits")
         ax.plot(grid, curves[f"upper_{label}"], style, color=_GREY, lw=1)
     ax.axhline(comparison.centre, color="black", lw=0.8, label="benchmark")
-    colours = np.where(shown["flag"].isin(["low", "red"]), _VERMILION, _BLUE)
-    ax.scatter(
-        shown["n"],
-        shown[est],
-        s=28,
-        c=colours,
-        edgecolors="white",
-        linewidths=0.5,
-        zorder=3,
-        label="groups",
-    )
-    wanted: list[Any] = []
-    if highlight is not None:
-        wanted = list(highlight) if isinstance(highlight, list | tuple | set) else [highlight]
-        unknown = [h for h in wanted if h not in set(frame["group"])]
-        if unknown:
-            raise ConfigurationError(f"highlight names unknown group(s): {unknown}")
+
+
+def _mark_groups(
+    ax: Axes,
+    frame: pd.DataFrame,
+    shown: pd.DataFrame,
+    est: str,
+    wanted: list[Any],
+    label_flagged: bool,
+) -> None:
+    """Highlighted groups as orange diamonds, labels on them and on the flagged groups, and a
+    note for a highlighted group that is suppressed."""
     for _, row in shown.iterrows():
         flagged = row["flag"] not in ("none", "white")
         is_hl = row["group"] in wanted
@@ -223,13 +250,6 @@ def plot_funnel(
                 transform=ax.transAxes,
                 fontsize=9,
             )
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel or comparison.value or est)
-    if title:
-        ax.set_title(title)
-    ax.legend(loc="best", fontsize=8, frameon=False)
-    ax.grid(alpha=0.3)
-    return ax
 
 
 # ------------------------------------------------------------------------------ likert
