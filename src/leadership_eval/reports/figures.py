@@ -190,97 +190,126 @@ def funnel_svg(
 
     if not isinstance(scale, PublishedScale):
         raise ArgumentError("funnel_svg draws published scales only (PublishedScale)")
-    w, h, left, right, top, bottom = 420.0, 270.0, 46.0, 12.0, 28.0, 36.0
     shown = [r for r in scale.rows.values() if r.status == "shown" and r.n and r.mean is not None]
     if not shown or scale.centre is None or not scale.funnel:
         return ""
-    centre = scale.centre
-    ns = [f[0] for f in scale.funnel]
-    n_lo, n_hi = float(min(ns)), float(max(ns))
-    y_values = [float(r.mean) for r in shown if r.mean is not None]
-    y_values += [f[3] for f in scale.funnel] + [f[4] for f in scale.funnel]
-    finite = [v for v in y_values if math.isfinite(v)]
-    y_lo, y_hi = min(finite), max(finite)
-    y_lo, y_hi = max(y_lo, scale.low), min(y_hi, scale.high)
-    pad = (y_hi - y_lo) * 0.06 or 0.1
-    y_lo, y_hi = y_lo - pad, y_hi + pad
-
-    def x(v: float) -> float:
-        return left + (v - n_lo) / ((n_hi - n_lo) or 1.0) * (w - left - right)
-
-    def y(v: float) -> float:
-        return top + (y_hi - min(max(v, y_lo), y_hi)) / (y_hi - y_lo) * (h - top - bottom)
-
-    esc = html.escape
-    fmt = f".{scale.decimals}f"
     names = names or {}
-
-    def name(r: Any) -> str:
-        return names.get(r.key, r.who)
-
-    mine_rows = [r for r in shown if r.key == highlight]
-    if highlight is not None and not name_others:
-        if mine_rows:
-            r0 = mine_rows[0]
-            assert r0.mean is not None
-            where = {"low": "below", "high": "above"}.get(r0.flag, "within")
-            message = (
-                f"{r0.who}: {format(r0.mean, fmt)} against the region's "
-                f"{format(centre, fmt)}, {where} the range chance would give"
-            )
-        else:
-            message = "this trust's score is not shown"
-    else:
-        flagged = [name(r) for r in shown if r.flag in ("low", "high")]
-        message = f"{len(shown)} trusts; " + (
-            f"outside the 99.8% limits: {', '.join(flagged)}"
-            if flagged
-            else "none outside the 99.8% limits"
-        )
+    plot = _Plot(scale, shown)
+    esc = html.escape
+    message = _funnel_message(scale, shown, highlight, name_others, names)
     parts: list[str] = [
-        f'<svg class="funnel" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
+        f'<svg class="funnel" viewBox="0 0 {plot.w:.0f} {plot.h:.0f}" role="img" '
         f'aria-label="Funnel plot: {esc(scale.title)}. {esc(message)}">'
     ]
     parts.append(
-        f'<text x="{w / 2:.0f}" y="16" text-anchor="middle" class="ft">{esc(scale.title)}</text>'
+        f'<text x="{plot.w / 2:.0f}" y="16" text-anchor="middle" class="ft">{esc(scale.title)}</text>'
     )
-    for t in _ticks(y_lo, y_hi):
-        parts.append(
-            f'<line x1="{left}" x2="{w - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" class="fg"/>'
-            f'<text x="{left - 4}" y="{y(t) + 3:.1f}" text-anchor="end" class="fl">{t:g}</text>'
-        )
-    for t in _ticks(n_lo, n_hi):
-        parts.append(
-            f'<text x="{x(t):.1f}" y="{h - bottom + 14}" text-anchor="middle" class="fl">{t:g}</text>'
-        )
-    parts.append(
-        f'<text x="{(left + w - right) / 2:.0f}" y="{h - 6}" text-anchor="middle" class="fl">'
-        "Responses</text>"
-    )
-    parts.append(
-        f'<line x1="{left}" x2="{w - right}" y1="{y(centre):.1f}" y2="{y(centre):.1f}" class="fc"/>'
-    )
+    parts += plot.axes(scale.centre)
     for pos, cls in ((1, "f95"), (2, "f95"), (3, "f998"), (4, "f998")):
         pts = " ".join(
-            f"{x(f[0]):.1f},{y(f[pos]):.1f}" for f in scale.funnel if math.isfinite(f[pos])
+            f"{plot.x(f[0]):.1f},{plot.y(f[pos]):.1f}"
+            for f in scale.funnel
+            if math.isfinite(f[pos])
         )
         parts.append(f'<polyline points="{pts}" class="{cls}"/>')
+    fmt = f".{scale.decimals}f"
     for r in sorted(shown, key=lambda r: r.key == highlight):  # the highlighted point on top
         mine = highlight is not None and r.key == highlight
-        cls = "fp fh" if mine else "fp"
-        assert r.n is not None and r.mean is not None
-        title = ""
-        if mine or name_others:
-            label = f"{name(r)}: mean {format(r.mean, fmt)}, {r.n:,} responses"
-            title = f"<title>{esc(label)}</title>"
-        parts.append(
-            f'<circle cx="{x(r.n):.1f}" cy="{y(r.mean):.1f}" '
-            f'r="{6 if mine else 3.5}" class="{cls}">{title}</circle>'
-        )
-        if mine or (name_others and r.flag in ("low", "high")):
-            parts.append(
-                f'<text x="{x(r.n) + 7:.1f}" y="{y(r.mean) - 5:.1f}" '
-                f'class="fl{" fb" if mine else ""}">{esc(name(r))}</text>'
-            )
+        label = names.get(r.key, r.who)
+        parts += plot.point(r, mine, label, fmt, name_others)
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _funnel_message(
+    scale: Any, shown: list[Any], highlight: str | None, name_others: bool, names: Mapping[str, str]
+) -> str:
+    """What the plot shows, in words (its accessible description)."""
+    fmt = f".{scale.decimals}f"
+    if highlight is not None and not name_others:
+        mine_rows = [r for r in shown if r.key == highlight]
+        if not mine_rows:
+            return "this trust's score is not shown"
+        r0 = mine_rows[0]
+        where = {"low": "below", "high": "above"}.get(r0.flag, "within")
+        return (
+            f"{r0.who}: {format(r0.mean, fmt)} against the region's "
+            f"{format(scale.centre, fmt)}, {where} the range chance would give"
+        )
+    flagged = [names.get(r.key, r.who) for r in shown if r.flag in ("low", "high")]
+    outside = (
+        f"outside the 99.8% limits: {', '.join(flagged)}"
+        if flagged
+        else "none outside the 99.8% limits"
+    )
+    return f"{len(shown)} trusts; {outside}"
+
+
+class _Plot:
+    """The funnel plot's frame: its size, its ranges and the mapping of data to the page."""
+
+    w, h, left, right, top, bottom = 420.0, 270.0, 46.0, 12.0, 28.0, 36.0
+
+    def __init__(self, scale: Any, shown: list[Any]) -> None:
+        ns = [f[0] for f in scale.funnel]
+        self.n_lo, self.n_hi = float(min(ns)), float(max(ns))
+        y_values = [float(r.mean) for r in shown if r.mean is not None]
+        y_values += [f[3] for f in scale.funnel] + [f[4] for f in scale.funnel]
+        finite = [v for v in y_values if math.isfinite(v)]
+        y_lo, y_hi = max(min(finite), scale.low), min(max(finite), scale.high)
+        pad = (y_hi - y_lo) * 0.06 or 0.1
+        self.y_lo, self.y_hi = y_lo - pad, y_hi + pad
+
+    def x(self, v: float) -> float:
+        span = (self.n_hi - self.n_lo) or 1.0
+        return self.left + (v - self.n_lo) / span * (self.w - self.left - self.right)
+
+    def y(self, v: float) -> float:
+        y_lo, y_hi = self.y_lo, self.y_hi
+        return self.top + (y_hi - min(max(v, y_lo), y_hi)) / (y_hi - y_lo) * (
+            self.h - self.top - self.bottom
+        )
+
+    def axes(self, centre: float) -> list[str]:
+        """Grid lines with their values, the responses axis, and the centre line."""
+        w, h, left, right, bottom = self.w, self.h, self.left, self.right, self.bottom
+        parts = []
+        for t in _ticks(self.y_lo, self.y_hi):
+            parts.append(
+                f'<line x1="{left}" x2="{w - right}" y1="{self.y(t):.1f}" y2="{self.y(t):.1f}" '
+                f'class="fg"/><text x="{left - 4}" y="{self.y(t) + 3:.1f}" text-anchor="end" '
+                f'class="fl">{t:g}</text>'
+            )
+        for t in _ticks(self.n_lo, self.n_hi):
+            parts.append(
+                f'<text x="{self.x(t):.1f}" y="{h - bottom + 14}" text-anchor="middle" '
+                f'class="fl">{t:g}</text>'
+            )
+        parts.append(
+            f'<text x="{(left + w - right) / 2:.0f}" y="{h - 6}" text-anchor="middle" class="fl">'
+            "Responses</text>"
+        )
+        parts.append(
+            f'<line x1="{left}" x2="{w - right}" y1="{self.y(centre):.1f}" '
+            f'y2="{self.y(centre):.1f}" class="fc"/>'
+        )
+        return parts
+
+    def point(self, r: Any, mine: bool, label: str, fmt: str, name_others: bool) -> list[str]:
+        """A trust's point, its tooltip and, when highlighted or flagged, its name."""
+        esc = html.escape
+        cls = "fp fh" if mine else "fp"
+        title = ""
+        if mine or name_others:
+            text = f"{label}: mean {format(r.mean, fmt)}, {r.n:,} responses"
+            title = f"<title>{esc(text)}</title>"
+        parts = [
+            f'<circle cx="{self.x(r.n):.1f}" cy="{self.y(r.mean):.1f}" '
+            f'r="{6 if mine else 3.5}" class="{cls}">{title}</circle>'
+        ]
+        if mine or (name_others and r.flag in ("low", "high")):
+            parts.append(
+                f'<text x="{self.x(r.n) + 7:.1f}" y="{self.y(r.mean) - 5:.1f}" '
+                f'class="fl{" fb" if mine else ""}">{esc(label)}</text>'
+            )
+        return parts
