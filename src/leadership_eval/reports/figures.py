@@ -69,78 +69,102 @@ def likert_bars_html(item: Any, keys: Sequence[str]) -> str:
             continue
         who = esc(row.who)
         if row.status == "dominated":
-            text = (
-                f"almost nobody: {esc(item.top_label)}"
-                if row.dominant == "Other answers" and item.top_label
-                else f"almost all: {esc(str(row.dominant))}"
-            )
-            out.append(
-                f'<div class="lk-row"><span class="lk-who">{who}</span>'
-                f'<span class="lk-bar lk-dom" title="all, or all but one, gave this answer">'
-                f"{text}</span></div>"
-            )
-            continue
-        if row.status == "shown" and row.level == "mean" and row.mean is not None:
-            lo, hi = 1.0, float(len(item.options))
-            pos = 100 * (row.mean - lo) / ((hi - lo) or 1.0)
-            nearest = item.options[min(max(round(row.mean) - 1, 0), len(item.options) - 1)]
-            text = f"average {row.mean:.1f} (nearest answer: {nearest})"
-            out.append(
-                f'<div class="lk-row" role="img" aria-label="{who}: {esc(text)}">'
-                f'<span class="lk-who">{who}</span>'
-                f'<span class="lk-bar lk-avg{" lk-avg-rev" if item.reverse else ""}">'
-                f'<span class="lk-dot" style="left:{pos:g}%"></span>'
-                f'<span class="lk-avg-text">{esc(text)}</span></span></div>'
-            )
-            continue
-        if row.status != "shown" or row.percents is None:
+            out.append(_dominated_row(item, row, who))
+        elif row.status == "shown" and row.level == "mean" and row.mean is not None:
+            out.append(_average_row(item, row, who))
+        elif row.status != "shown" or row.percents is None:
             text = "no answers" if row.status == "missing" else "not shown (too few answers)"
             out.append(
                 f'<div class="lk-row"><span class="lk-who">{who}</span>'
                 f'<span class="lk-bar lk-sup">{text}</span></div>'
             )
-            continue
-        segs = _segments(row)
-        if key == "Region" and reference is not None and reference in row.collapsed:
-            # beside a trust shown in a coarser form, the region in the same form
-            coarse = row.collapsed[reference]
-            tones = next(
-                (r.tones for r in item.rows.values() if r.level == reference and r.tones),
-                (),
-            )
-            if len(tones) == len(coarse):
-                segs = [(lab, p, t) for (lab, p), t in zip(coarse, tones, strict=True)]
-                if reference == "two":
-                    segs = segs[::-1]
-        left_pad = 100 - _left_share(segs)
-        parts = [f'<span class="lk-pad" style="width:{max(left_pad, 0) / 2:g}%"></span>']
-        for label, pct, tone in segs:
-            seen.setdefault(label, tone)
-            text = f"{pct}%" if pct >= 10 else ""
-            parts.append(
-                f'<span class="lk-seg lk-{tone}" style="width:{pct / 2:g}%" '
-                f'title="{esc(label)}: {pct}%">{text}</span>'
-            )
-        summary = ", ".join(f"{lab} {p}%" for lab, p, _ in segs)
-        out.append(
-            f'<div class="lk-row" role="img" aria-label="{who}: {esc(summary)}">'
-            f'<span class="lk-who">{who}</span>'
-            f'<span class="lk-bar">{"".join(parts)}<span class="lk-axis"></span></span></div>'
-        )
+        else:
+            segs = _segments(row)
+            if key == "Region" and reference is not None and reference in row.collapsed:
+                segs = _region_as(item, row, reference) or segs
+            out.append(_bar_row(segs, who, seen))
     if seen:
-        order = {"neg2": 0, "neg1": 1, "other": 2, "mid": 2, "pos1": 3, "pos2": 4}
-        if item.reverse:
-            order = {k: 4 - v for k, v in order.items()}
-        out.append(
-            '<div class="lk-key" aria-hidden="true">'
-            + "".join(
-                f'<span><i class="lk-{tone}"></i>{esc(label)}</span>'
-                for label, tone in sorted(seen.items(), key=lambda lt: order.get(lt[1], 2))
-            )
-            + "</div>"
-        )
+        out.append(_likert_key(seen, item.reverse))
     out.append("</div>")
     return "".join(out)
+
+
+def _dominated_row(item: Any, row: Any, who: str) -> str:
+    esc = html.escape
+    text = (
+        f"almost nobody: {esc(item.top_label)}"
+        if row.dominant == "Other answers" and item.top_label
+        else f"almost all: {esc(str(row.dominant))}"
+    )
+    return (
+        f'<div class="lk-row"><span class="lk-who">{who}</span>'
+        f'<span class="lk-bar lk-dom" title="all, or all but one, gave this answer">'
+        f"{text}</span></div>"
+    )
+
+
+def _average_row(item: Any, row: Any, who: str) -> str:
+    esc = html.escape
+    lo, hi = 1.0, float(len(item.options))
+    pos = 100 * (row.mean - lo) / ((hi - lo) or 1.0)
+    nearest = item.options[min(max(round(row.mean) - 1, 0), len(item.options) - 1)]
+    text = f"average {row.mean:.1f} (nearest answer: {nearest})"
+    return (
+        f'<div class="lk-row" role="img" aria-label="{who}: {esc(text)}">'
+        f'<span class="lk-who">{who}</span>'
+        f'<span class="lk-bar lk-avg{" lk-avg-rev" if item.reverse else ""}">'
+        f'<span class="lk-dot" style="left:{pos:g}%"></span>'
+        f'<span class="lk-avg-text">{esc(text)}</span></span></div>'
+    )
+
+
+def _region_as(item: Any, row: Any, reference: str) -> list[tuple[str, int, str]] | None:
+    """Beside a trust shown in a coarser form, the region in the same form."""
+    coarse = row.collapsed[reference]
+    tones = next(
+        (r.tones for r in item.rows.values() if r.level == reference and r.tones),
+        (),
+    )
+    if len(tones) != len(coarse):
+        return None
+    segs = [(lab, p, t) for (lab, p), t in zip(coarse, tones, strict=True)]
+    return segs[::-1] if reference == "two" else segs
+
+
+def _bar_row(segs: list[tuple[str, int, str]], who: str, seen: dict[str, str]) -> str:
+    """A diverging bar, unfavourable answers left of the centre line (each tone noted in
+    ``seen`` for the key)."""
+    esc = html.escape
+    left_pad = 100 - _left_share(segs)
+    parts = [f'<span class="lk-pad" style="width:{max(left_pad, 0) / 2:g}%"></span>']
+    for label, pct, tone in segs:
+        seen.setdefault(label, tone)
+        text = f"{pct}%" if pct >= 10 else ""
+        parts.append(
+            f'<span class="lk-seg lk-{tone}" style="width:{pct / 2:g}%" '
+            f'title="{esc(label)}: {pct}%">{text}</span>'
+        )
+    summary = ", ".join(f"{lab} {p}%" for lab, p, _ in segs)
+    return (
+        f'<div class="lk-row" role="img" aria-label="{who}: {esc(summary)}">'
+        f'<span class="lk-who">{who}</span>'
+        f'<span class="lk-bar">{"".join(parts)}<span class="lk-axis"></span></span></div>'
+    )
+
+
+def _likert_key(seen: dict[str, str], reverse: bool) -> str:
+    esc = html.escape
+    order = {"neg2": 0, "neg1": 1, "other": 2, "mid": 2, "pos1": 3, "pos2": 4}
+    if reverse:
+        order = {k: 4 - v for k, v in order.items()}
+    return (
+        '<div class="lk-key" aria-hidden="true">'
+        + "".join(
+            f'<span><i class="lk-{tone}"></i>{esc(label)}</span>'
+            for label, tone in sorted(seen.items(), key=lambda lt: order.get(lt[1], 2))
+        )
+        + "</div>"
+    )
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
