@@ -91,6 +91,48 @@ def read_segments(
     2      S0002  manager    ctx_culture            context
     """
     cb = load_codebook(codebook)
+    raw, where = _raw_segments(path_or_frame)
+    problems: list[dict[str, Any]] = []
+    cols = {c: _as_text(raw[c]) for c in _REQUIRED}
+    for c in ("participant", "role", "trust", "text"):
+        for r in np.flatnonzero(cols[c].isna().to_numpy()):
+            problems.append({"row": int(r), "column": c, "problem": "empty", "value": None})
+    seg_id = (
+        _as_text(raw["segment_id"])
+        if "segment_id" in raw.columns
+        else pd.Series([None] * len(raw), dtype=object)
+    )
+    default_ids = pd.Series([f"S{i + 1:04d}" for i in range(len(raw))])
+    seg_id = seg_id.where(seg_id.notna(), default_ids)
+    dup = seg_id.duplicated(keep=False)
+    for r in np.flatnonzero(dup.to_numpy()):
+        problems.append(
+            {"row": int(r), "column": "segment_id", "problem": "repeated", "value": seg_id[r]}
+        )
+    source = _as_text(raw["source"]) if "source" in raw.columns else cols["participant"]
+    source = source.where(source.notna(), cols["participant"])
+    long, unknown = _segment_codes(cols["codes"], cb, problems)
+    if problems:
+        raise _segment_problems(problems, where, sorted(set(unknown)))
+    theme_of = {c.id: t.id for t in cb.codes for _, c in t.walk()}
+    base = pd.DataFrame(
+        {
+            "segment_id": seg_id.astype("str"),
+            "participant": cols["participant"],
+            "role": cols["role"].str.lower(),
+            "trust": cols["trust"],
+            "source": source.astype("str"),
+            "text": cols["text"],
+        }
+    )
+    frame = base.loc[long.index].assign(code=long.to_numpy())
+    frame = frame[~frame.duplicated(["segment_id", "code"])]
+    frame["theme"] = frame["code"].map(theme_of)
+    return tidy_segments(frame)
+
+
+def _raw_segments(path_or_frame: Any) -> tuple[pd.DataFrame, str]:
+    """The segments as text, with lower-case column names and the required columns."""
     if isinstance(path_or_frame, pd.DataFrame):
         raw = path_or_frame.copy()
         where = "segments"
@@ -112,34 +154,18 @@ def read_segments(
             f"{', '.join(_REQUIRED)} (and optionally segment_id, source)",
             code="missing-column",
         )
-    raw = raw.reset_index(drop=True)
-    problems: list[dict[str, Any]] = []
-    cols = {c: _as_text(raw[c]) for c in _REQUIRED}
-    for c in ("participant", "role", "trust", "text"):
-        for r in np.flatnonzero(cols[c].isna().to_numpy()):
-            problems.append({"row": int(r), "column": c, "problem": "empty", "value": None})
-    seg_id = (
-        _as_text(raw["segment_id"])
-        if "segment_id" in raw.columns
-        else pd.Series([None] * len(raw), dtype=object)
-    )
-    default_ids = pd.Series([f"S{i + 1:04d}" for i in range(len(raw))])
-    seg_id = seg_id.where(seg_id.notna(), default_ids)
-    dup = seg_id.duplicated(keep=False)
-    for r in np.flatnonzero(dup.to_numpy()):
-        problems.append(
-            {"row": int(r), "column": "segment_id", "problem": "repeated", "value": seg_id[r]}
-        )
-    source = _as_text(raw["source"]) if "source" in raw.columns else cols["participant"]
-    source = source.where(source.notna(), cols["participant"])
+    return raw.reset_index(drop=True), where
+
+
+def _segment_codes(
+    codes_col: pd.Series, cb: Codebook, problems: list[dict[str, Any]]
+) -> tuple[pd.Series, pd.Series]:
+    """One row per segment and code; rows without codes and unknown codes noted."""
     known = [c.id for _, c in cb.walk()]
     label_to_id = {text_in(c.label).lower(): c.id for _, c in cb.walk()}
-    codes = cols["codes"].fillna("").str.split(";")
-    long = codes.explode().str.strip()
+    long = codes_col.fillna("").str.split(";").explode().str.strip()
     long = long[long != ""]
-    for r in np.flatnonzero(
-        ~cols["codes"].fillna("").str.replace(";", "").str.strip().astype(bool)
-    ):
+    for r in np.flatnonzero(~codes_col.fillna("").str.replace(";", "").str.strip().astype(bool)):
         problems.append({"row": int(r), "column": "codes", "problem": "no codes", "value": None})
     unknown = long[~long.isin(known)]
     for r, code in unknown.items():
@@ -149,39 +175,28 @@ def read_segments(
         problems.append(
             {"row": int(r), "column": "codes", "problem": f"unknown code{hint}", "value": code}
         )
-    if problems:
-        fc = pd.DataFrame(problems, columns=["row", "column", "problem", "value"])
-        fc = fc.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
-        shown = "; ".join(
-            f"row {r['row'] + 2}: {r['column']} {r['problem']}"
-            + (f" {r['value']!r}" if r["value"] is not None else "")
-            for _, r in fc.head(15).iterrows()
-        )
-        bad_codes = sorted(set(unknown))
-        head = f"{where}: {len(fc)} problem(s) in {fc['row'].nunique()} row(s)"
-        if bad_codes:
-            head += f"; unknown code id(s): {', '.join(bad_codes)}"
-        raise DataError(
-            f"{head}. {shown}{' ...' if len(fc) > 15 else ''} (rows are numbered as in the file, "
-            "the header being row 1)",
-            code="invalid-segments",
-            failure_cases=fc,
-        )
-    theme_of = {c.id: t.id for t in cb.codes for _, c in t.walk()}
-    base = pd.DataFrame(
-        {
-            "segment_id": seg_id.astype("str"),
-            "participant": cols["participant"],
-            "role": cols["role"].str.lower(),
-            "trust": cols["trust"],
-            "source": source.astype("str"),
-            "text": cols["text"],
-        }
+    return long, unknown
+
+
+def _segment_problems(
+    problems: list[dict[str, Any]], where: str, bad_codes: list[str]
+) -> DataError:
+    fc = pd.DataFrame(problems, columns=["row", "column", "problem", "value"])
+    fc = fc.sort_values(["row", "column"], kind="stable").reset_index(drop=True)
+    shown = "; ".join(
+        f"row {r['row'] + 2}: {r['column']} {r['problem']}"
+        + (f" {r['value']!r}" if r["value"] is not None else "")
+        for _, r in fc.head(15).iterrows()
     )
-    frame = base.loc[long.index].assign(code=long.to_numpy())
-    frame = frame[~frame.duplicated(["segment_id", "code"])]
-    frame["theme"] = frame["code"].map(theme_of)
-    return tidy_segments(frame)
+    head = f"{where}: {len(fc)} problem(s) in {fc['row'].nunique()} row(s)"
+    if bad_codes:
+        head += f"; unknown code id(s): {', '.join(bad_codes)}"
+    return DataError(
+        f"{head}. {shown}{' ...' if len(fc) > 15 else ''} (rows are numbered as in the file, "
+        "the header being row 1)",
+        code="invalid-segments",
+        failure_cases=fc,
+    )
 
 
 def tidy_segments(frame: pd.DataFrame) -> pd.DataFrame:
