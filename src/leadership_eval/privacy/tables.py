@@ -553,6 +553,65 @@ class _Solver:
 # --------------------------------------------------------------------------------------------
 
 
+def _check_protection_options(
+    cost: str,
+    upper_protection: int | None,
+    lower_protection: int,
+    sliding_protection: int,
+    solver_time_limit: float,
+) -> None:
+    if cost not in ("cells", "value"):
+        raise ConfigurationError(f"cost must be 'cells' or 'value', got {cost!r}")
+    for nm, val in (
+        ("lower_protection", lower_protection),
+        ("sliding_protection", sliding_protection),
+    ):
+        if val < 0:
+            raise ConfigurationError(f"{nm} must be >= 0, got {val}")
+    if upper_protection is not None and upper_protection < 1:
+        raise ConfigurationError(f"upper_protection must be >= 1, got {upper_protection}")
+    if not solver_time_limit > 0:
+        raise ConfigurationError(f"solver_time_limit must be > 0, got {solver_time_limit}")
+
+
+def _requirements(
+    a: np.ndarray,
+    primary: np.ndarray,
+    mc: int,
+    upper_protection: int | None,
+    lower_protection: int,
+    sliding_protection: int,
+) -> list[_Requirement]:
+    """What the attack must not learn: each small cell's protection interval, and that a
+    publishable zero used as a secondary is not shown to be small either."""
+    reqs: list[_Requirement] = []
+    for v in range(len(a)):
+        if primary[v]:
+            up = float(upper_protection) if upper_protection is not None else float(mc - a[v])
+            reqs.append(
+                _Requirement(v, up, float(lower_protection), float(sliding_protection), False)
+            )
+        elif a[v] < mc:
+            reqs.append(_Requirement(v, float(mc - a[v]), 0.0, 0.0, True))
+    return reqs
+
+
+def _audit_alone(
+    tab: Table,
+    sup: np.ndarray,
+    shown: np.ndarray,
+    rounding: int | None,
+    mc: int,
+    engine: str | None,
+) -> pd.DataFrame:
+    """The attack on one table as published, read without the tables linked to it."""
+    alone = replace(tab, values=np.where(sup, np.nan, shown[tab.var]))
+    sys1 = build_system([alone], check=not rounding)
+    lo1, hi1 = published_bounds(sys1.value, rounding, mc)
+    bounds1 = attack_bounds(sys1, np.isnan(sys1.value), lo1, hi1, engine=engine)
+    return bounds_frame(sys1, bounds1, linked=False)
+
+
 def _protect(
     tables: list[Table],
     links: Sequence[Link],
@@ -578,18 +637,9 @@ def _protect(
     search may use before the greedy completion takes over."""
     engine = engine or _ENGINE
     rule_name, mc, suppress_zero, rounding = _resolve_policy(rule, policy, min_cell)
-    if cost not in ("cells", "value"):
-        raise ConfigurationError(f"cost must be 'cells' or 'value', got {cost!r}")
-    for nm, val in (
-        ("lower_protection", lower_protection),
-        ("sliding_protection", sliding_protection),
-    ):
-        if val < 0:
-            raise ConfigurationError(f"{nm} must be >= 0, got {val}")
-    if upper_protection is not None and upper_protection < 1:
-        raise ConfigurationError(f"upper_protection must be >= 1, got {upper_protection}")
-    if not solver_time_limit > 0:
-        raise ConfigurationError(f"solver_time_limit must be > 0, got {solver_time_limit}")
+    _check_protection_options(
+        cost, upper_protection, lower_protection, sliding_protection, solver_time_limit
+    )
 
     system = build_system(tables, links)
     a = system.value.astype(float)
@@ -600,16 +650,7 @@ def _protect(
     # What the intruder knows of a published value (exact, or an interval when rounded).
     shown = _round_half_up(a, rounding) if rounding else a
     lo_pub, hi_pub = published_bounds(shown, rounding, mc)
-    reqs: list[_Requirement] = []
-    for v in range(n):
-        if primary[v]:
-            up = float(upper_protection) if upper_protection is not None else float(mc - a[v])
-            reqs.append(
-                _Requirement(v, up, float(lower_protection), float(sliding_protection), False)
-            )
-        elif a[v] < mc:
-            # a published-able zero used as a secondary must not be shown to be small either
-            reqs.append(_Requirement(v, float(mc - a[v]), 0.0, 0.0, True))
+    reqs = _requirements(a, primary, mc, upper_protection, lower_protection, sliding_protection)
     _check_attainable(system, reqs, a)
     scale = float(a.sum()) + 1.0
     weight = 1.0 + a / scale if cost == "cells" else a + 1.0 / (n + 1)
@@ -647,14 +688,7 @@ def _protect(
         if len(system.tables) == 1:
             own = bounds_frame(system, bounds, linked=False)
         else:  # what a reader of this table alone can find
-            alone = replace(tab, values=np.where(sup, np.nan, shown[tab.var]))
-            sys1 = build_system([alone], check=not rounding)
-            lo1, hi1 = published_bounds(sys1.value, rounding, mc)
-            own = bounds_frame(
-                sys1,
-                attack_bounds(sys1, np.isnan(sys1.value), lo1, hi1, engine=engine),
-                linked=False,
-            )
+            own = _audit_alone(tab, sup, shown, rounding, mc, engine)
         out.append(
             ProtectedTable(
                 published=pub,
