@@ -390,9 +390,7 @@ def relate_activity_outcomes(
     >>> round(res.min_detectable_r, 2), int(res.spearman["n_groups"].iloc[0])
     (0.6, 19)
     """
-    from scipy import stats
 
-    from ..exact import spearman as spearman_test
     from ..mixed import linear_mixed_model
 
     summ = check_frame(activity_summary, "activity_summary")
@@ -430,27 +428,7 @@ def relate_activity_outcomes(
             f"need trainees in at least 5 trusts to relate activities; found {j}",
             code="too-few-groups",
         )
-    sp = spearman_test(per_trust[xcol], per_trust["mean_outcome"]).iloc[0]
-    rho = float(sp["rho"])
-    half = stats.norm.ppf(0.975) * math.sqrt(1.06 / (j - 3))
-    zr = math.atanh(max(min(rho, 1 - 1e-12), -1 + 1e-12))
-    boot_lo, boot_hi = _bootstrap_rho(
-        per_trust[xcol].to_numpy(), per_trust["mean_outcome"].to_numpy(), n_boot, seed
-    )
-    spearman = pd.DataFrame(
-        [
-            {
-                "n_groups": j,
-                "rho": rho,
-                "ci_low": math.tanh(zr - half),
-                "ci_high": math.tanh(zr + half),
-                "p_value": float(sp["p_value"]),
-                "method": str(sp["method"]),
-                "boot_ci_low": boot_lo,
-                "boot_ci_high": boot_hi,
-            }
-        ]
-    )
+    spearman = _spearman_frame(per_trust[xcol], per_trust["mean_outcome"], n_boot, seed)
     null = linear_mixed_model(df, "y", [], "g")
     full = linear_mixed_model(df, "y", "x", "g")
     model = full.fixed.drop(columns="statistic").copy()
@@ -474,6 +452,35 @@ def relate_activity_outcomes(
         min_detectable_r=mdr,
         caveat=caveat,
         excluded=excluded,
+    )
+
+
+def _spearman_frame(x: pd.Series, y: pd.Series, n_boot: int, seed: Any) -> pd.DataFrame:
+    """Spearman's rho across trusts, with Fieller's interval (variance 1.06 / (j - 3)) and a
+    bootstrap one."""
+    from scipy import stats
+
+    from ..exact import spearman as spearman_test
+
+    j = len(x)
+    sp = spearman_test(x, y).iloc[0]
+    rho = float(sp["rho"])
+    half = stats.norm.ppf(0.975) * math.sqrt(1.06 / (j - 3))
+    zr = math.atanh(max(min(rho, 1 - 1e-12), -1 + 1e-12))
+    boot_lo, boot_hi = _bootstrap_rho(x.to_numpy(), y.to_numpy(), n_boot, seed)
+    return pd.DataFrame(
+        [
+            {
+                "n_groups": j,
+                "rho": rho,
+                "ci_low": math.tanh(zr - half),
+                "ci_high": math.tanh(zr + half),
+                "p_value": float(sp["p_value"]),
+                "method": str(sp["method"]),
+                "boot_ci_low": boot_lo,
+                "boot_ci_high": boot_hi,
+            }
+        ]
     )
 
 

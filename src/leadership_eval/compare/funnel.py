@@ -968,23 +968,7 @@ def compare_to_benchmark(
         )
         _standardised_core(core, std, levels, eligible)
     ci_low, ci_high = _group_ci(g, kind, ci)
-    est = "mean" if kind == "mean" else "proportion"
-    out = pd.DataFrame(
-        {
-            "group": labels,
-            "n": g.n.astype("int64"),
-            est: g.mean,
-            "ci_low": ci_low,
-            "ci_high": ci_high,
-            "benchmark": core.bench,
-            "benchmark_sd": core.bench_sd,
-            "benchmark_n": core.bench_n.astype("int64"),
-            "z": core.z,
-            **core.limits,
-        }
-    )
-    with np.errstate(invalid="ignore"):
-        out["p_value"] = np.minimum(1.0, 2 * np.fmin(core.p_low, core.p_high))
+    out = _benchmark_frame(labels, g, kind, core, ci_low, ci_high)
     if adjust is not None:
         from ..multiplicity import adjust_pvalues
 
@@ -1022,6 +1006,30 @@ def compare_to_benchmark(
         threshold=threshold,
         suppressed=tuple(str(lab) for lab in labels[~eligible]),
     )
+
+
+def _benchmark_frame(
+    labels: Any, g: _Groups, kind: str, core: _Core, ci_low: np.ndarray, ci_high: np.ndarray
+) -> pd.DataFrame:
+    """One row per group: its estimate and CI, benchmark, z, limits and p-value."""
+    est = "mean" if kind == "mean" else "proportion"
+    out = pd.DataFrame(
+        {
+            "group": labels,
+            "n": g.n.astype("int64"),
+            est: g.mean,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "benchmark": core.bench,
+            "benchmark_sd": core.bench_sd,
+            "benchmark_n": core.bench_n.astype("int64"),
+            "z": core.z,
+            **core.limits,
+        }
+    )
+    with np.errstate(invalid="ignore"):
+        out["p_value"] = np.minimum(1.0, 2 * np.fmin(core.p_low, core.p_high))
+    return out
 
 
 def _check_options(

@@ -95,6 +95,19 @@ def _default_analyst_dir(out_dir: Path) -> Path:
     return out_dir.parent / f"{out_dir.name}-analyst"
 
 
+def _analyst_folder(out: Path, analyst_dir: str | Path | None) -> Path:
+    """The analyst's folder (default ``<out>-analyst``), never inside the published one."""
+    analyst = Path(analyst_dir) if analyst_dir is not None else _default_analyst_dir(out)
+    out_abs, analyst_abs = out.resolve(), analyst.resolve()
+    if analyst_abs == out_abs or out_abs in analyst_abs.parents:
+        raise ConfigurationError(
+            f"the analyst's folder {analyst} is inside the published folder {out}: the "
+            "disclosure log and the key must never go out with the reports",
+            code="analyst-dir-inside",
+        )
+    return analyst
+
+
 def _render_all(
     pub: Publication, heading: str, generated: str, step: Callable[[str], None]
 ) -> dict[str, str]:
@@ -270,14 +283,7 @@ def build_reports(
     """
     step = progress or (lambda _msg: None)
     out = Path(out_dir)
-    analyst = Path(analyst_dir) if analyst_dir is not None else _default_analyst_dir(out)
-    out_abs, analyst_abs = out.resolve(), analyst.resolve()
-    if analyst_abs == out_abs or out_abs in analyst_abs.parents:
-        raise ConfigurationError(
-            f"the analyst's folder {analyst} is inside the published folder {out}: the "
-            "disclosure log and the key must never go out with the reports",
-            code="analyst-dir-inside",
-        )
+    analyst = _analyst_folder(out, analyst_dir)
     an = analyse(
         survey,
         responses,
