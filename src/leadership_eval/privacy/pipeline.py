@@ -506,20 +506,7 @@ def _explain(
             if level == 1
             else f"left at level {level - 1} ({_shown(_labels(lower[q]))})"
         )
-        leave = f"{at}, it would leave {n_small} people in smaller combinations"
-        if n_small > limit:
-            why = f"{leave}, more than {allowed}"
-        elif n_small == 0:
-            why = (
-                f"{at}, every combination would reach {k}, but level {level} loses less information"
-            )
-        elif n_small < k:
-            why = (
-                f"{leave}: too few to suppress, since the suppressed records form a group "
-                f"that needs {k} people too"
-            )
-        else:
-            why = f"{leave}, and suppressing them loses more information than generalising"
+        why = _why_not_lower(at, n_small, limit, allowed, k, level)
         n_before = int(before[q].nunique())
         was = f"{n_before} value{'s' if n_before != 1 else ''}"
         entry["n_values_before"] = n_before
@@ -549,6 +536,21 @@ def _explain(
             f"{limit} ({max_suppression:.0%}) may be suppressed"
         )
     return columns, messages
+
+
+def _why_not_lower(at: str, n_small: int, limit: int, allowed: str, k: int, level: int) -> str:
+    """Why a quasi-identifier is not left one level lower, in words."""
+    leave = f"{at}, it would leave {n_small} people in smaller combinations"
+    if n_small > limit:
+        return f"{leave}, more than {allowed}"
+    if n_small == 0:
+        return f"{at}, every combination would reach {k}, but level {level} loses less information"
+    if n_small < k:
+        return (
+            f"{leave}: too few to suppress, since the suppressed records form a group "
+            f"that needs {k} people too"
+        )
+    return f"{leave}, and suppressing them loses more information than generalising"
 
 
 _PLACEHOLDER = re.compile(r"\[(" + "|".join(map(re.escape, ENTITY_TYPES)) + r")\]")
