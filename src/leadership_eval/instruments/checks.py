@@ -532,33 +532,50 @@ def _check_derived(
                 target_codes = {
                     str(_dict(o).get("code")) for o in _list(_dict(lists[target]).get("options"))
                 }
+        target_info = (target, target_codes)
         for j, option in enumerate(_list(cl.get("options"))):
-            option = _dict(option)
-            opath: tuple[str | int, ...] = ("choice_lists", info["choices"], "options", j)
-            attrs = _dict(option.get("attributes"))
-            if attribute not in attrs:
-                doc.add(
-                    opath,
-                    "derived-missing-attribute",
-                    f"option {option.get('code')!r} of {info['choices']!r} has no attribute "
-                    f"{attribute!r}, which derived variable {ident!r} reads",
-                )
-                continue
-            value = attrs[attribute]
-            if info.get("type") == "multi_choice" and not isinstance(value, bool):
-                doc.add(
-                    (*opath, "attributes", attribute),
-                    "derived-not-boolean",
-                    f"derived variable {ident!r} reads multi_choice item {source!r}, so "
-                    f"{attribute!r} must be true or false; found {value!r}",
-                )
-            elif target_codes is not None and str(value) not in target_codes:
-                doc.add(
-                    (*opath, "attributes", attribute),
-                    "derived-unknown-code",
-                    f"{attribute!r} is {value!r}, which is not a code of choice list {target!r}"
-                    f"{_hint(str(value), target_codes)}",
-                )
+            _check_derived_option(
+                doc, j, _dict(option), info, ident, source, attribute, target_info
+            )
+
+
+def _check_derived_option(
+    doc: Document,
+    j: int,
+    option: dict[Any, Any],
+    info: dict[str, Any],
+    ident: Any,
+    source: str,
+    attribute: str,
+    target: tuple[Any, set[str] | None],
+) -> None:
+    """An option of the item a derived variable reads: it has the attribute, of the right kind."""
+    target_list, target_codes = target
+    opath: tuple[str | int, ...] = ("choice_lists", info["choices"], "options", j)
+    attrs = _dict(option.get("attributes"))
+    if attribute not in attrs:
+        doc.add(
+            opath,
+            "derived-missing-attribute",
+            f"option {option.get('code')!r} of {info['choices']!r} has no attribute "
+            f"{attribute!r}, which derived variable {ident!r} reads",
+        )
+        return
+    value = attrs[attribute]
+    if info.get("type") == "multi_choice" and not isinstance(value, bool):
+        doc.add(
+            (*opath, "attributes", attribute),
+            "derived-not-boolean",
+            f"derived variable {ident!r} reads multi_choice item {source!r}, so "
+            f"{attribute!r} must be true or false; found {value!r}",
+        )
+    elif target_codes is not None and str(value) not in target_codes:
+        doc.add(
+            (*opath, "attributes", attribute),
+            "derived-unknown-code",
+            f"{attribute!r} is {value!r}, which is not a code of choice list {target_list!r}"
+            f"{_hint(str(value), target_codes)}",
+        )
 
 
 # --------------------------------------------------------------------------------- others
