@@ -462,28 +462,8 @@ def export_comments(
             f"{', '.join(i.column_name for i in free)}",
             code="missing-column",
         )
-    group_column = _column_of(model, group if group is not None else model.group_by)
-    if group is not None and group_column not in data.columns:
-        raise DataError(
-            f"group column {group!r} is not in the data (columns: {', '.join(map(str, data))})",
-            code="unknown-column",
-        )
-    if group_column is not None and group_column not in data.columns:
-        group_column = None
-    n = len(data)
-    if group_column is None:
-        groups = pd.Series([""] * n, index=data.index, dtype=object)
-    else:
-        groups = code_series(data[group_column]).astype(object).where(lambda s: s.notna(), "")
-    rid_column = _column_of(model, model.respondent_id)
-    if rid_column is not None and rid_column in data.columns:
-        rids = code_series(data[rid_column]).astype(object)
-    else:
-        rids = pd.Series([None] * n, index=data.index, dtype=object)
-    keys = [
-        f"id:{r}" if isinstance(r, str) else f"row:{pos}"
-        for pos, r in enumerate(rids.where(rids.notna(), None).tolist())
-    ]
+    group_column, groups = _comment_groups(model, data, group)
+    keys = _respondent_keys(model, data)
     rare = _rare_terms(model, data, groups, group_column, rules.min_cell)
 
     rows: list[dict[str, Any]] = []
@@ -527,6 +507,39 @@ def export_comments(
     frame.loc[dup > 0, "comment_id"] = frame["comment_id"] + "-" + (dup + 1).astype(str)
     frame = frame.sort_values(["group", "_order", "comment_id"], kind="stable")
     return frame.drop(columns="_order").reset_index(drop=True).astype(object)
+
+
+def _comment_groups(
+    model: Survey, data: pd.DataFrame, group: str | None
+) -> tuple[str | None, pd.Series]:
+    """The grouping column (None when the data have none) and each row's group code."""
+    import pandas as pd
+
+    group_column = _column_of(model, group if group is not None else model.group_by)
+    if group is not None and group_column not in data.columns:
+        raise DataError(
+            f"group column {group!r} is not in the data (columns: {', '.join(map(str, data))})",
+            code="unknown-column",
+        )
+    if group_column is None or group_column not in data.columns:
+        return None, pd.Series([""] * len(data), index=data.index, dtype=object)
+    groups = code_series(data[group_column]).astype(object).where(lambda s: s.notna(), "")
+    return group_column, groups
+
+
+def _respondent_keys(model: Survey, data: pd.DataFrame) -> list[str]:
+    """Each row's key for its comments' ids: the respondent id, or else its position."""
+    import pandas as pd
+
+    rid_column = _column_of(model, model.respondent_id)
+    if rid_column is not None and rid_column in data.columns:
+        rids = code_series(data[rid_column]).astype(object)
+    else:
+        rids = pd.Series([None] * len(data), index=data.index, dtype=object)
+    return [
+        f"id:{r}" if isinstance(r, str) else f"row:{pos}"
+        for pos, r in enumerate(rids.where(rids.notna(), None).tolist())
+    ]
 
 
 def _column_of(survey: Survey, item_id: str | None) -> str | None:
