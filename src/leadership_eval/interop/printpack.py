@@ -327,21 +327,6 @@ def _docx(blocks: list[Block], path: Path) -> None:
         setattr(section, side, Mm(15))
     doc.styles["Normal"].font.name = "Arial"
     doc.styles["Normal"].font.size = Pt(10.5)
-
-    def boxed(paragraph: Any) -> None:
-        from docx.oxml import OxmlElement
-        from docx.oxml.ns import qn
-
-        ppr = paragraph._p.get_or_add_pPr()
-        borders = OxmlElement("w:pBdr")
-        for edge in ("top", "left", "bottom", "right"):
-            el = OxmlElement(f"w:{edge}")
-            for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "4")):
-                el.set(qn(key), value)
-            el.set(qn("w:color"), "000000")
-            borders.append(el)
-        ppr.append(borders)
-
     for b in blocks:
         if b.kind == "title":
             doc.add_heading(b.text, level=0)
@@ -355,52 +340,82 @@ def _docx(blocks: list[Block], path: Path) -> None:
             run.bold = b.label in ("question", "lead")
             run.italic = b.label == "note"
         elif b.kind == "bullets":
-            for item in b.items:
-                if b.label == "tree":
-                    depth = (len(item) - len(item.lstrip(" "))) // 4
-                    style = "List Bullet" if depth == 0 else "List Bullet 2"
-                    doc.add_paragraph(item.strip(), style=style)
-                else:
-                    doc.add_paragraph(item, style="List Bullet")
+            _docx_bullets(doc, b)
         elif b.kind == "box":
-            if b.text:
-                p = doc.add_paragraph()
-                p.add_run(b.text).bold = bool(b.items)
-                boxed(p)
-            for item in b.items:
-                p = doc.add_paragraph(f"\u2022 {item}")
-                boxed(p)
+            _docx_box(doc, b)
         elif b.kind == "table":
-            table = doc.add_table(rows=1, cols=len(b.header))
-            table.style = "Table Grid"
-            for cell, text in zip(table.rows[0].cells, b.header, strict=True):
-                cell.text = text
-                for run in cell.paragraphs[0].runs:
-                    run.bold = True
-            for row in b.rows:
-                cells = table.add_row().cells
-                for cell, value in zip(cells, row, strict=True):
-                    if isinstance(value, list):
-                        cell.text = ""
-                        for k, item in enumerate(value):
-                            par = cell.paragraphs[0] if k == 0 else cell.add_paragraph()
-                            par.add_run(f"\u2022 {item}")
-                    else:
-                        cell.text = str(value)
-                    for par in cell.paragraphs:
-                        for run in par.runs:
-                            run.font.size = Pt(8.5)
-            widths = [Mm(34), Mm(17), Mm(64), Mm(65)]
-            if len(b.header) == len(widths):
-                for row in table.rows:
-                    for cell, width in zip(row.cells, widths, strict=True):
-                        cell.width = width
+            _docx_table(doc, b)
         elif b.kind == "page_break":
             doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     props = doc.core_properties
     props.title = next((b.text for b in blocks if b.kind == "title"), "")
     props.author = "leadership-eval"
     doc.save(str(path))
+
+
+def _docx_bullets(doc: Any, b: Block) -> None:
+    for item in b.items:
+        if b.label == "tree":
+            depth = (len(item) - len(item.lstrip(" "))) // 4
+            style = "List Bullet" if depth == 0 else "List Bullet 2"
+            doc.add_paragraph(item.strip(), style=style)
+        else:
+            doc.add_paragraph(item, style="List Bullet")
+
+
+def _docx_boxed(paragraph: Any) -> None:
+    """A single black border round a paragraph (a box to write in, or a note)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    ppr = paragraph._p.get_or_add_pPr()
+    borders = OxmlElement("w:pBdr")
+    for edge in ("top", "left", "bottom", "right"):
+        el = OxmlElement(f"w:{edge}")
+        for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "4")):
+            el.set(qn(key), value)
+        el.set(qn("w:color"), "000000")
+        borders.append(el)
+    ppr.append(borders)
+
+
+def _docx_box(doc: Any, b: Block) -> None:
+    if b.text:
+        p = doc.add_paragraph()
+        p.add_run(b.text).bold = bool(b.items)
+        _docx_boxed(p)
+    for item in b.items:
+        p = doc.add_paragraph(f"\u2022 {item}")
+        _docx_boxed(p)
+
+
+def _docx_table(doc: Any, b: Block) -> None:
+    from docx.shared import Mm, Pt
+
+    table = doc.add_table(rows=1, cols=len(b.header))
+    table.style = "Table Grid"
+    for cell, text in zip(table.rows[0].cells, b.header, strict=True):
+        cell.text = text
+        for run in cell.paragraphs[0].runs:
+            run.bold = True
+    for row in b.rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            if isinstance(value, list):
+                cell.text = ""
+                for k, item in enumerate(value):
+                    par = cell.paragraphs[0] if k == 0 else cell.add_paragraph()
+                    par.add_run(f"\u2022 {item}")
+            else:
+                cell.text = str(value)
+            for par in cell.paragraphs:
+                for run in par.runs:
+                    run.font.size = Pt(8.5)
+    widths = [Mm(34), Mm(17), Mm(64), Mm(65)]
+    if len(b.header) == len(widths):
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths, strict=True):
+                cell.width = width
 
 
 def to_print_pack(
