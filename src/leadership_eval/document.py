@@ -466,57 +466,62 @@ def pydantic_problems(doc: Document, model: type[BaseModel], exc: ValidationErro
             doc.add(path[:-1], "missing-field", f"required field {name!r} is missing")
             continue
         paths_seen.add(path)
-        value = err.get("input")
         field_name = next((p for p in reversed(path) if isinstance(p, str)), "")
         if "[key]" in loc_of(errs[0]):
             field_name = "key"
-        if etype == "literal_error":
-            expected = err.get("ctx", {}).get("expected", "")
-            options = re.findall(r"'([^']*)'", expected)
-            code = {"type": "unknown-type", "kind": "unknown-kind"}.get(
-                str(field_name), "invalid-choice"
-            )
-            doc.add(
-                path,
-                code,
-                f"{field_name} must be one of {expected}; found {value!r}"
-                f"{did_you_mean(value, options)}",
-            )
-        elif etype == "string_pattern_mismatch":
-            pattern = err.get("ctx", {}).get("pattern", "")
-            what = _PATTERN_HELP.get(pattern, f"text matching {pattern}")
-            if "\\d+)\\.(0|" in pattern:
-                what = "a semantic version such as '1.0.0'"
-            doc.add(path, "invalid-format", f"{field_name} must be {what}; found {value!r}")
-        elif etype in ("too_short", "too_long"):
-            doc.add(path, "invalid-length", f"{field_name}: {err['msg'].lower()}")
-        elif etype in (
-            "greater_than",
-            "greater_than_equal",
-            "less_than",
-            "less_than_equal",
-        ):
-            doc.add(path, "out-of-range", f"{field_name}: {err['msg'].lower()}; found {value!r}")
-        elif etype == "value_error":
-            msg = str(err.get("ctx", {}).get("error", err["msg"]))
-            doc.add(path, "invalid-value", f"{field_name}: {msg}")
-        else:
-            # type problems: collect what every union member expected
-            expected = sorted(
-                {
-                    re.sub(r"^Input should be ", "", e["msg"]).split(",")[0]
-                    for (p, _), es in grouped.items()
-                    if p == path
-                    for e in es
-                    if e["type"] not in ("missing", "extra_forbidden")
-                }
-            )
-            hint = ""
-            if field_name == "version" and isinstance(value, int | float):
-                hint = " (quote it: version: '1.0.0')"
-            doc.add(
-                path,
-                "wrong-type",
-                f"{field_name or 'value'} should be {' or '.join(expected)}; "
-                f"found {describe_value(value)}{hint}",
-            )
+        _value_problem(doc, path, etype, err, str(field_name), grouped)
+
+
+def _value_problem(
+    doc: Document,
+    path: tuple[str | int, ...],
+    etype: str,
+    err: dict[str, Any],
+    field_name: str,
+    grouped: dict[tuple[tuple[str | int, ...], str], list[dict[str, Any]]],
+) -> None:
+    """One pydantic error about a value, as a located problem with its code."""
+    value = err.get("input")
+    if etype == "literal_error":
+        expected = err.get("ctx", {}).get("expected", "")
+        options = re.findall(r"'([^']*)'", expected)
+        code = {"type": "unknown-type", "kind": "unknown-kind"}.get(field_name, "invalid-choice")
+        doc.add(
+            path,
+            code,
+            f"{field_name} must be one of {expected}; found {value!r}"
+            f"{did_you_mean(value, options)}",
+        )
+    elif etype == "string_pattern_mismatch":
+        pattern = err.get("ctx", {}).get("pattern", "")
+        what = _PATTERN_HELP.get(pattern, f"text matching {pattern}")
+        if "\\d+)\\.(0|" in pattern:
+            what = "a semantic version such as '1.0.0'"
+        doc.add(path, "invalid-format", f"{field_name} must be {what}; found {value!r}")
+    elif etype in ("too_short", "too_long"):
+        doc.add(path, "invalid-length", f"{field_name}: {err['msg'].lower()}")
+    elif etype in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        doc.add(path, "out-of-range", f"{field_name}: {err['msg'].lower()}; found {value!r}")
+    elif etype == "value_error":
+        msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        doc.add(path, "invalid-value", f"{field_name}: {msg}")
+    else:
+        # type problems: collect what every union member expected
+        expected = sorted(
+            {
+                re.sub(r"^Input should be ", "", e["msg"]).split(",")[0]
+                for (p, _), es in grouped.items()
+                if p == path
+                for e in es
+                if e["type"] not in ("missing", "extra_forbidden")
+            }
+        )
+        hint = ""
+        if field_name == "version" and isinstance(value, int | float):
+            hint = " (quote it: version: '1.0.0')"
+        doc.add(
+            path,
+            "wrong-type",
+            f"{field_name or 'value'} should be {' or '.join(expected)}; "
+            f"found {describe_value(value)}{hint}",
+        )
