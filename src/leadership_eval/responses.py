@@ -354,9 +354,13 @@ def validated(
     need : iterable of str
         Items the caller cannot do without: a :class:`~leadership_eval.errors.DataError`
         (``missing-column``) when the data has no column for one of them.
-    form : {"clean", "raw"}
+    form : {"clean", "raw", "codes"}
         ``"raw"``: the rows kept as they were given (declared missing codes still present, for
-        counting them), with the values set aside made NA.
+        counting them), with the values set aside made NA. ``"codes"``: the clean form with the
+        codes of integer choice lists in one byte (``Int8``) where they fit, for functions
+        that compute on the codes and hand no clean data back (:func:`~leadership_eval.score`,
+        :func:`~leadership_eval.reliability`): a tenth of the memory to write, but sums of such
+        columns overflow, so it is not a form for users' own arithmetic.
     warn : bool
         Issue a :class:`~leadership_eval.errors.DataWarning` saying what was left out or set
         aside (when anything was).
@@ -412,7 +416,9 @@ def validated(
         and stamp.survey_version == survey.version
     ):
         return data, stamp
-    report = validate_responses(survey, data)
+    if form not in ("clean", "raw", "codes"):
+        raise ValueError(f"form must be 'clean', 'raw' or 'codes'; found {form!r}")
+    report = _validate(survey, data, compact=form == "codes")
     stamp = report.stamp
     wanted = set(need)
     if wanted:
@@ -910,19 +916,20 @@ def _int_buffers(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     return np.asarray(arr), None
 
 
-def _code_table(choice: ChoiceList, s: pd.Series) -> tuple[np.ndarray, int] | None:
+def _code_table(choice: ChoiceList, s: pd.Series | None = None) -> tuple[np.ndarray, int] | None:
     """A table of classes (as in :func:`_classify_ints`) for a clipped gather: entry
     ``v - shift`` is the class of the value ``v``; the first and last entries (which clipping
     gives every value outside the codes' range) are 0. None when the codes are too sparse or
-    the column's integers cannot index it (unsigned 64-bit)."""
+    the column ``s`` (when given) has no integers that can index it (unsigned 64-bit)."""
     import numpy as np
     import pandas as pd
 
-    if not pd.api.types.is_integer_dtype(s.dtype):
-        return None
-    dtype = np.dtype(getattr(s.dtype, "numpy_dtype", s.dtype))
-    if dtype.kind != "i" and not (dtype.kind == "u" and dtype.itemsize <= 4):
-        return None
+    if s is not None:
+        if not pd.api.types.is_integer_dtype(s.dtype):
+            return None
+        dtype = np.dtype(getattr(s.dtype, "numpy_dtype", s.dtype))
+        if dtype.kind != "i" and not (dtype.kind == "u" and dtype.itemsize <= 4):
+            return None
     codes = [int(c) for c in choice.codes]
     missing = [int(c) for c in choice.missing_codes]  # type: ignore[call-overload]
     lo, hi = min(codes + missing), max(codes + missing)
@@ -948,7 +955,7 @@ def _code_keys(choice: ChoiceList, vals: np.ndarray, valid: np.ndarray) -> np.nd
         small = len(codes) < 127  # keys of one byte: quicker to mask and to group by
         table = np.full(hi - lo + 3, -1, dtype=np.int8 if small else np.int64)
         table[codes - lo + 1] = np.arange(len(codes))
-        index = np.clip(vals, lo - 1, hi + 1) - (lo - 1)
+        index = np.clip(vals.astype(np.int64, copy=False), lo - 1, hi + 1) - (lo - 1)
         keys = np.take(table, index)
     else:
         keys = pd.Index(codes).get_indexer(vals).astype(np.int64)
@@ -962,6 +969,7 @@ def _check_codes(
     err: _Errors,
     keep: _Kept | None,
     want_eval: bool = False,
+    compact: bool = False,
 ) -> _Clean:
     import numpy as np
     import pandas as pd
@@ -970,6 +978,11 @@ def _check_codes(
     s, present = col.series, col.present
     out = _Clean({}, present)
     if all_int:
+        # the clean values: Int64, or one byte for the functions that only compute on codes
+        # (the values NA hides need not fit: they are never read)
+        width: Any = np.int64
+        if compact and all(-128 <= int(c) <= 127 for c in choice.codes):  # type: ignore[call-overload]
+            width = np.int8
         na_done = False  # cls already -1 where there is no answer
         every: np.ndarray | None = None  # the integer values of every row, when at hand
         if col.is_text:
@@ -996,9 +1009,9 @@ def _check_codes(
             na_done = True
             # a copy of the rows kept: .data must not share the input's memory
             if keep is None:
-                vals = data.astype(np.int64)
+                vals = data.astype(width)
             else:
-                vals = _rows(data, keep).astype(np.int64, copy=False)
+                vals = _rows(data, keep).astype(width, copy=False)
             every = data
         elif pd.api.types.is_integer_dtype(s.dtype):
             fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
@@ -1010,14 +1023,19 @@ def _check_codes(
             with np.errstate(invalid="ignore"):
                 every = f.astype(np.int64)  # anything for NaN, infinities and huge values
                 ok = every == f  # the whole numbers
-            every[~ok] = 0
-            cls = _classify_ints(every, choice)
-            cls[~ok] = 0
+            if (table := _code_table(choice)) is not None:
+                lut, shift = table  # values that are not whole numbers are set right below
+                cls = np.take(lut, every if shift == 0 else every - shift, mode="clip")
+            else:
+                every[~ok] = 0
+                cls = _classify_ints(every, choice)
+            np.copyto(cls, 0, where=~ok)
             vals = _rows(every, keep)
         if not na_done and not present.all():
-            cls[~present] = -1
+            np.copyto(cls, -1, where=~present)
         valid = cls == 1
-        out.columns[item.id] = pd.arrays.IntegerArray(vals, _rows(~valid, keep))
+        vals = vals.astype(width, copy=False)
+        out.columns[item.id] = pd.arrays.IntegerArray(vals, _rows(np.not_equal(cls, 1), keep))
         if want_eval:
             assert every is not None
             decode = pd.array([*choice.codes, None], dtype="Int64")
@@ -1049,9 +1067,8 @@ def _check_codes(
             u_key = pd.Index([str(c) for c in choice.codes]).get_indexer(col.u_text.astype(object))
             keys = np.where(present, col.take(u_key.astype(np.int64), -1), -1)
             out.eval[item.id] = _Eval(values=clean, keys=keys)
-    invalid = cls == 0
-    if invalid.any():
-        idx = np.flatnonzero(invalid)
+    if (cls == 0).any():
+        idx = np.flatnonzero(cls == 0)
         bad = s.iloc[idx]
         what = _describe_choices(choice, item.choices)
         err.add(idx, item.id, "invalid-code", _with_value(bad, "{value} is not " + what), bad)
@@ -1556,6 +1573,19 @@ def validate_responses(
     >>> report.excluded["excluded_reason"].tolist()
     ['duplicate-id']
     """
+    return _validate(survey, data, id_column=id_column, lazy=lazy)
+
+
+def _validate(
+    survey: Survey | str | Path,
+    data: pd.DataFrame,
+    *,
+    id_column: str | None = None,
+    lazy: bool = True,
+    compact: bool = False,
+) -> ValidationReport:
+    """:func:`validate_responses`; ``compact``: the clean codes of integer choice lists in one
+    byte when they fit (``Int8``), for the functions that only compute on them."""
     import numpy as np
     import pandas as pd
 
@@ -1727,7 +1757,7 @@ def validate_responses(
             col = prepared.pop(item.id)
             s, present = col.series, col.present
             if item.type in ("likert", "choice") and choice is not None:
-                res = _check_codes(item, choice, col, err, keep, want)
+                res = _check_codes(item, choice, col, err, keep, want, compact)
             elif item.type == "multi_choice" and choice is not None:
                 res = _check_multi(item, choice, col, err, keep, want)
             elif item.type == "number":
