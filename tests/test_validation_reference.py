@@ -131,3 +131,17 @@ def test_same_report_with_every_row_excluded_and_with_none() -> None:
     df.iloc[:, 1:] = None
     assert_same_report(SURVEY, df)
     assert_same_report(SURVEY, make_valid(0, seed=3))
+
+
+def test_the_stamp_deep_copies_field_by_field() -> None:
+    import copy
+
+    report = validate_responses(SURVEY, make_valid(20, seed=4))
+    stamp = report.stamp
+    twin = copy.deepcopy(stamp)
+    assert twin == stamp and twin is not stamp
+    for name in ("rows_in", "rows_used", "excluded", "set_aside", "problems"):
+        assert getattr(twin, name) == getattr(stamp, name)
+    assert twin.excluded is not stamp.excluded and twin.problems is not stamp.problems
+    # pandas copies attrs with copy.deepcopy: a frame derived from the data keeps the stamp
+    assert report.data.head(3).attrs["validation"] == stamp

@@ -29,6 +29,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from . import _distributions as _dist
 from .errors import ConfigurationError, DataError
 from .instruments.loader import as_survey
 from .instruments.models import Item, Scale, Survey, text_in
@@ -151,14 +152,12 @@ def _check_limits(limits: Sequence[float]) -> tuple[float, ...]:
 
 def _binomial_limits(n: np.ndarray, theta: np.ndarray, p: float) -> np.ndarray:
     """Spiegelhalter (2005) Appendix A.1.1: the interpolated exact binomial p-quantile / n."""
-    from scipy import stats
-
     n = np.asarray(n, dtype=float)
     theta = np.clip(np.asarray(theta, dtype=float), 0.0, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = stats.binom.ppf(p, n, theta)
-        f_r = stats.binom.cdf(r, n, theta)
-        f_rm1 = stats.binom.cdf(r - 1, n, theta)
+        r = _dist.binom_ppf(p, n, theta)
+        f_r = _dist.binom_cdf(r, n, theta)
+        f_rm1 = _dist.binom_cdf(r - 1, n, theta)
         step = f_r - f_rm1
         alpha = np.where(step > 0, (f_r - p) / np.where(step > 0, step, 1.0), 0.0)
         out = (r - alpha) / n
@@ -176,8 +175,6 @@ def _limit_pairs(
     """``lower_<level>``/``upper_<level>`` control limits around ``theta`` for groups of size
     ``n``: exact (interpolated) binomial limits, or ``theta ± z·se`` (clipped to [0, 1] for
     proportions)."""
-    from scipy import stats
-
     out: dict[str, np.ndarray] = {}
     for level in levels:
         label = _limit_label(level)
@@ -185,7 +182,7 @@ def _limit_pairs(
             lo = _binomial_limits(n, theta, (1 - level) / 2)
             hi = _binomial_limits(n, theta, (1 + level) / 2)
         else:
-            z = stats.norm.ppf((1 + level) / 2)
+            z = _dist.norm_ppf((1 + level) / 2)
             lo, hi = theta - z * se, theta + z * se
             if kind == "proportion":
                 lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
@@ -335,20 +332,19 @@ def _tail_p(
       :math:`t = (\\bar y_i - \\bar y_r)/(s_r\\sqrt{1/n_i + 1/N_r})` on :math:`N_r - 1` df
       (exact for normal data with a common SD), or :math:`(\\bar y_i - \\theta_0)/(s/\\sqrt{n_i})`.
     """
-    from scipy import stats
-
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "proportion":
             k = np.round(np.nan_to_num(mean) * n)
             if fixed is not None:
-                dist = stats.binom(n, fixed)
+                point = _dist.binom_pmf(k, n, fixed)
+                low, high = _dist.binom_cdf(k, n, fixed), _dist.binom_sf(k - 1, n, fixed)
                 name = "binomial exact tails"
             else:
                 kr = np.round(np.nan_to_num(rest_mean) * rest_n)
-                dist = stats.hypergeom(n + rest_n, k + kr, n)
+                args = (n + rest_n, k + kr, n)
+                point = _dist.hypergeom_pmf(k, *args)
+                low, high = _dist.hypergeom_cdf(k, *args), _dist.hypergeom_sf(k - 1, *args)
                 name = "exact one-sided Fisher tails (group vs rest)"
-            point = dist.pmf(k)
-            low, high = dist.cdf(k), dist.sf(k - 1)
             if tail == "mid":
                 low, high = low - point / 2, high - point / 2
                 name += ", mid-p"
@@ -363,7 +359,7 @@ def _tail_p(
                 name = "t test (group vs rest)"
             t = (mean - centre) / se
             df = np.maximum(rest_n - 1, 1)
-            low, high = stats.t.cdf(t, df), stats.t.sf(t, df)
+            low, high = _dist.t_cdf(t, df), _dist.t_sf(t, df)
     bad = ~(n > 0) | ~(rest_n > 1) | ~np.isfinite(mean)
     if fixed is not None:
         bad = ~(n > 0) | ~np.isfinite(mean) | (~(rest_n > 1) & (kind == "mean"))
@@ -389,8 +385,6 @@ def _funnel_core(
     ``mean``/``var`` are the groups' means and sample variances (var unused for proportions);
     ``eligible`` marks groups that are published (only they enter the benchmark).
     """
-    from scipy import stats
-
     if tail not in TAILS:
         raise ConfigurationError(f"tail must be one of {', '.join(TAILS)}; found {tail!r}")
     n = np.asarray(n, dtype=float)
@@ -469,8 +463,8 @@ def _funnel_core(
     fixed = None if isinstance(benchmark, str) else float(benchmark)
     if mode:
         # the adjustments are defined on the normal scale
-        p_low = np.where(np.isfinite(z_adj), stats.norm.cdf(z_adj), np.nan)
-        p_high = np.where(np.isfinite(z_adj), stats.norm.sf(z_adj), np.nan)
+        p_low = np.where(np.isfinite(z_adj), _dist.norm_cdf(z_adj), np.nan)
+        p_high = np.where(np.isfinite(z_adj), _dist.norm_sf(z_adj), np.nan)
         test = f"normal, {mode} overdispersion adjustment"
         lims = _limit_pairs(n, bench, se_adj, kind, levels, False)
     else:
@@ -495,7 +489,7 @@ def _funnel_core(
             lims = {}
             for level in levels:
                 label = _limit_label(level)
-                tq = stats.t.ppf((1 + level) / 2, df)
+                tq = _dist.t_ppf((1 + level) / 2, df)
                 lims[f"lower_{label}"] = bench - tq * se_t
                 lims[f"upper_{label}"] = bench + tq * se_t
     side = (1 - max(levels)) / 2
@@ -545,8 +539,6 @@ def _standardised(
 ) -> dict[str, np.ndarray]:
     """Indirectly standardised expected values, tests and limits of each group against the
     other published groups (see :func:`compare_to_benchmark`, ``standardise``)."""
-    from scipy import stats
-
     ok = ~np.isnan(x)
     sc, slabels = pd.factorize(strata, use_na_sentinel=False)
     n_s = len(slabels)
@@ -583,12 +575,12 @@ def _standardised(
             se = sw * np.sqrt(1 / n_i + var_e)
             t = (observed - expected) / se
             dfp = np.maximum(df, 1)
-            p_low, p_high = stats.t.cdf(t, dfp), stats.t.sf(t, dfp)
+            p_low, p_high = _dist.t_cdf(t, dfp), _dist.t_sf(t, dfp)
             bad = ~(df > 0) | ~(n_i > 0)
             p_low, p_high = np.where(bad, np.nan, p_low), np.where(bad, np.nan, p_high)
             for level in levels:
                 label = _limit_label(level)
-                tq = stats.t.ppf((1 + level) / 2, dfp)
+                tq = _dist.t_ppf((1 + level) / 2, dfp)
                 out[f"limit_lower_{label}"] = centre + expected - tq * se
                 out[f"limit_upper_{label}"] = centre + expected + tq * se
             name = "t test, indirectly standardised (group vs rest)"
@@ -617,7 +609,7 @@ def _standardised(
                     else:
                         tot_k = xi + round(x_rs[i, st])
                         tot_n = ni + round(n_rs[i, st])
-                        part = stats.hypergeom.pmf(np.arange(ni + 1), tot_n, tot_k, ni)
+                        part = _dist.hypergeom_pmf(np.arange(ni + 1), tot_n, tot_k, ni)
                     dist = np.convolve(dist, part)
                 obs = round(x_gs[i].sum())
                 lo, hi = dist[: obs + 1].sum(), dist[obs:].sum()
@@ -628,7 +620,7 @@ def _standardised(
             se = np.sqrt(var) / n_i
             for level in levels:
                 label = _limit_label(level)
-                zq = stats.norm.ppf((1 + level) / 2)
+                zq = _dist.norm_ppf((1 + level) / 2)
                 out[f"limit_lower_{label}"] = np.clip(expected_p - zq * se, 0, 1)
                 out[f"limit_upper_{label}"] = np.clip(expected_p + zq * se, 0, 1)
             name = "exact conditional test stratified by case mix (group vs rest)"
@@ -845,8 +837,6 @@ def compare_to_benchmark(
     2     c  8  1.875      3.875   0.0000         low
     3     d  3    NaN        NaN      NaN  suppressed
     """
-    from scipy import stats
-
     data = _check_frame(data)
     _check_column(data, value, "value")
     _check_column(data, group, "group")
@@ -929,10 +919,10 @@ def compare_to_benchmark(
         core.flag = np.where(eligible, fl.astype(object), "suppressed")
 
     # each group's own CI
-    zc = stats.norm.ppf((1 + ci) / 2)
+    zc = _dist.norm_ppf((1 + ci) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "mean":
-            t = stats.t.ppf((1 + ci) / 2, np.maximum(n - 1, 1))
+            t = _dist.t_ppf((1 + ci) / 2, np.maximum(n - 1, 1))
             half = np.where(n > 1, t * np.sqrt(var / n), np.nan)
             ci_low, ci_high = mean - half, mean + half
         else:
@@ -983,7 +973,7 @@ def compare_to_benchmark(
                     q1[i], q3[i] = np.quantile(x[sel], [0.25, 0.75])
         bn = core.bench_n
         with np.errstate(divide="ignore", invalid="ignore"):
-            tb = stats.t.ppf((1 + ci) / 2, np.maximum(bn - 1, 1))
+            tb = _dist.t_ppf((1 + ci) / 2, np.maximum(bn - 1, 1))
             bhalf = np.where(bn > 1, tb * core.bench_sd / np.sqrt(bn), np.nan)
         b_lo, b_hi = core.bench - bhalf, core.bench + bhalf
         below, above = mean < q1, mean > q3
@@ -1875,8 +1865,6 @@ def _partially_overlapping_t(
     """(T, df, two-sided p) of Derrick et al.'s partially overlapping samples t test, equal
     variances not assumed: ``x1``/``x2`` the unpaired of samples 1 and 2, ``x3``/``x4`` the
     pairs (as ``Partiallyoverlapping::Partover.test(x1, x2, x3, x4)``)."""
-    from scipy import stats
-
     s1, s2 = np.concatenate([x1, x3]), np.concatenate([x2, x4])
     n1, n2, nc = len(s1), len(s2), len(x3)
     v1, v2 = float(np.var(s1, ddof=1)), float(np.var(s2, ddof=1))
@@ -1896,7 +1884,7 @@ def _partially_overlapping_t(
     )
     na, nb = len(x1), len(x2)
     df = (nc - 1) + (welch - nc + 1) / (na + nb + 2 * nc) * (na + nb)
-    p = 1.0 if t == 0 else float(2 * stats.t.sf(abs(t), df))
+    p = 1.0 if t == 0 else float(2 * _dist.t_sf(abs(t), df))
     return float(t), float(df), p
 
 
