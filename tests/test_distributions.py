@@ -51,7 +51,9 @@ def test_student_t_broadcasts_like_scipy() -> None:
 
 N = [0, 1, 2, 5, 37, 400, 2.5, -1, np.nan]
 P = [0, 1e-9, 0.03, 0.5, 0.97, 1, 1.2, -0.1, np.nan]
-K = np.array([-np.inf, -2, -1, 0, 0.5, 1, 2, 3, 4, 5, 17, 36, 37, 38, 399, 400, 401, np.inf, np.nan])
+K = np.array(
+    [-np.inf, -2, -1, 0, 0.5, 1, 2, 3, 4, 5, 17, 36, 37, 38, 399, 400, 401, np.inf, np.nan]
+)
 
 
 @pytest.mark.parametrize("n,p", list(itertools.product(N, P)))
