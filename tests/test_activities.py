@@ -36,6 +36,11 @@ def test_summary_counts_match_the_log(log: pd.DataFrame) -> None:
     assert out.loc[t, "grade_fy1"] == fy1
     act_cols = [c for c in out.columns if c.startswith("activity_")]
     assert (out[act_cols].sum(axis=1) == out["n_activities"]).all()
+    # the mentor's work, by the evaluation's taxonomy (mentor_activity)
+    assert out.loc[t, "work_brokering"] == (rows["mentor_activity"] == "brokering").sum()
+    work_cols = [c for c in out.columns if c.startswith("work_")]
+    assert (out[work_cols].sum(axis=1) == out["n_activities"]).all()
+    assert not [c for c in out.columns if c.startswith("part_")]  # mentor_part was version 1
 
 
 def test_summary_for_publication_suppresses_small_counts_of_people() -> None:

@@ -65,6 +65,7 @@ GRADE = Hierarchy.from_rows(
         ["registrar", "specialty", "*"],
         ["led", "other", "*"],
         ["other", "other", "*"],
+        ["pnts", "other", "*"],  # "prefer not to say" (trainee survey 2.0.0)
     ],
     name="grade",
 )
@@ -211,7 +212,7 @@ def test_each_generalisation_is_explained(survey, export) -> None:
     assert "specialty: removed" in messages
     gen = res.log["generalisation"]
     cols = gen["columns"]
-    qis = ["trust", "trust_type", "specialty", "grade", "ltft"]
+    qis = ["trust", "specialty", "grade", "ltft", "months_in_trust"]
     assert list(cols) == qis
     levels = gen["levels"]
     released = ~res.generalisation.suppressed
@@ -230,35 +231,40 @@ def test_each_generalisation_is_explained(survey, export) -> None:
             assert "at least 5 people" in c["reason"]
         else:
             assert c["action"] == "generalised" and c["level"] > 0
-            assert sorted(values.unique()) == c["values"]
+            # "prefer not to say" (a declared missing code) is missing: NA, not a value
+            assert sorted(values.dropna().unique()) == c["values"]
             assert f"{q}: generalised to level {c['level']}" in messages
     # what this export needs (seeded): each of the three outcomes
     assert [cols[q]["action"] for q in qis] == [
         "generalised",
+        "removed",
+        "generalised",
         "kept",
-        "removed",
-        "removed",
         "removed",
     ]
     assert cols["trust"]["values"] == ["east", "north", "south", "west"]
     assert (
         "trust: generalised to level 1 of 2, from 19 values to 4 (east / north / south / west), "
-        "so that every combination of trust, trust_type, specialty, grade and ltft has at least "
-        "5 people" in messages
+        "so that every combination of trust, specialty, grade, ltft and months_in_trust has at "
+        "least 5 people" in messages
     )
     # a column without a hierarchy can only be kept or removed, and the message says so
     assert "no hierarchy" in cols["specialty"]["reason"]
     assert "--hierarchy specialty=FILE" in cols["specialty"]["reason"]
     assert "no hierarchy" not in cols["grade"]["reason"]
-    assert "left at level 1 (foundation / other / specialty)" in cols["grade"]["reason"]
+    assert "from 7 values to 3 (foundation / other / specialty)" in cols["grade"]["reason"]
     # the reason's numbers are true: trust one level lower, the others as chosen
     kept = export.loc[res.data.index]
+    grade = GRADE.apply(kept["grade"].dropna(), cols["grade"]["level"]).reindex(kept.index)
     lower = pd.DataFrame(
         {
             "trust": kept["trust"],
-            "trust_type": kept["trust_type"],
-            **{q: pd.Series("*", index=kept.index) for q in ("specialty", "grade", "ltft")},
-        }
+            "specialty": "*",
+            "grade": grade,
+            "ltft": kept["ltft"],
+            "months_in_trust": "*",
+        },
+        index=kept.index,
     )
     small = check_anonymity(lower, qis, k=5).n_offending_records
     assert f"it would leave {small} people in smaller combinations" in cols["trust"]["reason"]

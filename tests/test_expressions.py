@@ -23,7 +23,10 @@ from leadership_eval.instruments.expressions import (
     MAX_LENGTH,
     And,
     Answered,
+    ChoiceIn,
+    ChoiceSelected,
     Compare,
+    Count,
     Expression,
     ExpressionError,
     InList,
@@ -32,6 +35,7 @@ from leadership_eval.instruments.expressions import (
     Not,
     Or,
     Selected,
+    parse_choice_filter,
     parse_expression,
 )
 
@@ -470,6 +474,8 @@ typed_leaves = st.one_of(
     st.builds(Selected, st.just(Name("m")), str_lit),
     st.builds(Selected, st.just(Name("s1")), str_lit),
     st.booleans().map(Literal),
+    st.builds(Compare, st.just(Count(Name("m"))), ops, num_lit),
+    st.builds(Compare, num_lit, ops, st.just(Count(Name("m")))),
 )
 typed_conditions = st.recursive(
     typed_leaves,
@@ -517,7 +523,8 @@ def test_not_versus_flipped_operator_na_aware(name: Name, op: str, lit: Literal)
 
 _RC_TOKEN = re.compile(
     r"\s*(?:(?P<var>\[[a-z0-9_]+(?:\([^)]*\))?\])|(?P<str>'[^']*'|\"[^\"]*\")|"
-    r"(?P<num>-?\d+(?:\.\d+)?)|(?P<op><>|<=|>=|=|<|>)|(?P<kw>and|or)\b|(?P<p>[()]))"
+    r"(?P<num>-?\d+(?:\.\d+)?)|(?P<op><>|<=|>=|=|<|>)|(?P<kw>and|or)\b|(?P<fn>sum\()|"
+    r"(?P<comma>,)|(?P<p>[()]))"
 )
 
 
@@ -558,6 +565,23 @@ def redcap_eval(text: str, record: dict[str, str], checkbox: dict[str, set[str]]
         except ValueError:
             return None
 
+    def operand() -> str:
+        """A value: a field, a constant, or REDCap's sum() of fields (1/0 for checkboxes)."""
+        nonlocal pos
+        if toks[pos][0] == "fn":
+            pos += 1
+            total = 0.0
+            while True:
+                total += float(value(toks[pos]))
+                pos += 1
+                if toks[pos] == ("p", ")"):
+                    pos += 1
+                    return str(total)
+                assert toks[pos][0] == "comma"
+                pos += 1
+        pos += 1
+        return value(toks[pos - 1])
+
     def atom() -> bool:
         nonlocal pos
         if toks[pos] == ("p", "("):
@@ -566,9 +590,11 @@ def redcap_eval(text: str, record: dict[str, str], checkbox: dict[str, set[str]]
             assert toks[pos] == ("p", ")")
             pos += 1
             return r
-        a, (k, op), b = value(toks[pos]), toks[pos + 1], value(toks[pos + 2])
+        a = operand()
+        k, op = toks[pos]
+        pos += 1
+        b = operand()
         assert k == "op"
-        pos += 3
         if op in ("=", "<>"):
             na, nb = num(a), num(b)
             eq = na == nb if na is not None and nb is not None else a == b
@@ -677,7 +703,13 @@ def _xpath_selected(context: Any, nodes: Any, code: Any) -> bool:
     return str(code) in (text or "").split()
 
 
+def _xpath_count_selected(context: Any, nodes: Any) -> float:
+    text = nodes[0].text if isinstance(nodes, list) and nodes else ""
+    return float(len((text or "").split()))
+
+
 etree.FunctionNamespace(None)["selected"] = _xpath_selected
+etree.FunctionNamespace(None)["count-selected"] = _xpath_count_selected
 
 
 def _xpath(relevant: str) -> etree.XPath:
@@ -823,3 +855,126 @@ def test_describe_with_labels() -> None:
     assert e.describe(labels) == (
         "Your grade is not Foundation year 1 and Your role is one of Trainee, Supervisor or 3"
     )
+
+
+# --- count() and choice filters ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "tree"),
+    [
+        ("count(m) >= 2", Compare(Count(Name("m")), ">=", Literal(2))),
+        ("2 <= count(m)", Compare(Literal(2), "<=", Count(Name("m")))),
+        ("count(count) == 0", Compare(Count(Name("count")), "==", Literal(0))),
+        ("count > 1", Compare(Name("count"), ">", Literal(1))),  # an item may be called count
+    ],
+)
+def test_count_parses(text: str, tree: Any) -> None:
+    assert P(text) == tree
+    assert parse_expression(str(parse_expression(text))).root == tree  # canonical text
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "message"),
+    [
+        ("count(m)", 6, "is a number, not a condition"),
+        ("count(m) >= 'a'", 12, "compared with a number"),
+        ("count(m) == n1", 12, "compared with a number"),
+        ("count(m) in [1, 2]", 0, "not 'in'"),
+        ("count(1) > 0", 6, "an item id in count(...)"),
+        ("count(m > 0", 8, "')' to close count(...)"),
+    ],
+)
+def test_count_errors(text: str, offset: int, message: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        parse_expression(text)
+    assert info.value.offset == offset and message in str(info.value)
+
+
+def test_count_evaluates_in_every_layout() -> None:
+    e = parse_expression("count(m) >= 2")
+    data = pd.DataFrame({"m": ["a b", "a", "", None, "a b c"]})
+    assert e.evaluate(data, {"m": "multi_choice"}).tolist() == [True, False, False, False, True]
+    wide = pd.DataFrame({"m__a": [1, 1, 0, None], "m__b": [1, 0, 0, None]})
+    assert e.evaluate(wide).tolist() == [True, False, False, False]
+    # a missing answer counts 0, so 'not' is exactly the inverted operator
+    assert parse_expression("count(m) < 1").evaluate(data).tolist() == [
+        False,
+        False,
+        True,
+        True,
+        False,
+    ]
+
+
+def test_count_translations() -> None:
+    e = parse_expression("not count(m) >= 2")
+    assert e.to_xlsform({"m": "multi_choice"}) == "not(count-selected(${m}) >= 2)"
+    assert e.to_redcap({"m": ["a", "b"]}) == "sum([m(a)], [m(b)]) < 2"
+    assert e.describe() == "the number of answers chosen in m is less than 2"
+    with pytest.raises(ExpressionError, match="needs the codes"):
+        e.to_redcap({"m"})
+
+
+def test_choice_is_an_item_id_outside_choice_filters() -> None:
+    assert parse_expression("choice == 'a'").names == {"choice"}
+
+
+def test_choice_filter_parses_translates_and_evaluates() -> None:
+    f = parse_choice_filter("selected(m, choice) and choice not in ['c', 'd'] or choice == 'x'")
+    assert f.is_choice_filter
+    assert f.choice_items() == [("m", 9)]
+    assert f.choice_values() == [(("c", "d"), 39), (("x",), 62)]
+    assert isinstance(f.root, Or)
+    assert f.root.operands[1] == ChoiceIn((Literal("x"),))
+    assert parse_choice_filter(str(f)).root == f.root
+    assert Expression.from_ast(f.root) == f
+    assert f.to_xlsform({"m": "multi_choice"}) == (
+        "selected(${m}, name) and not(name = 'c' or name = 'd') or name = 'x'"
+    )
+    assert f.describe() == (
+        "(the option was chosen in m and the option is not one of c or d) or the option is x"
+    )
+    assert str(f.for_choice("a")) == "selected(m, 'a')"
+    assert str(f.for_choice("c")) == "false"
+    assert str(f.for_choice("x")) == "true"
+    data = pd.DataFrame({"m": ["a c", "b", None]})
+    offered = f.allowed_choices(data, ["a", "b", "c", "x"], {"m": "multi_choice"})
+    assert offered.to_numpy().tolist() == [
+        [True, False, False, True],
+        [False, True, False, True],
+        [False, False, False, True],
+    ]
+    with pytest.raises(ExpressionError, match="per option"):
+        f.evaluate(data)
+    with pytest.raises(ExpressionError, match="no REDCap branching logic"):
+        f.to_redcap({"m"})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("selected(m, 'a')", "must depend on the option offered"),
+        ("choice", "'choice' alone is not a condition"),
+        ("choice > 'a'", "compared for equality only"),
+        ("'a' == choice", "write 'choice' on the left"),
+        ("selected(choice, choice)", "an item id in selected(...)"),
+        ("choice == m", "a code (a number or a quoted string)"),
+    ],
+)
+def test_choice_filter_errors(text: str, message: str) -> None:
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        parse_choice_filter(text)
+
+
+@settings(max_examples=60, deadline=None)
+@given(typed_conditions, st.sampled_from(["a", "b", "c"]))
+def test_a_filter_offers_an_option_exactly_where_its_condition_holds(tree: Any, code: str) -> None:
+    """for_choice() folds constants without changing meaning: the option is offered where the
+    filter, with the option's code put in, holds."""
+    f = Expression.from_ast(And((tree, Or((ChoiceSelected(Name("m")), ChoiceIn((Literal("a"),)))))))
+    direct = Expression.from_ast(
+        And((tree, Or((Selected(Name("m"), Literal(code)), Literal(code == "a")))))
+    )
+    offered = f.allowed_choices(GRID, [code], ITEMS)[code]
+    assert offered.tolist() == direct.evaluate(GRID, ITEMS).tolist()

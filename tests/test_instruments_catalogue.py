@@ -41,6 +41,11 @@ EXPECTED_IDS = {
     "trainee-survey",
     "supervisor-survey",
     "mentor-activity-log",
+    "mentor-trust-profile",
+    "interview-information-sheet",
+    "interview-consent-form",
+    "interview-consent-log",
+    "participant-characteristics",
     "interview-trainee",
     "interview-supervisor",
     "interview-manager",
@@ -70,6 +75,34 @@ MLCF = {
     "Improving services",
     "Setting direction",
 }
+# Domains 5 and 6 of the GMC Generic Professional Capabilities Framework (General Medical
+# Council, 2017) and the three domains of the FMLM Leadership and Management Standards for
+# Medical Professionals (Faculty of Medical Leadership and Management, 3rd ed., 2021).
+GPC = {
+    "Capabilities in leadership and team working",
+    "Capabilities in patient safety and quality improvement",
+}
+FMLM = {"Self", "Team", "Corporate"}
+
+# What a participant is told before answering a questionnaire (the item tags of the notes that
+# say it), and the placeholder each adopter fills in for it, where there is one.
+INFO_ELEMENTS = {
+    "info-who": "evaluation_team",
+    "info-funder": "funder",
+    "info-purpose": "purpose",
+    "info-voluntary": None,
+    "info-anonymity": None,
+    "info-withdrawal": None,
+    "info-mentor-sees": None,
+    "info-data-controller": "data_controller",
+    "info-lawful-basis": "lawful_basis",
+    "info-retention": "retention",
+    "info-publication": None,
+    "info-ethics": "ethics_decision",
+    "info-contact": "contact",
+}
+# Documents for participants and the research team, not for an objective.
+GOVERNANCE = {"interview-information-sheet", "interview-consent-form", "interview-consent-log"}
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -111,7 +144,7 @@ def write_readme() -> None:
 NEGATORS = re.compile(r"\b(not|no|never|none|nobody|nothing|neither|nor|without)\b|n't\b", re.I)
 # words that start with un-/dis- without being negations
 _NOT_PREFIXED = re.compile(
-    r"^(under\w*|understand\w*|unit\w*|univers\w*|uniq\w*|union|discuss\w*|distinct\w*|"
+    r"^(under\w*|understand\w*|unit\w*|univers\w*|uniq\w*|union|until|discuss\w*|distinct\w*|"
     r"distress\w*|district\w*|disc|display\w*|distance|distribut\w*)$",
     re.I,
 )
@@ -184,14 +217,18 @@ def test_cli_validate_accepts_the_folder() -> None:
 
     result = CliRunner().invoke(app, ["validate", str(FOLDER)])
     assert result.exit_code == 0, result.output
-    assert "10 instruments valid" in result.output
+    assert f"{len(EXPECTED_IDS)} instruments valid" in result.output
 
 
 def test_ids_unique(catalogue: Catalogue) -> None:
     ids = [load_instrument(path).id for path in sorted(FOLDER.glob("*.yaml"))]
     assert len(ids) == len(set(ids)) == len(EXPECTED_IDS)
     for survey in catalogue.surveys:
-        names = [i.id for i in survey.items] + [s.id for s in survey.scales]
+        names = (
+            [i.id for i in survey.items]
+            + [s.id for s in survey.scales]
+            + [d.id for d in survey.derived]
+        )
         assert len(names) == len(set(names)), survey.id
         sections = [s.id for s in survey.sections]
         assert len(set(sections)) == len(sections), survey.id
@@ -210,10 +247,63 @@ def test_every_instrument_has_licence_authors_and_changelog(catalogue: Catalogue
     for ident, inst in catalogue.items():
         assert inst.licence == "CC-BY-4.0", ident
         assert inst.authors and all(a.name for a in inst.authors), ident
-        assert inst.version == "1.0.0", ident
         entries = [e for e in inst.changelog if e.version == inst.version]
         assert len(entries) == 1 and entries[0].changes, ident
+        assert inst.changelog[0].version == inst.version, f"{ident}: newest entry first"
         assert inst.description, ident
+
+
+# Every instrument changed in this round is a new version whose changelog entry says what
+# changed (wave comparisons use only identical items, so versions must be exact).
+NEW_VERSIONS = {
+    "trainee-survey": (
+        "2.0.0",
+        [
+            "respondent_id",
+            "mentor_signposted",
+            "most_helpful_v2",
+            "access_4",
+            "conf_service",
+            "learned_",
+            "value_",
+            "meaning_top3",
+            "trust_type",
+        ],
+    ),
+    "supervisor-survey": (
+        "2.0.0",
+        [
+            "n_supervisees_band",
+            "trust_recognition",
+            "disc_freq",
+            "mentor_contact_all",
+            "leadership_importance",
+        ],
+    ),
+    "mentor-activity-log": ("2.0.0", ["mentor_activity", "entry_id", "work_based"]),
+    "clm-codebook": ("2.0.0", ["act_signposting", "act_advocacy", "other_emergent", "valence"]),
+    "co-researcher-guidance": ("2.0.0", ["escalation", "data-breach", "transcription"]),
+    "interview-trainee": ("1.1.0", ["consent script", "prompts"]),
+    "interview-supervisor": ("1.1.0", ["consent script", "prompts"]),
+    "interview-manager": ("1.1.0", ["consent script", "prompts"]),
+    "interview-mentor": ("1.1.0", ["consent script", "prompts"]),
+    "clm-evaluation": ("1.1.0", ["mentor and trust profile", "information sheet"]),
+}
+
+
+def test_changes_are_new_versions_with_changelog_entries(catalogue: Catalogue) -> None:
+    for ident, (version, mentioned) in NEW_VERSIONS.items():
+        inst = catalogue[ident]
+        assert inst.version == version, ident
+        text = " ".join(inst.changelog[0].changes).lower()
+        for word in mentioned:
+            assert word.lower() in text, f"{ident}: changelog does not mention {word!r}"
+        assert inst.changelog[-1].version == "1.0.0", ident  # the history is kept
+    # the instruments added in this round start their own history at 1.0.0
+    for ident in EXPECTED_IDS - set(NEW_VERSIONS):
+        inst = catalogue[ident]
+        assert inst.version == "1.0.0", ident
+        assert [e.version for e in inst.changelog] == ["1.0.0"], ident
 
 
 # ------------------------------------------------------------------- evaluation & coverage
@@ -248,8 +338,14 @@ def test_every_objective_is_served(catalogue: Catalogue) -> None:
     matrix = coverage_matrix(catalogue)
     assert list(matrix.index) == OBJECTIVES
     assert bool(matrix["covered"].all())
-    # every instrument except the evaluation serves at least one objective
-    assert (matrix.drop(columns="covered").sum(axis=0) > 0).all()
+    # every instrument except the evaluation and the governance documents (information sheet,
+    # consent form and log: they serve participants and the research team, not an objective)
+    # serves at least one objective
+    served = matrix.drop(columns=["covered", *sorted(GOVERNANCE)]).sum(axis=0)
+    assert (served > 0).all(), served[served == 0]
+    for ident in GOVERNANCE:
+        assert "governance" in catalogue[ident].tags, ident
+        assert matrix[ident].sum() == 0, ident
 
 
 def test_readme_coverage_matrix_is_current(catalogue: Catalogue) -> None:
@@ -272,41 +368,308 @@ def test_coverage_table_renders_counts_and_flags_uncovered() -> None:
     )
 
 
+# ------------------------------------------------------------- information and consent
+
+
+def test_every_survey_has_the_information_and_consent_elements(catalogue: Catalogue) -> None:
+    from leadership_eval.instruments.placeholders import find_placeholders
+
+    roles = {}
+    for survey in catalogue.surveys:
+        role = {"questionnaire", "consent-form", "research-record"} & set(survey.tags)
+        assert len(role) == 1, f"{survey.id}: tag it questionnaire, consent-form or research-record"
+        roles[survey.id] = role.pop()
+        if roles[survey.id] != "questionnaire":
+            continue
+        intro = survey.sections[0]
+        notes = [i for i in intro.items if i.type == "note"]
+        tags = {t for i in notes for t in i.tags}
+        assert set(INFO_ELEMENTS) <= tags, f"{survey.id}: missing {set(INFO_ELEMENTS) - tags}"
+        for element, placeholder in INFO_ELEMENTS.items():
+            text = " ".join(text_in(i.text) for i in notes if element in i.tags)
+            if placeholder:
+                names = {n for n, _ in find_placeholders(text)}
+                assert placeholder in names, (survey.id, element)
+        said = " ".join(text_in(i.text) for i in notes).lower()
+        for words in (
+            "voluntary",
+            "will not affect",
+            "withdraw",
+            "data controller",
+            "lawful basis",
+            "published",
+            "ethics",
+        ):
+            assert words in said, f"{survey.id}: the information does not say {words!r}"
+        # "anonymous" only where it is true: the mentors' own log and profile identify them,
+        # so they say so, and that mentors' data are reported across the region only
+        if survey.id in ("mentor-activity-log", "mentor-trust-profile"):
+            assert "not anonymous" in said and "across the region" in said, survey.id
+        else:
+            assert "is anonymous" in said and "cannot withdraw" in said, survey.id
+            assert "at least five" in said, survey.id
+        gate = [i for i in intro.items if "consent" in i.tags]
+        assert len(gate) == 1 and gate[0].required, survey.id
+    assert {k for k, v in roles.items() if v == "questionnaire"} == {
+        "trainee-survey",
+        "supervisor-survey",
+        "mentor-activity-log",
+        "mentor-trust-profile",
+    }
+    # the interview consent form: one statement per element, the agreement itself required
+    form = catalogue["interview-consent-form"]
+    assert isinstance(form, Survey)
+    statements = {t: i for i in form.items for t in i.tags}
+    for element in (
+        "consent-read",
+        "consent-questions",
+        "consent-voluntary",
+        "consent-no-detriment",
+        "consent-withdrawal",
+        "consent-confidentiality-limits",
+        "consent-pseudonymised",
+        "consent-data",
+        "consent-recording",
+        "consent-quotes",
+        "consent",
+    ):
+        assert element in statements, element
+    assert statements["consent"].required
+    # recording and quotations may be refused without refusing the interview
+    assert not statements["consent-recording"].required
+    assert not statements["consent-quotes"].required
+
+
+def test_consent_gates_every_later_question(catalogue: Catalogue) -> None:
+    """Someone who declines sees nothing more: every question after the consent question is
+    hidden, directly or through the earlier answers its skip logic depends on (a hidden answer
+    is blank, as on the platforms)."""
+    for survey in catalogue.surveys:
+        if "questionnaire" not in survey.tags:
+            continue
+        gate = next(i for i in survey.items if "consent" in i.tags)
+        gate_list = survey.choices_for(gate)
+        assert gate.type == "choice" and gate_list is not None, survey.id
+        types = {i.id: i.type for i in survey.items}
+        questions = survey.questions
+        later = questions[questions.index(gate) + 1 :]
+        assert later, survey.id
+        # answer everything, as someone filling in the form without reading would
+        answers: dict[str, object] = {}
+        for item in questions:
+            cl = survey.choices_for(item)
+            if item is gate:
+                answers[item.id] = gate_list.codes[-1]  # declines
+            elif item.type == "multi_choice" and cl is not None:
+                answers[item.id] = " ".join(str(c) for c in cl.codes if c not in cl.exclusive_codes)
+            elif cl is not None:
+                answers[item.id] = cl.codes[-1]
+            elif item.type == "number":
+                answers[item.id] = 1.0
+            else:
+                answers[item.id] = "x"
+        row = pd.DataFrame({k: [v] for k, v in answers.items()})
+        for item in later:
+            assert item.show_if, f"{survey.id}:{item.id} does not depend on consent"
+            shown = bool(parse_expression(item.show_if).evaluate(row, types).iloc[0])
+            assert not shown, f"{survey.id}:{item.id} is shown to someone who declined"
+            row[item.id] = [None]
+        # and someone who agrees goes on to the next question
+        agree = pd.DataFrame({gate.id: [gate_list.codes[0]]})
+        assert bool(parse_expression(later[0].show_if).evaluate(agree, types).iloc[0])
+
+
+def test_information_sheet(catalogue: Catalogue) -> None:
+    sheet = catalogue["interview-information-sheet"]
+    assert isinstance(sheet, Guidance)
+    sections = {s.id: s for s in sheet.sections}
+    assert set(sections) >= {
+        "about",
+        "why_you",
+        "recruitment",
+        "taking_part",
+        "voluntary",
+        "withdrawal",
+        "confidentiality",
+        "data",
+        "results",
+        "mentor_sees",
+        "risks",
+        "support",
+        "contacts",
+        "ethics",
+    }
+    text = " ".join(
+        text_in(s.body) + " " + " ".join(text_in(p) for p in s.points) for s in sheet.sections
+    )
+    for placeholder in (
+        "evaluation_team",
+        "funder",
+        "data_controller",
+        "lawful_basis",
+        "retention",
+        "withdrawal_date",
+        "contact",
+        "dpo_contact",
+        "ethics_decision",
+    ):
+        assert "{{" + placeholder + "}}" in text, placeholder
+    recruitment = text_in(sections["recruitment"].body)
+    assert "mentor" in recruitment and "not told" in recruitment
+    assert "pseudonymised" in text_in(sections["confidentiality"].body)
+    assert "Samaritans" in " ".join(text_in(p) for p in sections["support"].points)
+
+
 # -------------------------------------------------------------------------- trainee survey
 
 
 def test_trainee_survey_design(trainee: Survey) -> None:
+    # the record id is platform metadata named by respondent_id, never a question
     assert trainee.respondent_id == "respondent_id"
-    assert trainee.item("respondent_id").type == "text"
-    assert trainee.item("respondent_id").disclosure == "direct"
+    assert "respondent_id" not in {i.id for i in trainee.items}
     assert trainee.group_by == "trust"
     quasi = {i.id for i in trainee.items_with("quasi")}
-    assert {"trust", "trust_type", "specialty", "grade", "ltft"} <= quasi
+    assert {"trust", "specialty", "grade", "ltft", "months_in_trust"} <= quasi
+    # the trust's type is derived from the trust list, not asked
+    assert "trust_type" not in {i.id for i in trainee.items}
+    derived = {d.id: d for d in trainee.derived}
+    assert derived["trust_type"].source == "trust"
+    assert derived["trust_type"].disclosure == "quasi"
     trust = trainee.choices_for("trust")
     assert trust is not None
     assert trust.codes == [f"t{n:02d}" for n in range(1, 20)]
     assert [text_in(o.label) for o in trust.options] == [f"Trust {n:02d}" for n in range(1, 20)]
-    assert trainee.item("activities").type == "multi_choice"
-    assert trainee.item("meanings").type == "multi_choice"
+    types = set(trust.attribute("trust_type").values())
+    assert types <= set(trainee.choice_lists["trust_type"].codes)
+    # item fixes
+    activity = trainee.choices_for("activities")
+    assert activity is not None and activity.exclusive_codes == ["none"]
+    meanings = trainee.item("meaning_top3")
+    assert meanings.type == "multi_choice" and meanings.max_choices == 3
+    assert "up to three" in text_in(meanings.text)
+    grade = trainee.choices_for("grade")
+    assert grade is not None and [text_in(o.label) for o in grade.missing] == ["Prefer not to say"]
+    ids = {i.id for i in trainee.items}
+    assert "access_4" not in ids  # the rota barrier is asked once, among the barriers
+    assert trainee.item("access_5_v2").choices == "agree5_dk"
+    assert {"conf_service_plan", "conf_rota_plan"} <= ids and "conf_service" not in ids
+    # one referent: the respondent's trust is "my trust", never "here" or "this trust"
+    for item in trainee.questions:
+        text = text_in(item.text).lower()
+        assert not re.search(r"\bhere\b|\bthis trust\b", text), item.id
+    # mentor contact is asked of everyone, naming the local title
+    contact = trainee.item("mentor_contact_all")
+    assert contact.show_if == "consent = 1" and "{{mentor_title}}" in text_in(contact.text)
+    origin = trainee.choice_lists["origin"]
+    assert {"mentor_signposted", "mentor_brokered"} <= set(origin.codes)
+    assert "mentor" not in origin.codes
+    assert {"self", "supervisor", "colleague", "rota", "required", "other"} <= set(origin.codes)
+    # the support trainees would value, parallel to the supervisors' block
+    values = [i for i in trainee.questions if i.id.startswith("value_")]
+    assert len(values) >= 5 and all(i.choices == "useful5" for i in values)
+
+
+def test_one_learning_item_per_activity(trainee: Survey) -> None:
+    activity = trainee.choices_for("activities")
+    assert activity is not None
+    for code in activity.codes:
+        if code == "none":
+            continue
+        for prefix in ("origin", "learned"):
+            item = trainee.item(f"{prefix}_{code}")
+            assert item.show_if == f"selected(activities, '{code}')", item.id
+        assert "teach you about leading" in text_in(trainee.item(f"learned_{code}").text)
+    assert "origin_none" not in {i.id for i in trainee.items}
+
+
+def test_most_helpful_is_filtered_to_the_activities_chosen(trainee: Survey) -> None:
+    from leadership_eval.instruments.expressions import parse_choice_filter
+
+    item = trainee.item("most_helpful_v2")
+    assert item.choices == "activity"
+    assert item.choice_filter == "selected(activities, choice)"
+    assert item.show_if == "count(activities) >= 2"
+    types = {i.id: i.type for i in trainee.items}
+    data = pd.DataFrame({"activities": ["qi audit", "qi", "none", None]})
+    shown = parse_expression(item.show_if).evaluate(data, types).tolist()
+    assert shown == [True, False, False, False]
+    offered = parse_choice_filter(item.choice_filter).allowed_choices(
+        data, ["qi", "audit", "course"], types
+    )
+    assert offered.loc[0].tolist() == [True, True, False]
 
 
 def test_trainee_survey_scales(trainee: Survey) -> None:
-    scales = [s for s in trainee.scales if len(s.items) >= 3]
-    assert len(scales) >= 4
-    with_reverse = [s for s in scales if s.reverse]
-    assert len(with_reverse) >= 3
+    scales = {s.id: s for s in trainee.scales}
+    assert set(scales) == {
+        "leader_identity",
+        "development_access",
+        "leadership_confidence",
+        "trust_receptiveness",
+    }
+    # motivation to lead is not leader identity; importance items are descriptive single items
+    assert scales["leader_identity"].items == ["ident_1", "ident_2", "ident_3"]
+    assert not any(i.startswith("role_") for s in trainee.scales for i in s.items)
+    # access is an index of separate conditions, not a reflective scale: no alpha
+    assert scales["development_access"].structure == "formative"
+    others = [s for k, s in scales.items() if k != "development_access"]
+    assert all(s.structure == "reflective" for s in others)
     for scale in trainee.scales:
-        assert 3 <= len(scale.items) <= 6, scale.id
+        assert 3 <= len(scale.items) <= 7, scale.id
         assert scale.min_answered is not None, scale.id
         assert scale.required_answers() < len(scale.items), scale.id
+        lists = [trainee.choices_for(i) for i in scale.items]
+        assert all(cl is not None and cl.ordered and cl.numeric for cl in lists), scale.id
+        assert all(cl is not None and cl.missing_codes for cl in lists), scale.id
         # reverse keying (min + max - x) needs one scored range across the scale's items
-        lists = {trainee.item(i).choices for i in scale.items}
-        assert len(lists) == 1, scale.id
-        cl = trainee.choices_for(scale.items[0])
-        assert cl is not None and cl.ordered and cl.numeric
-        assert cl.missing_codes, f"{scale.id}: no declared missing codes"
+        assert len({cl.score_range() for cl in lists if cl is not None}) == 1, scale.id
         # reversed items are a minority: the scale keeps its direction
         assert len(scale.reverse) < len(scale.items) / 2 + 0.01, scale.id
+
+
+def test_trainee_survey_skip_logic(trainee: Survey) -> None:
+    conditions = {i.id: i.show_if for i in trainee.items if i.show_if}
+    # one origin question per activity, each shown only when that activity was selected
+    activity = trainee.choices_for("activities")
+    assert activity is not None
+    for code in activity.codes:
+        if code != "none":
+            assert conditions[f"origin_{code}"] == f"selected(activities, '{code}')"
+    assert "mentor_contact_all" in parse_expression(conditions["mentor_useful"]).names
+    # the mentor chain behaves as intended on a few respondents
+    items = {i.id: i.type for i in trainee.items}
+    data = pd.DataFrame(
+        {
+            "activities": ["qi audit", "", None, "none"],
+            "mentor_contact_all": pd.array([1, 0, None, 0], dtype="Int64"),
+        }
+    )
+    shown = {
+        name: parse_expression(conditions[name]).evaluate(data, item_types=items).tolist()
+        for name in ("origin_qi", "origin_course", "mentor_useful", "no_contact_why")
+    }
+    assert shown["origin_qi"] == [True, False, False, False]
+    assert shown["origin_course"] == [False, False, False, False]
+    assert shown["mentor_useful"] == [True, False, False, False]
+    assert shown["no_contact_why"] == [False, True, False, True]
+
+
+def test_confidence_items_tagged_to_the_frameworks(trainee: Survey) -> None:
+    scale = trainee.scale("leadership_confidence")
+    allowed = {"hlm": HLM, "mlcf": MLCF, "gpc": GPC, "fmlm": FMLM}
+    found: dict[str, set[str]] = {name: set() for name in allowed}
+    for ident in scale.items:
+        item = trainee.item(ident)
+        for framework, names in allowed.items():
+            assert item.frameworks.get(framework), f"{ident}: no {framework} tag"
+            assert set(item.frameworks[framework]) <= names, ident
+            found[framework].update(item.frameworks[framework])
+    assert found == allowed
+    for framework, names in allowed.items():
+        assert set(scale.frameworks[framework]) == names
+    # "tagged to", never "spans": the items are not a measure of any framework
+    description = text_in(scale.description).lower()
+    assert "tagged to" in description and "span" not in description
 
 
 def test_agree5_declares_missing_codes(trainee: Survey) -> None:
@@ -336,50 +699,6 @@ def test_agreement_lists_are_balanced(catalogue: Catalogue) -> None:
     assert found >= 3
 
 
-def test_trainee_survey_skip_logic(trainee: Survey) -> None:
-    conditions = {i.id: i.show_if for i in trainee.items if i.show_if}
-    # one origin question per activity, each shown only when that activity was selected
-    activity = trainee.choices_for("activities")
-    assert activity is not None
-    for code in activity.codes:
-        assert conditions[f"origin_{code}"] == f"selected(activities, '{code}')"
-    assert "mentor_aware" in parse_expression(conditions["mentor_contact"]).names
-    assert "mentor_contact" in parse_expression(conditions["mentor_useful"]).names
-    # the mentor chain behaves as intended on a few respondents
-    items = {i.id: i.type for i in trainee.items}
-    data = pd.DataFrame(
-        {
-            "activities": ["qi audit", "", None, "mentor"],
-            "mentor_aware": pd.array([1, 1, 0, None], dtype="Int64"),
-            "mentor_contact": pd.array([1, 0, None, None], dtype="Int64"),
-        }
-    )
-    shown = {
-        name: parse_expression(conditions[name]).evaluate(data, item_types=items).tolist()
-        for name in ("origin_qi", "origin_course", "mentor_contact", "mentor_useful")
-    }
-    assert shown["origin_qi"] == [True, False, False, False]
-    assert shown["origin_course"] == [False, False, False, False]
-    assert shown["mentor_contact"] == [True, True, False, False]
-    assert shown["mentor_useful"] == [True, False, False, False]
-
-
-def test_confidence_items_tagged_to_both_frameworks(trainee: Survey) -> None:
-    scale = trainee.scale("leadership_confidence")
-    hlm: set[str] = set()
-    mlcf: set[str] = set()
-    for ident in scale.items:
-        item = trainee.item(ident)
-        assert item.frameworks.get("hlm") and item.frameworks.get("mlcf"), ident
-        assert set(item.frameworks["hlm"]) <= HLM, ident
-        assert set(item.frameworks["mlcf"]) <= MLCF, ident
-        hlm.update(item.frameworks["hlm"])
-        mlcf.update(item.frameworks["mlcf"])
-    assert hlm == HLM and mlcf == MLCF
-    assert set(scale.frameworks["hlm"]) == HLM
-    assert set(scale.frameworks["mlcf"]) == MLCF
-
-
 # --------------------------------------------------------------------- item-writing rules
 
 
@@ -389,6 +708,7 @@ def test_double_negative_heuristic_detects_and_passes() -> None:
     assert not is_double_negative("Trainees' ideas are usually ignored in this trust.")
     assert not is_double_negative("I do not discuss leadership.")  # discuss: no prefix
     assert not is_double_negative("I am unhappy with my training.")
+    assert not is_double_negative("I can withdraw until May, without giving a reason.")
 
 
 def test_reverse_keyed_items_are_reversed_in_meaning(catalogue: Catalogue) -> None:
@@ -401,7 +721,7 @@ def test_reverse_keyed_items_are_reversed_in_meaning(catalogue: Catalogue) -> No
                 assert not is_double_negative(text), f"{survey.id}:{ident}: {text}"
                 # stricter: reversal comes from meaning, not from a negation
                 assert not NEGATORS.search(text), f"{survey.id}:{ident} is negated: {text}"
-    assert reversed_items >= 5
+    assert reversed_items >= 3
 
 
 def test_no_double_negatives_anywhere(catalogue: Catalogue) -> None:
@@ -440,15 +760,35 @@ def test_items_are_short_and_ask_one_thing(catalogue: Catalogue) -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_column_names_fit_every_statistics_package(catalogue: Catalogue) -> None:
+    """Item ids, and a multi_choice item's indicator columns ``{item}__{code}``, are at most 28
+    characters: Stata allows 32, and pyreadstat names each value-label set after its column
+    with a counter appended."""
+    long = []
+    for survey in catalogue.surveys:
+        for item in survey.questions:
+            cl = survey.choices_for(item)
+            names = [item.id]
+            if item.type == "multi_choice" and cl is not None:
+                names = [f"{item.id}__{code}" for code in cl.all_codes]
+            long += [f"{survey.id}:{n}" for n in names if len(n) > 28]
+    assert not long, long
+
+
 def test_free_text_and_identifiers_are_declared(catalogue: Catalogue) -> None:
     for survey in catalogue.surveys:
-        assert survey.respondent_id is not None, survey.id
-        assert survey.group_by == "trust", survey.id
-        assert survey.item("trust").disclosure == "quasi", survey.id
+        assert survey.respondent_id == "respondent_id", survey.id
+        # the record id is the platform's, never a question
+        assert survey.respondent_id not in {i.id for i in survey.items}, survey.id
+        if survey.id != "interview-consent-form":
+            assert survey.group_by == "trust", survey.id
+            assert survey.item("trust").disclosure == "quasi", survey.id
         for item in survey.items:
             if item.type == "text":
-                # every text answer is either the platform's id or free text that gets redacted
+                # free text that gets redacted, or a direct identifier of a research record
                 assert item.disclosure in ("direct", "free_text"), f"{survey.id}:{item.id}"
+                if item.disclosure == "direct":
+                    assert "questionnaire" not in survey.tags, f"{survey.id}:{item.id}"
             if item.type == "number":
                 assert item.min is not None and item.max is not None, f"{survey.id}:{item.id}"
 
@@ -458,38 +798,111 @@ def test_free_text_and_identifiers_are_declared(catalogue: Catalogue) -> None:
 
 def test_shared_lists_match_across_surveys(catalogue: Catalogue) -> None:
     trainee = catalogue["trainee-survey"]
-    log = catalogue["mentor-activity-log"]
-    supervisor = catalogue["supervisor-survey"]
-    assert isinstance(trainee, Survey) and isinstance(log, Survey)
-    assert isinstance(supervisor, Survey)
-    t_acts = trainee.choices_for("activities")
-    l_acts = log.choices_for("activity_type")
-    assert t_acts is not None and l_acts is not None
-    assert t_acts.codes == l_acts.codes
-    assert [o.label for o in t_acts.options] == [o.label for o in l_acts.options]
-    assert {"qi", "audit", "committee", "rep", "teaching", "shadowing", "fellowship"} <= set(
-        t_acts.codes
-    )
-    assert "course" in t_acts.codes
-    for other in (log, supervisor):
+    assert isinstance(trainee, Survey)
+    others = [s for s in catalogue.surveys if s.id != trainee.id and "trust" in s.choice_lists]
+    assert {s.id for s in others} == {
+        "supervisor-survey",
+        "mentor-activity-log",
+        "mentor-trust-profile",
+        "interview-consent-log",
+        "participant-characteristics",
+    }
+    for other in others:
+        # trust codes, names and types identical everywhere: reports and joins use them
         assert other.choice_lists["trust"] == trainee.choice_lists["trust"], other.id
-        assert other.choice_lists["grade"] == trainee.choice_lists["grade"], other.id
+        assert other.choice_lists["trust_type"] == trainee.choice_lists["trust_type"], other.id
+    for ident in ("supervisor-survey", "mentor-activity-log"):
+        other = catalogue[ident]
+        assert isinstance(other, Survey)
+        # the same grade bands (only trainees are offered "prefer not to say")
+        assert other.choice_lists["grade"].options == trainee.choice_lists["grade"].options
+        assert not other.choice_lists["grade"].missing
+
+
+def test_activity_lists_are_one_list(catalogue: Catalogue) -> None:
+    """The kinds of leadership activity: the same codes, labels and work_based flags in the
+    trainee survey, the activity log and the participant characteristics form."""
+    trainee = catalogue["trainee-survey"]
+    log = catalogue["mentor-activity-log"]
+    chars = catalogue["participant-characteristics"]
+    assert isinstance(trainee, Survey) and isinstance(log, Survey)
+    assert isinstance(chars, Survey)
+    t_acts = trainee.choice_lists["activity"]
+    l_acts = log.choice_lists["activity"]
+    # the survey's multi_choice adds the exclusive "none of these"; the log's single choice not
+    assert t_acts.options[:-1] == l_acts.options
+    assert t_acts.options[-1].code == "none" and t_acts.options[-1].exclusive
+    assert chars.choice_lists["activity"] == t_acts
+    flags = l_acts.attribute("work_based")
+    assert set(flags) == set(l_acts.codes)
+    assert all(isinstance(v, bool) for v in flags.values())
+    assert {c for c, v in flags.items() if v} == {
+        "qi",
+        "audit",
+        "committee",
+        "rep",
+        "teaching",
+        "shadowing",
+        "fellowship",
+    }
+    assert "work_based" in {d.id for d in log.derived}
+    assert "any_work_based" in {d.id for d in trainee.derived}
+
+
+def test_mentor_activity_taxonomy_is_shared(catalogue: Catalogue) -> None:
+    """One taxonomy of mentor work: the activity log's mentor_activity list and the codebook's
+    act_* codes (the same codes and labels), and the trainee survey's origin options, whose
+    mentor_* codes name the parts of it a trainee can see."""
+    log = catalogue["mentor-activity-log"]
+    codebook = catalogue["clm-codebook"]
+    trainee = catalogue["trainee-survey"]
+    assert isinstance(log, Survey) and isinstance(codebook, Codebook)
+    assert isinstance(trainee, Survey)
+    taxonomy = log.choice_lists["mentor_activity"]
+    in_log = {str(o.code): text_in(o.label) for o in taxonomy.options if o.code != "other"}
+    theme = codebook.code("mentor_activities")
+    assert all(c.id.startswith("act_") for c in theme.codes)
+    in_codebook = {c.id.removeprefix("act_"): text_in(c.label) for c in theme.codes}
+    assert in_codebook == in_log
+    stray = [c.id for _, c in codebook.walk() if c.id.startswith("act_") and c not in theme.codes]
+    assert not stray
+    # the survey's origin options point into the taxonomy, and the taxonomy points back
+    origin = trainee.choice_lists["origin"]
+    pointers = origin.attribute("mentor_activity")
+    assert set(pointers) == {c for c in origin.codes if str(c).startswith("mentor_")}
+    assert set(pointers.values()) <= set(in_log)
+    seen_by_trainees = taxonomy.attribute("trainee_origin")
+    assert set(seen_by_trainees.values()) == set(pointers)
+    for code, points_to in pointers.items():
+        assert seen_by_trainees[points_to] == code
+    # the kind of trainee activity is asked only for work on a trainee opportunity
+    opportunity = [c for c, v in taxonomy.attribute("trainee_opportunity").items() if v]
+    listed = ", ".join(f"'{c}'" for c in opportunity)
+    assert log.item("activity_type").show_if == f"mentor_activity in [{listed}]"
+    # mentor-only work is logged too
+    mentor_only = {"supervisor_development", "directory", "advocacy", "induction", "regional"}
+    assert mentor_only <= set(in_log)
 
 
 def test_supervisor_survey(catalogue: Catalogue) -> None:
     sup = catalogue["supervisor-survey"]
     assert isinstance(sup, Survey)
-    assert len([s for s in sup.scales if len(s.items) >= 3]) >= 2
-    n = sup.item("n_supervisees")
-    assert n.type == "number" and n.integer and n.min == 0 and n.max is not None
+    # importance items sit at the ceiling: descriptive single items, not a scale
+    assert [s.id for s in sup.scales] == ["opportunity_knowledge"]
+    band = sup.item("n_supervisees_band")
+    cl = sup.choices_for(band)
+    assert band.type == "choice" and band.disclosure == "quasi" and cl is not None
+    labels = [text_in(o.label) for o in cl.options]
+    assert labels == ["None at present", "1 or 2", "3 to 5", "6 or more"]
+    assert "n_supervisees" not in {i.id for i in sup.items}
+    disc = sup.choices_for("disc_freq")
+    assert disc is not None and 8 in disc.missing_codes
     values = {i.id for i in sup.items if i.id.startswith("value_")}
-    assert {
-        "value_broker",
-        "value_directory",
-        "value_sessions",
-        "value_matching",
-        "value_recognition",
-    } <= values
+    assert {"value_broker", "value_directory", "value_sessions", "value_matching"} <= values
+    assert "value_recognition" not in values
+    trust_items = next(s for s in sup.sections if s.id == "trust_support").items
+    assert [i.id for i in trust_items] == ["trust_recognition"]
+    assert sup.item("mentor_contact_all").show_if == "consent = 1"
 
 
 def test_activity_log(catalogue: Catalogue) -> None:
@@ -498,12 +911,25 @@ def test_activity_log(catalogue: Catalogue) -> None:
     types = {i.id: i.type for i in log.items}
     assert types["activity_date"] == "date"
     assert types["trust"] == "choice"
+    assert types["mentor_activity"] == "choice"
     assert types["trainees_reached"] == "number"
+    assert types["supervisors_reached"] == "number"
     assert types["grades_reached"] == "multi_choice"
     assert types["partners"] == "multi_choice"
     assert types["follow_up"] == "choice" and types["follow_up_text"] == "text"
+    assert "entry_id" not in types and "mentor_part" not in types
     served = log.all_objectives()
     assert {"O1", "O3", "O4", "O5"} <= served
+
+
+def test_mentor_trust_profile(catalogue: Catalogue) -> None:
+    profile = catalogue["mentor-trust-profile"]
+    assert isinstance(profile, Survey)
+    ids = {i.id for i in profile.questions}
+    # sessions (PAs), start date, reporting line, budget, trainees in the trust
+    assert {"mentor_pas", "mentor_start", "reporting_line", "budget", "trainees_in_trust"} <= ids
+    assert profile.item("mentor_start").type == "date"
+    assert {"O1", "O5"} <= profile.all_objectives()
 
 
 def test_interview_guides(catalogue: Catalogue) -> None:
@@ -521,8 +947,20 @@ def test_interview_guides(catalogue: Catalogue) -> None:
         assert guide.audience == audience
         assert text_in(guide.purpose) and text_in(guide.consent_script) and guide.guidance
         consent = text_in(guide.consent_script).lower()
-        for point in ("voluntary", "record", "withdraw"):
-            assert point in consent, f"{ident}: consent script does not mention {point!r}"
+        # the same elements in every script
+        for point in (
+            "voluntary",
+            "will not affect",
+            "audio-record",
+            "replaced by a code",
+            "withdraw what you have said until {{withdrawal_date}}",
+            "the one limit to confidentiality",
+            "serious risk",
+            "sources of support",
+        ):
+            assert point in consent, f"{ident}: consent script does not say {point!r}"
+        advice = " ".join(text_in(g) for g in guide.guidance).lower()
+        assert "online interviews" in advice and "read out the prompts only" in advice, ident
         minutes = [t.minutes for t in guide.topics]
         assert all(m is not None for m in minutes), ident
         assert sum(m for m in minutes if m is not None) <= guide.duration_minutes, ident
@@ -530,6 +968,9 @@ def test_interview_guides(catalogue: Catalogue) -> None:
             assert topic.objectives, f"{ident}:{topic.id}"
             for q in topic.questions:
                 assert q.objectives, f"{ident}:{topic.id}:{q.id}"
+    # read-out lists are prompts, asked after the open question
+    prompted = {q.id for g in guides.values() for t in g.topics for q in t.questions if q.prompts}
+    assert {"easier_harder", "mentor_support", "helps_hinders", "typical_month"} <= prompted
 
 
 def test_co_researcher_guidance(catalogue: Catalogue) -> None:
@@ -537,10 +978,39 @@ def test_co_researcher_guidance(catalogue: Catalogue) -> None:
     assert isinstance(guidance, Guidance)
     assert guidance.audience == "co-researchers"
     sections = {s.id: s for s in guidance.sections}
-    for needed in ("consent", "never_record", "storage", "anonymising", "distress", "reflexivity"):
+    for needed in (
+        "escalation",
+        "recruitment",
+        "consent",
+        "online",
+        "never_record",
+        "storage",
+        "transcription",
+        "retention",
+        "breach",
+        "anonymising",
+        "distress",
+        "professional_duty",
+        "training",
+        "reflexivity",
+    ):
         assert needed in sections, needed
     assert sections["never_record"].never
     assert sum(len(s.never) for s in guidance.sections) >= 10
+    escalation = text_in(sections["escalation"].body)
+    for placeholder in (
+        "research_lead",
+        "deputy_lead",
+        "governance_contact",
+        "safeguarding_contact",
+    ):
+        assert "{{" + placeholder + "}}" in escalation, placeholder
+    distress = " ".join(text_in(p) for p in sections["distress"].points)
+    assert "Samaritans (116 123" in distress and "85258" in distress
+    assert "GMC" in text_in(sections["professional_duty"].body)
+    assert "72 hours" in text_in(sections["breach"].body)
+    assert any("own trust" in text_in(p) for p in sections["your_role"].points)
+    assert "confidentiality agreement" in text_in(sections["transcription"].body)
 
 
 def test_codebook(catalogue: Catalogue) -> None:
@@ -549,7 +1019,7 @@ def test_codebook(catalogue: Catalogue) -> None:
     assert "Ritchie" in text_in(codebook.approach) and "Spencer" in text_in(codebook.approach)
     assert 6 <= len(codebook.codes) <= 8
     leaves = [c for depth, c in codebook.walk() if depth == 1]
-    assert 25 <= len(leaves) <= 40
+    assert 25 <= len(leaves) <= 50
     assert all(not c.codes for c in leaves)
     for theme in codebook.codes:
         assert theme.codes and theme.objectives and text_in(theme.definition), theme.id
@@ -558,6 +1028,26 @@ def test_codebook(catalogue: Catalogue) -> None:
         assert code.include and code.exclude and code.examples, code.id
         assert code.objectives, code.id
     assert {o for _, c in codebook.walk() for o in c.objectives} == set(OBJECTIVES)
+    # case attributes to chart by; a valence and a context-mechanism-outcome link per segment
+    assert [a.id for a in codebook.case_attributes] == [
+        "role",
+        "grade_band",
+        "trust",
+        "activity_discussed",
+    ]
+    assert {a.id for a in codebook.segment_attributes} == {"valence", "cmo_part", "cmo_link"}
+    conventions = " ".join(text_in(c) for c in codebook.conventions)
+    assert "first three transcripts of each participant group are coded independently" in (
+        conventions
+    )
+    assert "other_emergent" in conventions and "cmo_link" in conventions
+    assert codebook.code("other_emergent").objectives == ["O7"]
+    assert [c.id for c in codebook.code("learning").codes] == [
+        "learn_self",
+        "learn_team",
+        "learn_organisation",
+        "learn_improvement",
+    ]
 
 
 if __name__ == "__main__":  # pragma: no cover - a maintenance command, not a test

@@ -18,7 +18,7 @@ from lxml import etree
 from pyxform.xls2xform import convert
 
 from leadership_eval.instruments.loader import load_instrument
-from leadership_eval.instruments.models import Survey
+from leadership_eval.instruments.models import Item, Survey
 from leadership_eval.interop.common import InteropWarning
 from leadership_eval.interop.limesurvey import to_limesurvey
 from leadership_eval.interop.printable import to_printable
@@ -123,7 +123,8 @@ def test_redcap_visible_limits_and_stems_win(tmp_path: Path) -> None:
 @pytest.mark.parametrize("survey_id", SHIPPED)
 def test_limesurvey_and_paper_never_show_the_respondent_id(survey_id: str, tmp_path: Path) -> None:
     survey = _survey(survey_id)
-    rid_item = survey.item(survey.respondent_id) if survey.respondent_id else None
+    # the bundled surveys name the platform's record id, which is no item (version 2)
+    rid_item = next((i for i in survey.items if i.id == survey.respondent_id), None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InteropWarning)
         path = to_limesurvey(survey, tmp_path / "s.txt")
@@ -138,11 +139,19 @@ def test_limesurvey_and_paper_never_show_the_respondent_id(survey_id: str, tmp_p
 
 
 def test_xlsform_keeps_the_hidden_item_where_it_was(tmp_path: Path) -> None:
-    survey = _survey("mentor-activity-log")
+    # a survey whose record id is also an item (allowed: version 1 of the activity log did it)
+    log = _survey("mentor-activity-log")
+    entry = Item(id="entry_id", type="text", text="Entry ID", disclosure="direct")
+    first = log.sections[1]
+    sections = list(log.sections)
+    sections[1] = first.model_copy(update={"items": [entry, *first.items]})
+    survey = log.model_copy(update={"respondent_id": "entry_id", "sections": sections})
+    survey = Survey.model_validate(survey.model_dump())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InteropWarning)
         path = to_xlsform(survey, tmp_path / "f.xlsx")
     names = [r[1] for r in openpyxl.load_workbook(path)["survey"].iter_rows(values_only=True)]
     assert survey.respondent_id not in names
     back = from_xlsform(path)
-    assert [i.id for i in back.sections[0].items] == [i.id for i in survey.sections[0].items]
+    assert [i.id for i in back.sections[1].items] == [i.id for i in survey.sections[1].items]
+    assert back.sections[1].items[0].id == "entry_id"

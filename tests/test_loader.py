@@ -515,3 +515,210 @@ def test_catalogue_cross_checks(tmp_path: Path) -> None:
     assert "unknown-objective" in codes  # the survey names O2, which the evaluation lacks
     missing = next(p for p in info.value.problems if p.code == "unknown-instrument")
     assert missing.file.endswith("ev1.yaml") and missing.line == 8
+
+
+# ---------------------------------------------------- choice filters, count(), derived, notes
+
+FILTERED = edit(
+    "      - {id: years, type: number,",
+    "      - {id: best, type: choice, choices: acts, text: Which helped most?,\n"
+    '         choice_filter: "selected(acts, choice)", show_if: "count(acts) >= 2"}\n'
+    "      - {id: years, type: number,",
+)
+
+NEW_CASES = [
+    ("choice-filter-syntax", '"selected(acts, choice)"', '"selected(acts, choice"'),
+    ("choice-filter-syntax", '"selected(acts, choice)"', "\"selected(acts, 'qi')\""),
+    ("choice-filter-unknown-item", '"selected(acts, choice)"', '"selected(act, choice)"'),
+    ("choice-filter-self-reference", '"selected(acts, choice)"', '"selected(best, choice)"'),
+    (
+        "choice-filter-forward-reference",
+        '"selected(acts, choice)"',
+        '"selected(acts, choice) and years > 1"',
+    ),
+    ("choice-filter-unknown-code", '"selected(acts, choice)"', "\"choice != 'teaching'\""),
+    ("choice-filter-not-a-choice", '"selected(acts, choice)"', '"selected(qi_how, choice)"'),
+    (
+        "choice-filter-count-not-multi",
+        '"selected(acts, choice)"',
+        "\"count(trust) > 1 and choice == 'qi'\"",
+    ),
+    ("show-if-count-not-multi", '"count(acts) >= 2"', '"count(trust) >= 2"'),
+    ("show-if-syntax", '"count(acts) >= 2"', '"count(acts)"'),
+    ("show-if-syntax", '"count(acts) >= 2"', "\"count(acts) >= 'two'\""),
+    (
+        "unexpected-choice-filter",
+        "type: number, text: Years",
+        'type: number, choice_filter: "choice == 1", text: Years',
+    ),
+    (
+        "unexpected-max-choices",
+        "type: number, text: Years",
+        "type: number, max_choices: 2, text: Years",
+    ),
+]
+
+
+@pytest.mark.parametrize(("code", "old", "new"), NEW_CASES, ids=[c[0] for c in NEW_CASES])
+def test_choice_filter_and_count_problem_codes(code: str, old: str, new: str) -> None:
+    found = problems_of(edit(old, new, FILTERED))
+    assert code in [p.code for p in found], found
+    assert len(found) == 1, found
+
+
+def test_choice_filter_problems_point_at_the_character() -> None:
+    (problem,) = problems_of(edit('"selected(acts, choice)"', '"selected(act, choice)"', FILTERED))
+    line = edit('"selected(acts, choice)"', '"selected(act, choice)"', FILTERED).splitlines()[
+        problem.line - 1
+    ]
+    assert line[problem.column - 1 :].startswith("act, choice)")
+    assert problem.path[-1] == "choice_filter"
+
+
+def test_choice_filter_and_count_load() -> None:
+    survey = load(FILTERED)
+    assert isinstance(survey, le.Survey)
+    item = survey.item("best")
+    assert item.choice_filter == "selected(acts, choice)"
+    assert item.show_if == "count(acts) >= 2"
+
+
+def test_respondent_id_may_be_platform_metadata() -> None:
+    # the column of the platform's record id: not an item, not an error
+    text = edit("      - {id: rid, type: text, text: Respondent id, disclosure: direct}\n", "")
+    survey = load(text)
+    assert isinstance(survey, le.Survey)
+    assert survey.respondent_id == "rid" and "rid" not in {i.id for i in survey.items}
+    # group_by must still be an item
+    assert "unknown-item" in codes_of(edit("group_by: trust", "group_by: trusts", text))
+
+
+DERIVED = edit(
+    "      - {code: t01, label: Trust 01}\n      - {code: t02, label: Trust 02}\n",
+    "      - {code: t01, label: Trust 01, attributes: {kind: acute}}\n"
+    "      - {code: t02, label: Trust 02, attributes: {kind: mental}}\n",
+    edit(
+        "      - {code: qi, label: Quality improvement}\n      - {code: audit, label: Audit}\n",
+        "      - {code: qi, label: Quality improvement, attributes: {work: true}}\n"
+        "      - {code: audit, label: Audit, attributes: {work: true}}\n",
+    ),
+) + textwrap.dedent(
+    """\
+    derived:
+      - {id: trust_kind, title: Trust kind, from: trust, attribute: kind}
+      - {id: any_work, title: Any work-based, from: acts, attribute: work}
+    """
+)
+
+
+def test_derived_variables_load_and_compute() -> None:
+    import pandas as pd
+
+    survey = load(DERIVED)
+    assert isinstance(survey, le.Survey)
+    assert [d.source for d in survey.derived] == ["trust", "acts"]
+    data = pd.DataFrame(
+        {"trust": ["t01", "t02", None, "t01"], "acts": ["qi", "audit qi", None, ""]}
+    )
+    out = le.derive(survey, data)
+    assert out["trust_kind"].tolist()[:2] == ["acute", "mental"]
+    assert pd.isna(out["trust_kind"].iloc[2])
+    assert out["any_work"].tolist()[:2] == [True, True]
+    assert out["any_work"].isna().tolist() == [False, False, True, True]
+    # indicator columns give the same answer
+    wide = pd.DataFrame({"trust": ["t01"], "acts__qi": [0], "acts__audit": [1]})
+    assert le.derive(survey, wide)["any_work"].tolist() == [True]
+    with pytest.raises(le.DataError, match="not in choice list"):
+        le.derive(survey, pd.DataFrame({"trust": ["t09"], "acts": ["qi"]}))
+    with pytest.raises(le.DataError, match="no column"):
+        le.derive(survey, pd.DataFrame({"acts": ["qi"]}))
+
+
+@pytest.mark.parametrize(
+    ("code", "old", "new"),
+    [
+        ("derived-missing-attribute", "attributes: {kind: mental}", "attributes: {other: 1}"),
+        (
+            "derived-not-boolean",
+            "attributes: {work: true}}\n      - {code: audit",
+            "attributes: {work: 'yes'}}\n      - {code: audit",
+        ),
+        ("derived-not-a-choice", "from: trust, attribute: kind", "from: years, attribute: kind"),
+        ("unknown-item", "from: trust, attribute: kind", "from: trusts, attribute: kind"),
+        ("duplicate-id", "id: trust_kind", "id: trust"),
+    ],
+)
+def test_derived_problem_codes(code: str, old: str, new: str) -> None:
+    assert code in codes_of(edit(old, new, DERIVED))
+
+
+def test_derived_values_must_be_codes_of_their_list() -> None:
+    text = edit("attribute: kind}", "attribute: kind, choices: trust}", DERIVED)
+    assert codes_of(text).count("derived-unknown-code") == 2
+
+
+PLACEHOLDERS = edit("title: A small survey\n", "title: A small survey for {{evaluation_team}}\n")
+
+
+def test_placeholders_are_checked_and_located() -> None:
+    assert load(PLACEHOLDERS).title == "A small survey for {{evaluation_team}}"  # type: ignore[attr-defined]
+    text = edit("{{evaluation_team}}", "{{evaluation_teem}}", PLACEHOLDERS)
+    (problem,) = problems_of(text)
+    assert problem.code == "unknown-placeholder"
+    assert "did you mean 'evaluation_team'?" in problem.message
+    assert (problem.line, problem.column) == (4, 27)  # at the brace, in a one-line scalar
+    assert codes_of(edit("{{evaluation_team}}", "{{Evaluation Team}}", PLACEHOLDERS)) == [
+        "invalid-placeholder"
+    ]
+    assert codes_of(edit("{{evaluation_team}}", "{{evaluation_team}", PLACEHOLDERS)) == [
+        "invalid-placeholder"
+    ]
+    # a placeholder of the document's own, declared with what to put in it
+    own = edit("{{evaluation_team}}", "{{wave}}", PLACEHOLDERS) + "placeholders: {wave: The wave}\n"
+    assert load(own).placeholders == {"wave": "The wave"}  # type: ignore[attr-defined]
+
+
+def test_fill_and_check_placeholders(tmp_path: Path) -> None:
+    from leadership_eval.instruments.placeholders import load_placeholder_values
+
+    survey = load(PLACEHOLDERS)
+    assert le.unfilled_placeholders(survey) == [(("title",), "evaluation_team")]  # type: ignore[arg-type]
+    path = tmp_path / "s.yaml"
+    path.write_text(PLACEHOLDERS, encoding="utf-8")
+    with pytest.raises(InstrumentError) as info:
+        le.check_filled(survey, path)  # type: ignore[arg-type]
+    (problem,) = info.value.problems
+    assert (problem.code, problem.line, problem.column) == ("unfilled-placeholder", 4, 8)
+    assert "Who runs the evaluation" in problem.message
+    filled = le.fill_placeholders(survey, {"evaluation_team": "the North West team"})  # type: ignore[type-var]
+    assert filled.title == "A small survey for the North West team"
+    le.check_filled(filled)
+    assert le.fill_placeholders(survey, {"evaluation_team": ""}) == survey  # type: ignore[type-var]
+    with pytest.raises(le.ConfigurationError, match="did you mean 'funder'"):
+        le.fill_placeholders(survey, {"funderr": "x"})  # type: ignore[type-var]
+    values = tmp_path / "values.yaml"
+    values.write_text("evaluation_team: Team\nfunder:\n", encoding="utf-8")
+    assert load_placeholder_values(values) == {"evaluation_team": "Team", "funder": ""}
+    values.write_text("- a\n", encoding="utf-8")
+    with pytest.raises(le.ConfigurationError, match="mapping"):
+        load_placeholder_values(values)
+
+
+def test_adopter_notes_and_analyst_fields_load() -> None:
+    text = edit("sections:\n", "adopter_notes: For adopters.\nsections:\n")
+    text = edit("  - id: about\n", "  - id: about\n    adopter_notes: Why this section.\n", text)
+    text = edit(
+        "{id: trust, type: choice, choices: trust, text: Your trust, disclosure: quasi}",
+        "{id: trust, type: choice, choices: trust, text: Your trust, disclosure: quasi,\n"
+        "         adopter_notes: Keep the codes.}",
+        text,
+    )
+    survey = load(text)
+    assert isinstance(survey, le.Survey)
+    assert survey.adopter_notes == "For adopters."
+    assert survey.sections[0].adopter_notes == "Why this section."
+    assert survey.item("trust").adopter_notes == "Keep the codes."
+    # a typo is still an unknown field, with a hint
+    assert "did you mean 'adopter_notes'?" in str(
+        problems_of(edit("adopter_notes: For", "adopter_note: For", text))[0]
+    )

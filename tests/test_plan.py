@@ -52,7 +52,7 @@ def test_label_analyses_adjusts_each_family_apart() -> None:
             "p_value": [0.02, 0.01, 0.01, 0.03],
         }
     )
-    out = label_analyses(res, analysis="groups", between="mentor_contact")
+    out = label_analyses(res, analysis="groups", between="mentor_contact_all")
     assert out["plan"].tolist() == ["confirmatory", "exploratory", "exploratory", "exploratory"]
     assert out["plan_id"].iloc[0] == "identity_contact"
     # one confirmatory test: Holm leaves it; three exploratory: Benjamini-Hochberg

@@ -54,8 +54,8 @@ def test_arguments_only_tighten() -> None:
     with pytest.raises(DisclosureError, match="a multiple"):
         hes.tighten(rounding=7)
     assert hes.tighten(rounding=10).rounding == 10
-    stricter = DisclosurePolicy().tighten(perturbation={"percent_step": 10})
-    assert stricter.perturbation.percent_step == 10
+    stricter = DisclosurePolicy().tighten(perturbation={"percent_step": 20})
+    assert stricter.perturbation.percent_step == 20
     assert stricter.name == "default+perturbation"
     with pytest.raises(ConfigurationError, match="unknown disclosure policy setting"):
         DisclosurePolicy().tighten(min_cells=6)

@@ -101,7 +101,7 @@ def test_framework_matrix_counts_and_texts(segments: pd.DataFrame) -> None:
     assert counts.loc[("P01", "trainee", "t03"), "mentor_activities"] == 1
     assert counts.loc[("P01", "trainee", "t03"), "access_routes"] == 1
     texts = framework_matrix(segments, CB, level="code")
-    cell = texts.loc[("P06", "mentor", "t08"), "act_networking"]
+    cell = texts.loc[("P06", "mentor", "t08"), "act_advocacy"]
     assert cell.startswith("[S008] A lot of my time")
     assert texts.loc[("P06", "mentor", "t08"), "ctx_time"] == ""
     by_trust = framework_matrix(segments, CB, by="trust", values="count")

@@ -251,3 +251,30 @@ def test_no_qualifying_group_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(le.DisclosureError, match="no trust has at least 5"):
         le.build_reports("trainee-survey", data, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_people_who_decline_consent_are_left_out(tmp_path: Path) -> None:
+    survey = le.load_instrument("trainee-survey")
+    data = le.simulate_responses(survey, 60, groups={"t01": 30, "t02": 30}, seed=8)
+    consent = next(i.id for i in survey.questions if "consent" in i.tags)  # type: ignore[union-attr]
+    declined = data.index[:3]
+    data.loc[declined, consent] = 0
+    data.loc[declined, "trust"] = pd.NA  # the consent question hides the rest
+    result = le.build_reports(survey, data, tmp_path / "out")
+    entry = next(e for e in result.log["decisions"] if e["decision"] == "consent")
+    assert entry["rows_declined"] == 3
+    validation = next(e for e in result.log["decisions"] if e["decision"] == "validation")
+    assert validation["rows_in"] == 57
+    assert "Other trusts (combined)" not in result.publication.responses.index  # type: ignore[union-attr]
+
+
+def test_placeholders_are_filled_or_shown_plainly(tmp_path: Path) -> None:
+    data = le.simulate_responses("trainee-survey", 40, groups={"t01": 20, "t02": 20}, seed=9)
+    result = le.build_reports("trainee-survey", data, tmp_path / "a")
+    text = result.trust_reports["t01"].read_text(encoding="utf-8")
+    assert "{{" not in text and "[mentor title]" in text
+    result = le.build_reports(
+        "trainee-survey", data, tmp_path / "b", details={"mentor_title": "Leadership Fellow"}
+    )
+    text = result.trust_reports["t01"].read_text(encoding="utf-8")
+    assert "[mentor title]" not in text and "Leadership Fellow" in text

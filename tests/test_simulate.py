@@ -140,3 +140,94 @@ def test_bad_arguments() -> None:
         simulate_responses(SURVEY, 2, missing_rate=1.5)
     with pytest.raises(ConfigurationError, match="n must be"):
         simulate_responses(SURVEY, -1)
+
+
+# --------------------------------------------------- the bundled questionnaires (version 2)
+
+
+@pytest.fixture(scope="module")
+def trainees() -> pd.DataFrame:
+    return simulate_responses("trainee-survey", 3000, seed=21, declined=0.03)
+
+
+def test_the_record_id_is_platform_metadata(trainees: pd.DataFrame) -> None:
+    from leadership_eval.instruments.loader import load_instrument
+    from leadership_eval.responses import validate_responses
+
+    survey = load_instrument("trainee-survey")
+    assert survey.respondent_id not in {i.id for i in survey.items}  # type: ignore[union-attr]
+    # exported first, as platforms put their record id, and accepted by validation
+    assert trainees.columns[0] == "respondent_id"
+    assert trainees["respondent_id"].is_unique and trainees["respondent_id"].notna().all()
+    report = validate_responses("trainee-survey", trainees)
+    assert report.valid, report.errors.head()
+    assert "unknown-column" not in set(report.errors["code"])
+
+
+def test_consent_gates_the_simulated_answers(trainees: pd.DataFrame) -> None:
+    declined = trainees["consent"] == 0
+    assert 0.015 < declined.mean() < 0.05  # about 3 % decline
+    rest = trainees.drop(columns=["respondent_id", "consent"])
+    assert rest[declined].isna().all().all()  # who declines answers nothing more
+    assert rest[~declined]["trust"].notna().all()
+    # by default nobody declines
+    assert simulate_responses("trainee-survey", 200, seed=21)["consent"].eq(1).all()
+
+
+def test_choice_filters_and_max_choices_are_honoured(trainees: pd.DataFrame) -> None:
+    helped = trainees.dropna(subset=["most_helpful_v2"])
+    assert len(helped) > 1000
+    chosen = helped["activities"].str.split()
+    assert all(c in a for a, c in zip(chosen, helped["most_helpful_v2"], strict=True))
+    # asked only of those who chose two or more, answered by nearly all of them
+    two = trainees["activities"].str.split().str.len().fillna(0) >= 2
+    assert trainees.loc[~two, "most_helpful_v2"].isna().all()
+    assert helped.index.isin(trainees.index[two]).all()
+    assert len(helped) / two.sum() > 0.9
+    sizes = trainees["meaning_top3"].dropna().str.split().str.len()
+    assert sizes.max() == 3 and (sizes == 3).any()
+
+
+def test_a_filter_that_offers_nothing_leaves_the_answer_blank() -> None:
+    from leadership_eval.instruments.loader import loads_instrument
+
+    survey = loads_instrument(
+        "kind: survey\nid: f\nversion: 1.0.0\ntitle: F\n"
+        "choice_lists:\n  l: {options: [{code: a, label: A}, {code: b, label: B}]}\n"
+        "sections:\n  - id: s\n    title: S\n    items:\n"
+        "      - {id: m, type: multi_choice, choices: l, text: M}\n"
+        "      - {id: c, type: choice, choices: l, text: C,\n"
+        "         choice_filter: \"selected(m, choice) and choice != 'a'\"}\n"
+    )
+    out = simulate_responses(survey, 500, seed=2, missing_rate=0)
+    only_a = out["m"] == "a"
+    assert only_a.any() and out.loc[only_a, "c"].isna().all()
+    assert (out.loc[~only_a, "c"] == "b").all()
+
+
+def test_the_activity_log_follows_the_mentor_taxonomy() -> None:
+    log = simulate_responses("mentor-activity-log", 2000, seed=3)
+    asked = log["mentor_activity"].isin(["signposting", "brokering", "delivering", "supporting"])
+    assert log.loc[~asked, "activity_type"].isna().all()
+    assert log.loc[asked, "activity_type"].notna().mean() > 0.9
+    development = log["mentor_activity"] == "supervisor_development"
+    assert log.loc[~development, "supervisors_reached"].isna().all()
+    assert log.loc[development, "supervisors_reached"].notna().any()
+
+
+def test_a_filtered_multi_choice_keeps_only_offered_options() -> None:
+    from leadership_eval.instruments.loader import loads_instrument
+
+    survey = loads_instrument(
+        "kind: survey\nid: f\nversion: 1.0.0\ntitle: F\n"
+        "choice_lists:\n  l: {options: [{code: a, label: A}, {code: b, label: B},"
+        " {code: c, label: C}]}\n"
+        "sections:\n  - id: s\n    title: S\n    items:\n"
+        "      - {id: m, type: multi_choice, choices: l, text: M}\n"
+        "      - {id: k, type: multi_choice, choices: l, text: K,"
+        ' choice_filter: "selected(m, choice)"}\n'
+    )
+    out = simulate_responses(survey, 400, seed=4, missing_rate=0)
+    pairs = list(zip(out["m"].str.split(), out["k"].str.split(), strict=True))
+    assert all(set(k) <= set(m) and k for m, k in pairs)
+    assert any(len(k) > 1 for _, k in pairs)

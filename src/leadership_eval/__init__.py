@@ -48,8 +48,16 @@ _EXPORTS: dict[str, str] = {
     "coverage_matrix": "instruments.catalogue",
     # instruments.schema
     "json_schema": "instruments.schema",
+    # instruments.placeholders, derived, scaffold (adopting the instruments)
+    "fill_placeholders": "instruments.placeholders",
+    "check_filled": "instruments.placeholders",
+    "unfilled_placeholders": "instruments.placeholders",
+    "derive": "instruments.derived",
+    "scaffold_evaluation": "instruments.scaffold",
+    "set_trusts": "instruments.scaffold",
     # instruments.expressions
     "parse_expression": "instruments.expressions",
+    "parse_choice_filter": "instruments.expressions",
     "Expression": "instruments.expressions",
     "ExpressionError": "instruments.expressions",
     # responses
@@ -225,6 +233,7 @@ __all__ = [
     "audit_tables",
     "build_reports",
     "check_anonymity",
+    "check_filled",
     "codebook_from_qdc",
     "codebook_to_qdc",
     "compare_composition",
@@ -232,10 +241,12 @@ __all__ = [
     "compare_to_benchmark",
     "compare_waves",
     "coverage_matrix",
+    "derive",
     "drop_direct_identifiers",
     "dump_instrument",
     "evaluate_redaction",
     "export_comments",
+    "fill_placeholders",
     "find_identifier_columns",
     "find_personal_data",
     "fisher_exact",
@@ -259,6 +270,7 @@ __all__ = [
     "model_activity_uptake",
     "most_helpful_activities",
     "origin_items",
+    "parse_choice_filter",
     "parse_expression",
     "planned_analyses",
     "plot_flag_grid",
@@ -279,7 +291,9 @@ __all__ = [
     "reliability",
     "reverse_key",
     "run_demo",
+    "scaffold_evaluation",
     "score",
+    "set_trusts",
     "signed_rank",
     "simulate_evaluation",
     "simulate_responses",
@@ -291,6 +305,7 @@ __all__ = [
     "to_printable",
     "to_redcap",
     "to_xlsform",
+    "unfilled_placeholders",
     "validate_responses",
     "write_comment_review",
     "write_labelled",
@@ -342,9 +357,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         coverage_matrix,
         load_catalogue,
     )
+    from .instruments.derived import (
+        derive,
+    )
     from .instruments.expressions import (
         Expression,
         ExpressionError,
+        parse_choice_filter,
         parse_expression,
     )
     from .instruments.loader import (
@@ -362,6 +381,15 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Item,
         Scale,
         Survey,
+    )
+    from .instruments.placeholders import (
+        check_filled,
+        fill_placeholders,
+        unfilled_placeholders,
+    )
+    from .instruments.scaffold import (
+        scaffold_evaluation,
+        set_trusts,
     )
     from .instruments.schema import (
         json_schema,

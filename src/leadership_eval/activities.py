@@ -105,8 +105,12 @@ def summarise_activities(
         One row per group (index: the group values), columns:
 
         * ``n_activities``;
-        * ``activity_<code>``: activities of each type (the survey's ``activity_type`` list);
-        * ``part_<code>``: by the mentor's part (delivered, brokered...), when logged;
+        * ``activity_<code>``: activities of each type (the survey's ``activity_type`` list;
+          ``activity_missing`` counts records without one, such as mentor work with no
+          trainee activity);
+        * ``work_<code>``: records of each kind of mentor work (``mentor_activity``: signposting,
+          brokering, delivering... developing supervisors, advocacy), when logged;
+        * ``part_<code>``: by the mentor's part, for logs of version 1 (``mentor_part``);
         * ``trainees_reached``: total trainees reached (the sum of the records' estimates;
           one trainee reached by two activities counts twice);
         * ``mentor_hours``: total mentor hours, when logged;
@@ -125,7 +129,7 @@ def summarise_activities(
     >>> log = pd.DataFrame({
     ...     "trust": ["t01", "t01", "t02"],
     ...     "activity_type": ["qi", "course", "qi"],
-    ...     "mentor_part": ["brokered", "delivered", "promoted"],
+    ...     "mentor_activity": ["brokering", "delivering", "signposting"],
     ...     "trainees_reached": [3.0, 12.0, 6.0],
     ...     "grades_reached": ["fy1 fy2", "core", "fy1"],
     ... })
@@ -169,8 +173,13 @@ def summarise_activities(
 
     out = pd.DataFrame(index=index)
     out["n_activities"] = key.groupby(key, dropna=False).size().reindex(index, fill_value=0)
-    for item, prefix in (("activity_type", "activity"), ("mentor_part", "part")):
-        if item not in log.columns:
+    known = {i.id for i in sv.items}
+    for item, prefix in (
+        ("activity_type", "activity"),
+        ("mentor_activity", "work"),
+        ("mentor_part", "part"),
+    ):
+        if item not in log.columns or item not in known:
             continue
         item_cl = sv.choices_for(item)
         codes = [str(c) for c in (item_cl.codes if item_cl is not None else [])]
@@ -790,7 +799,7 @@ def most_helpful_activities(
     survey: Survey | str | Path,
     *,
     activities: str = "activities",
-    most_helpful: str = "most_helpful",
+    most_helpful: str = "most_helpful_v2",
     mentor: Sequence[str] = MENTOR_ORIGINS,
     origins: Mapping[str, str] | None = None,
     ci: float = 0.95,
@@ -834,7 +843,7 @@ def most_helpful_activities(
     >>> df = pd.DataFrame({"activities": ["qi audit", "qi audit", "qi", "audit qi"],
     ...                    "how_qi": ["mentor_brokered", "self", "self", "mentor_signposted"],
     ...                    "how_audit": ["self", "self", None, "self"],
-    ...                    "most_helpful": ["qi", "audit", "qi", "qi"]})
+    ...                    "most_helpful_v2": ["qi", "audit", "qi", "qi"]})
     >>> res = most_helpful_activities(df, _example_survey())
     >>> res.by_activity[["activity", "n_eligible", "n_most_helpful", "expected_share"]]
       activity  n_eligible  n_most_helpful  expected_share
@@ -843,6 +852,9 @@ def most_helpful_activities(
     """
     sv = as_survey(survey)
     took, _ = _took_part(data, sv, activities)
+    act_list = sv.choices_for(activities) if activities in {i.id for i in sv.questions} else None
+    exclusive = {str(o.code) for o in act_list.options if o.exclusive} if act_list else set()
+    took = took[[c for c in took.columns if str(c) not in exclusive]]  # "none of these"
     codes = list(took.columns)
     ids = {i.id for i in sv.questions}
     if most_helpful not in ids:
@@ -983,7 +995,7 @@ def model_activity_uptake(
     *,
     activities: str = "activities",
     work_based: Iterable[str] | str | None = None,
-    contact: str = "mentor_contact",
+    contact: str = "mentor_contact_all",
     contact_yes: Any = None,
     adjust_for: Sequence[str] = ("grade",),
     group: str | None = None,
@@ -1039,7 +1051,7 @@ def model_activity_uptake(
     >>> contact = rng.integers(0, 2, n)
     >>> takes = rng.random(n) < 0.3 + 0.4 * contact
     >>> df = pd.DataFrame({"trust": rng.choice(["t1", "t2", "t3", "t4", "t5"], n),
-    ...                    "grade": rng.choice(["fy1", "core"], n), "mentor_contact": contact,
+    ...                    "grade": rng.choice(["fy1", "core"], n), "mentor_contact_all": contact,
     ...                    "activities": np.where(takes, "qi", "")})
     >>> res = model_activity_uptake(df, _example_survey(), work_based=["qi"])
     >>> res.model.fixed["term"].tolist()
@@ -1065,7 +1077,7 @@ def model_activity_uptake(
             wb = [
                 str(o.code)
                 for o in (cl.options if cl is not None else [])
-                if getattr(o, "work_based", False)
+                if o.attributes.get("work_based") is True
             ]
             if not wb:
                 raise ConfigurationError(
@@ -1155,9 +1167,9 @@ sections:
          show_if: "selected(activities, 'qi')"}
       - {id: how_audit, type: choice, choices: origin, text: Audit origin,
          show_if: "selected(activities, 'audit')"}
-      - {id: most_helpful, type: choice, choices: activity, text: Most helpful,
+      - {id: most_helpful_v2, type: choice, choices: activity, text: Most helpful,
          show_if: answered(activities)}
-      - {id: mentor_contact, type: choice, choices: yes_no, text: Contact}
+      - {id: mentor_contact_all, type: choice, choices: yes_no, text: Contact}
 """
     )
     assert isinstance(doc, Survey)

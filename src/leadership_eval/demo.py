@@ -3,7 +3,8 @@
 :func:`simulate_evaluation` makes a realistic data set for the Clinical Leadership Mentor
 evaluation with the bundled instruments: trainee and supervisor survey returns from 19 trusts of
 unequal sizes (two of them too small to report on, one planted as lower than the rest), a mentor
-activity log, and coded interview segments from six case-study trusts. Free-text answers carry
+activity log, a mentor and trust profile per trust, and coded interview segments from six
+case-study trusts. Free-text answers carry
 planted personal data (names, e-mail addresses, phone numbers) so that the redaction can be seen
 to work. :func:`run_demo` runs the whole pipeline on it and writes the reports.
 """
@@ -66,6 +67,8 @@ class DemoData:
     planted: list[str] = field(default_factory=list)
     names: tuple[str, ...] = ROSTER
     places: tuple[str, ...] = PLACES
+    profiles: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """One mentor and trust profile per trust (the ``mentor-trust-profile`` survey)."""
 
 
 def _trust_sizes(
@@ -97,8 +100,8 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
     -------
     DemoData
         ``trainees``, ``trainees_before`` (the previous wave) and ``supervisors`` (raw survey
-        returns), ``activity_log`` (mentor activity records), ``segments`` (coded interview
-        segments from six case-study trusts),
+        returns), ``activity_log`` (mentor activity records), ``profiles`` (one mentor and trust
+        profile per trust), ``segments`` (coded interview segments from six case-study trusts),
         ``eligible`` (trainees invited per trust), and the ``planted`` personal data.
 
     Examples
@@ -123,6 +126,7 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
         groups=sizes,
         group_effects={low: -0.9, trusts[14]: 0.5},
         seed=seed,
+        declined=0.03,  # a platform's full export: a few open the survey and decline
     )
     planted: list[str] = []
     text_items = [i.id for i in trainee_survey.items_with("free_text") if i.id in trainees]
@@ -139,7 +143,7 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
     # in 8 trusts): the same ratio here
     sup_sizes = {t: max(2, round(n * 1.5)) for t, n in sizes.items()}
     supervisors = simulate_responses(
-        sup_survey, sum(sup_sizes.values()), groups=sup_sizes, seed=seed + 1
+        sup_survey, sum(sup_sizes.values()), groups=sup_sizes, seed=seed + 1, declined=0.03
     )
 
     log_survey = as_survey("mentor-activity-log")
@@ -159,6 +163,17 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
         seed=seed + 3,
     )
 
+    profile_survey = as_survey("mentor-trust-profile")
+    profiles = simulate_responses(
+        profile_survey, len(trusts), groups=list(trusts), seed=seed + 4, missing_rate=0.0
+    )
+    # the planted trust's mentor has little time for the role; trainee numbers are the trusts'
+    agreed = profiles["consent"].eq(1).to_numpy()
+    profiles.loc[agreed & (profiles["trust"] == low).to_numpy(), "mentor_pas"] = 0.5
+    profiles.loc[agreed, "trainees_in_trust"] = [
+        float(eligible[t]) for t in profiles.loc[agreed, "trust"]
+    ]
+
     segments = _segments(rng, trusts, low)
     return DemoData(
         trainees=trainees,
@@ -168,6 +183,7 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
         segments=segments,
         eligible=eligible,
         planted=planted,
+        profiles=profiles,
     )
 
 
@@ -262,6 +278,7 @@ def run_demo(
     )
     data.supervisors.to_csv(data_dir / "supervisor-survey.csv", index=False)
     data.activity_log.to_csv(data_dir / "mentor-activity-log.csv", index=False)
+    data.profiles.to_csv(data_dir / "mentor-trust-profile.csv", index=False)
     data.segments.to_csv(data_dir / "interview-segments.csv", index=False)
     common: dict[str, Any] = {
         "names": data.names,
@@ -269,6 +286,7 @@ def run_demo(
         "title": "Clinical Leadership Mentor evaluation",
         "publish_unreviewed_comments": True,  # a demonstration: real runs review comments first
         "key": _DEMO_KEY,
+        "details": {"mentor_title": "Clinical Leadership Mentor"},
     }
     supervisor_job = ("supervisor-survey", data.supervisors, out / "supervisors", common)
     context = _fork_context() if parallel or parallel is None else None

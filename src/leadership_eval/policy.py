@@ -57,7 +57,7 @@ class Perturbation(BaseModel):
     variance : float
         Variance of the noise added to a count (``V``), before the constraints at small values.
     percent_step : int
-        Displayed percentages are multiples of this (5 shows 0, 5, 10, ... 100).
+        Displayed percentages are multiples of this (10 shows 0, 10, 20, ... 100).
     mean_decimals : int
         Decimals shown for means and their intervals.
     mean_noise : float
@@ -70,8 +70,8 @@ class Perturbation(BaseModel):
 
     method: Literal["cell-key", "none"] = "cell-key"
     max_noise: int = Field(3, ge=1, le=10)
-    variance: float = Field(2.0, gt=0, le=25)
-    percent_step: int = Field(5, ge=1, le=25)
+    variance: float = Field(3.0, gt=0, le=25)
+    percent_step: int = Field(10, ge=1, le=25)
     mean_decimals: int = Field(1, ge=0, le=3)
     mean_noise: float = Field(1.0, ge=0, le=10)
 

@@ -204,7 +204,7 @@ def codebook_to_qdc(codebook: Codebook, path: str | Path) -> Path:
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     back = codebook_from_qdc(codebook_to_qdc(cb, pathlib.Path(tmp) / "cb.qdc"))
     >>> back.codes == cb.codes, back.id, back.version
-    (True, 'clm-codebook', '1.0.0')
+    (True, 'clm-codebook', '2.0.0')
     """
     from lxml import etree
 

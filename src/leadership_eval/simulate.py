@@ -202,6 +202,7 @@ def simulate_responses(
     seed: int | None = 0,
     missing_rate: float = 0.03,
     missing_code_rate: float = 0.02,
+    declined: float = 0.0,
 ) -> pd.DataFrame:
     """Simulate ``n`` respondents' answers to ``survey``, in raw form.
 
@@ -223,6 +224,11 @@ def simulate_responses(
     missing_code_rate : float
         Share of answers replaced by one of the item list's declared missing codes (for lists
         that declare any), e.g. "prefer not to say".
+    declined : float
+        Share of respondents who open the survey and decline to take part: they answer the
+        consent question (an item tagged ``consent``) with another option than its first and
+        see nothing more. Default none: most analyses start from those who agreed; a platform's
+        full export holds the others too (``declined=0.03`` gives a few such rows).
 
     Returns
     -------
@@ -230,8 +236,9 @@ def simulate_responses(
         One row per respondent (index 0..n-1), one column per question (notes have none), in
         survey order, in the library's raw form: codes (nullable ``Int64`` for numeric codes,
         strings otherwise), multi_choice as space-separated codes, numbers as floats, dates as
-        ``YYYY-MM-DD`` strings, text as strings; NA for blank or hidden answers. The respondent
-        id item, when the survey has one, holds ``R00001``, ``R00002``, ...
+        ``YYYY-MM-DD`` strings, text as strings; NA for blank or hidden answers. When the
+        survey names a ``respondent_id``, its column holds ``R00001``, ``R00002``, ...: the
+        first column when it is platform metadata (not an item), as exports put it.
 
     Notes
     -----
@@ -247,7 +254,12 @@ def simulate_responses(
       items take the mirrored category. Ordered items outside a scale load 0.5 on :math:`g`;
     * unordered choices follow Zipf-like probabilities (a few common answers and a long tail);
       multi_choice options are selected independently (probabilities 0.1-0.6, at least one;
-      an ``exclusive`` option, "none of these", is chosen alone by 8 % of respondents);
+      an ``exclusive`` option, "none of these", is chosen alone by 8 % of respondents; with
+      ``max_choices``, a random choice of that many is kept from a longer selection);
+      an item with a ``choice_filter`` is answered with one of the options the filter offers
+      that respondent (Zipf-like preferences among them), and left blank when it offers none;
+      a consent question (an item tagged ``consent``) is answered with its first option, the
+      agreement, except by a share ``declined`` of respondents (who see nothing more);
       numbers outside scales are right-skewed counts, a Beta(1.1, 8) shape between min and
       max (0-100 when unbounded, rounded when ``integer``); dates fall in the two years before 2025-01-01; free text is answered by about
       a third of respondents with one or two phrases from :data:`PHRASES`;
@@ -296,6 +308,7 @@ def simulate_responses(
     n = int(n)
     missing_rate = _check_rate("missing_rate", missing_rate)
     missing_code_rate = _check_rate("missing_code_rate", missing_code_rate)
+    declined = _check_rate("declined", declined)
     rng = np.random.default_rng(seed)
 
     group_values = _resolve_groups(survey, n, groups, rng)
@@ -333,19 +346,15 @@ def simulate_responses(
     item_types = {it.id: it.type for it in survey.items}
     columns: dict[str, pd.Series] = {}
     base_date = np.datetime64(_BASE_DATE, "D")
+    item_ids = {it.id for it in survey.items}
+    platform_id = survey.respondent_id if survey.respondent_id not in item_ids else None
 
     for item in survey.questions:
         cl = survey.choices_for(item)
         col: pd.Series
         can_miss = not item.required
         if item.id == survey.respondent_id:
-            width = max(5, len(str(n)))
-            ids = np.arange(1, n + 1)
-            if item.type == "number":
-                col = pd.Series(ids.astype(np.float64))
-            else:
-                digits = np.strings.zfill(ids.astype(np.str_), width)
-                col = pd.Series(np.strings.add("R", digits).astype(object), dtype="str")
+            col = _respondent_ids(n, numeric=item.type == "number")
             can_miss = False
         elif item.id == survey.group_by and group_values is not None:
             col = _group_column(item, cl, group_values)
@@ -366,6 +375,11 @@ def simulate_responses(
                 idx = np.searchsorted(_cut_points(rng, k), y)
                 if reverse:
                     idx = (k - 1) - idx
+            elif "consent" in item.tags:
+                # the consent question: its first option agrees; people who opened the survey
+                # mostly go on, a few decline
+                idx = np.where(rng.random(n) >= declined, 0, rng.integers(1, max(k, 2), n))
+                idx = np.minimum(idx, k - 1)
             else:
                 p = (
                     _skewed_probabilities(rng, k)
@@ -408,6 +422,8 @@ def simulate_responses(
                 else:
                     labels.append(" ".join(str(c) for j, c in enumerate(cl.codes) if pat >> j & 1))
             col = pd.Series(np.asarray(labels, dtype=object)[inverse], dtype="str")
+            if item.max_choices is not None:
+                col = _at_most(col, item.max_choices, rng)
         elif item.type == "number":
             from scipy.special import ndtr
 
@@ -447,6 +463,8 @@ def simulate_responses(
         else:  # an item type without a generator (a choice item whose list is missing)
             col = pd.Series([None] * n, dtype="str")
 
+        if item.choice_filter and cl is not None:
+            col = _filtered_choice(item, cl, col, columns, item_types, n, rng)
         if can_miss and missing_rate > 0:
             drop = rng.random(n) < missing_rate
             if drop.any():
@@ -457,4 +475,79 @@ def simulate_responses(
                 col = col.mask(~shown)
         columns[item.id] = col.reset_index(drop=True)
 
-    return pd.DataFrame(columns, index=pd.RangeIndex(n))
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(n))
+    if platform_id is not None:  # the platform's own record id, exported as a column
+        frame.insert(0, platform_id, _respondent_ids(n, numeric=False))
+    return frame
+
+
+def _respondent_ids(n: int, numeric: bool) -> pd.Series:
+    """``R00001``, ``R00002``... (or 1.0, 2.0... for a number item)."""
+    import numpy as np
+    import pandas as pd
+
+    ids = np.arange(1, n + 1)
+    if numeric:
+        return pd.Series(ids.astype(np.float64))
+    digits = np.strings.zfill(ids.astype(np.str_), max(5, len(str(n))))
+    return pd.Series(np.strings.add("R", digits).astype(object), dtype="str")
+
+
+def _at_most(col: pd.Series, k: int, rng: np.random.Generator) -> pd.Series:
+    """Keep at most ``k`` codes of each space-separated answer (a random ``k``, in list order)."""
+    import pandas as pd
+
+    def trim(answer: object) -> object:
+        if not isinstance(answer, str):
+            return answer
+        codes = answer.split()
+        if len(codes) <= k:
+            return answer
+        keep = sorted(rng.choice(len(codes), size=k, replace=False))
+        return " ".join(codes[i] for i in keep)
+
+    return pd.Series([trim(a) for a in col.tolist()], index=col.index, dtype="str")
+
+
+def _filtered_choice(
+    item: Item,
+    cl: ChoiceList,
+    drawn: pd.Series,
+    columns: Mapping[str, pd.Series],
+    item_types: Mapping[str, str],
+    n: int,
+    rng: np.random.Generator,
+) -> pd.Series:
+    """An answer to ``item`` among the options its choice filter offers each respondent.
+
+    A single answer is drawn among the options offered (Zipf-like preferences); a multi_choice
+    answer keeps the drawn options that are offered, or one offered option when none is. No
+    option offered: a blank answer.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from .instruments.expressions import parse_choice_filter
+
+    assert item.choice_filter is not None
+    expr = parse_choice_filter(item.choice_filter)
+    codes = list(cl.codes)
+    frame = pd.DataFrame({name: columns[name] for name in sorted(expr.names)}, index=range(n))
+    allowed = expr.allowed_choices(frame, codes, item_types).to_numpy(dtype=bool)
+    weights = allowed * _skewed_probabilities(rng, len(codes))[None, :]
+    offered = weights.sum(axis=1) > 0
+    cum = np.cumsum(weights, axis=1)
+    draw = rng.random(n) * np.where(offered, cum[:, -1], 1.0)
+    idx = np.minimum((cum < draw[:, None]).sum(axis=1), len(codes) - 1)
+    one = _code_array(codes, idx, ~offered)
+    if item.type != "multi_choice":
+        return one
+    position = {str(c): j for j, c in enumerate(codes)}
+    kept: list[object] = []
+    for row, (answer, fallback) in enumerate(zip(drawn.tolist(), one.tolist(), strict=True)):
+        if not isinstance(answer, str):
+            kept.append(answer)
+            continue
+        inside = [c for c in answer.split() if c in position and allowed[row, position[c]]]
+        kept.append(" ".join(inside) if inside else fallback)
+    return pd.Series(kept, dtype="str")

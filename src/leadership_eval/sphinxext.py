@@ -4,9 +4,11 @@ Add ``"leadership_eval.sphinxext"`` to ``extensions`` in ``conf.py``. It provide
 
 ``.. instrument:: ID-OR-PATH``
     The whole instrument: metadata, sections and items with their response options, skip logic
-    in plain words, scales with their items and reverse keys, missing codes, objectives and
-    framework tags, version and changelog; an interview guide as a guide an interviewer could
-    print; a codebook's themes and codes; guidance; the evaluation's objectives and policy.
+    and choice filters in plain words, scales with their items and reverse keys, derived
+    variables, missing codes, objectives and framework tags, the notes for adopters and the
+    placeholders to fill in, version and changelog; an interview guide as a guide an interviewer
+    could print (prompts after the open question); a codebook's themes, codes, attributes and
+    conventions; guidance; the evaluation's objectives and policy.
     Option ``:downloads:`` adds links to the XLSForm and REDCap exports of a survey (written at
     build time by the interop exporters).
 ``.. coverage-matrix::``
@@ -70,6 +72,28 @@ def _objectives(objectives: list[str]) -> str:
     return ", ".join(objectives)
 
 
+def _adopter(notes: Text | None, indent: str = "") -> list[str]:
+    """Notes for adopters as an admonition (the docs are for adopters; respondents never see
+    these)."""
+    if notes is None:
+        return []
+    body = [f"{indent}   {line}" if line else "" for line in _para(notes)]
+    return [f"{indent}.. admonition:: For adopters", "", *body]
+
+
+def _placeholders(inst: Instrument) -> list[str]:
+    from .instruments.placeholders import STANDARD_PLACEHOLDERS, unfilled_placeholders
+
+    names = sorted({name for _, name in unfilled_placeholders(inst)})
+    if not names:
+        return []
+    lines = [".. rubric:: Placeholders to fill in", ""]
+    for name in names:
+        what = STANDARD_PLACEHOLDERS.get(name) or _t(inst.placeholders.get(name))
+        lines.append(f"- ``{{{{{name}}}}}``: {_esc(what)}")
+    return [*lines, ""]
+
+
 def _meta(inst: Instrument) -> list[str]:
     lines = [
         f":Id: ``{inst.id}``",
@@ -88,6 +112,8 @@ def _meta(inst: Instrument) -> list[str]:
     lines.append("")
     if inst.description:
         lines += _para(inst.description)
+    lines += _adopter(inst.adopter_notes)
+    lines += _placeholders(inst)
     return lines
 
 
@@ -102,7 +128,7 @@ def _changelog(inst: Instrument) -> list[str]:
 
 
 def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
-    from .instruments.expressions import ExpressionError, parse_expression
+    from .instruments.expressions import ExpressionError, parse_choice_filter, parse_expression
 
     labels: dict[Any, str] = {i.id: _t(i.text) for i in s.items}
     for item in s.items:
@@ -118,11 +144,18 @@ def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
             + " · ".join(f":download:`{name} <{path}>`" for name, path in downloads.items()),
             "",
         ]
+    # the consent gate: said once, not under every question that depends only on it
+    gates = {}
+    for item in s.items:
+        cl = s.choices_for(item)
+        if "consent" in item.tags and cl is not None and cl.options:
+            gates[item.id] = parse_expression(f"{item.id} == {cl.options[0].code!r}")
     number = 0
     for section in s.sections:
         lines += [f".. rubric:: {_esc(_t(section.title))}", ""]
         if section.description:
             lines += _para(section.description)
+        lines += _adopter(section.adopter_notes)
         for item in section.items:
             if item.type == "note":
                 lines += [f"*{_esc(_t(item.text))}*", ""]
@@ -140,16 +173,38 @@ def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
                 body.append(f"*{_esc(_t(item.help))}*")
             if item.show_if:
                 try:
-                    words = parse_expression(item.show_if).describe(labels=labels, item_types=types)
+                    expr = parse_expression(item.show_if)
+                    words = expr.describe(labels=labels, item_types=types)
                 except ExpressionError:
-                    words = item.show_if
-                body.append(f"Asked only if {_esc(words)}.")
+                    expr, words = None, item.show_if
+                if expr is None or expr not in gates.values():
+                    body.append(f"Asked only if {_esc(words)}.")
+            if item.id in gates:
+                cl_gate = s.choices_for(item)
+                agree = _t(cl_gate.options[0].label) if cl_gate is not None else ""
+                body.append(
+                    f"Every later question is asked only of respondents who answer "
+                    f"*{_esc(agree)}*; further conditions are shown under each question."
+                )
+            if item.choice_filter:
+                try:
+                    offered = parse_choice_filter(item.choice_filter).describe(
+                        labels=labels, item_types=types
+                    )
+                except ExpressionError:
+                    offered = item.choice_filter
+                body.append(f"Options offered only where {_esc(offered)}.")
             cl = s.choices_for(item)
             if cl is not None:
                 opts = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in cl.options)
-                body.append(
-                    f"Options{' (multiple answers)' if item.type == 'multi_choice' else ''}: {opts}."
-                )
+                many = ""
+                if item.type == "multi_choice":
+                    many = (
+                        f" (up to {item.max_choices})"
+                        if item.max_choices
+                        else " (multiple answers)"
+                    )
+                body.append(f"Options{many}: {opts}.")
                 if cl.missing:
                     miss = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in cl.missing)
                     body.append(f"Missing codes (never scored): {miss}.")
@@ -169,6 +224,7 @@ def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
                 body.append(f"Read from column ``{item.column}``.")
             for b in body:
                 lines += [f"   {b}", ""]
+            lines += _adopter(item.adopter_notes, indent="   ")
     if s.scales:
         lines += [".. rubric:: Scales", ""]
         lines += [
@@ -185,8 +241,9 @@ def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
         for scale in s.scales:
             items = ", ".join(f"``{i}``{' (R)' if i in scale.reverse else ''}" for i in scale.items)
             mina = scale.min_answered if scale.min_answered is not None else "all"
+            kind = " (formative index: no alpha)" if scale.structure == "formative" else ""
             lines += [
-                f"   * - **{_esc(_t(scale.title))}** (``{scale.id}``)",
+                f"   * - **{_esc(_t(scale.title))}** (``{scale.id}``){kind}",
                 f"     - {items}",
                 f"     - {scale.method}{' (0-100)' if scale.transform == 'percent' else ''}",
                 f"     - {mina}",
@@ -197,6 +254,19 @@ def _survey(s: Survey, downloads: dict[str, str]) -> list[str]:
             "Reverse-keyed items are scored as (min + max) - x over the list's scored codes.",
             "",
         ]
+    if s.derived:
+        lines += [".. rubric:: Derived variables (computed, not asked)", ""]
+        for variable in s.derived:
+            cl = s.choices_for(variable.source)
+            values = cl.attribute(variable.attribute) if cl is not None else {}
+            shown = "; ".join(f"{code} = {value}" for code, value in values.items())
+            lines += [
+                f"- **{_esc(_t(variable.title))}** (``{variable.id}``), from ``{variable.source}``"
+                f" (option attribute ``{variable.attribute}``: {_esc(shown)}).",
+            ]
+            if variable.description:
+                lines += ["", *[f"  {x}" if x else "" for x in _para(variable.description)]]
+        lines.append("")
     return lines
 
 
@@ -228,6 +298,9 @@ def _guide(g: InterviewGuide) -> list[str]:
                 lines += [f"  - Probe: {_esc(_t(p))}"]
             if q.probes:
                 lines.append("")
+            if q.prompts:
+                lines += ["  *Prompts, read out only after the open answer:*", ""]
+                lines += [f"  - {_esc(_t(p))}" for p in q.prompts] + [""]
     if g.closing:
         lines += [".. rubric:: Closing", "", *_para(g.closing)]
     return lines
@@ -237,6 +310,25 @@ def _codebook(b: Codebook) -> list[str]:
     lines: list[str] = []
     if b.approach:
         lines += [".. rubric:: Approach", "", *_para(b.approach)]
+    for title, attrs in (
+        ("Case attributes", b.case_attributes),
+        ("Segment attributes", b.segment_attributes),
+    ):
+        if not attrs:
+            continue
+        lines += [f".. rubric:: {title}", ""]
+        for attr in attrs:
+            values = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in attr.values)
+            text = f"- **{_esc(_t(attr.label))}** (``{attr.id}``)"
+            if attr.description:
+                text += f": {_esc(_t(attr.description))}"
+            if values:
+                text += f" Values: {values}."
+            lines.append(text)
+        lines.append("")
+    if b.conventions:
+        lines += [".. rubric:: Coding conventions", ""]
+        lines += [f"- {_esc(_t(c))}" for c in b.conventions] + [""]
     for theme in b.codes:
         lines += [f".. rubric:: Theme: {_esc(_t(theme.label))} (``{theme.id}``)", ""]
         lines += _para(theme.definition)

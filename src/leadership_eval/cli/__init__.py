@@ -25,6 +25,7 @@ app = typer.Typer(
 # modules that add commands, in the order their commands are listed
 _COMMAND_MODULES = (
     "instruments",
+    "init",
     "responses",
     "scoring",
     "privacy",

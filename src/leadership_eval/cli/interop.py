@@ -29,6 +29,23 @@ def _report(caught: list[warnings.WarningMessage]) -> None:
             typer.echo(f"warning: {w.message}", err=True)
 
 
+def _refuse_target(model: object, to: str) -> None:
+    """Exit with status 2 when ``--to`` does not suit the kind of instrument."""
+    from ..instruments.models import Survey
+
+    if not isinstance(model, Survey):
+        if to not in _PACK_EXPORTS:
+            kind = str(getattr(model, "kind", "instrument")).replace("_", " ")
+            article = "an" if kind[0] in "aeiou" else "a"
+            fail(
+                f"{getattr(model, 'id', '?')} is {article} {kind}: --to must be "
+                f"{' or '.join(_PACK_EXPORTS)}, not {to!r}",
+                2,
+            )
+    elif to == "docx":
+        fail("a survey prints as html or markdown (docx is for print packs)", 2)
+
+
 def export_cmd(
     instrument: Annotated[
         str,
@@ -55,6 +72,17 @@ def export_cmd(
     office_codes: Annotated[
         bool, typer.Option("--office-codes", help="Print option codes (html/markdown).")
     ] = False,
+    details: Annotated[
+        Path | None,
+        typer.Option(
+            "--details",
+            help="A YAML file of placeholder values (data controller, contact...) to fill in.",
+        ),
+    ] = None,
+    draft: Annotated[
+        bool,
+        typer.Option("--draft", help="Export even with placeholders left unfilled (to review)."),
+    ] = False,
 ) -> None:
     """Export an instrument: a survey to a platform or paper, or a print pack of the others.
 
@@ -62,32 +90,36 @@ def export_cmd(
     ``<name>_codes.csv`` beside it) or to a printable questionnaire. An interview guide, the
     co-researcher guidance or the codebook becomes a print pack, as a web page or a Word
     document: an interview guide's first page is its topic grid (minutes, questions, probes),
-    then the full script. Anything the target cannot carry is listed as a warning on standard
-    error.
+    then the full script. Placeholders (the data controller, the ethics decision, contacts...)
+    are filled in from --details; an export with one left unfilled is refused unless --draft.
+    Anything the target cannot carry is listed as a warning on standard error.
     """
-    from ..instruments.loader import load_instrument
+    from ..instruments.loader import bundled_paths, load_instrument
     from ..instruments.models import Survey
+    from ..instruments.placeholders import (
+        check_filled,
+        fill_placeholders,
+        load_placeholder_values,
+    )
 
     if to not in _EXPORTS:
         fail(f"--to must be one of {', '.join(_EXPORTS)}, not {to!r}", 2)
     with friendly_errors():
         model = load_instrument(instrument)
+        _refuse_target(model, to)  # before placeholders: a wrong --to is a usage error
+        if details is not None:
+            model = fill_placeholders(model, load_placeholder_values(details))
+        if not draft:
+            source = (
+                Path(instrument) if Path(instrument).is_file() else bundled_paths().get(instrument)
+            )
+            check_filled(model, source)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             if not isinstance(model, Survey):
-                if to not in _PACK_EXPORTS:
-                    kind = model.kind.replace("_", " ")
-                    article = "an" if kind[0] in "aeiou" else "a"
-                    fail(
-                        f"{model.id} is {article} {kind}: --to must be "
-                        f"{' or '.join(_PACK_EXPORTS)}, not {to!r}",
-                        2,
-                    )
                 from ..interop.printpack import to_print_pack
 
                 to_print_pack(model, out_path, format=to, language=language or "en")  # type: ignore[arg-type]
-            elif to == "docx":
-                fail("a survey prints as html or markdown (docx is for print packs)", 2)
             elif to == "xlsform":
                 from ..interop.xlsform import to_xlsform
 

@@ -118,6 +118,13 @@ def report(
     previous_label: Annotated[
         str, typer.Option(help="How the previous wave is named in the reports, e.g. 2025.")
     ] = "the previous wave",
+    details: Annotated[
+        Path | None,
+        typer.Option(
+            help="File of the instrument's placeholder values (as for `export --details`), "
+            "e.g. what the mentor is called locally."
+        ),
+    ] = None,
     code_trusts: Annotated[
         bool,
         typer.Option(
@@ -205,6 +212,7 @@ def report(
                 previous_survey=previous_survey,
                 previous_label=previous_label,
                 code_trusts=code_trusts,
+                details=details,
                 progress=step,
             )
         from ..safe_output import write_table
@@ -290,8 +298,12 @@ def _summary(result: object) -> None:
         f"(disclosure log {result.disclosure_log.name}, report key)"
     )
     if result.not_reported:
-        out(f"  {len(result.not_reported)} trusts had too few responses for a report of their own")
+        k = len(result.not_reported)
+        out(f"  {k} trust{'s' if k != 1 else ''} had too few responses for a report of their own")
     pub = result.publication
+    if pub is not None:
+        for g in pub.groups:
+            out(f"  {g.file} -> the mentor of {g.label}")
     if pub is not None and pub.comments_pending:
         out(
             f"  {pub.comments_pending} comments were not published: none had been reviewed. "

@@ -41,7 +41,10 @@ def _hashable(x: Any) -> bool:
 
 def check_references(doc: Document, kind: str) -> None:
     """Record every cross-reference problem of a document of ``kind`` in ``doc.problems``."""
+    from .placeholders import check_syntax
+
     data = _dict(doc.data)
+    check_syntax(doc)
     if kind == "survey":
         _check_survey(doc, data)
     elif kind == "interview_guide":
@@ -137,6 +140,7 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
     columns: dict[str, tuple[str | int, ...]] = {}
     order: list[str] = []
     pending: list[tuple[tuple[str | int, ...], str, Any, list[str]]] = []
+    filters: list[tuple[tuple[str | int, ...], str, Any, list[str]]] = []
     for i, section in enumerate(sections):
         for j, item in enumerate(_list(_dict(section).get("items"))):
             path = ("sections", i, "items", j)
@@ -200,6 +204,12 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
                     f"a {itype} item takes no choice list; remove 'choices' or change the type"
                     " to choice, likert or multi_choice",
                 )
+            if item.get("max_choices") is not None and itype != "multi_choice":
+                doc.add(
+                    (*path, "max_choices"),
+                    "unexpected-max-choices",
+                    f"max_choices applies to multi_choice items only; this item is {itype!r}",
+                )
             lo, hi = item.get("min"), item.get("max")
             if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
                 doc.add((*path, "min"), "invalid-range", f"min ({lo}) is greater than max ({hi})")
@@ -212,6 +222,15 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
             show_if = item.get("show_if")
             if isinstance(show_if, str):
                 pending.append(((*path, "show_if"), show_if, ident, list(order)))
+            choice_filter = item.get("choice_filter")
+            if choice_filter is not None and itype in NO_CHOICE_TYPES:
+                doc.add(
+                    (*path, "choice_filter"),
+                    "unexpected-choice-filter",
+                    f"a {itype} item has no options to filter; remove 'choice_filter'",
+                )
+            elif isinstance(choice_filter, str):
+                filters.append(((*path, "choice_filter"), choice_filter, ident, list(order)))
 
     section_ids = {
         _dict(sec).get("id"): i
@@ -230,15 +249,19 @@ def _check_survey(doc: Document, data: dict[Any, Any]) -> None:
 
     for spath, text, ident, before in pending:
         _check_show_if(doc, spath, text, ident, before, items, list_info)
+    for spath, text, ident, before in filters:
+        _check_show_if(doc, spath, text, ident, before, items, list_info, choice_filter=True)
 
-    for field in ("respondent_id", "group_by"):
-        ref = data.get(field)
-        if isinstance(ref, str) and ref not in items:
-            doc.add(
-                (field,),
-                "unknown-item",
-                f"{field} names item {ref!r}, which the survey does not have{_hint(ref, items)}",
-            )
+    # respondent_id names the column of the platform's own record id (an item or not): it is
+    # platform metadata, so only group_by must be an item
+    ref = data.get("group_by")
+    if isinstance(ref, str) and ref not in items:
+        doc.add(
+            ("group_by",),
+            "unknown-item",
+            f"group_by names item {ref!r}, which the survey does not have{_hint(ref, items)}",
+        )
+    _check_derived(doc, data, items, lists)
 
     scales = _list(data.get("scales"))
     _unique_ids(doc, [(("scales", i), s) for i, s in enumerate(scales)], "scale")
@@ -314,6 +337,26 @@ def _show_if_column(doc: Document, path: tuple[str | int, ...], offset: int) -> 
     return line, col + offset + (1 if path in doc.quoted else 0)
 
 
+_SHOW_IF_CODES = {
+    "syntax": "show-if-syntax",
+    "self_reference": "show-if-self-reference",
+    "unknown_item": "show-if-unknown-item",
+    "forward_reference": "show-if-forward-reference",
+    "count_not_multi": "show-if-count-not-multi",
+    "not_a_choice": "show-if-not-a-choice",
+    "unknown_code": "show-if-unknown-code",
+}
+_FILTER_CODES = {
+    "syntax": "choice-filter-syntax",
+    "self_reference": "choice-filter-self-reference",
+    "unknown_item": "choice-filter-unknown-item",
+    "forward_reference": "choice-filter-forward-reference",
+    "count_not_multi": "choice-filter-count-not-multi",
+    "not_a_choice": "choice-filter-not-a-choice",
+    "unknown_code": "choice-filter-unknown-code",
+}
+
+
 def _check_show_if(
     doc: Document,
     path: tuple[str | int, ...],
@@ -322,38 +365,58 @@ def _check_show_if(
     order: list[str],
     items: dict[str, dict[str, Any]],
     list_info: dict[str, dict[str, Any]],
+    choice_filter: bool = False,
 ) -> None:
+    """Check a ``show_if`` (or, with ``choice_filter``, a ``choice_filter``) of item ``ident``."""
     from ..errors import Problem
-    from .expressions import ExpressionError, parse_expression
+    from .expressions import ExpressionError, parse_choice_filter, parse_expression
+
+    field = "choice_filter" if choice_filter else "show_if"
+    codes = _FILTER_CODES if choice_filter else _SHOW_IF_CODES
 
     def add(offset: int, code: str, message: str) -> None:
         line, col = _show_if_column(doc, path, offset)
-        doc.problems.append(Problem(doc.source, line, col, code, message, path))
+        doc.problems.append(Problem(doc.source, line, col, codes[code], message, path))
 
     try:
-        expr = parse_expression(text)
+        expr = parse_choice_filter(text) if choice_filter else parse_expression(text)
     except ExpressionError as exc:
-        add(exc.offset, "show-if-syntax", str(exc))
+        add(exc.offset, "syntax", str(exc))
         return
     earlier = order[:-1] if order and order[-1] == ident else order
     for name, offset in expr.name_offsets:
         if name == ident:
-            add(offset, "show-if-self-reference", f"show_if of {ident!r} refers to itself")
+            add(offset, "self_reference", f"{field} of {ident!r} refers to itself")
         elif name not in items:
             add(
                 offset,
-                "show-if-unknown-item",
-                f"show_if refers to {name!r}, which is not an item{_hint(name, items)}",
+                "unknown_item",
+                f"{field} refers to {name!r}, which is not an item{_hint(name, items)}",
             )
         elif name not in earlier:
             add(
                 offset,
-                "show-if-forward-reference",
-                f"show_if refers to {name!r}, which comes later in the survey; skip logic may "
-                "refer only to earlier items",
+                "forward_reference",
+                f"{field} refers to {name!r}, which comes later in the survey; skip logic and "
+                "choice filters may refer only to earlier items",
             )
-        elif items[name]["type"] in ("note", "text") and name != ident:
-            pass
+    for name, offset in expr.counted():
+        itype = items.get(name, {}).get("type")
+        if name in items and itype != "multi_choice":
+            add(
+                offset,
+                "count_not_multi",
+                f"count({name}) counts the options chosen in a multi_choice item; {name!r} is "
+                f"a {itype} item",
+            )
+    for name, offset in expr.choice_items():
+        itype = items.get(name, {}).get("type")
+        if name in items and itype not in CHOICE_TYPES:
+            add(
+                offset,
+                "not_a_choice",
+                f"selected({name}, choice) needs an item with options; {name!r} is a {itype} item",
+            )
     for name, values, offset in expr.literals():
         info = items.get(name)
         if info is None or info.get("type") not in CHOICE_TYPES:
@@ -366,10 +429,115 @@ def _check_show_if(
                 known = ", ".join(sorted(cl["codes"]))
                 add(
                     offset,
-                    "show-if-unknown-code",
-                    f"show_if compares {name!r} with {value!r}, which is not a code of its "
+                    "unknown_code",
+                    f"{field} compares {name!r} with {value!r}, which is not a code of its "
                     f"choice list {info.get('choices')!r} (codes: {known})"
                     f"{_hint(str(value), cl['codes'])}",
+                )
+    if choice_filter and isinstance(ident, str) and ident in items:
+        own = list_info.get(str(items[ident].get("choices")))
+        for values, offset in expr.choice_values():
+            for value in values:
+                if own is not None and str(value) not in own["codes"]:
+                    known = ", ".join(sorted(own["codes"]))
+                    add(
+                        offset,
+                        "unknown_code",
+                        f"choice_filter compares choice with {value!r}, which is not a code of "
+                        f"{ident!r}'s choice list {items[ident].get('choices')!r} (codes: "
+                        f"{known}){_hint(str(value), own['codes'])}",
+                    )
+
+
+def _check_derived(
+    doc: Document,
+    data: dict[Any, Any],
+    items: dict[str, dict[str, Any]],
+    lists: dict[Any, Any],
+) -> None:
+    """Derived variables: a unique id, an item with options, an attribute every option has."""
+    scale_ids = {
+        _dict(s).get("id") for s in _list(data.get("scales")) if isinstance(_dict(s).get("id"), str)
+    }
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(_list(data.get("derived"))):
+        entry = _dict(entry)
+        path: tuple[str | int, ...] = ("derived", i)
+        ident = entry.get("id")
+        if isinstance(ident, str):
+            if ident in items or ident in scale_ids or ident in seen:
+                doc.add(
+                    (*path, "id"),
+                    "duplicate-id",
+                    f"derived variable id {ident!r} is already an item, scale or derived id; "
+                    "derived values, answers and scores share one table",
+                )
+            seen[ident] = i
+        source = entry.get("from", entry.get("source"))
+        key = "from" if "from" in entry else "source"
+        if not isinstance(source, str):
+            continue
+        if source not in items:
+            doc.add(
+                (*path, key),
+                "unknown-item",
+                f"derived variable reads item {source!r}, which the survey does not have"
+                f"{_hint(source, items)}",
+            )
+            continue
+        info = items[source]
+        if info.get("type") not in ("choice", "likert", "multi_choice"):
+            doc.add(
+                (*path, key),
+                "derived-not-a-choice",
+                f"a derived variable reads the option attributes of a choice item; {source!r} "
+                f"is a {info.get('type')} item",
+            )
+            continue
+        attribute = entry.get("attribute")
+        cl = _dict(lists.get(info.get("choices")))
+        if not isinstance(attribute, str) or not cl:
+            continue
+        target = entry.get("choices")
+        target_codes = None
+        if isinstance(target, str):
+            if target not in lists:
+                doc.add(
+                    (*path, "choices"),
+                    "unknown-choice-list",
+                    f"choice list {target!r} is not defined in choice_lists"
+                    f"{_hint(target, map(str, lists))}",
+                )
+            else:
+                target_codes = {
+                    str(_dict(o).get("code")) for o in _list(_dict(lists[target]).get("options"))
+                }
+        for j, option in enumerate(_list(cl.get("options"))):
+            option = _dict(option)
+            opath: tuple[str | int, ...] = ("choice_lists", info["choices"], "options", j)
+            attrs = _dict(option.get("attributes"))
+            if attribute not in attrs:
+                doc.add(
+                    opath,
+                    "derived-missing-attribute",
+                    f"option {option.get('code')!r} of {info['choices']!r} has no attribute "
+                    f"{attribute!r}, which derived variable {ident!r} reads",
+                )
+                continue
+            value = attrs[attribute]
+            if info.get("type") == "multi_choice" and not isinstance(value, bool):
+                doc.add(
+                    (*opath, "attributes", attribute),
+                    "derived-not-boolean",
+                    f"derived variable {ident!r} reads multi_choice item {source!r}, so "
+                    f"{attribute!r} must be true or false; found {value!r}",
+                )
+            elif target_codes is not None and str(value) not in target_codes:
+                doc.add(
+                    (*opath, "attributes", attribute),
+                    "derived-unknown-code",
+                    f"{attribute!r} is {value!r}, which is not a code of choice list {target!r}"
+                    f"{_hint(str(value), target_codes)}",
                 )
 
 
@@ -399,6 +567,9 @@ def _check_guide(doc: Document, data: dict[Any, Any]) -> None:
 
 
 def _check_codebook(doc: Document, data: dict[Any, Any]) -> None:
+    for field in ("case_attributes", "segment_attributes"):
+        attrs = _list(data.get(field))
+        _unique_ids(doc, [((field, i), a) for i, a in enumerate(attrs)], "attribute")
     entries: list[tuple[tuple[str | int, ...], Any]] = []
 
     def walk(codes: Any, path: tuple[str | int, ...], depth: int) -> None:

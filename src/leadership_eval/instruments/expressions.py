@@ -17,10 +17,17 @@ Grammar::
     cmpop      := '==' | '=' | '!=' | '<' | '<=' | '>' | '>='
     operand    := NAME | NUMBER | STRING | 'true' | 'false'
                 | 'answered' '(' NAME ')' | 'selected' '(' NAME ',' literal ')' | '(' expr ')'
+                | 'count' '(' NAME ')'    (a number: compared with a number, never alone)
     list       := '[' literal (',' literal)* ']' | '(' literal (',' literal)* ')'
     NAME       := [a-z_][a-z0-9_]*     (an item id; keywords are reserved)
 
-A bare item id where a condition is expected means ``answered(item)``.
+A bare item id where a condition is expected means ``answered(item)``. ``count(item)`` is the
+number of options chosen in a multi_choice answer (``count`` is a function only when followed by
+``(``, so an item may still be called ``count``).
+
+A *choice filter* (:func:`parse_choice_filter`) is the same language with one more word,
+``choice``: the code of the option being offered. ``selected(activities, choice)`` offers only
+the options chosen earlier in ``activities``; ``choice != 'none'`` leaves one option out.
 
 Examples
 --------
@@ -57,7 +64,10 @@ __all__ = [
     "MAX_LENGTH",
     "And",
     "Answered",
+    "ChoiceIn",
+    "ChoiceSelected",
     "Compare",
+    "Count",
     "Expression",
     "ExpressionError",
     "InList",
@@ -66,6 +76,7 @@ __all__ = [
     "Not",
     "Or",
     "Selected",
+    "parse_choice_filter",
     "parse_expression",
 ]
 
@@ -156,11 +167,14 @@ class Literal:
 
 @dataclass(frozen=True)
 class Compare:
-    """``left op right``; ``op`` is one of ``== != < <= > >=`` (``=`` is parsed as ``==``)."""
+    """``left op right``; ``op`` is one of ``== != < <= > >=`` (``=`` is parsed as ``==``).
 
-    left: Name | Literal
+    A :class:`Count` side is always compared with a number literal.
+    """
+
+    left: Name | Literal | Count
     op: str
-    right: Name | Literal
+    right: Name | Literal | Count
 
     def __post_init__(self) -> None:
         if self.op not in COMPARISON_OPS:
@@ -196,6 +210,36 @@ class Selected:
 
 
 @dataclass(frozen=True)
+class Count:
+    """``count(item)``: how many options a multi_choice answer holds (0 when unanswered).
+
+    A number, so it appears only in a comparison with a number (``count(activities) >= 2``).
+    """
+
+    item: Name
+
+
+@dataclass(frozen=True)
+class ChoiceSelected:
+    """``selected(item, choice)`` in a choice filter: the option offered was chosen in ``item``."""
+
+    item: Name
+
+
+@dataclass(frozen=True)
+class ChoiceIn:
+    """``choice == v``, ``choice != v``, ``choice in [...]`` or ``choice not in [...]`` in a
+    choice filter: the option offered is (not) one of ``values``."""
+
+    values: tuple[Literal, ...]
+    negated: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.values:
+            raise ExpressionError("a choice comparison needs at least one value")
+
+
+@dataclass(frozen=True)
 class Not:
     """``not operand``."""
 
@@ -225,10 +269,22 @@ class Or:
 
 
 # A condition: a boolean-valued node. A bare Name means answered(name); only boolean Literals
-# can stand as conditions.
-Condition: TypeAlias = Compare | InList | Answered | Selected | Not | And | Or | Name | Literal
+# can stand as conditions. ChoiceSelected and ChoiceIn occur only in choice filters.
+Condition: TypeAlias = (
+    Compare
+    | InList
+    | Answered
+    | Selected
+    | Not
+    | And
+    | Or
+    | Name
+    | Literal
+    | ChoiceSelected
+    | ChoiceIn
+)
 Value: TypeAlias = Name | Literal
-Node: TypeAlias = Condition | Value
+Node: TypeAlias = Condition | Value | Count
 
 _PRECEDENCE: dict[type, int] = {Or: 1, And: 2, Not: 3}
 
@@ -249,6 +305,10 @@ def _children(node: Node) -> Iterator[Node]:
     elif isinstance(node, Selected):
         yield node.item
         yield node.value
+    elif isinstance(node, Count | ChoiceSelected):
+        yield node.item
+    elif isinstance(node, ChoiceIn):
+        yield from node.values
     elif isinstance(node, Not):
         yield node.operand
     elif isinstance(node, (And, Or)):
@@ -424,12 +484,24 @@ def _tokenize(text: str) -> list[_Token]:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _ChoiceRef:
+    """The word ``choice`` while parsing a choice filter (never left in a finished tree)."""
+
+    offset: int
+
+
+CHOICE_WORD = "choice"
+"""The word that stands for the option being offered, in a choice filter."""
+
+
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, choice_filter: bool = False) -> None:
         self.text = text
         self.tokens = _tokenize(text)
         self.pos = 0
         self.depth = 0
+        self.choice_filter = choice_filter
 
     # helpers
     @property
@@ -480,8 +552,22 @@ class _Parser:
             raise self.error("'and', 'or' or end of expression")
         return self.condition(node, self.tokens[0])
 
-    def condition(self, node: Node, tok: _Token) -> Condition:
+    def condition(self, node: Node | _ChoiceRef, tok: _Token) -> Condition:
         """Check that ``node`` can stand where a condition is expected."""
+        if isinstance(node, _ChoiceRef):
+            raise ExpressionError(
+                "'choice' alone is not a condition: compare it (choice != 'none') or test it "
+                "with selected(item, choice)",
+                node.offset,
+                text=self.text,
+            )
+        if isinstance(node, Count):
+            raise ExpressionError(
+                f"count({node.item.id}) is a number, not a condition: compare it, e.g. "
+                f"count({node.item.id}) >= 2",
+                node.item.offset,
+                text=self.text,
+            )
         if isinstance(node, Literal) and not isinstance(node.value, bool):
             t = next((t for t in self.tokens if t.offset == node.offset), tok)
             raise ExpressionError(
@@ -492,7 +578,7 @@ class _Parser:
             )
         return node
 
-    def or_(self) -> Node:
+    def or_(self) -> Node | _ChoiceRef:
         first = self.tok
         items = [self.and_()]
         while self.is_kw("or"):
@@ -506,7 +592,7 @@ class _Parser:
         items[0] = self.condition(items[0], first)
         return Or(tuple(items))  # type: ignore[arg-type]
 
-    def and_(self) -> Node:
+    def and_(self) -> Node | _ChoiceRef:
         first = self.tok
         items = [self.not_()]
         while self.is_kw("and"):
@@ -520,7 +606,7 @@ class _Parser:
         items[0] = self.condition(items[0], first)
         return And(tuple(items))  # type: ignore[arg-type]
 
-    def not_(self) -> Node:
+    def not_(self) -> Node | _ChoiceRef:
         if self.is_kw("not"):
             tok = self.advance()
             if self.is_kw("in"):
@@ -534,10 +620,12 @@ class _Parser:
             return Not(inner)
         return self.comparison()
 
-    def comparison(self) -> Node:
+    def comparison(self) -> Node | _ChoiceRef:
         left_tok = self.tok
         left = self.operand()
         t = self.tok
+        if isinstance(left, _ChoiceRef):
+            return self.choice_comparison(left)
         if t.kind == "op":
             self.value_operand(left, left_tok, t.raw)
             self.advance()
@@ -549,7 +637,25 @@ class _Parser:
             ):
                 raise self.error(f"a value after '{t.raw}'")
             right = self.operand()
+            if isinstance(right, _ChoiceRef):
+                raise ExpressionError(
+                    "write 'choice' on the left of a comparison: choice == 'x'",
+                    right.offset,
+                    text=self.text,
+                )
             self.value_operand(right, right_tok, t.raw)
+            if isinstance(left, Count) or isinstance(right, Count):
+                other, other_tok = (
+                    (right, right_tok) if isinstance(left, Count) else (left, left_tok)
+                )
+                if not (isinstance(other, Literal) and _literal_number(other) is not None) or (
+                    isinstance(other, Literal) and isinstance(other.value, bool | str)
+                ):
+                    raise ExpressionError(
+                        "count(...) is compared with a number, e.g. count(activities) >= 2",
+                        other_tok.offset,
+                        text=self.text,
+                    )
             return Compare(left, t.value, right)  # type: ignore[arg-type]
         if self.is_kw("in") or (self.is_kw("not") and self.is_kw("in", 1)):
             negated = self.is_kw("not")
@@ -558,14 +664,45 @@ class _Parser:
             self.advance()
             word = "not in" if negated else "in"
             self.value_operand(left, left_tok, word)
+            if isinstance(left, Count):
+                raise ExpressionError(
+                    f"count(...) takes '==', '<', '>='... not '{word}'",
+                    left_tok.offset,
+                    text=self.text,
+                )
             values = self.list_(word)
             return InList(left, values, negated)  # type: ignore[arg-type]
         if self.is_kw("not"):
             raise self.error("'in' after 'not' (as in: x not in [1, 2])", self.tokens[self.pos + 1])
         return left
 
-    def value_operand(self, node: Node, tok: _Token, op: str) -> None:
-        if not isinstance(node, (Name, Literal)):
+    def choice_comparison(self, ref: _ChoiceRef) -> ChoiceIn:
+        """``choice == v``, ``choice != v``, ``choice in [...]``, ``choice not in [...]``."""
+        t = self.tok
+        if t.kind == "op":
+            if t.value not in ("==", "!="):
+                raise self.error(
+                    "'==', '!=', 'in' or 'not in' after 'choice'",
+                    hint="option codes are compared for equality only",
+                )
+            self.advance()
+            value = self.literal(f"a code (a number or a quoted string) after '{t.raw}'")
+            return ChoiceIn((value,), negated=t.value == "!=")
+        if self.is_kw("in") or (self.is_kw("not") and self.is_kw("in", 1)):
+            negated = self.is_kw("not")
+            if negated:
+                self.advance()
+            self.advance()
+            return ChoiceIn(self.list_("not in" if negated else "in"), negated)
+        raise ExpressionError(
+            "'choice' alone is not a condition: compare it (choice != 'none') or test it "
+            "with selected(item, choice)",
+            ref.offset,
+            text=self.text,
+        )
+
+    def value_operand(self, node: Node | _ChoiceRef, tok: _Token, op: str) -> None:
+        if not isinstance(node, (Name, Literal, Count)):
             raise ExpressionError(
                 f"a condition cannot be compared with '{op}': compare an item or a value "
                 "(use 'not' to negate a condition)",
@@ -573,17 +710,24 @@ class _Parser:
                 text=self.text,
             )
 
-    def operand(self) -> Node:
+    def operand(self) -> Node | _ChoiceRef:
         t = self.tok
         if t.kind == "name":
             self.advance()
             if self.tok.kind == "(":
+                if t.value == "count":
+                    self.advance()
+                    item = self.name_arg("count")
+                    self.expect(")", "')' to close count(...)")
+                    return Count(item)
                 raise ExpressionError(
-                    f"unknown function '{t.value}': the functions are answered(item) and "
-                    "selected(item, code)",
+                    f"unknown function '{t.value}': the functions are answered(item), "
+                    "selected(item, code) and count(item)",
                     t.offset,
                     text=self.text,
                 )
+            if self.choice_filter and t.value == CHOICE_WORD:
+                return _ChoiceRef(t.offset)
             return Name(t.value, t.offset)
         if t.kind in ("number", "string"):
             self.advance()
@@ -603,6 +747,10 @@ class _Parser:
                 self.expect("(", "'(' after 'selected'")
                 item = self.name_arg("selected")
                 self.expect(",", "',' and a code after the item id in selected(item, code)")
+                if self.choice_filter and self.tok.kind == "name" and self.tok.value == CHOICE_WORD:
+                    self.advance()
+                    self.expect(")", "')' to close selected(...)")
+                    return ChoiceSelected(item)
                 value = self.literal("a code (a number or a quoted string) in selected(item, code)")
                 self.expect(")", "')' to close selected(...)")
                 return Selected(item, value)
@@ -624,7 +772,7 @@ class _Parser:
 
     def name_arg(self, fn: str) -> Name:
         t = self.tok
-        if t.kind != "name":
+        if t.kind != "name" or (self.choice_filter and t.value == CHOICE_WORD):
             raise self.error(f"an item id in {fn}(...)")
         self.advance()
         return Name(t.value, t.offset)
@@ -699,6 +847,100 @@ def parse_expression(text: str) -> Expression:
     return Expression(text, root)
 
 
+def parse_choice_filter(text: str) -> Expression:
+    """Parse a ``choice_filter``: which options of an item are offered to a respondent.
+
+    The language is that of ``show_if`` (:func:`parse_expression`) with one more word,
+    ``choice``, standing for the code of the option being offered. An option is offered when
+    the condition holds for it.
+
+    Parameters
+    ----------
+    text : str
+        E.g. ``"selected(activities, choice)"`` (only the options chosen in ``activities``) or
+        ``"selected(activities, choice) and choice != 'other'"``.
+
+    Returns
+    -------
+    Expression
+        With :attr:`Expression.is_choice_filter` True.
+
+    Raises
+    ------
+    ExpressionError
+        ``code="show-if-syntax"`` with ``.offset`` when the text does not parse, or does not
+        use ``choice`` at all (a filter that does not depend on the option offers all or
+        nothing).
+
+    Examples
+    --------
+    >>> f = parse_choice_filter("selected(activities, choice) and choice != 'other'")
+    >>> f.to_xlsform()
+    "selected(${activities}, name) and name != 'other'"
+    >>> str(f.for_choice("qi")), str(f.for_choice("other"))
+    ("selected(activities, 'qi')", 'false')
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"activities": ["qi audit", "other", None]})
+    >>> f.allowed_choices(data, ["qi", "audit", "other"], {"activities": "multi_choice"})
+          qi  audit  other
+    0   True   True  False
+    1  False  False  False
+    2  False  False  False
+    """
+    if not isinstance(text, str):
+        raise ExpressionError(f"a choice_filter must be a string, not {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(
+            f"the expression is {len(text):,} characters long; the limit is {MAX_LENGTH:,}",
+            MAX_LENGTH,
+            text=text,
+        )
+    root = _Parser(text, choice_filter=True).parse()
+    expr = Expression(text, root)
+    if not expr.is_choice_filter:
+        raise ExpressionError(
+            "a choice filter must depend on the option offered: use 'choice', e.g. "
+            "selected(activities, choice)",
+            0,
+            text=text,
+        )
+    return expr
+
+
+def _has_choice(node: Node) -> bool:
+    return any(isinstance(n, ChoiceSelected | ChoiceIn) for n in _walk(node))
+
+
+def _substitute(node: Node, code: LiteralValue) -> Node:
+    """``node`` with the option ``code`` put in place of ``choice``, constants folded."""
+    if isinstance(node, ChoiceSelected):
+        return Selected(node.item, Literal(code))
+    if isinstance(node, ChoiceIn):
+        hit = any(_code_text(v) == _code_text(Literal(code)) for v in node.values)
+        return Literal(hit != node.negated)
+    if isinstance(node, Not):
+        inner = _substitute(node.operand, code)
+        if isinstance(inner, Literal) and isinstance(inner.value, bool):
+            return Literal(not inner.value)
+        return Not(inner)  # type: ignore[arg-type]
+    if isinstance(node, And | Or):
+        absorbing = isinstance(node, Or)  # True absorbs an 'or', False an 'and'
+        kept: list[Node] = []
+        for child in node.operands:
+            sub = _substitute(child, code)
+            if isinstance(sub, Literal) and isinstance(sub.value, bool):
+                if sub.value == absorbing:
+                    return Literal(absorbing)
+                continue  # the neutral constant
+            kept.append(sub)
+        if not kept:
+            return Literal(not absorbing)
+        if len(kept) == 1:
+            return kept[0]
+        return (Or if absorbing else And)(tuple(kept))  # type: ignore[arg-type]
+    return node
+
+
 # --------------------------------------------------------------------------------------------
 # Canonical text
 # --------------------------------------------------------------------------------------------
@@ -733,6 +975,15 @@ def _fmt(node: Node) -> str:
         return f"answered({node.item.id})"
     if isinstance(node, Selected):
         return f"selected({node.item.id}, {_fmt_literal(node.value)})"
+    if isinstance(node, Count):
+        return f"count({node.item.id})"
+    if isinstance(node, ChoiceSelected):
+        return f"selected({node.item.id}, {CHOICE_WORD})"
+    if isinstance(node, ChoiceIn):
+        if len(node.values) == 1:
+            return f"{CHOICE_WORD} {'!=' if node.negated else '=='} {_fmt_literal(node.values[0])}"
+        vals = ", ".join(_fmt_literal(v) for v in node.values)
+        return f"{CHOICE_WORD} {'not in' if node.negated else 'in'} [{vals}]"
     if isinstance(node, Not):
         inner = _fmt(node.operand)
         if _PRECEDENCE.get(type(node.operand), 9) < 3:
@@ -780,8 +1031,8 @@ def _is_blank_literal(node: Node) -> bool:
 
 
 def _normalise_compare(node: Compare) -> Compare:
-    """Put an item on the left when one side is an item and the other a literal."""
-    if isinstance(node.left, Literal) and isinstance(node.right, Name):
+    """Put an item (or a count) on the left when the other side is a literal."""
+    if isinstance(node.left, Literal) and isinstance(node.right, Name | Count):
         return Compare(node.right, _FLIP[node.op], node.left)
     return node
 
@@ -836,8 +1087,97 @@ class Expression:
         """An expression for a syntax tree, its text being the canonical form.
 
         The canonical text is parsed again, so a malformed tree raises :class:`ExpressionError`.
+        A tree with ``choice`` nodes is read back as a choice filter.
         """
+        if _has_choice(root):
+            return parse_choice_filter(_fmt(root))
         return parse_expression(_fmt(root))
+
+    @property
+    def is_choice_filter(self) -> bool:
+        """Whether the expression uses ``choice`` (the option offered): a choice filter."""
+        return _has_choice(self.root)
+
+    def choice_values(self) -> list[tuple[tuple[LiteralValue, ...], int]]:
+        """The codes a choice filter compares ``choice`` with, and the offset of the first.
+
+        >>> parse_choice_filter("choice not in ['a', 'b'] or selected(x, choice)").choice_values()
+        [(('a', 'b'), 15)]
+        """
+        out = [
+            (tuple(v.value for v in n.values), n.values[0].offset)
+            for n in _walk(self.root)
+            if isinstance(n, ChoiceIn)
+        ]
+        return sorted(out, key=lambda r: r[1])
+
+    def choice_items(self) -> list[tuple[str, int]]:
+        """``(item id, offset)`` of every ``selected(item, choice)`` of a choice filter.
+
+        >>> parse_choice_filter("selected(acts, choice) or choice == 'x'").choice_items()
+        [('acts', 9)]
+        """
+        refs = [
+            (n.item.id, n.item.offset) for n in _walk(self.root) if isinstance(n, ChoiceSelected)
+        ]
+        return sorted(refs, key=lambda r: r[1])
+
+    def counted(self) -> list[tuple[str, int]]:
+        """``(item id, offset)`` of every ``count(item)``, in text order.
+
+        >>> parse_expression("count(acts) >= 2 and count(roles) < 3").counted()
+        [('acts', 6), ('roles', 27)]
+        """
+        refs = [(n.item.id, n.item.offset) for n in _walk(self.root) if isinstance(n, Count)]
+        return sorted(refs, key=lambda r: r[1])
+
+    def for_choice(self, code: LiteralValue) -> Expression:
+        """The condition under which the option ``code`` is offered (a plain ``show_if``).
+
+        ``choice`` is replaced by ``code`` and constant parts are folded, so an option a filter
+        always or never offers gives ``true`` or ``false``.
+
+        >>> f = parse_choice_filter("selected(acts, choice) or choice == 'none'")
+        >>> str(f.for_choice("qi")), str(f.for_choice("none"))
+        ("selected(acts, 'qi')", 'true')
+        """
+        if not isinstance(code, bool | int | float | str):
+            raise ExpressionError(f"an option code must be a number or a string, not {code!r}")
+        return Expression.from_ast(_substitute(self.root, code))  # type: ignore[arg-type]
+
+    def allowed_choices(
+        self,
+        data: pd.DataFrame,
+        codes: Sequence[LiteralValue],
+        item_types: Mapping[str, str] | None = None,
+    ) -> pd.DataFrame:
+        """Which options a choice filter offers each respondent (vectorised).
+
+        Parameters
+        ----------
+        data : pandas.DataFrame
+            Responses (as for :meth:`evaluate`).
+        codes : sequence
+            The codes of the filtered item's choice list.
+        item_types : mapping of item id to type, optional
+            As for :meth:`evaluate`.
+
+        Returns
+        -------
+        pandas.DataFrame of bool
+            Same index as ``data``, one column per code (in the order given): True where the
+            option is offered.
+        """
+        import pandas as pd
+
+        if not self.is_choice_filter:
+            raise ExpressionError(
+                "allowed_choices needs a choice filter (parse it with parse_choice_filter)",
+                code="show-if-type",
+                text=self.text,
+            )
+        columns = {code: self.for_choice(code).evaluate(data, item_types) for code in codes}
+        return pd.DataFrame(columns, index=data.index, columns=list(codes))
 
     def __str__(self) -> str:
         return _fmt(self.root)
@@ -938,6 +1278,12 @@ class Expression:
 
         if not isinstance(data, pd.DataFrame):
             raise TypeError(f"data must be a pandas DataFrame, not {type(data).__name__}")
+        if self.is_choice_filter:
+            raise ExpressionError(
+                "a choice filter is evaluated per option: use allowed_choices() or for_choice()",
+                code="show-if-type",
+                text=self.text,
+            )
         ev = _Evaluator(self, data, item_types or {})
         for name, offset in self.name_offsets:
             ev.resolve(name, offset)
@@ -1190,6 +1536,21 @@ class _Evaluator:
             hit = hit | (not_text & (self.to_num(s) == num))
         return hit & ~self.missing(s)
 
+    def count(self, name: str) -> np.ndarray:
+        """How many options each answer holds (0 for a missing answer)."""
+        np = self.np
+        kind, col = self.resolve(name)
+        if kind == "indicators":
+            out = np.zeros(self.n, dtype=float)
+            for s in col.values():
+                out = out + (self.to_num(s) == 1)
+            return out
+        miss = self.missing(col)
+        if self.pd.api.types.is_numeric_dtype(col.dtype):  # one numeric code per answer
+            return np.where(miss, 0.0, 1.0)
+        words = self.as_str(col).str.split().str.len()
+        return np.where(miss, 0.0, words.to_numpy(dtype=float, na_value=0.0))
+
     def answered(self, name: str) -> np.ndarray:
         kind, col = self.resolve(name)
         if kind == "indicators":
@@ -1236,6 +1597,12 @@ class _Evaluator:
     def compare(self, node: Compare) -> np.ndarray:
         c = _normalise_compare(node)
         left, op, right = c.left, c.op, c.right
+        if isinstance(left, Count):
+            assert isinstance(right, Literal)  # the parser allows nothing else
+            counts = self.count(left.item.id)
+            if op == "!=":
+                return self.np.asarray(counts != _literal_number(right), dtype=bool)
+            return self.np.asarray(_OPS[op](counts, _literal_number(right)), dtype=bool)
         if isinstance(left, Name):
             kind, col = self.resolve(left.id)
             multi = kind in ("multi", "indicators")
@@ -1254,6 +1621,7 @@ class _Evaluator:
                     ans = self.answered(left.id)
                     return {"==": ~ans, "!=": ans}.get(op, self.full(False))
                 return self.compare_literal(col, op, right)
+            assert isinstance(right, Name)
             kind_r, col_r = self.resolve(right.id)
             if multi or kind_r in ("multi", "indicators"):
                 which = left.id if multi else right.id
@@ -1343,6 +1711,13 @@ class _XLSForm:
             return f"${{{node.item.id}}} != ''"
         if isinstance(node, Selected):
             return f"selected(${{{node.item.id}}}, {self.code(node.value)})"
+        if isinstance(node, ChoiceSelected):  # XLSForm's choice_filter names the option 'name'
+            return f"selected(${{{node.item.id}}}, name)"
+        if isinstance(node, ChoiceIn):
+            eqs = " or ".join(f"name = {self.code(v)}" for v in node.values)
+            if node.negated:
+                return f"not({eqs})" if len(node.values) > 1 else eqs.replace(" = ", " != ", 1)
+            return eqs if len(node.values) == 1 else f"({eqs})"
         if isinstance(node, Not):
             return f"not({self.cond(node.operand)})"
         if isinstance(node, And):
@@ -1359,6 +1734,10 @@ class _XLSForm:
     def compare(self, node: Compare) -> str:
         c = _normalise_compare(node)
         left, op, right = c.left, c.op, c.right
+        if isinstance(left, Count):
+            assert isinstance(right, Literal)
+            return f"count-selected(${{{left.item.id}}}) {self._OP[op]} {self.value(right)}"
+        assert not isinstance(right, Count)
         if _is_blank_literal(right):
             if op in ("==", "!="):
                 return f"{self.value(left)} {self._OP[op]} ''"
@@ -1434,6 +1813,12 @@ class _REDCap:
             return self.answered(node.item, neg)
         if isinstance(node, Selected):
             return self.equal(node.item, node.value, neg)
+        if isinstance(node, ChoiceSelected | ChoiceIn):
+            raise self.err(
+                "a choice filter has no REDCap branching logic form (translate it option by "
+                "option with for_choice())",
+                -1,
+            )
         if isinstance(node, Not):
             return self.cond(node.operand, not neg, top)
         if isinstance(node, (And, Or)):
@@ -1478,6 +1863,19 @@ class _REDCap:
         c = _normalise_compare(node)
         left, op, right = c.left, c.op, c.right
         op_n = _NEGATE[op] if neg else op
+        if isinstance(left, Count):
+            # a count is never missing, so 'not' is exactly the inverted operator
+            assert isinstance(right, Literal)
+            codes = self.checkbox.get(left.item.id) if isinstance(self.checkbox, Mapping) else None
+            if not codes:
+                raise self.err(
+                    f"count({left.item.id}) needs the codes of REDCap checkbox item "
+                    f"'{left.item.id}': pass checkbox_items={{'{left.item.id}': [codes...]}}",
+                    left.item.offset,
+                )
+            terms = ", ".join(f"[{left.item.id}({_code_text(Literal(c))})]" for c in codes)
+            return f"sum({terms}) {self._OP[op_n]} {self.order_value(right)}"
+        assert not isinstance(right, Count)
 
         def group(parts: list[str], conj: str) -> str:
             out = f" {conj} ".join(parts)
@@ -1574,6 +1972,14 @@ class _Describer:
             return f"answered {self.item(node.item)}"
         if isinstance(node, Selected):
             return f"{self.item(node.item)} includes {self.code(node.item, node.value)}"
+        if isinstance(node, ChoiceSelected):
+            return f"the option was chosen in {self.item(node.item)}"
+        if isinstance(node, ChoiceIn):
+            words = [self.code(Name("choice"), v) for v in node.values]
+            verb = "is not" if node.negated else "is"
+            if len(words) == 1:
+                return f"the option {verb} {words[0]}"
+            return f"the option {verb} one of {_join_list(words)}"
         if isinstance(node, Not):
             inner = node.operand
             if isinstance(inner, (Name, Answered)):
@@ -1610,10 +2016,17 @@ class _Describer:
     def compare(self, node: Compare, negate: bool = False) -> str:
         c = _normalise_compare(node)
         op = _NEGATE[c.op] if negate else c.op
+        if isinstance(c.left, Count):
+            assert isinstance(c.right, Literal)
+            return (
+                f"the number of answers chosen in {self.item(c.left.item)} "
+                f"{self._OP[op]} {_code_text(c.right)}"
+            )
+        left, right = c.left, c.right
+        assert not isinstance(left, Count) and not isinstance(right, Count)
         if negate and c.op not in ("==", "!="):
             words = self._OP[c.op].replace("is ", "is not ", 1)
-            return f"{self.value(c.left, c.right)} {words} {self.value(c.right, c.left)}"
-        left, right = c.left, c.right
+            return f"{self.value(left, right)} {words} {self.value(right, left)}"
         if isinstance(left, Name) and _is_blank_literal(right) and op in ("==", "!="):
             return f"{'did not answer' if op == '==' else 'answered'} {self.item(left)}"
         if (

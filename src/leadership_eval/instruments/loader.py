@@ -58,6 +58,7 @@ class Document:
     positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     quoted: set[Path_] = field(default_factory=set)
+    multiline: set[Path_] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     unreadable: set[Path_] = field(default_factory=set)
 
@@ -160,6 +161,8 @@ def _convert(doc: Document, node: yaml.Node, path: Path_, budget: _Budget, depth
     if isinstance(node, yaml.ScalarNode):
         if node.style in ("'", '"'):
             doc.quoted.add(path)
+        if node.style in (">", "|") or node.end_mark.line != node.start_mark.line:
+            doc.multiline.add(path)  # offsets into its value are not columns of one line
         try:
             return _scalar(node)
         except (yaml.constructor.ConstructorError, ValueError, TypeError) as exc:

@@ -7,6 +7,10 @@ column; build models directly only in code.
 
 Text fields that users read (titles, item text, option labels) accept either a string or a
 mapping of language code to string (``{en: Your grade, cy: Eich gradd}``): see :data:`Text`.
+
+``adopter_notes`` (on every document, on sections and on items) are for the people who adapt and
+deploy an instrument; no export shows them to respondents. Text may hold placeholders such as
+``{{data_controller}}`` that an adopter fills in (:mod:`leadership_eval.instruments.placeholders`).
 """
 
 from __future__ import annotations
@@ -34,12 +38,14 @@ __all__ = [
     "KINDS",
     "SCORABLE_TYPES",
     "AnalysisPlan",
+    "Attribute",
     "Author",
     "CaseStudyDesign",
     "ChangelogEntry",
     "ChoiceList",
     "Code",
     "Codebook",
+    "Derived",
     "Evaluation",
     "Guidance",
     "GuidanceSection",
@@ -135,6 +141,10 @@ class _Document(_Model):
     changelog: list[ChangelogEntry] = Field(default_factory=list)
     languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     tags: list[str] = Field(default_factory=list)
+    adopter_notes: Text | None = None
+    """Notes for whoever adapts and deploys the instrument; never shown to respondents."""
+    placeholders: dict[Ident, Text] = Field(default_factory=dict)
+    """Placeholders of this document beyond the standard ones (``{{name}}`` -> what to fill in)."""
 
     def objective_mentions(self) -> list[str]:
         """Every objective named in the document, once per part that names it (the
@@ -157,6 +167,9 @@ class Option(_Model):
     description: Text | None = None
     exclusive: bool = False
     """For multi_choice items: choosing this option (e.g. "None of these") rules out the others."""
+    attributes: dict[Ident, str | int | float | bool] = Field(default_factory=dict)
+    """Facts about the option for analysts, never shown to respondents (a trust's type, whether an
+    activity is work-based); :class:`Derived` variables read them."""
 
 
 class ChoiceList(_Model):
@@ -204,6 +217,10 @@ class ChoiceList(_Model):
             raise ValueError("this choice list has no numeric codes to score")
         return min(codes), max(codes)
 
+    def attribute(self, name: str) -> dict[CodeValue, str | int | float | bool]:
+        """``code -> value`` of one option attribute, for the options that have it."""
+        return {o.code: o.attributes[name] for o in self.options if name in o.attributes}
+
     def label_of(self, code: CodeValue, language: str = "en") -> str:
         """The label of ``code`` (substantive or missing)."""
         for option in (*self.options, *self.missing):
@@ -223,6 +240,9 @@ class Item(_Model):
     text: Text
     help: Text | None = None
     choices: Ident | None = None
+    choice_filter: str | None = None
+    """Which options are offered: a condition on ``choice`` (the option's code) and earlier
+    answers, e.g. ``selected(activities, choice)``."""
     required: bool = False
     show_if: str | None = None
     disclosure: Literal["none", "quasi", "direct", "sensitive", "free_text"] = "none"
@@ -233,7 +253,11 @@ class Item(_Model):
     max: FiniteFloat | None = None
     integer: bool = False
     max_length: int | None = Field(None, ge=1)
+    max_choices: int | None = Field(None, ge=1)
+    """For multi_choice items: the most options a respondent may choose ("choose up to three")."""
     tags: list[str] = Field(default_factory=list)
+    adopter_notes: Text | None = None
+    """Notes for adopters (why the item is asked, what may be changed); never shown."""
 
     @property
     def column_name(self) -> str:
@@ -254,6 +278,30 @@ class Section(_Model):
     description: Text | None = None
     items: list[Item] = Field(default_factory=list)
     objectives: list[ObjectiveId] = Field(default_factory=list)
+    adopter_notes: Text | None = None
+    """Notes for adopters; never shown to respondents."""
+
+
+class Derived(_Model):
+    """A variable computed from an answer and the answer's option ``attributes``, not asked.
+
+    For a ``choice`` item the derived value is the attribute of the chosen option (a trust's
+    type from the trust); for a ``multi_choice`` item, whose attribute must be true/false,
+    it is true when any chosen option has the attribute true (any work-based activity). A
+    missing answer or a declared missing code gives a missing value.
+    """
+
+    id: Ident
+    title: Text
+    description: Text | None = None
+    source: Ident = Field(alias="from")
+    """The item the value is derived from."""
+    attribute: Ident
+    """The option attribute read."""
+    choices: Ident | None = None
+    """Optional: a choice list whose codes are the derived values (for labels)."""
+    disclosure: Literal["none", "quasi", "direct", "sensitive", "free_text"] = "none"
+    objectives: list[ObjectiveId] = Field(default_factory=list)
 
 
 class Scale(_Model):
@@ -271,6 +319,10 @@ class Scale(_Model):
     method: Literal["mean", "sum"] = "mean"
     min_answered: int | float | None = None
     transform: Literal["none", "percent"] = "none"
+    structure: Literal["reflective", "formative"] = "reflective"
+    """``reflective``: the items reflect one trait, so internal consistency (alpha) applies;
+    ``formative``: an index whose items form the construct together (access = knowing + time +
+    encouragement...), so alpha says nothing about it and is not reported."""
     objectives: list[ObjectiveId] = Field(default_factory=list)
     frameworks: dict[str, list[str]] = Field(default_factory=dict)
 
@@ -313,6 +365,7 @@ class Survey(_Document):
     choice_lists: dict[Ident, ChoiceList] = Field(default_factory=dict)
     sections: list[Section] = Field(min_length=1)
     scales: list[Scale] = Field(default_factory=list)
+    derived: list[Derived] = Field(default_factory=list)
 
     @cached_property
     def _item_index(self) -> dict[str, Item]:
@@ -356,6 +409,8 @@ class Survey(_Document):
                 found.extend(item.objectives)
         for scale in self.scales:
             found.extend(scale.objectives)
+        for variable in self.derived:
+            found.extend(variable.objectives)
         return found
 
     def iter_items(self) -> Iterator[tuple[Section, Item]]:
@@ -369,11 +424,17 @@ class Survey(_Document):
 
 
 class InterviewQuestion(_Model):
-    """An open question with optional probes."""
+    """An open question with optional probes and read-out prompts.
+
+    ``probes`` follow up what the participant said; ``prompts`` are suggestions read out only
+    after the participant has answered the open question in their own words (so the list does
+    not lead the answer).
+    """
 
     id: Ident
     text: Text
     probes: list[Text] = Field(default_factory=list)
+    prompts: list[Text] = Field(default_factory=list)
     objectives: list[ObjectiveId] = Field(default_factory=list)
     notes: Text | None = None
 
@@ -433,12 +494,30 @@ class Code(_Model):
             yield from child.walk(depth + 1)
 
 
+class Attribute(_Model):
+    """An attribute recorded for every case (participant) or coded segment of a codebook.
+
+    Case attributes (role, grade band, trust code...) are what a framework matrix is charted
+    by; segment attributes (valence...) qualify each coded segment. ``values`` lists the
+    allowed values; without it any value is allowed.
+    """
+
+    id: Ident
+    label: Text
+    description: Text | None = None
+    values: list[Option] = Field(default_factory=list)
+
+
 class Codebook(_Document):
     """A codebook for framework (thematic) analysis: themes with nested codes."""
 
     kind: Literal["codebook"] = "codebook"
     objectives: list[ObjectiveId] = Field(default_factory=list)
     approach: Text | None = None
+    case_attributes: list[Attribute] = Field(default_factory=list)
+    segment_attributes: list[Attribute] = Field(default_factory=list)
+    conventions: list[Text] = Field(default_factory=list)
+    """Coding conventions (double coding, linking codes, promoting emergent codes...)."""
     codes: list[Code] = Field(min_length=1)
 
     def walk(self) -> Iterator[tuple[int, Code]]:

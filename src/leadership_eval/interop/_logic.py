@@ -20,6 +20,7 @@ from ..instruments.expressions import (
     Answered,
     Compare,
     Condition,
+    Count,
     Expression,
     InList,
     Literal,
@@ -337,7 +338,7 @@ def _fold(node: Any) -> Any:
             and len({p.left.id for p in parts if isinstance(p.left, Name)}) == 1
         ):
             first = parts[0]
-            assert isinstance(first, Compare)
+            assert isinstance(first, Compare) and isinstance(first.left, Name)
             return InList(
                 first.left,
                 tuple(p.right for p in parts if isinstance(p, Compare)),  # type: ignore[misc]
@@ -478,9 +479,16 @@ def to_expression_script(
             return f"!({out})" if node.negated else (out if top else f"({out})")
         if isinstance(node, Compare):
             left, op, right = node.left, node.op, node.right
-            if isinstance(left, Literal) and isinstance(right, Name):
+            if isinstance(left, Literal) and isinstance(right, Name | Count):
                 flip = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
                 left, op, right = right, flip[op], left
+            if isinstance(left, Count):
+                # count() of a multiple-choice question: its ticked ("Y") subquestions
+                codes = (multi_codes or {}).get(left.item.id)
+                if left.item.id not in multi or not codes:
+                    raise UnsupportedLogic(f"count({left.item.id}) needs its codes")
+                terms = ", ".join(multi[left.item.id](c) for c in codes)
+                return f"count({terms}) {op} {val(right, None)}"
             if isinstance(left, Name) and left.id in multi:
                 if not isinstance(right, Literal) or op not in ("==", "!="):
                     raise UnsupportedLogic(f"'{op}' with multiple-choice item {left.id!r}")

@@ -11,7 +11,9 @@ Mapping: sections -> groups (description from the section's); ``likert``/``choic
 ``num_value_int_only``); ``text`` -> ``S`` (short) or ``T`` (long, for free text or more than
 255 characters; attribute ``maximum_chars``); ``date`` -> ``D``; ``note`` -> ``X``;
 ``required`` -> ``mandatory = Y``; ``help`` -> ``help``; ``show_if`` -> ``relevance`` in
-ExpressionScript (``grade == "fy1"``, ``!is_empty(x)``, ``acts_qi == "Y"``).
+ExpressionScript (``grade == "fy1"``, ``!is_empty(x)``, ``acts_qi == "Y"``); ``max_choices`` ->
+``max_answers``. A ``choice_filter`` has no equivalent for list questions (every option is
+offered; a warning says so).
 
 LimeSurvey question codes are letters and digits only (at most 20) and answer codes at most
 5 letters or digits, so ids such as ``lead_1`` become ``lead1`` and codes such as ``-1`` or
@@ -62,6 +64,7 @@ LIMESURVEY_COLUMNS = (
     "num_value_int_only",
     "maximum_chars",
     "exclude_all_others",
+    "max_answers",
 )
 """Columns written: the standard ones, then the question attributes used."""
 
@@ -464,6 +467,8 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
                         attrs["exclude_all_others"] = ";".join(
                             sqcode[str(item.choices)][str(c)] for c in ex.exclusive_codes
                         )
+                    if item.max_choices is not None:
+                        attrs["max_answers"] = item.max_choices
                 elif item.type == "number":
                     qtype = "N"
                     if item.min is not None:
@@ -547,6 +552,9 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
         lost.append("framework mappings")
     if any(i.column for i in survey.items):
         lost.append("column aliases")
+    filtered = [i.id for i in survey.items if i.choice_filter]
+    if filtered:
+        lost.append(f"choice filters ({', '.join(filtered)}: every option is offered)")
     if lost:
         problems.append("LimeSurvey has no place for: " + "; ".join(lost))
     del types

@@ -121,9 +121,32 @@ def _grids(survey: Survey) -> dict[str, list[Item]]:
     return out
 
 
+def _consent_gate(survey: Survey) -> tuple[Item, Any] | None:
+    """The consent question (an item tagged ``consent``) and the condition of agreeing to it."""
+    from ..instruments.expressions import parse_expression
+
+    for item in survey.items:
+        cl = survey.choices_for(item)
+        if "consent" in item.tags and cl is not None and cl.options:
+            return item, parse_expression(f"{item.id} == {cl.options[0].code!r}")
+    return None
+
+
 def _skip_text(survey: Survey, item: Item, numbers: dict[str, int], language: str) -> str:
     from ..instruments.expressions import ExpressionError, parse_expression
 
+    gate = _consent_gate(survey)
+    if gate is not None:  # said once, at the consent question, not under every question
+        gate_item, agreed = gate
+        cl = survey.choices_for(gate_item)
+        if item.id == gate_item.id and cl is not None and len(cl.all_codes) > 1:
+            declined = text_in(cl.label_of(cl.all_codes[-1]), language)
+            return f"If you answered “{declined}”, stop here: the other questions are not for you."
+        try:
+            if item.show_if and parse_expression(item.show_if) == agreed:
+                return ""
+        except ExpressionError:
+            pass
     if not item.show_if:
         return ""
     labels: dict[Any, str] = {}

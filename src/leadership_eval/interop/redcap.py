@@ -24,7 +24,14 @@ How the survey maps onto a data dictionary
   on the record id (survey metadata, choice lists with their missing codes, sections, scales).
   REDCap ignores annotation text that is not one of its action tags. Exclusive options of
   a checkbox field are also written as REDCap's own ``@NONEOFTHEABOVE='code'`` action tag
-  (and read from it in any dictionary).
+  (and read from it in any dictionary); ``max_choices`` as ``@MAXCHECKED=n``. Notes for
+  adopters (``adopter_notes``) travel in the annotation only, which respondents never see.
+- A ``choice_filter``: options the filter never offers are hidden with ``@HIDECHOICE``; REDCap
+  cannot hide options that depend on another answer (its ``@IF`` applies one ``@HIDECHOICE``,
+  evaluated when the page loads), so for those the field note pipes the earlier answer
+  (``[activities:checked]``: the labels the respondent ticked), and validation checks the
+  answer. Read back: our own filter from the annotation; in any dictionary, ``@HIDECHOICE`` as
+  ``choice not in [...]``.
 
 Visible columns win over the annotation: a dictionary edited in REDCap is read as edited.
 """
@@ -101,6 +108,32 @@ _KEY = dict(zip(REDCAP_COLUMNS, _API_NAMES, strict=True))
 _LE_TAG = re.compile(r"@LE=(\{.*\})\s*$", re.M)
 _LE_SURVEY_TAG = re.compile(r"@LE-SURVEY=(\{.*\})\s*$", re.M)
 _NONE_OF_THE_ABOVE = re.compile(r"@NONEOFTHEABOVE\s*=\s*['\"]?([^'\"\s]+)['\"]?")
+_MAX_CHECKED = re.compile(r"@MAXCHECKED\s*=\s*['\"]?(\d+)['\"]?")
+_HIDE_CHOICE = re.compile(r"@HIDECHOICE\s*=\s*(?:'([^']*)'|\"([^\"]*)\")")
+
+
+def _filter_parts(
+    text: str, codes: list[Any], checkbox: dict[str, list[Any]]
+) -> tuple[list[Any], str]:
+    """What REDCap can carry of a choice filter: the codes it never offers (for @HIDECHOICE),
+    and a field-note line piping the earlier answers its other options depend on."""
+    from ..instruments.expressions import Literal, parse_choice_filter
+
+    expr = parse_choice_filter(text)
+    hidden, dynamic = [], False
+    for code in codes:
+        root = expr.for_choice(code).root
+        if isinstance(root, Literal) and root.value is False:
+            hidden.append(code)
+        elif not isinstance(root, Literal):
+            dynamic = True
+    note = ""
+    if dynamic:
+        names = list(dict.fromkeys(name for name, _ in expr.choice_items()))
+        pipes = [f"[{n}:checked]" if n in checkbox else f"[{n}]" for n in names]
+        if pipes:
+            note = "(Your earlier answer: " + "; ".join(pipes) + ".)"
+    return hidden, note
 
 
 _CHARLIMIT = re.compile(r"@CHARLIMIT\s*=\s*['\"]?(\d+)['\"]?")
@@ -303,6 +336,20 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
                 row["Field Note"] = text_in(item.help, lang)
                 if isinstance(item.help, dict):
                     ann["help"] = item.help
+            hidden: list[Any] = []
+            if item.choice_filter and cl is not None:
+                try:
+                    hidden, piped = _filter_parts(item.choice_filter, cl.all_codes, checkbox)
+                except ExpressionError as exc:
+                    problems.append(
+                        f"item {item.id!r}: choice_filter {item.choice_filter!r} has no REDCap "
+                        f"form: {exc}"
+                    )
+                else:
+                    ann["choice_filter"] = item.choice_filter
+                    if piped:
+                        note = row.get("Field Note", "")
+                        row["Field Note"] = f"{note}\n{piped}" if note else piped
             if item.disclosure == "direct":
                 row["Identifier?"] = "y"
             if item.disclosure != "none":
@@ -325,6 +372,10 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
                 value = getattr(item, key)
                 if value:
                     ann[key] = value
+            if item.adopter_notes is not None:
+                ann["adopter_notes"] = item.adopter_notes
+            if item.max_choices is not None and item.type != "multi_choice":
+                ann["max_choices"] = item.max_choices
             if item.type != "number":
                 for key in ("min", "max"):
                     if getattr(item, key) is not None:
@@ -342,6 +393,13 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
             if item.type == "multi_choice" and cl is not None and cl.exclusive_codes:
                 codes = ",".join(str(c) for c in cl.exclusive_codes)
                 row["Field Annotation"] = f"@NONEOFTHEABOVE='{codes}'\n" + row["Field Annotation"]
+            if item.type == "multi_choice" and item.max_choices is not None:
+                row["Field Annotation"] = (
+                    f"@MAXCHECKED={item.max_choices}\n" + row["Field Annotation"]
+                )
+            if hidden:
+                codes = ",".join(str(c) for c in hidden)
+                row["Field Annotation"] = f"@HIDECHOICE='{codes}'\n" + row["Field Annotation"]
             rows.append(row)
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -472,6 +530,7 @@ def from_redcap(path: str | Path) -> Survey:
     item_ids: set[str] = set()
     name_map: dict[str, str] = {}
     logic: list[tuple[dict[str, Any], str, str, int]] = []
+    filters: list[tuple[dict[str, Any], str, list[str], int]] = []
     current_form = None
     respondent_id = None
     matrix_members: dict[str, list[str]] = {}
@@ -536,8 +595,14 @@ def from_redcap(path: str | Path) -> Survey:
         exclusive = _NONE_OF_THE_ABOVE.search(annotation)
         exclusive_codes = {c.strip() for c in exclusive.group(1).split(",")} if exclusive else set()
         charlimit = _CHARLIMIT.search(annotation)
+        most = _MAX_CHECKED.search(annotation)
+        hide = _HIDE_CHOICE.search(annotation)
+        hidden_codes = [
+            c.strip() for c in ((hide.group(1) or hide.group(2) or "") if hide else "").split(",")
+        ]
+        hidden_codes = [c for c in hidden_codes if c]
         rest = _NONE_OF_THE_ABOVE.sub("", _LE_TAG.sub("", _LE_SURVEY_TAG.sub("", annotation)))
-        rest = _CHARLIMIT.sub("", rest)
+        rest = _HIDE_CHOICE.sub("", _MAX_CHECKED.sub("", _CHARLIMIT.sub("", rest)))
         rest = rest.strip()
         if rest:
             problems.append(f"line {line}: field annotation {rest!r} of {field!r} is not carried")
@@ -585,6 +650,8 @@ def from_redcap(path: str | Path) -> Survey:
                     option["exclusive"] = True
             if ftype == "checkbox":
                 item["type"] = "multi_choice"
+                if most:
+                    item["max_choices"] = int(most.group(1))
             elif ann.get("type") in ("likert", "choice"):
                 item["type"] = ann["type"]
             elif rec.get("matrix_group_name") and all(isinstance(c, int) for c, _ in pairs):
@@ -656,11 +723,15 @@ def from_redcap(path: str | Path) -> Survey:
             disclosure = None
         if disclosure and disclosure != "none":
             item["disclosure"] = disclosure
-        for key in ("objectives", "frameworks", "tags", "column", "max_length"):
+        for key in ("objectives", "frameworks", "tags", "column", "max_length", "adopter_notes"):
             if key in ann:
                 item[key] = ann[key]
         if charlimit is not None and item["type"] == "text":
             item["max_length"] = int(charlimit.group(1))  # REDCap's own tag wins
+        if "max_choices" in ann and item["type"] != "multi_choice":
+            item["max_choices"] = ann["max_choices"]
+        if "choices" in item and (ann.get("choice_filter") or hidden_codes):
+            filters.append((item, str(ann.get("choice_filter") or ""), hidden_codes, line))
         if item["type"] != "number":
             for key in ("min", "max", "integer"):
                 if key in ann:
@@ -737,6 +808,9 @@ def from_redcap(path: str | Path) -> Survey:
             continue
         item["show_if"] = str(coerce_literals(expr, codes))
 
+    for item, stored_filter, hidden_codes, line in filters:
+        _read_filter(item, stored_filter, hidden_codes, choice_lists, checkbox, line, problems)
+
     data: dict[str, Any] = {"kind": "survey"}
     for key, value in meta.items():
         if key not in ("choice_lists", "sections", "record_id", "respondent_item"):
@@ -753,3 +827,50 @@ def from_redcap(path: str | Path) -> Survey:
     del first_line
     warn_unmapped(f"from_redcap({path.name})", problems)
     return survey
+
+
+def _read_filter(
+    item: dict[str, Any],
+    stored: str,
+    hidden_codes: list[str],
+    choice_lists: dict[str, dict[str, Any]],
+    checkbox: dict[str, list[Any]],
+    line: int,
+    problems: list[str],
+) -> None:
+    """Set an item's choice_filter from our annotation (when the field still shows what we
+    wrote) or from @HIDECHOICE; remove the piped note line we added."""
+    from ..instruments.expressions import ExpressionError
+
+    cl = choice_lists[item["choices"]]
+    codes = [o["code"] for o in (*cl["options"], *cl.get("missing", []))]
+    if stored:
+        try:
+            hidden, piped = _filter_parts(stored, codes, checkbox)
+        except ExpressionError:
+            hidden, piped = [], ""
+        note = str(item.get("help") or "")
+        if piped and note.endswith(piped):
+            note = note[: -len(piped)].rstrip("\n")
+            if note:
+                item["help"] = note
+            else:
+                item.pop("help", None)
+        if [str(c) for c in hidden] == hidden_codes:
+            item["choice_filter"] = stored
+            return
+        problems.append(
+            f"line {line}: the @HIDECHOICE of {item['id']!r} was changed in REDCap; its choice "
+            "filter is read from @HIDECHOICE"
+        )
+    known = {str(c): c for c in codes}
+    unknown = [c for c in hidden_codes if c not in known]
+    if unknown:
+        problems.append(
+            f"line {line}: @HIDECHOICE of {item['id']!r} names code(s) {', '.join(unknown)} that "
+            "are not choices; ignored"
+        )
+    values = [known[c] for c in hidden_codes if c in known]
+    if values:
+        listed = ", ".join(repr(v) if isinstance(v, str) else str(v) for v in values)
+        item["choice_filter"] = f"choice not in [{listed}]"

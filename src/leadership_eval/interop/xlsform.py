@@ -11,18 +11,22 @@ How the survey maps onto XLSForm
     title). Items: ``select_one <list>`` (``likert`` items carry ``appearance: likert``),
     ``select_multiple <list>``, ``integer``/``decimal`` (``constraint`` from min/max), ``text``
     (``constraint: string-length(.) <= n`` from ``max_length``), ``date``, ``note``.
-    ``required``, ``relevant`` (translated from ``show_if``), ``hint`` (from ``help``). Texts
-    in several languages fill ``label::English (en)`` / ``hint::Welsh (cy)`` columns.
+    ``required``, ``relevant`` (translated from ``show_if``), ``choice_filter`` (translated from
+    the item's ``choice_filter``: ``selected(${activities}, name)``), ``hint`` (from ``help``),
+    and ``count-selected(.) <= n`` in ``constraint`` for ``max_choices``. Texts in several
+    languages fill ``label::English (en)`` / ``hint::Welsh (cy)`` columns.
 ``bind::le:*`` columns (namespace ``le`` declared in the settings' ``namespaces``)
     What XLSForm has no column for, per item, carried into the XForm as bind attributes (so
     ODK servers keep it too): ``le:show_if`` (the original expression), ``le:disclosure``,
     ``le:objectives`` (space-separated), ``le:frameworks`` and ``le:tags`` (JSON),
-    ``le:column``, and ``le:extra`` (JSON, for settings that the item's type does not use).
+    ``le:column``, ``le:choice_filter`` (the original), and ``le:extra`` (JSON, for settings
+    that the item's type does not use).
 ``choices`` sheet
     ``list_name`` = choice list id, ``name`` = code, ``label``. Missing codes are ordinary
     choices marked ``le_missing = yes``; ``le_code = text`` marks a text code that looks like
     a number; ``le_description`` holds option descriptions (JSON); ``le_exclusive = yes``
-    marks an exclusive option ("none of these"). pyxform keeps these
+    marks an exclusive option ("none of these"); ``le_attributes`` holds option attributes
+    (JSON), the analysts' facts about an option. pyxform keeps these
     extra columns as data of the choice instance.
 ``settings`` sheet
     ``form_id`` = survey id, ``version``, ``form_title``, ``default_language``,
@@ -31,8 +35,10 @@ How the survey maps onto XLSForm
     One row per fact XLSForm cannot hold (``scope``, ``id``, ``field``, ``value`` as JSON):
     survey metadata (title in every language, description, authors, licence, changelog,
     languages, objectives, tags, respondent_id, group_by), section descriptions and
-    objectives, ``ordered`` flags and descriptions of choice lists, scales (one row per field), and which texts were
-    plain strings in a multilingual form.
+    objectives, ``ordered`` flags and descriptions of choice lists, scales (one row per field), which texts were
+    plain strings in a multilingual form, and every ``adopter_notes`` (scopes ``survey``,
+    ``section`` and ``item``): notes for adopters stay off the sheets a form is built from, so no
+    respondent sees them.
 
 The visible columns win over the extension: an XLSForm edited by hand (a label reworded, a
 relevance rewritten, a constraint changed) is read as edited.
@@ -184,6 +190,7 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
         "bind::le:frameworks",
         "bind::le:tags",
         "bind::le:column",
+        "bind::le:choice_filter",
         "bind::le:extra",
     ]
     header = [
@@ -196,6 +203,7 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
         "constraint",
         *text_headers("constraint_message"),
         "appearance",
+        "choice_filter",
         *bind_cols,
     ]
     rows: list[list[Any]] = []
@@ -239,6 +247,14 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
                         _exclusive_constraint(code) for code in cl.exclusive_codes
                     )
                     message = "An answer that rules out the others cannot be combined with them"
+                if item.max_choices is not None:
+                    most = f"count-selected(.) <= {item.max_choices}"
+                    constraint = f"{constraint} and {most}" if constraint else most
+                    message = " ".join(
+                        [message, f"Choose at most {item.max_choices}."]
+                        if message
+                        else [f"Choose at most {item.max_choices}."]
+                    )
             elif item.type == "number":
                 qtype = "integer" if item.integer else "decimal"
                 constraint, message = _range_constraint(item.min, item.max)
@@ -255,6 +271,11 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
                     extra["integer"] = True
             if item.type != "text" and item.max_length is not None:
                 extra["max_length"] = item.max_length
+            if item.type != "multi_choice" and item.max_choices is not None:
+                extra["max_choices"] = item.max_choices
+            choice_filter = ""
+            if item.choice_filter:
+                choice_filter = _choice_filter(item.choice_filter, types, item.id, problems)
             relevant = ""
             if item.show_if:
                 relevant = _relevant(item.show_if, types, item.id, problems)
@@ -267,19 +288,21 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
                 constraint,
                 *([message] * len(text_headers("constraint_message"))),
                 "likert" if item.type == "likert" else "",
+                choice_filter,
                 item.show_if or "",
                 item.disclosure if item.disclosure != "none" else "",
                 " ".join(item.objectives),
                 dumps(item.frameworks) if item.frameworks else "",
                 dumps(item.tags) if item.tags else "",
                 item.column or "",
+                item.choice_filter or "",
                 dumps(extra) if extra else "",
             ]
             rows.append(row)
         rows.append(["end_group", section.id] + [""] * (len(header) - 2))
 
     choice_header = ["list_name", "name", *text_headers("label"), "le_missing", "le_code"]
-    choice_header += ["le_description", "le_exclusive"]
+    choice_header += ["le_description", "le_exclusive", "le_attributes"]
     choice_rows: list[list[Any]] = []
     for name, cl in survey.choice_lists.items():
         for missing, options in ((False, cl.options), (True, cl.missing)):
@@ -295,6 +318,7 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
                         "text" if text_code else "",
                         dumps(opt.description) if opt.description is not None else "",
                         "yes" if opt.exclusive else "",
+                        dumps(opt.attributes) if opt.attributes else "",
                     ]
                 )
 
@@ -327,6 +351,9 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
             meta.append(["section", section.id, key, dumps(value)])
         if section.description:
             meta.append(["section", section.id, "stem", dumps(stems[section.id])])
+        for item in section.items:
+            if item.adopter_notes is not None and item.id != survey.respondent_id:
+                meta.append(["item", item.id, "adopter_notes", dumps(item.adopter_notes)])
     meta.extend(hidden)
     for name, cl in survey.choice_lists.items():
         if cl.ordered:
@@ -381,6 +408,16 @@ def _range_constraint(lo: float | None, hi: float | None) -> tuple[str, str]:
     else:
         msg = ""
     return " and ".join(parts), msg
+
+
+def _choice_filter(text: str, types: Mapping[str, str], item_id: str, problems: list[str]) -> str:
+    from ..instruments.expressions import ExpressionError, parse_choice_filter
+
+    try:
+        return parse_choice_filter(text).to_xlsform(types)
+    except ExpressionError as exc:
+        problems.append(f"item {item_id!r}: choice_filter {text!r} has no XLSForm form: {exc}")
+        return ""
 
 
 def _relevant(show_if: str, types: Mapping[str, str], item_id: str, problems: list[str]) -> str:
@@ -443,6 +480,7 @@ _COLUMN_ALIASES = {
     "mandatory": "required",
 }
 _HANDLED = {
+    "choice_filter",
     "type",
     "name",
     "label",
@@ -690,6 +728,11 @@ def from_xlsform(path: str | Path) -> Survey:
             cl = choice_lists.setdefault(lname, {"options": [], "missing": []})
             if _truthy(row.get("le_exclusive")):
                 option["exclusive"] = True
+            if row.get("le_attributes") is not None:
+                try:
+                    option["attributes"] = json.loads(str(row["le_attributes"]))
+                except json.JSONDecodeError:
+                    problems.append(f"choices row {rownum}: le_attributes is not JSON; not carried")
             cl["missing" if _truthy(row.get("le_missing")) else "options"].append(option)
             choice_codes.setdefault(lname, []).append(code)
             extra_cols = [
@@ -704,6 +747,7 @@ def from_xlsform(path: str | Path) -> Survey:
                     "le_code",
                     "le_description",
                     "le_exclusive",
+                    "le_attributes",
                 )
             ]
             for h in extra_cols:
@@ -715,6 +759,7 @@ def from_xlsform(path: str | Path) -> Survey:
     section_taken: set[str] = set()
     name_map: dict[str, str] = {}
     pending_relevant: list[tuple[dict[str, Any], str, str, int]] = []
+    pending_filters: list[tuple[dict[str, Any], str, str, int]] = []
     group_stack: list[tuple[str, str | None, int]] = []  # (kind, relevant, row)
     current: dict[str, Any] | None = None
     loose: dict[str, Any] | None = None
@@ -914,6 +959,12 @@ def from_xlsform(path: str | Path) -> Survey:
             item["column"] = _cell(binds["le:column"])
         if binds.get("le:extra"):
             item.update(json.loads(str(binds["le:extra"])))
+        notes = meta.get(("item", name), {}).get("adopter_notes")
+        if notes is not None:
+            item["adopter_notes"] = notes
+        own_filter = _cell(row.get("choice_filter"))
+        if own_filter:
+            pending_filters.append((item, own_filter, _cell(binds.get("le:choice_filter")), rownum))
         for h, v in row.items():
             base_name = _split_header(h)[0]
             if base_name.lower().startswith("bind::le:"):
@@ -999,6 +1050,16 @@ def from_xlsform(path: str | Path) -> Survey:
         if item_show:
             item["show_if"] = item_show
 
+    for item, own_filter, stored_filter, rownum in pending_filters:
+        read = _read_choice_filter(own_filter, stored_filter, item_types, item["id"], rownum)
+        if read is None:
+            problems.append(
+                f"survey row {rownum}: choice_filter {own_filter!r} has no choice_filter form in "
+                "the survey format; every option is offered"
+            )
+        else:
+            item["choice_filter"] = read
+
     # ------------------------------------------------------------------ document
     data: dict[str, Any] = {"kind": "survey"}
     form_id = _cell(settings.get("form_id"))
@@ -1049,6 +1110,25 @@ def from_xlsform(path: str | Path) -> Survey:
 _NUM = r"(-?\d+(?:\.\d+)?)"
 
 
+def _read_choice_filter(
+    own: str, stored: str, item_types: Mapping[str, str], item_id: str, rownum: int
+) -> str | None:
+    """The item's choice_filter: the stored original when the column still says what it would
+    write, else the column read back when it is ``selected(${x}, name)`` (and nothing else)."""
+    from ..instruments.expressions import ExpressionError, parse_choice_filter
+
+    if stored:
+        try:
+            if parse_choice_filter(stored).to_xlsform(item_types).strip() == own.strip():
+                return stored
+        except ExpressionError:
+            pass
+    m = re.fullmatch(r"\s*selected\(\s*\$\{([A-Za-z_][A-Za-z0-9_.-]*)\}\s*,\s*name\s*\)\s*", own)
+    if m and m.group(1) in item_types:
+        return f"selected({m.group(1)}, choice)"
+    return None
+
+
 def _exclusive_constraint(code: Any) -> str:
     """The XLSForm constraint that keeps an exclusive option of a select_multiple alone."""
     return f"not(selected(., '{code}') and count-selected(.) > 1)"
@@ -1063,6 +1143,10 @@ def _read_constraint(item: dict[str, Any], text: str, rownum: int, problems: lis
     if item.get("type") == "multi_choice":
         # the constraint written for exclusive options: carried by the choices' le_exclusive
         text = _EXCLUSIVE.sub("", text)
+        most = re.search(r"count-selected\(\s*\.\s*\)\s*<=\s*(\d+)", text)
+        if most:
+            item["max_choices"] = int(most.group(1))
+            text = text.replace(most.group(0), "")
         text = re.sub(r"^\s*(and\s+)*|(\s+and)*\s*$", "", text)
         text = re.sub(r"\s+and\s+(and\s+)+", " and ", text)
     if not text:

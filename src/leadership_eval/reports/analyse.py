@@ -22,7 +22,7 @@ import pandas as pd
 
 from ..errors import DataError, DisclosureError
 from ..instruments.loader import as_survey
-from ..instruments.models import Survey
+from ..instruments.models import Survey, text_in
 from ..policy import DisclosurePolicy
 
 __all__ = ["OTHER", "Analysis", "analyse"]
@@ -232,6 +232,48 @@ def _approved_comments(
     return out
 
 
+def _readable(survey: Survey, details: Mapping[str, str] | str | Path | None = None) -> Survey:
+    """The survey with its placeholders filled from ``details`` (a mapping, or a file as
+    ``leadership-eval export --details`` takes), and any left (``{{mentor_title}}``) shown as a
+    bracketed description (``[mentor title]``) in what the reports print."""
+    from ..instruments.placeholders import (
+        fill_placeholders,
+        load_placeholder_values,
+        unfilled_placeholders,
+    )
+
+    if details is not None:
+        values = (
+            load_placeholder_values(details) if isinstance(details, str | Path) else dict(details)
+        )
+        used = {name for _, name in unfilled_placeholders(survey)}
+        survey = fill_placeholders(survey, {k: v for k, v in values.items() if k in used})
+    names = {name for _, name in unfilled_placeholders(survey)}
+    if not names:
+        return survey
+    return fill_placeholders(survey, {n: f"[{n.replace('_', ' ')}]" for n in sorted(names)})
+
+
+def _consenting(survey: Survey, responses: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The rows of people who consented: those whose consent question (an item tagged
+    ``consent``) holds its list's first option, the affirmative one. A survey without a consent
+    question, or data without its column, keeps every row."""
+    items = [i for i in survey.questions if "consent" in i.tags and i.type == "choice"]
+    if not items:
+        return responses, 0
+    item = items[0]
+    column = item.id if item.id in responses.columns else item.column_name
+    cl = survey.choices_for(item)
+    if column not in responses.columns or cl is None:
+        return responses, 0
+    yes = str(cl.options[0].code)
+    given = responses[column].map(lambda v: None if pd.isna(v) else str(v).strip())
+    numeric = pd.to_numeric(given, errors="coerce")
+    keep = (given == yes) | (numeric == pd.to_numeric(yes, errors="coerce"))
+    keep |= given.str.casefold() == text_in(cl.options[0].label).casefold()
+    return responses[keep.fillna(False).to_numpy()], int((~keep.fillna(False)).sum())
+
+
 def analyse(
     survey: Survey | str | Path,
     responses: pd.DataFrame,
@@ -246,6 +288,7 @@ def analyse(
     places: Sequence[str] = (),
     comments: Any = None,
     publish_unreviewed_comments: bool = False,
+    details: Mapping[str, str] | str | Path | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Analysis:
     """Validate, redact, group, score and compare: the numbers the reports are made from.
@@ -257,7 +300,7 @@ def analyse(
     Analysis
     """
     step = progress or (lambda _msg: None)
-    model = as_survey(survey)
+    model = _readable(as_survey(survey), details)
     pol = DisclosurePolicy.resolve(policy)
     group = group or model.group_by
     if group is None:
@@ -267,6 +310,8 @@ def analyse(
         )
     if not isinstance(responses, pd.DataFrame) or responses.empty:
         raise DataError("there are no responses to report on (the data has no rows)", "empty")
+
+    responses, declined = _consenting(model, responses)
 
     step("validating responses")
     from ..responses import validate_responses
@@ -302,6 +347,11 @@ def analyse(
         reasons = {str(k): int(v) for k, v in excluded["excluded_reason"].value_counts().items()}
     decisions: list[dict[str, Any]] = [
         {
+            "decision": "consent",
+            "reason": "rows whose consent question is not answered yes are left out entirely",
+            "rows_declined": declined,
+        },
+        {
             "decision": "validation",
             "reason": "rows checked against the survey",
             "rows_in": int(checked.n_rows),
@@ -311,7 +361,7 @@ def analyse(
             "problems_by_code": {
                 str(k): int(v) for k, v in checked.errors["code"].value_counts().items()
             },
-        }
+        },
     ]
 
     step("redacting free text")

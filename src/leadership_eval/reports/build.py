@@ -133,6 +133,7 @@ def build_reports(
     previous_survey: Survey | str | Path | None = None,
     previous_label: str = "the previous wave",
     code_trusts: bool = False,
+    details: Mapping[str, str] | str | Path | None = None,
     title: str | None = None,
     progress: Callable[[str], None] | None = None,
     overwrite: bool = True,
@@ -189,6 +190,10 @@ def build_reports(
         The survey the previous wave answered (default: ``survey``).
     previous_label : str
         How the previous wave is named ("2025", "the baseline survey"...).
+    details : mapping or path, optional
+        Values of the instrument's placeholders (``mentor_title``...), as a mapping or a file as
+        ``leadership-eval export --details`` reads; any placeholder left unfilled is printed as
+        a bracketed description (``[mentor title]``).
     code_trusts : bool, default False
         Name trusts by neutral codes (Trust A, Trust B...) in the regional report, as for a
         publication; each mentor's report still names its own trust only.
@@ -236,6 +241,7 @@ def build_reports(
         places=places,
         comments=comments,
         publish_unreviewed_comments=publish_unreviewed_comments,
+        details=details,
         progress=step,
     )
     step("protecting every published number")
@@ -250,6 +256,7 @@ def build_reports(
             policy=an.policy,
             names=names,
             places=places,
+            details=details,
         )
         before, _ = publish(prev, secret)
         an.decide(

@@ -510,12 +510,12 @@ def _tones(level: Level) -> tuple[str, ...]:
     """Colour meaning of each group of a level, by its place and its favourability."""
     out = []
     k = len(level.groups)
-    centre = (k - 1) / 2
     for i, fav in enumerate(level.favourable):
         if fav is None:
             out.append("mid" if level.name != "two" else "other")
             continue
-        strength = 2 if level.name == "full" and abs(i - centre) >= 2 else 1
+        end = i in (0, k - 1)
+        strength = 2 if level.name == "full" and k >= 4 and end else 1
         out.append(f"{'pos' if fav else 'neg'}{strength}")
     return tuple(out)
 
@@ -1083,7 +1083,10 @@ def publish(
             for col in ("n_items", "alpha", "alpha_ci_low", "alpha_ci_high", "omega_total")
             if col in rel
         ]
-        frame = rel[keep].copy()
+        formative = {
+            sc.id for sc in an.survey.scales if getattr(sc, "structure", "") == "formative"
+        }
+        frame = rel.loc[[i for i in rel.index if i not in formative], keep].copy()
         frame.index = pd.Index([text_in(an.survey.scale(s).title) for s in frame.index])
         for col in keep:
             if col != "n_items":
@@ -1259,14 +1262,16 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
         ),
     )
     tables: list[PublishedTable] = []
-    for item_id, caption in (
-        ("activity_type", "Activities by type"),
-        ("mentor_part", "The mentor's part"),
-        ("grades_reached", "Activities reaching each grade band"),
-    ):
-        if item_id not in {i.id for i in sv.questions}:
-            continue
-        item = sv.item(item_id)
+    tabled = [
+        i
+        for i in sv.questions
+        if i.type in ("choice", "multi_choice")
+        and i.id != group_col
+        and "consent" not in i.tags
+        and i.disclosure in ("none", "quasi")
+    ]
+    for item in tabled:
+        item_id, caption = item.id, text_in(item.text)
         cl = sv.choices_for(item)
         if cl is None:
             continue
