@@ -92,9 +92,10 @@ SECRET = b"0123456789abcdef0123"
     orders=st.sampled_from(["none", "given", "extra"]),
     one_way=st.booleans(),
     categorical=st.booleans(),
+    numbers=st.booleans(),
 )
 def test_cell_keys_are_the_earlier_ones(
-    n: int, seed: int, subset: bool, orders: str, one_way: bool, categorical: bool
+    n: int, seed: int, subset: bool, orders: str, one_way: bool, categorical: bool, numbers: bool
 ) -> None:
     rng = np.random.default_rng(seed)
     index = pd.Index([f"r{i}" for i in rng.permutation(n)])
@@ -105,6 +106,9 @@ def test_cell_keys_are_the_earlier_ones(
     cols = None if one_way else pd.Series(answers, index=index)
     if categorical:
         rows = rows.astype("category")
+    if numbers:  # integer row labels (nullable), asked for as floats and ints
+        rows = pd.Series(pd.array(rng.integers(1, 4, n), dtype="Int64"), index=index)
+        rows[rng.random(n) < 0.2] = pd.NA
     if subset and n:
         keep = rng.random(n) < 0.6
         rows = rows[keep]
@@ -112,6 +116,8 @@ def test_cell_keys_are_the_earlier_ones(
     kwargs: dict[str, object] = {}
     if orders != "none":
         kwargs["row_order"] = ["t3", "t1", "t2"] + (["t9"] if orders == "extra" else [])
+        if numbers:
+            kwargs["row_order"] = [3, 1.0, 2] + ([9] if orders == "extra" else [])
         if not one_way:
             kwargs["column_order"] = [3.0, 1.0, 2.0] + ([4.0] if orders == "extra" else [])
     ours = ck.cell_uniforms("q1", rows, cols, **kwargs)  # type: ignore[arg-type]

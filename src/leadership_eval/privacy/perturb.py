@@ -344,13 +344,15 @@ class CellKeys:
         if columns is None:
             columns = pd.Series(total, index=rows.index, dtype="object")
             column_order = []
-        ok = (rows.notna() & columns.notna()).to_numpy(dtype=bool)
+        # the labels as plain arrays: tables are small and many, and pandas' per-call overhead
+        # was most of the time
+        r_all, c_all = rows.to_numpy(dtype=object), columns.to_numpy(dtype=object)
+        ok = ~(pd.isna(r_all) | pd.isna(c_all))
         keys = self._aligned(rows.index)[ok]
-        rows, columns = rows[ok], columns[ok]
-        r_codes, r_labels = pd.factorize(rows, sort=False)
-        c_codes, c_labels = pd.factorize(columns, sort=False)
-        r_order = list(row_order) if row_order is not None else list(pd.unique(rows))
-        c_order = list(column_order) if column_order is not None else list(pd.unique(columns))
+        r_codes, r_labels = pd.factorize(r_all[ok], sort=False)
+        c_codes, c_labels = pd.factorize(c_all[ok], sort=False)
+        r_order = list(row_order) if row_order is not None else list(pd.unique(rows[ok]))
+        c_order = list(column_order) if column_order is not None else list(pd.unique(columns[ok]))
         # sums of record keys (wrapping modulo 2**64) by row, by column and by cell, and the
         # position of each label of the orders among them (-1: no record, a sum of 0)
         n_r, n_c = len(r_labels), len(c_labels)
@@ -361,14 +363,13 @@ class CellKeys:
         cell_sum = np.zeros(n_r * n_c + 1, dtype=np.uint64)
         np.add.at(cell_sum, r_codes * n_c + c_codes, keys)
         everything = int(keys.sum())
-        r_at = pd.Index(r_labels).get_indexer(r_order) if r_order else np.zeros(0, np.int64)
-        c_at = pd.Index(c_labels).get_indexer(c_order) if c_order else np.zeros(0, np.int64)
-        rs_list = [int(row_sum[i]) if i >= 0 else 0 for i in r_at.tolist()]
-        cs_list = [int(col_sum[j]) if j >= 0 else 0 for j in c_at.tolist()]
+        r_at, c_at = _positions(r_labels, r_order), _positions(c_labels, c_order)
+        rs_list = [int(row_sum[i]) if i >= 0 else 0 for i in r_at]
+        cs_list = [int(col_sum[j]) if j >= 0 else 0 for j in c_at]
         secret = self.secret
         values = np.empty((len(r_order) + 1, len(c_order) + 1))
-        for i, (r, rs) in enumerate(zip(r_at.tolist(), rs_list, strict=True)):
-            for j, (c, cj) in enumerate(zip(c_order, c_at.tolist(), strict=True)):
+        for i, (r, rs) in enumerate(zip(r_at, rs_list, strict=True)):
+            for j, (c, cj) in enumerate(zip(c_order, c_at, strict=True)):
                 cell = int(cell_sum[r * n_c + cj]) if r >= 0 and cj >= 0 else 0
                 values[i, j] = _uniform(secret, table, c, rs, cell)
             values[i, -1] = _uniform(secret, table, total, rs, rs)
@@ -381,6 +382,18 @@ class CellKeys:
         """One uniform key in [0, 1) for a statistic of a set of records (a group's mean)."""
         k = self.keys.reindex(pd.Index(members)).to_numpy(dtype=np.uint64)
         return _uniform(self.secret, "group", what, int(k.sum()))
+
+
+def _positions(labels: np.ndarray, order: Sequence[Hashable]) -> list[int]:
+    """The position of each label of ``order`` among the distinct ``labels`` (-1: absent), by
+    one factorisation of both (pandas' label equality, as ``Index.get_indexer``)."""
+    if not len(order):
+        return []
+    both = np.empty(len(labels) + len(order), dtype=object)
+    for i, label in enumerate([*labels, *order]):  # one by one: a tuple is one label
+        both[i] = label
+    codes = pd.factorize(both, sort=False)[0][len(labels) :]
+    return [int(c) if 0 <= c < len(labels) else -1 for c in codes.tolist()]
 
 
 def perturb_mean(mean: float, n: int, sd: float, u: float, *, scale: float = 1.0) -> float:
