@@ -144,6 +144,20 @@ class ValidationStamp:
         """Rows left out of the clean data."""
         return sum(self.excluded.values())
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> ValidationStamp:
+        # pandas deep-copies a frame's attrs after nearly every operation: the stamp's fields
+        # are text and counts, so copying its three small dicts is the whole deep copy (and
+        # some fifty times quicker than copy.deepcopy's generic walk)
+        return ValidationStamp(
+            self.survey_id,
+            self.survey_version,
+            rows_in=self.rows_in,
+            rows_used=self.rows_used,
+            excluded=dict(self.excluded),
+            set_aside=dict(self.set_aside),
+            problems=dict(self.problems),
+        )
+
     def describe(self) -> str:
         """One line: rows in, used and excluded with reasons; values set aside by code."""
         return "; ".join(_accounting_lines(self, "set aside"))
@@ -354,9 +368,13 @@ def validated(
     need : iterable of str
         Items the caller cannot do without: a :class:`~leadership_eval.errors.DataError`
         (``missing-column``) when the data has no column for one of them.
-    form : {"clean", "raw"}
+    form : {"clean", "raw", "codes"}
         ``"raw"``: the rows kept as they were given (declared missing codes still present, for
-        counting them), with the values set aside made NA.
+        counting them), with the values set aside made NA. ``"codes"``: the clean form with the
+        codes of integer choice lists in one byte (``Int8``) where they fit, for functions
+        that compute on the codes and hand no clean data back (:func:`~leadership_eval.score`,
+        :func:`~leadership_eval.reliability`): a tenth of the memory to write, but sums of such
+        columns overflow, so it is not a form for users' own arithmetic.
     warn : bool
         Issue a :class:`~leadership_eval.errors.DataWarning` saying what was left out or set
         aside (when anything was).
@@ -412,7 +430,9 @@ def validated(
         and stamp.survey_version == survey.version
     ):
         return data, stamp
-    report = validate_responses(survey, data)
+    if form not in ("clean", "raw", "codes"):
+        raise ValueError(f"form must be 'clean', 'raw' or 'codes'; found {form!r}")
+    report = _validate(survey, data, compact=form == "codes")
     stamp = report.stamp
     wanted = set(need)
     if wanted:
@@ -475,6 +495,8 @@ class _Errors:
         self.lazy = lazy
         self.survey_id = survey_id
         self.chunks: list[dict[str, Any]] = []
+        # once rows are excluded, problems found in them are not reported (their reason is)
+        self.live: np.ndarray | None = None
 
     def add(
         self,
@@ -488,6 +510,17 @@ class _Errors:
 
         if len(positions) == 0:
             return
+        if self.live is not None:
+            positions = np.asarray(positions, dtype=np.int64)
+            inside = positions < 0
+            inside[~inside] = self.live[positions[~inside]]
+            if not inside.all():
+                if not inside.any():
+                    return
+                value = _object_array(value, len(positions))[inside]
+                if not isinstance(message, str):
+                    message = _object_array(message, len(positions))[inside]
+                positions = positions[inside]
         n = len(positions)
         chunk = {
             "position": np.asarray(positions, dtype=np.int64),
@@ -651,14 +684,16 @@ def _canonical_uniques(u: np.ndarray) -> pd.Series:
 class _Column:
     """One input column, prepared once: text columns are factorised (each distinct value is
     examined once, then broadcast to the rows by its code), except free-text columns, whose
-    values are mostly distinct: those are canonicalised row by row (``row_text``)."""
+    values are mostly distinct: those are canonicalised row by row (``row_text``).
+
+    Columns keep every input row: the checks run on all of them (a row's checks read only that
+    row), and only the clean values of the rows kept are copied out (:func:`_rows`)."""
 
     series: pd.Series
     present: np.ndarray
     codes: np.ndarray | None = None  # factor codes (-1: NA) for text columns
     uniques: np.ndarray | None = None  # the distinct values (object)
     u_text: pd.Series | None = None  # canonical text of the distinct values
-    owned: bool = False  # the series is a private copy (its buffers may be reused)
     row_text: np.ndarray | None = None  # canonical text per row (object, None: no answer)
 
     @classmethod
@@ -670,6 +705,8 @@ class _Column:
             mask = getattr(s.array, "_mask", None)
             if isinstance(mask, np.ndarray):
                 return cls(s, ~mask)
+            if s.dtype == np.float64:
+                return cls(s, ~np.isnan(_float_values(s)))
             return cls(s, s.notna().to_numpy(dtype=bool))
         if not factorise:
             canon, absent = _canonical_text(s.to_numpy(dtype=object))
@@ -678,60 +715,58 @@ class _Column:
         u = np.asarray(uniques, dtype=object)
         u_text = _canonical_uniques(u)
         u_present = np.append(u_text.notna().to_numpy(dtype=bool), False)
-        return cls(s, u_present[codes], codes.astype(np.int64), u, u_text)
-
-    def subset(self, positions: np.ndarray, segments: list[tuple[int, int]] | None) -> _Column:
-        import pandas as pd
-
-        return _Column(
-            pd.Series(
-                _compress(self.series.array, positions, segments),
-                name=self.series.name,
-                copy=False,
-            ),
-            _compress(self.present, positions, segments),
-            None if self.codes is None else _compress(self.codes, positions, segments),
-            self.uniques,
-            self.u_text,
-            owned=True,
-            row_text=None
-            if self.row_text is None
-            else _compress(self.row_text, positions, segments),
-        )
+        return cls(s, u_present[codes], codes.astype(np.int64, copy=False), u, u_text)
 
     @property
     def is_text(self) -> bool:
         return self.codes is not None
 
-    def take(self, per_unique: np.ndarray, fill: Any) -> np.ndarray:
-        """Broadcast per-distinct-value results to the rows (``fill`` where NA)."""
+    def take(self, per_unique: np.ndarray, fill: Any, keep: _Kept | None = None) -> Any:
+        """Broadcast per-distinct-value results to the rows (``fill`` where NA); with ``keep``,
+        to the rows kept only."""
         import numpy as np
 
         assert self.codes is not None
         ext = np.append(per_unique, np.array([fill], dtype=per_unique.dtype))
-        return ext[self.codes]  # code -1 picks the fill at the end
+        codes = self.codes if keep is None else _rows(self.codes, keep)
+        return ext[codes]  # code -1 picks the fill at the end
 
 
-def _kept_segments(excluded: np.ndarray, n: int) -> list[tuple[int, int]] | None:
-    """The runs of kept rows between the excluded positions (sorted), when they are few."""
-    if len(excluded) == 0 or len(excluded) > 4096:
-        return None
-    from itertools import pairwise
-
-    bounds = [-1, *excluded.tolist(), n]
-    return [(a + 1, b) for a, b in pairwise(bounds) if b > a + 1]
-
-
-def _compress(values: Any, positions: np.ndarray, segments: list[tuple[int, int]] | None) -> Any:
-    """``values`` at the kept ``positions``; with few rows left out, copy the runs between them
-    (a memory copy per run instead of a gather per row)."""
+def _float_values(s: pd.Series) -> np.ndarray:
+    """The float64 values of a float64 column, without a copy (read only)."""
     import numpy as np
 
-    if not segments:
-        return values.take(positions)
-    if isinstance(values, np.ndarray):
-        return np.concatenate([values[a:b] for a, b in segments])
-    return type(values)._concat_same_type([values[a:b] for a, b in segments])
+    return np.asarray(s.array, dtype=np.float64)
+
+
+class _Kept:
+    """The rows kept, when some are excluded: their positions, and (when the rows excluded are
+    few) the runs of kept rows between them, copied as blocks instead of gathered row by row."""
+
+    def __init__(self, excluded: np.ndarray) -> None:
+        import numpy as np
+
+        self.positions = np.flatnonzero(~excluded)
+        from itertools import pairwise
+
+        gaps = np.flatnonzero(excluded)
+        self.runs: list[tuple[int, int]] | None = None
+        if len(gaps) <= 64:
+            bounds = [-1, *gaps.tolist(), len(excluded)]
+            self.runs = [(a + 1, b) for a, b in pairwise(bounds) if b > a + 1]
+
+
+def _rows(values: Any, keep: _Kept | None) -> Any:
+    """``values`` at the rows kept (all rows when ``keep`` is None)."""
+    import numpy as np
+
+    if keep is None:
+        return values
+    if keep.runs is not None and isinstance(values, np.ndarray):
+        if not keep.runs:
+            return values[:0].copy()
+        return np.concatenate([values[a:b] for a, b in keep.runs])
+    return values.take(keep.positions)
 
 
 def _repeated(col: _Column, candidates: np.ndarray) -> np.ndarray:
@@ -803,13 +838,43 @@ def _with_value(values: pd.Series, template: str) -> pd.Series:
 
 
 @dataclass
+class _Eval:
+    """What skip logic sees of one clean column, over every input row: its values, or (codes)
+    integer ``keys`` (-1: NA) with the value of each key in ``decode``. ``shown``: where the
+    item was shown (its answers elsewhere count as blank)."""
+
+    values: Any = None
+    keys: np.ndarray | None = None
+    decode: Any = None
+    shown: np.ndarray | None = None
+
+    def hidden_where(self, shown: np.ndarray) -> _Eval:
+        import numpy as np
+
+        keys = None if self.keys is None else np.where(shown, self.keys, -1)
+        return _Eval(self.values, keys, self.decode, shown)
+
+    def distinct(self, rows: np.ndarray) -> Any:
+        """The values at ``rows`` (blank where hidden)."""
+        import pandas as pd
+
+        if self.values is None:
+            assert self.keys is not None
+            return self.decode.take(self.keys[rows], allow_fill=True)
+        out = pd.Series(self.values, copy=False).iloc[rows].reset_index(drop=True)
+        if self.shown is not None:
+            out = out.where(self.shown[rows])
+        return out
+
+
+@dataclass
 class _Clean:
     """What checking one item column produced."""
 
-    columns: dict[str, Any]  # clean column(s): name -> array-like
-    declared_missing: np.ndarray  # a declared missing code is present
-    missing_codes: Any = None  # categorical of the declared missing codes (or None)
-    keys: dict[str, np.ndarray] = field(default_factory=dict)  # int codes of clean values
+    columns: dict[str, Any]  # clean column(s) of the rows kept: name -> array-like
+    declared_missing: np.ndarray  # a declared missing code is present (every input row)
+    missing_codes: Any = None  # categorical of the declared missing codes (rows kept, or None)
+    eval: dict[str, _Eval] = field(default_factory=dict)  # for skip logic (when asked for)
 
 
 def _missing_categorical(choice: ChoiceList | None, miss_idx: np.ndarray) -> Any:
@@ -865,19 +930,20 @@ def _int_buffers(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     return np.asarray(arr), None
 
 
-def _code_table(choice: ChoiceList, s: pd.Series) -> tuple[np.ndarray, int] | None:
+def _code_table(choice: ChoiceList, s: pd.Series | None = None) -> tuple[np.ndarray, int] | None:
     """A table of classes (as in :func:`_classify_ints`) for a clipped gather: entry
     ``v - shift`` is the class of the value ``v``; the first and last entries (which clipping
     gives every value outside the codes' range) are 0. None when the codes are too sparse or
-    the column's integers cannot index it (unsigned 64-bit)."""
+    the column ``s`` (when given) has no integers that can index it (unsigned 64-bit)."""
     import numpy as np
     import pandas as pd
 
-    if not pd.api.types.is_integer_dtype(s.dtype):
-        return None
-    dtype = np.dtype(getattr(s.dtype, "numpy_dtype", s.dtype))
-    if dtype.kind != "i" and not (dtype.kind == "u" and dtype.itemsize <= 4):
-        return None
+    if s is not None:
+        if not pd.api.types.is_integer_dtype(s.dtype):
+            return None
+        dtype = np.dtype(getattr(s.dtype, "numpy_dtype", s.dtype))
+        if dtype.kind != "i" and not (dtype.kind == "u" and dtype.itemsize <= 4):
+            return None
     codes = [int(c) for c in choice.codes]
     missing = [int(c) for c in choice.missing_codes]  # type: ignore[call-overload]
     lo, hi = min(codes + missing), max(codes + missing)
@@ -891,22 +957,48 @@ def _code_table(choice: ChoiceList, s: pd.Series) -> tuple[np.ndarray, int] | No
     return lut, shift
 
 
+def _code_keys(choice: ChoiceList, vals: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The position of each valid integer code in the list (-1 elsewhere): equal keys, equal
+    codes, so skip logic can group rows by them."""
+    import numpy as np
+    import pandas as pd
+
+    codes = np.asarray([int(c) for c in choice.codes], dtype=np.int64)  # type: ignore[call-overload]
+    lo, hi = int(codes.min()), int(codes.max())
+    if hi - lo <= 100_000:
+        small = len(codes) < 127  # keys of one byte: quicker to mask and to group by
+        table = np.full(hi - lo + 3, -1, dtype=np.int8 if small else np.int64)
+        table[codes - lo + 1] = np.arange(len(codes))
+        index = np.clip(vals.astype(np.int64, copy=False), lo - 1, hi + 1) - (lo - 1)
+        keys = np.take(table, index)
+    else:
+        keys = pd.Index(codes).get_indexer(vals).astype(np.int64)
+    return np.where(valid, keys, -1)
+
+
 def _check_codes(
     item: Item,
     choice: ChoiceList,
     col: _Column,
-    pos: np.ndarray,
     err: _Errors,
-    want_keys: bool = False,
+    keep: _Kept | None,
+    want_eval: bool = False,
+    compact: bool = False,
 ) -> _Clean:
     import numpy as np
     import pandas as pd
 
     all_int = all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes)
     s, present = col.series, col.present
-    na_done = False  # cls already -1 where there is no answer
-    keys: dict[str, np.ndarray] = {}
+    out = _Clean({}, present)
     if all_int:
+        # the clean values: Int64, or one byte for the functions that only compute on codes
+        # (the values NA hides need not fit: they are never read)
+        width: Any = np.int64
+        if compact and all(-128 <= int(c) <= 127 for c in choice.codes):  # type: ignore[call-overload]
+            width = np.int8
+        na_done = False  # cls already -1 where there is no answer
+        every: np.ndarray | None = None  # the integer values of every row, when at hand
         if col.is_text:
             assert col.u_text is not None
             u_num = pd.to_numeric(col.u_text, errors="coerce").to_numpy(
@@ -917,9 +1009,11 @@ def _check_codes(
             u_vals = np.where(u_ok, u_num, 0).astype(np.int64)
             u_cls = np.where(u_ok, _classify_ints(u_vals, choice), 0).astype(np.int8)
             cls = col.take(u_cls, -1)
-            vals = col.take(u_vals, 0)
+            vals = col.take(u_vals, 0, keep)
+            if want_eval:
+                every = col.take(u_vals, 0)
         elif (table := _code_table(choice, s)) is not None:
-            # the usual case: Int64 codes, one clipped gather through a table of the codes
+            # the usual case: integer codes, one clipped gather through a table of the codes
             data, na = _int_buffers(s)
             lut, shift = table
             index = data if shift == 0 else data.astype(np.int64, copy=False) - shift
@@ -927,29 +1021,39 @@ def _check_codes(
             if na is not None and na.any():
                 np.bitwise_or(cls, np.negative(na.view(np.int8)), out=cls)  # NA: -1
             na_done = True
-            if want_keys:  # the code's position in the list (-1: no valid code), for show_if
-                key_lut = np.full(len(lut), -1, dtype=np.int64)
-                key_lut[np.asarray([int(c) for c in choice.codes]) - shift] = np.arange(
-                    len(choice.codes)
-                )
-                keys[item.id] = np.where(cls == 1, np.take(key_lut, index, mode="clip"), -1)
-            if col.owned and data.dtype == np.int64 and data.flags.writeable:
-                vals = data  # a private copy made by subset(): reuse, don't copy again
+            # a copy of the rows kept: .data must not share the input's memory
+            if keep is None:
+                vals = data.astype(width)
             else:
-                vals = data.astype(np.int64)  # a copy: .data must not share the input's memory
+                vals = _rows(data, keep).astype(width, copy=False)
+            every = data
         elif pd.api.types.is_integer_dtype(s.dtype):
             fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
-            vals = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
-            cls = _classify_ints(vals, choice)
+            every = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
+            cls = _classify_ints(every, choice)
+            vals = _rows(every, keep)
         else:
-            f = s.to_numpy(dtype=float, na_value=np.nan)
+            f = _float_values(s) if s.dtype == np.float64 else s.to_numpy(float, na_value=np.nan)
             with np.errstate(invalid="ignore"):
-                ok = (np.abs(f) < 2**53) & (f % 1 == 0)
-            vals = np.where(ok, f, 0).astype(np.int64)
-            cls = np.where(ok, _classify_ints(vals, choice), 0).astype(np.int8)
+                every = f.astype(np.int64)  # anything for NaN, infinities and huge values
+                ok = every == f  # the whole numbers
+            if (table := _code_table(choice)) is not None:
+                lut, shift = table  # values that are not whole numbers are set right below
+                cls = np.take(lut, every if shift == 0 else every - shift, mode="clip")
+            else:
+                every[~ok] = 0
+                cls = _classify_ints(every, choice)
+            np.copyto(cls, 0, where=~ok)
+            vals = _rows(every, keep)
         if not na_done and not present.all():
-            cls[~present] = -1
-        clean: Any = pd.arrays.IntegerArray(vals, cls != 1)
+            np.copyto(cls, -1, where=~present)
+        valid = cls == 1
+        vals = vals.astype(width, copy=False)
+        out.columns[item.id] = pd.arrays.IntegerArray(vals, _rows(np.not_equal(cls, 1), keep))
+        if want_eval:
+            assert every is not None
+            decode = pd.array([*choice.codes, None], dtype="Int64")
+            out.eval[item.id] = _Eval(keys=_code_keys(choice, every, valid), decode=decode)
     else:
         if not col.is_text:
             col = _Column.prepare(_canonical(s).astype(object))
@@ -959,7 +1063,8 @@ def _check_codes(
         u_cls[col.u_text.isin([str(c) for c in choice.codes]).to_numpy(bool, na_value=False)] = 1
         for j, c in enumerate(choice.missing_codes):
             u_cls[(col.u_text == str(c)).to_numpy(bool, na_value=False)] = 2 + j
-        cls = col.take(u_cls, -1)
+        cls = np.where(present, col.take(u_cls, -1), -1).astype(np.int8, copy=False)
+        clean: Any
         if choice.numeric:
             u_int = pd.to_numeric(col.u_text.where(u_cls == 1), errors="coerce")
             u_vals = u_int.fillna(0).to_numpy(dtype=np.int64)
@@ -967,24 +1072,26 @@ def _check_codes(
         elif isinstance(s.dtype, pd.StringDtype) and bool(
             np.asarray(col.u_text.to_numpy(dtype=object) == col.uniques, dtype=bool).all()
         ):  # the codes are stored exactly: keep the column's own strings
-            clean = s.where(np.append(u_cls == 1, False)[col.codes]).array
+            clean = s.where(cls == 1).array
         else:
             u_clean = col.u_text.where(u_cls == 1).to_numpy(dtype=object, na_value=None)
             clean = pd.array(col.take(u_clean, None), dtype="str")
-        u_key = pd.Index([str(c) for c in choice.codes]).get_indexer(col.u_text.astype(object))
-        keys = {item.id: np.where(present, col.take(u_key.astype(np.int64), -1), -1)}
-    if not all_int:
-        cls = np.where(present, cls, -1)
-    invalid = cls == 0
-    if invalid.any():
-        idx = np.flatnonzero(invalid)
+        out.columns[item.id] = _rows(clean, keep)
+        if want_eval:
+            u_key = pd.Index([str(c) for c in choice.codes]).get_indexer(col.u_text.astype(object))
+            keys = np.where(present, col.take(u_key.astype(np.int64), -1), -1)
+            out.eval[item.id] = _Eval(values=clean, keys=keys)
+    if (cls == 0).any():
+        idx = np.flatnonzero(cls == 0)
         bad = s.iloc[idx]
         what = _describe_choices(choice, item.choices)
-        err.add(pos[idx], item.id, "invalid-code", _with_value(bad, "{value} is not " + what), bad)
-    is_miss = cls >= 2
-    miss_idx = np.maximum(cls - 2, -1).astype(np.int8, copy=False)
-    out = _Clean({item.id: clean}, is_miss, _missing_categorical(choice, miss_idx))
-    out.keys = keys
+        err.add(idx, item.id, "invalid-code", _with_value(bad, "{value} is not " + what), bad)
+    if choice.missing_codes:
+        out.declared_missing = cls >= 2
+        miss_idx = np.maximum(_rows(cls, keep) - 2, -1).astype(np.int8, copy=False)
+        out.missing_codes = _missing_categorical(choice, miss_idx)
+    else:
+        out.declared_missing = np.zeros(len(cls), dtype=bool)
     return out
 
 
@@ -993,7 +1100,12 @@ def _fmt_num(x: float) -> str:
 
 
 def _check_number(
-    item: Item, choice: ChoiceList | None, col: _Column, pos: np.ndarray, err: _Errors
+    item: Item,
+    choice: ChoiceList | None,
+    col: _Column,
+    err: _Errors,
+    keep: _Kept | None,
+    want_eval: bool = False,
 ) -> _Clean:
     import numpy as np
     import pandas as pd
@@ -1005,25 +1117,33 @@ def _check_number(
         u_num = pd.to_numeric(col.u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
         f = col.take(u_num, np.nan)
         wrong = present & np.isnan(f)
+    elif s.dtype == np.float64:
+        f = _float_values(s)
+        wrong = None
     elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
         f = s.to_numpy(dtype=float, na_value=np.nan)
-        wrong = np.zeros(n, dtype=bool)
+        wrong = None
     else:  # true/false or dates are not numbers
         f = np.full(n, np.nan)
         wrong = present.copy()
-    miss_idx = np.full(n, -1, dtype=np.int8)
-    is_miss = np.zeros(n, dtype=bool)
+    ok = present if wrong is None else present & ~wrong
     missing = list(choice.missing_codes) if choice is not None else []
+    miss_idx = None
+    is_miss = np.zeros(n, dtype=bool)
     for j, c in enumerate(missing):
         if isinstance(c, int | float) and not isinstance(c, bool):
-            hit = present & (f == float(c))
-            miss_idx[hit] = j
-            is_miss |= hit
-    ok = present & ~wrong & ~is_miss
-    if wrong.any():
+            hit = ok & (f == float(c))
+            if hit.any():
+                if miss_idx is None:
+                    miss_idx = np.full(n, -1, dtype=np.int8)
+                miss_idx[hit] = j
+                is_miss |= hit
+    if miss_idx is not None:
+        ok = ok & ~is_miss
+    if wrong is not None and wrong.any():
         idx = np.flatnonzero(wrong)
         bad = s.iloc[idx]
-        err.add(pos[idx], item.id, "wrong-type", _with_value(bad, "{value} is not a number"), bad)
+        err.add(idx, item.id, "wrong-type", _with_value(bad, "{value} is not a number"), bad)
     checks: list[tuple[str, Any, str]] = []
     with np.errstate(invalid="ignore"):
         if item.min is not None:
@@ -1031,19 +1151,44 @@ def _check_number(
         if item.max is not None:
             checks.append(("out-of-range", f > item.max, f"above the maximum {_fmt_num(item.max)}"))
         if item.integer:
-            checks.append(("not-an-integer", f % 1 != 0, "not a whole number"))
+            # a fraction, or an infinity (as ``f % 1 != 0`` finds them)
+            checks.append(
+                ("not-an-integer", (np.floor(f) != f) | np.isinf(f), "not a whole number")
+            )
+    failed = False
     for code, fails, what in checks:
+        if not fails.any():
+            continue
         hit = ok & fails
         if hit.any():
             idx = np.flatnonzero(hit)
             bad = s.iloc[idx]
-            err.add(pos[idx], item.id, code, _with_value(bad, "{value} is " + what), bad)
-            ok &= ~hit
-    clean = np.where(ok, f, np.nan)
-    return _Clean({item.id: clean}, is_miss, _missing_categorical(choice, miss_idx))
+            err.add(idx, item.id, code, _with_value(bad, "{value} is " + what), bad)
+            ok = ok & ~hit
+            failed = True
+    if failed or miss_idx is not None or wrong is not None:
+        clean = np.where(ok, f, np.nan)
+        kept = _rows(clean, keep)
+    else:  # every value passed, and NaN is the only blank: the values are the clean column
+        clean = f
+        kept = f.copy() if keep is None else _rows(f, keep)  # never the input's memory
+    out = _Clean({item.id: kept}, is_miss)
+    if choice is not None and choice.missing_codes:
+        if miss_idx is None:
+            miss_idx = np.full(n, -1, dtype=np.int8)
+        out.missing_codes = _missing_categorical(choice, _rows(miss_idx, keep))
+    if want_eval:
+        out.eval[item.id] = _Eval(values=clean if clean is not f else f.copy())
+    return out
 
 
-def _check_text(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Clean:
+def _check_text(
+    item: Item,
+    col: _Column,
+    err: _Errors,
+    keep: _Kept | None,
+    want_eval: bool = False,
+) -> _Clean:
     import numpy as np
     import pandas as pd
 
@@ -1057,7 +1202,7 @@ def _check_text(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Cle
         if long.any():
             idx = np.flatnonzero(long)
             err.add(
-                pos[idx],
+                idx,
                 item.id,
                 "too-long",
                 f"longer than the maximum of {item.max_length} characters",
@@ -1065,10 +1210,19 @@ def _check_text(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Cle
             )
             ok = ok & ~long
             text = text.where(ok)
-    return _Clean({item.id: text.array}, np.zeros(len(s), dtype=bool))
+    out = _Clean({item.id: _rows(text.array, keep)}, np.zeros(len(s), dtype=bool))
+    if want_eval:
+        out.eval[item.id] = _Eval(values=text.array)
+    return out
 
 
-def _check_date(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Clean:
+def _check_date(
+    item: Item,
+    col: _Column,
+    err: _Errors,
+    keep: _Kept | None,
+    want_eval: bool = False,
+) -> _Clean:
     import numpy as np
     import pandas as pd
 
@@ -1089,23 +1243,26 @@ def _check_date(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Cle
         idx = np.flatnonzero(wrong)
         bad = s.iloc[idx]
         err.add(
-            pos[idx],
+            idx,
             item.id,
             "wrong-type",
             _with_value(bad, "{value} is not a date (expected YYYY-MM-DD)"),
             bad,
         )
         parsed = np.where(ok, parsed, np.datetime64("NaT"))
-    return _Clean({item.id: pd.array(parsed)}, np.zeros(len(s), dtype=bool))
+    out = _Clean({item.id: pd.array(_rows(parsed, keep))}, np.zeros(len(s), dtype=bool))
+    if want_eval:
+        out.eval[item.id] = _Eval(values=pd.array(parsed))
+    return out
 
 
 def _check_multi(
     item: Item,
     choice: ChoiceList,
     col: _Column,
-    pos: np.ndarray,
     err: _Errors,
-    want_keys: bool = False,
+    keep: _Kept | None,
+    want_eval: bool = False,
 ) -> _Clean:
     """Split each distinct answer once, then broadcast to the rows by its factor code."""
     import numpy as np
@@ -1147,7 +1304,7 @@ def _check_multi(
     invalid = col.take(u_bad, False) & present
     if invalid.any():
         idx = np.flatnonzero(invalid)
-        err.add(pos[idx], item.id, "invalid-code", col.take(u_msg, "")[idx], s.iloc[idx])
+        err.add(idx, item.id, "invalid-code", col.take(u_msg, "")[idx], s.iloc[idx])
     exclusive = [codes.index(str(c)) for c in choice.exclusive_codes if str(c) in codes]
     if exclusive:
         # "None of these" ticked together with another option: the answer contradicts itself
@@ -1157,63 +1314,69 @@ def _check_multi(
             idx = np.flatnonzero(clash)
             names = " or ".join(repr(codes[j]) for j in exclusive)
             err.add(
-                pos[idx],
+                idx,
                 item.id,
                 "exclusive-combined",
                 f"{names} rules out the other options but was ticked with them",
                 s.iloc[idx],
             )
-    f = np.where(present, col.codes, -1)  # type: ignore[arg-type]
+    assert col.codes is not None
+    f = np.where(present, col.codes, -1)
     ext = np.vstack([table, np.zeros((1, k), dtype=np.int8)])
     by_code = np.ascontiguousarray(ext.T)  # (k, distinct answers + 1)
-    columns: dict[str, Any] = {}
-    keys: dict[str, np.ndarray] = {}
-    mask = ~answered
+    f_kept = _rows(f, keep)
+    mask = _rows(~answered, keep)
+    miss_idx = np.where(present, col.take(u_missing, -1), -1)
+    out = _Clean(
+        {},
+        miss_idx >= 0,
+        _missing_categorical(choice, _rows(miss_idx, keep)),
+    )
+    decode = pd.array([0, 1, None], dtype="Int8")
     for j, code in enumerate(codes):
         name = f"{item.id}__{code}"
-        ticked = by_code[j][f]  # code -1 -> the zero at the end
-        columns[name] = pd.arrays.IntegerArray(ticked, mask.copy())
-        if want_keys:  # 0/1, -1 where NA: the values themselves, for show_if
-            keys[name] = np.where(answered, ticked, -1)
-    miss_idx = np.where(present, col.take(u_missing, -1), -1)
-    return _Clean(columns, miss_idx >= 0, _missing_categorical(choice, miss_idx), keys)
+        out.columns[name] = pd.arrays.IntegerArray(by_code[j][f_kept], mask.copy())
+        if want_eval:  # 0/1, -1 where NA: the values themselves, for show_if
+            keys = np.where(answered, by_code[j][f], -1).astype(np.int64)
+            out.eval[name] = _Eval(keys=keys, decode=decode)
+    return out
 
 
 def _evaluate_grouped(
     expr: Any,
-    columns: dict[str, Any],
-    keys: dict[str, np.ndarray],
-    shown_of: dict[str, np.ndarray],
-    m: int,
+    sources: dict[str, _Eval],
+    n: int,
     item_types: Any,
 ) -> np.ndarray:
     """Evaluate ``expr`` once per distinct combination of the values it reads.
 
     A condition is a function of one row's values, so evaluating it on the distinct rows of
     the columns it refers to and broadcasting back gives the same answer as evaluating every
-    row, at the cost of one factorisation per column (none for a column whose integer
-    ``keys`` are known: equal keys, equal values, -1 for NA). ``shown_of`` holds, for the
-    columns of items that skip logic may hide, where the item was shown: elsewhere the value
-    counts as NA (applied to the distinct rows only; their keys must already be -1 there).
+    row. Code columns are grouped by their integer keys (equal keys, equal values, -1 for NA)
+    and their values made from the keys of the distinct rows only (skip logic on codes); other
+    columns are factorised. A column's ``shown`` holds where its item was shown: elsewhere its
+    value counts as NA.
     """
     import numpy as np
     import pandas as pd
 
-    frame = pd.DataFrame(columns, index=pd.RangeIndex(m), copy=False)
-    if m == 0 or frame.shape[1] == 0:
-        for name, shown_c in shown_of.items():
-            frame[name] = frame[name].where(shown_c)
+    if n == 0 or not sources:
+        rows = np.arange(n, dtype=np.int64)
+        frame = pd.DataFrame(
+            {name: src.distinct(rows) for name, src in sources.items()},
+            index=pd.RangeIndex(n),
+        )
         return np.asarray(expr.evaluate(frame, item_types=item_types).to_numpy(dtype=bool))
-    combined = np.zeros(m, dtype=np.int64)
+    combined = np.zeros(n, dtype=np.int64)
     card = 1
-    for name in frame.columns:
-        if name in keys:
-            k = keys[name].astype(np.int64) + 1
+    for src in sources.values():
+        if src.keys is not None:
+            k = src.keys.astype(np.int64) + 1
             size = int(k.max()) + 1 if len(k) else 1
         else:
-            codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
-            if name in shown_of:
-                codes = np.where(shown_of[name], codes, -1)
+            codes, uniques = pd.factorize(src.values, use_na_sentinel=True)
+            if src.shown is not None:
+                codes = np.where(src.shown, codes, -1)
             k = codes.astype(np.int64) + 1
             size = len(uniques) + 1
         if card * size >= 2**62:
@@ -1221,19 +1384,20 @@ def _evaluate_grouped(
             card = int(combined.max()) + 1
         combined = combined * size + k
         card *= size
-    if card <= 4 * m + 1024:  # few possible combinations: they are the group numbers
+    if card <= 4 * n + 1024:  # few possible combinations: they are the group numbers
         first = np.full(card, -1, dtype=np.int64)
-        first[combined[::-1]] = np.arange(m - 1, -1, -1)  # the last write wins: first rows
+        first[combined[::-1]] = np.arange(n - 1, -1, -1)  # the last write wins: first rows
         seen = np.flatnonzero(first >= 0)
         rows, group = first[seen], None
     else:
         group, _ = pd.factorize(combined)
         n_groups = int(group.max()) + 1
         rows = np.empty(n_groups, dtype=np.int64)
-        rows[group[::-1]] = np.arange(m - 1, -1, -1)
-    distinct = frame.iloc[rows].reset_index(drop=True)
-    for name, shown_c in shown_of.items():
-        distinct[name] = distinct[name].where(shown_c[rows])
+        rows[group[::-1]] = np.arange(n - 1, -1, -1)
+    distinct = pd.DataFrame(
+        {name: src.distinct(rows) for name, src in sources.items()},
+        index=pd.RangeIndex(len(rows)),
+    )
     shown = expr.evaluate(distinct, item_types=item_types).to_numpy(dtype=bool)
     if group is None:
         table = np.zeros(card, dtype=bool)
@@ -1242,32 +1406,34 @@ def _evaluate_grouped(
     return np.asarray(shown[group], dtype=bool)
 
 
-def _empty_clean(item: Item, choice: ChoiceList | None, n: int) -> _Clean:
-    """All-NA clean column(s) for an item with no column in the data."""
+def _empty_clean(item: Item, choice: ChoiceList | None, m: int, n: int, want_eval: bool) -> _Clean:
+    """All-NA clean column(s) for an item with no column in the data (``m`` rows kept of
+    ``n``)."""
     import numpy as np
     import pandas as pd
 
-    none = np.zeros(n, dtype=bool)
-    if item.type == "multi_choice" and choice is not None:
-        cols: dict[str, Any] = {
-            f"{item.id}__{c}": pd.array([pd.NA] * n, dtype="Int8") for c in choice.codes
-        }
-    elif item.type in ("likert", "choice"):
-        dtype = "Int64" if choice is None or choice.numeric else "str"
-        cols = {item.id: pd.array([pd.NA] * n, dtype=dtype)}
-    elif item.type == "number":
-        cols = {item.id: np.full(n, np.nan)}
-    elif item.type == "date":
-        cols = {item.id: pd.array(np.full(n, np.datetime64("NaT", "ns")))}
-    else:
-        cols = {item.id: pd.array([None] * n, dtype="str")}
+    def columns(rows: int) -> dict[str, Any]:
+        if item.type == "multi_choice" and choice is not None:
+            return {f"{item.id}__{c}": pd.array([pd.NA] * rows, dtype="Int8") for c in choice.codes}
+        if item.type in ("likert", "choice"):
+            dtype = "Int64" if choice is None or choice.numeric else "str"
+            return {item.id: pd.array([pd.NA] * rows, dtype=dtype)}
+        if item.type == "number":
+            return {item.id: np.full(rows, np.nan)}
+        if item.type == "date":
+            return {item.id: pd.array(np.full(rows, np.datetime64("NaT", "ns")))}
+        return {item.id: pd.array([None] * rows, dtype="str")}
+
     cat = None
     if choice is not None and choice.missing_codes:
         cat = pd.Categorical.from_codes(
-            np.full(n, -1, dtype=np.int8),
+            np.full(m, -1, dtype=np.int8),
             categories=pd.Index(list(choice.missing_codes), dtype=object),
         )
-    return _Clean(cols, none, cat)
+    out = _Clean(columns(m), np.zeros(n, dtype=bool), cat)
+    if want_eval:
+        out.eval = {name: _Eval(values=values) for name, values in columns(n).items()}
+    return out
 
 
 def _indicator_layout(data: pd.DataFrame, item: Item, choice: ChoiceList | None) -> list[str]:
@@ -1279,18 +1445,34 @@ def _indicator_layout(data: pd.DataFrame, item: Item, choice: ChoiceList | None)
 
 
 def _from_indicators(data: pd.DataFrame, columns: list[str], item_id: str) -> pd.Series:
-    """Indicator columns -> one column of space-separated codes (NA when nothing is ticked)."""
+    """Indicator columns -> one column of space-separated codes (NA when nothing is ticked).
+
+    Each row's ticks are read as the bits of one integer; the text is made once per distinct
+    combination and broadcast to the rows.
+    """
     import numpy as np
     import pandas as pd
 
     n = len(data)
-    parts = np.full(n, "", dtype=object)
-    for col in columns:
-        code = col[len(item_id) + 2 :]
+    if len(columns) > 62:  # more options than bits: one text per row
+        parts = np.full(n, "", dtype=object)
+        for col in columns:
+            code = col[len(item_id) + 2 :]
+            on = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float, na_value=0) == 1
+            parts = np.where(on, np.where(parts == "", code, parts + " " + code), parts)
+        out = pd.Series(parts, index=data.index, dtype=object)
+        return out.mask(out == "")
+    bits = np.zeros(n, dtype=np.int64)
+    for j, col in enumerate(columns):
         on = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float, na_value=0) == 1
-        parts = np.where(on, np.where(parts == "", code, parts + " " + code), parts)
-    out = pd.Series(parts, index=data.index, dtype=object)
-    return out.mask(out == "")
+        bits |= on.astype(np.int64) << j
+    combos, inverse = np.unique(bits, return_inverse=True)
+    names = [col[len(item_id) + 2 :] for col in columns]
+    texts = np.empty(len(combos), dtype=object)
+    for i, b in enumerate(combos.tolist()):
+        ticked = [name for j, name in enumerate(names) if b >> j & 1]
+        texts[i] = " ".join(ticked) if ticked else None
+    return pd.Series(texts[inverse.reshape(-1)], index=data.index, dtype=object)
 
 
 # --------------------------------------------------------------------------------- the API
@@ -1405,6 +1587,19 @@ def validate_responses(
     >>> report.excluded["excluded_reason"].tolist()
     ['duplicate-id']
     """
+    return _validate(survey, data, id_column=id_column, lazy=lazy)
+
+
+def _validate(
+    survey: Survey | str | Path,
+    data: pd.DataFrame,
+    *,
+    id_column: str | None = None,
+    lazy: bool = True,
+    compact: bool = False,
+) -> ValidationReport:
+    """:func:`validate_responses`; ``compact``: the clean codes of integer choice lists in one
+    byte when they fit (``Int8``), for the functions that only compute on them."""
     import numpy as np
     import pandas as pd
 
@@ -1526,7 +1721,11 @@ def validate_responses(
     all_kept = len(keep_pos) == n
     m = len(keep_pos)
     out_index = data.index if all_kept else data.index[keep_pos]
-    segments = None if all_kept else _kept_segments(np.flatnonzero(excluded_mask), n)
+    # the checks read every row; the clean values of the rows kept are copied out once, and
+    # problems in the rows excluded are not reported
+    keep = None if all_kept else _Kept(excluded_mask)
+    if not all_kept:
+        err.live = ~excluded_mask
 
     # ---- column-level findings
     for item in questions:
@@ -1560,51 +1759,41 @@ def validate_responses(
     clean_cols: dict[str, Any] = {}
     missing_cols: dict[str, Any] = {}
     hidden = np.zeros((m, len(questions)), dtype=bool, order="F")
-    eval_cols: dict[str, Any] = {}
-    eval_keys: dict[str, np.ndarray] = {}
-    eval_shown: dict[str, np.ndarray] = {}
+    sources: dict[str, _Eval] = {}  # what later show_if conditions see
     expressions = {i.id: parse_expression(i.show_if) for i in questions if i.show_if}
     referenced = {name for e in expressions.values() for name in e.names}
     # the same condition over the same (already final) columns gives the same answer
     shown_cache: dict[str, np.ndarray] = {}
     for j, item in enumerate(questions):
         choice = survey.choices_for(item)
+        want = item.id in referenced
         if item.id in prepared:
             col = prepared.pop(item.id)
-            if not all_kept:
-                col = col.subset(keep_pos, segments)
             s, present = col.series, col.present
             if item.type in ("likert", "choice") and choice is not None:
-                res = _check_codes(item, choice, col, keep_pos, err, item.id in referenced)
+                res = _check_codes(item, choice, col, err, keep, want, compact)
             elif item.type == "multi_choice" and choice is not None:
-                res = _check_multi(item, choice, col, keep_pos, err, item.id in referenced)
+                res = _check_multi(item, choice, col, err, keep, want)
             elif item.type == "number":
-                res = _check_number(item, choice, col, keep_pos, err)
+                res = _check_number(item, choice, col, err, keep, want)
             elif item.type == "date":
-                res = _check_date(item, col, keep_pos, err)
+                res = _check_date(item, col, err, keep, want)
             else:
-                res = _check_text(item, col, keep_pos, err)
+                res = _check_text(item, col, err, keep, want)
             del col
         else:
             s = None
-            present = np.zeros(m, dtype=bool)
-            res = _empty_clean(item, choice, m)
+            present = np.zeros(n, dtype=bool)
+            res = _empty_clean(item, choice, m, n, want)
         shown = None
         if item.show_if:
             expr = expressions[item.id]
             names = expr.names
-            wanted = {c: v for c, v in eval_cols.items() if c in names or c.split("__")[0] in names}
+            wanted = {c: v for c, v in sources.items() if c in names or c.split("__")[0] in names}
             try:
                 text = str(expr)
                 if text not in shown_cache:
-                    shown_cache[text] = _evaluate_grouped(
-                        expr,
-                        wanted,
-                        {c: eval_keys[c] for c in wanted if c in eval_keys},
-                        {c: eval_shown[c] for c in wanted if c in eval_shown},
-                        m,
-                        item_types,
-                    )
+                    shown_cache[text] = _evaluate_grouped(expr, wanted, n, item_types)
                 shown = shown_cache[text]
             except ExpressionError as exc:
                 raise DataError(
@@ -1612,12 +1801,14 @@ def validate_responses(
                     code="show-if",
                 ) from exc
             flagged = ~shown & present & ~res.declared_missing
+            if not all_kept:
+                flagged &= ~excluded_mask
             if flagged.any():
-                hidden[:, j] = flagged
+                hidden[:, j] = _rows(flagged, keep)
                 idx = np.flatnonzero(flagged)
                 vals = s.iloc[idx] if s is not None else [None] * len(idx)
                 err.add(
-                    keep_pos[idx],
+                    idx,
                     item.id,
                     "answered-when-hidden",
                     f"answered, but show_if ({item.show_if}) should have hidden it",
@@ -1628,7 +1819,7 @@ def validate_responses(
             if need.any():
                 idx = np.flatnonzero(need)
                 err.add(
-                    keep_pos[idx],
+                    idx,
                     item.id,
                     "missing-required",
                     "required, shown and not answered"
@@ -1636,20 +1827,11 @@ def validate_responses(
                     else "required and not answered",
                     [None] * len(idx),
                 )
-        for name, values in res.columns.items():
-            clean_cols[name] = values
-            if item.id not in referenced:
-                continue
-            # what later show_if conditions see: answers of hidden items count as blank
-            if shown is not None and not shown.all():
-                eval_cols[name] = values  # masked where hidden by _evaluate_grouped
-                eval_shown[name] = shown
-                if name in res.keys:
-                    eval_keys[name] = np.where(shown, res.keys[name], -1)
-            else:
-                eval_cols[name] = values
-                if name in res.keys:
-                    eval_keys[name] = res.keys[name]
+        clean_cols.update(res.columns)
+        # what later show_if conditions see: answers of hidden items count as blank
+        for name, source in res.eval.items():
+            hide = shown is not None and not shown.all()
+            sources[name] = source.hidden_where(shown) if hide else source  # type: ignore[arg-type]
         if res.missing_codes is not None:
             missing_cols[item.id] = res.missing_codes
 

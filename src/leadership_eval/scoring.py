@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -242,6 +243,177 @@ def _scale_matrix(
     return X, lo, hi
 
 
+_USE_CODES = True  # the tests turn it off to compare the code path with the float path
+_MAX_PATTERNS = 1 << 20
+
+
+@dataclass
+class _Patterns:
+    """The answers to a scale's items as one integer per respondent: the answer pattern.
+
+    Each item's answer is a *state* (0: no usable answer; 1..L: the position of the code in
+    the item's list), and the pattern is the number whose digits, in the mixed radix of the
+    items' L + 1 states, are those states. A scale of five 6-point items has 7**5 = 16,807
+    possible patterns: everything a score or a covariance needs is a function of the
+    pattern, so it is computed once per pattern (exactly, in integers) and either broadcast
+    back to the respondents (scores) or weighted by how many respondents gave each pattern
+    (reliability).
+    """
+
+    rows: np.ndarray  # (n,) the pattern of each respondent
+    size: int  # number of possible patterns
+    bases: list[int]  # the value of one state of item j in the pattern
+    levels: list[int]  # states of item j (codes + 1)
+    values: list[np.ndarray]  # item j: the keyed value of each state (state 0: 0)
+    lo: np.ndarray  # the items' lowest and highest scored codes (as _scale_matrix)
+    hi: np.ndarray
+
+    def decode(self, patterns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Answered flags (bool) and keyed values (int64, 0 where unanswered) of patterns."""
+        import numpy as np
+
+        k = len(self.bases)
+        A = np.empty((len(patterns), k), dtype=bool)
+        V = np.empty((len(patterns), k), dtype=np.int64)
+        for j in range(k):
+            state = patterns // self.bases[j] % self.levels[j]
+            A[:, j] = state > 0
+            V[:, j] = self.values[j][state]
+        return A, V
+
+
+def _scale_patterns(survey: Survey, data: pd.DataFrame, scale: Scale) -> _Patterns | None:
+    """The answer patterns of a scale whose items are integer-coded choice items held in
+    integer columns (the clean form), or None (then :func:`_scale_matrix` is used: it also
+    reports any value that is not a code)."""
+    import numpy as np
+    import pandas as pd
+
+    if not _USE_CODES:
+        return None
+    k = len(scale.items)
+    reverse = set(scale.reverse)
+    lo, hi = np.full(k, np.nan), np.full(k, np.nan)
+    bases: list[int] = []
+    levels: list[int] = []
+    values: list[np.ndarray] = []
+    size = 1
+    rows: np.ndarray | None = None
+    for j, item_id in enumerate(scale.items):
+        try:
+            item = survey.item(item_id)
+        except KeyError:
+            return None
+        cl = survey.choices_for(item)
+        if cl is None or not cl.numeric:
+            return None
+        missing = [c for c in cl.missing_codes if isinstance(c, int) and not isinstance(c, bool)]
+        if not all(isinstance(c, int) for c in cl.missing_codes):
+            return None
+        codes = [int(c) for c in cl.codes]  # type: ignore[call-overload]
+        if not codes:
+            return None
+        try:
+            col = _column_of(data, item)
+        except DataError:
+            return None
+        if not pd.api.types.is_integer_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
+            return None
+        first, last = min(codes + missing), max(codes + missing)
+        if last - first > 100_000:
+            return None
+        bases.append(size)
+        levels.append(len(codes) + 1)
+        size *= len(codes) + 1
+        if size > _MAX_PATTERNS:
+            return None
+        lo[j], hi[j] = min(codes), max(codes)
+        keyed = np.asarray(codes, dtype=np.int64)
+        if item_id in reverse:
+            keyed = (min(codes) + max(codes)) - keyed
+        values.append(np.concatenate([[0], keyed]))
+        # a table from each value to its state's share of the pattern: -1 for a value that is
+        # no code (the table's two ends, where clipping puts every value beyond them), 0 for a
+        # declared missing code
+        shift = first - 1
+        table = np.full(last - shift + 2, -1, dtype=np.int32)  # patterns < 2**31
+        table[np.asarray(missing, dtype=np.int64) - shift] = 0
+        table[np.asarray(codes, dtype=np.int64) - shift] = np.arange(1, len(codes) + 1) * bases[-1]
+        arr = col.array
+        buf, mask = getattr(arr, "_data", None), getattr(arr, "_mask", None)
+        if not isinstance(buf, np.ndarray):
+            buf, mask = np.asarray(arr), None
+        if buf.dtype.kind == "u" and buf.dtype.itemsize == 8:
+            return None
+        index = buf.astype(np.int64, copy=False)
+        if shift:
+            index = index - shift
+        share = np.take(table, index, mode="clip")
+        if mask is not None and mask.any():
+            np.copyto(share, 0, where=mask)
+        if len(share) and share.min() < 0:
+            return None  # values that are no codes: _scale_matrix reports them
+        if rows is None:
+            rows = share
+        else:
+            rows += share
+    if rows is None:
+        return None
+    return _Patterns(rows, size, bases, levels, values, lo, hi)
+
+
+@dataclass
+class _Sums:
+    """Exact pairwise sums of a scale's keyed answers: ``N[i, j]`` respondents answering both
+    items, ``S[i, j]`` the sum of item i over them, ``Q[i, j]`` the sum of the products."""
+
+    N: np.ndarray
+    S: np.ndarray
+    Q: np.ndarray
+    n: int  # respondents used (pairwise: answering any item; complete: answering all)
+
+    def cov(self) -> np.ndarray:
+        """The pairwise-complete covariances (R's ``cov(x, use = "pairwise")``), each the
+        correctly rounded value of the exact ratio ``(N Q - S S') / (N (N - 1))``."""
+        import numpy as np
+
+        k = self.N.shape[0]
+        C = np.full((k, k), np.nan)
+        N, S, Q = self.N.tolist(), self.S.tolist(), self.Q.tolist()
+        for i in range(k):
+            for j in range(k):
+                n = N[i][j]
+                if n >= 2:
+                    C[i, j] = (n * Q[i][j] - S[i][j] * S[j][i]) / (n * (n - 1))
+        return C
+
+    def means(self) -> np.ndarray:
+        """Each item's mean over the respondents answering it (correctly rounded)."""
+        import numpy as np
+
+        pairs = zip(np.diag(self.S).tolist(), np.diag(self.N).tolist(), strict=True)
+        return np.array([s / n if n else float("nan") for s, n in pairs], dtype=np.float64)
+
+
+def _pattern_sums(patterns: _Patterns, use: str) -> _Sums:
+    """Pairwise sums from the counts of each pattern (one pass over the respondents)."""
+    import numpy as np
+
+    counts = np.bincount(patterns.rows, minlength=patterns.size)
+    seen = np.flatnonzero(counts)
+    A, V = patterns.decode(seen)
+    w = counts[seen]
+    if use == "complete":
+        full = A.all(axis=1)
+        A, V, w = A[full], V[full], w[full]
+        n = int(w.sum())
+    else:
+        n = int(w[A.any(axis=1)].sum())
+    Aw = A.T * w  # (k, patterns)
+    Vw = V.T * w
+    return _Sums(Aw @ A.astype(np.int64), Vw @ A.astype(np.int64), Vw @ V, n)
+
+
 # ------------------------------------------------------------------------------ scoring
 
 
@@ -387,18 +559,29 @@ def score(
 
     survey = as_survey(survey)
     need = [i for sc in _select_scales(survey, scales) for i in sc.items]
-    data, stamp = validated(survey, _check_frame(data), need=need)  # one validation path
+    data, stamp = validated(survey, _check_frame(data), need=need, form="codes")
     if transform is not None and transform not in ("none", "percent"):
         raise ConfigurationError(
             f"transform must be 'none' or 'percent'; found {transform!r}", code="invalid-transform"
         )
-    out: dict[str, np.ndarray] = {}
-    for scale in _select_scales(survey, scales):
-        X, lo, hi = _scale_matrix(survey, data, scale)
-        k = X.shape[1]
-        answered = ~np.isnan(X)
-        n_ans = answered.sum(axis=1)
-        total = np.where(answered, X, 0.0).sum(axis=1)
+    chosen = _select_scales(survey, scales)
+    # one block of scores, filled a column at a time (the frame is made on it without a copy)
+    out = np.empty((len(data), len(chosen)), dtype=np.float64, order="F")
+    for j, scale in enumerate(chosen):
+        patterns = _scale_patterns(survey, data, scale)
+        if patterns is not None:
+            # the score of each pattern that occurs, then broadcast to the respondents
+            seen = np.flatnonzero(np.bincount(patterns.rows, minlength=patterns.size))
+            A, V = patterns.decode(seen)
+            lo, hi, k = patterns.lo, patterns.hi, A.shape[1]
+            n_ans = A.sum(axis=1)
+            total = V.sum(axis=1).astype(np.float64)
+        else:
+            X, lo, hi = _scale_matrix(survey, data, scale)
+            k = X.shape[1]
+            answered = ~np.isnan(X)
+            n_ans = answered.sum(axis=1)
+            total = np.where(answered, X, 0.0).sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             value = total / n_ans
         value[n_ans < scale.required_answers()] = np.nan
@@ -416,8 +599,13 @@ def score(
                     code="missing-range",
                 )
             value = (value - s_min) / (s_max - s_min) * 100.0
-        out[scale.id] = value
-    result = pd.DataFrame(out, index=data.index, columns=list(out))
+        if patterns is not None:
+            table = np.empty(patterns.size)
+            table[seen] = value
+            np.take(table, patterns.rows, out=out[:, j])
+        else:
+            out[:, j] = value
+    result = pd.DataFrame(out, index=data.index, columns=[s.id for s in chosen], copy=False)
     result.attrs["validation"] = stamp
     return result
 
@@ -888,6 +1076,15 @@ def _omega_total(R: np.ndarray) -> tuple[float, str | None]:
     return float(1.0 - u2.sum() / R.sum()), None
 
 
+def _f_isf(q: float, df1: float, df2: float) -> float:
+    """The upper ``q`` quantile of the F distribution: ``scipy.stats.f.isf(q, df1, df2)``,
+    computed as that function does (``fdtri(df1, df2, 1 - q)``) without importing
+    ``scipy.stats`` (half a second)."""
+    from scipy.special import fdtri
+
+    return float(fdtri(df1, df2, 1.0 - q))
+
+
 def reliability(
     survey: Survey | str | Path,
     data: pd.DataFrame,
@@ -1016,11 +1213,10 @@ def reliability(
     """
     import numpy as np
     import pandas as pd
-    from scipy.stats import f as f_dist
 
     survey = as_survey(survey)
     need = [i for sc in _select_scales(survey, scales) for i in sc.items]
-    data, _ = validated(survey, _check_frame(data), need=need)  # one validation path
+    data, _ = validated(survey, _check_frame(data), need=need, form="codes")
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(
             f"use must be 'pairwise' or 'complete'; found {use!r}", code="invalid-option"
@@ -1029,15 +1225,21 @@ def reliability(
         raise ConfigurationError(f"ci must be between 0 and 1; found {ci!r}", code="invalid-option")
     rows = []
     for scale in _select_scales(survey, scales):
-        X, _, _ = _scale_matrix(survey, data, scale)
-        k = X.shape[1]
-        C, n = _cov(X, use)
+        patterns = _scale_patterns(survey, data, scale)
+        if patterns is not None:
+            sums = _pattern_sums(patterns, use)
+            k, C, n = len(scale.items), sums.cov(), sums.n
+        else:
+            X, _, _ = _scale_matrix(survey, data, scale)
+            k = X.shape[1]
+            C, n = _cov(X, use)
         alpha = _alpha_from_cov(C) if n >= 2 else float("nan")
         R = _cov2cor(C)
         sum_r = float(R.sum())
         omega, omega_reason = _omega_total(R)
         if k >= 2 and np.all(np.isfinite(R)):
-            std_alpha = k / (k - 1) * (1.0 - k / sum_r)
+            with np.errstate(divide="ignore", invalid="ignore"):  # correlations summing to 0
+                std_alpha = float(k / (k - 1) * (1.0 - k / np.float64(sum_r)))
             average_r = (sum_r - k) / (k * (k - 1))
         else:
             std_alpha = average_r = float("nan")
@@ -1045,8 +1247,8 @@ def reliability(
         if k >= 2 and n >= 2 and math.isfinite(alpha):
             a = 1.0 - ci
             df1, df2 = n - 1, (n - 1) * (k - 1)
-            low = 1.0 - (1.0 - alpha) * float(f_dist.isf(a / 2, df1, df2))
-            high = 1.0 - (1.0 - alpha) * float(f_dist.isf(1 - a / 2, df1, df2))
+            low = 1.0 - (1.0 - alpha) * _f_isf(a / 2, df1, df2)
+            high = 1.0 - (1.0 - alpha) * _f_isf(1 - a / 2, df1, df2)
         rows.append(
             {
                 "scale": scale.id,
@@ -1152,21 +1354,28 @@ def item_statistics(
     import pandas as pd
 
     survey = as_survey(survey)
-    data, _ = validated(survey, _check_frame(data))  # the one validation path
+    data, _ = validated(survey, _check_frame(data), form="codes")  # one validation path
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(
             f"use must be 'pairwise' or 'complete'; found {use!r}", code="invalid-option"
         )
     (sc,) = _select_scales(survey, [scale])
-    X, _, _ = _scale_matrix(survey, data, sc)
-    if use == "complete":
-        X = X[~np.isnan(X).any(axis=1)]
-    k = X.shape[1]
-    C, _ = _pairwise_cov(X)
-    answered = ~np.isnan(X)
-    n = answered.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(answered, X, 0.0).sum(axis=0) / n
+    patterns = _scale_patterns(survey, data, sc)
+    if patterns is not None:
+        sums = _pattern_sums(patterns, use)
+        k, C = len(sc.items), sums.cov()
+        n = np.diag(sums.N).copy()
+        mean = sums.means()
+    else:
+        X, _, _ = _scale_matrix(survey, data, sc)
+        if use == "complete":
+            X = X[~np.isnan(X).any(axis=1)]
+        k = X.shape[1]
+        C, _ = _pairwise_cov(X)
+        answered = ~np.isnan(X)
+        n = answered.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(answered, X, 0.0).sum(axis=0) / n
     sd = np.sqrt(np.diag(C))
     total = C.sum()
     col = C.sum(axis=0)

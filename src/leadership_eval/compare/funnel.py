@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from .. import _distributions as _dist
 from .._codes import code_text
 from .._frames import check_columns, check_frame, numeric
 from .._results import FrameResult
@@ -86,14 +87,12 @@ def _check_limits(limits: Sequence[float]) -> tuple[float, ...]:
 
 def _binomial_limits(n: np.ndarray, theta: np.ndarray, p: float) -> np.ndarray:
     """Spiegelhalter (2005) Appendix A.1.1: the interpolated exact binomial p-quantile / n."""
-    from scipy import stats
-
     n = np.asarray(n, dtype=float)
     theta = np.clip(np.asarray(theta, dtype=float), 0.0, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        r = stats.binom.ppf(p, n, theta)
-        f_r = stats.binom.cdf(r, n, theta)
-        f_rm1 = stats.binom.cdf(r - 1, n, theta)
+        r = _dist.binom_ppf(p, n, theta)
+        f_r = _dist.binom_cdf(r, n, theta)
+        f_rm1 = _dist.binom_cdf(r - 1, n, theta)
         step = f_r - f_rm1
         alpha = np.where(step > 0, (f_r - p) / np.where(step > 0, step, 1.0), 0.0)
         out = (r - alpha) / n
@@ -111,8 +110,6 @@ def _limit_pairs(
     """``lower_<level>``/``upper_<level>`` control limits around ``theta`` for groups of size
     ``n``: exact (interpolated) binomial limits, or ``theta ± z·se`` (clipped to [0, 1] for
     proportions)."""
-    from scipy import stats
-
     out: dict[str, np.ndarray] = {}
     for level in levels:
         label = _limit_label(level)
@@ -120,7 +117,7 @@ def _limit_pairs(
             lo = _binomial_limits(n, theta, (1 - level) / 2)
             hi = _binomial_limits(n, theta, (1 + level) / 2)
         else:
-            z = stats.norm.ppf((1 + level) / 2)
+            z = _dist.norm_ppf((1 + level) / 2)
             lo, hi = theta - z * se, theta + z * se
             if kind == "proportion":
                 lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
@@ -270,20 +267,19 @@ def _tail_p(
       :math:`t = (\\bar y_i - \\bar y_r)/(s_r\\sqrt{1/n_i + 1/N_r})` on :math:`N_r - 1` df
       (exact for normal data with a common SD), or :math:`(\\bar y_i - \\theta_0)/(s/\\sqrt{n_i})`.
     """
-    from scipy import stats
-
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "proportion":
             k = np.round(np.nan_to_num(mean) * n)
             if fixed is not None:
-                dist = stats.binom(n, fixed)
+                point = _dist.binom_pmf(k, n, fixed)
+                low, high = _dist.binom_cdf(k, n, fixed), _dist.binom_sf(k - 1, n, fixed)
                 name = "binomial exact tails"
             else:
                 kr = np.round(np.nan_to_num(rest_mean) * rest_n)
-                dist = stats.hypergeom(n + rest_n, k + kr, n)
+                args = (n + rest_n, k + kr, n)
+                point = _dist.hypergeom_pmf(k, *args)
+                low, high = _dist.hypergeom_cdf(k, *args), _dist.hypergeom_sf(k - 1, *args)
                 name = "exact one-sided Fisher tails (group vs rest)"
-            point = dist.pmf(k)
-            low, high = dist.cdf(k), dist.sf(k - 1)
             if tail == "mid":
                 low, high = low - point / 2, high - point / 2
                 name += ", mid-p"
@@ -298,7 +294,7 @@ def _tail_p(
                 name = "t test (group vs rest)"
             t = (mean - centre) / se
             df = np.maximum(rest_n - 1, 1)
-            low, high = stats.t.cdf(t, df), stats.t.sf(t, df)
+            low, high = _dist.t_cdf(t, df), _dist.t_sf(t, df)
     bad = ~(n > 0) | ~(rest_n > 1) | ~np.isfinite(mean)
     if fixed is not None:
         bad = ~(n > 0) | ~np.isfinite(mean) | (~(rest_n > 1) & (kind == "mean"))
@@ -343,11 +339,9 @@ def _funnel_core(
         se_adj = np.sqrt(phi * se**2 + tau2)
         z_adj = (mean - b.bench) / se_adj
     if mode:
-        from scipy import stats
-
         # the adjustments are defined on the normal scale
-        p_low = np.where(np.isfinite(z_adj), stats.norm.cdf(z_adj), np.nan)
-        p_high = np.where(np.isfinite(z_adj), stats.norm.sf(z_adj), np.nan)
+        p_low = np.where(np.isfinite(z_adj), _dist.norm_cdf(z_adj), np.nan)
+        p_high = np.where(np.isfinite(z_adj), _dist.norm_sf(z_adj), np.nan)
         test = f"normal, {mode} overdispersion adjustment"
         lims = _limit_pairs(n, b.bench, se_adj, kind, levels, False)
     else:
@@ -473,8 +467,6 @@ def _tests_and_limits(
     """Without an overdispersion adjustment: the exact tests behind the flags, and the limits
     (those of the t test for means; interpolated exact binomial ones, for drawing only, for
     proportions)."""
-    from scipy import stats
-
     fixed = None if isinstance(benchmark, str) else float(benchmark)
     if fixed is None:
         ref_n, ref_mean, ref_sd = b.rest_n, b.rest_mean, b.rest_sd
@@ -494,7 +486,7 @@ def _tests_and_limits(
     lims = {}
     for level in levels:
         label = _limit_label(level)
-        tq = stats.t.ppf((1 + level) / 2, df)
+        tq = _dist.t_ppf((1 + level) / 2, df)
         lims[f"lower_{label}"] = b.bench - tq * se_t
         lims[f"upper_{label}"] = b.bench + tq * se_t
     return p_low, p_high, test, lims
@@ -528,8 +520,6 @@ def _standardised(
 ) -> dict[str, np.ndarray]:
     """Indirectly standardised expected values, tests and limits of each group against the
     other published groups (see :func:`compare_to_benchmark`, ``standardise``)."""
-    from scipy import stats
-
     ok = ~np.isnan(x)
     sc, slabels = pd.factorize(strata, use_na_sentinel=False)
     n_s = len(slabels)
@@ -559,11 +549,11 @@ def _standardised(
         if kind == "mean":
             se, dfp, bad = _standardised_se(n_gs, s_rs, q_rs, n_rs, matched, n_i, n_r, n_unmatched)
             t = (observed - expected) / se
-            p_low, p_high = stats.t.cdf(t, dfp), stats.t.sf(t, dfp)
+            p_low, p_high = _dist.t_cdf(t, dfp), _dist.t_sf(t, dfp)
             p_low, p_high = np.where(bad, np.nan, p_low), np.where(bad, np.nan, p_high)
             for level in levels:
                 label = _limit_label(level)
-                tq = stats.t.ppf((1 + level) / 2, dfp)
+                tq = _dist.t_ppf((1 + level) / 2, dfp)
                 out[f"limit_lower_{label}"] = centre + expected - tq * se
                 out[f"limit_upper_{label}"] = centre + expected + tq * se
             name = "t test, indirectly standardised (group vs rest)"
@@ -580,7 +570,7 @@ def _standardised(
             se = np.sqrt(var) / n_i
             for level in levels:
                 label = _limit_label(level)
-                zq = stats.norm.ppf((1 + level) / 2)
+                zq = _dist.norm_ppf((1 + level) / 2)
                 out[f"limit_lower_{label}"] = np.clip(expected_p - zq * se, 0, 1)
                 out[f"limit_upper_{label}"] = np.clip(expected_p + zq * se, 0, 1)
             name = "exact conditional test stratified by case mix (group vs rest)"
@@ -635,8 +625,6 @@ def _stratified_exact_p(
 ) -> tuple[np.ndarray, np.ndarray]:
     """One-sided p-values of each group's successes given each stratum's margins: the
     convolution of hypergeometric distributions (R's ``mantelhaen.test(exact = TRUE)``)."""
-    from scipy import stats
-
     k, n_s = n_gs.shape
     n_i = n_gs.sum(axis=1)
     p_low = np.full(k, np.nan)
@@ -656,7 +644,7 @@ def _stratified_exact_p(
             else:
                 tot_k = xi + round(x_rs[i, st])
                 tot_n = ni + round(n_rs[i, st])
-                part = stats.hypergeom.pmf(np.arange(ni + 1), tot_n, tot_k, ni)
+                part = _dist.hypergeom_pmf(np.arange(ni + 1), tot_n, tot_k, ni)
             dist = np.convolve(dist, part)
         obs = round(x_gs[i].sum())
         lo, hi = dist[: obs + 1].sum(), dist[obs:].sum()
@@ -984,8 +972,10 @@ def compare_to_benchmark(
     if rule == "gmc":
         flag = _gmc_flags(out, g, core, eligible, benchmark == "overall", ci, ci_low, ci_high)
     out["flag"] = flag
-    hide = [c for c in out.columns if c not in ("group", "n", "flag", "test")]
-    out.loc[~eligible, hide] = np.nan
+    if not eligible.all():  # column by column: one .loc over many columns costs milliseconds
+        for c in out.columns:
+            if c not in ("group", "n", "flag", "test"):
+                out[c] = out[c].where(eligible)
     out["benchmark_n"] = out["benchmark_n"].astype("Int64")
     if "n_unmatched" in out.columns:
         out["n_unmatched"] = out["n_unmatched"].astype("Int64")
@@ -1114,13 +1104,11 @@ def _standardised_core(
 
 def _group_ci(g: _Groups, kind: str, ci: float) -> tuple[np.ndarray, np.ndarray]:
     """Each group's own CI: t for means, Wilson for proportions."""
-    from scipy import stats
-
     n, mean = g.n, g.mean
-    zc = stats.norm.ppf((1 + ci) / 2)
+    zc = _dist.norm_ppf((1 + ci) / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         if kind == "mean":
-            t = stats.t.ppf((1 + ci) / 2, np.maximum(n - 1, 1))
+            t = _dist.t_ppf((1 + ci) / 2, np.maximum(n - 1, 1))
             half = np.where(n > 1, t * np.sqrt(g.var / n), np.nan)
             return mean - half, mean + half
         centre = (mean + zc**2 / (2 * n)) / (1 + zc**2 / n)
@@ -1141,8 +1129,6 @@ def _gmc_flags(
     ci_high: np.ndarray,
 ) -> np.ndarray:
     """The GMC outlier rule's flags (its quartiles and benchmark CI added to ``out``)."""
-    from scipy import stats
-
     q1 = np.full(g.k, np.nan)
     q3 = np.full(g.k, np.nan)
     pub = eligible[g.codes] & g.ok
@@ -1155,7 +1141,7 @@ def _gmc_flags(
                 q1[i], q3[i] = np.quantile(g.x[sel], [0.25, 0.75])
     bn = core.bench_n
     with np.errstate(divide="ignore", invalid="ignore"):
-        tb = stats.t.ppf((1 + ci) / 2, np.maximum(bn - 1, 1))
+        tb = _dist.t_ppf((1 + ci) / 2, np.maximum(bn - 1, 1))
         bhalf = np.where(bn > 1, tb * core.bench_sd / np.sqrt(bn), np.nan)
     b_lo, b_hi = core.bench - bhalf, core.bench + bhalf
     below, above = g.mean < q1, g.mean > q3

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .. import _distributions as _dist
 from .._frames import check_columns, check_frame, numeric
 from .._results import FrameResult
 from ..errors import ConfigurationError, DataError
@@ -479,8 +480,6 @@ def _partially_overlapping_t(
     """(T, df, two-sided p) of Derrick et al.'s partially overlapping samples t test, equal
     variances not assumed: ``x1``/``x2`` the unpaired of samples 1 and 2, ``x3``/``x4`` the
     pairs (as ``Partiallyoverlapping::Partover.test(x1, x2, x3, x4)``)."""
-    from scipy import stats
-
     s1, s2 = np.concatenate([x1, x3]), np.concatenate([x2, x4])
     n1, n2, nc = len(s1), len(s2), len(x3)
     v1, v2 = float(np.var(s1, ddof=1)), float(np.var(s2, ddof=1))
@@ -500,5 +499,5 @@ def _partially_overlapping_t(
     )
     na, nb = len(x1), len(x2)
     df = (nc - 1) + (welch - nc + 1) / (na + nb + 2 * nc) * (na + nb)
-    p = 1.0 if t == 0 else float(2 * stats.t.sf(abs(t), df))
+    p = 1.0 if t == 0 else float(2 * _dist.t_sf(abs(t), df))
     return float(t), float(df), p

@@ -1,0 +1,1739 @@
+"""The validation as it was before issue 19 (commit cf860ad), kept verbatim as a reference.
+
+The tests compare :func:`leadership_eval.responses.validate_responses` with this earlier
+implementation on the same data: the same errors, the same clean data, the same row accounting.
+Only the imports were made absolute.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from leadership_eval.errors import DataError, DataWarning
+from leadership_eval.instruments.loader import as_survey
+from leadership_eval.readers import ReadReport, read_responses
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
+    import pandas as pd
+
+    from leadership_eval.instruments.models import ChoiceList, Item, Survey
+
+__all__ = [
+    "ERROR_CODES",
+    "ERROR_COLUMNS",
+    "ROW_CODES",
+    "SET_ASIDE_CODES",
+    "ReadReport",
+    "ValidationReport",
+    "ValidationStamp",
+    "read_responses",
+    "validate_responses",
+    "validated",
+]
+
+ERROR_CODES: dict[str, str] = {
+    "invalid-code": "a value that is not a code of the item's choice list",
+    "out-of-range": "a number below the item's min or above its max",
+    "not-an-integer": "a number with a fraction where the item wants whole numbers",
+    "wrong-type": "text in a number column, or a date that does not parse (ISO 8601)",
+    "too-long": "text longer than the item's max_length",
+    "exclusive-combined": "a multi_choice answer ticking an exclusive option (none of these) "
+    "together with others",
+    "answered-when-hidden": "an answer where the item's show_if should have hidden it",
+    "missing-required": "a required item that was shown but not answered",
+    "duplicate-id": "a respondent id seen on an earlier row (the row is excluded)",
+    "missing-column": "an item of the survey with no column in the data",
+    "unknown-column": "a column that is no item of the survey (informational; kept)",
+    "empty-row": "a row with no answer at all (informational; the row is excluded)",
+    "ragged-row": "a record of a CSV file with more or fewer fields than its header (a stray "
+    "separator or a cut line; the row is excluded)",
+    "truncated-record": "the file ends in the middle of this record: it was cut off (the row "
+    "is excluded)",
+    "unterminated-quote": "a quoted field that runs over lines looking like records of their "
+    "own: a quote opened and closed far later (the row is excluded)",
+    "formula-without-value": "an XLSX cell holding a formula saved without its computed value "
+    "(the value is set aside; open and save the file in Excel to compute it)",
+}
+"""Every error code :func:`validate_responses` reports, with its meaning."""
+
+INFO_CODES = frozenset({"unknown-column", "empty-row"})
+"""Codes that are reported but do not make the data invalid."""
+
+ROW_CODES: tuple[str, ...] = (
+    "ragged-row",
+    "truncated-record",
+    "unterminated-quote",
+    "empty-row",
+    "duplicate-id",
+)
+"""Codes whose rows are excluded from ``.data`` (each excluded row has one, its reason)."""
+
+SET_ASIDE_CODES = frozenset(
+    {
+        "invalid-code",
+        "out-of-range",
+        "not-an-integer",
+        "wrong-type",
+        "too-long",
+        "formula-without-value",
+    }
+)
+"""Codes of values that are NA in ``.data`` (set aside) and reported as found."""
+
+ERROR_COLUMNS = [
+    "row",
+    "column",
+    "code",
+    "message",
+    "value",
+    "severity",
+    "position",
+    "sheet_row",
+]
+"""The columns of :attr:`ValidationReport.errors`."""
+
+EXCLUDED_REASON = "excluded_reason"
+
+
+@dataclass(frozen=True)
+class ValidationStamp:
+    """The mark :func:`validate_responses` leaves on its clean data (``data.attrs["validation"]``).
+
+    Functions that take responses (:func:`~leadership_eval.score`,
+    :func:`~leadership_eval.reliability`, :func:`~leadership_eval.item_summary`,
+    :func:`~leadership_eval.compare_waves`, :func:`~leadership_eval.anonymise`, the reports) use
+    data carrying the stamp of their survey as it is, and validate any other data first
+    (:func:`validated`); their results carry the stamp, so the row accounting travels with them.
+    Two stamps are equal when they name the same survey and version (so that frames of one
+    survey keep it when concatenated).
+
+    Attributes
+    ----------
+    survey_id, survey_version : str
+    rows_in, rows_used : int
+        Rows validated, and rows in the clean data.
+    excluded : dict
+        Reason -> rows excluded (``rows_in = rows_used + sum(excluded.values())``).
+    set_aside : dict
+        Code -> values set aside (NA in the clean data; :data:`SET_ASIDE_CODES`).
+    problems : dict
+        Code -> every problem of severity ``error``.
+    """
+
+    survey_id: str
+    survey_version: str
+    rows_in: int = field(compare=False)
+    rows_used: int = field(compare=False)
+    excluded: dict[str, int] = field(compare=False, default_factory=dict)
+    set_aside: dict[str, int] = field(compare=False, default_factory=dict)
+    problems: dict[str, int] = field(compare=False, default_factory=dict)
+
+    @property
+    def rows_excluded(self) -> int:
+        """Rows left out of the clean data."""
+        return sum(self.excluded.values())
+
+    def describe(self) -> str:
+        """One line: rows in, used and excluded with reasons; values set aside by code."""
+        return "; ".join(_accounting_lines(self, "set aside"))
+
+
+def _counted(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {code}" for code, n in counts.items())
+
+
+def _accounting_lines(stamp: ValidationStamp, values: str) -> list[str]:
+    lines = [
+        f"rows: {stamp.rows_in} read, {stamp.rows_used} used, {stamp.rows_excluded} excluded"
+        + (f" ({_counted(stamp.excluded)})" if stamp.excluded else "")
+    ]
+    if stamp.set_aside:
+        lines.append(f"values {values}: {_counted(stamp.set_aside)}")
+    other = {
+        c: n
+        for c, n in stamp.problems.items()
+        if c not in SET_ASIDE_CODES and c not in ROW_CODES and c != "missing-column"
+    }
+    if other:
+        lines.append(f"other problems: {_counted(other)}")
+    missing = stamp.problems.get("missing-column")
+    if missing:
+        lines.append(f"items with no column: {missing}")
+    return lines
+
+
+@dataclass
+class ValidationReport:
+    """The result of :func:`validate_responses`.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        The clean form: the rows that were not excluded (same index labels), the respondent id
+        first, then one column per question item in survey order (declared missing codes and
+        failing values NA; codes ``Int64`` (``str`` for lists with text codes), numbers
+        ``float64``, dates ``datetime64``, text ``str``, ``multi_choice`` items as ``Int8``
+        indicator columns ``{id}__{code}``, NA when the question has no substantive answer),
+        then every other column unchanged.
+    errors : pandas.DataFrame
+        One row per problem: ``row`` (index label, NA for column-level problems), ``column``,
+        ``code`` (see :data:`ERROR_CODES`), ``message``, ``value`` (as found), ``severity``
+        (``error`` or ``info``) and ``position`` (0-based row position in the input, -1 for
+        column-level problems).
+    missing : pandas.DataFrame
+        For the items whose choice list declares missing codes: the declared missing code each
+        respondent gave (categorical; for a ``multi_choice`` item the first one ticked), NA
+        elsewhere.
+    hidden : pandas.DataFrame
+        Boolean, one column per question item: True where an answer is present although the
+        item's ``show_if`` should have hidden it.
+    excluded : pandas.DataFrame
+        The input rows left out of ``data``, as they were, with a first column
+        ``excluded_reason`` (``empty-row`` or ``duplicate-id``).
+    n_rows : int
+        Rows in the input (``len(data) + len(excluded)``).
+    """
+
+    survey_id: str
+    data: pd.DataFrame
+    errors: pd.DataFrame
+    missing: pd.DataFrame
+    hidden: pd.DataFrame
+    excluded: pd.DataFrame
+    n_rows: int
+    id_column: str | None = None
+    read_report: ReadReport | None = field(default=None, repr=False)
+    survey_version: str = ""
+
+    @property
+    def valid(self) -> bool:
+        """True when no problem of severity ``error`` was found."""
+        return not bool((self.errors["severity"] == "error").any())
+
+    @property
+    def n_errors(self) -> int:
+        """How many problems of severity ``error`` were found."""
+        return int((self.errors["severity"] == "error").sum())
+
+    @property
+    def stamp(self) -> ValidationStamp:
+        """The row accounting and problem counts (:class:`ValidationStamp`)."""
+        stamp = self.data.attrs.get("validation")
+        if isinstance(stamp, ValidationStamp):
+            return stamp
+        return _make_stamp(self)
+
+    def summary_lines(self, values: str = "set aside") -> list[str]:
+        """What a command prints about the validation: rows read, used and excluded with their
+        reasons, values set aside by code, other problems, choice labels read as codes.
+
+        Parameters
+        ----------
+        values : str
+            How the values with problems were treated (``"set aside"``; ``anonymise`` says
+            what it did with them).
+        """
+        lines = _accounting_lines(self.stamp, values)
+        read = self.read_report
+        if read is not None and read.labelled:
+            parts = [
+                f"{col} ({len(m)} label{'s' if len(m) != 1 else ''})"
+                for col, m in read.labelled.items()
+            ]
+            lines.append(f"labels read as codes: {', '.join(parts)}")
+        return lines
+
+    def summary(self) -> pd.DataFrame:
+        """Counts per error code.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``code`` (most frequent first), with ``severity``, ``n`` (problems),
+            ``n_rows`` (distinct rows affected) and ``n_columns`` (distinct columns).
+        """
+        import pandas as pd
+
+        e = self.errors
+        if e.empty:
+            return pd.DataFrame(
+                {"severity": pd.Series(dtype=str), "n": pd.Series(dtype="int64")},
+                index=pd.Index([], name="code", dtype=str),
+            ).assign(n_rows=pd.Series(dtype="int64"), n_columns=pd.Series(dtype="int64"))
+        grouped = e.groupby("code", sort=False)
+        out = pd.DataFrame(
+            {
+                "severity": grouped["severity"].first(),
+                "n": grouped.size(),
+                "n_rows": grouped["position"].agg(lambda p: int(p[p >= 0].nunique())),
+                "n_columns": grouped["column"].nunique(),
+            }
+        )
+        return out.sort_values(["n"], ascending=False, kind="stable")
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`~leadership_eval.errors.DataError` if any error was found.
+
+        The exception's ``failure_cases`` is the frame of errors (severity ``error``).
+        """
+        if self.valid:
+            return
+        bad = self.errors[self.errors["severity"] == "error"]
+        counts = bad["code"].value_counts()
+        parts = ", ".join(f"{n} {code}" for code, n in counts.items())
+        first = bad.iloc[0]
+        where = "" if first["position"] < 0 else f"row {first['row']}, "
+        raise DataError(
+            f"responses to {self.survey_id!r} have {len(bad)} problem"
+            f"{'s' if len(bad) != 1 else ''} ({parts}); first: {where}column "
+            f"{first['column']}: {first['code']}: {first['message']}",
+            code=str(first["code"]),
+            failure_cases=bad.reset_index(drop=True),
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ValidationReport(survey={self.survey_id!r}, rows={self.n_rows}, "
+            f"kept={len(self.data)}, excluded={len(self.excluded)}, valid={self.valid}, "
+            f"errors={self.n_errors})"
+        )
+
+
+def _make_stamp(report: ValidationReport) -> ValidationStamp:
+    errors = report.errors
+    rowed = errors[(errors["position"] >= 0) & (errors["severity"] == "error")]
+    excluded: dict[str, int] = {}
+    if len(report.excluded):
+        counts = report.excluded[EXCLUDED_REASON].value_counts()
+        excluded = {c: int(counts[c]) for c in ROW_CODES if c in counts.index}
+    aside = rowed[rowed["code"].isin(list(SET_ASIDE_CODES))]["code"].value_counts()
+    bad = errors[errors["severity"] == "error"]["code"].value_counts()
+    return ValidationStamp(
+        report.survey_id,
+        report.survey_version,
+        rows_in=int(report.n_rows),
+        rows_used=len(report.data),
+        excluded=excluded,
+        set_aside={str(k): int(v) for k, v in aside.items()},
+        problems={str(k): int(v) for k, v in bad.items()},
+    )
+
+
+def validated(
+    survey: Survey | str | Path,
+    data: pd.DataFrame,
+    *,
+    need: Iterable[str] = (),
+    form: str = "clean",
+    warn: bool = True,
+) -> tuple[pd.DataFrame, ValidationStamp]:
+    """The responses by the validation's rules: the one validation path of every function.
+
+    Data carrying the :class:`ValidationStamp` of this survey (the ``.data`` of
+    :func:`validate_responses`, or a frame made from it) is returned as it is; any other data
+    is validated first, and its clean form returned: duplicate and blank rows (and records a
+    file reader found broken) excluded, values that fail a check set aside as NA, declared
+    missing codes turned into NA.
+
+    Parameters
+    ----------
+    survey : Survey, str or pathlib.Path
+    data : pandas.DataFrame
+        Responses, raw or clean.
+    need : iterable of str
+        Items the caller cannot do without: a :class:`~leadership_eval.errors.DataError`
+        (``missing-column``) when the data has no column for one of them.
+    form : {"clean", "raw"}
+        ``"raw"``: the rows kept as they were given (declared missing codes still present, for
+        counting them), with the values set aside made NA.
+    warn : bool
+        Issue a :class:`~leadership_eval.errors.DataWarning` saying what was left out or set
+        aside (when anything was).
+
+    Returns
+    -------
+    (pandas.DataFrame, ValidationStamp)
+        The clean data and its stamp (``rows_in = rows_used + rows_excluded``).
+
+    Examples
+    --------
+    >>> import pandas as pd, warnings
+    >>> from leadership_eval.instruments.loader import loads_instrument
+    >>> survey = loads_instrument('''
+    ... kind: survey
+    ... id: demo
+    ... version: 1.0.0
+    ... title: Demo
+    ... respondent_id: rid
+    ... choice_lists:
+    ...   yn: {options: [{code: 1, label: "Yes"}, {code: 2, label: "No"}]}
+    ... sections:
+    ...   - id: s
+    ...     title: S
+    ...     items:
+    ...       - {id: rid, type: text, text: Id}
+    ...       - {id: q, type: choice, choices: yn, text: Q}
+    ... ''')
+    >>> raw = pd.DataFrame({"rid": ["a", "b", "b", None], "q": [1, 7, 2, None]})
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     clean, stamp = validated(survey, raw)
+    >>> clean
+      rid     q
+    0   a     1
+    1   b  <NA>
+    >>> stamp.describe()
+    'rows: 4 read, 2 used, 2 excluded (1 empty-row, 1 duplicate-id); values set aside: 1 invalid-code'
+    >>> print(caught[0].message)
+    responses to 'demo': rows: 4 read, 2 used, 2 excluded ...; validate_responses() lists each one
+    """
+    import pandas as pd
+
+    survey = as_survey(survey)
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(
+            f"responses must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"
+        )
+    stamp = data.attrs.get("validation")
+    if (
+        isinstance(stamp, ValidationStamp)
+        and stamp.survey_id == survey.id
+        and stamp.survey_version == survey.version
+    ):
+        return data, stamp
+    report = validate_responses(survey, data)
+    stamp = report.stamp
+    wanted = set(need)
+    if wanted:
+        errors = report.errors
+        absent = errors[
+            (errors["code"] == "missing-column")
+            & errors["column"].isin([q.column_name for q in survey.questions if q.id in wanted])
+        ]
+        if len(absent):
+            names = ", ".join(repr(c) for c in absent["column"])
+            raise DataError(
+                f"the data has no column {names} (needed here; its columns are "
+                f"{', '.join(map(str, data.columns[:20]))})",
+                code="missing-column",
+                failure_cases=absent.reset_index(drop=True),
+            )
+    if warn and (stamp.rows_excluded or stamp.set_aside):
+        warnings.warn(
+            DataWarning(
+                f"responses to {survey.id!r}: {stamp.describe()}; validate_responses() lists "
+                "each one"
+            ),
+            stacklevel=3,
+        )
+    if form == "raw":
+        return _raw_kept(survey, data, report), stamp
+    return report.data, stamp
+
+
+def _raw_kept(survey: Survey, data: pd.DataFrame, report: ValidationReport) -> pd.DataFrame:
+    """The raw rows validation kept, with the values it set aside made NA."""
+    import numpy as np
+
+    excluded = np.zeros(len(data), dtype=bool)
+    errors = report.errors
+    rowed = errors[errors["position"] >= 0]
+    excluded[rowed.loc[rowed["code"].isin(list(ROW_CODES)), "position"].to_numpy()] = True
+    out = data.iloc[np.flatnonzero(~excluded)].copy()
+    aside = rowed[rowed["code"].isin(list(SET_ASIDE_CODES))]
+    for item_id, rows in aside.groupby("column"):
+        try:
+            column = survey.item(str(item_id)).column_name
+        except KeyError:
+            continue
+        name = column if column in out.columns else str(item_id)
+        if name in out.columns:
+            labels = [r for r in rows["row"] if r in out.index]
+            out.loc[labels, name] = None
+    return out
+
+
+# ------------------------------------------------------------------------------- internals
+
+
+class _Errors:
+    """Collects failure cases as column arrays, one chunk per check."""
+
+    def __init__(self, index: pd.Index, lazy: bool, survey_id: str) -> None:
+        self.index = index
+        self.lazy = lazy
+        self.survey_id = survey_id
+        self.chunks: list[dict[str, Any]] = []
+
+    def add(
+        self,
+        positions: np.ndarray,
+        column: str,
+        code: str,
+        message: Any,
+        value: Any,
+    ) -> None:
+        import numpy as np
+
+        if len(positions) == 0:
+            return
+        n = len(positions)
+        chunk = {
+            "position": np.asarray(positions, dtype=np.int64),
+            "column": [column] * n,
+            "code": [code] * n,
+            "message": message if not isinstance(message, str) else [message] * n,
+            "value": value,
+            "severity": ["info" if code in INFO_CODES else "error"] * n,
+        }
+        self.chunks.append(chunk)
+        if not self.lazy and code not in INFO_CODES:
+            frame = self.frame()
+            bad = frame[frame["severity"] == "error"]
+            first = bad.iloc[0]
+            where = "" if first["position"] < 0 else f"row {first['row']}, "
+            raise DataError(
+                f"responses to {self.survey_id!r}: {where}column {first['column']}: "
+                f"{first['code']}: {first['message']}",
+                code=code,
+                failure_cases=bad.reset_index(drop=True),
+            )
+
+    def column_level(self, column: str, code: str, message: str) -> None:
+        import numpy as np
+
+        self.add(np.array([-1]), column, code, message, [None])
+
+    def frame(self) -> pd.DataFrame:
+        import numpy as np
+        import pandas as pd
+
+        if not self.chunks:
+            return pd.DataFrame(
+                {
+                    "row": pd.Series(dtype=object),
+                    "column": pd.Series(dtype=str),
+                    "code": pd.Series(dtype=str),
+                    "message": pd.Series(dtype=str),
+                    "value": pd.Series(dtype=object),
+                    "severity": pd.Series(dtype=str),
+                    "position": pd.Series(dtype="int64"),
+                }
+            )
+        pos = np.concatenate([c["position"] for c in self.chunks])
+        cols: dict[str, Any] = {}
+        for key in ("column", "code", "message", "severity"):
+            cols[key] = np.concatenate([np.asarray(c[key], dtype=object) for c in self.chunks])
+        values = np.concatenate(
+            [_object_array(c["value"], len(c["position"])) for c in self.chunks]
+        )
+        labels = np.empty(len(pos), dtype=object)
+        ok = pos >= 0
+        labels[ok] = self.index.take(pos[ok]).to_numpy(dtype=object)
+        labels[~ok] = None
+        frame = pd.DataFrame(
+            {
+                "row": labels,
+                "column": cols["column"],
+                "code": cols["code"],
+                "message": cols["message"],
+                "value": values,
+                "severity": cols["severity"],
+                "position": pos,
+            }
+        )
+        for key in ("column", "code", "message", "severity"):
+            frame[key] = frame[key].astype(str)
+        return frame
+
+
+def _object_array(values: Any, n: int) -> np.ndarray:
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(values, pd.Series | pd.Index):
+        values = values.to_numpy(dtype=object)
+    out = np.empty(n, dtype=object)
+    out[:] = list(values) if not isinstance(values, np.ndarray) else values
+    out[pd.isna(out)] = None
+    return out
+
+
+def _is_text_dtype(dtype: Any) -> bool:
+    import pandas as pd
+
+    return not (
+        pd.api.types.is_numeric_dtype(dtype)
+        or pd.api.types.is_bool_dtype(dtype)
+        or pd.api.types.is_datetime64_any_dtype(dtype)
+    )
+
+
+def _canonical(values: Any, maybe_float: bool = True) -> pd.Series:
+    """Stripped strings (``string`` dtype), blank -> NA, whole numbers written without ``.0``."""
+    import pandas as pd
+
+    s = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
+    if pd.api.types.is_float_dtype(s.dtype):
+        whole = s.notna() & (s % 1 == 0)
+        text = s.astype("string")
+        return text.where(~whole, s.where(whole).astype("Int64").astype("string"))
+    text = s.astype("string").str.strip()
+    if maybe_float and s.dtype == object:
+        is_float = s.map(lambda v: isinstance(v, float), na_action="ignore").fillna(False)
+        if bool(is_float.any()):  # 3.0 read from a spreadsheet means the code 3
+            text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return text.mask(text == "")
+
+
+def _canon_one(value: Any) -> Any:
+    """One value as canonical code text (None for no answer)."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, float):
+        if value != value:
+            return None
+        return str(int(value)) if value.is_integer() else str(value)
+    if value is None or value is _NA:
+        return None
+    return str(value).strip() or None
+
+
+_NA: Any = None  # pandas.NA, set on first use (pandas is imported lazily)
+
+
+def _canonical_text(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Canonical text of values (object array, None for NA or blank) and where it is None."""
+    import numpy as np
+    import pandas as pd
+
+    global _NA
+    _NA = pd.NA
+    kind = pd.api.types.infer_dtype(u, skipna=False)
+    if kind == "string":  # only strings, no NA (the usual case): no masking needed
+        out = np.frompyfunc(str.strip, 1, 1)(u) if len(u) else np.empty(0, dtype=object)
+        absent = np.asarray(out == "", dtype=bool)
+    else:
+        out = np.empty(len(u), dtype=object)
+        na = np.asarray(pd.isna(u), dtype=bool)
+        vals = u[~na]
+        if len(vals):
+            if pd.api.types.infer_dtype(vals, skipna=False) == "string":
+                out[~na] = np.frompyfunc(str.strip, 1, 1)(vals)  # one C-level call per value
+            else:
+                out[~na] = np.frompyfunc(_canon_one, 1, 1)(vals)
+        out[na] = None
+        absent = na | np.asarray(out == "", dtype=bool)
+    if absent.any():
+        out[absent] = None
+    return out, absent
+
+
+def _canonical_uniques(u: np.ndarray) -> pd.Series:
+    """Canonical text of distinct values (object Series, None for NA or blank)."""
+    import pandas as pd
+
+    return pd.Series(_canonical_text(u)[0], dtype=object)
+
+
+@dataclass
+class _Column:
+    """One input column, prepared once: text columns are factorised (each distinct value is
+    examined once, then broadcast to the rows by its code), except free-text columns, whose
+    values are mostly distinct: those are canonicalised row by row (``row_text``)."""
+
+    series: pd.Series
+    present: np.ndarray
+    codes: np.ndarray | None = None  # factor codes (-1: NA) for text columns
+    uniques: np.ndarray | None = None  # the distinct values (object)
+    u_text: pd.Series | None = None  # canonical text of the distinct values
+    owned: bool = False  # the series is a private copy (its buffers may be reused)
+    row_text: np.ndarray | None = None  # canonical text per row (object, None: no answer)
+
+    @classmethod
+    def prepare(cls, s: pd.Series, factorise: bool = True) -> _Column:
+        import numpy as np
+        import pandas as pd
+
+        if not _is_text_dtype(s.dtype):
+            mask = getattr(s.array, "_mask", None)
+            if isinstance(mask, np.ndarray):
+                return cls(s, ~mask)
+            return cls(s, s.notna().to_numpy(dtype=bool))
+        if not factorise:
+            canon, absent = _canonical_text(s.to_numpy(dtype=object))
+            return cls(s, ~absent, row_text=canon)
+        codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+        u = np.asarray(uniques, dtype=object)
+        u_text = _canonical_uniques(u)
+        u_present = np.append(u_text.notna().to_numpy(dtype=bool), False)
+        return cls(s, u_present[codes], codes.astype(np.int64), u, u_text)
+
+    def subset(self, positions: np.ndarray, segments: list[tuple[int, int]] | None) -> _Column:
+        import pandas as pd
+
+        return _Column(
+            pd.Series(
+                _compress(self.series.array, positions, segments),
+                name=self.series.name,
+                copy=False,
+            ),
+            _compress(self.present, positions, segments),
+            None if self.codes is None else _compress(self.codes, positions, segments),
+            self.uniques,
+            self.u_text,
+            owned=True,
+            row_text=None
+            if self.row_text is None
+            else _compress(self.row_text, positions, segments),
+        )
+
+    @property
+    def is_text(self) -> bool:
+        return self.codes is not None
+
+    def take(self, per_unique: np.ndarray, fill: Any) -> np.ndarray:
+        """Broadcast per-distinct-value results to the rows (``fill`` where NA)."""
+        import numpy as np
+
+        assert self.codes is not None
+        ext = np.append(per_unique, np.array([fill], dtype=per_unique.dtype))
+        return ext[self.codes]  # code -1 picks the fill at the end
+
+
+def _kept_segments(excluded: np.ndarray, n: int) -> list[tuple[int, int]] | None:
+    """The runs of kept rows between the excluded positions (sorted), when they are few."""
+    if len(excluded) == 0 or len(excluded) > 4096:
+        return None
+    from itertools import pairwise
+
+    bounds = [-1, *excluded.tolist(), n]
+    return [(a + 1, b) for a, b in pairwise(bounds) if b > a + 1]
+
+
+def _compress(values: Any, positions: np.ndarray, segments: list[tuple[int, int]] | None) -> Any:
+    """``values`` at the kept ``positions``; with few rows left out, copy the runs between them
+    (a memory copy per run instead of a gather per row)."""
+    import numpy as np
+
+    if not segments:
+        return values.take(positions)
+    if isinstance(values, np.ndarray):
+        return np.concatenate([values[a:b] for a, b in segments])
+    return type(values)._concat_same_type([values[a:b] for a, b in segments])
+
+
+def _repeated(col: _Column, candidates: np.ndarray) -> np.ndarray:
+    """Which of the ``candidates`` (sorted row positions) hold an id seen on an earlier one
+    (as a mask over ``candidates``); text ids are compared once stripped.
+
+    Text ids are mostly distinct, so they are not factorised: equal strings have equal hashes,
+    so only the rows whose hash repeats (usually none) are compared exactly.
+    """
+    import numpy as np
+    import pandas as pd
+
+    def later_of(keys: np.ndarray) -> np.ndarray:
+        _, first_seen = np.unique(keys, return_index=True)
+        later = np.ones(len(keys), dtype=bool)
+        later[first_seen] = False
+        return later
+
+    if col.row_text is not None:
+        texts = col.row_text if len(candidates) == len(col.row_text) else col.row_text[candidates]
+        hashes = np.fromiter(map(hash, texts), dtype=np.int64, count=len(texts))
+        ordered = np.sort(hashes)
+        repeats = ordered[1:][ordered[1:] == ordered[:-1]]
+        later = np.zeros(len(candidates), dtype=bool)
+        if len(repeats):
+            sub = np.flatnonzero(np.isin(hashes, repeats))
+            later[sub[later_of(pd.factorize(texts[sub])[0])]] = True
+        return later
+    if col.is_text:
+        assert col.u_text is not None and col.uniques is not None
+        # distinct raw values that are the same id once stripped share one key
+        u_canon = col.u_text.to_numpy(dtype=object)
+        if bool(np.asarray(u_canon == col.uniques, dtype=bool).all()):
+            u_key = np.arange(len(u_canon), dtype=np.int64)  # already distinct
+        else:
+            u_key = pd.factorize(u_canon)[0].astype(np.int64)
+        key = col.take(u_key, -1)
+    else:
+        key = pd.factorize(col.series)[0].astype(np.int64)
+    return later_of(key[candidates])
+
+
+def _code_list(codes: list[Any]) -> str:
+    shown = ", ".join(str(c) for c in codes[:12])
+    return shown + (", ..." if len(codes) > 12 else "")
+
+
+def _describe_choices(choice: ChoiceList, name: str | None) -> str:
+    text = f"codes {_code_list(choice.codes)}"
+    if choice.missing_codes:
+        text += f"; missing {_code_list(choice.missing_codes)}"
+    return f"a code of {name!r} ({text})" if name else f"a code ({text})"
+
+
+def _is_platform_column(name: str) -> bool:
+    from leadership_eval.readers import ODK_METADATA, REDCAP_METADATA
+
+    key = name.strip().lower()
+    return key in REDCAP_METADATA or key in ODK_METADATA or key.endswith("_complete")
+
+
+def _with_value(values: pd.Series, template: str) -> pd.Series:
+    """``template`` with ``{value}`` replaced by each value's repr (vectorised)."""
+    import pandas as pd
+
+    head, _, tail = template.partition("{value}")
+    shown = pd.Series(values.to_numpy(dtype=object), dtype=object).map(repr)
+    return head + shown.astype(str) + tail
+
+
+@dataclass
+class _Clean:
+    """What checking one item column produced."""
+
+    columns: dict[str, Any]  # clean column(s): name -> array-like
+    declared_missing: np.ndarray  # a declared missing code is present
+    missing_codes: Any = None  # categorical of the declared missing codes (or None)
+    keys: dict[str, np.ndarray] = field(default_factory=dict)  # int codes of clean values
+
+
+def _missing_categorical(choice: ChoiceList | None, miss_idx: np.ndarray) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    if choice is None or not choice.missing_codes:
+        return None
+    return pd.Categorical.from_codes(
+        miss_idx.astype(np.int8, copy=False),
+        categories=pd.Index(list(choice.missing_codes), dtype=object),
+        validate=False,  # the codes are -1 or an index into the categories by construction
+    )
+
+
+def _classify_ints(vals: np.ndarray, choice: ChoiceList) -> np.ndarray:
+    """Class of each integer value: 1 substantive code, 2+j the j-th missing code, 0 other."""
+    import numpy as np
+
+    codes = [int(c) for c in choice.codes]
+    missing = [int(c) for c in choice.missing_codes]  # type: ignore[call-overload]
+    lo, hi = min(codes + missing), max(codes + missing)
+    if hi - lo > 100_000:  # sparse codes: hash lookups instead of a table
+        cls = np.zeros(len(vals), dtype=np.int8)
+        cls[np.isin(vals, codes)] = 1
+        for j, c in enumerate(missing):
+            cls[vals == c] = 2 + j
+        return cls
+    base = 0 if lo >= 0 and hi <= 100_000 else lo  # a table from 0 saves a subtraction
+    lut = np.zeros(hi - base + 1, dtype=np.int8)
+    lut[np.asarray(codes) - base] = 1
+    for j, c in enumerate(missing):
+        lut[c - base] = 2 + j
+    if len(vals) == 0 or (int(vals.min()) >= base and int(vals.max()) <= hi):
+        # every value within the table (the usual case): one gather
+        return lut[vals] if base == 0 else lut[vals - base]
+    lo = base
+    off = vals - lo
+    inside = (off >= 0) & (off <= hi - lo)
+    cls = lut[np.where(inside, off, 0)]
+    cls[~inside] = 0
+    return cls
+
+
+def _int_buffers(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
+    """The integer values of a column and its NA mask (None: no NA), without copying."""
+    import numpy as np
+
+    arr = s.array
+    data, mask = getattr(arr, "_data", None), getattr(arr, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray):
+        return data, mask
+    return np.asarray(arr), None
+
+
+def _code_table(choice: ChoiceList, s: pd.Series) -> tuple[np.ndarray, int] | None:
+    """A table of classes (as in :func:`_classify_ints`) for a clipped gather: entry
+    ``v - shift`` is the class of the value ``v``; the first and last entries (which clipping
+    gives every value outside the codes' range) are 0. None when the codes are too sparse or
+    the column's integers cannot index it (unsigned 64-bit)."""
+    import numpy as np
+    import pandas as pd
+
+    if not pd.api.types.is_integer_dtype(s.dtype):
+        return None
+    dtype = np.dtype(getattr(s.dtype, "numpy_dtype", s.dtype))
+    if dtype.kind != "i" and not (dtype.kind == "u" and dtype.itemsize <= 4):
+        return None
+    codes = [int(c) for c in choice.codes]
+    missing = [int(c) for c in choice.missing_codes]  # type: ignore[call-overload]
+    lo, hi = min(codes + missing), max(codes + missing)
+    if hi - lo > 100_000:
+        return None
+    shift = 0 if lo >= 1 else lo - 1  # a table from 0 saves a subtraction
+    lut = np.zeros(hi - shift + 2, dtype=np.int8)
+    lut[np.asarray(codes) - shift] = 1
+    for j, c in enumerate(missing):
+        lut[c - shift] = 2 + j
+    return lut, shift
+
+
+def _check_codes(
+    item: Item,
+    choice: ChoiceList,
+    col: _Column,
+    pos: np.ndarray,
+    err: _Errors,
+    want_keys: bool = False,
+) -> _Clean:
+    import numpy as np
+    import pandas as pd
+
+    all_int = all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes)
+    s, present = col.series, col.present
+    na_done = False  # cls already -1 where there is no answer
+    keys: dict[str, np.ndarray] = {}
+    if all_int:
+        if col.is_text:
+            assert col.u_text is not None
+            u_num = pd.to_numeric(col.u_text, errors="coerce").to_numpy(
+                dtype=float, na_value=np.nan
+            )
+            with np.errstate(invalid="ignore"):
+                u_ok = (np.abs(u_num) < 2**53) & (u_num % 1 == 0)
+            u_vals = np.where(u_ok, u_num, 0).astype(np.int64)
+            u_cls = np.where(u_ok, _classify_ints(u_vals, choice), 0).astype(np.int8)
+            cls = col.take(u_cls, -1)
+            vals = col.take(u_vals, 0)
+        elif (table := _code_table(choice, s)) is not None:
+            # the usual case: Int64 codes, one clipped gather through a table of the codes
+            data, na = _int_buffers(s)
+            lut, shift = table
+            index = data if shift == 0 else data.astype(np.int64, copy=False) - shift
+            cls = np.take(lut, index, mode="clip")
+            if na is not None and na.any():
+                np.bitwise_or(cls, np.negative(na.view(np.int8)), out=cls)  # NA: -1
+            na_done = True
+            if want_keys:  # the code's position in the list (-1: no valid code), for show_if
+                key_lut = np.full(len(lut), -1, dtype=np.int64)
+                key_lut[np.asarray([int(c) for c in choice.codes]) - shift] = np.arange(
+                    len(choice.codes)
+                )
+                keys[item.id] = np.where(cls == 1, np.take(key_lut, index, mode="clip"), -1)
+            if col.owned and data.dtype == np.int64 and data.flags.writeable:
+                vals = data  # a private copy made by subset(): reuse, don't copy again
+            else:
+                vals = data.astype(np.int64)  # a copy: .data must not share the input's memory
+        elif pd.api.types.is_integer_dtype(s.dtype):
+            fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
+            vals = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
+            cls = _classify_ints(vals, choice)
+        else:
+            f = s.to_numpy(dtype=float, na_value=np.nan)
+            with np.errstate(invalid="ignore"):
+                ok = (np.abs(f) < 2**53) & (f % 1 == 0)
+            vals = np.where(ok, f, 0).astype(np.int64)
+            cls = np.where(ok, _classify_ints(vals, choice), 0).astype(np.int8)
+        if not na_done and not present.all():
+            cls[~present] = -1
+        clean: Any = pd.arrays.IntegerArray(vals, cls != 1)
+    else:
+        if not col.is_text:
+            col = _Column.prepare(_canonical(s).astype(object))
+            col.series, col.present = s, present & col.present
+        assert col.u_text is not None
+        u_cls = np.zeros(len(col.u_text), dtype=np.int8)
+        u_cls[col.u_text.isin([str(c) for c in choice.codes]).to_numpy(bool, na_value=False)] = 1
+        for j, c in enumerate(choice.missing_codes):
+            u_cls[(col.u_text == str(c)).to_numpy(bool, na_value=False)] = 2 + j
+        cls = col.take(u_cls, -1)
+        if choice.numeric:
+            u_int = pd.to_numeric(col.u_text.where(u_cls == 1), errors="coerce")
+            u_vals = u_int.fillna(0).to_numpy(dtype=np.int64)
+            clean = pd.arrays.IntegerArray(col.take(u_vals, 0), cls != 1)
+        elif isinstance(s.dtype, pd.StringDtype) and bool(
+            np.asarray(col.u_text.to_numpy(dtype=object) == col.uniques, dtype=bool).all()
+        ):  # the codes are stored exactly: keep the column's own strings
+            clean = s.where(np.append(u_cls == 1, False)[col.codes]).array
+        else:
+            u_clean = col.u_text.where(u_cls == 1).to_numpy(dtype=object, na_value=None)
+            clean = pd.array(col.take(u_clean, None), dtype="str")
+        u_key = pd.Index([str(c) for c in choice.codes]).get_indexer(col.u_text.astype(object))
+        keys = {item.id: np.where(present, col.take(u_key.astype(np.int64), -1), -1)}
+    if not all_int:
+        cls = np.where(present, cls, -1)
+    invalid = cls == 0
+    if invalid.any():
+        idx = np.flatnonzero(invalid)
+        bad = s.iloc[idx]
+        what = _describe_choices(choice, item.choices)
+        err.add(pos[idx], item.id, "invalid-code", _with_value(bad, "{value} is not " + what), bad)
+    is_miss = cls >= 2
+    miss_idx = np.maximum(cls - 2, -1).astype(np.int8, copy=False)
+    out = _Clean({item.id: clean}, is_miss, _missing_categorical(choice, miss_idx))
+    out.keys = keys
+    return out
+
+
+def _fmt_num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+def _check_number(
+    item: Item, choice: ChoiceList | None, col: _Column, pos: np.ndarray, err: _Errors
+) -> _Clean:
+    import numpy as np
+    import pandas as pd
+
+    s, present = col.series, col.present
+    n = len(s)
+    if col.is_text:
+        assert col.u_text is not None
+        u_num = pd.to_numeric(col.u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        f = col.take(u_num, np.nan)
+        wrong = present & np.isnan(f)
+    elif pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        f = s.to_numpy(dtype=float, na_value=np.nan)
+        wrong = np.zeros(n, dtype=bool)
+    else:  # true/false or dates are not numbers
+        f = np.full(n, np.nan)
+        wrong = present.copy()
+    miss_idx = np.full(n, -1, dtype=np.int8)
+    is_miss = np.zeros(n, dtype=bool)
+    missing = list(choice.missing_codes) if choice is not None else []
+    for j, c in enumerate(missing):
+        if isinstance(c, int | float) and not isinstance(c, bool):
+            hit = present & (f == float(c))
+            miss_idx[hit] = j
+            is_miss |= hit
+    ok = present & ~wrong & ~is_miss
+    if wrong.any():
+        idx = np.flatnonzero(wrong)
+        bad = s.iloc[idx]
+        err.add(pos[idx], item.id, "wrong-type", _with_value(bad, "{value} is not a number"), bad)
+    checks: list[tuple[str, Any, str]] = []
+    with np.errstate(invalid="ignore"):
+        if item.min is not None:
+            checks.append(("out-of-range", f < item.min, f"below the minimum {_fmt_num(item.min)}"))
+        if item.max is not None:
+            checks.append(("out-of-range", f > item.max, f"above the maximum {_fmt_num(item.max)}"))
+        if item.integer:
+            checks.append(("not-an-integer", f % 1 != 0, "not a whole number"))
+    for code, fails, what in checks:
+        hit = ok & fails
+        if hit.any():
+            idx = np.flatnonzero(hit)
+            bad = s.iloc[idx]
+            err.add(pos[idx], item.id, code, _with_value(bad, "{value} is " + what), bad)
+            ok &= ~hit
+    clean = np.where(ok, f, np.nan)
+    return _Clean({item.id: clean}, is_miss, _missing_categorical(choice, miss_idx))
+
+
+def _check_text(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Clean:
+    import numpy as np
+    import pandas as pd
+
+    s, present = col.series, col.present
+    text = s if isinstance(s.dtype, pd.StringDtype) else s.astype("str")
+    if not present.all():
+        text = text.where(present)
+    ok = present
+    if item.max_length is not None:
+        long = (text.str.len() > item.max_length).to_numpy(dtype=bool, na_value=False)
+        if long.any():
+            idx = np.flatnonzero(long)
+            err.add(
+                pos[idx],
+                item.id,
+                "too-long",
+                f"longer than the maximum of {item.max_length} characters",
+                s.iloc[idx],
+            )
+            ok = ok & ~long
+            text = text.where(ok)
+    return _Clean({item.id: text.array}, np.zeros(len(s), dtype=bool))
+
+
+def _check_date(item: Item, col: _Column, pos: np.ndarray, err: _Errors) -> _Clean:
+    import numpy as np
+    import pandas as pd
+
+    s, present = col.series, col.present
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        parsed = s.to_numpy()
+        ok = present
+    elif col.is_text:
+        assert col.u_text is not None
+        u_dates = pd.to_datetime(col.u_text, format="ISO8601", errors="coerce").to_numpy()
+        parsed = col.take(u_dates, np.datetime64("NaT", "ns"))
+        ok = present & ~np.isnat(parsed)
+    else:  # numbers are no dates
+        parsed = np.full(len(s), np.datetime64("NaT", "ns"))
+        ok = np.zeros(len(s), dtype=bool)
+    wrong = present & ~ok
+    if wrong.any():
+        idx = np.flatnonzero(wrong)
+        bad = s.iloc[idx]
+        err.add(
+            pos[idx],
+            item.id,
+            "wrong-type",
+            _with_value(bad, "{value} is not a date (expected YYYY-MM-DD)"),
+            bad,
+        )
+        parsed = np.where(ok, parsed, np.datetime64("NaT"))
+    return _Clean({item.id: pd.array(parsed)}, np.zeros(len(s), dtype=bool))
+
+
+def _check_multi(
+    item: Item,
+    choice: ChoiceList,
+    col: _Column,
+    pos: np.ndarray,
+    err: _Errors,
+    want_keys: bool = False,
+) -> _Clean:
+    """Split each distinct answer once, then broadcast to the rows by its factor code."""
+    import numpy as np
+    import pandas as pd
+
+    if not col.is_text:
+        prepared = _Column.prepare(_canonical(col.series).astype(object))
+        prepared.series, prepared.present = col.series, col.present & prepared.present
+        col = prepared
+    assert col.u_text is not None
+    s, present = col.series, col.present
+    codes = [str(c) for c in choice.codes]
+    known = codes + [str(c) for c in choice.missing_codes]
+    u = col.u_text.astype(object)
+    tokens = u.str.split().explode()
+    tokens = tokens[tokens.notna()]
+    u_of_tok = tokens.index.to_numpy(dtype=np.int64)
+    cat = pd.Index(known, dtype=object).get_indexer(tokens.to_numpy(dtype=object)).astype(np.int64)
+    k, nu = len(codes), len(u)
+    table = np.zeros((nu, k), dtype=np.int8)
+    sub = (cat >= 0) & (cat < k)
+    table[u_of_tok[sub], cat[sub]] = 1
+    u_answered: np.ndarray = np.asarray(table.any(axis=1), dtype=bool)
+    u_missing = np.full(nu, -1, dtype=np.int8)
+    is_m = cat >= k
+    # the first declared missing code given (tokens keep the answer's order)
+    first_m = pd.Series(cat[is_m] - k, index=u_of_tok[is_m]).groupby(level=0).first()
+    u_missing[first_m.index.to_numpy(dtype=np.int64)] = first_m.to_numpy(dtype=np.int8)
+    bad_tok = pd.Series(tokens.to_numpy(dtype=object)[cat < 0], index=u_of_tok[cat < 0])
+    u_bad = np.zeros(nu, dtype=bool)
+    u_msg = np.full(nu, "", dtype=object)
+    if len(bad_tok):
+        joined = bad_tok.groupby(level=0).agg(lambda t: ", ".join(repr(x) for x in t))
+        ui = joined.index.to_numpy(dtype=np.int64)
+        u_bad[ui] = True
+        what = ": not " + _describe_choices(choice, item.choices)
+        u_msg[ui] = (joined.astype(str) + what).to_numpy(dtype=object)
+    answered = col.take(u_answered, False) & present
+    invalid = col.take(u_bad, False) & present
+    if invalid.any():
+        idx = np.flatnonzero(invalid)
+        err.add(pos[idx], item.id, "invalid-code", col.take(u_msg, "")[idx], s.iloc[idx])
+    exclusive = [codes.index(str(c)) for c in choice.exclusive_codes if str(c) in codes]
+    if exclusive:
+        # "None of these" ticked together with another option: the answer contradicts itself
+        u_clash = table[:, exclusive].any(axis=1) & (table.sum(axis=1) > 1)
+        clash = col.take(np.asarray(u_clash, dtype=bool), False) & present
+        if clash.any():
+            idx = np.flatnonzero(clash)
+            names = " or ".join(repr(codes[j]) for j in exclusive)
+            err.add(
+                pos[idx],
+                item.id,
+                "exclusive-combined",
+                f"{names} rules out the other options but was ticked with them",
+                s.iloc[idx],
+            )
+    f = np.where(present, col.codes, -1)  # type: ignore[arg-type]
+    ext = np.vstack([table, np.zeros((1, k), dtype=np.int8)])
+    by_code = np.ascontiguousarray(ext.T)  # (k, distinct answers + 1)
+    columns: dict[str, Any] = {}
+    keys: dict[str, np.ndarray] = {}
+    mask = ~answered
+    for j, code in enumerate(codes):
+        name = f"{item.id}__{code}"
+        ticked = by_code[j][f]  # code -1 -> the zero at the end
+        columns[name] = pd.arrays.IntegerArray(ticked, mask.copy())
+        if want_keys:  # 0/1, -1 where NA: the values themselves, for show_if
+            keys[name] = np.where(answered, ticked, -1)
+    miss_idx = np.where(present, col.take(u_missing, -1), -1)
+    return _Clean(columns, miss_idx >= 0, _missing_categorical(choice, miss_idx), keys)
+
+
+def _evaluate_grouped(
+    expr: Any,
+    columns: dict[str, Any],
+    keys: dict[str, np.ndarray],
+    shown_of: dict[str, np.ndarray],
+    m: int,
+    item_types: Any,
+) -> np.ndarray:
+    """Evaluate ``expr`` once per distinct combination of the values it reads.
+
+    A condition is a function of one row's values, so evaluating it on the distinct rows of
+    the columns it refers to and broadcasting back gives the same answer as evaluating every
+    row, at the cost of one factorisation per column (none for a column whose integer
+    ``keys`` are known: equal keys, equal values, -1 for NA). ``shown_of`` holds, for the
+    columns of items that skip logic may hide, where the item was shown: elsewhere the value
+    counts as NA (applied to the distinct rows only; their keys must already be -1 there).
+    """
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(m), copy=False)
+    if m == 0 or frame.shape[1] == 0:
+        for name, shown_c in shown_of.items():
+            frame[name] = frame[name].where(shown_c)
+        return np.asarray(expr.evaluate(frame, item_types=item_types).to_numpy(dtype=bool))
+    combined = np.zeros(m, dtype=np.int64)
+    card = 1
+    for name in frame.columns:
+        if name in keys:
+            k = keys[name].astype(np.int64) + 1
+            size = int(k.max()) + 1 if len(k) else 1
+        else:
+            codes, uniques = pd.factorize(frame[name], use_na_sentinel=True)
+            if name in shown_of:
+                codes = np.where(shown_of[name], codes, -1)
+            k = codes.astype(np.int64) + 1
+            size = len(uniques) + 1
+        if card * size >= 2**62:
+            combined = pd.factorize(combined)[0].astype(np.int64)
+            card = int(combined.max()) + 1
+        combined = combined * size + k
+        card *= size
+    if card <= 4 * m + 1024:  # few possible combinations: they are the group numbers
+        first = np.full(card, -1, dtype=np.int64)
+        first[combined[::-1]] = np.arange(m - 1, -1, -1)  # the last write wins: first rows
+        seen = np.flatnonzero(first >= 0)
+        rows, group = first[seen], None
+    else:
+        group, _ = pd.factorize(combined)
+        n_groups = int(group.max()) + 1
+        rows = np.empty(n_groups, dtype=np.int64)
+        rows[group[::-1]] = np.arange(m - 1, -1, -1)
+    distinct = frame.iloc[rows].reset_index(drop=True)
+    for name, shown_c in shown_of.items():
+        distinct[name] = distinct[name].where(shown_c[rows])
+    shown = expr.evaluate(distinct, item_types=item_types).to_numpy(dtype=bool)
+    if group is None:
+        table = np.zeros(card, dtype=bool)
+        table[seen] = shown
+        return np.asarray(table[combined], dtype=bool)
+    return np.asarray(shown[group], dtype=bool)
+
+
+def _empty_clean(item: Item, choice: ChoiceList | None, n: int) -> _Clean:
+    """All-NA clean column(s) for an item with no column in the data."""
+    import numpy as np
+    import pandas as pd
+
+    none = np.zeros(n, dtype=bool)
+    if item.type == "multi_choice" and choice is not None:
+        cols: dict[str, Any] = {
+            f"{item.id}__{c}": pd.array([pd.NA] * n, dtype="Int8") for c in choice.codes
+        }
+    elif item.type in ("likert", "choice"):
+        dtype = "Int64" if choice is None or choice.numeric else "str"
+        cols = {item.id: pd.array([pd.NA] * n, dtype=dtype)}
+    elif item.type == "number":
+        cols = {item.id: np.full(n, np.nan)}
+    elif item.type == "date":
+        cols = {item.id: pd.array(np.full(n, np.datetime64("NaT", "ns")))}
+    else:
+        cols = {item.id: pd.array([None] * n, dtype="str")}
+    cat = None
+    if choice is not None and choice.missing_codes:
+        cat = pd.Categorical.from_codes(
+            np.full(n, -1, dtype=np.int8),
+            categories=pd.Index(list(choice.missing_codes), dtype=object),
+        )
+    return _Clean(cols, none, cat)
+
+
+def _indicator_layout(data: pd.DataFrame, item: Item, choice: ChoiceList | None) -> list[str]:
+    """Columns ``{id}__{code}`` holding a multi_choice item in the indicator layout."""
+    if choice is None:
+        return []
+    wanted = {f"{item.id}__{c}" for c in choice.all_codes}
+    return [c for c in data.columns if c in wanted]
+
+
+def _from_indicators(data: pd.DataFrame, columns: list[str], item_id: str) -> pd.Series:
+    """Indicator columns -> one column of space-separated codes (NA when nothing is ticked)."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(data)
+    parts = np.full(n, "", dtype=object)
+    for col in columns:
+        code = col[len(item_id) + 2 :]
+        on = pd.to_numeric(data[col], errors="coerce").to_numpy(dtype=float, na_value=0) == 1
+        parts = np.where(on, np.where(parts == "", code, parts + " " + code), parts)
+    out = pd.Series(parts, index=data.index, dtype=object)
+    return out.mask(out == "")
+
+
+# --------------------------------------------------------------------------------- the API
+
+
+def validate_responses(
+    survey: Survey | str | Path,
+    data: pd.DataFrame,
+    *,
+    id_column: str | None = None,
+    lazy: bool = True,
+) -> ValidationReport:
+    """Check responses against a survey and return clean data with every problem found.
+
+    Parameters
+    ----------
+    survey : Survey, str or pathlib.Path
+        The instrument the responses answer (or its YAML file, or a bundled instrument id).
+    data : pandas.DataFrame
+        Responses in the raw form (one column per item id, or per the item's ``column``
+        alias); ``multi_choice`` items as one column of space-separated codes (or as indicator
+        columns ``{id}__{code}``). Any index (non-default and repeated labels are fine).
+    id_column : str, optional
+        The respondent id column used to find duplicates. Default: ``survey.respondent_id``
+        when the data has that column; with neither, no duplicate check is made.
+    lazy : bool, default True
+        True: run every check and collect every problem in the report. False: raise
+        :class:`~leadership_eval.errors.DataError` at the first check that finds an error, its
+        failure cases attached (informational findings never raise).
+
+    Returns
+    -------
+    ValidationReport
+        ``.valid``, ``.errors`` (columns ``row, column, code, message, value, severity,
+        position``), ``.data`` (clean form), ``.missing``, ``.hidden``, ``.excluded``,
+        ``.summary()``, ``.raise_for_errors()``. Every input row is in ``.data`` or in
+        ``.excluded``.
+
+    Raises
+    ------
+    DataError
+        ``data`` is not a data frame, has repeated column names, or ``id_column`` is not a
+        column; with ``lazy=False``, at the first error.
+
+    Notes
+    -----
+    Checks (codes in :data:`ERROR_CODES`):
+
+    * choice and likert items: a value must be a code of the choice list (``invalid-code``);
+      declared missing codes are valid and move to ``.missing``;
+    * number items: a number (``wrong-type``), within ``min``/``max`` (``out-of-range``), whole
+      when ``integer`` (``not-an-integer``); date items: ISO 8601 (``wrong-type``); text items:
+      at most ``max_length`` characters (``too-long``); multi_choice items: every code of the
+      answer in the list (``invalid-code``);
+    * skip logic: each ``show_if`` is evaluated on the clean values of earlier items, so a
+      declared missing code ("prefer not to say") counts as unanswered, and an answer to an
+      item that was itself hidden counts as unanswered (as on ODK, whose non-relevant answers
+      are blank). A substantive answer where the item is hidden is ``answered-when-hidden``;
+      it is KEPT in ``.data`` and flagged in ``.hidden`` (a declared missing code such as "not
+      applicable" in a hidden item is not flagged). A required item that is shown and has no
+      value at all is ``missing-required`` (a declared missing code counts as an answer);
+    * rows: a row with no answer to any question (ignoring the id column and other columns) is
+      excluded (``empty-row``, informational); a row whose respondent id was seen on an earlier
+      kept row is excluded (``duplicate-id``, an error); neither is checked further;
+    * columns: an item with no column is ``missing-column`` (its clean column is all NA, and
+      no ``missing-required`` is reported for it); a column that is no item is
+      ``unknown-column`` (informational; kept unchanged in ``.data``).
+
+    A value that fails a check is NA in ``.data`` and reported with the value as found.
+    Text values are stripped of surrounding blanks for matching codes, and a blank string
+    counts as no answer.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadership_eval.instruments.loader import loads_instrument
+    >>> survey = loads_instrument('''
+    ... kind: survey
+    ... id: demo
+    ... version: 1.0.0
+    ... title: Demo
+    ... respondent_id: rid
+    ... choice_lists:
+    ...   yn: {options: [{code: 1, label: "Yes"}, {code: 2, label: "No"}],
+    ...        missing: [{code: 9, label: Prefer not to say}]}
+    ... sections:
+    ...   - id: s
+    ...     title: S
+    ...     items:
+    ...       - {id: rid, type: text, text: Id}
+    ...       - {id: mentor, type: choice, choices: yn, text: Met your mentor?, required: true}
+    ...       - {id: meetings, type: number, text: How often?, min: 0, max: 50, integer: true,
+    ...          show_if: "mentor == 1"}
+    ... ''')
+    >>> raw = pd.DataFrame({"rid": ["a", "b", "c", "c"], "mentor": [1, 2, 7, 1],
+    ...                     "meetings": [3.0, 4.0, None, 2.5]})
+    >>> report = validate_responses(survey, raw)
+    >>> report.valid
+    False
+    >>> report.errors[["row", "column", "code"]]
+      row   column                  code
+    0   1  meetings  answered-when-hidden
+    1   2    mentor          invalid-code
+    2   3       rid          duplicate-id
+    >>> print(report.errors.loc[1, "message"])
+    7 is not a code of 'yn' (codes 1, 2; missing 9)
+    >>> report.data
+      rid  mentor  meetings
+    0   a       1       3.0
+    1   b       2       4.0
+    2   c    <NA>       NaN
+    >>> report.excluded["excluded_reason"].tolist()
+    ['duplicate-id']
+    """
+    import numpy as np
+    import pandas as pd
+
+    from leadership_eval.instruments.expressions import ExpressionError, parse_expression
+
+    survey = as_survey(survey)
+    if not isinstance(data, pd.DataFrame):
+        raise DataError(
+            f"responses must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"
+        )
+    if data.columns.duplicated().any():
+        repeated = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
+        raise DataError(
+            f"repeated column names in the responses: {', '.join(repeated)}", "duplicate-column"
+        )
+    n = len(data)
+    err = _Errors(data.index, lazy, survey.id)
+    questions = survey.questions
+    read = data.attrs.get("read_report")
+    read = read if isinstance(read, ReadReport) else None
+    # records the file's reader found broken (ragged, truncated, an unterminated quote)
+    read_bad = np.zeros(n, dtype=bool)
+    read_code = np.full(n, "", dtype=object)
+    cell_problems: list[tuple[int, dict[str, Any]]] = []
+    if read is not None and read.problems:
+        at = _label_positions(data.index, [p["row"] for p in read.problems])
+        for problem, pos in zip(read.problems, at, strict=True):
+            if pos < 0:
+                continue
+            if problem["code"] in ROW_CODES:
+                if not read_bad[pos]:
+                    read_bad[pos] = True
+                    read_code[pos] = problem["code"]
+                    err.add(
+                        np.array([pos]),
+                        "*",
+                        problem["code"],
+                        problem["message"] + "; row excluded",
+                        [problem.get("value")],
+                    )
+            else:
+                cell_problems.append((int(pos), problem))
+    item_types = {i.id: i.type for i in questions}
+
+    # ---- which column holds each item
+    source_of: dict[str, str] = {}  # item id -> data column
+    indicator_cols: dict[str, list[str]] = {}
+    for item in questions:
+        if item.id in data.columns:
+            source_of[item.id] = item.id
+        elif item.column is not None and item.column in data.columns:
+            source_of[item.id] = item.column
+        elif item.type == "multi_choice":
+            cols = _indicator_layout(data, item, survey.choices_for(item))
+            if cols:
+                indicator_cols[item.id] = cols
+    used = set(source_of.values()) | {c for cols in indicator_cols.values() for c in cols}
+
+    if id_column is None and survey.respondent_id:
+        rid = survey.respondent_id
+        id_column = source_of.get(rid) or (rid if rid in data.columns else None)
+    if id_column is not None and id_column not in data.columns:
+        raise DataError(
+            f"id_column {id_column!r} is not a column of the responses", "missing-column"
+        )
+
+    def column_of(item_id: str) -> pd.Series:
+        if item_id in indicator_cols:
+            return _from_indicators(data, indicator_cols[item_id], item_id)
+        return data[source_of[item_id]]
+
+    # ---- pass 1: prepare each column once; which rows have any answer; duplicate ids
+    id_item = next((i for i, c in source_of.items() if c == id_column), None)
+    answered_any = np.zeros(n, dtype=bool)
+    prepared: dict[str, _Column] = {}
+    for item in questions:
+        if item.id not in source_of and item.id not in indicator_cols:
+            continue
+        # respondent ids are distinct: factorising them would not pay
+        prepared[item.id] = _Column.prepare(
+            column_of(item.id), factorise=item.id != id_item or item.type != "text"
+        )
+        if item.id != id_item:
+            answered_any |= prepared[item.id].present
+    has_questions = any(i.id != id_item for i in questions if i.id in prepared)
+    empty = (~answered_any if has_questions else np.zeros(n, dtype=bool)) & ~read_bad
+    dup = np.zeros(n, dtype=bool)
+    if id_column is not None:
+        id_col = (
+            prepared[id_item]
+            if id_item is not None
+            else _Column.prepare(data[id_column], factorise=False)
+        )
+        candidates = np.flatnonzero(~empty & ~read_bad & id_col.present)
+        dup[candidates[_repeated(id_col, candidates)]] = True
+    if empty.any():
+        idx = np.flatnonzero(empty)
+        err.add(idx, "*", "empty-row", "no answer to any question; row excluded", [None] * len(idx))
+    if dup.any():
+        idx = np.flatnonzero(dup)
+        vals = data[id_column].iloc[idx]
+        err.add(
+            idx,
+            str(id_column),
+            "duplicate-id",
+            _with_value(vals, "respondent id {value} is on an earlier row; row excluded"),
+            vals,
+        )
+    excluded_mask = empty | dup | read_bad
+    for pos, problem in cell_problems:
+        if excluded_mask[pos]:
+            continue
+        column = str(problem.get("column") or "*")
+        column = read.renamed.get(column, column) if read is not None else column
+        err.add(
+            np.array([pos]), column, problem["code"], problem["message"], [problem.get("value")]
+        )
+    keep_pos = np.flatnonzero(~excluded_mask)
+    all_kept = len(keep_pos) == n
+    m = len(keep_pos)
+    out_index = data.index if all_kept else data.index[keep_pos]
+    segments = None if all_kept else _kept_segments(np.flatnonzero(excluded_mask), n)
+
+    # ---- column-level findings
+    for item in questions:
+        if item.id not in prepared:
+            err.column_level(
+                item.column_name,
+                "missing-column",
+                f"no column for item {item.id!r}"
+                + (f" (alias {item.column!r})" if item.column else ""),
+            )
+    unknown = [c for c in data.columns if c not in used and c != id_column]
+    read = data.attrs.get("read_report")
+    platform = set(read.metadata_columns) if isinstance(read, ReadReport) else set()
+    clean_names = {str(id_column)} if id_column is not None else set()
+    for item in questions:
+        choice = survey.choices_for(item)
+        if item.type == "multi_choice" and choice is not None:
+            clean_names.update(f"{item.id}__{c}" for c in choice.codes)
+        else:
+            clean_names.add(item.id)
+    for col in unknown:
+        if str(col) in clean_names:  # e.g. a stray "item__code" beside the item's own column
+            what = f"column {col!r} clashes with a column of the clean data; left out of .data"
+        elif col in platform or _is_platform_column(str(col)):
+            what = f"column {col!r} is survey-platform bookkeeping, no item; kept"
+        else:
+            what = f"column {col!r} is no item of survey {survey.id!r}; kept"
+        err.column_level(str(col), "unknown-column", what)
+
+    # ---- pass 2: item by item, in survey order
+    clean_cols: dict[str, Any] = {}
+    missing_cols: dict[str, Any] = {}
+    hidden = np.zeros((m, len(questions)), dtype=bool, order="F")
+    eval_cols: dict[str, Any] = {}
+    eval_keys: dict[str, np.ndarray] = {}
+    eval_shown: dict[str, np.ndarray] = {}
+    expressions = {i.id: parse_expression(i.show_if) for i in questions if i.show_if}
+    referenced = {name for e in expressions.values() for name in e.names}
+    # the same condition over the same (already final) columns gives the same answer
+    shown_cache: dict[str, np.ndarray] = {}
+    for j, item in enumerate(questions):
+        choice = survey.choices_for(item)
+        if item.id in prepared:
+            col = prepared.pop(item.id)
+            if not all_kept:
+                col = col.subset(keep_pos, segments)
+            s, present = col.series, col.present
+            if item.type in ("likert", "choice") and choice is not None:
+                res = _check_codes(item, choice, col, keep_pos, err, item.id in referenced)
+            elif item.type == "multi_choice" and choice is not None:
+                res = _check_multi(item, choice, col, keep_pos, err, item.id in referenced)
+            elif item.type == "number":
+                res = _check_number(item, choice, col, keep_pos, err)
+            elif item.type == "date":
+                res = _check_date(item, col, keep_pos, err)
+            else:
+                res = _check_text(item, col, keep_pos, err)
+            del col
+        else:
+            s = None
+            present = np.zeros(m, dtype=bool)
+            res = _empty_clean(item, choice, m)
+        shown = None
+        if item.show_if:
+            expr = expressions[item.id]
+            names = expr.names
+            wanted = {c: v for c, v in eval_cols.items() if c in names or c.split("__")[0] in names}
+            try:
+                text = str(expr)
+                if text not in shown_cache:
+                    shown_cache[text] = _evaluate_grouped(
+                        expr,
+                        wanted,
+                        {c: eval_keys[c] for c in wanted if c in eval_keys},
+                        {c: eval_shown[c] for c in wanted if c in eval_shown},
+                        m,
+                        item_types,
+                    )
+                shown = shown_cache[text]
+            except ExpressionError as exc:
+                raise DataError(
+                    f"show_if of item {item.id!r} ({item.show_if!r}) cannot be evaluated: {exc}",
+                    code="show-if",
+                ) from exc
+            flagged = ~shown & present & ~res.declared_missing
+            if flagged.any():
+                hidden[:, j] = flagged
+                idx = np.flatnonzero(flagged)
+                vals = s.iloc[idx] if s is not None else [None] * len(idx)
+                err.add(
+                    keep_pos[idx],
+                    item.id,
+                    "answered-when-hidden",
+                    f"answered, but show_if ({item.show_if}) should have hidden it",
+                    vals,
+                )
+        if item.required and s is not None:
+            need = ~present if shown is None else (shown & ~present)
+            if need.any():
+                idx = np.flatnonzero(need)
+                err.add(
+                    keep_pos[idx],
+                    item.id,
+                    "missing-required",
+                    "required, shown and not answered"
+                    if shown is not None
+                    else "required and not answered",
+                    [None] * len(idx),
+                )
+        for name, values in res.columns.items():
+            clean_cols[name] = values
+            if item.id not in referenced:
+                continue
+            # what later show_if conditions see: answers of hidden items count as blank
+            if shown is not None and not shown.all():
+                eval_cols[name] = values  # masked where hidden by _evaluate_grouped
+                eval_shown[name] = shown
+                if name in res.keys:
+                    eval_keys[name] = np.where(shown, res.keys[name], -1)
+            else:
+                eval_cols[name] = values
+                if name in res.keys:
+                    eval_keys[name] = res.keys[name]
+        if res.missing_codes is not None:
+            missing_cols[item.id] = res.missing_codes
+
+    # ---- assemble
+    data_cols: dict[str, Any] = {}
+    if id_column is not None and id_item is None:
+        id_series = data[id_column]
+        data_cols[str(id_column)] = id_series if all_kept else id_series.iloc[keep_pos]
+    if id_item is not None:
+        data_cols[id_item] = clean_cols.pop(id_item)
+    data_cols.update(clean_cols)
+    for col in unknown:
+        if str(col) in data_cols:  # reported above as clashing
+            continue
+        series = data[col]
+        data_cols[str(col)] = series if all_kept else series.iloc[keep_pos]
+    for name, val in list(data_cols.items()):
+        if isinstance(val, pd.Series):
+            data_cols[name] = val.set_axis(out_index) if not val.index.equals(out_index) else val
+    clean = pd.DataFrame(data_cols, index=out_index, copy=False)
+    missing_frame = pd.DataFrame(missing_cols, index=out_index, copy=False)
+    hidden_frame = pd.DataFrame(
+        hidden, index=out_index, columns=[i.id for i in questions], copy=False
+    )
+    if all_kept:
+        excluded = data.iloc[0:0].copy()
+        reasons = pd.Series([], dtype=str)
+    else:
+        ex_pos = np.flatnonzero(excluded_mask)
+        excluded = data.iloc[ex_pos].copy()
+        reasons = pd.Series(
+            np.where(
+                read_bad[ex_pos],
+                read_code[ex_pos],
+                np.where(dup[ex_pos], "duplicate-id", "empty-row"),
+            ),
+            dtype=str,
+        )
+    excluded.insert(0, EXCLUDED_REASON, reasons.to_numpy(dtype=object))
+    excluded[EXCLUDED_REASON] = excluded[EXCLUDED_REASON].astype(str)
+
+    errors = err.frame()
+    if len(errors):
+        order = {
+            c: i
+            for i, c in enumerate([*[q.column_name for q in questions], *map(str, data.columns)])
+        }
+        rank = errors["column"].map(lambda c: order.get(c, -1)).to_numpy()
+        sort_key = np.lexsort((rank, errors["position"].to_numpy()))
+        errors = errors.iloc[sort_key].reset_index(drop=True)
+    errors["sheet_row"] = _sheet_rows(read, data.index, errors["position"].to_numpy())
+    report = ValidationReport(
+        survey_id=survey.id,
+        data=clean,
+        errors=errors,
+        missing=missing_frame,
+        hidden=hidden_frame,
+        excluded=excluded,
+        n_rows=n,
+        id_column=None if id_column is None else str(id_column),
+        read_report=read,
+        survey_version=survey.version,
+    )
+    clean.attrs["validation"] = _make_stamp(report)
+    return report
+
+
+def _label_positions(index: pd.Index, labels: list[Any]) -> np.ndarray:
+    """Positions of index labels (-1 for a label not in the index, or a repeated index)."""
+    import numpy as np
+
+    if not index.is_unique:
+        return np.full(len(labels), -1, dtype=np.int64)
+    return np.asarray(index.get_indexer(labels), dtype=np.int64)
+
+
+def _sheet_rows(read: ReadReport | None, index: pd.Index, positions: np.ndarray) -> Any:
+    """The spreadsheet row of each error (NA for column-level errors and data from no file)."""
+    import numpy as np
+    import pandas as pd
+
+    out = np.zeros(len(positions), dtype=np.int64)
+    known = np.zeros(len(positions), dtype=bool)
+    rows = read.sheet_rows if read is not None else None
+    if rows is not None and len(rows) and pd.api.types.is_integer_dtype(index.dtype):
+        table = np.asarray(rows, dtype=np.int64)
+        ok = positions >= 0
+        labels = np.zeros(len(positions), dtype=np.int64)
+        labels[ok] = index.to_numpy()[positions[ok]]
+        ok &= (labels >= 0) & (labels < len(table))
+        out[ok] = table[labels[ok]]
+        known = ok
+    return pd.arrays.IntegerArray(out, ~known)
