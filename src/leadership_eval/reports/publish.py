@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import NotFoundError
-from ..instruments.models import Scale, Survey, text_in
+from ..instruments.models import Item, Scale, Survey, text_in
 from ..policy import DisclosurePolicy
 from ..privacy.perturb import CellKeys, perturb_mean, perturbation_table, record_keys
 from .analyse import OTHER, Analysis, file_names
@@ -1285,11 +1285,67 @@ def _reliability_notes(an: Analysis) -> dict[str, str]:
     return notes
 
 
+def _activity_records(
+    item: Item,
+    codes: Sequence[int | str],
+    sv: Survey,
+    act: pd.DataFrame,
+    key: pd.Series,
+    keys: CellKeys,
+    secret: bytes,
+) -> tuple[pd.Series, pd.Series, CellKeys] | None:
+    """The (trust, answer, cell key) records of one tabled activity question: one per
+    activity, or one per activity and option ticked for a tick-box question; None when the
+    log has no column for it."""
+    if item.type == "multi_choice":
+        indicators = sv.indicator_columns(item)
+        cols = [indicators[c] for c in codes if indicators[c] in act.columns]
+        code_of = {name: code for code, name in indicators.items()}
+        if not cols:
+            return None
+        # one record per activity and grade band ticked (a long table)
+        long = act[cols].eq(1).stack()
+        long = long[long]
+        idx = long.index.get_level_values(0)
+        positions = pd.RangeIndex(len(long))
+        cats = pd.Series(
+            [str(code_of[c]) for c in long.index.get_level_values(1)],
+            index=positions,
+        )
+        rows = pd.Series(key.reindex(idx).to_numpy(), index=positions)
+        table_keys = CellKeys(pd.Series(keys.keys.reindex(idx).to_numpy(), index=positions), secret)
+        return rows, cats, table_keys
+    if item.id in act.columns:
+        cats = act[item.id].astype(object).map(lambda v: None if pd.isna(v) else str(v))
+        return key, cats, keys
+    return None
+
+
+def _activity_totals(an: Analysis) -> tuple[dict[str, int | None], dict[str, int | None]]:
+    """Trainees reached (rounded, hidden below the minimum cell) and mentor hours of each
+    reported trust."""
+    assert an.activities is not None
+    act, pol, group_col = an.activities, an.policy, an.group
+    reached: dict[str, int | None] = {}
+    hours: dict[str, int | None] = {}
+    base = pol.rounding or 5
+    for g in an.reported:
+        sel = act[group_col] == g
+        if "trainees_reached" in act.columns:
+            total = float(
+                pd.to_numeric(act.loc[sel, "trainees_reached"], errors="coerce").fillna(0).sum()
+            )
+            reached[str(g)] = None if total < pol.min_cell else _round_base(round(total), base)
+        if "mentor_hours" in act.columns:
+            h = float(pd.to_numeric(act.loc[sel, "mentor_hours"], errors="coerce").fillna(0).sum())
+            hours[str(g)] = round(h)
+    return reached, hours
+
+
 def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> PublishedActivities:
     assert an.activities is not None and an.activity_survey is not None
     act = an.activities
     sv = an.activity_survey
-    pol = an.policy
     group_col = an.group
     key = act[group_col].astype(object).where(act[group_col].isin(an.reported), OTHER)
     key = key.where(act[group_col].notna(), OTHER)
@@ -1332,31 +1388,10 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
             continue
         codes = [c for c in cl.codes]
         names = {str(c): text_in(o.label) for c, o in zip(cl.codes, cl.options, strict=False)}
-        if item.type == "multi_choice":
-            indicators = sv.indicator_columns(item)
-            cols = [indicators[c] for c in codes if indicators[c] in act.columns]
-            code_of = {name: code for code, name in indicators.items()}
-            if not cols:
-                continue
-            # one record per activity and grade band ticked (a long table)
-            long = act[cols].eq(1).stack()
-            long = long[long]
-            idx = long.index.get_level_values(0)
-            positions = pd.RangeIndex(len(long))
-            cats = pd.Series(
-                [str(code_of[c]) for c in long.index.get_level_values(1)],
-                index=positions,
-            )
-            rows = pd.Series(key.reindex(idx).to_numpy(), index=positions)
-            table_keys = CellKeys(
-                pd.Series(keys.keys.reindex(idx).to_numpy(), index=positions), secret
-            )
-        elif item_id in act.columns:
-            cats = act[item_id].astype(object).map(lambda v: None if pd.isna(v) else str(v))
-            rows = key
-            table_keys = keys
-        else:
+        found = _activity_records(item, codes, sv, act, key, keys, secret)
+        if found is None:
             continue
+        rows, cats, table_keys = found
         str_codes = [str(c) for c in codes]
         _, published, mask = prot.counts(
             f"activities:{item_id}", rows, cats, order, str_codes, keys=table_keys
@@ -1370,19 +1405,7 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
             columns=frame.columns,
         )
         tables.append(_table(caption, "Trust", frame, status))
-    reached: dict[str, int | None] = {}
-    hours: dict[str, int | None] = {}
-    base = pol.rounding or 5
-    for g in an.reported:
-        sel = act[group_col] == g
-        if "trainees_reached" in act.columns:
-            total = float(
-                pd.to_numeric(act.loc[sel, "trainees_reached"], errors="coerce").fillna(0).sum()
-            )
-            reached[str(g)] = None if total < pol.min_cell else _round_base(round(total), base)
-        if "mentor_hours" in act.columns:
-            h = float(pd.to_numeric(act.loc[sel, "mentor_hours"], errors="coerce").fillna(0).sum())
-            hours[str(g)] = round(h)
+    reached, hours = _activity_totals(an)
     return PublishedActivities(logged, tuple(tables), reached, hours)
 
 
