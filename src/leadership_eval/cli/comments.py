@@ -59,7 +59,7 @@ def export_cmd(
             read_comment_review,
             write_comment_review,
         )
-        from ..readers import read_responses
+        from ..responses import read_responses
         from ..safe_output import write_files
 
         instrument = as_survey(survey)

@@ -236,8 +236,7 @@ def anonymise_cmd(
         from ..errors import DataError
         from ..instruments.loader import as_survey
         from ..privacy.pipeline import anonymise
-        from ..readers import SOURCES, read_responses
-        from ..responses import validate_responses
+        from ..responses import SOURCES, read_responses, validate_responses
         from ..safe_output import table_bytes, write_files
 
         if source is not None and source.lower() not in (*SOURCES, "kobo"):

@@ -80,8 +80,7 @@ def check_responses(
     from rich.markup import escape
 
     from ..instruments.loader import as_survey
-    from ..readers import SOURCES, read_responses
-    from ..responses import validate_responses
+    from ..responses import SOURCES, read_responses, validate_responses
 
     if source.lower() not in (*SOURCES, "auto", "kobotoolbox", "spss", "excel"):
         fail(f"--source must be auto or one of {', '.join(SOURCES)}, not {source!r}", 2)
@@ -131,7 +130,7 @@ def _print_read_report(console: Any, read: Any) -> None:
     """How the file was read: format, id column, matched and combined columns, labels, hints."""
     from rich.markup import escape
 
-    from ..readers import PLATFORMS
+    from ..responses import PLATFORMS
 
     why = f": {read.detected}" if read.detected else " (as asked)"
     enc = f" ({read.encoding})" if read.encoding else ""

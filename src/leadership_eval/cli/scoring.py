@@ -44,8 +44,7 @@ def register(app: typer.Typer) -> None:
             from rich.table import Table
 
             from ..instruments.loader import as_survey
-            from ..readers import read_responses
-            from ..responses import validate_responses
+            from ..responses import read_responses, validate_responses
             from ..safe_output import write_table
             from ..scoring import reliability, score
 

@@ -88,7 +88,7 @@ def write_labelled(
     multi_choice items in the raw form are expanded to 0/1 indicator variables
     ``{item}__{code}`` (labelled "Not selected"/"Selected"; NA where the question was not
     answered); a selected declared missing code (e.g. "none of these") is an indicator too.
-    :func:`~leadership_eval.readers.read_responses` combines such indicators back into one
+    :func:`~leadership_eval.responses.read_responses` combines such indicators back into one
     answer. Dates become SPSS/Stata dates.
 
     Measurement levels (SPSS): likert items and ordered lists ``ordinal``, other choice

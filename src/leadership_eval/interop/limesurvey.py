@@ -320,7 +320,7 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
         The ``.txt`` file to write (UTF-8 with a byte order mark, as LimeSurvey exports). The
         code mapping is written beside it as ``<stem>_codes.csv`` (see
         :func:`limesurvey_codes_path`): keep the two together, and pass the mapping to
-        :func:`~leadership_eval.readers.read_responses` with LimeSurvey's response export.
+        :func:`~leadership_eval.responses.read_responses` with LimeSurvey's response export.
 
     Returns
     -------
