@@ -114,3 +114,24 @@ def _code_lines(path: Path) -> dict[str, int]:
             n = sum(1 for line in range(node.lineno, end + 1) if line in code)
             out[f"{path.relative_to(SRC.parent)}:{node.lineno} {node.name}"] = n
     return out
+
+
+def test_no_submodule_hides_a_public_function() -> None:
+    """Importing every module leaves each ``le.<name>`` what it was: a submodule named like a
+    public function (``reliability``) would replace the function on the package."""
+    import importlib
+    import pkgutil
+    import types
+
+    import leadership_eval as le
+
+    names = {n: getattr(le, n) for n in le.__all__}
+    for info in pkgutil.walk_packages(le.__path__, "leadership_eval."):
+        if info.name.endswith("__main__"):
+            continue
+        importlib.import_module(info.name)
+    for name, value in names.items():
+        now = getattr(le, name)
+        assert now is value, name
+        if isinstance(now, types.ModuleType):
+            assert name in le._SUBMODULES, name

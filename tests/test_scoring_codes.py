@@ -1,11 +1,11 @@
 """Scoring on codes (issue 19) against the float path it replaced: the same numbers.
 
 ``score``, ``reliability`` and ``item_statistics`` read scales of integer-coded choice items as
-answer patterns (one integer per respondent, :class:`leadership_eval.scoring._Patterns`) and
+answer patterns (one integer per respondent, :class:`leadership_eval._scales._Patterns`) and
 compute everything once per pattern, exactly in integers. The earlier path (one float matrix
 per scale, NaN for no answer, pairwise covariances from a Gram matrix) is still the path for
 scales with number items, values that are no codes and scales with too many patterns, and
-``scoring._USE_CODES = False`` forces it: here both paths run on the same data. Scores must be
+``_scales._USE_CODES = False`` forces it: here both paths run on the same data. Scores must be
 identical to the last bit; covariance-based statistics agree to 1e-12 (the code path's
 covariances are the correctly rounded exact values; the float path rounds in its sums).
 """
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from leadership_eval import scoring
+from leadership_eval import _distributions, _scales, scoring
 from leadership_eval.errors import DataError
 from leadership_eval.instruments.loader import load_instrument
 from leadership_eval.responses import validate_responses
@@ -38,21 +38,21 @@ pytestmark = pytest.mark.filterwarnings("ignore::leadership_eval.errors.DataWarn
 
 @pytest.fixture
 def float_path() -> Iterator[None]:
-    scoring._USE_CODES = False
+    _scales._USE_CODES = False
     try:
         yield
     finally:
-        scoring._USE_CODES = True
+        _scales._USE_CODES = True
 
 
 def both(fn: object, *args: object, **kwargs: object) -> tuple[pd.DataFrame, pd.DataFrame]:
     assert callable(fn)
     ours = fn(*args, **kwargs)
-    scoring._USE_CODES = False
+    _scales._USE_CODES = False
     try:
         ref = fn(*args, **kwargs)
     finally:
-        scoring._USE_CODES = True
+        _scales._USE_CODES = True
     return ours, ref
 
 
@@ -74,7 +74,7 @@ def assert_same(survey: object, data: pd.DataFrame, statistics: bool = True) -> 
 def test_the_code_path_is_taken() -> None:
     survey = load_instrument("trainee-survey")
     clean = validate_responses(survey, simulate_responses(survey, 50, seed=1)).data
-    assert all(scoring._scale_patterns(survey, clean, s) is not None for s in survey.scales)
+    assert all(_scales.scale_patterns(survey, clean, s) is not None for s in survey.scales)
 
 
 @pytest.mark.parametrize("survey_id", ["trainee-survey", "supervisor-survey"])
@@ -124,12 +124,12 @@ def test_values_that_are_no_codes_raise_the_same_error() -> None:
     clean["lead_1"] = pd.array([1, 7], dtype="Int64")  # edited after validation
     with pytest.raises(DataError) as ours:
         scoring.score(survey, clean)
-    scoring._USE_CODES = False
+    _scales._USE_CODES = False
     try:
         with pytest.raises(DataError) as ref:
             scoring.score(survey, clean)
     finally:
-        scoring._USE_CODES = True
+        _scales._USE_CODES = True
     assert str(ours.value) == str(ref.value) and ours.value.code == ref.value.code
 
 
@@ -137,8 +137,8 @@ def test_too_many_patterns_take_the_float_path(monkeypatch: pytest.MonkeyPatch) 
     survey = load_instrument("trainee-survey")
     clean = validate_responses(survey, simulate_responses(survey, 80, seed=2)).data
     expected = scoring.reliability(survey, clean)
-    monkeypatch.setattr(scoring, "_MAX_PATTERNS", 4)
-    assert scoring._scale_patterns(survey, clean, survey.scales[0]) is None
+    monkeypatch.setattr(_scales, "_MAX_PATTERNS", 4)
+    assert _scales.scale_patterns(survey, clean, survey.scales[0]) is None
     pd.testing.assert_frame_equal(scoring.reliability(survey, clean), expected, rtol=1e-12)
 
 
@@ -147,7 +147,7 @@ def test_too_many_patterns_take_the_float_path(monkeypatch: pytest.MonkeyPatch) 
 def test_f_quantile_is_scipy_stats(q: float, df1: int, df2: int) -> None:
     from scipy.stats import f
 
-    assert scoring._f_isf(q, df1, df2) == float(f.isf(q, df1, df2))
+    assert _distributions.f_isf(q, df1, df2) == float(f.isf(q, df1, df2))
 
 
 def test_the_codes_form_holds_the_clean_values_in_one_byte() -> None:

@@ -17,8 +17,8 @@ import pytest
 
 from leadership_eval.instruments.loader import loads_instrument
 from leadership_eval.instruments.models import Survey
+from leadership_eval.scale_reliability import _pairwise_cov
 from leadership_eval.scoring import (
-    _pairwise_cov,
     item_statistics,
     one_factor_minres,
     reliability,

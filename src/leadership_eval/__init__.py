@@ -68,8 +68,8 @@ _EXPORTS: dict[str, str] = {
     # scoring
     "score": "scoring",
     "item_summary": "scoring",
-    "reliability": "scoring",
-    "item_statistics": "scoring",
+    "reliability": "scale_reliability",
+    "item_statistics": "scale_reliability",
     "reverse_key": "scoring",
     # simulate
     "simulate_responses": "simulate",
@@ -519,10 +519,12 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .safe_output import (
         write_table,
     )
-    from .scoring import (
+    from .scale_reliability import (
         item_statistics,
-        item_summary,
         reliability,
+    )
+    from .scoring import (
+        item_summary,
         reverse_key,
         score,
     )

@@ -251,3 +251,12 @@ def hypergeom_sf(k: Any, M: Any, n: Any, N: Any) -> Any:
         return _stats("hypergeom").sf(k, M, n, N)
     M, n, N, ok, low, high = _hypergeom_args(M, n, N)
     return _discrete("sf", lambda x, m, s, d: fn(x, s, d, m), k, (M, n, N), ok, low, high)
+
+
+def f_isf(q: float, df1: float, df2: float) -> float:
+    """The upper ``q`` quantile of the F distribution: ``scipy.stats.f.isf(q, df1, df2)``,
+    computed as that function does (``fdtri(df1, df2, 1 - q)``) without importing
+    ``scipy.stats`` (half a second)."""
+    from scipy.special import fdtri
+
+    return float(fdtri(df1, df2, 1.0 - q))
