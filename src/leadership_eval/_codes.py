@@ -76,12 +76,19 @@ def code_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if not len(u):
         return np.empty(0, dtype=object), np.zeros(0, dtype=bool)
     if pd.api.types.infer_dtype(u, skipna=False) == "string":  # text only, no NA: no masking
-        out = np.frompyfunc(str.strip, 1, 1)(u)
+        out = np.asarray(np.frompyfunc(str.strip, 1, 1)(u), dtype=object)
         absent = np.asarray(out == "", dtype=bool)
     else:
-        out = np.frompyfunc(code_text, 1, 1)(u)
-        absent = np.asarray(pd.isna(out), dtype=bool)
-    out = np.asarray(out, dtype=object)
+        out = np.empty(len(u), dtype=object)
+        na = np.asarray(pd.isna(u), dtype=bool)
+        vals = u[~na]
+        if len(vals):
+            if pd.api.types.infer_dtype(vals, skipna=False) == "string":  # text with gaps
+                out[~na] = np.frompyfunc(str.strip, 1, 1)(vals)
+            else:
+                out[~na] = np.frompyfunc(code_text, 1, 1)(vals)
+        out[na] = None
+        absent = na | np.asarray(pd.isna(out), dtype=bool) | np.asarray(out == "", dtype=bool)
     if absent.any():
         out[absent] = None
     return out, absent

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._codes import code_series, code_texts
 from ..errors import DataError, DataWarning
 from ..instruments.loader import as_survey
 from .read import ReadReport
@@ -310,73 +311,6 @@ def _is_text_dtype(dtype: Any) -> bool:
     )
 
 
-def _canonical(values: Any, maybe_float: bool = True) -> pd.Series:
-    """Stripped strings (``string`` dtype), blank -> NA, whole numbers written without ``.0``."""
-    import pandas as pd
-
-    s = pd.Series(values, dtype=object) if not isinstance(values, pd.Series) else values
-    if pd.api.types.is_float_dtype(s.dtype):
-        whole = s.notna() & (s % 1 == 0)
-        text = s.astype("string")
-        return text.where(~whole, s.where(whole).astype("Int64").astype("string"))
-    text = s.astype("string").str.strip()
-    if maybe_float and s.dtype == object:
-        is_float = s.map(lambda v: isinstance(v, float), na_action="ignore").fillna(False)
-        if bool(is_float.any()):  # 3.0 read from a spreadsheet means the code 3
-            text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
-    return text.mask(text == "")
-
-
-def _canon_one(value: Any) -> Any:
-    """One value as canonical code text (None for no answer)."""
-    if isinstance(value, str):
-        return value.strip() or None
-    if isinstance(value, float):
-        if value != value:
-            return None
-        return str(int(value)) if value.is_integer() else str(value)
-    if value is None or value is _NA:
-        return None
-    return str(value).strip() or None
-
-
-_NA: Any = None  # pandas.NA, set on first use (pandas is imported lazily)
-
-
-def _canonical_text(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Canonical text of values (object array, None for NA or blank) and where it is None."""
-    import numpy as np
-    import pandas as pd
-
-    global _NA
-    _NA = pd.NA
-    kind = pd.api.types.infer_dtype(u, skipna=False)
-    if kind == "string":  # only strings, no NA (the usual case): no masking needed
-        out = np.frompyfunc(str.strip, 1, 1)(u) if len(u) else np.empty(0, dtype=object)
-        absent = np.asarray(out == "", dtype=bool)
-    else:
-        out = np.empty(len(u), dtype=object)
-        na = np.asarray(pd.isna(u), dtype=bool)
-        vals = u[~na]
-        if len(vals):
-            if pd.api.types.infer_dtype(vals, skipna=False) == "string":
-                out[~na] = np.frompyfunc(str.strip, 1, 1)(vals)  # one C-level call per value
-            else:
-                out[~na] = np.frompyfunc(_canon_one, 1, 1)(vals)
-        out[na] = None
-        absent = na | np.asarray(out == "", dtype=bool)
-    if absent.any():
-        out[absent] = None
-    return out, absent
-
-
-def _canonical_uniques(u: np.ndarray) -> pd.Series:
-    """Canonical text of distinct values (object Series, None for NA or blank)."""
-    import pandas as pd
-
-    return pd.Series(_canonical_text(u)[0], dtype=object)
-
-
 @dataclass
 class _Column:
     """One input column, prepared once: text columns are factorised (each distinct value is
@@ -406,11 +340,11 @@ class _Column:
                 return cls(s, ~np.isnan(_float_values(s)))
             return cls(s, s.notna().to_numpy(dtype=bool))
         if not factorise:
-            canon, absent = _canonical_text(s.to_numpy(dtype=object))
+            canon, absent = code_texts(s.to_numpy(dtype=object))
             return cls(s, ~absent, row_text=canon)
         codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
         u = np.asarray(uniques, dtype=object)
-        u_text = _canonical_uniques(u)
+        u_text = pd.Series(code_texts(u)[0], dtype=object)
         u_present = np.append(u_text.notna().to_numpy(dtype=bool), False)
         return cls(s, u_present[codes], codes.astype(np.int64, copy=False), u, u_text)
 
@@ -753,7 +687,7 @@ def _check_codes(
             out.eval[item.id] = _Eval(keys=_code_keys(choice, every, valid), decode=decode)
     else:
         if not col.is_text:
-            col = _Column.prepare(_canonical(s).astype(object))
+            col = _Column.prepare(code_series(s).astype(object))
             col.series, col.present = s, present & col.present
         assert col.u_text is not None
         u_cls = np.zeros(len(col.u_text), dtype=np.int8)
@@ -966,7 +900,7 @@ def _check_multi(
     import pandas as pd
 
     if not col.is_text:
-        prepared = _Column.prepare(_canonical(col.series).astype(object))
+        prepared = _Column.prepare(code_series(col.series).astype(object))
         prepared.series, prepared.present = col.series, col.present & prepared.present
         col = prepared
     assert col.u_text is not None
