@@ -1542,6 +1542,384 @@ def _source_arg(source: str | None) -> str | None:
     return key
 
 
+@dataclass
+class _Export:
+    """A file's cells before any column is matched: its first rows, its body, SPSS metadata."""
+
+    fmt: str
+    rows: list[list[str]]
+    body: pd.DataFrame
+    meta: Any = None
+    grid: _Grid | None = None
+    encoding: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _load_export(path: Path, wanted: str | None, sheet: str | int | None) -> _Export:
+    """Read the file's cells (CSV, XLSX or SAV, whatever its name says) and its header rows."""
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataError(f"{path}: the file is empty", code="empty-file")
+    fmt = _detect_format(path, raw[:8])
+    if wanted in ("csv", "xlsx", "sav"):
+        fmt = wanted
+    encoding: str | None = None
+    meta: Any = None
+    read: _Grid | None = None
+    notes: list[str] = []
+    if fmt == "csv" and path.suffix.lower() in (".xlsx", ".xlsm", ".sav", ".zsav"):
+        notes.append(
+            f"the file is named {path.suffix} but holds CSV text: read as CSV (rename it to .csv)"
+        )
+    if fmt == "sav":
+        frame, meta = _read_sav(path)
+        rows = [[str(c) for c in frame.columns]]
+        body = frame.reset_index(drop=True)
+    else:
+        read = _read_xlsx_grid(path, sheet) if fmt == "xlsx" else _read_csv_grid(path, raw)
+        grid, encoding = read.frame, read.encoding
+        rows = [[_cell(v) for v in grid.iloc[i]] for i in range(min(3, len(grid)))]
+        body = grid
+    if not rows or not any(c.strip() for c in rows[0]):
+        raise DataError(f"{path}: no header row (no columns found)", code="no-header")
+    return _Export(fmt, rows, body, meta, read, encoding, notes)
+
+
+def _platform_of(wanted: str | None, ex: _Export) -> tuple[str, str | None]:
+    """The platform that wrote the export (as asked, or detected) and why it was chosen."""
+    fmt, rows = ex.fmt, ex.rows
+    if wanted is not None and wanted not in ("csv", "xlsx", "sav"):
+        platform, reason = wanted, None
+    elif wanted is not None or fmt == "sav":
+        platform, reason = fmt, None if wanted is not None else "an SPSS file"
+    else:
+        platform, reason = _detect_platform(rows, fmt)
+    return platform, reason
+
+
+def _start_report(
+    path: Path, ex: _Export, platform: str, reason: str | None
+) -> tuple[ReadReport, list[_Col], pd.DataFrame]:
+    """The read report so far, the export's columns and its body below the header rows."""
+    fmt, rows, body, read = ex.fmt, ex.rows, ex.body, ex.grid
+    nhead = 1 if fmt == "sav" else _header_count(platform, rows)
+    cols = _columns(platform, rows)
+    if fmt != "sav":
+        body = body.iloc[nhead:].reset_index(drop=True)
+        body.columns = range(body.shape[1])
+    report = ReadReport(
+        file=str(path), source=platform, detected=reason, encoding=ex.encoding, header_rows=nhead
+    )
+    report.notes.extend(ex.notes)
+    if read is not None:
+        report.sheet_rows = read.sheet_rows[nhead:]
+        report.problems = [
+            {**p, "row": p["row"] - nhead} for p in read.problems if p["row"] >= nhead
+        ]
+
+    return report, cols, body
+
+
+def _name_columns(cols: list[_Col], platform: str, path: Path) -> None:
+    """Each column's output name: its heading, made unique for bookkeeping repeats."""
+    seen: dict[str, int] = {}
+    for c in cols:
+        base = c.name if platform != "surveymonkey" or not c.sub else f"{c.name} | {c.sub}"
+        if platform == "surveymonkey" and c.sub.strip().lower() in (
+            "response",
+            "open-ended response",
+        ):
+            base = c.name
+        if not base:
+            base = f"Unnamed: {c.pos}"
+        if base in seen:
+            if platform in ("csv", "xlsx", "sav", "limesurvey", "odk", "kobo", "jisc") and not (
+                _is_metadata(base, platform)
+            ):
+                raise DataError(f"{path}: repeated column names: {base}", code="duplicate-column")
+            seen[base] += 1
+            c.key = f"{base}.{seen[base]}"
+        else:
+            seen[base] = 0
+            c.key = base
+
+
+def _limesurvey_mapping(
+    survey: Survey, mapping: str | Path | Mapping[str, Any] | None, report: ReadReport
+) -> Mapping[str, Any]:
+    """LimeSurvey's question and answer codes: given, read from a file or worked out."""
+    from ..interop.limesurvey import limesurvey_codes, read_limesurvey_codes
+
+    if isinstance(mapping, Mapping):
+        return mapping
+    if mapping is not None:
+        return read_limesurvey_codes(mapping)
+    codes = limesurvey_codes(survey)
+    report.notes.append("LimeSurvey codes worked out from the survey (no mapping given)")
+    return {
+        "questions": codes.questions,
+        "options": {
+            i.id: (codes.subquestions if i.type == "multi_choice" else codes.answers)[
+                str(i.choices)
+            ]
+            for i in survey.questions
+            if i.choices and i.id in codes.questions
+        },
+    }
+
+
+def _given_columns(
+    survey: Survey, matcher: _Matcher, columns: Mapping[str, str] | None
+) -> dict[str, str]:
+    """The caller's ``columns`` mapping (heading -> item id), each target checked."""
+    rid = survey.respondent_id
+    given = {str(k).strip(): v for k, v in (columns or {}).items()}
+    for k, v in given.items():
+        if v not in matcher.questions and v != rid:
+            raise DataError(
+                f"columns: {k!r} -> {v!r}: {v!r} is no item of survey {survey.id!r}",
+                code="unknown-item",
+            )
+
+    return given
+
+
+def _match_columns(
+    cols: list[_Col],
+    platform: str,
+    matcher: _Matcher,
+    given: Mapping[str, str],
+    rid: str | None,
+    report: ReadReport,
+) -> dict[int, _Target]:
+    """Columns matched as given, by name, and the bookkeeping and record id columns."""
+    targets: dict[int, _Target] = {}
+    rid_key = _norm(rid) if rid else None
+    # 1-2: given, then by name
+    for c in cols:
+        item_id = given.get(c.name, given.get(c.key))
+        if item_id is not None:
+            kind = "id" if item_id == rid and item_id not in matcher.questions else "item"
+            targets[c.pos] = _Target(kind, item_id, how="given")
+            continue
+        if platform == "surveymonkey":
+            continue  # headings are texts
+        hit = matcher.by_name(c.name)
+        if hit is None and rid_key is not None and _norm(c.name) == rid_key:
+            hit = _Target("id", rid)
+        if hit is not None:
+            targets[c.pos] = hit
+    for t in targets.values():
+        if t.kind == "item" and t.item is not None:
+            matcher.taken.add(t.item)
+    # 3: bookkeeping and the platform's record id (the first of its id columns found)
+    id_names = _ID_COLUMNS.get(platform, _GENERIC_ID_COLUMNS)
+    has_rid = rid is not None and any(t.item == rid for t in targets.values())
+    free = [c for c in cols if c.pos not in targets]
+    id_col: _Col | None = None
+    if rid and not has_rid:
+        by_low = {c.name.strip().lower(): c for c in free}
+        for name in id_names:
+            if name in by_low:
+                id_col = by_low[name]
+                break
+        if id_col is None and platform == "redcap" and free and free[0].pos == 0:
+            id_col = free[0]  # REDCap's record id is the first field, whatever its name
+    for c in free:
+        if c is id_col:
+            targets[c.pos] = _Target("id", rid)
+        elif _is_metadata(c.name, platform) or c.name.strip().lower() in id_names:
+            targets[c.pos] = _Target("meta")
+    return targets
+
+
+def _match_by_text(
+    cols: list[_Col],
+    platform: str,
+    matcher: _Matcher,
+    targets: dict[int, _Target],
+    report: ReadReport,
+    accept_fuzzy: bool,
+) -> None:
+    """Columns still unmatched, by question text, then fuzzily (used only if accepted)."""
+    # 4: by text
+    for c in cols:
+        if c.pos in targets:
+            continue
+        heading = c.sub if platform == "qualtrics" and c.sub else c.name
+        sub = c.sub if platform == "surveymonkey" else ""
+        hit = matcher.by_text(heading, sub)
+        if hit is not None:
+            targets[c.pos] = hit
+            if hit.kind == "item" and hit.item is not None:
+                matcher.taken.add(hit.item)
+    # 5: fuzzy
+    for c in cols:
+        if c.pos in targets:
+            continue
+        heading = c.sub if platform == "qualtrics" and c.sub else c.name
+        if platform == "surveymonkey" and c.sub.lower() not in (
+            "",
+            "response",
+            "open-ended response",
+        ):
+            heading = c.sub
+        near = matcher.fuzzy(heading)
+        if near is not None:
+            report.fuzzy[c.key] = near
+            if accept_fuzzy:
+                targets[c.pos] = _Target("item", near[0], how="fuzzy")
+                matcher.taken.add(near[0])
+
+
+def _check_targets(
+    path: Path, survey: Survey, cols: list[_Col], targets: dict[int, _Target]
+) -> None:
+    """One column per item, and at least one column that is an item."""
+    # duplicates: two columns for one item
+    owner: dict[str, str] = {}
+    for c in cols:
+        tg = targets.get(c.pos)
+        if tg is None or tg.kind not in ("item", "id") or tg.item is None:
+            continue
+        if tg.item in owner:
+            raise DataError(
+                f"{path}: columns {owner[tg.item]!r} and {c.key!r} both hold item {tg.item!r}; "
+                "keep one of them",
+                code="duplicate-column",
+            )
+        owner[tg.item] = c.key
+
+    if not any(t.kind in ("item", "split") for t in targets.values()):
+        expected = ", ".join(i.column_name for i in survey.questions[:8])
+        found = ", ".join(c.key for c in cols[:8])
+        raise DataError(
+            f"{path}: none of the columns matches an item of survey {survey.id!r} (found: "
+            f"{found}; expected e.g. {expected}); is this the right survey, and does the "
+            "file have a header row?",
+            code="no-item-columns",
+        )
+
+
+def _named_body(
+    body: pd.DataFrame,
+    cols: list[_Col],
+    targets: dict[int, _Target],
+    meta: Any,
+    survey: Survey,
+    report: ReadReport,
+) -> pd.DataFrame:
+    """The body under the columns' output names, SPSS missing values and labels applied."""
+    data = body
+    data.columns = [c.key for c in cols]
+    for p in report.problems:  # cells are located by the export's column name
+        if isinstance(p.get("column"), int):
+            p["column"] = cols[p["column"]].key
+    mapping_cols = {
+        c.key: t.item
+        for c in cols
+        for t in [targets.get(c.pos)]
+        if t is not None and t.kind in ("item", "id") and t.item is not None
+    }
+    if meta is not None:
+        data = _apply_spss_missing(data, meta, survey, mapping_cols, report)
+        data = _apply_spss_labels(data, meta, survey, mapping_cols, report)
+    return data
+
+
+_Split = list[tuple[str, str, str | None]]
+"""An item's split columns: (column, code, label key) in the export's order."""
+
+
+def _split_columns(
+    cols: list[_Col], targets: dict[int, _Target], survey: Survey
+) -> dict[str, _Split]:
+    """The split columns of each item, in the export's order."""
+    splits: dict[str, _Split] = {}
+    for c in cols:
+        sp = targets.get(c.pos)
+        if sp is not None and sp.kind == "split" and sp.item is not None and sp.code is not None:
+            cl = survey.choices_for(survey.item(sp.item))
+            label = _tkey(_label(cl, sp.code)) if cl is not None else None
+            splits.setdefault(sp.item, []).append((c.key, sp.code, label))
+    return splits
+
+
+def _combined(data: pd.DataFrame, parts: _Split, survey: Survey, item_id: str, path: Path) -> Any:
+    """One answer column from an item's split columns, taken in the order of its codes."""
+    cl = survey.choices_for(survey.item(item_id))
+    order = {str(x): i for i, x in enumerate(cl.all_codes if cl else [])}
+    ordered = sorted(parts, key=lambda p: order.get(p[1], len(order)))
+    return _combine_split(data, ordered, path)
+
+
+def _place_columns(
+    path: Path,
+    cols: list[_Col],
+    targets: dict[int, _Target],
+    data: pd.DataFrame,
+    splits: dict[str, _Split],
+    survey: Survey,
+    matcher: _Matcher,
+    report: ReadReport,
+) -> tuple[dict[str, pd.Series], set[str]]:
+    """The output columns in the export's order (items under their ids, split columns
+    combined where the first one stands, everything else under its own name), and the
+    multi_choice items whose answer column is there beside their split columns."""
+    out: dict[str, pd.Series] = {}
+    placed: set[str] = set()
+    combined_cols = {
+        str(x.item) for x in targets.values() if x.kind == "item" and x.item in matcher.multi
+    }
+    for c in cols:
+        tgt = targets.get(c.pos)
+        if tgt is None or tgt.kind == "meta":
+            (report.unknown_columns if tgt is None else report.metadata_columns).append(c.key)
+            out[c.key] = data[c.key]
+            continue
+        item_id = str(tgt.item)
+        if tgt.kind in ("id", "item") and c.key != item_id:
+            report.renamed[c.key] = item_id
+        if tgt.kind == "id":
+            report.respondent_id = c.key
+            out[item_id] = data[c.key]
+            continue
+        if tgt.kind == "item":
+            if tgt.how in ("text", "fuzzy") or (tgt.how == "given" and c.key != item_id):
+                report.matched_by_text[c.key] = item_id
+            out[item_id] = data[c.key]
+            if item_id in splits:
+                report.combined[item_id] = [k for k, _, _ in splits[item_id]]
+            continue
+        # a split column: combine the item's columns where its first one stands
+        if item_id in placed:
+            continue
+        placed.add(item_id)
+        report.combined[item_id] = [k for k, _, _ in splits[item_id]]
+        if item_id not in combined_cols:  # else the answer column is there too
+            out[item_id] = _combined(data, splits[item_id], survey, item_id, path)
+    report.missing_items.extend(item.id for item in survey.questions if item.id not in out)
+    return out, combined_cols
+
+
+def _prefer_splits(
+    frame: pd.DataFrame,
+    data: pd.DataFrame,
+    path: Path,
+    survey: Survey,
+    splits: dict[str, _Split],
+    combined_cols: set[str],
+    report: ReadReport,
+) -> None:
+    """An answer column holding labels while exact split columns are there: use the splits."""
+    for item_id in combined_cols:
+        if item_id in splits and item_id in report.labelled:
+            frame[item_id] = _combined(data, splits[item_id], survey, item_id, path)
+            report.notes.append(
+                f"{item_id}: answer column holds labels; read from its split columns instead"
+            )
+
+
 def read_responses(
     path: str | Path,
     survey: Survey | str | Path,
@@ -1697,285 +2075,25 @@ def read_responses(
     wanted = _source_arg(source)
     if path.is_dir():
         raise IsADirectoryError(21, "is a folder, not a file", str(path))
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise DataError(f"{path}: the file is empty", code="empty-file")
-    fmt = _detect_format(path, raw[:8])
-    if wanted in ("csv", "xlsx", "sav"):
-        fmt = wanted
-    encoding: str | None = None
-    meta: Any = None
-    read: _Grid | None = None
-    notes: list[str] = []
-    if fmt == "csv" and path.suffix.lower() in (".xlsx", ".xlsm", ".sav", ".zsav"):
-        notes.append(
-            f"the file is named {path.suffix} but holds CSV text: read as CSV (rename it to .csv)"
-        )
-    if fmt == "sav":
-        frame, meta = _read_sav(path)
-        rows = [[str(c) for c in frame.columns]]
-        body = frame.reset_index(drop=True)
-    else:
-        read = _read_xlsx_grid(path, sheet) if fmt == "xlsx" else _read_csv_grid(path, raw)
-        grid, encoding = read.frame, read.encoding
-        rows = [[_cell(v) for v in grid.iloc[i]] for i in range(min(3, len(grid)))]
-        body = grid
-    if not rows or not any(c.strip() for c in rows[0]):
-        raise DataError(f"{path}: no header row (no columns found)", code="no-header")
-    if wanted is not None and wanted not in ("csv", "xlsx", "sav"):
-        platform, reason = wanted, None
-    elif wanted is not None or fmt == "sav":
-        platform, reason = fmt, None if wanted is not None else "an SPSS file"
-    else:
-        platform, found = _detect_platform(rows, fmt)
-        reason = found
-    nhead = 1 if fmt == "sav" else _header_count(platform, rows)
-    cols = _columns(platform, rows)
-    if fmt != "sav":
-        body = body.iloc[nhead:].reset_index(drop=True)
-        body.columns = range(body.shape[1])
-    report = ReadReport(
-        file=str(path), source=platform, detected=reason, encoding=encoding, header_rows=nhead
-    )
-    report.notes.extend(notes)
-    if read is not None:
-        report.sheet_rows = read.sheet_rows[nhead:]
-        report.problems = [
-            {**p, "row": p["row"] - nhead} for p in read.problems if p["row"] >= nhead
-        ]
-
-    # names of the output columns: the heading (made unique for bookkeeping repeats)
-    seen: dict[str, int] = {}
-    for c in cols:
-        base = c.name if platform != "surveymonkey" or not c.sub else f"{c.name} | {c.sub}"
-        if platform == "surveymonkey" and c.sub.strip().lower() in (
-            "response",
-            "open-ended response",
-        ):
-            base = c.name
-        if not base:
-            base = f"Unnamed: {c.pos}"
-        if base in seen:
-            if platform in ("csv", "xlsx", "sav", "limesurvey", "odk", "kobo", "jisc") and not (
-                _is_metadata(base, platform)
-            ):
-                raise DataError(f"{path}: repeated column names: {base}", code="duplicate-column")
-            seen[base] += 1
-            c.key = f"{base}.{seen[base]}"
-        else:
-            seen[base] = 0
-            c.key = base
-
-    lime: Mapping[str, Any] | None = None
-    if platform == "limesurvey":
-        from ..interop.limesurvey import limesurvey_codes, read_limesurvey_codes
-
-        if mapping is None:
-            codes = limesurvey_codes(survey)
-            lime = {
-                "questions": codes.questions,
-                "options": {
-                    i.id: (codes.subquestions if i.type == "multi_choice" else codes.answers)[
-                        str(i.choices)
-                    ]
-                    for i in survey.questions
-                    if i.choices and i.id in codes.questions
-                },
-            }
-            report.notes.append("LimeSurvey codes worked out from the survey (no mapping given)")
-        elif isinstance(mapping, Mapping):
-            lime = mapping
-        else:
-            lime = read_limesurvey_codes(mapping)
+    ex = _load_export(path, wanted, sheet)
+    platform, reason = _platform_of(wanted, ex)
+    report, cols, body = _start_report(path, ex, platform, reason)
+    _name_columns(cols, platform, path)
+    lime = _limesurvey_mapping(survey, mapping, report) if platform == "limesurvey" else None
     matcher = _Matcher(survey, platform, lime)
-    rid = survey.respondent_id
-    given = {str(k).strip(): v for k, v in (columns or {}).items()}
-    for k, v in given.items():
-        if v not in matcher.questions and v != rid:
-            raise DataError(
-                f"columns: {k!r} -> {v!r}: {v!r} is no item of survey {survey.id!r}",
-                code="unknown-item",
-            )
-
-    targets: dict[int, _Target] = {}
-    rid_key = _norm(rid) if rid else None
-    # 1-2: given, then by name
-    for c in cols:
-        item_id = given.get(c.name, given.get(c.key))
-        if item_id is not None:
-            kind = "id" if item_id == rid and item_id not in matcher.questions else "item"
-            targets[c.pos] = _Target(kind, item_id, how="given")
-            continue
-        if platform == "surveymonkey":
-            continue  # headings are texts
-        hit = matcher.by_name(c.name)
-        if hit is None and rid_key is not None and _norm(c.name) == rid_key:
-            hit = _Target("id", rid)
-        if hit is not None:
-            targets[c.pos] = hit
-    for t in targets.values():
-        if t.kind == "item" and t.item is not None:
-            matcher.taken.add(t.item)
-    # 3: bookkeeping and the platform's record id (the first of its id columns found)
-    id_names = _ID_COLUMNS.get(platform, _GENERIC_ID_COLUMNS)
-    has_rid = rid is not None and any(t.item == rid for t in targets.values())
-    free = [c for c in cols if c.pos not in targets]
-    id_col: _Col | None = None
-    if rid and not has_rid:
-        by_low = {c.name.strip().lower(): c for c in free}
-        for name in id_names:
-            if name in by_low:
-                id_col = by_low[name]
-                break
-        if id_col is None and platform == "redcap" and free and free[0].pos == 0:
-            id_col = free[0]  # REDCap's record id is the first field, whatever its name
-    for c in free:
-        if c is id_col:
-            targets[c.pos] = _Target("id", rid)
-        elif _is_metadata(c.name, platform) or c.name.strip().lower() in id_names:
-            targets[c.pos] = _Target("meta")
-    # 4: by text
-    for c in cols:
-        if c.pos in targets:
-            continue
-        heading = c.sub if platform == "qualtrics" and c.sub else c.name
-        sub = c.sub if platform == "surveymonkey" else ""
-        hit = matcher.by_text(heading, sub)
-        if hit is not None:
-            targets[c.pos] = hit
-            if hit.kind == "item" and hit.item is not None:
-                matcher.taken.add(hit.item)
-    # 5: fuzzy
-    for c in cols:
-        if c.pos in targets:
-            continue
-        heading = c.sub if platform == "qualtrics" and c.sub else c.name
-        if platform == "surveymonkey" and c.sub.lower() not in (
-            "",
-            "response",
-            "open-ended response",
-        ):
-            heading = c.sub
-        near = matcher.fuzzy(heading)
-        if near is not None:
-            report.fuzzy[c.key] = near
-            if accept_fuzzy:
-                targets[c.pos] = _Target("item", near[0], how="fuzzy")
-                matcher.taken.add(near[0])
-
-    # duplicates: two columns for one item
-    owner: dict[str, str] = {}
-    for c in cols:
-        tg = targets.get(c.pos)
-        if tg is None or tg.kind not in ("item", "id") or tg.item is None:
-            continue
-        if tg.item in owner:
-            raise DataError(
-                f"{path}: columns {owner[tg.item]!r} and {c.key!r} both hold item {tg.item!r}; "
-                "keep one of them",
-                code="duplicate-column",
-            )
-        owner[tg.item] = c.key
-
-    if not any(t.kind in ("item", "split") for t in targets.values()):
-        expected = ", ".join(i.column_name for i in survey.questions[:8])
-        found = ", ".join(c.key for c in cols[:8])
-        raise DataError(
-            f"{path}: none of the columns matches an item of survey {survey.id!r} (found: "
-            f"{found}; expected e.g. {expected}); is this the right survey, and does the "
-            "file have a header row?",
-            code="no-item-columns",
-        )
-
+    given = _given_columns(survey, matcher, columns)
+    targets = _match_columns(cols, platform, matcher, given, survey.respondent_id, report)
+    _match_by_text(cols, platform, matcher, targets, report, accept_fuzzy)
+    _check_targets(path, survey, cols, targets)
     if check_survey and lime is None and not given:
         matched = {str(t.item) for t in targets.values() if t.kind in ("item", "split") and t.item}
         _check_survey(path, survey, platform, cols, matched)
-
-    data = body
-    data.columns = [c.key for c in cols]
-    for p in report.problems:  # cells are located by the export's column name
-        if isinstance(p.get("column"), int):
-            p["column"] = cols[p["column"]].key
-    mapping_cols = {
-        c.key: t.item
-        for c in cols
-        for t in [targets.get(c.pos)]
-        if t is not None and t.kind in ("item", "id") and t.item is not None
-    }
-    if meta is not None:
-        data = _apply_spss_missing(data, meta, survey, mapping_cols, report)
-        data = _apply_spss_labels(data, meta, survey, mapping_cols, report)
-
-    # split columns per item, in the export's order
-    splits: dict[str, list[tuple[str, str, str | None]]] = {}
-    for c in cols:
-        sp = targets.get(c.pos)
-        if sp is not None and sp.kind == "split" and sp.item is not None and sp.code is not None:
-            cl = survey.choices_for(survey.item(sp.item))
-            label = _tkey(_label(cl, sp.code)) if cl is not None else None
-            splits.setdefault(sp.item, []).append((c.key, sp.code, label))
-
-    out: dict[str, pd.Series] = {}
-    placed: set[str] = set()
-    values = _Values(survey, matcher, report)
-    combined_cols = {
-        str(x.item) for x in targets.values() if x.kind == "item" and x.item in matcher.multi
-    }
-    for c in cols:
-        tgt = targets.get(c.pos)
-        if tgt is None:
-            report.unknown_columns.append(c.key)
-            out[c.key] = data[c.key]
-            continue
-        if tgt.kind == "meta":
-            report.metadata_columns.append(c.key)
-            out[c.key] = data[c.key]
-            continue
-        if tgt.kind == "id":
-            report.respondent_id = c.key
-            if c.key != tgt.item:
-                report.renamed[c.key] = str(tgt.item)
-            out[str(tgt.item)] = data[c.key]
-            continue
-        if tgt.kind == "item":
-            item_id = str(tgt.item)
-            if c.key != item_id:
-                report.renamed[c.key] = item_id
-            if tgt.how in ("text", "fuzzy") or (tgt.how == "given" and c.key != item_id):
-                report.matched_by_text[c.key] = item_id
-            out[item_id] = data[c.key]
-            if item_id in splits:
-                report.combined[item_id] = [k for k, _, _ in splits[item_id]]
-            continue
-        # a split column: combine the item's columns where its first one stands
-        item_id = str(tgt.item)
-        if item_id in placed:
-            continue
-        placed.add(item_id)
-        parts = splits[item_id]
-        report.combined[item_id] = [k for k, _, _ in parts]
-        if item_id in combined_cols:
-            continue  # the answer column is there too
-        cl = survey.choices_for(survey.item(item_id))
-        order = {str(x): i for i, x in enumerate(cl.all_codes if cl else [])}
-        ordered = sorted(parts, key=lambda p: order.get(p[1], len(order)))
-        out[item_id] = _combine_split(data, ordered, path)
-    for item in survey.questions:
-        if item.id not in out:
-            report.missing_items.append(item.id)
+    data = _named_body(body, cols, targets, ex.meta, survey, report)
+    splits = _split_columns(cols, targets, survey)
+    out, combined_cols = _place_columns(path, cols, targets, data, splits, survey, matcher, report)
     frame = pd.DataFrame(out, index=data.index)
-    frame = _to_raw(frame, survey, report, values, dayfirst)
-    # an answer column holding labels while exact split columns are there: use the splits
-    for item_id in combined_cols:
-        if item_id in splits and item_id in report.labelled:
-            parts = splits[item_id]
-            cl = survey.choices_for(survey.item(item_id))
-            order = {str(x): i for i, x in enumerate(cl.all_codes if cl else [])}
-            ordered = sorted(parts, key=lambda p: order.get(p[1], len(order)))
-            frame[item_id] = _combine_split(data, ordered, path)
-            report.notes.append(
-                f"{item_id}: answer column holds labels; read from its split columns instead"
-            )
+    frame = _to_raw(frame, survey, report, _Values(survey, matcher, report), dayfirst)
+    _prefer_splits(frame, data, path, survey, splits, combined_cols, report)
     frame.attrs["read_report"] = report
     return frame
 
