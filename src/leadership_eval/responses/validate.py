@@ -1231,10 +1231,7 @@ def _validate(
 ) -> ValidationReport:
     """:func:`validate_responses`; ``compact``: the clean codes of integer choice lists in one
     byte when they fit (``Int8``), for the functions that only compute on them."""
-    import numpy as np
     import pandas as pd
-
-    from ..instruments.expressions import ExpressionError, parse_expression
 
     survey = as_survey(survey)
     if not isinstance(data, pd.DataFrame):
@@ -1246,288 +1243,395 @@ def _validate(
         raise DataError(
             f"repeated column names in the responses: {', '.join(repeated)}", "duplicate-column"
         )
-    n = len(data)
-    err = _Errors(data.index, lazy, survey.id)
-    questions = survey.questions
-    read = data.attrs.get("read_report")
-    read = read if isinstance(read, ReadReport) else None
-    # records the file's reader found broken (ragged, truncated, an unterminated quote)
-    read_bad = np.zeros(n, dtype=bool)
-    read_code = np.full(n, "", dtype=object)
-    cell_problems: list[tuple[int, dict[str, Any]]] = []
-    if read is not None and read.problems:
-        at = _label_positions(data.index, [p["row"] for p in read.problems])
+    run = _Run(survey, data, lazy, compact)
+    run.locate_columns(id_column)
+    run.exclude_rows()
+    run.column_findings()
+    clean_cols, missing_cols, hidden = run.check_items()
+    return run.report(clean_cols, missing_cols, hidden)
+
+
+class _Run:
+    """One validation: the state its passes share (rows excluded, columns prepared, problems)."""
+
+    def __init__(self, survey: Survey, data: pd.DataFrame, lazy: bool, compact: bool) -> None:
+        import numpy as np
+
+        self.survey, self.data, self.compact = survey, data, compact
+        self.questions = survey.questions
+        self.n = n = len(data)
+        self.err = _Errors(data.index, lazy, survey.id)
+        read = data.attrs.get("read_report")
+        self.read: ReadReport | None = read if isinstance(read, ReadReport) else None
+        # records the file's reader found broken (ragged, truncated, an unterminated quote)
+        self.read_bad = np.zeros(n, dtype=bool)
+        self.read_code = np.full(n, "", dtype=object)
+        self.cell_problems: list[tuple[int, dict[str, Any]]] = []
+        self._read_problems()
+        self.source_of: dict[str, str] = {}  # item id -> data column
+        self.indicator_cols: dict[str, list[str]] = {}
+        self.used: set[Any] = set()
+        self.id_column: str | None = None
+        self.id_item: str | None = None
+        self.prepared: dict[str, _Column] = {}
+        self.unknown: list[Any] = []
+
+    def _read_problems(self) -> None:
+        """The reader's problems: broken records excluded at once, cell problems kept."""
+        import numpy as np
+
+        read, err = self.read, self.err
+        if read is None or not read.problems:
+            return
+        at = _label_positions(self.data.index, [p["row"] for p in read.problems])
         for problem, pos in zip(read.problems, at, strict=True):
             if pos < 0:
                 continue
-            if problem["code"] in ROW_CODES:
-                if not read_bad[pos]:
-                    read_bad[pos] = True
-                    read_code[pos] = problem["code"]
-                    err.add(
-                        np.array([pos]),
-                        "*",
-                        problem["code"],
-                        problem["message"] + "; row excluded",
-                        [problem.get("value")],
-                    )
+            if problem["code"] not in ROW_CODES:
+                self.cell_problems.append((int(pos), problem))
+            elif not self.read_bad[pos]:
+                self.read_bad[pos] = True
+                self.read_code[pos] = problem["code"]
+                err.add(
+                    np.array([pos]),
+                    "*",
+                    problem["code"],
+                    problem["message"] + "; row excluded",
+                    [problem.get("value")],
+                )
+
+    def locate_columns(self, id_column: str | None) -> None:
+        """Which column holds each item (its id, its alias, or indicator columns)."""
+        data, survey = self.data, self.survey
+        for item in self.questions:
+            if item.id in data.columns:
+                self.source_of[item.id] = item.id
+            elif item.column is not None and item.column in data.columns:
+                self.source_of[item.id] = item.column
+            elif item.type == "multi_choice":
+                cols = _indicator_layout(data, item, survey.choices_for(item))
+                if cols:
+                    self.indicator_cols[item.id] = cols
+        self.used = set(self.source_of.values()) | {
+            c for cols in self.indicator_cols.values() for c in cols
+        }
+        if id_column is None and survey.respondent_id:
+            rid = survey.respondent_id
+            id_column = self.source_of.get(rid) or (rid if rid in data.columns else None)
+        if id_column is not None and id_column not in data.columns:
+            raise DataError(
+                f"id_column {id_column!r} is not a column of the responses", "missing-column"
+            )
+        self.id_column = id_column
+        self.id_item = next((i for i, c in self.source_of.items() if c == id_column), None)
+
+    def _column_of(self, item_id: str) -> pd.Series:
+        if item_id in self.indicator_cols:
+            return _from_indicators(self.data, self.indicator_cols[item_id], item_id)
+        return self.data[self.source_of[item_id]]
+
+    def exclude_rows(self) -> None:
+        """Prepare each column once; leave out empty rows, repeated ids and broken records."""
+        import numpy as np
+
+        n, id_item, read_bad = self.n, self.id_item, self.read_bad
+        answered_any = np.zeros(n, dtype=bool)
+        for item in self.questions:
+            if item.id not in self.source_of and item.id not in self.indicator_cols:
+                continue
+            # respondent ids are distinct: factorising them would not pay
+            self.prepared[item.id] = _Column.prepare(
+                self._column_of(item.id), factorise=item.id != id_item or item.type != "text"
+            )
+            if item.id != id_item:
+                answered_any |= self.prepared[item.id].present
+        has_questions = any(i.id != id_item for i in self.questions if i.id in self.prepared)
+        self.empty = (~answered_any if has_questions else np.zeros(n, dtype=bool)) & ~read_bad
+        self.dup = np.zeros(n, dtype=bool)
+        if self.id_column is not None:
+            id_col = (
+                self.prepared[id_item]
+                if id_item is not None
+                else _Column.prepare(self.data[self.id_column], factorise=False)
+            )
+            candidates = np.flatnonzero(~self.empty & ~read_bad & id_col.present)
+            self.dup[candidates[_repeated(id_col, candidates)]] = True
+        self._report_excluded()
+        self.excluded_mask = excluded_mask = self.empty | self.dup | read_bad
+        self.keep_pos = np.flatnonzero(~excluded_mask)
+        self.all_kept = len(self.keep_pos) == n
+        self.out_index = self.data.index if self.all_kept else self.data.index[self.keep_pos]
+        # the checks read every row; the clean values of the rows kept are copied out once, and
+        # problems in the rows excluded are not reported
+        self.keep = None if self.all_kept else _Kept(excluded_mask)
+        if not self.all_kept:
+            self.err.live = ~excluded_mask
+
+    def _report_excluded(self) -> None:
+        import numpy as np
+
+        err = self.err
+        if self.empty.any():
+            idx = np.flatnonzero(self.empty)
+            err.add(
+                idx, "*", "empty-row", "no answer to any question; row excluded", [None] * len(idx)
+            )
+        if self.dup.any():
+            idx = np.flatnonzero(self.dup)
+            vals = self.data[self.id_column].iloc[idx]
+            err.add(
+                idx,
+                str(self.id_column),
+                "duplicate-id",
+                _with_value(vals, "respondent id {value} is on an earlier row; row excluded"),
+                vals,
+            )
+        excluded = self.empty | self.dup | self.read_bad
+        for pos, problem in self.cell_problems:
+            if excluded[pos]:
+                continue
+            column = str(problem.get("column") or "*")
+            column = self.read.renamed.get(column, column) if self.read is not None else column
+            err.add(
+                np.array([pos]), column, problem["code"], problem["message"], [problem.get("value")]
+            )
+
+    def column_findings(self) -> None:
+        """Items with no column; columns that are no item (kept, or clashing)."""
+        survey, err = self.survey, self.err
+        for item in self.questions:
+            if item.id not in self.prepared:
+                err.column_level(
+                    item.column_name,
+                    "missing-column",
+                    f"no column for item {item.id!r}"
+                    + (f" (alias {item.column!r})" if item.column else ""),
+                )
+        self.unknown = [c for c in self.data.columns if c not in self.used and c != self.id_column]
+        platform = set(self.read.metadata_columns) if self.read is not None else set()
+        clean_names = {str(self.id_column)} if self.id_column is not None else set()
+        for item in self.questions:
+            choice = survey.choices_for(item)
+            if item.type == "multi_choice" and choice is not None:
+                clean_names.update(f"{item.id}__{c}" for c in choice.codes)
             else:
-                cell_problems.append((int(pos), problem))
-    item_types = {i.id: i.type for i in questions}
+                clean_names.add(item.id)
+        for col in self.unknown:
+            if str(col) in clean_names:  # e.g. a stray "item__code" beside the item's own column
+                what = f"column {col!r} clashes with a column of the clean data; left out of .data"
+            elif col in platform or _is_platform_column(str(col)):
+                what = f"column {col!r} is survey-platform bookkeeping, no item; kept"
+            else:
+                what = f"column {col!r} is no item of survey {survey.id!r}; kept"
+            err.column_level(str(col), "unknown-column", what)
 
-    # ---- which column holds each item
-    source_of: dict[str, str] = {}  # item id -> data column
-    indicator_cols: dict[str, list[str]] = {}
-    for item in questions:
-        if item.id in data.columns:
-            source_of[item.id] = item.id
-        elif item.column is not None and item.column in data.columns:
-            source_of[item.id] = item.column
-        elif item.type == "multi_choice":
-            cols = _indicator_layout(data, item, survey.choices_for(item))
-            if cols:
-                indicator_cols[item.id] = cols
-    used = set(source_of.values()) | {c for cols in indicator_cols.values() for c in cols}
+    def _check_one(self, item: Item, want: bool) -> tuple[_Clean, pd.Series | None, np.ndarray]:
+        """One item's values checked: its clean form, its raw column and where it is answered."""
+        import numpy as np
 
-    if id_column is None and survey.respondent_id:
-        rid = survey.respondent_id
-        id_column = source_of.get(rid) or (rid if rid in data.columns else None)
-    if id_column is not None and id_column not in data.columns:
-        raise DataError(
-            f"id_column {id_column!r} is not a column of the responses", "missing-column"
-        )
+        choice = self.survey.choices_for(item)
+        err, keep = self.err, self.keep
+        if item.id not in self.prepared:
+            m = len(self.keep_pos)
+            return _empty_clean(item, choice, m, self.n, want), None, np.zeros(self.n, dtype=bool)
+        col = self.prepared.pop(item.id)
+        s, present = col.series, col.present
+        if item.type in ("likert", "choice") and choice is not None:
+            res = _check_codes(item, choice, col, err, keep, want, self.compact)
+        elif item.type == "multi_choice" and choice is not None:
+            res = _check_multi(item, choice, col, err, keep, want)
+        elif item.type == "number":
+            res = _check_number(item, choice, col, err, keep, want)
+        elif item.type == "date":
+            res = _check_date(item, col, err, keep, want)
+        else:
+            res = _check_text(item, col, err, keep, want)
+        return res, s, present
 
-    def column_of(item_id: str) -> pd.Series:
-        if item_id in indicator_cols:
-            return _from_indicators(data, indicator_cols[item_id], item_id)
-        return data[source_of[item_id]]
+    def check_items(self) -> tuple[dict[str, Any], dict[str, Any], np.ndarray]:
+        """Item by item, in survey order: values, skip logic and required answers."""
+        import numpy as np
 
-    # ---- pass 1: prepare each column once; which rows have any answer; duplicate ids
-    id_item = next((i for i, c in source_of.items() if c == id_column), None)
-    answered_any = np.zeros(n, dtype=bool)
-    prepared: dict[str, _Column] = {}
-    for item in questions:
-        if item.id not in source_of and item.id not in indicator_cols:
-            continue
-        # respondent ids are distinct: factorising them would not pay
-        prepared[item.id] = _Column.prepare(
-            column_of(item.id), factorise=item.id != id_item or item.type != "text"
-        )
-        if item.id != id_item:
-            answered_any |= prepared[item.id].present
-    has_questions = any(i.id != id_item for i in questions if i.id in prepared)
-    empty = (~answered_any if has_questions else np.zeros(n, dtype=bool)) & ~read_bad
-    dup = np.zeros(n, dtype=bool)
-    if id_column is not None:
-        id_col = (
-            prepared[id_item]
-            if id_item is not None
-            else _Column.prepare(data[id_column], factorise=False)
-        )
-        candidates = np.flatnonzero(~empty & ~read_bad & id_col.present)
-        dup[candidates[_repeated(id_col, candidates)]] = True
-    if empty.any():
-        idx = np.flatnonzero(empty)
-        err.add(idx, "*", "empty-row", "no answer to any question; row excluded", [None] * len(idx))
-    if dup.any():
-        idx = np.flatnonzero(dup)
-        vals = data[id_column].iloc[idx]
-        err.add(
+        from ..instruments.expressions import parse_expression
+
+        questions = self.questions
+        clean_cols: dict[str, Any] = {}
+        missing_cols: dict[str, Any] = {}
+        hidden = np.zeros((len(self.keep_pos), len(questions)), dtype=bool, order="F")
+        sources: dict[str, _Eval] = {}  # what later show_if conditions see
+        expressions = {i.id: parse_expression(i.show_if) for i in questions if i.show_if}
+        referenced = {name for e in expressions.values() for name in e.names}
+        # the same condition over the same (already final) columns gives the same answer
+        shown_cache: dict[str, np.ndarray] = {}
+        for j, item in enumerate(questions):
+            res, s, present = self._check_one(item, item.id in referenced)
+            shown = None
+            if item.show_if:
+                shown = self._shown(item, expressions[item.id], sources, shown_cache)
+                flagged = ~shown & present & ~res.declared_missing
+                if not self.all_kept:
+                    flagged &= ~self.excluded_mask
+                if flagged.any():
+                    hidden[:, j] = _rows(flagged, self.keep)
+                    self._answered_when_hidden(item, flagged, s)
+            if item.required and s is not None:
+                self._missing_required(item, present, shown)
+            clean_cols.update(res.columns)
+            # what later show_if conditions see: answers of hidden items count as blank
+            for name, source in res.eval.items():
+                hide = shown is not None and not shown.all()
+                sources[name] = source.hidden_where(shown) if hide else source  # type: ignore[arg-type]
+            if res.missing_codes is not None:
+                missing_cols[item.id] = res.missing_codes
+        return clean_cols, missing_cols, hidden
+
+    def _shown(
+        self,
+        item: Item,
+        expr: Any,
+        sources: dict[str, _Eval],
+        cache: dict[str, np.ndarray],
+    ) -> np.ndarray:
+        """Where the item's show_if holds (evaluated once per distinct condition)."""
+        from ..instruments.expressions import ExpressionError
+
+        names = expr.names
+        wanted = {c: v for c, v in sources.items() if c in names or c.split("__")[0] in names}
+        item_types = {i.id: i.type for i in self.questions}
+        try:
+            text = str(expr)
+            if text not in cache:
+                cache[text] = _evaluate_grouped(expr, wanted, self.n, item_types)
+            return cache[text]
+        except ExpressionError as exc:
+            raise DataError(
+                f"show_if of item {item.id!r} ({item.show_if!r}) cannot be evaluated: {exc}",
+                code="show-if",
+            ) from exc
+
+    def _answered_when_hidden(self, item: Item, flagged: np.ndarray, s: Any) -> None:
+        import numpy as np
+
+        idx = np.flatnonzero(flagged)
+        vals = s.iloc[idx] if s is not None else [None] * len(idx)
+        self.err.add(
             idx,
-            str(id_column),
-            "duplicate-id",
-            _with_value(vals, "respondent id {value} is on an earlier row; row excluded"),
+            item.id,
+            "answered-when-hidden",
+            f"answered, but show_if ({item.show_if}) should have hidden it",
             vals,
         )
-    excluded_mask = empty | dup | read_bad
-    for pos, problem in cell_problems:
-        if excluded_mask[pos]:
-            continue
-        column = str(problem.get("column") or "*")
-        column = read.renamed.get(column, column) if read is not None else column
-        err.add(
-            np.array([pos]), column, problem["code"], problem["message"], [problem.get("value")]
-        )
-    keep_pos = np.flatnonzero(~excluded_mask)
-    all_kept = len(keep_pos) == n
-    m = len(keep_pos)
-    out_index = data.index if all_kept else data.index[keep_pos]
-    # the checks read every row; the clean values of the rows kept are copied out once, and
-    # problems in the rows excluded are not reported
-    keep = None if all_kept else _Kept(excluded_mask)
-    if not all_kept:
-        err.live = ~excluded_mask
 
-    # ---- column-level findings
-    for item in questions:
-        if item.id not in prepared:
-            err.column_level(
-                item.column_name,
-                "missing-column",
-                f"no column for item {item.id!r}"
-                + (f" (alias {item.column!r})" if item.column else ""),
+    def _missing_required(self, item: Item, present: np.ndarray, shown: Any) -> None:
+        import numpy as np
+
+        need = ~present if shown is None else (shown & ~present)
+        if need.any():
+            idx = np.flatnonzero(need)
+            self.err.add(
+                idx,
+                item.id,
+                "missing-required",
+                "required, shown and not answered"
+                if shown is not None
+                else "required and not answered",
+                [None] * len(idx),
             )
-    unknown = [c for c in data.columns if c not in used and c != id_column]
-    read = data.attrs.get("read_report")
-    platform = set(read.metadata_columns) if isinstance(read, ReadReport) else set()
-    clean_names = {str(id_column)} if id_column is not None else set()
-    for item in questions:
-        choice = survey.choices_for(item)
-        if item.type == "multi_choice" and choice is not None:
-            clean_names.update(f"{item.id}__{c}" for c in choice.codes)
-        else:
-            clean_names.add(item.id)
-    for col in unknown:
-        if str(col) in clean_names:  # e.g. a stray "item__code" beside the item's own column
-            what = f"column {col!r} clashes with a column of the clean data; left out of .data"
-        elif col in platform or _is_platform_column(str(col)):
-            what = f"column {col!r} is survey-platform bookkeeping, no item; kept"
-        else:
-            what = f"column {col!r} is no item of survey {survey.id!r}; kept"
-        err.column_level(str(col), "unknown-column", what)
 
-    # ---- pass 2: item by item, in survey order
-    clean_cols: dict[str, Any] = {}
-    missing_cols: dict[str, Any] = {}
-    hidden = np.zeros((m, len(questions)), dtype=bool, order="F")
-    sources: dict[str, _Eval] = {}  # what later show_if conditions see
-    expressions = {i.id: parse_expression(i.show_if) for i in questions if i.show_if}
-    referenced = {name for e in expressions.values() for name in e.names}
-    # the same condition over the same (already final) columns gives the same answer
-    shown_cache: dict[str, np.ndarray] = {}
-    for j, item in enumerate(questions):
-        choice = survey.choices_for(item)
-        want = item.id in referenced
-        if item.id in prepared:
-            col = prepared.pop(item.id)
-            s, present = col.series, col.present
-            if item.type in ("likert", "choice") and choice is not None:
-                res = _check_codes(item, choice, col, err, keep, want, compact)
-            elif item.type == "multi_choice" and choice is not None:
-                res = _check_multi(item, choice, col, err, keep, want)
-            elif item.type == "number":
-                res = _check_number(item, choice, col, err, keep, want)
-            elif item.type == "date":
-                res = _check_date(item, col, err, keep, want)
-            else:
-                res = _check_text(item, col, err, keep, want)
-            del col
-        else:
-            s = None
-            present = np.zeros(n, dtype=bool)
-            res = _empty_clean(item, choice, m, n, want)
-        shown = None
-        if item.show_if:
-            expr = expressions[item.id]
-            names = expr.names
-            wanted = {c: v for c, v in sources.items() if c in names or c.split("__")[0] in names}
-            try:
-                text = str(expr)
-                if text not in shown_cache:
-                    shown_cache[text] = _evaluate_grouped(expr, wanted, n, item_types)
-                shown = shown_cache[text]
-            except ExpressionError as exc:
-                raise DataError(
-                    f"show_if of item {item.id!r} ({item.show_if!r}) cannot be evaluated: {exc}",
-                    code="show-if",
-                ) from exc
-            flagged = ~shown & present & ~res.declared_missing
-            if not all_kept:
-                flagged &= ~excluded_mask
-            if flagged.any():
-                hidden[:, j] = _rows(flagged, keep)
-                idx = np.flatnonzero(flagged)
-                vals = s.iloc[idx] if s is not None else [None] * len(idx)
-                err.add(
-                    idx,
-                    item.id,
-                    "answered-when-hidden",
-                    f"answered, but show_if ({item.show_if}) should have hidden it",
-                    vals,
-                )
-        if item.required and s is not None:
-            need = ~present if shown is None else (shown & ~present)
-            if need.any():
-                idx = np.flatnonzero(need)
-                err.add(
-                    idx,
-                    item.id,
-                    "missing-required",
-                    "required, shown and not answered"
-                    if shown is not None
-                    else "required and not answered",
-                    [None] * len(idx),
-                )
-        clean_cols.update(res.columns)
-        # what later show_if conditions see: answers of hidden items count as blank
-        for name, source in res.eval.items():
-            hide = shown is not None and not shown.all()
-            sources[name] = source.hidden_where(shown) if hide else source  # type: ignore[arg-type]
-        if res.missing_codes is not None:
-            missing_cols[item.id] = res.missing_codes
+    def _clean_frame(self, clean_cols: dict[str, Any]) -> pd.DataFrame:
+        """The clean data: the id, the items in survey order, then the other columns kept."""
+        import pandas as pd
 
-    # ---- assemble
-    data_cols: dict[str, Any] = {}
-    if id_column is not None and id_item is None:
-        id_series = data[id_column]
-        data_cols[str(id_column)] = id_series if all_kept else id_series.iloc[keep_pos]
-    if id_item is not None:
-        data_cols[id_item] = clean_cols.pop(id_item)
-    data_cols.update(clean_cols)
-    for col in unknown:
-        if str(col) in data_cols:  # reported above as clashing
-            continue
-        series = data[col]
-        data_cols[str(col)] = series if all_kept else series.iloc[keep_pos]
-    for name, val in list(data_cols.items()):
-        if isinstance(val, pd.Series):
-            data_cols[name] = val.set_axis(out_index) if not val.index.equals(out_index) else val
-    clean = pd.DataFrame(data_cols, index=out_index, copy=False)
-    missing_frame = pd.DataFrame(missing_cols, index=out_index, copy=False)
-    hidden_frame = pd.DataFrame(
-        hidden, index=out_index, columns=[i.id for i in questions], copy=False
-    )
-    if all_kept:
-        excluded = data.iloc[0:0].copy()
-        reasons = pd.Series([], dtype=str)
-    else:
-        ex_pos = np.flatnonzero(excluded_mask)
-        excluded = data.iloc[ex_pos].copy()
-        reasons = pd.Series(
-            np.where(
-                read_bad[ex_pos],
-                read_code[ex_pos],
-                np.where(dup[ex_pos], "duplicate-id", "empty-row"),
-            ),
-            dtype=str,
+        data, keep_pos, all_kept, out_index = (
+            self.data,
+            self.keep_pos,
+            self.all_kept,
+            self.out_index,
         )
-    excluded.insert(0, EXCLUDED_REASON, reasons.to_numpy(dtype=object))
-    excluded[EXCLUDED_REASON] = excluded[EXCLUDED_REASON].astype(str)
+        data_cols: dict[str, Any] = {}
+        if self.id_column is not None and self.id_item is None:
+            id_series = data[self.id_column]
+            data_cols[str(self.id_column)] = id_series if all_kept else id_series.iloc[keep_pos]
+        if self.id_item is not None:
+            data_cols[self.id_item] = clean_cols.pop(self.id_item)
+        data_cols.update(clean_cols)
+        for col in self.unknown:
+            if str(col) in data_cols:  # reported above as clashing
+                continue
+            series = data[col]
+            data_cols[str(col)] = series if all_kept else series.iloc[keep_pos]
+        for name, val in list(data_cols.items()):
+            if isinstance(val, pd.Series):
+                data_cols[name] = (
+                    val.set_axis(out_index) if not val.index.equals(out_index) else val
+                )
+        return pd.DataFrame(data_cols, index=out_index, copy=False)
 
-    errors = err.frame()
-    if len(errors):
-        order = {
-            c: i
-            for i, c in enumerate([*[q.column_name for q in questions], *map(str, data.columns)])
-        }
-        rank = errors["column"].map(lambda c: order.get(c, -1)).to_numpy()
-        sort_key = np.lexsort((rank, errors["position"].to_numpy()))
-        errors = errors.iloc[sort_key].reset_index(drop=True)
-    errors["sheet_row"] = _sheet_rows(read, data.index, errors["position"].to_numpy())
-    report = ValidationReport(
-        survey_id=survey.id,
-        data=clean,
-        errors=errors,
-        missing=missing_frame,
-        hidden=hidden_frame,
-        excluded=excluded,
-        n_rows=n,
-        id_column=None if id_column is None else str(id_column),
-        read_report=read,
-        survey_version=survey.version,
-    )
-    clean.attrs["validation"] = stamp_of(report)
-    return report
+    def _excluded_frame(self) -> pd.DataFrame:
+        """The rows left out, each with its reason first."""
+        import numpy as np
+        import pandas as pd
+
+        data = self.data
+        if self.all_kept:
+            excluded = data.iloc[0:0].copy()
+            reasons = pd.Series([], dtype=str)
+        else:
+            ex_pos = np.flatnonzero(self.excluded_mask)
+            excluded = data.iloc[ex_pos].copy()
+            reasons = pd.Series(
+                np.where(
+                    self.read_bad[ex_pos],
+                    self.read_code[ex_pos],
+                    np.where(self.dup[ex_pos], "duplicate-id", "empty-row"),
+                ),
+                dtype=str,
+            )
+        excluded.insert(0, EXCLUDED_REASON, reasons.to_numpy(dtype=object))
+        excluded[EXCLUDED_REASON] = excluded[EXCLUDED_REASON].astype(str)
+        return excluded
+
+    def _errors_frame(self) -> pd.DataFrame:
+        """Every problem, by row and then in the order of the survey's columns."""
+        import numpy as np
+
+        errors = self.err.frame()
+        if len(errors):
+            order = {
+                c: i
+                for i, c in enumerate(
+                    [*[q.column_name for q in self.questions], *map(str, self.data.columns)]
+                )
+            }
+            rank = errors["column"].map(lambda c: order.get(c, -1)).to_numpy()
+            sort_key = np.lexsort((rank, errors["position"].to_numpy()))
+            errors = errors.iloc[sort_key].reset_index(drop=True)
+        errors["sheet_row"] = _sheet_rows(self.read, self.data.index, errors["position"].to_numpy())
+        return errors
+
+    def report(
+        self, clean_cols: dict[str, Any], missing_cols: dict[str, Any], hidden: np.ndarray
+    ) -> ValidationReport:
+        import pandas as pd
+
+        clean = self._clean_frame(clean_cols)
+        out_index = self.out_index
+        report = ValidationReport(
+            survey_id=self.survey.id,
+            data=clean,
+            errors=self._errors_frame(),
+            missing=pd.DataFrame(missing_cols, index=out_index, copy=False),
+            hidden=pd.DataFrame(
+                hidden, index=out_index, columns=[i.id for i in self.questions], copy=False
+            ),
+            excluded=self._excluded_frame(),
+            n_rows=self.n,
+            id_column=None if self.id_column is None else str(self.id_column),
+            read_report=self.read,
+            survey_version=self.survey.version,
+        )
+        clean.attrs["validation"] = stamp_of(report)
+        return report
 
 
 def _label_positions(index: pd.Index, labels: list[Any]) -> np.ndarray:
