@@ -607,6 +607,105 @@ def _code_keys(choice: ChoiceList, vals: np.ndarray, valid: np.ndarray) -> np.nd
     return np.where(valid, keys, -1)
 
 
+def _int_classes(
+    choice: ChoiceList, col: _Column, keep: _Kept | None, want_eval: bool, width: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+    """Integer codes classified (1 a code, 2+ a declared missing code, 0 no code, -1 no answer
+    where already known), the values of the rows kept, every row's integer value when at hand,
+    and whether no-answer is marked already."""
+    import numpy as np
+    import pandas as pd
+
+    s = col.series
+    na_done = False  # cls already -1 where there is no answer
+    every: np.ndarray | None = None  # the integer values of every row, when at hand
+    if col.is_text:
+        assert col.u_text is not None
+        u_num = pd.to_numeric(col.u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            u_ok = (np.abs(u_num) < 2**53) & (u_num % 1 == 0)
+        u_vals = np.where(u_ok, u_num, 0).astype(np.int64)
+        u_cls = np.where(u_ok, _classify_ints(u_vals, choice), 0).astype(np.int8)
+        cls = col.take(u_cls, -1)
+        vals = col.take(u_vals, 0, keep)
+        if want_eval:
+            every = col.take(u_vals, 0)
+    elif (table := _code_table(choice, s)) is not None:
+        # the usual case: integer codes, one clipped gather through a table of the codes
+        data, na = _int_buffers(s)
+        lut, shift = table
+        index = data if shift == 0 else data.astype(np.int64, copy=False) - shift
+        cls = np.take(lut, index, mode="clip")
+        if na is not None and na.any():
+            np.bitwise_or(cls, np.negative(na.view(np.int8)), out=cls)  # NA: -1
+        na_done = True
+        # a copy of the rows kept: .data must not share the input's memory
+        vals = data.astype(width) if keep is None else _rows(data, keep).astype(width, copy=False)
+        every = data
+    elif pd.api.types.is_integer_dtype(s.dtype):
+        fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
+        every = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
+        cls = _classify_ints(every, choice)
+        vals = _rows(every, keep)
+    else:
+        f = _float_values(s) if s.dtype == np.float64 else s.to_numpy(float, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            every = f.astype(np.int64)  # anything for NaN, infinities and huge values
+            ok = every == f  # the whole numbers
+        if (table := _code_table(choice)) is not None:
+            lut, shift = table  # values that are not whole numbers are set right below
+            cls = np.take(lut, every if shift == 0 else every - shift, mode="clip")
+        else:
+            every[~ok] = 0
+            cls = _classify_ints(every, choice)
+        np.copyto(cls, 0, where=~ok)
+        vals = _rows(every, keep)
+    return cls, vals, every, na_done
+
+
+def _text_classes(
+    item: Item,
+    choice: ChoiceList,
+    col: _Column,
+    keep: _Kept | None,
+    want_eval: bool,
+    out: _Clean,
+) -> np.ndarray:
+    """Codes matched as text (any code list), the clean column put in ``out``; the classes as
+    :func:`_int_classes` gives them."""
+    import numpy as np
+    import pandas as pd
+
+    s, present = col.series, col.present
+    if not col.is_text:
+        col = _Column.prepare(code_series(s).astype(object))
+        col.series, col.present = s, present & col.present
+    assert col.u_text is not None
+    u_cls = np.zeros(len(col.u_text), dtype=np.int8)
+    u_cls[col.u_text.isin([str(c) for c in choice.codes]).to_numpy(bool, na_value=False)] = 1
+    for j, c in enumerate(choice.missing_codes):
+        u_cls[(col.u_text == str(c)).to_numpy(bool, na_value=False)] = 2 + j
+    cls = np.where(present, col.take(u_cls, -1), -1).astype(np.int8, copy=False)
+    clean: Any
+    if choice.numeric:
+        u_int = pd.to_numeric(col.u_text.where(u_cls == 1), errors="coerce")
+        u_vals = u_int.fillna(0).to_numpy(dtype=np.int64)
+        clean = pd.arrays.IntegerArray(col.take(u_vals, 0), cls != 1)
+    elif isinstance(s.dtype, pd.StringDtype) and bool(
+        np.asarray(col.u_text.to_numpy(dtype=object) == col.uniques, dtype=bool).all()
+    ):  # the codes are stored exactly: keep the column's own strings
+        clean = s.where(cls == 1).array
+    else:
+        u_clean = col.u_text.where(u_cls == 1).to_numpy(dtype=object, na_value=None)
+        clean = pd.array(col.take(u_clean, None), dtype="str")
+    out.columns[item.id] = _rows(clean, keep)
+    if want_eval:
+        u_key = pd.Index([str(c) for c in choice.codes]).get_indexer(col.u_text.astype(object))
+        keys = np.where(present, col.take(u_key.astype(np.int64), -1), -1)
+        out.eval[item.id] = _Eval(values=clean, keys=keys)
+    return cls
+
+
 def _check_codes(
     item: Item,
     choice: ChoiceList,
@@ -628,54 +727,7 @@ def _check_codes(
         width: Any = np.int64
         if compact and all(-128 <= int(c) <= 127 for c in choice.codes):  # type: ignore[call-overload]
             width = np.int8
-        na_done = False  # cls already -1 where there is no answer
-        every: np.ndarray | None = None  # the integer values of every row, when at hand
-        if col.is_text:
-            assert col.u_text is not None
-            u_num = pd.to_numeric(col.u_text, errors="coerce").to_numpy(
-                dtype=float, na_value=np.nan
-            )
-            with np.errstate(invalid="ignore"):
-                u_ok = (np.abs(u_num) < 2**53) & (u_num % 1 == 0)
-            u_vals = np.where(u_ok, u_num, 0).astype(np.int64)
-            u_cls = np.where(u_ok, _classify_ints(u_vals, choice), 0).astype(np.int8)
-            cls = col.take(u_cls, -1)
-            vals = col.take(u_vals, 0, keep)
-            if want_eval:
-                every = col.take(u_vals, 0)
-        elif (table := _code_table(choice, s)) is not None:
-            # the usual case: integer codes, one clipped gather through a table of the codes
-            data, na = _int_buffers(s)
-            lut, shift = table
-            index = data if shift == 0 else data.astype(np.int64, copy=False) - shift
-            cls = np.take(lut, index, mode="clip")
-            if na is not None and na.any():
-                np.bitwise_or(cls, np.negative(na.view(np.int8)), out=cls)  # NA: -1
-            na_done = True
-            # a copy of the rows kept: .data must not share the input's memory
-            if keep is None:
-                vals = data.astype(width)
-            else:
-                vals = _rows(data, keep).astype(width, copy=False)
-            every = data
-        elif pd.api.types.is_integer_dtype(s.dtype):
-            fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
-            every = s.to_numpy(dtype=np.int64, na_value=fill)  # NA: masked below
-            cls = _classify_ints(every, choice)
-            vals = _rows(every, keep)
-        else:
-            f = _float_values(s) if s.dtype == np.float64 else s.to_numpy(float, na_value=np.nan)
-            with np.errstate(invalid="ignore"):
-                every = f.astype(np.int64)  # anything for NaN, infinities and huge values
-                ok = every == f  # the whole numbers
-            if (table := _code_table(choice)) is not None:
-                lut, shift = table  # values that are not whole numbers are set right below
-                cls = np.take(lut, every if shift == 0 else every - shift, mode="clip")
-            else:
-                every[~ok] = 0
-                cls = _classify_ints(every, choice)
-            np.copyto(cls, 0, where=~ok)
-            vals = _rows(every, keep)
+        cls, vals, every, na_done = _int_classes(choice, col, keep, want_eval, width)
         if not na_done and not present.all():
             np.copyto(cls, -1, where=~present)
         valid = cls == 1
@@ -686,32 +738,7 @@ def _check_codes(
             decode = pd.array([*choice.codes, None], dtype="Int64")
             out.eval[item.id] = _Eval(keys=_code_keys(choice, every, valid), decode=decode)
     else:
-        if not col.is_text:
-            col = _Column.prepare(code_series(s).astype(object))
-            col.series, col.present = s, present & col.present
-        assert col.u_text is not None
-        u_cls = np.zeros(len(col.u_text), dtype=np.int8)
-        u_cls[col.u_text.isin([str(c) for c in choice.codes]).to_numpy(bool, na_value=False)] = 1
-        for j, c in enumerate(choice.missing_codes):
-            u_cls[(col.u_text == str(c)).to_numpy(bool, na_value=False)] = 2 + j
-        cls = np.where(present, col.take(u_cls, -1), -1).astype(np.int8, copy=False)
-        clean: Any
-        if choice.numeric:
-            u_int = pd.to_numeric(col.u_text.where(u_cls == 1), errors="coerce")
-            u_vals = u_int.fillna(0).to_numpy(dtype=np.int64)
-            clean = pd.arrays.IntegerArray(col.take(u_vals, 0), cls != 1)
-        elif isinstance(s.dtype, pd.StringDtype) and bool(
-            np.asarray(col.u_text.to_numpy(dtype=object) == col.uniques, dtype=bool).all()
-        ):  # the codes are stored exactly: keep the column's own strings
-            clean = s.where(cls == 1).array
-        else:
-            u_clean = col.u_text.where(u_cls == 1).to_numpy(dtype=object, na_value=None)
-            clean = pd.array(col.take(u_clean, None), dtype="str")
-        out.columns[item.id] = _rows(clean, keep)
-        if want_eval:
-            u_key = pd.Index([str(c) for c in choice.codes]).get_indexer(col.u_text.astype(object))
-            keys = np.where(present, col.take(u_key.astype(np.int64), -1), -1)
-            out.eval[item.id] = _Eval(values=clean, keys=keys)
+        cls = _text_classes(item, choice, col, keep, want_eval, out)
     if (cls == 0).any():
         idx = np.flatnonzero(cls == 0)
         bad = s.iloc[idx]
