@@ -539,27 +539,8 @@ def _looks_like_records(value: str, sep: str, width: int) -> bool:
     )
 
 
-def _read_csv_grid(path: Path, raw: bytes) -> _Grid:
-    """Parse CSV text record by record, keeping where each record is and what is wrong with it.
-
-    A spreadsheet shows one record per row (a blank line as an empty row), so record ``i``
-    (counting blank lines, from 0) is spreadsheet row ``i + 1``. Records with more or fewer
-    fields than the header, the record the file ends in the middle of, and quoted fields that
-    swallowed lines looking like records are listed as problems (each on its row); nothing is
-    guessed into place.
-    """
-    import pandas as pd
-
-    text, enc = _decode(path, raw)
-    if "\x00" in text[:4096]:
-        raise DataError(
-            f"{path}: not a table (the file holds binary data); expected CSV, XLSX or SPSS .sav",
-            code="not-a-table",
-        )
-    if not text.strip():
-        raise DataError(f"{path}: the file is empty", code="empty-file")
-    first = next(line for line in text.splitlines() if line.strip())
-    sep = _delimiter(first)
+def _csv_records(path: Path, text: str, sep: str) -> tuple[list[list[str]], list[int], list[int]]:
+    """The CSV records, and the first and last line of each."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     records: list[list[str]] = []
     starts: list[int] = []
@@ -582,6 +563,76 @@ def _read_csv_grid(path: Path, raw: bytes) -> _Grid:
         raise DataError(
             f"{path}: line {line} cannot be read as CSV ({exc}){hint}", code="not-a-table"
         ) from exc
+    return records, starts, ends
+
+
+def _record_problem(
+    path: Path,
+    rec: list[str],
+    where: tuple[int, int, str],
+    sep: str,
+    width: int,
+    is_last: bool,
+    eof_in_quote: bool,
+    ends_with_break: bool,
+) -> tuple[str, str] | None:
+    """What is wrong with one record below the header (a code and a message), if anything."""
+    first, final, lines = where
+    if is_last and eof_in_quote:
+        if _looks_like_records(rec[-1], sep, width):
+            raise DataError(
+                f"{path}: a quote opened on line {first} is never closed: "
+                f"{lines} (the rest of the file) were read as one field; close the "
+                "quote (or remove it) and read the file again",
+                code="unterminated-quote",
+            )
+        return (
+            "truncated-record",
+            f"the file ends inside a quoted field of this record ({lines}): it was cut off",
+        )
+    if len(rec) > width and any(c.strip() for c in rec[width:]):
+        return "ragged-row", f"{len(rec)} fields where the header has {width} ({lines})"
+    if len(rec) < width:
+        if is_last and not ends_with_break:
+            return (
+                "truncated-record",
+                f"the file ends in the middle of this record ({lines}): it has "
+                f"{len(rec)} of the header's {width} fields",
+            )
+        return "ragged-row", f"{len(rec)} fields where the header has {width} ({lines})"
+    if first != final:
+        spread = [c for c in rec if "\n" in c or "\r" in c]
+        if any(_looks_like_records(c, sep, width) for c in spread):
+            return (
+                "unterminated-quote",
+                f"a quoted field runs over {lines}, whose lines look like records of "
+                "their own: a quote opened on the first of them and closed on the last",
+            )
+    return None
+
+
+def _read_csv_grid(path: Path, raw: bytes) -> _Grid:
+    """Parse CSV text record by record, keeping where each record is and what is wrong with it.
+
+    A spreadsheet shows one record per row (a blank line as an empty row), so record ``i``
+    (counting blank lines, from 0) is spreadsheet row ``i + 1``. Records with more or fewer
+    fields than the header, the record the file ends in the middle of, and quoted fields that
+    swallowed lines looking like records are listed as problems (each on its row); nothing is
+    guessed into place.
+    """
+    import pandas as pd
+
+    text, enc = _decode(path, raw)
+    if "\x00" in text[:4096]:
+        raise DataError(
+            f"{path}: not a table (the file holds binary data); expected CSV, XLSX or SPSS .sav",
+            code="not-a-table",
+        )
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty", code="empty-file")
+    first = next(line for line in text.splitlines() if line.strip())
+    sep = _delimiter(first)
+    records, starts, ends = _csv_records(path, text, sep)
     # an empty line is no record (a line of separators is: a row with no answer)
     blank = [not rec or (len(rec) == 1 and not rec[0].strip()) for rec in records]
     head_at = blank.index(False)
@@ -608,41 +659,12 @@ def _read_csv_grid(path: Path, raw: bytes) -> _Grid:
         pos = len(rows)
         lines = f"line {starts[i]}" if starts[i] == ends[i] else f"lines {starts[i]} to {ends[i]}"
         if i > head_at:
-            code = message = None
-            if i == last and eof_in_quote:
-                if _looks_like_records(rec[-1], sep, width):
-                    raise DataError(
-                        f"{path}: a quote opened on line {starts[i]} is never closed: "
-                        f"{lines} (the rest of the file) were read as one field; close the "
-                        "quote (or remove it) and read the file again",
-                        code="unterminated-quote",
-                    )
-                code = "truncated-record"
-                message = (
-                    f"the file ends inside a quoted field of this record ({lines}): it was cut off"
-                )
-            elif len(rec) > width and any(c.strip() for c in rec[width:]):
-                code = "ragged-row"
-                message = f"{len(rec)} fields where the header has {width} ({lines})"
-            elif len(rec) < width:
-                if i == last and not ends_with_break:
-                    code = "truncated-record"
-                    message = (
-                        f"the file ends in the middle of this record ({lines}): it has "
-                        f"{len(rec)} of the header's {width} fields"
-                    )
-                else:
-                    code = "ragged-row"
-                    message = f"{len(rec)} fields where the header has {width} ({lines})"
-            if code is None and starts[i] != ends[i]:
-                spread = [c for c in rec if "\n" in c or "\r" in c]
-                if any(_looks_like_records(c, sep, width) for c in spread):
-                    code = "unterminated-quote"
-                    message = (
-                        f"a quoted field runs over {lines}, whose lines look like records of "
-                        "their own: a quote opened on the first of them and closed on the last"
-                    )
-            if code is not None:
+            where = (starts[i], ends[i], lines)
+            found = _record_problem(
+                path, rec, where, sep, width, i == last, eof_in_quote, ends_with_break
+            )
+            if found is not None:
+                code, message = found
                 problems.append({"row": pos, "column": None, "code": code, "message": message})
         rows.append((rec + [""] * width)[:width])
         sheet_rows.append(i + 1)
