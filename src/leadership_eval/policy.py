@@ -365,57 +365,12 @@ class DisclosurePolicy(BaseModel):
                     code="unknown-setting",
                 )
             if key == "perturbation":
-                value = (
-                    value
-                    if isinstance(value, Perturbation)
-                    else Perturbation.model_validate(
-                        self.perturbation.model_dump() | dict(value or {})
-                    )
-                )
-                for sub, direction in _PERTURB_STRICTER.items():
-                    self._check_direction(
-                        f"perturbation.{sub}",
-                        getattr(self.perturbation, sub),
-                        getattr(value, sub),
-                        direction,
-                    )
-                if self.perturbation.method == "cell-key" and value.method == "none":
-                    self._refuse("perturbation.method='none'", "perturbation.method='cell-key'")
-                if value.percent_step % self.perturbation.percent_step:
-                    self._refuse(
-                        f"perturbation.percent_step={value.percent_step}",
-                        f"perturbation.percent_step={self.perturbation.percent_step} "
-                        "(a tighter step must be a multiple of it)",
-                    )
+                value = self._tighter_perturbation(value)
                 if value != self.perturbation:
                     notes.append("perturbation")
                 update[key] = value
                 continue
-            if key in _STRICTER:
-                if isinstance(value, bool) or not isinstance(value, int):
-                    try:
-                        as_int = int(value)
-                    except (TypeError, ValueError):
-                        as_int = None
-                    if as_int is None or as_int != value or isinstance(value, bool):
-                        raise ConfigurationError(
-                            f"{key} must be a whole number; found {value!r}", code="bad-setting"
-                        )
-                    value = as_int
-                self._check_direction(key, current[key], value, _STRICTER[key])
-            elif key == "suppress_zero":
-                if current[key] and not value:
-                    self._refuse(f"{key}={value!r}", f"{key}=True")
-            elif key == "rounding":
-                old = current[key]
-                if value is None and old is not None:
-                    self._refuse("rounding=None", f"rounding={old}")
-                if old is not None and value is not None and (value < old or value % old):
-                    self._refuse(
-                        f"rounding={value}", f"rounding={old} (a multiple of it is stricter)"
-                    )
-            elif key == "quote_attribution" and current[key] == "none" and value != "none":
-                self._refuse(f"{key}={value!r}", f"{key}='none'")
+            value = self._tighter_setting(key, current[key], value)
             if value != current[key]:
                 notes.append(f"{key}={value}")
             update[key] = value
@@ -433,6 +388,56 @@ class DisclosurePolicy(BaseModel):
                 f"invalid disclosure policy settings: {exc.errors()[0]['msg']}",
                 code="bad-setting",
             ) from exc
+
+    def _tighter_perturbation(self, value: Any) -> Perturbation:
+        """The perturbation asked for, refused if any of its settings is less strict."""
+        value = (
+            value
+            if isinstance(value, Perturbation)
+            else Perturbation.model_validate(self.perturbation.model_dump() | dict(value or {}))
+        )
+        for sub, direction in _PERTURB_STRICTER.items():
+            self._check_direction(
+                f"perturbation.{sub}",
+                getattr(self.perturbation, sub),
+                getattr(value, sub),
+                direction,
+            )
+        if self.perturbation.method == "cell-key" and value.method == "none":
+            self._refuse("perturbation.method='none'", "perturbation.method='cell-key'")
+        if value.percent_step % self.perturbation.percent_step:
+            self._refuse(
+                f"perturbation.percent_step={value.percent_step}",
+                f"perturbation.percent_step={self.perturbation.percent_step} "
+                "(a tighter step must be a multiple of it)",
+            )
+        return value
+
+    def _tighter_setting(self, key: str, old: Any, value: Any) -> Any:
+        """The setting asked for (a whole number where one is needed), refused if it loosens."""
+        if key in _STRICTER:
+            if isinstance(value, bool) or not isinstance(value, int):
+                try:
+                    as_int = int(value)
+                except (TypeError, ValueError):
+                    as_int = None
+                if as_int is None or as_int != value or isinstance(value, bool):
+                    raise ConfigurationError(
+                        f"{key} must be a whole number; found {value!r}", code="bad-setting"
+                    )
+                value = as_int
+            self._check_direction(key, old, value, _STRICTER[key])
+        elif key == "suppress_zero":
+            if old and not value:
+                self._refuse(f"{key}={value!r}", f"{key}=True")
+        elif key == "rounding":
+            if value is None and old is not None:
+                self._refuse("rounding=None", f"rounding={old}")
+            if old is not None and value is not None and (value < old or value % old):
+                self._refuse(f"rounding={value}", f"rounding={old} (a multiple of it is stricter)")
+        elif key == "quote_attribution" and old == "none" and value != "none":
+            self._refuse(f"{key}={value!r}", f"{key}='none'")
+        return value
 
     def _check_direction(self, key: str, old: Any, new: Any, direction: int) -> None:
         if (new - old) * direction < 0:

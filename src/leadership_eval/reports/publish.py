@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections.abc import Hashable, Iterator, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -414,56 +414,58 @@ class Publication:
     def numbers(self) -> set[float]:
         """Every number the publication holds (what a rendered report may show)."""
         out: set[float] = set(self.responses.numbers())
-        for item in self.items:
-            for row in item.rows.values():
-                for pairs in row.collapsed.values():
-                    out.update(float(p) for _, p in pairs)
-                if row.n is not None:
-                    out.add(float(row.n))
-                for _, p in row.percents or ():
-                    out.add(float(p))
-                if row.agree is not None:
-                    out.add(float(row.agree))
-                if row.mean is not None:
-                    out.add(float(row.mean))
-        for scale in self.scales:
-            for r in scale.rows.values():
-                for v in (r.n, r.mean, r.ci_low, r.ci_high, r.benchmark):
-                    if v is not None:
-                        out.add(float(v))
-            for v in (scale.centre, scale.sd, scale.low, scale.high):
-                if v is not None:
-                    out.add(float(v))
+        out.update(self._item_numbers(), self._scale_numbers(), self._activity_numbers())
         if self.reliability is not None:
             out.update(self.reliability.numbers())
-        if self.activities is not None:
-            out.update(self.activities.logged.numbers())
-            for t in self.activities.tables:
-                out.update(t.numbers())
-            for m in (self.activities.trainees_reached, self.activities.mentor_hours):
-                out.update(float(v) for v in m.values() if v is not None)
-        for th in self.themes or ():
-            if th.n_participants is not None:
-                out.add(float(th.n_participants))
-        out.update(float(v) for v in self.response_rates.values() if v is not None)
-        out.update(float(v) for v in self.eligible.values())
+        out.update(_floats(th.n_participants for th in self.themes or ()))
+        out.update(_floats(self.response_rates.values()), _floats(self.eligible.values()))
         if self.eligible:
             out.add(float(sum(self.eligible.values())))
         for ch in self.choices:
             for pairs in ch.rows.values():
                 out.update(float(p) for _, p in pairs)
-            out.update(float(v) for v in ch.n.values() if v is not None)
+            out.update(_floats(ch.n.values()))
         for diffs in self.differences.values():
             for d in diffs:
                 out.update((float(d.group), float(d.region)))
         for wc in self.changes:
-            for m in (wc.before, wc.after):
-                out.update(float(v) for v in m.values() if v is not None)
+            out.update(_floats(wc.before.values()), _floats(wc.after.values()))
         for rec in self.recommendations:
-            for v in (rec.n_participants, rec.trusts):
-                if v is not None:
-                    out.add(float(v))
+            out.update(_floats((rec.n_participants, rec.trusts)))
         return out
+
+    def _item_numbers(self) -> set[float]:
+        out: set[float] = set()
+        for item in self.items:
+            for row in item.rows.values():
+                for pairs in row.collapsed.values():
+                    out.update(float(p) for _, p in pairs)
+                out.update(float(p) for _, p in row.percents or ())
+                out.update(_floats((row.n, row.agree, row.mean)))
+        return out
+
+    def _scale_numbers(self) -> set[float]:
+        out: set[float] = set()
+        for scale in self.scales:
+            for r in scale.rows.values():
+                out.update(_floats((r.n, r.mean, r.ci_low, r.ci_high, r.benchmark)))
+            out.update(_floats((scale.centre, scale.sd, scale.low, scale.high)))
+        return out
+
+    def _activity_numbers(self) -> set[float]:
+        act = self.activities
+        if act is None:
+            return set()
+        out = set(act.logged.numbers())
+        for t in act.tables:
+            out.update(t.numbers())
+        out.update(_floats(act.trainees_reached.values()), _floats(act.mentor_hours.values()))
+        return out
+
+
+def _floats(values: Iterable[float | int | None]) -> set[float]:
+    """The numbers among ``values`` (None left out), as floats."""
+    return {float(v) for v in values if v is not None}
 
 
 # --------------------------------------------------------------------------------- helpers
