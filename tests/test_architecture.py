@@ -84,8 +84,12 @@ def test_the_custom_contracts_keep_a_clean_package(tmp_path: Path) -> None:
         sys.path.remove(str(tmp_path))
 
 
+MAX_FUNCTION_LINES = 80
+"""Lines of code in a function's body (blank lines, comments and docstrings not counted)."""
+
+
 def _code_lines(path: Path) -> dict[str, int]:
-    """Lines of code (not blank, not comments, not docstrings) of each function in a file."""
+    """Lines of code (not blank, not comments, not docstrings) of each function body in a file."""
     import tokenize
 
     text = path.read_text(encoding="utf-8")
@@ -111,9 +115,37 @@ def _code_lines(path: Path) -> dict[str, int]:
     for node in ast.walk(tree):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             end = node.end_lineno or node.lineno
-            n = sum(1 for line in range(node.lineno, end + 1) if line in code)
-            out[f"{path.relative_to(SRC.parent)}:{node.lineno} {node.name}"] = n
+            n = sum(1 for line in range(node.body[0].lineno, end + 1) if line in code)
+            where = path.relative_to(SRC.parent) if path.is_relative_to(SRC.parent) else path
+            out[f"{where}:{node.lineno} {node.name}"] = n
     return out
+
+
+def test_no_function_is_longer_than_80_lines_of_code() -> None:
+    lengths: dict[str, int] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        lengths.update(_code_lines(path))
+    long = {name: n for name, n in lengths.items() if n > MAX_FUNCTION_LINES}
+    assert not long, long
+
+
+def test_the_line_count_skips_docstrings_comments_and_the_signature(tmp_path: Path) -> None:
+    path = tmp_path / "probe.py"
+    text = (
+        "def f(\n    a: int,\n) -> int:\n"
+        '    """Doc.\n\n    More doc.\n    """\n'
+        "    # a comment\n\n    b = a + 1\n    return b\n"
+    )
+    path.write_text(text, encoding="utf-8")
+    assert list(_code_lines(path).values()) == [2]
+
+
+def test_mccabe_complexity_is_checked_by_ruff() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    lint = config["tool"]["ruff"]["lint"]
+    assert "C90" in lint["select"] and lint["mccabe"]["max-complexity"] <= 20
 
 
 def test_no_submodule_hides_a_public_function() -> None:
