@@ -167,3 +167,35 @@ def test_no_submodule_hides_a_public_function() -> None:
         assert now is value, name
         if isinstance(now, types.ModuleType):
             assert name in le._SUBMODULES, name
+
+
+BUILTIN_ERRORS = {
+    "ValueError",
+    "TypeError",
+    "KeyError",
+    "IndexError",
+    "LookupError",
+    "RuntimeError",
+}
+"""Raised by the library only through its own classes (which derive from these as well)."""
+
+
+def test_every_error_raised_is_the_librarys_own() -> None:
+    """No ``raise ValueError(...)`` and the like: every error is a LeadershipEvalError with a
+    reason code. Pydantic validators are the exception (pydantic turns their ValueErrors into
+    located problems)."""
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for fn in ast.walk(tree):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            decorators = {ast.unparse(d).split("(")[0].split(".")[-1] for d in fn.decorator_list}
+            if decorators & {"field_validator", "model_validator"}:
+                continue
+            for node in ast.walk(fn):
+                if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                    name = ast.unparse(node.exc.func)
+                    if name in BUILTIN_ERRORS:
+                        found.append(f"{path.relative_to(SRC.parent)}:{node.lineno} {name}")
+    assert not found, found

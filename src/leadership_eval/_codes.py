@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+from .errors import DataError
+
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
@@ -115,7 +117,7 @@ def indicator_column(item_id: str, code: Any) -> str:
     """
     text = code_text(code)
     if text is None:
-        raise ValueError(f"an indicator column needs a code, not {code!r}")
+        raise DataError(f"an indicator column needs a code, not {code!r}", code="invalid-data")
     return f"{item_id}{INDICATOR_SEPARATOR}{text}"
 
 

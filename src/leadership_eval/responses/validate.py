@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._codes import code_series, code_texts
-from ..errors import DataError, DataWarning
+from ..errors import ConfigurationError, DataError, DataWarning
 from ..instruments.loader import as_survey
 from .read import ReadReport
 from .report import (
@@ -129,7 +129,9 @@ def validated(
     ):
         return data, stamp
     if form not in ("clean", "raw", "codes"):
-        raise ValueError(f"form must be 'clean', 'raw' or 'codes'; found {form!r}")
+        raise ConfigurationError(
+            f"form must be 'clean', 'raw' or 'codes'; found {form!r}", code="invalid-option"
+        )
     report = _validate(survey, data, compact=form == "codes")
     stamp = report.stamp
     wanted = set(need)
