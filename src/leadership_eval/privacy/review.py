@@ -741,7 +741,7 @@ def read_comment_review(
     """
     import pandas as pd
 
-    from .text import redact_text
+    from .text import Redactor
 
     table, source = _review_table(path_or_frame)
     checker = _ReviewChecker(survey)
@@ -759,15 +759,10 @@ def read_comment_review(
             code=codes[0] if len(codes) == 1 else "invalid-review",
             failure_cases=cases,
         )
-    names_list = list(names)
-    places_list = list(places)
+    redactor = Redactor(list(names), list(places))  # the names' passes compiled once
     chosen = table[table["decision"].isin(("publish", "edit"))]
     texts = [
-        redact_text(
-            str(rec.edited_text if rec.decision == "edit" else rec.text).strip(),
-            names_list,
-            places_list,
-        )
+        redactor.redact(str(rec.edited_text if rec.decision == "edit" else rec.text).strip())
         for rec in chosen.itertuples(index=False)
     ]
     approved = pd.DataFrame(

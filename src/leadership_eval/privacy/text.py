@@ -83,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "ENTITY_TYPES",
     "Detector",
+    "Redactor",
     "Span",
     "evaluate_redaction",
     "find_personal_data",
@@ -948,7 +949,6 @@ def _clean_list(values: Iterable[str] | str | None, what: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=64)
 def _roster_passes(names: tuple[str, ...], places: tuple[str, ...]) -> tuple[_Pass, ...]:
     lists = word_lists()
     ordinary = lists.ordinary
@@ -1167,6 +1167,52 @@ def _with_detectors(text: str, spans: list[Span], detectors: Sequence[Detector])
 # --------------------------------------------------------------------------- public API
 
 
+class Redactor:
+    """The redaction passes for one list of names and places, compiled once.
+
+    :func:`find_personal_data`, :func:`redact_text` and :func:`redact_series` build one for
+    each call. Code that redacts many texts with the same names builds one itself and calls
+    :meth:`redact` or :meth:`find` for each text. Nothing is kept between calls at module level:
+    the names (which are staff names) live only as long as the redactor.
+
+    >>> from leadership_eval.privacy.text import Redactor
+    >>> r = Redactor(names=["Sam Hill"])
+    >>> [r.redact(t) for t in ("Thanks to Sam", "Sam Hill helped")]
+    ['Thanks to [NAME]', '[NAME] helped']
+    """
+
+    def __init__(
+        self,
+        names: Iterable[str] | str | None = (),
+        places: Iterable[str] | str | None = (),
+        *,
+        detectors: Sequence[Detector] | None = None,
+    ) -> None:
+        self._passes = _passes(names, places)
+        self._detectors = tuple(detectors or ())
+
+    def find(self, text: str) -> list[Span]:
+        """The personal data in ``text`` (as :func:`find_personal_data`)."""
+        _check_text(text)
+        _, spans = _find(text, self._passes)
+        if self._detectors:
+            spans = _with_detectors(text, spans, self._detectors)
+        return spans
+
+    def redact(self, text: str) -> str:
+        """``text`` with its personal data replaced (as :func:`redact_text`)."""
+        _check_text(text)
+        redacted, spans = _find(text, self._passes)
+        if self._detectors:
+            return _render(text, _with_detectors(text, spans, self._detectors))
+        return redacted
+
+
+def _check_text(text: Any) -> None:
+    if not isinstance(text, str):
+        raise DataError(f"expected a string, got {type(text).__name__}", code="bad-argument")
+
+
 def find_personal_data(
     text: str,
     names: Iterable[str] = (),
@@ -1213,12 +1259,7 @@ def find_personal_data(
     >>> [(s.type, s.text) for s in find_personal_data("Ask Dr O'Brien on 07700 900123.")]
     [('NAME', "Dr O'Brien"), ('PHONE', '07700 900123')]
     """
-    if not isinstance(text, str):
-        raise DataError(f"expected a string, got {type(text).__name__}", code="bad-argument")
-    _, spans = _find(text, _passes(names, places))
-    if detectors:
-        spans = _with_detectors(text, spans, detectors)
-    return spans
+    return Redactor(names, places, detectors=detectors).find(text)
 
 
 def redact_text(
@@ -1272,12 +1313,7 @@ def redact_text(
     >>> redact_text("Ask Ｄｒ Ｐａｔｅｌ now")
     'Ask [NAME] now'
     """
-    if not isinstance(text, str):
-        raise DataError(f"expected a string, got {type(text).__name__}", code="bad-argument")
-    redacted, spans = _find(text, _passes(names, places))
-    if detectors:
-        return _render(text, _with_detectors(text, spans, detectors))
-    return redacted
+    return Redactor(names, places, detectors=detectors).redact(text)
 
 
 def redact_series(
@@ -1325,9 +1361,8 @@ def redact_series(
     )
     values = values.where(~missing, None)
     if detectors:
-        out = values.map(
-            lambda t: redact_text(t, names, places, detectors=detectors), na_action="ignore"
-        )
+        redactor = Redactor(names, places, detectors=detectors)
+        out = values.map(redactor.redact, na_action="ignore")
         return pd.Series(out, index=series.index, name=series.name, dtype=object)
     out = values.astype(object)
     if not (~missing).any():
