@@ -776,8 +776,8 @@ def _factorize(col: pd.Series) -> tuple[np.ndarray, int]:
             uniq, codes_i = StringHashTable(64).factorize(
                 col.to_numpy(dtype=object), na_sentinel=-1
             )
-        except Exception:  # a private pandas API: fall back to the public one
-            pass
+        except (ImportError, AttributeError, TypeError):  # pragma: no cover
+            pass  # a pandas without this private table (or with another signature): public path
         else:
             codes = np.asarray(codes_i, dtype=np.int64)
             card = len(uniq)
