@@ -199,3 +199,24 @@ def test_every_error_raised_is_the_librarys_own() -> None:
                     if name in BUILTIN_ERRORS:
                         found.append(f"{path.relative_to(SRC.parent)}:{node.lineno} {name}")
     assert not found, found
+
+
+ATTRS_OWNERS = {
+    "leadership_eval/responses/read.py",  # writes and reads the read report (read_report_of)
+    "leadership_eval/responses/report.py",  # writes and reads the validation stamp (stamp_on)
+    "leadership_eval/_results.py",  # results' deprecated .attrs, kept for one release
+}
+"""The only modules that touch ``DataFrame.attrs``: two marks, each with one reader."""
+
+
+def test_dataframe_attrs_have_one_owner_per_mark() -> None:
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        where = str(path.relative_to(SRC.parent))
+        if where in ATTRS_OWNERS:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == "attrs":
+                found.append(f"{where}:{node.lineno}")
+    assert not found, found

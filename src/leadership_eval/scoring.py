@@ -32,6 +32,7 @@ from .errors import ConfigurationError, DataError
 from .instruments.loader import as_survey
 from .instruments.models import ChoiceList, Item, Survey
 from .responses import validated
+from .responses.report import put_stamp
 from .scale_reliability import OMEGA_REASONS, item_statistics, one_factor_minres, reliability
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -211,7 +212,7 @@ def score(
         else:
             out[:, j] = value
     result = pd.DataFrame(out, index=data.index, columns=[s.id for s in chosen], copy=False)
-    result.attrs["validation"] = stamp
+    put_stamp(result, stamp)
     return result
 
 

@@ -337,8 +337,10 @@ class _Planner:
         self.found_u = {r.column: r for r in found}
         found = find_identifier_columns(rows, checked, by_name=False).itertuples()
         self.found_d = {r.column: r for r in found}
-        read = rows.attrs.get("read_report")
-        self.platform = set(getattr(read, "metadata_columns", []) or [])
+        from ..responses import read_report_of
+
+        read = read_report_of(rows)
+        self.platform = set(read.metadata_columns) if read is not None else set()
         self.plan: list[dict[str, Any]] = []
         self.warnings: list[str] = []
 

@@ -12,7 +12,15 @@ Three modules, one direction of use:
 Every name is importable from here, as it was from the single module it replaces.
 """
 
-from .read import ODK_METADATA, PLATFORMS, REDCAP_METADATA, SOURCES, ReadReport, read_responses
+from .read import (
+    ODK_METADATA,
+    PLATFORMS,
+    REDCAP_METADATA,
+    SOURCES,
+    ReadReport,
+    read_report_of,
+    read_responses,
+)
 from .report import (
     ERROR_CODES,
     ERROR_COLUMNS,
@@ -22,6 +30,7 @@ from .report import (
     SET_ASIDE_CODES,
     ValidationReport,
     ValidationStamp,
+    stamp_on,
 )
 from .validate import validate_responses, validated
 
@@ -39,7 +48,9 @@ __all__ = [
     "ReadReport",
     "ValidationReport",
     "ValidationStamp",
+    "read_report_of",
     "read_responses",
+    "stamp_on",
     "validate_responses",
     "validated",
 ]

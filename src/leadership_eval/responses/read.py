@@ -49,6 +49,7 @@ __all__ = [
     "SOURCES",
     "ReadReport",
     "as_survey",
+    "read_report_of",
     "read_responses",
 ]
 
@@ -2116,8 +2117,20 @@ def read_responses(
     frame = pd.DataFrame(out, index=data.index)
     frame = _to_raw(frame, survey, report, _Values(survey, matcher, report), dayfirst)
     _prefer_splits(frame, data, path, survey, splits, combined_cols, report)
-    frame.attrs["read_report"] = report
+    frame.attrs[READ_REPORT_KEY] = report
     return frame
+
+
+READ_REPORT_KEY = "read_report"
+"""Where :func:`read_responses` leaves its :class:`ReadReport`: ``frame.attrs["read_report"]``."""
+
+
+def read_report_of(frame: Any) -> ReadReport | None:
+    """The :class:`ReadReport` that :func:`read_responses` left on ``frame`` (None for any other
+    frame, or one whose ``attrs`` pandas dropped). The one reader of that mark."""
+    attrs = getattr(frame, "attrs", None)
+    found = attrs.get(READ_REPORT_KEY) if isinstance(attrs, dict) else None
+    return found if isinstance(found, ReadReport) else None
 
 
 def _label(cl: ChoiceList, code: str) -> str:

@@ -225,10 +225,7 @@ class ValidationReport:
     @property
     def stamp(self) -> ValidationStamp:
         """The row accounting and problem counts (:class:`ValidationStamp`)."""
-        stamp = self.data.attrs.get("validation")
-        if isinstance(stamp, ValidationStamp):
-            return stamp
-        return stamp_of(self)
+        return stamp_on(self.data) or stamp_of(self)
 
     def summary_lines(self, values: str = "set aside") -> list[str]:
         """What a command prints about the validation: rows read, used and excluded with their
@@ -325,3 +322,20 @@ def stamp_of(report: ValidationReport) -> ValidationStamp:
         set_aside={str(k): int(v) for k, v in aside.items()},
         problems={str(k): int(v) for k, v in bad.items()},
     )
+
+
+VALIDATION_KEY = "validation"
+"""Where validated data carries its :class:`ValidationStamp`: ``frame.attrs["validation"]``."""
+
+
+def stamp_on(frame: Any) -> ValidationStamp | None:
+    """The :class:`ValidationStamp` ``frame`` carries (None if it carries none). The one reader
+    of that mark; :func:`put_stamp` is the one writer."""
+    attrs = getattr(frame, "attrs", None)
+    found = attrs.get(VALIDATION_KEY) if isinstance(attrs, dict) else None
+    return found if isinstance(found, ValidationStamp) else None
+
+
+def put_stamp(frame: pd.DataFrame, stamp: ValidationStamp) -> None:
+    """Mark ``frame`` as validated (its rows and values are those ``stamp`` describes)."""
+    frame.attrs[VALIDATION_KEY] = stamp

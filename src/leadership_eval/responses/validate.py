@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from .._codes import code_series, code_texts
 from ..errors import ConfigurationError, DataError, DataWarning
 from ..instruments.loader import as_survey
-from .read import ReadReport
+from .read import ReadReport, read_report_of
 from .report import (
     EXCLUDED_REASON,
     INFO_CODES,
@@ -30,7 +30,9 @@ from .report import (
     SET_ASIDE_CODES,
     ValidationReport,
     ValidationStamp,
+    put_stamp,
     stamp_of,
+    stamp_on,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,9 +123,9 @@ def validated(
         raise DataError(
             f"responses must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"
         )
-    stamp = data.attrs.get("validation")
+    stamp = stamp_on(data)
     if (
-        isinstance(stamp, ValidationStamp)
+        stamp is not None
         and stamp.survey_id == survey.id
         and stamp.survey_version == survey.version
     ):
@@ -1290,8 +1292,7 @@ class _Run:
         self.questions = survey.questions
         self.n = n = len(data)
         self.err = _Errors(data.index, lazy, survey.id)
-        read = data.attrs.get("read_report")
-        self.read: ReadReport | None = read if isinstance(read, ReadReport) else None
+        self.read = read_report_of(data)
         # records the file's reader found broken (ragged, truncated, an unterminated quote)
         self.read_bad = np.zeros(n, dtype=bool)
         self.read_code = np.full(n, "", dtype=object)
@@ -1659,7 +1660,7 @@ class _Run:
             read_report=self.read,
             survey_version=self.survey.version,
         )
-        clean.attrs["validation"] = stamp_of(report)
+        put_stamp(clean, stamp_of(report))
         return report
 
 
