@@ -67,7 +67,7 @@ _EXPORTS: dict[str, str] = {
     "ValidationStamp": "responses",
     # scoring
     "score": "scoring",
-    "item_summary": "scoring",
+    "item_summary": "summaries",
     "reliability": "scale_reliability",
     "item_statistics": "scale_reliability",
     "reverse_key": "scoring",
@@ -524,12 +524,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         reliability,
     )
     from .scoring import (
-        item_summary,
         reverse_key,
         score,
     )
     from .simulate import (
         simulate_responses,
+    )
+    from .summaries import (
+        item_summary,
     )
 
 
