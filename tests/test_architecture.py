@@ -202,14 +202,13 @@ def test_every_error_raised_is_the_librarys_own() -> None:
 
 
 ATTRS_OWNERS = {
-    "leadership_eval/responses/read.py",  # writes and reads the read report (read_report_of)
     "leadership_eval/responses/report.py",  # writes and reads the validation stamp (stamp_on)
     "leadership_eval/_results.py",  # results' deprecated .attrs, kept for one release
 }
-"""The only modules that touch ``DataFrame.attrs``: two marks, each with one reader."""
+"""The only modules that touch ``DataFrame.attrs``: one mark (the stamp), with one reader."""
 
 
-def test_dataframe_attrs_have_one_owner_per_mark() -> None:
+def test_dataframe_attrs_have_one_owner() -> None:
     found = []
     for path in sorted(SRC.rglob("*.py")):
         where = str(path.relative_to(SRC.parent))

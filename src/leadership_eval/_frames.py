@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ._results import FrameResult
 from .errors import DataError, NotATableError, did_you_mean
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -25,10 +26,15 @@ def check_frame(data: Any, what: str = "data", *, unique_columns: bool = False) 
     """``data`` itself when it is a pandas DataFrame, else :class:`~leadership_eval.errors.NotATableError`.
 
     ``unique_columns=True`` also refuses a frame with repeated column names
-    (``duplicate-column``), listing them.
+    (``duplicate-column``), listing them. A result holding a table (a
+    :class:`~leadership_eval._results.FrameResult`) gives its ``.frame``, with a
+    :class:`FutureWarning` for one release (results were frames before).
     """
     import pandas as pd
 
+    if isinstance(data, FrameResult):
+        data.warn_legacy("passing it where a table is wanted")
+        data = data.frame
     if not isinstance(data, pd.DataFrame):
         raise NotATableError(
             f"{what} must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"

@@ -34,11 +34,12 @@ class FrameResult:
     def _legacy_value(self) -> Any:  # pragma: no cover - every subclass defines it
         return None
 
-    def _warn(self, what: str) -> None:
+    def warn_legacy(self, what: str) -> None:
+        """A FutureWarning: this result was used as the frame it replaces (kept one release)."""
         name = type(self).__name__
         warnings.warn(
-            f"{name} is not a DataFrame: {what} reads its .frame, a use kept for one release; "
-            f"use .frame (the table) and the result's attributes instead",
+            f"{name} is not a DataFrame: {what} is a use of the frame it replaces, kept for one "
+            f"release; use .frame (the table) and the result's attributes instead",
             FutureWarning,
             stacklevel=3,
         )
@@ -46,7 +47,7 @@ class FrameResult:
     @property
     def attrs(self) -> dict[str, Any]:
         """The parameters as they were in ``frame.attrs`` (deprecated: use the attributes)."""
-        self._warn(f"attrs[{self._legacy_key!r}]")
+        self.warn_legacy(f"attrs[{self._legacy_key!r}]")
         return {self._legacy_key: self._legacy_value()}
 
     def __getattr__(self, name: str) -> Any:
@@ -56,18 +57,18 @@ class FrameResult:
         frame = object.__getattribute__(self, "frame")
         if not hasattr(frame, name):
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        self._warn(f".{name}")
+        self.warn_legacy(f".{name}")
         return getattr(frame, name)
 
     def __getitem__(self, key: Any) -> Any:
-        self._warn("[...]")
+        self.warn_legacy("[...]")
         return self.frame[key]
 
     def __len__(self) -> int:
         return len(self.frame)
 
     def __iter__(self) -> Iterator[Any]:
-        self._warn("iteration")
+        self.warn_legacy("iteration")
         return iter(self.frame)
 
     def __contains__(self, key: Any) -> bool:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from . import _distributions as _dist
-from ._frames import check_frame
 from ._scales import pattern_sums, scale_matrix, scale_patterns, select_scales
 from .errors import ConfigurationError
 from .instruments.loader import as_survey
@@ -305,7 +304,7 @@ def reliability(
 
     survey = as_survey(survey)
     need = [i for sc in select_scales(survey, scales) for i in sc.items]
-    data, _ = validated(survey, check_frame(data), need=need, form="codes")
+    data, _ = validated(survey, data, need=need, form="codes")
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(
             f"use must be 'pairwise' or 'complete'; found {use!r}", code="invalid-option"
@@ -443,7 +442,7 @@ def item_statistics(
     import pandas as pd
 
     survey = as_survey(survey)
-    data, _ = validated(survey, check_frame(data), form="codes")  # one validation path
+    data, _ = validated(survey, data, form="codes")  # one validation path
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(
             f"use must be 'pairwise' or 'complete'; found {use!r}", code="invalid-option"

@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from ._frames import check_frame
 from ._scales import (
     reverse_key,
     scale_matrix,
@@ -163,7 +162,7 @@ def score(
 
     survey = as_survey(survey)
     need = [i for sc in select_scales(survey, scales) for i in sc.items]
-    data, stamp = validated(survey, check_frame(data), need=need, form="codes")
+    data, stamp = validated(survey, data, need=need, form="codes")
     if transform is not None and transform not in ("none", "percent"):
         raise ConfigurationError(
             f"transform must be 'none' or 'percent'; found {transform!r}", code="invalid-transform"

@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._frames import check_frame
 from ._scales import column_of, failure
 from .errors import ConfigurationError, DataError
 from .instruments.loader import as_survey
@@ -272,7 +271,7 @@ def item_summary(
     import pandas as pd
 
     survey = as_survey(survey)
-    data, _ = validated(survey, check_frame(data), form="raw")  # the one validation path
+    data, _ = validated(survey, data, form="raw")  # the one validation path
     if by is not None and by not in data.columns:
         raise DataError(f"the data has no column {by!r} to group by", code="missing-column")
     if items is None:

@@ -77,7 +77,7 @@ def export_cmd(
                     "--out or pass --force to replace it",
                     1,
                 )
-        frame = read_responses(responses, instrument)
+        frame = read_responses(responses, instrument).frame
         review = export_comments(
             instrument,
             frame,

@@ -247,14 +247,14 @@ def anonymise_cmd(
         if not responses.exists():
             fail(f"{responses}: no such file", 2)
         hierarchies = _parse_hierarchies(hierarchy)
-        frame = read_responses(responses, instrument, source=source)
-        if id_column is not None and id_column not in frame.columns:
+        read = read_responses(responses, instrument, source=source)
+        if id_column is not None and id_column not in read.frame.columns:
             fail(f"--id-column {id_column!r} is not a column of {responses}", 2)
-        checked = validate_responses(instrument, frame, id_column=id_column)
+        checked = validate_responses(instrument, read, id_column=id_column)
         if strict:
             strict_stop(checked, "anonymise")
         result = anonymise(
-            frame,
+            read,
             instrument,
             policy=policy,
             k=k,

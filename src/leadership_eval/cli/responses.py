@@ -80,7 +80,7 @@ def check_responses(
     from rich.markup import escape
 
     from ..instruments.loader import as_survey
-    from ..responses import SOURCES, read_report_of, read_responses, validate_responses
+    from ..responses import SOURCES, read_responses, validate_responses
 
     if source.lower() not in (*SOURCES, "auto", "kobotoolbox", "spss", "excel"):
         fail(f"--source must be auto or one of {', '.join(SOURCES)}, not {source!r}", 2)
@@ -111,12 +111,10 @@ def check_responses(
             dayfirst=not monthfirst,
         )
         report = validate_responses(instrument, frame)
-        read = read_report_of(frame)
         console.print(
             f"[bold]{escape(str(responses))}[/bold] against survey [bold]{instrument.id}[/bold]"
         )
-        if read is not None:
-            _print_read_report(console, read)
+        _print_read_report(console, frame.report)
         for line in report.summary_lines():
             console.print(escape(line))
         status = "[green]yes[/green]" if report.valid else "[red]no[/red]"

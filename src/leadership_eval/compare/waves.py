@@ -218,18 +218,20 @@ def compare_waves(
       measure                 reason
     0      q2  question text changed
     """
-    from ..responses import validated  # the one validation path
+    from ..responses import ReadResponses, validated  # the one validation path
     from ..scoring import score
 
     if adjust is not None:
         from ..multiplicity import adjustment_method
 
         adjustment_method(adjust)
-    before = check_frame(before, "before")
-    after = check_frame(after, "after")
     sa, sb = as_survey(survey_before), as_survey(survey_after)
-    before, _ = validated(sa, before)
-    after, _ = validated(sb, after)
+    before, _ = validated(
+        sa, before if isinstance(before, ReadResponses) else check_frame(before, "before")
+    )
+    after, _ = validated(
+        sb, after if isinstance(after, ReadResponses) else check_frame(after, "after")
+    )
     pol = DisclosurePolicy.resolve(policy)
     for column, role in ((group, "group"), (paired_id, "paired_id")):
         if column is not None:

@@ -40,6 +40,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
 
+    from ..responses import ReadResponses
     from .anonymity import AnonymityReport
     from .generalise import GeneralisationResult
     from .hierarchy import Hierarchy
@@ -229,7 +230,9 @@ def _mapping_survey(data: pd.DataFrame, columns: list[str]) -> Any:
     )
 
 
-def _row_rules(data: pd.DataFrame, roles: _Roles, rid: str | None, validation: Any) -> _Rows:
+def _row_rules(
+    data: pd.DataFrame, roles: _Roles, rid: str | None, validation: Any, read: Any
+) -> _Rows:
     import numpy as np
 
     from ..responses import ValidationReport
@@ -244,7 +247,7 @@ def _row_rules(data: pd.DataFrame, roles: _Roles, rid: str | None, validation: A
             target = _mapping_survey(
                 data, [c for c in roles.level if c in data.columns and c != id_column]
             )
-        validation = validate_responses(target, data, id_column=id_column)
+        validation = validate_responses(target, data, id_column=id_column, read=read)
     elif not isinstance(validation, ValidationReport):
         raise DataError(
             "validation must be the report validate_responses returned for this data, got "
@@ -295,9 +298,10 @@ def _plan_columns(
     given: Mapping[Hashable, Any],
     undeclared: str,
     pseudonym: bool,
+    read: Any,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """What happens to each column, why, and the warnings to give."""
-    planner = _Planner(rows, roles, rid, keep, given, undeclared, pseudonym)
+    planner = _Planner(rows, roles, rid, keep, given, undeclared, pseudonym, read)
     for col in rows.columns:
         if col == rid:
             planner.record_id(col)
@@ -322,6 +326,7 @@ class _Planner:
         given: Mapping[Hashable, Any],
         undeclared: str,
         pseudonym: bool,
+        read: Any,
     ) -> None:
         self.roles, self.rid, self.given = roles, rid, given
         self.keep_set = set(keep)
@@ -337,9 +342,7 @@ class _Planner:
         self.found_u = {r.column: r for r in found}
         found = find_identifier_columns(rows, checked, by_name=False).itertuples()
         self.found_d = {r.column: r for r in found}
-        from ..responses import read_report_of
-
-        read = read_report_of(rows)
+        # the platform's bookkeeping columns, as the export's reader found them
         self.platform = set(read.metadata_columns) if read is not None else set()
         self.plan: list[dict[str, Any]] = []
         self.warnings: list[str] = []
@@ -570,7 +573,7 @@ def _placeholders(texts: pd.Series) -> pd.Series:
 
 
 def anonymise(
-    data: pd.DataFrame,
+    data: pd.DataFrame | ReadResponses,
     survey: Any,
     *,
     policy: DisclosurePolicy | str | os.PathLike[str] | Mapping[str, Any] | None = None,
@@ -713,6 +716,10 @@ def anonymise(
     """
     import pandas as pd
 
+    from ..responses import ReadResponses
+
+    read = data.report if isinstance(data, ReadResponses) else None  # the export's read report
+    data = data.frame if isinstance(data, ReadResponses) else data
     pol = _check_arguments(data, undeclared, k, policy)
     keep_list: list[Hashable] = [keep] if isinstance(keep, str) else list(keep)
     for col in keep_list:
@@ -732,7 +739,7 @@ def anonymise(
     messages: list[str] = []
     log: dict[str, Any] = {"policy": pol.settings()}
     # 1. rows
-    found_rows = _row_rules(data, roles, rid, validation)
+    found_rows = _row_rules(data, roles, rid, validation, read)
     rows = data if found_rows.keep is None else data.iloc[found_rows.keep]
     _log_rows(found_rows, len(rows), log, messages)
     # 2. the pseudonym key, then what happens to each column
@@ -744,7 +751,7 @@ def anonymise(
             if exc.code != "missing-key" or key_file is not None:
                 raise
     plan, warnings = _plan_columns(
-        rows, roles, rid, keep_list, given, undeclared, pseudonym=resolved is not None
+        rows, roles, rid, keep_list, given, undeclared, resolved is not None, read
     )
     out = rows[[p["column"] for p in plan if p["action"] != "dropped"]].copy()
     # 3. the record id

@@ -26,6 +26,7 @@ from ..policy import DisclosurePolicy
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..compare.funnel import BenchmarkComparison
+    from ..responses import ReadResponses
 
 __all__ = ["OTHER", "Analysis", "analyse"]
 
@@ -278,11 +279,11 @@ def _consenting(survey: Survey, responses: pd.DataFrame) -> tuple[pd.DataFrame, 
 
 def analyse(
     survey: Survey | str | Path,
-    responses: pd.DataFrame,
+    responses: pd.DataFrame | ReadResponses,
     *,
     group: str | None = None,
     policy: DisclosurePolicy | str | Path | None = None,
-    activity_log: pd.DataFrame | None = None,
+    activity_log: pd.DataFrame | ReadResponses | None = None,
     activity_survey: Survey | str | Path | None = None,
     segments: pd.DataFrame | None = None,
     codebook: Any = None,
@@ -310,15 +311,17 @@ def analyse(
             f"survey {model.id!r} names no group_by item; pass group= (the trust column)",
             code="no-group",
         )
+    from ..responses import ReadResponses, validate_responses
+
+    read = responses.report if isinstance(responses, ReadResponses) else None
+    responses = responses.frame if isinstance(responses, ReadResponses) else responses
     if not isinstance(responses, pd.DataFrame) or responses.empty:
         raise DataError("there are no responses to report on (the data has no rows)", "empty-data")
 
     responses, declined = _consenting(model, responses)
 
     step("validating responses")
-    from ..responses import validate_responses
-
-    checked = validate_responses(model, responses)
+    checked = validate_responses(model, responses, read=read)
     clean = checked.data.copy()
     _check_columns(model, group, responses, checked)
     decisions = _validation_decisions(checked, len(clean), declined)
@@ -486,7 +489,9 @@ def _scales_and_statements(an: Analysis, step: Callable[[str], None]) -> None:
         ).frame.set_index("group")
 
 
-def _activities(an: Analysis, activity_log: pd.DataFrame, activity_survey: Any) -> None:
+def _activities(
+    an: Analysis, activity_log: pd.DataFrame | ReadResponses, activity_survey: Any
+) -> None:
     from ..responses import validate_responses
 
     an.activity_survey = as_survey(activity_survey or "mentor-activity-log")

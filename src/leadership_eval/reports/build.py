@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -41,6 +41,9 @@ from ..policy import DisclosurePolicy
 from .analyse import OTHER, analyse
 from .publish import Publication, publish
 from .render import render_protection, render_regional, render_trust
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..responses import ReadResponses
 
 __all__ = ["OTHER", "ReportSet", "build_reports"]
 
@@ -176,12 +179,12 @@ def _report_key(key: bytes | str | Path | None, analyst_dir: Path) -> tuple[byte
 
 def build_reports(
     survey: Survey | str | Path,
-    responses: pd.DataFrame,
+    responses: pd.DataFrame | ReadResponses,
     out_dir: str | Path,
     *,
     group: str | None = None,
     policy: DisclosurePolicy | str | Path | None = None,
-    activity_log: pd.DataFrame | None = None,
+    activity_log: pd.DataFrame | ReadResponses | None = None,
     activity_survey: Survey | str | Path | None = None,
     segments: pd.DataFrame | None = None,
     codebook: Any = None,
@@ -192,7 +195,7 @@ def build_reports(
     publish_unreviewed_comments: bool = False,
     key: bytes | str | Path | None = None,
     analyst_dir: str | Path | None = None,
-    previous: pd.DataFrame | None = None,
+    previous: pd.DataFrame | ReadResponses | None = None,
     previous_survey: Survey | str | Path | None = None,
     previous_label: str = "the previous wave",
     code_trusts: bool = False,

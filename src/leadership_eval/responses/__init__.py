@@ -3,7 +3,7 @@
 Three modules, one direction of use:
 
 - :mod:`~leadership_eval.responses.read` reads platform exports into the "raw" form
-  (:func:`read_responses`, :class:`ReadReport`);
+  (:func:`read_responses` gives a :class:`ReadResponses`: the frame and its :class:`ReadReport`);
 - :mod:`~leadership_eval.responses.validate` checks raw data against the survey
   (:func:`validate_responses`, :func:`validated`);
 - :mod:`~leadership_eval.responses.report` holds what validation found
@@ -18,7 +18,7 @@ from .read import (
     REDCAP_METADATA,
     SOURCES,
     ReadReport,
-    read_report_of,
+    ReadResponses,
     read_responses,
 )
 from .report import (
@@ -46,9 +46,9 @@ __all__ = [
     "SET_ASIDE_CODES",
     "SOURCES",
     "ReadReport",
+    "ReadResponses",
     "ValidationReport",
     "ValidationStamp",
-    "read_report_of",
     "read_responses",
     "stamp_on",
     "validate_responses",

@@ -13,7 +13,7 @@ respondent id column.
 Nothing is dropped silently. Columns that match no item stay in the frame under their own names;
 everything the reader did (the platform it chose and why, columns renamed, matched by their
 question text, split answers combined, choice labels turned into codes, values it could not
-read) is listed in ``frame.attrs["read_report"]`` (a :class:`ReadReport`). A value that cannot be
+read) is listed in the result's ``.report`` (a :class:`ReadReport`). A value that cannot be
 converted losslessly (text in a number column, a label that matches no option) stays as it is,
 so that :func:`~leadership_eval.responses.validate_responses` reports it where it is.
 """
@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._results import FrameResult
 from ..errors import DataError
 from ..instruments.loader import as_survey
 
@@ -48,8 +49,8 @@ __all__ = [
     "REDCAP_METADATA",
     "SOURCES",
     "ReadReport",
+    "ReadResponses",
     "as_survey",
-    "read_report_of",
     "read_responses",
 ]
 
@@ -1954,7 +1955,7 @@ def read_responses(
     accept_fuzzy: bool = False,
     dayfirst: bool = True,
     check_survey: bool = True,
-) -> pd.DataFrame:
+) -> ReadResponses:
     """Read a survey export into the raw response form, mapping its columns to item ids.
 
     Parameters
@@ -1967,7 +1968,7 @@ def read_responses(
         The instrument the responses answer (or its YAML file, or a bundled instrument id).
     source : str, optional
         ``"auto"`` (the default) or a key of :data:`PLATFORMS`. Detected from the file's
-        first bytes (CSV, XLSX, SAV) and its header rows; ``frame.attrs["read_report"].source``
+        first bytes (CSV, XLSX, SAV) and its header rows; ``.report.source``
         says which platform was chosen and ``.detected`` why. ``csv``, ``xlsx`` or ``sav`` read
         the file as a plain table.
     sheet : str or int, optional
@@ -1992,11 +1993,11 @@ def read_responses(
 
     Returns
     -------
-    pandas.DataFrame
-        One row per record of the export (index 0..n-1), one column per question item found
-        (named by item id, in the export's order), the respondent id column (from the
-        platform's own record id when the export has no column of that name), plus every
-        column that matched no item, under its own name. ``frame.attrs["read_report"]`` is a
+    ReadResponses
+        ``.frame``: one row per record of the export (index 0..n-1), one column per question
+        item found (named by item id, in the export's order), the respondent id column (from
+        the platform's own record id when the export has no column of that name), plus every
+        column that matched no item, under its own name. ``.report``: the
         :class:`ReadReport`.
 
     Raises
@@ -2069,12 +2070,12 @@ def read_responses(
     ... ''')
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "export.csv").write_text("Question 1,age,note\\n2,31,x\\n9,,y\\n")
-    >>> frame = read_responses(folder / "export.csv", survey)
-    >>> frame
+    >>> read = read_responses(folder / "export.csv", survey)
+    >>> read.frame
          q1   age note
     0     2  31.0    x
     1     9   NaN    y
-    >>> frame.attrs["read_report"].unknown_columns
+    >>> read.report.unknown_columns
     ['note']
 
     Labels work as well as codes, and Microsoft Forms' own columns are recognised:
@@ -2082,12 +2083,12 @@ def read_responses(
     >>> _ = (folder / "forms.csv").write_text(
     ...     "ID,Start time,Completion time,Email,Name,Q1,Age\\n1,,,anonymous,,yes,40\\n"
     ...     "2,,,anonymous,,Prefer not to say,\\n")
-    >>> frame = read_responses(folder / "forms.csv", survey)
-    >>> frame[["q1", "age"]]
+    >>> read = read_responses(folder / "forms.csv", survey)
+    >>> read.frame[["q1", "age"]]
        q1   age
     0   2  40.0
     1   9   NaN
-    >>> report = frame.attrs["read_report"]
+    >>> report = read.report
     >>> report.source, report.labelled["Q1"]
     ('msforms', {'yes': '2', 'Prefer not to say': '9'})
     """
@@ -2117,20 +2118,37 @@ def read_responses(
     frame = pd.DataFrame(out, index=data.index)
     frame = _to_raw(frame, survey, report, _Values(survey, matcher, report), dayfirst)
     _prefer_splits(frame, data, path, survey, splits, combined_cols, report)
-    frame.attrs[READ_REPORT_KEY] = report
-    return frame
+    return ReadResponses(frame, report)
 
 
-READ_REPORT_KEY = "read_report"
-"""Where :func:`read_responses` leaves its :class:`ReadReport`: ``frame.attrs["read_report"]``."""
+@dataclass(frozen=True, repr=False)
+class ReadResponses(FrameResult):
+    """What :func:`read_responses` read: the responses in the raw form and how they were read.
 
+    Pass it whole to :func:`~leadership_eval.responses.validate_responses` (or to any function
+    that validates, such as :func:`~leadership_eval.score`), so that validation knows the
+    records the reader found broken and the rows of the file each answer came from.
 
-def read_report_of(frame: Any) -> ReadReport | None:
-    """The :class:`ReadReport` that :func:`read_responses` left on ``frame`` (None for any other
-    frame, or one whose ``attrs`` pandas dropped). The one reader of that mark."""
-    attrs = getattr(frame, "attrs", None)
-    found = attrs.get(READ_REPORT_KEY) if isinstance(attrs, dict) else None
-    return found if isinstance(found, ReadReport) else None
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The responses: one column per item id (the raw form), plus the export's other columns.
+    report : ReadReport
+        Everything the reader did and found.
+
+    For one release it also answers as the frame it replaces did (``result["q1"]``,
+    ``result.attrs["read_report"]``), with a :class:`FutureWarning`.
+    """
+
+    frame: pd.DataFrame
+    report: ReadReport
+    _legacy_key = "read_report"
+
+    def _legacy_value(self) -> Any:
+        return self.report
+
+    def __repr__(self) -> str:
+        return f"ReadResponses({self.report.source!r}, {self.frame.shape[0]} rows)\n{self.frame!r}"
 
 
 def _label(cl: ChoiceList, code: str) -> str:

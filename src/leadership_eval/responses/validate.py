@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._codes import code_series, code_texts
-from ..errors import ConfigurationError, DataError, DataWarning
+from ..errors import ConfigurationError, DataError, DataWarning, NotATableError
 from ..instruments.loader import as_survey
-from .read import ReadReport, read_report_of
+from .read import ReadReport, ReadResponses
 from .report import (
     EXCLUDED_REASON,
     INFO_CODES,
@@ -46,7 +46,7 @@ __all__ = ["validate_responses", "validated"]
 
 def validated(
     survey: Survey | str | Path,
-    data: pd.DataFrame,
+    data: pd.DataFrame | ReadResponses,
     *,
     need: Iterable[str] = (),
     form: str = "clean",
@@ -63,8 +63,9 @@ def validated(
     Parameters
     ----------
     survey : Survey, str or pathlib.Path
-    data : pandas.DataFrame
-        Responses, raw or clean.
+    data : pandas.DataFrame or ReadResponses
+        Responses, raw or clean, or what :func:`~leadership_eval.responses.read_responses`
+        returned (its read report is used).
     need : iterable of str
         Items the caller cannot do without: a :class:`~leadership_eval.errors.DataError`
         (``missing-column``) when the data has no column for one of them.
@@ -116,13 +117,9 @@ def validated(
     >>> print(caught[0].message)
     responses to 'demo': rows: 4 read, 2 used, 2 excluded ...; validate_responses() lists each one
     """
-    import pandas as pd
 
     survey = as_survey(survey)
-    if not isinstance(data, pd.DataFrame):
-        raise DataError(
-            f"responses must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"
-        )
+    data, read = _frame_and_report(data, None)
     stamp = stamp_on(data)
     if (
         stamp is not None
@@ -134,7 +131,7 @@ def validated(
         raise ConfigurationError(
             f"form must be 'clean', 'raw' or 'codes'; found {form!r}", code="invalid-option"
         )
-    report = _validate(survey, data, compact=form == "codes")
+    report = _validate(survey, data, compact=form == "codes", read=read)
     stamp = report.stamp
     wanted = set(need)
     if wanted:
@@ -1142,10 +1139,11 @@ def _from_indicators(data: pd.DataFrame, columns: list[str], item_id: str) -> pd
 
 def validate_responses(
     survey: Survey | str | Path,
-    data: pd.DataFrame,
+    data: pd.DataFrame | ReadResponses,
     *,
     id_column: str | None = None,
     lazy: bool = True,
+    read: ReadReport | None = None,
 ) -> ValidationReport:
     """Check responses against a survey and return clean data with every problem found.
 
@@ -1153,10 +1151,13 @@ def validate_responses(
     ----------
     survey : Survey, str or pathlib.Path
         The instrument the responses answer (or its YAML file, or a bundled instrument id).
-    data : pandas.DataFrame
+    data : pandas.DataFrame or ReadResponses
         Responses in the raw form (one column per item id, or per the item's ``column``
         alias); ``multi_choice`` items as one column of space-separated codes (or as indicator
-        columns ``{id}__{code}``). Any index (non-default and repeated labels are fine).
+        columns ``{id}__{code}``). Any index (non-default and repeated labels are fine). What
+        :func:`~leadership_eval.responses.read_responses` returns is taken whole: its read
+        report tells validation which records the reader found broken and where each row
+        stood in the file.
     id_column : str, optional
         The respondent id column used to find duplicates. Default: ``survey.respondent_id``
         when the data has that column; with neither, no duplicate check is made.
@@ -1249,7 +1250,21 @@ def validate_responses(
     >>> report.excluded["excluded_reason"].tolist()
     ['duplicate-id']
     """
-    return _validate(survey, data, id_column=id_column, lazy=lazy)
+    data, read = _frame_and_report(data, read)
+    return _validate(survey, data, id_column=id_column, lazy=lazy, read=read)
+
+
+def _frame_and_report(data: Any, read: ReadReport | None) -> tuple[pd.DataFrame, ReadReport | None]:
+    """The responses' frame and read report: from a :class:`ReadResponses`, or as given."""
+    import pandas as pd
+
+    if isinstance(data, ReadResponses):
+        return data.frame, read if read is not None else data.report
+    if not isinstance(data, pd.DataFrame):
+        raise NotATableError(
+            f"responses must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"
+        )
+    return data, read
 
 
 def _validate(
@@ -1259,6 +1274,7 @@ def _validate(
     id_column: str | None = None,
     lazy: bool = True,
     compact: bool = False,
+    read: ReadReport | None = None,
 ) -> ValidationReport:
     """:func:`validate_responses`; ``compact``: the clean codes of integer choice lists in one
     byte when they fit (``Int8``), for the functions that only compute on them."""
@@ -1274,7 +1290,7 @@ def _validate(
         raise DataError(
             f"repeated column names in the responses: {', '.join(repeated)}", "duplicate-column"
         )
-    run = _Run(survey, data, lazy, compact)
+    run = _Run(survey, data, lazy, compact, read)
     run.locate_columns(id_column)
     run.exclude_rows()
     run.column_findings()
@@ -1285,14 +1301,21 @@ def _validate(
 class _Run:
     """One validation: the state its passes share (rows excluded, columns prepared, problems)."""
 
-    def __init__(self, survey: Survey, data: pd.DataFrame, lazy: bool, compact: bool) -> None:
+    def __init__(
+        self,
+        survey: Survey,
+        data: pd.DataFrame,
+        lazy: bool,
+        compact: bool,
+        read: ReadReport | None,
+    ) -> None:
         import numpy as np
 
         self.survey, self.data, self.compact = survey, data, compact
         self.questions = survey.questions
         self.n = n = len(data)
         self.err = _Errors(data.index, lazy, survey.id)
-        self.read = read_report_of(data)
+        self.read = read
         # records the file's reader found broken (ragged, truncated, an unterminated quote)
         self.read_bad = np.zeros(n, dtype=bool)
         self.read_code = np.full(n, "", dtype=object)
