@@ -78,8 +78,14 @@ def _alpha_from_cov(C: np.ndarray) -> float:
     if k < 2:
         return float("nan")
     total = C.sum()
+    trace = np.trace(C)
+    # No variance in the total score (the items cancel out exactly) leaves alpha undefined; the
+    # sum of covariances is then zero only up to rounding, so a total that is nothing next to
+    # the items' own variances counts as zero rather than dividing by a rounding residue.
+    if not np.isfinite(total) or abs(total) <= 1e-9 * abs(trace):
+        return float("nan")
     with np.errstate(invalid="ignore", divide="ignore"):
-        return float(k / (k - 1) * (1.0 - np.trace(C) / total))
+        return float(k / (k - 1) * (1.0 - trace / total))
 
 
 def _cov2cor(C: np.ndarray) -> np.ndarray:
