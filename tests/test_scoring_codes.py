@@ -66,8 +66,8 @@ def assert_same(survey: object, data: pd.DataFrame, statistics: bool = True) -> 
     for use in ("pairwise", "complete"):
         ours, ref = both(scoring.reliability, survey, data, use=use)
         pd.testing.assert_series_equal(ours["n"], ref["n"])
-        # complete cases can leave a handful of rows even in a large sample: the same boundary
-        # cases as above, so the statistics are compared for scales with enough of them
+        # complete cases can leave a handful of rows even in a large sample: the boundary cases
+        # of test_random_answers_score_the_same, so statistics are compared where rows suffice
         enough = ours["n"] >= 30
         pd.testing.assert_frame_equal(ours[enough], ref[enough], rtol=1e-12, atol=1e-12)
         for scale in survey.scales:  # type: ignore[attr-defined]
@@ -141,6 +141,10 @@ def test_a_total_without_variance_gives_no_alpha_on_either_path() -> None:
     ours, ref = both(scoring.reliability, survey, data, use="complete")
     pd.testing.assert_frame_equal(ours, ref, rtol=1e-12, atol=1e-12)
     assert np.isnan(ours.loc["development", "alpha"])
+    # the same for alpha if an item is dropped: without dev_3 the total has no variance either
+    ours, ref = both(scoring.item_statistics, survey, data, "development", use="complete")
+    pd.testing.assert_frame_equal(ours, ref, rtol=1e-12, atol=1e-12)
+    assert np.isnan(ours.loc["dev_3", "alpha_if_deleted"])
 
 
 def test_values_that_are_no_codes_raise_the_same_error() -> None:

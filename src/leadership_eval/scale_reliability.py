@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import _distributions as _dist
 from ._scales import pattern_sums, scale_matrix, scale_patterns, select_scales
@@ -71,21 +71,30 @@ def _cov(X: np.ndarray, use: str) -> tuple[np.ndarray, int]:
     return C, n
 
 
+def _alpha(k: int, trace: Any, total: Any) -> Any:
+    """Cronbach's alpha of ``k`` items from the sum of their variances and their total's variance.
+
+    Elementwise over arrays (alpha if an item is dropped). A total without variance (the items
+    cancel out exactly) leaves alpha undefined: NaN. Its variance is then zero only up to
+    rounding, so a total that is nothing next to the items' own variances counts as zero rather
+    than dividing by a rounding residue.
+    """
+    import numpy as np
+
+    trace = np.asarray(trace, dtype=float)
+    total = np.asarray(total, dtype=float)
+    undefined = ~np.isfinite(total) | (np.abs(total) <= 1e-9 * np.abs(trace))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(undefined, np.nan, k / (k - 1) * (1.0 - trace / total))
+
+
 def _alpha_from_cov(C: np.ndarray) -> float:
     import numpy as np
 
     k = C.shape[0]
     if k < 2:
         return float("nan")
-    total = C.sum()
-    trace = np.trace(C)
-    # No variance in the total score (the items cancel out exactly) leaves alpha undefined; the
-    # sum of covariances is then zero only up to rounding, so a total that is nothing next to
-    # the items' own variances counts as zero rather than dividing by a rounding residue.
-    if not np.isfinite(total) or abs(total) <= 1e-9 * abs(trace):
-        return float("nan")
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return float(k / (k - 1) * (1.0 - trace / total))
+    return float(_alpha(k, np.trace(C), C.sum()))
 
 
 def _cov2cor(C: np.ndarray) -> np.ndarray:
@@ -332,8 +341,7 @@ def reliability(
         sum_r = float(R.sum())
         omega, omega_reason = _omega_total(R)
         if k >= 2 and np.all(np.isfinite(R)):
-            with np.errstate(divide="ignore", invalid="ignore"):  # correlations summing to 0
-                std_alpha = float(k / (k - 1) * (1.0 - k / np.float64(sum_r)))
+            std_alpha = float(_alpha(k, k, sum_r))
             average_r = (sum_r - k) / (k * (k - 1))
         else:
             std_alpha = average_r = float("nan")
@@ -477,10 +485,7 @@ def item_statistics(
     v_drop = total - 2 * col + diag
     with np.errstate(invalid="ignore", divide="ignore"):
         r_drop = (col - diag) / np.sqrt(diag * v_drop)
-        if k > 2:
-            alpha_drop = (k - 1) / (k - 2) * (1.0 - (np.trace(C) - diag) / v_drop)
-        else:
-            alpha_drop = np.full(k, np.nan)
+    alpha_drop = _alpha(k - 1, np.trace(C) - diag, v_drop) if k > 2 else np.full(k, np.nan)
     reverse = set(sc.reverse)
     out = pd.DataFrame(
         {
