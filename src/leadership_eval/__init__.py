@@ -180,6 +180,7 @@ _EXPORTS: dict[str, str] = {
     # reports.build
     "build_reports": "reports.build",
     "ReportSet": "reports.build",
+    "publish_wave": "reports.build",
     # demo
     "simulate_evaluation": "demo",
     "run_demo": "demo",
@@ -284,6 +285,7 @@ __all__ = [
     "protect_tables",
     "pseudonymise",
     "pseudonymise_column",
+    "publish_wave",
     "read_comment_review",
     "read_limesurvey_codes",
     "read_qdpx",
@@ -509,6 +511,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from .reports.build import (
         ReportSet,
         build_reports,
+        publish_wave,
     )
     from .responses import (
         ValidationReport,

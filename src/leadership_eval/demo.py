@@ -289,6 +289,7 @@ def run_demo(
         "details": {"mentor_title": "Clinical Leadership Mentor"},
     }
     supervisor_job = ("supervisor-survey", data.supervisors, out / "supervisors", common)
+    previous_job = (data.trainees_before, common)
     context = _fork_context() if parallel or parallel is None else None
     if parallel and context is None:
         raise ConfigurationError(
@@ -296,42 +297,53 @@ def run_demo(
         )
     if parallel is None and _idle_processors() < 1:
         context = None
-    if context is None:
-        trainees = build_reports(
+
+    def trainee_reports(previous: Any) -> Any:
+        return build_reports(
             "trainee-survey",
             data.trainees,
             out / "trainees",
             activity_log=data.activity_log,
             segments=data.segments,
             eligible=data.eligible,
-            previous=data.trainees_before,
+            previous=previous,
             previous_label="2025",
             progress=step,
             **common,
         )
+
+    if context is None:
+        trainees = trainee_reports(_previous_wave(*previous_job))
         supervisors = _build(*supervisor_job, progress=step)
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        # the supervisors' reports in a forked process (it inherits every module imported so
-        # far), the trainees' here meanwhile
+        # a forked process (it inherits every module imported so far) makes the previous
+        # wave's publication, then the supervisors' reports; this one meanwhile analyses the
+        # trainees, takes the previous wave when it needs it, and writes the trainees' reports
         with ProcessPoolExecutor(1, mp_context=context, initializer=_quiet_child) as pool:
+            before = pool.submit(_previous_wave, *previous_job)
             future = pool.submit(_build, *supervisor_job)
-            trainees = build_reports(
-                "trainee-survey",
-                data.trainees,
-                out / "trainees",
-                activity_log=data.activity_log,
-                segments=data.segments,
-                eligible=data.eligible,
-                previous=data.trainees_before,
-                previous_label="2025",
-                progress=step,
-                **common,
-            )
+            trainees = trainee_reports(before.result)
             step("finishing the supervisor survey's reports")
             supervisors = future.result()
     return {"trainees": trainees, "supervisors": supervisors, "data": data}
+
+
+def _previous_wave(responses: pd.DataFrame, options: dict[str, Any]) -> Any:
+    """The trainee survey's previous wave, published with the demo's key and policy."""
+    from .privacy.identifiers import resolve_key
+    from .reports.build import publish_wave
+
+    pub, _ = publish_wave(
+        "trainee-survey",
+        responses,
+        resolve_key(options["key"]),
+        names=options["names"],
+        places=options["places"],
+        details=options["details"],
+    )
+    return pub
 
 
 def _build(

@@ -8,6 +8,7 @@ passes is raised together as one :class:`~leadership_eval.errors.InstrumentError
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -131,13 +132,28 @@ def loads_instrument(text: str | bytes, source: str = "<string>") -> Instrument:
     s.yaml:3:10: wrong-type: version should be a valid string; found int 1 (quote it: version: '1.0.0') (version)
     s.yaml:4:1: unknown-field: unknown field 'titel'; did you mean 'title'? (titel)
     """
-    doc = parse_document(text, source)
-    result = _build(doc)
-    if doc.problems or result is None:
-        raise InstrumentError(
-            doc.problems or [Problem(source, 1, 1, "invalid-document", "not loaded")]
-        )
-    return result
+    raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+    key = (source, hashlib.sha256(raw).digest())
+    loaded = _LOADED.get(key)
+    if loaded is None:
+        doc = parse_document(text, source)
+        result = _build(doc)
+        if doc.problems or result is None:
+            raise InstrumentError(
+                doc.problems or [Problem(source, 1, 1, "invalid-document", "not loaded")]
+            )
+        if len(_LOADED) >= _LOADED_MAX:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = loaded = result
+    # a copy: the models are frozen, but their lists and dicts could still be changed in place
+    return loaded.model_copy(deep=True)
+
+
+# instruments already loaded, by (source, SHA-256 of the text): the same file is loaded by
+# several steps of a run (the reports, the catalogue of objectives), and parsing and checking
+# it is most of the cost
+_LOADED: dict[tuple[str, bytes], Instrument] = {}
+_LOADED_MAX = 128
 
 
 _TOP_ID = re.compile(r"^id:[ \t]*['\"]?([a-z0-9-]+)", re.MULTILINE)

@@ -63,6 +63,7 @@ __all__ = [
 ]
 
 _MASK = (1 << 64) - 1
+_TWO53 = float(1 << 53)
 
 
 def _mac(secret: bytes, *parts: object) -> bytes:
@@ -339,8 +340,15 @@ class CellKeys:
             Rows ``row_order`` (default: the labels in order of appearance) and ``total``;
             columns ``column_order`` and ``total`` (only ``total`` when ``columns`` is None).
         """
-        if not rows.index.equals(self.keys.index) and not rows.index.isin(self.keys.index).all():
-            raise DataError("the rows of a table must be rows of the keyed data", code="bad-rows")
+        if rows.index.equals(self.keys.index):
+            all_keys = self.keys.to_numpy(dtype=np.uint64)
+        else:
+            at = self.keys.index.get_indexer(rows.index)
+            if (at < 0).any():
+                raise DataError(
+                    "the rows of a table must be rows of the keyed data", code="bad-rows"
+                )
+            all_keys = self.keys.to_numpy(dtype=np.uint64)[at]
         if columns is None:
             columns = pd.Series(total, index=rows.index, dtype="object")
             column_order = []
@@ -348,7 +356,7 @@ class CellKeys:
         # was most of the time
         r_all, c_all = rows.to_numpy(dtype=object), columns.to_numpy(dtype=object)
         ok = ~(pd.isna(r_all) | pd.isna(c_all))
-        keys = self._aligned(rows.index)[ok]
+        keys = all_keys[ok]
         r_codes, r_labels = pd.factorize(r_all[ok], sort=False)
         c_codes, c_labels = pd.factorize(c_all[ok], sort=False)
         r_order = list(row_order) if row_order is not None else list(pd.unique(rows[ok]))
@@ -366,16 +374,26 @@ class CellKeys:
         r_at, c_at = _positions(r_labels, r_order), _positions(c_labels, c_order)
         rs_list = [int(row_sum[i]) if i >= 0 else 0 for i in r_at]
         cs_list = [int(col_sum[j]) if j >= 0 else 0 for j in c_at]
-        secret = self.secret
+        # _uniform(secret, table, column, row sum, cell sum), its message built here once per
+        # table and column (the same bytes: parts joined by \x1f, UTF-8)
+        secret, digest, sha256 = self.secret, hmac.digest, hashlib.sha256
+        head = [f"{table}\x1f{c}\x1f" for c in [*c_order, total]]
+        cell_sums = cell_sum.tolist()
+
+        def u(h: str, row: int, cell: int) -> float:
+            mac = digest(secret, f"{h}{row}\x1f{cell}".encode(), sha256)
+            return (int.from_bytes(mac[:8], "big") >> 11) / _TWO53
+
         values = np.empty((len(r_order) + 1, len(c_order) + 1))
         for i, (r, rs) in enumerate(zip(r_at, rs_list, strict=True)):
-            for j, (c, cj) in enumerate(zip(c_order, c_at, strict=True)):
-                cell = int(cell_sum[r * n_c + cj]) if r >= 0 and cj >= 0 else 0
-                values[i, j] = _uniform(secret, table, c, rs, cell)
-            values[i, -1] = _uniform(secret, table, total, rs, rs)
-        for j, c in enumerate(c_order):
-            values[-1, j] = _uniform(secret, table, c, everything, cs_list[j])
-        values[-1, -1] = _uniform(secret, table, total, everything, everything)
+            row_values = values[i]
+            for j, cj in enumerate(c_at):
+                cell = cell_sums[r * n_c + cj] if r >= 0 and cj >= 0 else 0
+                row_values[j] = u(head[j], rs, cell)
+            row_values[-1] = u(head[-1], rs, rs)
+        for j in range(len(c_order)):
+            values[-1, j] = u(head[j], everything, cs_list[j])
+        values[-1, -1] = u(head[-1], everything, everything)
         return pd.DataFrame(values, index=[*r_order, total], columns=[*c_order, total])
 
     def group_uniform(self, what: Hashable, members: pd.Index | Sequence[Hashable]) -> float:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -434,14 +436,21 @@ def _redact(
     from ..privacy.text import ENTITY_TYPES, redact_series
 
     redaction_counts: dict[str, int] = {}
+    # every marker in a column's texts at once (a marker holds no line break, so joining the
+    # texts with one makes no new marker)
+    markers = re.compile(r"\[(" + "|".join(map(re.escape, ENTITY_TYPES)) + r")\]")
+
+    def found(texts: pd.Series) -> Counter[str]:
+        return Counter(markers.findall("\n".join(texts.tolist())))
+
     for item in model.items_with("free_text"):
         if item.id in clean.columns:
             col = clean[item.id]
             redacted = redact_series(col, names=names, places=places)
-            before, after = col.dropna().astype(str), redacted.dropna()
+            added_by_kind = found(redacted.dropna())
+            added_by_kind.subtract(found(col.dropna().astype(str)))
             for kind in ENTITY_TYPES:
-                marker = rf"\[{kind}\]"
-                added = int(after.str.count(marker).sum() - before.str.count(marker).sum())
+                added = int(added_by_kind[kind])
                 if added:
                     redaction_counts[kind] = redaction_counts.get(kind, 0) + added
             clean[item.id] = redacted

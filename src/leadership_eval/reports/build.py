@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._version import __version__
-from ..errors import ConfigurationError, DataError
+from ..errors import ArgumentError, ConfigurationError, DataError, DisclosureError
 from ..instruments.models import Survey
 from ..policy import DisclosurePolicy
 from .analyse import OTHER, analyse
@@ -45,7 +45,7 @@ from .render import render_protection, render_regional, render_trust
 if TYPE_CHECKING:  # pragma: no cover
     from ..responses import ReadResponses
 
-__all__ = ["OTHER", "ReportSet", "build_reports"]
+__all__ = ["OTHER", "ReportSet", "build_reports", "publish_wave"]
 
 KEY_FILE = "report.key"
 """The report key's file name in the analyst's folder (created on the first run)."""
@@ -177,6 +177,47 @@ def _report_key(key: bytes | str | Path | None, analyst_dir: Path) -> tuple[byte
     return resolve_key(key_file=path), f"file {path}"
 
 
+def publish_wave(
+    survey: Survey | str | Path,
+    responses: pd.DataFrame | ReadResponses,
+    secret: bytes,
+    *,
+    group: str | None = None,
+    policy: DisclosurePolicy | str | Path | None = None,
+    names: Sequence[str] = (),
+    places: Sequence[str] = (),
+    details: Mapping[str, str] | str | Path | None = None,
+) -> tuple[Publication, int]:
+    """A wave's publication on its own, for the reports of a later wave.
+
+    :func:`build_reports` shows the statements asked identically in both waves side by side.
+    Given the previous wave's responses it makes this publication itself; a publication made
+    here beforehand (with the same key and policy) can be passed as ``previous`` instead, and
+    is not made again (the demo makes it in a second process meanwhile).
+
+    Parameters
+    ----------
+    survey : Survey, or a path or bundled id
+        The survey the wave answered.
+    responses : pandas.DataFrame or ReadResponses
+        The wave's responses.
+    secret : bytes
+        The report key (the same as the later wave's).
+    group, policy, names, places, details
+        As for :func:`build_reports` (the policy must be the later wave's).
+
+    Returns
+    -------
+    (Publication, int)
+        The publication, and the number of responses it used.
+    """
+    wave = analyse(
+        survey, responses, group=group, policy=policy, names=names, places=places, details=details
+    )
+    pub, _ = publish(wave, secret)
+    return pub, len(wave.clean)
+
+
 def build_reports(
     survey: Survey | str | Path,
     responses: pd.DataFrame | ReadResponses,
@@ -195,7 +236,7 @@ def build_reports(
     publish_unreviewed_comments: bool = False,
     key: bytes | str | Path | None = None,
     analyst_dir: str | Path | None = None,
-    previous: pd.DataFrame | ReadResponses | None = None,
+    previous: pd.DataFrame | ReadResponses | Publication | Callable[[], Publication] | None = None,
     previous_survey: Survey | str | Path | None = None,
     previous_label: str = "the previous wave",
     code_trusts: bool = False,
@@ -248,10 +289,13 @@ def build_reports(
     analyst_dir : str or pathlib.Path, optional
         Where the analyst's files go (the disclosure log, the key): default ``<out_dir>-analyst``
         beside ``out_dir``. It must not be inside ``out_dir``.
-    previous : pandas.DataFrame, optional
+    previous : pandas.DataFrame or Publication, optional
         The previous wave's responses: statements asked identically in both waves (same text,
         same options) are shown side by side, each wave protected like any release (with the
-        same key).
+        same key). Or the previous wave's publication, made with the same key and policy by
+        :func:`publish_wave` (a different policy is a :class:`DisclosureError`), or a function
+        returning it, called once this wave is analysed (so that it can be made meanwhile in
+        another process: ``previous=future.result``).
     previous_survey : Survey, or a path or bundled id, optional
         The survey the previous wave answered (default: ``survey``).
     previous_label : str
@@ -306,22 +350,44 @@ def build_reports(
     step("protecting every published number")
     secret, key_source = _report_key(key, analyst)
     before = None
-    if previous is not None:
+    if callable(previous):
+        # made meanwhile elsewhere (the demo makes it in a second process)
+        previous = previous()
+        if not isinstance(previous, Publication):
+            raise ArgumentError(
+                "previous= was a function, which must return the previous wave's Publication "
+                f"(from publish_wave); it returned {type(previous).__name__}"
+            )
+    if isinstance(previous, Publication):
+        if previous.policy != an.policy:
+            raise DisclosureError(
+                f"the previous wave's publication was made under the policy "
+                f"{previous.policy.name!r}, not this run's {an.policy.name!r}: publish it again "
+                "with this policy (or pass its responses)",
+                code="previous-policy",
+            )
+        before = previous
+        an.decide(
+            "previous wave",
+            "the previous wave's statements, as published with the same protection",
+            survey=previous.survey_id,
+        )
+    elif previous is not None:
         step("protecting the previous wave")
-        prev = analyse(
+        before, rows_used = publish_wave(
             previous_survey if previous_survey is not None else survey,
             previous,
+            secret,
             group=group,
             policy=an.policy,
             names=names,
             places=places,
             details=details,
         )
-        before, _ = publish(prev, secret)
         an.decide(
             "previous wave",
             "the previous wave's statements are published with the same protection",
-            rows_used=len(prev.clean),
+            rows_used=rows_used,
         )
     pub, cells = publish(
         an,

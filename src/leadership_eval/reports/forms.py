@@ -230,6 +230,8 @@ def _attack_upper(
     rows = [r for r in counts.rows if r != TOTAL]
     nc = len(codes)
     var = {(r, c): i * nc + j for i, r in enumerate(rows) for j, c in enumerate(codes)}
+    if not targets:
+        return {}
     equations: list[tuple[list[int], list[float], float]] = []
     for r in [*rows, TOTAL]:
         lv = forms.get(r)
@@ -254,6 +256,98 @@ def _attack_upper(
     return {
         (r, c, sense): attack.bound(var[(r, c)], maximise=sense == "max") for r, c, sense in targets
     }
+
+
+# Feasible tables found by moving counts around a rectangle settle most targets without a
+# linear programme; False solves every target's programme (the reference path, tested equal).
+_WITNESSES = True
+
+
+def _witness_bounds(
+    cells: _Cells,
+    codes: Sequence[int],
+    levels: Sequence[Level],
+    level: Mapping[Hashable, int | None],
+    dominated: Mapping[Hashable, int],
+    targets: list[tuple[Hashable, int, str]],
+    policy: DisclosurePolicy,
+) -> dict[tuple[Hashable, int, str], float]:
+    """Bounds of the targets settled by a table the intruder cannot rule out.
+
+    Moving ``d`` answers around a rectangle (rows ``r, s``, options ``c, e``: ``+d`` at
+    ``(r, c)`` and ``(s, e)``, ``-d`` at ``(r, e)`` and ``(s, c)``) keeps every row's number
+    answering and every column's total, hence the region's row in any form; it keeps a row's
+    published groups when ``c`` and ``e`` share a group of that row's form, and any row not
+    published by groups (hidden, or "almost all"). Rows shown by their average are left alone.
+    A table so reached, with no count below 0, satisfies every published equation, so the
+    intruder's maximum of a cell is at least its value there (and the minimum at most). A target
+    is settled when such a table takes it past what :func:`_failing` asks: ``min_cell`` for a
+    small cell, 1 for an empty minority cell of an "almost all" row, 0 for the minimum of one.
+    The value returned is that table's, a bound on the right side of the test; the targets
+    left unsettled go to the linear programmes.
+    """
+    if not _WITNESSES or not targets:
+        return {}
+    rows = [r for r in cells.rows if r != TOTAL]
+    x0 = np.stack([cells.row(r) for r in rows]) if rows else np.zeros((0, len(codes)), int)
+    at = {r: i for i, r in enumerate(rows)}
+    col = {c: j for j, c in enumerate(codes)}
+    # per row: the group of each option under its published form (-1: the row is rigid)
+    group = np.zeros((len(rows), len(codes)), dtype=np.int64)
+    for i, r in enumerate(rows):
+        lv = level.get(r)
+        if lv is None or r in dominated:
+            continue
+        if levels[lv].name == "mean":
+            group[i] = -1
+            continue
+        for gi, g in enumerate(levels[lv].groups):
+            for c in g:
+                group[i, col[c]] = gi
+    m = policy.min_cell
+    out: dict[tuple[Hashable, int, str], float] = {}
+    for r, c, sense in targets:
+        i, j = at[r], col[c]
+        v = int(x0[i, j])
+        if sense == "min":
+            if v == 0 or (group[i, 0] >= 0 and _moved(x0, group, i, j, -v) == 0):
+                out[(r, c, sense)] = 0.0
+            continue
+        small = 0 < v < m or (v == 0 and policy.suppress_zero)
+        goal = m if small else (1 if (r in dominated and v == 0) else None)
+        if goal is None or v >= goal:
+            out[(r, c, sense)] = float(v)
+        elif group[i, 0] >= 0:
+            reached = _moved(x0, group, i, j, goal - v)
+            if reached >= goal:
+                out[(r, c, sense)] = float(reached)
+    return out
+
+
+def _moved(x0: np.ndarray, group: np.ndarray, i: int, j: int, change: int) -> int:
+    """Cell ``(i, j)`` after moving up to ``|change|`` answers into it (``change > 0``) or out
+    of it (``change < 0``) around rectangles, greedily; every table on the way is feasible."""
+    x = x0.copy()
+    need = abs(change)
+    sign = 1 if change > 0 else -1
+    for e in range(x.shape[1]):
+        if e == j or group[i, e] != group[i, j]:
+            continue
+        for s in range(x.shape[0]):
+            if need == 0:
+                return int(x[i, j])
+            if s == i or group[s, 0] < 0 or group[s, j] != group[s, e]:
+                continue
+            # +sign*d at (i, j) and (s, e); -sign*d at (i, e) and (s, j)
+            room = min(x[i, e], x[s, j]) if sign > 0 else min(x[i, j], x[s, e])
+            d = int(min(need, room))
+            if d > 0:
+                x[i, j] += sign * d
+                x[s, e] += sign * d
+                x[i, e] -= sign * d
+                x[s, j] -= sign * d
+                need -= d
+    return int(x[i, j])
 
 
 def choose_forms(
@@ -302,7 +396,10 @@ def choose_forms(
     rounds = 0
     for _ in range(4 * len(counts) * len(levels) + 4):
         targets = _attack_targets(cells, codes, levels, rows, level, dominated, policy)
-        bounds = _attack_upper(cells, codes, levels, level, dominated, n_shown, targets)
+        bounds = _witness_bounds(cells, codes, levels, level, dominated, targets, policy)
+        rest = [t for t in targets if t not in bounds]
+        bounds.update(_attack_upper(cells, codes, levels, level, dominated, n_shown, rest))
+        bounds = {t: bounds[t] for t in targets}
         failing = _failing(cells, bounds, dominated, policy)
         if not failing:
             return Forms(levels, level, dominated, n_shown, rounds)

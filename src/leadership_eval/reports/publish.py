@@ -572,6 +572,18 @@ def _crosstab(
     return pd.DataFrame(counts.reshape(nr, nc), index=r_index, columns=c_index)
 
 
+def _aligned_to(values: pd.DataFrame, like: pd.DataFrame, fill: float) -> np.ndarray:
+    """``values.reindex(index=like.index, columns=like.columns).fillna(fill)`` as an array
+    (both frames have unique labels; the frames here are small and many)."""
+    ri = values.index.get_indexer(like.index)
+    ci = values.columns.get_indexer(like.columns)
+    arr = values.to_numpy(dtype=float)
+    out = arr[np.ix_(np.maximum(ri, 0), np.maximum(ci, 0))]
+    out[(ri < 0)[:, None] | (ci < 0)[None, :]] = fill
+    out[np.isnan(out)] = fill
+    return out
+
+
 class _Protector:
     """Suppression, then cell-key perturbation, of the count tables of one publication."""
 
@@ -605,19 +617,15 @@ class _Protector:
         frame = original.to_frame("Total") if isinstance(original, pd.Series) else original
         out = frame.astype(float)
         if self.perturb:
-            u = (
-                self.keys.cell_uniforms(
-                    name,
-                    rows,
-                    columns,
-                    row_order=row_order,
-                    column_order=column_order if columns is not None else None,
-                )
-                .reindex(index=frame.index, columns=frame.columns)
-                .fillna(0.5)
+            u = self.keys.cell_uniforms(
+                name,
+                rows,
+                columns,
+                row_order=row_order,
+                column_order=column_order if columns is not None else None,
             )
             flat = frame.to_numpy(dtype=np.int64).ravel()
-            noise = self.ptable.noise(flat, u.to_numpy(dtype=float).ravel())
+            noise = self.ptable.noise(flat, _aligned_to(u, frame, 0.5).ravel())
             out = pd.DataFrame(
                 (flat + noise).reshape(frame.shape).astype(float),
                 index=frame.index,
@@ -847,6 +855,8 @@ class _Context:
         self.order = self.an.order
         an = self.an
         self.labels = {**{g: an.labels[g] for g in an.reported}, OTHER: OTHER}
+        # each clean row's position among the reported groups (-1: pooled)
+        self.reported_at = pd.Index(list(an.reported)).get_indexer(an.row_key)
 
     def who(self, key: Any) -> str:
         return REGION if key == "Total" else self.labels.get(key, str(key))
@@ -905,8 +915,9 @@ class _Statement:
     rows_s: pd.Series
     vals: pd.Series
     forms: Any
-    n_noisy: pd.DataFrame
-    noisy_levels: list[pd.DataFrame]
+    n_true: dict[Hashable, int]  # row -> number answering
+    n_noisy: dict[Hashable, int]  # row -> number answering, perturbed
+    noisy_levels: list[dict[Hashable, list[int]]]  # per level: row -> perturbed group counts
     item_sd: float
 
 
@@ -944,20 +955,22 @@ def _publish_statement(
 def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Statement:
     an, prot = ctx.an, ctx.prot
     codes = [c for g in levels[0].groups for c in g]
-    values = pd.to_numeric(an.clean[item_id], errors="coerce")
+    values = pd.to_numeric(an.clean[item_id], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
     # the statements' region row counts the respondents of the trusts with a report: the
     # pooled small trusts are in the responses table only, so no statement's table holds
     # a row about fewer than min_group people
-    answered = values.isin(codes) & an.row_key.isin(an.reported)
+    code_at = pd.Index(codes).get_indexer(values)
+    answered = (code_at >= 0) & (ctx.reported_at >= 0)
     rows_s = an.row_key[answered]
-    vals = values[answered].astype(int)
-    counts = (
-        pd.crosstab(rows_s, vals)
-        .reindex(index=list(an.reported), columns=codes)
-        .fillna(0)
-        .astype("int64")
-    )
-    counts.loc["Total"] = counts.sum(axis=0)
+    code_at = code_at[answered]
+    vals = pd.Series(np.asarray(codes, dtype=np.int64)[code_at], index=rows_s.index)
+    nr, nc = len(an.reported), len(codes)
+    table = np.bincount(ctx.reported_at[answered] * nc + code_at, minlength=nr * nc).reshape(nr, nc)
+    table = np.vstack([table, table.sum(axis=0)]).astype(np.int64)
+    index = pd.Index([*an.reported, "Total"])
+    counts = pd.DataFrame(table, index=index, columns=pd.Index(codes))
     forms = choose_forms(counts, levels, ctx.pol)
     prot.log.extend(
         {
@@ -974,34 +987,52 @@ def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Stat
     )
     # perturbed numbers answering, and perturbed group counts at each level
     item_order = list(an.reported)
-    n_noisy = prot.noisy(f"item:{item_id}", rows_s, None, item_order, [], counts.sum(axis=1))
+    n_true = table.sum(axis=1)
+    n_noisy = prot.noisy(
+        f"item:{item_id}", rows_s, None, item_order, [], pd.Series(n_true, index=index)
+    )
     noisy_levels = []
     for lv in levels:
         group_of = lv.group_of()
-        labels_col = vals.map(lambda v, g=group_of, lv=lv: lv.labels[g[int(v)]])
-        grouped = pd.DataFrame(
-            {lab: counts[list(g)].sum(axis=1) for lab, g in zip(lv.labels, lv.groups, strict=True)}
+        labels_col = pd.Series(
+            np.array([lv.labels[group_of[c]] for c in codes], dtype=object)[code_at],
+            index=rows_s.index,
+            dtype=object,
+        )
+        grouped = np.stack(
+            [table[:, [codes.index(c) for c in g]].sum(axis=1) for g in lv.groups], 1
+        )
+        noisy = prot.noisy(
+            f"item:{item_id}:{lv.name}",
+            rows_s,
+            labels_col,
+            item_order,
+            list(lv.labels),
+            pd.DataFrame(grouped, index=index, columns=list(lv.labels)),
         )
         noisy_levels.append(
-            prot.noisy(
-                f"item:{item_id}:{lv.name}",
-                rows_s,
-                labels_col,
-                item_order,
-                list(lv.labels),
-                grouped,
-            )
+            dict(zip(index, noisy.to_numpy().astype(np.int64).tolist(), strict=True))
         )
     item_sd = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
     return _Statement(
-        item_id, levels, codes, counts, rows_s, vals, forms, n_noisy, noisy_levels, item_sd
+        item_id,
+        levels,
+        codes,
+        counts,
+        rows_s,
+        vals,
+        forms,
+        dict(zip(index, n_true.tolist(), strict=True)),
+        dict(zip(index, n_noisy["Total"].to_numpy().astype(np.int64).tolist(), strict=True)),
+        noisy_levels,
+        item_sd,
     )
 
 
 def _statement_row(ctx: _Context, st: _Statement, key: Any, k: str) -> ItemRow:
     label = ctx.who(key)
-    n_true = int(st.counts.loc[key].sum())
-    n_pub = int(st.n_noisy.loc[key, "Total"]) if key in st.forms.n_shown else None
+    n_true = st.n_true[key]
+    n_pub = st.n_noisy[key] if key in st.forms.n_shown else None
     lv_i = st.forms.level.get(key)
     if n_true == 0:
         return ItemRow(k, label, "missing")
@@ -1016,8 +1047,7 @@ def _statement_row(ctx: _Context, st: _Statement, key: Any, k: str) -> ItemRow:
         )
     if lv.name == "mean":
         return _mean_row(ctx, st, key, k, n_pub)
-    noisy = st.noisy_levels[lv_i]
-    group_counts = [int(noisy.loc[key, lab]) for lab in lv.labels]
+    group_counts = st.noisy_levels[lv_i][key]
     step = ctx.pol.perturbation.percent_step
     pct = _coarse_percents(group_counts, step)
     top = set(st.codes[-2:])
@@ -1455,29 +1485,33 @@ def _publish_choices(an: Analysis, prot: _Protector) -> list[PublishedChoice]:
         for g in [*reported, "Total"]:
             k = REGION if g == "Total" else str(g)
             n_pub[k] = int(n_noisy.loc[g, "Total"]) if n_true[g] >= pol.min_cell else None
+        row_at = pd.Index(reported).get_indexer(rows_s)
+        index = pd.Index([*reported, "Total"])
         for col, label in options:
-            t = ticks[col].fillna(0).astype(int)
-            counts = (
-                pd.crosstab(rows_s, t).reindex(index=reported, columns=[0, 1]).fillna(0)
-            ).astype("int64")
-            counts.loc["Total"] = counts.sum(axis=0)
-            forms = choose_forms(counts, [binary], pol)
-            labels_col = t.map({0: "not ticked", 1: "ticked"})
+            t = ticks[col].fillna(0).astype(int).to_numpy()
+            keep = (row_at >= 0) & ((t == 0) | (t == 1))
+            table = np.bincount(row_at[keep] * 2 + t[keep], minlength=2 * len(reported)).reshape(
+                -1, 2
+            )
+            table = np.vstack([table, table.sum(axis=0)]).astype(np.int64)
+            forms = choose_forms(pd.DataFrame(table, index=index, columns=[0, 1]), [binary], pol)
+            tick_labels = np.full(len(t), None, dtype=object)
+            tick_labels[t == 0], tick_labels[t == 1] = "not ticked", "ticked"
+            labels_col = pd.Series(tick_labels, index=rows_s.index, dtype=object)
             noisy = prot.noisy(
                 f"choice:{col}",
                 rows_s,
                 labels_col,
                 reported,
                 ["not ticked", "ticked"],
-                counts.rename(columns={0: "not ticked", 1: "ticked"}),
+                pd.DataFrame(table, index=index, columns=["not ticked", "ticked"]),
             )
+            noisy_at = dict(zip(index, noisy.to_numpy().astype(np.int64).tolist(), strict=True))
             for g in [*reported, "Total"]:
                 k = REGION if g == "Total" else str(g)
                 if forms.level.get(g) is None or g in forms.dominated:
                     continue
-                pct = _coarse_percents(
-                    [int(noisy.loc[g, "not ticked"]), int(noisy.loc[g, "ticked"])], step
-                )[1]
+                pct = _coarse_percents(noisy_at[g], step)[1]
                 if pct > 0:
                     shown[k].append((label, pct))
         rows = {k: tuple(sorted(v, key=lambda x: (-x[1], x[0]))) for k, v in shown.items()}

@@ -1,0 +1,171 @@
+"""The faster paths give what the slower ones gave.
+
+* :func:`choose_forms` settles most of the intruder's targets with a feasible table found by
+  moving answers around rectangles; with that shortcut off, every target's linear programme is
+  solved. Both choose the same forms, and every bound the shortcut reports is on the right side
+  of the linear programme's.
+* ``build_reports(previous=...)`` takes the previous wave's publication (or a function giving
+  it) in place of its responses and writes the same reports.
+* Loading the same instrument twice parses it once, and hands out copies.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import leadership_eval as le
+from leadership_eval.demo import simulate_evaluation
+from leadership_eval.policy import PRESETS, DisclosurePolicy
+from leadership_eval.privacy._linear import LinearAttack
+from leadership_eval.reports import forms
+from leadership_eval.reports.forms import Level, choose_forms, levels_for
+
+SECRET = b"speed-equivalence-key-0123456789"
+
+
+def _levels() -> list[list[Level]]:
+    survey = le.as_survey("trainee-survey")
+    five = survey.choice_lists["confidence5"]
+    four = next(cl for cl in survey.choice_lists.values() if cl.ordered and len(cl.options) == 4)
+    binary = [Level("full", ((0,), (1,)), ("not ticked", "ticked"), (None, None))]
+    return [levels_for(five), levels_for(five, reverse=True), levels_for(four), binary]
+
+
+def _table(rng: np.random.Generator, levels: list[Level]) -> pd.DataFrame:
+    codes = [c for g in levels[0].groups for c in g]
+    n_rows = int(rng.integers(2, 9))
+    sizes = rng.integers(0, 30, n_rows)
+    probs = rng.dirichlet(np.full(len(codes), float(rng.choice([0.3, 1.0, 3.0]))))
+    counts = np.array([rng.multinomial(int(s), probs) for s in sizes])
+    frame = pd.DataFrame(counts, index=[f"t{i:02d}" for i in range(n_rows)], columns=codes)
+    frame.loc["Total"] = frame.sum(axis=0)
+    return frame.astype("int64")
+
+
+def _forms(table: pd.DataFrame, levels: list[Level], policy: DisclosurePolicy) -> tuple:
+    f = choose_forms(table, levels, policy)
+    return (f.level, f.dominated, f.n_shown, f.rounds)
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_forms_are_the_same_with_and_without_the_rectangle_shortcut(
+    preset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = PRESETS[preset]
+    rng = np.random.default_rng(sum(map(ord, preset)))
+    all_levels = _levels()
+    settled = 0
+    for trial in range(120):
+        levels = all_levels[trial % len(all_levels)]
+        table = _table(rng, levels)
+        monkeypatch.setattr(forms, "_WITNESSES", True)
+        fast = _forms(table, levels, policy)
+        monkeypatch.setattr(forms, "_WITNESSES", False)
+        reference = _forms(table, levels, policy)
+        assert fast == reference, table
+        # the shortcut's bounds against the linear programmes, on the finest forms
+        monkeypatch.setattr(forms, "_WITNESSES", True)
+        cells = forms._Cells(table, [int(c) for c in table.columns])
+        codes = [int(c) for c in table.columns]
+        totals = {r: cells.total(r) for r in table.index}
+        level, dominated, n_shown = forms._finest_forms(cells, codes, levels, policy, totals, ())
+        rows = [r for r in table.index if r != "Total"]
+        targets = forms._attack_targets(cells, codes, levels, rows, level, dominated, policy)
+        quick = forms._witness_bounds(cells, codes, levels, level, dominated, targets, policy)
+        exact = forms._attack_upper(cells, codes, levels, level, dominated, n_shown, targets)
+        for target, value in quick.items():
+            if target[2] == "max":
+                assert exact[target] >= value - 1e-6, (target, value, exact[target])
+            else:
+                assert exact[target] <= value + 1e-6, (target, value, exact[target])
+        settled += sum(1 for t in targets if t in quick and t[2] == "max" and quick[t] > 0)
+    assert settled > 50  # the shortcut is exercised, not only the programmes
+
+
+def test_a_rectangle_move_keeps_every_published_equation() -> None:
+    """A table reached by the shortcut satisfies the intruder's equations (checked with the
+    same model the linear programmes use)."""
+    x = np.array([[3, 1, 4], [2, 6, 1], [5, 2, 2]])
+    group = np.zeros_like(x)  # no row published by groups: only totals bind
+    moved = forms._moved(x, group, 0, 1, 4)
+    assert moved >= 4
+    equations = [
+        *[(list(range(i * 3, i * 3 + 3)), [1.0] * 3, float(x[i].sum())) for i in range(3)],
+        *[([j, 3 + j, 6 + j], [1.0] * 3, float(x[:, j].sum())) for j in range(3)],
+    ]
+    attack = LinearAttack(9, equations)
+    assert attack.bound(1, maximise=True) >= moved - 1e-9
+
+
+def _built(out: Path, previous: object) -> dict[str, str]:
+    demo = _demo()
+    le.build_reports(
+        "trainee-survey",
+        demo.trainees,
+        out,
+        previous=previous,
+        previous_label="2025",
+        key=SECRET,
+    )
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(out.iterdir())}
+
+
+_DEMO: list[object] = []
+
+
+def _demo() -> object:
+    if not _DEMO:
+        _DEMO.append(simulate_evaluation(seed=2024))
+    return _DEMO[0]
+
+
+def test_previous_wave_as_publication_gives_the_same_reports(tmp_path: Path) -> None:
+    demo = _demo()
+    from_responses = _built(tmp_path / "a", demo.trainees_before)  # type: ignore[attr-defined]
+    pub, used = le.publish_wave("trainee-survey", demo.trainees_before, SECRET)  # type: ignore[attr-defined]
+    assert used > 0 and pub.survey_id == "trainee-survey"
+    from_publication = _built(tmp_path / "b", pub)
+    from_function = _built(tmp_path / "c", lambda: pub)
+    assert from_publication == from_responses
+    assert from_function == from_responses
+
+
+def test_previous_wave_under_another_policy_is_refused(tmp_path: Path) -> None:
+    demo = _demo()
+    pub, _ = le.publish_wave(
+        "trainee-survey",
+        demo.trainees_before,  # type: ignore[attr-defined]
+        SECRET,
+        policy=DisclosurePolicy.resolve(None, min_cell=6),
+    )
+    with pytest.raises(le.DisclosureError) as err:
+        _built(tmp_path / "a", pub)
+    assert err.value.code == "previous-policy"
+    with pytest.raises(le.DataError, match="must return the previous wave's Publication"):
+        _built(tmp_path / "b", lambda: demo.trainees_before)  # type: ignore[attr-defined]
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_an_instrument_loaded_twice_is_parsed_once_and_copied(tmp_path: Path) -> None:
+    from leadership_eval.instruments import loader
+
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "kind: survey\nid: tiny\nversion: 1.0.0\ntitle: Tiny\nsections:\n"
+        "  - id: main\n    title: Main\n    items:\n"
+        "      - {id: note, type: text, text: Anything else?}\n",
+        encoding="utf-8",
+    )
+    first = le.load_instrument(path)
+    parsed = len(loader._LOADED)
+    second = le.load_instrument(path)
+    assert len(loader._LOADED) == parsed
+    assert first == second and first is not second
+    first.sections[0].items.clear()  # a caller changing its copy in place
+    assert [i.id for i in le.load_instrument(path).items] == ["note"]
+    path.write_text(path.read_text(encoding="utf-8").replace("Tiny", "Small"), encoding="utf-8")
+    assert "Small" in str(le.load_instrument(path).title)
