@@ -296,6 +296,7 @@ def simulate_responses(
     gen = _Generator(survey, n, rng, shift, missing_code_rate, declined)
     item_types = {it.id: it.type for it in survey.items}
     columns: dict[str, pd.Series] = {}
+    shown_by: dict[str, np.ndarray] = {}
     item_ids = {it.id for it in survey.items}
     platform_id = survey.respondent_id if survey.respondent_id not in item_ids else None
     for item in survey.questions:
@@ -316,7 +317,12 @@ def simulate_responses(
             if drop.any():
                 col = col.mask(drop)
         if item.show_if:
-            shown = _shown(parse_expression(item.show_if), columns, item_types, n)
+            # the columns an expression reads are final once simulated, so an expression
+            # shared by several items (a section's filter) is evaluated once
+            shown = shown_by.get(item.show_if)
+            if shown is None:
+                shown = _shown(parse_expression(item.show_if), columns, item_types, n)
+                shown_by[item.show_if] = shown
             if not shown.all():
                 col = col.mask(~shown)
         columns[item.id] = col.reset_index(drop=True)

@@ -1376,8 +1376,15 @@ def redact_series(
         .astype(bool)
         .to_numpy()
     )
+    # each pass over the texts present, as ``Series.str.replace(pattern, repl, regex=True)``
+    # does it (``pattern.sub``), without pandas' per-call overhead
+    present = ~missing
+    texts = out[present].tolist()
     for p in passes:
-        out = out.str.replace(p.pattern, p.repl, regex=True)
+        sub, repl = p.pattern.sub, p.repl
+        texts = [sub(repl, t) for t in texts]
+    out = out.copy()
+    out[present] = texts
     if special.any():
         out = out.astype(object)
         out[special] = [_find(t, passes)[0] for t in values[special].tolist()]

@@ -177,6 +177,36 @@ def _report_key(key: bytes | str | Path | None, analyst_dir: Path) -> tuple[byte
     return resolve_key(key_file=path), f"file {path}"
 
 
+def _previous_publication(
+    previous: Publication | Callable[[], Publication], an: Any
+) -> Callable[[], Publication]:
+    """The previous wave's publication when asked for, checked: a Publication made under this
+    run's policy (a function is called then, once)."""
+
+    def take() -> Publication:
+        got = previous() if callable(previous) else previous
+        if not isinstance(got, Publication):
+            raise ArgumentError(
+                "previous= was a function, which must return the previous wave's Publication "
+                f"(from publish_wave); it returned {type(got).__name__}"
+            )
+        if got.policy != an.policy:
+            raise DisclosureError(
+                f"the previous wave's publication was made under the policy "
+                f"{got.policy.name!r}, not this run's {an.policy.name!r}: publish it again "
+                "with this policy (or pass its responses)",
+                code="previous-policy",
+            )
+        an.decide(
+            "previous wave",
+            "the previous wave's statements, as published with the same protection",
+            survey=got.survey_id,
+        )
+        return got
+
+    return take
+
+
 def publish_wave(
     survey: Survey | str | Path,
     responses: pd.DataFrame | ReadResponses,
@@ -349,29 +379,11 @@ def build_reports(
     )
     step("protecting every published number")
     secret, key_source = _report_key(key, analyst)
-    before = None
-    if callable(previous):
-        # made meanwhile elsewhere (the demo makes it in a second process)
-        previous = previous()
-        if not isinstance(previous, Publication):
-            raise ArgumentError(
-                "previous= was a function, which must return the previous wave's Publication "
-                f"(from publish_wave); it returned {type(previous).__name__}"
-            )
-    if isinstance(previous, Publication):
-        if previous.policy != an.policy:
-            raise DisclosureError(
-                f"the previous wave's publication was made under the policy "
-                f"{previous.policy.name!r}, not this run's {an.policy.name!r}: publish it again "
-                "with this policy (or pass its responses)",
-                code="previous-policy",
-            )
-        before = previous
-        an.decide(
-            "previous wave",
-            "the previous wave's statements, as published with the same protection",
-            survey=previous.survey_id,
-        )
+    before: Publication | Callable[[], Publication] | None = None
+    if callable(previous) or isinstance(previous, Publication):
+        # taken when the publication needs it (a function's result may be made meanwhile in
+        # another process, while this wave is published)
+        before = _previous_publication(previous, an)
     elif previous is not None:
         step("protecting the previous wave")
         before, rows_used = publish_wave(

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -714,12 +714,20 @@ def _table(
 ) -> PublishedTable:
     vals: list[tuple[Any, ...]] = []
     stats: list[tuple[str, ...]] = []
-    for label, row in frame.iterrows():
+    # the values as iterrows gives them (each row in the frame's common type), the statuses
+    # aligned to the frame (both have unique labels)
+    values = frame.to_numpy()
+    status_values = (
+        status.reindex(index=frame.index, columns=frame.columns).to_numpy(dtype=object)
+        if status is not None
+        else None
+    )
+    for i in range(len(frame)):
         vrow: list[Any] = []
         srow: list[str] = []
-        for col in frame.columns:
-            v = row[col]
-            st = status.loc[label, col] if status is not None else None
+        for j, col in enumerate(frame.columns):
+            v = values[i, j]
+            st = status_values[i, j] if status_values is not None else None
             if st is None:
                 st = "missing" if v is None or (isinstance(v, float) and math.isnan(v)) else "shown"
             if st != "shown":
@@ -756,7 +764,7 @@ def publish(
     secret: bytes,
     *,
     eligible: Mapping[Any, int] | None = None,
-    previous: Publication | None = None,
+    previous: Publication | Callable[[], Publication] | None = None,
     previous_label: str = "the previous wave",
     code_trusts: bool = False,
     codebook: Any = None,
@@ -772,9 +780,10 @@ def publish(
         always give the same noise.
     eligible : mapping, optional
         Group code -> people invited, for response rates.
-    previous : Publication, optional
+    previous : Publication, or a function returning one, optional
         The previous wave's publication (made with the same key): statements asked identically
-        in both are shown side by side.
+        in both are shown side by side. A function is called once, when the statements are
+        compared (the rest of this publication is made first).
     previous_label : str
         How the previous wave is named in the reports.
     code_trusts : bool
@@ -828,7 +837,11 @@ def publish(
         # statements where a trust clearly differs (for "what this means for your trust")
         differences=_differences(an, items),
         # the previous wave: statements asked identically in both
-        changes=_wave_changes(an, items, previous) if previous is not None else (),
+        changes=(
+            _wave_changes(an, items, previous() if callable(previous) else previous)
+            if previous is not None
+            else ()
+        ),
         previous_label=previous_label if previous is not None else None,
         # the codebook's recommendation codes with their evidence
         recommendations=_recommendations(an, codebook, prot),
@@ -933,12 +946,12 @@ def _publish_statement(
     st = _statement_counts(ctx, item_id, levels_for(cl, reverse=reverse))
     rows: dict[str, ItemRow] = {}
     flags: dict[str, str] = {}
+    flag_of = dict(zip(cmp.index, cmp["flag"].tolist(), strict=True)) if len(cmp) else {}
     for key in st.counts.index:
         k = REGION if key == "Total" else str(key)
         rows[k] = _statement_row(ctx, st, key, k)
-        if key in cmp.index and key not in ("Total", OTHER):
-            flag = str(cmp.loc[key, "flag"])
-            flags[k] = flag if rows[k].agree is not None else "not shown"
+        if key in flag_of and key not in ("Total", OTHER):
+            flags[k] = str(flag_of[key]) if rows[k].agree is not None else "not shown"
     levels = st.levels
     return PublishedItem(
         item_id,
@@ -1525,13 +1538,19 @@ def _differences(an: Analysis, items: list[PublishedItem]) -> dict[str, tuple[Di
 
     out: dict[str, tuple[Difference, ...]] = {}
     by_id = {i.item_id: i for i in items}
+    # each statement's comparison as plain values, by group
+    tests = {
+        item_id: cmp[["p_value", "proportion", "benchmark"]].to_dict("index")
+        for item_id, cmp in an.agree.items()
+        if "p_value" in cmp
+    }
     for g in an.reported:
         k = str(g)
         cands: list[tuple[PublishedItem, float, str]] = []
-        for item_id, cmp in an.agree.items():
-            if g not in cmp.index or "p_value" not in cmp:
+        for item_id, by_group in tests.items():
+            if g not in by_group:
                 continue
-            p = cmp.loc[g, "p_value"]
+            p = by_group[g]["p_value"]
             item = by_id.get(item_id)
             if item is None or pd.isna(p):
                 continue
@@ -1540,7 +1559,7 @@ def _differences(an: Analysis, items: list[PublishedItem]) -> dict[str, tuple[Di
                 continue
             direction = (
                 "higher"
-                if float(cmp.loc[g, "proportion"]) > float(cmp.loc[g, "benchmark"])
+                if float(by_group[g]["proportion"]) > float(by_group[g]["benchmark"])
                 else "lower"
             )
             cands.append((item, float(p), direction))
