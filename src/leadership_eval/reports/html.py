@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import numbers
 from collections.abc import Sequence
@@ -96,13 +97,19 @@ def table_html(
 
 def render(template: str, **context: Any) -> str:
     """Render one of the package's report templates."""
+    return _environment().get_template(template).render(**context)
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> Any:
+    """The templates' environment, made once: it compiles each template once and keeps it
+    (reloading a template whose file changed)."""
     import jinja2
 
-    env = jinja2.Environment(
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("leadership_eval.reports", "templates"),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template(template).render(**context)
