@@ -1,9 +1,10 @@
 """The faster paths give what the slower ones gave.
 
 * :func:`choose_forms` settles most of the intruder's targets with a feasible table found by
-  moving answers around rectangles; with that shortcut off, every target's linear programme is
-  solved. Both choose the same forms, and every bound the shortcut reports is on the right side
-  of the linear programme's.
+  moving answers around rectangles (or, in a row shown by its average, between three options
+  keeping its sums); with those shortcuts off, every target's linear programme is solved. Both
+  choose the same forms, and every bound a shortcut reports is on the right side of the linear
+  programme's.
 * ``build_reports(previous=...)`` takes the previous wave's publication (or a function giving
   it) in place of its responses and writes the same reports.
 * Loading the same instrument twice parses it once, and hands out copies.
@@ -52,13 +53,13 @@ def _forms(table: pd.DataFrame, levels: list[Level], policy: DisclosurePolicy) -
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_forms_are_the_same_with_and_without_the_rectangle_shortcut(
+def test_forms_are_the_same_with_and_without_the_shortcuts(
     preset: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     policy = PRESETS[preset]
     rng = np.random.default_rng(sum(map(ord, preset)))
     all_levels = _levels()
-    settled = 0
+    settled = settled_mean = 0
     for trial in range(120):
         levels = all_levels[trial % len(all_levels)]
         table = _table(rng, levels)
@@ -83,7 +84,13 @@ def test_forms_are_the_same_with_and_without_the_rectangle_shortcut(
             else:
                 assert exact[target] <= value + 1e-6, (target, value, exact[target])
         settled += sum(1 for t in targets if t in quick and t[2] == "max" and quick[t] > 0)
-    assert settled > 50  # the shortcut is exercised, not only the programmes
+        settled_mean += sum(
+            1
+            for t in targets
+            if t in quick and level[t[0]] is not None and levels[level[t[0]]].name == "mean"
+        )
+    # both shortcuts are exercised (rectangles, and moves within a row shown by its average)
+    assert settled > 50 and settled_mean > 5, (settled, settled_mean)
 
 
 def test_a_rectangle_move_keeps_every_published_equation() -> None:

@@ -12,6 +12,7 @@ of hiding the whole row as soon as one option is rare.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -152,8 +153,20 @@ class _Cells:
 
 
 def _grouped(counts: np.ndarray, level: Level, codes: Sequence[int]) -> np.ndarray:
+    """The counts of each group of ``level`` (``counts`` by option, in the order ``codes``)."""
+    return counts @ _group_matrix(level.groups, tuple(codes))  # type: ignore[no-any-return]
+
+
+@functools.lru_cache(maxsize=256)
+def _group_matrix(groups: tuple[tuple[int, ...], ...], codes: tuple[int, ...]) -> np.ndarray:
+    """Option x group indicator matrix (integers, so sums stay integers)."""
     pos = {c: i for i, c in enumerate(codes)}
-    return np.array([counts[[pos[c] for c in g]].sum() for g in level.groups])
+    m = np.zeros((len(codes), len(groups)), dtype=np.int64)
+    for j, g in enumerate(groups):
+        for c in g:
+            m[pos[c], j] = 1
+    m.setflags(write=False)
+    return m
 
 
 def _max_given_mean(j: int, codes: Sequence[int], n: float, total: float) -> float:
@@ -289,65 +302,130 @@ def _witness_bounds(
     if not _WITNESSES or not targets:
         return {}
     rows = [r for r in cells.rows if r != TOTAL]
-    x0 = np.stack([cells.row(r) for r in rows]) if rows else np.zeros((0, len(codes)), int)
+    # plain lists: the moves read and write single cells, which lists do fastest
+    x0 = [cells.row(r).tolist() for r in rows]
     at = {r: i for i, r in enumerate(rows)}
     col = {c: j for j, c in enumerate(codes)}
     # per row: the group of each option under its published form (-1: the row is rigid)
-    group = np.zeros((len(rows), len(codes)), dtype=np.int64)
+    group = [[0] * len(codes) for _ in rows]
     for i, r in enumerate(rows):
         lv = level.get(r)
         if lv is None or r in dominated:
             continue
         if levels[lv].name == "mean":
-            group[i] = -1
+            group[i] = [-1] * len(codes)
             continue
         for gi, g in enumerate(levels[lv].groups):
             for c in g:
-                group[i, col[c]] = gi
+                group[i][col[c]] = gi
     m = policy.min_cell
     out: dict[tuple[Hashable, int, str], float] = {}
     for r, c, sense in targets:
         i, j = at[r], col[c]
-        v = int(x0[i, j])
+        v = int(x0[i][j])
         if sense == "min":
-            if v == 0 or (group[i, 0] >= 0 and _moved(x0, group, i, j, -v) == 0):
+            if v == 0 or (group[i][0] >= 0 and _moved(x0, group, i, j, -v) == 0):
                 out[(r, c, sense)] = 0.0
             continue
         small = 0 < v < m or (v == 0 and policy.suppress_zero)
         goal = m if small else (1 if (r in dominated and v == 0) else None)
         if goal is None or v >= goal:
             out[(r, c, sense)] = float(v)
-        elif group[i, 0] >= 0:
-            reached = _moved(x0, group, i, j, goal - v)
+        else:
+            reached = (
+                _moved(x0, group, i, j, goal - v)
+                if group[i][0] >= 0
+                else _moved_within_mean(x0, group, codes, i, j, goal - v)
+            )
             if reached >= goal:
                 out[(r, c, sense)] = float(reached)
     return out
 
 
-def _moved(x0: np.ndarray, group: np.ndarray, i: int, j: int, change: int) -> int:
+def _moved_within_mean(
+    x0: Sequence[Sequence[int]],
+    group: Sequence[Sequence[int]],
+    codes: Sequence[int],
+    i: int,
+    j: int,
+    need: int,
+) -> float:
+    """Cell ``(i, j)`` of a row shown by its average after moving up to ``need`` answers into
+    it, keeping the row's number answering and sum of codes.
+
+    ``d`` answers come into option ``j`` from two others ``a`` and ``b`` in the proportions
+    that keep both sums (``d_a + d_b = -d``, ``c_a d_a + c_b d_b = -c_j d``; the intruder's
+    programme is over real numbers, so fractions are tables it cannot rule out), and another
+    row gives the opposite change, so every column total stays: a row shown by its average
+    too, or one whose published groups hold ``a``, ``b`` and ``j`` together, or one published
+    by no groups. Greedy over pairs and rows; no count goes below 0."""
+    x = [[float(v) for v in row] for row in x0]
+    xi = x[i]
+    cj = float(codes[j])
+    left = float(need)
+    k = len(codes)
+    for a in range(k):
+        for b in range(a + 1, k):
+            if a == j or b == j or codes[a] == codes[b]:
+                continue
+            ca, cb = float(codes[a]), float(codes[b])
+            rb = (ca - cj) / (cb - ca)  # change of b per answer moved into j
+            ra = -1.0 - rb
+            for s in range(len(x)):
+                if left <= 1e-9:
+                    return xi[j]
+                gs = group[s]
+                if s == i or not (gs[0] < 0 or gs[a] == gs[b] == gs[j]):
+                    continue
+                xs = x[s]
+                # row i: +d at j, ra*d at a, rb*d at b; row s the opposite
+                room = [left, xs[j]]
+                for r, col in ((ra, a), (rb, b)):
+                    room.append(xi[col] / -r if r < 0 else (xs[col] / r if r > 0 else left))
+                d = min(room)
+                if d > 1e-9:
+                    xi[j] += d
+                    xs[j] -= d
+                    xi[a] += ra * d
+                    xs[a] -= ra * d
+                    xi[b] += rb * d
+                    xs[b] -= rb * d
+                    left -= d
+    return xi[j]
+
+
+def _moved(
+    x0: Sequence[Sequence[int]], group: Sequence[Sequence[int]], i: int, j: int, change: int
+) -> int:
     """Cell ``(i, j)`` after moving up to ``|change|`` answers into it (``change > 0``) or out
-    of it (``change < 0``) around rectangles, greedily; every table on the way is feasible."""
-    x = x0.copy()
+    of it (``change < 0``) around rectangles, greedily; every table on the way is feasible.
+
+    ``x0`` holds the counts by row and option, ``group`` each row's group of each option
+    (a row whose first entry is negative is left alone)."""
+    x = [[int(v) for v in row] for row in x0]
     need = abs(change)
     sign = 1 if change > 0 else -1
-    for e in range(x.shape[1]):
-        if e == j or group[i, e] != group[i, j]:
+    xi, gi = x[i], group[i]
+    for e in range(len(xi)):
+        if e == j or gi[e] != gi[j]:
             continue
-        for s in range(x.shape[0]):
+        for s in range(len(x)):
             if need == 0:
-                return int(x[i, j])
-            if s == i or group[s, 0] < 0 or group[s, j] != group[s, e]:
+                return xi[j]
+            gs = group[s]
+            if s == i or gs[0] < 0 or gs[j] != gs[e]:
                 continue
+            xs = x[s]
             # +sign*d at (i, j) and (s, e); -sign*d at (i, e) and (s, j)
-            room = min(x[i, e], x[s, j]) if sign > 0 else min(x[i, j], x[s, e])
-            d = int(min(need, room))
+            room = min(xi[e], xs[j]) if sign > 0 else min(xi[j], xs[e])
+            d = min(need, room)
             if d > 0:
-                x[i, j] += sign * d
-                x[s, e] += sign * d
-                x[i, e] -= sign * d
-                x[s, j] -= sign * d
+                xi[j] += sign * d
+                xs[e] += sign * d
+                xi[e] -= sign * d
+                xs[j] -= sign * d
                 need -= d
-    return int(x[i, j])
+    return xi[j]
 
 
 def choose_forms(
