@@ -340,6 +340,23 @@ class CellKeys:
             Rows ``row_order`` (default: the labels in order of appearance) and ``total``;
             columns ``column_order`` and ``total`` (only ``total`` when ``columns`` is None).
         """
+        values, index, cols = self.uniform_grid(
+            table, rows, columns, row_order=row_order, column_order=column_order, total=total
+        )
+        return pd.DataFrame(values, index=index, columns=cols)
+
+    def uniform_grid(
+        self,
+        table: Hashable,
+        rows: pd.Series,
+        columns: pd.Series | None = None,
+        *,
+        row_order: Sequence[Hashable] | None = None,
+        column_order: Sequence[Hashable] | None = None,
+        total: Hashable = "Total",
+    ) -> tuple[np.ndarray, list[Hashable], list[Hashable]]:
+        """:meth:`cell_uniforms` as an array with its row and column labels (for callers that
+        make many small tables and need no frame)."""
         if rows.index.equals(self.keys.index):
             all_keys = self.keys.to_numpy(dtype=np.uint64)
         else:
@@ -394,7 +411,7 @@ class CellKeys:
         for j in range(len(c_order)):
             values[-1, j] = u(head[j], everything, cs_list[j])
         values[-1, -1] = u(head[-1], everything, everything)
-        return pd.DataFrame(values, index=[*r_order, total], columns=[*c_order, total])
+        return values, [*r_order, total], [*c_order, total]
 
     def group_uniform(self, what: Hashable, members: pd.Index | Sequence[Hashable]) -> float:
         """One uniform key in [0, 1) for a statistic of a set of records (a group's mean)."""

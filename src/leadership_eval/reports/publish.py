@@ -572,12 +572,19 @@ def _crosstab(
     return pd.DataFrame(counts.reshape(nr, nc), index=r_index, columns=c_index)
 
 
-def _aligned_to(values: pd.DataFrame, like: pd.DataFrame, fill: float) -> np.ndarray:
-    """``values.reindex(index=like.index, columns=like.columns).fillna(fill)`` as an array
-    (both frames have unique labels; the frames here are small and many)."""
-    ri = values.index.get_indexer(like.index)
-    ci = values.columns.get_indexer(like.columns)
-    arr = values.to_numpy(dtype=float)
+def _aligned_to(
+    grid: tuple[np.ndarray, list[Hashable], list[Hashable]], like: pd.DataFrame, fill: float
+) -> np.ndarray:
+    """The values of ``grid`` (values, row labels, column labels) at the labels of ``like``,
+    ``fill`` where it has none: a frame's ``reindex(...).fillna(fill)`` (unique labels; the
+    tables here are small and many)."""
+    arr, index, columns = grid
+    if list(like.index) == index and list(like.columns) == columns:
+        out = arr.copy()
+        out[np.isnan(out)] = fill
+        return out
+    ri = pd.Index(index).get_indexer(like.index)
+    ci = pd.Index(columns).get_indexer(like.columns)
     out = arr[np.ix_(np.maximum(ri, 0), np.maximum(ci, 0))]
     out[(ri < 0)[:, None] | (ci < 0)[None, :]] = fill
     out[np.isnan(out)] = fill
@@ -617,7 +624,7 @@ class _Protector:
         frame = original.to_frame("Total") if isinstance(original, pd.Series) else original
         out = frame.astype(float)
         if self.perturb:
-            u = self.keys.cell_uniforms(
+            u = self.keys.uniform_grid(
                 name,
                 rows,
                 columns,
@@ -683,15 +690,15 @@ class _Protector:
         original = original.astype("int64")
         published = original.astype(float)
         if self.perturb:
-            u = keys.cell_uniforms(
+            u = keys.uniform_grid(
                 name,
                 r,
                 c,
                 row_order=row_order,
                 column_order=column_order if c is not None else None,
-            ).reindex(index=original.index, columns=original.columns)
+            )
             flat = original.to_numpy().ravel()
-            noise = self.ptable.noise(flat, u.to_numpy(dtype=float).ravel())
+            noise = self.ptable.noise(flat, _aligned_to(u, original, np.nan).ravel())
             published = pd.DataFrame(
                 (flat + noise).reshape(original.shape).astype(float),
                 index=original.index,
