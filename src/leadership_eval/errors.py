@@ -325,6 +325,7 @@ REASONS: dict[str, dict[str, str]] = {
         "disclosure": "an output that would break the disclosure policy was not produced",
         "loosens-policy": "an argument that would loosen the disclosure policy (arguments may only tighten it)",
         "no-qualifying-group": "no group has the policy's minimum of respondents: no report",
+        "previous-policy": "a previous wave's publication made under another disclosure policy",
         "record-id-beside-pseudonym": "the export's record id kept beside the pseudonym",
         "protection-failed": "secondary suppression failed its own audit",
         "protection-unattainable": "a protection interval that no suppression can give",
