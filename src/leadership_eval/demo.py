@@ -253,10 +253,11 @@ def run_demo(
     progress : callable, optional
         Called with a short description of each step.
     parallel : bool, optional
-        Build the two surveys' reports in two processes at once. Default: when that helps,
-        i.e. the platform can fork (Linux) and a processor is idle (the processors this
-        process may use, less the load average of the last minute, is at least one). The files
-        written are the same either way.
+        Build the reports in two processes at once: a second process makes the previous wave's
+        publication and then the supervisors' reports while this one makes the trainees'.
+        Default: when the platform can fork (Linux) and this process may use two processors
+        or more (on a busy machine the two share what is free, no slower than one process).
+        The files written are the same either way.
 
     Returns
     -------
@@ -295,7 +296,7 @@ def run_demo(
         raise ConfigurationError(
             "run_demo(parallel=True) needs a platform that can fork processes (Linux)"
         )
-    if parallel is None and _idle_processors() < 1:
+    if parallel is None and _usable_processors() < 2:
         context = None
 
     def trainee_reports(previous: Any) -> Any:
@@ -358,17 +359,12 @@ def _build(
     return build_reports(survey, responses, out_dir, progress=progress, **options)
 
 
-def _idle_processors() -> float:
-    """Processors this process may use, less the last minute's load average."""
+def _usable_processors() -> int:
+    """The processors this process may run on."""
     try:
-        usable = len(os.sched_getaffinity(0))
+        return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
-        usable = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except (AttributeError, OSError):  # pragma: no cover - no load average here
-        load = 0.0
-    return usable - load
+        return os.cpu_count() or 1
 
 
 def _fork_context() -> Any:
