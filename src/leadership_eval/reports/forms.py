@@ -359,7 +359,7 @@ def _moved_within_mean(
     row gives the opposite change, so every column total stays: a row shown by its average
     too, or one whose published groups hold ``a``, ``b`` and ``j`` together, or one published
     by no groups. Greedy over pairs and rows; no count goes below 0."""
-    x = [[float(v) for v in row] for row in x0]
+    x = [[float(v) for v in row] for row in x0]  # fractions may be moved
     xi = x[i]
     cj = float(codes[j])
     left = float(need)
@@ -402,7 +402,7 @@ def _moved(
 
     ``x0`` holds the counts by row and option, ``group`` each row's group of each option
     (a row whose first entry is negative is left alone)."""
-    x = [[int(v) for v in row] for row in x0]
+    x = [list(row) for row in x0]  # a copy to move answers in
     need = abs(change)
     sign = 1 if change > 0 else -1
     xi, gi = x[i], group[i]

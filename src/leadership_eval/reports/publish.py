@@ -579,12 +579,10 @@ def _aligned_to(
     ``fill`` where it has none: a frame's ``reindex(...).fillna(fill)`` (unique labels; the
     tables here are small and many)."""
     arr, index, columns = grid
-    if list(like.index) == index and list(like.columns) == columns:
-        out = arr.copy()
-        out[np.isnan(out)] = fill
-        return out
-    ri = pd.Index(index).get_indexer(like.index)
-    ci = pd.Index(columns).get_indexer(like.columns)
+    row_at = {label: i for i, label in enumerate(index)}
+    col_at = {label: j for j, label in enumerate(columns)}
+    ri = np.array([row_at.get(label, -1) for label in like.index], dtype=np.intp)
+    ci = np.array([col_at.get(label, -1) for label in like.columns], dtype=np.intp)
     out = arr[np.ix_(np.maximum(ri, 0), np.maximum(ci, 0))]
     out[(ri < 0)[:, None] | (ci < 0)[None, :]] = fill
     out[np.isnan(out)] = fill
@@ -622,8 +620,9 @@ class _Protector:
     ) -> pd.DataFrame:
         """``original`` (true counts, rows ``row_order`` + ``Total``) perturbed and rounded."""
         frame = original.to_frame("Total") if isinstance(original, pd.Series) else original
-        out = frame.astype(float)
-        if self.perturb:
+        if not self.perturb:
+            out = frame.astype(float)
+        else:
             u = self.keys.uniform_grid(
                 name,
                 rows,
