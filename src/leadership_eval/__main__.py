@@ -1,5 +1,5 @@
 """``python -m leadership_eval``: the same as the ``leadership-eval`` command."""
 
-from .cli import main
+from .cli import entry
 
-main()
+entry()

@@ -1,5 +1,5 @@
 """``python -m leadership_eval.cli``: the same as the ``leadership-eval`` command."""
 
-from . import main
+from . import entry
 
-main()
+entry()
