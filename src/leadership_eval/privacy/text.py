@@ -1172,7 +1172,7 @@ class Redactor:
 
     :func:`find_personal_data`, :func:`redact_text` and :func:`redact_series` build one for
     each call. Code that redacts many texts with the same names builds one itself and calls
-    :meth:`redact` or :meth:`find` for each text. Nothing is kept between calls at module level:
+    :meth:`redact` or :meth:`find` for each text, or :meth:`redact_series` for each column. Nothing is kept between calls at module level:
     the names (which are staff names) live only as long as the redactor.
 
     >>> from leadership_eval.privacy.text import Redactor
@@ -1206,6 +1206,47 @@ class Redactor:
         if self._detectors:
             return _render(text, _with_detectors(text, spans, self._detectors))
         return redacted
+
+    def redact_series(self, series: pd.Series) -> pd.Series:
+        """Every text of ``series`` redacted (as :func:`redact_series`)."""
+        import pandas as pd
+
+        if not isinstance(series, pd.Series):
+            series = pd.Series(series)
+        missing = series.isna().to_numpy()
+        values = series.astype(object).where(
+            missing, series.astype(object).map(str, na_action="ignore")
+        )
+        values = values.where(~missing, None)
+        if self._detectors:
+            out = values.map(self.redact, na_action="ignore")
+            return pd.Series(out, index=series.index, name=series.name, dtype=object)
+        out = values.astype(object)
+        if not (~missing).any():
+            return pd.Series(out, index=series.index, name=series.name, dtype=object)
+        passes = self._passes
+        # texts whose matching form differs (full-width, non-breaking spaces...) are redacted
+        # one by one, so their spans map back to the original characters; the rest column-wise
+        special = (
+            values.map(lambda t: _matching_form(t) is not None, na_action="ignore")
+            .fillna(False)
+            .astype(bool)
+            .to_numpy()
+        )
+        # each pass over the texts present, as ``Series.str.replace(pattern, repl, regex=True)``
+        # does it (``pattern.sub``), without pandas' per-call overhead
+        present = ~missing
+        texts = out[present].tolist()
+        for p in passes:
+            sub, repl = p.pattern.sub, p.repl
+            texts = [sub(repl, t) for t in texts]
+        out = out.copy()
+        out[present] = texts
+        if special.any():
+            out = out.astype(object)
+            out[special] = [_find(t, passes)[0] for t in values[special].tolist()]
+        out = out.where(~missing, None)
+        return pd.Series(out, index=series.index, name=series.name, dtype=object)
 
 
 def _check_text(text: Any) -> None:
@@ -1351,45 +1392,7 @@ def redact_series(
     >>> redact_series(s).tolist()
     ['Email me: [EMAIL]', None, '[PLACE] was short-staffed']
     """
-    import pandas as pd
-
-    if not isinstance(series, pd.Series):
-        series = pd.Series(series)
-    missing = series.isna().to_numpy()
-    values = series.astype(object).where(
-        missing, series.astype(object).map(str, na_action="ignore")
-    )
-    values = values.where(~missing, None)
-    if detectors:
-        redactor = Redactor(names, places, detectors=detectors)
-        out = values.map(redactor.redact, na_action="ignore")
-        return pd.Series(out, index=series.index, name=series.name, dtype=object)
-    out = values.astype(object)
-    if not (~missing).any():
-        return pd.Series(out, index=series.index, name=series.name, dtype=object)
-    passes = _passes(names, places)
-    # texts whose matching form differs (full-width, non-breaking spaces...) are redacted one
-    # by one, so their spans map back to the original characters; the rest column-wise
-    special = (
-        values.map(lambda t: _matching_form(t) is not None, na_action="ignore")
-        .fillna(False)
-        .astype(bool)
-        .to_numpy()
-    )
-    # each pass over the texts present, as ``Series.str.replace(pattern, repl, regex=True)``
-    # does it (``pattern.sub``), without pandas' per-call overhead
-    present = ~missing
-    texts = out[present].tolist()
-    for p in passes:
-        sub, repl = p.pattern.sub, p.repl
-        texts = [sub(repl, t) for t in texts]
-    out = out.copy()
-    out[present] = texts
-    if special.any():
-        out = out.astype(object)
-        out[special] = [_find(t, passes)[0] for t in values[special].tolist()]
-    out = out.where(~missing, None)
-    return pd.Series(out, index=series.index, name=series.name, dtype=object)
+    return Redactor(names, places, detectors=detectors).redact_series(series)
 
 
 # --------------------------------------------------------------------------- evaluation

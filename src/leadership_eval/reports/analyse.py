@@ -28,6 +28,7 @@ from ..policy import DisclosurePolicy
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..compare.funnel import BenchmarkComparison
+    from ..privacy.text import Redactor
     from ..responses import ReadResponses
 
 __all__ = ["OTHER", "Analysis", "analyse"]
@@ -190,10 +191,13 @@ def file_names(codes: Sequence[Any]) -> dict[Any, str]:
 
 
 def _approved_comments(
-    comments: Any, survey: Survey, names: Sequence[str], places: Sequence[str]
+    comments: Any,
+    survey: Survey,
+    names: Sequence[str],
+    places: Sequence[str],
+    redactor: Redactor,
 ) -> dict[str, dict[Any, list[str]]]:
     """Approved comments per item and group, from a review (frame with group, item, text)."""
-    from ..privacy.text import redact_series
 
     frame: pd.DataFrame
     if isinstance(comments, str | Path):
@@ -225,7 +229,7 @@ def _approved_comments(
             code="unknown-item",
         )
     # a reviewer's edit is redacted again: the review may have put a name back
-    texts = redact_series(frame["text"].astype(str), names=names, places=places)
+    texts = redactor.redact_series(frame["text"].astype(str))
     out: dict[str, dict[Any, list[str]]] = {}
     for (g, item), t in zip(
         zip(frame["group"].astype(str), frame["item"].astype(str), strict=True),
@@ -328,7 +332,11 @@ def analyse(
     _check_columns(model, group, responses, checked)
     decisions = _validation_decisions(checked, len(clean), declined)
     step("redacting free text")
-    decisions.append(_redact(model, clean, names, places))
+    from ..privacy.text import Redactor
+
+    # the names' and places' passes compiled once for every text of this analysis
+    redactor = Redactor(names, places)
+    decisions.append(_redact(model, clean, redactor))
     groups = clean[group]
     counts = groups.value_counts(dropna=True)
     labels = _unique_labels(model, group, list(counts.index))
@@ -373,8 +381,8 @@ def analyse(
         _activities(an, activity_log, activity_survey)
     if segments is not None:
         step("summarising interview themes")
-        _themes(an, segments, codebook, names, places)
-    _comments(an, comments, names, places, publish_unreviewed_comments)
+        _themes(an, segments, codebook, names, places, redactor)
+    _comments(an, comments, names, places, publish_unreviewed_comments, redactor)
     return an
 
 
@@ -429,11 +437,9 @@ def _validation_decisions(checked: Any, n_used: int, declined: int) -> list[dict
     ]
 
 
-def _redact(
-    model: Survey, clean: pd.DataFrame, names: Sequence[str], places: Sequence[str]
-) -> dict[str, Any]:
+def _redact(model: Survey, clean: pd.DataFrame, redactor: Redactor) -> dict[str, Any]:
     """Redact the free-text answers in place; the decision, with counts by kind."""
-    from ..privacy.text import ENTITY_TYPES, redact_series
+    from ..privacy.text import ENTITY_TYPES
 
     redaction_counts: dict[str, int] = {}
     # every marker in a column's texts at once (a marker holds no line break, so joining the
@@ -446,7 +452,7 @@ def _redact(
     for item in model.items_with("free_text"):
         if item.id in clean.columns:
             col = clean[item.id]
-            redacted = redact_series(col, names=names, places=places)
+            redacted = redactor.redact_series(col)
             added_by_kind = found(redacted.dropna())
             added_by_kind.subtract(found(col.dropna().astype(str)))
             for kind in ENTITY_TYPES:
@@ -525,10 +531,10 @@ def _themes(
     codebook: Any,
     names: Sequence[str],
     places: Sequence[str],
+    redactor: Redactor,
 ) -> None:
     from ..instruments.loader import load_instrument
     from ..instruments.models import Codebook
-    from ..privacy.text import redact_series
     from ..qualitative import read_segments, theme_summary
 
     pol, group = an.policy, an.group
@@ -539,7 +545,7 @@ def _themes(
         raise DataError(f"{codebook!r} is not a codebook", code="not-a-codebook")
     coded = read_segments(segments, book)
     an.codebook = book
-    an.segments = coded.assign(quote=redact_series(coded["text"], names=names, places=places))
+    an.segments = coded.assign(quote=redactor.redact_series(coded["text"]))
     an.themes = theme_summary(coded, book, group=group, policy=pol, names=names, places=places)
     if isinstance(segments, pd.DataFrame) and group in segments.columns:
         an.interviewed = {str(x) for x in segments[group].dropna().unique()}
@@ -558,12 +564,13 @@ def _comments(
     names: Sequence[str],
     places: Sequence[str],
     publish_unreviewed_comments: bool,
+    redactor: Redactor,
 ) -> None:
     """Approved comments only; unreviewed ones counted (or, when asked, published redacted)."""
     clean = an.clean
     free = [i for i in an.survey.items_with("free_text") if i.id in clean.columns]
     if comments is not None:
-        an.comments = _approved_comments(comments, an.survey, names, places)
+        an.comments = _approved_comments(comments, an.survey, names, places, redactor)
         an.comments_pending = 0
         an.decide("comments", "only comments approved in review are published")
         return
