@@ -291,7 +291,8 @@ def _witness_bounds(
     ``(r, c)`` and ``(s, e)``, ``-d`` at ``(r, e)`` and ``(s, c)``) keeps every row's number
     answering and every column's total, hence the region's row in any form; it keeps a row's
     published groups when ``c`` and ``e`` share a group of that row's form, and any row not
-    published by groups (hidden, or "almost all"). Rows shown by their average are left alone.
+    published by groups (hidden, or "almost all"). A row shown by its average takes no part in
+    rectangles; its own targets are moved within it by :func:`_moved_within_mean`.
     A table so reached, with no count below 0, satisfies every published equation, so the
     intruder's maximum of a cell is at least its value there (and the minimum at most). A target
     is settled when such a table takes it past what :func:`_failing` asks: ``min_cell`` for a
