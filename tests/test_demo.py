@@ -36,6 +36,26 @@ def test_parallel_and_sequential_write_the_same_files(tmp_path: Path) -> None:
         assert one[key].not_reported == two[key].not_reported
         assert one[key].log == two[key].log
         assert sorted(one[key].tables) == sorted(two[key].tables)
+    # the data drawn in two processes is the data drawn in one
+    a, b = one["data"], two["data"]
+    for name in ("trainees", "trainees_before", "supervisors", "activity_log", "segments"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
+    pd.testing.assert_frame_equal(a.profiles, b.profiles)
+    assert (a.eligible, a.planted) == (b.eligible, b.planted)
+
+
+@linux
+def test_a_failure_drawing_the_later_waves_is_raised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import leadership_eval.demo as demo
+
+    def failing(seed: int, n_trusts: int) -> object:
+        raise DataError("the previous wave could not be drawn", code="test")
+
+    monkeypatch.setattr(demo, "_previous_returns", failing)  # the fork inherits the patch
+    with pytest.raises(DataError, match="previous wave could not be drawn"):
+        run_demo(tmp_path / "out", parallel=True)
 
 
 @linux

@@ -11,6 +11,7 @@ to work. :func:`run_demo` runs the whole pipeline on it and writes the reports.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -111,15 +112,29 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
     >>> data.trainees["trust"].nunique()
     19
     """
-    from .simulate import simulate_responses
+    first = _first_wave(seed, n_trusts)
+    supervisors, trainees_before = _other_returns(seed, n_trusts)
+    return DemoData(trainees_before=trainees_before, supervisors=supervisors, **first)
 
+
+def _plan(seed: int, n_trusts: int) -> tuple[np.random.Generator, list[str], Any, Any, str]:
+    """The trusts, their sizes and the planted trust, from the first draws of the seed's
+    generator (which goes on to the first wave's other draws)."""
     rng = np.random.default_rng(seed)
-    trainee_survey = as_survey("trainee-survey")
-    trust_list = trainee_survey.choices_for("trust")
+    trust_list = as_survey("trainee-survey").choices_for("trust")
     assert trust_list is not None
     trusts = [str(c) for c in trust_list.codes][:n_trusts]
     eligible, sizes = _trust_sizes(rng, trusts)
-    low = trusts[6]  # planted: a trust where trainees fare worse
+    return rng, trusts, eligible, sizes, trusts[6]  # trusts[6]: where trainees fare worse
+
+
+def _first_wave(seed: int, n_trusts: int) -> dict[str, Any]:
+    """This year's trainee returns (with the planted personal data), the activity log, the
+    profiles and the interview segments: everything drawn from the seed's own generator."""
+    from .simulate import simulate_responses
+
+    rng, trusts, eligible, sizes, low = _plan(seed, n_trusts)
+    trainee_survey = as_survey("trainee-survey")
     trainees = simulate_responses(
         trainee_survey,
         sum(sizes.values()),
@@ -138,29 +153,11 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
             trainees.loc[trainees.index[row], target] = text
             planted.append(text)
 
-    sup_survey = as_survey("supervisor-survey")
-    # supervisors answered more readily than trainees in the published evaluation (170 and 112
-    # in 8 trusts): the same ratio here
-    sup_sizes = {t: max(2, round(n * 1.5)) for t, n in sizes.items()}
-    supervisors = simulate_responses(
-        sup_survey, sum(sup_sizes.values()), groups=sup_sizes, seed=seed + 1, declined=0.03
-    )
-
     log_survey = as_survey("mentor-activity-log")
     activity_sizes = {t: int(rng.integers(8, 40)) for t in trusts}
     activity_sizes[low] = 4  # the planted trust's mentor does little
     activity_log = simulate_responses(
         log_survey, sum(activity_sizes.values()), groups=activity_sizes, seed=seed + 2
-    )
-
-    # the previous wave: fewer returns, and the planted trust lower still
-    before_sizes = {t: max(1, round(n * 0.85)) for t, n in sizes.items()}
-    trainees_before = simulate_responses(
-        trainee_survey,
-        sum(before_sizes.values()),
-        groups=before_sizes,
-        group_effects={low: -1.2, trusts[14]: 0.2},
-        seed=seed + 3,
     )
 
     profile_survey = as_survey("mentor-trust-profile")
@@ -175,15 +172,50 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
     ]
 
     segments = _segments(rng, trusts, low)
-    return DemoData(
-        trainees=trainees,
-        trainees_before=trainees_before,
-        supervisors=supervisors,
-        activity_log=activity_log,
-        segments=segments,
-        eligible=eligible,
-        planted=planted,
-        profiles=profiles,
+    return {
+        "trainees": trainees,
+        "activity_log": activity_log,
+        "segments": segments,
+        "eligible": eligible,
+        "planted": planted,
+        "profiles": profiles,
+    }
+
+
+def _other_returns(seed: int, n_trusts: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The supervisors' returns and the trainees' previous wave (each from its own seed, so
+    they can be drawn apart from the first wave, in another process)."""
+    return _supervisor_returns(seed, n_trusts), _previous_returns(seed, n_trusts)
+
+
+def _supervisor_returns(seed: int, n_trusts: int) -> pd.DataFrame:
+    from .simulate import simulate_responses
+
+    _, _, _, sizes, _ = _plan(seed, n_trusts)
+    # supervisors answered more readily than trainees in the published evaluation (170 and 112
+    # in 8 trusts): the same ratio here
+    sup_sizes = {t: max(2, round(n * 1.5)) for t, n in sizes.items()}
+    return simulate_responses(
+        as_survey("supervisor-survey"),
+        sum(sup_sizes.values()),
+        groups=sup_sizes,
+        seed=seed + 1,
+        declined=0.03,
+    )
+
+
+def _previous_returns(seed: int, n_trusts: int) -> pd.DataFrame:
+    from .simulate import simulate_responses
+
+    _, trusts, _, sizes, low = _plan(seed, n_trusts)
+    # the previous wave: fewer returns, and the planted trust lower still
+    before_sizes = {t: max(1, round(n * 0.85)) for t, n in sizes.items()}
+    return simulate_responses(
+        as_survey("trainee-survey"),
+        sum(before_sizes.values()),
+        groups=before_sizes,
+        group_effects={low: -1.2, trusts[14]: 0.2},
+        seed=seed + 3,
     )
 
 
@@ -253,8 +285,9 @@ def run_demo(
     progress : callable, optional
         Called with a short description of each step.
     parallel : bool, optional
-        Build the reports in two processes at once: a second process makes the previous wave's
-        publication and then the supervisors' reports while this one makes the trainees'.
+        Work in two processes at once: a second process draws the supervisors' returns and the
+        previous wave, makes the previous wave's publication and then the supervisors' reports,
+        while this one draws this year's trainee returns and makes the trainees' reports.
         Default: when the platform can fork (Linux) and this process may use two processors
         or more (on a busy machine the two share what is free, no slower than one process).
         The files written are the same either way.
@@ -267,30 +300,17 @@ def run_demo(
     from .reports.build import build_reports
 
     step = progress or (lambda _m: None)
-    step("simulating 19 trusts")
-    data = simulate_evaluation(seed=seed)
     out = Path(out_dir)
     data_dir = out / "data"
     data_dir.mkdir(parents=True, exist_ok=True)
-    data.trainees.to_csv(data_dir / "trainee-survey.csv", index=False)
-    data.trainees_before.to_csv(data_dir / "trainee-survey-2025.csv", index=False)
-    pd.Series(data.eligible, name="eligible").rename_axis("trust").to_csv(
-        data_dir / "eligible-trainees.csv"
-    )
-    data.supervisors.to_csv(data_dir / "supervisor-survey.csv", index=False)
-    data.activity_log.to_csv(data_dir / "mentor-activity-log.csv", index=False)
-    data.profiles.to_csv(data_dir / "mentor-trust-profile.csv", index=False)
-    data.segments.to_csv(data_dir / "interview-segments.csv", index=False)
     common: dict[str, Any] = {
-        "names": data.names,
-        "places": data.places,
+        "names": ROSTER,
+        "places": PLACES,
         "title": "Clinical Leadership Mentor evaluation",
         "publish_unreviewed_comments": True,  # a demonstration: real runs review comments first
         "key": _DEMO_KEY,
         "details": {"mentor_title": "Clinical Leadership Mentor"},
     }
-    supervisor_job = ("supervisor-survey", data.supervisors, out / "supervisors", common)
-    previous_job = (data.trainees_before, common)
     context = _fork_context() if parallel or parallel is None else None
     if parallel and context is None:
         raise ConfigurationError(
@@ -299,36 +319,88 @@ def run_demo(
     if parallel is None and _usable_processors() < 2:
         context = None
 
-    def trainee_reports(previous: Any) -> Any:
+    def trainee_reports(first: dict[str, Any], previous: Any) -> Any:
         return build_reports(
             "trainee-survey",
-            data.trainees,
+            first["trainees"],
             out / "trainees",
-            activity_log=data.activity_log,
-            segments=data.segments,
-            eligible=data.eligible,
+            activity_log=first["activity_log"],
+            segments=first["segments"],
+            eligible=first["eligible"],
             previous=previous,
             previous_label="2025",
             progress=step,
             **common,
         )
 
+    step("simulating 19 trusts")
     if context is None:
-        trainees = trainee_reports(_previous_wave(*previous_job))
-        supervisors = _build(*supervisor_job, progress=step)
+        first = _first_wave(seed, 19)
+        _write_first(first, data_dir)
+        supervisors_frame, before = _write_other(_other_returns(seed, 19), data_dir)
+        trainees = trainee_reports(first, _previous_wave(before, common))
+        supervisors = _build(
+            "supervisor-survey", supervisors_frame, out / "supervisors", common, progress=step
+        )
     else:
         from concurrent.futures import ProcessPoolExecutor
 
-        # a forked process (it inherits every module imported so far) makes the previous
-        # wave's publication, then the supervisors' reports; this one meanwhile analyses the
-        # trainees, takes the previous wave when it needs it, and writes the trainees' reports
+        # a forked process (it inherits every module imported so far) draws the supervisors'
+        # returns and the previous wave, makes the previous wave's publication, then the
+        # supervisors' reports; this one meanwhile draws this year's trainee returns and the
+        # rest, analyses them, takes the previous wave when it needs it, and writes the
+        # trainees' reports
         with ProcessPoolExecutor(1, mp_context=context, initializer=_quiet_child) as pool:
-            before = pool.submit(_previous_wave, *previous_job)
-            future = pool.submit(_build, *supervisor_job)
-            trainees = trainee_reports(before.result)
+            later = pool.submit(_later_waves, seed, data_dir, common)
+            queued: list[Any] = []
+
+            def supervisors_next(done: Any) -> None:
+                # as soon as the supervisors' returns are drawn, their reports are queued
+                # (unless this process failed meanwhile and the pool is closing)
+                if done.exception() is None:
+                    with contextlib.suppress(RuntimeError):
+                        queued.append(
+                            pool.submit(_build, "supervisor-survey", done.result()[0], *sup_args)
+                        )
+
+            sup_args = (out / "supervisors", common)
+            later.add_done_callback(supervisors_next)
+            first = _first_wave(seed, 19)
+            _write_first(first, data_dir)
+            trainees = trainee_reports(first, lambda: later.result()[2])
             step("finishing the supervisor survey's reports")
-            supervisors = future.result()
+            supervisors_frame, before, _ = later.result()
+            supervisors = queued[0].result()
+    data = DemoData(trainees_before=before, supervisors=supervisors_frame, **first)
     return {"trainees": trainees, "supervisors": supervisors, "data": data}
+
+
+def _write_first(first: dict[str, Any], data_dir: Path) -> None:
+    """The first wave's simulated inputs, as a user would have them."""
+    first["trainees"].to_csv(data_dir / "trainee-survey.csv", index=False)
+    pd.Series(first["eligible"], name="eligible").rename_axis("trust").to_csv(
+        data_dir / "eligible-trainees.csv"
+    )
+    first["activity_log"].to_csv(data_dir / "mentor-activity-log.csv", index=False)
+    first["profiles"].to_csv(data_dir / "mentor-trust-profile.csv", index=False)
+    first["segments"].to_csv(data_dir / "interview-segments.csv", index=False)
+
+
+def _write_other(
+    returns: tuple[pd.DataFrame, pd.DataFrame], data_dir: Path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The supervisors' returns and the previous wave's, written; the two frames."""
+    supervisors, before = returns
+    before.to_csv(data_dir / "trainee-survey-2025.csv", index=False)
+    supervisors.to_csv(data_dir / "supervisor-survey.csv", index=False)
+    return supervisors, before
+
+
+def _later_waves(seed: int, data_dir: Path, options: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """In the second process: the supervisors' and previous wave's returns, drawn and
+    written, and the previous wave's publication."""
+    supervisors, before = _write_other(_other_returns(seed, 19), data_dir)
+    return supervisors, before, _previous_wave(before, options)
 
 
 def _previous_wave(responses: pd.DataFrame, options: dict[str, Any]) -> Any:
