@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -353,15 +354,21 @@ def run_demo(
         with ProcessPoolExecutor(1, mp_context=context, initializer=_quiet_child) as pool:
             later = pool.submit(_later_waves, seed, data_dir, common)
             queued: list[Any] = []
+            settled = threading.Event()  # set once the callback below has run
 
             def supervisors_next(done: Any) -> None:
                 # as soon as the supervisors' returns are drawn, their reports are queued
                 # (unless this process failed meanwhile and the pool is closing)
-                if done.exception() is None:
-                    with contextlib.suppress(RuntimeError):
-                        queued.append(
-                            pool.submit(_build, "supervisor-survey", done.result()[0], *sup_args)
-                        )
+                try:
+                    if done.exception() is None:
+                        with contextlib.suppress(RuntimeError):
+                            queued.append(
+                                pool.submit(
+                                    _build, "supervisor-survey", done.result()[0], *sup_args
+                                )
+                            )
+                finally:
+                    settled.set()
 
             sup_args = (out / "supervisors", common)
             later.add_done_callback(supervisors_next)
@@ -370,6 +377,8 @@ def run_demo(
             trainees = trainee_reports(first, lambda: later.result()[2])
             step("finishing the supervisor survey's reports")
             supervisors_frame, before, _ = later.result()
+            # a future's callbacks run after its waiters wake: wait for this one
+            settled.wait()
             supervisors = queued[0].result()
     data = DemoData(trainees_before=before, supervisors=supervisors_frame, **first)
     return {"trainees": trainees, "supervisors": supervisors, "data": data}
