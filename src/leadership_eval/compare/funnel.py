@@ -51,7 +51,10 @@ def _binary(series: pd.Series, column: str, success: Iterable[Any] | None) -> np
         keys = series.astype(object).map(code_text, na_action="ignore")
         hit = keys.isin(wanted).to_numpy(dtype=bool)
         return np.where(present, hit.astype(float), np.nan)
-    values = numeric(series.astype(object).where(series.notna(), None), column)
+    if series.dtype in (np.float64, np.int64):  # plain numbers: read as they are
+        values = series.to_numpy(dtype=float)
+    else:
+        values = numeric(series.astype(object).where(series.notna(), None), column)
     bad = ~np.isnan(values) & ~np.isin(values, (0.0, 1.0))
     if bad.any():
         rows = series.index[bad]
@@ -972,10 +975,20 @@ def compare_to_benchmark(
     if rule == "gmc":
         flag = _gmc_flags(out, g, core, eligible, benchmark == "overall", ci, ci_low, ci_high)
     out["flag"] = flag
-    if not eligible.all():  # column by column: one .loc over many columns costs milliseconds
-        for c in out.columns:
-            if c not in ("group", "n", "flag", "test"):
-                out[c] = out[c].where(eligible)
+    if not eligible.all():  # blanked as arrays, the frame made once (small frames, many)
+        kept = ("group", "n", "flag", "test")
+        out = pd.DataFrame(
+            {
+                c: (
+                    out[c]
+                    if c in kept
+                    else np.where(eligible, out[c].to_numpy(), np.nan)
+                    if out[c].dtype.kind in "if"
+                    else out[c].where(eligible)
+                )
+                for c in out.columns
+            }
+        )
     out["benchmark_n"] = out["benchmark_n"].astype("Int64")
     if "n_unmatched" in out.columns:
         out["n_unmatched"] = out["n_unmatched"].astype("Int64")
