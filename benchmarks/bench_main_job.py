@@ -5,8 +5,8 @@ interview segments) and writes 36 reports and two disclosure logs: what every us
 
 * **whole process**: ``leadership-eval demo --out DIR -q`` in a fresh process, best of 3, wall
   and CPU time (the process and any it starts). The peer is the same command with the earlier
-  protection (every linear programme through ``scipy.optimize``, as before issue 19), which
-  must write byte-identical reports;
+  table protection (the tables' and the audit's linear programmes through ``scipy.optimize``,
+  as before issue 19), which must write byte-identical reports;
 * **imports**: the sum of the top-level import times (``python -X importtime``) of a process
   that runs the demo;
 
