@@ -1143,10 +1143,16 @@ def _publish_scale(ctx: _Context, scale: Scale) -> PublishedScale:
     _, n_scored, n_sup = prot.counts(f"scale:{scale.id}", an.row_key[scored], None, ctx.order, [])
     srows: dict[str, ScaleRow] = {}
     published_members: list[Any] = []
-    for key in an.reported:
-        srows[str(key)] = _scale_row(
-            ctx, scale, result.frame, key, scored, n_scored, n_sup, sd_val, published_members
-        )
+    # plain values: the comparison's rows by group, the published numbers scored, and whether
+    # each was suppressed
+    table = _ScaleTable(
+        result.frame.to_dict("index"),
+        scored.to_numpy(dtype=bool),
+        dict(zip(n_scored.index, n_scored["Total"].tolist(), strict=True)),
+        dict(zip(n_sup.index, n_sup["Total"].tolist(), strict=True)),
+    )
+    for i, key in enumerate(an.reported):
+        srows[str(key)] = _scale_row(ctx, scale, table, i, key, sd_val, published_members)
     centre_true = result.centre
     centre = None
     if centre_true is not None and math.isfinite(centre_true) and published_members:
@@ -1168,27 +1174,37 @@ def _publish_scale(ctx: _Context, scale: Scale) -> PublishedScale:
     )
 
 
+@dataclass
+class _ScaleTable:
+    """A scale's comparison rows by group, which rows are scored, and the published numbers
+    scored per group with their suppression, as plain values."""
+
+    rows: dict[Any, dict[str, Any]]
+    scored: np.ndarray
+    n_published: dict[Any, float]
+    suppressed: dict[Any, bool]
+
+
 def _scale_row(
     ctx: _Context,
     scale: Scale,
-    cmp: pd.DataFrame,
+    table: _ScaleTable,
+    position: int,
     key: Any,
-    scored: pd.Series,
-    n_scored: pd.DataFrame,
-    n_sup: pd.DataFrame,
     sd_val: float | None,
     published_members: list[Any],
 ) -> ScaleRow:
+    """The row of the group ``key`` (the ``position``-th reported group)."""
     an, prot, pol = ctx.an, ctx.prot, ctx.pol
     dec = pol.perturbation.mean_decimals
     lo, hi = _scale_range(an.survey, scale)
     k, label = str(key), ctx.who(key)
-    if key not in cmp.index or int(cmp.loc[key, "n"]) == 0:
+    r = table.rows.get(key)
+    if r is None or int(r["n"]) == 0:
         return ScaleRow(k, label, "missing")
-    r = cmp.loc[key]
-    if r["flag"] == "suppressed" or bool(n_sup.loc[key, "Total"]):
+    if r["flag"] == "suppressed" or bool(table.suppressed[key]):
         return ScaleRow(k, label, "suppressed")
-    members = an.clean.index[(an.row_key == key).to_numpy() & scored.to_numpy()]
+    members = an.clean.index[(ctx.reported_at == position) & table.scored]
     published_members.extend(members)
     u = prot.keys.group_uniform(f"scale:{scale.id}:mean", members)
     noisy = (
@@ -1202,9 +1218,7 @@ def _scale_row(
     half = float(r["ci_high"]) - float(r["mean"])
     ci_low = _round_to(max(mean - half, lo), dec) if math.isfinite(half) else None
     ci_high = _round_to(min(mean + half, hi), dec) if math.isfinite(half) else None
-    others = an.clean.index[
-        (an.row_key != key).to_numpy() & an.row_key.isin(an.reported).to_numpy() & scored.to_numpy()
-    ]
+    others = an.clean.index[(ctx.reported_at != position) & (ctx.reported_at >= 0) & table.scored]
     bench = float(r["benchmark"])
     if prot.perturb and math.isfinite(bench) and len(others):
         bench = perturb_mean(
@@ -1218,7 +1232,7 @@ def _scale_row(
         k,
         label,
         "shown",
-        n=int(n_scored.loc[key, "Total"]),
+        n=int(table.n_published[key]),
         mean=mean,
         ci_low=ci_low,
         ci_high=ci_high,
