@@ -291,8 +291,10 @@ def _witness_bounds(
     ``(r, c)`` and ``(s, e)``, ``-d`` at ``(r, e)`` and ``(s, c)``) keeps every row's number
     answering and every column's total, hence the region's row in any form; it keeps a row's
     published groups when ``c`` and ``e`` share a group of that row's form, and any row not
-    published by groups (hidden, or "almost all"). A row shown by its average takes no part in
-    rectangles; its own targets are moved within it by :func:`_moved_within_mean`.
+    published by groups (hidden, or "almost all"). Where the region's form allows it (both
+    options in one of its groups, or no groups published), answers move within the row alone.
+    A row shown by its average takes no part in rectangles; its own targets are moved within it
+    by :func:`_moved_within_mean`.
     A table so reached, with no count below 0, satisfies every published equation, so the
     intruder's maximum of a cell is at least its value there (and the minimum at most). A target
     is settled when such a table takes it past what :func:`_failing` asks: ``min_cell`` for a
@@ -307,25 +309,30 @@ def _witness_bounds(
     x0 = [cells.row(r).tolist() for r in rows]
     at = {r: i for i, r in enumerate(rows)}
     col = {c: j for j, c in enumerate(codes)}
-    # per row: the group of each option under its published form (-1: the row is rigid)
-    group = [[0] * len(codes) for _ in rows]
-    for i, r in enumerate(rows):
+
+    # per row, and for the region: the group of each option under its published form (all 0:
+    # no groups published; -1: shown by its average)
+    def groups_of(r: Hashable) -> list[int]:
         lv = level.get(r)
         if lv is None or r in dominated:
-            continue
+            return [0] * len(codes)
         if levels[lv].name == "mean":
-            group[i] = [-1] * len(codes)
-            continue
+            return [-1] * len(codes)
+        out = [0] * len(codes)
         for gi, g in enumerate(levels[lv].groups):
             for c in g:
-                group[i][col[c]] = gi
+                out[col[c]] = gi
+        return out
+
+    group = [groups_of(r) for r in rows]
+    region = groups_of(TOTAL)
     m = policy.min_cell
     out: dict[tuple[Hashable, int, str], float] = {}
     for r, c, sense in targets:
         i, j = at[r], col[c]
         v = int(x0[i][j])
         if sense == "min":
-            if v == 0 or (group[i][0] >= 0 and _moved(x0, group, i, j, -v) == 0):
+            if v == 0 or (group[i][0] >= 0 and _moved(x0, group, i, j, -v, region) == 0):
                 out[(r, c, sense)] = 0.0
             continue
         small = 0 < v < m or (v == 0 and policy.suppress_zero)
@@ -334,9 +341,9 @@ def _witness_bounds(
             out[(r, c, sense)] = float(v)
         else:
             reached = (
-                _moved(x0, group, i, j, goal - v)
+                _moved(x0, group, i, j, goal - v, region)
                 if group[i][0] >= 0
-                else _moved_within_mean(x0, group, codes, i, j, goal - v)
+                else _moved_within_mean(x0, group, codes, i, j, goal - v, region)
             )
             if reached >= goal:
                 out[(r, c, sense)] = float(reached)
@@ -350,6 +357,7 @@ def _moved_within_mean(
     i: int,
     j: int,
     need: int,
+    region: Sequence[int] | None = None,
 ) -> float:
     """Cell ``(i, j)`` of a row shown by its average after moving up to ``need`` answers into
     it, keeping the row's number answering and sum of codes.
@@ -372,6 +380,16 @@ def _moved_within_mean(
             ca, cb = float(codes[a]), float(codes[b])
             rb = (ca - cj) / (cb - ca)  # change of b per answer moved into j
             ra = -1.0 - rb
+            if region is not None and (region[0] < 0 or region[a] == region[b] == region[j]):
+                # the region's published form is kept by the change alone (it holds the three
+                # options in one group, publishes no groups, or is itself an average)
+                room = [left] + [xi[c] / -r for r, c in ((ra, a), (rb, b)) if r < 0]
+                d = min(room)
+                if d > 1e-9:
+                    xi[j] += d
+                    xi[a] += ra * d
+                    xi[b] += rb * d
+                    left -= d
             for s in range(len(x)):
                 if left <= 1e-9:
                     return xi[j]
@@ -396,13 +414,20 @@ def _moved_within_mean(
 
 
 def _moved(
-    x0: Sequence[Sequence[int]], group: Sequence[Sequence[int]], i: int, j: int, change: int
+    x0: Sequence[Sequence[int]],
+    group: Sequence[Sequence[int]],
+    i: int,
+    j: int,
+    change: int,
+    region: Sequence[int] | None = None,
 ) -> int:
     """Cell ``(i, j)`` after moving up to ``|change|`` answers into it (``change > 0``) or out
     of it (``change < 0``) around rectangles, greedily; every table on the way is feasible.
 
     ``x0`` holds the counts by row and option, ``group`` each row's group of each option
-    (a row whose first entry is negative is left alone)."""
+    (a row whose first entry is negative is left alone), ``region`` the region's (given, a
+    move within row ``i`` alone is tried first where the region's form allows it: the two
+    options in one of its groups, or no groups published)."""
     x = [list(row) for row in x0]  # a copy to move answers in
     need = abs(change)
     sign = 1 if change > 0 else -1
@@ -410,6 +435,13 @@ def _moved(
     for e in range(len(xi)):
         if e == j or gi[e] != gi[j]:
             continue
+        if region is not None and region[0] >= 0 and region[e] == region[j]:
+            # +sign*d at (i, j), -sign*d at (i, e): the region's groups keep their sums
+            d = min(need, xi[e] if sign > 0 else xi[j])
+            if d > 0:
+                xi[j] += sign * d
+                xi[e] -= sign * d
+                need -= d
         for s in range(len(x)):
             if need == 0:
                 return xi[j]
