@@ -73,7 +73,12 @@ def _mac(secret: bytes, *parts: object) -> bytes:
 
 def _uniform(secret: bytes, *parts: object) -> float:
     """A number in [0, 1) determined by ``parts`` under ``secret`` (53 random bits)."""
-    return (int.from_bytes(_mac(secret, *parts)[:8], "big") >> 11) / float(1 << 53)
+    return _unit(_mac(secret, *parts))
+
+
+def _unit(mac: bytes) -> float:
+    """A MAC's first 53 bits as a number in [0, 1)."""
+    return (int.from_bytes(mac[:8], "big") >> 11) / _TWO53
 
 
 def record_keys(ids: Iterable[Any], secret: bytes) -> np.ndarray:
@@ -313,10 +318,14 @@ class CellKeys:
     secret: bytes
 
     def _aligned(self, index: pd.Index) -> np.ndarray:
-        """The record keys of the rows ``index`` (uint64)."""
+        """The record keys of the rows ``index`` (uint64), which must be rows of the keyed
+        data."""
         if index.equals(self.keys.index):
             return self.keys.to_numpy(dtype=np.uint64)
-        return self.keys.reindex(index).to_numpy(dtype=np.uint64)
+        at = self.keys.index.get_indexer(index)
+        if (at < 0).any():
+            raise DataError("the rows of a table must be rows of the keyed data", code="bad-rows")
+        return self.keys.to_numpy(dtype=np.uint64)[at]
 
     def cell_uniforms(
         self,
@@ -357,15 +366,7 @@ class CellKeys:
     ) -> tuple[np.ndarray, list[Hashable], list[Hashable]]:
         """:meth:`cell_uniforms` as an array with its row and column labels (for callers that
         make many small tables and need no frame)."""
-        if rows.index.equals(self.keys.index):
-            all_keys = self.keys.to_numpy(dtype=np.uint64)
-        else:
-            at = self.keys.index.get_indexer(rows.index)
-            if (at < 0).any():
-                raise DataError(
-                    "the rows of a table must be rows of the keyed data", code="bad-rows"
-                )
-            all_keys = self.keys.to_numpy(dtype=np.uint64)[at]
+        all_keys = self._aligned(rows.index)
         if columns is None:
             columns = pd.Series(total, index=rows.index, dtype="object")
             column_order = []
@@ -398,8 +399,7 @@ class CellKeys:
         cell_sums = cell_sum.tolist()
 
         def u(h: str, row: int, cell: int) -> float:
-            mac = digest(secret, f"{h}{row}\x1f{cell}".encode(), sha256)
-            return (int.from_bytes(mac[:8], "big") >> 11) / _TWO53
+            return _unit(digest(secret, f"{h}{row}\x1f{cell}".encode(), sha256))
 
         values = np.empty((len(r_order) + 1, len(c_order) + 1))
         for i, (r, rs) in enumerate(zip(r_at, rs_list, strict=True)):

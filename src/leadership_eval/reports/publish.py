@@ -572,6 +572,12 @@ def _crosstab(
     return pd.DataFrame(counts.reshape(nr, nc), index=r_index, columns=c_index)
 
 
+def _with_region(counts: pd.DataFrame) -> np.ndarray:
+    """A table of counts as integers, with the region's row (the column sums) below."""
+    values = counts.to_numpy(dtype=np.int64)
+    return np.vstack([values, values.sum(axis=0)])
+
+
 def _aligned_to(
     grid: tuple[np.ndarray, list[Hashable], list[Hashable]], like: pd.DataFrame, fill: float
 ) -> np.ndarray:
@@ -621,27 +627,48 @@ class _Protector:
         """``original`` (true counts, rows ``row_order`` + ``Total``) perturbed and rounded."""
         frame = original.to_frame("Total") if isinstance(original, pd.Series) else original
         if not self.perturb:
-            out = frame.astype(float)
-        else:
-            u = self.keys.uniform_grid(
-                name,
-                rows,
-                columns,
-                row_order=row_order,
-                column_order=column_order if columns is not None else None,
-            )
-            flat = frame.to_numpy(dtype=np.int64).ravel()
-            noise = self.ptable.noise(flat, _aligned_to(u, frame, 0.5).ravel())
-            out = pd.DataFrame(
-                (flat + noise).reshape(frame.shape).astype(float),
-                index=frame.index,
-                columns=frame.columns,
-            )
-            self.changes.extend(int(x) for x in noise)
-        if self.policy.rounding:
-            base = self.policy.rounding
-            out = out.map(lambda v: float(_round_base(int(v), base)))
-        return out
+            return self._rounded(frame.astype(float))
+        out, noise = self._perturbed(
+            self.keys, name, rows, columns, row_order, column_order, frame, 0.5
+        )
+        self.changes.extend(int(x) for x in noise)
+        return self._rounded(out)
+
+    def _perturbed(
+        self,
+        keys: CellKeys,
+        name: str,
+        rows: pd.Series,
+        columns: pd.Series | None,
+        row_order: Sequence[Hashable],
+        column_order: Sequence[Hashable],
+        frame: pd.DataFrame,
+        fill: float,
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """``frame``'s counts plus their cell-key noise (as floats), and the noise by cell
+        (``fill`` is the key of a cell the records give none)."""
+        grid = keys.uniform_grid(
+            name,
+            rows,
+            columns,
+            row_order=row_order,
+            column_order=column_order if columns is not None else None,
+        )
+        flat = frame.to_numpy(dtype=np.int64).ravel()
+        noise = self.ptable.noise(flat, _aligned_to(grid, frame, fill).ravel())
+        out = pd.DataFrame(
+            (flat + noise).reshape(frame.shape).astype(float),
+            index=frame.index,
+            columns=frame.columns,
+        )
+        return out, noise
+
+    def _rounded(self, published: pd.DataFrame) -> pd.DataFrame:
+        """Published counts rounded to the policy's base (when it rounds)."""
+        if not self.policy.rounding:
+            return published
+        base = self.policy.rounding
+        return published.map(lambda v: float(_round_base(int(v), base)))
 
     def counts(
         self,
@@ -689,25 +716,11 @@ class _Protector:
         original = original.astype("int64")
         published = original.astype(float)
         if self.perturb:
-            u = keys.uniform_grid(
-                name,
-                r,
-                c,
-                row_order=row_order,
-                column_order=column_order if c is not None else None,
-            )
-            flat = original.to_numpy().ravel()
-            noise = self.ptable.noise(flat, _aligned_to(u, original, np.nan).ravel())
-            published = pd.DataFrame(
-                (flat + noise).reshape(original.shape).astype(float),
-                index=original.index,
-                columns=original.columns,
+            published, noise = self._perturbed(
+                keys, name, r, c, row_order, column_order, original, np.nan
             )
             self.changes.extend(int(x) for x in noise[~mask.to_numpy().ravel()])
-        if self.policy.rounding:
-            base = self.policy.rounding
-            published = published.map(lambda v: float(_round_base(int(v), base)))
-        published = published.mask(mask.to_numpy())
+        published = self._rounded(published).mask(mask.to_numpy())
         return original, published, mask
 
 
@@ -985,9 +998,7 @@ def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Stat
     rows_s = an.row_key[answered]
     code_at = code_at[answered]
     vals = pd.Series(np.asarray(codes, dtype=np.int64)[code_at], index=rows_s.index)
-    nr, nc = len(an.reported), len(codes)
-    table = np.bincount(ctx.reported_at[answered] * nc + code_at, minlength=nr * nc).reshape(nr, nc)
-    table = np.vstack([table, table.sum(axis=0)]).astype(np.int64)
+    table = _with_region(_crosstab(rows_s, vals, an.reported, codes))
     index = pd.Index([*an.reported, "Total"])
     counts = pd.DataFrame(table, index=index, columns=pd.Index(codes))
     forms = choose_forms(counts, levels, ctx.pol)
@@ -1518,15 +1529,12 @@ def _publish_choices(an: Analysis, prot: _Protector) -> list[PublishedChoice]:
         for g in [*reported, "Total"]:
             k = REGION if g == "Total" else str(g)
             n_pub[k] = int(n_noisy.loc[g, "Total"]) if n_true[g] >= pol.min_cell else None
-        row_at = pd.Index(reported).get_indexer(rows_s)
         index = pd.Index([*reported, "Total"])
         for col, label in options:
             t = ticks[col].fillna(0).astype(int).to_numpy()
-            keep = (row_at >= 0) & ((t == 0) | (t == 1))
-            table = np.bincount(row_at[keep] * 2 + t[keep], minlength=2 * len(reported)).reshape(
-                -1, 2
+            table = _with_region(
+                _crosstab(rows_s, pd.Series(t, index=rows_s.index), reported, [0, 1])
             )
-            table = np.vstack([table, table.sum(axis=0)]).astype(np.int64)
             forms = choose_forms(pd.DataFrame(table, index=index, columns=[0, 1]), [binary], pol)
             tick_labels = np.full(len(t), None, dtype=object)
             tick_labels[t == 0], tick_labels[t == 1] = "not ticked", "ticked"
