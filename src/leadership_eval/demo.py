@@ -25,6 +25,7 @@ import pandas as pd
 
 from .errors import ConfigurationError
 from .instruments.loader import as_survey
+from .instruments.models import Survey
 
 __all__ = ["DemoData", "run_demo", "simulate_evaluation"]
 
@@ -118,11 +119,13 @@ def simulate_evaluation(seed: int = 2024, n_trusts: int = 19) -> DemoData:
     return DemoData(trainees_before=trainees_before, supervisors=supervisors, **first)
 
 
-def _plan(seed: int, n_trusts: int) -> tuple[np.random.Generator, list[str], Any, Any, str]:
+def _plan(
+    seed: int, n_trusts: int, trainee_survey: Survey
+) -> tuple[np.random.Generator, list[str], Any, Any, str]:
     """The trusts, their sizes and the planted trust, from the first draws of the seed's
     generator (which goes on to the first wave's other draws)."""
     rng = np.random.default_rng(seed)
-    trust_list = as_survey("trainee-survey").choices_for("trust")
+    trust_list = trainee_survey.choices_for("trust")
     assert trust_list is not None
     trusts = [str(c) for c in trust_list.codes][:n_trusts]
     eligible, sizes = _trust_sizes(rng, trusts)
@@ -134,8 +137,8 @@ def _first_wave(seed: int, n_trusts: int) -> dict[str, Any]:
     profiles and the interview segments: everything drawn from the seed's own generator."""
     from .simulate import simulate_responses
 
-    rng, trusts, eligible, sizes, low = _plan(seed, n_trusts)
     trainee_survey = as_survey("trainee-survey")
+    rng, trusts, eligible, sizes, low = _plan(seed, n_trusts, trainee_survey)
     trainees = simulate_responses(
         trainee_survey,
         sum(sizes.values()),
@@ -192,7 +195,7 @@ def _other_returns(seed: int, n_trusts: int) -> tuple[pd.DataFrame, pd.DataFrame
 def _supervisor_returns(seed: int, n_trusts: int) -> pd.DataFrame:
     from .simulate import simulate_responses
 
-    _, _, _, sizes, _ = _plan(seed, n_trusts)
+    _, _, _, sizes, _ = _plan(seed, n_trusts, as_survey("trainee-survey"))
     # supervisors answered more readily than trainees in the published evaluation (170 and 112
     # in 8 trusts): the same ratio here
     sup_sizes = {t: max(2, round(n * 1.5)) for t, n in sizes.items()}
@@ -208,11 +211,12 @@ def _supervisor_returns(seed: int, n_trusts: int) -> pd.DataFrame:
 def _previous_returns(seed: int, n_trusts: int) -> pd.DataFrame:
     from .simulate import simulate_responses
 
-    _, trusts, _, sizes, low = _plan(seed, n_trusts)
+    trainee_survey = as_survey("trainee-survey")
+    _, trusts, _, sizes, low = _plan(seed, n_trusts, trainee_survey)
     # the previous wave: fewer returns, and the planted trust lower still
     before_sizes = {t: max(1, round(n * 0.85)) for t, n in sizes.items()}
     return simulate_responses(
-        as_survey("trainee-survey"),
+        trainee_survey,
         sum(before_sizes.values()),
         groups=before_sizes,
         group_effects={low: -1.2, trusts[14]: 0.2},
