@@ -8,6 +8,9 @@
 * ``build_reports(previous=...)`` takes the previous wave's publication (or a function giving
   it) in place of its responses and writes the same reports.
 * Loading the same instrument twice parses it once, and hands out copies.
+* Float answers (a file read with blanks) whose codes fit in one byte are classified by
+  comparing bytes; the classes, the values and the validation report are those of the general
+  path (cast to 64 bits, gathered through a table).
 """
 
 from __future__ import annotations
@@ -176,3 +179,79 @@ def test_an_instrument_loaded_twice_is_parsed_once_and_copied(tmp_path: Path) ->
     assert [i.id for i in le.load_instrument(path).items] == ["note"]
     path.write_text(path.read_text(encoding="utf-8").replace("Tiny", "Small"), encoding="utf-8")
     assert "Small" in str(le.load_instrument(path).title)
+
+
+def _classes_by_table(f: np.ndarray, choice: le.ChoiceList) -> np.ndarray:
+    """The general path: every value cast to 64 bits, classified through a table."""
+    from leadership_eval.responses.validate import _classify_ints
+
+    with np.errstate(invalid="ignore"):
+        every = f.astype(np.int64)
+        ok = every == f
+    every[~ok] = 0
+    cls = _classify_ints(every, choice)
+    np.copyto(cls, 0, where=~ok)
+    return cls
+
+
+@pytest.mark.parametrize(
+    ("codes", "missing"),
+    [
+        ([1, 2, 3, 4, 5], []),
+        ([1, 2, 3, 4, 5, 6], [-9, 99]),
+        ([0, 1], [9]),
+        ([-3, -1, 0, 2, 7], [-99]),  # not a run of codes
+        ([-128, 0, 127], [-127]),  # a byte's ends
+        ([1, 2, 3], [3]),  # a missing code also listed: missing wins, as in the table
+    ],
+)
+def test_float_codes_of_one_byte_are_classified_as_through_the_table(
+    codes: list[int], missing: list[int]
+) -> None:
+    from leadership_eval.responses.validate import _byte_classes
+
+    choice = le.ChoiceList.model_validate(
+        {
+            "options": [{"code": c, "label": f"c{c}"} for c in codes],
+            "missing": [{"code": c, "label": f"m{c}"} for c in missing],
+        }
+    )
+    rng = np.random.default_rng(len(codes) * 31 + len(missing))
+    edges = [np.nan, np.inf, -np.inf, -0.0, 0.5, 2.5, 127.0, 128.0, -128.0, -129.0, 255.0]
+    edges += [256.0, 257.0, 1e19, -1e19, 2.0**63, 1e300]
+    pool = np.array([*codes, *missing, *edges, *(c + 256 for c in codes)], dtype=np.float64)
+    f = np.concatenate([pool, rng.choice(pool, 5_000), rng.normal(0, 200, 2_000)])
+    got = _byte_classes(f, choice)
+    assert got is not None
+    cls, values = got
+    np.testing.assert_array_equal(cls, _classes_by_table(f, choice))
+    kept = cls >= 1  # the values are read where the class says an answer
+    np.testing.assert_array_equal(values[kept].astype(np.float64), f[kept])
+
+
+def test_float_answers_validate_as_integer_answers() -> None:
+    survey = le.as_survey("trainee-survey")
+    data = simulate_evaluation(seed=7).trainees
+    likert = [i.id for i in survey.items if i.type == "likert"]
+    floats = data.copy()
+    rng = np.random.default_rng(7)
+    for c in likert[:6]:
+        col = floats[c].astype("Float64").astype(np.float64)
+        col[rng.random(len(col)) < 0.05] = 7.5  # not a code
+        col[rng.random(len(col)) < 0.05] = 260.0  # beyond a byte, and 260 - 256 is a code
+        floats[c] = col
+    ints = floats.copy()
+    for c in likert[:6]:
+        v = floats[c].to_numpy()
+        ints[c] = pd.array(np.where(np.isnan(v), None, v), dtype="object")  # the same values
+    a = le.validate_responses(survey, floats)
+    b = le.validate_responses(survey, ints)
+    pd.testing.assert_frame_equal(
+        a.errors.drop(columns=["message", "value"], errors="ignore"),
+        b.errors.drop(columns=["message", "value"], errors="ignore"),
+    )
+    for c in likert:
+        np.testing.assert_array_equal(
+            a.data[c].to_numpy(dtype=np.float64, na_value=np.nan),
+            b.data[c].to_numpy(dtype=np.float64, na_value=np.nan),
+        )

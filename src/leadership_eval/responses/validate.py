@@ -551,6 +551,36 @@ def _classify_ints(vals: np.ndarray, choice: ChoiceList) -> np.ndarray:
     return cls
 
 
+def _byte_classes(f: np.ndarray, choice: ChoiceList) -> tuple[np.ndarray, np.ndarray] | None:
+    """Float values classified as :func:`_classify_ints` does, when every code of the list
+    fits in one signed byte: the classes, and the values as bytes (meaningful where the class
+    is 1 or more). None for other lists.
+
+    A float becomes a byte first (NaN, fractions and values beyond a byte give some byte);
+    only a byte equal to its float is a whole number in range, and only those are classified.
+    Comparing bytes with the list's range and its missing codes is quicker than casting every
+    value to 64 bits and gathering through a table (about twice, on a million answers).
+    """
+    import numpy as np
+
+    codes = [int(c) for c in choice.codes]  # type: ignore[call-overload]
+    missing = [int(c) for c in choice.missing_codes]  # type: ignore[call-overload]
+    if not codes or not all(-128 <= c <= 127 for c in codes + missing):
+        return None
+    with np.errstate(invalid="ignore"):
+        b = f.astype(np.int8)
+        whole = b == f  # a whole number within a byte's range
+    lo, hi = min(codes), max(codes)
+    if sorted(set(codes)) == list(range(lo, hi + 1)):
+        is_code = whole & (b >= lo) & (b <= hi)
+    else:
+        is_code = whole & np.isin(b, np.asarray(codes, dtype=np.int8))
+    cls = is_code.view(np.int8)  # 1 a code, 0 anything else (a new array: is_code is)
+    for j, c in enumerate(missing):  # a missing code is missing, even if also listed as a code
+        np.copyto(cls, np.int8(2 + j), where=whole & (b == c))
+    return cls, b
+
+
 def _int_buffers(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
     """The integer values of a column and its NA mask (None: no NA), without copying."""
     import numpy as np
@@ -650,6 +680,10 @@ def _int_classes(
         vals = _rows(every, keep)
     else:
         f = _float_values(s) if s.dtype == np.float64 else s.to_numpy(float, na_value=np.nan)
+        if (byte_cls := _byte_classes(f, choice)) is not None:
+            # codes of one byte (the usual Likert list, read from a file with blanks)
+            cls, every = byte_cls
+            return cls, _rows(every, keep), every, False
         with np.errstate(invalid="ignore"):
             every = f.astype(np.int64)  # anything for NaN, infinities and huge values
             ok = every == f  # the whole numbers
