@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._codes import factorize_strings
 from ..errors import DataError
 from .anonymity import (
     INT64_SAFE,
@@ -766,26 +767,19 @@ def _prepare(
 
 def _factorize(col: pd.Series) -> tuple[np.ndarray, int]:
     """:func:`~leadership_eval.privacy.anonymity.factorize`, hashing Python-backed strings
-    directly (about twice as fast; the same codes)."""
+    by their characters (:func:`~leadership_eval._codes.factorize_strings`: the same codes,
+    quicker)."""
     dtype = col.dtype
     if isinstance(dtype, pd.StringDtype) and dtype.storage == "python" and len(col):
-        try:
-            from pandas._libs.hashtable import StringHashTable
-
-            # (a small size hint: the table grows with the distinct values, few here)
-            uniq, codes_i = StringHashTable(64).factorize(
-                col.to_numpy(dtype=object), na_sentinel=-1
-            )
-        except (ImportError, AttributeError, TypeError):  # pragma: no cover
-            pass  # a pandas without this private table (or with another signature): public path
-        else:
-            codes = np.asarray(codes_i, dtype=np.int64)
-            card = len(uniq)
-            na = codes < 0
-            if na.any():
-                codes[na] = card
-                card += 1
-            return codes, max(card, 1)
+        factorised = factorize_strings(col)
+        assert factorised is not None  # a string dtype
+        codes, uniq = factorised
+        card = len(uniq)
+        na = codes < 0
+        if na.any():
+            codes[na] = card
+            card += 1
+        return codes, max(card, 1)
     return factorize(col)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._codes import code_series, code_texts
+from .._codes import code_series, code_texts, factorize_strings
 from ..errors import ConfigurationError, DataError, DataWarning, NotATableError
 from ..instruments.loader import as_survey
 from .read import ReadReport, ReadResponses
@@ -343,7 +343,10 @@ class _Column:
         if not factorise:
             canon, absent = code_texts(s.to_numpy(dtype=object))
             return cls(s, ~absent, row_text=canon)
-        codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+        if (factorised := factorize_strings(s)) is None:
+            codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+        else:
+            codes, uniques = factorised
         u = np.asarray(uniques, dtype=object)
         u_text = pd.Series(code_texts(u)[0], dtype=object)
         u_present = np.append(u_text.notna().to_numpy(dtype=bool), False)
