@@ -959,39 +959,38 @@ def compare_to_benchmark(
         )
         _standardised_core(core, std, levels, eligible)
     ci_low, ci_high = _group_ci(g, kind, ci)
-    out = _benchmark_frame(labels, g, kind, core, ci_low, ci_high)
+    # the columns as arrays, the frame made once at the end (small frames, many)
+    cols = _benchmark_columns(labels, g, kind, core, ci_low, ci_high)
     if adjust is not None:
         from ..multiplicity import adjust_pvalues
 
-        out["p_adjusted"] = np.where(eligible, np.nan, np.nan)
-        out.loc[eligible, "p_adjusted"] = adjust_pvalues(out.loc[eligible, "p_value"], adjust)
-    out["test"] = core.test if rule == "funnel" else "GMC outlier rule"
+        p_adjusted = np.full(g.k, np.nan)
+        p_adjusted[eligible] = adjust_pvalues(cols["p_value"][eligible], adjust)
+        cols["p_adjusted"] = p_adjusted
+    cols["test"] = core.test if rule == "funnel" else "GMC outlier rule"
     if std is not None:
-        out["expected"] = std["expected"]
-        out["crude_benchmark"] = std["crude"]
-        out["standardised"] = std["standardised"]
-        out["n_unmatched"] = std["n_unmatched"].astype("int64")
+        cols["expected"] = std["expected"]
+        cols["crude_benchmark"] = std["crude"]
+        cols["standardised"] = std["standardised"]
+        cols["n_unmatched"] = std["n_unmatched"].astype("int64")
     flag = core.flag
     if rule == "gmc":
-        flag = _gmc_flags(out, g, core, eligible, benchmark == "overall", ci, ci_low, ci_high)
-    out["flag"] = flag
-    if not eligible.all():  # blanked as arrays, the frame made once (small frames, many)
+        flag = _gmc_flags(cols, g, core, eligible, benchmark == "overall", ci, ci_low, ci_high)
+    cols["flag"] = flag
+    if not eligible.all():  # a suppressed group's numbers blanked
         kept = ("group", "n", "flag", "test")
-        out = pd.DataFrame(
-            {
-                c: (
-                    out[c]
-                    if c in kept
-                    else np.where(eligible, out[c].to_numpy(), np.nan)
-                    if out[c].dtype.kind in "if"
-                    else out[c].where(eligible)
-                )
-                for c in out.columns
-            }
-        )
-    out["benchmark_n"] = out["benchmark_n"].astype("Int64")
-    if "n_unmatched" in out.columns:
-        out["n_unmatched"] = out["n_unmatched"].astype("Int64")
+        for c, v in cols.items():
+            if c in kept or np.ndim(v) == 0:
+                continue
+            arr = np.asarray(v)
+            if arr.dtype.kind in "if":
+                cols[c] = np.where(eligible, arr, np.nan)
+            else:
+                cols[c] = pd.Series(v).where(eligible)
+    for c in ("benchmark_n", "n_unmatched"):  # counts, NA where blanked
+        if c in cols:
+            cols[c] = pd.array(cols[c], dtype="Int64")
+    out = pd.DataFrame(cols)
     centre, sd = _overall(g, eligible, kind, benchmark)
     return BenchmarkComparison(
         frame=out,
@@ -1011,28 +1010,26 @@ def compare_to_benchmark(
     )
 
 
-def _benchmark_frame(
+def _benchmark_columns(
     labels: Any, g: _Groups, kind: str, core: _Core, ci_low: np.ndarray, ci_high: np.ndarray
-) -> pd.DataFrame:
-    """One row per group: its estimate and CI, benchmark, z, limits and p-value."""
+) -> dict[str, Any]:
+    """One value per group, by column: its estimate and CI, benchmark, z, limits and p-value."""
     est = "mean" if kind == "mean" else "proportion"
-    out = pd.DataFrame(
-        {
-            "group": labels,
-            "n": g.n.astype("int64"),
-            est: g.mean,
-            "ci_low": ci_low,
-            "ci_high": ci_high,
-            "benchmark": core.bench,
-            "benchmark_sd": core.bench_sd,
-            "benchmark_n": core.bench_n.astype("int64"),
-            "z": core.z,
-            **core.limits,
-        }
-    )
     with np.errstate(invalid="ignore"):
-        out["p_value"] = np.minimum(1.0, 2 * np.fmin(core.p_low, core.p_high))
-    return out
+        p_value = np.minimum(1.0, 2 * np.fmin(core.p_low, core.p_high))
+    return {
+        "group": labels,
+        "n": g.n.astype("int64"),
+        est: g.mean,
+        "ci_low": ci_low,
+        "ci_high": ci_high,
+        "benchmark": core.bench,
+        "benchmark_sd": core.bench_sd,
+        "benchmark_n": core.bench_n.astype("int64"),
+        "z": core.z,
+        **core.limits,
+        "p_value": p_value,
+    }
 
 
 def _check_options(
@@ -1132,7 +1129,7 @@ def _group_ci(g: _Groups, kind: str, ci: float) -> tuple[np.ndarray, np.ndarray]
 
 
 def _gmc_flags(
-    out: pd.DataFrame,
+    out: dict[str, Any],
     g: _Groups,
     core: _Core,
     eligible: np.ndarray,
