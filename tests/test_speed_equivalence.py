@@ -255,3 +255,35 @@ def test_float_answers_validate_as_integer_answers() -> None:
             a.data[c].to_numpy(dtype=np.float64, na_value=np.nan),
             b.data[c].to_numpy(dtype=np.float64, na_value=np.nan),
         )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_one_byte_answer_patterns_are_those_of_64_bit_answers(seed: int) -> None:
+    from leadership_eval._scales import scale_patterns
+
+    rng = np.random.default_rng(seed)
+    survey = le.as_survey("trainee-survey")
+    scale = survey.scales[seed % len(survey.scales)]
+    n = 3_000
+    frame8, frame64 = {}, {}
+    for item_id in scale.items:
+        cl = survey.choices_for(survey.item(item_id))
+        assert cl is not None
+        pool = [*(int(c) for c in cl.codes), *(int(c) for c in cl.missing_codes)]  # type: ignore[call-overload]
+        if seed == 0:
+            pool += [-128, -1]  # values that are no codes: negative bytes
+        elif seed == 3:
+            pool += [0, 127, max(pool) + 1]  # and positive ones
+        values = rng.choice(np.asarray(pool, dtype=np.int8), n)
+        na = rng.random(n) < 0.1
+        garbage = rng.integers(-128, 128, n).astype(np.int8)  # what NA hides
+        raw8 = np.where(na, garbage, values)
+        frame8[item_id] = pd.arrays.IntegerArray(raw8, na)
+        frame64[item_id] = pd.arrays.IntegerArray(raw8.astype(np.int64), na.copy())
+    got = scale_patterns(survey, pd.DataFrame(frame8), scale)
+    want = scale_patterns(survey, pd.DataFrame(frame64), scale)
+    if want is None:
+        assert got is None
+    else:
+        assert got is not None
+        np.testing.assert_array_equal(got.rows, want.rows)

@@ -316,10 +316,19 @@ def scale_patterns(survey: Survey, data: pd.DataFrame, scale: Scale) -> _Pattern
             buf, mask = np.asarray(arr), None
         if buf.dtype.kind == "u" and buf.dtype.itemsize == 8:
             return None
-        index = buf.astype(np.int64, copy=False)
-        if shift:
-            index = index - shift
-        share = np.take(table, index, mode="clip")
+        if buf.dtype == np.int8:
+            # one-byte codes (the form score and reliability validate to): a table over every
+            # byte, so no value is widened to 64 bits first
+            byte_value = np.arange(-128, 128)
+            inside = (byte_value >= first) & (byte_value <= last)
+            by_byte = np.full(256, -1, dtype=np.int32)
+            by_byte[byte_value[inside] & 0xFF] = table[byte_value[inside] - shift]
+            share = np.take(by_byte, buf.view(np.uint8))
+        else:
+            index = buf.astype(np.int64, copy=False)
+            if shift:
+                index = index - shift
+            share = np.take(table, index, mode="clip")
         if mask is not None and mask.any():
             np.copyto(share, 0, where=mask)
         if len(share) and share.min() < 0:
