@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._codes import factorize_strings
 from .._frames import check_frame, unknown_column
 from ..errors import DataError
 
@@ -43,9 +44,18 @@ def as_list(columns: Hashable | Sequence[Hashable] | None) -> list[Hashable]:
 
 
 def factorize(col: pd.Series) -> tuple[np.ndarray, int]:
-    """Integer codes (int64) of a column, missing values as one code of their own."""
-    codes_i, uniques = pd.factorize(col, use_na_sentinel=True)
-    codes = np.asarray(codes_i, dtype=np.int64)
+    """Integer codes (int64) of a column, missing values as one code of their own.
+
+    Python-backed strings are hashed by their characters
+    (``leadership_eval._codes.factorize_strings``: the same codes, quicker)."""
+    dtype = col.dtype
+    strings = isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
+    factorised = factorize_strings(col) if strings else None
+    if factorised is None:
+        codes_i, uniques = pd.factorize(col, use_na_sentinel=True)
+        codes = np.asarray(codes_i, dtype=np.int64)
+    else:
+        codes, uniques = factorised
     card = len(uniques)
     na = codes < 0
     if na.any():

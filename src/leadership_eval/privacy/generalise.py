@@ -26,7 +26,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._codes import factorize_strings
 from ..errors import DataError
 from .anonymity import (
     INT64_SAFE,
@@ -201,7 +200,7 @@ class _Problem:
         positions = np.arange(n, dtype=np.int64)
         for q in self.qis:
             col = data[q]
-            vi, nv = _factorize(col)
+            vi, nv = factorize(col)
             first_v = np.full(nv, n, dtype=np.int64)
             np.minimum.at(first_v, vi, positions)
             codings = hierarchies[q].encode(col.iloc[first_v], q)
@@ -763,24 +762,6 @@ def _prepare(
     if len(data) == 0:
         raise DataError("data has no rows", code="empty-data")
     return _Problem(data, hier, int(k), float(max_suppression), metric, l, sens), sens
-
-
-def _factorize(col: pd.Series) -> tuple[np.ndarray, int]:
-    """:func:`~leadership_eval.privacy.anonymity.factorize`, hashing Python-backed strings
-    by their characters (:func:`~leadership_eval._codes.factorize_strings`: the same codes,
-    quicker)."""
-    dtype = col.dtype
-    if isinstance(dtype, pd.StringDtype) and dtype.storage == "python" and len(col):
-        factorised = factorize_strings(col)
-        assert factorised is not None  # a string dtype
-        codes, uniq = factorised
-        card = len(uniq)
-        na = codes < 0
-        if na.any():
-            codes[na] = card
-            card += 1
-        return codes, max(card, 1)
-    return factorize(col)
 
 
 def _factorize_values(
