@@ -283,7 +283,11 @@ def bounds_frame(
     only_table: int | None = None,
 ) -> pd.DataFrame:
     """Tidy frame of attack bounds, one row per table position of each suppressed variable."""
-    recs: list[tuple[Any, ...]] = []
+    keys: list[Any] = []
+    rows_at: list[Any] = []
+    columns_at: list[Any] = []
+    lower: list[float] = []
+    upper: list[float] = []
     targets = np.fromiter(bounds, dtype=np.int64, count=len(bounds))
     for t, tab in enumerate(system.tables):
         if only_table is not None and t != only_table:
@@ -291,17 +295,23 @@ def bounds_frame(
         rows, cols = tab.full_rows, tab.full_cols
         ii, jj = np.nonzero(np.isin(tab.var, targets))  # row-major, as the cells are read
         for i, j in zip(ii.tolist(), jj.tolist(), strict=True):
-            lower, upper = bounds[int(tab.var[i, j])]
-            column = None if tab.series else cols[j]
-            head = (tab.key, rows[i], column) if linked else (rows[i], column)
-            recs.append((*head, lower, upper))
-    columns = (["table"] if linked else []) + ["row", "column", "lower", "upper"]
-    frame = pd.DataFrame(recs, columns=columns)
-    frame["lower"] = frame["lower"].astype(float)
-    frame["upper"] = frame["upper"].astype(float)
-    frame["width"] = frame["upper"] - frame["lower"]
-    frame["exact"] = (frame["upper"] == frame["lower"]).astype(bool)
-    return frame
+            lo, hi = bounds[int(tab.var[i, j])]
+            keys.append(tab.key)
+            rows_at.append(rows[i])
+            columns_at.append(None if tab.series else cols[j])
+            lower.append(lo)
+            upper.append(hi)
+
+    def labels(values: list[Any]) -> Any:
+        # lists, whose dtype is inferred as from records (object when there are none)
+        return values if values else pd.Series(values, dtype=object)
+
+    # the columns made once (small frames, one per table audited)
+    lo_a, hi_a = np.asarray(lower, dtype=float), np.asarray(upper, dtype=float)
+    data: dict[str, Any] = {"table": labels(keys)} if linked else {}
+    data |= {"row": labels(rows_at), "column": labels(columns_at), "lower": lo_a, "upper": hi_a}
+    data |= {"width": hi_a - lo_a, "exact": hi_a == lo_a}
+    return pd.DataFrame(data)
 
 
 def audit_table(
