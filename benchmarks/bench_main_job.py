@@ -134,6 +134,16 @@ def main() -> None:
             wall <= TARGET_PROCESS,
         )
         _figures.record("demo, whole process (CPU)", _figures.seconds(cpu), _figures.seconds(e_cpu))
+        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        print(
+            f"  on {usable} processor(s) that much work takes at least {cpu / usable:.2f} s "
+            "(the CPU time shared perfectly, nothing serial)"
+        )
+        _figures.record(
+            f"  least wall time for that CPU time on {usable} processor(s)",
+            _figures.seconds(cpu / usable),
+            "CPU time / processors",
+        )
         _figures.record("demo, reports identical to the earlier's", str(same), "-", "True", same)
 
         # imports
