@@ -11,6 +11,8 @@
 * Float answers (a file read with blanks) whose codes fit in one byte are classified by
   comparing bytes; the classes, the values and the validation report are those of the general
   path (cast to 64 bits, gathered through a table).
+* Scale patterns of one-byte answers, read through a table over every byte, are those of the
+  same answers in 64 bits.
 """
 
 from __future__ import annotations
@@ -181,19 +183,6 @@ def test_an_instrument_loaded_twice_is_parsed_once_and_copied(tmp_path: Path) ->
     assert "Small" in str(le.load_instrument(path).title)
 
 
-def _classes_by_table(f: np.ndarray, choice: le.ChoiceList) -> np.ndarray:
-    """The general path: every value cast to 64 bits, classified through a table."""
-    from leadership_eval.responses.validate import _classify_ints
-
-    with np.errstate(invalid="ignore"):
-        every = f.astype(np.int64)
-        ok = every == f
-    every[~ok] = 0
-    cls = _classify_ints(every, choice)
-    np.copyto(cls, 0, where=~ok)
-    return cls
-
-
 @pytest.mark.parametrize(
     ("codes", "missing"),
     [
@@ -208,7 +197,7 @@ def _classes_by_table(f: np.ndarray, choice: le.ChoiceList) -> np.ndarray:
 def test_float_codes_of_one_byte_are_classified_as_through_the_table(
     codes: list[int], missing: list[int]
 ) -> None:
-    from leadership_eval.responses.validate import _byte_classes
+    from leadership_eval.responses.validate import _byte_classes, _wide_classes
 
     choice = le.ChoiceList.model_validate(
         {
@@ -224,9 +213,11 @@ def test_float_codes_of_one_byte_are_classified_as_through_the_table(
     got = _byte_classes(f, choice)
     assert got is not None
     cls, values = got
-    np.testing.assert_array_equal(cls, _classes_by_table(f, choice))
+    wide_cls, wide_values = _wide_classes(f, choice)  # the path for codes of any size
+    np.testing.assert_array_equal(cls, wide_cls)
     kept = cls >= 1  # the values are read where the class says an answer
     np.testing.assert_array_equal(values[kept].astype(np.float64), f[kept])
+    np.testing.assert_array_equal(values[kept], wide_values[kept])
 
 
 def test_float_answers_validate_as_integer_answers() -> None:

@@ -555,7 +555,7 @@ def _classify_ints(vals: np.ndarray, choice: ChoiceList) -> np.ndarray:
 
 
 def _byte_classes(f: np.ndarray, choice: ChoiceList) -> tuple[np.ndarray, np.ndarray] | None:
-    """Float values classified as :func:`_classify_ints` does, when every code of the list
+    """Float values classified as :func:`_wide_classes` does, when every code of the list
     fits in one signed byte: the classes, and the values as bytes (meaningful where the class
     is 1 or more). None for other lists.
 
@@ -683,22 +683,29 @@ def _int_classes(
         vals = _rows(every, keep)
     else:
         f = _float_values(s) if s.dtype == np.float64 else s.to_numpy(float, na_value=np.nan)
-        if (byte_cls := _byte_classes(f, choice)) is not None:
-            # codes of one byte (the usual Likert list, read from a file with blanks)
-            cls, every = byte_cls
-            return cls, _rows(every, keep), every, False
-        with np.errstate(invalid="ignore"):
-            every = f.astype(np.int64)  # anything for NaN, infinities and huge values
-            ok = every == f  # the whole numbers
-        if (table := _code_table(choice)) is not None:
-            lut, shift = table  # values that are not whole numbers are set right below
-            cls = np.take(lut, every if shift == 0 else every - shift, mode="clip")
-        else:
-            every[~ok] = 0
-            cls = _classify_ints(every, choice)
-        np.copyto(cls, 0, where=~ok)
+        # codes of one byte (the usual Likert list, read from a file with blanks) as bytes
+        byte_cls = _byte_classes(f, choice)
+        cls, every = byte_cls if byte_cls is not None else _wide_classes(f, choice)
         vals = _rows(every, keep)
     return cls, vals, every, na_done
+
+
+def _wide_classes(f: np.ndarray, choice: ChoiceList) -> tuple[np.ndarray, np.ndarray]:
+    """Float values classified as :func:`_classify_ints` does, for any list of integer codes:
+    the classes, and the values cast to 64 bits (meaningful where the class is 1 or more)."""
+    import numpy as np
+
+    with np.errstate(invalid="ignore"):
+        every = f.astype(np.int64)  # anything for NaN, infinities and huge values
+        ok = every == f  # the whole numbers
+    if (table := _code_table(choice)) is not None:
+        lut, shift = table  # values that are not whole numbers are set right below
+        cls = np.take(lut, every if shift == 0 else every - shift, mode="clip")
+    else:
+        every[~ok] = 0
+        cls = _classify_ints(every, choice)
+    np.copyto(cls, 0, where=~ok)
+    return cls, every
 
 
 def _text_classes(
