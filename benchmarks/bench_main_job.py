@@ -106,6 +106,8 @@ def _compile() -> None:
 
 
 def main() -> None:
+    from leadership_eval.demo import _usable_processors
+
     _compile()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -134,7 +136,7 @@ def main() -> None:
             wall <= TARGET_PROCESS,
         )
         _figures.record("demo, whole process (CPU)", _figures.seconds(cpu), _figures.seconds(e_cpu))
-        usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+        usable = _usable_processors()  # as the demo counts them when it chooses to fork
         print(
             f"  on {usable} processor(s) that much work takes at least {cpu / usable:.2f} s "
             "(the CPU time shared perfectly, nothing serial)"
