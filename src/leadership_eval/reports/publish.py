@@ -578,6 +578,12 @@ def _with_region(counts: pd.DataFrame) -> np.ndarray:
     return np.vstack([values, values.sum(axis=0)])
 
 
+def _int_rows(published: pd.DataFrame | pd.Series) -> dict[Hashable, Any]:
+    """Published counts by row label, as plain integers (a list per row for a frame)."""
+    values = published.to_numpy().astype(np.int64).tolist()
+    return dict(zip(published.index, values, strict=True))
+
+
 def _aligned_to(
     grid: tuple[np.ndarray, list[Hashable], list[Hashable]], like: pd.DataFrame, fill: float
 ) -> np.ndarray:
@@ -1040,9 +1046,7 @@ def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Stat
             list(lv.labels),
             pd.DataFrame(grouped, index=index, columns=list(lv.labels)),
         )
-        noisy_levels.append(
-            dict(zip(index, noisy.to_numpy().astype(np.int64).tolist(), strict=True))
-        )
+        noisy_levels.append(_int_rows(noisy))
     item_sd = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
     return _Statement(
         item_id,
@@ -1053,7 +1057,7 @@ def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Stat
         vals,
         forms,
         dict(zip(index, n_true.tolist(), strict=True)),
-        dict(zip(index, n_noisy["Total"].to_numpy().astype(np.int64).tolist(), strict=True)),
+        _int_rows(n_noisy["Total"]),
         noisy_levels,
         item_sd,
     )
@@ -1547,7 +1551,7 @@ def _publish_choices(an: Analysis, prot: _Protector) -> list[PublishedChoice]:
                 ["not ticked", "ticked"],
                 pd.DataFrame(table, index=index, columns=["not ticked", "ticked"]),
             )
-            noisy_at = dict(zip(index, noisy.to_numpy().astype(np.int64).tolist(), strict=True))
+            noisy_at = _int_rows(noisy)
             for g in [*reported, "Total"]:
                 k = REGION if g == "Total" else str(g)
                 if forms.level.get(g) is None or g in forms.dominated:
