@@ -1172,8 +1172,9 @@ class Redactor:
 
     :func:`find_personal_data`, :func:`redact_text` and :func:`redact_series` build one for
     each call. Code that redacts many texts with the same names builds one itself and calls
-    :meth:`redact` or :meth:`find` for each text, or :meth:`redact_series` for each column. Nothing is kept between calls at module level:
-    the names (which are staff names) live only as long as the redactor.
+    :meth:`redact` or :meth:`find` for each text, or :meth:`redact_series` for each column.
+    Nothing is kept between calls at module level: the names (which are staff names) live only
+    as long as the redactor.
 
     >>> from leadership_eval.privacy.text import Redactor
     >>> r = Redactor(names=["Sam Hill"])
