@@ -50,7 +50,7 @@ def test_a_failure_drawing_the_later_waves_is_raised(
 ) -> None:
     import leadership_eval.demo as demo
 
-    def failing(seed: int, n_trusts: int) -> object:
+    def failing(seed: int, n_trusts: int, trainee_survey: object) -> object:
         raise DataError("the previous wave could not be drawn", code="test")
 
     monkeypatch.setattr(demo, "_previous_returns", failing)  # the fork inherits the patch

@@ -189,13 +189,17 @@ def _first_wave(seed: int, n_trusts: int) -> dict[str, Any]:
 def _other_returns(seed: int, n_trusts: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The supervisors' returns and the trainees' previous wave (each from its own seed, so
     they can be drawn apart from the first wave, in another process)."""
-    return _supervisor_returns(seed, n_trusts), _previous_returns(seed, n_trusts)
+    trainee_survey = as_survey("trainee-survey")  # both plan from its list of trusts
+    return (
+        _supervisor_returns(seed, n_trusts, trainee_survey),
+        _previous_returns(seed, n_trusts, trainee_survey),
+    )
 
 
-def _supervisor_returns(seed: int, n_trusts: int) -> pd.DataFrame:
+def _supervisor_returns(seed: int, n_trusts: int, trainee_survey: Survey) -> pd.DataFrame:
     from .simulate import simulate_responses
 
-    _, _, _, sizes, _ = _plan(seed, n_trusts, as_survey("trainee-survey"))
+    _, _, _, sizes, _ = _plan(seed, n_trusts, trainee_survey)
     # supervisors answered more readily than trainees in the published evaluation (170 and 112
     # in 8 trusts): the same ratio here
     sup_sizes = {t: max(2, round(n * 1.5)) for t, n in sizes.items()}
@@ -208,10 +212,9 @@ def _supervisor_returns(seed: int, n_trusts: int) -> pd.DataFrame:
     )
 
 
-def _previous_returns(seed: int, n_trusts: int) -> pd.DataFrame:
+def _previous_returns(seed: int, n_trusts: int, trainee_survey: Survey) -> pd.DataFrame:
     from .simulate import simulate_responses
 
-    trainee_survey = as_survey("trainee-survey")
     _, trusts, _, sizes, low = _plan(seed, n_trusts, trainee_survey)
     # the previous wave: fewer returns, and the planted trust lower still
     before_sizes = {t: max(1, round(n * 0.85)) for t, n in sizes.items()}
