@@ -76,6 +76,67 @@ def test_a_failure_in_the_second_process_is_raised(
         run_demo(tmp_path / "out", parallel=True)
 
 
+@linux
+def test_a_second_process_that_dies_is_an_error_not_a_hang(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import leadership_eval.demo as demo
+    from leadership_eval.errors import LeadershipEvalError
+
+    def dying(seed: int, n_trusts: int, trainee_survey: object) -> object:
+        os._exit(3)  # killed, as by the system's out-of-memory killer
+
+    monkeypatch.setattr(demo, "_previous_returns", dying)
+    with pytest.raises(LeadershipEvalError, match=r"second process stopped .*exit code 3"):
+        run_demo(tmp_path / "out", parallel=True)
+
+
+@linux
+def test_an_error_that_cannot_travel_arrives_as_its_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import leadership_eval.demo as demo
+    from leadership_eval.errors import LeadershipEvalError
+
+    class Unpicklable(Exception):
+        def __init__(self, message: str, handle: object) -> None:
+            super().__init__(message)
+            self.handle = handle
+
+        def __reduce__(self) -> object:
+            raise TypeError("cannot pickle")
+
+    def failing(seed: int, n_trusts: int, trainee_survey: object) -> object:
+        raise Unpicklable("a lock cannot be sent", object())
+
+    monkeypatch.setattr(demo, "_previous_returns", failing)
+    with pytest.raises(LeadershipEvalError, match="second process failed: .*a lock cannot be sent"):
+        run_demo(tmp_path / "out", parallel=True)
+
+
+@linux
+def test_a_failure_here_waits_for_the_second_process_and_leaves_nothing_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing
+
+    import leadership_eval.demo as demo
+
+    def failing(seed: int, n_trusts: int) -> object:
+        raise DataError("this year's returns could not be drawn", code="test")
+
+    monkeypatch.setattr(demo, "_first_wave", failing)
+    with pytest.raises(DataError, match="this year's returns could not be drawn"):
+        run_demo(tmp_path / "out", parallel=True)
+    assert multiprocessing.active_children() == []
+    # the second process was not cut short: the supervisors' reports are whole
+    assert (tmp_path / "out" / "supervisors" / "regional.html").read_text().rstrip().endswith(
+        "</html>"
+    )
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     rows=st.lists(st.sampled_from(["a", "b", "c", "x", None]), min_size=0, max_size=40),

@@ -12,10 +12,13 @@ to work. :func:`run_demo` runs the whole pipeline on it and writes the reports.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
+import pickle
 import sys
 import threading
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, LeadershipEvalError
 from .instruments.loader import as_survey
 from .instruments.models import Survey
 
@@ -351,42 +354,22 @@ def run_demo(
             "supervisor-survey", supervisors_frame, out / "supervisors", common, progress=step
         )
     else:
-        from concurrent.futures import ProcessPoolExecutor
-
         # a forked process (it inherits every module imported so far) draws the supervisors'
         # returns and the previous wave, makes the previous wave's publication, then the
         # supervisors' reports; this one meanwhile draws this year's trainee returns and the
         # rest, analyses them, takes the previous wave when it needs it, and writes the
         # trainees' reports
-        with ProcessPoolExecutor(1, mp_context=context, initializer=_quiet_child) as pool:
-            later = pool.submit(_later_waves, seed, data_dir, common)
-            queued: list[Any] = []
-            settled = threading.Event()  # set once the callback below has run
-
-            def supervisors_next(done: Any) -> None:
-                # as soon as the supervisors' returns are drawn, their reports are queued
-                # (unless this process failed meanwhile and the pool is closing)
-                try:
-                    if done.exception() is None:
-                        with contextlib.suppress(RuntimeError):
-                            queued.append(
-                                pool.submit(
-                                    _build, "supervisor-survey", done.result()[0], *sup_args
-                                )
-                            )
-                finally:
-                    settled.set()
-
-            sup_args = (out / "supervisors", common)
-            later.add_done_callback(supervisors_next)
-            first = _first_wave(seed, 19)
-            _write_first(first, data_dir)
-            trainees = trainee_reports(first, lambda: later.result()[2])
-            step("finishing the supervisor survey's reports")
-            supervisors_frame, before, _ = later.result()
-            # a future's callbacks run after its waiters wake: wait for this one
-            settled.wait()
-            supervisors = queued[0].result()
+        with _frozen_collector():
+            second = _SecondProcess(context, seed, data_dir, common, out / "supervisors")
+            try:
+                first = _first_wave(seed, 19)
+                _write_first(first, data_dir)
+                trainees = trainee_reports(first, second.previous)
+                step("finishing the supervisor survey's reports")
+                supervisors_frame, before, supervisors = second.finish()
+            except BaseException:
+                second.abandon()
+                raise
     data = DemoData(trainees_before=before, supervisors=supervisors_frame, **first)
     return {"trainees": trainees, "supervisors": supervisors, "data": data}
 
@@ -417,6 +400,129 @@ def _later_waves(seed: int, data_dir: Path, options: dict[str, Any]) -> tuple[An
     written, and the previous wave's publication."""
     supervisors, before = _write_other(_other_returns(seed, 19), data_dir)
     return supervisors, before, _previous_wave(before, options)
+
+
+@contextlib.contextmanager
+def _frozen_collector() -> Iterator[None]:
+    """The objects made so far (the imported modules, mostly) frozen for the time of the block,
+    as the gc module's documentation advises before a fork: the collector of neither process
+    walks them again. Nothing is done if the caller froze objects already."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+class _SecondProcess:
+    """The demo's second process (forked), and the pipe its results come back through: the
+    previous wave's publication as soon as it is made, then the supervisors' returns, the
+    previous wave's and the supervisors' reports; or the error that stopped it."""
+
+    def __init__(
+        self, context: Any, seed: int, data_dir: Path, options: dict[str, Any], out_dir: Path
+    ) -> None:
+        self._reader, writer = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_second_process,
+            args=(self._reader, writer, seed, data_dir, options, out_dir),
+            daemon=True,
+        )
+        self._process.start()
+        writer.close()
+        self._previous: Any = None
+
+    def _receive(self, expected: str) -> Any:
+        try:
+            kind, payload, trace = self._reader.recv()
+        except EOFError:
+            self._process.join()
+            raise LeadershipEvalError(
+                "the demo's second process stopped before it had finished (exit code "
+                f"{self._process.exitcode}); run_demo(parallel=False) works in one process"
+            ) from None
+        if kind == "error":
+            self._process.join()
+            cause = _RemoteTraceback(trace)
+            if payload is None:
+                raise LeadershipEvalError(
+                    f"the demo's second process failed: {trace.strip().splitlines()[-1]}"
+                ) from cause
+            raise payload from cause
+        assert kind == expected, (kind, expected)
+        return payload
+
+    def previous(self) -> Any:
+        """The previous wave's publication (waiting for it if it is not made yet)."""
+        if self._previous is None:
+            self._previous = self._receive("previous")
+        return self._previous
+
+    def finish(self) -> tuple[pd.DataFrame, pd.DataFrame, Any]:
+        """The supervisors' returns, the previous wave's, and the supervisors' reports."""
+        self.previous()
+        result = self._receive("done")
+        self._process.join()
+        self._reader.close()
+        return result  # type: ignore[no-any-return]
+
+    def abandon(self) -> None:
+        """This process failed: stop reading (the second one's sends fail at once), and wait
+        for it to end."""
+        self._reader.close()
+        self._process.join()
+
+
+class _RemoteTraceback(Exception):
+    """The traceback of an error in the second process, attached as its cause."""
+
+    def __init__(self, trace: str) -> None:
+        super().__init__(trace)
+        self.trace = trace
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.trace}"""'
+
+
+def _second_process(  # pragma: no cover - runs in the child process
+    reader: Any, writer: Any, seed: int, data_dir: Path, options: dict[str, Any], out_dir: Path
+) -> None:
+    """The second process's work, its results sent through ``writer``."""
+    reader.close()  # so that a send fails once the first process stops reading
+    _quiet_child()
+    sender: threading.Thread | None = None
+    try:
+        supervisors, before, previous = _later_waves(seed, data_dir, options)
+        # the pipe holds less than a publication: a thread waits until the first process
+        # takes it, while this one goes on with the supervisors' reports
+        sender = threading.Thread(
+            target=_send_quietly, args=(writer, ("previous", previous, None)), daemon=True
+        )
+        sender.start()
+        reports = _build("supervisor-survey", supervisors, out_dir, options)
+        sender.join()
+        writer.send(("done", (supervisors, before, reports), None))
+    except BaseException as exc:  # every error goes back to the first process
+        if sender is not None:
+            sender.join()
+        trace = "".join(traceback.format_exception(exc))
+        try:
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # an error that does not travel: its traceback does
+            exc = None  # type: ignore[assignment]
+        _send_quietly(writer, ("error", exc, trace))
+    finally:
+        writer.close()
+
+
+def _send_quietly(writer: Any, message: tuple[str, Any, str | None]) -> None:  # pragma: no cover
+    """Send, unless the first process has stopped reading (it failed and is waiting for this
+    one to end)."""
+    with contextlib.suppress(OSError):
+        writer.send(message)
 
 
 def _previous_wave(responses: pd.DataFrame, options: dict[str, Any]) -> Any:

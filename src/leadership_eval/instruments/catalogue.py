@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InstrumentError, Problem
-from .loader import bundled_paths, load_instrument
+from .loader import _load_file, bundled_paths, load_instrument
 from .models import (
     Codebook,
     Evaluation,
@@ -149,14 +149,16 @@ def load_catalogue(folder: str | Path | None = None) -> Catalogue:
     return catalogue_from_paths(paths)
 
 
-def catalogue_from_paths(paths: list[Path]) -> Catalogue:
-    """Load and cross-check the given instrument files as one catalogue."""
+def catalogue_from_paths(paths: list[Path], *, copies: bool = True) -> Catalogue:
+    """Load and cross-check the given instrument files as one catalogue (``copies=False``:
+    the instruments as loaded once in this process, for a caller that only reads them and
+    keeps the catalogue to itself)."""
     problems: list[Problem] = []
     instruments: dict[str, Instrument] = {}
     where: dict[str, Path] = {}
     for path in paths:
         try:
-            inst = load_instrument(path)
+            inst = load_instrument(path) if copies else _load_file(path, copy=False)
         except InstrumentError as exc:
             problems.extend(exc.problems)
             continue

@@ -132,6 +132,14 @@ def loads_instrument(text: str | bytes, source: str = "<string>") -> Instrument:
     s.yaml:3:10: wrong-type: version should be a valid string; found int 1 (quote it: version: '1.0.0') (version)
     s.yaml:4:1: unknown-field: unknown field 'titel'; did you mean 'title'? (titel)
     """
+    # a copy: the models are frozen, but their lists and dicts could still be changed in place
+    return _shared(text, source).model_copy(deep=True)
+
+
+def _shared(text: str | bytes, source: str) -> Instrument:
+    """The instrument of ``text`` as loaded once in this process, not a copy: for callers that
+    only read it (and never hand it on). Raises :class:`InstrumentError` as
+    :func:`loads_instrument` does."""
     raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     key = (source, hashlib.sha256(raw).digest())
     loaded = _LOADED.get(key)
@@ -145,8 +153,7 @@ def loads_instrument(text: str | bytes, source: str = "<string>") -> Instrument:
         if len(_LOADED) >= _LOADED_MAX:
             _LOADED.pop(next(iter(_LOADED)))
         _LOADED[key] = loaded = result
-    # a copy: the models are frozen, but their lists and dicts could still be changed in place
-    return loaded.model_copy(deep=True)
+    return loaded
 
 
 # instruments already loaded, by (source, SHA-256 of the text): the same file is loaded by
@@ -226,7 +233,9 @@ def load_instrument(path_or_id: str | Path) -> Instrument:
     )
 
 
-def _load_file(path: Path) -> Instrument:
+def _load_file(path: Path, *, copy: bool = True) -> Instrument:
+    """The instrument in ``path`` (``copy=False``: the one loaded once in this process, for
+    callers that only read it)."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -236,7 +245,7 @@ def _load_file(path: Path) -> Instrument:
         raise InstrumentError(
             [Problem(str(path), 0, 0, "unreadable-file", f"cannot read the file: {exc.strerror}")]
         ) from exc
-    return loads_instrument(raw, str(path))
+    return loads_instrument(raw, str(path)) if copy else _shared(raw, str(path))
 
 
 def as_survey(survey: Survey | str | Path) -> Survey:

@@ -765,9 +765,11 @@ def _objectives_html() -> str:
     from ..instruments.models import text_in
 
     try:
-        from ..instruments.catalogue import coverage_matrix, load_catalogue
+        from ..instruments.catalogue import catalogue_from_paths, coverage_matrix
+        from ..instruments.loader import bundled_paths
 
-        cat = load_catalogue()
+        # the bundled catalogue, read here only: its instruments as loaded once, not copies
+        cat = catalogue_from_paths(list(bundled_paths().values()), copies=False)
         m = coverage_matrix(cat)
     except Exception:  # an adapted catalogue may not load; the report still stands
         return "<p>The bundled catalogue could not be loaded to show objective coverage.</p>"
