@@ -112,7 +112,9 @@ def test_an_error_that_cannot_travel_arrives_as_its_traceback(
         raise Unpicklable("a lock cannot be sent", object())
 
     monkeypatch.setattr(demo, "_previous_returns", failing)
-    with pytest.raises(LeadershipEvalError, match="second process failed: .*a lock cannot be sent"):
+    with pytest.raises(
+        LeadershipEvalError, match=r"second process failed: .*a lock cannot be sent"
+    ):
         run_demo(tmp_path / "out", parallel=True)
 
 
@@ -132,8 +134,11 @@ def test_a_failure_here_waits_for_the_second_process_and_leaves_nothing_running(
         run_demo(tmp_path / "out", parallel=True)
     assert multiprocessing.active_children() == []
     # the second process was not cut short: the supervisors' reports are whole
-    assert (tmp_path / "out" / "supervisors" / "regional.html").read_text().rstrip().endswith(
-        "</html>"
+    assert (
+        (tmp_path / "out" / "supervisors" / "regional.html")
+        .read_text()
+        .rstrip()
+        .endswith("</html>")
     )
 
 

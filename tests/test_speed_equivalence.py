@@ -179,8 +179,15 @@ def test_an_instrument_loaded_twice_is_parsed_once_and_copied(tmp_path: Path) ->
     assert first == second and first is not second
     first.sections[0].items.clear()  # a caller changing its copy in place
     assert [i.id for i in le.load_instrument(path).items] == ["note"]
+    # the read-only instance is the cached one, the same at every call, and no copy shares
+    # its lists
+    shared = loader.shared_instrument(path)
+    assert shared is loader.shared_instrument(path) and shared == second
+    second.sections[0].items.clear()
+    assert [i.id for i in loader.shared_instrument(path).items] == ["note"]
     path.write_text(path.read_text(encoding="utf-8").replace("Tiny", "Small"), encoding="utf-8")
     assert "Small" in str(le.load_instrument(path).title)
+    assert "Small" in str(loader.shared_instrument(path).title)
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InstrumentError, Problem
-from .loader import _load_file, bundled_paths, load_instrument
+from .loader import bundled_paths, load_instrument, shared_instrument
 from .models import (
     Codebook,
     Evaluation,
@@ -158,7 +158,7 @@ def catalogue_from_paths(paths: list[Path], *, copies: bool = True) -> Catalogue
     where: dict[str, Path] = {}
     for path in paths:
         try:
-            inst = load_instrument(path) if copies else _load_file(path, copy=False)
+            inst = load_instrument(path) if copies else shared_instrument(path)
         except InstrumentError as exc:
             problems.extend(exc.problems)
             continue

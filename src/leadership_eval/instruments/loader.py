@@ -36,6 +36,7 @@ __all__ = [
     "load_instrument",
     "loads_instrument",
     "parse_document",
+    "shared_instrument",
 ]
 
 
@@ -233,9 +234,14 @@ def load_instrument(path_or_id: str | Path) -> Instrument:
     )
 
 
+def shared_instrument(path: Path) -> Instrument:
+    """The instrument in the file ``path`` as loaded once in this process, not a copy: for a
+    caller inside the package that only reads it and hands it to nobody (the regional report's
+    table of objectives). Raises :class:`InstrumentError` as :func:`load_instrument` does."""
+    return _load_file(path, copy=False)
+
+
 def _load_file(path: Path, *, copy: bool = True) -> Instrument:
-    """The instrument in ``path`` (``copy=False``: the one loaded once in this process, for
-    callers that only read it)."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
