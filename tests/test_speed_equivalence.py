@@ -13,6 +13,8 @@
   path (cast to 64 bits, gathered through a table).
 * Scale patterns of one-byte answers, read through a table over every byte, are those of the
   same answers in 64 bits.
+* The cell keys of a statement's tables (numbers answering, then each level's groups of
+  answers), made together from one set of key sums, are those of one table at a time.
 """
 
 from __future__ import annotations
@@ -285,3 +287,67 @@ def test_one_byte_answer_patterns_are_those_of_64_bit_answers(seed: int) -> None
     else:
         assert got is not None
         np.testing.assert_array_equal(got.rows, want.rows)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_grouped_cell_keys_are_those_of_one_table_at_a_time(seed: int) -> None:
+    from leadership_eval.privacy.perturb import CellKeys, record_keys
+    from test_perturbation_reference import earlier_cell_uniforms
+
+    rng = np.random.default_rng(seed)
+    secret = b"grouped cell keys test key"
+    n = int(rng.integers(0, 60))
+    n_codes = int(rng.integers(1, 7))
+    ids = pd.Series([f"r{i}" for i in range(n)], index=rng.permutation(n) + 100)
+    keys = CellKeys(pd.Series(record_keys(ids, secret), index=ids.index), secret)
+    trusts = [f"t{i}" for i in range(int(rng.integers(1, 6)))]
+    rows = pd.Series(rng.choice(trusts, n) if n else [], index=ids.index, dtype=object)
+    codes = rng.integers(0, n_codes, n)
+    # the order names a trust no record has, and leaves out one that some may have
+    order = [*trusts[1:], "t-none"]
+    tables: list[tuple[str, list[str], list[list[int]]]] = [("item:q", [], [])]
+    for level in range(3):
+        cut = np.sort(
+            rng.choice(np.arange(1, n_codes), size=min(level, n_codes - 1), replace=False)
+        )
+        groups = [g.tolist() for g in np.split(rng.permutation(n_codes), cut)]
+        tables.append((f"item:q:{level}", [f"label {j}" for j in range(len(groups))], groups))
+    got = keys.grouped_grids(tables, rows, codes, n_codes, row_order=order)
+    for (name, labels, groups), grid in zip(tables, got, strict=True):
+        # against the earlier implementation, one table at a time, each record's label of its
+        # group as its column
+        if labels:
+            label_of = {c: labels[j] for j, g in enumerate(groups) for c in g}
+            columns = pd.Series([label_of[c] for c in codes], index=ids.index, dtype=object)
+            want = earlier_cell_uniforms(
+                keys, name, rows, columns, row_order=order, column_order=labels
+            )
+        else:
+            want = earlier_cell_uniforms(keys, name, rows, None, row_order=order)
+        assert grid[1:] == (list(want.index), list(want.columns))
+        np.testing.assert_array_equal(grid[0], want.to_numpy())
+
+
+def test_grouped_cell_keys_refuse_what_they_cannot_group() -> None:
+    from leadership_eval.privacy.perturb import CellKeys, record_keys
+
+    secret = b"grouped cell keys test key"
+    ids = pd.Series(["a", "b", "c"])
+    keys = CellKeys(pd.Series(record_keys(ids, secret)), secret)
+    rows = pd.Series(["t1", "t1", "t2"])
+    codes = np.array([0, 1, 1])
+    two = ("q:two", ["yes", "no"], [[0], [1]])
+    with pytest.raises(le.DataError, match="take each code once"):
+        keys.grouped_grids(
+            [("q:two", ["yes", "no"], [[0], [0, 1]])], rows, codes, 2, row_order=["t1"]
+        )
+    with pytest.raises(le.DataError, match="distinct labels"):
+        keys.grouped_grids(
+            [("q:two", ["yes", "yes"], [[0], [1]])], rows, codes, 2, row_order=["t1"]
+        )
+    with pytest.raises(le.DataError, match="must be strings"):
+        keys.grouped_grids([("q:two", [1, 2], [[0], [1]])], rows, codes, 2, row_order=["t1"])  # type: ignore[list-item]
+    with pytest.raises(le.DataError, match=r"codes must lie in 0\.\.1"):
+        keys.grouped_grids([two], rows, np.array([0, 1, 2]), 2, row_order=["t1"])
+    with pytest.raises(le.DataError, match="a row label and a code for every record"):
+        keys.grouped_grids([two], pd.Series(["t1", None, "t2"]), codes, 2, row_order=["t1"])

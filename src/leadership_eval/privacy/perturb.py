@@ -366,7 +366,6 @@ class CellKeys:
     ) -> tuple[np.ndarray, list[Hashable], list[Hashable]]:
         """:meth:`cell_uniforms` as an array with its row and column labels (for callers that
         make many small tables and need no frame)."""
-        all_keys = self._aligned(rows.index)
         if columns is None:
             columns = pd.Series(total, index=rows.index, dtype="object")
             column_order = []
@@ -374,49 +373,156 @@ class CellKeys:
         # was most of the time
         r_all, c_all = rows.to_numpy(dtype=object), columns.to_numpy(dtype=object)
         ok = ~(pd.isna(r_all) | pd.isna(c_all))
-        keys = all_keys[ok]
-        r_codes, r_labels = pd.factorize(r_all[ok], sort=False)
         c_codes, c_labels = pd.factorize(c_all[ok], sort=False)
         r_order = list(row_order) if row_order is not None else list(pd.unique(rows[ok]))
         c_order = list(column_order) if column_order is not None else list(pd.unique(columns[ok]))
-        # sums of record keys (wrapping modulo 2**64) by row, by column and by cell, and the
-        # position of each label of the orders among them (-1: no record, a sum of 0)
-        n_r, n_c = len(r_labels), len(c_labels)
-        row_sum = np.zeros(n_r + 1, dtype=np.uint64)
-        np.add.at(row_sum, r_codes, keys)
-        col_sum = np.zeros(n_c + 1, dtype=np.uint64)
-        np.add.at(col_sum, c_codes, keys)
-        cell_sum = np.zeros(n_r * n_c + 1, dtype=np.uint64)
-        np.add.at(cell_sum, r_codes * n_c + c_codes, keys)
-        everything = int(keys.sum())
-        r_at, c_at = _positions(r_labels, r_order), _positions(c_labels, c_order)
-        rs_list = [int(row_sum[i]) if i >= 0 else 0 for i in r_at]
-        cs_list = [int(col_sum[j]) if j >= 0 else 0 for j in c_at]
-        # _uniform(secret, table, column, row sum, cell sum), its message built here once per
-        # table and column (the same bytes: parts joined by \x1f, UTF-8)
-        secret, digest, sha256 = self.secret, hmac.digest, hashlib.sha256
-        head = [f"{table}\x1f{c}\x1f" for c in [*c_order, total]]
-        cell_sums = cell_sum.tolist()
-
-        def u(h: str, row: int, cell: int) -> float:
-            return _unit(digest(secret, f"{h}{row}\x1f{cell}".encode(), sha256))
-
-        values = np.empty((len(r_order) + 1, len(c_order) + 1))
-        for i, (r, rs) in enumerate(zip(r_at, rs_list, strict=True)):
-            row_values = values[i]
-            for j, cj in enumerate(c_at):
-                cell = cell_sums[r * n_c + cj] if r >= 0 and cj >= 0 else 0
-                row_values[j] = u(head[j], rs, cell)
-            row_values[-1] = u(head[-1], rs, rs)
-        for j in range(len(c_order)):
-            values[-1, j] = u(head[j], everything, cs_list[j])
-        values[-1, -1] = u(head[-1], everything, everything)
+        sums = _KeySums(self._aligned(rows.index)[ok], r_all[ok], r_order, c_codes, len(c_labels))
+        # each column of the table is one label of the data (or none, when no record has it)
+        groups = [[j] if j >= 0 else [] for j in _positions(c_labels, c_order)]
+        values = sums.grid(self.secret, table, c_order, groups, total)
         return values, [*r_order, total], [*c_order, total]
+
+    def grouped_grids(
+        self,
+        tables: Sequence[tuple[Hashable, Sequence[str], Sequence[Sequence[int]]]],
+        rows: pd.Series,
+        codes: np.ndarray,
+        n_codes: int,
+        *,
+        row_order: Sequence[Hashable],
+        total: Hashable = "Total",
+    ) -> list[tuple[np.ndarray, list[Hashable], list[Hashable]]]:
+        """:meth:`uniform_grid` of several tables of the same records whose columns group one
+        coding of them, with the records' key sums made once for all the tables.
+
+        Record ``i`` (of ``rows``, which has no missing label) has the code ``codes[i]``
+        (``0 <= codes[i] < n_codes``). Table ``(name, labels, groups)`` puts it in column
+        ``labels[j]`` when its code is in ``groups[j]``; the groups take each code once, and
+        the labels are distinct strings. A table with no labels is the one of
+        ``columns=None``. Each grid is that of ``uniform_grid(name, rows, columns,
+        row_order=row_order, column_order=labels)``, with each record's label as its column.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> from leadership_eval.privacy.perturb import CellKeys, record_keys
+        >>> secret = b"0123456789abcdef"
+        >>> ids = pd.Series(["a", "b", "c", "d"])
+        >>> ck = CellKeys(pd.Series(record_keys(ids, secret)), secret)
+        >>> rows = pd.Series(["t1", "t1", "t2", "t2"])
+        >>> codes = np.array([0, 2, 1, 2])  # agree, disagree, neither, disagree
+        >>> two = ("q1:two", ["agree", "other"], [[0], [1, 2]])
+        >>> [grid] = ck.grouped_grids([two], rows, codes, 3, row_order=["t1", "t2"])
+        >>> labels = pd.Series(["agree", "other", "other", "other"])
+        >>> same = ck.uniform_grid("q1:two", rows, labels, row_order=["t1", "t2"],
+        ...                        column_order=["agree", "other"])
+        >>> bool((grid[0] == same[0]).all()), grid[1:] == same[1:]
+        (True, True)
+        """
+        r_all = rows.to_numpy(dtype=object)
+        codes = np.asarray(codes, dtype=np.int64)
+        if bool(pd.isna(r_all).any()) or len(codes) != len(r_all):
+            raise DataError(
+                "grouped_grids needs a row label and a code for every record", code="bad-argument"
+            )
+        if len(codes) and (codes.min() < 0 or codes.max() >= n_codes):
+            raise DataError(f"codes must lie in 0..{n_codes - 1}", code="bad-argument")
+        for name, labels, groups in tables:
+            taken = sorted(c for g in groups for c in g)
+            if labels and taken != list(range(n_codes)):
+                raise DataError(
+                    f"the groups of table {name!r} must take each code once", code="bad-argument"
+                )
+            if len(groups) != len(labels) or len(set(labels)) != len(labels):
+                raise DataError(
+                    f"table {name!r} needs one group per label, and distinct labels",
+                    code="bad-argument",
+                )
+            if not all(isinstance(x, str) for x in labels):
+                raise DataError(
+                    f"the labels of table {name!r} must be strings", code="bad-argument"
+                )
+        order = list(row_order)
+        sums = _KeySums(self._aligned(rows.index), r_all, order, codes, n_codes)
+        return [
+            (
+                sums.grid(self.secret, name, list(labels), groups, total),
+                [*order, total],
+                [*labels, total],
+            )
+            for name, labels, groups in tables
+        ]
 
     def group_uniform(self, what: Hashable, members: pd.Index | Sequence[Hashable]) -> float:
         """One uniform key in [0, 1) for a statistic of a set of records (a group's mean)."""
         k = self.keys.reindex(pd.Index(members)).to_numpy(dtype=np.uint64)
         return _uniform(self.secret, "group", what, int(k.sum()))
+
+
+class _KeySums:
+    """Sums of the record keys of a table's records (wrapping modulo 2**64), by row, by code
+    and by cell (row and code); then the grid of cell keys of any grouping of the codes."""
+
+    def __init__(
+        self,
+        keys: np.ndarray,
+        row_labels: np.ndarray,
+        row_order: Sequence[Hashable],
+        codes: np.ndarray,
+        n_codes: int,
+    ) -> None:
+        r_codes, r_labels = pd.factorize(row_labels, sort=False)
+        n_r, n_c = len(r_labels), n_codes
+        row_sum = np.zeros(n_r + 1, dtype=np.uint64)
+        np.add.at(row_sum, r_codes, keys)
+        col_sum = np.zeros(n_c, dtype=np.uint64)
+        np.add.at(col_sum, codes, keys)
+        cell_sum = np.zeros((n_r + 1, n_c), dtype=np.uint64)
+        np.add.at(cell_sum, (r_codes, codes), keys)
+        # the position of each label of the order among the rows (-1: no record, a sum of 0)
+        self.r_at = _positions(r_labels, row_order)
+        self.row_sums = [int(row_sum[i]) if i >= 0 else 0 for i in self.r_at]
+        self.col_sum, self.cell_sum = col_sum, cell_sum
+        self.everything = int(keys.sum())
+
+    def grid(
+        self,
+        secret: bytes,
+        table: Hashable,
+        labels: Sequence[Hashable],
+        groups: Sequence[Sequence[int]],
+        total: Hashable,
+    ) -> np.ndarray:
+        """The cell keys of the table whose column ``j`` counts the codes ``groups[j]``."""
+        member = np.zeros((self.cell_sum.shape[1], len(groups)), dtype=np.uint64)
+        for j, g in enumerate(groups):
+            member[list(g), j] = 1
+        # sums over each group's codes (an integer product wraps as the sums do)
+        cells = (self.cell_sum @ member).tolist()
+        col_sums = (self.col_sum @ member).tolist()
+        everything = self.everything
+        # _uniform(secret, table, column, row sum, cell sum), its message built here once per
+        # table and column (the same bytes: parts joined by \x1f, UTF-8)
+        digest, sha256 = hmac.digest, hashlib.sha256
+        head = [f"{table}\x1f{c}\x1f" for c in [*labels, total]]
+        last = head[-1]
+
+        def u(h: str, row: int, cell: int) -> float:
+            return _unit(digest(secret, f"{h}{row}\x1f{cell}".encode(), sha256))
+
+        n_cols = len(groups)
+        values = np.empty((len(self.r_at) + 1, n_cols + 1))
+        for i, (r, rs) in enumerate(zip(self.r_at, self.row_sums, strict=True)):
+            row_values = values[i]
+            row_cells = cells[r] if r >= 0 else [0] * n_cols
+            for j in range(n_cols):
+                row_values[j] = u(head[j], rs, row_cells[j])
+            row_values[-1] = u(last, rs, rs)
+        for j in range(n_cols):
+            values[-1, j] = u(head[j], everything, col_sums[j])
+        values[-1, -1] = u(last, everything, everything)
+        return values
 
 
 def _positions(labels: np.ndarray, order: Sequence[Hashable]) -> list[int]:

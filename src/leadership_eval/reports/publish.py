@@ -660,6 +660,16 @@ class _Protector:
             row_order=row_order,
             column_order=column_order if columns is not None else None,
         )
+        return self._with_noise(grid, frame, fill)
+
+    def _with_noise(
+        self,
+        grid: tuple[np.ndarray, list[Hashable], list[Hashable]],
+        frame: pd.DataFrame,
+        fill: float,
+    ) -> tuple[pd.DataFrame, np.ndarray]:
+        """``frame``'s counts plus the noise of their cell keys ``grid`` (as floats), and the
+        noise by cell."""
         flat = frame.to_numpy(dtype=np.int64).ravel()
         noise = self.ptable.noise(flat, _aligned_to(grid, frame, fill).ravel())
         out = pd.DataFrame(
@@ -668,6 +678,35 @@ class _Protector:
             columns=frame.columns,
         )
         return out, noise
+
+    def noisy_groupings(
+        self,
+        rows: pd.Series,
+        codes: np.ndarray,
+        n_codes: int,
+        row_order: Sequence[Hashable],
+        tables: Sequence[tuple[str, list[str], list[list[int]], pd.DataFrame]],
+    ) -> list[pd.DataFrame]:
+        """:meth:`noisy` of several tables of the same records whose columns group one coding
+        of them (``(name, labels, groups, original)``: see
+        :meth:`~leadership_eval.privacy.perturb.CellKeys.grouped_grids`; no labels for a
+        table of totals), their cell keys made together. The same tables as one call of
+        :meth:`noisy` each, in this order."""
+        if not self.perturb:
+            return [self._rounded(t[3].astype(float)) for t in tables]
+        grids = self.keys.grouped_grids(
+            [(name, labels, groups) for name, labels, groups, _ in tables],
+            rows,
+            codes,
+            n_codes,
+            row_order=row_order,
+        )
+        out = []
+        for grid, (_, _, _, original) in zip(grids, tables, strict=True):
+            published, noise = self._with_noise(grid, original, 0.5)
+            self.changes.extend(int(x) for x in noise)
+            out.append(self._rounded(published))
+        return out
 
     def _rounded(self, published: pd.DataFrame) -> pd.DataFrame:
         """Published counts rounded to the policy's base (when it rounds)."""
@@ -1022,31 +1061,26 @@ def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Stat
         for r, lv in forms.level.items()
     )
     # perturbed numbers answering, and perturbed group counts at each level
-    item_order = list(an.reported)
     n_true = table.sum(axis=1)
-    n_noisy = prot.noisy(
-        f"item:{item_id}", rows_s, None, item_order, [], pd.Series(n_true, index=index)
-    )
-    noisy_levels = []
+    # the numbers answering, and the counts of each level's groups of answers, their cell keys
+    # made together: every table counts the same answers
+    tables: list[tuple[str, list[str], list[list[int]], pd.DataFrame]] = [
+        (f"item:{item_id}", [], [], pd.DataFrame({"Total": n_true}, index=index))
+    ]
     for lv in levels:
-        group_of = lv.group_of()
-        labels_col = pd.Series(
-            np.array([lv.labels[group_of[c]] for c in codes], dtype=object)[code_at],
-            index=rows_s.index,
-            dtype=object,
+        groups = [[codes.index(c) for c in g] for g in lv.groups]
+        grouped = np.stack([table[:, g].sum(axis=1) for g in groups], 1)
+        labels = list(lv.labels)
+        tables.append(
+            (
+                f"item:{item_id}:{lv.name}",
+                labels,
+                groups,
+                pd.DataFrame(grouped, index=index, columns=labels),
+            )
         )
-        grouped = np.stack(
-            [table[:, [codes.index(c) for c in g]].sum(axis=1) for g in lv.groups], 1
-        )
-        noisy = prot.noisy(
-            f"item:{item_id}:{lv.name}",
-            rows_s,
-            labels_col,
-            item_order,
-            list(lv.labels),
-            pd.DataFrame(grouped, index=index, columns=list(lv.labels)),
-        )
-        noisy_levels.append(_int_rows(noisy))
+    n_noisy, *noisy = prot.noisy_groupings(rows_s, code_at, len(codes), list(an.reported), tables)
+    noisy_levels = [_int_rows(t) for t in noisy]
     item_sd = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
     return _Statement(
         item_id,
