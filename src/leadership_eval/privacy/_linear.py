@@ -434,20 +434,21 @@ class LinearAttack:
     ) -> None:
         self.n = n
         rows: list[int] = []
-        cols: list[int] = []
-        vals: list[float] = []
+        cols: list[Any] = []
+        vals: list[Any] = []
         for r, (cells, coefs, _total) in enumerate(equations):
             rows.extend([r] * len(cells))
-            cols.extend(int(c) for c in cells)
-            vals.extend(float(w) for w in coefs)
+            cols.extend(cells)
+            vals.extend(coefs)
         col = np.asarray(cols, dtype=np.int64)
-        order = np.lexsort((np.asarray(rows, dtype=np.int64), col))
+        row = np.asarray(rows, dtype=np.int64)
+        order = np.lexsort((row, col))
         indptr = np.zeros(n + 1, dtype=np.int32)
         np.cumsum(np.bincount(col, minlength=n), out=indptr[1:])
-        rhs = np.array([float(total) for _, _, total in equations], dtype=np.float64)
+        rhs = np.array([total for _, _, total in equations], dtype=np.float64)
         self._lp = WarmLP(
             indptr,
-            np.asarray(rows, dtype=np.int32)[order],
+            row.astype(np.int32)[order],
             np.asarray(vals, dtype=np.float64)[order],
             len(equations),
             rhs,

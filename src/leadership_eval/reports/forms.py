@@ -242,32 +242,35 @@ def _attack_upper(
 
     rows = [r for r in counts.rows if r != TOTAL]
     nc = len(codes)
-    var = {(r, c): i * nc + j for i, r in enumerate(rows) for j, c in enumerate(codes)}
     if not targets:
         return {}
+    at = {r: i * nc for i, r in enumerate(rows)}  # a row's first variable
+    col = {c: j for j, c in enumerate(codes)}
+    every = list(range(nc))
     equations: list[tuple[list[int], list[float], float]] = []
     for r in [*rows, TOTAL]:
         lv = forms.get(r)
-        members = rows if r == TOTAL else [r]
+        starts = [at[m] for m in rows] if r == TOTAL else [at[r]]
+        x = counts.row(r).tolist()
         if lv is not None and r not in dominated:
             if levels[lv].name == "mean":
                 # the average answer: the sum of the codes (the intruder is given it exactly)
-                cells = [var[(m, c)] for m in members for c in codes]
-                weights = [float(c) for m in members for c in codes]
-                total = float(sum(c * counts.get(r, c) for c in codes))
+                cells = [s + j for s in starts for j in every]
+                weights = [float(c) for _ in starts for c in codes]
+                total = float(sum(c * v for c, v in zip(codes, x, strict=True)))
                 equations.append((cells, weights, total))
             else:
                 for g in levels[lv].groups:
-                    cells = [var[(m, c)] for m in members for c in g]
-                    value = float(sum(counts.get(r, c) for c in g))
-                    equations.append((cells, [1.0] * len(cells), value))
+                    js = [col[c] for c in g]
+                    cells = [s + j for s in starts for j in js]
+                    equations.append((cells, [1.0] * len(cells), float(sum(x[j] for j in js))))
         if r in n_shown:
-            cells = [var[(m, c)] for m in members for c in codes]
-            total = float(counts.total(r))
-            equations.append((cells, [1.0] * len(cells), total))
+            cells = [s + j for s in starts for j in every]
+            equations.append((cells, [1.0] * len(cells), float(sum(x))))
     attack = LinearAttack(len(rows) * nc, equations)
     return {
-        (r, c, sense): attack.bound(var[(r, c)], maximise=sense == "max") for r, c, sense in targets
+        (r, c, sense): attack.bound(at[r] + col[c], maximise=sense == "max")
+        for r, c, sense in targets
     }
 
 
@@ -533,6 +536,9 @@ def _finest_forms(
     level: dict[Hashable, int | None] = {}
     dominated: dict[Hashable, int] = {}
     n_shown: set[Hashable] = set()
+    # the levels whose groups take every option once: their groups' total is the row's, so
+    # the dominance rule (a total below dominance_group) needs no grouping in a larger row
+    whole = [sorted(c for g in lv.groups for c in g) == sorted(codes) for lv in levels]
     for r in [*[r for r in totals if r != TOTAL], TOTAL]:
         x = cells.row(r)
         level[r] = None
@@ -545,10 +551,14 @@ def _finest_forms(
         # a row all (or all but one) of whose answers fall in one group of ANY level is shown
         # as "almost all" of that group at the finest such level: a more detailed form would
         # tell the same (e.g. every option shown, but nobody below "agree")
+        large = totals[r] >= policy.dominance_group
         for i, lv in enumerate(levels):
-            if lv.name != "mean" and policy.is_dominated(_grouped(x, lv, codes)):
+            if lv.name == "mean" or (large and whole[i]):
+                continue
+            grouped = _grouped(x, lv, codes)
+            if policy.is_dominated(grouped):
                 level[r] = i
-                dominated[r] = int(np.argmax(_grouped(x, lv, codes)))
+                dominated[r] = int(np.argmax(grouped))
                 break
         if r in dominated:
             continue
