@@ -1043,7 +1043,12 @@ def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Stat
     rows_s = an.row_key[answered]
     code_at = code_at[answered]
     vals = pd.Series(np.asarray(codes, dtype=np.int64)[code_at], index=rows_s.index)
-    table = _with_region(_crosstab(rows_s, vals, an.reported, codes))
+    # the crosstab of trusts and answers, from the positions both already have (as
+    # _crosstab(rows_s, vals, an.reported, codes) counts them), with the region's row
+    nr, nc = len(an.reported), len(codes)
+    by_trust = np.bincount(ctx.reported_at[answered] * nc + code_at, minlength=nr * nc)
+    by_trust = by_trust.astype(np.int64).reshape(nr, nc)
+    table = np.vstack([by_trust, by_trust.sum(axis=0)])
     index = pd.Index([*an.reported, "Total"])
     counts = pd.DataFrame(table, index=index, columns=pd.Index(codes))
     forms = choose_forms(counts, levels, ctx.pol)
