@@ -1573,22 +1573,29 @@ def _publish_choices(an: Analysis, prot: _Protector) -> list[PublishedChoice]:
             k = REGION if g == "Total" else str(g)
             n_pub[k] = int(n_noisy.loc[g, "Total"]) if n_true[g] >= pol.min_cell else None
         index = pd.Index([*reported, "Total"])
+        # each answering respondent's trust, by its position among the reported ones
+        trust_at = pd.Index(reported).get_indexer(rows_s)
         for col, label in options:
             t = ticks[col].fillna(0).astype(int).to_numpy()
-            table = _with_region(
-                _crosstab(rows_s, pd.Series(t, index=rows_s.index), reported, [0, 1])
-            )
+            # ticked or not by trust (_crosstab(rows_s, t, reported, [0, 1])), and the region
+            by_trust = np.bincount(trust_at * 2 + t, minlength=2 * len(reported))
+            by_trust = by_trust.astype(np.int64).reshape(len(reported), 2)
+            table = np.vstack([by_trust, by_trust.sum(axis=0)])
             forms = choose_forms(pd.DataFrame(table, index=index, columns=[0, 1]), [binary], pol)
-            tick_labels = np.full(len(t), None, dtype=object)
-            tick_labels[t == 0], tick_labels[t == 1] = "not ticked", "ticked"
-            labels_col = pd.Series(tick_labels, index=rows_s.index, dtype=object)
-            noisy = prot.noisy(
-                f"choice:{col}",
+            ticked = ["not ticked", "ticked"]
+            [noisy] = prot.noisy_groupings(
                 rows_s,
-                labels_col,
+                t,
+                2,
                 reported,
-                ["not ticked", "ticked"],
-                pd.DataFrame(table, index=index, columns=["not ticked", "ticked"]),
+                [
+                    (
+                        f"choice:{col}",
+                        ticked,
+                        [[0], [1]],
+                        pd.DataFrame(table, index=index, columns=ticked),
+                    )
+                ],
             )
             noisy_at = _int_rows(noisy)
             for g in [*reported, "Total"]:
