@@ -229,6 +229,32 @@ def test_detectors_hook_and_longest_span_wins() -> None:
         redact_text("abc", detectors=[bad])
 
 
+def test_a_redactor_redacts_the_same_column_again_without_scanning_it() -> None:
+    from leadership_eval.privacy import text as text_module
+
+    r = text_module.Redactor(names=["Sam Hill"])
+    a = pd.Series(["Sam Hill was great", None, "Email sam@x.org"], index=[5, 6, 7], name="a")
+    b = pd.Series(["Thanks to Sam", "nothing here", None], name="b")
+    first = r.redact_series(a)
+    assert r.redact_series(b).tolist() == ["Thanks to [NAME]", "nothing here", None]
+    # the same texts again, under another index and name: the stored result, not a new scan
+    # (with no passes, a scan would redact nothing)
+    again = a.set_axis([1, 2, 3]).rename("again")
+    r.redact_series(again)  # b was the last: this one is scanned
+    passes, r._passes = r._passes, []
+    out = r.redact_series(again)
+    r._passes = passes
+    assert out.tolist() == first.tolist() and list(out.index) == [1, 2, 3]
+    assert out.name == "again"
+    # the result handed out is the caller's own: changing it changes nothing stored
+    out[1] = "changed"
+    assert r.redact_series(again).tolist() == first.tolist()
+    # a changed text is scanned, and its own result given
+    changed = again.copy()
+    changed[3] = "Call Sam Hill"
+    assert r.redact_series(changed).tolist() == ["[NAME] was great", None, "Call [NAME]"]
+
+
 def test_redact_series_keeps_na_index_and_non_text() -> None:
     s = pd.Series(
         ["Email a@b.org", None, 7700900123, "", float("nan"), "Ward 3"],

@@ -152,6 +152,21 @@ def test_theme_summary_quotes_are_redacted_and_attributed_by_role_only(
     assert shown.loc[("t08", "context"), "n_participants"] == 2
 
 
+def test_theme_summary_takes_a_redactor_in_place_of_the_rosters(segments: pd.DataFrame) -> None:
+    from leadership_eval.errors import ArgumentError
+    from leadership_eval.privacy.text import Redactor
+
+    named = segments.assign(text=segments["text"] + " Ask Amara Okafor on Rowan Ward.")
+    rosters = theme_summary(named, CB, names=["Amara Okafor"], places=["Rowan Ward"])
+    redactor = Redactor(["Amara Okafor"], ["Rowan Ward"])
+    pd.testing.assert_frame_equal(theme_summary(named, CB, redactor=redactor), rosters)
+    # the redactor that has just redacted the same segments gives the same quotes again
+    redactor.redact_series(named["text"])
+    pd.testing.assert_frame_equal(theme_summary(named, CB, redactor=redactor), rosters)
+    with pytest.raises(ArgumentError, match="not both"):
+        theme_summary(named, CB, names=["Amara Okafor"], redactor=redactor)
+
+
 # ------------------------------------------------------------------------------ REFI-QDA
 
 

@@ -78,6 +78,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DataError
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -1174,7 +1175,8 @@ class Redactor:
     each call. Code that redacts many texts with the same names builds one itself and calls
     :meth:`redact` or :meth:`find` for each text, or :meth:`redact_series` for each column.
     Nothing is kept between calls at module level: the names (which are staff names) live only
-    as long as the redactor.
+    as long as the redactor, as does the last column it redacted (kept so that the same texts
+    asked for again are not scanned twice).
 
     >>> from leadership_eval.privacy.text import Redactor
     >>> r = Redactor(names=["Sam Hill"])
@@ -1191,6 +1193,9 @@ class Redactor:
     ) -> None:
         self._passes = _passes(names, places)
         self._detectors = tuple(detectors or ())
+        # the last column redacted, as given and redacted: the same texts asked again (the
+        # analysis's interview segments, then their themes' quotes) are not scanned twice
+        self._last: tuple[list[Any], np.ndarray] | None = None
 
     def find(self, text: str) -> list[Span]:
         """The personal data in ``text`` (as :func:`find_personal_data`)."""
@@ -1225,6 +1230,11 @@ class Redactor:
         out = values.astype(object)
         if not (~missing).any():
             return pd.Series(out, index=series.index, name=series.name, dtype=object)
+        given = values.tolist()
+        if self._last is not None and self._last[0] == given:
+            return pd.Series(
+                self._last[1].copy(), index=series.index, name=series.name, dtype=object
+            )
         passes = self._passes
         # texts whose matching form differs (full-width, non-breaking spaces...) are redacted
         # one by one, so their spans map back to the original characters; the rest column-wise
@@ -1247,6 +1257,7 @@ class Redactor:
             out = out.astype(object)
             out[special] = [_find(t, passes)[0] for t in values[special].tolist()]
         out = out.where(~missing, None)
+        self._last = (given, out.to_numpy(dtype=object, copy=True))
         return pd.Series(out, index=series.index, name=series.name, dtype=object)
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from ..errors import ConfigurationError, DataError
+from ..errors import ArgumentError, ConfigurationError, DataError
 from ..instruments.models import Codebook, text_in
 from ..policy import DisclosurePolicy
 from .segments import check_segments, load_codebook
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..privacy.text import Redactor
 
 __all__ = ["framework_matrix", "theme_summary"]
 
@@ -147,6 +150,7 @@ def theme_summary(
     names: Iterable[str] = (),
     places: Iterable[str] = (),
     level: Literal["theme", "code"] = "theme",
+    redactor: Redactor | None = None,
 ) -> pd.DataFrame:
     """Themes per trust, by participants, with redacted example quotes: safe to publish.
 
@@ -163,6 +167,10 @@ def theme_summary(
         Rosters passed to :func:`~leadership_eval.privacy.text.redact_text` (participants',
         mentors' and colleagues' names; wards, sites, the trusts' names).
     level : {"theme", "code"}
+    redactor : Redactor, optional
+        Redacts the quotes in place of one made from ``names`` and ``places`` (which are then
+        left empty): one made with other detectors, or the one that has just redacted the same
+        segments (it does not scan them again).
 
     Returns
     -------
@@ -216,8 +224,13 @@ def theme_summary(
     0   trust   t01               3  She linked me up.    trainee
     2  region  None            <NA>  She linked me up.    trainee
     """
-    from ..privacy.text import redact_series
+    from ..privacy.text import Redactor
 
+    names, places = list(names), list(places)
+    if redactor is not None and (names or places):
+        raise ArgumentError(
+            "theme_summary takes names and places, or a redactor made with them, not both"
+        )
     cb = load_codebook(codebook)
     check_segments(segments)
     if group not in segments.columns:
@@ -230,7 +243,8 @@ def theme_summary(
     frame = segments.assign(_theme=col.to_numpy())
     if frame[group].isna().any():
         raise DataError(f"segments with no {group}: every segment needs one", code="missing-group")
-    frame = frame.assign(quote=redact_series(frame["text"], names=names, places=places))
+    redact = redactor if redactor is not None else Redactor(names, places)
+    frame = frame.assign(quote=redact.redact_series(frame["text"]))
     # the example quote: the segment whose text has the smallest digest, so the choice does not
     # depend on the order of the rows
     frame = frame.assign(

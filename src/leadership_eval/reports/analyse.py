@@ -381,7 +381,7 @@ def analyse(
         _activities(an, activity_log, activity_survey)
     if segments is not None:
         step("summarising interview themes")
-        _themes(an, segments, codebook, names, places, redactor)
+        _themes(an, segments, codebook, redactor)
     _comments(an, comments, names, places, publish_unreviewed_comments, redactor)
     return an
 
@@ -525,14 +525,7 @@ def _activities(
     )
 
 
-def _themes(
-    an: Analysis,
-    segments: Any,
-    codebook: Any,
-    names: Sequence[str],
-    places: Sequence[str],
-    redactor: Redactor,
-) -> None:
+def _themes(an: Analysis, segments: Any, codebook: Any, redactor: Redactor) -> None:
     from ..instruments.loader import load_instrument
     from ..instruments.models import Codebook
     from ..qualitative import read_segments, theme_summary
@@ -546,7 +539,8 @@ def _themes(
     coded = read_segments(segments, book)
     an.codebook = book
     an.segments = coded.assign(quote=redactor.redact_series(coded["text"]))
-    an.themes = theme_summary(coded, book, group=group, policy=pol, names=names, places=places)
+    # the redactor that has just redacted these segments: their quotes are not scanned again
+    an.themes = theme_summary(coded, book, group=group, policy=pol, redactor=redactor)
     if isinstance(segments, pd.DataFrame) and group in segments.columns:
         an.interviewed = {str(x) for x in segments[group].dropna().unique()}
     an.decide(
