@@ -139,7 +139,12 @@ class _Cells:
     def __init__(self, frame: pd.DataFrame, codes: Sequence[int]) -> None:
         self.rows = list(frame.index)
         self._pos = {c: j for j, c in enumerate(codes)}
-        self._values = frame[list(codes)].to_numpy(dtype=np.int64)
+        # the frame's own columns when they are the codes in order (a statement's table):
+        # selecting columns by label costs more than the rest of this
+        same = len(frame.columns) == len(codes) and all(
+            a == b for a, b in zip(frame.columns.tolist(), codes, strict=True)
+        )
+        self._values = (frame if same else frame[list(codes)]).to_numpy(dtype=np.int64)
         self._row = {r: i for i, r in enumerate(self.rows)}
 
     def row(self, r: Hashable) -> np.ndarray:
