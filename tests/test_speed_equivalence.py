@@ -351,3 +351,23 @@ def test_grouped_cell_keys_refuse_what_they_cannot_group() -> None:
         keys.grouped_grids([two], rows, np.array([0, 1, 2]), 2, row_order=["t1"])
     with pytest.raises(le.DataError, match="a row label and a code for every record"):
         keys.grouped_grids([two], pd.Series(["t1", None, "t2"]), codes, 2, row_order=["t1"])
+
+
+def test_a_group_key_sums_its_members_keys_and_refuses_strangers() -> None:
+    import hashlib
+    import hmac
+
+    from leadership_eval.privacy.perturb import CellKeys, record_keys
+
+    secret = b"group key test key, sixteen+"
+    ids = pd.Series([f"r{i}" for i in range(30)], index=np.arange(30) * 3 + 7)
+    keys = CellKeys(pd.Series(record_keys(ids, secret), index=ids.index), secret)
+    members = pd.Index([88, 7, 43, 10, 61])  # in no particular order
+    total = int(keys.keys.reindex(members).to_numpy(dtype=np.uint64).sum())
+    # the key as first published: HMAC-SHA256 of "group", the statistic and the key sum
+    mac = hmac.new(secret, f"group\x1fitem:q:mean\x1f{total}".encode(), hashlib.sha256).digest()
+    want = (int.from_bytes(mac[:8], "big") >> 11) / float(1 << 53)
+    assert keys.group_uniform("item:q:mean", members) == want
+    assert keys.group_uniform("item:q:mean", list(members)) == want
+    with pytest.raises(le.DataError, match="rows of the keyed data"):
+        keys.group_uniform("item:q:mean", [7, 8])

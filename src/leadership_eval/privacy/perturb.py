@@ -456,7 +456,7 @@ class CellKeys:
 
     def group_uniform(self, what: Hashable, members: pd.Index | Sequence[Hashable]) -> float:
         """One uniform key in [0, 1) for a statistic of a set of records (a group's mean)."""
-        k = self.keys.reindex(pd.Index(members)).to_numpy(dtype=np.uint64)
+        k = self._aligned(pd.Index(members))
         return _uniform(self.secret, "group", what, int(k.sum()))
 
 

@@ -1166,8 +1166,13 @@ def _collapsed(
 
 def _mean_row(ctx: _Context, st: _Statement, key: Any, k: str, n_pub: int | None) -> ItemRow:
     pol, prot, rows_s = ctx.pol, ctx.prot, st.rows_s
-    members = rows_s.index if key == "Total" else rows_s.index[(rows_s == key).to_numpy()]
-    true_mean = float(st.vals[members].mean())
+    values = st.vals.to_numpy()
+    if key == "Total":
+        members = rows_s.index
+    else:
+        mine = rows_s.to_numpy(dtype=object) == key
+        members, values = rows_s.index[mine], values[mine]
+    true_mean = float(values.mean())
     noisy_mean = (
         perturb_mean(
             true_mean,
