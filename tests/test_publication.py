@@ -252,3 +252,27 @@ def test_the_average_bound_in_closed_form_equals_the_linear_programme() -> None:
         )
         for j in range(5):
             assert lp.bound(j, maximise=True) == pytest.approx(_max_given_mean(j, codes, n, total))
+
+
+def test_a_funnel_drawn_again_is_drawn_the_same(
+    published: tuple[Publication, dict[str, str]],
+) -> None:
+    import dataclasses
+
+    from leadership_eval.reports import figures
+
+    pub, _ = published
+    scale = next(s for s in pub.scales if s.funnel)
+    codes = [k for k, r in scale.rows.items() if r.status == "shown"]
+    figures._FRAMES.clear()
+    fresh = [figures.funnel_svg(scale, c, name_others=False) for c in codes]
+    # every report after the first takes the frame drawn for the first: the same pictures
+    assert [figures.funnel_svg(scale, c, name_others=False) for c in codes] == fresh
+    # a scale whose published points change in place is drawn anew, not from its old frame
+    own = dataclasses.replace(scale, rows=dict(scale.rows))
+    figures.funnel_svg(own, codes[0])
+    own.rows[codes[0]] = dataclasses.replace(scale.rows[codes[0]], mean=scale.high)  # type: ignore[index]
+    redrawn = figures.funnel_svg(own, codes[0])
+    figures._FRAMES.clear()
+    assert redrawn == figures.funnel_svg(own, codes[0])
+    assert redrawn != fresh[0]

@@ -218,7 +218,7 @@ def funnel_svg(
     if not shown or scale.centre is None or not scale.funnel:
         return ""
     names = names or {}
-    plot = _Plot(scale, shown)
+    plot, frame = _funnel_frame(scale, shown)
     esc = html.escape
     message = _funnel_message(scale, shown, highlight, name_others, names)
     parts: list[str] = [
@@ -228,14 +228,7 @@ def funnel_svg(
     parts.append(
         f'<text x="{plot.w / 2:.0f}" y="16" text-anchor="middle" class="ft">{esc(scale.title)}</text>'
     )
-    parts += plot.axes(scale.centre)
-    for pos, cls in ((1, "f95"), (2, "f95"), (3, "f998"), (4, "f998")):
-        pts = " ".join(
-            f"{plot.x(f[0]):.1f},{plot.y(f[pos]):.1f}"
-            for f in scale.funnel
-            if math.isfinite(f[pos])
-        )
-        parts.append(f'<polyline points="{pts}" class="{cls}"/>')
+    parts += frame
     fmt = f".{scale.decimals}f"
     for r in sorted(shown, key=lambda r: r.key == highlight):  # the highlighted point on top
         mine = highlight is not None and r.key == highlight
@@ -243,6 +236,35 @@ def funnel_svg(
         parts += plot.point(r, mine, label, fmt, name_others)
     parts.append("</svg>")
     return "".join(parts)
+
+
+# the frames (axes, centre line and limits) of the funnels drawn last: every report of a
+# publication draws the same frame around its points. Keyed by the scale and what the frame is
+# drawn from (its published points), and holding the scale, so a key is never another's.
+_FRAMES: dict[tuple[Any, ...], tuple[Any, _Plot, list[str]]] = {}
+_FRAMES_MAX = 32
+
+
+def _funnel_frame(scale: Any, shown: list[Any]) -> tuple[_Plot, list[str]]:
+    """The plot of a scale's funnel and the SVG of its frame: grid lines, axes, the centre line
+    and the control limits."""
+    key = (id(scale), scale.centre, tuple((r.n, r.mean) for r in shown))
+    hit = _FRAMES.get(key)
+    if hit is not None and hit[0] is scale:
+        return hit[1], hit[2]
+    plot = _Plot(scale, shown)
+    parts = plot.axes(scale.centre)
+    for pos, cls in ((1, "f95"), (2, "f95"), (3, "f998"), (4, "f998")):
+        pts = " ".join(
+            f"{plot.x(f[0]):.1f},{plot.y(f[pos]):.1f}"
+            for f in scale.funnel
+            if math.isfinite(f[pos])
+        )
+        parts.append(f'<polyline points="{pts}" class="{cls}"/>')
+    if len(_FRAMES) >= _FRAMES_MAX:
+        _FRAMES.pop(next(iter(_FRAMES)))
+    _FRAMES[key] = (scale, plot, parts)
+    return plot, parts
 
 
 def _funnel_message(
