@@ -371,3 +371,66 @@ def test_a_group_key_sums_its_members_keys_and_refuses_strangers() -> None:
     assert keys.group_uniform("item:q:mean", list(members)) == want
     with pytest.raises(le.DataError, match="rows of the keyed data"):
         keys.group_uniform("item:q:mean", [7, 8])
+
+
+@pytest.mark.parametrize("policy", ["default", "nhs-hes", "no-perturbation"])
+def test_grouped_tables_publish_the_counts_of_one_noisy_table_at_a_time(policy: str) -> None:
+    """The statement and tick-box tables, published together from arrays, are what the
+    protector's noisy() publishes table by table from frames (cell keys, perturbation and
+    rounding); a label named like the margins ("Total") is matched by label, as noisy() does."""
+    from leadership_eval.reports.analyse import analyse
+    from leadership_eval.reports.publish import _Protector
+
+    pol = (
+        PRESETS["default"].model_copy(
+            update={
+                "perturbation": PRESETS["default"].perturbation.model_copy(
+                    update={"method": "none"}
+                )
+            }
+        )
+        if policy == "no-perturbation"
+        else PRESETS[policy]
+    )
+    survey = le.load_instrument("trainee-survey")
+    sizes = {"t01": 40, "t02": 31, "t03": 22, "t04": 12}
+    data = le.simulate_responses(survey, sum(sizes.values()), groups=sizes, seed=9)
+    an = analyse(survey, data, policy=pol)
+    order = list(an.reported)
+    rng = np.random.default_rng(3)
+    rows = an.row_key[an.row_key.isin(order).to_numpy()]
+    codes = rng.integers(0, 5, len(rows))
+    at = pd.Index(order).get_indexer(rows)
+    table = np.bincount(at * 5 + codes, minlength=5 * len(order)).reshape(len(order), 5)
+    table = np.vstack([table, table.sum(axis=0)])
+    index = [*order, "Total"]
+    for labels in (["low", "middle", "high"], ["low", "Total", "high"]):
+        groups = [[0, 1], [2], [3, 4]]
+        grouped = np.stack([table[:, g].sum(axis=1) for g in groups], 1)
+        n = table.sum(axis=1)
+        together = _Protector(an, b"sixteen byte key, and more")
+        got = together.noisy_groupings(
+            rows,
+            codes,
+            5,
+            order,
+            [("item:q", [], [], n[:, None]), ("item:q:three", labels, groups, grouped)],
+        )
+        apart = _Protector(an, b"sixteen byte key, and more")
+        label_col = pd.Series(
+            np.asarray(labels, dtype=object)[np.array([0, 0, 1, 2, 2])[codes]], index=rows.index
+        )
+        want = [
+            apart.noisy("item:q", rows, None, order, [], pd.Series(n, index=index)),
+            apart.noisy(
+                "item:q:three",
+                rows,
+                label_col,
+                order,
+                labels,
+                pd.DataFrame(grouped, index=index, columns=labels),
+            ),
+        ]
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_array_equal(g, w.to_numpy().astype(np.int64))
+        assert together.changes == apart.changes

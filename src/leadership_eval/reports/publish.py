@@ -578,12 +578,6 @@ def _with_region(counts: pd.DataFrame) -> np.ndarray:
     return np.vstack([values, values.sum(axis=0)])
 
 
-def _int_rows(published: pd.DataFrame | pd.Series) -> dict[Hashable, Any]:
-    """Published counts by row label, as plain integers (a list per row for a frame)."""
-    values = published.to_numpy().astype(np.int64).tolist()
-    return dict(zip(published.index, values, strict=True))
-
-
 def _aligned_to(
     grid: tuple[np.ndarray, list[Hashable], list[Hashable]], like: pd.DataFrame, fill: float
 ) -> np.ndarray:
@@ -599,6 +593,14 @@ def _aligned_to(
     out[(ri < 0)[:, None] | (ci < 0)[None, :]] = fill
     out[np.isnan(out)] = fill
     return out
+
+
+def _group_at(groups: Sequence[Sequence[int]], codes: np.ndarray) -> np.ndarray:
+    """The group (its position in ``groups``) of each code of ``codes``."""
+    at = np.full(max((c for g in groups for c in g), default=-1) + 1, -1, dtype=np.int64)
+    for j, g in enumerate(groups):
+        at[list(g)] = j
+    return at[np.asarray(codes, dtype=np.int64)]
 
 
 class _Protector:
@@ -685,15 +687,42 @@ class _Protector:
         codes: np.ndarray,
         n_codes: int,
         row_order: Sequence[Hashable],
-        tables: Sequence[tuple[str, list[str], list[list[int]], pd.DataFrame]],
-    ) -> list[pd.DataFrame]:
+        tables: Sequence[tuple[str, list[str], list[list[int]], np.ndarray]],
+    ) -> list[np.ndarray]:
         """:meth:`noisy` of several tables of the same records whose columns group one coding
-        of them (``(name, labels, groups, original)``: see
-        :meth:`~leadership_eval.privacy.perturb.CellKeys.grouped_grids`; no labels for a
-        table of totals), their cell keys made together. The same tables as one call of
-        :meth:`noisy` each, in this order."""
+        of them, their cell keys made together.
+
+        Each table is ``(name, labels, groups, original)`` (see
+        :meth:`~leadership_eval.privacy.perturb.CellKeys.grouped_grids`; no labels for a table
+        of totals), ``original`` its true counts: a row per label of ``row_order`` and the
+        total's, a column per label (one for a table of totals). Returns the published counts
+        (integers, the same shape) that one call of :meth:`noisy` each gives, in this order.
+        """
+        originals = [np.asarray(t[3], dtype=np.int64) for t in tables]
         if not self.perturb:
-            return [self._rounded(t[3].astype(float)) for t in tables]
+            return [self._rounded_array(o) for o in originals]
+        if "Total" in row_order or any("Total" in t[1] for t in tables):
+            # a label named like the margins: matched by label, as noisy() does
+            return [
+                self.noisy(
+                    name,
+                    rows,
+                    pd.Series(
+                        np.asarray(labels, dtype=object)[_group_at(groups, codes)],
+                        index=rows.index,
+                    )
+                    if labels
+                    else None,
+                    row_order,
+                    labels,
+                    pd.DataFrame(
+                        original, index=[*row_order, "Total"], columns=labels or ["Total"]
+                    ),
+                )
+                .to_numpy()
+                .astype(np.int64)
+                for (name, labels, groups, _), original in zip(tables, originals, strict=True)
+            ]
         grids = self.keys.grouped_grids(
             [(name, labels, groups) for name, labels, groups, _ in tables],
             rows,
@@ -702,11 +731,20 @@ class _Protector:
             row_order=row_order,
         )
         out = []
-        for grid, (_, _, _, original) in zip(grids, tables, strict=True):
-            published, noise = self._with_noise(grid, original, 0.5)
+        for (keys, _, _), original in zip(grids, originals, strict=True):
+            # the grid's rows are the table's (row_order, then the total), its columns the
+            # table's labels then their total (a table of totals: that one column)
+            noise = self.ptable.noise(original.ravel(), keys[:, : original.shape[1]].ravel())
             self.changes.extend(int(x) for x in noise)
-            out.append(self._rounded(published))
+            out.append(self._rounded_array(original + noise.reshape(original.shape)))
         return out
+
+    def _rounded_array(self, counts: np.ndarray) -> np.ndarray:
+        """Published counts (integers) rounded to the policy's base (when it rounds)."""
+        counts = np.asarray(counts)
+        base = self.policy.rounding
+        flat = [_round_base(int(v), base) for v in counts.ravel().tolist()]
+        return np.array(flat, dtype=np.int64).reshape(counts.shape)
 
     def _rounded(self, published: pd.DataFrame) -> pd.DataFrame:
         """Published counts rounded to the policy's base (when it rounds)."""
@@ -1069,23 +1107,15 @@ def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Stat
     n_true = table.sum(axis=1)
     # the numbers answering, and the counts of each level's groups of answers, their cell keys
     # made together: every table counts the same answers
-    tables: list[tuple[str, list[str], list[list[int]], pd.DataFrame]] = [
-        (f"item:{item_id}", [], [], pd.DataFrame({"Total": n_true}, index=index))
+    tables: list[tuple[str, list[str], list[list[int]], np.ndarray]] = [
+        (f"item:{item_id}", [], [], n_true[:, None])
     ]
     for lv in levels:
         groups = [[codes.index(c) for c in g] for g in lv.groups]
         grouped = np.stack([table[:, g].sum(axis=1) for g in groups], 1)
-        labels = list(lv.labels)
-        tables.append(
-            (
-                f"item:{item_id}:{lv.name}",
-                labels,
-                groups,
-                pd.DataFrame(grouped, index=index, columns=labels),
-            )
-        )
+        tables.append((f"item:{item_id}:{lv.name}", list(lv.labels), groups, grouped))
     n_noisy, *noisy = prot.noisy_groupings(rows_s, code_at, len(codes), list(an.reported), tables)
-    noisy_levels = [_int_rows(t) for t in noisy]
+    noisy_levels = [dict(zip(index, t.tolist(), strict=True)) for t in noisy]
     item_sd = float(vals.std(ddof=1)) if len(vals) > 1 else 0.0
     return _Statement(
         item_id,
@@ -1096,7 +1126,7 @@ def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Stat
         vals,
         forms,
         dict(zip(index, n_true.tolist(), strict=True)),
-        _int_rows(n_noisy["Total"]),
+        dict(zip(index, n_noisy[:, 0].tolist(), strict=True)),
         noisy_levels,
         item_sd,
     )
@@ -1589,20 +1619,9 @@ def _publish_choices(an: Analysis, prot: _Protector) -> list[PublishedChoice]:
             forms = choose_forms(pd.DataFrame(table, index=index, columns=[0, 1]), [binary], pol)
             ticked = ["not ticked", "ticked"]
             [noisy] = prot.noisy_groupings(
-                rows_s,
-                t,
-                2,
-                reported,
-                [
-                    (
-                        f"choice:{col}",
-                        ticked,
-                        [[0], [1]],
-                        pd.DataFrame(table, index=index, columns=ticked),
-                    )
-                ],
+                rows_s, t, 2, reported, [(f"choice:{col}", ticked, [[0], [1]], table)]
             )
-            noisy_at = _int_rows(noisy)
+            noisy_at = dict(zip(index, noisy.tolist(), strict=True))
             for g in [*reported, "Total"]:
                 k = REGION if g == "Total" else str(g)
                 if forms.level.get(g) is None or g in forms.dominated:
