@@ -42,6 +42,12 @@ def test_parallel_and_sequential_write_the_same_files(tmp_path: Path) -> None:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     pd.testing.assert_frame_equal(a.profiles, b.profiles)
     assert (a.eligible, a.planted) == (b.eligible, b.planted)
+    # a mentor reads "1 more statement differs", not "1 more statements differ"
+    pages = [f.read_text(encoding="utf-8") for f in (tmp_path / "one").rglob("trust-*.html")]
+    assert not any("1 more statements" in page for page in pages)
+    assert "1 more statement differs less" in (tmp_path / "one/trainees/trust-t07.html").read_text(
+        encoding="utf-8"
+    )
 
 
 @linux

@@ -190,10 +190,9 @@ def _summary_html(pub: Publication, code: str) -> str:
             )
         out += "</ul>"
         if len(diffs) > len(shown):
-            out += (
-                f'<p class="note">{len(diffs) - len(shown)} more statements differ less: see '
-                "the statements below.</p>"
-            )
+            rest = len(diffs) - len(shown)
+            what = "statement differs" if rest == 1 else "statements differ"
+            out += f'<p class="note">{rest} more {what} less: see the statements below.</p>'
     else:
         out += (
             f"<p>No statement shows {esc(g.label)} clearly above or below the rest of the "
