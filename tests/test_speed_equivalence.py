@@ -434,3 +434,21 @@ def test_grouped_tables_publish_the_counts_of_one_noisy_table_at_a_time(policy: 
         for g, w in zip(got, want, strict=True):
             np.testing.assert_array_equal(g, w.to_numpy().astype(np.int64))
         assert together.changes == apart.changes
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_counts_by_trust_are_the_crosstab_with_the_region(seed: int) -> None:
+    from leadership_eval.reports.publish import _counts_by_trust, _crosstab
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 80))
+    trusts, codes = ["t1", "t2", "t3"], [1, 2, 3, 4]
+    # positions outside the table too: a pooled trust (-1), an answer that is no code (4, -1)
+    trust_at = rng.integers(-1, 3, n)
+    code_at = rng.integers(-1, 5, n)
+    rows = pd.Series([trusts[i] if i >= 0 else "pooled" for i in trust_at], dtype=object)
+    answers = pd.Series([codes[j] if 0 <= j < 4 else 9 for j in code_at], dtype=object)
+    want = _crosstab(rows, answers, trusts, codes).to_numpy()
+    got = _counts_by_trust(trust_at, code_at, len(trusts), len(codes))
+    np.testing.assert_array_equal(got, np.vstack([want, want.sum(axis=0)]))
+    assert got.dtype == np.int64

@@ -572,10 +572,17 @@ def _crosstab(
     return pd.DataFrame(counts.reshape(nr, nc), index=r_index, columns=c_index)
 
 
-def _with_region(counts: pd.DataFrame) -> np.ndarray:
-    """A table of counts as integers, with the region's row (the column sums) below."""
-    values = counts.to_numpy(dtype=np.int64)
-    return np.vstack([values, values.sum(axis=0)])
+def _counts_by_trust(
+    trust_at: np.ndarray, code_at: np.ndarray, n_trusts: int, n_codes: int
+) -> np.ndarray:
+    """Counts of records by trust and answer, from their positions among the reported trusts
+    and the answers' codes, with the region's row (the column sums) below: the counts of
+    ``_crosstab`` (a position outside the table counts nowhere), as integers."""
+    keep = (trust_at >= 0) & (trust_at < n_trusts) & (code_at >= 0) & (code_at < n_codes)
+    flat = trust_at[keep] * n_codes + code_at[keep]
+    by_trust = np.bincount(flat, minlength=n_trusts * n_codes).astype(np.int64)
+    by_trust = by_trust.reshape(n_trusts, n_codes)
+    return np.vstack([by_trust, by_trust.sum(axis=0)])
 
 
 def _aligned_to(
@@ -1081,12 +1088,7 @@ def _statement_counts(ctx: _Context, item_id: str, levels: list[Level]) -> _Stat
     rows_s = an.row_key[answered]
     code_at = code_at[answered]
     vals = pd.Series(np.asarray(codes, dtype=np.int64)[code_at], index=rows_s.index)
-    # the crosstab of trusts and answers, from the positions both already have (as
-    # _crosstab(rows_s, vals, an.reported, codes) counts them), with the region's row
-    nr, nc = len(an.reported), len(codes)
-    by_trust = np.bincount(ctx.reported_at[answered] * nc + code_at, minlength=nr * nc)
-    by_trust = by_trust.astype(np.int64).reshape(nr, nc)
-    table = np.vstack([by_trust, by_trust.sum(axis=0)])
+    table = _counts_by_trust(ctx.reported_at[answered], code_at, len(an.reported), len(codes))
     index = pd.Index([*an.reported, "Total"])
     counts = pd.DataFrame(table, index=index, columns=pd.Index(codes))
     forms = choose_forms(counts, levels, ctx.pol)
@@ -1612,14 +1614,18 @@ def _publish_choices(an: Analysis, prot: _Protector) -> list[PublishedChoice]:
         trust_at = pd.Index(reported).get_indexer(rows_s)
         for col, label in options:
             t = ticks[col].fillna(0).astype(int).to_numpy()
-            # ticked or not by trust (_crosstab(rows_s, t, reported, [0, 1])), and the region
-            by_trust = np.bincount(trust_at * 2 + t, minlength=2 * len(reported))
-            by_trust = by_trust.astype(np.int64).reshape(len(reported), 2)
-            table = np.vstack([by_trust, by_trust.sum(axis=0)])
+            # ticked (1) or not (0) by trust, and the region; any other value counts nowhere,
+            # in the table or in its cell keys
+            table = _counts_by_trust(trust_at, t, len(reported), 2)
             forms = choose_forms(pd.DataFrame(table, index=index, columns=[0, 1]), [binary], pol)
             ticked = ["not ticked", "ticked"]
+            binary_answer = (t == 0) | (t == 1)
             [noisy] = prot.noisy_groupings(
-                rows_s, t, 2, reported, [(f"choice:{col}", ticked, [[0], [1]], table)]
+                rows_s[binary_answer],
+                t[binary_answer],
+                2,
+                reported,
+                [(f"choice:{col}", ticked, [[0], [1]], table)],
             )
             noisy_at = dict(zip(index, noisy.tolist(), strict=True))
             for g in [*reported, "Total"]:
