@@ -204,9 +204,9 @@ def test_an_instrument_loaded_twice_is_parsed_once_and_copied(tmp_path: Path) ->
     ],
 )
 def test_float_codes_of_one_byte_are_classified_as_through_the_table(
-    codes: list[int], missing: list[int]
+    codes: list[int], missing: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from leadership_eval.responses.validate import _byte_classes, _wide_classes
+    from leadership_eval.responses import validate
 
     choice = le.ChoiceList.model_validate(
         {
@@ -219,14 +219,39 @@ def test_float_codes_of_one_byte_are_classified_as_through_the_table(
     edges += [256.0, 257.0, 1e19, -1e19, 2.0**63, 1e300]
     pool = np.array([*codes, *missing, *edges, *(c + 256 for c in codes)], dtype=np.float64)
     f = np.concatenate([pool, rng.choice(pool, 5_000), rng.normal(0, 200, 2_000)])
-    got = _byte_classes(f, choice)
-    assert got is not None
-    cls, values = got
-    wide_cls, wide_values = _wide_classes(f, choice)  # the path for codes of any size
-    np.testing.assert_array_equal(cls, wide_cls)
-    kept = cls >= 1  # the values are read where the class says an answer
-    np.testing.assert_array_equal(values[kept].astype(np.float64), f[kept])
-    np.testing.assert_array_equal(values[kept], wide_values[kept])
+    wide_cls, wide_values = validate._wide_classes(f, choice)  # the path for codes of any size
+    expected = np.where(np.isnan(f), -1, wide_cls)  # no answer: -1, as validation marks it
+    # blocks of 1,000 rows (and a last one of another size), then the column in one block
+    for block in (1_000, validate._FLOAT_BLOCK):
+        monkeypatch.setattr(validate, "_FLOAT_BLOCK", block)
+        got = validate._byte_codes(f, choice)
+        assert got is not None
+        np.testing.assert_array_equal(got.classes(), expected)
+        np.testing.assert_array_equal(got.not_code, expected != 1)
+        np.testing.assert_array_equal(got.present(), ~np.isnan(f))
+        assert got.others == int(np.count_nonzero((expected != 1) & (expected != -1)))
+        kept = expected >= 1  # the values are read where the class says an answer
+        np.testing.assert_array_equal(got.values[kept].astype(np.float64), f[kept])
+        np.testing.assert_array_equal(got.values[kept], wide_values[kept])
+
+
+@pytest.mark.parametrize("codes", [[1, 2, 3, 4, 5], [-3, -1, 0, 2, 7]])
+def test_float_codes_without_other_answers_give_their_classes_from_the_mask(
+    codes: list[int],
+) -> None:
+    """A column of codes and blanks only: classes and answered rows follow from the mask."""
+    from leadership_eval.responses import validate
+
+    choice = le.ChoiceList.model_validate(
+        {"options": [{"code": c, "label": f"c{c}"} for c in codes], "missing": [{"code": 99, "label": "n/a"}]}
+    )
+    rng = np.random.default_rng(3)
+    f = rng.choice(np.array([*codes, np.nan], dtype=np.float64), 3_000)
+    got = validate._byte_codes(f, choice)
+    assert got is not None and got.others == 0
+    wide_cls, _ = validate._wide_classes(f, choice)
+    np.testing.assert_array_equal(got.classes(), np.where(np.isnan(f), -1, wide_cls))
+    np.testing.assert_array_equal(got.present(), ~np.isnan(f))
 
 
 def test_float_answers_validate_as_integer_answers() -> None:

@@ -8,11 +8,13 @@ pairwise sums computed once per distinct pattern). :mod:`~leadership_eval.scorin
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ._threads import THREADED_VALUES, map_threaded, worker_count
 from .errors import ConfigurationError, DataError
 from .instruments.models import ChoiceList, Item, Scale, Survey
 
@@ -253,10 +255,19 @@ class _Patterns:
         return A, V
 
 
-def scale_patterns(survey: Survey, data: pd.DataFrame, scale: Scale) -> _Patterns | None:
+def scale_patterns(
+    survey: Survey,
+    data: pd.DataFrame,
+    scale: Scale,
+    *,
+    threads: bool = True,
+    out: np.ndarray | None = None,
+) -> _Patterns | None:
     """The answer patterns of a scale whose items are integer-coded choice items held in
     integer columns (the clean form), or None (then :func:`scale_matrix` is used: it also
-    reports any value that is not a code)."""
+    reports any value that is not a code). ``threads``: the rows of a large frame may be
+    shared out between threads (False when the caller runs scales side by side); ``out``:
+    an int32 array, one per row, to write the patterns into."""
     import numpy as np
     import pandas as pd
 
@@ -269,7 +280,8 @@ def scale_patterns(survey: Survey, data: pd.DataFrame, scale: Scale) -> _Pattern
     levels: list[int] = []
     values: list[np.ndarray] = []
     size = 1
-    rows: np.ndarray | None = None
+    # per item: its table of shares, its values, their shift into the table, its NA mask
+    sources: list[tuple[np.ndarray, np.ndarray, int, np.ndarray | None]] = []
     for j, item_id in enumerate(scale.items):
         try:
             item = survey.item(item_id)
@@ -323,23 +335,82 @@ def scale_patterns(survey: Survey, data: pd.DataFrame, scale: Scale) -> _Pattern
             inside = (byte_value >= first) & (byte_value <= last)
             by_byte = np.full(256, -1, dtype=np.int32)
             by_byte[byte_value[inside] & 0xFF] = table[byte_value[inside] - shift]
-            share = np.take(by_byte, buf.view(np.uint8))
+            sources.append((by_byte, buf.view(np.uint8), 0, mask))
         else:
-            index = buf.astype(np.int64, copy=False)
-            if shift:
-                index = index - shift
-            share = np.take(table, index, mode="clip")
-        if mask is not None and mask.any():
-            np.copyto(share, 0, where=mask)
-        if len(share) and share.min() < 0:
-            return None  # values that are no codes: scale_matrix reports them
-        if rows is None:
-            rows = share
-        else:
-            rows += share
-    if rows is None:
+            sources.append((table, buf, shift, mask))
+    if not sources:
         return None
+    rows = _pattern_rows(sources, len(data), threads, out)
+    if rows is None:
+        return None  # values that are no codes: scale_matrix reports them
     return _Patterns(rows, size, bases, levels, values, lo, hi)
+
+
+#: rows per block when patterns are summed: a block's shares and running sums stay in cache
+_BLOCK = 1 << 16
+
+
+def _pattern_rows(
+    sources: list[tuple[np.ndarray, np.ndarray, int, np.ndarray | None]],
+    n: int,
+    threads: bool = True,
+    out: np.ndarray | None = None,
+) -> np.ndarray | None:
+    """Each row's pattern: the sum over items of ``table[value - shift]`` (0 where the item's
+    mask is set), or None if some value maps to -1 (no code). Summed a block of rows at a time,
+    so each item's shares are written into one small buffer, not a new column; the blocks of
+    a large frame are shared out between threads."""
+    import numpy as np
+
+    rows = np.empty(n, dtype=np.int32) if out is None else out
+    masks = [m if m is not None and m.any() else None for _, _, _, m in sources]
+    values = n * len(sources)
+    parts = worker_count() if threads and values >= THREADED_VALUES else 1
+    blocks = -(-n // _BLOCK)
+    cuts = [min(n, _BLOCK * (blocks * i // parts)) for i in range(parts + 1)]
+    ranges = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
+    ok = map_threaded(lambda r: _pattern_range(sources, masks, rows, *r), ranges, values)
+    return rows if all(ok) else None
+
+
+def _pattern_range(
+    sources: list[tuple[np.ndarray, np.ndarray, int, np.ndarray | None]],
+    masks: list[np.ndarray | None],
+    rows: np.ndarray,
+    first: int,
+    end: int,
+) -> bool:
+    """:func:`_pattern_rows` for the rows ``first:end``, written into ``rows``; False if some
+    value maps to -1."""
+    import numpy as np
+
+    share = np.empty(min(end - first, _BLOCK), dtype=np.int32)
+    index: np.ndarray | None = None
+    for start in range(first, end, _BLOCK):
+        stop = min(end, start + _BLOCK)
+        acc = rows[start:stop]
+        part = share[: stop - start]
+        for j, ((table, values, shift, _), mask) in enumerate(zip(sources, masks, strict=True)):
+            block = values[start:stop]
+            if shift or (block.dtype.itemsize > 1 and block.dtype != np.int64):
+                if index is None:
+                    index = np.empty(len(share), dtype=np.int64)
+                idx = index[: stop - start]
+                np.copyto(idx, block, casting="unsafe")  # widened first: no unsigned wrap-around
+                if shift:
+                    idx -= shift
+                block = idx
+            # (a take into ``out`` is buffered unless it may clip: the tables' ends are -1)
+            np.take(table, block, out=part, mode="clip")
+            if mask is not None:
+                np.copyto(part, 0, where=mask[start:stop])
+            if part.min() < 0:
+                return False
+            if j == 0:
+                acc[:] = part
+            else:
+                acc += part
+    return True
 
 
 @dataclass

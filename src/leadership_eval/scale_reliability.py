@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from . import _distributions as _dist
 from ._scales import pattern_sums, scale_matrix, scale_patterns, select_scales
+from ._threads import map_threaded
 from .errors import ConfigurationError
 from .instruments.loader import as_survey
-from .instruments.models import Survey
+from .instruments.models import Scale, Survey
 from .responses import validated
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -326,16 +327,16 @@ def reliability(
         )
     if not 0 < ci < 1:
         raise ConfigurationError(f"ci must be between 0 and 1; found {ci!r}", code="invalid-option")
+    chosen = select_scales(survey, scales)
+    # the covariances of the scales of a large frame are made side by side on threads
+    patterns = np.empty((len(chosen), len(data)), dtype=np.int32)  # one allocation for all
+    covs = map_threaded(
+        lambda j: _scale_cov(survey, data, chosen[j], use, patterns[j]),
+        range(len(chosen)),
+        sum(len(sc.items) for sc in chosen) * len(data),
+    )
     rows = []
-    for scale in select_scales(survey, scales):
-        patterns = scale_patterns(survey, data, scale)
-        if patterns is not None:
-            sums = pattern_sums(patterns, use)
-            k, C, n = len(scale.items), sums.cov(), sums.n
-        else:
-            X, _, _ = scale_matrix(survey, data, scale)
-            k = X.shape[1]
-            C, n = _cov(X, use)
+    for scale, (k, C, n) in zip(chosen, covs, strict=True):
         alpha = _alpha_from_cov(C) if n >= 2 else float("nan")
         R = _cov2cor(C)
         sum_r = float(R.sum())
@@ -379,6 +380,21 @@ def reliability(
     ]
     out = pd.DataFrame(rows, columns=columns).set_index("scale")
     return out.astype({"n": "int64", "n_items": "int64"})
+
+
+def _scale_cov(
+    survey: Survey, data: pd.DataFrame, scale: Scale, use: str, rows: np.ndarray
+) -> tuple[int, np.ndarray, int]:
+    """A scale's number of items, its items' covariances and the respondents they count
+    (``rows``: room for its answer patterns)."""
+    # one task among the scales: its patterns are not split between threads again
+    patterns = scale_patterns(survey, data, scale, threads=False, out=rows)
+    if patterns is not None:
+        sums = pattern_sums(patterns, use)
+        return len(scale.items), sums.cov(), sums.n
+    X, _, _ = scale_matrix(survey, data, scale)
+    C, n = _cov(X, use)
+    return X.shape[1], C, n
 
 
 def item_statistics(

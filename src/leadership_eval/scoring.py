@@ -25,15 +25,17 @@ from ._scales import (
     scale_patterns,
     select_scales,
 )
+from ._threads import map_threaded
 from .errors import ConfigurationError
 from .instruments.loader import as_survey
-from .instruments.models import Survey
+from .instruments.models import Scale, Survey
 from .responses import validated
 from .responses.report import put_stamp
 from .scale_reliability import OMEGA_REASONS, item_statistics, one_factor_minres, reliability
 from .summaries import item_summary
 
 if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
     import pandas as pd
 
 __all__ = [
@@ -50,6 +52,57 @@ Transform = Literal["none", "percent"]
 
 
 # ------------------------------------------------------------------------------ scoring
+def _score_scale(
+    survey: Survey,
+    data: pd.DataFrame,
+    scale: Scale,
+    transform: str | None,
+    out: np.ndarray,
+    rows: np.ndarray,
+) -> None:
+    """One scale's scores (see :func:`score`), written into ``out`` (``rows``: room for its
+    answer patterns)."""
+    import numpy as np
+
+    # one task among the scales: its patterns are not split between threads again
+    patterns = scale_patterns(survey, data, scale, threads=False, out=rows)
+    if patterns is not None:
+        # the score of each pattern that occurs, then broadcast to the respondents
+        seen = np.flatnonzero(np.bincount(patterns.rows, minlength=patterns.size))
+        A, V = patterns.decode(seen)
+        lo, hi, k = patterns.lo, patterns.hi, A.shape[1]
+        n_ans = A.sum(axis=1)
+        total = V.sum(axis=1).astype(np.float64)
+    else:
+        X, lo, hi = scale_matrix(survey, data, scale)
+        k = X.shape[1]
+        answered = ~np.isnan(X)
+        n_ans = answered.sum(axis=1)
+        total = np.where(answered, X, 0.0).sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = total / n_ans
+    value[n_ans < scale.required_answers()] = np.nan
+    value[n_ans == 0] = np.nan
+    s_min, s_max = float(np.mean(lo)), float(np.mean(hi))
+    if scale.method == "sum":
+        value = value * k
+        s_min, s_max = s_min * k, s_max * k
+    how = transform if transform is not None else scale.transform
+    if how == "percent":
+        if not (np.isfinite(s_min) and np.isfinite(s_max)) or s_max <= s_min:
+            raise ConfigurationError(
+                f"scale {scale.id!r} cannot be shown as percent: its items' range is unknown"
+                " or empty (number items need min and max)",
+                code="missing-range",
+            )
+        value = (value - s_min) / (s_max - s_min) * 100.0
+    if patterns is not None:
+        table = np.empty(patterns.size)
+        table[seen] = value
+        # (a take into ``out`` is buffered unless it may clip: the patterns are in range)
+        np.take(table, patterns.rows, out=out, mode="clip")
+    else:
+        out[:] = value
 
 
 def score(
@@ -168,46 +221,15 @@ def score(
             f"transform must be 'none' or 'percent'; found {transform!r}", code="invalid-transform"
         )
     chosen = select_scales(survey, scales)
-    # one block of scores, filled a column at a time (the frame is made on it without a copy)
+    # one block of scores, filled a column at a time (the frame is made on it without a copy);
+    # the scales of a large frame are scored side by side on threads, each into its own column
     out = np.empty((len(data), len(chosen)), dtype=np.float64, order="F")
-    for j, scale in enumerate(chosen):
-        patterns = scale_patterns(survey, data, scale)
-        if patterns is not None:
-            # the score of each pattern that occurs, then broadcast to the respondents
-            seen = np.flatnonzero(np.bincount(patterns.rows, minlength=patterns.size))
-            A, V = patterns.decode(seen)
-            lo, hi, k = patterns.lo, patterns.hi, A.shape[1]
-            n_ans = A.sum(axis=1)
-            total = V.sum(axis=1).astype(np.float64)
-        else:
-            X, lo, hi = scale_matrix(survey, data, scale)
-            k = X.shape[1]
-            answered = ~np.isnan(X)
-            n_ans = answered.sum(axis=1)
-            total = np.where(answered, X, 0.0).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = total / n_ans
-        value[n_ans < scale.required_answers()] = np.nan
-        value[n_ans == 0] = np.nan
-        s_min, s_max = float(np.mean(lo)), float(np.mean(hi))
-        if scale.method == "sum":
-            value = value * k
-            s_min, s_max = s_min * k, s_max * k
-        how = transform if transform is not None else scale.transform
-        if how == "percent":
-            if not (np.isfinite(s_min) and np.isfinite(s_max)) or s_max <= s_min:
-                raise ConfigurationError(
-                    f"scale {scale.id!r} cannot be shown as percent: its items' range is unknown"
-                    " or empty (number items need min and max)",
-                    code="missing-range",
-                )
-            value = (value - s_min) / (s_max - s_min) * 100.0
-        if patterns is not None:
-            table = np.empty(patterns.size)
-            table[seen] = value
-            np.take(table, patterns.rows, out=out[:, j])
-        else:
-            out[:, j] = value
+    rows = np.empty((len(chosen), len(data)), dtype=np.int32)  # one allocation for all
+    map_threaded(
+        lambda j: _score_scale(survey, data, chosen[j], transform, out[:, j], rows[j]),
+        range(len(chosen)),
+        sum(len(sc.items) for sc in chosen) * len(data),
+    )
     result = pd.DataFrame(out, index=data.index, columns=[s.id for s in chosen], copy=False)
     put_stamp(result, stamp)
     return result

@@ -14,12 +14,13 @@ Every check works on whole columns (``isin``, numeric masks, one factorisation o
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._codes import code_series, code_texts, factorize_strings
+from .._threads import map_threaded
 from ..errors import ConfigurationError, DataError, DataWarning, NotATableError
 from ..instruments.loader import as_survey
 from .read import ReadReport, ReadResponses
@@ -131,7 +132,7 @@ def validated(
         raise ConfigurationError(
             f"form must be 'clean', 'raw' or 'codes'; found {form!r}", code="invalid-option"
         )
-    report = _validate(survey, data, compact=form == "codes", read=read)
+    report = _validate(survey, data, compact=form == "codes", read=read, for_data=True)
     stamp = report.stamp
     wanted = set(need)
     if wanted:
@@ -322,14 +323,37 @@ class _Column:
     row), and only the clean values of the rows kept are copied out (:func:`_rows`)."""
 
     series: pd.Series
-    present: np.ndarray
+    present_mask: np.ndarray | None  # None: from byte_codes, made when first asked for
     codes: np.ndarray | None = None  # factor codes (-1: NA) for text columns
     uniques: np.ndarray | None = None  # the distinct values (object)
     u_text: pd.Series | None = None  # canonical text of the distinct values
     row_text: np.ndarray | None = None  # canonical text per row (object, None: no answer)
+    #: a float column of one-byte codes, classified as it was prepared (:func:`_byte_codes`)
+    byte_codes: _ByteCodes | None = None
+
+    @property
+    def present(self) -> np.ndarray:
+        """Where the column holds an answer (bool, every input row)."""
+        if self.present_mask is None:
+            assert self.byte_codes is not None
+            self.present_mask = self.byte_codes.present()
+        return self.present_mask
+
+    @present.setter
+    def present(self, mask: np.ndarray) -> None:
+        self.present_mask = mask
 
     @classmethod
-    def prepare(cls, s: pd.Series, factorise: bool = True) -> _Column:
+    def prepare(
+        cls,
+        s: pd.Series,
+        factorise: bool = True,
+        choice: ChoiceList | None = None,
+        out: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> _Column:
+        """The column prepared; ``choice``: the integer code list of a choice item, so that a
+        float column of one-byte codes is classified in the same pass (into ``out``, the
+        arrays for its bytes and mask, when given)."""
         import numpy as np
         import pandas as pd
 
@@ -338,7 +362,10 @@ class _Column:
             if isinstance(mask, np.ndarray):
                 return cls(s, ~mask)
             if s.dtype == np.float64:
-                return cls(s, ~np.isnan(_float_values(s)))
+                f = _float_values(s)
+                if choice is not None and (coded := _byte_codes(f, choice, out)) is not None:
+                    return cls(s, None, byte_codes=coded)
+                return cls(s, ~np.isnan(f))
             return cls(s, s.notna().to_numpy(dtype=bool))
         if not factorise:
             canon, absent = code_texts(s.to_numpy(dtype=object))
@@ -554,34 +581,104 @@ def _classify_ints(vals: np.ndarray, choice: ChoiceList) -> np.ndarray:
     return cls
 
 
-def _byte_classes(f: np.ndarray, choice: ChoiceList) -> tuple[np.ndarray, np.ndarray] | None:
-    """Float values classified as :func:`_wide_classes` does, when every code of the list
-    fits in one signed byte: the classes, and the values as bytes (meaningful where the class
-    is 1 or more). None for other lists.
+@dataclass
+class _ByteCodes:
+    """A float column of one-byte codes, as :func:`_byte_codes` read it: the clean column's
+    values and NA mask, and how many answers are neither a code nor blank. When there are
+    none (the usual case) the classes and the answered rows follow from the mask, and are
+    only made when asked for."""
+
+    floats: np.ndarray  # the column's values
+    choice: ChoiceList
+    values: np.ndarray  # int8: the values as bytes (meaningful where they are codes)
+    not_code: np.ndarray  # bool: blank, or not a code (the clean column's NA mask)
+    others: int  # answers that are not codes: declared missing codes and invalid values
+
+    def present(self) -> np.ndarray:
+        """Where there is an answer (the value is not NaN)."""
+        import numpy as np
+
+        return ~self.not_code if self.others == 0 else ~np.isnan(self.floats)
+
+    def classes(self) -> np.ndarray:
+        """Each value's class: 1 a code, 2+ a declared missing code, 0 no code, -1 no answer
+        (as :func:`_classify_ints` and its callers give them)."""
+        import numpy as np
+
+        if self.others == 0:  # codes and blanks only
+            return np.subtract(1, self.not_code.view(np.int8) * np.int8(2), dtype=np.int8)
+        f, b = self.floats, self.values
+        with np.errstate(invalid="ignore"):
+            whole = b == f
+        codes = np.asarray([int(c) for c in self.choice.codes], dtype=np.int8)  # type: ignore[call-overload]
+        cls = (whole & np.isin(b, codes)).view(np.int8)
+        for j, c in enumerate(self.choice.missing_codes):  # missing, even if also a code
+            np.copyto(cls, np.int8(2 + j), where=whole & (b == int(c)))  # type: ignore[call-overload]
+        np.copyto(cls, np.int8(-1), where=np.isnan(f))
+        return cls
+
+
+#: rows per block of :func:`_byte_codes`: a block's floats (1 MiB) and its bytes stay in cache
+_FLOAT_BLOCK = 1 << 17
+
+
+def _fits_a_byte(choice: ChoiceList) -> bool:
+    """Whether every code of an integer list, missing codes included, fits in a signed byte."""
+    codes = [int(c) for c in choice.all_codes]  # type: ignore[call-overload]
+    return bool(choice.codes) and all(-128 <= c <= 127 for c in codes)
+
+
+def _byte_codes(
+    f: np.ndarray, choice: ChoiceList, out: tuple[np.ndarray, np.ndarray] | None = None
+) -> _ByteCodes | None:
+    """A float column read against a list whose codes all fit in one signed byte (None for
+    other lists): its values as bytes, where they are not codes (NaN, a fraction, a value
+    beyond the list or a declared missing code), and how many of those are answers. ``out``:
+    the arrays to write the bytes (int8) and the mask (bool) into, new ones when not given.
 
     A float becomes a byte first (NaN, fractions and values beyond a byte give some byte);
-    only a byte equal to its float is a whole number in range, and only those are classified.
-    Comparing bytes with the list's range and its missing codes is quicker than casting every
-    value to 64 bits and gathering through a table (about twice, on a million answers).
+    only a byte equal to its float is a whole number in range. Comparing bytes with the
+    list's range is quicker than casting every value to 64 bits and gathering through a
+    table. The column is read a block of rows at a time, so the intermediate masks stay in
+    cache, and only the two arrays of the clean column are new.
     """
     import numpy as np
 
+    if not _fits_a_byte(choice):
+        return None
     codes = [int(c) for c in choice.codes]  # type: ignore[call-overload]
     missing = [int(c) for c in choice.missing_codes]  # type: ignore[call-overload]
-    if not codes or not all(-128 <= c <= 127 for c in codes + missing):
-        return None
-    with np.errstate(invalid="ignore"):
-        b = f.astype(np.int8)
-        whole = b == f  # a whole number within a byte's range
+    n = len(f)
+    values, not_code = out if out is not None else (np.empty(n, np.int8), np.empty(n, bool))
     lo, hi = min(codes), max(codes)
-    if sorted(set(codes)) == list(range(lo, hi + 1)):
-        is_code = whole & (b >= lo) & (b <= hi)
-    else:
-        is_code = whole & np.isin(b, np.asarray(codes, dtype=np.int8))
-    cls = is_code.view(np.int8)  # 1 a code, 0 anything else (a new array: is_code is)
-    for j, c in enumerate(missing):  # a missing code is missing, even if also listed as a code
-        np.copyto(cls, np.int8(2 + j), where=whole & (b == c))
-    return cls, b
+    contiguous = sorted(set(codes)) == list(range(lo, hi + 1))
+    code_bytes = np.asarray(codes, dtype=np.int8)
+    also_codes = [c for c in missing if c in codes]  # missing, even though listed as codes
+    m = min(n, _FLOAT_BLOCK)
+    whole, hit, other = (np.empty(m, dtype=bool) for _ in range(3))
+    not_codes = blanks = 0
+    with np.errstate(invalid="ignore"):
+        for start in range(0, n, _FLOAT_BLOCK):
+            stop = min(n, start + _FLOAT_BLOCK)
+            k = stop - start
+            fs, bs = f[start:stop], values[start:stop]
+            w, h, o = whole[:k], hit[:k], other[:k]
+            np.copyto(bs, fs, casting="unsafe")  # f.astype(np.int8)
+            np.equal(bs, fs, out=w)  # a whole number within a byte's range
+            if contiguous:
+                np.greater_equal(bs, lo, out=h)
+                np.less_equal(bs, hi, out=o)
+                np.logical_and(h, o, out=h)
+            else:
+                np.copyto(h, np.isin(bs, code_bytes))
+            np.logical_and(h, w, out=h)
+            for c in also_codes:
+                np.not_equal(bs, c, out=o)
+                np.logical_and(h, o, out=h)
+            np.logical_not(h, out=not_code[start:stop])
+            not_codes += k - int(np.count_nonzero(h))
+            blanks += int(np.count_nonzero(np.isnan(fs, out=o)))
+    return _ByteCodes(f, choice, values, not_code, not_codes - blanks)
 
 
 def _int_buffers(s: pd.Series) -> tuple[np.ndarray, np.ndarray | None]:
@@ -643,16 +740,17 @@ def _code_keys(choice: ChoiceList, vals: np.ndarray, valid: np.ndarray) -> np.nd
 
 def _int_classes(
     choice: ChoiceList, col: _Column, keep: _Kept | None, want_eval: bool, width: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, bool, np.ndarray | None]:
     """Integer codes classified (1 a code, 2+ a declared missing code, 0 no code, -1 no answer
     where already known), the values of the rows kept, every row's integer value when at hand,
-    and whether no-answer is marked already."""
+    whether no-answer is marked already, and ``cls != 1`` when at hand (every row kept)."""
     import numpy as np
     import pandas as pd
 
     s = col.series
     na_done = False  # cls already -1 where there is no answer
     every: np.ndarray | None = None  # the integer values of every row, when at hand
+    not_code: np.ndarray | None = None  # cls != 1 (every row kept), when at hand
     if col.is_text:
         assert col.u_text is not None
         u_num = pd.to_numeric(col.u_text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
@@ -684,10 +782,15 @@ def _int_classes(
     else:
         f = _float_values(s) if s.dtype == np.float64 else s.to_numpy(float, na_value=np.nan)
         # codes of one byte (the usual Likert list, read from a file with blanks) as bytes
-        byte_cls = _byte_classes(f, choice)
-        cls, every = byte_cls if byte_cls is not None else _wide_classes(f, choice)
+        coded = col.byte_codes if col.byte_codes is not None else _byte_codes(f, choice)
+        if coded is not None:
+            cls, every, na_done = coded.classes(), coded.values, True
+            if keep is None:
+                not_code = coded.not_code
+        else:
+            cls, every = _wide_classes(f, choice)
         vals = _rows(every, keep)
-    return cls, vals, every, na_done
+    return cls, vals, every, na_done, not_code
 
 
 def _wide_classes(f: np.ndarray, choice: ChoiceList) -> tuple[np.ndarray, np.ndarray]:
@@ -764,6 +867,9 @@ def _check_codes(
     import pandas as pd
 
     all_int = all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes)
+    coded = col.byte_codes
+    if all_int and coded is not None and coded.others == 0:
+        return _codes_only(item, choice, coded, keep, want_eval, compact)
     s, present = col.series, col.present
     out = _Clean({}, present)
     if all_int:
@@ -772,16 +878,17 @@ def _check_codes(
         width: Any = np.int64
         if compact and all(-128 <= int(c) <= 127 for c in choice.codes):  # type: ignore[call-overload]
             width = np.int8
-        cls, vals, every, na_done = _int_classes(choice, col, keep, want_eval, width)
+        cls, vals, every, na_done, not_code = _int_classes(choice, col, keep, want_eval, width)
         if not na_done and not present.all():
             np.copyto(cls, -1, where=~present)
-        valid = cls == 1
         vals = vals.astype(width, copy=False)
-        out.columns[item.id] = pd.arrays.IntegerArray(vals, _rows(np.not_equal(cls, 1), keep))
+        if not_code is None:
+            not_code = _rows(np.not_equal(cls, 1), keep)
+        out.columns[item.id] = pd.arrays.IntegerArray(vals, not_code)
         if want_eval:
             assert every is not None
             decode = pd.array([*choice.codes, None], dtype="Int64")
-            out.eval[item.id] = _Eval(keys=_code_keys(choice, every, valid), decode=decode)
+            out.eval[item.id] = _Eval(keys=_code_keys(choice, every, cls == 1), decode=decode)
     else:
         cls = _text_classes(item, choice, col, keep, want_eval, out)
     if (cls == 0).any():
@@ -795,6 +902,35 @@ def _check_codes(
         out.missing_codes = _missing_categorical(choice, miss_idx)
     else:
         out.declared_missing = np.zeros(len(cls), dtype=bool)
+    return out
+
+
+def _codes_only(
+    item: Item,
+    choice: ChoiceList,
+    coded: _ByteCodes,
+    keep: _Kept | None,
+    want_eval: bool,
+    compact: bool,
+) -> _Clean:
+    """:func:`_check_codes` for a float column whose answers are all codes: the clean column
+    is the bytes read and their mask, and there is nothing to report."""
+    import numpy as np
+    import pandas as pd
+
+    fits = all(-128 <= int(c) <= 127 for c in choice.codes)  # type: ignore[call-overload]
+    width: Any = np.int8 if compact and fits else np.int64
+    # the bytes and the mask are the column's own (new) arrays: no copy when every row is kept
+    vals = _rows(coded.values, keep).astype(width, copy=False)
+    clean = pd.arrays.IntegerArray(vals, _rows(coded.not_code, keep))
+    out = _Clean({item.id: clean}, np.zeros(len(coded.values), dtype=bool))
+    if choice.missing_codes:
+        none = np.full(len(vals), -1, dtype=np.int8)
+        out.missing_codes = _missing_categorical(choice, none)
+    if want_eval:
+        decode = pd.array([*choice.codes, None], dtype="Int64")
+        keys = _code_keys(choice, coded.values, ~coded.not_code)
+        out.eval[item.id] = _Eval(keys=keys, decode=decode)
     return out
 
 
@@ -1319,9 +1455,12 @@ def _validate(
     lazy: bool = True,
     compact: bool = False,
     read: ReadReport | None = None,
+    for_data: bool = False,
 ) -> ValidationReport:
     """:func:`validate_responses`; ``compact``: the clean codes of integer choice lists in one
-    byte when they fit (``Int8``), for the functions that only compute on them."""
+    byte when they fit (``Int8``), for the functions that only compute on them; ``for_data``:
+    the report is read for its data, errors and stamp only (:func:`validated`), so its table
+    of hidden answers has no rows when none was found (not one row of False per row kept)."""
     import pandas as pd
 
     survey = as_survey(survey)
@@ -1339,7 +1478,50 @@ def _validate(
     run.exclude_rows()
     run.column_findings()
     clean_cols, missing_cols, hidden = run.check_items()
-    return run.report(clean_cols, missing_cols, hidden)
+    return run.report(clean_cols, missing_cols, hidden, for_data)
+
+
+def _int_codes(survey: Survey, item: Item) -> ChoiceList | None:
+    """The code list of a single-choice item whose codes are all integers (else None)."""
+    choice = survey.choices_for(item)
+    if item.type not in ("likert", "choice") or choice is None:
+        return None
+    if all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes):
+        return choice
+    return None
+
+
+def _prepare_columns(
+    tasks: list[tuple[str, pd.Series, bool, ChoiceList | None]],
+) -> dict[str, _Column]:
+    """Each item's column prepared (``(item id, column, factorise, integer codes)``), in the
+    order given. The float columns of integer codes of a large frame are prepared on as many
+    threads as there are processors: their work is numpy's, which runs without the
+    interpreter's lock, and each column's is its own."""
+    import numpy as np
+
+    out: dict[str, _Column] = {}
+    numeric = [
+        t for t in tasks if t[3] is not None and _fits_a_byte(t[3]) and t[1].dtype == np.float64
+    ]
+    n = len(numeric[0][1]) if numeric else 0
+    # their clean bytes and masks, each kind in one block: one large allocation is set up in
+    # far less time than a column's each (its memory comes in huge pages where the system
+    # gives them)
+    values = np.empty((len(numeric), n), dtype=np.int8)
+    masks = np.empty((len(numeric), n), dtype=bool)
+    done = map_threaded(
+        lambda i: _Column.prepare(
+            numeric[i][1], numeric[i][2], numeric[i][3], (values[i], masks[i])
+        ),
+        range(len(numeric)),
+        n * len(numeric),
+    )
+    ready = {t[0]: col for t, col in zip(numeric, done, strict=True)}
+    for item_id, series, factorise, choice in tasks:
+        col = ready.get(item_id)
+        out[item_id] = col if col is not None else _Column.prepare(series, factorise, choice)
+    return out
 
 
 class _Run:
@@ -1362,7 +1544,7 @@ class _Run:
         self.read = read
         # records the file's reader found broken (ragged, truncated, an unterminated quote)
         self.read_bad = np.zeros(n, dtype=bool)
-        self.read_code = np.full(n, "", dtype=object)
+        self.read_code: dict[int, str] = {}  # the reader's code for each of those records
         self.cell_problems: list[tuple[int, dict[str, Any]]] = []
         self._read_problems()
         self.source_of: dict[str, str] = {}  # item id -> data column
@@ -1388,7 +1570,7 @@ class _Run:
                 self.cell_problems.append((int(pos), problem))
             elif not self.read_bad[pos]:
                 self.read_bad[pos] = True
-                self.read_code[pos] = problem["code"]
+                self.read_code[int(pos)] = problem["code"]
                 err.add(
                     np.array([pos]),
                     "*",
@@ -1433,15 +1615,31 @@ class _Run:
 
         n, id_item, read_bad = self.n, self.id_item, self.read_bad
         answered_any = np.zeros(n, dtype=bool)
-        for item in self.questions:
-            if item.id not in self.source_of and item.id not in self.indicator_cols:
-                continue
-            # respondent ids are distinct: factorising them would not pay
-            self.prepared[item.id] = _Column.prepare(
-                self._column_of(item.id), factorise=item.id != id_item or item.type != "text"
+        tasks = [
+            (
+                item.id,
+                self._column_of(item.id),
+                # respondent ids are distinct: factorising them would not pay
+                item.id != id_item or item.type != "text",
+                _int_codes(self.survey, item),
             )
-            if item.id != id_item:
-                answered_any |= self.prepared[item.id].present
+            for item in self.questions
+            if item.id in self.source_of or item.id in self.indicator_cols
+        ]
+        self.prepared = _prepare_columns(tasks)
+        blank = None  # rows blank in every column of codes read as bytes
+        for item_id, col in self.prepared.items():
+            if item_id == id_item:
+                continue
+            if col.present_mask is None and col.byte_codes is not None:
+                if blank is None:
+                    blank = col.byte_codes.not_code.copy()
+                # (its answers are all codes: the mask is where it is blank)
+                blank &= col.byte_codes.not_code if col.byte_codes.others == 0 else ~col.present
+            else:
+                answered_any |= col.present
+        if blank is not None:
+            answered_any |= ~blank
         has_questions = any(i.id != id_item for i in self.questions if i.id in self.prepared)
         self.empty = (~answered_any if has_questions else np.zeros(n, dtype=bool)) & ~read_bad
         self.dup = np.zeros(n, dtype=bool)
@@ -1455,9 +1653,12 @@ class _Run:
             self.dup[candidates[_repeated(id_col, candidates)]] = True
         self._report_excluded()
         self.excluded_mask = excluded_mask = self.empty | self.dup | read_bad
-        self.keep_pos = np.flatnonzero(~excluded_mask)
-        self.all_kept = len(self.keep_pos) == n
-        self.out_index = self.data.index if self.all_kept else self.data.index[self.keep_pos]
+        self.all_kept = not excluded_mask.any()
+        # the positions of the rows kept, made only when some are not
+        keep_pos = None if self.all_kept else np.flatnonzero(~excluded_mask)
+        self.keep_pos = keep_pos
+        self.n_kept = n if keep_pos is None else len(keep_pos)
+        self.out_index = self.data.index if keep_pos is None else self.data.index[keep_pos]
         # the checks read every row; the clean values of the rows kept are copied out once, and
         # problems in the rows excluded are not reported
         self.keep = None if self.all_kept else _Kept(excluded_mask)
@@ -1522,17 +1723,22 @@ class _Run:
                 what = f"column {col!r} is no item of survey {survey.id!r}; kept"
             err.column_level(str(col), "unknown-column", what)
 
-    def _check_one(self, item: Item, want: bool) -> tuple[_Clean, pd.Series | None, np.ndarray]:
-        """One item's values checked: its clean form, its raw column and where it is answered."""
+    def _check_one(
+        self, item: Item, want: bool
+    ) -> tuple[_Clean, pd.Series | None, Callable[[], np.ndarray]]:
+        """One item's values checked: its clean form, its raw column and where it is answered
+        (a function that gives it: only skip logic and required items need it)."""
         import numpy as np
 
         choice = self.survey.choices_for(item)
         err, keep = self.err, self.keep
         if item.id not in self.prepared:
-            m = len(self.keep_pos)
-            return _empty_clean(item, choice, m, self.n, want), None, np.zeros(self.n, dtype=bool)
+            m = self.n_kept
+            clean = _empty_clean(item, choice, m, self.n, want)
+            return clean, None, lambda: np.zeros(self.n, dtype=bool)
         col = self.prepared.pop(item.id)
-        s, present = col.series, col.present
+        s, mask = col.series, col.present_mask
+        present = (lambda: mask) if mask is not None else (lambda: col.present)
         if item.type in ("likert", "choice") and choice is not None:
             res = _check_codes(item, choice, col, err, keep, want, self.compact)
         elif item.type == "multi_choice" and choice is not None:
@@ -1545,8 +1751,9 @@ class _Run:
             res = _check_text(item, col, err, keep, want)
         return res, s, present
 
-    def check_items(self) -> tuple[dict[str, Any], dict[str, Any], np.ndarray]:
-        """Item by item, in survey order: values, skip logic and required answers."""
+    def check_items(self) -> tuple[dict[str, Any], dict[str, Any], np.ndarray | None]:
+        """Item by item, in survey order: values, skip logic and required answers (and the
+        answers skip logic should have hidden, None when there are none)."""
         import numpy as np
 
         from ..instruments.expressions import parse_expression
@@ -1554,7 +1761,7 @@ class _Run:
         questions = self.questions
         clean_cols: dict[str, Any] = {}
         missing_cols: dict[str, Any] = {}
-        hidden = np.zeros((len(self.keep_pos), len(questions)), dtype=bool, order="F")
+        hidden: np.ndarray | None = None
         sources: dict[str, _Eval] = {}  # what later show_if conditions see
         expressions = {i.id: parse_expression(i.show_if) for i in questions if i.show_if}
         referenced = {name for e in expressions.values() for name in e.names}
@@ -1565,14 +1772,16 @@ class _Run:
             shown = None
             if item.show_if:
                 shown = self._shown(item, expressions[item.id], sources, shown_cache)
-                flagged = ~shown & present & ~res.declared_missing
+                flagged = ~shown & present() & ~res.declared_missing
                 if not self.all_kept:
                     flagged &= ~self.excluded_mask
                 if flagged.any():
+                    if hidden is None:
+                        hidden = np.zeros((self.n_kept, len(questions)), dtype=bool, order="F")
                     hidden[:, j] = _rows(flagged, self.keep)
                     self._answered_when_hidden(item, flagged, s)
             if item.required and s is not None:
-                self._missing_required(item, present, shown)
+                self._missing_required(item, present(), shown)
             clean_cols.update(res.columns)
             # what later show_if conditions see: answers of hidden items count as blank
             for name, source in res.eval.items():
@@ -1676,14 +1885,11 @@ class _Run:
         else:
             ex_pos = np.flatnonzero(self.excluded_mask)
             excluded = data.iloc[ex_pos].copy()
-            reasons = pd.Series(
-                np.where(
-                    self.read_bad[ex_pos],
-                    self.read_code[ex_pos],
-                    np.where(self.dup[ex_pos], "duplicate-id", "empty-row"),
-                ),
-                dtype=str,
-            )
+            why = np.where(self.dup[ex_pos], "duplicate-id", "empty-row").astype(object)
+            if self.read_code:  # the broken records (all excluded) carry the reader's code
+                broken = np.fromiter(self.read_code, dtype=np.int64, count=len(self.read_code))
+                why[np.searchsorted(ex_pos, broken)] = list(self.read_code.values())
+            reasons = pd.Series(why, dtype=str)
         excluded.insert(0, EXCLUDED_REASON, reasons.to_numpy(dtype=object))
         excluded[EXCLUDED_REASON] = excluded[EXCLUDED_REASON].astype(str)
         return excluded
@@ -1707,19 +1913,28 @@ class _Run:
         return errors
 
     def report(
-        self, clean_cols: dict[str, Any], missing_cols: dict[str, Any], hidden: np.ndarray
+        self,
+        clean_cols: dict[str, Any],
+        missing_cols: dict[str, Any],
+        hidden: np.ndarray | None,
+        for_data: bool = False,
     ) -> ValidationReport:
+        import numpy as np
         import pandas as pd
 
         clean = self._clean_frame(clean_cols)
-        out_index = self.out_index
+        out_index = hidden_index = self.out_index
+        if hidden is None:  # nothing hidden: a row of False for each row kept, when it is read
+            if for_data:
+                hidden_index = out_index[:0]
+            hidden = np.zeros((len(hidden_index), len(self.questions)), dtype=bool, order="F")
         report = ValidationReport(
             survey_id=self.survey.id,
             data=clean,
             errors=self._errors_frame(),
             missing=pd.DataFrame(missing_cols, index=out_index, copy=False),
             hidden=pd.DataFrame(
-                hidden, index=out_index, columns=[i.id for i in self.questions], copy=False
+                hidden, index=hidden_index, columns=[i.id for i in self.questions], copy=False
             ),
             excluded=self._excluded_frame(),
             n_rows=self.n,
