@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -243,7 +244,10 @@ def test_float_codes_without_other_answers_give_their_classes_from_the_mask(
     from leadership_eval.responses import validate
 
     choice = le.ChoiceList.model_validate(
-        {"options": [{"code": c, "label": f"c{c}"} for c in codes], "missing": [{"code": 99, "label": "n/a"}]}
+        {
+            "options": [{"code": c, "label": f"c{c}"} for c in codes],
+            "missing": [{"code": 99, "label": "n/a"}],
+        }
     )
     rng = np.random.default_rng(3)
     f = rng.choice(np.array([*codes, np.nan], dtype=np.float64), 3_000)
@@ -477,3 +481,121 @@ def test_counts_by_trust_are_the_crosstab_with_the_region(seed: int) -> None:
     got = _counts_by_trust(trust_at, code_at, len(trusts), len(codes))
     np.testing.assert_array_equal(got, np.vstack([want, want.sum(axis=0)]))
     assert got.dtype == np.int64
+
+
+def _many_threads(monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """Large numpy work shared between ``workers`` threads, whatever the machine has."""
+    from leadership_eval import _scales, _threads
+
+    monkeypatch.setattr(_threads, "worker_count", lambda: workers)
+    monkeypatch.setattr(_scales, "worker_count", lambda: workers)
+
+
+def _large_float_answers() -> tuple[le.Survey, pd.DataFrame]:
+    """The trainee survey's answers repeated to over two million values, read as floats (a
+    file with blanks), with values that are no codes, declared missing codes and repeated ids."""
+    from leadership_eval._threads import THREADED_VALUES
+
+    survey = le.as_survey("trainee-survey")
+    data = simulate_evaluation(seed=11).trainees
+    likert = [i.column_name for i in survey.items if i.type == "likert" and i.column_name in data]
+    reps = THREADED_VALUES // (len(data) * len(likert)) + 2
+    big = pd.concat([data] * reps, ignore_index=True)
+    rid = survey.respondent_id
+    rng = np.random.default_rng(11)
+    if rid is not None:
+        ids = np.array([f"r{i}" for i in range(len(big))], dtype=object)
+        ids[rng.random(len(big)) < 0.01] = "r0"  # repeated ids: those rows are excluded
+        big[rid] = ids
+    for c in likert:
+        col = big[c].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
+        col[rng.random(len(col)) < 0.002] = 7.5  # not a code
+        col[rng.random(len(col)) < 0.002] = 260.0  # beyond a byte
+        big[c] = col
+    assert len(big) * len(likert) >= THREADED_VALUES
+    return survey, big
+
+
+def test_validation_and_scores_on_threads_are_those_of_one_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    survey, big = _large_float_answers()
+    from leadership_eval.responses import validated
+
+    results = []
+    for workers in (1, 3):
+        _many_threads(monkeypatch, workers)
+        report = le.validate_responses(survey, big)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", le.DataWarning)  # the set-aside values, known
+            scores, alphas = le.score(survey, big), le.reliability(survey, big)
+        codes = validated(survey, big, form="codes", warn=False)[0]
+        results.append((report, scores, alphas, codes))
+    (r1, s1, a1, c1), (r3, s3, a3, c3) = results
+    pd.testing.assert_frame_equal(r1.errors, r3.errors)
+    pd.testing.assert_frame_equal(r1.data, r3.data)
+    pd.testing.assert_frame_equal(r1.missing, r3.missing)
+    pd.testing.assert_frame_equal(r1.excluded, r3.excluded)
+    pd.testing.assert_frame_equal(s1, s3)
+    pd.testing.assert_frame_equal(a1, a3)
+    pd.testing.assert_frame_equal(c1, c3)
+    assert (r1.errors["code"] == "invalid-code").sum() > 0  # the checks had work to do
+    assert len(r1.excluded) > 0
+
+
+def test_patterns_summed_on_threads_are_those_of_one_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from leadership_eval import _scales
+
+    survey, big = _large_float_answers()
+    from leadership_eval.responses import validated
+
+    clean = validated(survey, big, form="codes", warn=False)[0]
+    monkeypatch.setattr(_scales, "_BLOCK", 1 << 12)  # many blocks, shared unevenly
+    for scale in survey.scales:
+        _many_threads(monkeypatch, 1)
+        one = _scales.scale_patterns(survey, clean, scale)
+        _many_threads(monkeypatch, 3)
+        room = np.full(len(clean), -7, dtype=np.int32)
+        three = _scales.scale_patterns(survey, clean, scale, out=room)
+        if one is None:
+            assert three is None
+            continue
+        assert three is not None and three.rows is room  # written where it was asked to be
+        np.testing.assert_array_equal(one.rows, three.rows)
+
+
+def test_map_threaded_keeps_order_raises_the_first_error_and_obeys_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from leadership_eval import _threads
+
+    big = _threads.THREADED_VALUES
+    monkeypatch.setattr(_threads, "worker_count", lambda: 4)
+    seen: set[int] = set()
+
+    def square(x: int) -> int:
+        seen.add(threading.get_ident())
+        return x * x
+
+    assert _threads.map_threaded(square, range(40), big) == [x * x for x in range(40)]
+    assert threading.get_ident() not in seen  # large work: on the pool's threads
+    seen.clear()
+    assert _threads.map_threaded(square, range(5), big - 1) == [0, 1, 4, 9, 16]
+    assert seen == {threading.get_ident()}  # small work: on the caller's thread
+
+    def fail(x: int) -> int:
+        if x in (3, 7):
+            raise ValueError(f"item {x}")
+        return x
+
+    with pytest.raises(ValueError, match="item 3"):
+        _threads.map_threaded(fail, range(10), big)
+    monkeypatch.undo()
+    monkeypatch.setenv("LEADERSHIP_EVAL_THREADS", "1")
+    assert _threads.worker_count() == 1
+    monkeypatch.setenv("LEADERSHIP_EVAL_THREADS", "not a number")
+    assert 1 <= _threads.worker_count() <= 8

@@ -347,7 +347,7 @@ def scale_patterns(
 
 
 #: rows per block when patterns are summed: a block's shares and running sums stay in cache
-_BLOCK = 1 << 16
+_BLOCK = 1 << 17
 
 
 def _pattern_rows(

@@ -67,8 +67,12 @@ def _score_scale(
     # one task among the scales: its patterns are not split between threads again
     patterns = scale_patterns(survey, data, scale, threads=False, out=rows)
     if patterns is not None:
-        # the score of each pattern that occurs, then broadcast to the respondents
-        seen = np.flatnonzero(np.bincount(patterns.rows, minlength=patterns.size))
+        # the score of each pattern that occurs (of every possible one, when they are few
+        # beside the respondents: quicker than finding those that occur), then broadcast
+        if patterns.size * 8 <= len(patterns.rows):
+            seen = np.arange(patterns.size)
+        else:
+            seen = np.flatnonzero(np.bincount(patterns.rows, minlength=patterns.size))
         A, V = patterns.decode(seen)
         lo, hi, k = patterns.lo, patterns.hi, A.shape[1]
         n_ans = A.sum(axis=1)
