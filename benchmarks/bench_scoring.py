@@ -7,8 +7,9 @@ missing answers), stacked 357 times, written by R to a CSV file. leadership_eval
 pairwise covariances), each on the frame as read (each validates it), best of 3; and, as a user
 following the documented path would, ``validate_responses`` once and both on its clean data.
 Peer: ``psych::scoreItems(keys, x, totals = FALSE, min = 1, max = 6, impute = "none")`` on the
-same data, timed inside R with ``system.time`` (reading excluded on both sides). The alphas and
-the scores must agree with psych's. Without R (or psych) the comparison is skipped.
+same data, timed inside R with ``system.time``, best of 3 as ours (reading excluded on both
+sides). The alphas and the scores must agree with psych's. Without R (or psych) the
+comparison is skipped.
 """
 
 from __future__ import annotations
@@ -70,8 +71,10 @@ args <- commandArgs(trailingOnly = TRUE)
 x <- bfi[rep(seq_len(nrow(bfi)), as.integer(args[2])), 1:25]
 write.csv(x, args[1], row.names = FALSE, na = "")
 keys <- list(%s)
-t <- system.time(sc <- psych::scoreItems(keys, x, totals = FALSE, min = 1, max = 6,
-                                         impute = "none"))[["elapsed"]]
+# best of 3, as ours is timed
+t <- min(sapply(1:3, function(i) system.time(
+  sc <<- psych::scoreItems(keys, x, totals = FALSE, min = 1, max = 6, impute = "none")
+)[["elapsed"]]))
 cat("scoreItems", t, "\\n")
 cat("alpha", paste(format(sc$alpha[1, ], digits = 15), collapse = " "), "\\n")
 cat("sums", paste(format(colSums(sc$scores, na.rm = TRUE), digits = 15), collapse = " "), "\\n")
@@ -160,7 +163,7 @@ def main() -> None:
     r_time = float(out["scoreItems"])
     r_alpha = np.array([float(v) for v in out["alpha"].split()])
     r_sums = np.array([float(v) for v in out["sums"].split()])
-    print(f"R psych::scoreItems: {r_time:.2f} s")
+    print(f"R psych::scoreItems: {r_time:.2f} s (best of 3)")
     print("alpha, ours:  ", " ".join(f"{a:.12f}" for a in rel["alpha"]))
     print("alpha, psych: ", " ".join(f"{a:.12f}" for a in r_alpha))
     same_alpha = np.allclose(r_alpha, rel["alpha"].to_numpy(), rtol=0, atol=1e-10)
