@@ -491,9 +491,10 @@ def _many_threads(monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
     monkeypatch.setattr(_scales, "worker_count", lambda: workers)
 
 
-def _large_float_answers() -> tuple[le.Survey, pd.DataFrame]:
+def _large_float_answers(as_int: bool = False) -> tuple[le.Survey, pd.DataFrame]:
     """The trainee survey's answers repeated to over two million values, read as floats (a
-    file with blanks), with values that are no codes, declared missing codes and repeated ids."""
+    file with blanks; ``as_int``: as nullable integers, as the readers give them), with values
+    that are no codes, declared missing codes and repeated ids."""
     from leadership_eval._threads import THREADED_VALUES
 
     survey = le.as_survey("trainee-survey")
@@ -509,17 +510,18 @@ def _large_float_answers() -> tuple[le.Survey, pd.DataFrame]:
         big[rid] = ids
     for c in likert:
         col = big[c].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-        col[rng.random(len(col)) < 0.002] = 7.5  # not a code
+        col[rng.random(len(col)) < 0.002] = 7.0 if as_int else 7.5  # not a code
         col[rng.random(len(col)) < 0.002] = 260.0  # beyond a byte
-        big[c] = col
+        big[c] = pd.array(np.where(np.isnan(col), None, col), dtype="Int64") if as_int else col
     assert len(big) * len(likert) >= THREADED_VALUES
     return survey, big
 
 
+@pytest.mark.parametrize("as_int", [False, True], ids=["floats", "nullable-integers"])
 def test_validation_and_scores_on_threads_are_those_of_one_thread(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, as_int: bool
 ) -> None:
-    survey, big = _large_float_answers()
+    survey, big = _large_float_answers(as_int)
     from leadership_eval.responses import validated
 
     results = []
