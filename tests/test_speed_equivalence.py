@@ -15,6 +15,8 @@
   same answers in 64 bits.
 * The cell keys of a statement's tables (numbers answering, then each level's groups of
   answers), made together from one set of key sums, are those of one table at a time.
+* Large frames validated and scored on several threads give what one thread gives; the clean
+  values written into a row of one block for the frame are the rows kept.
 """
 
 from __future__ import annotations
