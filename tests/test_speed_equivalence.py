@@ -625,3 +625,52 @@ def test_rows_written_into_a_block_are_the_rows_kept(excluded: int) -> None:
             want = validate._rows(values, keep).astype(width)
             np.testing.assert_array_equal(block[1], want)
             assert (block[0] == 99).all()  # nothing written beyond its row
+
+
+def _fresh(text: str) -> str:
+    """An equal string held by a new object (not the interpreter's interned one)."""
+    return "".join(list(text))
+
+
+@pytest.mark.parametrize(
+    "layout", ["shared-objects", "equal-strings-new-objects", "mostly-distinct", "short"]
+)
+def test_strings_grouped_by_object_get_the_codes_of_their_characters(layout: str) -> None:
+    """Strings held as a few shared objects are grouped by object, then by characters; the
+    codes and distinct strings are ``pandas.factorize``'s, whatever the objects."""
+    from leadership_eval._codes import factorize_strings
+
+    rng = np.random.default_rng(len(layout))
+    pool = np.array(["fy1", "fy2", "st", " st", "", "ct1", None], dtype=object)
+    n = 200 if layout == "short" else 20_000
+    values = pool[rng.integers(0, len(pool), n)]
+    if layout == "equal-strings-new-objects":
+        redo = rng.random(n) < 0.02  # a few: still grouped by object first
+        values[redo] = [None if v is None else _fresh(v) for v in values[redo]]
+    elif layout == "mostly-distinct":
+        values[n // 2 :] = [f"id{i}" for i in range(n - n // 2)]  # the sample looks repetitive
+    column = pd.Series(values, dtype="str")
+    got = factorize_strings(column)
+    assert got is not None
+    want_codes, want_uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    np.testing.assert_array_equal(got[0], want_codes)
+    assert got[1].tolist() == list(want_uniques)
+    # every other row (a view that is not contiguous in memory): the same as a copy
+    half = column.iloc[::2]
+    got_half = factorize_strings(half)
+    assert got_half is not None
+    np.testing.assert_array_equal(got_half[0], pd.factorize(half.to_numpy(dtype=object))[0])
+
+
+def test_strings_are_grouped_by_object_only_when_the_objects_are_few() -> None:
+    from leadership_eval._codes import _by_object
+
+    rng = np.random.default_rng(5)
+    pool = np.array(["fy1", "fy2", "st", None], dtype=object)
+    shared = pool[rng.integers(0, 4, 20_000)]
+    grouped = _by_object(shared)
+    assert grouped is not None
+    objects, first = grouped
+    assert len(first) == 4 and (objects[first] == np.arange(4)).all()
+    fresh = np.array([None if v is None else _fresh(v) for v in shared], dtype=object)
+    assert _by_object(fresh) is None  # one object per row: hashed by characters at once

@@ -112,6 +112,10 @@ def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     quicker than hashing them as Python objects. That table takes anything that is not a
     string for missing, so it is used only where the dtype guarantees strings.
 
+    A column whose equal strings are mostly one object each (as pandas' CSV reader and most
+    frames built from a few values hold them) is grouped by object first
+    (:func:`_by_object`), and only its distinct objects are hashed by their characters.
+
     Examples
     --------
     >>> import pandas as pd
@@ -121,12 +125,24 @@ def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     >>> factorize_strings(pd.Series([1, 2])) is None
     True
     """
-    import numpy as np
     import pandas as pd
 
     if not isinstance(s.dtype, pd.StringDtype):
         return None
     values = s.to_numpy(dtype=object)
+    grouped = _by_object(values)
+    if grouped is not None:  # the distinct objects' codes, through each row's object
+        objects, first = grouped
+        codes, uniques = _by_characters(values[first])
+        return codes[objects], uniques
+    return _by_characters(values)
+
+
+def _by_characters(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize_strings` of an object array of strings (and missing values)."""
+    import numpy as np
+    import pandas as pd
+
     try:
         from pandas._libs.hashtable import StringHashTable
 
@@ -134,6 +150,45 @@ def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     except (ImportError, AttributeError, TypeError):  # pragma: no cover - another pandas
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
+#: rows looked at first: if more than a sixteenth of them are distinct objects, grouping by
+#: object would not pay (numbering many objects costs about what hashing their text does)
+_OBJECT_SAMPLE = 1024
+
+
+def _by_object(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each row's object numbered by first appearance, and the row where each first appears;
+    None when the objects are not few (or their identities cannot be read).
+
+    An object array holds one reference per row; equal references are the same object, so
+    they hold equal strings. The references are read through the buffer protocol as integers
+    (never followed), and grouped as integers, which is far quicker than hashing characters.
+    Equal strings held by different objects get different numbers here and the same code
+    once the distinct objects are hashed by their characters."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(values)
+    if n < 2 * _OBJECT_SAMPLE:
+        return None
+    try:
+        refs = np.frombuffer(values.data.cast("B"), dtype=np.intp)
+    except (TypeError, ValueError, BufferError):  # pragma: no cover - no buffer for objects
+        return None
+    if len(refs) != n:  # pragma: no cover - references of another width
+        return None
+    if len(pd.unique(refs[:_OBJECT_SAMPLE])) > _OBJECT_SAMPLE // 16:
+        return None
+    objects = np.asarray(pd.factorize(refs)[0], dtype=np.int64)
+    # numbered by first appearance: a row is an object's first where its number is new
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.greater(objects[1:], np.maximum.accumulate(objects)[:-1], out=new[1:])
+    first = np.flatnonzero(new)
+    if len(first) > n // 16:
+        return None
+    return objects, first
 
 
 def code_series(values: Any) -> pd.Series:
