@@ -585,6 +585,7 @@ def test_map_threaded_keeps_order_raises_the_first_error_and_obeys_the_cap(
         seen.add(threading.get_ident())
         return x * x
 
+    assert _threads.uses_threads(big) and not _threads.uses_threads(big - 1)
     assert _threads.map_threaded(square, range(40), big) == [x * x for x in range(40)]
     assert threading.get_ident() not in seen  # large work: on the pool's threads
     seen.clear()
@@ -601,6 +602,7 @@ def test_map_threaded_keeps_order_raises_the_first_error_and_obeys_the_cap(
     monkeypatch.undo()
     monkeypatch.setenv("LEADERSHIP_EVAL_THREADS", "1")
     assert _threads.worker_count() == 1
+    assert not _threads.uses_threads(10 * big)  # one thread: everything on the caller's
     monkeypatch.setenv("LEADERSHIP_EVAL_THREADS", "not a number")
     assert 1 <= _threads.worker_count() <= 8
 

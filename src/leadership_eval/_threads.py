@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-__all__ = ["THREADED_VALUES", "map_threaded", "worker_count"]
+__all__ = ["THREADED_VALUES", "map_threaded", "uses_threads", "worker_count"]
 
 THREADED_VALUES = 1 << 21
 """The least number of array values worth splitting over threads."""
@@ -39,6 +39,16 @@ def worker_count() -> int:
     return max(1, min(cpus, 8))
 
 
+def uses_threads(values: int) -> bool:
+    """Whether :func:`map_threaded` shares out work of ``values`` array values (of two items
+    or more) between threads.
+
+    >>> uses_threads(10)
+    False
+    """
+    return values >= THREADED_VALUES and worker_count() > 1
+
+
 def map_threaded(fn: Callable[[_T], _R], items: Iterable[_T], values: int) -> list[_R]:
     """``[fn(x) for x in items]``, on several threads when the work covers at least
     :data:`THREADED_VALUES` array ``values`` and more than one processor is at hand. ``fn``
@@ -50,7 +60,7 @@ def map_threaded(fn: Callable[[_T], _R], items: Iterable[_T], values: int) -> li
     """
     todo = list(items)
     workers = min(worker_count(), len(todo))
-    if workers <= 1 or values < THREADED_VALUES:
+    if workers <= 1 or not uses_threads(values):
         return [fn(x) for x in todo]
     from concurrent.futures import ThreadPoolExecutor
 

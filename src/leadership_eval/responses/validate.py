@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._codes import code_series, code_texts, factorize_strings
-from .._threads import map_threaded
+from .._threads import map_threaded, uses_threads
 from ..errors import ConfigurationError, DataError, DataWarning, NotATableError
 from ..instruments.loader import as_survey
 from .read import ReadReport, ReadResponses
@@ -353,10 +353,11 @@ class _Column:
         factorise: bool = True,
         choice: ChoiceList | None = None,
         out: tuple[np.ndarray, np.ndarray] | None = None,
+        block: int | None = None,
     ) -> _Column:
         """The column prepared; ``choice``: the integer code list of a choice item, so that a
         float column of one-byte codes is classified in the same pass (into ``out``, the
-        arrays for its bytes and mask, when given)."""
+        arrays for its bytes and mask, when given, ``block`` rows at a time)."""
         import numpy as np
         import pandas as pd
 
@@ -366,7 +367,8 @@ class _Column:
                 return cls(s, ~mask)
             if s.dtype == np.float64:
                 f = _float_values(s)
-                if choice is not None and (coded := _byte_codes(f, choice, out)) is not None:
+                coded = None if choice is None else _byte_codes(f, choice, out, block)
+                if coded is not None:
                     return cls(s, None, byte_codes=coded)
                 return cls(s, ~np.isnan(f))
             return cls(s, s.notna().to_numpy(dtype=bool))
@@ -641,6 +643,8 @@ class _ByteCodes:
 
 #: rows per block of :func:`_byte_codes`: a block's floats (1 MiB) and its bytes stay in cache
 _FLOAT_BLOCK = 1 << 17
+#: the same on threads, which wait for each other at every numpy call: fewer, longer calls
+_FLOAT_BLOCK_THREADED = 1 << 20
 
 
 def _fits_a_byte(choice: ChoiceList) -> bool:
@@ -650,12 +654,16 @@ def _fits_a_byte(choice: ChoiceList) -> bool:
 
 
 def _byte_codes(
-    f: np.ndarray, choice: ChoiceList, out: tuple[np.ndarray, np.ndarray] | None = None
+    f: np.ndarray,
+    choice: ChoiceList,
+    out: tuple[np.ndarray, np.ndarray] | None = None,
+    block: int | None = None,
 ) -> _ByteCodes | None:
     """A float column read against a list whose codes all fit in one signed byte (None for
     other lists): its values as bytes, where they are not codes (NaN, a fraction, a value
     beyond the list or a declared missing code), and how many of those are answers. ``out``:
-    the arrays to write the bytes (int8) and the mask (bool) into, new ones when not given.
+    the arrays to write the bytes (int8) and the mask (bool) into, new ones when not given;
+    ``block``: rows read at a time (default :data:`_FLOAT_BLOCK`).
 
     A float becomes a byte first (NaN, fractions and values beyond a byte give some byte);
     only a byte equal to its float is a whole number in range. Comparing bytes with the
@@ -675,12 +683,13 @@ def _byte_codes(
     contiguous = sorted(set(codes)) == list(range(lo, hi + 1))
     code_bytes = np.asarray(codes, dtype=np.int8)
     also_codes = [c for c in missing if c in codes]  # missing, even though listed as codes
-    m = min(n, _FLOAT_BLOCK)
+    step = block or _FLOAT_BLOCK
+    m = min(n, step)
     whole, hit, other = (np.empty(m, dtype=bool) for _ in range(3))
     not_codes = blanks = 0
     with np.errstate(invalid="ignore"):
-        for start in range(0, n, _FLOAT_BLOCK):
-            stop = min(n, start + _FLOAT_BLOCK)
+        for start in range(0, n, step):
+            stop = min(n, start + step)
             k = stop - start
             fs, bs = f[start:stop], values[start:stop]
             w, h, o = whole[:k], hit[:k], other[:k]
@@ -1551,9 +1560,11 @@ def _prepare_columns(
     # gives them)
     values = np.empty((len(numeric), n), dtype=np.int8)
     masks = np.empty((len(numeric), n), dtype=bool)
+    threaded = len(numeric) > 1 and uses_threads(n * len(numeric))
+    block = _FLOAT_BLOCK_THREADED if threaded else _FLOAT_BLOCK
     done = map_threaded(
         lambda i: _Column.prepare(
-            numeric[i][1], numeric[i][2], numeric[i][3], (values[i], masks[i])
+            numeric[i][1], numeric[i][2], numeric[i][3], (values[i], masks[i]), block
         ),
         range(len(numeric)),
         n * len(numeric),
