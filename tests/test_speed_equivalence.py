@@ -15,8 +15,9 @@
   same answers in 64 bits.
 * The cell keys of a statement's tables (numbers answering, then each level's groups of
   answers), made together from one set of key sums, are those of one table at a time.
-* Large frames validated and scored on several threads give what one thread gives; the clean
-  values written into a row of one block for the frame are the rows kept.
+* Large frames validated and scored on several threads give what one thread gives.
+* Text held as a few shared string objects, grouped by object and then by characters, gets
+  pandas' codes.
 """
 
 from __future__ import annotations
@@ -605,28 +606,6 @@ def test_map_threaded_keeps_order_raises_the_first_error_and_obeys_the_cap(
     assert not _threads.uses_threads(10 * big)  # one thread: everything on the caller's
     monkeypatch.setenv("LEADERSHIP_EVAL_THREADS", "not a number")
     assert 1 <= _threads.worker_count() <= 8
-
-
-@pytest.mark.parametrize("excluded", [0, 3, 500], ids=["none", "a-few", "many"])
-def test_rows_written_into_a_block_are_the_rows_kept(excluded: int) -> None:
-    """The clean values written into a row of a block are those copied out row by row: every
-    row, runs between a few excluded rows, or the positions of the rows kept."""
-    from leadership_eval.responses import validate
-
-    rng = np.random.default_rng(excluded)
-    n = 2_000
-    mask = np.zeros(n, dtype=bool)
-    mask[rng.choice(n, excluded, replace=False)] = True
-    keep = validate._Kept(mask) if excluded else None
-    kept = int((~mask).sum())
-    for values in (rng.integers(-128, 128, n).astype(np.int8), rng.integers(0, 9, n)):
-        for width in (np.int8, np.int64):
-            block = np.full((2, kept), 99, dtype=width)
-            got = validate._rows_into(values, keep, block[1])
-            assert got is block[1] or np.shares_memory(got, block)
-            want = validate._rows(values, keep).astype(width)
-            np.testing.assert_array_equal(block[1], want)
-            assert (block[0] == 99).all()  # nothing written beyond its row
 
 
 def _fresh(text: str) -> str:

@@ -330,9 +330,6 @@ class _Column:
     row_text: np.ndarray | None = None  # canonical text per row (object, None: no answer)
     #: a float column of one-byte codes, classified as it was prepared (:func:`_byte_codes`)
     byte_codes: _ByteCodes | None = None
-    #: where to write the clean values of the rows kept, when given (a row of one block for
-    #: every integer-coded column of the frame: see :meth:`_Run.clean_blocks`)
-    clean_values: np.ndarray | None = None
 
     @property
     def present(self) -> np.ndarray:
@@ -434,24 +431,6 @@ def _rows(values: Any, keep: _Kept | None) -> Any:
             return values[:0].copy()
         return np.concatenate([values[a:b] for a, b in keep.runs])
     return values.take(keep.positions)
-
-
-def _rows_into(values: np.ndarray, keep: _Kept | None, out: np.ndarray) -> np.ndarray:
-    """``_rows(values, keep)`` written into ``out`` (cast to its dtype), which is returned."""
-    import numpy as np
-
-    if keep is None:
-        np.copyto(out, values, casting="unsafe")
-    elif keep.runs is not None:
-        at = 0
-        for a, b in keep.runs:
-            np.copyto(out[at : at + b - a], values[a:b], casting="unsafe")
-            at += b - a
-    elif values.dtype == out.dtype:
-        np.take(values, keep.positions, out=out)
-    else:
-        np.copyto(out, values[keep.positions], casting="unsafe")
-    return out
 
 
 def _repeated(col: _Column, candidates: np.ndarray) -> np.ndarray:
@@ -802,12 +781,7 @@ def _int_classes(
             np.bitwise_or(cls, np.negative(na.view(np.int8)), out=cls)  # NA: -1
         na_done = True
         # a copy of the rows kept: .data must not share the input's memory
-        if col.clean_values is not None:
-            vals = _rows_into(data, keep, col.clean_values)
-        elif keep is None:
-            vals = data.astype(width)
-        else:
-            vals = _rows(data, keep).astype(width, copy=False)
+        vals = data.astype(width) if keep is None else _rows(data, keep).astype(width, copy=False)
         every = data
     elif pd.api.types.is_integer_dtype(s.dtype):
         fill = min(int(c) for c in choice.all_codes)  # type: ignore[call-overload]
@@ -824,10 +798,7 @@ def _int_classes(
                 not_code = coded.not_code
         else:
             cls, every = _wide_classes(f, choice)
-        if col.clean_values is not None:
-            vals = _rows_into(every, keep, col.clean_values)
-        else:
-            vals = _rows(every, keep)
+        vals = _rows(every, keep)
     return cls, vals, every, na_done, not_code
 
 
@@ -907,13 +878,15 @@ def _check_codes(
     all_int = all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes)
     coded = col.byte_codes
     if all_int and coded is not None and coded.others == 0:
-        return _codes_only(item, choice, col, keep, want_eval, compact)
+        return _codes_only(item, choice, coded, keep, want_eval, compact)
     s, present = col.series, col.present
     out = _Clean({}, present)
     if all_int:
         # the clean values: Int64, or one byte for the functions that only compute on codes
         # (the values NA hides need not fit: they are never read)
-        width = _code_width(choice, compact)
+        width: Any = np.int64
+        if compact and all(-128 <= int(c) <= 127 for c in choice.codes):  # type: ignore[call-overload]
+            width = np.int8
         cls, vals, every, na_done, not_code = _int_classes(choice, col, keep, want_eval, width)
         if not na_done and not present.all():
             np.copyto(cls, -1, where=~present)
@@ -941,19 +914,10 @@ def _check_codes(
     return out
 
 
-def _code_width(choice: ChoiceList, compact: bool) -> Any:
-    """The dtype of an integer list's clean values: int64, or one byte for the functions that
-    only compute on codes (the values NA hides need not fit: they are never read)."""
-    import numpy as np
-
-    fits = all(-128 <= int(c) <= 127 for c in choice.codes)  # type: ignore[call-overload]
-    return np.int8 if compact and fits else np.int64
-
-
 def _codes_only(
     item: Item,
     choice: ChoiceList,
-    col: _Column,
+    coded: _ByteCodes,
     keep: _Kept | None,
     want_eval: bool,
     compact: bool,
@@ -963,15 +927,10 @@ def _codes_only(
     import numpy as np
     import pandas as pd
 
-    coded = col.byte_codes
-    assert coded is not None
-    width = _code_width(choice, compact)
-    if col.clean_values is not None:
-        vals = _rows_into(coded.values, keep, col.clean_values)
-    else:
-        # the bytes and the mask are the column's own (new) arrays: no copy when every row
-        # is kept
-        vals = _rows(coded.values, keep).astype(width, copy=False)
+    fits = all(-128 <= int(c) <= 127 for c in choice.codes)  # type: ignore[call-overload]
+    width: Any = np.int8 if compact and fits else np.int64
+    # the bytes and the mask are the column's own (new) arrays: no copy when every row is kept
+    vals = _rows(coded.values, keep).astype(width, copy=False)
     clean = pd.arrays.IntegerArray(vals, _rows(coded.not_code, keep))
     out = _Clean({item.id: clean}, np.zeros(len(coded.values), dtype=bool))
     if choice.missing_codes:
@@ -1819,7 +1778,6 @@ class _Run:
         referenced = {name for e in expressions.values() for name in e.names}
         # the same condition over the same (already final) columns gives the same answer
         shown_cache: dict[str, np.ndarray] = {}
-        self.clean_blocks()
         for j, item in enumerate(questions):
             res, s, present = self._check_one(item, item.id in referenced)
             shown = None
@@ -1843,31 +1801,6 @@ class _Run:
             if res.missing_codes is not None:
                 missing_cols[item.id] = res.missing_codes
         return clean_cols, missing_cols, hidden
-
-    def clean_blocks(self) -> None:
-        """Room for the clean values of the integer-coded columns, one block per dtype: one
-        large allocation is set up in far less time than a column's each (its memory comes
-        in huge pages where the system gives them)."""
-        import numpy as np
-
-        by_width: dict[Any, list[_Column]] = {}
-        for item in self.questions:
-            col = self.prepared.get(item.id)
-            choice = _int_codes(self.survey, item)
-            if col is None or choice is None or col.is_text:
-                continue
-            width = np.dtype(_code_width(choice, self.compact))
-            coded = col.byte_codes
-            if coded is not None and coded.others == 0 and width == np.int8 and self.all_kept:
-                continue  # its clean values are the bytes read, already in one block
-            if coded is not None or _code_table(choice, col.series) is not None:
-                by_width.setdefault(width, []).append(col)
-        for width, cols in by_width.items():
-            if len(cols) < 2:
-                continue
-            block = np.empty((len(cols), self.n_kept), dtype=width)
-            for col, row in zip(cols, block, strict=True):
-                col.clean_values = row
 
     def _shown(
         self,
