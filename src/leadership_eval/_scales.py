@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._threads import THREADED_VALUES, map_threaded, worker_count
+from ._threads import map_threaded, uses_threads, worker_count
 from .errors import ConfigurationError, DataError
 from .instruments.models import ChoiceList, Item, Scale, Survey
 
@@ -365,7 +365,7 @@ def _pattern_rows(
     rows = np.empty(n, dtype=np.int32) if out is None else out
     masks = [m if m is not None and m.any() else None for _, _, _, m in sources]
     values = n * len(sources)
-    parts = worker_count() if threads and values >= THREADED_VALUES else 1
+    parts = worker_count() if threads and uses_threads(values) else 1
     blocks = -(-n // _BLOCK)
     cuts = [min(n, _BLOCK * (blocks * i // parts)) for i in range(parts + 1)]
     ranges = [(a, b) for a, b in itertools.pairwise(cuts) if b > a]
