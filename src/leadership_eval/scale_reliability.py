@@ -267,6 +267,10 @@ def reliability(
     :math:`\\lambda` of a one-factor minimum residual (unweighted least squares) model of
     :math:`R` (see :func:`one_factor_minres`; psych's default ``fm = "minres"``).
 
+    A frame of two million answers or more has its scales' covariances made on as many threads
+    as there are processors (at most 8); ``LEADERSHIP_EVAL_THREADS`` caps them (``1``: the
+    calling thread only). The results are the same.
+
     References
     ----------
     .. [1] Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.

@@ -167,6 +167,11 @@ def score(
     the scale's lowest and highest possible scores (the mean or sum of its items' lowest and
     highest codes).
 
+    A frame of two million answers or more is scored on as many threads as there are
+    processors (at most 8), a scale on each; the environment variable
+    ``LEADERSHIP_EVAL_THREADS`` caps them (``1``: the calling thread only). The scores are the
+    same.
+
     References
     ----------
     .. [1] Revelle, W. (2025). psych: Procedures for Psychological, Psychometric, and Personality

@@ -1397,6 +1397,11 @@ def validate_responses(
     Text values are stripped of surrounding blanks for matching codes, and a blank string
     counts as no answer.
 
+    In a frame of two million answers or more, float columns of choice codes (a file read
+    with blank cells) are read on as many threads as there are processors (at most 8);
+    ``LEADERSHIP_EVAL_THREADS`` caps them (``1``: the calling thread only). The report is the
+    same.
+
     Examples
     --------
     >>> import pandas as pd
