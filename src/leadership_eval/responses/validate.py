@@ -609,14 +609,9 @@ class _ByteCodes:
 
         if self.others == 0:  # codes and blanks only
             return np.subtract(1, self.not_code.view(np.int8) * np.int8(2), dtype=np.int8)
-        f, b = self.floats, self.values
-        with np.errstate(invalid="ignore"):
-            whole = b == f
-        codes = np.asarray([int(c) for c in self.choice.codes], dtype=np.int8)  # type: ignore[call-overload]
-        cls = (whole & np.isin(b, codes)).view(np.int8)
-        for j, c in enumerate(self.choice.missing_codes):  # missing, even if also a code
-            np.copyto(cls, np.int8(2 + j), where=whole & (b == int(c)))  # type: ignore[call-overload]
-        np.copyto(cls, np.int8(-1), where=np.isnan(f))
+        # other answers too (rare): the general path, with no answer as -1
+        cls, _ = _wide_classes(self.floats, self.choice)
+        np.copyto(cls, np.int8(-1), where=np.isnan(self.floats))
         return cls
 
 
@@ -875,18 +870,14 @@ def _check_codes(
     import numpy as np
     import pandas as pd
 
-    all_int = all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes)
+    all_int = _all_int(choice)
     coded = col.byte_codes
     if all_int and coded is not None and coded.others == 0:
         return _codes_only(item, choice, coded, keep, want_eval, compact)
     s, present = col.series, col.present
     out = _Clean({}, present)
     if all_int:
-        # the clean values: Int64, or one byte for the functions that only compute on codes
-        # (the values NA hides need not fit: they are never read)
-        width: Any = np.int64
-        if compact and all(-128 <= int(c) <= 127 for c in choice.codes):  # type: ignore[call-overload]
-            width = np.int8
+        width = _code_width(choice, compact)
         cls, vals, every, na_done, not_code = _int_classes(choice, col, keep, want_eval, width)
         if not na_done and not present.all():
             np.copyto(cls, -1, where=~present)
@@ -914,6 +905,20 @@ def _check_codes(
     return out
 
 
+def _all_int(choice: ChoiceList) -> bool:
+    """Whether every code of the list, missing codes included, is an integer."""
+    return all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes)
+
+
+def _code_width(choice: ChoiceList, compact: bool) -> Any:
+    """The dtype of an integer list's clean values: int64, or one byte for the functions that
+    only compute on codes (the values NA hides need not fit: they are never read)."""
+    import numpy as np
+
+    fits = all(-128 <= int(c) <= 127 for c in choice.codes)  # type: ignore[call-overload]
+    return np.int8 if compact and fits else np.int64
+
+
 def _codes_only(
     item: Item,
     choice: ChoiceList,
@@ -927,8 +932,7 @@ def _codes_only(
     import numpy as np
     import pandas as pd
 
-    fits = all(-128 <= int(c) <= 127 for c in choice.codes)  # type: ignore[call-overload]
-    width: Any = np.int8 if compact and fits else np.int64
+    width = _code_width(choice, compact)
     # the bytes and the mask are the column's own (new) arrays: no copy when every row is kept
     vals = _rows(coded.values, keep).astype(width, copy=False)
     clean = pd.arrays.IntegerArray(vals, _rows(coded.not_code, keep))
@@ -1498,11 +1502,9 @@ def _validate(
 def _int_codes(survey: Survey, item: Item) -> ChoiceList | None:
     """The code list of a single-choice item whose codes are all integers (else None)."""
     choice = survey.choices_for(item)
-    if item.type not in ("likert", "choice") or choice is None:
+    if item.type not in ("likert", "choice") or choice is None or not _all_int(choice):
         return None
-    if all(isinstance(c, int) and not isinstance(c, bool) for c in choice.all_codes):
-        return choice
-    return None
+    return choice
 
 
 def _prepare_columns(
@@ -1647,11 +1649,13 @@ class _Run:
         for item_id, col in self.prepared.items():
             if item_id == id_item:
                 continue
-            if col.present_mask is None and col.byte_codes is not None:
+            coded = col.byte_codes
+            if col.present_mask is None and coded is not None and coded.others == 0:
+                # its answers are all codes: it is blank where its clean column is NA
                 if blank is None:
-                    blank = col.byte_codes.not_code.copy()
-                # (its answers are all codes: the mask is where it is blank)
-                blank &= col.byte_codes.not_code if col.byte_codes.others == 0 else ~col.present
+                    blank = coded.not_code.copy()
+                else:
+                    blank &= coded.not_code
             else:
                 answered_any |= col.present
         if blank is not None:
@@ -1753,8 +1757,7 @@ class _Run:
             clean = _empty_clean(item, choice, m, self.n, want)
             return clean, None, lambda: np.zeros(self.n, dtype=bool)
         col = self.prepared.pop(item.id)
-        s, mask = col.series, col.present_mask
-        present = (lambda: mask) if mask is not None else (lambda: col.present)
+        s = col.series
         if item.type in ("likert", "choice") and choice is not None:
             res = _check_codes(item, choice, col, err, keep, want, self.compact)
         elif item.type == "multi_choice" and choice is not None:
@@ -1765,7 +1768,8 @@ class _Run:
             res = _check_date(item, col, err, keep, want)
         else:
             res = _check_text(item, col, err, keep, want)
-        return res, s, present
+        # (the checks never change this column's answered rows: made when first asked for)
+        return res, s, lambda: col.present
 
     def check_items(self) -> tuple[dict[str, Any], dict[str, Any], np.ndarray | None]:
         """Item by item, in survey order: values, skip logic and required answers (and the
