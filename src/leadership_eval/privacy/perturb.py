@@ -474,11 +474,11 @@ class _KeySums:
     ) -> None:
         r_codes, r_labels = pd.factorize(row_labels, sort=False)
         n_r, n_c = len(r_labels), n_codes
-        row_sum = np.zeros(n_r + 1, dtype=np.uint64)
+        row_sum = np.zeros(n_r, dtype=np.uint64)
         np.add.at(row_sum, r_codes, keys)
         col_sum = np.zeros(n_c, dtype=np.uint64)
         np.add.at(col_sum, codes, keys)
-        cell_sum = np.zeros((n_r + 1, n_c), dtype=np.uint64)
+        cell_sum = np.zeros((n_r, n_c), dtype=np.uint64)
         np.add.at(cell_sum, (r_codes, codes), keys)
         # the position of each label of the order among the rows (-1: no record, a sum of 0)
         self.r_at = _positions(r_labels, row_order)

@@ -669,16 +669,6 @@ class _Protector:
             row_order=row_order,
             column_order=column_order if columns is not None else None,
         )
-        return self._with_noise(grid, frame, fill)
-
-    def _with_noise(
-        self,
-        grid: tuple[np.ndarray, list[Hashable], list[Hashable]],
-        frame: pd.DataFrame,
-        fill: float,
-    ) -> tuple[pd.DataFrame, np.ndarray]:
-        """``frame``'s counts plus the noise of their cell keys ``grid`` (as floats), and the
-        noise by cell."""
         flat = frame.to_numpy(dtype=np.int64).ravel()
         noise = self.ptable.noise(flat, _aligned_to(grid, frame, fill).ravel())
         out = pd.DataFrame(
