@@ -439,18 +439,23 @@ sections:
       - {id: b, type: likert, choices: a5, text: B}
       - {id: c, type: likert, choices: a5, text: C}
       - {id: d, type: likert, choices: a5, text: D}
+      - {id: e, type: likert, choices: a5, text: E}
 scales:
   - {id: two, title: Two, items: [a, b]}
   - {id: flat, title: Flat, items: [a, b, d]}
   - {id: ok, title: OK, items: [a, b, c]}
+  - {id: edge, title: Edge, items: [a, b, e]}
 """
     )
     data = pd.DataFrame(
         {
             "a": [1, 2, 3, 4, 5, 2, 3, 4],
             "b": [2, 2, 3, 5, 4, 1, 3, 4],
-            "c": [1, 3, 3, 4, 5, 2, 2, 5],
+            "c": [1, 3, 3, 4, 4, 2, 2, 5],
             "d": [3] * 8,  # no variance
+            # covariances with a and b of 12 and 10 (a's variance 12, cov(a, b) 10): a's
+            # loading is exactly r_ab r_ae / r_be = 1, no uniqueness left
+            "e": [1, 3, 3, 4, 5, 2, 2, 5],
         }
     )
     rel = reliability(survey, data)
@@ -459,4 +464,75 @@ scales:
     assert rel.loc["two", "omega_reason"] == OMEGA_REASONS["items"]
     assert rel.loc["flat", "omega_reason"] == OMEGA_REASONS["correlations"]
     assert pd.isna(rel.loc["ok", "omega_reason"]) and rel.loc["ok", "omega_total"] > 0
-    assert rel["omega_total"].isna().tolist() == [True, True, False]
+    assert rel.loc["edge", "omega_reason"] == OMEGA_REASONS["heywood"]
+    assert rel["omega_total"].isna().tolist() == [True, True, False, True]
+
+
+def _principal_axes_only(R: np.ndarray, tol: float = 1e-12, max_iter: int = 10_000) -> np.ndarray:
+    """The one-factor fit by iterated principal axes alone (the fit before Newton's method
+    finished it): the reference the faster fit must agree with."""
+    from leadership_eval.scale_reliability import _principal_axis, _smc
+
+    h2 = _smc(R)
+    for _ in range(max_iter):
+        lam = _principal_axis(R, h2)
+        if np.max(np.abs(lam**2 - h2)) < tol:
+            return lam
+        h2 = lam**2
+    return np.full(R.shape[0], np.nan)
+
+
+def _corr_of(upper: list[float]) -> np.ndarray:
+    """A 4 x 4 correlation matrix from r12, r13, r14, r23, r24, r34."""
+    R = np.eye(4)
+    R[np.triu_indices(4, 1)] = upper
+    return R + np.triu(R, 1).T
+
+
+def test_one_factor_fit_agrees_with_principal_axes_where_they_converge() -> None:
+    from leadership_eval.scale_reliability import one_factor_minres
+
+    rng = np.random.default_rng(20261203)
+    converged = 0
+    for t in range(40):
+        k, n = int(rng.integers(3, 12)), int(rng.choice([30, 200, 2000]))
+        x = rng.normal(size=(n, k))
+        if t % 3 == 1:  # one common factor, of any strength per item
+            x += rng.normal(size=(n, 1)) * rng.uniform(0, 1.5, size=k)
+        elif t % 3 == 2:  # two items sharing a factor among unrelated ones
+            x[:, :2] += rng.normal(size=(n, 1)) * rng.uniform(0.2, 3)
+        R = np.corrcoef(x, rowvar=False)
+        reference = _principal_axes_only(R, max_iter=2_000)  # (those that converge soon)
+        if not np.all(np.isfinite(reference)):
+            continue
+        converged += 1
+        np.testing.assert_allclose(one_factor_minres(R), reference, rtol=0, atol=1e-9)
+    assert converged >= 25
+
+
+def test_one_factor_fit_reaches_a_minimum_principal_axes_approach_too_slowly() -> None:
+    from leadership_eval.scale_reliability import one_factor_minres
+
+    R = _corr_of([0.24, 0.22, 0.32, 0.02, 0.29, -0.24])
+    # principal axes alone are still 1e-12 away from their fixed point after 10,000 steps
+    assert np.isnan(_principal_axes_only(R)).all()
+    # R 4.x: the minres objective sum((R - l l')^2) off the diagonal, minimised by
+    #   optim(fa(R, 1, fm = "minres")$loadings, obj, gr, method = "BFGS",
+    #         control = list(reltol = 1e-16))  (gradient 1.8e-8 at the optimum)
+    # $par = 0.378239337694, 0.374378134001, -0.113436805743, 0.867403296395;
+    # psych 2.2.9 fa(R, 1, fm = "minres")$loadings = 0.37826, 0.37440, -0.11343, 0.86736
+    lam = one_factor_minres(R)
+    np.testing.assert_allclose(
+        lam, [0.378239337694, 0.374378134001, -0.113436805743, 0.867403296395], atol=1e-8
+    )
+    np.testing.assert_allclose(lam, [0.37826, 0.37440, -0.11343, 0.86736], atol=1e-4)
+
+
+def test_one_factor_fit_still_fails_where_a_loading_grows_without_bound() -> None:
+    from leadership_eval.scale_reliability import one_factor_minres
+
+    # psych 2.2.9 fa(R, 1, fm = "minres") stops at its bound on the uniqueness and warns
+    # "An ultra-Heywood case was detected" (loadings 0.359, 1.043, -0.139, 0.348)
+    R = _corr_of([0.51, 0.4, -0.1, -0.3, 0.44, -0.05])
+    assert np.isnan(one_factor_minres(R)).all()
+    assert np.isnan(one_factor_minres(R, max_iter=50)).all()

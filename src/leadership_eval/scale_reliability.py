@@ -124,12 +124,19 @@ def _smc(R: np.ndarray) -> np.ndarray:
 def one_factor_minres(R: np.ndarray, *, tol: float = 1e-12, max_iter: int = 10_000) -> np.ndarray:
     """Loadings of a one-factor minimum residual (unweighted least squares) model.
 
-    Minimises :math:`\\sum_{i \\ne j} (r_{ij} - \\lambda_i \\lambda_j)^2` by iterated principal
-    axes (communalities start at the squared multiple correlations and are replaced by
-    :math:`\\lambda_i^2` until they change by less than ``tol``), whose fixed point is the minres
-    solution (Harman & Jones, 1966) that ``psych::fa(r, 1, fm = "minres")`` finds by
+    Minimises :math:`f(\\lambda) = \\sum_{i \\ne j} (r_{ij} - \\lambda_i \\lambda_j)^2` by
+    iterated principal axes (communalities start at the squared multiple correlations and are
+    replaced by :math:`\\lambda_i^2` until they change by less than ``tol``), whose fixed point is
+    the minres solution (Harman & Jones, 1966) that ``psych::fa(r, 1, fm = "minres")`` finds by
     optimisation. Returns NaN loadings when the correlation matrix is not usable or the
     iteration does not converge.
+
+    Principal axes converge slowly when the items hardly correlate (thousands of iterations).
+    Once its steps are small, Newton's method on the gradient of :math:`f` finishes the fit
+    (a few steps); its result is taken only when it is a strict local minimum of :math:`f`
+    (positive definite Hessian), no worse than the iterate it started from, and a fixed point
+    of the principal axes to within ``tol``, so that the loadings are those the iteration
+    converges to, and a fit that does not converge still returns NaN.
 
     Examples
     --------
@@ -146,20 +153,83 @@ def one_factor_minres(R: np.ndarray, *, tol: float = 1e-12, max_iter: int = 10_0
     if k < 3 or not np.all(np.isfinite(R)):
         return bad
     h2 = _smc(R)
-    lam = bad
+    newton_below = _NEWTON_FROM
     for _ in range(max_iter):
-        Rr = R.copy()
-        np.fill_diagonal(Rr, h2)
-        w, v = np.linalg.eigh(Rr)
-        top = max(float(w[-1]), 0.0)
-        lam = v[:, -1] * math.sqrt(top)
-        if lam.sum() < 0:
-            lam = -lam
+        lam = _principal_axis(R, h2)
         new = lam**2
-        if np.max(np.abs(new - h2)) < tol:
-            return lam  # type: ignore[no-any-return]
+        change = float(np.max(np.abs(new - h2)))
+        if change < tol:
+            return lam
+        if change < newton_below:
+            polished = _newton_minres(R, lam, tol)
+            if polished is not None:
+                return polished
+            newton_below = change / 100  # not yet in reach: try again nearer the fixed point
         h2 = new
     return bad
+
+
+_NEWTON_FROM = 1e-4  # the communalities' change below which Newton's method is tried
+
+
+def _principal_axis(R: np.ndarray, h2: np.ndarray) -> np.ndarray:
+    """One step of iterated principal axes: the first principal axis of ``R`` with the
+    communalities ``h2`` on its diagonal, scaled by its root and pointing to positive sums."""
+    import numpy as np
+
+    Rr = R.copy()
+    np.fill_diagonal(Rr, h2)
+    w, v = np.linalg.eigh(Rr)
+    lam = v[:, -1] * math.sqrt(max(float(w[-1]), 0.0))
+    return -lam if lam.sum() < 0 else lam  # type: ignore[no-any-return]
+
+
+def _minres_residuals(R: np.ndarray, lam: np.ndarray) -> np.ndarray:
+    """The off-diagonal residuals :math:`r_{ij} - \\lambda_i \\lambda_j` (zero diagonal)."""
+    import numpy as np
+
+    E = R - np.outer(lam, lam)
+    np.fill_diagonal(E, 0.0)
+    return E
+
+
+def _newton_minres(R: np.ndarray, start: np.ndarray, tol: float) -> np.ndarray | None:
+    """The minres loadings by Newton's method from ``start`` (an iterate of principal axes),
+    or None when the result is not a strict local minimum no worse than ``start`` and a fixed
+    point of principal axes to within ``tol``.
+
+    With :math:`E` the residuals, the gradient of :math:`f` is :math:`-4 E \\lambda` and its
+    Hessian has :math:`4 \\sum_{j \\ne i} \\lambda_j^2` on the diagonal and
+    :math:`-4 (e_{ij} - \\lambda_i \\lambda_j)` off it.
+    """
+    import numpy as np
+
+    lam = start.copy()
+    for _ in range(50):
+        E = _minres_residuals(R, lam)
+        H = -4.0 * (E - np.outer(lam, lam))
+        np.fill_diagonal(H, 4.0 * (float(lam @ lam) - lam**2))
+        try:
+            L = np.linalg.cholesky(H)  # positive definite: a minimum's neighbourhood
+        except np.linalg.LinAlgError:
+            return None
+        step = np.linalg.solve(L.T, np.linalg.solve(L, -4.0 * (E @ lam)))
+        lam = lam - step
+        if not np.all(np.isfinite(lam)):
+            return None
+        if float(np.max(np.abs(step))) <= 1e-15 * max(1.0, float(np.max(np.abs(lam)))):
+            break
+    else:
+        return None
+    if float((_minres_residuals(R, lam) ** 2).sum()) > float(
+        (_minres_residuals(R, start) ** 2).sum()
+    ):
+        return None
+    # the loadings as principal axes give them, at their fixed point
+    out = _principal_axis(R, lam**2)
+    if float(np.max(np.abs(out**2 - lam**2))) >= tol:
+        return None
+    return out
 
 
 OMEGA_REASONS = {
