@@ -608,6 +608,49 @@ def test_map_threaded_keeps_order_raises_the_first_error_and_obeys_the_cap(
     assert 1 <= _threads.worker_count() <= 8
 
 
+@pytest.mark.parametrize(
+    ("v2", "v1", "expected"),
+    [
+        ("200000 100000\n", None, 2),  # cgroup v2: two processors' worth
+        ("150000 100000\n", None, 2),  # one and a half: rounded up
+        ("50000 100000\n", None, 1),
+        ("max 100000\n", None, None),  # no quota
+        (None, ("300000", "100000"), 3),  # cgroup v1
+        (None, ("-1", "100000"), None),  # v1 without a quota
+        (None, None, None),  # no control group files
+        ("garbage\n", None, None),
+    ],
+)
+def test_threads_keep_to_the_control_groups_cpu_quota(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    v2: str | None,
+    v1: tuple[str, str] | None,
+    expected: int | None,
+) -> None:
+    from leadership_eval import _threads
+
+    cpu_max = tmp_path / "cpu.max"
+    if v2 is not None:
+        cpu_max.write_text(v2)
+    v1_dir = tmp_path / "cpu"
+    if v1 is not None:
+        v1_dir.mkdir()
+        (v1_dir / "cpu.cfs_quota_us").write_text(v1[0] + "\n")
+        (v1_dir / "cpu.cfs_period_us").write_text(v1[1] + "\n")
+    monkeypatch.setattr(_threads, "_CPU_MAX", str(cpu_max))
+    monkeypatch.setattr(_threads, "_CFS_DIRS", (str(tmp_path / "nowhere"), str(v1_dir)))
+    monkeypatch.delenv("LEADERSHIP_EVAL_THREADS", raising=False)
+    _threads._cgroup_cpus.cache_clear()
+    try:
+        assert _threads._cgroup_cpus() == expected
+        if expected is not None:
+            monkeypatch.setattr(_threads.os, "sched_getaffinity", lambda _pid: set(range(64)))
+            assert _threads.worker_count() == min(expected, 8)
+    finally:
+        _threads._cgroup_cpus.cache_clear()
+
+
 def _fresh(text: str) -> str:
     """An equal string held by a new object (not the interpreter's interned one)."""
     return "".join(list(text))

@@ -9,6 +9,8 @@ threads' start-up costs more than they save. ``LEADERSHIP_EVAL_THREADS`` caps th
 
 from __future__ import annotations
 
+import functools
+import math
 import os
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -22,9 +24,44 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
+_CPU_MAX = "/sys/fs/cgroup/cpu.max"  # cgroup v2: "<quota> <period>" or "max <period>"
+_CFS_DIRS = ("/sys/fs/cgroup/cpu", "/sys/fs/cgroup/cpu,cpuacct")  # cgroup v1
+
+
+@functools.cache
+def _cgroup_cpus() -> int | None:
+    """The processors' worth of time the process's control group may use (its CPU quota over
+    its period, rounded up), or None when no quota is set or none can be read.
+
+    A container limited to two processors of a 64-processor host sees all 64 in its affinity
+    mask; its quota is the limit. The files read are the container's own (Docker, Kubernetes
+    and systemd mount its control group at ``/sys/fs/cgroup``).
+    """
+    quota = period = ""
+    try:
+        with open(_CPU_MAX) as f:
+            quota, period = [*f.read().split(), "", ""][:2]
+    except OSError:
+        for folder in _CFS_DIRS:
+            try:
+                with open(os.path.join(folder, "cpu.cfs_quota_us")) as f:
+                    quota = f.read().strip()
+                with open(os.path.join(folder, "cpu.cfs_period_us")) as f:
+                    period = f.read().strip()
+                break
+            except OSError:
+                continue
+    try:
+        q, p = int(quota), int(period)
+    except ValueError:  # "max", nothing read, or not numbers
+        return None
+    return math.ceil(q / p) if q > 0 and p > 0 else None
+
+
 def worker_count() -> int:
-    """Threads for large numpy work: the processors this process may run on (at most 8),
-    capped by the environment variable ``LEADERSHIP_EVAL_THREADS`` when it is set.
+    """Threads for large numpy work: the processors this process may run on (at most 8, and
+    no more than its control group's CPU quota allows), capped by the environment variable
+    ``LEADERSHIP_EVAL_THREADS`` when it is set.
 
     >>> 1 <= worker_count() <= 8
     True
@@ -33,6 +70,9 @@ def worker_count() -> int:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         cpus = os.cpu_count() or 1
+    quota = _cgroup_cpus()
+    if quota is not None:
+        cpus = min(cpus, quota)
     cap = os.environ.get("LEADERSHIP_EVAL_THREADS", "").strip()
     if cap.isdigit() and int(cap) >= 1:
         cpus = min(cpus, int(cap))

@@ -338,8 +338,9 @@ def reliability(
     :math:`R` (see :func:`one_factor_minres`; psych's default ``fm = "minres"``).
 
     A frame of two million answers or more has its scales' covariances made on as many threads
-    as there are processors (at most 8); ``LEADERSHIP_EVAL_THREADS`` caps them (``1``: the
-    calling thread only). The results are the same.
+    as there are processors (at most 8, and within a container's CPU quota);
+    ``LEADERSHIP_EVAL_THREADS`` caps them (``1``: the calling thread only). The results are the
+    same.
 
     References
     ----------

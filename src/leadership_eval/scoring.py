@@ -168,9 +168,9 @@ def score(
     highest codes).
 
     A frame of two million answers or more is scored on as many threads as there are
-    processors (at most 8), a scale on each; the environment variable
-    ``LEADERSHIP_EVAL_THREADS`` caps them (``1``: the calling thread only). The scores are the
-    same.
+    processors (at most 8, and within a container's CPU quota), a scale on each; the
+    environment variable ``LEADERSHIP_EVAL_THREADS`` caps them (``1``: the calling thread
+    only). The scores are the same.
 
     References
     ----------

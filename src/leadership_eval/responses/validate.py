@@ -1402,9 +1402,9 @@ def validate_responses(
     counts as no answer.
 
     In a frame of two million answers or more, float columns of choice codes (a file read
-    with blank cells) are read on as many threads as there are processors (at most 8);
-    ``LEADERSHIP_EVAL_THREADS`` caps them (``1``: the calling thread only). The report is the
-    same.
+    with blank cells) are read on as many threads as there are processors (at most 8, and
+    within a container's CPU quota); ``LEADERSHIP_EVAL_THREADS`` caps them (``1``: the calling
+    thread only). The report is the same.
 
     Examples
     --------
