@@ -657,7 +657,8 @@ def _fresh(text: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "layout", ["shared-objects", "equal-strings-new-objects", "mostly-distinct", "short"]
+    "layout",
+    ["shared-objects", "equal-strings-new-objects", "mostly-distinct", "all-distinct", "short"],
 )
 def test_strings_grouped_by_object_get_the_codes_of_their_characters(layout: str) -> None:
     """Strings held as a few shared objects are grouped by object, then by characters; the
@@ -673,6 +674,9 @@ def test_strings_grouped_by_object_get_the_codes_of_their_characters(layout: str
         values[redo] = [None if v is None else _fresh(v) for v in values[redo]]
     elif layout == "mostly-distinct":
         values[n // 2 :] = [f"id{i}" for i in range(n - n // 2)]  # the sample looks repetitive
+    elif layout == "all-distinct":  # (ids, comments) hashed in a table sized for every row
+        values[:] = [f"id{i}" for i in range(n)]
+        values[rng.random(n) < 0.01] = None
     column = pd.Series(values, dtype="str")
     got = factorize_strings(column)
     assert got is not None
@@ -684,6 +688,16 @@ def test_strings_grouped_by_object_get_the_codes_of_their_characters(layout: str
     got_half = factorize_strings(half)
     assert got_half is not None
     np.testing.assert_array_equal(got_half[0], pd.factorize(half.to_numpy(dtype=object))[0])
+
+
+def test_string_hash_tables_are_sized_for_the_distinct_strings_a_sample_shows() -> None:
+    from leadership_eval._codes import _distinct_guess
+
+    distinct = np.array([f"id{i}" for i in range(20_000)], dtype=object)
+    few = np.array([_fresh(("fy1", "st", "ct2")[i % 3]) for i in range(20_000)], dtype=object)
+    assert _distinct_guess(distinct) == 20_000
+    assert _distinct_guess(few) == 64
+    assert _distinct_guess(few[:300]) == 300  # a short column: room for every row
 
 
 def test_strings_are_grouped_by_object_only_when_the_objects_are_few() -> None:

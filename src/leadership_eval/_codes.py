@@ -133,23 +133,45 @@ def factorize_strings(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     grouped = _by_object(values)
     if grouped is not None:  # the distinct objects' codes, through each row's object
         objects, first = grouped
-        codes, uniques = _by_characters(values[first])
+        distinct = values[first]
+        codes, uniques = _by_characters(distinct, len(distinct))
         return codes[objects], uniques
-    return _by_characters(values)
+    return _by_characters(values, _distinct_guess(values))
 
 
-def _by_characters(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`factorize_strings` of an object array of strings (and missing values)."""
+def _by_characters(values: np.ndarray, size_hint: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`factorize_strings` of an object array of strings (and missing values), in a
+    hash table made for ``size_hint`` strings."""
     import numpy as np
     import pandas as pd
 
     try:
         from pandas._libs.hashtable import StringHashTable
 
-        uniques, codes = StringHashTable(64).factorize(values, na_sentinel=-1)
+        uniques, codes = StringHashTable(size_hint).factorize(values, na_sentinel=-1)
     except (ImportError, AttributeError, TypeError):  # pragma: no cover - another pandas
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
+def _distinct_guess(values: np.ndarray) -> int:
+    """The hash table's size for the strings of ``values``: room for every row when more than
+    a sixteenth of the first 1,024 are distinct, else a small table.
+
+    A table grows by rehashing every string it holds, which for a column of distinct strings
+    (ids, comments) takes twice as long as the hashing itself; a table sized for every row
+    of a column of few strings costs a little more than a small one."""
+    n = len(values)
+    if n <= 2 * _OBJECT_SAMPLE:
+        return n
+    sample = values[:_OBJECT_SAMPLE]
+    try:
+        from pandas._libs.hashtable import StringHashTable
+
+        distinct = len(StringHashTable(_OBJECT_SAMPLE).factorize(sample, na_sentinel=-1)[0])
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another pandas
+        return n
+    return n if distinct > _OBJECT_SAMPLE // 16 else 64
 
 
 #: rows looked at first: if more than a sixteenth of them are distinct objects, grouping by
