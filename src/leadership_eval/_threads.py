@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-__all__ = ["THREADED_VALUES", "map_threaded", "uses_threads", "worker_count"]
+__all__ = ["THREADED_VALUES", "map_threaded", "usable_processors", "uses_threads", "worker_count"]
 
 THREADED_VALUES = 1 << 21
 """The least number of array values worth splitting over threads."""
@@ -58,12 +58,11 @@ def _cgroup_cpus() -> int | None:
     return math.ceil(q / p) if q > 0 and p > 0 else None
 
 
-def worker_count() -> int:
-    """Threads for large numpy work: the processors this process may run on (at most 8, and
-    no more than its control group's CPU quota allows), capped by the environment variable
-    ``LEADERSHIP_EVAL_THREADS`` when it is set.
+def usable_processors() -> int:
+    """The processors this process may run on, no more than its control group's CPU quota
+    allows.
 
-    >>> 1 <= worker_count() <= 8
+    >>> usable_processors() >= 1
     True
     """
     try:
@@ -71,8 +70,17 @@ def worker_count() -> int:
     except AttributeError:  # pragma: no cover - not on Linux
         cpus = os.cpu_count() or 1
     quota = _cgroup_cpus()
-    if quota is not None:
-        cpus = min(cpus, quota)
+    return max(1, cpus if quota is None else min(cpus, quota))
+
+
+def worker_count() -> int:
+    """Threads for large numpy work: the :func:`usable_processors` (at most 8), capped by the
+    environment variable ``LEADERSHIP_EVAL_THREADS`` when it is set.
+
+    >>> 1 <= worker_count() <= 8
+    True
+    """
+    cpus = usable_processors()
     cap = os.environ.get("LEADERSHIP_EVAL_THREADS", "").strip()
     if cap.isdigit() and int(cap) >= 1:
         cpus = min(cpus, int(cap))

@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
-import pickle
-import sys
 import threading
-import traceback
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._processes import error_message, fork_context, quiet_child, raise_remote, send_quietly
+from ._threads import usable_processors
 from .errors import ConfigurationError, LeadershipEvalError
 from .instruments.loader import as_survey
 from .instruments.models import Survey
@@ -322,12 +320,12 @@ def run_demo(
         "key": _DEMO_KEY,
         "details": {"mentor_title": "Clinical Leadership Mentor"},
     }
-    context = _fork_context() if parallel or parallel is None else None
+    context = fork_context() if parallel or parallel is None else None
     if parallel and context is None:
         raise ConfigurationError(
             "run_demo(parallel=True) needs a platform that can fork processes (Linux)"
         )
-    if parallel is None and _usable_processors() < 2:
+    if parallel is None and usable_processors() < 2:
         context = None
 
     def trainee_reports(first: dict[str, Any], previous: Any) -> Any:
@@ -446,12 +444,7 @@ class _SecondProcess:
             ) from None
         if kind == "error":
             self._process.join()
-            cause = _RemoteTraceback(trace)
-            if payload is None:
-                raise LeadershipEvalError(
-                    f"the demo's second process failed: {trace.strip().splitlines()[-1]}"
-                ) from cause
-            raise payload from cause
+            raise_remote(payload, trace, "the demo's second process")
         assert kind == expected, (kind, expected)
         return payload
 
@@ -476,30 +469,19 @@ class _SecondProcess:
         self._process.join()
 
 
-class _RemoteTraceback(Exception):
-    """The traceback of an error in the second process, attached as its cause."""
-
-    def __init__(self, trace: str) -> None:
-        super().__init__(trace)
-        self.trace = trace
-
-    def __str__(self) -> str:
-        return f'\n"""\n{self.trace}"""'
-
-
 def _second_process(  # pragma: no cover - runs in the child process
     reader: Any, writer: Any, seed: int, data_dir: Path, options: dict[str, Any], out_dir: Path
 ) -> None:
     """The second process's work, its results sent through ``writer``."""
     reader.close()  # so that a send fails once the first process stops reading
-    _quiet_child()
+    quiet_child()
     sender: threading.Thread | None = None
     try:
         supervisors, before, previous = _later_waves(seed, data_dir, options)
         # the pipe holds less than a publication: a thread waits until the first process
         # takes it, while this one goes on with the supervisors' reports
         sender = threading.Thread(
-            target=_send_quietly, args=(writer, ("previous", previous, None)), daemon=True
+            target=send_quietly, args=(writer, ("previous", previous, None)), daemon=True
         )
         sender.start()
         reports = _build("supervisor-survey", supervisors, out_dir, options)
@@ -508,21 +490,9 @@ def _second_process(  # pragma: no cover - runs in the child process
     except BaseException as exc:  # every error goes back to the first process
         if sender is not None:
             sender.join()
-        trace = "".join(traceback.format_exception(exc))
-        try:
-            pickle.loads(pickle.dumps(exc))
-        except Exception:  # an error that does not travel: its traceback does
-            exc = None  # type: ignore[assignment]
-        _send_quietly(writer, ("error", exc, trace))
+        send_quietly(writer, error_message(exc))
     finally:
         writer.close()
-
-
-def _send_quietly(writer: Any, message: tuple[str, Any, str | None]) -> None:  # pragma: no cover
-    """Send, unless the first process has stopped reading (it failed and is waiting for this
-    one to end)."""
-    with contextlib.suppress(OSError):
-        writer.send(message)
 
 
 def _previous_wave(responses: pd.DataFrame, options: dict[str, Any]) -> Any:
@@ -551,28 +521,3 @@ def _build(
     from .reports.build import build_reports
 
     return build_reports(survey, responses, out_dir, progress=progress, **options)
-
-
-def _usable_processors() -> int:
-    """The processors this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
-def _fork_context() -> Any:
-    """The "fork" multiprocessing context on Linux (None elsewhere: forking is unsafe on macOS,
-    absent on Windows, and a spawned process would spend longer importing than it saves)."""
-    import multiprocessing
-
-    if not sys.platform.startswith("linux"):  # pragma: no cover - the test machines are Linux
-        return None
-    return multiprocessing.get_context("fork")
-
-
-def _quiet_child() -> None:  # pragma: no cover - runs in the child process
-    """A forked child writes nothing: its standard streams are new ones onto the null device,
-    so none of the parent's (a progress bar may hold their locks at the fork) is touched."""
-    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - open for the child's life
-    sys.stderr = open(os.devnull, "w")  # noqa: SIM115

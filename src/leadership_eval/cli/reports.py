@@ -156,6 +156,7 @@ def report(
     with friendly_errors():
         import pandas as pd
 
+        from .._processes import can_fork
         from ..instruments.loader import as_survey
         from ..reports.build import build_reports
         from ..responses import read_responses
@@ -197,6 +198,9 @@ def report(
                 model,
                 data,
                 out_dir,
+                # the previous wave is published in a second process meanwhile: this process's
+                # only other thread is the progress bar's, whose streams the child never uses
+                parallel=can_fork(other_threads=True),
                 group=group,
                 policy=policy,
                 activity_log=log,

@@ -43,6 +43,7 @@ from .publish import Publication, publish
 from .render import render_protection, render_regional, render_trust
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .._processes import Forked
     from ..responses import ReadResponses
 
 __all__ = ["OTHER", "ReportSet", "build_reports", "publish_wave"]
@@ -207,6 +208,33 @@ def _previous_publication(
     return take
 
 
+def _previous_meanwhile(
+    previous: Any,
+    parallel: bool | None,
+    key: bytes | str | Path | None,
+    analyst: Path,
+    survey: Survey | str | Path,
+    policy: DisclosurePolicy | str | Path | None,
+    options: dict[str, Any],
+) -> Forked[tuple[Publication, int]] | None:
+    """The previous wave's responses published in a forked process, started now (None: they
+    are published here, later, or there are none)."""
+    from .._processes import Forked, can_fork, fork_context
+
+    if previous is None or callable(previous) or isinstance(previous, Publication):
+        return None
+    if parallel and fork_context() is None:  # pragma: no cover - the test machines are Linux
+        raise ConfigurationError(
+            "build_reports(parallel=True) needs a platform that can fork processes (Linux)"
+        )
+    if parallel is False or (parallel is None and not can_fork()):
+        return None
+    if key is None and not (analyst / KEY_FILE).exists():
+        return None  # the key is made once this wave is analysed, as in one process
+    secret, _ = _report_key(key, analyst)
+    return Forked(publish_wave, survey, previous, secret, policy=policy, **options)
+
+
 def publish_wave(
     survey: Survey | str | Path,
     responses: pd.DataFrame | ReadResponses,
@@ -274,6 +302,7 @@ def build_reports(
     title: str | None = None,
     progress: Callable[[str], None] | None = None,
     overwrite: bool = True,
+    parallel: bool | None = None,
 ) -> ReportSet:
     """Write a report for each trust's mentor, a regional report and the analyst's log.
 
@@ -344,6 +373,14 @@ def build_reports(
     overwrite : bool, default True
         Replace report files of an earlier run in ``out_dir``; if False, an ``out_dir`` holding
         reports is an error.
+    parallel : bool, optional
+        Given the previous wave's responses, publish them in a second (forked) process while
+        this wave is analysed. Default: when the platform can fork (Linux), two processors are
+        usable and this process runs no other thread; ``True`` whenever the platform can fork
+        (a :class:`~leadership_eval.errors.ConfigurationError` where it cannot); ``False``
+        never. A report key made by this run (none given, none in the analyst's folder yet) is
+        made only once this wave is analysed, and the previous wave then waits for it. The
+        reports and the log are the same either way.
 
     Returns
     -------
@@ -361,55 +398,72 @@ def build_reports(
     step = progress or (lambda _msg: None)
     out = Path(out_dir)
     analyst = _analyst_folder(out, analyst_dir)
-    an = analyse(
-        survey,
-        responses,
-        group=group,
-        policy=policy,
-        activity_log=activity_log,
-        activity_survey=activity_survey,
-        segments=segments,
-        codebook=codebook,
-        names=names,
-        places=places,
-        comments=comments,
-        publish_unreviewed_comments=publish_unreviewed_comments,
-        details=details,
-        progress=step,
+    before_survey = previous_survey if previous_survey is not None else survey
+    wave_options: dict[str, Any] = {
+        "group": group,
+        "names": names,
+        "places": places,
+        "details": details,
+    }
+    background = _previous_meanwhile(
+        previous, parallel, key, analyst, before_survey, policy, wave_options
     )
-    step("protecting every published number")
-    secret, key_source = _report_key(key, analyst)
-    before: Publication | Callable[[], Publication] | None = None
-    if callable(previous) or isinstance(previous, Publication):
-        # taken when the publication needs it (a function's result may be made meanwhile in
-        # another process, while this wave is published)
-        before = _previous_publication(previous, an)
-    elif previous is not None:
-        step("protecting the previous wave")
-        before, rows_used = publish_wave(
-            previous_survey if previous_survey is not None else survey,
-            previous,
-            secret,
+    try:
+        an = analyse(
+            survey,
+            responses,
             group=group,
-            policy=an.policy,
+            policy=policy,
+            activity_log=activity_log,
+            activity_survey=activity_survey,
+            segments=segments,
+            codebook=codebook,
             names=names,
             places=places,
+            comments=comments,
+            publish_unreviewed_comments=publish_unreviewed_comments,
             details=details,
+            progress=step,
         )
-        an.decide(
-            "previous wave",
-            "the previous wave's statements are published with the same protection",
-            rows_used=rows_used,
+        step("protecting every published number")
+        secret, key_source = _report_key(key, analyst)
+        before: Publication | Callable[[], Publication] | None = None
+        if callable(previous) or isinstance(previous, Publication):
+            # taken when the publication needs it (a function's result may be made meanwhile
+            # in another process, while this wave is published)
+            before = _previous_publication(previous, an)
+        elif previous is not None:
+
+            def previous_wave() -> Publication:
+                """The previous wave's publication, taken when this wave's publication needs
+                it: made meanwhile in the second process, or here now."""
+                step("protecting the previous wave")
+                if background is not None:
+                    got, rows_used = background.result()
+                else:
+                    got, rows_used = publish_wave(
+                        before_survey, previous, secret, policy=an.policy, **wave_options
+                    )
+                an.decide(
+                    "previous wave",
+                    "the previous wave's statements are published with the same protection",
+                    rows_used=rows_used,
+                )
+                return got
+
+            before = previous_wave
+        pub, cells = publish(
+            an,
+            secret,
+            eligible=eligible,
+            previous=before,
+            previous_label=previous_label,
+            code_trusts=code_trusts,
+            codebook=an.codebook,
         )
-    pub, cells = publish(
-        an,
-        secret,
-        eligible=eligible,
-        previous=before,
-        previous_label=previous_label,
-        code_trusts=code_trusts,
-        codebook=an.codebook,
-    )
+    finally:
+        if background is not None:  # ends the second process if this one failed first
+            background.abandon()
 
     generated = _dt.date.today().isoformat()
     files = _render_all(pub, title or pub.survey_title, generated, step)
