@@ -28,6 +28,7 @@ __all__ = [
     "fork_context",
     "quiet_child",
     "raise_remote",
+    "receive",
     "send_quietly",
 ]
 
@@ -96,6 +97,25 @@ def raise_remote(
     raise error from cause
 
 
+def receive(
+    reader: Any, process: Any, name: str = "the second process", hint: str = ""
+) -> tuple[str, Any]:
+    """The next message ``(kind, payload)`` from the child ``process`` (called ``name``): an
+    error it sent is raised here, and a child that stopped without a word (killed, as by the
+    system's out-of-memory killer) is an error naming its exit code, followed by ``hint``."""
+    try:
+        kind, payload, trace = reader.recv()
+    except EOFError:
+        process.join()
+        raise LeadershipEvalError(
+            f"{name} stopped before it had finished (exit code {process.exitcode}){hint}"
+        ) from None
+    if kind == "error":
+        process.join()
+        raise_remote(payload, trace or "", name)
+    return kind, payload
+
+
 def send_quietly(writer: Any, message: tuple[str, Any, str | None]) -> None:  # pragma: no cover
     """Send, unless the parent has stopped reading (it failed, or needs the result no more)."""
     with contextlib.suppress(OSError):
@@ -152,18 +172,10 @@ class Forked(Generic[_T]):
     def result(self) -> _T:
         """The result (waiting for it), or the child's error raised here."""
         try:
-            kind, payload, trace = self._reader.recv()
-        except EOFError:
-            self._process.join()
-            raise LeadershipEvalError(
-                "the second process stopped before it had finished (exit code "
-                f"{self._process.exitcode})"
-            ) from None
+            _, payload = receive(self._reader, self._process)
         finally:
             self._reader.close()
         self._process.join()
-        if kind == "error":
-            raise_remote(payload, trace or "")
         return payload  # type: ignore[no-any-return]
 
     def abandon(self) -> None:

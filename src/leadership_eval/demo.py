@@ -22,9 +22,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._processes import error_message, fork_context, quiet_child, raise_remote, send_quietly
+from ._processes import error_message, fork_context, quiet_child, receive, send_quietly
 from ._threads import usable_processors
-from .errors import ConfigurationError, LeadershipEvalError
+from .errors import ConfigurationError
 from .instruments.loader import as_survey
 from .instruments.models import Survey
 
@@ -434,17 +434,12 @@ class _SecondProcess:
         self._previous: Any = None
 
     def _receive(self, expected: str) -> Any:
-        try:
-            kind, payload, trace = self._reader.recv()
-        except EOFError:
-            self._process.join()
-            raise LeadershipEvalError(
-                "the demo's second process stopped before it had finished (exit code "
-                f"{self._process.exitcode}); run_demo(parallel=False) works in one process"
-            ) from None
-        if kind == "error":
-            self._process.join()
-            raise_remote(payload, trace, "the demo's second process")
+        kind, payload = receive(
+            self._reader,
+            self._process,
+            "the demo's second process",
+            "; run_demo(parallel=False) works in one process",
+        )
         assert kind == expected, (kind, expected)
         return payload
 
