@@ -43,6 +43,10 @@ _IMPORTS = (
     "import sys; from leadership_eval.cli import app; from leadership_eval.demo import run_demo; "
     "run_demo({out!r}, parallel=False)"
 )
+_ONE_PROCESS = (
+    "import leadership_eval._processes as p; p.can_fork = lambda **_: False; "
+    "from leadership_eval.cli import main; main({arguments!r})"
+)
 _CAPTURE = """
 import pickle, sys, time
 import leadership_eval.privacy.tables as T
@@ -105,8 +109,69 @@ def _compile() -> None:
     compileall.compile_dir(Path(leadership_eval.__file__).parent, quiet=1)
 
 
+def _report_arguments(data: Path, out: Path, key: Path) -> list[str]:
+    """``leadership-eval report`` on the demo's trainee returns, with the previous wave."""
+    from leadership_eval.demo import PLACES, ROSTER
+
+    staff, places = out.parent / "staff.txt", out.parent / "places.txt"
+    staff.write_text("\n".join(ROSTER))
+    places.write_text("\n".join(PLACES))
+    return [
+        "report",
+        "trainee-survey",
+        str(data / "trainee-survey.csv"),
+        "--out",
+        str(out),
+        "-q",
+        "--activity-log",
+        str(data / "mentor-activity-log.csv"),
+        "--segments",
+        str(data / "interview-segments.csv"),
+        "--eligible",
+        str(data / "eligible-trainees.csv"),
+        "--names",
+        str(staff),
+        "--places",
+        str(places),
+        "--publish-unreviewed-comments",
+        "--key-file",
+        str(key),
+        "--previous",
+        str(data / "trainee-survey-2025.csv"),
+        "--previous-label",
+        "2025",
+    ]
+
+
+def _report_command(root: Path, data: Path) -> None:
+    """A user's main job: one survey's reports with the previous wave, as a whole process,
+    best of 3; the peer is the same command in one process (the previous wave published after
+    this one is analysed, as before), which must write the same files."""
+    key = root / "report.key"
+    subprocess.run([*_command(), "generate-key", str(key)], check=True, capture_output=True)
+    ours, alone = [], []
+    for i in range(3):
+        ours.append(_timed([*_command(), *_report_arguments(data, root / f"rep{i}", key)]))
+        arguments = _report_arguments(data, root / f"alone{i}", key)
+        alone.append(_timed([sys.executable, "-c", _ONE_PROCESS.format(arguments=arguments)]))
+    (wall, cpu), (a_wall, a_cpu) = min(ours), min(alone)
+    same = _same_tree(root / "rep0", root / "alone0") and _same_tree(
+        root / "rep0-analyst", root / "alone0-analyst"
+    )
+    print(
+        f"leadership-eval report with the previous wave (whole process, best of 3): {wall:.2f} s "
+        f"wall, {cpu:.2f} s CPU; in one process {a_wall:.2f} s wall, {a_cpu:.2f} s CPU; same "
+        f"files written: {same}"
+    )
+    _figures.record(
+        "report with the previous wave, whole process (wall)",
+        f"{_figures.seconds(wall)} (same files: {same})",
+        f"one process {_figures.seconds(a_wall)}",
+    )
+
+
 def main() -> None:
-    from leadership_eval.demo import _usable_processors
+    from leadership_eval._threads import usable_processors
 
     _compile()
     with tempfile.TemporaryDirectory() as tmp:
@@ -136,7 +201,7 @@ def main() -> None:
             wall <= TARGET_PROCESS,
         )
         _figures.record("demo, whole process (CPU)", _figures.seconds(cpu), _figures.seconds(e_cpu))
-        usable = _usable_processors()  # as the demo counts them when it chooses to fork
+        usable = usable_processors()  # as the demo counts them when it chooses to fork
         print(
             f"  on {usable} processor(s) that much work takes at least {cpu / usable:.2f} s "
             "(the CPU time shared perfectly, nothing serial)"
@@ -147,6 +212,8 @@ def main() -> None:
             "CPU time / processors",
         )
         _figures.record("demo, reports identical to the earlier's", str(same), "-", "True", same)
+
+        _report_command(root, root / "ours0" / "data")
 
         # imports
         proc = subprocess.run(

@@ -203,3 +203,18 @@ def test_an_error_in_this_wave_ends_the_second_process(tmp_path: Path) -> None:
         )
     assert multiprocessing.active_children() == []
     assert not (tmp_path / "reports").exists()
+
+
+@linux
+def test_a_second_process_that_cannot_start_leaves_the_wave_to_this_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*args: object, **kwargs: object) -> object:
+        raise OSError(11, "Resource temporarily unavailable")  # fork refused (process limit)
+
+    monkeypatch.setattr(_processes, "Forked", refused)
+    monkeypatch.setattr(_processes, "can_fork", lambda **_: True)
+    _build(tmp_path / "default", parallel=None, key=SECRET)  # published here instead
+    assert (tmp_path / "default" / "reports" / "regional.html").is_file()
+    with pytest.raises(OSError, match="temporarily unavailable"):
+        _build(tmp_path / "required", parallel=True, key=SECRET)

@@ -232,7 +232,12 @@ def _previous_meanwhile(
     if key is None and not (analyst / KEY_FILE).exists():
         return None  # the key is made once this wave is analysed, as in one process
     secret, _ = _report_key(key, analyst)
-    return Forked(publish_wave, survey, previous, secret, policy=policy, **options)
+    try:
+        return Forked(publish_wave, survey, previous, secret, policy=policy, **options)
+    except OSError:  # no process can be started here (limits, a sandbox): publish it here
+        if parallel:
+            raise
+        return None
 
 
 def publish_wave(
