@@ -208,36 +208,85 @@ def _previous_publication(
     return take
 
 
-def _previous_meanwhile(
-    previous: Any,
-    parallel: bool | None,
-    key: bytes | str | Path | None,
-    analyst: Path,
-    survey: Survey | str | Path,
-    policy: DisclosurePolicy | str | Path | None,
-    options: dict[str, Any],
-) -> Forked[tuple[Publication, int]] | None:
-    """The previous wave's responses published in a forked process, started now (None: they
-    are published here, later, or there are none)."""
-    from .._processes import Forked, can_fork, fork_context
+class _PreviousWave:
+    """The previous wave as :func:`build_reports` takes it: a publication (or a function
+    returning one), or responses, published when this wave's publication needs them, and made
+    meanwhile in a second (forked) process when one is used."""
 
-    if previous is None or callable(previous) or isinstance(previous, Publication):
-        return None
-    if parallel and fork_context() is None:  # pragma: no cover - the test machines are Linux
-        raise ConfigurationError(
-            "build_reports(parallel=True) needs a platform that can fork processes (Linux)"
+    def __init__(self, previous: Any, survey: Survey | str | Path, options: dict[str, Any]) -> None:
+        self.previous, self.survey, self.options = previous, survey, options
+        self.background: Forked[tuple[Publication, int]] | None = None
+
+    def _responses(self) -> bool:
+        previous = self.previous
+        return (
+            previous is not None
+            and not callable(previous)
+            and not isinstance(previous, Publication)
         )
-    if parallel is False or (parallel is None and not can_fork()):
-        return None
-    if key is None and not (analyst / KEY_FILE).exists():
-        return None  # the key is made once this wave is analysed, as in one process
-    secret, _ = _report_key(key, analyst)
-    try:
-        return Forked(publish_wave, survey, previous, secret, policy=policy, **options)
-    except OSError:  # no process can be started here (limits, a sandbox): publish it here
-        if parallel:
-            raise
-        return None
+
+    def start(
+        self,
+        parallel: bool | None,
+        key: bytes | str | Path | None,
+        analyst: Path,
+        policy: DisclosurePolicy | str | Path | None,
+    ) -> None:
+        """Start publishing the responses in a forked process, where one is used."""
+        from .._processes import Forked, can_fork, fork_context
+
+        if not self._responses():
+            return
+        if parallel and fork_context() is None:  # pragma: no cover - the test machines are Linux
+            raise ConfigurationError(
+                "build_reports(parallel=True) needs a platform that can fork processes (Linux)"
+            )
+        if parallel is False or (parallel is None and not can_fork()):
+            return
+        if key is None and not (analyst / KEY_FILE).exists():
+            return  # the key is made once this wave is analysed, as in one process
+        secret, _ = _report_key(key, analyst)
+        try:
+            self.background = Forked(
+                publish_wave, self.survey, self.previous, secret, policy=policy, **self.options
+            )
+        except OSError:  # no process can be started here (limits, a sandbox): publish it here
+            if parallel:
+                raise
+
+    def for_publication(
+        self, an: Any, secret: bytes, step: Callable[[str], None]
+    ) -> Publication | Callable[[], Publication] | None:
+        """What :func:`~leadership_eval.reports.publish.publish` takes as ``previous``."""
+        previous = self.previous
+        if previous is None:
+            return None
+        if not self._responses():
+            # taken when the publication needs it (a function's result may be made meanwhile
+            # in another process, while this wave is published)
+            return _previous_publication(previous, an)
+
+        def take() -> Publication:
+            step("protecting the previous wave")
+            if self.background is not None:
+                got, rows_used = self.background.result()
+            else:
+                got, rows_used = publish_wave(
+                    self.survey, previous, secret, policy=an.policy, **self.options
+                )
+            an.decide(
+                "previous wave",
+                "the previous wave's statements are published with the same protection",
+                rows_used=rows_used,
+            )
+            return got
+
+        return take
+
+    def abandon(self) -> None:
+        """Give up the second process's work, if it was not taken."""
+        if self.background is not None:
+            self.background.abandon()
 
 
 def publish_wave(
@@ -403,16 +452,12 @@ def build_reports(
     step = progress or (lambda _msg: None)
     out = Path(out_dir)
     analyst = _analyst_folder(out, analyst_dir)
-    before_survey = previous_survey if previous_survey is not None else survey
-    wave_options: dict[str, Any] = {
-        "group": group,
-        "names": names,
-        "places": places,
-        "details": details,
-    }
-    background = _previous_meanwhile(
-        previous, parallel, key, analyst, before_survey, policy, wave_options
+    wave = _PreviousWave(
+        previous,
+        previous_survey if previous_survey is not None else survey,
+        {"group": group, "names": names, "places": places, "details": details},
     )
+    wave.start(parallel, key, analyst, policy)
     try:
         an = analyse(
             survey,
@@ -432,43 +477,17 @@ def build_reports(
         )
         step("protecting every published number")
         secret, key_source = _report_key(key, analyst)
-        before: Publication | Callable[[], Publication] | None = None
-        if callable(previous) or isinstance(previous, Publication):
-            # taken when the publication needs it (a function's result may be made meanwhile
-            # in another process, while this wave is published)
-            before = _previous_publication(previous, an)
-        elif previous is not None:
-
-            def previous_wave() -> Publication:
-                """The previous wave's publication, taken when this wave's publication needs
-                it: made meanwhile in the second process, or here now."""
-                step("protecting the previous wave")
-                if background is not None:
-                    got, rows_used = background.result()
-                else:
-                    got, rows_used = publish_wave(
-                        before_survey, previous, secret, policy=an.policy, **wave_options
-                    )
-                an.decide(
-                    "previous wave",
-                    "the previous wave's statements are published with the same protection",
-                    rows_used=rows_used,
-                )
-                return got
-
-            before = previous_wave
         pub, cells = publish(
             an,
             secret,
             eligible=eligible,
-            previous=before,
+            previous=wave.for_publication(an, secret, step),
             previous_label=previous_label,
             code_trusts=code_trusts,
             codebook=an.codebook,
         )
     finally:
-        if background is not None:  # ends the second process if this one failed first
-            background.abandon()
+        wave.abandon()  # ends the second process if this one failed first
 
     generated = _dt.date.today().isoformat()
     files = _render_all(pub, title or pub.survey_title, generated, step)
