@@ -97,18 +97,13 @@ def test_forking_by_default_waits_for_a_process_without_other_threads(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_processes, "usable_processors", lambda: 2)
+    monkeypatch.setattr(_processes.threading, "active_count", lambda: 1)
     assert _processes.can_fork()
-    stop = threading.Event()
-    thread = threading.Thread(target=stop.wait, daemon=True)
-    thread.start()
-    try:
-        assert not _processes.can_fork()  # a thread might hold a lock the child needs
-        assert _processes.can_fork(other_threads=True)
-    finally:
-        stop.set()
-        thread.join()
+    monkeypatch.setattr(_processes.threading, "active_count", lambda: 2)
+    assert not _processes.can_fork()  # another thread might hold a lock the child needs
+    assert _processes.can_fork(other_threads=True)
     monkeypatch.setattr(_processes, "usable_processors", lambda: 1)
-    assert not _processes.can_fork()
+    assert not _processes.can_fork(other_threads=True)
 
 
 _DEMO: list[object] = []
