@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from ._threads import usable_processors
-from .errors import LeadershipEvalError
+from .errors import ConfigurationError, LeadershipEvalError
 
 __all__ = [
     "Forked",
@@ -26,6 +26,7 @@ __all__ = [
     "can_fork",
     "error_message",
     "fork_context",
+    "fork_wanted",
     "quiet_child",
     "raise_remote",
     "receive",
@@ -59,6 +60,21 @@ def can_fork(*, other_threads: bool = False) -> bool:
         and usable_processors() >= 2
         and (other_threads or threading.active_count() == 1)
     )
+
+
+def fork_wanted(parallel: bool | None, caller: str, *, other_threads: bool = False) -> bool:
+    """Whether to use a forked process, as a ``parallel=`` option asks: ``True`` wherever the
+    platform can fork (a :class:`~leadership_eval.errors.ConfigurationError` naming ``caller``
+    where it cannot), ``False`` never, ``None`` as :func:`can_fork` judges.
+
+    >>> fork_wanted(False, "f()")
+    False
+    """
+    if parallel and fork_context() is None:  # pragma: no cover - the test machines are Linux
+        raise ConfigurationError(
+            f"{caller}(parallel=True) needs a platform that can fork processes (Linux)"
+        )
+    return parallel if parallel is not None else can_fork(other_threads=other_threads)
 
 
 class RemoteTraceback(Exception):

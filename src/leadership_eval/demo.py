@@ -22,9 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._processes import error_message, fork_context, quiet_child, receive, send_quietly
-from ._threads import usable_processors
-from .errors import ConfigurationError
+from ._processes import (
+    error_message,
+    fork_context,
+    fork_wanted,
+    quiet_child,
+    receive,
+    send_quietly,
+)
 from .instruments.loader import as_survey
 from .instruments.models import Survey
 
@@ -320,13 +325,10 @@ def run_demo(
         "key": _DEMO_KEY,
         "details": {"mentor_title": "Clinical Leadership Mentor"},
     }
-    context = fork_context() if parallel or parallel is None else None
-    if parallel and context is None:
-        raise ConfigurationError(
-            "run_demo(parallel=True) needs a platform that can fork processes (Linux)"
-        )
-    if parallel is None and usable_processors() < 2:
-        context = None
+    # the demo's default forks whatever other threads run (a progress bar's): the child
+    # writes nothing to the parent's streams
+    wanted = fork_wanted(parallel, "run_demo", other_threads=True)
+    context = fork_context() if wanted else None
 
     def trainee_reports(first: dict[str, Any], previous: Any) -> Any:
         return build_reports(

@@ -233,15 +233,9 @@ class _PreviousWave:
         policy: DisclosurePolicy | str | Path | None,
     ) -> None:
         """Start publishing the responses in a forked process, where one is used."""
-        from .._processes import Forked, can_fork, fork_context
+        from .._processes import Forked, fork_wanted
 
-        if not self._responses():
-            return
-        if parallel and fork_context() is None:  # pragma: no cover - the test machines are Linux
-            raise ConfigurationError(
-                "build_reports(parallel=True) needs a platform that can fork processes (Linux)"
-            )
-        if parallel is False or (parallel is None and not can_fork()):
+        if not self._responses() or not fork_wanted(parallel, "build_reports"):
             return
         if key is None and not (analyst / KEY_FILE).exists():
             return  # the key is made once this wave is analysed, as in one process
