@@ -747,8 +747,8 @@ class _Protector:
         """Published counts rounded to the policy's base (when it rounds)."""
         if not self.policy.rounding:
             return published
-        base = self.policy.rounding
-        return published.map(lambda v: float(_round_base(int(v), base)))
+        rounded = self._rounded_array(published.to_numpy()).astype(float)
+        return pd.DataFrame(rounded, index=published.index, columns=published.columns)
 
     def counts(
         self,
