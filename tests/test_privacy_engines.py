@@ -163,6 +163,77 @@ def test_same_pattern_for_linked_tables() -> None:
     assert_same(new, ref)
 
 
+def _linked_trusts(seed: int, n: int) -> tuple[dict[str, pd.DataFrame], list[SharedLine]]:
+    """``n`` trust tables (grade x option) whose totals are the rows of a regional table."""
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.full(4, 2.0))
+    trusts = {}
+    for i in range(n):
+        sizes = rng.multinomial(rng.integers(15, 60), [0.4, 0.3, 0.3])
+        trusts[f"t{i:02d}"] = grid([rng.multinomial(k, p).tolist() for k in sizes])
+    region = pd.DataFrame({k: v.sum() for k, v in trusts.items()}).T
+    links = [SharedLine(k, "region", first_row="Total", second_row=k) for k in trusts]
+    return {**trusts, "region": region}, links
+
+
+def test_exact_checks_on_threads_decide_as_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The requirements the warm model cannot settle are checked on worker threads while it
+    goes on: the same cuts, rounds and LPs, hence the same tables, as on one thread."""
+    import threading
+
+    from leadership_eval import _threads
+
+    tabs, links = _linked_trusts(11, 8)
+    parsed = [_parse_counts(t, k) for k, t in tabs.items()]
+    on: set[int] = set()
+    exact = tables._Solver._exact_check
+
+    def spy(self: tables._Solver, *args: object) -> object:
+        on.add(threading.get_ident())
+        return exact(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tables._Solver, "_exact_check", spy)
+    monkeypatch.setattr(_threads, "worker_count", lambda: 1)
+    one = tables._protect(parsed, links, **ARGS)  # type: ignore[arg-type]
+    assert on == {threading.get_ident()}
+    on.clear()
+    before = threading.active_count()
+    monkeypatch.setattr(_threads, "worker_count", lambda: 3)
+    many = tables._protect(parsed, links, **ARGS)  # type: ignore[arg-type]
+    assert on and threading.get_ident() not in on  # checked on the workers' threads
+    assert threading.active_count() == before  # and none of them left running
+    assert one.tables[0].info["cuts"] > 20  # enough exact checks to run side by side
+    assert_same(many, one)
+    assert many.tables[0].info["lps"] == one.tables[0].info["lps"]
+
+
+def test_an_error_in_an_exact_check_is_raised_once_none_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from leadership_eval import _threads
+    from leadership_eval.errors import SolverError
+
+    tabs, links = _linked_trusts(11, 8)
+    parsed = [_parse_counts(t, k) for k, t in tabs.items()]
+    calls: list[int] = []
+    direction = tables._Solver._direction
+
+    def failing(self: tables._Solver, *args: object) -> object:
+        calls.append(1)
+        if len(calls) == 5:
+            raise SolverError("HiGHS failed on purpose")
+        return direction(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tables._Solver, "_direction", failing)
+    monkeypatch.setattr(_threads, "worker_count", lambda: 3)
+    before = threading.active_count()
+    with pytest.raises(SolverError, match="on purpose"):
+        tables._protect(parsed, links, **ARGS)  # type: ignore[arg-type]
+    assert threading.active_count() == before
+
+
 @needs_same_highs
 def test_same_pattern_for_a_series() -> None:
     s = pd.Series([3, 12, 0, 7, 2], index=list("abcde"), name="n")

@@ -18,6 +18,8 @@
 * Large frames validated and scored on several threads give what one thread gives.
 * Text held as a few shared string objects, grouped by object and then by characters, gets
   pandas' codes.
+* Tasks handed to :class:`~leadership_eval._threads.Workers` run beside the caller, keep their
+  order, and raise the first error once none is left running.
 """
 
 from __future__ import annotations
@@ -712,3 +714,39 @@ def test_strings_are_grouped_by_object_only_when_the_objects_are_few() -> None:
     assert len(first) == 4 and (objects[first] == np.arange(4)).all()
     fresh = np.array([None if v is None else _fresh(v) for v in shared], dtype=object)
     assert _by_object(fresh) is None  # one object per row: hashed by characters at once
+
+
+def test_workers_run_tasks_beside_the_caller_and_stop(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+
+    from leadership_eval import _threads
+
+    here = threading.get_ident()
+    monkeypatch.setattr(_threads, "worker_count", lambda: 1)
+    with _threads.Workers() as w:  # one processor: at once, on the caller's thread
+        job = w.submit(threading.get_ident)
+        assert job.done() and job.result() == here
+        assert w.submit(int, "x").exception() is not None  # the error kept in the future
+    monkeypatch.setattr(_threads, "worker_count", lambda: 3)
+    before = threading.active_count()
+    with _threads.Workers() as w:
+        assert set(w.map(lambda _: threading.get_ident(), range(6))) - {here}
+        assert w.submit(threading.get_ident).result() != here
+        started: list[int] = []
+        finished: list[int] = []
+
+        def task(x: int) -> int:
+            started.append(x)
+            time.sleep(0.01 * (5 - x))
+            finished.append(x)
+            if x in (1, 3):
+                raise ValueError(f"item {x}")
+            return x
+
+        with pytest.raises(ValueError, match="item 1"):  # the first in order
+            w.map(task, range(5))
+        assert sorted(finished) == sorted(started)  # raised once none was left running
+    assert threading.active_count() == before
+    with _threads.Workers(threads=False) as w:
+        assert w.submit(threading.get_ident).result() == here

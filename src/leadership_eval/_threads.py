@@ -13,9 +13,17 @@ import functools
 import math
 import os
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-__all__ = ["THREADED_VALUES", "map_threaded", "usable_processors", "uses_threads", "worker_count"]
+__all__ = [
+    "THREADED_VALUES",
+    "Workers",
+    "map_threaded",
+    "usable_processors",
+    "uses_threads",
+    "worker_count",
+]
 
 THREADED_VALUES = 1 << 21
 """The least number of array values worth splitting over threads."""
@@ -110,7 +118,71 @@ def map_threaded(fn: Callable[[_T], _R], items: Iterable[_T], values: int) -> li
     workers = min(worker_count(), len(todo))
     if workers <= 1 or not uses_threads(values):
         return [fn(x) for x in todo]
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(fn, todo))
+
+
+class Workers:
+    """Tasks handed to a few threads as they come, for work that releases the interpreter's
+    lock in pieces too small or too many for :func:`map_threaded` (HiGHS solves, each a
+    fraction of a millisecond): the caller goes on while they run.
+
+    The threads start at the first task and stop at :meth:`close` (or the end of a ``with``
+    block): a process must not fork while they live. There are :func:`worker_count` of them.
+    Without them (one processor, or ``threads=False``) every task runs at once on the
+    caller's thread, and its future is already done.
+
+    >>> with Workers() as w:
+    ...     jobs = [w.submit(pow, x, 2) for x in range(4)]
+    ...     [j.result() for j in jobs]
+    [0, 1, 4, 9]
+    """
+
+    def __init__(self, threads: bool = True) -> None:
+        wanted = worker_count() if threads else 1
+        self.workers = wanted if wanted > 1 else 0
+        self._pool: ThreadPoolExecutor | None = None
+
+    def submit(self, fn: Callable[..., _R], /, *args: object) -> Future[_R]:
+        """``fn(*args)``, as a future."""
+        if self.workers < 1:
+            done: Future[_R] = Future()
+            try:
+                done.set_result(fn(*args))
+            except BaseException as error:
+                done.set_exception(error)
+            return done
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=self.workers)
+        return self._pool.submit(fn, *args)
+
+    def map(self, fn: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
+        """``[fn(x) for x in items]``, the items shared out; the first error is raised."""
+        return self.gather([self.submit(fn, x) for x in items])
+
+    @staticmethod
+    def gather(jobs: list[Future[_R]]) -> list[_R]:
+        """The jobs' results in order; the first error is raised once none is left running."""
+        try:
+            return [job.result() for job in jobs]
+        finally:
+            Workers.drop(jobs)
+
+    @staticmethod
+    def drop(jobs: list[Future[_R]]) -> None:
+        """Cancel the jobs not begun and wait for the others (their errors are dropped)."""
+        for job in jobs:
+            if not job.cancel():
+                job.exception()
+
+    def close(self) -> None:
+        """Stop the threads (waiting for the tasks they have begun)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

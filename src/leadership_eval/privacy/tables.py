@@ -24,12 +24,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Hashable, Mapping, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from .._threads import Workers
 from ..errors import ConfigurationError, DisclosureError, SolverError
 from ..policy import DisclosurePolicy
 from ._linear import CSC, WarmLP, solve_lp, solve_milp
@@ -218,6 +220,7 @@ class _Solver:
         time_limit: float,
         engine: str = "highs",
         search_share: float = 0.75,
+        workers: Workers | None = None,
     ) -> None:
         self.system = system
         self.a = a
@@ -252,6 +255,7 @@ class _Solver:
         self._pattern: np.ndarray | None = None
         self._seen_up = np.zeros(system.n)
         self._seen_down = np.zeros(system.n)
+        self.workers = workers or Workers(threads=False)
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
@@ -301,7 +305,6 @@ class _Solver:
         Af = self.csc.columns(free)
         c = np.zeros(Af.n_cols)
         c[int(free[:var].sum())] = -sign
-        self.lps += 1
         if self.engine == "scipy":
             from scipy.optimize import linprog
 
@@ -359,24 +362,29 @@ class _Solver:
             return up + down >= req.sliding - _TOL + _GUARD
         return True
 
-    def check(self, z: np.ndarray, req: _Requirement, index: int | None = None) -> list[_Cut]:
-        """Cuts violated by pattern ``z`` for one requirement (empty when it is met)."""
+    def _settled(self, z: np.ndarray, req: _Requirement, index: int) -> bool:
+        """Whether ``req`` is known to be met under ``z`` without an exact check: it does not
+        apply, it was met under a pattern ``z`` suppresses at least as much as, or the warm
+        model shows it met."""
         if req.conditional and z[req.var] < 0.5:
-            return []
-        met = self.met[index] if index is not None else []
+            return True
         zb = z > 0.5
-        if any(not np.any(m & ~zb) for m in met):
-            return []
+        if any(not np.any(m & ~zb) for m in self.met[index]):
+            return True
         if self.engine != "scipy" and self._clearly_met(z, req):
-            cuts: list[_Cut] = []
-        else:
-            cuts = self._exact_check(z, req)
-        if not cuts and index is not None:
-            met.append(zb)
-            del met[:-4]
-        return cuts
+            self._record_met(index, zb)
+            return True
+        return False
+
+    def _record_met(self, index: int, zb: np.ndarray) -> None:
+        met = self.met[index]
+        met.append(zb)
+        del met[:-4]
 
     def _exact_check(self, z: np.ndarray, req: _Requirement) -> list[_Cut]:
+        """The cuts ``req`` gives under ``z`` (empty when it is met), from LPs solved from
+        scratch. Reads the solver's data and writes nothing of it, so that several run side by
+        side on threads."""
         cuts: list[_Cut] = []
         parts: dict[float, tuple[float, float, np.ndarray]] = {}
         for sign, level in ((1.0, req.upper), (-1.0, req.lower)):
@@ -395,6 +403,11 @@ class _Solver:
         return cuts
 
     @staticmethod
+    def _exact_lps(req: _Requirement) -> int:
+        """The LPs :meth:`_exact_check` solves for ``req``."""
+        return sum(1 for level in (req.upper, req.lower) if level > 0 or req.sliding > 0)
+
+    @staticmethod
     def _cut(const: float, coef: np.ndarray, level: float, cond: int | None) -> _Cut:
         rhs = level - const
         # coefficient strengthening: z is binary, so a coefficient above rhs can be cut to rhs
@@ -402,12 +415,32 @@ class _Solver:
 
     def violated(self, z: np.ndarray, deadline: float = math.inf) -> list[_Cut] | None:
         """Cuts violated by ``z``, every requirement checked; None if ``deadline`` (seconds
-        since the start) passed before all were."""
+        since the start) passed before all were.
+
+        The requirements are checked in order on the warm model. Those it cannot settle are
+        checked exactly on the ``workers``' threads, if it has more than one, while this thread
+        goes on with the warm model. Their cuts are taken in the requirements' order, so the
+        cuts, and every pattern after them, are those of one thread."""
+        exact: list[int] = []  # the requirements checked exactly, and their jobs
+        jobs: list[Future[list[_Cut]]] = []
+        try:
+            for i, req in enumerate(self.reqs):
+                if self.elapsed() > deadline:
+                    self.workers.drop(jobs)
+                    return None
+                if not self._settled(z, req, i):
+                    self.lps += self._exact_lps(req)
+                    jobs.append(self.workers.submit(self._exact_check, z, req))
+                    exact.append(i)
+        except BaseException:
+            self.workers.drop(jobs)
+            raise
+        found = self.workers.gather(jobs)
         out: list[_Cut] = []
-        for i, req in enumerate(self.reqs):
-            if self.elapsed() > deadline:
-                return None
-            out.extend(self.check(z, req, i))
+        for i, cuts in zip(exact, found, strict=True):
+            if not cuts:
+                self._record_met(i, z > 0.5)
+            out.extend(cuts)
         return out
 
     # -- master ---------------------------------------------------------------------------------
@@ -654,19 +687,21 @@ def _protect(
     _check_attainable(system, reqs, a)
     scale = float(a.sum()) + 1.0
     weight = 1.0 + a / scale if cost == "cells" else a + 1.0 / (n + 1)
-    solver = _Solver(
-        system,
-        a,
-        lo_pub,
-        hi_pub,
-        primary,
-        reqs,
-        weight,
-        solver_time_limit,
-        engine=engine,
-        search_share=search_share,
-    )
-    z, info = solver.solve()
+    with Workers(threads=engine != "scipy") as workers:
+        solver = _Solver(
+            system,
+            a,
+            lo_pub,
+            hi_pub,
+            primary,
+            reqs,
+            weight,
+            solver_time_limit,
+            engine=engine,
+            search_share=search_share,
+            workers=workers,
+        )
+        z, info = solver.solve()
     info["cost"] = cost
     suppressed = z > 0.5
 
@@ -683,7 +718,6 @@ def _protect(
         prim = primary[tab.var]
         sec = sup & ~prim
         orig = a[tab.var]
-        pub = tab.count_frame(shown[tab.var], sup)
         rounded = ~sup & (shown[tab.var] != orig)
         if len(system.tables) == 1:
             own = bounds_frame(system, bounds, linked=False)
@@ -691,7 +725,7 @@ def _protect(
             own = _audit_alone(tab, sup, shown, rounding, mc, engine)
         out.append(
             ProtectedTable(
-                published=pub,
+                published=tab.count_frame(shown[tab.var], sup),
                 primary=_mask(tab, prim),
                 secondary=_mask(tab, sec),
                 original=tab.count_frame(orig, np.zeros_like(sup)),
@@ -872,8 +906,11 @@ def protect_table(
     dual solutions :math:`(\\alpha, \\beta)`; they are generated lazily (Benders): solve the
     master MILP over :math:`z` with HiGHS [4]_, solve each requirement's LP, add the cut from
     the dual of any that fails, repeat. A requirement met by a pattern stays met by any pattern
-    that suppresses more, so it is not checked again there. When no cut is violated the pattern is safe and, as every cut is valid,
-    optimal. Coefficients are capped at the right-hand side (valid for binary :math:`z`). A
+    that suppresses more, so it is not checked again there. With two processors or more, the
+    LPs whose duals become cuts are solved on worker threads while the next requirements are
+    checked (``LEADERSHIP_EVAL_THREADS=1``: on the calling thread); the cuts are taken in the
+    requirements' order, so the pattern is the one of one thread. When no cut is violated the
+    pattern is safe and, as every cut is valid, optimal. Coefficients are capped at the right-hand side (valid for binary :math:`z`). A
     final attack without the cap :math:`M` re-checks the result. A single suppressed cell in a
     row is always recovered from the total, so at least two cells per affected row and column
     are suppressed; a small total is itself primary, which forces suppression along its row.
