@@ -889,7 +889,7 @@ def _redact_free_text(
     for col in [p["column"] for p in plan if p["action"] == "redacted"]:
         before = out[col]
         after = redact_series(before, names, places)
-        as_text = before.astype(object).map(str, na_action="ignore")
+        as_text = before.astype(object).map(str, na_action="ignore").astype(object)
         # each span found became one [TYPE] placeholder: count the new ones
         added = _placeholders(after).sub(_placeholders(as_text), fill_value=0)
         counts: dict[str, int] = {}
@@ -898,7 +898,7 @@ def _redact_free_text(
             if n:
                 counts[t] = n
                 totals[t] += n
-        changed = int((after.fillna("") != as_text.fillna("")).sum())
+        changed = int((after.astype(object).fillna("") != as_text.fillna("")).sum())
         free_log[str(col)] = {
             "n_values": int(before.notna().sum()),
             "n_changed": changed,
