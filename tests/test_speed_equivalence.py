@@ -731,7 +731,7 @@ def test_workers_run_tasks_beside_the_caller_and_stop(monkeypatch: pytest.Monkey
     monkeypatch.setattr(_threads, "worker_count", lambda: 3)
     before = threading.active_count()
     with _threads.Workers() as w:
-        assert set(w.map(lambda _: threading.get_ident(), range(6))) - {here}
+        assert set(w.gather([w.submit(threading.get_ident) for _ in range(6)])) - {here}
         assert w.submit(threading.get_ident).result() != here
         started: list[int] = []
         finished: list[int] = []
@@ -745,7 +745,7 @@ def test_workers_run_tasks_beside_the_caller_and_stop(monkeypatch: pytest.Monkey
             return x
 
         with pytest.raises(ValueError, match="item 1"):  # the first in order
-            w.map(task, range(5))
+            w.gather([w.submit(task, x) for x in range(5)])
         assert sorted(finished) == sorted(started)  # raised once none was left running
     assert threading.active_count() == before
     with _threads.Workers(threads=False) as w:

@@ -1,10 +1,11 @@
-"""Large numpy work split over threads: the one place that decides when and on how many.
+"""Work split over threads: the one place that decides when and on how many.
 
 numpy's loops over large arrays run without the interpreter's lock, so independent pieces of
 such work (the columns of a frame, the halves of its rows) run side by side on threads with
-no copying. Only work of at least :data:`THREADED_VALUES` values is split: below that the
-threads' start-up costs more than they save. ``LEADERSHIP_EVAL_THREADS`` caps the threads
-(``1`` runs everything on the calling thread).
+no copying (:func:`map_threaded`). Only work of at least :data:`THREADED_VALUES` values is
+split: below that the threads' start-up costs more than they save. HiGHS also solves without
+the lock: :class:`Workers` takes solves one by one while the caller goes on.
+``LEADERSHIP_EVAL_THREADS`` caps the threads (``1`` runs everything on the calling thread).
 """
 
 from __future__ import annotations
@@ -133,8 +134,7 @@ class Workers:
     caller's thread, and its future is already done.
 
     >>> with Workers() as w:
-    ...     jobs = [w.submit(pow, x, 2) for x in range(4)]
-    ...     [j.result() for j in jobs]
+    ...     w.gather([w.submit(pow, x, 2) for x in range(4)])
     [0, 1, 4, 9]
     """
 
@@ -155,10 +155,6 @@ class Workers:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=self.workers)
         return self._pool.submit(fn, *args)
-
-    def map(self, fn: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
-        """``[fn(x) for x in items]``, the items shared out; the first error is raised."""
-        return self.gather([self.submit(fn, x) for x in items])
 
     @staticmethod
     def gather(jobs: list[Future[_R]]) -> list[_R]:

@@ -421,8 +421,8 @@ class _Solver:
         checked exactly on the ``workers``' threads, if it has more than one, while this thread
         goes on with the warm model. Their cuts are taken in the requirements' order, so the
         cuts, and every pattern after them, are those of one thread."""
-        exact: list[int] = []  # the requirements checked exactly, and their jobs
-        jobs: list[Future[list[_Cut]]] = []
+        exact: list[int] = []  # the requirements checked exactly
+        jobs: list[Future[list[_Cut]]] = []  # ... and their checks
         try:
             for i, req in enumerate(self.reqs):
                 if self.elapsed() > deadline:
@@ -718,6 +718,7 @@ def _protect(
         prim = primary[tab.var]
         sec = sup & ~prim
         orig = a[tab.var]
+        pub = tab.count_frame(shown[tab.var], sup)
         rounded = ~sup & (shown[tab.var] != orig)
         if len(system.tables) == 1:
             own = bounds_frame(system, bounds, linked=False)
@@ -725,7 +726,7 @@ def _protect(
             own = _audit_alone(tab, sup, shown, rounding, mc, engine)
         out.append(
             ProtectedTable(
-                published=tab.count_frame(shown[tab.var], sup),
+                published=pub,
                 primary=_mask(tab, prim),
                 secondary=_mask(tab, sec),
                 original=tab.count_frame(orig, np.zeros_like(sup)),
