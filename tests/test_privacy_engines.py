@@ -207,6 +207,29 @@ def test_exact_checks_on_threads_decide_as_one_thread(monkeypatch: pytest.Monkey
     assert many.tables[0].info["lps"] == one.tables[0].info["lps"]
 
 
+def test_worker_threads_solve_on_a_one_thread_scheduler(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS sizes a thread's scheduler at its first solve and refuses a solve asking for
+    another size: the exact checks' threads start one-threaded, as the thread whose warm model
+    (one thread) solved first, so no machine sees them fail or solve otherwise."""
+    from leadership_eval import _threads
+
+    def asks_for_two() -> object:
+        h = _linear._new_highs({"output_flag": False, "threads": 2})
+        one = np.ones(1)
+        none = np.zeros(0)
+        _linear._pass_lp(
+            h, one, np.zeros(2, np.int32), none.astype(np.int32), none, 0, none, none, 0 * one, one
+        )
+        return h.run()
+
+    core = _linear._core()
+    monkeypatch.setattr(_threads, "worker_count", lambda: 2)
+    with _threads.Workers(initializer=_linear.one_thread_scheduler) as w:
+        assert w.submit(asks_for_two).result() == core.HighsStatus.kError
+    with _threads.Workers() as w:  # the first solve on a thread sizes its scheduler
+        assert w.submit(asks_for_two).result() == core.HighsStatus.kOk
+
+
 def test_an_error_in_an_exact_check_is_raised_once_none_runs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -129,8 +129,8 @@ class Workers:
     fraction of a millisecond): the caller goes on while they run.
 
     The threads start at the first task and stop at :meth:`close` (or the end of a ``with``
-    block): a process must not fork while they live. There are :func:`worker_count` of them.
-    Without them (one processor, or ``threads=False``) every task runs at once on the
+    block): a process must not fork while they live. There are :func:`worker_count` of them,
+    and each runs ``initializer`` first. Without them (one processor, or ``threads=False``) every task runs at once on the
     caller's thread, and its future is already done.
 
     >>> with Workers() as w:
@@ -138,9 +138,10 @@ class Workers:
     [0, 1, 4, 9]
     """
 
-    def __init__(self, threads: bool = True) -> None:
+    def __init__(self, threads: bool = True, initializer: Callable[[], object] | None = None):
         wanted = worker_count() if threads else 1
         self.workers = wanted if wanted > 1 else 0
+        self.initializer = initializer
         self._pool: ThreadPoolExecutor | None = None
 
     def submit(self, fn: Callable[..., _R], /, *args: object) -> Future[_R]:
@@ -153,7 +154,7 @@ class Workers:
                 done.set_exception(error)
             return done
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=self.workers)
+            self._pool = ThreadPoolExecutor(self.workers, initializer=self.initializer)
         return self._pool.submit(fn, *args)
 
     @staticmethod

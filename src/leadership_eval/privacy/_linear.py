@@ -28,7 +28,16 @@ import numpy as np
 
 from ..errors import SolverError
 
-__all__ = ["CSC", "LPResult", "LinearAttack", "MILPResult", "WarmLP", "solve_lp", "solve_milp"]
+__all__ = [
+    "CSC",
+    "LPResult",
+    "LinearAttack",
+    "MILPResult",
+    "WarmLP",
+    "one_thread_scheduler",
+    "solve_lp",
+    "solve_milp",
+]
 
 # scipy.optimize.linprog(method="highs")'s options (scipy/optimize/_linprog_highs.py): presolve
 # on, the dual simplex method, no output; everything else at HiGHS' defaults.
@@ -64,6 +73,33 @@ def _new_highs(options: dict[str, Any]) -> Any:
     for key, value in options.items():
         h.setOptionValue(key, value)
     return h
+
+
+def one_thread_scheduler() -> None:
+    """Start this thread's HiGHS task scheduler with one thread.
+
+    HiGHS keeps one scheduler per calling thread, sized by the ``threads`` option of the first
+    solve on that thread (the default, 0, takes half the processors), and refuses a later solve
+    that asks for another size. :class:`WarmLP` asks for one thread, and is the first to solve
+    on the thread that protects a table; a worker thread that solves LPs for it
+    (:class:`~leadership_eval._threads.Workers`) calls this first, so that its solves run as
+    they would on that thread, and leave no idle solver threads behind, on any machine.
+    """
+    h = _new_highs({"output_flag": False, "threads": 1})
+    one = np.ones(1)
+    _pass_lp(
+        h,
+        one,
+        np.zeros(2, np.int32),
+        np.zeros(0, np.int32),
+        np.zeros(0),
+        0,
+        one[:0],
+        one[:0],
+        0 * one,
+        one,
+    )
+    h.run()
 
 
 def _pass_lp(

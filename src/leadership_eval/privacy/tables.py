@@ -34,7 +34,7 @@ import pandas as pd
 from .._threads import Workers
 from ..errors import ConfigurationError, DisclosureError, SolverError
 from ..policy import DisclosurePolicy
-from ._linear import CSC, WarmLP, solve_lp, solve_milp
+from ._linear import CSC, WarmLP, one_thread_scheduler, solve_lp, solve_milp
 from ._system import (
     Link,
     SharedLine,
@@ -687,7 +687,7 @@ def _protect(
     _check_attainable(system, reqs, a)
     scale = float(a.sum()) + 1.0
     weight = 1.0 + a / scale if cost == "cells" else a + 1.0 / (n + 1)
-    with Workers(threads=engine != "scipy") as workers:
+    with Workers(threads=engine != "scipy", initializer=one_thread_scheduler) as workers:
         solver = _Solver(
             system,
             a,
