@@ -21,7 +21,12 @@ import pandas as pd
 import leadership_eval.privacy.audit as audit_module
 import leadership_eval.privacy.tables as tables_module
 from leadership_eval.privacy.audit import audit_table
-from leadership_eval.privacy.tables import SharedLine, protect_table, protect_tables
+from leadership_eval.privacy.tables import (
+    ProtectedTables,
+    SharedLine,
+    protect_table,
+    protect_tables,
+)
 
 MIN_CELL = 5
 TARGET_LINKED = 0.5  # s (issue 19)
@@ -107,14 +112,18 @@ def linked(rng: np.random.Generator, time_limit: float = 60.0) -> None:
     region = pd.DataFrame({k: v.sum() for k, v in trusts.items()}).T
     tables = {**trusts, "region": region}
     links = [SharedLine(k, "region", first_row="Total", second_row=k) for k in trusts]
-    best = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        tabs, joint = protect_tables(
-            tables, min_cell=MIN_CELL, links=links, solver_time_limit=time_limit
-        )
-        best.append(time.perf_counter() - t0)
-    dt = min(best)
+
+    def best_of_3() -> tuple[float, ProtectedTables]:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            out = protect_tables(
+                tables, min_cell=MIN_CELL, links=links, solver_time_limit=time_limit
+            )
+            times.append(time.perf_counter() - t0)
+        return min(times), out
+
+    dt, (tabs, joint) = best_of_3()
     n_p = sum(t.n_primary for t in tabs)
     n_s = sum(t.n_secondary for t in tabs)
     info = tabs[0].info
@@ -135,13 +144,7 @@ def linked(rng: np.random.Generator, time_limit: float = 60.0) -> None:
     earlier_cap = os.environ.get("LEADERSHIP_EVAL_THREADS")
     os.environ["LEADERSHIP_EVAL_THREADS"] = "1"
     try:
-        one = []
-        for _ in range(3):
-            t0 = time.perf_counter()
-            one_tabs, _ = protect_tables(
-                tables, min_cell=MIN_CELL, links=links, solver_time_limit=time_limit
-            )
-            one.append(time.perf_counter() - t0)
+        dt_one, (one_tabs, _) = best_of_3()
     finally:
         if earlier_cap is None:
             del os.environ["LEADERSHIP_EVAL_THREADS"]
@@ -150,8 +153,8 @@ def linked(rng: np.random.Generator, time_limit: float = 60.0) -> None:
     same_one = all(a.published.equals(b.published) for a, b in zip(tabs, one_tabs, strict=True))
     _figures.record(
         "  the same on one thread",
-        _figures.seconds(min(one)),
-        f"threads {min(one) / dt:.2f}x faster (same tables: {same_one})",
+        _figures.seconds(dt_one),
+        f"threads {dt_one / dt:.2f}x faster (same tables: {same_one})",
     )
     print(
         f"{'linked':>10}: {dt:6.2f} s (best of 3)  19 trust tables (3 x 5) + regional (19 x 5), "
