@@ -86,18 +86,19 @@ def one_thread_scheduler() -> None:
     they would on that thread, and leave no idle solver threads behind, on any machine.
     """
     h = _new_highs({"output_flag": False, "threads": 1})
-    one = np.ones(1)
+    # min x over 0 <= x <= 1: one column, no rows
+    no_rows, empty = np.zeros(0), np.zeros(0, np.int32)
     _pass_lp(
         h,
-        one,
+        np.ones(1),
         np.zeros(2, np.int32),
-        np.zeros(0, np.int32),
-        np.zeros(0),
+        empty,
+        no_rows,
         0,
-        one[:0],
-        one[:0],
-        0 * one,
-        one,
+        no_rows,
+        no_rows,
+        np.zeros(1),
+        np.ones(1),
     )
     h.run()
 
