@@ -178,33 +178,54 @@ def _linked_trusts(seed: int, n: int) -> tuple[dict[str, pd.DataFrame], list[Sha
 
 def test_exact_checks_on_threads_decide_as_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """The requirements the warm model cannot settle are checked on worker threads while it
-    goes on: the same cuts, rounds and LPs, hence the same tables, as on one thread."""
+    goes on (once their LPs are worth the threads' start): the same cuts, rounds and LPs, hence
+    the same tables, as on one thread."""
     import threading
 
     from leadership_eval import _threads
 
     tabs, links = _linked_trusts(11, 8)
     parsed = [_parse_counts(t, k) for k, t in tabs.items()]
-    on: set[int] = set()
+    on: list[int] = []
     exact = tables._Solver._exact_check
 
     def spy(self: tables._Solver, *args: object) -> object:
-        on.add(threading.get_ident())
+        on.append(threading.get_ident())
         return exact(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(tables._Solver, "_exact_check", spy)
     monkeypatch.setattr(_threads, "worker_count", lambda: 1)
     one = tables._protect(parsed, links, **ARGS)  # type: ignore[arg-type]
-    assert on == {threading.get_ident()}
+    here = threading.get_ident()
+    assert set(on) == {here}
+    n = _build_system(parsed, links).n
+    assert len(on) * n > 2 * tables._THREADED_LP_WORK  # enough LPs to start the threads
     on.clear()
     before = threading.active_count()
     monkeypatch.setattr(_threads, "worker_count", lambda: 3)
     many = tables._protect(parsed, links, **ARGS)  # type: ignore[arg-type]
-    assert on and threading.get_ident() not in on  # checked on the workers' threads
+    assert on[0] == here and set(on[-5:]) - {here}  # the first on this thread, later on others
     assert threading.active_count() == before  # and none of them left running
-    assert one.tables[0].info["cuts"] > 20  # enough exact checks to run side by side
     assert_same(many, one)
     assert many.tables[0].info["lps"] == one.tables[0].info["lps"]
+
+
+def test_a_small_tables_checks_stay_on_the_calling_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from leadership_eval import _threads
+
+    on: list[int] = []
+    exact = tables._Solver._exact_check
+
+    def spy(self: tables._Solver, *args: object) -> object:
+        on.append(threading.get_ident())
+        return exact(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tables._Solver, "_exact_check", spy)
+    monkeypatch.setattr(_threads, "worker_count", lambda: 3)
+    protected = tables.protect_table(grid(TIE_1), min_cell=5)
+    assert protected.info["cuts"] > 0 and set(on) == {threading.get_ident()}
 
 
 def test_worker_threads_solve_on_a_one_thread_scheduler(monkeypatch: pytest.MonkeyPatch) -> None:

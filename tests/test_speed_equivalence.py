@@ -748,5 +748,8 @@ def test_workers_run_tasks_beside_the_caller_and_stop(monkeypatch: pytest.Monkey
             w.gather([w.submit(task, x) for x in range(5)])
         assert sorted(finished) == sorted(started)  # raised once none was left running
     assert threading.active_count() == before
+    with _threads.Workers(start_at=2.5) as w:  # the first tasks, up to 2.5 of work, run here
+        done = [w.submit(threading.get_ident, work=1).result() for _ in range(4)]
+        assert done[:2] == [here, here] and here not in done[2:]
     with _threads.Workers(threads=False) as w:
         assert w.submit(threading.get_ident).result() == here

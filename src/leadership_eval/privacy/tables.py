@@ -63,6 +63,10 @@ _GUARD = 1e-7
 _SEARCH_SHARE = 0.75
 # "highs": HiGHS through highspy; "scipy": through scipy.optimize (the reference)
 _ENGINE = "highs"
+# the exact checks go to worker threads once their LPs' variables add up to more than this
+# (about 7 ms of LPs, at some 3.5 us per variable): starting the threads takes 2-3 ms, so a
+# small table's few checks stay on the calling thread (measured: ./dev bench tables)
+_THREADED_LP_WORK = 2000
 _RULES = ("threshold", "default", "gmc-nts", "nhs-hes")
 
 
@@ -429,8 +433,10 @@ class _Solver:
                     self.workers.drop(jobs)
                     return None
                 if not self._settled(z, req, i):
-                    self.lps += self._exact_lps(req)
-                    jobs.append(self.workers.submit(self._exact_check, z, req))
+                    lps = self._exact_lps(req)
+                    self.lps += lps
+                    work = lps * self.system.n  # an LP's time grows with the table
+                    jobs.append(self.workers.submit(self._exact_check, z, req, work=work))
                     exact.append(i)
         except BaseException:
             self.workers.drop(jobs)
@@ -687,7 +693,10 @@ def _protect(
     _check_attainable(system, reqs, a)
     scale = float(a.sum()) + 1.0
     weight = 1.0 + a / scale if cost == "cells" else a + 1.0 / (n + 1)
-    with Workers(threads=engine != "scipy", initializer=one_thread_scheduler) as workers:
+    workers = Workers(
+        threads=engine != "scipy", initializer=one_thread_scheduler, start_at=_THREADED_LP_WORK
+    )
+    with workers:
         solver = _Solver(
             system,
             a,
