@@ -917,9 +917,10 @@ def protect_table(
     master MILP over :math:`z` with HiGHS [4]_, solve each requirement's LP, add the cut from
     the dual of any that fails, repeat. A requirement met by a pattern stays met by any pattern
     that suppresses more, so it is not checked again there. With two processors or more, the
-    LPs whose duals become cuts are solved on worker threads while the next requirements are
-    checked (``LEADERSHIP_EVAL_THREADS=1``: on the calling thread); the cuts are taken in the
-    requirements' order, so the pattern is the one of one thread. When no cut is violated the
+    LPs whose duals become cuts are solved on worker threads, once they are enough to repay
+    the threads' start, while the next requirements are checked (``LEADERSHIP_EVAL_THREADS=1``:
+    on the calling thread); the cuts are taken in the requirements' order, so the pattern is
+    the one of one thread. When no cut is violated the
     pattern is safe and, as every cut is valid, optimal. Coefficients are capped at the right-hand side (valid for binary :math:`z`). A
     final attack without the cap :math:`M` re-checks the result. A single suppressed cell in a
     row is always recovered from the total, so at least two cells per affected row and column
