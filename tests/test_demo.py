@@ -50,6 +50,33 @@ def test_parallel_and_sequential_write_the_same_files(tmp_path: Path) -> None:
     )
 
 
+def test_what_both_processes_need_is_made_before_the_fork(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After ``_load_shared`` neither process parses a bundled instrument or compiles the
+    demo's redaction patterns again: both come from what the fork handed over."""
+    import re
+
+    from leadership_eval import demo
+    from leadership_eval.instruments import loader
+    from leadership_eval.instruments.catalogue import catalogue_from_paths
+    from leadership_eval.privacy.text import Redactor
+
+    loader._LOADED.clear()  # as in a fresh process
+    re.purge()
+    demo._load_shared()
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("made again after _load_shared")
+
+    monkeypatch.setattr(loader, "parse_document", refuse)
+    # re.compile serves a pattern compiled before from its cache; only a new one is compiled
+    monkeypatch.setattr(re._compiler, "compile", refuse)  # type: ignore[attr-defined]
+    catalogue_from_paths(list(loader.bundled_paths().values()), copies=False)
+    loader.as_survey("trainee-survey")
+    Redactor(demo.ROSTER, demo.PLACES).redact("Dr Smith said so.")
+
+
 @linux
 def test_a_failure_drawing_the_later_waves_is_raised(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

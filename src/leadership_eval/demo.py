@@ -359,6 +359,7 @@ def run_demo(
         # supervisors' reports; this one meanwhile draws this year's trainee returns and the
         # rest, analyses them, takes the previous wave when it needs it, and writes the
         # trainees' reports
+        _load_shared()
         with _frozen_collector():
             second = _SecondProcess(context, seed, data_dir, common, out / "supervisors")
             try:
@@ -372,6 +373,25 @@ def run_demo(
                 raise
     data = DemoData(trainees_before=before, supervisors=supervisors_frame, **first)
     return {"trainees": trainees, "supervisors": supervisors, "data": data}
+
+
+def _load_shared() -> None:
+    """Before the fork, what both processes would each do after it: the second inherits it.
+
+    Every bundled instrument parsed (each process's reports read the catalogue for the table of
+    objectives), the redaction patterns for the demo's names and places compiled, and
+    ``scipy.special`` imported (the simulation's and the analysis's distributions). Done once,
+    and frozen for the collector with the rest, this saves about a quarter of a second of CPU
+    time, and 0.07 s of the demo's 2.1 s on two processors.
+    """
+    import scipy.special  # noqa: F401
+
+    from .instruments.catalogue import catalogue_from_paths
+    from .instruments.loader import bundled_paths
+    from .privacy.text import Redactor
+
+    catalogue_from_paths(list(bundled_paths().values()), copies=False)
+    Redactor(ROSTER, PLACES)
 
 
 def _write_first(first: dict[str, Any], data_dir: Path) -> None:
