@@ -176,6 +176,21 @@ def _linked_trusts(seed: int, n: int) -> tuple[dict[str, pd.DataFrame], list[Sha
     return {**trusts, "region": region}, links
 
 
+def _threads_of_exact_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The thread of every exact check the solver runs from now on, in order."""
+    import threading
+
+    on: list[int] = []
+    exact = tables._Solver._exact_check
+
+    def spy(self: tables._Solver, *args: object) -> object:
+        on.append(threading.get_ident())
+        return exact(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(tables._Solver, "_exact_check", spy)
+    return on
+
+
 def test_exact_checks_on_threads_decide_as_one_thread(monkeypatch: pytest.MonkeyPatch) -> None:
     """The requirements the warm model cannot settle are checked on worker threads while it
     goes on (once their LPs are worth the threads' start): the same cuts, rounds and LPs, hence
@@ -186,14 +201,7 @@ def test_exact_checks_on_threads_decide_as_one_thread(monkeypatch: pytest.Monkey
 
     tabs, links = _linked_trusts(11, 8)
     parsed = [_parse_counts(t, k) for k, t in tabs.items()]
-    on: list[int] = []
-    exact = tables._Solver._exact_check
-
-    def spy(self: tables._Solver, *args: object) -> object:
-        on.append(threading.get_ident())
-        return exact(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(tables._Solver, "_exact_check", spy)
+    on = _threads_of_exact_checks(monkeypatch)
     monkeypatch.setattr(_threads, "worker_count", lambda: 1)
     one = tables._protect(parsed, links, **ARGS)  # type: ignore[arg-type]
     here = threading.get_ident()
@@ -215,14 +223,7 @@ def test_a_small_tables_checks_stay_on_the_calling_thread(monkeypatch: pytest.Mo
 
     from leadership_eval import _threads
 
-    on: list[int] = []
-    exact = tables._Solver._exact_check
-
-    def spy(self: tables._Solver, *args: object) -> object:
-        on.append(threading.get_ident())
-        return exact(self, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(tables._Solver, "_exact_check", spy)
+    on = _threads_of_exact_checks(monkeypatch)
     monkeypatch.setattr(_threads, "worker_count", lambda: 3)
     protected = tables.protect_table(grid(TIE_1), min_cell=5)
     assert protected.info["cuts"] > 0 and set(on) == {threading.get_ident()}
@@ -235,13 +236,7 @@ def test_worker_threads_solve_on_a_one_thread_scheduler(monkeypatch: pytest.Monk
     from leadership_eval import _threads
 
     def asks_for_two() -> object:
-        h = _linear._new_highs({"output_flag": False, "threads": 2})
-        one = np.ones(1)
-        none = np.zeros(0)
-        _linear._pass_lp(
-            h, one, np.zeros(2, np.int32), none.astype(np.int32), none, 0, none, none, 0 * one, one
-        )
-        return h.run()
+        return _linear._trivial_solve(threads=2)
 
     core = _linear._core()
     monkeypatch.setattr(_threads, "worker_count", lambda: 2)

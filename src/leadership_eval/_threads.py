@@ -131,8 +131,9 @@ class Workers:
     The threads start at the first task and stop at :meth:`close` (or the end of a ``with``
     block): a process must not fork while they live. There are :func:`worker_count` of them,
     and each runs ``initializer`` first. Starting them costs about a millisecond: tasks run on
-    the caller's thread until their ``work`` adds up to more than ``start_at``. Without them (one processor, or ``threads=False``) every task runs at once on the
-    caller's thread, and its future is already done.
+    the caller's thread until their ``work`` adds up to more than ``start_at``. Without them
+    (one processor, or ``threads=False``) every task runs at once on the caller's thread, and
+    its future is already done.
 
     >>> with Workers() as w:
     ...     w.gather([w.submit(pow, x, 2) for x in range(4)])

@@ -85,22 +85,17 @@ def one_thread_scheduler() -> None:
     (:class:`~leadership_eval._threads.Workers`) calls this first, so that its solves run as
     they would on that thread, and leave no idle solver threads behind, on any machine.
     """
-    h = _new_highs({"output_flag": False, "threads": 1})
-    # min x over 0 <= x <= 1: one column, no rows
+    _trivial_solve(threads=1)
+
+
+def _trivial_solve(threads: int) -> Any:
+    """Solve min x over 0 <= x <= 1 (one column, no rows) with the ``threads`` option given:
+    HiGHS's status (an error when this thread's scheduler has another size)."""
+    h = _new_highs({"output_flag": False, "threads": threads})
     no_rows, empty = np.zeros(0), np.zeros(0, np.int32)
-    _pass_lp(
-        h,
-        np.ones(1),
-        np.zeros(2, np.int32),
-        empty,
-        no_rows,
-        0,
-        no_rows,
-        no_rows,
-        np.zeros(1),
-        np.ones(1),
-    )
-    h.run()
+    zero, one = np.zeros(1), np.ones(1)
+    _pass_lp(h, one, np.zeros(2, np.int32), empty, no_rows, 0, no_rows, no_rows, zero, one)
+    return h.run()
 
 
 def _pass_lp(
