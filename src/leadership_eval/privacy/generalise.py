@@ -203,7 +203,8 @@ class _Problem:
             vi, nv = factorize(col)
             first_v = np.full(nv, n, dtype=np.int64)
             np.minimum.at(first_v, vi, positions)
-            codings = hierarchies[q].encode(col.iloc[first_v], q)
+            # each distinct value once (a positional take of the column's array: no labels)
+            codings = hierarchies[q].encode(pd.Series(col.array.take(first_v), name=q), q)
             vc, lab, car, sh = [], [], [], []
             for c in codings:
                 present = np.unique(c.codes)
@@ -368,7 +369,7 @@ class _Problem:
         lv = np.asarray(v, dtype=np.int64)
         m = len(self._tables)
         # the evaluated node below v with the fewest classes
-        below = (self._table_levels[:m] - lv).max(axis=1) <= 0
+        below = (self._table_levels[:m] <= lv).all(axis=1)
         i_src = int(np.where(below, self._table_rows[:m], self.n + 1).argmin())
         src = self._tables[i_src]
         b_lv = lv.tolist()
@@ -378,9 +379,13 @@ class _Problem:
         if i_src == 0:  # the bottom: rows are the distinct tuples, whose codes are cached
             codes = [self.t_code(j, b_lv[j]) for j in range(d)]
         else:
+            # a quasi-identifier at the source's level keeps its codes (its roll-up is the
+            # identity): only the others are looked up
             a_lv = src.levels.tolist()
-            at = np.array([self.lut_at[j][a_lv[j]][b_lv[j]] for j in range(d)], dtype=np.int64)
-            codes = self.lut[src.decode() + at[:, None]]
+            codes = src.decode().copy()
+            for j in range(d):
+                if a_lv[j] != b_lv[j]:
+                    codes[j] = self.lut[codes[j] + self.lut_at[j][a_lv[j]][b_lv[j]]]
         total = math.prod(cards)
         dense = max(4 * n_rows, 1 << 12)
         if total <= dense and not isinstance(codes, list):  # mixed-radix keys, counted densely
