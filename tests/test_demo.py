@@ -59,7 +59,7 @@ def test_what_both_processes_need_is_made_before_the_fork(
 
     from leadership_eval import demo
     from leadership_eval.instruments import loader
-    from leadership_eval.instruments.catalogue import catalogue_from_paths
+    from leadership_eval.instruments.catalogue import shared_bundled_catalogue
     from leadership_eval.privacy.text import Redactor
 
     loader._LOADED.clear()  # as in a fresh process
@@ -72,7 +72,7 @@ def test_what_both_processes_need_is_made_before_the_fork(
     monkeypatch.setattr(loader, "parse_document", refuse)
     # re.compile serves a pattern compiled before from its cache; only a new one is compiled
     monkeypatch.setattr(re._compiler, "compile", refuse)  # type: ignore[attr-defined]
-    catalogue_from_paths(list(loader.bundled_paths().values()), copies=False)
+    shared_bundled_catalogue()
     loader.as_survey("trainee-survey")
     Redactor(demo.ROSTER, demo.PLACES).redact("Dr Smith said so.")
 

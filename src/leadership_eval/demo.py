@@ -386,11 +386,10 @@ def _load_shared() -> None:
     """
     import scipy.special  # noqa: F401
 
-    from .instruments.catalogue import catalogue_from_paths
-    from .instruments.loader import bundled_paths
+    from .instruments.catalogue import shared_bundled_catalogue
     from .privacy.text import Redactor
 
-    catalogue_from_paths(list(bundled_paths().values()), copies=False)
+    shared_bundled_catalogue()
     Redactor(ROSTER, PLACES)
 
 

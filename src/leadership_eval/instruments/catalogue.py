@@ -149,6 +149,13 @@ def load_catalogue(folder: str | Path | None = None) -> Catalogue:
     return catalogue_from_paths(paths)
 
 
+def shared_bundled_catalogue() -> Catalogue:
+    """The bundled catalogue, its instruments as loaded once in this process, for callers
+    inside the package that only read it (the regional report's table of objectives, and the
+    demo, which loads it before it forks so that both processes have it)."""
+    return catalogue_from_paths(list(bundled_paths().values()), copies=False)
+
+
 def catalogue_from_paths(paths: list[Path], *, copies: bool = True) -> Catalogue:
     """Load and cross-check the given instrument files as one catalogue (``copies=False``:
     the instruments as loaded once in this process, for a caller that only reads them and

@@ -764,11 +764,9 @@ def _objectives_html() -> str:
     from ..instruments.models import text_in
 
     try:
-        from ..instruments.catalogue import catalogue_from_paths, coverage_matrix
-        from ..instruments.loader import bundled_paths
+        from ..instruments.catalogue import coverage_matrix, shared_bundled_catalogue
 
-        # the bundled catalogue, read here only: its instruments as loaded once, not copies
-        cat = catalogue_from_paths(list(bundled_paths().values()), copies=False)
+        cat = shared_bundled_catalogue()  # read here only: no copies needed
         m = coverage_matrix(cat)
     except Exception:  # an adapted catalogue may not load; the report still stands
         return "<p>The bundled catalogue could not be loaded to show objective coverage.</p>"
