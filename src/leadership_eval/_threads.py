@@ -145,7 +145,7 @@ class Workers:
         threads: bool = True,
         initializer: Callable[[], object] | None = None,
         start_at: float = 0,
-    ):
+    ) -> None:
         wanted = worker_count() if threads else 1
         self.workers = wanted if wanted > 1 else 0
         self.initializer = initializer

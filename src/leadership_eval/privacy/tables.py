@@ -693,10 +693,9 @@ def _protect(
     _check_attainable(system, reqs, a)
     scale = float(a.sum()) + 1.0
     weight = 1.0 + a / scale if cost == "cells" else a + 1.0 / (n + 1)
-    workers = Workers(
+    with Workers(
         threads=engine != "scipy", initializer=one_thread_scheduler, start_at=_THREADED_LP_WORK
-    )
-    with workers:
+    ) as workers:
         solver = _Solver(
             system,
             a,
@@ -921,8 +920,8 @@ def protect_table(
     the threads' start, while the next requirements are checked (``LEADERSHIP_EVAL_THREADS=1``:
     on the calling thread); the cuts are taken in the requirements' order, so the pattern is
     the one of one thread. When no cut is violated the pattern is safe and, as every cut is
-    valid, optimal. Coefficients are capped at the right-hand side (valid for binary :math:`z`). A
-    final attack without the cap :math:`M` re-checks the result. A single suppressed cell in a
+    valid, optimal. Coefficients are capped at the right-hand side (valid for binary
+    :math:`z`). A final attack without the cap :math:`M` re-checks the result. A single suppressed cell in a
     row is always recovered from the total, so at least two cells per affected row and column
     are suppressed; a small total is itself primary, which forces suppression along its row.
 
