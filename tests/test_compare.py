@@ -7,6 +7,7 @@ statsmodels, and the published formulas (Spiegelhalter 2005) computed by hand in
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,7 @@ from leadership_eval.compare import (
     compare_waves,
     funnel_limits,
 )
-from leadership_eval.compare.funnel import _funnel_core
+from leadership_eval.compare.funnel import _funnel_core, compare_columns_to_benchmark
 from leadership_eval.errors import ConfigurationError, DataError, DisclosureError
 from leadership_eval.instruments.loader import loads_instrument
 
@@ -180,6 +181,42 @@ def test_missing_values_are_left_out_and_missing_groups_kept() -> None:
     out = compare_to_benchmark(df, "score", "trust").frame
     assert out["n"].sum() == df["score"].notna().sum()
     assert out["group"].isna().sum() == 1
+
+
+@pytest.mark.parametrize("kind", ["mean", "proportion"])
+@pytest.mark.parametrize("policy", [None, "gmc-nts"])
+def test_columns_compared_together_are_those_compared_alone(kind: str, policy: Any) -> None:
+    # the reports compare every statement (and every scale) in one pass: each result must be
+    # bit for bit the one compare_to_benchmark gives for that column alone, whatever the groups'
+    # sizes (suppressed ones included), missing answers, missing groups or empty columns
+    rng = np.random.default_rng(20261203)
+    for trial in range(40):
+        k, n, m = int(rng.integers(1, 22)), int(rng.integers(1, 300)), int(rng.integers(1, 7))
+        df = pd.DataFrame({"trust": rng.integers(0, k, n).astype(str)})
+        if trial % 5 == 0:
+            df.loc[rng.random(n) < 0.1, "trust"] = None
+        columns = [f"q{j}" for j in range(m)]
+        for j, column in enumerate(columns):
+            if kind == "proportion":
+                v = rng.integers(0, 2, n).astype(float)
+            else:
+                v = rng.normal(3, 1, n).round(2)
+            v[rng.random(n) < (1.0 if j == 3 else rng.random() * 0.6)] = np.nan
+            df[column] = v
+        together = compare_columns_to_benchmark(df, columns, "trust", kind=kind, policy=policy)
+        assert list(together) == columns
+        for column in columns:
+            alone = compare_to_benchmark(df, column, "trust", kind=kind, policy=policy)
+            got = together[column]
+            pd.testing.assert_frame_equal(got.frame, alone.frame, check_exact=True)
+            for name in ("value", "group", "benchmark", "limits", "threshold", "suppressed"):
+                assert getattr(got, name) == getattr(alone, name)
+            for name in ("centre", "sd", "phi", "tau2"):
+                a, b = getattr(got, name), getattr(alone, name)
+                assert a == b or (math.isnan(a) and math.isnan(b))
+    assert compare_columns_to_benchmark(df, [], "trust", kind=kind) == {}
+    with pytest.raises(DataError, match="nope"):
+        compare_columns_to_benchmark(df, ["q0", "nope"], "trust", kind=kind)
 
 
 def test_proportion_with_success_codes_and_wilson_intervals() -> None:

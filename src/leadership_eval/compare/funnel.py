@@ -246,8 +246,27 @@ class _Core:
     p_high: np.ndarray
     test: str
 
+    def column(self, i: int) -> _Core:
+        """The core of replicate (or stacked column) ``i``."""
+        return _Core(
+            bench=self.bench[i],
+            bench_sd=self.bench_sd[i],
+            bench_n=self.bench_n[i],
+            z=self.z[i],
+            se=self.se[i],
+            limits={key: value[i] for key, value in self.limits.items()},
+            flag=self.flag[i],
+            phi=self.phi[i],
+            tau2=self.tau2[i],
+            p_low=self.p_low[i],
+            p_high=self.p_high[i],
+            test=self.test,
+        )
+
 
 TAILS = ("exact", "mid")
+_LIMITS = (0.95, 0.998)  # compare_to_benchmark's default coverages of the funnel limits
+_CI = 0.95  # and of each group's confidence interval
 
 
 def _tail_p(
@@ -741,11 +760,11 @@ def compare_to_benchmark(
     kind: Kind = "mean",
     policy: DisclosurePolicy | str | None = None,
     min_n: int | None = None,
-    limits: Sequence[float] = (0.95, 0.998),
+    limits: Sequence[float] = _LIMITS,
     overdispersion: bool | Literal["multiplicative", "additive"] = False,
     rule: Literal["funnel", "gmc"] = "funnel",
     success: Iterable[Any] | None = None,
-    ci: float = 0.95,
+    ci: float = _CI,
     tail: Literal["exact", "mid"] = "exact",
     standardise: str | None = None,
     adjust: str | None = None,
@@ -958,6 +977,124 @@ def compare_to_benchmark(
             x, codes, g.k, data[standardise], eligible, kind=kind, levels=levels, tail=tail
         )
         _standardised_core(core, std, levels, eligible)
+    return _comparison(
+        labels,
+        g,
+        core,
+        eligible,
+        std,
+        value=value,
+        group=group,
+        kind=kind,
+        benchmark=benchmark,
+        levels=levels,
+        overdispersion=overdispersion,
+        rule=rule,
+        ci=ci,
+        adjust=adjust,
+        threshold=threshold,
+    )
+
+
+def compare_columns_to_benchmark(
+    data: pd.DataFrame,
+    values: Sequence[str],
+    group: str,
+    *,
+    kind: Kind = "mean",
+    policy: DisclosurePolicy | str | None = None,
+) -> dict[str, BenchmarkComparison]:
+    """:func:`compare_to_benchmark` of each column of ``values`` with the same groups, computed
+    together: the reports compare every scale and every statement this way.
+
+    The options are :func:`compare_to_benchmark`'s defaults (leave-one-out benchmark, funnel
+    rule, limits at 95 % and 99.8 %, exact tails, no adjustment). The columns' figures are
+    counted side by side and their tests run as one array, and each result is exactly
+    (bit for bit) the one :func:`compare_to_benchmark` gives for that column alone, in a
+    fraction of the time for many columns.
+
+    Returns
+    -------
+    dict
+        Column -> :class:`BenchmarkComparison`, in the order of ``values``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"trust": list("aaaaabbbbbccccc"),
+    ...                    "q1": [1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0, 1],
+    ...                    "q2": [1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 0]})
+    >>> both = compare_columns_to_benchmark(df, ["q1", "q2"], "trust", kind="proportion")
+    >>> both["q2"].frame.equals(
+    ...     compare_to_benchmark(df, "q2", "trust", kind="proportion").frame)
+    True
+    """
+    data = check_frame(data)
+    for value in values:
+        check_columns(data, value, "value")
+    check_columns(data, group, "group")
+    threshold = _threshold(DisclosurePolicy.resolve(policy), None)
+    levels = _check_limits(_LIMITS)
+    _check_options(kind, "funnel", "leave_one_out", _CI, None, "exact", False, None)
+    if not values:
+        return {}
+    x = np.stack(
+        [numeric(data[v], v) if kind == "mean" else _binary(data[v], v, None) for v in values]
+    )
+    codes, labels = pd.factorize(data[group], sort=True, use_na_sentinel=False)
+    g = _Groups(x, codes, len(labels))
+    eligible = g.n >= threshold
+    core = _funnel_core(
+        g.n,
+        g.mean,
+        g.var,
+        eligible,
+        kind=kind,
+        benchmark="leave_one_out",
+        levels=levels,
+        overdispersion=False,
+    )
+    return {
+        value: _comparison(
+            labels,
+            g.column(i),
+            core.column(i),
+            eligible[i],
+            None,
+            value=value,
+            group=group,
+            kind=kind,
+            benchmark="leave_one_out",
+            levels=levels,
+            overdispersion=False,
+            rule="funnel",
+            ci=_CI,
+            adjust=None,
+            threshold=threshold,
+        )
+        for i, value in enumerate(values)
+    }
+
+
+def _comparison(
+    labels: Any,
+    g: _Groups,
+    core: _Core,
+    eligible: np.ndarray,
+    std: dict[str, np.ndarray] | None,
+    *,
+    value: str,
+    group: str,
+    kind: str,
+    benchmark: str | float,
+    levels: tuple[float, ...],
+    overdispersion: bool | str,
+    rule: str,
+    ci: float,
+    adjust: str | None,
+    threshold: int,
+) -> BenchmarkComparison:
+    """The result of one compared column: its table and funnel."""
     ci_low, ci_high = _group_ci(g, kind, ci)
     # the columns as arrays, the frame made once at the end (small frames, many)
     cols = _benchmark_columns(labels, g, kind, core, ci_low, ci_high)
@@ -1085,18 +1222,39 @@ def _check_standardise(benchmark: Any, rule: str, overdispersion: Any) -> None:
 
 
 class _Groups:
-    """Each group's count, sum, mean and variance of ``x`` (NaN: no answer)."""
+    """Each group's count, sum, mean and variance of ``x`` (NaN: no answer).
+
+    ``x`` is one column of values, or several stacked (columns x rows) with the same groups:
+    each column's sums are then counted into bins of their own, in the same order as alone,
+    so :meth:`column` gives exactly the figures of that column counted by itself.
+    """
 
     def __init__(self, x: np.ndarray, codes: np.ndarray, k: int) -> None:
         self.x, self.codes, self.k = x, codes, k
         self.ok = ~np.isnan(x)
         xc = np.where(self.ok, x, 0.0)
-        self.n = np.bincount(codes, weights=self.ok.astype(float), minlength=k)
-        self.s1 = np.bincount(codes, weights=xc, minlength=k)
+        # one bin per (column, group): bincount adds a bin's weights in the order they come
+        bins = codes if x.ndim == 1 else (codes + k * np.arange(len(x))[:, None]).ravel()
+        size = k * (len(x) if x.ndim == 2 else 1)
+
+        def count(weights: np.ndarray) -> np.ndarray:
+            return np.bincount(bins, weights=weights.ravel(), minlength=size).reshape(
+                (*x.shape[:-1], k)
+            )
+
+        self.n = count(self.ok.astype(float))
+        self.s1 = count(xc)
         with np.errstate(divide="ignore", invalid="ignore"):
             self.mean = self.s1 / self.n
-            dev = np.where(self.ok, xc - self.mean[codes], 0.0)
-            self.var = np.bincount(codes, weights=dev**2, minlength=k) / (self.n - 1)
+            dev = np.where(self.ok, xc - self.mean[..., codes], 0.0)
+            self.var = count(dev**2) / (self.n - 1)
+
+    def column(self, i: int) -> _Groups:
+        """The figures of column ``i`` of stacked values, as if counted alone."""
+        out = object.__new__(_Groups)
+        out.x, out.codes, out.k, out.ok = self.x[i], self.codes, self.k, self.ok[i]
+        out.n, out.s1, out.mean, out.var = self.n[i], self.s1[i], self.mean[i], self.var[i]
+        return out
 
 
 def _standardised_core(

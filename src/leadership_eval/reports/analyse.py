@@ -469,7 +469,7 @@ def _redact(model: Survey, clean: pd.DataFrame, redactor: Redactor) -> dict[str,
 
 def _scales_and_statements(an: Analysis, step: Callable[[str], None]) -> None:
     """Scores, reliability, and each scale and agreement statement against the benchmark."""
-    from ..compare import compare_to_benchmark
+    from ..compare.funnel import compare_columns_to_benchmark
     from ..scoring import reliability, score
 
     model, clean, pol = an.survey, an.clean, an.policy
@@ -480,13 +480,16 @@ def _scales_and_statements(an: Analysis, step: Callable[[str], None]) -> None:
             an.reliability = reliability(model, clean)
         except Exception as exc:  # informative only; a failure must not stop reports
             an.decide("reliability", f"not computed: {exc}")
-    frame = pd.DataFrame({"group": an.row_key}).join(an.scores)
-    for scale in model.scales:
-        step(f"comparing {scale.id}")
-        result = compare_to_benchmark(
-            frame[["group", scale.id]], value=scale.id, group="group", policy=pol
-        )
-        an.comparisons[scale.id] = replace(result, frame=result.frame.set_index("group"))
+    # every scale, then every statement, compared in one pass each (the groups are the same);
+    # the key column is named as no item or scale can be
+    step("comparing scales and statements with the region")
+    frame = pd.DataFrame({_KEY: an.row_key}).join(an.scores)
+    scales = compare_columns_to_benchmark(
+        frame, [scale.id for scale in model.scales], _KEY, policy=pol
+    )
+    for scale_id, result in scales.items():
+        an.comparisons[scale_id] = replace(result, frame=result.frame.set_index("group"))
+    agree: dict[str, pd.Series] = {}
     for item in model.questions:
         cl = model.choices_for(item)
         if item.type != "likert" or cl is None:
@@ -494,14 +497,17 @@ def _scales_and_statements(an: Analysis, step: Callable[[str], None]) -> None:
         numeric = sorted(c for c in cl.codes if isinstance(c, int | float))
         top = set(numeric[-2:])
         values = pd.to_numeric(clean[item.id], errors="coerce")
-        agree = values.isin(list(top)).astype("float64").where(values.notna())
-        an.agree[item.id] = compare_to_benchmark(
-            pd.DataFrame({"group": an.row_key, "agree": agree}),
-            value="agree",
-            group="group",
-            kind="proportion",
-            policy=pol,
-        ).frame.set_index("group")
+        agree[item.id] = values.isin(list(top)).astype("float64").where(values.notna())
+    statements = compare_columns_to_benchmark(
+        pd.DataFrame({_KEY: an.row_key, **agree}), list(agree), _KEY, kind="proportion", policy=pol
+    )
+    for item_id, result in statements.items():
+        an.agree[item_id] = result.frame.set_index("group")
+
+
+# the column of report rows (a reported group, or OTHER) in the frames compared: capitalised,
+# which no item or scale id can be
+_KEY = "Group"
 
 
 def _activities(
