@@ -150,7 +150,8 @@ def _record_ids(survey: Survey, data: pd.DataFrame) -> pd.Series:
     rid = survey.respondent_id
     if rid and rid in data.columns and data[rid].notna().all():
         return data[rid].astype(str)
-    text = data.astype(str).agg("\x1f".join, axis=1)
+    # a missing answer is empty text (pandas keeps it missing through astype(str))
+    text = data.astype(str).fillna("").agg("\x1f".join, axis=1)
     return text.map(lambda t: "row:" + hashlib.sha256(t.encode("utf-8")).hexdigest()[:32])
 
 
