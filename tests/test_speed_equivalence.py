@@ -33,6 +33,7 @@ import pytest
 
 import leadership_eval as le
 from leadership_eval.demo import simulate_evaluation
+from leadership_eval.errors import ArgumentError
 from leadership_eval.policy import PRESETS, DisclosurePolicy
 from leadership_eval.privacy._linear import LinearAttack
 from leadership_eval.reports import forms
@@ -152,6 +153,43 @@ def test_previous_wave_as_publication_gives_the_same_reports(tmp_path: Path) -> 
     from_function = _built(tmp_path / "c", lambda: pub)
     assert from_publication == from_responses
     assert from_function == from_responses
+
+
+@pytest.mark.parametrize("ids", ["every respondent id", "one id missing"])
+def test_a_previous_wave_for_comparison_publishes_its_statements_as_in_full(ids: str) -> None:
+    # publish_wave makes only what a later wave shows (the statements and the responses
+    # table); they must be those of the wave's full publication. With an id missing, the
+    # record keys are digests of the rows, redacted text included: the texts must then be
+    # redacted as in full, or a planted name would change the noise
+    from leadership_eval.demo import PLACES, ROSTER
+
+    before = _demo().trainees_before.copy()  # type: ignore[attr-defined]
+    text = next(i.id for i in le.as_survey("trainee-survey").items_with("free_text"))
+    before[text] = before[text].astype(object)
+    before.loc[before.index[:40], text] = "Dr Amara Okafor on Rowan Ward helped me a lot"
+    if ids == "one id missing":
+        before.loc[before.index[3], "respondent_id"] = None
+    names = {"names": ROSTER, "places": PLACES}
+    full, used_full = le.publish_wave("trainee-survey", before, SECRET, full=True, **names)
+    lean, used = le.publish_wave("trainee-survey", before, SECRET, **names)
+    assert used == used_full
+    assert lean.items == full.items and len(lean.items) > 20
+    assert lean.responses == full.responses and lean.groups == full.groups
+    assert (lean.scales, lean.choices, lean.comments, lean.activities) == ((), (), {}, None)
+    assert full.scales and full.choices
+
+
+def test_an_analysis_of_statements_only_publishes_nothing_else() -> None:
+    from leadership_eval.reports.analyse import analyse
+    from leadership_eval.reports.publish import publish
+
+    before = _demo().trainees_before  # type: ignore[attr-defined]
+    with pytest.raises(ArgumentError, match="statements only"):
+        analyse("trainee-survey", before, statements_only=True, segments=pd.DataFrame())
+    an = analyse("trainee-survey", before, statements_only=True)
+    assert an.statements_only and an.agree and not an.comparisons and not an.comments
+    with pytest.raises(ArgumentError, match="statements only"):
+        publish(an, SECRET, previous=lambda: None)  # type: ignore[arg-type,return-value]
 
 
 def test_previous_wave_under_another_policy_is_refused(tmp_path: Path) -> None:

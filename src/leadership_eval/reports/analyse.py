@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, DisclosureError, did_you_mean
+from ..errors import ArgumentError, DataError, DisclosureError, did_you_mean
 from ..instruments.loader import as_survey
 from ..instruments.models import Survey, text_in
 from ..policy import DisclosurePolicy
@@ -87,6 +87,10 @@ class Analysis:
         Comments not published because they were not reviewed.
     decisions : list of dict
         What was decided, for the analyst's log.
+    statements_only : bool
+        An analysis of a previous wave for a later wave's comparison: its statements only
+        (scales not scored, free text not published). :func:`publish
+        <leadership_eval.reports.publish.publish>` makes its statements alone from it.
     """
 
     survey: Survey
@@ -112,6 +116,7 @@ class Analysis:
     comments: dict[str, dict[Any, list[str]]] = field(default_factory=dict)
     comments_pending: int = 0
     decisions: list[dict[str, Any]] = field(default_factory=list)
+    statements_only: bool = False
 
     @property
     def order(self) -> list[Any]:
@@ -145,11 +150,20 @@ def _unique_labels(survey: Survey, group: str, codes: Sequence[Any]) -> dict[Any
     }
 
 
-def _record_ids(survey: Survey, data: pd.DataFrame) -> pd.Series:
-    """A stable id per row: the respondent id, or a digest of the row's values."""
+def _respondent_ids(survey: Survey, data: pd.DataFrame) -> pd.Series | None:
+    """The respondent id of every row, when the survey names one and every row has it."""
     rid = survey.respondent_id
     if rid and rid in data.columns and data[rid].notna().all():
         return data[rid].astype(str)
+    return None
+
+
+def _record_ids(survey: Survey, data: pd.DataFrame) -> pd.Series:
+    """A stable id per row: the respondent id, or a digest of the row's values (the free text
+    as redacted)."""
+    ids = _respondent_ids(survey, data)
+    if ids is not None:
+        return ids
     # a missing answer is empty text (pandas keeps it missing through astype(str))
     text = data.astype(str).fillna("").agg("\x1f".join, axis=1)
     return text.map(lambda t: "row:" + hashlib.sha256(t.encode("utf-8")).hexdigest()[:32])
@@ -300,10 +314,13 @@ def analyse(
     publish_unreviewed_comments: bool = False,
     details: Mapping[str, str] | str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    statements_only: bool = False,
 ) -> Analysis:
     """Validate, redact, group, score and compare: the numbers the reports are made from.
 
-    Parameters are those of :func:`~leadership_eval.build_reports`.
+    Parameters are those of :func:`~leadership_eval.build_reports`, and ``statements_only``:
+    analyse the agreement statements only, for a later wave's comparison (no free text,
+    scales, activities, themes or comments; ``Analysis.statements_only``).
 
     Returns
     -------
@@ -332,12 +349,29 @@ def analyse(
     clean = checked.data.copy()
     _check_columns(model, group, responses, checked)
     decisions = _validation_decisions(checked, len(clean), declined)
-    step("redacting free text")
-    from ..privacy.text import Redactor
+    if statements_only and (
+        activity_log is not None or segments is not None or comments is not None
+    ):
+        raise ArgumentError(
+            "an analysis of the statements only takes no activity log, segments or comments"
+        )
+    if statements_only and _respondent_ids(model, clean) is not None:
+        # no free text is published from it, and the record keys come from the respondent
+        # ids, not from the rows' texts: the texts need no redaction
+        decisions.append(
+            {
+                "decision": "statements only",
+                "reason": "a previous wave, for a later wave's comparison: its statements "
+                "only; its free text is not published, so not redacted",
+            }
+        )
+    else:
+        step("redacting free text")
+        from ..privacy.text import Redactor
 
-    # the names' and places' passes compiled once for every text of this analysis
-    redactor = Redactor(names, places)
-    decisions.append(_redact(model, clean, redactor))
+        # the names' and places' passes compiled once for every text of this analysis
+        redactor = Redactor(names, places)
+        decisions.append(_redact(model, clean, redactor))
     groups = clean[group]
     counts = groups.value_counts(dropna=True)
     labels = _unique_labels(model, group, list(counts.index))
@@ -375,8 +409,13 @@ def analyse(
         row_key=row_key,
         scores=pd.DataFrame(index=clean.index),
         decisions=decisions,
+        statements_only=statements_only,
     )
-    _scales_and_statements(an, step)
+    if statements_only:
+        _statements(an, step)
+        return an
+    _scales(an, step)
+    _statements(an, step)
     if activity_log is not None:
         step("checking the mentor activity log")
         _activities(an, activity_log, activity_survey)
@@ -468,8 +507,8 @@ def _redact(model: Survey, clean: pd.DataFrame, redactor: Redactor) -> dict[str,
     }
 
 
-def _scales_and_statements(an: Analysis, step: Callable[[str], None]) -> None:
-    """Scores, reliability, and each scale and agreement statement against the benchmark."""
+def _scales(an: Analysis, step: Callable[[str], None]) -> None:
+    """Scores, reliability, and each scale against the benchmark."""
     from ..compare.funnel import compare_columns_to_benchmark
     from ..scoring import reliability, score
 
@@ -481,15 +520,24 @@ def _scales_and_statements(an: Analysis, step: Callable[[str], None]) -> None:
             an.reliability = reliability(model, clean)
         except Exception as exc:  # informative only; a failure must not stop reports
             an.decide("reliability", f"not computed: {exc}")
-    # every scale, then every statement, compared in one pass each (the groups are the same);
-    # the key column is named as no item or scale can be
-    step("comparing scales and statements with the region")
+    # every scale compared in one pass (the groups are the same); the key column is named as
+    # no item or scale can be
+    step("comparing scales with the region")
     frame = pd.DataFrame({_KEY: an.row_key}).join(an.scores)
     scales = compare_columns_to_benchmark(
         frame, [scale.id for scale in model.scales], _KEY, policy=pol
     )
     for scale_id, result in scales.items():
         an.comparisons[scale_id] = replace(result, frame=result.frame.set_index("group"))
+
+
+def _statements(an: Analysis, step: Callable[[str], None]) -> None:
+    """Each agreement statement (the top two options of a likert item) against the benchmark,
+    all in one pass."""
+    from ..compare.funnel import compare_columns_to_benchmark
+
+    model, clean = an.survey, an.clean
+    step("comparing statements with the region")
     agree: dict[str, pd.Series] = {}
     for item in model.questions:
         cl = model.choices_for(item)
@@ -500,7 +548,11 @@ def _scales_and_statements(an: Analysis, step: Callable[[str], None]) -> None:
         values = pd.to_numeric(clean[item.id], errors="coerce")
         agree[item.id] = values.isin(list(top)).astype("float64").where(values.notna())
     statements = compare_columns_to_benchmark(
-        pd.DataFrame({_KEY: an.row_key, **agree}), list(agree), _KEY, kind="proportion", policy=pol
+        pd.DataFrame({_KEY: an.row_key, **agree}),
+        list(agree),
+        _KEY,
+        kind="proportion",
+        policy=an.policy,
     )
     for item_id, result in statements.items():
         an.agree[item_id] = result.frame.set_index("group")

@@ -293,6 +293,7 @@ def publish_wave(
     names: Sequence[str] = (),
     places: Sequence[str] = (),
     details: Mapping[str, str] | str | Path | None = None,
+    full: bool = False,
 ) -> tuple[Publication, int]:
     """A wave's publication on its own, for the reports of a later wave.
 
@@ -300,6 +301,11 @@ def publish_wave(
     Given the previous wave's responses it makes this publication itself; a publication made
     here beforehand (with the same key and policy) can be passed as ``previous`` instead, and
     is not made again (the demo makes it in a second process meanwhile).
+
+    The publication holds what a later wave's reports use: the responses table and the
+    statements, protected exactly as in the wave's own reports (the same forms, suppression
+    and noise). Its scales, free text, tick-box questions and the rest are left out, and not
+    computed; ``full=True`` makes every part, as :func:`build_reports` does.
 
     Parameters
     ----------
@@ -311,6 +317,8 @@ def publish_wave(
         The report key (the same as the later wave's).
     group, policy, names, places, details
         As for :func:`build_reports` (the policy must be the later wave's).
+    full : bool
+        Publish every part of the wave, not only what a later wave uses.
 
     Returns
     -------
@@ -318,7 +326,14 @@ def publish_wave(
         The publication, and the number of responses it used.
     """
     wave = analyse(
-        survey, responses, group=group, policy=policy, names=names, places=places, details=details
+        survey,
+        responses,
+        group=group,
+        policy=policy,
+        names=names,
+        places=places,
+        details=details,
+        statements_only=not full,
     )
     pub, _ = publish(wave, secret)
     return pub, len(wave.clean)

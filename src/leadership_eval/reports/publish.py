@@ -38,7 +38,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import NotFoundError
+from ..errors import ArgumentError, NotFoundError
 from ..instruments.models import Item, Scale, Survey, text_in
 from ..policy import DisclosurePolicy
 from ..privacy.perturb import CellKeys, perturb_mean, perturbation_table, record_keys
@@ -895,6 +895,8 @@ def publish(
     -------
     (Publication, dict)
         The publication, and the analyst's log of what was done to each cell (never published).
+        From an analysis of the statements only (``Analysis.statements_only``), the
+        publication holds the responses table and the statements, and nothing else.
     """
     pol = an.policy
     prot = _Protector(an, secret)
@@ -908,6 +910,23 @@ def publish(
         _publish_statement(ctx, item_id, cmp, section_of.get(item_id, ""), reversed_items)
         for item_id, cmp in an.agree.items()
     ]
+    if an.statements_only:
+        # a previous wave's statements, for a later wave's comparison: nothing else
+        if previous is not None:
+            raise ArgumentError("a publication of statements only compares with no other wave")
+        only = Publication(
+            survey_id=an.survey.id,
+            survey_version=str(an.survey.version),
+            survey_title=text_in(an.survey.title),
+            policy=pol,
+            group_column=an.group,
+            groups=groups,
+            n_not_reported=len(an.small),
+            responses=responses,
+            items=tuple(items),
+            scales=(),
+        )
+        return only, _analyst_log(prot)
     scales = [_publish_scale(ctx, scale) for scale in an.survey.scales]
     rates = _response_rates(an, resp, eligible, pol.perturbation.percent_step)
     pub = Publication(
