@@ -355,23 +355,7 @@ def analyse(
         raise ArgumentError(
             "an analysis of the statements only takes no activity log, segments or comments"
         )
-    if statements_only and _respondent_ids(model, clean) is not None:
-        # no free text is published from it, and the record keys come from the respondent
-        # ids, not from the rows' texts: the texts need no redaction
-        decisions.append(
-            {
-                "decision": "statements only",
-                "reason": "a previous wave, for a later wave's comparison: its statements "
-                "only; its free text is not published, so not redacted",
-            }
-        )
-    else:
-        step("redacting free text")
-        from ..privacy.text import Redactor
-
-        # the names' and places' passes compiled once for every text of this analysis
-        redactor = Redactor(names, places)
-        decisions.append(_redact(model, clean, redactor))
+    redactor = _redacted(model, clean, names, places, decisions, statements_only, step)
     groups = clean[group]
     counts = groups.value_counts(dropna=True)
     labels = _unique_labels(model, group, list(counts.index))
@@ -411,7 +395,7 @@ def analyse(
         decisions=decisions,
         statements_only=statements_only,
     )
-    if statements_only:
+    if statements_only or redactor is None:
         _statements(an, step)
         return an
     _scales(an, step)
@@ -424,6 +408,37 @@ def analyse(
         _themes(an, segments, codebook, redactor)
     _comments(an, comments, names, places, publish_unreviewed_comments, redactor)
     return an
+
+
+def _redacted(
+    model: Survey,
+    clean: pd.DataFrame,
+    names: Sequence[str],
+    places: Sequence[str],
+    decisions: list[dict[str, Any]],
+    statements_only: bool,
+    step: Callable[[str], None],
+) -> Redactor | None:
+    """The free text of ``clean`` redacted in place, and the redactor that did it (None when
+    an analysis of the statements only needs no redaction)."""
+    if statements_only and _respondent_ids(model, clean) is not None:
+        # no free text is published from it, and the record keys come from the respondent
+        # ids, not from the rows' texts: the texts need no redaction
+        decisions.append(
+            {
+                "decision": "statements only",
+                "reason": "a previous wave, for a later wave's comparison: its statements "
+                "only; its free text is not published, so not redacted",
+            }
+        )
+        return None
+    step("redacting free text")
+    from ..privacy.text import Redactor
+
+    # the names' and places' passes compiled once for every text of this analysis
+    redactor = Redactor(names, places)
+    decisions.append(_redact(model, clean, redactor))
+    return redactor
 
 
 def _check_columns(model: Survey, group: str, responses: pd.DataFrame, checked: Any) -> None:
