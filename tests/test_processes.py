@@ -4,6 +4,7 @@ process, every error raised in the caller, and no process left behind."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import sys
@@ -213,3 +214,55 @@ def test_a_second_process_that_cannot_start_leaves_the_wave_to_this_one(
     assert (tmp_path / "default" / "reports" / "regional.html").is_file()
     with pytest.raises(OSError, match="temporarily unavailable"):
         _build(tmp_path / "required", parallel=True, key=SECRET)
+
+
+def _build_with_log(out: Path, parallel: bool | None) -> None:
+    demo = _demo()
+    le.build_reports(
+        "trainee-survey",
+        demo.trainees,  # type: ignore[attr-defined]
+        out / "reports",
+        analyst_dir=out / "analyst",
+        activity_log=demo.activity_log,  # type: ignore[attr-defined]
+        parallel=parallel,
+        key=SECRET,
+    )
+
+
+@linux
+def test_the_activity_tables_protected_meanwhile_give_the_same_reports_and_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = []
+    real = _processes.Forked
+
+    def counted(*args: object, **kwargs: object) -> object:
+        started.append(args[0])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_processes, "Forked", counted)
+    _build_with_log(tmp_path / "one", parallel=False)
+    assert started == []
+    _build_with_log(tmp_path / "two", parallel=True)
+    assert [f.__name__ for f in started] == ["_activities_apart"]  # type: ignore[attr-defined]
+    assert multiprocessing.active_children() == []
+    one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
+    log = json.loads(one["analyst/disclosure-log.json"])
+    assert any(cell["table"].startswith("activities") for cell in log["cells"])
+    assert sorted(one) == sorted(two)
+    assert [name for name in one if one[name] != two[name]] == []
+
+
+@linux
+def test_an_error_in_this_publication_ends_the_activities_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadership_eval.reports import publish
+
+    def broken(*args: object) -> object:
+        raise DataError("a statement that cannot be published", code="test")
+
+    monkeypatch.setattr(publish, "_publish_statement", broken)
+    with pytest.raises(DataError, match="cannot be published"):
+        _build_with_log(tmp_path, parallel=True)
+    assert multiprocessing.active_children() == []

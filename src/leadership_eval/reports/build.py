@@ -442,8 +442,9 @@ def build_reports(
         usable and this process runs no other thread; ``True`` whenever the platform can fork
         (a :class:`~leadership_eval.errors.ConfigurationError` where it cannot); ``False``
         never. A report key made by this run (none given, none in the analyst's folder yet) is
-        made only once this wave is analysed, and the previous wave then waits for it. The
-        reports and the log are the same either way.
+        made only once this wave is analysed, and the previous wave then waits for it. With
+        an activity log, its tables are protected in another forked process while the rest of
+        the publication is made. The reports and the log are the same either way.
 
     Returns
     -------
@@ -494,6 +495,7 @@ def build_reports(
             previous_label=previous_label,
             code_trusts=code_trusts,
             codebook=an.codebook,
+            parallel=parallel,
         )
     finally:
         wave.abandon()  # ends the second process if this one failed first

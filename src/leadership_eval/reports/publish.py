@@ -867,6 +867,7 @@ def publish(
     previous_label: str = "the previous wave",
     code_trusts: bool = False,
     codebook: Any = None,
+    parallel: bool | None = False,
 ) -> tuple[Publication, dict[str, Any]]:
     """Protect every number of an analysis, once.
 
@@ -890,6 +891,11 @@ def publish(
         publication; each mentor's report still names its own trust.
     codebook : Codebook, optional
         The codebook of the interview segments, for the regional recommendations.
+    parallel : bool, optional
+        Protect the activity log's tables in a forked process meanwhile (``None``: when the
+        platform can fork, two processors are usable and this process runs no other thread;
+        ``True``: wherever the platform can fork). The publication and the log are the same
+        either way.
 
     Returns
     -------
@@ -898,6 +904,27 @@ def publish(
         From an analysis of the statements only (``Analysis.statements_only``), the
         publication holds the responses table and the statements, and nothing else.
     """
+    if an.statements_only and previous is not None:
+        raise ArgumentError("a publication of statements only compares with no other wave")
+    apart = _Apart.start(an, secret, parallel)
+    try:
+        return _publish(
+            an, secret, apart, eligible, previous, previous_label, code_trusts, codebook
+        )
+    finally:
+        apart.abandon()  # ends the forked process if this one failed first
+
+
+def _publish(
+    an: Analysis,
+    secret: bytes,
+    apart: _Apart,
+    eligible: Mapping[Any, int] | None,
+    previous: Publication | Callable[[], Publication] | None,
+    previous_label: str,
+    code_trusts: bool,
+    codebook: Any,
+) -> tuple[Publication, dict[str, Any]]:
     pol = an.policy
     prot = _Protector(an, secret)
     ctx = _Context(an, prot)
@@ -912,8 +939,6 @@ def publish(
     ]
     if an.statements_only:
         # a previous wave's statements, for a later wave's comparison: nothing else
-        if previous is not None:
-            raise ArgumentError("a publication of statements only compares with no other wave")
         only = Publication(
             survey_id=an.survey.id,
             survey_version=str(an.survey.version),
@@ -941,7 +966,7 @@ def publish(
         items=tuple(items),
         scales=tuple(scales),
         reliability=_publish_reliability(an),
-        activities=_publish_activities(an, prot, secret) if an.activities is not None else None,
+        activities=apart.activities(prot) if an.activities is not None else None,
         themes=_publish_themes(an),
         interviewed=frozenset(an.interviewed),
         comments=_publish_comments(an, secret),
@@ -971,6 +996,54 @@ def publish(
         reliability_notes=_reliability_notes(an),
     )
     return pub, _analyst_log(prot)
+
+
+class _Apart:
+    """The activity log's tables of a publication, protected meanwhile in a forked process
+    (where one is used), or here when the publication reaches them. Their log entries, tables
+    and noise join the publication's at the place they would have taken."""
+
+    def __init__(self, an: Analysis, secret: bytes, background: Any) -> None:
+        self.an, self.secret, self.background = an, secret, background
+
+    @classmethod
+    def start(cls, an: Analysis, secret: bytes, parallel: bool | None) -> _Apart:
+        from .._processes import Forked, fork_wanted
+
+        background = None
+        if an.activities is not None and fork_wanted(parallel, "publish"):
+            try:
+                background = Forked(_activities_apart, an, secret)
+            except OSError:  # no process can be started here (limits, a sandbox)
+                if parallel:
+                    raise
+        return cls(an, secret, background)
+
+    def activities(self, prot: _Protector) -> PublishedActivities:
+        """The published activities, their protection recorded in ``prot``."""
+        if self.background is None:
+            return _publish_activities(self.an, prot, self.secret)
+        background, self.background = self.background, None
+        published, log, tables, changes = background.result()
+        prot.log.extend(log)
+        prot.tables.update(tables)
+        prot.changes.extend(changes)
+        return published  # type: ignore[no-any-return]
+
+    def abandon(self) -> None:
+        """Give the forked process's work up, if it was not taken."""
+        if self.background is not None:
+            self.background.abandon()
+            self.background = None
+
+
+def _activities_apart(
+    an: Analysis, secret: bytes
+) -> tuple[PublishedActivities, list[dict[str, Any]], dict[str, Any], list[int]]:
+    """In the forked process: the activities published with a protector of their own."""
+    prot = _Protector(an, secret)
+    published = _publish_activities(an, prot, secret)
+    return published, prot.log, prot.tables, prot.changes
 
 
 @dataclass
