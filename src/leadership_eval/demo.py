@@ -301,9 +301,10 @@ def run_demo(
     parallel : bool, optional
         Work in two processes at once: a second process draws the supervisors' returns and the
         previous wave, makes the previous wave's publication and then the supervisors' reports,
-        while this one draws this year's trainee returns and makes the trainees' reports.
-        Default: when the platform can fork (Linux) and this process may use two processors
-        or more (on a busy machine the two share what is free, no slower than one process).
+        while this one draws this year's trainee returns and makes the trainees' reports (the
+        activity log's tables in a third meanwhile). Default: when the platform can fork
+        (Linux) and this process may use two processors or more (on a busy machine the two
+        share what is free, no slower than one process). ``False``: one process throughout.
         The files written are the same either way.
 
     Returns
@@ -329,6 +330,8 @@ def run_demo(
     # writes nothing to the parent's streams
     wanted = fork_wanted(parallel, "run_demo", other_threads=True)
     context = fork_context() if wanted else None
+    # the reports fork as the demo does (the activity log's tables beside the rest), or never
+    common["parallel"] = wanted
 
     def trainee_reports(first: dict[str, Any], previous: Any) -> Any:
         return build_reports(
