@@ -216,9 +216,9 @@ def test_a_second_process_that_cannot_start_leaves_the_wave_to_this_one(
         _build(tmp_path / "required", parallel=True, key=SECRET)
 
 
-def _build_with_log(out: Path, parallel: bool | None) -> None:
+def _build_with_log(out: Path, parallel: bool | None) -> le.ReportSet:
     demo = _demo()
-    le.build_reports(
+    return le.build_reports(
         "trainee-survey",
         demo.trainees,  # type: ignore[attr-defined]
         out / "reports",
@@ -241,10 +241,15 @@ def test_the_activity_tables_protected_meanwhile_give_the_same_reports_and_log(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_processes, "Forked", counted)
-    _build_with_log(tmp_path / "one", parallel=False)
+    one_set = _build_with_log(tmp_path / "one", parallel=False)
     assert started == []
-    _build_with_log(tmp_path / "two", parallel=True)
+    two_set = _build_with_log(tmp_path / "two", parallel=True)
     assert [f.__name__ for f in started] == ["_activities_apart"]  # type: ignore[attr-defined]
+    # the protected tables the reports read from, in the same order, with the same cells
+    assert list(one_set.tables) == list(two_set.tables)
+    for name, table in one_set.tables.items():
+        other = two_set.tables[name]
+        assert table.published.equals(other.published) and table.log.equals(other.log)
     assert multiprocessing.active_children() == []
     one, two = _files(tmp_path / "one"), _files(tmp_path / "two")
     log = json.loads(one["analyst/disclosure-log.json"])
