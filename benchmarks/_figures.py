@@ -43,6 +43,22 @@ def record(
     FIGURES.append(Figure(_current[0], workload, ours, peer, target, met))
 
 
+def machine_check() -> float:
+    """Seconds a fixed piece of plain Python takes here (5 million additions, best of 3): the
+    same code's figures move with it from run to run and machine to machine, so a figure near
+    its target reads with this beside it."""
+    import time
+
+    best = float("inf")
+    for _ in range(3):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
 def seconds(x: float) -> str:
     """A duration in the unit that reads best."""
     return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
