@@ -268,6 +268,22 @@ def test_rows_without_a_respondent_id_get_record_keys_from_their_answers(
     assert len(out.trust_reports) == 3
 
 
+def test_an_activity_log_without_its_id_column_is_keyed_by_its_records(tmp_path: Path) -> None:
+    # an export without the platform's record id: each record's key comes from its values,
+    # missing ones included (once a TypeError from joining a missing value)
+    data = le.simulate_responses(
+        "trainee-survey", 200, seed=5, groups={"t01": 70, "t02": 70, "t03": 60}
+    )
+    log = le.simulate_responses(
+        "mentor-activity-log", 60, seed=6, groups={"t01": 20, "t02": 20, "t03": 20}
+    ).drop(columns=["respondent_id"])
+    assert log.isna().any(axis=None)
+    out = le.build_reports(
+        "trainee-survey", data, tmp_path / "out", key=b"k" * 32, activity_log=log, parallel=False
+    )
+    assert out.publication.activities is not None and out.publication.activities.tables
+
+
 def test_no_qualifying_group_is_an_error(tmp_path: Path) -> None:
     data = le.simulate_responses("trainee-survey", 8, groups={"t01": 4, "t02": 4}, seed=2)
     with pytest.raises(le.DisclosureError, match="no trust has at least 5"):

@@ -1591,7 +1591,8 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
     ids = (
         act[sv.respondent_id].astype(str)
         if sv.respondent_id and sv.respondent_id in act.columns
-        else act.astype(str).agg("\x1f".join, axis=1)
+        # no id column: the record's values (a missing one as empty text)
+        else act.astype(str).fillna("").agg("\x1f".join, axis=1)
     )
     keys = CellKeys(pd.Series(record_keys(ids, secret), index=act.index), secret)
     labels = {**{g: an.labels[g] for g in an.reported}, OTHER: OTHER, "Total": REGION}
