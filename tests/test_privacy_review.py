@@ -537,3 +537,31 @@ def test_reports_publish_only_approved_comments(tmp_path: Path) -> None:
     html = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "pub").rglob("*.html"))
     assert "As the only registrar" not in html
     assert "More protected time for leadership projects would help." in html
+
+
+def test_approved_comments_without_a_group_or_item_are_refused_and_blank_ones_skipped(
+    tmp_path: Path,
+) -> None:
+    # approved comments given as a frame: a row with no group or item cannot be placed (an
+    # error listing the rows, once a traceback); a blank text publishes nothing
+    survey = le.load_instrument(
+        Path(__file__).parent.parent / "docs" / "tutorials" / "pulse-survey.yaml"
+    )
+    sizes = {"t01": 40, "t02": 32, "t03": 25}
+    raw = le.simulate_responses(survey, n=sum(sizes.values()), groups=sizes, seed=11)
+    item = survey.items_with("free_text")[0].id
+    texts = [f"Very helpful mentor, comment {i}." for i in range(6)]
+    good = pd.DataFrame(
+        {"group": ["t01"] * 6 + ["t02"], "item": [item] * 7, "text": [*texts, None]}
+    )
+    out = le.build_reports(survey, raw, tmp_path / "pub", comments=good, key=b"k" * 32)
+    assert sorted(out.publication.comments[item]["t01"] or ()) == texts
+    assert "t02" not in out.publication.comments[item]
+    for column in ("group", "item"):
+        bad = good.assign(text="Fine.")
+        bad.loc[4, column] = None
+        with pytest.raises(le.DataError, match=f"no {column}") as err:
+            le.build_reports(survey, raw, tmp_path / column, comments=bad, key=b"k" * 32)
+        assert err.value.code == "missing-value"
+        assert err.value.failure_cases["row"].tolist() == [4]
+        assert not (tmp_path / column).exists()

@@ -192,6 +192,7 @@ REASONS: dict[str, dict[str, str]] = {
         "duplicate-column": "a frame with repeated column names",
         "unknown-column": "a column named in an argument is not in the data (with a did you mean)",
         "missing-column": "the data lack a column that is needed (an item, the group)",
+        "missing-value": "rows without a value they need (an approved comment's group or item; the rows are listed)",
         "not-numeric": "a column that must hold numbers holds text (the failing rows are listed)",
         "not-binary": "a column that must hold 0/1 holds other values",
         "invalid-code": "a column holds codes that are not in the item's choice list",

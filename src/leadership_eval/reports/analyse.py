@@ -235,6 +235,18 @@ def _approved_comments(
             f"the approved comments have no column(s) {', '.join(missing)}",
             code="unknown-column",
         )
+    for column in ("group", "item"):
+        blank = frame[column].isna().to_numpy()
+        if blank.any():
+            from .._frames import failure_rows
+
+            rows = list(frame.index[blank][:10])
+            raise DataError(
+                f"{int(blank.sum())} approved comment(s) have no {column} (rows {rows}): "
+                f"each needs the {column} it was written for",
+                code="missing-value",
+                failure_cases=failure_rows(frame[column], blank, column),
+            )
     free = {i.id for i in survey.items_with("free_text")}
     unknown = sorted(set(frame["item"].astype(str)) - free)
     if unknown:
@@ -251,7 +263,7 @@ def _approved_comments(
         texts,
         strict=True,
     ):
-        if t.strip():
+        if t is not None and t.strip():  # a blank comment publishes nothing
             out.setdefault(item, {}).setdefault(g, []).append(t.strip())
     return out
 
