@@ -284,6 +284,28 @@ def test_an_activity_log_without_its_id_column_is_keyed_by_its_records(tmp_path:
     assert out.publication.activities is not None and out.publication.activities.tables
 
 
+def test_rows_with_repeated_labels_give_the_reports_of_distinct_ones(tmp_path: Path) -> None:
+    # frames concatenated without ignore_index repeat their row labels: once a pandas
+    # InvalidIndexError from the perturbation's record keys
+    data = le.simulate_responses(
+        "trainee-survey", 200, seed=5, groups={"t01": 70, "t02": 70, "t03": 60}
+    )
+    log = le.simulate_responses(
+        "mentor-activity-log", 60, seed=6, groups={"t01": 20, "t02": 20, "t03": 20}
+    )
+    halves = pd.concat([data.iloc[:100], data.iloc[100:]])  # labels 0-99 twice
+    halves.index = [i % 100 for i in range(200)]
+    repeated_log = log.set_axis([0] * len(log))
+
+    def files(frame: pd.DataFrame, activities: pd.DataFrame, out: Path) -> dict[str, bytes]:
+        le.build_reports(
+            "trainee-survey", frame, out, key=b"k" * 32, activity_log=activities, parallel=False
+        )
+        return {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+    assert files(halves, repeated_log, tmp_path / "a") == files(data, log, tmp_path / "b")
+
+
 def test_no_qualifying_group_is_an_error(tmp_path: Path) -> None:
     data = le.simulate_responses("trainee-survey", 8, groups={"t01": 4, "t02": 4}, seed=2)
     with pytest.raises(le.DisclosureError, match="no trust has at least 5"):

@@ -358,7 +358,7 @@ def analyse(
 
     step("validating responses")
     checked = validate_responses(model, responses, read=read)
-    clean = checked.data.copy()
+    clean = _distinct_rows(checked.data.copy())
     _check_columns(model, group, responses, checked)
     decisions = _validation_decisions(checked, len(clean), declined)
     if statements_only and (
@@ -451,6 +451,13 @@ def _redacted(
     redactor = Redactor(names, places)
     decisions.append(_redact(model, clean, redactor))
     return redactor
+
+
+def _distinct_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``, its rows numbered 0, 1, 2... when its labels repeat (frames concatenated
+    without ``ignore_index``): from here on rows are told apart by their labels (record keys,
+    groups), and the validation report has already named them."""
+    return frame.reset_index(drop=True) if frame.index.has_duplicates else frame
 
 
 def _check_columns(model: Survey, group: str, responses: pd.DataFrame, checked: Any) -> None:
@@ -601,7 +608,7 @@ def _activities(
         raise DataError(
             f"the activity log has no column {an.group!r} to group by", code="unknown-column"
         )
-    an.activities = act.data
+    an.activities = _distinct_rows(act.data)
     an.decide(
         "activities",
         "activity log records checked against the log's survey",
