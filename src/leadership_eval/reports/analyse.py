@@ -158,15 +158,22 @@ def _respondent_ids(survey: Survey, data: pd.DataFrame) -> pd.Series | None:
     return None
 
 
+def row_texts(data: pd.DataFrame) -> pd.Series:
+    """Each row's values as one text (joined by ``\x1f``, a missing value as empty text,
+    which pandas keeps missing through ``astype(str)``): what a record is known by when it has
+    no id."""
+    return data.astype(str).fillna("").agg("\x1f".join, axis=1)
+
+
 def _record_ids(survey: Survey, data: pd.DataFrame) -> pd.Series:
     """A stable id per row: the respondent id, or a digest of the row's values (the free text
     as redacted)."""
     ids = _respondent_ids(survey, data)
     if ids is not None:
         return ids
-    # a missing answer is empty text (pandas keeps it missing through astype(str))
-    text = data.astype(str).fillna("").agg("\x1f".join, axis=1)
-    return text.map(lambda t: "row:" + hashlib.sha256(t.encode("utf-8")).hexdigest()[:32])
+    return row_texts(data).map(
+        lambda t: "row:" + hashlib.sha256(t.encode("utf-8")).hexdigest()[:32]
+    )
 
 
 def file_names(codes: Sequence[Any]) -> dict[Any, str]:

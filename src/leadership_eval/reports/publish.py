@@ -42,7 +42,7 @@ from ..errors import ArgumentError, NotFoundError
 from ..instruments.models import Item, Scale, Survey, text_in
 from ..policy import DisclosurePolicy
 from ..privacy.perturb import CellKeys, perturb_mean, perturbation_table, record_keys
-from .analyse import OTHER, Analysis, file_names
+from .analyse import OTHER, Analysis, file_names, row_texts
 from .forms import Level, choose_forms, levels_for
 
 __all__ = [
@@ -937,33 +937,25 @@ def _publish(
         _publish_statement(ctx, item_id, cmp, section_of.get(item_id, ""), reversed_items)
         for item_id, cmp in an.agree.items()
     ]
+    # what every publication holds, a previous wave's for comparison included
+    common: dict[str, Any] = {
+        "survey_id": an.survey.id,
+        "survey_version": str(an.survey.version),
+        "survey_title": text_in(an.survey.title),
+        "policy": pol,
+        "group_column": an.group,
+        "groups": groups,
+        "n_not_reported": len(an.small),
+        "responses": responses,
+        "items": tuple(items),
+    }
     if an.statements_only:
         # a previous wave's statements, for a later wave's comparison: nothing else
-        only = Publication(
-            survey_id=an.survey.id,
-            survey_version=str(an.survey.version),
-            survey_title=text_in(an.survey.title),
-            policy=pol,
-            group_column=an.group,
-            groups=groups,
-            n_not_reported=len(an.small),
-            responses=responses,
-            items=tuple(items),
-            scales=(),
-        )
-        return only, _analyst_log(prot)
+        return Publication(**common, scales=()), _analyst_log(prot)
     scales = [_publish_scale(ctx, scale) for scale in an.survey.scales]
     rates = _response_rates(an, resp, eligible, pol.perturbation.percent_step)
     pub = Publication(
-        survey_id=an.survey.id,
-        survey_version=str(an.survey.version),
-        survey_title=text_in(an.survey.title),
-        policy=pol,
-        group_column=an.group,
-        groups=groups,
-        n_not_reported=len(an.small),
-        responses=responses,
-        items=tuple(items),
+        **common,
         scales=tuple(scales),
         reliability=_publish_reliability(an),
         activities=apart.activities(prot) if an.activities is not None else None,
@@ -1591,8 +1583,7 @@ def _publish_activities(an: Analysis, prot: _Protector, secret: bytes) -> Publis
     ids = (
         act[sv.respondent_id].astype(str)
         if sv.respondent_id and sv.respondent_id in act.columns
-        # no id column: the record's values (a missing one as empty text)
-        else act.astype(str).fillna("").agg("\x1f".join, axis=1)
+        else row_texts(act)  # no id column: the record's values
     )
     keys = CellKeys(pd.Series(record_keys(ids, secret), index=act.index), secret)
     labels = {**{g: an.labels[g] for g in an.reported}, OTHER: OTHER, "Total": REGION}
