@@ -120,6 +120,19 @@ def _files(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
 
 
+def _counted_forks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The functions handed to a forked process from now on, in order (each still forked)."""
+    started: list[object] = []
+    real = _processes.Forked
+
+    def counted(*args: object, **kwargs: object) -> object:
+        started.append(args[0])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_processes, "Forked", counted)
+    return started
+
+
 def _build(out: Path, parallel: bool | None, previous: object = None, **options: object) -> None:
     demo = _demo()
     le.build_reports(
@@ -138,14 +151,7 @@ def _build(out: Path, parallel: bool | None, previous: object = None, **options:
 def test_the_previous_wave_published_meanwhile_gives_the_same_reports_and_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started = []
-    real = _processes.Forked
-
-    def counted(*args: object, **kwargs: object) -> object:
-        started.append(args[0])
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_processes, "Forked", counted)
+    started = _counted_forks(monkeypatch)
     _build(tmp_path / "one", parallel=False, key=SECRET)
     assert started == []
     _build(tmp_path / "two", parallel=True, key=SECRET)
@@ -233,14 +239,7 @@ def _build_with_log(out: Path, parallel: bool | None) -> le.ReportSet:
 def test_the_activity_tables_protected_meanwhile_give_the_same_reports_and_log(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    started = []
-    real = _processes.Forked
-
-    def counted(*args: object, **kwargs: object) -> object:
-        started.append(args[0])
-        return real(*args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(_processes, "Forked", counted)
+    started = _counted_forks(monkeypatch)
     one_set = _build_with_log(tmp_path / "one", parallel=False)
     assert started == []
     two_set = _build_with_log(tmp_path / "two", parallel=True)
