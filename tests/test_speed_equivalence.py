@@ -122,6 +122,28 @@ def test_a_rectangle_move_keeps_every_published_equation() -> None:
     assert attack.bound(1, maximise=True) >= moved - 1e-9
 
 
+def test_the_moves_leave_the_counts_they_start_from() -> None:
+    """Rows are copied only when answers move in them: the table every target starts from is
+    never changed (a move that wrote into it would feed one target's table to the next)."""
+    rng = np.random.default_rng(7)
+    codes = [1, 2, 3, 4, 5]
+    changed = 0
+    for _ in range(300):
+        x0 = rng.integers(0, 6, (int(rng.integers(2, 7)), 5)).tolist()
+        group = [list(rng.choice([[0] * 5, [0, 0, 1, 1, 1], [-1] * 5])) for _ in x0]
+        before = [list(row) for row in x0]
+        i, j = int(rng.integers(len(x0))), int(rng.integers(5))
+        # the region: no groups, every option alone, or two groups
+        region = [[0] * 5, [0, 1, 2, 3, 4], [0, 0, 1, 1, 1]][int(rng.integers(3))]
+        if group[i][0] >= 0:
+            moved = forms._moved(x0, group, i, j, int(rng.integers(-5, 6)), region)
+        else:
+            moved = forms._moved_within_mean(x0, group, codes, i, j, 4, region)
+        changed += moved != before[i][j]
+        assert x0 == before
+    assert changed > 50  # answers did move
+
+
 def _built(out: Path, previous: object) -> dict[str, str]:
     demo = _demo()
     le.build_reports(

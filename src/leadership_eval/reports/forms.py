@@ -376,8 +376,9 @@ def _moved_within_mean(
     row gives the opposite change, so every column total stays: a row shown by its average
     too, or one whose published groups hold ``a``, ``b`` and ``j`` together, or one published
     by no groups. Greedy over pairs and rows; no count goes below 0."""
-    x = [[float(v) for v in row] for row in x0]  # fractions may be moved
-    xi = x[i]
+    # fractions may be moved: a row is copied as floats when first read (most never are)
+    x: list[list[float] | None] = [None] * len(x0)
+    xi = x[i] = [float(v) for v in x0[i]]
     cj = float(codes[j])
     left = float(need)
     k = len(codes)
@@ -405,6 +406,8 @@ def _moved_within_mean(
                 if s == i or not (gs[0] < 0 or gs[a] == gs[b] == gs[j]):
                     continue
                 xs = x[s]
+                if xs is None:
+                    xs = x[s] = [float(v) for v in x0[s]]
                 # row i: +d at j, ra*d at a, rb*d at b; row s the opposite
                 room = [left, xs[j]]
                 for r, col in ((ra, a), (rb, b)):
@@ -436,10 +439,13 @@ def _moved(
     (a row whose first entry is negative is left alone), ``region`` the region's (given, a
     move within row ``i`` alone is tried first where the region's form allows it: the two
     options in one of its groups, or no groups published)."""
-    x = [list(row) for row in x0]  # a copy to move answers in
+    # the rows answers are moved in, each copied when first changed (most never are)
+    x: list[Any] = list(x0)  # x0's own rows until copied
+    copied = [False] * len(x)
     need = abs(change)
     sign = 1 if change > 0 else -1
-    xi, gi = x[i], group[i]
+    xi, gi = list(x0[i]), group[i]
+    x[i], copied[i] = xi, True
     for e in range(len(xi)):
         if e == j or gi[e] != gi[j]:
             continue
@@ -461,6 +467,9 @@ def _moved(
             room = min(xi[e], xs[j]) if sign > 0 else min(xi[j], xs[e])
             d = min(need, room)
             if d > 0:
+                if not copied[s]:
+                    xs = x[s] = list(xs)
+                    copied[s] = True
                 xi[j] += sign * d
                 xs[e] += sign * d
                 xi[e] -= sign * d
