@@ -529,3 +529,18 @@ def test_anonymise_prints_a_validation_summary_and_strict_fails(
         app, ["anonymise", str(small), str(data), "--out", str(tmp_path / "p.csv"), "--strict"]
     )
     assert strict.exit_code == 1 and not (tmp_path / "p.csv").exists()
+
+
+def test_trusts_given_as_numbers_are_named_as_the_reason_no_report_can_be_made(
+    tmp_path: Path,
+) -> None:
+    """A trust column of numbers where the survey lists codes such as ``t07``: every row loses
+    its trust in validation, and the refusal says so (it said only that no trust had enough
+    respondents)."""
+    data = le.simulate_evaluation(seed=5).trainees.copy()
+    data["trust"] = data["trust"].str[1:].astype("Int64")
+    with pytest.raises(DisclosureError, match="no trust has") as caught:
+        le.build_reports("trainee-survey", data, tmp_path / "out")
+    message = str(caught.value)
+    assert "because their value is not a code of the survey's 'trust' item" in message
+    assert "see the validation report" in message

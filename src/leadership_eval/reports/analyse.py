@@ -385,7 +385,7 @@ def analyse(
     if not reported:
         raise DisclosureError(
             f"no {group} has at least {pol.min_group} respondents (the policy's min_group), so "
-            "no report can be produced",
+            f"no report can be produced{_why_no_group(checked, group, groups)}",
             code="no-qualifying-group",
         )
     row_key = groups.astype(object).where(groups.isin(reported), OTHER)
@@ -698,6 +698,24 @@ def group_members(an: Analysis, key: Hashable) -> pd.Index:
     if key is None:
         return an.clean.index
     return an.clean.index[(an.row_key == key).to_numpy()]
+
+
+def _why_no_group(checked: Any, group: str, groups: pd.Series) -> str:
+    """Why rows have no group, when most do: the values the validation refused (the usual
+    cause: the group column holds names or numbers, not the survey's codes)."""
+    missing = int(groups.isna().sum())
+    if not len(groups) or missing * 2 <= len(groups):
+        return ""
+    errors = checked.errors
+    refused = errors[(errors["column"] == group) & (errors["code"] == "invalid-code")]
+    text = f": {missing} of the {len(groups)} rows kept have no {group}"
+    if len(refused):
+        values = ", ".join(repr(v) for v in pd.unique(refused["value"].to_numpy(object))[:5])
+        text += (
+            f", {len(refused)} of them because their value is not a code of the survey's "
+            f"{group!r} item (e.g. {values}); see the validation report"
+        )
+    return text
 
 
 def _mapping_or_none(m: Mapping[Any, int] | None) -> dict[str, int]:
