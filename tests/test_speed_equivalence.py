@@ -166,6 +166,42 @@ def _demo() -> object:
     return _DEMO[0]
 
 
+def _comments_row_by_row(an: object) -> dict[str, dict[str, list[str]]]:
+    """The unreviewed comments of each reported group, selected group by group (the reference
+    for the one pass over each column that the analysis makes)."""
+    clean, group = an.clean, an.group  # type: ignore[attr-defined]
+    out: dict[str, dict[str, list[str]]] = {}
+    for item in an.survey.items_with("free_text"):  # type: ignore[attr-defined]
+        if item.id not in clean.columns:
+            continue
+        per: dict[str, list[str]] = {}
+        for g in an.reported:  # type: ignore[attr-defined]
+            texts = clean.loc[clean[group] == g, item.id].dropna().astype(str)
+            per[str(g)] = [t.strip() for t in texts if t.strip()]
+        out[item.id] = per
+    return out
+
+
+@pytest.mark.parametrize("variant", ["as drawn", "trusts as categories", "gaps and blanks"])
+def test_unreviewed_comments_are_those_selected_group_by_group(variant: str) -> None:
+    from leadership_eval.reports.analyse import analyse
+
+    data = _demo().trainees.copy()  # type: ignore[attr-defined]
+    rng = np.random.default_rng(11)
+    if variant == "trusts as categories":
+        data["trust"] = data["trust"].astype("category")
+    elif variant == "gaps and blanks":
+        text = data["meaning_text"].astype(object)
+        text[rng.random(len(data)) < 0.1] = "   "
+        padded = (rng.random(len(data)) < 0.2) & text.notna()
+        text[padded] = "  " + text[padded].astype(str) + " \n"
+        data["meaning_text"] = text
+        data.index = [f"r{i % 300}" for i in range(len(data))]  # repeated labels
+    an = analyse("trainee-survey", data, publish_unreviewed_comments=True)
+    assert an.comments == _comments_row_by_row(an)
+    assert sum(len(texts) for per in an.comments.values() for texts in per.values()) > 100
+
+
 def test_previous_wave_as_publication_gives_the_same_reports(tmp_path: Path) -> None:
     demo = _demo()
     from_responses = _built(tmp_path / "a", demo.trainees_before)  # type: ignore[attr-defined]

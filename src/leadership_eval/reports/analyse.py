@@ -678,13 +678,18 @@ def _comments(
             n=pending,
         )
         return
-    groups = clean[an.group]
+    # each reported group's comments in row order, read in one pass over each column
+    position = {g: i for i, g in enumerate(an.reported)}
+    at = clean[an.group].map(position).to_numpy(dtype=float, na_value=np.nan)
     for item in free:
-        per: dict[Any, list[str]] = {}
-        for g in an.reported:
-            texts = clean.loc[groups == g, item.id].dropna().astype(str)
-            per[str(g)] = [t.strip() for t in texts if t.strip()]
-        an.comments[item.id] = per
+        column = clean[item.id]
+        answered = column.notna().to_numpy(dtype=bool) & ~np.isnan(at)
+        lists: list[list[str]] = [[] for _ in an.reported]
+        texts = column[answered].astype(str).tolist()
+        for i, text in zip(at[answered].astype(np.int64).tolist(), texts, strict=True):
+            if text := text.strip():
+                lists[i].append(text)
+        an.comments[item.id] = {str(g): lists[i] for g, i in position.items()}
     an.decide(
         "comments",
         "comments published without review (publish_unreviewed_comments=True): "
