@@ -544,3 +544,50 @@ def test_trusts_given_as_numbers_are_named_as_the_reason_no_report_can_be_made(
     message = str(caught.value)
     assert "because their value is not a code of the survey's 'trust' item" in message
     assert "see the validation report" in message
+
+
+KEY = "a demonstration key, not a secret"
+
+
+def test_a_number_is_never_taken_for_a_pseudonym_key() -> None:
+    """``key=32`` became ``bytes(32)``, thirty-two zero bytes: a key anyone can guess that
+    passed the length check."""
+    from leadership_eval.errors import ArgumentError
+
+    with pytest.raises(ArgumentError, match="must be text or bytes, not int"):
+        le.pseudonymise(["a"], key=32)
+    with pytest.raises(ArgumentError):
+        le.pseudonymise(["a"], key=12345678901234567890)  # was an OverflowError
+
+
+def test_pseudonymising_a_repeated_column_is_refused() -> None:
+    """A column name held twice made ``data[column]`` a frame, whose iteration gives its column
+    names: every row got the pseudonym of the text "rid", and the ids were lost."""
+    df = pd.DataFrame([["r1", "x", 4], ["r2", "y", 5]], columns=["rid", "rid", "q1"])
+    with pytest.raises(DataError, match="2 columns of that name"):
+        le.pseudonymise_column(df, "rid", key=KEY)
+    with pytest.raises(DataError, match="not a DataFrame"):
+        le.pseudonymise(df[["rid"]], key=KEY)
+    with pytest.raises(DataError, match="not generator"):
+        le.pseudonymise((v for v in ["r1", "r2"]), key=KEY)  # was one pseudonym of its repr
+
+
+def test_anonymise_refuses_column_names_that_are_not_text() -> None:
+    """Column names given as numbers (a file read without its header) matched none of the
+    mapping's names, which are compared as text: every column was dropped as undeclared and an
+    empty release came back without an error."""
+    df = pd.DataFrame({0: [f"r{i}" for i in range(12)], 1: ["FY1", "FY2"] * 6, 2: ["A"] * 12})
+    with pytest.raises(DataError, match=r"3 column name\(s\) that are not text \(0, 1, 2\)"):
+        le.anonymise(df, {"quasi": [1, 2], "respondent_id": 0}, key=KEY)
+    with pytest.raises(DataError, match="not text"):
+        le.drop_direct_identifiers(df, [1, 2])
+
+
+def test_a_boolean_column_matches_a_hierarchy_of_true_and_false() -> None:
+    """numpy 2 names its boolean scalar ``bool``, not ``bool_``: ``numpy.True_`` became the text
+    'True' where ``True`` is '1', so a nullable boolean column matched no hierarchy of
+    True/False (and the error listed the very values it said were missing)."""
+    df = pd.DataFrame({"b": [True, False] * 5})
+    hierarchy = le.Hierarchy.from_values([True, False])
+    result = le.generalise(df.astype({"b": "boolean"}), {"b": hierarchy}, k=5)
+    assert len(result.data) == 10

@@ -40,14 +40,15 @@ INDICATOR_SEPARATOR = "__"
 def code_text(value: Any) -> str | None:
     """The canonical text of one code or answer (``None`` for a missing or blank value).
 
-    >>> [code_text(v) for v in (3, 3.0, " 3 ", True, 1.5, "", None, float("nan"), "fy1")]
-    ['3', '3', '3', '1', '1.5', None, None, None, 'fy1']
+    >>> import numpy as np
+    >>> [code_text(v) for v in (3, 3.0, " 3 ", True, np.True_, 1.5, "", None, float("nan"), "fy1")]
+    ['3', '3', '3', '1', '1', '1.5', None, None, None, 'fy1']
     """
     if isinstance(value, str):
         return value.strip() or None
     if value is None:
         return None
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool) or _is_numpy_bool(value):
         return "1" if value else "0"
     if isinstance(value, int):
         return str(value)
@@ -64,6 +65,13 @@ def code_text(value: Any) -> str | None:
     if _is_na(value):
         return None
     return str(value).strip() or None
+
+
+def _is_numpy_bool(value: Any) -> bool:
+    """A numpy boolean scalar (``numpy.bool``, named ``bool_`` before numpy 2), without
+    importing numpy."""
+    kind = type(value)
+    return kind.__module__ == "numpy" and kind.__name__ in ("bool", "bool_")
 
 
 def _is_na(value: Any) -> bool:

@@ -22,11 +22,15 @@ __all__ = ["check_columns", "check_frame", "failure_rows", "numeric", "unknown_c
 _MAX_SHOWN = 10
 
 
-def check_frame(data: Any, what: str = "data", *, unique_columns: bool = False) -> pd.DataFrame:
+def check_frame(
+    data: Any, what: str = "data", *, unique_columns: bool = False, text_columns: bool = False
+) -> pd.DataFrame:
     """``data`` itself when it is a pandas DataFrame, else :class:`~leadership_eval.errors.NotATableError`.
 
     ``unique_columns=True`` also refuses a frame with repeated column names
-    (``duplicate-column``), listing them. A result holding a table (a
+    (``duplicate-column``), listing them; ``text_columns=True`` one whose column names are not
+    all text (``column-names``: the function names columns as text, and would match none of
+    them). A result holding a table (a
     :class:`~leadership_eval._results.FrameResult`) gives its ``.frame``, with a
     :class:`FutureWarning` for one release (results were frames before).
     """
@@ -45,6 +49,16 @@ def check_frame(data: Any, what: str = "data", *, unique_columns: bool = False) 
             f"{what} has repeated column names: {', '.join(dup)}",
             code="duplicate-column",
             failure_cases=pd.DataFrame({"column": dup}),
+        )
+    if text_columns and not all(isinstance(c, str) for c in data.columns):
+        other = [c for c in data.columns if not isinstance(c, str)]
+        shown = ", ".join(repr(c) for c in other[:8]) + (", ..." if len(other) > 8 else "")
+        raise DataError(
+            f"{what} has {len(other)} column name(s) that are not text ({shown}); columns are "
+            "named as text here (read the file with its header row, or rename them, e.g. "
+            "data.columns = data.columns.astype(str))",
+            code="column-names",
+            failure_cases=pd.DataFrame({"column": [str(c) for c in other]}),
         )
     return data
 

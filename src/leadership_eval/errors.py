@@ -190,6 +190,7 @@ REASONS: dict[str, dict[str, str]] = {
         "bad-argument": "an argument of the wrong type or shape (a frame where a result is wanted, a raw frame given to a renderer...)",
         "not-a-table": "an argument that must be a pandas DataFrame is something else",
         "duplicate-column": "a frame with repeated column names",
+        "column-names": "a frame whose column names are not text (numbers, as a file read without its header gives)",
         "unknown-column": "a column named in an argument is not in the data (with a did you mean)",
         "missing-column": "the data lack a column that is needed (an item, the group)",
         "missing-value": "rows without a value they need (an approved comment's group or item; the rows are listed)",

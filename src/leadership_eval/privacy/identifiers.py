@@ -17,12 +17,13 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._frames import check_frame
-from ..errors import ConfigurationError, DataError, InstrumentError
+from ..errors import ArgumentError, ConfigurationError, DataError, InstrumentError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -119,6 +120,7 @@ def drop_direct_identifiers(
     wanted = _columns_of(survey, "direct")
     keep_set = set(keep)
     if explicit:
+        check_frame(data, text_columns=True)
         missing = [c for c in wanted if c not in data.columns]
         if missing:
             raise DataError(
@@ -158,6 +160,11 @@ def resolve_key(
     """
     source: str
     if key is not None:
+        if not isinstance(key, str | bytes | bytearray | memoryview):
+            # bytes(32) is 32 zero bytes: a number must never pass for a key
+            raise ArgumentError(
+                f"the pseudonym key must be text or bytes, not {type(key).__name__}; {_HOW_TO_SET}"
+            )
         # text keys are trimmed (a pasted newline); bytes are used exactly as given
         value = key.strip().encode("utf-8") if isinstance(key, str) else bytes(key)
         source = "the key argument"
@@ -296,8 +303,29 @@ def pseudonymise(
     import numpy as np
     import pandas as pd
 
+    if isinstance(length, bool) or not isinstance(length, int | np.integer):
+        raise ArgumentError(f"length must be a whole number, not {length!r}")
     if not 1 <= int(length) <= 52:
         raise ConfigurationError(f"length must be between 1 and 52, got {length}")
+    if not isinstance(prefix, str):
+        raise ArgumentError(f"prefix must be text, not {type(prefix).__name__}")
+    length = int(length)
+    if isinstance(values, pd.DataFrame):
+        # a frame's iteration gives its column names, which would be hashed in place of its ids
+        raise ArgumentError(
+            "pseudonymise takes one column of identifiers (a Series), not a DataFrame"
+            + (
+                f" (this one has {values.shape[1]} columns: {list(map(str, values.columns))})"
+                if values.shape[1] != 1
+                else "; select its column with frame[name]"
+            )
+        )
+    if isinstance(values, Mapping | AbstractSet | Iterator):
+        raise ArgumentError(
+            f"pseudonymise takes a Series, list, tuple, array or one value, not "
+            f"{type(values).__name__} (a set or mapping has no order to keep, and an iterator "
+            "would be read as one value)"
+        )
     k = resolve_key(key, key_env=key_env, key_file=key_file)
     scalar = np.ndim(values) == 0 and not isinstance(values, pd.Series)
     if scalar:
@@ -344,11 +372,28 @@ def pseudonymise_column(
     >>> bool(out["rid"].str.startswith("P").all()), out["q1"].tolist()
     (True, [4, 5])
     """
-    if column not in data.columns:
+    import pandas as pd
+
+    if not isinstance(data, pd.DataFrame):
+        raise ArgumentError(
+            f"pseudonymise_column takes a DataFrame, not {type(data).__name__} (pseudonymise "
+            "takes a single column)"
+        )
+    try:
+        present = column in data.columns
+    except TypeError:  # an unhashable name (a list of columns)
+        present = False
+    if not present:
         raise DataError(
             f"cannot pseudonymise column {column!r}: not in the data "
             f"(columns: {list(map(str, data.columns))})",
             code="unknown-column",
+        )
+    if int((data.columns == column).sum()) > 1:
+        raise DataError(
+            f"cannot pseudonymise column {column!r}: the data has {int((data.columns == column).sum())} "
+            "columns of that name; rename them first",
+            code="duplicate-column",
         )
     out = data.copy()
     out[column] = pseudonymise(

@@ -786,7 +786,7 @@ def anonymise(
 
 def _check_arguments(data: Any, undeclared: str, k: int | None, policy: Any) -> DisclosurePolicy:
     """The policy the arguments resolve to, after checking them."""
-    check_frame(data, unique_columns=True)
+    check_frame(data, unique_columns=True, text_columns=True)
     if undeclared not in ("keep", "drop"):
         raise DataError(
             f"undeclared must be 'keep' or 'drop', got {undeclared!r}", code="bad-argument"
