@@ -591,3 +591,34 @@ def test_a_boolean_column_matches_a_hierarchy_of_true_and_false() -> None:
     hierarchy = le.Hierarchy.from_values([True, False])
     result = le.generalise(df.astype({"b": "boolean"}), {"b": hierarchy}, k=5)
     assert len(result.data) == 10
+
+
+def test_l_diversity_of_nan_is_refused() -> None:
+    """``l=nan`` passed the check ``l < 1`` (a comparison with NaN is false) and changed the
+    generalisation found."""
+    df = pd.DataFrame({"g": ["a", "b"] * 10, "s": ["x", "y", "z", "w"] * 5})
+    with pytest.raises(DataError, match="l must be a number of at least 1"):
+        le.check_anonymity(df, ["g"], k=2, sensitive="s", l=float("nan"))
+    with pytest.raises(DataError, match="l must be a number of at least 1"):
+        le.generalise(
+            df, {"g": le.Hierarchy.from_values(["a", "b"])}, k=2, sensitive="s", l=float("nan")
+        )
+
+
+@pytest.mark.parametrize(
+    ("widths", "start"), [([5], float("nan")), ([5], float("inf")), ([float("inf")], 0.0)]
+)
+def test_interval_bands_must_be_finite(widths: list[float], start: float) -> None:
+    """A start of NaN or infinity, or an infinite width, was accepted, and every value was
+    then generalised to NaN (or to the band '[nan, nan)')."""
+    with pytest.raises(ConfigurationError, match=r"finite|positive number"):
+        le.Hierarchy.from_intervals(widths, start=start)
+
+
+def test_a_hierarchy_level_must_be_one_value() -> None:
+    """A mapping whose levels are themselves mappings (a slip in YAML indentation) loaded, and
+    generalise failed later with "unhashable type: 'dict'"."""
+    with pytest.raises(ConfigurationError, match="each level must be one value"):
+        le.Hierarchy.from_mapping({"a": {"x": 1}, "b": {"x": 1}})
+    with pytest.raises(ConfigurationError, match="not a list"):
+        le.Hierarchy.from_rows([1, 2])  # type: ignore[list-item]

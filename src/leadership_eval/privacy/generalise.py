@@ -751,7 +751,7 @@ def _prepare(
         raise DataError(
             f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}", code="invalid-metric"
         )
-    if l is not None and (isinstance(l, bool) or not isinstance(l, int | float) or l < 1):
+    if l is not None and (isinstance(l, bool) or not isinstance(l, int | float) or not l >= 1):
         raise DataError(f"l must be a number of at least 1, got {l!r}", code="invalid-l")
     sens = as_list(sensitive)
     if l is not None and not sens:

@@ -147,6 +147,14 @@ class Hierarchy:
             return
         if not rows:
             raise ConfigurationError(f"hierarchy {name}: it has no rows", code="invalid-hierarchy")
+        for i, r in enumerate(rows):
+            nested = next((v for v in r if isinstance(v, Mapping | list | tuple | set)), None)
+            if nested is not None:
+                raise ConfigurationError(
+                    f"hierarchy {name}: row {i + 1} ({r[0]!r}) holds {nested!r}; each level "
+                    "must be one value (text or a number)",
+                    code="invalid-hierarchy",
+                )
         widths = {len(r) for r in rows}
         if len(widths) != 1:
             bad = [i + 1 for i, r in enumerate(rows) if len(r) != len(rows[0])][:_MAX_LISTED]
@@ -218,13 +226,29 @@ class Hierarchy:
     @classmethod
     def from_rows(cls, rows: Iterable[Sequence[Any]], name: str = "<rows>") -> Hierarchy:
         """A hierarchy from rows ``[value, level1, level2, ...]`` (the ARX CSV layout)."""
-        return cls([list(r) for r in rows], name=name)
+        if isinstance(rows, pd.DataFrame):
+            rows = rows.itertuples(index=False)
+        listed = []
+        for i, r in enumerate(rows):
+            if isinstance(r, str) or not isinstance(r, Sequence):
+                raise ConfigurationError(
+                    f"hierarchy {name}: row {i + 1} is {r!r}, not a list [value, level1, ...]",
+                    code="invalid-hierarchy",
+                )
+            listed.append(list(r))
+        return cls(listed, name=name)
 
     @classmethod
     def from_mapping(
         cls, mapping: Mapping[Any, Sequence[Any]], name: str = "<mapping>"
     ) -> Hierarchy:
         """A hierarchy from ``{value: [ancestor1, ancestor2, ...]}`` (lowest ancestor first)."""
+        if not isinstance(mapping, Mapping):
+            raise ConfigurationError(
+                f"hierarchy {name}: expected a mapping {{value: [ancestor1, ...]}}, not "
+                f"{type(mapping).__name__}",
+                code="invalid-hierarchy",
+            )
         rows = []
         for value, ancestors in mapping.items():
             if isinstance(ancestors, str) or not isinstance(ancestors, Sequence):
@@ -283,15 +307,34 @@ class Hierarchy:
         >>> h.apply(pd.Series([17, 23, 39]), 2).tolist()
         ['10-19', '20-29', '30-39']
         """
-        w = [float(x) for x in widths]
+        try:
+            w = [float(x) for x in widths]
+            first = float(start)
+            bounds = None if value_range is None else [float(b) for b in value_range]
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError(
+                f"hierarchy {name}: 'intervals', 'start' and 'range' must be numbers ({exc})",
+                code="invalid-hierarchy",
+            ) from None
+        if not math.isfinite(first):
+            raise ConfigurationError(
+                f"hierarchy {name}: start {first:g} must be a finite number",
+                code="invalid-hierarchy",
+            )
+        if bounds is not None and (len(bounds) != 2 or any(math.isnan(b) for b in bounds)):
+            raise ConfigurationError(
+                f"hierarchy {name}: range must be two numbers (lowest, highest), got "
+                f"{list(value_range or ())}",
+                code="invalid-hierarchy",
+            )
         if not w:
             raise ConfigurationError(
                 f"hierarchy {name}: 'intervals' is empty", code="invalid-hierarchy"
             )
         for i, x in enumerate(w):
-            if not x > 0:
+            if not 0 < x < math.inf:
                 raise ConfigurationError(
-                    f"hierarchy {name}: interval width {x:g} must be positive",
+                    f"hierarchy {name}: interval width {x:g} must be a positive number",
                     code="invalid-hierarchy",
                 )
             if i and not math.isclose(x / w[i - 1], round(x / w[i - 1])):
@@ -300,11 +343,11 @@ class Hierarchy:
                     f"of {w[i - 1]:g} (level {i}); bands must nest",
                     code="invalid-hierarchy",
                 )
-        if value_range is not None and not value_range[0] <= value_range[1]:
+        if bounds is not None and not bounds[0] <= bounds[1]:
             raise ConfigurationError(
-                f"hierarchy {name}: range {list(value_range)} is empty", code="invalid-hierarchy"
+                f"hierarchy {name}: range {bounds} is empty", code="invalid-hierarchy"
             )
-        spec = {"widths": w, "start": float(start), "top": top, "range": value_range}
+        spec = {"widths": w, "start": first, "top": top, "range": bounds}
         return cls([], name=name, _intervals=spec)
 
     # ------------------------------------------------------------------ properties
