@@ -622,3 +622,17 @@ def test_a_hierarchy_level_must_be_one_value() -> None:
         le.Hierarchy.from_mapping({"a": {"x": 1}, "b": {"x": 1}})
     with pytest.raises(ConfigurationError, match="not a list"):
         le.Hierarchy.from_rows([1, 2])  # type: ignore[list-item]
+
+
+def test_answers_held_as_lists_are_named_not_a_traceback() -> None:
+    """A multi_choice answer held as a list of codes (data read from JSON) stopped validation,
+    scoring and reliability with pandas' "unhashable type: 'list'"."""
+    survey = le.as_survey("trainee-survey")
+    data = le.simulate_responses(survey, 6, seed=3)
+    data["activities"] = (
+        data["activities"].map(lambda v: v.split() if isinstance(v, str) else v).astype(object)
+    )
+    for run in (le.validate_responses, le.score, le.reliability):
+        with pytest.raises(DataError, match=r"column 'activities' holds .* lists") as caught:
+            run(survey, data)
+        assert "codes separated by spaces" in str(caught.value)

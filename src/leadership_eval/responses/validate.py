@@ -14,7 +14,7 @@ Every check works on whole columns (``isin``, numeric masks, one factorisation o
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -373,7 +373,10 @@ class _Column:
             canon, absent = code_texts(s.to_numpy(dtype=object))
             return cls(s, ~absent, row_text=canon)
         if (factorised := factorize_strings(s)) is None:
-            codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+            try:
+                codes, uniques = pd.factorize(s.to_numpy(dtype=object), use_na_sentinel=True)
+            except TypeError:  # lists, sets or mappings in cells (data read from JSON)
+                raise _unhashable_cells(s) from None
         else:
             codes, uniques = factorised
         u = np.asarray(uniques, dtype=object)
@@ -394,6 +397,26 @@ class _Column:
         ext = np.append(per_unique, np.array([fill], dtype=per_unique.dtype))
         codes = self.codes if keep is None else _rows(self.codes, keep)
         return ext[codes]  # code -1 picks the fill at the end
+
+
+def _unhashable_cells(s: pd.Series) -> DataError:
+    """The error for a column holding containers (a list of codes, as JSON gives) where one
+    answer per cell is expected."""
+    import pandas as pd
+
+    values = s.to_numpy(dtype=object)
+    rows = [i for i, v in enumerate(values) if not isinstance(v, Hashable)] or [0]
+    shown = ", ".join(str(s.index[i]) for i in rows[:8]) + (", ..." if len(rows) > 8 else "")
+    return DataError(
+        f"column {s.name!r} holds {len(rows)} value(s) that are lists, sets or mappings (e.g. "
+        f"{values[rows[0]]!r}, rows {shown}) where each cell must hold one answer; write a "
+        "multi_choice answer as its codes separated by spaces (e.g. 'qi teach'), or as one 0/1 "
+        "column per option",
+        code="invalid-data",
+        failure_cases=pd.DataFrame(
+            {"row": [s.index[i] for i in rows], "value": [values[i] for i in rows]}
+        ),
+    )
 
 
 def _float_values(s: pd.Series) -> np.ndarray:
