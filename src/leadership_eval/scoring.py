@@ -133,20 +133,27 @@ def score(
     Returns
     -------
     pandas.DataFrame
-        Same index as ``data``; one float column per scale id, NaN where the respondent
+        One row per respondent kept, with their index labels from ``data``: data that is not
+        already validated (the ``.data`` of :func:`~leadership_eval.validate_responses`) is
+        validated first, and blank rows and rows repeating an earlier respondent id are left
+        out (a :class:`~leadership_eval.errors.DataWarning` counts them; align scores by index
+        label, not by position). One float column per scale id, NaN where the respondent
         answered fewer than the scale's ``min_answered`` items.
 
     Raises
     ------
     DataError
-        A scale item's column is missing (``missing-column``), holds text that is not a number
-        (``not-numeric``), a code not in the item's list (``invalid-code``) or a number outside
-        the item's min/max (``out-of-range``); ``failure_cases`` lists the rows.
+        A scale item has no column (``missing-column``).
     ConfigurationError
         An unknown scale id (``unknown-scale``) or a transform that is not known.
 
     Notes
     -----
+    Values that fail the survey's checks (text that is not a number, a code not in the item's
+    list, a number outside the item's min/max) are set aside as unanswered, as the validation
+    sets them aside; the :class:`~leadership_eval.errors.DataWarning` says how many, and
+    :func:`~leadership_eval.validate_responses` lists them row by row.
+
     For each respondent, with :math:`A` the scale's answered items (declared missing codes and
     blanks are not answers) and :math:`k` its number of items:
 
