@@ -636,3 +636,19 @@ def test_answers_held_as_lists_are_named_not_a_traceback() -> None:
         with pytest.raises(DataError, match=r"column 'activities' holds .* lists") as caught:
             run(survey, data)
         assert "codes separated by spaces" in str(caught.value)
+
+
+def test_exporters_take_a_bundled_survey_id(tmp_path: Path) -> None:
+    """Most functions take "trainee-survey" for the bundled survey; to_printable, to_limesurvey
+    and check_filled stopped with an AttributeError on it (and check_filled on None)."""
+    from leadership_eval.errors import ArgumentError
+
+    assert "# Doctors in training and leadership" in le.to_printable(
+        "trainee-survey", format="markdown"
+    )
+    with pytest.warns(le.InteropWarning):
+        assert le.to_limesurvey("trainee-survey", tmp_path / "s.txt").exists()
+    with pytest.raises(InstrumentError, match="placeholders to fill in"):
+        le.check_filled("trainee-survey")
+    with pytest.raises(ArgumentError, match="not NoneType"):
+        le.check_filled(None)  # type: ignore[arg-type]

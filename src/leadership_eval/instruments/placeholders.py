@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ..errors import ConfigurationError, InstrumentError, Problem
+from ..errors import ArgumentError, ConfigurationError, InstrumentError, Problem
 from .models import Codebook, Evaluation, Guidance, InterviewGuide, Survey
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -177,6 +177,21 @@ def _column(doc: Document, path: tuple[str | int, ...], text: str, offset: int) 
     return line, col + offset + (1 if path in doc.quoted else 0)
 
 
+def _as_instrument(instrument: Any) -> Instrument:
+    """An instrument, or one loaded from its YAML path or bundled id."""
+    from pydantic import BaseModel
+
+    if isinstance(instrument, BaseModel) and hasattr(instrument, "placeholders"):
+        return instrument  # type: ignore[return-value]
+    if isinstance(instrument, str | Path):
+        from .loader import load_instrument
+
+        return load_instrument(instrument)
+    raise ArgumentError(
+        f"expected an instrument, its YAML path or a bundled id, not {type(instrument).__name__}"
+    )
+
+
 def unfilled_placeholders(instrument: Instrument) -> list[tuple[tuple[str | int, ...], str]]:
     """Every placeholder left where someone would read it, as ``(field path, name)``.
 
@@ -190,6 +205,7 @@ def unfilled_placeholders(instrument: Instrument) -> list[tuple[tuple[str | int,
     >>> sorted({name for _, name in unfilled_placeholders(survey)})[:3]
     ['contact', 'data_controller', 'dpo_contact']
     """
+    instrument = _as_instrument(instrument)
     data = instrument.model_dump(mode="json", by_alias=True)
     out: list[tuple[tuple[str | int, ...], str]] = []
     for path, text in _strings(data):
@@ -279,6 +295,7 @@ def check_filled(instrument: Instrument, source: str | Path | None = None) -> No
     InstrumentError
         With one ``unfilled-placeholder`` problem per placeholder left, saying what to put in.
     """
+    instrument = _as_instrument(instrument)
     left = unfilled_placeholders(instrument)
     if not left:
         return

@@ -310,12 +310,12 @@ def read_limesurvey_codes(path: str | Path) -> dict[str, Any]:
     return out
 
 
-def to_limesurvey(survey: Survey, path: str | Path) -> Path:
+def to_limesurvey(survey: Survey | str | Path, path: str | Path) -> Path:
     """Write ``survey`` in LimeSurvey's tab-separated survey structure format.
 
     Parameters
     ----------
-    survey : Survey
+    survey : Survey, or a path or bundled id
     path : str or pathlib.Path
         The ``.txt`` file to write (UTF-8 with a byte order mark, as LimeSurvey exports). The
         code mapping is written beside it as ``<stem>_codes.csv`` (see
@@ -355,6 +355,9 @@ def to_limesurvey(survey: Survey, path: str | Path) -> Path:
     >>> [(r["name"], r["relevance"]) for r in rows if r["class"] == "Q"]
     [('met', '1'), ('how', 'met == "1"')]
     """
+    from ..instruments.loader import as_survey
+
+    survey = as_survey(survey)
     path = Path(path)
     langs = survey_languages(survey)
     codes = limesurvey_codes(survey)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import ConfigurationError
+from ..instruments.loader import as_survey
 from ..instruments.models import ChoiceList, Item, Survey, text_in
 from .common import number_text
 
@@ -167,7 +168,7 @@ def _skip_text(survey: Survey, item: Item, numbers: dict[str, int], language: st
 
 
 def to_printable(
-    survey: Survey,
+    survey: Survey | str | Path,
     path: str | Path | None = None,
     format: Literal["html", "markdown"] = "html",
     language: str = "en",
@@ -177,7 +178,7 @@ def to_printable(
 
     Parameters
     ----------
-    survey : Survey
+    survey : Survey, or a path or bundled id
     path : str or pathlib.Path, optional
         Also write the document here.
     format : {"html", "markdown"}
@@ -224,6 +225,7 @@ def to_printable(
         raise ConfigurationError(
             f"format must be 'html' or 'markdown', not {format!r}", code="unknown-format"
         )
+    survey = as_survey(survey)
     numbers = _number_items(survey)
     text = (
         _html(survey, numbers, language, office_codes)
