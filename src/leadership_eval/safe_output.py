@@ -157,8 +157,33 @@ def _plain(value: Any) -> Any:
     return value if isinstance(value, str | int | float) else str(value)
 
 
+_XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters an XLSX cell (XML 1.0) cannot hold: C0 controls other than tab, line feed and
+carriage return (a vertical tab or form feed often comes with text pasted from Word or Excel),
+lone surrogates, U+FFFE and U+FFFF."""
+
+
+def _xlsx_text(text: str) -> str:
+    """``text`` with each character XML cannot hold written as the OOXML escape ``_xHHHH_``
+    (its UTF-16 code in hex: a vertical tab is ``_x000B_``), as Excel itself stores them."""
+    return _XML_ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+
+
 def xlsx_bytes(frame: pd.DataFrame, *, index: bool = False, sheet: str = "data") -> bytes:
-    """A frame as an XLSX workbook; text cells are text, marked so that none is a formula."""
+    """A frame as an XLSX workbook; text cells are text, marked so that none is a formula.
+
+    Nothing is lost to what a workbook cannot hold:
+
+    * a character XML cannot hold (a control character such as the vertical tab ``\\x0b`` of
+      text pasted from Word or Excel, a lone surrogate, U+FFFE, U+FFFF) is written as the OOXML
+      escape ``_xHHHH_`` (``"a\\x0bb"`` becomes ``a_x000B_b``), the form Excel itself stores
+      them in: Excel shows the character again; openpyxl and pandas read the escape as the
+      visible text ``_x000B_`` (``openpyxl.utils.escape.unescape`` turns it back);
+    * a date-time with a time zone, which Excel cannot store, is written as ISO 8601 text
+      with its offset from UTC (``2025-06-03T09:30:00+01:00``): the local wall time and the
+      offset are both kept (the zone's name, e.g. Europe/London, is not); date-times without
+      a zone stay Excel dates.
+    """
     import datetime as dt
 
     import numpy as np
@@ -175,12 +200,17 @@ def xlsx_bytes(frame: pd.DataFrame, *, index: bool = False, sheet: str = "data")
             return
         if isinstance(value, np.generic):
             value = value.item()
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            value = value.isoformat()  # Excel has no time zones: text that keeps the offset
         if isinstance(value, bool | int | float | dt.date | dt.datetime):
             ws.cell(row=r, column=c, value=value)
             return
+        text = str(value)
         cell: Cell = ws.cell(row=r, column=c)
-        cell.value = str(value)
+        cell.value = _xlsx_text(text)
         mark_text_cell(cell)
+        if _dangerous(text):  # "\0=..." escapes to "_x0000_=...": still marked as text
+            cell.quotePrefix = True
 
     for j, name in enumerate(header, start=1):
         put(1, j, name)
@@ -215,6 +245,11 @@ def table_bytes(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -
 
 def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -> Path:
     """Write a frame to ``path`` as the extension says (``.csv`` or ``.xlsx``), safely.
+
+    An ``.xlsx`` file holds every value: text with characters XML cannot hold (control
+    characters from pasted text) has them as ``_xHHHH_`` escapes, and date-times with a time
+    zone are ISO 8601 text with their offset (see :func:`xlsx_bytes`). A ``.csv`` file holds
+    both as they are.
 
     Parameters
     ----------

@@ -81,7 +81,10 @@ def write_labelled(
     Raises
     ------
     DataError
-        A date that is not ``YYYY-MM-DD``, or a column name the format cannot hold.
+        A date that is not ``YYYY-MM-DD``; repeated column names (``duplicate-column``); a
+        column name the format cannot hold (``name``: for ``sav``, every name that is not an
+        SPSS variable name is listed, e.g. a platform's "Start time" or "_uuid"; rename or
+        drop them).
 
     Notes
     -----
@@ -121,9 +124,9 @@ def write_labelled(
     if isinstance(data, ValidationReport):
         missing = data.missing if missing is None else missing
         data = data.data
+    data = check_frame(data, unique_columns=True)
     if missing is not None:
         data = _restore_missing(data, missing, survey)
-    check_frame(data)
     path = Path(path)
     lab = _Labels(survey, language)
     for col in data.columns:
@@ -338,13 +341,64 @@ def _sav_measure(lab: _Labels, col: str, plain: pd.DataFrame) -> str:
     return "nominal"
 
 
+_SAV_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789@#$_.")
+_SAV_RESERVED = frozenset(
+    {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
+)
+
+
+def _sav_name_problem(name: str) -> str | None:
+    """Why ``name`` is not an SPSS variable name, or None.
+
+    The rule pyreadstat applies (its own check, then ReadStat's): 1 to 64 bytes of UTF-8; a
+    letter first (``str.isalpha``: accented letters too); then letters, digits, ``@ # $ _ .``
+    or other non-ASCII characters; not a reserved word of SPSS syntax (in any case: SPSS names
+    ignore case).
+    """
+    size = len(name.encode("utf-8", "surrogatepass"))
+    if size == 0:
+        return "empty"
+    if size > 64:
+        return f"{size} bytes, more than 64"
+    if name.upper() in _SAV_RESERVED:
+        return "a reserved word of SPSS syntax"
+    if not name[0].isalpha():
+        return f"begins with {name[0]!r}"
+    bad = sorted({c for c in name if c not in _SAV_NAME_CHARS and c.isascii()})
+    if bad:
+        return "holds " + ", ".join(repr(c) for c in bad)
+    return None
+
+
+def _check_sav_names(columns: list[str]) -> None:
+    """Refuse, before anything is written, column names SPSS cannot hold (every one listed)."""
+    import pandas as pd
+
+    bad = {c: why for c in columns if (why := _sav_name_problem(c)) is not None}
+    seen: dict[str, str] = {}
+    for c in columns:  # SPSS names ignore case: "Q1" and "q1" are one variable
+        if c.upper() in seen and c not in bad:
+            bad[c] = f"the same name as {seen[c.upper()]!r} to SPSS, which ignores case"
+        seen.setdefault(c.upper(), c)
+    if not bad:
+        return
+    listed = "; ".join(f"{c!r} ({why})" for c, why in bad.items())
+    raise DataError(
+        f"{len(bad)} column name(s) are not SPSS variable names: {listed}. SPSS names begin "
+        "with a letter, then hold letters, digits and _ . @ # $ (no spaces), at most 64 "
+        "bytes, and are not reserved words (ALL AND BY EQ GE GT LE LT NE NOT OR TO WITH). "
+        "Rename these columns, or drop them (a survey platform's bookkeeping columns such as "
+        "'Start time' or '_uuid' are seldom needed in SPSS), or write format='csv'",
+        code="name",
+        failure_cases=pd.DataFrame({"column": list(bad), "problem": list(bad.values())}),
+    )
+
+
 def _write_sav(plain: pd.DataFrame, path: Path, lab: _Labels) -> None:
     import pyreadstat
 
+    _check_sav_names([str(c) for c in plain.columns])
     ranges = _sav_missing_ranges(lab)
-    for col in plain.columns:
-        if len(col) > 64:
-            raise DataError(f"column {col!r} is longer than SPSS's 64 characters", code="name")
     pyreadstat.write_sav(
         plain,
         path,

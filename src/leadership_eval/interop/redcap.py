@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InstrumentError, Problem
+from ..errors import DataError, InstrumentError, Problem
 from ..instruments.models import ChoiceList, Item, Section, Survey, text_in
 from .common import (
     InteropWarning,
@@ -476,8 +476,11 @@ def from_redcap(path: str | Path) -> Survey:
     Raises
     ------
     InstrumentError
-        When the file is not a data dictionary (missing columns, a choice field without
-        choices...), each problem located by CSV line.
+        When the file is not a data dictionary (missing columns, an Excel workbook or other
+        file that is not CSV text: ``not-redcap``; a choice field without choices; a code given
+        twice in one field's choices: ``duplicate-code``...), each problem located by CSV line.
+    DataError
+        ``missing-file``: no file at ``path`` (or a folder); ``unreadable``: it cannot be read.
 
     Warns
     -----
@@ -500,6 +503,24 @@ def from_redcap(path: str | Path) -> Survey:
     survey = reader.read()
     warn_unmapped(f"from_redcap({reader.path.name})", reader.problems)
     return survey
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of a data dictionary file; DataError when there is no file to read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(
+            f"{path}: no such file (from_redcap reads a REDCap data dictionary, a .csv file)",
+            code="missing-file",
+        ) from None
+    except IsADirectoryError:
+        raise DataError(
+            f"{path} is a folder; from_redcap reads a REDCap data dictionary, a .csv file",
+            code="missing-file",
+        ) from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc})", code="unreadable") from exc
 
 
 _CHOICE_TYPES = ("radio", "dropdown", "checkbox", "yesno", "truefalse")
@@ -576,12 +597,29 @@ class _DictionaryReader:
         return survey
 
     def read_records(self) -> list[tuple[int, dict[str, str]]]:
-        raw = self.path.read_bytes()
+        raw = _read_bytes(self.path)
+        if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+            message = (
+                "not a REDCap data dictionary: this is an Excel workbook, and a data "
+                "dictionary is a CSV file (download it from REDCap as CSV, or save the sheet "
+                "as CSV UTF-8)"
+            )
+            raise self.fail(1, "not-redcap", message)
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("cp1252", errors="replace")
         reader = csv.reader(io.StringIO(text))
+        try:
+            return self.csv_records(reader)
+        except csv.Error as exc:
+            message = (
+                f"not a REDCap data dictionary: line {reader.line_num} is not CSV text ({exc}); "
+                "a data dictionary is a CSV file as REDCap downloads it"
+            )
+            raise self.fail(reader.line_num or 1, "not-redcap", message) from exc
+
+    def csv_records(self, reader: Any) -> list[tuple[int, dict[str, str]]]:
         try:
             header = next(reader)
         except StopIteration:
@@ -736,6 +774,19 @@ class _DictionaryReader:
         if not pairs:
             message = f"line {line}: {f.ftype} field {f.name!r} has no choices"
             self.errors.append(Problem(self.src, line, 0, "missing-choices", message))
+            return False
+        labels: dict[str, list[str]] = {}
+        for code, label in pairs:
+            labels.setdefault(str(code), []).append(label)
+        twice = {c: labs for c, labs in labels.items() if len(labs) > 1}
+        for code, labs in twice.items():
+            message = (
+                f"line {line}: the choices of {f.ftype} field {f.name!r} give code {code!r} "
+                f"{len(labs)} times ({', '.join(repr(lab) for lab in labs)}): each choice needs "
+                "a code of its own, or answers could not be told apart"
+            )
+            self.errors.append(Problem(self.src, line, 0, "duplicate-code", message))
+        if twice:
             return False
         item["choices"] = self.list_for(pairs, rec.get("matrix_group_name") or f.name, f.ann)
         for option in self.choice_lists[item["choices"]]["options"]:

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import InstrumentError, Problem
+from ..errors import DataError, InstrumentError, Problem
 from ..instruments.models import Item, Survey, Text, text_in
 from .common import (
     InteropWarning,
@@ -636,8 +636,12 @@ def from_xlsform(path: str | Path) -> Survey:
     Raises
     ------
     InstrumentError
-        When the workbook is not an XLSForm (no ``survey`` sheet, a select without its
-        choice list, unbalanced groups...), each problem located by sheet row.
+        When the workbook is not an XLSForm (``not-xlsform``: no ``survey`` sheet, or a file
+        that is no .xlsx workbook, such as a CSV XLSForm: save it as .xlsx), a select without
+        its choice list, a choice list with a code twice (``duplicate-code``), unbalanced
+        groups..., each problem located by sheet row.
+    DataError
+        ``missing-file``: no file at ``path`` (or a folder); ``unreadable``: it cannot be read.
 
     Warns
     -----
@@ -659,6 +663,48 @@ def from_xlsform(path: str | Path) -> Survey:
     survey = reader.read()
     warn_unmapped(f"from_xlsform({reader.path.name})", reader.problems)
     return survey
+
+
+def _file_head(path: Path) -> bytes:
+    """The first bytes of the file; DataError when there is no file to read."""
+    try:
+        with path.open("rb") as fh:
+            return fh.read(4096)
+    except FileNotFoundError:
+        raise DataError(
+            f"{path}: no such file (from_xlsform reads an XLSForm workbook, a .xlsx file)",
+            code="missing-file",
+        ) from None
+    except IsADirectoryError:
+        raise DataError(
+            f"{path} is a folder; from_xlsform reads an XLSForm workbook, a .xlsx file",
+            code="missing-file",
+        ) from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot be read ({exc})", code="unreadable") from exc
+
+
+def _not_a_workbook(head: bytes) -> str:
+    """Why a file whose first bytes are ``head`` is no XLSX workbook, and what to do."""
+    if not head:
+        return "the file is empty; an XLSForm is an .xlsx workbook"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return (
+            "this is a legacy Excel .xls workbook (or a password-protected one); open it in "
+            "Excel or LibreOffice and save it as .xlsx"
+        )
+    try:
+        head.decode("utf-8")
+        text = b"\x00" not in head
+    except UnicodeDecodeError as exc:  # a character cut at the 4096th byte is still text
+        text = exc.start >= len(head) - 3 and b"\x00" not in head
+    if text:
+        return (
+            "this is a text file (CSV?), not an .xlsx workbook; this importer reads XLSForms "
+            "saved as .xlsx: open it in Excel or LibreOffice and save it as an .xlsx workbook "
+            "with sheets survey and choices (a CSV XLSForm holds them one below the other)"
+        )
+    return "not an .xlsx workbook (an XLSForm is an Excel .xlsx file)"
 
 
 _SEMVER = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:[-+][0-9A-Za-z.-]+)?$")
@@ -704,6 +750,7 @@ class _XLSFormReader:
         self.errors: list[Problem] = []
         self.choice_lists: dict[str, dict[str, Any]] = {}
         self.choice_codes: dict[str, list[int | str]] = {}
+        self.code_rows: dict[tuple[str, str], int] = {}  # (list, code) -> its first row
         self.sections: list[dict[str, Any]] = []
         self.taken: set[str] = set()
         self.section_taken: set[str] = set()
@@ -742,31 +789,49 @@ class _XLSFormReader:
         return survey_from_data(self.document(), self.src, f"the XLSForm {self.path.name}")
 
     def open(self) -> tuple[_Sheet, _Sheet | None, _Sheet | None]:
-        from openpyxl import load_workbook
+        """The survey, choices and settings sheets (and the metadata sheet into ``meta``).
 
-        try:
-            wb = load_workbook(self.path, read_only=True, data_only=True)
-        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-            if isinstance(exc, FileNotFoundError):
-                raise
-            raise InstrumentError(
-                [Problem(self.src, 0, 0, "not-xlsform", f"cannot read the workbook: {exc}")],
-                summary="cannot import XLSForm",
-            ) from exc
-        sheets = {name.lower(): wb[name] for name in wb.sheetnames}
-        if "survey" not in sheets:
-            message = f"the workbook has no 'survey' sheet (sheets: {', '.join(wb.sheetnames)})"
-            raise InstrumentError(
-                [Problem(self.src, 0, 0, "not-xlsform", message)], summary="cannot import XLSForm"
-            )
-        found = (
-            _Sheet(sheets["survey"]),
-            _Sheet(sheets["choices"]) if "choices" in sheets else None,
-            _Sheet(sheets["settings"]) if "settings" in sheets else None,
-        )
-        self.meta = _read_meta(sheets[META_SHEET]) if META_SHEET in sheets else {}
-        wb.close()
+        The file is read by its content, whatever its extension: an XLSX workbook saved as
+        ``.bin`` is read; a CSV file (pyxform's CSV XLSForms), a legacy ``.xls`` workbook or
+        any other file is refused with ``not-xlsform``.
+        """
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+
+        head = _file_head(self.path)
+        if not head.startswith(b"PK\x03\x04"):
+            raise self.not_xlsform(f"cannot read the workbook: {_not_a_workbook(head)}")
+        with self.path.open("rb") as fh:
+            try:
+                wb = load_workbook(fh, read_only=True, data_only=True)
+            except (
+                OSError,
+                ValueError,
+                KeyError,
+                zipfile.BadZipFile,
+                InvalidFileException,
+            ) as exc:
+                raise self.not_xlsform(f"cannot read the workbook: {exc}") from exc
+            try:
+                sheets = {name.lower(): wb[name] for name in wb.sheetnames}
+                if "survey" not in sheets:
+                    raise self.not_xlsform(
+                        f"the workbook has no 'survey' sheet (sheets: {', '.join(wb.sheetnames)})"
+                    )
+                found = (
+                    _Sheet(sheets["survey"]),
+                    _Sheet(sheets["choices"]) if "choices" in sheets else None,
+                    _Sheet(sheets["settings"]) if "settings" in sheets else None,
+                )
+                self.meta = _read_meta(sheets[META_SHEET]) if META_SHEET in sheets else {}
+            finally:
+                wb.close()
         return found
+
+    def not_xlsform(self, message: str) -> InstrumentError:
+        return InstrumentError(
+            [Problem(self.src, 0, 0, "not-xlsform", message)], summary="cannot import XLSForm"
+        )
 
     def error(self, rownum: int, code: str, message: str) -> None:
         self.errors.append(Problem(self.src, rownum, 0, code, message))
@@ -800,6 +865,15 @@ class _XLSFormReader:
         code: int | str = (
             raw_code if _cell(row.get("le_code")) == "text" else parse_code(row["name"])
         )
+        first = self.code_rows.setdefault((lname, str(code)), rownum)
+        if first != rownum:
+            message = (
+                f"choices row {rownum}: list {lname!r} has code {code!r} twice (rows {first} "
+                f"and {rownum}): each choice needs a name of its own, or answers could not be "
+                "told apart"
+            )
+            self.error(rownum, "duplicate-code", message)
+            return
         label = ctexts.get(row, "label", f"choice:{lname}:{raw_code}:label") or raw_code
         option: dict[str, Any] = {"code": code, "label": label}
         if row.get("le_description") is not None:

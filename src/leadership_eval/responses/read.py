@@ -676,30 +676,48 @@ def _read_csv_grid(path: Path, raw: bytes) -> _Grid:
 
 
 def _formula_cells(path: Path, sheet: str | int | None) -> list[tuple[int, int, str]]:
-    """(row, column, formula) of the formula cells of a worksheet (1-based)."""
+    """(row, column, formula) of the formula cells of a worksheet (1-based).
+
+    The workbook is opened from a file object: openpyxl refuses a path whose extension is not
+    .xlsx/.xlsm/..., and a workbook saved as ``.csv``, ``.txt`` or with no extension is read
+    by its content (pandas read it already).
+    """
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=False, keep_links=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):  # pandas said it all
+        fh = path.open("rb")
+    except OSError:  # pandas said it all
         return []
     try:
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif isinstance(sheet, int):
-            ws = wb.worksheets[sheet]
-        else:
-            ws = wb[sheet]
-        found = []
-        for row in ws.iter_rows():
-            for cell in row:
-                if getattr(cell, "data_type", None) == "f":
-                    found.append((int(cell.row), int(cell.column), str(cell.value)))
-        return found
+        try:
+            wb = load_workbook(fh, read_only=True, data_only=False, keep_links=False)
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, InvalidFileException):
+            return []  # pandas said it all
+        try:
+            return _sheet_formulas(wb, sheet)
+        finally:
+            wb.close()
     finally:
-        wb.close()
+        fh.close()
+
+
+def _sheet_formulas(wb: Any, sheet: str | int | None) -> list[tuple[int, int, str]]:
+    """(row, column, formula) of the formula cells of one sheet of an open workbook."""
+    if sheet is None:
+        ws = wb.worksheets[0]
+    elif isinstance(sheet, int):
+        ws = wb.worksheets[sheet]
+    else:
+        ws = wb[sheet]
+    found = []
+    for row in ws.iter_rows():
+        for cell in row:
+            if getattr(cell, "data_type", None) == "f":
+                found.append((int(cell.row), int(cell.column), str(cell.value)))
+    return found
 
 
 def _read_xlsx_grid(path: Path, sheet: str | int | None) -> _Grid:
