@@ -77,6 +77,8 @@ WARNING_CODES: dict[str, str] = {
     "redacted": "personal data was replaced by placeholders: read the rest of the sentence",
     "few-comments": "fewer than the policy's min_comments people in this group answered this "
     "question: its comments are not shown in the group's report whatever the decision",
+    "no-group": "the respondent gave no group (trust), so the group cell is blank: the comment "
+    "cannot be shown in any group's report whatever the decision",
 }
 
 _REQUIRED = ("comment_id", "group", "item", "text", "decision", "edited_text")
@@ -419,7 +421,9 @@ def export_comments(
     (its label's words and abbreviations, or the item id for a "Yes", e.g. ``ltft``) that fewer
     than ``min_cell`` respondents in the comment's group chose; ``health``, ``date`` and
     ``redacted`` flag what their names say; ``few-comments`` marks questions that fewer than
-    ``min_comments`` people in the group answered.
+    ``min_comments`` people in the group answered; ``no-group`` marks the comments of
+    respondents who gave no group (their ``group`` is blank): they are kept, so that none is lost
+    without a word, but no group's report can show them, whatever the decision.
 
     Examples
     --------
@@ -463,6 +467,8 @@ def export_comments(
             code="missing-column",
         )
     group_column, groups = _comment_groups(model, data, group)
+    # whether comments belong to groups at all: then a blank group is a respondent without one
+    grouped = group is not None or model.group_by is not None
     keys = _respondent_keys(model, data)
     rare = _rare_terms(model, data, groups, group_column, rules.min_cell)
 
@@ -483,10 +489,20 @@ def export_comments(
         for pos, original, clean, grp in zip(
             positions, written.tolist(), redacted, item_groups, strict=True
         ):
-            few = per_group.get(grp, 0) < rules.min_comments
-            codes, details = _warn(
-                clean, rare.get(str(grp), []), few, rules.min_cell, rules.min_comments
-            )
+            if grouped and str(grp) == "":
+                # no group: no group's report can show it, whatever the reviewer decides; it is
+                # kept (and marked) so that nothing is lost without a word
+                codes, details = _warn(clean, [], False, rules.min_cell, rules.min_comments)
+                codes.append("no-group")
+                details.append(
+                    f"the respondent gave no {group_column or model.group_by}: the comment "
+                    "cannot be shown in any group's report"
+                )
+            else:
+                few = per_group.get(grp, 0) < rules.min_comments
+                codes, details = _warn(
+                    clean, rare.get(str(grp), []), few, rules.min_cell, rules.min_comments
+                )
             rows.append(
                 {
                     "comment_id": _comment_id(keys[pos], item.id, original),
@@ -694,7 +710,9 @@ def read_comment_review(
         spreadsheet program, or ``.xlsx``), or the frame itself.
     survey : Survey, or a path or bundled id, optional
         When given, every ``item`` must be one of its free-text items and every ``group`` one of
-        the codes of its ``group_by`` item.
+        the codes of its ``group_by`` item, or blank on a row whose ``warnings`` say
+        ``no-group`` (a respondent without a group, as :func:`export_comments` writes it; such
+        a comment is in no group's report, whatever the decision).
     names, places : iterable of str, optional
         Rosters for redacting the approved text again (an edit may add a name).
 
@@ -862,12 +880,22 @@ class _ReviewChecker:
         if model is not None and str(rec.item) not in self.free_items:
             message = f"{rec.item!r} is not a free-text item of survey {model.id!r}"
             self.problem(row, "item", "unknown-item", message, rec.item)
-        if self.group_codes is not None and str(rec.group) not in self.group_codes:
-            message = (
-                f"{rec.group!r} is not a code of the survey's {model.group_by!r} item"
-                if model is not None
-                else f"unknown group {rec.group!r}"
-            )
+        group = str(rec.group)
+        warnings = {w.strip() for w in str(getattr(rec, "warnings", "")).split(";")}
+        # a blank group is a respondent without one when export_comments marked it so
+        marked = not group.strip() and "no-group" in warnings
+        if self.group_codes is not None and group not in self.group_codes and not marked:
+            if not group.strip():
+                message = (
+                    "no group, and the row is not marked no-group by the export: write the "
+                    f"code of the survey's {model.group_by!r} item the comment belongs to"
+                    if model is not None
+                    else "no group"
+                )
+            elif model is not None:
+                message = f"{rec.group!r} is not a code of the survey's {model.group_by!r} item"
+            else:
+                message = f"unknown group {rec.group!r}"
             self.problem(row, "group", "unknown-group", message, rec.group)
 
     def decision(self, row: int, rec: Any) -> None:

@@ -67,7 +67,9 @@ for names and 0.93 for places, with precision above 0.99.
 from __future__ import annotations
 
 import json
+import numbers
 import re
+import reprlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -75,7 +77,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DataError
+from ..errors import ArgumentError, DataError
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
@@ -1107,18 +1109,101 @@ def _find(text: str, passes: Sequence[_Pass]) -> tuple[str, list[Span]]:
     return _render(text, spans), spans
 
 
-def _as_span(item: Span | tuple[str, int, int], text: str) -> Span:
+def _short(value: Any) -> str:
+    """``repr(value)``, cut short (a detector's output may be long)."""
+    short = reprlib.Repr()
+    short.maxstring = short.maxother = 60
+    short.maxlist = short.maxtuple = short.maxdict = 4
+    return short.repr(value)
+
+
+def _offset(value: Any) -> int | None:
+    """A character offset as an int: an integer (not a bool) or a whole-number float; else
+    None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():
+        return int(float(value))
+    return None
+
+
+def _as_span(item: Any, text: str, source: str = "a detector", *, upper: bool = True) -> Span:
+    """A detector's (or a finder's) span, checked: a :class:`Span` or a ``(type, start, end)``
+    tuple with a type in text and whole-number offsets inside ``text``; ``source`` names who
+    returned it, for the message."""
     if isinstance(item, Span):
         t, s, e = item.type, item.start, item.end
-    else:
+    elif isinstance(item, tuple | list) and len(item) == 3:
         t, s, e = item
-    t = str(t).upper()
-    if not (0 <= s < e <= len(text)):
+    else:
         raise DataError(
-            f"a detector returned the span {t} {s}:{e}, outside the text (length {len(text)})",
+            f"{source} returned {_short(item)}: each span must be a Span or a (type, start, "
+            "end) tuple",
             code="bad-span",
         )
-    return Span(t, int(s), int(e), text[s:e])
+    if not isinstance(t, str) or not t.strip():
+        raise DataError(
+            f"{source} returned the span {_short(item)}, whose type is not a name such as "
+            "'NAME' (text)",
+            code="bad-span",
+        )
+    start, end = _offset(s), _offset(e)
+    if start is None or end is None:
+        raise DataError(
+            f"{source} returned the span {_short(item)}: start and end must be whole numbers "
+            "(character offsets in the text)",
+            code="bad-span",
+        )
+    if not (0 <= start < end <= len(text)):
+        what = "which ends before it starts" if start >= end else "outside the text"
+        raise DataError(
+            f"{source} returned the span {t} {start}:{end}, {what} (length {len(text)}): a "
+            "span needs 0 <= start < end <= the text's length",
+            code="bad-span",
+        )
+    return Span(t.upper() if upper else t, start, end, text[start:end])
+
+
+def _spans_of(found: Any, text: str, source: str, *, upper: bool = True) -> list[Span]:
+    """The spans a detector (or a finder) returned, each checked (see :func:`_as_span`)."""
+    if isinstance(found, str | bytes | Span) or not isinstance(found, Iterable):
+        raise DataError(
+            f"{source} returned {_short(found)}: it must return an iterable of spans (Span or "
+            "(type, start, end) tuples), [] when it finds nothing",
+            code="bad-span",
+        )
+    return [_as_span(item, text, source, upper=upper) for item in found]
+
+
+def _check_detectors(detectors: Any) -> tuple[Detector, ...]:
+    """``detectors`` as a tuple of callables, or an :class:`ArgumentError` saying what is
+    wrong."""
+    if detectors is None:
+        return ()
+    if callable(detectors):
+        raise ArgumentError(
+            f"detectors must be a list of callables; got one callable ({_name_of(detectors)}): "
+            "pass detectors=[...] around it"
+        )
+    if isinstance(detectors, str | bytes | Mapping) or not isinstance(detectors, Iterable):
+        raise ArgumentError(
+            f"detectors must be a list of callables, got {type(detectors).__name__} "
+            f"{_short(detectors)}"
+        )
+    out = tuple(detectors)
+    for i, det in enumerate(out):
+        if not callable(det):
+            raise ArgumentError(
+                f"detectors[{i}] is {type(det).__name__} {_short(det)}, not a callable (a "
+                "detector takes a text and returns its spans)"
+            )
+    return out
+
+
+def _name_of(func: Any) -> str:
+    return str(getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or func)
 
 
 def _merge(spans: Iterable[Span], text: str) -> list[Span]:
@@ -1155,9 +1240,8 @@ _PLACEHOLDER = re.compile(r"\[(?:" + "|".join(ENTITY_TYPES) + r"|[A-Z][A-Z_]*)\]
 def _with_detectors(text: str, spans: list[Span], detectors: Sequence[Detector]) -> list[Span]:
     extra: list[Span] = []
     holders = [m.span() for m in _PLACEHOLDER.finditer(text)]
-    for det in detectors:
-        for item in det(text):
-            sp = _as_span(item, text)
+    for i, det in enumerate(detectors):
+        for sp in _spans_of(det(text), text, f"detectors[{i}] ({_name_of(det)})"):
             # never redact an existing placeholder from an earlier redaction
             if any(s <= sp.start and sp.end <= e for s, e in holders):
                 continue
@@ -1192,7 +1276,7 @@ class Redactor:
         detectors: Sequence[Detector] | None = None,
     ) -> None:
         self._passes = _passes(names, places)
-        self._detectors = tuple(detectors or ())
+        self._detectors = _check_detectors(detectors)
         # the last column redacted, as given and redacted: the same texts asked again (the
         # analysis's interview segments, then their themes' quotes) are not scanned twice
         self._last: tuple[list[Any], np.ndarray] | None = None
@@ -1217,15 +1301,27 @@ class Redactor:
         """Every text of ``series`` redacted (as :func:`redact_series`)."""
         import pandas as pd
 
+        if isinstance(series, pd.DataFrame):
+            raise ArgumentError(
+                "redact_series takes one column (a Series), got a DataFrame with the column(s) "
+                f"{', '.join(map(repr, series.columns[:10]))}: pass frame[column], or redact "
+                "each column in turn"
+            )
         if not isinstance(series, pd.Series):
-            series = pd.Series(series)
+            try:
+                series = pd.Series(series)
+            except (TypeError, ValueError) as exc:
+                raise ArgumentError(
+                    f"redact_series takes a Series of texts, got {type(series).__name__}: {exc}"
+                ) from exc
         missing = series.isna().to_numpy()
         values = series.astype(object).where(
             missing, series.astype(object).map(str, na_action="ignore")
         )
         values = values.where(~missing, None)
         if self._detectors:
-            out = values.map(self.redact, na_action="ignore")
+            out = values.map(self.redact, na_action="ignore").astype(object)
+            out = out.where(~missing, None)  # missing as None, as without detectors
             return pd.Series(out, index=series.index, name=series.name, dtype=object)
         out = values.astype(object)
         if not (~missing).any():
@@ -1412,25 +1508,170 @@ def redact_series(
 
 def load_redaction_corpus(path: str | Path) -> list[dict[str, Any]]:
     """Read a labelled corpus: JSON lines, each ``{"text": ..., "entities": [{"type", "start",
-    "end"}, ...]}`` with optional ``"names"`` and ``"places"`` lists."""
-    p = Path(path)
+    "end"}, ...]}`` with optional ``"names"`` and ``"places"`` lists.
+
+    Raises
+    ------
+    DataError
+        When the file does not exist (``missing-file``), cannot be read (``unreadable``), is
+        not UTF-8 (``not-utf8``), or a line is not a valid record (``bad-corpus``: not JSON,
+        no ``text``, an entity without ``type``, ``start`` or ``end``, offsets that are not
+        whole numbers or lie outside the text); the message gives the file and line.
+    """
     records = []
-    for lineno, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+    for where, rec in _read_corpus(Path(path)):
+        _check_record(rec, where)
+        records.append(rec)
+    return records
+
+
+def _read_corpus(p: Path) -> list[tuple[str, Any]]:
+    """Each record of a JSON-lines corpus file, with its ``file:line``."""
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError as exc:
+        raise DataError(f"{p}: no such file (a redaction corpus)", code="missing-file") from exc
+    except OSError as exc:
+        raise DataError(
+            f"{p}: cannot read the corpus: {exc.strerror or exc}", code="unreadable"
+        ) from exc
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        at = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"{p}:{at}: not UTF-8 text (byte {exc.start}): save the corpus as UTF-8",
+            code="not-utf8",
+        ) from exc
+    out: list[tuple[str, Any]] = []
+    for lineno, line in enumerate(content.splitlines(), 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
             raise DataError(f"{p}:{lineno}: not valid JSON: {exc}", code="bad-corpus") from exc
-        if not isinstance(rec, dict) or "text" not in rec:
-            raise DataError(f"{p}:{lineno}: a record needs a 'text' field", code="bad-corpus")
-        for ent in rec.get("entities", []):
-            if not 0 <= ent["start"] < ent["end"] <= len(rec["text"]):
-                raise DataError(
-                    f"{p}:{lineno}: entity {ent} is outside the text", code="bad-corpus"
-                )
-        records.append(rec)
-    return records
+        out.append((f"{p}:{lineno}", rec))
+    return out
+
+
+def _corpus_records(corpus: Any) -> list[tuple[str, Any]]:
+    """The records of an :func:`evaluate_redaction` corpus, each with where it is (``file:line``,
+    ``corpus[i]`` or a frame's ``row <label>``)."""
+    import pandas as pd
+
+    if isinstance(corpus, str | Path):
+        return _read_corpus(Path(corpus))
+    if isinstance(corpus, pd.DataFrame):
+        # its rows as records; a missing cell is a field the record does not have
+        return [
+            (
+                f"row {label!r} of the frame",
+                {k: v for k, v in rec.items() if not _absent(v)},
+            )
+            for label, rec in zip(corpus.index, corpus.to_dict("records"), strict=True)
+        ]
+    if isinstance(corpus, Mapping):
+        raise ArgumentError(
+            "corpus must be a list of records (or a JSON-lines file), got one mapping: pass "
+            "[record]"
+        )
+    if isinstance(corpus, bytes) or not isinstance(corpus, Iterable):
+        raise ArgumentError(
+            "corpus must be a list of records, a DataFrame of them or the path of a JSON-lines "
+            f"file, got {type(corpus).__name__}"
+        )
+    return [(f"corpus[{i}]", rec) for i, rec in enumerate(corpus)]
+
+
+def _absent(value: Any) -> bool:
+    """A frame's missing cell: None, NA or NaN (a list or a text is present)."""
+    import pandas as pd
+
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _check_record(
+    rec: Any, where: str
+) -> tuple[str, list[tuple[str, int, int]], list[str], list[str]]:
+    """A corpus record's text, labelled entities, names and places, checked; a
+    :class:`DataError` (``bad-corpus``) naming the record (``where``) and the field if not."""
+    if not isinstance(rec, Mapping):
+        raise DataError(
+            f"{where}: a record must be a mapping with 'text' and 'entities', got "
+            f"{type(rec).__name__} {_short(rec)}",
+            code="bad-corpus",
+        )
+    if "text" not in rec:
+        raise DataError(
+            f"{where}: a record needs a 'text' field (it has: "
+            f"{', '.join(map(str, rec)) or 'no field'})",
+            code="bad-corpus",
+        )
+    text = rec["text"]
+    if not isinstance(text, str):
+        raise DataError(
+            f"{where}: 'text' must be a string, got {type(text).__name__} {_short(text)}",
+            code="bad-corpus",
+        )
+    entities = rec.get("entities", [])
+    if isinstance(entities, str | bytes | Mapping) or not isinstance(entities, Iterable):
+        raise DataError(
+            f"{where}: 'entities' must be a list of {{type, start, end}} mappings ([] for "
+            f"none), got {_short(entities)}",
+            code="bad-corpus",
+        )
+    gold: list[tuple[str, int, int]] = []
+    for j, ent in enumerate(entities):
+        at = f"{where}, entities[{j}]"
+        if not isinstance(ent, Mapping):
+            raise DataError(
+                f"{at}: an entity must be a mapping with type, start and end, got {_short(ent)}",
+                code="bad-corpus",
+            )
+        missing = [k for k in ("type", "start", "end") if k not in ent]
+        if missing:
+            raise DataError(
+                f"{at}: no {' or '.join(map(repr, missing))} (an entity needs type, start and "
+                f"end): {_short(dict(ent))}",
+                code="bad-corpus",
+            )
+        kind, s, e = ent["type"], _offset(ent["start"]), _offset(ent["end"])
+        if not isinstance(kind, str) or not kind.strip():
+            raise DataError(
+                f"{at}: 'type' must be a name such as 'NAME', got {_short(kind)}",
+                code="bad-corpus",
+            )
+        if s is None or e is None:
+            raise DataError(
+                f"{at}: 'start' and 'end' must be whole numbers (character offsets), got "
+                f"start={ent['start']!r}, end={ent['end']!r}",
+                code="bad-corpus",
+            )
+        if not 0 <= s < e <= len(text):
+            what = "ends before it starts" if s >= e else "is outside the text"
+            raise DataError(
+                f"{at}: the entity {kind} {s}:{e} {what} (length {len(text)}): an entity "
+                "needs 0 <= start < end <= the text's length",
+                code="bad-corpus",
+            )
+        gold.append((kind, s, e))
+    lists = []
+    for key in ("names", "places"):
+        values = rec.get(key)
+        if values is None:
+            values = []
+        elif isinstance(values, str):
+            values = [values]
+        elif isinstance(values, Iterable) and not isinstance(values, bytes | Mapping):
+            values = list(values)
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise DataError(
+                f"{where}: {key!r} must be a list of strings, got {_short(rec.get(key))}",
+                code="bad-corpus",
+            )
+        lists.append(values)
+    return text, gold, lists[0], lists[1]
 
 
 def evaluate_redaction(
@@ -1443,14 +1684,16 @@ def evaluate_redaction(
 
     Parameters
     ----------
-    corpus : iterable of mappings, or a path to a JSON-lines file
+    corpus : iterable of mappings, a DataFrame of them, or a path to a JSON-lines file
         Records with ``text``, ``entities`` (``type``, ``start``, ``end``) and optionally the
-        ``names`` and ``places`` lists to pass to :func:`find_personal_data`.
+        ``names`` and ``places`` lists to pass to :func:`find_personal_data`. A frame's rows are
+        the records (a missing cell is a field the record does not have).
     detectors : sequence of callables, optional
         Passed to :func:`find_personal_data`.
     finder : callable, optional
-        ``finder(text, names, places)`` returning :class:`Span` objects, to evaluate another
-        tool on the same corpus (default: :func:`find_personal_data`).
+        ``finder(text, names, places)`` returning :class:`Span` objects or ``(type, start,
+        end)`` tuples, to evaluate another tool on the same corpus (default:
+        :func:`find_personal_data`).
 
     Returns
     -------
@@ -1459,6 +1702,18 @@ def evaluate_redaction(
         ``n_true`` (labelled entities), ``n_found`` (spans found), ``recall``, ``precision``
         and ``redacted`` (the share of labelled entities covered by a placeholder of any type:
         what matters for privacy).
+
+    Raises
+    ------
+    ArgumentError
+        When ``corpus``, ``detectors`` or ``finder`` is of the wrong type.
+    DataError
+        When the corpus file cannot be read (see :func:`load_redaction_corpus`), a record is
+        not valid (``bad-corpus``: no ``text``, ``entities`` not a list, an entity without
+        ``type``, ``start`` or ``end``, offsets that are not whole numbers or not inside the
+        text), or a detector or the finder returns something that is not a span of the text
+        (``bad-span``); the message names the record (``file:line``, ``corpus[i]`` or the
+        frame's row) and the field.
 
     Notes
     -----
@@ -1485,17 +1740,25 @@ def evaluate_redaction(
     import numpy as np
     import pandas as pd
 
-    records = load_redaction_corpus(corpus) if isinstance(corpus, (str, Path)) else list(corpus)
+    dets = _check_detectors(detectors)
+    if finder is not None and not callable(finder):
+        raise ArgumentError(
+            f"finder must be a callable finder(text, names, places), got "
+            f"{type(finder).__name__} {_short(finder)}"
+        )
+    records = [(where, *_check_record(rec, where)) for where, rec in _corpus_records(corpus)]
     rows: dict[str, list[int]] = {}  # type -> [n_true, found, n_found, correct, redacted]
-    for rec in records:
-        text = rec["text"]
-        gold = [(e["type"], e["start"], e["end"]) for e in rec.get("entities", [])]
+    for where, text, gold, names, places in records:
         if finder is None:
-            pred = find_personal_data(
-                text, rec.get("names", ()), rec.get("places", ()), detectors=detectors
-            )
+            try:
+                pred = find_personal_data(text, names, places, detectors=dets)
+            except DataError as exc:  # a detector's bad span: say which record
+                raise DataError(
+                    f"{where}: {exc}", code=exc.code, failure_cases=exc.failure_cases
+                ) from exc
         else:
-            pred = list(finder(text, rec.get("names", []), rec.get("places", [])))
+            # a finder's spans as Span objects or (type, start, end) tuples, each checked
+            pred = _spans_of(finder(text, names, places), text, f"{where}: the finder", upper=False)
         for t, s, e in gold:
             r = rows.setdefault(t, [0, 0, 0, 0, 0])
             r[0] += 1
