@@ -639,10 +639,15 @@ def test_answers_held_as_lists_are_named_not_a_traceback() -> None:
 
 
 def test_exporters_take_a_bundled_survey_id(tmp_path: Path) -> None:
-    """Most functions take "trainee-survey" for the bundled survey; to_printable, to_limesurvey
-    and check_filled stopped with an AttributeError on it (and check_filled on None)."""
+    """Most functions take "trainee-survey" for the bundled survey; the exporters (to_xlsform,
+    to_redcap, to_limesurvey, to_printable, write_labelled) and check_filled stopped with an
+    AttributeError on it (and check_filled on None)."""
     from leadership_eval.errors import ArgumentError
 
+    assert le.to_xlsform("trainee-survey", tmp_path / "s.xlsx").exists()
+    assert le.to_redcap("trainee-survey", tmp_path / "s.csv").exists()
+    data = le.simulate_responses(le.as_survey("trainee-survey"), 5, seed=1)
+    assert le.write_labelled(data, "trainee-survey", tmp_path / "d.csv", format="csv").exists()
     assert "# Doctors in training and leadership" in le.to_printable(
         "trainee-survey", format="markdown"
     )

@@ -35,7 +35,7 @@ _STATA_MISSING = "abcdefghijklmnopqrstuvwxyz"
 
 def write_labelled(
     data: pd.DataFrame | ValidationReport,
-    survey: Survey,
+    survey: Survey | str | Path,
     path: str | Path,
     format: Literal["sav", "dta", "csv"] = "sav",
     language: str = "en",
@@ -52,7 +52,7 @@ def write_labelled(
         other columns (written unlabelled). Columns are matched to items by their column name
         (``column`` alias or id). A :class:`~leadership_eval.responses.ValidationReport`
         stands for its clean ``data`` with its ``missing`` codes.
-    survey : Survey
+    survey : Survey, or a path or bundled id
     path : str or pathlib.Path
         The file to write.
     format : {"sav", "dta", "csv"}
@@ -115,6 +115,9 @@ def write_labelled(
     """
     import pandas as pd
 
+    from ..instruments.loader import as_survey
+
+    survey = as_survey(survey)
     if format not in ("sav", "dta", "csv"):
         raise ConfigurationError(
             f"format must be 'sav', 'dta' or 'csv', not {format!r}", code="unknown-format"

@@ -160,12 +160,12 @@ def _choices_text(pairs: list[tuple[Any, str]]) -> str:
     return " | ".join(f"{code}, {_choice_label(label)}" for code, label in pairs)
 
 
-def to_redcap(survey: Survey, path: str | Path) -> Path:
+def to_redcap(survey: Survey | str | Path, path: str | Path) -> Path:
     """Write ``survey`` as a REDCap data dictionary (CSV).
 
     Parameters
     ----------
-    survey : Survey
+    survey : Survey, or a path or bundled id
     path : str or pathlib.Path
         The CSV file to write.
 
@@ -191,6 +191,9 @@ def to_redcap(survey: Survey, path: str | Path) -> Path:
     >>> from_redcap(out) == s
     True
     """
+    from ..instruments.loader import as_survey
+
+    survey = as_survey(survey)
     path = Path(path)
     w = _DictionaryWriter(survey)
     rows = [w.record_id_row()]

@@ -111,12 +111,12 @@ def stem_names(survey: Survey) -> dict[str, str]:
 # ------------------------------------------------------------------------------------ export
 
 
-def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) -> Path:
+def to_xlsform(survey: Survey | str | Path, path: str | Path, language: str | None = None) -> Path:
     """Write ``survey`` as an XLSForm workbook (``.xlsx``).
 
     Parameters
     ----------
-    survey : Survey
+    survey : Survey, or a path or bundled id
         The instrument.
     path : str or pathlib.Path
         The workbook to write.
@@ -146,6 +146,9 @@ def to_xlsform(survey: Survey, path: str | Path, language: str | None = None) ->
     """
     from openpyxl import Workbook
 
+    from ..instruments.loader import as_survey
+
+    survey = as_survey(survey)
     path = Path(path)
     w = _XLSFormWriter(survey, language)
     rows = w.survey_rows()
