@@ -11,14 +11,15 @@ value tells the intruder. The solvers themselves are in :mod:`._linear`.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import ArgumentError, ConfigurationError, DataError
 
 if TYPE_CHECKING:
     from scipy import sparse
@@ -52,7 +53,11 @@ class TableSum:
     parts: Sequence[Hashable]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "parts", tuple(self.parts))
+        parts = self.parts
+        # one key (a name, a position) is one part, not the letters of a name
+        if isinstance(parts, str | bytes) or not isinstance(parts, Iterable):
+            parts = (parts,)
+        object.__setattr__(self, "parts", tuple(parts))
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,74 @@ class SharedLine:
 
 
 Link = TableSum | SharedLine
+
+
+def check_links(links: object) -> tuple[Link, ...]:
+    """``links`` as a tuple: None is no link, one :class:`TableSum` or :class:`SharedLine` is a
+    one-item list; anything else that is not a list is an
+    :class:`~leadership_eval.errors.ArgumentError`."""
+    if links is None:
+        return ()
+    if isinstance(links, TableSum | SharedLine):
+        return (links,)
+    if isinstance(links, str | bytes | Mapping | pd.DataFrame | pd.Series) or not isinstance(
+        links, Iterable
+    ):
+        raise ArgumentError(
+            "links must be a list of TableSum or SharedLine objects (or None for no links), "
+            f"got {type(links).__name__}"
+        )
+    return tuple(links)
+
+
+def check_optional_whole(name: str, value: object, minimum: int) -> int | None:
+    """None, or :func:`check_whole`."""
+    return None if value is None else check_whole(name, value, minimum, optional=True)
+
+
+def check_whole(name: str, value: object, minimum: int, *, optional: bool = False) -> int:
+    """An option that must be a whole number of at least ``minimum``.
+
+    A value of another type (text, a fraction, NaN, a bool) is an
+    :class:`~leadership_eval.errors.ArgumentError`; a whole number below ``minimum`` a
+    :class:`~leadership_eval.errors.ConfigurationError`; both name the option (``optional``:
+    the message says None is allowed too).
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ArgumentError(
+            f"{name} must be a whole number of at least {minimum}"
+            + (" (or None)" if optional else "")
+            + f", got {type(value).__name__} {value!r}"
+        )
+    if value < minimum:
+        raise ConfigurationError(
+            f"{name} must be a whole number of at least {minimum}, got {value}",
+            code="invalid-option",
+        )
+    return int(value)
+
+
+def check_seconds(name: str, value: object) -> float:
+    """A time limit: a number of seconds above 0 (``inf``: no limit)."""
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, int | float | np.integer | np.floating
+    ):
+        raise ArgumentError(
+            f"{name} must be a number of seconds above 0, got {type(value).__name__} {value!r}"
+        )
+    seconds = float(value)
+    if math.isnan(seconds) or not seconds > 0:
+        raise ConfigurationError(
+            f"{name} must be a number of seconds above 0, got {value}", code="invalid-option"
+        )
+    return seconds
+
+
+def check_flag(name: str, value: object) -> bool:
+    """An option that must be True or False (``"no"`` would read as True)."""
+    if not isinstance(value, bool | np.bool_):
+        raise ArgumentError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return bool(value)
 
 
 @dataclass
@@ -269,6 +342,33 @@ def _split_margins(
     return inner_rows, inner_cols, ti, tj
 
 
+def _is_all_label(label: object) -> bool:
+    return isinstance(label, str) and label.strip().lower() == "all"
+
+
+def _refuse_all_margins(
+    inner: np.ndarray, rows: list[Hashable], cols: list[Hashable], what: str, series: bool
+) -> None:
+    """Refuse a row or column labelled ``All`` that adds up to the others: the margins of
+    ``pandas.crosstab(..., margins=True)``. Only ``Total`` margins are recognised, so it would
+    be protected as a category and published beside a second, doubled total."""
+    lines = [("row", rows, inner)] + ([] if series else [("column", cols, inner.T)])
+    for axis, labels, grid in lines:
+        for i, label in enumerate(labels):
+            if not _is_all_label(label) or len(labels) < 2:
+                continue
+            others = np.delete(grid, i, axis=0).sum(axis=0)
+            if grid[i].sum() > 0 and np.allclose(grid[i], others):
+                raise DataError(
+                    f"{what}: its {axis} {label!r} adds up to the other {axis}s, as the margins "
+                    "pandas.crosstab(..., margins=True) adds do; only a 'Total' row and column "
+                    "are read as margins, so it would be protected as a category and published "
+                    "beside a second, doubled total. Pass margins_name='Total' to crosstab, or "
+                    f"drop the {label!r} margins (the totals are added back as 'Total')",
+                    code="invalid-data",
+                )
+
+
 def parse_counts(obj: object, key: Hashable) -> Table:
     """A table of counts -> a full :class:`Table` with both margins computed and verified."""
     what = "table" if key is None else f"table {key!r}"
@@ -278,6 +378,7 @@ def parse_counts(obj: object, key: Hashable) -> Table:
     keep_r = [i for i in range(frame.shape[0]) if i != ti]
     keep_c = [j for j in range(frame.shape[1]) if j != tj]
     inner = values[np.ix_(keep_r, keep_c)]
+    _refuse_all_margins(inner, inner_rows, inner_cols, what, series)
     nr, nc = inner.shape
     if series:
         full = np.zeros((nr + 1, 1))
@@ -339,9 +440,16 @@ def parse_published(obj: object, key: Hashable, totals: bool) -> Table:
     values = _validate_counts(frame, what, allow_missing=True, series=series)
     inner_rows, inner_cols, ti, tj = _split_margins(frame, series, detect=totals)
     if totals and ti is None and tj is None:
+        named_all = any(_is_all_label(c) for c in [*frame.index, *frame.columns])
         raise DataError(
             f"{what} has no 'Total' row or column; pass totals=False to audit a table without "
-            "margins (every suppressed cell is then only known to be >= 0)",
+            "margins (every suppressed cell is then only known to be >= 0)"
+            + (
+                "; its 'All' row or column is not read as a margin (pandas.crosstab names its "
+                "margins so: pass margins_name='Total')"
+                if named_all
+                else ""
+            ),
             code="no-total",
         )
     order_r = [i for i in range(frame.shape[0]) if i != ti] + ([ti] if ti is not None else [])
@@ -445,7 +553,7 @@ def build_system(tables: list[Table], links: Sequence[Link] = (), check: bool = 
         offset += t.size
     uf = _UnionFind(offset)
     sums: list[TableSum] = []
-    for link in links:
+    for link in check_links(links):
         if isinstance(link, SharedLine):
             _share(tables, keys, link, uf)
         elif isinstance(link, TableSum):

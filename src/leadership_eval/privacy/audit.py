@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, SolverError
+from ..errors import ArgumentError, ConfigurationError, DataError, SolverError
 from ._linear import LinearAttack
 from ._system import (
     TOTAL,
@@ -31,6 +31,9 @@ from ._system import (
     System,
     TableSum,
     build_system,
+    check_flag,
+    check_links,
+    check_optional_whole,
     parse_published,
     published_bounds,
     round_interval,
@@ -314,6 +317,18 @@ def bounds_frame(
     return pd.DataFrame(data)
 
 
+def _check_audit_options(
+    totals: object, rounding: object, threshold: object
+) -> tuple[bool, int | None, int | None]:
+    """``totals`` True or False, ``rounding`` a base of at least 1 and ``threshold`` a count of
+    at least 0 (each may be None): text, a fraction or NaN would be misread as a number."""
+    return (
+        check_flag("totals", totals),
+        check_optional_whole("rounding", rounding, 1),
+        check_optional_whole("threshold", threshold, 0),
+    )
+
+
 def audit_table(
     published: pd.DataFrame | pd.Series,
     totals: bool = True,
@@ -334,8 +349,8 @@ def audit_table(
         Whether to read the ``Total`` row/column as margins (an error if there is none). With
         ``False`` every label is an inner cell and nothing links the cells.
     rounding : int, optional
-        The base published values were rounded to (HES rounds to 5): a published ``r`` is then
-        only known to lie in ``[r - floor(b/2), r + ceil(b/2) - 1]``.
+        The base published values were rounded to (a whole number; HES rounds to 5): a
+        published ``r`` is then only known to lie in ``[r - floor(b/2), r + ceil(b/2) - 1]``.
     threshold : int, optional
         With ``rounding``: the intruder knows nonzero counts below ``threshold`` are never
         published, so a published ``0`` is exact and a published ``r > 0`` is at least
@@ -388,6 +403,7 @@ def audit_table(
     >>> res.safe(5)
     False
     """
+    totals, rounding, threshold = _check_audit_options(totals, rounding, threshold)
     table = parse_published(published, None, totals)
     system = build_system([table], check=rounding is None)
     suppressed = np.isnan(system.value)
@@ -415,7 +431,8 @@ def audit_tables(
         Published tables (``NA`` = suppressed) with their ``Total`` margins; mapping keys (or
         positions) name them in ``links`` and in the result.
     links : sequence of TableSum or SharedLine
-        How the tables are linked (see :func:`~leadership_eval.privacy.tables.protect_tables`).
+        How the tables are linked (see :func:`~leadership_eval.privacy.tables.protect_tables`;
+        None: not linked).
     totals, rounding, threshold
         As for :func:`audit_table`.
 
@@ -445,10 +462,24 @@ def audit_tables(
       table row column  lower  upper
     0     a  FY    yes    3.0   3.0
     """
+    totals, rounding, threshold = _check_audit_options(totals, rounding, threshold)
+    links = check_links(links)
     if isinstance(published, Mapping):
         items = list(published.items())
-    else:
+    elif isinstance(published, Sequence) and not isinstance(published, str | bytes):
         items = list(enumerate(published))
+    else:
+        raise ArgumentError(
+            "published must be a list or a dict of published tables, got "
+            f"{type(published).__name__}"
+            + (
+                "; audit one table with audit_table"
+                if isinstance(published, pd.DataFrame | pd.Series)
+                else ""
+            )
+        )
+    if not items:
+        raise ConfigurationError("audit_tables needs at least one published table")
     tables = [parse_published(obj, key, totals) for key, obj in items]
     system = build_system(tables, links, check=rounding is None)
     suppressed = np.isnan(system.value)

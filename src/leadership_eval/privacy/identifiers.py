@@ -72,7 +72,21 @@ def _columns_of(survey: Any, disclosure: str) -> list[str]:
             ) from None
     if isinstance(survey, Mapping):
         value = survey.get(disclosure, ())
-        return [value] if isinstance(value, str) else [str(c) for c in value]
+        if value is None:  # {"direct": None}: no column of that level
+            return []
+        if isinstance(value, str):
+            return [value]
+        if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
+            raise ArgumentError(
+                f"the {disclosure!r} entry of the column mapping must be a column name or a "
+                f"list of them, got {type(value).__name__} {value!r}"
+            )
+        return [str(c) for c in value]
+    if survey is None or isinstance(survey, bytes) or not isinstance(survey, Iterable):
+        raise ArgumentError(
+            "expected a survey (or its id or file), a list of column names or a mapping such as "
+            f"{{{disclosure!r}: [...]}}, got {type(survey).__name__} {survey!r}"
+        )
     return [str(c) for c in survey]
 
 
@@ -88,9 +102,10 @@ def drop_direct_identifiers(
     survey : Survey, sequence of str or mapping
         A survey (the columns of its items with ``disclosure: direct`` are dropped, whether
         named by the item's id or by its ``column`` alias), the column names to drop, or a
-        mapping whose ``"direct"`` entry lists them.
+        mapping whose ``"direct"`` entry lists them (None there: no column).
     keep : iterable of str, optional
-        Columns never to drop (the pipeline keeps the respondent id, to pseudonymise it).
+        Columns never to drop (the pipeline keeps the respondent id, to pseudonymise it); one
+        name given as text is that one column.
 
     Returns
     -------
@@ -117,10 +132,10 @@ def drop_direct_identifiers(
     from ..instruments.models import Survey
 
     explicit = isinstance(survey, Mapping) or not isinstance(survey, str | Path | Survey)
+    check_frame(data, text_columns=explicit)
     wanted = _columns_of(survey, "direct")
-    keep_set = set(keep)
+    keep_set = set(_names(keep, "keep"))
     if explicit:
-        check_frame(data, text_columns=True)
         missing = [c for c in wanted if c not in data.columns]
         if missing:
             raise DataError(
@@ -131,6 +146,20 @@ def drop_direct_identifiers(
     drop = set(wanted) - keep_set
     dropped = [str(c) for c in data.columns if c in drop]
     return data.drop(columns=dropped), dropped
+
+
+def _names(value: Any, what: str) -> list[Any]:
+    """A column argument as a list: one name (text) is a one-item list, None is empty."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, bytes) or not isinstance(value, Iterable):
+        raise ArgumentError(
+            f"{what} must be a column name or a list of column names, got "
+            f"{type(value).__name__} {value!r}"
+        )
+    return list(value)
 
 
 def _read_key_file(path: str | os.PathLike[str]) -> bytes:
@@ -158,6 +187,16 @@ def resolve_key(
     is found or it is shorter than :data:`MIN_KEY_LENGTH` bytes. A key file or a text key is
     trimmed of surrounding whitespace (a final newline); a ``bytes`` key is used as given.
     """
+    if not isinstance(key_env, str) or not key_env:
+        raise ArgumentError(
+            f"key_env must be the name of an environment variable (text), got "
+            f"{type(key_env).__name__} {key_env!r}; the default is {KEY_ENV!r}"
+        )
+    if key_file is not None and not isinstance(key_file, str | os.PathLike):
+        raise ArgumentError(
+            f"key_file must be a path (str or pathlib.Path), got {type(key_file).__name__} "
+            f"{key_file!r}"
+        )
     source: str
     if key is not None:
         if not isinstance(key, str | bytes | bytearray | memoryview):
@@ -202,6 +241,11 @@ def generate_key(path: str | os.PathLike[str], *, overwrite: bool = False) -> Pa
     >>> oct(stat.S_IMODE(os.stat(p).st_mode)), len(p.read_text().strip())
     ('0o600', 64)
     """
+    if not isinstance(path, str | os.PathLike) or (isinstance(path, str) and not path.strip()):
+        raise ArgumentError(
+            f"generate_key needs the path of the key file to write (str or pathlib.Path), got "
+            f"{type(path).__name__} {path!r}"
+        )
     p = Path(path)
     flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
     try:
@@ -680,6 +724,26 @@ def _kinds_by_values(values: Any, weights: Any) -> dict[str, float]:
     return {kind: n / total for kind, n in counts.items()}
 
 
+def _unhashable(series: pd.Series, column: Any) -> DataError:
+    """The error for a column holding lists, sets or dicts, naming the first such row."""
+    import pandas as pd
+
+    for label, value in series.items():
+        try:
+            hash(value)
+        except TypeError:
+            return DataError(
+                f"column {column!r} holds a {type(value).__name__} in row {label!r} (and maybe "
+                "others): find_identifier_columns examines one value per cell; turn such cells "
+                "into text first (e.g. data[col].astype(str)) so the values can be examined",
+                code="unhashable-value",
+                failure_cases=pd.DataFrame({"row": [label], "column": [column]}),
+            )
+    return DataError(  # pragma: no cover - factorize failed on hashable values
+        f"column {column!r} holds values that cannot be compared", code="unhashable-value"
+    )
+
+
 def find_identifier_columns(
     data: pd.DataFrame,
     columns: Iterable[Any] | None = None,
@@ -702,7 +766,7 @@ def find_identifier_columns(
     data : pandas.DataFrame
         The data (any index).
     columns : iterable, optional
-        The columns to examine (default: all).
+        The columns to examine (default: all); one name given as text is that one column.
     by_name : bool, default True
         Recognise the names survey platforms give identifier columns (``RecipientEmail``,
         ``IPAddress``, ``StartDate``, ``_submission_time``, ``meta/instanceID``...), compared
@@ -717,7 +781,7 @@ def find_identifier_columns(
         to count (0: any one answer).
     sample : int, default 200
         How many distinct non-missing values of a column to examine (each counted as often as
-        it occurs).
+        it occurs): a whole number of at least 1.
 
     Returns
     -------
@@ -762,22 +826,50 @@ def find_identifier_columns(
         raise DataError(f"min_share must be a number, got {min_share!r}", code="bad-argument")
     if not 0 <= min_share <= 1:
         raise DataError(f"min_share must be between 0 and 1, got {min_share}", code="bad-argument")
-    wanted = list(data.columns) if columns is None else list(columns)
-    unknown = [c for c in wanted if c not in data.columns]
+    if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
+        raise ArgumentError(
+            f"sample must be a whole number of distinct values to examine (1 or more), got "
+            f"{type(sample).__name__} {sample!r}"
+        )
+    if sample < 1:
+        raise DataError(
+            f"sample must be a whole number of distinct values to examine (1 or more), got "
+            f"{sample}",
+            code="bad-argument",
+        )
+    for flag, given in (("by_name", by_name), ("by_values", by_values)):
+        if not isinstance(given, bool | np.bool_):
+            raise ArgumentError(f"{flag} must be True or False, got {given!r}")
+    if columns is not None and not isinstance(columns, str) and not isinstance(columns, Iterable):
+        wanted = [columns]  # one name that is not text (a number)
+    else:
+        # one name given as text is one column, not its letters
+        wanted = list(data.columns) if columns is None else _names(columns, "columns")
+
+    def present(name: Any) -> bool:
+        try:
+            return name in data.columns
+        except TypeError:  # an unhashable "name" (a list inside the list)
+            return False
+
+    unknown = [c for c in wanted if not present(c)]
     if unknown:
         raise DataError(
             f"column(s) {unknown} are not in the data (columns: {list(map(str, data.columns))})",
             code="unknown-column",
         )
     rows: list[dict[str, Any]] = []
-    for col in [c for c in data.columns if c in set(wanted)]:
+    for col in [c for c in data.columns if c in wanted]:
         by_n = _kind_by_name(col) if by_name else None
         shares: dict[str, float] = {}
         if by_values:
             series = data[col]
             if isinstance(series, pd.DataFrame):  # repeated column names
                 series = series.iloc[:, 0]
-            codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            try:
+                codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            except TypeError:  # a list, set or dict in a cell: not a value to examine
+                raise _unhashable(series, col) from None
             seen = np.bincount(codes[codes >= 0], minlength=len(uniques))[:sample]
             shares = {
                 kind: share

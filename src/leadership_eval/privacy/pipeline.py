@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._frames import check_frame, unknown_column
-from ..errors import ConfigurationError, DataError, DisclosureError
+from ..errors import ArgumentError, ConfigurationError, DataError, DisclosureError
 from ..policy import DisclosurePolicy
 from .identifiers import KEY_ENV, find_identifier_columns, pseudonymise, resolve_key
 from .text import ENTITY_TYPES, redact_series
@@ -146,8 +146,18 @@ def _roles(data: pd.DataFrame, survey: Any) -> _Roles:
         level: dict[str, str] = {}
         for lvl in _LEVELS:
             value = survey.get(lvl, ())
-            value = [value] if isinstance(value, str) else list(value)
-            missing = [c for c in value if c not in data.columns]
+            if value is None:  # {"quasi": None}: no column of that level
+                value = []
+            elif isinstance(value, str):
+                value = [value]
+            elif isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
+                raise ArgumentError(
+                    f"the {lvl!r} entry of the survey mapping must be a column name or a list "
+                    f"of them, got {type(value).__name__} {value!r}"
+                )
+            else:
+                value = list(value)
+            missing = [c for c in value if not _has_column(data, c)]
             if missing:
                 raise DataError(
                     f"{lvl} column(s) {missing} are not in the data "
@@ -158,11 +168,17 @@ def _roles(data: pd.DataFrame, survey: Any) -> _Roles:
                 level.setdefault(str(c), lvl)
         rid = survey.get("respondent_id")
         return _Roles(level, None if rid is None else str(rid), "the column mapping", None)
-    raise DataError(
+    raise ArgumentError(
         "survey must be a Survey or a mapping such as {'direct': [...], 'quasi': [...], "
-        f"'free_text': [...], 'respondent_id': 'id'}}, got {type(survey).__name__}",
-        code="bad-argument",
+        f"'free_text': [...], 'respondent_id': 'id'}}, got {type(survey).__name__}"
     )
+
+
+def _has_column(data: pd.DataFrame, name: Any) -> bool:
+    try:
+        return name in data.columns
+    except TypeError:  # an unhashable name (a list inside the list)
+        return False
 
 
 def _risk(report: AnonymityReport | None) -> dict[str, Any] | None:

@@ -42,6 +42,10 @@ from ._system import (
     Table,
     TableSum,
     build_system,
+    check_links,
+    check_optional_whole,
+    check_seconds,
+    check_whole,
     parse_counts,
     published_bounds,
 )
@@ -598,19 +602,19 @@ def _check_protection_options(
     lower_protection: int,
     sliding_protection: int,
     solver_time_limit: float,
-) -> None:
-    if cost not in ("cells", "value"):
+) -> tuple[int | None, int, int, float]:
+    """The protection options, checked: ``(upper, lower, sliding, seconds)``.
+
+    A protection level is a whole number of respondents (text, a fraction, NaN or a bool is an
+    ArgumentError naming the option; a level out of range a ConfigurationError), the time
+    limit a number of seconds above 0."""
+    if not isinstance(cost, str) or cost not in ("cells", "value"):
         raise ConfigurationError(f"cost must be 'cells' or 'value', got {cost!r}")
-    for nm, val in (
-        ("lower_protection", lower_protection),
-        ("sliding_protection", sliding_protection),
-    ):
-        if val < 0:
-            raise ConfigurationError(f"{nm} must be >= 0, got {val}")
-    if upper_protection is not None and upper_protection < 1:
-        raise ConfigurationError(f"upper_protection must be >= 1, got {upper_protection}")
-    if not solver_time_limit > 0:
-        raise ConfigurationError(f"solver_time_limit must be > 0, got {solver_time_limit}")
+    lower = check_whole("lower_protection", lower_protection, 0)
+    sliding = check_whole("sliding_protection", sliding_protection, 0)
+    upper = check_optional_whole("upper_protection", upper_protection, 1)
+    seconds = check_seconds("solver_time_limit", solver_time_limit)
+    return upper, lower, sliding, seconds
 
 
 def _requirements(
@@ -676,8 +680,10 @@ def _protect(
     search may use before the greedy completion takes over."""
     engine = engine or _ENGINE
     rule_name, mc, suppress_zero, rounding = _resolve_policy(rule, policy, min_cell)
-    _check_protection_options(
-        cost, upper_protection, lower_protection, sliding_protection, solver_time_limit
+    upper_protection, lower_protection, sliding_protection, solver_time_limit = (
+        _check_protection_options(
+            cost, upper_protection, lower_protection, sliding_protection, solver_time_limit
+        )
     )
 
     system = build_system(tables, links)
@@ -830,7 +836,9 @@ def protect_table(
     table : pandas.DataFrame or pandas.Series
         Non-negative whole-number counts: rows x columns (e.g. trusts x answer options) or a
         1-D Series. Totals are computed from the inner cells; a ``Total`` row/column (any case)
-        already present is detected and checked against them.
+        already present is detected and checked against them. A row or column labelled ``All``
+        that adds up to the others (the margins of ``pandas.crosstab(..., margins=True)``) is
+        refused: pass ``margins_name="Total"`` to ``crosstab``.
     min_cell : int, optional
         The threshold: nonzero counts below it are suppressed (default 5, or the policy's).
     rule : {"threshold", "default", "gmc-nts", "nhs-hes"}
@@ -1014,7 +1022,8 @@ def protect_tables(
 sliding_protection
         As for :func:`protect_table`.
     links : sequence of TableSum or SharedLine
-        How the tables are linked. Supported linkage models:
+        How the tables are linked (None: not linked; one link alone is a list of one).
+        Supported linkage models:
 
         (a) **hierarchical**: ``TableSum(whole, parts)``, the whole (e.g. the regional table)
             is the cell-by-cell sum of the parts (the trusts' tables of the same layout);
@@ -1073,6 +1082,7 @@ sliding_protection
         )
     if not items:
         raise ConfigurationError("protect_tables needs at least one table")
+    links = check_links(links)
     parsed = [parse_counts(obj, key) for key, obj in items]
     return _protect(
         parsed,
