@@ -21,7 +21,7 @@ import pandas as pd
 
 from .._codes import code_text, indicator_frame
 from .._frames import check_columns, check_frame, failure_rows, numeric
-from ..errors import ConfigurationError, DataError
+from ..errors import ArgumentError, ConfigurationError, DataError
 from ..instruments.loader import as_survey
 from ..instruments.models import Item, Survey, text_in
 from ..mixed import MixedModelResult
@@ -341,7 +341,9 @@ def relate_activity_outcomes(
         "mentor_sessions"]`` gives activities per trainee per mentor session. A trust with a
         zero or missing value is left out (``excluded``).
     n_boot : int
-        Bootstrap resamples of trusts for the percentile CI of rho (0 to skip).
+        Bootstrap resamples of trusts for the percentile CI of rho: a whole number of 0 or
+        more (0 skips the bootstrap: ``boot_ci_low`` and ``boot_ci_high`` are NaN). A trust with
+        more than one row in ``activity_summary`` is a DataError (``duplicate-labels``).
     seed : int, optional
 
     Returns
@@ -395,8 +397,28 @@ def relate_activity_outcomes(
 
     summ = check_frame(activity_summary, "activity_summary")
     check_frame(trainee_scores, "trainee_scores")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer):
+        raise ArgumentError(
+            "n_boot must be a whole number of 0 or more (0 skips the bootstrap), not "
+            f"{type(n_boot).__name__}: {n_boot!r}"
+        )
+    if n_boot < 0:
+        raise ConfigurationError(
+            f"n_boot must be a whole number of 0 or more (0 skips the bootstrap); found {n_boot!r}",
+            code="invalid-option",
+        )
     if group in summ.columns:
         summ = summ.set_index(group)
+    labels = summ.index.astype(str)
+    if labels.has_duplicates:
+        repeated = sorted(set(labels[labels.duplicated()]))
+        raise DataError(
+            f"activity_summary has more than one row for {group} value(s) "
+            f"{', '.join(repeated[:10])}{' ...' if len(repeated) > 10 else ''}: give one row "
+            "per trust (sum the rows of each trust first)",
+            code="duplicate-labels",
+            failure_cases=pd.DataFrame({"group": repeated}),
+        )
     check_columns(summ, exposure, "exposure")
     check_columns(trainee_scores, group, "group")
     check_columns(trainee_scores, outcome, "outcome")
@@ -822,6 +844,11 @@ def most_helpful_activities(
     same trainee are not independent, so the Wilson intervals of ``by_origin`` are a little
     narrow. Associational, not causal.
 
+    An answer of ``most_helpful`` that is no code of its choice list raises a
+    :class:`~leadership_eval.errors.DataError` (``invalid-code``, naming the codes and rows), as
+    do ``origins`` naming a column the data lack (``missing-column``); an ``origins`` key that
+    is no activity code is a :class:`~leadership_eval.errors.ConfigurationError`.
+
     Examples
     --------
     >>> import pandas as pd
@@ -836,8 +863,10 @@ def most_helpful_activities(
     0       qi           3               2             0.5
     1    audit           3               1             0.5
     """
+    data = check_frame(data)
     sv = as_survey(survey)
     took, _ = _took_part(data, sv, activities)
+    all_codes = [str(c) for c in took.columns]
     act_list = sv.choices_for(activities) if activities in {i.id for i in sv.questions} else None
     exclusive = {str(o.code) for o in act_list.options if o.exclusive} if act_list else set()
     took = took[[c for c in took.columns if str(c) not in exclusive]]  # "none of these"
@@ -850,6 +879,17 @@ def most_helpful_activities(
     if most_helpful not in data.columns:
         raise DataError(f"the data has no column {most_helpful!r}", code="missing-column")
     named = data[most_helpful].map(code_text, na_action="ignore")
+    _check_named(data, sv, most_helpful, named, all_codes)
+    mapping = (
+        dict(origins)
+        if origins is not None
+        else origin_items(sv, activities=activities, mentor=mentor)
+    )
+    _check_origins(data, mapping, all_codes, activities)
+    # positions, not labels, from here on: a repeated row label is still one row each
+    data = data.reset_index(drop=True)
+    took = took.reset_index(drop=True)
+    named = named.reset_index(drop=True)
     k = took.sum(axis=1)
     eligible = (k >= 2) & named.isin(codes)
     # a named activity the trainee did not report taking part in is not counted
@@ -863,13 +903,52 @@ def most_helpful_activities(
     eligible &= did_named
     inv_k = (1 / k.where(k > 0)).fillna(0.0)
     by_act = _helpful_by_activity(took, codes, eligible, named, inv_k, ci)
-    mapping = (
-        dict(origins)
-        if origins is not None
-        else origin_items(sv, activities=activities, mentor=mentor)
-    )
     by_origin = _helpful_by_origin(data, sv, mapping, took, eligible, named, inv_k, ci)
     return MostHelpful(by_activity=by_act, by_origin=by_origin, caveat=_ASSOCIATIONAL)
+
+
+def _check_named(
+    data: pd.DataFrame, sv: Survey, most_helpful: str, named: pd.Series, activity_codes: list[str]
+) -> None:
+    """``invalid-code`` for answers of ``most_helpful`` that are no code of its choice list (or,
+    without one, of the activity list); its declared missing codes are allowed."""
+    cl = sv.choices_for(sv.item(most_helpful))
+    allowed = set(activity_codes)
+    if cl is not None:
+        allowed = {code_text(c) or "" for c in cl.codes} | {
+            code_text(c) or "" for c in cl.missing_codes
+        }
+    bad = (named.notna() & ~named.isin(allowed)).to_numpy(dtype=bool)
+    if bad.any():
+        values = sorted({str(v) for v in named[bad]})
+        rows = data.index[bad]
+        raise DataError(
+            f"column {most_helpful!r} holds code(s) not in its choice list: "
+            f"{', '.join(values[:10])}{' ...' if len(values) > 10 else ''} "
+            f"({int(bad.sum())} row(s): {', '.join(map(repr, rows[:10]))}"
+            f"{' ...' if len(rows) > 10 else ''})",
+            code="invalid-code",
+            failure_cases=failure_rows(data[most_helpful], bad, most_helpful),
+        )
+
+
+def _check_origins(
+    data: pd.DataFrame, mapping: dict[str, str], activity_codes: list[str], activities: str
+) -> None:
+    """An origins mapping names activity codes and columns the data have (as
+    :func:`activity_origins` requires)."""
+    for code, item_id in mapping.items():
+        if code not in activity_codes:
+            raise ConfigurationError(
+                f"origins: {code!r} is not a code of {activities!r}; its codes are "
+                f"{', '.join(activity_codes)}",
+                code="unknown-code",
+            )
+        if item_id not in data.columns:
+            raise DataError(
+                f"origins: the data has no column {item_id!r} (the origin item of {code!r})",
+                code="missing-column",
+            )
 
 
 def _helpful_by_activity(

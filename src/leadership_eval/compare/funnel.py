@@ -23,7 +23,7 @@ from .. import _distributions as _dist
 from .._codes import code_text
 from .._frames import check_columns, check_frame, numeric
 from .._results import FrameResult
-from ..errors import ConfigurationError, DataError
+from ..errors import ArgumentError, ConfigurationError, DataError
 from ..policy import DisclosurePolicy
 
 Kind = Literal["mean", "proportion"]
@@ -67,6 +67,42 @@ def _binary(series: pd.Series, column: str, success: Iterable[Any] | None) -> np
             ),
         )
     return values
+
+
+def _float_array(value: Any, what: str) -> np.ndarray:
+    """``value`` (a number or an array-like of them) as a float array, a missing value (None,
+    pd.NA, NaN) as NaN; ArgumentError for anything that is not a number."""
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        pass
+    try:
+        obj = np.asarray(value, dtype=object)
+    except (TypeError, ValueError) as exc:  # pragma: no cover - ragged nesting
+        raise ArgumentError(f"{what} must be a number or an array of numbers ({exc})") from exc
+    flat = pd.Series(obj.ravel(), dtype=object)
+    num = pd.to_numeric(flat.where(flat.notna(), np.nan), errors="coerce")
+    bad = num.isna() & flat.notna()
+    if bad.any():
+        shown = ", ".join(
+            f"{i}: {v!r}" for i, v in zip(flat.index[bad][:_MAX_SHOWN], flat[bad], strict=False)
+        )
+        raise ArgumentError(
+            f"{what} must hold numbers; found {int(bad.sum())} value(s) that are not "
+            f"(position: value) {shown}"
+        )
+    return num.to_numpy(dtype=float, na_value=np.nan).reshape(obj.shape)
+
+
+def _broadcast(values: np.ndarray, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """``values`` as one value per group: ArgumentError when their number does not fit."""
+    try:
+        return np.broadcast_to(values, shape)
+    except ValueError:
+        raise ArgumentError(
+            f"{what} must be one number or one per group: n has {shape[0]} group(s) but {what} "
+            f"has {values.size} value(s)"
+        ) from None
 
 
 def _limit_label(level: float) -> str:
@@ -196,16 +232,23 @@ def funnel_limits(
     """
 
     levels = _check_limits(limits)
-    n_arr = np.atleast_1d(np.asarray(n, dtype=float))
-    if np.any(n_arr < 0) or np.any(np.isnan(n_arr)):
+    n_arr = np.atleast_1d(_float_array(n, "n"))
+    if np.any(np.isnan(n_arr)):
+        where = np.flatnonzero(np.isnan(n_arr))
+        raise ConfigurationError(
+            "n must hold group sizes of 0 or more; it has a missing value at position(s) "
+            + ", ".join(map(str, where[:_MAX_SHOWN]))
+            + (" ..." if len(where) > _MAX_SHOWN else "")
+        )
+    if np.any(n_arr < 0):
         raise ConfigurationError("n must hold group sizes of 0 or more")
-    theta = np.broadcast_to(np.asarray(benchmark, dtype=float), n_arr.shape)
+    theta = _broadcast(_float_array(benchmark, "benchmark"), n_arr.shape, "benchmark")
     if phi <= 0 or tau2 < 0 or not math.isfinite(phi) or not math.isfinite(tau2):
         raise ConfigurationError(f"phi must be positive and tau2 0 or more; found {phi}, {tau2}")
     if kind == "mean":
         if sd is None:
             raise ConfigurationError("kind='mean' limits need the benchmark's sd")
-        var = np.broadcast_to(np.asarray(sd, dtype=float), n_arr.shape) ** 2
+        var = _broadcast(_float_array(sd, "sd"), n_arr.shape, "sd") ** 2
     elif kind == "proportion":
         if np.any((theta < 0) | (theta > 1)):
             raise ConfigurationError("a proportion benchmark must lie between 0 and 1")
@@ -1191,6 +1234,11 @@ def _check_options(
             )
     elif isinstance(benchmark, bool) or not isinstance(benchmark, int | float):
         raise ConfigurationError(f"benchmark must be a name or a number; found {benchmark!r}")
+    elif not math.isfinite(benchmark):
+        raise ConfigurationError(
+            f"a fixed benchmark must be a finite number; found {benchmark!r} (every group "
+            "would be compared with nothing)"
+        )
     elif kind == "proportion" and not 0 <= benchmark <= 1:
         raise ConfigurationError(f"a proportion benchmark must be in [0, 1]; found {benchmark}")
     if rule == "gmc" and (kind != "mean" or not isinstance(benchmark, str)):

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .._codes import code_text
 from .._frames import check_columns, check_frame, numeric
-from ..errors import ConfigurationError, DataError
+from ..errors import ArgumentError, ConfigurationError, DataError
 from ..instruments.loader import as_survey
 from ..instruments.models import Item, Survey
 
@@ -566,15 +566,18 @@ def compare_composition(
     before, after : pandas.DataFrame
         Responses of each wave.
     columns : str or list of str
-        Characteristics to compare (columns of both frames). A missing value is a category of
-        its own (shown as NA), never dropped.
+        Characteristics to compare (columns of both frames): one column name, or a non-empty
+        list of them. A missing value (NaN, None, pd.NA) is a category of its own (shown as NA),
+        never dropped.
 
     Returns
     -------
     pandas.DataFrame
         One row per column and value: ``column``, ``value``, ``n_before``, ``n_after``,
         ``percent_before``, ``percent_after``, and per column ``test`` (``chi2`` or ``fisher``,
-        chosen as in :func:`compare_groups`), ``p_value``, ``method``.
+        chosen as in :func:`compare_groups`), ``p_value``, ``method``. When a wave has no rows
+        there is nothing to test: ``test`` is ``none``, ``p_value`` NaN and ``method`` says
+        which wave is empty.
 
     Notes
     -----
@@ -598,19 +601,27 @@ def compare_composition(
 
     before = check_frame(before, "before")
     after = check_frame(after, "after")
-    cols = [columns] if isinstance(columns, str) else list(columns)
+    cols = _composition_columns(columns)
     parts = []
     for col in cols:
-        check_columns(before, col, "composition")
-        check_columns(after, col, "composition")
-        nb = before[col].value_counts(dropna=False)
-        na = after[col].value_counts(dropna=False)
+        for frame, what in ((before, "before"), (after, "after")):
+            check_columns(frame, col, "composition")
+            if int((frame.columns == col).sum()) > 1:
+                raise DataError(
+                    f"{what} has repeated column names: {col!r}", code="duplicate-column"
+                )
+        nb, na = _missing_as_one(
+            before[col].value_counts(dropna=False), after[col].value_counts(dropna=False)
+        )
         table = pd.concat([nb, na], axis=1, keys=["n_before", "n_after"]).fillna(0)
         table = table.astype("int64")
         order = sorted(table.index, key=lambda v: (pd.isna(v), str(v)))
         table = table.loc[order]
         counts = table.to_numpy().T
-        if counts.shape[1] < 2:
+        empty = [w for w, n in (("before", len(before)), ("after", len(after))) if n == 0]
+        if empty:
+            test, p, method = "none", float("nan"), f"no rows in the {' and '.join(empty)} wave"
+        elif counts.shape[1] < 2:
             test, p, method = "none", 1.0, "one category only"
         else:
             expected = stats.contingency.expected_freq(counts)
@@ -623,3 +634,67 @@ def compare_composition(
         frame["test"], frame["p_value"], frame["method"] = test, p, method
         parts.append(frame)
     return pd.concat(parts, ignore_index=True)
+
+
+def _composition_columns(columns: Any) -> list[Any]:
+    """``columns`` of :func:`compare_composition` as a list: one name (text or another hashable
+    label) or a non-empty list of them."""
+    from collections.abc import Hashable, Iterable
+
+    if isinstance(columns, str) or (
+        isinstance(columns, Hashable) and not isinstance(columns, Iterable)
+    ):
+        return [columns]
+    if not isinstance(columns, Iterable) or isinstance(columns, (pd.DataFrame, dict)):
+        raise ArgumentError(
+            f"columns must be a column name or a list of column names, not {type(columns).__name__}"
+        )
+    cols = list(columns)
+    if not cols:
+        raise ArgumentError("columns is empty: name at least one column to compare")
+    bad = [c for c in cols if not isinstance(c, Hashable)]
+    if bad:
+        raise ArgumentError(
+            f"columns holds {len(bad)} entr(y/ies) that are not column names: "
+            + ", ".join(type(c).__name__ for c in bad[:5])
+        )
+    return cols
+
+
+def _missing_as_one(nb: pd.Series, na: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The two waves' counts with every missing value (NaN, None, pd.NA, NaT) under one label.
+
+    ``value_counts`` labels a missing value as its column holds it: NaN for the ``str`` dtype,
+    None or pd.NA in an object column. Labels of different kinds do not line up when the counts
+    are put side by side, and a wave's missing rows would vanish; so when the kinds differ (or an
+    object column holds missing values), each is counted under NaN.
+    """
+
+    def missing_kinds(counts: pd.Series) -> set[type]:
+        return {type(v) for v in counts.index[counts.index.isna()]}
+
+    kinds = missing_kinds(nb) | missing_kinds(na)
+    if not kinds:
+        return nb, na
+
+    def as_one(counts: pd.Series) -> pd.Series:
+        miss = np.asarray(counts.index.isna(), dtype=bool)
+        if not miss.any():
+            return counts
+        merged = pd.Series(
+            [int(counts[miss].sum())], index=pd.Index([np.nan], dtype=object), name=counts.name
+        )
+        kept = counts[~miss]
+        kept.index = kept.index.astype(object)
+        return pd.concat([kept, merged])
+
+    mixed = kinds != {float} and (
+        len(kinds) > 1
+        or nb.index.dtype == object
+        or na.index.dtype == object
+        or int(nb.index.isna().sum()) > 1
+        or int(na.index.isna().sum()) > 1
+    )
+    if not mixed:
+        return nb, na
+    return as_one(nb), as_one(na)

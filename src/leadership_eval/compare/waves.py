@@ -5,7 +5,7 @@ the same in both versions of the instrument.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ import pandas as pd
 from .. import _distributions as _dist
 from .._frames import check_columns, check_frame, numeric
 from .._results import FrameResult
-from ..errors import ConfigurationError, DataError
+from ..errors import ArgumentError, ConfigurationError, DataError
 from ..instruments.loader import as_survey
 from ..instruments.models import Item, Scale, Survey, text_in
 from ..policy import DisclosurePolicy
@@ -107,7 +107,7 @@ def compare_waves(
     survey_after: Survey | str | Path,
     *,
     group: str | None = None,
-    items: Sequence[str] | None = None,
+    items: str | Sequence[str] | None = None,
     paired_id: str | None = None,
     policy: DisclosurePolicy | str | None = None,
     adjust: str | None = None,
@@ -123,8 +123,8 @@ def compare_waves(
     group : str, optional
         A column of both frames (e.g. ``trust``) to compare within; an overall comparison is
         always included.
-    items : sequence of str, optional
-        Item or scale ids to compare (default: every comparable number, ordered choice or
+    items : str or sequence of str, optional
+        An item or scale id, or a list of them, to compare (default: every comparable number, ordered choice or
         likert item, and every comparable scale).
     paired_id : str, optional
         A column identifying the same respondent in both waves (a pseudonym). Everyone is
@@ -239,7 +239,7 @@ def compare_waves(
             check_columns(after, column, role)
     measures, skipped = _comparable(sa, sb)
     if items is not None:
-        measures, skipped = _chosen(measures, skipped, list(items))
+        measures, skipped = _chosen(measures, skipped, _wanted(items))
     scale_ids = [m for m, kind in measures if kind == "scale"]
     sc_a = score(sa, before, scales=scale_ids) if scale_ids else pd.DataFrame(index=before.index)
     sc_b = score(sb, after, scales=scale_ids) if scale_ids else pd.DataFrame(index=after.index)
@@ -339,6 +339,17 @@ def _scale_difference(sc: Scale, other: Scale | None, same_items: set[str]) -> s
     return None
 
 
+def _wanted(items: Any) -> list[str]:
+    """``items`` as a list of ids: one id given as text is a list of one."""
+    if isinstance(items, str):
+        return [items]
+    if not isinstance(items, Iterable) or isinstance(items, bytes | Mapping | pd.DataFrame):
+        raise ArgumentError(
+            f"items must be an item or scale id or a list of them, not {type(items).__name__}"
+        )
+    return list(items)
+
+
 def _chosen(
     measures: list[tuple[str, str]], skipped: list[dict[str, str]], wanted: list[str]
 ) -> tuple[list[tuple[str, str]], list[dict[str, str]]]:
@@ -346,7 +357,8 @@ def _chosen(
     unknown = [w for w in wanted if w not in known]
     if unknown:
         raise ConfigurationError(
-            f"unknown item or scale id(s): {', '.join(unknown)}", code="unknown-measure"
+            f"unknown item or scale id(s): {', '.join(map(str, unknown))}",
+            code="unknown-measure",
         )
     return [m for m in measures if m[0] in wanted], [s for s in skipped if s["measure"] in wanted]
 
