@@ -640,8 +640,8 @@ def test_answers_held_as_lists_are_named_not_a_traceback() -> None:
 
 def test_exporters_take_a_bundled_survey_id(tmp_path: Path) -> None:
     """Most functions take "trainee-survey" for the bundled survey; the exporters (to_xlsform,
-    to_redcap, to_limesurvey, to_printable, write_labelled) and check_filled stopped with an
-    AttributeError on it (and check_filled on None)."""
+    to_redcap, to_limesurvey, to_printable, write_labelled) stopped with an AttributeError on
+    it, and so did check_filled, which checks a loaded model and now says to load it first."""
     from leadership_eval.errors import ArgumentError
 
     assert le.to_xlsform("trainee-survey", tmp_path / "s.xlsx").exists()
@@ -654,6 +654,10 @@ def test_exporters_take_a_bundled_survey_id(tmp_path: Path) -> None:
     with pytest.warns(le.InteropWarning):
         assert le.to_limesurvey("trainee-survey", tmp_path / "s.txt").exists()
     with pytest.raises(InstrumentError, match="placeholders to fill in"):
-        le.check_filled("trainee-survey")
+        le.check_filled(le.load_instrument("trainee-survey"))
+    with pytest.raises(
+        ArgumentError, match=r"load it first: le.load_instrument\('trainee-survey'\)"
+    ):
+        le.check_filled("trainee-survey")  # type: ignore[arg-type]
     with pytest.raises(ArgumentError, match="not NoneType"):
         le.check_filled(None)  # type: ignore[arg-type]

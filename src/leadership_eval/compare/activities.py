@@ -308,6 +308,37 @@ class ActivityOutcome:
         return "\n".join(lines)
 
 
+def _check_n_boot(n_boot: Any) -> None:
+    """A bootstrap size: a whole number, 0 (no bootstrap) or more."""
+    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer):
+        raise ArgumentError(
+            "n_boot must be a whole number of 0 or more (0 skips the bootstrap), not "
+            f"{type(n_boot).__name__}: {n_boot!r}"
+        )
+    if n_boot < 0:
+        raise ConfigurationError(
+            f"n_boot must be a whole number of 0 or more (0 skips the bootstrap); found {n_boot!r}",
+            code="invalid-option",
+        )
+
+
+def _one_row_per_group(summ: pd.DataFrame, group: str) -> pd.DataFrame:
+    """The activity summary indexed by group, refused when a group has more than one row."""
+    if group in summ.columns:
+        summ = summ.set_index(group)
+    labels = summ.index.astype(str)
+    if labels.has_duplicates:
+        repeated = sorted(set(labels[labels.duplicated()]))
+        raise DataError(
+            f"activity_summary has more than one row for {group} value(s) "
+            f"{', '.join(repeated[:10])}{' ...' if len(repeated) > 10 else ''}: give one row "
+            "per trust (sum the rows of each trust first)",
+            code="duplicate-labels",
+            failure_cases=pd.DataFrame({"group": repeated}),
+        )
+    return summ
+
+
 def relate_activity_outcomes(
     activity_summary: pd.DataFrame,
     trainee_scores: pd.DataFrame,
@@ -395,30 +426,9 @@ def relate_activity_outcomes(
 
     from ..mixed import linear_mixed_model
 
-    summ = check_frame(activity_summary, "activity_summary")
+    summ = _one_row_per_group(check_frame(activity_summary, "activity_summary"), group)
     check_frame(trainee_scores, "trainee_scores")
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer):
-        raise ArgumentError(
-            "n_boot must be a whole number of 0 or more (0 skips the bootstrap), not "
-            f"{type(n_boot).__name__}: {n_boot!r}"
-        )
-    if n_boot < 0:
-        raise ConfigurationError(
-            f"n_boot must be a whole number of 0 or more (0 skips the bootstrap); found {n_boot!r}",
-            code="invalid-option",
-        )
-    if group in summ.columns:
-        summ = summ.set_index(group)
-    labels = summ.index.astype(str)
-    if labels.has_duplicates:
-        repeated = sorted(set(labels[labels.duplicated()]))
-        raise DataError(
-            f"activity_summary has more than one row for {group} value(s) "
-            f"{', '.join(repeated[:10])}{' ...' if len(repeated) > 10 else ''}: give one row "
-            "per trust (sum the rows of each trust first)",
-            code="duplicate-labels",
-            failure_cases=pd.DataFrame({"group": repeated}),
-        )
+    _check_n_boot(n_boot)
     check_columns(summ, exposure, "exposure")
     check_columns(trainee_scores, group, "group")
     check_columns(trainee_scores, outcome, "outcome")

@@ -178,18 +178,18 @@ def _column(doc: Document, path: tuple[str | int, ...], text: str, offset: int) 
 
 
 def _as_instrument(instrument: Any) -> Instrument:
-    """An instrument, or one loaded from its YAML path or bundled id."""
+    """``instrument`` itself when it is one (placeholders are checked on the model, so that an
+    adopter's filled copy is checked, not the file it came from)."""
     from pydantic import BaseModel
 
     if isinstance(instrument, BaseModel) and hasattr(instrument, "placeholders"):
         return instrument  # type: ignore[return-value]
-    if isinstance(instrument, str | Path):
-        from .loader import load_instrument
-
-        return load_instrument(instrument)
-    raise ArgumentError(
-        f"expected an instrument, its YAML path or a bundled id, not {type(instrument).__name__}"
+    hint = (
+        f"; load it first: le.load_instrument({str(instrument)!r})"
+        if isinstance(instrument, str | Path)
+        else ""
     )
+    raise ArgumentError(f"expected an instrument, not {type(instrument).__name__}{hint}")
 
 
 def unfilled_placeholders(instrument: Instrument) -> list[tuple[tuple[str | int, ...], str]]:

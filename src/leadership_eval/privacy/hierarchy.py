@@ -104,6 +104,19 @@ class LevelCoding:
     share: np.ndarray
 
 
+def _check_one_value_per_level(rows: Sequence[Sequence[Any]], name: str) -> None:
+    """Refuse a row whose levels are not single values (a nested mapping or list, as a slip in
+    a YAML file's indentation gives)."""
+    for i, r in enumerate(rows):
+        nested = next((v for v in r if isinstance(v, Mapping | list | tuple | set)), None)
+        if nested is not None:
+            raise ConfigurationError(
+                f"hierarchy {name}: row {i + 1} ({r[0]!r}) holds {nested!r}; each level "
+                "must be one value (text or a number)",
+                code="invalid-hierarchy",
+            )
+
+
 class Hierarchy:
     """A generalisation hierarchy for one quasi-identifier.
 
@@ -147,14 +160,7 @@ class Hierarchy:
             return
         if not rows:
             raise ConfigurationError(f"hierarchy {name}: it has no rows", code="invalid-hierarchy")
-        for i, r in enumerate(rows):
-            nested = next((v for v in r if isinstance(v, Mapping | list | tuple | set)), None)
-            if nested is not None:
-                raise ConfigurationError(
-                    f"hierarchy {name}: row {i + 1} ({r[0]!r}) holds {nested!r}; each level "
-                    "must be one value (text or a number)",
-                    code="invalid-hierarchy",
-                )
+        _check_one_value_per_level(rows, name)
         widths = {len(r) for r in rows}
         if len(widths) != 1:
             bad = [i + 1 for i, r in enumerate(rows) if len(r) != len(rows[0])][:_MAX_LISTED]

@@ -744,6 +744,30 @@ def _unhashable(series: pd.Series, column: Any) -> DataError:
     )
 
 
+def _check_search_options(min_share: Any, sample: Any, by_name: Any, by_values: Any) -> None:
+    """The options of :func:`find_identifier_columns`, checked."""
+    import numpy as np
+
+    if isinstance(min_share, bool) or not isinstance(min_share, int | float):
+        raise DataError(f"min_share must be a number, got {min_share!r}", code="bad-argument")
+    if not 0 <= min_share <= 1:
+        raise DataError(f"min_share must be between 0 and 1, got {min_share}", code="bad-argument")
+    if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
+        raise ArgumentError(
+            f"sample must be a whole number of distinct values to examine (1 or more), got "
+            f"{type(sample).__name__} {sample!r}"
+        )
+    if sample < 1:
+        raise DataError(
+            f"sample must be a whole number of distinct values to examine (1 or more), got "
+            f"{sample}",
+            code="bad-argument",
+        )
+    for flag, given in (("by_name", by_name), ("by_values", by_values)):
+        if not isinstance(given, bool | np.bool_):
+            raise ArgumentError(f"{flag} must be True or False, got {given!r}")
+
+
 def find_identifier_columns(
     data: pd.DataFrame,
     columns: Iterable[Any] | None = None,
@@ -822,24 +846,7 @@ def find_identifier_columns(
     import pandas as pd
 
     check_frame(data)
-    if isinstance(min_share, bool) or not isinstance(min_share, int | float):
-        raise DataError(f"min_share must be a number, got {min_share!r}", code="bad-argument")
-    if not 0 <= min_share <= 1:
-        raise DataError(f"min_share must be between 0 and 1, got {min_share}", code="bad-argument")
-    if isinstance(sample, bool) or not isinstance(sample, int | np.integer):
-        raise ArgumentError(
-            f"sample must be a whole number of distinct values to examine (1 or more), got "
-            f"{type(sample).__name__} {sample!r}"
-        )
-    if sample < 1:
-        raise DataError(
-            f"sample must be a whole number of distinct values to examine (1 or more), got "
-            f"{sample}",
-            code="bad-argument",
-        )
-    for flag, given in (("by_name", by_name), ("by_values", by_values)):
-        if not isinstance(given, bool | np.bool_):
-            raise ArgumentError(f"{flag} must be True or False, got {given!r}")
+    _check_search_options(min_share, sample, by_name, by_values)
     if columns is not None and not isinstance(columns, str) and not isinstance(columns, Iterable):
         wanted = [columns]  # one name that is not text (a number)
     else:
