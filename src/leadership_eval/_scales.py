@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._threads import map_threaded, uses_threads, worker_count
-from .errors import ConfigurationError, DataError
+from .errors import ArgumentError, ConfigurationError, DataError
 from .instruments.models import ChoiceList, Item, Scale, Survey
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,9 +28,16 @@ _MAX_SHOWN = 10  # failure cases quoted in an error message
 
 
 def select_scales(survey: Survey, scales: str | Iterable[str] | None) -> list[Scale]:
+    """The scales named by ``scales`` (a scale id, a list of them, or None for all)."""
     if scales is None:
         chosen = list(survey.scales)
     else:
+        if not isinstance(scales, str | Iterable) or isinstance(scales, bytes):
+            raise ArgumentError(
+                "scales must be a scale id (str), a list of scale ids or None (all), not "
+                f"{type(scales).__name__}: {scales!r}; the survey's scales are: "
+                f"{', '.join(s.id for s in survey.scales) or '(none)'}"
+            )
         ids = [scales] if isinstance(scales, str) else list(scales)
         known = {s.id: s for s in survey.scales}
         unknown = [s for s in ids if s not in known]
@@ -474,7 +482,8 @@ def reverse_key(values: _T, low: float, high: float) -> _T:
     Parameters
     ----------
     values : scalar, numpy array or pandas Series/DataFrame
-        Answers (missing values stay missing).
+        Answers (missing values stay missing), as numbers. A list is not taken (pass
+        ``numpy.asarray(values)``).
     low, high : float
         The lowest and highest scored codes of the item's list (see
         :meth:`~leadership_eval.instruments.models.ChoiceList.score_range`).
@@ -484,6 +493,17 @@ def reverse_key(values: _T, low: float, high: float) -> _T:
     Same type as ``values``
         The reversed answers; reversing twice gives the answers back.
 
+    Raises
+    ------
+    ArgumentError
+        ``values`` is None, text, a list or another type that holds no numbers; ``low`` or
+        ``high`` is no number.
+    DataError
+        ``not-numeric``: an array, Series or DataFrame of text or categories (convert the
+        codes to numbers first, e.g. ``pandas.to_numeric``).
+    ConfigurationError
+        ``invalid-range``: ``low`` or ``high`` not finite, or ``low > high``.
+
     Examples
     --------
     >>> reverse_key(2, 1, 5)
@@ -492,9 +512,64 @@ def reverse_key(values: _T, low: float, high: float) -> _T:
     >>> reverse_key(np.array([1.0, 5.0, np.nan]), 1, 5)
     array([ 5.,  1., nan])
     """
+    for name, bound in (("low", low), ("high", high)):
+        if not isinstance(bound, numbers.Real) or isinstance(bound, bool):
+            raise ArgumentError(
+                f"reverse_key: {name} must be a number, not {type(bound).__name__}: {bound!r}"
+            )
     if not math.isfinite(low) or not math.isfinite(high) or low > high:
         raise ConfigurationError(
             f"reverse keying needs finite low <= high; found low={low}, high={high}",
             code="invalid-range",
         )
-    return (low + high) - values  # type: ignore[operator,no-any-return,return-value]
+    if not isinstance(values, numbers.Number) or isinstance(values, bool):
+        _check_reverse_values(values)
+    try:
+        return (low + high) - values  # type: ignore[operator,no-any-return,return-value]
+    except TypeError as exc:  # an object column holding text among its numbers
+        raise DataError(
+            f"reverse_key: the values are not all numbers ({_describe(values)}): {exc}",
+            code="not-numeric",
+        ) from exc
+
+
+def _describe(values: Any) -> str:
+    """``"Series of dtype str"``, ``"a DataFrame with dtypes a: str, b: int64"``,
+    ``"list: [1, 2]"``: what ``values`` is, for an error message."""
+    dtypes = getattr(values, "dtypes", None)
+    if dtypes is not None and hasattr(dtypes, "items"):  # a DataFrame
+        shown = ", ".join(f"{c}: {t}" for c, t in list(dtypes.items())[:8])
+        return f"a DataFrame with dtypes {shown}"
+    dtype = getattr(values, "dtype", None)
+    if dtype is not None:
+        return f"{type(values).__name__} of dtype {dtype}"
+    return f"{type(values).__name__}: {values!r}"[:200]
+
+
+def _check_reverse_values(values: Any) -> None:
+    """Refuse what :func:`reverse_key` cannot reverse, naming it."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(values, np.ndarray | pd.Series | pd.DataFrame | pd.Index):
+        dtypes = list(values.dtypes) if isinstance(values, pd.DataFrame) else [values.dtype]
+        if any(
+            isinstance(t, pd.CategoricalDtype | pd.StringDtype)
+            or (isinstance(t, np.dtype) and t.kind in "USb")
+            for t in dtypes
+        ):
+            raise DataError(
+                f"reverse_key needs numbers; found {_describe(values)} (convert the codes to "
+                "numbers first, e.g. pandas.to_numeric)",
+                code="not-numeric",
+            )
+        return
+    if isinstance(values, np.generic) or values is pd.NA:
+        if isinstance(values, np.str_ | np.bytes_ | np.bool_):
+            raise ArgumentError(f"reverse_key needs numbers; found {_describe(values)}")
+        return
+    hint = " (pass numpy.asarray(values))" if isinstance(values, list | tuple) else ""
+    raise ArgumentError(
+        "reverse_key: values must be a number, a numpy array or a pandas Series or DataFrame "
+        f"of numbers, not {_describe(values)}{hint}"
+    )

@@ -30,7 +30,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import DataError
+from ._results import FrameResult
+from .errors import DataError, NotATableError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -111,16 +112,60 @@ def check_table_path(path: str | Path, what: str = "output") -> str:
     return suffix
 
 
-def _frame_rows(frame: pd.DataFrame, index: bool) -> tuple[list[Any], Iterable[Sequence[Any]]]:
+def _table(frame: Any) -> pd.DataFrame:
+    """``frame`` when it is a pandas DataFrame (a result holding one gives its ``.frame``, as
+    :func:`~leadership_eval._frames.check_frame` does), else ``not-a-table``."""
     import pandas as pd
 
+    if isinstance(frame, FrameResult):
+        frame.warn_legacy("passing it where a table is wanted")
+        frame = frame.frame
+    if not isinstance(frame, pd.DataFrame):
+        raise NotATableError(
+            f"frame (the table to write) must be a pandas DataFrame, not {type(frame).__name__}",
+            code="not-a-table",
+        )
+    return frame
+
+
+def _frame_rows(frame: pd.DataFrame, index: bool) -> tuple[list[Any], Iterable[Sequence[Any]]]:
+    """The header and the rows of ``frame``; a missing value (None, NA, NaN, or NaT of pandas
+    or numpy: a missing date-time) is None, an empty cell in either format."""
+    import numpy as np
+    import pandas as pd
+
+    frame = _table(frame)
     if index:
         frame = frame.reset_index()
     header = [str(c) for c in frame.columns]
+    na, nat, times = pd.NA, pd.NaT, (np.datetime64, np.timedelta64)
     return header, (
-        [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in row]
+        [
+            None
+            if v is None
+            or v is na
+            or v is nat
+            or (isinstance(v, float) and v != v)
+            or (isinstance(v, times) and np.isnat(v))
+            else v
+            for v in row
+        ]
         for row in frame.itertuples(index=False, name=None)
     )
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+"""A lone surrogate: a code point UTF-8 cannot encode (text decoded with errors="surrogateescape",
+or cut in the middle of a UTF-16 pair)."""
+
+
+def _escape_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate written as Python's escape ``\\udXXX`` (six
+    characters), as ``errors="backslashreplace"`` writes it: the file is valid UTF-8 and the
+    code point can be read back from the escape."""
+    if not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def csv_text(frame: pd.DataFrame, *, index: bool = False, bom: bool = False) -> str:
@@ -133,6 +178,14 @@ def csv_text(frame: pd.DataFrame, *, index: bool = False, bom: bool = False) -> 
         Write the index as the first column(s).
     bom : bool
         Start with a UTF-8 byte order mark (so that Excel reads the file as UTF-8).
+
+    Notes
+    -----
+    Missing values (None, NA, NaN and NaT, the missing date-time) are empty fields. A lone
+    surrogate in text (a code point such as ``"\\ud800"`` that UTF-8 cannot encode: text
+    decoded with ``errors="surrogateescape"``, or a UTF-16 pair cut in two) is written as its
+    Python escape, the six characters ``\\ud800`` (as ``errors="backslashreplace"`` does),
+    so that the text can be saved as UTF-8 and nothing is lost silently.
 
     Examples
     --------
@@ -149,7 +202,7 @@ def csv_text(frame: pd.DataFrame, *, index: bool = False, bom: bool = False) -> 
     writer.writerow([neutralise(h) for h in header])
     for row in rows:
         writer.writerow(["" if v is None else neutralise(_plain(v)) for v in row])
-    return ("\ufeff" if bom else "") + buffer.getvalue()
+    return ("\ufeff" if bom else "") + _escape_surrogates(buffer.getvalue())
 
 
 def _plain(value: Any) -> Any:
@@ -249,11 +302,14 @@ def write_table(frame: pd.DataFrame, path: str | Path, *, index: bool = False) -
     An ``.xlsx`` file holds every value: text with characters XML cannot hold (control
     characters from pasted text) has them as ``_xHHHH_`` escapes, and date-times with a time
     zone are ISO 8601 text with their offset (see :func:`xlsx_bytes`). A ``.csv`` file holds
-    both as they are.
+    both as they are, except lone surrogates, which UTF-8 cannot encode: they are written as
+    Python's escape ``\\udXXX`` (see :func:`csv_text`). In both formats a missing value
+    (None, NA, NaN, or NaT for a date-time) is an empty cell.
 
     Parameters
     ----------
     frame : pandas.DataFrame
+        Anything else is a :class:`~leadership_eval.errors.NotATableError` (``not-a-table``).
     path : str or pathlib.Path
         ``.csv`` (UTF-8) or ``.xlsx``; any other extension raises
         :class:`~leadership_eval.errors.DataError` (``unknown-format``).

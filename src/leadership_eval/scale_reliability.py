@@ -12,6 +12,7 @@ products. The methods are described in :doc:`/methods/reliability`.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from . import _distributions as _dist
 from ._scales import pattern_sums, scale_matrix, scale_patterns, select_scales
 from ._threads import map_threaded
-from .errors import ConfigurationError
+from .errors import ArgumentError, ConfigurationError
 from .instruments.loader import as_survey
 from .instruments.models import Scale, Survey
 from .responses import validated
@@ -279,7 +280,10 @@ def reliability(
     scales : str or list of str, optional
         Scale ids (default: all).
     ci : float
-        Confidence level of the interval for alpha.
+        Confidence level of the interval for alpha, a number strictly between 0 and 1
+        (``0.95``, not ``95``). Anything else is refused: text, None or True/False
+        (:class:`~leadership_eval.errors.ArgumentError`), a number outside (0, 1)
+        (:class:`~leadership_eval.errors.ConfigurationError`, ``invalid-option``).
     use : {"pairwise", "complete"}
         ``"pairwise"`` (default, as ``psych::alpha``) computes each covariance from the
         respondents who answered both items; ``"complete"`` keeps only respondents who answered
@@ -394,6 +398,11 @@ def reliability(
     import pandas as pd
 
     survey = as_survey(survey)
+    if not isinstance(ci, numbers.Real) or isinstance(ci, bool):
+        raise ArgumentError(
+            f"ci must be a number between 0 and 1 (a confidence level such as 0.95), not "
+            f"{type(ci).__name__}: {ci!r}"
+        )
     need = [i for sc in select_scales(survey, scales) for i in sc.items]
     data, _ = validated(survey, data, need=need, form="codes")
     if use not in ("pairwise", "complete"):

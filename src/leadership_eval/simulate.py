@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigurationError
+from .errors import ArgumentError, ConfigurationError
 from .instruments.loader import as_survey
 from .instruments.models import ChoiceList, Item, Survey
 
@@ -56,6 +56,31 @@ _TRAIT_CORRELATION = 0.35  # correlation of the latent traits of different scale
 _GENERAL_LOADING = 0.5  # loading of ordered items outside any scale on the general factor
 _TEXT_ANSWER_RATE = 0.35  # share of respondents who write anything in an optional text box
 _BASE_DATE = "2025-01-01"  # dates fall in the two years before this day
+
+
+def _generator(seed: Any) -> np.random.Generator:
+    """The random generator of ``seed`` (a whole number of 0 or more, or None for fresh
+    entropy; numpy's own seed objects work too): ArgumentError for another type,
+    ConfigurationError for a negative number."""
+    import numpy as np
+
+    if isinstance(seed, int | np.integer) and not isinstance(seed, bool) and seed < 0:
+        raise ConfigurationError(
+            f"seed must be a whole number of 0 or more (or None); found {seed!r}",
+            code="invalid-option",
+        )
+    if isinstance(seed, bool | str | bytes | float | np.floating):
+        raise ArgumentError(
+            f"seed must be a whole number of 0 or more (or None), not {type(seed).__name__}: "
+            f"{seed!r}"
+        )
+    try:
+        return np.random.default_rng(seed)
+    except (TypeError, ValueError) as exc:
+        raise ArgumentError(
+            f"seed must be a whole number of 0 or more (or None), not {type(seed).__name__}: "
+            f"{seed!r} ({exc})"
+        ) from exc
 
 
 def _check_rate(name: str, value: float) -> float:
@@ -218,7 +243,9 @@ def simulate_responses(
     group_effects : mapping of group value to float, optional
         A shift, in standard deviations, of every scale's latent trait for that group.
     seed : int or None
-        Seed of the :class:`numpy.random.Generator`; the same seed gives the same data.
+        Seed of the :class:`numpy.random.Generator` (a whole number of 0 or more); the same
+        seed gives the same data. Text, a fraction or True/False is an
+        :class:`~leadership_eval.errors.ArgumentError`.
     missing_rate : float
         Share of answers left blank (item non-response), for items that are not ``required``.
     missing_code_rate : float
@@ -233,7 +260,8 @@ def simulate_responses(
     Returns
     -------
     pandas.DataFrame
-        One row per respondent (index 0..n-1), one column per question (notes have none), in
+        One row per respondent (index 0..n-1; ``n=0`` gives no rows and the same columns and
+        types), one column per question (notes have none), in
         survey order, in the library's raw form: codes (nullable ``Int64`` for numeric codes,
         strings otherwise), multi_choice as space-separated codes, numbers as floats, dates as
         ``YYYY-MM-DD`` strings, text as strings; NA for blank or hidden answers. When the
@@ -289,7 +317,7 @@ def simulate_responses(
     missing_rate = _check_rate("missing_rate", missing_rate)
     missing_code_rate = _check_rate("missing_code_rate", missing_code_rate)
     declined = _check_rate("declined", declined)
-    rng = np.random.default_rng(seed)
+    rng = _generator(seed)
 
     group_values = _resolve_groups(survey, n, groups, rng)
     shift = _shifts(group_values, group_effects, n)
@@ -535,6 +563,8 @@ def _respondent_ids(n: int, numeric: bool) -> pd.Series:
     ids = np.arange(1, n + 1)
     if numeric:
         return pd.Series(ids.astype(np.float64))
+    if n == 0:  # numpy's zfill cannot size an empty array
+        return pd.Series([], dtype="str")
     digits = np.strings.zfill(ids.astype(np.str_), max(5, len(str(n))))
     return pd.Series(np.strings.add("R", digits).astype(object), dtype="str")
 

@@ -48,7 +48,8 @@ def derive(survey: Survey | str | Path, data: pd.DataFrame) -> pd.DataFrame:
     ------
     DataError
         ``missing-column`` when a source item has no column; ``invalid-code`` when a column
-        holds a code that is not in the item's choice list (with the rows).
+        holds a code that is not in the item's choice list (with the rows); ``multiindex``
+        when the columns have several levels of labels (flatten them first).
 
     Examples
     --------
@@ -67,6 +68,16 @@ def derive(survey: Survey | str | Path, data: pd.DataFrame) -> pd.DataFrame:
 
     sv = as_survey(survey)
     check_frame(data)
+    if isinstance(data.columns, pd.MultiIndex):
+        first = ", ".join(repr(c) for c in list(data.columns[:3]))
+        raise DataError(
+            f"the data's columns have {data.columns.nlevels} levels of labels (a pandas "
+            f"MultiIndex: {first}{', ...' if len(data.columns) > 3 else ''}); the columns "
+            "must be one level of names, one per item: flatten them first, e.g. data.columns "
+            "= data.columns.get_level_values(0), or data.columns = ['_'.join(map(str, c)) "
+            "for c in data.columns]",
+            code="multiindex",
+        )
     columns: dict[str, Any] = {}
     for variable in sv.derived:
         item = sv.item(variable.source)

@@ -25,11 +25,13 @@ for (scales, disclosure levels, objectives, missing-code flags).
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import ArgumentError, DataError
 from ..instruments.models import Item, Survey, Text, text_in
 from .common import InteropWarning, number_text, survey_languages, warn_unmapped
 
@@ -276,24 +278,31 @@ def read_limesurvey_codes(path: str | Path) -> dict[str, Any]:
         ``questions`` (item id -> question code), ``options`` (item id -> {code -> LimeSurvey
         code}) and ``respondent_id`` (the item LimeSurvey's ``id`` stands for, or None).
 
+    The file is read as UTF-8 (with or without a byte order mark), or as UTF-16 when a byte
+    order mark says so (a spreadsheet's "Unicode text").
+
     Raises
     ------
     DataError
-        The file is no such mapping (the message names the missing columns).
+        The file is no such mapping (``not-a-mapping``: the message names the missing
+        columns), does not exist or is a folder (``missing-file``), or is not UTF-8 text
+        (``not-utf8``: the line and the byte found).
+    ArgumentError
+        ``path`` is not a path (``None``, a number...).
     """
-    from ..errors import DataError
+    import io
 
-    p = Path(path)
-    with p.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in ("item", "code", "limesurvey") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(
-                f"{p}: not a LimeSurvey code mapping (no column {', '.join(missing)}; "
-                "to_limesurvey writes item, code, limesurvey)",
-                code="not-a-mapping",
-            )
-        rows = list(reader)
+    p = _codes_file(path)
+    text = _codes_text(p, _codes_bytes(p))
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = [c for c in ("item", "code", "limesurvey") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DataError(
+            f"{p}: not a LimeSurvey code mapping (no column {', '.join(missing)}; "
+            "to_limesurvey writes item, code, limesurvey)",
+            code="not-a-mapping",
+        )
+    rows = list(reader)
     out: dict[str, Any] = {"questions": {}, "options": {}, "respondent_id": None}
     for row in rows:
         item = (row.get("item") or "").strip()
@@ -308,6 +317,53 @@ def read_limesurvey_codes(path: str | Path) -> dict[str, Any]:
         else:
             out["options"].setdefault(item, {})[code] = ls
     return out
+
+
+def _codes_file(path: object) -> Path:
+    """``path`` as a :class:`~pathlib.Path`; :class:`ArgumentError` for what names no file."""
+    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
+        raise ArgumentError(
+            "the LimeSurvey code mapping must be a file path (a str or pathlib.Path) or the "
+            f"dict read_limesurvey_codes returns, not {type(path).__name__}: {path!r}"
+        )
+    return Path(path)
+
+
+def _codes_bytes(p: Path) -> bytes:
+    """The bytes of a code mapping file; DataError when there is no file to read."""
+    what = "the LimeSurvey code mapping, the <name>_codes.csv that to_limesurvey writes"
+    try:
+        return p.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{p}: no such file; expected {what}", code="missing-file") from None
+    except IsADirectoryError:
+        raise DataError(
+            f"{p} is a folder, not a file; expected {what}", code="missing-file"
+        ) from None
+    except OSError as exc:
+        raise DataError(f"{p}: cannot be read ({exc.strerror or exc})", code="unreadable") from exc
+
+
+def _codes_text(p: Path, raw: bytes) -> str:
+    """A code mapping file's text: UTF-8 (a BOM or none), or UTF-16 with its BOM."""
+    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"{p}: the LimeSurvey code mapping is not {encoding.upper().removesuffix('-SIG')} "
+            f"text: byte 0x{raw[exc.start]:02x} on line {line} cannot be read; save it as "
+            "UTF-8 (in Excel: CSV UTF-8)",
+            code="not-utf8",
+        ) from None
+    if "\0" in text:
+        raise DataError(
+            f"{p}: the LimeSurvey code mapping holds NUL characters: UTF-16 text without a "
+            "byte order mark, or no text at all; save it as UTF-8 (in Excel: CSV UTF-8)",
+            code="not-utf8",
+        )
+    return text
 
 
 def to_limesurvey(survey: Survey | str | Path, path: str | Path) -> Path:

@@ -27,6 +27,7 @@ import difflib
 import functools
 import html
 import io
+import os
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._results import FrameResult
-from ..errors import DataError
+from ..errors import ArgumentError, DataError
 from ..instruments.loader import as_survey
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -732,7 +733,7 @@ def _read_xlsx_grid(path: Path, sheet: str | int | None) -> _Grid:
         )
     except (zipfile.BadZipFile, KeyError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
-            raise
+            raise DataError(f"{path}: no such file", code="missing-file") from None
         raise DataError(f"{path}: not a readable XLSX workbook: {exc}", code="not-a-table") from exc
     except ValueError as exc:
         raise DataError(f"{path}: {exc}", code="not-a-table") from exc
@@ -1573,6 +1574,11 @@ def _apply_spss_labels(
 def _source_arg(source: str | None) -> str | None:
     if source is None:
         return None
+    if not isinstance(source, str):
+        raise ArgumentError(
+            f"source must be text (auto or one of {', '.join(SOURCES)}), not "
+            f"{type(source).__name__}: {source!r}"
+        )
     key = source.strip().lower()
     if key in _ALIASES:
         return _ALIASES[key]
@@ -1599,10 +1605,12 @@ class _Export:
 
 def _load_export(path: Path, wanted: str | None, sheet: str | int | None) -> _Export:
     """Read the file's cells (CSV, XLSX or SAV, whatever its name says) and its header rows."""
-    raw = path.read_bytes()
+    raw = _export_bytes(path)
     if not raw.strip():
         raise DataError(f"{path}: the file is empty", code="empty-file")
     fmt = _detect_format(path, raw[:8])
+    if wanted == "xlsx" and fmt != "xlsx":
+        raise DataError(_not_a_workbook(path, fmt, raw), code="not-a-table")
     if wanted in ("csv", "xlsx", "sav"):
         fmt = wanted
     encoding: str | None = None
@@ -1625,6 +1633,73 @@ def _load_export(path: Path, wanted: str | None, sheet: str | int | None) -> _Ex
     if not rows or not any(c.strip() for c in rows[0]):
         raise DataError(f"{path}: no header row (no columns found)", code="no-header")
     return _Export(fmt, rows, body, meta, read, encoding, notes)
+
+
+def _export_path(path: object) -> Path:
+    """``path`` as a :class:`~pathlib.Path`; an :class:`ArgumentError` for what names no file."""
+    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
+        raise ArgumentError(
+            "path must be the export file's path (a str or pathlib.Path), not "
+            f"{type(path).__name__}: {path!r}"
+        )
+    return Path(path)
+
+
+def _export_bytes(path: Path) -> bytes:
+    """The bytes of the export; DataError (``missing-file``) for no file or a folder."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(
+            f"{path}: no such file (read_responses reads a survey export: a .csv, .xlsx or "
+            ".sav file)",
+            code="missing-file",
+        ) from None
+    except IsADirectoryError:
+        raise DataError(
+            f"{path} is a folder, not a file; read_responses reads a survey export (a .csv, "
+            ".xlsx or .sav file): name the file in the folder",
+            code="missing-file",
+        ) from None
+    except OSError as exc:
+        raise DataError(
+            f"{path}: cannot be read ({exc.strerror or exc})", code="unreadable"
+        ) from exc
+
+
+def _not_a_workbook(path: Path, fmt: str, raw: bytes) -> str:
+    """Why a file read with ``source="xlsx"`` is no XLSX workbook, and what to do."""
+    if fmt == "sav":
+        looks = "an SPSS .sav file; read it with source='sav' (or leave source out)"
+    elif _looks_like_text(raw[:4096]):
+        looks = (
+            "text (a CSV export); read it with source='csv' or the platform's name (or leave "
+            "source out to detect it)"
+        )
+    else:
+        looks = "binary data that is no workbook; export the responses again as .xlsx or CSV"
+    return f"{path}: source='xlsx' but the file is not an .xlsx workbook: it looks like {looks}"
+
+
+def _check_arguments(sheet: object, columns: object) -> None:
+    """``sheet`` is a worksheet's name or 0-based position (or None), ``columns`` a mapping
+    (or None); else :class:`ArgumentError`, before the file is read."""
+    import numbers
+
+    if not (
+        sheet is None
+        or isinstance(sheet, str)
+        or (isinstance(sheet, numbers.Integral) and not isinstance(sheet, bool))
+    ):
+        raise ArgumentError(
+            "sheet must be a worksheet's name (str) or its position from 0 (int), not "
+            f"{type(sheet).__name__}: {sheet!r}"
+        )
+    if columns is not None and not isinstance(columns, Mapping):
+        raise ArgumentError(
+            "columns must be a mapping of export column heading -> item id (a dict such as "
+            f"{{'Question 1': 'q1'}}), not {type(columns).__name__}: {columns!r}"
+        )
 
 
 def _platform_of(wanted: str | None, ex: _Export) -> tuple[str, str | None]:
@@ -2022,7 +2097,13 @@ def read_responses(
     ------
     DataError
         The file is empty, has no header row, is no table, cannot be decoded, or none of its
-        columns matches an item of the survey (the message names the file).
+        columns matches an item of the survey (the message names the file); ``missing-file``
+        when ``path`` (or the ``mapping`` file) does not exist or is a folder; ``not-a-table``
+        for ``source="xlsx"`` on a file that is no workbook (the message says what it looks
+        like).
+    ArgumentError
+        ``path`` is not a path (``None``, a number...), ``sheet`` neither a name nor a whole
+        number, ``columns`` not a mapping, ``source`` not text.
 
     Notes
     -----
@@ -2113,10 +2194,9 @@ def read_responses(
     import pandas as pd
 
     survey = as_survey(survey)
-    path = Path(path)
+    path = _export_path(path)
     wanted = _source_arg(source)
-    if path.is_dir():
-        raise IsADirectoryError(21, "is a folder, not a file", str(path))
+    _check_arguments(sheet, columns)
     ex = _load_export(path, wanted, sheet)
     platform, reason = _platform_of(wanted, ex)
     report, cols, body = _start_report(path, ex, platform, reason)

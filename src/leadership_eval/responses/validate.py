@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._codes import code_series, code_texts, factorize_strings
 from .._threads import map_threaded, uses_threads
-from ..errors import ConfigurationError, DataError, DataWarning, NotATableError
+from ..errors import ArgumentError, ConfigurationError, DataError, DataWarning, NotATableError
 from ..instruments.loader import as_survey
 from .read import ReadReport, ReadResponses
 from .report import (
@@ -1393,8 +1393,11 @@ def validate_responses(
     Raises
     ------
     DataError
-        ``data`` is not a data frame, has repeated column names, or ``id_column`` is not a
-        column; with ``lazy=False``, at the first error.
+        ``data`` is not a data frame, has repeated column names or column labels of several
+        levels (``multiindex``: a pandas MultiIndex; flatten them first), or ``id_column`` is
+        not a column; with ``lazy=False``, at the first error.
+    ArgumentError
+        ``id_column`` is not text (a list, say).
 
     Notes
     -----
@@ -1509,10 +1512,17 @@ def _validate(
         raise DataError(
             f"responses must be a pandas DataFrame, not {type(data).__name__}", code="not-a-table"
         )
+    if isinstance(data.columns, pd.MultiIndex):
+        raise _multiindex_error(data.columns)
     if data.columns.duplicated().any():
         repeated = sorted({str(c) for c in data.columns[data.columns.duplicated()]})
         raise DataError(
             f"repeated column names in the responses: {', '.join(repeated)}", "duplicate-column"
+        )
+    if id_column is not None and not isinstance(id_column, str):
+        raise ArgumentError(
+            "id_column must be the name of one column (a str) or None, not "
+            f"{type(id_column).__name__}: {id_column!r}"
         )
     run = _Run(survey, data, lazy, compact, read)
     run.locate_columns(id_column)
@@ -1520,6 +1530,19 @@ def _validate(
     run.column_findings()
     clean_cols, missing_cols, hidden = run.check_items()
     return run.report(clean_cols, missing_cols, hidden, for_data)
+
+
+def _multiindex_error(columns: pd.MultiIndex) -> DataError:
+    """The error for responses whose column labels have several levels."""
+    first = ", ".join(repr(c) for c in list(columns[:3]))
+    return DataError(
+        f"the responses' columns have {columns.nlevels} levels of labels (a pandas MultiIndex: "
+        f"{first}{', ...' if len(columns) > 3 else ''}); the columns must be one level of "
+        "names, one per item: flatten them first, e.g. data.columns = "
+        "data.columns.get_level_values(0), or data.columns = ['_'.join(map(str, c)) for c in "
+        "data.columns]",
+        code="multiindex",
+    )
 
 
 def _int_codes(survey: Survey, item: Item) -> ChoiceList | None:
