@@ -242,7 +242,7 @@ REASONS: dict[str, dict[str, str]] = {
         "lattice-too-large": "too many combinations of generalisation levels to search",
         "not-anonymisable": "no generalisation reaches the k (and l) asked for within the suppression allowed",
         "not-anonymous": "k-anonymity does not hold after anonymisation: nothing is written",
-        "missing-file": "a file named does not exist",
+        "missing-file": "a file named does not exist (or is a folder)",
         "bad-file": "a file that cannot be read",
         "unreadable": "a file that cannot be read (the reason is given)",
         "bad-xml": "a file whose XML is not well formed",
