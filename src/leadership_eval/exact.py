@@ -27,7 +27,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigurationError, DataError
+from .errors import ArgumentError, ConfigurationError, DataError
 
 __all__ = [
     "fisher_exact",
@@ -47,7 +47,16 @@ def _vector(values: Any, name: str) -> np.ndarray:
     try:
         arr = np.asarray(values, dtype=float).ravel()
     except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must hold numbers; {exc}", code="not-numeric") from exc
+        # pd.NA (an object or nullable column) is missing, as None and NaN are
+        obj = np.asarray(values, dtype=object).ravel()
+        missing = np.array([pd.api.types.is_scalar(v) and pd.isna(v) for v in obj], dtype=bool)
+        if not missing.any():
+            raise DataError(f"{name} must hold numbers; {exc}", code="not-numeric") from exc
+        arr = np.full(len(obj), np.nan)
+        try:
+            arr[~missing] = np.asarray(obj[~missing].tolist(), dtype=float)
+        except (TypeError, ValueError) as exc2:
+            raise DataError(f"{name} must hold numbers; {exc2}", code="not-numeric") from exc2
     return arr
 
 
@@ -714,6 +723,61 @@ def _conditional_odds_ratio(table: np.ndarray) -> float:
     return math.exp(optimize.brentq(gap, -50, 50, xtol=1e-12))
 
 
+FISHER_MAX_N = 100_000_000
+"""The largest total count :func:`fisher_exact` takes: its tables of log-factorials grow with
+the total, and beyond this they would not fit in memory."""
+
+
+def _table_counts(table: Any) -> np.ndarray:
+    """The table as an array; an object array (a nullable or mixed frame) checked cell by cell:
+    a missing count or text is a DataError naming the cell."""
+    if isinstance(table, pd.DataFrame):
+        frame = table
+        numeric = all(
+            pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_extension_array_dtype(d)
+            for d in frame.dtypes
+        )
+        arr = frame.to_numpy() if numeric else frame.to_numpy(dtype=object)
+        rows, cols = list(frame.index), list(frame.columns)
+    else:
+        try:
+            arr = np.asarray(table)
+        except (TypeError, ValueError) as exc:
+            raise ArgumentError(
+                f"a contingency table must be rectangular (rows of equal length); {exc}",
+                code="shape",
+            ) from exc
+        if arr.dtype.kind in "biuf":
+            return arr
+        arr = np.asarray(table, dtype=object)
+        rows = list(range(arr.shape[0])) if arr.ndim >= 1 else []
+        cols = list(range(arr.shape[1])) if arr.ndim >= 2 else []
+    if arr.dtype.kind in "biuf" or arr.ndim != 2:
+        return arr
+    out = np.zeros(arr.shape)
+    for (i, j), v in np.ndenumerate(arr):
+        where = f"row {rows[i]!r}, column {cols[j]!r}"
+        if isinstance(v, str | bytes):
+            raise DataError(
+                f"a contingency table holds counts, not text: {v!r} at {where} (convert the "
+                "table to numbers first)",
+                code="counts",
+            )
+        if pd.api.types.is_scalar(v) and pd.isna(v):
+            raise DataError(
+                f"a contingency table holds counts: the count at {where} is missing",
+                code="counts",
+            )
+        if not isinstance(v, int | float | np.number | np.bool_):
+            raise DataError(
+                f"a contingency table holds counts: whole numbers of 0 or more; found {v!r} at "
+                f"{where}",
+                code="counts",
+            )
+        out[i, j] = float(v)
+    return out
+
+
 def fisher_exact(
     table: Any,
     *,
@@ -727,7 +791,8 @@ def fisher_exact(
     Parameters
     ----------
     table : array-like of int or pandas.DataFrame
-        Counts (rows and columns that are all zero are dropped).
+        Counts (rows and columns that are all zero are dropped): numbers, not text; no count
+        missing; at most :data:`FISHER_MAX_N` in all.
     work : int
         Budget of the network algorithm (distinct partial paths examined). Tables that need
         more get a Monte Carlo p-value instead, and ``method`` says so.
@@ -773,7 +838,7 @@ def fisher_exact(
     """
     from scipy import stats
 
-    arr = np.asarray(table.to_numpy() if isinstance(table, pd.DataFrame) else table)
+    arr = _table_counts(table)
     if arr.ndim != 2:
         raise DataError(f"a contingency table has two dimensions; found {arr.ndim}", code="shape")
     if arr.size and (
@@ -783,6 +848,15 @@ def fisher_exact(
     ):
         raise DataError(
             "a contingency table holds counts: whole numbers of 0 or more", code="counts"
+        )
+    total = float(arr.astype(float).sum()) if arr.size else 0.0
+    if total > FISHER_MAX_N:
+        raise DataError(
+            f"Fisher's exact test cannot be computed for counts that large: the table holds "
+            f"{total:.6g} in all, above {FISHER_MAX_N:,} (the exact distribution would not fit "
+            "in memory); with counts this large use the chi-squared test "
+            "(scipy.stats.chi2_contingency), accurate when the expected counts are large",
+            code="invalid-data",
         )
     t = arr.astype(np.int64)
     if work < 1 or n_resamples < 1:

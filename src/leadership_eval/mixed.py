@@ -20,7 +20,7 @@ checked against R on committed references (``tests/r/mixed.R``).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from ._frames import check_frame, failure_rows
-from .errors import ConfigurationError, DataError
+from .errors import ArgumentError, ConfigurationError, DataError
 
 __all__ = ["MixedModelResult", "linear_mixed_model", "logistic_mixed_model"]
 
@@ -94,19 +94,35 @@ class MixedModelResult:
 # ------------------------------------------------------------------------------ design
 
 
+def _names(value: Any, what: str) -> list[Any]:
+    """A column name, or a list of them, as a list (a single name may be any label: text, a
+    number...)."""
+    if value is None:
+        raise ArgumentError(
+            f"{what} must be a column name or a list of them (an empty list for none); found None"
+        )
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        return [value]
+    return list(value)
+
+
 def _design(
     data: pd.DataFrame,
     outcome: str,
     fixed: str | Sequence[str],
     group: str,
     categorical: Sequence[str] | None,
+    extra_rows: int = 0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], pd.Series, pd.DataFrame]:
     """(y, X, group codes, term names, kept index, exclusions) with treatment-coded factors
-    (first level in sorted order as reference, as R's factors)."""
+    (first level in sorted order as reference, as R's factors). Fewer usable rows than the
+    fixed effects plus ``extra_rows`` is an error that says why rows were left out."""
     check_frame(data)
-    terms = [fixed] if isinstance(fixed, str) else list(fixed)
-    cat = set(categorical or [])
+    terms = _names(fixed, "fixed")
+    cat = set(_names(categorical, "categorical")) if categorical is not None else set()
     for col in [outcome, group, *terms, *cat]:
+        if not isinstance(col, Hashable):
+            raise ArgumentError(f"a column name must be a single label; found {col!r}")
         if col not in data.columns:
             raise DataError(
                 f"column {col!r} is not in the data (columns: {', '.join(map(str, data.columns))})",
@@ -143,6 +159,8 @@ def _design(
             columns.append(pd.to_numeric(s).to_numpy(dtype=float))
             names.append(col)
     X = np.column_stack(columns)
+    if X.shape[0] < X.shape[1] + extra_rows:
+        raise _too_few_rows(len(data), excluded, names, X.shape[1] + extra_rows)
     rank = np.linalg.matrix_rank(X)
     if rank < X.shape[1]:
         raise DataError(
@@ -160,6 +178,24 @@ def _design(
         )
     codes, _ = pd.factorize(sub[group], sort=True)
     return y, X, codes, names, sub.index.to_series(), excluded
+
+
+def _too_few_rows(n_rows: int, excluded: pd.DataFrame, names: list[str], needed: int) -> DataError:
+    """Too few rows left: how many there were, how many were left out and why."""
+    used = n_rows - len(excluded)
+    why = ", ".join(f"{k} with {r}" for r, k in excluded["reason"].value_counts().items())
+    left_out = (
+        f" after leaving out rows with a missing outcome, fixed term or group ({why})"
+        if len(excluded)
+        else ""
+    )
+    have = "no rows to fit" if n_rows == 0 else f"{used} of {n_rows} row(s) usable{left_out}"
+    return DataError(
+        f"too few rows for the model: {have}; {len(names)} fixed effect(s) "
+        f"({', '.join(map(str, names))}) need at least {needed}",
+        code="too-few-rows",
+        failure_cases=excluded,
+    )
 
 
 # ------------------------------------------------------------------------------ linear
@@ -264,6 +300,32 @@ class _LMM:
         return df
 
 
+def _check_residual_variation(y: np.ndarray, X: np.ndarray, outcome: Any, terms: list[Any]) -> None:
+    """A DataError when the outcome is constant, or fitted exactly by the fixed effects: the
+    residual variance would be zero and the (restricted) likelihood undefined."""
+    if np.ptp(y) == 0:
+        raise DataError(
+            f"outcome {outcome!r} does not vary: every row used has the value {y[0]:g}, so "
+            "there is nothing for a model to explain",
+            code="constant",
+        )
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    resid = y - X @ beta
+    # rounding leaves residuals of about 1e-16 of the values; real data never fit to 1e-12
+    if float(resid @ resid) <= 1e-24 * float(y @ y):
+        why = (
+            f": {outcome!r} is also one of the fixed terms"
+            if any(outcome == t for t in terms)
+            else ""
+        )
+        raise DataError(
+            f"the fixed effects fit outcome {outcome!r} exactly (a perfect fit{why}), so the "
+            "outcome does not vary around them and the residual variance is zero; the model "
+            "cannot be estimated",
+            code="constant",
+        )
+
+
 def linear_mixed_model(
     data: pd.DataFrame,
     outcome: str,
@@ -347,10 +409,12 @@ def linear_mixed_model(
 
     if not 0 < ci < 1:
         raise ConfigurationError(f"ci must be between 0 and 1; found {ci}")
-    y, X, g, names, _, excluded = _design(data, outcome, fixed, group, categorical)
+    # REML needs n - p >= 1 residual degrees of freedom, and one more to estimate two variances
+    y, X, g, names, _, excluded = _design(data, outcome, fixed, group, categorical, extra_rows=2)
     n, p = X.shape
     if n <= p + 1:
         raise DataError(f"too few rows ({n}) for {p} fixed effects", code="too-few-rows")
+    _check_residual_variation(y, X, outcome, _names(fixed, "fixed"))
     model = _LMM(y, X, g)
     if model.J < 3:
         raise DataError(
@@ -625,10 +689,11 @@ def logistic_mixed_model(
     if not 0 < ci < 1:
         raise ConfigurationError(f"ci must be between 0 and 1; found {ci}")
     frame = data
-    if isinstance(data, pd.DataFrame) and outcome in data.columns:
+    if isinstance(data, pd.DataFrame) and isinstance(outcome, Hashable) and outcome in data.columns:
         col = data[outcome]
         if pd.api.types.is_bool_dtype(col.dtype):
-            frame = data.assign(**{outcome: col.astype("float")})
+            frame = data.copy()
+            frame[outcome] = col.astype("float")
     y, X, g, names, _, excluded = _design(frame, outcome, fixed, group, categorical)
     if not np.isin(y, (0.0, 1.0)).all():
         other = ~np.isin(y, (0.0, 1.0))

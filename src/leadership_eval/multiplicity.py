@@ -10,13 +10,14 @@ tests it returned. To adjust over several calls' results together, concatenate t
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ._frames import check_frame
-from .errors import ConfigurationError, DataError
+from .errors import ArgumentError, ConfigurationError, DataError
 
 __all__ = ["ADJUST_METHODS", "adjust_frame", "adjust_pvalues"]
 
@@ -36,7 +37,13 @@ ADJUST_METHODS: dict[str, str] = {
 
 
 def adjustment_method(method: str) -> str:
-    key = str(method).lower()
+    if not isinstance(method, str):
+        raise ConfigurationError(
+            f"the p-value adjustment must be named as text; found {method!r} (use 'none' to "
+            f"leave p-values unadjusted, or one of {', '.join(sorted(set(ADJUST_METHODS)))})",
+            code="unknown-adjustment",
+        )
+    key = method.lower()
     if key not in ADJUST_METHODS:
         raise ConfigurationError(
             f"unknown p-value adjustment {method!r}; use one of "
@@ -53,11 +60,13 @@ def adjust_pvalues(p: Any, method: str = "fdr_bh") -> np.ndarray:
     ----------
     p : array-like of float
         The p-values of one family of tests. Missing values (a suppressed or untestable
-        comparison) stay missing and are not counted in the family.
+        comparison: NaN, None or ``pd.NA``) stay missing and are not counted in the family;
+        text that is not a number is an error (``not-numeric``).
     method : str
         ``"holm"`` (Holm 1979, family-wise error), ``"fdr_bh"`` (Benjamini & Hochberg 1995,
         false discovery rate; alias ``"BH"``), ``"bonf"`` (``"bonferroni"``), ``"sidak"``,
-        ``"fdr_by"`` (Benjamini & Yekutieli 2001; ``"BY"``) or ``"none"``.
+        ``"fdr_by"`` (Benjamini & Yekutieli 2001; ``"BY"``) or ``"none"`` (the text: ``None``
+        is an error).
 
     Returns
     -------
@@ -90,7 +99,7 @@ def adjust_pvalues(p: Any, method: str = "fdr_bh") -> np.ndarray:
     array([0.03, 0.04, 0.04])
     """
     how = adjustment_method(method)
-    arr = np.asarray(p, dtype=float).ravel()
+    arr = _pvalues(p)
     bad = ~np.isnan(arr) & ((arr < 0) | (arr > 1))
     if bad.any():
         raise DataError(
@@ -106,6 +115,37 @@ def adjust_pvalues(p: Any, method: str = "fdr_bh") -> np.ndarray:
             out[ok] = arr[ok]
         else:
             out[ok] = np.minimum(_adjust(arr[ok], how), 1.0)
+    return out
+
+
+def _pvalues(p: Any, where: Any = None) -> np.ndarray:
+    """The p-values as floats, every missing value (None, NaN, ``pd.NA``) as NaN; a value that
+    is not a number is a DataError naming its position (or its label in ``where``)."""
+    try:
+        return np.asarray(p, dtype=float).ravel()
+    except (TypeError, ValueError):
+        pass
+    values = np.asarray(p, dtype=object).ravel()
+    out = np.full(len(values), np.nan)
+    bad: list[int] = []
+    for i, v in enumerate(values):
+        if pd.api.types.is_scalar(v) and pd.isna(v):
+            continue
+        try:
+            out[i] = float(v)
+        except (TypeError, ValueError):
+            bad.append(i)
+    if bad:
+        labels = list(where) if where is not None else list(range(len(values)))
+        at = "row" if where is not None else "position"
+        shown = ", ".join(f"{values[i]!r} at {at} {labels[i]!r}" for i in bad[:5])
+        raise DataError(
+            f"p-values must be numbers; found {shown}{' ...' if len(bad) > 5 else ''}",
+            code="not-numeric",
+            failure_cases=pd.DataFrame(
+                {at: [labels[i] for i in bad], "value": [values[i] for i in bad]}
+            ),
+        )
     return out
 
 
@@ -146,7 +186,8 @@ def adjust_frame(
     method : str
         See :func:`adjust_pvalues`.
     p : str
-        The p-value column.
+        The p-value column (as in :func:`adjust_pvalues`: missing values stay missing, text
+        that is not a number is an error naming the row).
     by : str or list of str, optional
         Columns defining separate families (e.g. ``"analysis"`` to adjust confirmatory and
         exploratory tests apart); default: one family.
@@ -167,17 +208,22 @@ def adjust_frame(
     [0.02, 0.02, 0.04]
     """
     check_frame(frame, "frame")
+    if not isinstance(p, Hashable) or not isinstance(out, Hashable):
+        raise ArgumentError(f"p and out must each be one column name; found {p!r} and {out!r}")
     if p not in frame.columns:
         raise DataError(f"no p-value column {p!r} in the frame", code="unknown-column")
     adjustment_method(method)
     result = frame.copy()
-    values = pd.to_numeric(result[p], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    # text that is not a number is an error (naming the row), not a p-value set to missing
+    values = _pvalues(result[p].to_numpy(dtype=object), where=result.index)
     adjusted = np.full(len(result), np.nan)
     if by is None:
         adjusted = adjust_pvalues(values, method)
     else:
-        keys = [by] if isinstance(by, str) else list(by)
+        keys = [by] if isinstance(by, str) or not isinstance(by, list | tuple) else list(by)
         for col in keys:
+            if not isinstance(col, Hashable):
+                raise ArgumentError(f"by must be a column name or a list of them; found {by!r}")
             if col not in result.columns:
                 raise DataError(f"no column {col!r} to group by", code="unknown-column")
         codes = result.groupby(keys, dropna=False, sort=False).ngroup().to_numpy()

@@ -284,7 +284,8 @@ def plot_likert(
     Parameters
     ----------
     counts_or_percent : pandas.DataFrame
-        One row per bar (its index gives the bar labels, e.g. ``Trust 07`` and ``Region``), one
+        One row per bar (its index gives the bar labels, e.g. ``Trust 07`` and ``Region``;
+        a repeated label gives a bar each), one
         column per answer option from the most negative to the most positive; counts or
         percentages (each row is rescaled to 100 %). A row with an NA cell (suppressed by
         disclosure control) is drawn as the word "suppressed" instead of a bar: its
@@ -353,8 +354,10 @@ def plot_likert(
     h = figsize or (8.0, 1.0 + 0.55 * len(rows))
     ax = _new_axes(ax, h)
     y = np.arange(len(rows))[::-1]
-    for yi, name in zip(y, rows, strict=True):
-        if suppressed.loc[name] or not np.isfinite(totals.loc[name]) or totals.loc[name] == 0:
+    # by position: two bars may have the same label
+    for pos, yi in enumerate(y):
+        total = totals.iloc[pos]
+        if suppressed.iloc[pos] or not np.isfinite(total) or total == 0:
             ax.text(
                 0,
                 yi,
@@ -366,7 +369,7 @@ def plot_likert(
                 color="#333333",
             )
             continue
-        p = pct.loc[name].to_numpy()
+        p = pct.iloc[pos].to_numpy()
         left = -left_of_centre(p, neutral=mid)
         for j in range(k):
             ax.barh(
@@ -412,6 +415,34 @@ def plot_likert(
 # ------------------------------------------------------------------------------ flag grid
 
 
+def _cell_numbers(values: Any, shape: tuple[int, int]) -> pd.DataFrame:
+    """The values of a flag grid as numbers (numbers written as text converted); other text is
+    a DataError naming the cells."""
+    if not isinstance(values, pd.DataFrame):
+        raise ArgumentError(
+            f"values must be a pandas DataFrame of numbers; found {type(values).__name__}"
+        )
+    if values.shape != shape:
+        raise ConfigurationError("values must have the same shape as flags")
+    numbers = values.apply(
+        lambda col: pd.to_numeric(
+            col.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce"
+        )
+    )
+    bad = (values.notna() & numbers.isna()).to_numpy()
+    if bad.any():
+        cells = [
+            f"{values.iat[i, j]!r} ({values.index[i]}, {values.columns[j]})"
+            for i, j in zip(*np.nonzero(bad), strict=True)
+        ]
+        raise DataError(
+            f"plot_flag_grid: values must be numbers; found {', '.join(cells[:5])}"
+            + (" ..." if len(cells) > 5 else ""),
+            code="not-numeric",
+        )
+    return numbers
+
+
 def plot_flag_grid(
     flags: pd.DataFrame,
     values: pd.DataFrame | None = None,
@@ -430,7 +461,8 @@ def plot_flag_grid(
         compare_to_benchmark` (``red``, ``pink``, ``white``, ``lightgreen``, ``green``, or
         ``low``, ``none``, ``high``, or ``suppressed``); NA is drawn as suppressed.
     values : pandas.DataFrame, optional
-        Same shape: numbers written in the cells (e.g. the means), NA left blank.
+        Same shape: numbers written in the cells (e.g. the means), NA left blank; numbers
+        given as text are converted, other text is an error.
     title : str, optional
     item_labels : dict, optional
         Row labels to show instead of the item ids.
@@ -473,8 +505,8 @@ def plot_flag_grid(
             f"unknown flag value(s) {unknown}; expected one of {sorted(FLAG_STYLES)}",
             code="bad-argument",
         )
-    if values is not None and values.shape != flags.shape:
-        raise ConfigurationError("values must have the same shape as flags")
+    if values is not None:
+        values = _cell_numbers(values, flags.shape)
     n_rows, n_cols = cells.shape
     rgb = np.array([[to_rgb(FLAG_STYLES[str(v)][0]) for v in row] for row in cells.to_numpy()])
     size = figsize or (1.2 + 0.9 * n_cols + 2.0, 1.5 + 0.45 * n_rows)

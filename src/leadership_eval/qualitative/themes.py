@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ArgumentError, ConfigurationError, DataError
@@ -26,9 +27,28 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["framework_matrix", "theme_summary"]
 
 
+def _require_values(segments: pd.DataFrame, columns: Iterable[str]) -> None:
+    """A DataError naming the rows where any of ``columns`` is missing: such a segment could
+    not be placed, and would otherwise be dropped without a word by the grouping."""
+    for col in dict.fromkeys(columns):
+        if col not in segments.columns:
+            continue
+        miss = segments[col].isna().to_numpy()
+        if miss.any():
+            rows = segments.index[miss]
+            shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
+            raise DataError(
+                f"{len(rows)} segment(s) without a {col} (at index {shown}): every segment "
+                f"needs one; pass the frame read_segments returns, or fill in the {col}",
+                code="missing-value",
+                failure_cases=pd.DataFrame({"row": rows, "column": col}),
+            )
+
+
 def _theme_column(segments: pd.DataFrame, cb: Codebook, level: str) -> pd.Series:
     ids = {c.id for _, c in cb.walk()}
-    unknown = sorted(set(segments["code"]) - ids)
+    _require_values(segments, ["code"])
+    unknown = sorted(map(str, set(segments["code"]) - ids))
     if unknown:
         raise DataError(
             f"segments use code(s) not in the codebook: {', '.join(unknown)}",
@@ -72,7 +92,14 @@ def framework_matrix(
     pandas.DataFrame
         Index: the ``by`` values (with ``role`` and ``trust`` as further index levels when
         ``by="participant"``); one column per theme or code in codebook order, including
-        themes nobody spoke to. Empty cells are ``""`` (text) or 0 (count).
+        themes nobody spoke to. Empty cells are ``""`` (text) or 0 (count); a segment
+        without text is charted as its id alone.
+
+    Raises
+    ------
+    DataError
+        ``missing-value`` (the rows named) for a segment without a code, a segment id or a
+        value of the row variable (with ``by="participant"``, also its role and trust).
 
     Notes
     -----
@@ -108,9 +135,11 @@ def framework_matrix(
     check_segments(segments)
     if by not in segments.columns:
         raise DataError(f"segments have no column {by!r}", code="unknown-column")
+    keys = [by, "role", "trust"] if by == "participant" else [by]
+    # a segment without one of these would be dropped silently by the grouping
+    _require_values(segments, ["code", *keys, "segment_id"])
     col = _theme_column(segments, cb, level)
     order = [t.id for t in cb.codes] if level == "theme" else [c.id for _, c in cb.walk()]
-    keys = [by, "role", "trust"] if by == "participant" else [by]
     frame = segments.assign(_col=col)
     if by == "participant":
         roles = frame.groupby("participant")[["role", "trust"]].nunique()
@@ -132,7 +161,9 @@ def framework_matrix(
     if values != "text":
         raise ConfigurationError(f"values must be 'text' or 'count'; found {values!r}")
     sid = frame["segment_id"] if "segment_id" in frame else pd.Series("", index=frame.index)
-    frame = frame.assign(_t="[" + sid.astype(str) + "] " + frame["text"].astype(str))
+    # a segment without text is charted as empty text (its id still shows it was coded)
+    text = frame["text"].astype(object).where(frame["text"].notna(), "")
+    frame = frame.assign(_t="[" + sid.astype(str) + "] " + text.astype(str))
     frame = frame.drop_duplicates([*keys, "_col", "_t"])
     out = frame.groupby([*keys, "_col"], sort=True)["_t"].agg(sep.join).unstack("_col")
     out = out.reindex(columns=order).astype(object)
@@ -160,7 +191,8 @@ def theme_summary(
         From :func:`read_segments` (or :func:`read_qdpx`).
     codebook : Codebook, path or bundled id, optional
     group : str
-        The column of the local unit (default ``trust``).
+        The column of the local unit (default ``trust``); any column of the segments (``role``
+        gives the themes per role).
     policy : DisclosurePolicy or preset name, optional
         ``min_participants_theme`` (default 3) and ``quote_attribution`` (default ``role``).
     names, places : iterable of str
@@ -191,6 +223,15 @@ def theme_summary(
           ``min_participants_theme`` people of that role took part in the trust (in the region,
           for region rows), or when ``quote_attribution`` is ``none``;
         * ``note``: why a region row has no count, or why a theme is not shown.
+
+        Without any segment, only the region rows (each ``no participant``).
+
+    Raises
+    ------
+    DataError
+        ``missing-group`` for a segment without its group; ``missing-value`` (the rows named)
+        for one without a participant, role or code. A segment without text counts, with no
+        quote.
 
     Notes
     -----
@@ -243,6 +284,7 @@ def theme_summary(
     frame = segments.assign(_theme=col.to_numpy())
     if frame[group].isna().any():
         raise DataError(f"segments with no {group}: every segment needs one", code="missing-group")
+    _require_values(frame, ["participant", "role"])
     redact = redactor if redactor is not None else Redactor(names, places)
     frame = frame.assign(quote=redact.redact_series(frame["text"]))
     # the example quote: the segment whose text has the smallest digest, so the choice does not
@@ -254,22 +296,26 @@ def theme_summary(
             )
         )
     )
-    att = _Attribution(frame, group, k)
-    per = frame.groupby([group, "_theme"], sort=False).agg(
+    # the group under a name of its own, so any segment column (role, participant...) can be
+    # the group without clashing with the columns used below
+    gcol = "_group"
+    frame = frame.assign(**{gcol: frame[group]})
+    att = _Attribution(frame, gcol, k)
+    per = frame.groupby([gcol, "_theme"], sort=False).agg(
         n_participants=("participant", "nunique"), roles=("role", _roles_of)
     )
-    firsts = frame.sort_values("_pick", kind="stable").drop_duplicates([group, "_theme"])
-    per = per.join(firsts.set_index([group, "_theme"])[["quote", "role"]])
+    firsts = frame.sort_values("_pick", kind="stable").drop_duplicates([gcol, "_theme"])
+    per = per.join(firsts.set_index([gcol, "_theme"])[["quote", "role"]])
     per = per.rename(columns={"role": "quote_role"}).reset_index()
-    per["quote_role"] = [att.role(t, r) for t, r in zip(per[group], per["quote_role"], strict=True)]
+    per["quote_role"] = [att.role(t, r) for t, r in zip(per[gcol], per["quote_role"], strict=True)]
     shown = per[per["n_participants"] >= k].copy()
     hidden = per[per["n_participants"] < k]
     shown["_o"] = shown["_theme"].map({t: i for i, t in enumerate(order)})
-    shown = shown.sort_values([group, "_o"], key=lambda s: s.astype(str) if s.name == group else s)
+    shown = shown.sort_values([gcol, "_o"], key=lambda s: s.astype(str) if s.name == gcol else s)
     trust_rows = pd.DataFrame(
         {
             "scope": "trust",
-            "group": shown[group].to_numpy(),
+            "group": shown[gcol].to_numpy(),
             "theme": shown["_theme"].to_numpy(),
             "label": shown["_theme"].map(labels).to_numpy(),
             "n_participants": shown["n_participants"].to_numpy(),
@@ -279,7 +325,7 @@ def theme_summary(
             "note": None,
         }
     )
-    region_rows = _region_rows(frame, group, shown, hidden, order, labels, k, att)
+    region_rows = _region_rows(frame, gcol, shown, hidden, order, labels, k, att)
     out = pd.concat([trust_rows, pd.DataFrame(region_rows)], ignore_index=True)
     out["n_participants"] = out["n_participants"].astype("Int64")
     if pol.quote_attribution == "none":
@@ -323,8 +369,12 @@ def _region_rows(
         n_participants=("participant", "nunique"), roles=("role", _roles_of)
     )
     shown_keys = set(zip(shown[group], shown["_theme"], strict=True))
+    # a boolean array (a list would select columns when it is empty: no segments)
     quotable = frame[
-        [(g, t) in shown_keys for g, t in zip(frame[group], frame["_theme"], strict=True)]
+        np.array(
+            [(g, t) in shown_keys for g, t in zip(frame[group], frame["_theme"], strict=True)],
+            dtype=bool,
+        )
     ]
     reg_first = (
         quotable.sort_values("_pick", kind="stable").drop_duplicates("_theme").set_index("_theme")
