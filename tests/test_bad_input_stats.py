@@ -295,3 +295,16 @@ def test_plot_flag_grid_converts_numbers_given_as_text() -> None:
     with pytest.raises(DataError, match="'high' \\(a, T1\\)") as info:
         le.plot_flag_grid(flags, text.assign(T1=["high", "2"]))
     assert info.value.code == "not-numeric"
+
+
+def test_linear_mixed_model_of_an_outcome_constant_within_each_group_is_refused() -> None:
+    """An outcome that differs between groups but not within them left no residual variance:
+    the model 'fitted' with an intraclass correlation of 1 and 74 degrees of freedom from 40
+    rows."""
+    rng = np.random.default_rng(0)
+    level = np.repeat(rng.normal(3, 1, 5), 8)
+    frame = pd.DataFrame({"y": level, "x": rng.normal(size=40), "g": np.repeat(list("abcde"), 8)})
+    with pytest.raises(DataError, match="does not vary within any group"):
+        le.linear_mixed_model(frame, "y", [], "g")
+    with pytest.raises(DataError, match="does not vary within any group"):
+        le.linear_mixed_model(frame, "y", "x", "g")

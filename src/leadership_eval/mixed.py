@@ -300,9 +300,12 @@ class _LMM:
         return df
 
 
-def _check_residual_variation(y: np.ndarray, X: np.ndarray, outcome: Any, terms: list[Any]) -> None:
-    """A DataError when the outcome is constant, or fitted exactly by the fixed effects: the
-    residual variance would be zero and the (restricted) likelihood undefined."""
+def _check_residual_variation(
+    y: np.ndarray, X: np.ndarray, codes: np.ndarray, outcome: Any, terms: list[Any]
+) -> None:
+    """A DataError when the outcome is constant, or fitted exactly by the fixed effects, or by
+    them and each group's intercept (``codes``: each row's group, 0 to J - 1): the residual
+    variance would be zero and the (restricted) likelihood undefined."""
     if np.ptp(y) == 0:
         raise DataError(
             f"outcome {outcome!r} does not vary: every row used has the value {y[0]:g}, so "
@@ -322,6 +325,18 @@ def _check_residual_variation(y: np.ndarray, X: np.ndarray, outcome: Any, terms:
             f"the fixed effects fit outcome {outcome!r} exactly (a perfect fit{why}), so the "
             "outcome does not vary around them and the residual variance is zero; the model "
             "cannot be estimated",
+            code="constant",
+        )
+    # with each group's own intercept beside the fixed effects: no variation left within groups
+    G = np.zeros((len(y), int(codes.max()) + 1))
+    G[np.arange(len(y)), codes] = 1.0
+    beta, *_ = np.linalg.lstsq(np.column_stack([X, G]), y, rcond=None)
+    resid = y - np.column_stack([X, G]) @ beta
+    if float(resid @ resid) <= 1e-24 * float(y @ y):
+        raise DataError(
+            f"outcome {outcome!r} does not vary within any group once the fixed effects are "
+            "taken into account (every group's rows have the same value, or the same fitted "
+            "value), so the residual variance is zero; the model cannot be estimated",
             code="constant",
         )
 
@@ -414,7 +429,7 @@ def linear_mixed_model(
     n, p = X.shape
     if n <= p + 1:
         raise DataError(f"too few rows ({n}) for {p} fixed effects", code="too-few-rows")
-    _check_residual_variation(y, X, outcome, _names(fixed, "fixed"))
+    _check_residual_variation(y, X, g, outcome, _names(fixed, "fixed"))
     model = _LMM(y, X, g)
     if model.J < 3:
         raise DataError(
