@@ -1,7 +1,10 @@
 """Bad input never hurts: one named regression test per case found in a hostile review.
 
 Each case was first run against the code before the fix and failed there (the commit that added
-this file names which). The generated hostile files live in ``test_hostile_input.py``.
+this file names which). The generated hostile files live in ``test_hostile_input.py``; the cases
+of later reviews, by area, in ``test_bad_input_interop.py``, ``test_bad_input_text.py``,
+``test_bad_input_privacy_args.py``, ``test_bad_input_responses_args.py``,
+``test_bad_input_compare.py`` and ``test_bad_input_stats.py``.
 """
 
 from __future__ import annotations
