@@ -664,3 +664,20 @@ def test_exporters_take_a_bundled_survey_id(tmp_path: Path) -> None:
         le.check_filled("trainee-survey")  # type: ignore[arg-type]
     with pytest.raises(ArgumentError, match="not NoneType"):
         le.check_filled(None)  # type: ignore[arg-type]
+
+
+def test_reports_with_no_coded_segments_claim_no_theme(tmp_path: Path) -> None:
+    """An empty table of coded segments stopped the reports with a KeyError in theme_summary;
+    once it gave each theme's region row, the regional summary read "Themes raised by most
+    interviewees: Understanding of leadership (0); ..." with nobody interviewed."""
+    demo = le.simulate_evaluation(seed=5)
+    result = le.build_reports(
+        "trainee-survey",
+        demo.trainees,
+        tmp_path / "out",
+        segments=demo.segments.iloc[:0],
+        key=b"0123456789abcdef0123456789abcdef",
+    )
+    regional = result.regional_report.read_text(encoding="utf-8")
+    assert "Themes across the region" in regional
+    assert "raised by most interviewees" not in regional

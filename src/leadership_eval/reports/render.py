@@ -486,9 +486,8 @@ def _regional_summary(pub: Publication) -> str:
             out += f"<li><q>{esc(item.text)}</q>: region {shown}, trusts {width} points apart</li>"
         out += "</ul>"
     if pub.themes:
-        region_themes = [
-            t for t in pub.themes if t.scope == "region" and t.n_participants is not None
-        ]
+        # (a theme no interviewee raised, as with no coded segments at all, is no finding)
+        region_themes = [t for t in pub.themes if t.scope == "region" and t.n_participants]
         region_themes.sort(key=lambda t: -(t.n_participants or 0))
         if region_themes:
             out += (
