@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from leadership_eval.errors import DataError
@@ -333,9 +333,17 @@ rosters = st.lists(st.sampled_from(["Sarah Jones", "Alan Young", "Will Bell", "J
 
 @settings(max_examples=150, deadline=None)
 @given(texts, rosters)
+@example(text="7123456 GMC 7123456 ", names=[])  # found by this test: see the next one
 def test_redaction_is_idempotent(text: str, names: list[str]) -> None:
     once = redact_text(text, names)
     assert redact_text(once, names) == once
+
+
+def test_a_gmc_number_after_the_cue_of_the_one_before_is_redacted() -> None:
+    """A number followed by "GMC" took the cue into its match, so the number after that same
+    cue was left in the text ("[GMC_NUMBER] GMC 7123456") until a second pass."""
+    out = redact_text("7123456 GMC 7654321, and my GMC 7111111", [])
+    assert out == "[GMC_NUMBER] GMC [GMC_NUMBER], and my GMC [GMC_NUMBER]"
 
 
 @settings(max_examples=100, deadline=None)

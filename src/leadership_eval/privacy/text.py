@@ -669,7 +669,8 @@ def _number_patterns() -> tuple[re.Pattern[str], ...]:
     )
     gmc = re.compile(
         r"(?i:\bGMC\b)[^\d\n\[]{0,30}?(?<![\d\-\]])(?P<e>\d(?:[ ]?\d){6})(?![\d\-\[]|[ ]\d)"
-        r"|(?<![\w\-\]])(?P<e2>\d{7})(?![\d\-\[])[ \t]*(?:\([ \t]*)?(?i:GMC\b)"
+        # (the cue after the number is looked at, not taken: a number after it is found too)
+        r"|(?<![\w\-\]])(?P<e2>\d{7})(?![\d\-\[])(?=[ \t]*(?:\([ \t]*)?(?i:GMC\b))"
     )
     sep = r"(?:[ \t]{1,2}|[ \t]?-[ \t]?)?"
     phone = re.compile(
