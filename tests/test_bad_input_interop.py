@@ -262,3 +262,32 @@ def test_xlsform_refuses_a_csv_form_and_reads_a_renamed_workbook(tmp_path: Path)
     renamed = tmp_path / "form.bin"
     shutil.copy(_xlsform(tmp_path / "ok.xlsx", [["yn", "1", "Yes"], ["yn", "0", "No"]]), renamed)
     assert le.from_xlsform(renamed).choice_lists["yn"].codes == [1, 0]
+
+
+@pytest.mark.parametrize("form", ["semicolons", "tabs", "utf-16"])
+def test_redcap_dictionary_saved_by_a_spreadsheet_in_another_locale_is_read(
+    form: str, tmp_path: Path
+) -> None:
+    """A data dictionary saved with semicolons (Excel in many locales), tabs or as UTF-16 was
+    refused as "missing column(s) 'Variable / Field Name', ...", which sent the user looking
+    for columns that were there."""
+    import io
+    import warnings
+
+    source = tmp_path / "dd.csv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", le.InteropWarning)
+        le.to_redcap("trainee-survey", source)
+        expected = le.from_redcap(source)
+    text = source.read_text(encoding="utf-8")
+    rows = list(csv.reader(io.StringIO(text)))
+    saved = tmp_path / f"dd-{form}.csv"
+    if form == "utf-16":
+        saved.write_bytes(text.encode("utf-16"))
+    else:
+        out = io.StringIO()
+        csv.writer(out, delimiter=";" if form == "semicolons" else "\t").writerows(rows)
+        saved.write_text(out.getvalue(), encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", le.InteropWarning)
+        assert le.from_redcap(saved) == expected

@@ -608,11 +608,14 @@ class _DictionaryReader:
                 "as CSV UTF-8)"
             )
             raise self.fail(1, "not-redcap", message)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
-        reader = csv.reader(io.StringIO(text))
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16, as Excel's "Unicode text"
+            text = raw.decode("utf-16")
+        else:
+            try:
+                text = raw.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = raw.decode("cp1252", errors="replace")
+        reader = csv.reader(io.StringIO(text), delimiter=self.delimiter(text))
         try:
             return self.csv_records(reader)
         except csv.Error as exc:
@@ -621,6 +624,19 @@ class _DictionaryReader:
                 "a data dictionary is a CSV file as REDCap downloads it"
             )
             raise self.fail(reader.line_num or 1, "not-redcap", message) from exc
+
+    @staticmethod
+    def delimiter(text: str) -> str:
+        """The separator of the dictionary: the comma REDCap writes, or the semicolon or tab a
+        spreadsheet saves with in many locales (the one whose first header cell is a field
+        name column's)."""
+        head = text.split("\n", 1)[0]
+        lookup = {c.lower(): k for c, k in _KEY.items()} | {k: k for k in _API_NAMES}
+        for sep in (",", ";", "\t"):
+            first = next(csv.reader([head], delimiter=sep), [""])[:1] or [""]
+            if lookup.get(first[0].strip().lower()) == "field_name":
+                return sep
+        return ","
 
     def csv_records(self, reader: Any) -> list[tuple[int, dict[str, str]]]:
         try:
