@@ -25,13 +25,13 @@ for (scales, disclosure levels, objectives, missing-code flags).
 from __future__ import annotations
 
 import csv
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ArgumentError, DataError
+from .._files import file_bytes, file_path
+from ..errors import DataError
 from ..instruments.models import Item, Survey, Text, text_in
 from .common import InteropWarning, number_text, survey_languages, warn_unmapped
 
@@ -292,8 +292,14 @@ def read_limesurvey_codes(path: str | Path) -> dict[str, Any]:
     """
     import io
 
-    p = _codes_file(path)
-    text = _codes_text(p, _codes_bytes(p))
+    p = file_path(
+        path,
+        "the LimeSurvey code mapping must be a file path or the dict read_limesurvey_codes returns",
+    )
+    raw = file_bytes(
+        p, "the LimeSurvey code mapping, the <name>_codes.csv that to_limesurvey writes"
+    )
+    text = _codes_text(p, raw)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = [c for c in ("item", "code", "limesurvey") if c not in (reader.fieldnames or [])]
     if missing:
@@ -317,31 +323,6 @@ def read_limesurvey_codes(path: str | Path) -> dict[str, Any]:
         else:
             out["options"].setdefault(item, {})[code] = ls
     return out
-
-
-def _codes_file(path: object) -> Path:
-    """``path`` as a :class:`~pathlib.Path`; :class:`ArgumentError` for what names no file."""
-    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
-        raise ArgumentError(
-            "the LimeSurvey code mapping must be a file path (a str or pathlib.Path) or the "
-            f"dict read_limesurvey_codes returns, not {type(path).__name__}: {path!r}"
-        )
-    return Path(path)
-
-
-def _codes_bytes(p: Path) -> bytes:
-    """The bytes of a code mapping file; DataError when there is no file to read."""
-    what = "the LimeSurvey code mapping, the <name>_codes.csv that to_limesurvey writes"
-    try:
-        return p.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"{p}: no such file; expected {what}", code="missing-file") from None
-    except IsADirectoryError:
-        raise DataError(
-            f"{p} is a folder, not a file; expected {what}", code="missing-file"
-        ) from None
-    except OSError as exc:
-        raise DataError(f"{p}: cannot be read ({exc.strerror or exc})", code="unreadable") from exc
 
 
 def _codes_text(p: Path, raw: bytes) -> str:

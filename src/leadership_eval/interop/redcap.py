@@ -46,7 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, InstrumentError, Problem
+from .._files import file_bytes
+from ..errors import InstrumentError, Problem
 from ..instruments.models import ChoiceList, Item, Section, Survey, text_in
 from .common import (
     InteropWarning,
@@ -508,24 +509,6 @@ def from_redcap(path: str | Path) -> Survey:
     return survey
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The bytes of a data dictionary file; DataError when there is no file to read."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(
-            f"{path}: no such file (from_redcap reads a REDCap data dictionary, a .csv file)",
-            code="missing-file",
-        ) from None
-    except IsADirectoryError:
-        raise DataError(
-            f"{path} is a folder; from_redcap reads a REDCap data dictionary, a .csv file",
-            code="missing-file",
-        ) from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc})", code="unreadable") from exc
-
-
 _CHOICE_TYPES = ("radio", "dropdown", "checkbox", "yesno", "truefalse")
 _ITEM_KEYS = ("objectives", "frameworks", "tags", "column", "max_length", "adopter_notes")
 _SUMMARY = "cannot import REDCap data dictionary"
@@ -600,7 +583,7 @@ class _DictionaryReader:
         return survey
 
     def read_records(self) -> list[tuple[int, dict[str, str]]]:
-        raw = _read_bytes(self.path)
+        raw = file_bytes(self.path, "from_redcap reads a REDCap data dictionary, a .csv file")
         if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
             message = (
                 "not a REDCap data dictionary: this is an Excel workbook, and a data "

@@ -54,7 +54,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError, InstrumentError, Problem
+from .._files import file_bytes
+from ..errors import InstrumentError, Problem
 from ..instruments.models import Item, Survey, Text, text_in
 from .common import (
     InteropWarning,
@@ -668,25 +669,6 @@ def from_xlsform(path: str | Path) -> Survey:
     return survey
 
 
-def _file_head(path: Path) -> bytes:
-    """The first bytes of the file; DataError when there is no file to read."""
-    try:
-        with path.open("rb") as fh:
-            return fh.read(4096)
-    except FileNotFoundError:
-        raise DataError(
-            f"{path}: no such file (from_xlsform reads an XLSForm workbook, a .xlsx file)",
-            code="missing-file",
-        ) from None
-    except IsADirectoryError:
-        raise DataError(
-            f"{path} is a folder; from_xlsform reads an XLSForm workbook, a .xlsx file",
-            code="missing-file",
-        ) from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot be read ({exc})", code="unreadable") from exc
-
-
 def _not_a_workbook(head: bytes) -> str:
     """Why a file whose first bytes are ``head`` is no XLSX workbook, and what to do."""
     if not head:
@@ -801,7 +783,9 @@ class _XLSFormReader:
         from openpyxl import load_workbook
         from openpyxl.utils.exceptions import InvalidFileException
 
-        head = _file_head(self.path)
+        head = file_bytes(
+            self.path, "from_xlsform reads an XLSForm workbook, a .xlsx file", limit=4096
+        )
         if not head.startswith(b"PK\x03\x04"):
             raise self.not_xlsform(f"cannot read the workbook: {_not_a_workbook(head)}")
         with self.path.open("rb") as fh:

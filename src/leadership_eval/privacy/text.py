@@ -77,6 +77,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._files import file_bytes
 from ..errors import ArgumentError, DataError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1528,14 +1529,7 @@ def load_redaction_corpus(path: str | Path) -> list[dict[str, Any]]:
 
 def _read_corpus(p: Path) -> list[tuple[str, Any]]:
     """Each record of a JSON-lines corpus file, with its ``file:line``."""
-    try:
-        raw = p.read_bytes()
-    except FileNotFoundError as exc:
-        raise DataError(f"{p}: no such file (a redaction corpus)", code="missing-file") from exc
-    except OSError as exc:
-        raise DataError(
-            f"{p}: cannot read the corpus: {exc.strerror or exc}", code="unreadable"
-        ) from exc
+    raw = file_bytes(p, "a redaction corpus, a JSON-lines file")
     try:
         content = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -27,7 +27,6 @@ import difflib
 import functools
 import html
 import io
-import os
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -35,6 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .._files import file_bytes, file_path
 from .._results import FrameResult
 from ..errors import ArgumentError, DataError
 from ..instruments.loader import as_survey
@@ -1605,7 +1605,7 @@ class _Export:
 
 def _load_export(path: Path, wanted: str | None, sheet: str | int | None) -> _Export:
     """Read the file's cells (CSV, XLSX or SAV, whatever its name says) and its header rows."""
-    raw = _export_bytes(path)
+    raw = file_bytes(path, "read_responses reads a survey export: a .csv, .xlsx or .sav file")
     if not raw.strip():
         raise DataError(f"{path}: the file is empty", code="empty-file")
     fmt = _detect_format(path, raw[:8])
@@ -1633,38 +1633,6 @@ def _load_export(path: Path, wanted: str | None, sheet: str | int | None) -> _Ex
     if not rows or not any(c.strip() for c in rows[0]):
         raise DataError(f"{path}: no header row (no columns found)", code="no-header")
     return _Export(fmt, rows, body, meta, read, encoding, notes)
-
-
-def _export_path(path: object) -> Path:
-    """``path`` as a :class:`~pathlib.Path`; an :class:`ArgumentError` for what names no file."""
-    if not isinstance(path, str | os.PathLike) or isinstance(path, bytes):
-        raise ArgumentError(
-            "path must be the export file's path (a str or pathlib.Path), not "
-            f"{type(path).__name__}: {path!r}"
-        )
-    return Path(path)
-
-
-def _export_bytes(path: Path) -> bytes:
-    """The bytes of the export; DataError (``missing-file``) for no file or a folder."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(
-            f"{path}: no such file (read_responses reads a survey export: a .csv, .xlsx or "
-            ".sav file)",
-            code="missing-file",
-        ) from None
-    except IsADirectoryError:
-        raise DataError(
-            f"{path} is a folder, not a file; read_responses reads a survey export (a .csv, "
-            ".xlsx or .sav file): name the file in the folder",
-            code="missing-file",
-        ) from None
-    except OSError as exc:
-        raise DataError(
-            f"{path}: cannot be read ({exc.strerror or exc})", code="unreadable"
-        ) from exc
 
 
 def _not_a_workbook(path: Path, fmt: str, raw: bytes) -> str:
@@ -2194,7 +2162,7 @@ def read_responses(
     import pandas as pd
 
     survey = as_survey(survey)
-    path = _export_path(path)
+    path = file_path(path, "path must be the export file's path")
     wanted = _source_arg(source)
     _check_arguments(sheet, columns)
     ex = _load_export(path, wanted, sheet)
