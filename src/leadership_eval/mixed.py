@@ -312,10 +312,13 @@ def _check_residual_variation(
             "there is nothing for a model to explain",
             code="constant",
         )
-    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
-    resid = y - X @ beta
-    # rounding leaves residuals of about 1e-16 of the values; real data never fit to 1e-12
-    if float(resid @ resid) <= 1e-24 * float(y @ y):
+    # with each group's own intercept beside the fixed effects (what the fixed effects alone
+    # fit exactly, these fit exactly too: the fit without the groups is made only to say which)
+    G = np.zeros((len(y), int(codes.max()) + 1))
+    G[np.arange(len(y)), codes] = 1.0
+    if not _fits_exactly(np.column_stack([X, G]), y):
+        return
+    if _fits_exactly(X, y):
         why = (
             f": {outcome!r} is also one of the fixed terms"
             if any(outcome == t for t in terms)
@@ -327,18 +330,20 @@ def _check_residual_variation(
             "cannot be estimated",
             code="constant",
         )
-    # with each group's own intercept beside the fixed effects: no variation left within groups
-    G = np.zeros((len(y), int(codes.max()) + 1))
-    G[np.arange(len(y)), codes] = 1.0
-    beta, *_ = np.linalg.lstsq(np.column_stack([X, G]), y, rcond=None)
-    resid = y - np.column_stack([X, G]) @ beta
-    if float(resid @ resid) <= 1e-24 * float(y @ y):
-        raise DataError(
-            f"outcome {outcome!r} does not vary within any group once the fixed effects are "
-            "taken into account (every group's rows have the same value, or the same fitted "
-            "value), so the residual variance is zero; the model cannot be estimated",
-            code="constant",
-        )
+    raise DataError(
+        f"outcome {outcome!r} does not vary within any group once the fixed effects are "
+        "taken into account (every group's rows have the same value, or the same fitted "
+        "value), so the residual variance is zero; the model cannot be estimated",
+        code="constant",
+    )
+
+
+def _fits_exactly(A: np.ndarray, y: np.ndarray) -> bool:
+    """Whether the least-squares fit of ``y`` on ``A`` leaves no residual (rounding leaves
+    residuals of about 1e-16 of the values; real data never fit to 1e-12)."""
+    beta, *_ = np.linalg.lstsq(A, y, rcond=None)
+    resid = y - A @ beta
+    return float(resid @ resid) <= 1e-24 * float(y @ y)
 
 
 def linear_mixed_model(
