@@ -17,7 +17,14 @@ if TYPE_CHECKING:  # pragma: no cover
     import numpy as np
     import pandas as pd
 
-__all__ = ["check_columns", "check_frame", "failure_rows", "numeric", "unknown_column"]
+__all__ = [
+    "check_columns",
+    "check_frame",
+    "failure_rows",
+    "numeric",
+    "unhashable_positions",
+    "unknown_column",
+]
 
 _MAX_SHOWN = 10
 
@@ -119,3 +126,17 @@ def numeric(series: pd.Series, column: Hashable) -> np.ndarray:
             failure_cases=cases,
         )
     return num.to_numpy(dtype=float, na_value=np.nan)
+
+
+def unhashable_positions(column: pd.Series, *, first: bool = False) -> list[int]:
+    """The positions of the cells of ``column`` that cannot be compared as values (a list, set
+    or dict in a cell, as data read from JSON holds), only the first one when ``first``."""
+    out: list[int] = []
+    for pos, value in enumerate(column.to_numpy(dtype=object)):
+        try:
+            hash(value)
+        except TypeError:
+            out.append(pos)
+            if first:
+                break
+    return out

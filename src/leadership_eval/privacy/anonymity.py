@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .._codes import factorize_strings
-from .._frames import check_frame, unknown_column
+from .._frames import check_frame, unhashable_positions, unknown_column
 from ..errors import DataError
 
 __all__ = ["AnonymityReport", "check_anonymity"]
@@ -455,20 +455,20 @@ def _unhashable_error(data: pd.DataFrame, columns: Sequence[Hashable]) -> DataEr
         col = data[c]
         if col.dtype != object:
             continue
-        for pos, value in enumerate(col.to_numpy()):
-            try:
-                hash(value)
-            except TypeError:
-                return DataError(
-                    f"column {c!r} holds a {type(value).__name__} at data row {pos} (counting "
-                    f"from 0; index {col.index[pos]!r}): {value!r:.60}; each cell of a "
-                    "quasi-identifier or sensitive column must be one value (text or a number); "
-                    "join lists into text first",
-                    code="unhashable-value",
-                    failure_cases=pd.DataFrame(
-                        {"row": [col.index[pos]], "column": [c], "value": [repr(value)]}
-                    ),
-                )
+        found = unhashable_positions(col, first=True)
+        if found:
+            pos = found[0]
+            value = col.iloc[pos]
+            return DataError(
+                f"column {c!r} holds a {type(value).__name__} at data row {pos} (counting "
+                f"from 0; index {col.index[pos]!r}): {value!r:.60}; each cell of a "
+                "quasi-identifier or sensitive column must be one value (text or a number); "
+                "join lists into text first",
+                code="unhashable-value",
+                failure_cases=pd.DataFrame(
+                    {"row": [col.index[pos]], "column": [c], "value": [repr(value)]}
+                ),
+            )
     return None
 
 

@@ -22,7 +22,7 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .._frames import check_frame
+from .._frames import check_frame, unhashable_positions
 from ..errors import ArgumentError, ConfigurationError, DataError, InstrumentError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -728,17 +728,16 @@ def _unhashable(series: pd.Series, column: Any) -> DataError:
     """The error for a column holding lists, sets or dicts, naming the first such row."""
     import pandas as pd
 
-    for label, value in series.items():
-        try:
-            hash(value)
-        except TypeError:
-            return DataError(
-                f"column {column!r} holds a {type(value).__name__} in row {label!r} (and maybe "
-                "others): find_identifier_columns examines one value per cell; turn such cells "
-                "into text first (e.g. data[col].astype(str)) so the values can be examined",
-                code="unhashable-value",
-                failure_cases=pd.DataFrame({"row": [label], "column": [column]}),
-            )
+    found = unhashable_positions(series, first=True)
+    if found:
+        label, value = series.index[found[0]], series.iloc[found[0]]
+        return DataError(
+            f"column {column!r} holds a {type(value).__name__} in row {label!r} (and maybe "
+            "others): find_identifier_columns examines one value per cell; turn such cells "
+            "into text first (e.g. data[col].astype(str)) so the values can be examined",
+            code="unhashable-value",
+            failure_cases=pd.DataFrame({"row": [label], "column": [column]}),
+        )
     return DataError(  # pragma: no cover - factorize failed on hashable values
         f"column {column!r} holds values that cannot be compared", code="unhashable-value"
     )

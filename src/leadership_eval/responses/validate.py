@@ -14,12 +14,13 @@ Every check works on whole columns (``isin``, numeric masks, one factorisation o
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._codes import code_series, code_texts, factorize_strings
+from .._frames import unhashable_positions
 from .._threads import map_threaded, uses_threads
 from ..errors import ArgumentError, ConfigurationError, DataError, DataWarning, NotATableError
 from ..instruments.loader import as_survey
@@ -405,7 +406,7 @@ def _unhashable_cells(s: pd.Series) -> DataError:
     import pandas as pd
 
     values = s.to_numpy(dtype=object)
-    rows = [i for i, v in enumerate(values) if not isinstance(v, Hashable)] or [0]
+    rows = unhashable_positions(s) or [0]
     shown = ", ".join(str(s.index[i]) for i in rows[:8]) + (", ..." if len(rows) > 8 else "")
     return DataError(
         f"column {s.name!r} holds {len(rows)} value(s) that are lists, sets or mappings (e.g. "
