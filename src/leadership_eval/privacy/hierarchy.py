@@ -50,6 +50,7 @@ import csv
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from os import PathLike
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from .._codes import code_text
-from ..errors import ConfigurationError, DataError
+from ..errors import ArgumentError, ConfigurationError, DataError
 
 __all__ = ["Hierarchy", "LevelCoding", "load_hierarchy"]
 
@@ -515,9 +516,68 @@ class Hierarchy:
 
 
 # ---------------------------------------------------------------------- loading
+def _file_text(path: Path) -> str:
+    """A hierarchy file's text: UTF-8 (with or without a byte-order mark), or UTF-16 with its
+    byte-order mark (Excel's "Unicode text"); anything else is a clear error."""
+    import codecs
+
+    data = path.read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    else:
+        encoding = "utf-8-sig"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigurationError(
+            f"hierarchy file {path}, line {line}: not {encoding.upper().removesuffix('-SIG')} "
+            f"text (byte 0x{data[exc.start]:02x}); save it as UTF-8 (in Excel: CSV UTF-8)",
+            code="not-utf8",
+        ) from None
+
+
 def _read_csv_rows(path: Path, sep: str) -> list[list[str]]:
-    text = path.read_text(encoding="utf-8-sig")
-    rows = [row for row in csv.reader(text.splitlines(), delimiter=sep) if row]
+    """The rows of an ARX CSV file, checked with the file's line numbers.
+
+    Trailing empty cells (a spreadsheet's trailing separators) and rows with no value at all
+    are dropped; a row whose length differs from the first, a blank generalised value, and a
+    file of one column (most often the wrong ``sep``) are refused.
+    """
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for number, line in enumerate(_file_text(path).splitlines(), start=1):
+        for row in csv.reader([line], delimiter=sep):
+            while row and not row[-1].strip():
+                row.pop()
+            if row:
+                rows.append(row)
+                lines.append(number)
+    if not rows:
+        return rows
+    where = f"hierarchy file {path}"
+    if all(len(r) == 1 for r in rows):
+        seps = [c for c in (",", "\t", ";", "|") if c != sep and any(c in r[0] for r in rows)]
+        hint = f"; its values hold {seps[0]!r}: pass sep={seps[0]!r}" if seps else ""
+        raise ConfigurationError(
+            f"{where}: every row has one column (no {sep!r} separator found), so nothing can "
+            f"be generalised: a row needs the value, then its ancestors up to '*'{hint}",
+            code="invalid-hierarchy",
+        )
+    for row, number in zip(rows, lines, strict=True):
+        if len(row) != len(rows[0]):
+            raise ConfigurationError(
+                f"{where}, line {number}: {len(row)} level(s) where line {lines[0]} has "
+                f"{len(rows[0])}; every row needs the same number of levels",
+                code="invalid-hierarchy",
+            )
+        blank = next((i for i, v in enumerate(row) if i and not v.strip()), None)
+        if blank is not None:
+            raise ConfigurationError(
+                f"{where}, line {number}: level {blank} of {row[0]!r} is blank; give the "
+                "generalised value (or '*' for a suppressed one)",
+                code="invalid-hierarchy",
+            )
     return rows
 
 
@@ -528,11 +588,12 @@ def load_hierarchy(path: str | Path, sep: str = ";") -> Hierarchy:
     ----------
     path : str or pathlib.Path
         A ``.csv`` (or ``.txt``) file in ARX's layout: no header, ``sep``-separated, one row per
-        original value, each further column one level up (the last usually ``*``). Or a ``.yaml``
-        / ``.yml`` file in one of the shapes the module documentation describes (``levels:`` or
-        ``intervals:``).
+        original value, each further column one level up (the last usually ``*``); UTF-8 (or
+        UTF-16 with a byte-order mark). Empty lines, rows with no value and trailing empty cells
+        (a spreadsheet's trailing separators) are ignored. Or a ``.yaml`` / ``.yml`` file in one
+        of the shapes the module documentation describes (``levels:`` or ``intervals:``).
     sep : str
-        The CSV field separator (ARX uses ``;``).
+        The CSV field separator, one character (ARX uses ``;``).
 
     Returns
     -------
@@ -541,8 +602,12 @@ def load_hierarchy(path: str | Path, sep: str = ";") -> Hierarchy:
     Raises
     ------
     ConfigurationError
-        The file is missing, unreadable, or not a valid hierarchy (rows of different lengths, a
-        value listed twice, a value with two parents, interval widths that do not nest).
+        The file is missing (or a folder), unreadable, not UTF-8, or not a valid hierarchy (one
+        column only, rows of different lengths, a blank generalised value, a value listed twice,
+        a value with two parents, interval widths that do not nest); the message names the file
+        and, for a CSV file, the line.
+    ArgumentError
+        ``path`` is not a path, or ``sep`` not one character.
 
     Examples
     --------
@@ -556,25 +621,50 @@ def load_hierarchy(path: str | Path, sep: str = ";") -> Hierarchy:
     >>> load_hierarchy(d / "age.yaml").apply(pd.Series([23, 31]), 2).tolist()
     ['20-29', '30-39']
     """
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigurationError(f"hierarchy file {str(p)!r} does not exist", code="missing-file")
+    p = _hierarchy_path(path)
     if p.suffix.lower() in {".yaml", ".yml"}:
         return _load_yaml(p)
+    if not isinstance(sep, str) or len(sep) != 1:
+        raise ArgumentError(
+            f"load_hierarchy: sep must be one character (ARX uses ';'), not {sep!r}"
+        )
     try:
         rows = _read_csv_rows(p, sep)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, csv.Error) as exc:
         raise ConfigurationError(
             f"hierarchy file {p}: cannot be read: {exc}", code="bad-file"
         ) from exc
     return Hierarchy(rows, name=p.name)
 
 
+def _hierarchy_path(path: Any) -> Path:
+    """``path`` as an existing file, or a clear error (not a path, missing, a folder)."""
+    if isinstance(path, pd.DataFrame):
+        raise ArgumentError(
+            "load_hierarchy takes the path of a hierarchy file, not a DataFrame: for a table "
+            "of rows [value, level1, ...] use Hierarchy.from_rows(frame)"
+        )
+    if not isinstance(path, str | PathLike):
+        raise ArgumentError(
+            "load_hierarchy takes the path of a hierarchy file (.csv or .yaml), not "
+            f"{type(path).__name__} {path!r:.60}"
+        )
+    p = Path(path)
+    if p.is_dir():
+        raise ConfigurationError(
+            f"hierarchy file {str(p)!r} is a folder, not a file: name the .csv or .yaml file in it",
+            code="missing-file",
+        )
+    if not p.is_file():
+        raise ConfigurationError(f"hierarchy file {str(p)!r} does not exist", code="missing-file")
+    return p
+
+
 def _load_yaml(p: Path) -> Hierarchy:
     import yaml
 
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = yaml.safe_load(_file_text(p))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigurationError(
             f"hierarchy file {p}: cannot be read: {exc}", code="bad-file"
@@ -622,6 +712,13 @@ def _load_yaml(p: Path) -> Hierarchy:
         raise ConfigurationError(
             f"hierarchy file {p}: 'range' must be [low, high]", code="invalid-hierarchy"
         )
+    top = doc.get("top", "*")
+    if top is not None and (isinstance(top, bool) or not isinstance(top, str | int | float)):
+        raise ConfigurationError(
+            f"hierarchy file {p}: 'top' must be one label (text, e.g. \"*\"), or null for no "
+            f"top level; got {top!r}",
+            code="invalid-hierarchy",
+        )
     start = doc.get("start", 0)
     if not isinstance(start, int | float):
         raise ConfigurationError(
@@ -630,7 +727,7 @@ def _load_yaml(p: Path) -> Hierarchy:
     return Hierarchy.from_intervals(
         widths,
         start=float(start),
-        top=doc.get("top", "*"),
+        top=top if top is None else str(top),
         value_range=(float(rng[0]), float(rng[1])) if rng is not None else None,
         name=p.name,
     )

@@ -203,6 +203,15 @@ _MATCH_MAP = str.maketrans(
 )
 
 
+# how a roster name is read: apostrophes as "'" (which matches any of them in the text), the
+# Turkish dotted capital I as "I" ("İ".lower() is two characters), invisible characters dropped
+_APOSTROPHES = "'\u2019\u2018\u02bc"
+_ROSTER_MAP = str.maketrans(
+    {**{a: "'" for a in _APOSTROPHES[1:]}, "\u0130": "I", **dict.fromkeys(_INVISIBLE)}
+)
+_EXAMPLE = {"names": "Sarah Jones", "places": "Rowan Ward"}
+
+
 def _matching_form(text: str) -> tuple[str, list[int], list[int]] | None:
     """The text the detectors read, or ``None`` when it is the text itself.
 
@@ -256,7 +265,7 @@ def _trie_pattern(words: Iterable[str], space: str = r"\s+") -> str:
         end = "" in node
         alts = []
         for ch in sorted(k for k in node if k):
-            piece = space if ch == " " else re.escape(ch)
+            piece = space if ch == " " else "[" + _APOSTROPHES + "]" if ch == "'" else re.escape(ch)
             alts.append(piece + build(node[ch]))
         if not alts:
             return ""
@@ -938,16 +947,35 @@ def _lower_case_passes() -> tuple[_Pass, _Pass, _Pass]:
 
 
 def _clean_list(values: Iterable[str] | str | None, what: str) -> list[str]:
+    """The names (or places) given, each in the form the text is matched in.
+
+    Blank entries and missing values (a blank cell of a roster column) are skipped; each name
+    is NFKC-normalised like the text (so decomposed accents and full-width letters match),
+    invisible characters are dropped, typographic apostrophes read as ``'`` (which matches
+    either in the text) and a Turkish dotted capital I as ``I``.
+    """
+    import unicodedata
+
+    import pandas as pd
+
     if values is None:
         return []
     if isinstance(values, str):
         values = [values]
+    if not isinstance(values, Iterable):
+        raise ArgumentError(
+            f"{what} must be a list of strings (e.g. {what}=[{_EXAMPLE[what]!r}]), got "
+            f"{type(values).__name__} {values!r:.40}"
+        )
     out: list[str] = []
     for v in values:
-        if v is None:
+        if v is None or (
+            not isinstance(v, str | bytes) and pd.api.types.is_scalar(v) and pd.isna(v)
+        ):
             continue
         if not isinstance(v, str):
             raise DataError(f"{what} must be strings, got {v!r}", code="bad-argument")
+        v = unicodedata.normalize("NFKC", v).translate(_ROSTER_MAP)
         v = " ".join(v.split())
         if v:
             out.append(v)
@@ -1381,7 +1409,9 @@ def find_personal_data(
         A roster of people's names ("Sarah Jones"). Each full name, its first word and its last
         word are found as whole words in any case ("sarah", "JONES"); a word that is also an
         ordinary word ("Will", "Young", "Lead") only when capitalised and not at the start of a
-        sentence. The longest match wins.
+        sentence. The longest match wins. Missing values (a roster column's blank cells) are
+        skipped; each name is read NFKC-normalised like the text, and its apostrophe matches
+        any apostrophe (``'``, ``’``) in the text.
     places : iterable of str, optional
         Place names (wards, hospitals, trusts, towns), found as whole words in any case.
     detectors : sequence of callables, optional
