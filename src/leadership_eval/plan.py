@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._frames import check_frame
-from .errors import ConfigurationError, DataError
+from ._frames import check_frame, numeric
+from .errors import ArgumentError, ConfigurationError, DataError, did_you_mean
 from .instruments.models import AnalysisPlan, Evaluation, text_in
 
 __all__ = ["label_analyses", "planned_analyses"]
@@ -147,10 +147,7 @@ def label_analyses(
             f"analysis must be one of {', '.join(ANALYSES)}; found {analysis!r}"
         )
     pl = _plan(plan)
-    if measure is None and measure_column not in results.columns:
-        raise DataError(
-            f"results have no {measure_column!r} column; pass measure=...", code="unknown-column"
-        )
+    _check_label_columns(results, measure, measure_column, p)
     measures = (
         pd.Series(measure, index=results.index)
         if measure is not None
@@ -171,7 +168,7 @@ def label_analyses(
     out["plan"] = np.where(ids.notna(), "confirmatory", "exploratory")
     out["plan_id"] = ids
     if p in out.columns:
-        values = pd.to_numeric(out[p], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        values = _pvalues(out[p], p)
         adjusted = np.full(len(out), np.nan)
         method = np.empty(len(out), dtype=object)
         for family, how in (
@@ -185,3 +182,51 @@ def label_analyses(
         out["p_adjusted"] = adjusted
         out["p_adjust"] = method
     return out
+
+
+def _check_label_columns(results: pd.DataFrame, measure: object, column: object, p: object) -> None:
+    """The arguments of :func:`label_analyses` naming columns: one name each, a column once."""
+    from collections.abc import Hashable
+
+    if measure is not None and not isinstance(measure, str):
+        raise ArgumentError(
+            f"measure must be one measure id (str) for every row, or None to read each row's "
+            f"{column!r} column; not {type(measure).__name__}"
+        )
+    for name, role in ((column, "measure_column"), (p, "p")):
+        if not isinstance(name, Hashable):
+            raise ArgumentError(f"{role} must be one column name, not {type(name).__name__}")
+    if measure is None and column not in results.columns:
+        hint = did_you_mean(column, [str(c) for c in results.columns])
+        raise DataError(
+            f"results have no {column!r} column{hint}; pass measure=... or measure_column=...",
+            code="unknown-column",
+        )
+    if p is not None and p != "p_value" and p not in results.columns:
+        hint = did_you_mean(p, [str(c) for c in results.columns])
+        raise DataError(f"results have no p-value column {p!r}{hint}", code="unknown-column")
+    for name, role in ((column, "measure_column"), (p, "p")):
+        if int((results.columns == name).sum()) > 1:
+            raise DataError(
+                f"results have repeated column names: {name!r} (the {role} column); rename or "
+                "drop the copies",
+                code="duplicate-column",
+            )
+
+
+def _pvalues(column: pd.Series, name: object) -> np.ndarray:
+    """The p-values of ``column`` as floats (NaN where missing), each between 0 and 1."""
+    values = numeric(column, name)
+    bad = ~np.isnan(values) & ((values < 0) | (values > 1))
+    if bad.any():
+        rows = column.index[bad]
+        shown = ", ".join(
+            f"{r!r}: {float(v)}" for r, v in zip(rows[:10], values[bad][:10], strict=False)
+        )
+        raise DataError(
+            f"column {name!r} holds {int(bad.sum())} p-value(s) outside 0 to 1 (row: value) "
+            f"{shown}",
+            code="bad-pvalue",
+            failure_cases=pd.DataFrame({"row": rows, "column": name, "value": values[bad]}),
+        )
+    return values

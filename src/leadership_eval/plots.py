@@ -71,9 +71,25 @@ def left_of_centre(percents: Sequence[float], neutral: bool) -> float:
 def _new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     """``ax``, or the axes of a new figure (made without pyplot: no backend is touched)."""
     if ax is not None:
+        from matplotlib.axes import Axes as _Axes
+
+        if not isinstance(ax, _Axes):
+            hint = " (a Figure: pass fig.add_subplot() or fig.gca())" if hasattr(ax, "gca") else ""
+            raise ArgumentError(f"ax must be matplotlib Axes, not {type(ax).__name__}{hint}")
         return ax
     from matplotlib.figure import Figure
 
+    size = np.asarray(figsize, dtype=object).ravel() if not isinstance(figsize, str) else []
+    if len(size) != 2 or not all(
+        isinstance(v, int | float | np.integer | np.floating)
+        and not isinstance(v, bool)
+        and np.isfinite(v)
+        and v > 0
+        for v in size
+    ):
+        raise ArgumentError(
+            f"figsize must be (width, height) in inches, two positive numbers; found {figsize!r}"
+        )
     fig = Figure(figsize=figsize, layout="constrained")
     return fig.add_subplot()
 
@@ -167,12 +183,7 @@ def plot_funnel(
         zorder=3,
         label="groups",
     )
-    wanted: list[Any] = []
-    if highlight is not None:
-        wanted = list(highlight) if isinstance(highlight, list | tuple | set) else [highlight]
-        unknown = [h for h in wanted if h not in set(frame["group"])]
-        if unknown:
-            raise ConfigurationError(f"highlight names unknown group(s): {unknown}")
+    wanted = _highlighted(highlight, frame)
     _mark_groups(ax, frame, shown, est, wanted, label_flagged)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel or comparison.value or est)
@@ -181,6 +192,34 @@ def plot_funnel(
     ax.legend(loc="best", fontsize=8, frameon=False)
     ax.grid(alpha=0.3)
     return ax
+
+
+def _highlighted(highlight: Any, frame: pd.DataFrame) -> list[Any]:
+    """``highlight`` of :func:`plot_funnel` as a list of groups of ``frame``."""
+    from collections.abc import Hashable, Iterable, Mapping
+
+    if highlight is None:
+        return []
+    if isinstance(highlight, Mapping):
+        raise ArgumentError(
+            f"highlight must be a group or a list of groups, not {type(highlight).__name__}"
+        )
+    is_many = isinstance(highlight, Iterable) and not isinstance(highlight, str | bytes)
+    wanted = list(highlight) if is_many else [highlight]
+    bad = [h for h in wanted if not isinstance(h, Hashable)]
+    if bad:
+        raise ArgumentError(
+            f"highlight holds {type(bad[0]).__name__} ({bad[0]!r}), not a group: give a group "
+            "or a flat list of groups"
+        )
+    groups = set(frame["group"])
+    unknown = [h for h in wanted if h not in groups]
+    if unknown:
+        known = ", ".join(repr(g) for g in sorted(groups, key=str)[:20])
+        raise ConfigurationError(
+            f"highlight names unknown group(s): {unknown}; the groups are {known}"
+        )
+    return wanted
 
 
 def _draw_limits(ax: Axes, comparison: BenchmarkComparison, shown: pd.DataFrame) -> None:

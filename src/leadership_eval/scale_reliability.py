@@ -556,12 +556,18 @@ def item_statistics(
     import pandas as pd
 
     survey = as_survey(survey)
-    data, _ = validated(survey, data, form="codes")  # one validation path
+    if not isinstance(scale, str):
+        raise ArgumentError(
+            f"scale must be one scale id (str), not {type(scale).__name__}: {scale!r}; the "
+            f"survey's scales are: {', '.join(s.id for s in survey.scales) or '(none)'}"
+        )
+    (sc,) = select_scales(survey, [scale])
+    # every item of the scale must have a column (missing-column), as for reliability()
+    data, _ = validated(survey, data, need=list(sc.items), form="codes")  # one validation path
     if use not in ("pairwise", "complete"):
         raise ConfigurationError(
             f"use must be 'pairwise' or 'complete'; found {use!r}", code="invalid-option"
         )
-    (sc,) = select_scales(survey, [scale])
     patterns = scale_patterns(survey, data, sc)
     if patterns is not None:
         sums = pattern_sums(patterns, use)

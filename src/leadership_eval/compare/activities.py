@@ -635,7 +635,7 @@ def origin_items(
     act = _activity_item(sv, activities)
     cl = sv.choices_for(act)
     codes = [str(c) for c in cl.codes] if cl is not None else []
-    wanted = {str(m) for m in mentor}
+    wanted = set(_mentor_codes(mentor))
     found: dict[str, str] = {}
     for item in sv.questions:
         if item.type != "choice" or not item.show_if:
@@ -648,7 +648,50 @@ def origin_items(
     return {c: found[c] for c in codes if c in found}
 
 
+def _mentor_codes(mentor: Any) -> list[str]:
+    """``mentor`` as a list of codes: one code (text), or a non-empty list of them."""
+    if isinstance(mentor, str):
+        return [mentor]  # one code, not its letters
+    if not isinstance(mentor, Iterable) or isinstance(mentor, Mapping | bytes):
+        raise ArgumentError(
+            "mentor must be an origin code or a list of them (e.g. ['mentor_signposted', "
+            f"'mentor_brokered']), not {type(mentor).__name__}"
+        )
+    codes = [str(m) for m in mentor]
+    if not codes:
+        raise ArgumentError("mentor is empty: name at least one origin code")
+    return codes
+
+
+def _unique_columns(data: pd.DataFrame, names: Iterable[Any]) -> None:
+    """Refuse repeated column names among ``names`` (``duplicate-column``)."""
+    for name in names:
+        if int((data.columns == name).sum()) > 1:
+            raise DataError(
+                f"data has repeated column names: {name!r}; rename or drop the copies",
+                code="duplicate-column",
+            )
+
+
+def _check_ci(ci: Any) -> None:
+    """A confidence level: a number strictly between 0 and 1."""
+    if isinstance(ci, bool) or not isinstance(ci, int | float | np.integer | np.floating):
+        raise ArgumentError(
+            f"ci must be a number between 0 and 1 (a confidence level such as 0.95), not "
+            f"{type(ci).__name__}: {ci!r}"
+        )
+    if not 0 < ci < 1:
+        raise ConfigurationError(
+            f"ci must be between 0 and 1 (0.95, not 95); found {ci!r}", code="invalid-option"
+        )
+
+
 def _activity_item(sv: Survey, activities: str) -> Item:
+    if not isinstance(activities, str):
+        raise ArgumentError(
+            f"activities must be the id of one multi_choice item (str), not "
+            f"{type(activities).__name__}"
+        )
     ids = {i.id: i for i in sv.questions}
     if activities not in ids or ids[activities].type != "multi_choice":
         raise ConfigurationError(
@@ -737,7 +780,15 @@ def activity_origins(
     4       qi           3  2   0.67
     9    audit           2  0   0.00
     """
+    data = check_frame(data)
     sv = as_survey(survey)
+    mentor = _mentor_codes(mentor)
+    _check_ci(ci)
+    if origins is not None and not isinstance(origins, Mapping):
+        raise ArgumentError(
+            "origins must be a mapping of activity code to origin item id (e.g. {'qi': "
+            f"'origin_qi'}}), not {type(origins).__name__}"
+        )
     mapping = (
         dict(origins)
         if origins is not None
@@ -745,9 +796,12 @@ def activity_origins(
     )
     if not mapping:
         raise ConfigurationError(
-            f"no origin items found for {activities!r}: pass origins={{activity code: item}}",
+            f"no origin items found for {activities!r} (choice items shown when an activity is "
+            f"selected, offering the mentor codes {mentor}): pass origins={{activity code: "
+            "item}, or the mentor codes of the survey's origin list",
             code="no-origin-items",
         )
+    _unique_columns(data, [activities, *mapping.values()])
     took, _ = _took_part(data, sv, activities)
     rows: list[dict[str, Any]] = []
     for code, item_id in mapping.items():

@@ -266,9 +266,7 @@ def compare_groups(
     1  a  c   0.250
     2  b  c   0.250
     """
-    data = check_frame(data)
-    check_columns(data, value, "value")
-    check_columns(data, between, "between")
+    data = _checked_data(data, value, between)
     if test not in _TESTS:
         raise ConfigurationError(f"test must be one of {', '.join(_TESTS)}; found {test!r}")
     if padjust not in _PADJUST:
@@ -278,16 +276,11 @@ def compare_groups(
     sv = as_survey(survey) if survey is not None else None
     survey_level, item = _measurement_level(data, value, sv)
     values = _answers(data[value], item, sv)
-    chosen_level = level or survey_level or _level_from_data(values)
+    chosen_level = level or survey_level or _level_from_data(data[value])
     keep = values.notna() & data[between].notna()
     sub = pd.DataFrame({value: values[keep], between: data.loc[keep, between]})
-    groups = sorted(pd.unique(sub[between]), key=lambda v: (str(type(v)), v))
+    groups = _groups(sub[between], between)
     k = len(groups)
-    if k < 2:
-        raise DataError(
-            f"comparing groups needs at least two groups with answers in {between!r}; found {k}",
-            code="too-few-groups",
-        )
     is_numeric = True
     try:
         y = numeric(sub[value], value)
@@ -299,6 +292,7 @@ def compare_groups(
     if is_numeric:
         gvals = sub[between].to_numpy()
         samples = {g: y[gvals == g] for g in groups}
+        _check_samples(chosen, samples, sub, value, between, pairwise)
     row: dict[str, Any] = {"test": chosen, "dof2": np.nan, "omega_squared": np.nan}
     if chosen in ("mannwhitney", "t"):
         row.update(_two_groups(chosen, samples[groups[0]], samples[groups[1]]))
@@ -314,6 +308,102 @@ def compare_groups(
         for a, b in itertools.combinations(groups, 2):
             rows.append(_pair(chosen, a, b, sub, value, between, samples, row["effect_size"]))
     return CompareResult(test=chosen, omnibus=omnibus, pairwise=_adjusted(rows, padjust))
+
+
+def _checked_data(data: Any, value: Any, between: Any) -> pd.DataFrame:
+    """``data`` of :func:`compare_groups`, with ``value`` and ``between`` one column each."""
+    from collections.abc import Hashable
+
+    from .._frames import unhashable_positions
+
+    data = check_frame(data)
+    for name, role in ((value, "value"), (between, "between")):
+        if not isinstance(name, Hashable):
+            raise ArgumentError(
+                f"{role} must be one column name, not {type(name).__name__} ({name!r}); compare "
+                "one outcome by one grouping column per call"
+            )
+        check_columns(data, name, role)
+        if int((data.columns == name).sum()) > 1:
+            raise DataError(
+                f"data has repeated column names: {name!r} (the {role} column); rename or drop "
+                "the copies",
+                code="duplicate-column",
+            )
+        bad = unhashable_positions(data[name])
+        if bad:
+            rows = ", ".join(repr(data.index[i]) for i in bad[:10])
+            raise DataError(
+                f"the {role} column {name!r} holds a list, set or dict in {len(bad)} row(s) "
+                f"(rows {rows}); each cell must hold one value",
+                code="unhashable-value",
+            )
+    return data
+
+
+def _groups(groups: pd.Series, between: Any) -> list[Any]:
+    """The groups compared, sorted; at least two, each with a label of its own as text."""
+    found = sorted(pd.unique(groups), key=lambda v: (str(type(v)), v))
+    if len(found) < 2:
+        raise DataError(
+            f"comparing groups needs at least two groups with answers in {between!r}; "
+            f"found {len(found)}",
+            code="too-few-groups",
+        )
+    by_text: dict[str, list[Any]] = {}
+    for g in found:
+        by_text.setdefault(str(g), []).append(g)
+    same = [v for v in by_text.values() if len(v) > 1]
+    if same:
+        shown = " and ".join(f"{g!r} ({type(g).__name__})" for g in same[0])
+        raise DataError(
+            f"the between column {between!r} holds {shown}: groups that read the same but are "
+            f"of different types would be compared as different groups; make the column one "
+            f"type (e.g. data[{between!r}].astype(str))",
+            code="invalid-data",
+        )
+    return found
+
+
+def _check_samples(
+    chosen: str,
+    samples: dict[Any, np.ndarray],
+    sub: pd.DataFrame,
+    value: Any,
+    between: Any,
+    pairwise: bool,
+) -> None:
+    """Refuse what a test on numbers cannot use: infinite values, groups too small (the classic
+    ANOVA takes a group of one, but not its pairwise t tests), or without spread."""
+    y = np.concatenate(list(samples.values()))
+    if np.isinf(y).any():
+        rows = sub.index[np.isinf(sub[value].to_numpy(dtype=float, na_value=np.nan))]
+        raise DataError(
+            f"column {value!r} holds infinite values (rows {', '.join(map(repr, rows[:10]))}); "
+            "set them to NaN or correct them",
+            code="not-numeric",
+        )
+    if chosen not in ("t", "welch", "anova"):
+        return
+    label = {"t": "Welch's t test", "welch": "Welch's ANOVA", "anova": "the ANOVA"}[chosen]
+    small = [(g, len(x)) for g, x in samples.items() if len(x) < 2]
+    if small and (chosen != "anova" or pairwise):
+        g, n = small[0]
+        raise DataError(
+            f"{label} needs at least two values in each group of {between!r}; group {g!r} has "
+            f"{n}; use test='kruskal' or 'mannwhitney' (ranks), or leave the group out",
+            code="too-few",
+        )
+    flat = [g for g, x in samples.items() if np.ptp(x) == 0]
+    undefined = flat[:1] if chosen == "welch" else flat if len(flat) == len(samples) else []
+    if undefined:
+        what = "within each group" if chosen == "welch" else "within at least one group"
+        raise DataError(
+            f"{label} needs values that vary {what} of {between!r}; group "
+            f"{undefined[0]!r} has the same value throughout ({samples[undefined[0]][0]:g}); "
+            "use test='kruskal' or 'mannwhitney' (ranks)",
+            code="constant",
+        )
 
 
 _OMNIBUS_COLUMNS = [
@@ -347,8 +437,14 @@ _PAIR_COLUMNS = [
 
 
 def _answers(values: pd.Series, item: Item | None, sv: Survey | None) -> pd.Series:
-    """The answers compared: declared missing codes dropped, ordered text codes as ranks."""
+    """The answers compared: declared missing codes dropped, ordered text codes as ranks (the
+    survey's ordered lists, or an ordered categorical of text without a survey)."""
     if item is None or sv is None:
+        dtype = values.dtype
+        text = isinstance(dtype, pd.CategoricalDtype) and dtype.ordered
+        if text and not pd.api.types.is_numeric_dtype(dtype.categories.dtype):
+            codes = values.cat.codes.astype(float) + 1
+            return codes.where(values.notna())
         return values
     cl = sv.choices_for(item)
     if cl is not None and cl.missing_codes:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import InstrumentError, Problem
+from ..errors import ArgumentError, InstrumentError, Problem
 from .loader import bundled_paths, load_instrument, shared_instrument
 from .models import (
     Codebook,
@@ -125,9 +125,13 @@ def load_catalogue(folder: str | Path | None = None) -> Catalogue:
 
     Raises
     ------
+    ArgumentError
+        When ``folder`` is not a path.
     InstrumentError
         Every problem of every file, plus duplicate ids across files, objectives not defined by
-        the evaluation, and instruments the evaluation lists that the folder does not hold.
+        the evaluation, and instruments the evaluation lists that the folder does not hold; a
+        folder that does not exist (``not-a-folder``) or holds no ``.yaml`` file
+        (``no-instruments``).
 
     Examples
     --------
@@ -139,13 +143,33 @@ def load_catalogue(folder: str | Path | None = None) -> Catalogue:
     if folder is None:
         paths = list(bundled_paths().values())
     else:
+        if not isinstance(folder, str | Path):
+            raise ArgumentError(
+                f"folder must be the path of a folder of instruments (str or Path), or None for "
+                f"the bundled ones; not {type(folder).__name__}"
+            )
         root = Path(folder)
         if not root.is_dir():
+            what = "is a file, not a folder" if root.exists() else "no such folder"
             raise InstrumentError(
-                [Problem(str(root), 0, 0, "not-a-folder", f"no such folder: {root}")],
+                [Problem(str(root), 0, 0, "not-a-folder", f"{what}: {root}")],
                 summary="cannot load catalogue",
             )
         paths = _files(root)
+        if not paths:
+            raise InstrumentError(
+                [
+                    Problem(
+                        str(root),
+                        0,
+                        0,
+                        "no-instruments",
+                        f"the folder {root} holds no instrument file (.yaml or .yml, searched "
+                        "in its subfolders too)",
+                    )
+                ],
+                summary="cannot load catalogue",
+            )
     return catalogue_from_paths(paths)
 
 
@@ -252,6 +276,12 @@ def coverage_matrix(catalogue: Catalogue | None = None) -> Any:
     catalogue : Catalogue, optional
         Default: the bundled catalogue.
 
+    Raises
+    ------
+    ArgumentError
+        When ``catalogue`` is not a Catalogue (a folder's path: load it with
+        :func:`load_catalogue` first).
+
     Returns
     -------
     pandas.DataFrame
@@ -268,6 +298,16 @@ def coverage_matrix(catalogue: Catalogue | None = None) -> Any:
     """
     import pandas as pd
 
+    if catalogue is not None and not isinstance(catalogue, Catalogue):
+        hint = (
+            f"; load it first: le.load_catalogue({str(catalogue)!r})"
+            if isinstance(catalogue, str | Path)
+            else ""
+        )
+        raise ArgumentError(
+            f"catalogue must be a Catalogue (from le.load_catalogue) or None for the bundled "
+            f"one, not {type(catalogue).__name__}{hint}"
+        )
     cat = catalogue if catalogue is not None else load_catalogue()
     cov = cat.coverage()
     columns = [i for i, inst in cat.items() if not isinstance(inst, Evaluation)]

@@ -232,8 +232,10 @@ def fill_placeholders(instrument: DocT, values: Mapping[str, str]) -> DocT:
 
     Raises
     ------
+    ArgumentError
+        When ``instrument`` is not an instrument, or ``values`` is not a mapping.
     ConfigurationError
-        When a value is not text, or names a placeholder that does not exist.
+        When a value is not text, or a key is not the name of a placeholder of the instrument.
 
     Examples
     --------
@@ -244,8 +246,21 @@ def fill_placeholders(instrument: DocT, values: Mapping[str, str]) -> DocT:
     >>> "University of Ashfield" in text_in(filled.sections[0].items[4].text)
     True
     """
+    instrument = cast(DocT, _as_instrument(instrument))
+    if getattr(values, "ndim", None) == 1 and hasattr(values, "to_dict"):
+        values = values.to_dict()  # a pandas Series of name -> text
+    if not isinstance(values, Mapping):
+        raise ArgumentError(
+            "values must be a mapping of placeholder name to text (a dict, or what "
+            f"load_placeholder_values() reads from a file), not {type(values).__name__}"
+        )
     known = set(STANDARD_PLACEHOLDERS) | set(instrument.placeholders)
     for name, value in values.items():
+        if not isinstance(name, str):
+            raise ConfigurationError(
+                f"placeholder names are text; values has the key {name!r} ({type(name).__name__})",
+                code="unknown-placeholder",
+            )
         if not isinstance(value, str):
             raise ConfigurationError(
                 f"the value of placeholder {name!r} must be text, not {type(value).__name__}",

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import csv
 import io
+import numbers
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigurationError, InstrumentError, Problem
+from ..errors import ArgumentError, ConfigurationError, InstrumentError, Problem
 
 __all__ = ["TRUST_COLUMNS", "read_trusts", "scaffold_evaluation", "set_trusts"]
 
@@ -58,6 +59,8 @@ def scaffold_evaluation(folder: str | Path, *, force: bool = False) -> dict[str,
 
     Raises
     ------
+    ArgumentError
+        When ``folder`` is not a path, or ``force`` is not True or False.
     ConfigurationError
         When ``folder`` is a file, or a folder that is not empty (without ``force``).
 
@@ -75,6 +78,13 @@ def scaffold_evaluation(folder: str | Path, *, force: bool = False) -> dict[str,
     from .loader import bundled_paths
     from .placeholders import STANDARD_PLACEHOLDERS, unfilled_placeholders
 
+    if not isinstance(folder, str | Path):
+        raise ArgumentError(f"folder must be a path (str or Path), not {type(folder).__name__}")
+    if not isinstance(force, bool):
+        raise ArgumentError(
+            f"force must be True or False, not {type(force).__name__} ({force!r}): it decides "
+            "whether files in a folder that is not empty are replaced"
+        )
     root = Path(folder)
     if root.exists() and not root.is_dir():
         raise ConfigurationError(f"{root} is a file, not a folder", code="not-a-folder")
@@ -175,45 +185,65 @@ def read_trusts(path: str | Path) -> list[dict[str, Any]]:
             f"{', '.join(missing)}",
             code="missing-column",
         )
+    return _checked_trusts(
+        ((f"line {line}", raw) for line, raw in enumerate(reader, start=2)), str(p)
+    )
+
+
+def _checked_trusts(
+    rows_in: Iterable[tuple[str, Mapping[str, Any]]], source: str
+) -> list[dict[str, Any]]:
+    """The trusts of ``rows_in`` (``(where, row)`` pairs: ``line 2`` of a file, or
+    ``trusts[0]`` of a list), checked; :class:`ConfigurationError` (``invalid-trusts``) listing
+    every bad row."""
     rows: list[dict[str, Any]] = []
     problems: list[str] = []
-    seen: dict[str, int] = {}
-    for line, raw in enumerate(reader, start=2):
-        code = (raw.get("code") or "").strip()
-        name = (raw.get("name") or "").strip()
-        if not code and not name and not any((v or "").strip() for v in raw.values()):
+    seen: dict[str, str] = {}
+    for where, raw in rows_in:
+        text = {k: _cell(raw.get(k)) for k in TRUST_COLUMNS}
+        if not any(text.values()) and not any(_cell(v) for v in raw.values()):
             continue
-        if not _CODE.match(code):
-            problems.append(f"line {line}: code {code!r} must be letters, digits, '_', '.' or '-'")
-        elif code in seen:
-            problems.append(f"line {line}: code {code!r} is already used on line {seen[code]}")
-        else:
-            seen[code] = line
-        if not name:
-            problems.append(f"line {line}: trust {code!r} has no name")
-        row: dict[str, Any] = {
-            "code": code,
-            "name": name,
-            "trust_type": (raw.get("trust_type") or "").strip(),
-        }
+        code, name = text["code"], text["name"]
+        bad = [k for k in TRUST_COLUMNS if text[k] is None]
+        problems += [
+            f"{where}: {k} must be text, not {type(raw.get(k)).__name__} ({raw.get(k)!r})"
+            for k in bad
+        ]
+        if "code" not in bad and not _CODE.match(code or ""):
+            problems.append(f"{where}: code {code!r} must be letters, digits, '_', '.' or '-'")
+        elif "code" not in bad and code in seen:
+            problems.append(f"{where}: code {code!r} is already used on {seen[code]}")
+        elif "code" not in bad:
+            seen[str(code)] = where
+        if not name and "name" not in bad:
+            problems.append(f"{where}: trust {code!r} has no name")
+        row: dict[str, Any] = {"code": code, "name": name, "trust_type": text["trust_type"] or ""}
         for key in ("eligible_trainees", "eligible_supervisors"):
-            value = (raw.get(key) or "").strip()
-            if not value:
-                row[key] = None
-            elif re.fullmatch(r"\d+", value):
-                row[key] = int(value)
-            else:
-                problems.append(f"line {line}: {key} {value!r} is not a whole number")
-                row[key] = None
+            value = text[key]
+            row[key] = int(value) if value and re.fullmatch(r"\d+", value) else None
+            if value and row[key] is None:
+                problems.append(f"{where}: {key} {value!r} is not a whole number")
         rows.append(row)
     if not rows:
         problems.append("the trust list has no trusts")
     if problems:
         raise ConfigurationError(
-            f"{p}: {len(problems)} problem(s) in the trust list:\n  " + "\n  ".join(problems),
+            f"{source}: {len(problems)} problem(s) in the trust list:\n  " + "\n  ".join(problems),
             code="invalid-trusts",
         )
     return rows
+
+
+def _cell(value: Any) -> str | None:
+    """A trust list's value as stripped text (``""`` when empty), or None when it is not text (a
+    whole number counts as text: codes and counts may be given as numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return str(int(value))
+    return None
 
 
 def set_trusts(folder: str | Path, trusts: str | Path | Sequence[Mapping[str, Any]]) -> list[Path]:
@@ -239,8 +269,11 @@ def set_trusts(folder: str | Path, trusts: str | Path | Sequence[Mapping[str, An
 
     Raises
     ------
+    ArgumentError
+        When ``folder`` is not a path, or ``trusts`` is neither a path nor a list of mappings.
     ConfigurationError
-        For a bad trust list (see :func:`read_trusts`).
+        When ``folder`` is not a folder (``not-a-folder``); for a bad trust list, from a file
+        or a list (``invalid-trusts``, see :func:`read_trusts`).
     InstrumentError
         When the edited instruments do not load; no file is changed.
 
@@ -253,8 +286,8 @@ def set_trusts(folder: str | Path, trusts: str | Path | Sequence[Mapping[str, An
 
     from .catalogue import catalogue_from_paths
 
-    rows = read_trusts(trusts) if isinstance(trusts, str | Path) else [dict(r) for r in trusts]
-    root = Path(folder)
+    root = _instrument_folder(folder)
+    rows = read_trusts(trusts) if isinstance(trusts, str | Path) else _trust_list(trusts)
     files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
     new_text: dict[Path, str] = {}
     for path in files:
@@ -297,6 +330,42 @@ def set_trusts(folder: str | Path, trusts: str | Path | Sequence[Mapping[str, An
     for path, text in new_text.items():
         path.write_text(text, encoding="utf-8")
     return sorted(new_text)
+
+
+def _instrument_folder(folder: Any) -> Path:
+    """``folder`` of :func:`set_trusts` as a path to an existing folder."""
+    if not isinstance(folder, str | Path):
+        raise ArgumentError(
+            f"folder must be the path of a folder of instruments, not {type(folder).__name__}"
+        )
+    root = Path(folder)
+    if not root.is_dir():
+        what = "is a file, not a folder" if root.exists() else "does not exist"
+        raise ConfigurationError(
+            f"{root} {what}: give the folder of instruments (instruments/ of a scaffolded "
+            "evaluation)",
+            code="not-a-folder",
+        )
+    return root
+
+
+def _trust_list(trusts: Any) -> list[dict[str, Any]]:
+    """``trusts`` of :func:`set_trusts` given as a sequence of mappings, checked as a file is."""
+    if getattr(trusts, "ndim", None) == 2 and hasattr(trusts, "to_dict"):
+        trusts = trusts.to_dict("records")  # a pandas DataFrame, one row per trust
+    if isinstance(trusts, Mapping | bytes) or not isinstance(trusts, Sequence):
+        raise ArgumentError(
+            "trusts must be the path of a trusts.csv or a list of mappings (one per trust, with "
+            f"code, name and trust_type), not {type(trusts).__name__}"
+        )
+    not_rows = [i for i, r in enumerate(trusts) if not isinstance(r, Mapping)]
+    if not_rows:
+        i = not_rows[0]
+        raise ArgumentError(
+            f"trusts[{i}] is {type(trusts[i]).__name__} ({trusts[i]!r}), not a mapping: each "
+            "trust is a mapping with code, name and trust_type"
+        )
+    return _checked_trusts(((f"trusts[{i}]", r) for i, r in enumerate(trusts)), "trusts")
 
 
 def _child(node: Any, key: str) -> tuple[Any, Any] | None:

@@ -446,7 +446,8 @@ def to_print_pack(
     TypeError
         For a survey (see :func:`~leadership_eval.interop.printable.to_printable`).
     ValueError
-        An unknown format, or ``docx`` without a path.
+        An unknown format (or a path whose extension is not ``.html`` or ``.docx``, without
+        ``format``), ``docx`` without a path, or a path that is a folder.
 
     Notes
     -----
@@ -462,9 +463,26 @@ def to_print_pack(
     >>> "<th scope=\\"col\\">Probes</th>" in page and "Full interview script" in page
     True
     """
+    if path is not None and not isinstance(path, str | Path):
+        raise ArgumentError(f"path must be a file path (str or Path), not {type(path).__name__}")
+    if not isinstance(language, str):
+        raise ArgumentError(f"language must be a language code such as 'en', not {language!r}")
     fmt = format
+    suffix = Path(path).suffix.lower() if path is not None else ""
+    if fmt is None and suffix not in ("", ".html", ".htm", ".docx"):
+        raise ConfigurationError(
+            f"{path}: a print pack is written as .html or .docx, not {suffix}; name the file "
+            "with one of those, or pass format=",
+            code="unknown-format",
+        )
     if fmt is None:
-        fmt = "docx" if path is not None and Path(path).suffix.lower() == ".docx" else "html"
+        fmt = "docx" if suffix == ".docx" else "html"
+    if path is not None and Path(path).is_dir():
+        raise ConfigurationError(
+            f"{path} is a folder: give the path of the file to write (e.g. {Path(path) / 'guide'}"
+            f".{fmt})",
+            code="missing-path",
+        )
     if fmt not in ("html", "docx"):
         raise ConfigurationError(
             f"format must be 'html' or 'docx', not {fmt!r}", code="unknown-format"

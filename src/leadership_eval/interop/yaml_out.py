@@ -130,6 +130,15 @@ def dump_instrument(model: Instrument) -> str:
     >>> loads_instrument(dump_instrument(s)) == s
     True
     """
+    from ..instruments.models import Codebook, Evaluation, Guidance, InterviewGuide, Survey
+
+    if not isinstance(model, Survey | InterviewGuide | Codebook | Guidance | Evaluation):
+        from ..errors import ArgumentError
+
+        hint = (
+            f"; load it first: le.load_instrument({str(model)!r})" if isinstance(model, str) else ""
+        )
+        raise ArgumentError(f"expected an instrument, not {type(model).__name__}{hint}")
     data = model.model_dump(mode="json", exclude_defaults=True)
     ordered: dict[str, Any] = {"kind": model.kind}
     for key in _FIRST[1:]:

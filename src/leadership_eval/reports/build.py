@@ -35,7 +35,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from .._version import __version__
-from ..errors import ArgumentError, ConfigurationError, DataError, DisclosureError
+from ..errors import (
+    ArgumentError,
+    ConfigurationError,
+    DataError,
+    DisclosureError,
+    NotATableError,
+)
 from ..instruments.models import Survey
 from ..policy import DisclosurePolicy
 from .analyse import OTHER, analyse
@@ -324,7 +330,14 @@ def publish_wave(
     -------
     (Publication, int)
         The publication, and the number of responses it used.
+
+    Raises
+    ------
+    ArgumentError
+        When ``responses`` is not a frame (or ReadResponses), ``secret`` is not bytes, or
+        ``group`` is not a column name.
     """
+    _check_wave_arguments(responses, secret, group)
     wave = analyse(
         survey,
         responses,
@@ -337,6 +350,31 @@ def publish_wave(
     )
     pub, _ = publish(wave, secret)
     return pub, len(wave.clean)
+
+
+def _check_wave_arguments(responses: Any, secret: Any, group: Any) -> None:
+    """The arguments of :func:`publish_wave` that its analysis would misread."""
+    from ..responses import ReadResponses
+
+    if not isinstance(responses, pd.DataFrame | ReadResponses):
+        raise NotATableError(
+            "responses must be a pandas DataFrame or what read_responses returned, not "
+            f"{type(responses).__name__}"
+        )
+    if not isinstance(secret, bytes | bytearray):
+        hint = (
+            " (encode text with .encode(), or read a key file as bytes)"
+            if isinstance(secret, str)
+            else ""
+        )
+        raise ArgumentError(
+            f"secret must be the report key as bytes (at least 16), not "
+            f"{type(secret).__name__}{hint}"
+        )
+    if group is not None and not isinstance(group, str):
+        raise ArgumentError(
+            f"group must be the name of the column to group by (str), not {type(group).__name__}"
+        )
 
 
 def build_reports(
