@@ -214,6 +214,13 @@ def test_compare_groups_parametric_tests_refuse_a_group_of_one() -> None:
     assert res.omnibus["p_value"].iloc[0] == pytest.approx(0.1923076923076923)
 
 
+def test_compare_groups_refuses_a_pairwise_that_is_not_true_or_false() -> None:
+    """pairwise="no" ran the pairwise tests, as any non-empty text is true."""
+    data = pd.DataFrame({"v": [1.0, 2, 3, 4, 5, 6], "g": list("aabbcc")})
+    with pytest.raises(ArgumentError, match="pairwise must be True or False"):
+        le.compare_groups(data, "v", "g", pairwise="no")  # type: ignore[arg-type]
+
+
 def test_compare_groups_refuses_infinite_values() -> None:
     """inf was ranked as the largest answer, or gave a NaN effect size (Welch)."""
     data = _groups().astype({"y": float})
@@ -437,6 +444,23 @@ def test_to_print_pack_refuses_a_path_or_language_of_the_wrong_type() -> None:
         le.to_print_pack(guide, 5)  # type: ignore[arg-type]
     with pytest.raises(ArgumentError, match="language must be"):
         le.to_print_pack(guide, language=None)  # type: ignore[arg-type]
+
+
+def test_print_outs_refuse_a_language_the_instrument_has_no_text_in() -> None:
+    """language='xx' (or a typo of 'cy') printed the English texts, silently."""
+    guide = le.load_instrument("interview-trainee")
+    with pytest.raises(ConfigurationError, match="no text in language 'xx'") as info:
+        le.to_print_pack(guide, language="xx")
+    assert info.value.code == "unknown-language"
+    with pytest.raises(ConfigurationError, match="no text in language 'cyy'"):
+        le.to_printable("trainee-survey", language="cyy")
+    # a language some text is in is printed (texts missing in it fall back to English)
+    welsh = le.loads_instrument(
+        "kind: survey\nid: w\nversion: 1.0.0\ntitle: {en: T, cy: Teitl}\nsections:\n"
+        "  - {id: s, title: S, items: [{id: q, type: text, text: Q}]}\n",
+        "w.yaml",
+    )
+    assert "Teitl" in le.to_printable(welsh, language="cy")
 
 
 # ------------------------------------------------------------------------------ publish_wave

@@ -322,6 +322,7 @@ REASONS: dict[str, dict[str, str]] = {
         "unknown-item": "an item id the survey does not have",
         "missing-column": "a column setting names a column that is not there",
         "unknown-format": "a format name that is not one of those written",
+        "unknown-language": "a language no text of the instrument is in",
         "missing-path": "an output that can only be written to a file, asked for without a path",
     },
     "disclosure": {

@@ -267,6 +267,8 @@ def compare_groups(
     2  b  c   0.250
     """
     data = _checked_data(data, value, between)
+    if not isinstance(pairwise, bool | np.bool_):
+        raise ArgumentError(f"pairwise must be True or False, not {pairwise!r}")
     if test not in _TESTS:
         raise ConfigurationError(f"test must be one of {', '.join(_TESTS)}; found {test!r}")
     if padjust not in _PADJUST:

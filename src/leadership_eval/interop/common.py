@@ -14,11 +14,14 @@ import warnings
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from ..errors import ArgumentError, ConfigurationError
 from ..instruments.models import Survey, Text
 
 __all__ = [
     "LANGUAGE_NAMES",
     "InteropWarning",
+    "check_language",
+    "document_languages",
     "dumps",
     "ident",
     "is_multilingual",
@@ -134,6 +137,54 @@ def survey_languages(survey: Survey) -> list[str]:
                 if lang not in out:
                     out.append(lang)
     return out
+
+
+#: a language tag as texts are keyed ("en", "cy", "en-GB")
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+
+
+def document_languages(document: Any) -> list[str]:
+    """Every language of an instrument: its declared ``languages``, then any other that keys
+    one of its texts (a mapping of language tags to text, anywhere in the document)."""
+    out = list(document.languages)
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if value and all(
+                isinstance(k, str) and _LANGUAGE_TAG.fullmatch(k) and isinstance(v, str)
+                for k, v in value.items()
+            ):
+                out.extend(k for k in value if k not in out)
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    walk(document.model_dump())
+    return out
+
+
+def check_language(document: Any, language: Any) -> None:
+    """Refuse a ``language`` that no text of the instrument is in (texts missing in a language
+    the instrument has fall back to English, then to the first language, as documented).
+
+    >>> from leadership_eval.instruments.loader import load_instrument
+    >>> check_language(load_instrument("interview-trainee"), "xx")
+    Traceback (most recent call last):
+    ...
+    leadership_eval.errors.ConfigurationError: instrument 'interview-trainee' has no text in \
+language 'xx'; its languages: en
+    """
+    if not isinstance(language, str):
+        raise ArgumentError(f"language must be a language code such as 'en', not {language!r}")
+    languages = document_languages(document)
+    if language not in languages:
+        raise ConfigurationError(
+            f"instrument {document.id!r} has no text in language {language!r}; its languages: "
+            f"{', '.join(languages)}",
+            code="unknown-language",
+        )
 
 
 def is_multilingual(survey: Survey) -> bool:

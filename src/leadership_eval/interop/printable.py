@@ -22,7 +22,7 @@ from typing import Any, Literal
 from ..errors import ConfigurationError
 from ..instruments.loader import as_survey
 from ..instruments.models import ChoiceList, Item, Survey, text_in
-from .common import number_text
+from .common import check_language, number_text
 
 __all__ = ["to_printable"]
 
@@ -226,6 +226,7 @@ def to_printable(
             f"format must be 'html' or 'markdown', not {format!r}", code="unknown-format"
         )
     survey = as_survey(survey)
+    check_language(survey, language)
     numbers = _number_items(survey)
     text = (
         _html(survey, numbers, language, office_codes)

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from ..errors import ArgumentError, ConfigurationError
 from ..instruments.models import Code, Codebook, Guidance, InterviewGuide, text_in
+from .common import check_language
 
 __all__ = ["Block", "print_pack_blocks", "to_print_pack"]
 
@@ -465,8 +466,6 @@ def to_print_pack(
     """
     if path is not None and not isinstance(path, str | Path):
         raise ArgumentError(f"path must be a file path (str or Path), not {type(path).__name__}")
-    if not isinstance(language, str):
-        raise ArgumentError(f"language must be a language code such as 'en', not {language!r}")
     fmt = format
     suffix = Path(path).suffix.lower() if path is not None else ""
     if fmt is None and suffix not in ("", ".html", ".htm", ".docx"):
@@ -487,6 +486,8 @@ def to_print_pack(
         raise ConfigurationError(
             f"format must be 'html' or 'docx', not {fmt!r}", code="unknown-format"
         )
+    if isinstance(instrument, InterviewGuide | Guidance | Codebook):
+        check_language(instrument, language)
     blocks = print_pack_blocks(instrument, language)
     if fmt == "docx":
         if path is None:
