@@ -33,8 +33,41 @@ def friendly_errors() -> Iterator[None]:
         fail(str(exc))
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         fail(f"{getattr(exc, 'filename', '') or ''}: {exc.strerror or exc}")
+    except (NotADirectoryError, FileExistsError) as exc:
+        # a path that runs through a file (``data.csv/out.csv``), or a folder to create where
+        # a file is: the checks of the options catch most before any work is done
+        fail(
+            f"{exc.filename or ''}: {exc.strerror or exc} (a file stands where a folder is needed)"
+        )
     except UnicodeDecodeError as exc:  # pragma: no cover - every reader names its file
         fail(f"a file is not UTF-8 text ({exc.reason} at byte {exc.start}): save it as UTF-8")
+
+
+def input_file(path: Path, what: str) -> None:
+    """Stop with exit code 2 unless ``path`` is a file; ``what`` names it (an option...)."""
+    if path.is_dir():
+        fail(f"{what} {path} is a folder, not a file: name the file in the folder", 2)
+    if not path.is_file():
+        fail(f"{what} {path}: no such file", 2)
+
+
+def read_text(path: Path, what: str) -> str:
+    """The text of a file, for the command's own readers; ``what`` names it in messages.
+
+    UTF-8 (with or without a byte order mark) and UTF-16 with a byte order mark are read; any
+    other encoding stops the command with the file's name, the line and the byte found.
+    """
+    raw = path.read_bytes()
+    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        fail(
+            f"{path}: the {what} file is not UTF-8 text: byte 0x{raw[exc.start]:02x} on line "
+            f"{line} cannot be read; save it as UTF-8 (in Excel: CSV UTF-8; in Notepad: "
+            "Save as, Encoding UTF-8)"
+        )
 
 
 def read_lines(path: Path | None, what: str = "list") -> list[str]:
@@ -45,20 +78,72 @@ def read_lines(path: Path | None, what: str = "list") -> list[str]:
     """
     if path is None:
         return []
+    if path.is_dir():
+        fail(f"{path} is a folder, not a file ({what}): name the file in the folder", 2)
     if not path.is_file():
         fail(f"{path}: no such file ({what})", 2)
-    raw = path.read_bytes()
-    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        fail(
-            f"{path}: the {what} file is not UTF-8 text: byte 0x{raw[exc.start]:02x} on line "
-            f"{line} cannot be read; save it as UTF-8 (in Excel: CSV UTF-8; in Notepad: "
-            "Save as, Encoding UTF-8)"
-        )
+    text = read_text(path, what)
     return [ln.strip() for ln in text.splitlines() if ln.strip()]
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (also through links, or ``./`` and ``../``)."""
+    try:
+        if a.exists() and b.exists():
+            return a.samefile(b)
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _file_in_the_way(path: Path) -> Path | None:
+    """The nearest existing folder above ``path`` when it is a file (``data.csv/out.csv``)."""
+    for parent in path.absolute().parents:
+        if parent.exists():
+            return parent if not parent.is_dir() else None
+    return None
+
+
+def output_file(
+    path: Path,
+    option: str,
+    reads: dict[str, Path | None] | None = None,
+    *,
+    makes_folder: bool = False,
+) -> None:
+    """Stop with exit code 2 unless the file ``option`` names can be written, before any work.
+
+    Refused: a folder; a path below a file; a folder that does not exist (unless the command
+    makes it, ``makes_folder``); and a file the command also reads (``reads``: what each is
+    called, e.g. ``{"responses": path}``): writing it would destroy the input.
+    """
+    if path.is_dir():
+        fail(f"{option} {path} is a folder: name a file in it, e.g. {path / 'output'}", 2)
+    blocker = _file_in_the_way(path)
+    if blocker is not None:
+        fail(f"{option} {path}: {blocker} is a file, not a folder", 2)
+    if not makes_folder and not path.absolute().parent.is_dir():
+        fail(
+            f"{option} {path}: the folder {path.parent} does not exist; create it first "
+            "or name a file in a folder that exists",
+            2,
+        )
+    for what, source in (reads or {}).items():
+        if source is not None and _same_file(path, source):
+            fail(
+                f"{option} {path} is also the {what} this command reads: writing it would "
+                "destroy that input; name another file (nothing was written)",
+                2,
+            )
+
+
+def output_folder(path: Path, option: str) -> None:
+    """Stop with exit code 2 unless ``path`` is a folder or can be made one (before any work)."""
+    if path.exists() and not path.is_dir():
+        fail(f"{option} {path} is a file, not a folder: name a folder to write into", 2)
+    blocker = _file_in_the_way(path)
+    if blocker is not None:
+        fail(f"{option} {path}: {blocker} is a file, not a folder", 2)
 
 
 def out(message: str = "") -> None:
@@ -118,3 +203,16 @@ def strict_stop(report: Any, command: str) -> None:
             f"or leave out --strict to {command} with them set aside",
             1,
         )
+
+
+def distinct_outputs(*outputs: tuple[str, Path | None]) -> None:
+    """Stop with exit code 2 when two options (``(option, path)`` pairs) name one file."""
+    given = [(option, path) for option, path in outputs if path is not None]
+    for i, (option, path) in enumerate(given):
+        for other, earlier in given[:i]:
+            if _same_file(path, earlier):
+                fail(
+                    f"{option} {path} is also the {other} file: one would replace the other; "
+                    "name two files",
+                    2,
+                )

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out, read_lines
+from ._common import fail, friendly_errors, out, output_file, read_lines
 
 comments_app = typer.Typer(
     name="comments",
@@ -50,6 +50,18 @@ def export_cmd(
     ``edited_text``; ``comments check`` then reads the file back. A review file with decisions
     in it is not replaced without --force.
     """
+    if out_path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+        fail(f"--out {out_path}: the review file is written as CSV: name it .csv", 2)
+    output_file(
+        out_path,
+        "--out",
+        {
+            "survey": Path(survey),
+            "responses": responses,
+            "names file": names,
+            "places file": places,
+        },
+    )
     with friendly_errors():
         from ..errors import DataError
         from ..instruments.loader import as_survey

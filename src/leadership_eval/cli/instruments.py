@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out
+from ._common import fail, friendly_errors, out, output_file
 
 
 def register(app: typer.Typer) -> None:
@@ -57,13 +57,13 @@ def validate(
     else:
         for path in paths:
             if not path.exists():
-                fail(f"{path}: no such file or folder", 2)
+                fail(f"{path}: no such file or folder{_bundled_hint(path, 'validate')}", 2)
+            if path.is_dir() and not _yaml_files(path):
+                fail(f"{path}: no instrument files (.yaml or .yml) in this folder", 2)
         for path in paths:
             try:
                 if path.is_dir():
-                    files = sorted(
-                        p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file()
-                    )
+                    files = _yaml_files(path)
                     checked += len(files)
                     catalogue_from_paths(files)
                 else:
@@ -85,7 +85,42 @@ def validate(
                 else f"{checked} instrument{'s' if checked != 1 else ''} valid"
             )
             typer.echo(summary, err=bool(problems))
+            hints = [_init_hint(path, "validate") for path in (paths or []) if problems]
+            for hint in filter(None, hints):
+                typer.echo(f"hint:{hint}", err=True)
     raise typer.Exit(1 if problems else 0)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    """The instrument files in ``folder`` and below, sorted."""
+    return sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def _bundled_hint(path: Path, command: str) -> str:
+    """A note when ``path`` is no file but the id of a bundled instrument."""
+    from ..instruments.loader import bundled_paths
+
+    if str(path) not in bundled_paths():
+        return ""
+    return (
+        f" ({path} is a bundled instrument id: run `leadership-eval {command}` without a path "
+        "for the bundled instruments)"
+    )
+
+
+def _init_hint(folder: Path, command: str) -> str:
+    """A note when ``folder`` is an evaluation folder as ``init`` writes it, whose files beside
+    ``instruments/`` (placeholders.yaml, policy.yaml) are no instruments."""
+    inner = folder / "instruments"
+    if not (folder.is_dir() and inner.is_dir() and _yaml_files(inner)):
+        return ""
+    if not any(p.suffix in (".yaml", ".yml") for p in folder.iterdir() if p.is_file()):
+        return ""
+    return (
+        f" {folder} looks like an evaluation folder written by `leadership-eval init`: its "
+        f"instruments are in {inner} (placeholders.yaml and policy.yaml beside it are no "
+        f"instruments); run `leadership-eval {command} {inner}`"
+    )
 
 
 def schema(
@@ -96,11 +131,14 @@ def schema(
     """Write the JSON Schema of the instrument format (for editors' completion and checks)."""
     from ..instruments.schema import json_schema
 
+    if out_path is not None:
+        output_file(out_path, "--out")
     text = json.dumps(json_schema(), indent=2, ensure_ascii=False)
     if out_path is None:
         out(text)
     else:
-        out_path.write_text(text + "\n", encoding="utf-8")
+        with friendly_errors():
+            out_path.write_text(text + "\n", encoding="utf-8")
         typer.echo(f"wrote {out_path}", err=True)
 
 
@@ -113,11 +151,19 @@ def catalogue(
     from rich.console import Console
     from rich.table import Table
 
+    from ..errors import InstrumentError
     from ..instruments.catalogue import load_catalogue
     from ..instruments.models import text_in
 
+    if folder is not None:
+        _catalogue_folder(folder)
     with friendly_errors():
-        cat = load_catalogue(folder)
+        try:
+            cat = load_catalogue(folder)
+        except InstrumentError as exc:
+            if folder is None or not _init_hint(folder, "catalogue"):
+                raise
+            fail(f"{exc}\nhint:{_init_hint(folder, 'catalogue')}")
     console = Console()
     listing = Table(title="Instruments")
     for col in ("id", "kind", "version", "title"):
@@ -137,3 +183,17 @@ def catalogue(
     missing = cat.uncovered()
     if missing:
         console.print(f"[bold red]Objectives no instrument serves: {', '.join(missing)}[/]")
+
+
+def _catalogue_folder(folder: Path) -> None:
+    """Stop with exit code 2 when ``folder`` is a file, a bundled id or holds no instrument."""
+    if folder.is_file():
+        fail(
+            f"{folder} is a file, not a folder: give the folder that holds the instruments "
+            f"(to check one instrument: leadership-eval validate {folder})",
+            2,
+        )
+    if not folder.exists() and _bundled_hint(folder, "catalogue"):
+        fail(f"{folder}: no such folder{_bundled_hint(folder, 'catalogue')}", 2)
+    if folder.is_dir() and not _yaml_files(folder):
+        fail(f"{folder}: no instrument files (.yaml or .yml) in this folder", 2)

@@ -8,11 +8,29 @@ from typing import Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out
+from ._common import fail, friendly_errors, out, output_file
 
 _EXPORTS = ("xlsform", "redcap", "limesurvey", "html", "markdown", "docx")
 _PACK_EXPORTS = ("html", "docx")
 _IMPORTS = ("xlsform", "redcap")
+_WRITES = {
+    "xlsform": ".xlsx",
+    "redcap": ".csv",
+    "limesurvey": ".txt",
+    "html": ".html",
+    "markdown": ".md",
+    "docx": ".docx",
+}
+# extensions that say another format than the one written: refused (others, or none, are fine)
+_SUFFIXES = {
+    ".xlsx": ("xlsform",),
+    ".xls": ("xlsform",),
+    ".csv": ("redcap",),
+    ".docx": ("docx",),
+    ".html": ("html",),
+    ".htm": ("html",),
+    ".md": ("markdown",),
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -104,6 +122,15 @@ def export_cmd(
 
     if to not in _EXPORTS:
         fail(f"--to must be one of {', '.join(_EXPORTS)}, not {to!r}", 2)
+    suffix = out_path.suffix.lower()
+    if to not in _SUFFIXES.get(suffix, (to,)):
+        fail(
+            f"--out {out_path}: --to {to} writes a {_WRITES[to]} file, not {suffix}: name it "
+            f"{out_path.with_suffix(_WRITES[to]).name}",
+            2,
+        )
+    reads = {"instrument": Path(instrument), "--details file": details}
+    output_file(out_path, "--out", reads, makes_folder=True)
     with friendly_errors():
         model = load_instrument(instrument)
         _refuse_target(model, to)  # before placeholders: a wrong --to is a usage error
@@ -160,8 +187,11 @@ def import_cmd(
     The YAML is an instrument that ``leadership-eval validate`` accepts; what could not be
     mapped is listed as a warning on standard error.
     """
+    if path.is_dir():
+        fail(f"{path} is a folder, not a file: name the form to import", 2)
     if not path.is_file():
         fail(f"{path}: no such file", 2)
+    output_file(out_path, "--out", {"form": path}, makes_folder=True)
     if source is None:
         suffix = path.suffix.lower()
         source = {".xlsx": "xlsform", ".xlsm": "xlsform", ".csv": "redcap"}.get(suffix)

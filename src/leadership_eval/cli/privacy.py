@@ -9,11 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from ._common import (
+    distinct_outputs,
     fail,
     friendly_errors,
     out,
+    output_file,
     print_validation,
     read_lines,
+    read_text,
     strict_stop,
     table_path,
 )
@@ -40,18 +43,22 @@ def _read_table(path: Path) -> pd.DataFrame:
     suffix = path.suffix.lower()
     try:
         if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=str)
-        import csv
+            frame = pd.read_excel(path, dtype=str)
+        else:
+            import csv
+            import io
 
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            sample = fh.read(65536)
-        try:
-            sep = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
-        except csv.Error:
-            sep = ","
-        return pd.read_csv(path, dtype=str, sep=sep, encoding="utf-8-sig")
+            text = read_text(path, "data")  # UTF-8 or UTF-16, or a message saying how to save it
+            try:
+                sep = csv.Sniffer().sniff(text[:65536], delimiters=",;\t|").delimiter
+            except csv.Error:
+                sep = ","
+            frame = pd.read_csv(io.StringIO(text), dtype=str, sep=sep)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, ValueError) as exc:
         raise DataError(f"{path}: cannot read the table: {exc}", code="unreadable") from exc
+    if frame.empty:
+        raise DataError(f"{path}: the table has no rows (only a header)", code="empty-data")
+    return frame
 
 
 def check_anonymity_cmd(
@@ -232,6 +239,8 @@ def anonymise_cmd(
     (with --strict any problem stops the command). Nothing is written when anything fails.
     """
     table_path(out_path, "--out")
+    inputs = {"survey": survey, "policy": policy, "responses": responses, "key": key_file}
+    _anonymise_outputs(out_path, log_path, inputs, hierarchy, names, places)
     with friendly_errors():
         from ..errors import DataError
         from ..instruments.loader import as_survey
@@ -288,12 +297,46 @@ def anonymise_cmd(
         out(f"wrote {out_path} ({len(result.data)} records) and {log_file}")
 
 
+def _anonymise_outputs(
+    out_path: Path,
+    log_path: Path | None,
+    inputs: dict[str, str | Path | None],
+    hierarchy: list[str] | None,
+    names: Path | None,
+    places: Path | None,
+) -> None:
+    """Stop before any work when --out or --log cannot be written or would replace an input
+    (the survey, the responses, the key, the policy, a hierarchy or a list of names) or each
+    other. ``inputs``: the survey, policy, responses and key as given."""
+    reads: dict[str, Path | None] = {
+        "survey": Path(str(inputs["survey"])),
+        "policy file": Path(str(inputs["policy"])) if inputs["policy"] else None,
+        "responses": Path(str(inputs["responses"])),
+        "pseudonym key": Path(str(inputs["key"])) if inputs["key"] else None,
+        "names file": names,
+        "places file": places,
+    }
+    reads.update({f"--hierarchy {c} file": p for c, p in _parse_hierarchies(hierarchy).items()})
+    output_file(out_path, "--out", reads)
+    if log_path is not None:
+        output_file(log_path, "--log", reads)
+        distinct_outputs(("--out", out_path), ("--log", log_path))
+
+
 def generate_key_cmd(
     path: Annotated[Path, typer.Argument(help="The key file to create (mode 0600).")],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing key file.")] = False,
 ) -> None:
     """Create a random pseudonym key file. Keep it safe and out of the data folder: the same key
     links respondents across survey waves."""
+    if path.is_dir():
+        fail(f"{path} is a folder: name the key file to create, e.g. {path / 'pseudonym.key'}", 2)
+    output_file(path, "key file")
+    if path.exists() and not force:
+        fail(
+            f"key file {path} already exists; not replaced (pass --force to replace it: "
+            "pseudonyms made with the old key will no longer match)"
+        )
     with friendly_errors():
         from ..privacy.identifiers import generate_key
 

@@ -5,11 +5,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ._common import fail, friendly_errors, out, print_validation, read_lines, strict_stop
+from ._common import (
+    fail,
+    friendly_errors,
+    input_file,
+    out,
+    output_folder,
+    print_validation,
+    read_lines,
+    read_text,
+    strict_stop,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 
 def register(app: typer.Typer) -> None:
@@ -153,9 +166,8 @@ def report(
     validation-problems.csv in the analyst's folder; with --strict any problem stops the
     command before anything is written. Nothing is written if any step fails.
     """
+    _check_paths(out_dir, analyst_dir, previous, previous_survey)
     with friendly_errors():
-        import pandas as pd
-
         from .._processes import can_fork
         from ..instruments.loader import as_survey
         from ..reports.build import build_reports
@@ -184,8 +196,8 @@ def report(
                 names=read_lines(names, "names"),
                 places=read_lines(places, "places"),
             )
-        log = pd.read_csv(activity_log) if activity_log else None
-        segs = pd.read_csv(segments) if segments else None
+        log = _read_csv(activity_log, "--activity-log")
+        segs = _read_csv(segments, "--segments")
         invited = _eligible(eligible, group or model.group_by or "trust") if eligible else None
         before = None
         if previous is not None:
@@ -227,15 +239,52 @@ def report(
     _summary(result)
 
 
+def _check_paths(
+    out_dir: Path, analyst_dir: Path | None, previous: Path | None, previous_survey: str | None
+) -> None:
+    """Stop before any work when a folder to write is a file, or --previous-survey is given
+    without --previous (it would be ignored)."""
+    output_folder(out_dir, "--out")
+    if analyst_dir is not None:
+        output_folder(analyst_dir, "--analyst-dir")
+    if previous_survey is not None and previous is None:
+        fail(
+            "--previous-survey names the survey of the previous wave: give that wave's "
+            "responses with --previous too (or leave --previous-survey out)",
+            2,
+        )
+
+
+def _read_csv(path: Path | None, option: str) -> pd.DataFrame | None:
+    """The CSV file an option names (UTF-8 or UTF-16), or None; bad files stop the command."""
+    import io
+
+    import pandas as pd
+
+    if path is None:
+        return None
+    input_file(path, option)
+    text = read_text(path, option)
+    try:
+        return pd.read_csv(io.StringIO(text))
+    except pd.errors.EmptyDataError:
+        fail(f"{option} {path}: the file is empty (a CSV file with a header row is expected)")
+    except (pd.errors.ParserError, ValueError) as exc:
+        fail(f"{option} {path}: cannot read it as CSV: {exc}")
+
+
 def _eligible(path: Path, group: str) -> dict[str, int]:
     """Trust code -> people invited, from a CSV with the trust column and one count column."""
+    import io
+
     import pandas as pd
 
     if not path.is_file():
         fail(f"{path}: no such file", 2)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (ValueError, UnicodeDecodeError) as exc:
+        text = read_text(path, "--eligible")
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    except ValueError as exc:
         fail(f"{path}: cannot read the eligible counts as CSV: {exc}", 2)
     cols = {c.strip().casefold(): c for c in frame.columns}
     key = cols.get(group.casefold()) or cols.get("trust")
@@ -268,7 +317,7 @@ def demo(
     out_dir: Annotated[
         Path, typer.Option("--out", "-o", help="Folder to write the demo's data and reports to.")
     ] = Path("demo-output"),
-    seed: Annotated[int, typer.Option(help="Random seed of the simulation.")] = 2024,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed of the simulation.")] = 2024,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
 ) -> None:
     """Simulate a 19-trust evaluation and run the whole pipeline on it.
@@ -277,6 +326,7 @@ def demo(
     mentor activity log and coded interview segments from six case-study trusts, then writes the
     mentors' reports, the regional reports and the disclosure logs.
     """
+    output_folder(out_dir, "--out")
     with friendly_errors():
         from ..demo import run_demo
 

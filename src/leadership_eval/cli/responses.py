@@ -7,7 +7,16 @@ from typing import Annotated, Any
 
 import typer
 
-from ._common import fail, friendly_errors, out, rows_legend, table_path, where
+from ._common import (
+    fail,
+    friendly_errors,
+    input_file,
+    out,
+    output_file,
+    rows_legend,
+    table_path,
+    where,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -86,8 +95,12 @@ def check_responses(
         fail(f"--source must be auto or one of {', '.join(SOURCES)}, not {source!r}", 2)
     if not responses.exists():
         fail(f"{responses}: no such file", 2)
+    if mapping is not None:
+        input_file(mapping, "--mapping")
     if errors is not None:
         table_path(errors, "--errors")
+        reads = {"survey": Path(survey), "responses": responses, "code mapping": mapping}
+        output_file(errors, "--errors", reads)
     columns: dict[str, str] = {}
     for spec in column or []:
         heading, sep, item = spec.rpartition("=")

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import typer
 
-from ._common import fail, friendly_errors, print_validation, strict_stop, table_path
+from ._common import (
+    distinct_outputs,
+    fail,
+    friendly_errors,
+    output_file,
+    print_validation,
+    strict_stop,
+    table_path,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -39,6 +47,10 @@ def register(app: typer.Typer) -> None:
         table_path(out, "--out")
         if reliability_out is not None:
             table_path(reliability_out, "--reliability")
+        for option, path in (("--out", out), ("--reliability", reliability_out)):
+            if path is not None:
+                output_file(path, option, {"survey": Path(survey), "responses": responses})
+        distinct_outputs(("--out", out), ("--reliability", reliability_out))
         with friendly_errors():
             from rich.console import Console
             from rich.table import Table
