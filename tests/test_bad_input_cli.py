@@ -5,8 +5,8 @@ is expected (and files where a folder is), an output that is also an input, empt
 UTF-16 files, odd numbers and unknown values. Each case below printed a traceback, wrote over
 an input, left half a result behind or said something misleading before its fix; now it is an
 ``error:`` naming the option or file and what to do, with exit code 1 (bad content) or 2 (a
-usage error: a path of the wrong kind), and nothing is written. Cases whose fix lies outside
-the command line are marked ``xfail(strict=True)`` with the library function at fault.
+usage error: a path of the wrong kind), and nothing is written. Cases whose fix lay in the
+library have their library-level tests in ``test_bad_input_library.py``.
 """
 
 from __future__ import annotations
@@ -537,11 +537,6 @@ def test_demo_out_that_is_a_file_is_an_error(files: dict[str, Path]) -> None:
 # outside the command line: regression tests for fixes proposed in the library ---------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="interop/redcap.py _Dictionary.delimiter: csv.Error on a binary file escapes "
-    "(should be the importer's not-redcap problem)",
-)
 def test_import_a_binary_file_is_an_error(tmp_path: Path) -> None:
     data = tmp_path / "b.csv"
     data.write_bytes(b"\x8d\xb0V&\r\x8c,\xa5\n\x01\x02\n")  # a carriage return in line 1
@@ -549,11 +544,6 @@ def test_import_a_binary_file_is_an_error(tmp_path: Path) -> None:
     _refused(code, output, str(data), exit_code=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="privacy/review.py read_comment_review: a file named .xlsx that is no workbook "
-    "escapes as pandas' ValueError (should be a DataError naming the file)",
-)
 def test_comments_check_of_a_false_xlsx_is_an_error(tmp_path: Path) -> None:
     review = tmp_path / "review.xlsx"
     review.write_text("comment_id,group,item,text,decision,edited_text\n", encoding="utf-8")
@@ -561,21 +551,11 @@ def test_comments_check_of_a_false_xlsx_is_an_error(tmp_path: Path) -> None:
     _refused(code, output, str(review), exit_code=1)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="responses/read.py _match_columns: a --column heading that no column has is "
-    "ignored without a word (should be a DataError listing the headings)",
-)
 def test_check_responses_column_naming_no_heading_is_an_error(files: dict[str, Path]) -> None:
     code, output = _run("check-responses", files["survey"], files["data"], "--column", "Nosuch=q1")
     _refused(code, output, "Nosuch")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="instruments/scaffold.py read_trusts: a UTF-16 trust list is refused with a raw "
-    "codec message (should be read, as the other text inputs are)",
-)
 def test_init_reads_a_utf16_trust_list(tmp_path: Path) -> None:
     trusts = tmp_path / "trusts.csv"
     trusts.write_text(TRUST_HEADER + "T1,North,acute,10,5\n", encoding="utf-16")
@@ -583,11 +563,6 @@ def test_init_reads_a_utf16_trust_list(tmp_path: Path) -> None:
     assert code == 0, output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="privacy/pipeline.py: --keep of a missing column says 'the keep names column "
-    "column' (garbled wording in the unknown_column call)",
-)
 def test_anonymise_keep_unknown_column_reads_well(files: dict[str, Path]) -> None:
     code, output = _run(
         "anonymise",

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from ._common import friendly_errors, input_file, out, output_folder
+from ._common import friendly_errors, input_file, out, output_folder, read_text
 
 
 def register(app: typer.Typer) -> None:
@@ -53,7 +53,7 @@ def init(
             except LeadershipEvalError:
                 _remove(made, written, existed)
                 raise
-            written["trusts"].write_text(trusts.read_text(encoding="utf-8-sig"), encoding="utf-8")
+            written["trusts"].write_text(read_text(trusts, "--trusts"), encoding="utf-8")
             out(f"trust list from {trusts} written into {len(changed)} instrument(s)")
     out(f"wrote {folder}: instruments/, trusts.csv, placeholders.yaml, policy.yaml, run.py")
     out(f"next: read {folder / 'README.md'}")

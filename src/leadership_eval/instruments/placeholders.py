@@ -357,14 +357,15 @@ def load_placeholder_values(path: str | Path) -> dict[str, str]:
     Raises
     ------
     ConfigurationError
-        When the file cannot be read, is not a mapping, or holds a value that is not text.
+        When the file cannot be read (no such file, a folder, not UTF-8, not YAML), is not a
+        mapping, or holds a value that is not text.
     """
     import yaml
 
     p = Path(path)
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raw = yaml.safe_load(_values_text(p))
+    except yaml.YAMLError as exc:
         raise ConfigurationError(f"{p}: cannot read placeholder values: {exc}") from exc
     if raw is None:
         return {}
@@ -381,3 +382,32 @@ def load_placeholder_values(path: str | Path) -> dict[str, str]:
             )
         out[str(key)] = str(value)
     return out
+
+
+def _values_text(p: Path) -> str:
+    """The text of the placeholder values file ``p`` (UTF-8); :class:`ConfigurationError`
+    saying there is no such file, that it is a folder, or the line of a byte that is not
+    UTF-8 and how to save the file."""
+    what = "the placeholder values, a YAML file of name: value lines"
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ConfigurationError(f"{p}: no such file ({what})", code="missing-file") from None
+    except IsADirectoryError:
+        raise ConfigurationError(
+            f"{p} is a folder, not a file ({what}): name the file in the folder",
+            code="missing-file",
+        ) from None
+    except OSError as exc:
+        raise ConfigurationError(
+            f"{p}: cannot be read ({exc.strerror or exc})", code="unreadable-file"
+        ) from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ConfigurationError(
+            f"{p}: not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} cannot be read; "
+            "save it as UTF-8",
+            code="bad-file",
+        ) from None

@@ -173,11 +173,7 @@ def read_trusts(path: str | Path) -> list[dict[str, Any]]:
         number of at least 0).
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigurationError(f"{p}: cannot read the trust list: {exc}") from exc
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(io.StringIO(_trust_text(p)))
     missing = [c for c in ("code", "name") if c not in (reader.fieldnames or [])]
     if missing:
         raise ConfigurationError(
@@ -188,6 +184,26 @@ def read_trusts(path: str | Path) -> list[dict[str, Any]]:
     return _checked_trusts(
         ((f"line {line}", raw) for line, raw in enumerate(reader, start=2)), str(p)
     )
+
+
+def _trust_text(p: Path) -> str:
+    """The text of the trust list ``p``: UTF-8 (a byte order mark or none), or UTF-16 with its
+    byte order mark (Excel's "Unicode text"); :class:`ConfigurationError` naming the line of
+    the first byte that is neither, and how to save the file."""
+    try:
+        raw = p.read_bytes()
+    except OSError as exc:
+        raise ConfigurationError(f"{p}: cannot read the trust list: {exc}") from exc
+    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigurationError(
+            f"{p}: the trust list is not {encoding.upper().removesuffix('-SIG')} text: byte "
+            f"0x{raw[exc.start]:02x} on line {line} cannot be read; save it as UTF-8 (in Excel: "
+            "CSV UTF-8)"
+        ) from None
 
 
 def _checked_trusts(

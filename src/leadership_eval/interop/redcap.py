@@ -603,7 +603,8 @@ class _DictionaryReader:
             return self.csv_records(reader)
         except csv.Error as exc:
             message = (
-                f"not a REDCap data dictionary: line {reader.line_num} is not CSV text ({exc}); "
+                f"not a REDCap data dictionary: line {reader.line_num} is not CSV text "
+                f"({str(exc).split(' - ', 1)[0]}); "
                 "a data dictionary is a CSV file as REDCap downloads it"
             )
             raise self.fail(reader.line_num or 1, "not-redcap", message) from exc
@@ -612,11 +613,15 @@ class _DictionaryReader:
     def delimiter(text: str) -> str:
         """The separator of the dictionary: the comma REDCap writes, or the semicolon or tab a
         spreadsheet saves with in many locales (the one whose first header cell is a field
-        name column's)."""
+        name column's). A first line that is no CSV text (binary data, a stray carriage
+        return) gives the comma: reading the records then fails as ``not-redcap``."""
         head = text.split("\n", 1)[0]
         lookup = {c.lower(): k for c, k in _KEY.items()} | {k: k for k in _API_NAMES}
         for sep in (",", ";", "\t"):
-            first = next(csv.reader([head], delimiter=sep), [""])[:1] or [""]
+            try:
+                first = next(csv.reader([head], delimiter=sep), [""])[:1] or [""]
+            except csv.Error:
+                continue
             if lookup.get(first[0].strip().lower()) == "field_name":
                 return sep
         return ","

@@ -315,8 +315,12 @@ class AnonymityReport:
 def _validate_targets(k: Any, l: Any, t: Any, risk_threshold: Any) -> None:  # noqa: E741
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
         raise DataError(f"k must be a whole number of at least 1, got {k!r}", code="invalid-k")
-    if l is not None and (isinstance(l, bool) or not isinstance(l, int | float) or not l >= 1):
-        raise DataError(f"l must be a number of at least 1, got {l!r}", code="invalid-l")
+    if l is not None and (
+        isinstance(l, bool) or not isinstance(l, int | float) or not 1 <= l < math.inf
+    ):
+        raise DataError(
+            f"l must be a number of at least 1, and finite, got {l!r}", code="invalid-l"
+        )
     if t is not None and (isinstance(t, bool) or not isinstance(t, int | float) or not 0 <= t <= 1):
         raise DataError(f"t must be a number between 0 and 1, got {t!r}", code="invalid-t")
     if (

@@ -751,8 +751,12 @@ def _prepare(
         raise DataError(
             f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}", code="invalid-metric"
         )
-    if l is not None and (isinstance(l, bool) or not isinstance(l, int | float) or not l >= 1):
-        raise DataError(f"l must be a number of at least 1, got {l!r}", code="invalid-l")
+    if l is not None and (
+        isinstance(l, bool) or not isinstance(l, int | float) or not 1 <= l < math.inf
+    ):
+        raise DataError(
+            f"l must be a number of at least 1, and finite, got {l!r}", code="invalid-l"
+        )
     sens = as_list(sensitive)
     if l is not None and not sens:
         raise DataError("an l target needs a sensitive column", code="no-sensitive")

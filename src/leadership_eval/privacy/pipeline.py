@@ -740,11 +740,11 @@ def anonymise(
     keep_list: list[Hashable] = [keep] if isinstance(keep, str) else list(keep)
     for col in keep_list:
         if col not in data.columns:
-            raise unknown_column(col, data, "keep names column")
+            raise unknown_column(col, data, "keep")
     roles = _roles(data, survey)
     rid = id_column if id_column is not None else roles.respondent_id
     if id_column is not None and id_column not in data.columns:
-        raise unknown_column(id_column, data, "id column")
+        raise unknown_column(id_column, data, "id")
     given = _load_hierarchies(hierarchies)
     unknown_h = [c for c in given if c not in data.columns]
     if unknown_h:
@@ -830,6 +830,11 @@ def _log_rows(found: _Rows, n_kept: int, log: dict[str, Any], messages: list[str
         messages.append(
             f"excluded as {code}, {ROW_RULES[code]}: row{'s' if len(at) > 1 else ''} "
             f"{', '.join(at[:20])}{more} (data rows counted from 0)"
+        )
+    if found.n_in == 0:
+        raise DataError(
+            "the responses have no data rows (only a header): nothing to anonymise",
+            code="empty-data",
         )
     if n_kept == 0:
         raise DataError(

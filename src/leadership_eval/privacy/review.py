@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import re
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -665,7 +666,14 @@ def _read_review_file(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise DataError(f"{path}: no such file", code="missing-file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return pd.read_excel(path, dtype=str).fillna("")
+        try:
+            return pd.read_excel(path, dtype=str).fillna("")
+        except (ValueError, KeyError, ImportError, zipfile.BadZipFile) as exc:
+            raise DataError(
+                f"{path}: not an .xlsx workbook, though named {path.suffix}: save the review "
+                "from the spreadsheet program as an Excel workbook, or name a CSV file .csv",
+                code="unreadable",
+            ) from exc
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")

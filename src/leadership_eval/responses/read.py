@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._files import file_bytes, file_path
 from .._results import FrameResult
-from ..errors import ArgumentError, DataError
+from ..errors import ArgumentError, DataError, did_you_mean
 from ..instruments.loader import as_survey
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -1754,9 +1754,14 @@ def _limesurvey_mapping(
 
 
 def _given_columns(
-    survey: Survey, matcher: _Matcher, columns: Mapping[str, str] | None
+    path: Path,
+    survey: Survey,
+    matcher: _Matcher,
+    columns: Mapping[str, str] | None,
+    cols: list[_Col],
 ) -> dict[str, str]:
-    """The caller's ``columns`` mapping (heading -> item id), each target checked."""
+    """The caller's ``columns`` mapping (heading -> item id), each target checked, and each
+    heading one that the file has (``unknown-column`` naming the headings found)."""
     rid = survey.respondent_id
     given = {str(k).strip(): v for k, v in (columns or {}).items()}
     for k, v in given.items():
@@ -1765,7 +1770,18 @@ def _given_columns(
                 f"columns: {k!r} -> {v!r}: {v!r} is no item of survey {survey.id!r}",
                 code="unknown-item",
             )
-
+    headings = list(dict.fromkeys(h for c in cols for h in (c.name, c.key) if h))
+    stripped = {h.strip() for h in headings}
+    for k, v in given.items():
+        if k not in stripped:
+            found = ", ".join(repr(h) for h in headings[:20]) + (
+                " ..." if len(headings) > 20 else ""
+            )
+            raise DataError(
+                f"{path}: columns: {k!r} -> {v!r}: no column is headed {k!r}"
+                f"{did_you_mean(k, headings)} (the headings found: {found})",
+                code="unknown-column",
+            )
     return given
 
 
@@ -1782,7 +1798,10 @@ def _match_columns(
     rid_key = _norm(rid) if rid else None
     # 1-2: given, then by name
     for c in cols:
-        item_id = given.get(c.name, given.get(c.key))
+        item_id = next(
+            (given[h] for h in (c.name, c.key, c.name.strip(), c.key.strip()) if h in given),
+            None,
+        )
         if item_id is not None:
             kind = "id" if item_id == rid and item_id not in matcher.questions else "item"
             targets[c.pos] = _Target(kind, item_id, how="given")
@@ -2171,7 +2190,7 @@ def read_responses(
     _name_columns(cols, platform, path)
     lime = _limesurvey_mapping(survey, mapping, report) if platform == "limesurvey" else None
     matcher = _Matcher(survey, platform, lime)
-    given = _given_columns(survey, matcher, columns)
+    given = _given_columns(path, survey, matcher, columns, cols)
     targets = _match_columns(cols, platform, matcher, given, survey.respondent_id, report)
     _match_by_text(cols, platform, matcher, targets, report, accept_fuzzy)
     _check_targets(path, survey, cols, targets)
