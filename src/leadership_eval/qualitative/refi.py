@@ -29,16 +29,20 @@ whose segments are ``SelectionRef`` elements.
 
 from __future__ import annotations
 
+import codecs
+import posixpath
 import re
 import uuid
 import warnings
 import zipfile
+import zlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import ConfigurationError, DataError, DataWarning
+from .._files import file_bytes, file_path
+from ..errors import ArgumentError, ConfigurationError, DataError, DataWarning
 from ..instruments.models import Code, Codebook, text_in
 from .segments import SEGMENT_COLUMNS, check_segments, tidy_segments
 
@@ -61,6 +65,20 @@ _GUID_NS = uuid.UUID("6f1c0a52-3a1e-5b8e-9d0c-1e7a5c2b4f10")
 _ORIGIN = "leadership-eval"
 _HEADINGS = ("Include:", "Exclude:", "Examples:")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_WHOLE_RE = re.compile(r"\s*[+-]?[0-9]+\s*")
+# characters XML 1.0 cannot hold (control characters but tab and line breaks, lone surrogates,
+# U+FFFE, U+FFFF), and those UTF-8 cannot encode (lone surrogates)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_NOT_UTF8 = re.compile("[\ud800-\udfff]")
+# the most read from a .qdpx or .qdc: per member (project.qde, a source text) and in total, as
+# the archive's directory gives the sizes (a zip bomb is refused before it is decompressed)
+_MAX_MEMBER = 200_000_000
+_MAX_TOTAL = 200_000_000
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
 def code_guid(code_id: str) -> str:
@@ -148,10 +166,58 @@ def _lossy_fields(code: Code) -> list[str]:
 # ------------------------------------------------------------------------------ codebook
 
 
+def _check_chars(value: str, field: str, where: str, *, file_text: bool = False) -> None:
+    """DataError naming ``where`` and ``field`` when ``value`` holds a character XML cannot
+    hold (or, for ``file_text`` written to a UTF-8 file, one UTF-8 cannot encode)."""
+    found = (_NOT_UTF8 if file_text else _NOT_XML).search(value)
+    if found:
+        cannot = "UTF-8 cannot encode (a lone surrogate)" if file_text else "XML cannot hold"
+        raise DataError(
+            f"{where}: {field} holds {found.group()!r} at position {found.start()}, a character "
+            f"{cannot}: remove it",
+            code="invalid-data",
+        )
+
+
+def _check_code(code: Code) -> None:
+    """Every text of a code that goes into the XML, checked for characters XML cannot hold."""
+    where = f"code {code.id!r}"
+    _check_chars(code.id, "id", where)
+    _check_chars(text_in(code.label), "label", where)
+    _check_chars(text_in(code.definition), "definition", where)
+    for name in ("include", "exclude", "examples"):
+        for i, value in enumerate(getattr(code, name), 1):
+            _check_chars(text_in(value), f"{name} {i}", where)
+    for objective in code.objectives:
+        _check_chars(objective, "objectives", where)
+
+
+def _output_path(path: object, what: str, example: str) -> Path:
+    """The path to write to: ArgumentError for no path, DataError for a folder or a folder that
+    does not exist (before anything is built)."""
+    p = file_path(path, f"{what}: path must be the file to write")
+    if p.is_dir():
+        raise DataError(
+            f"{p} is a folder: give the path of the file to write (e.g. {p / example})",
+            code="missing-file",
+        )
+    folder = p.absolute().parent
+    if not folder.is_dir():
+        raise DataError(f"{p}: folder {folder} does not exist", code="no-folder")
+    return p
+
+
+def _origin(codebook: Codebook) -> str:
+    origin = f"{_ORIGIN}: {codebook.id} {codebook.version}"
+    _check_chars(origin, "id and version", f"codebook {codebook.id!r}")
+    return origin
+
+
 def _code_elements(parent: Any, codes: list[Code], tag: str, lossy: list[str]) -> None:
     from lxml import etree
 
     for code in codes:
+        _check_code(code)
         el = etree.SubElement(
             parent, tag, guid=code_guid(code.id), name=text_in(code.label), isCodable="true"
         )
@@ -187,6 +253,15 @@ def codebook_to_qdc(codebook: Codebook, path: str | Path) -> Path:
     pathlib.Path
         The file written.
 
+    Raises
+    ------
+    ArgumentError
+        ``path`` is not a str or path.
+    DataError
+        ``path`` is a folder (``missing-file``) or in a folder that does not exist
+        (``no-folder``); a code's text holds a character XML cannot hold (``invalid-data``,
+        naming the code and the field).
+
     Notes
     -----
     Every code keeps its id (in the ``Description`` and, as ``uuid5``, in the ``guid``),
@@ -211,16 +286,14 @@ def codebook_to_qdc(codebook: Codebook, path: str | Path) -> Path:
 
     if not isinstance(codebook, Codebook):
         raise ConfigurationError("codebook_to_qdc needs a Codebook", code="not-a-codebook")
+    p = _output_path(path, "codebook_to_qdc", "codebook.qdc")
     root = etree.Element(
-        f"{{{CODEBOOK_NS}}}CodeBook",
-        nsmap={None: CODEBOOK_NS},
-        origin=f"{_ORIGIN}: {codebook.id} {codebook.version}",
+        f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS}, origin=_origin(codebook)
     )
     codes = etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")
     lossy: list[str] = []
     _code_elements(codes, codebook.codes, f"{{{CODEBOOK_NS}}}Code", lossy)
     _warn_lossy(lossy)
-    p = Path(path)
     p.write_bytes(etree.tostring(root, xml_declaration=True, encoding="utf-8", pretty_print=True))
     return p
 
@@ -232,11 +305,40 @@ def _slug(name: str) -> str:
     return s[:64]
 
 
-def _read_codes(parent: Any, ns: str, seen: dict[str, str]) -> list[Code]:
+def _text(el: Any) -> str:
+    """All the text of an element (a comment or processing instruction inside does not cut it
+    short as ``el.text`` would)."""
+    return "" if el is None else str(el.xpath("string()"))
+
+
+def _code_guid_of(el: Any, ns: str, where: str, seen: dict[str, str]) -> str:
+    """A ``Code`` element's guid: DataError when it has none, or an earlier code (in ``seen``)
+    has it."""
+    guid = el.get("guid")
+    name = el.get("name") or ""
+    if not guid:
+        raise DataError(
+            f"{where}: code {name!r} (line {el.sourceline}) has no guid: REFI-QDA gives every "
+            "Code one, and codings refer to codes by it",
+            code="not-refi",
+        )
+    if guid in seen:
+        codes = el.getroottree().getroot().iter(f"{{{ns}}}Code")
+        other = next(o for o in codes if o.get("guid") == guid)
+        raise DataError(
+            f"{where}: two codes have the guid {guid!r}: {other.get('name') or ''!r} (line "
+            f"{other.sourceline}) and {name!r} (line {el.sourceline}); codings to it could "
+            "belong to either: give each code its own guid",
+            code="duplicate-id",
+        )
+    return guid
+
+
+def _read_codes(parent: Any, ns: str, seen: dict[str, str], where: str) -> list[Code]:
     out = []
     for el in parent.findall(f"{{{ns}}}Code"):
-        desc_el = el.find(f"{{{ns}}}Description")
-        parsed = _parse_description(desc_el.text if desc_el is not None else "")
+        guid = _code_guid_of(el, ns, where, seen)
+        parsed = _parse_description(_text(el.find(f"{{{ns}}}Description")))
         name = el.get("name") or ""
         cid = parsed.get("id") or _slug(name)
         if not _ID_RE.match(cid):
@@ -245,8 +347,8 @@ def _read_codes(parent: Any, ns: str, seen: dict[str, str]) -> list[Code]:
         while cid in seen.values():
             cid = f"{base}_{i}"
             i += 1
-        seen[el.get("guid", cid)] = cid
-        children = _read_codes(el, ns, seen)
+        seen[guid] = cid
+        children = _read_codes(el, ns, seen, where)
         out.append(
             Code(
                 id=cid,
@@ -265,18 +367,30 @@ def _read_codes(parent: Any, ns: str, seen: dict[str, str]) -> list[Code]:
 def _parse_xml(data: bytes, where: str) -> Any:
     from lxml import etree
 
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    # nothing expanded, nothing loaded or fetched: entities stay references, no DTD is read
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
+    )
     try:
-        return etree.fromstring(data, parser=parser)
+        root = etree.fromstring(data, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise DataError(f"{where}: not well-formed XML: {exc}", code="bad-xml") from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        # an entity reference would stay a node that cuts every text it is in short
+        raise DataError(
+            f"{where}: DOCTYPE and entity declarations are not allowed in REFI-QDA files "
+            f"(the file has {docinfo.doctype[:80]!r}): export it again without them",
+            code="bad-xml",
+        )
+    return root
 
 
 def _codebook_from_root(
     codes_el: Any, ns: str, origin: str, where: str, **meta: Any
 ) -> tuple[Codebook, dict[str, str]]:
     seen: dict[str, str] = {}
-    codes = _read_codes(codes_el, ns, seen)
+    codes = _read_codes(codes_el, ns, seen, where)
     if not codes:
         raise DataError(f"{where}: the codebook has no codes", code="empty-codebook")
     m = re.match(rf"^{_ORIGIN}: (\S+) (\S+)$", origin or "")
@@ -309,10 +423,20 @@ def codebook_from_qdc(
         Code ids come from the ``Code id:`` line of each description, else from the code's name
         (lower case, non-letters as ``_``, made unique). Descriptions written by other tools
         become the definition.
+
+    Raises
+    ------
+    ArgumentError
+        ``path`` is not a str or path.
+    DataError
+        No such file, or a folder (``missing-file``); a file that cannot be read, or larger
+        than 200 MB (``unreadable``); XML not well formed, or with a DOCTYPE (``bad-xml``); not
+        a REFI-QDA codebook or project, or a code without a guid (``not-refi``); two codes with
+        one guid (``duplicate-id``); no codes (``empty-codebook``).
     """
-    p = Path(path)
+    p = file_path(path, "codebook_from_qdc: path must be a REFI-QDA codebook (.qdc) or project")
     if p.suffix.lower() == ".qdpx":
-        root, _ = _read_project_xml(p)
+        root, _ = _read_project_xml(p, with_texts=False)
         codes_el = root.find(f"{{{PROJECT_NS}}}CodeBook/{{{PROJECT_NS}}}Codes")
         if codes_el is None:
             raise DataError(f"{p}: the project has no codebook", code="empty-codebook")
@@ -326,10 +450,11 @@ def codebook_from_qdc(
             title=title,
         )
         return cb
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise DataError(f"{p}: cannot read: {exc}", code="unreadable") from exc
+    data = file_bytes(p, "codebook_from_qdc reads a REFI-QDA codebook (.qdc)", _MAX_MEMBER + 1)
+    if len(data) > _MAX_MEMBER:
+        raise DataError(
+            f"{p}: more than {_MAX_MEMBER:,} bytes: too large for a codebook", code="unreadable"
+        )
     root = _parse_xml(data, str(p))
     if root.tag != f"{{{CODEBOOK_NS}}}CodeBook":
         raise DataError(
@@ -415,6 +540,17 @@ def write_qdpx(
     -------
     pathlib.Path
 
+    Raises
+    ------
+    ArgumentError
+        ``path`` is not a str or path, or ``project`` not a str.
+    DataError
+        ``path`` is a folder (``missing-file``) or in a folder that does not exist
+        (``no-folder``); the project name, a code's text, or a segment's id, participant,
+        role, trust or source holds a character XML cannot hold, or a segment's or source's
+        text a lone surrogate UTF-8 cannot encode (``invalid-data``, naming the segment or code
+        and the field); and the problems of the segments themselves.
+
     Notes
     -----
     Positions are offsets in the source's plain text, counted from 0 (REFI-QDA 1.5, section
@@ -427,8 +563,16 @@ def write_qdpx(
     _check_offsets(offsets)
     from lxml import etree
 
+    p = _output_path(path, "write_qdpx", "project.qdpx")
+    if not isinstance(project, str):
+        raise ArgumentError(
+            f"project must be the project's name (a str), not {type(project).__name__}: "
+            f"{project!r:.60}"
+        )
+    _check_chars(project, "name", "project")
     _check_for_export(segments, codebook)
     segs = segments.drop_duplicates("segment_id")
+    _check_segment_chars(segs)
     w = _ProjectWriter(project, codebook, segments, offsets)
     source_elements = []
     for source, group in segs.groupby("source", sort=False):
@@ -442,7 +586,6 @@ def write_qdpx(
     src_el = etree.SubElement(w.root, f"{w.P}Sources")
     for el in source_elements:
         src_el.append(el)
-    p = Path(path)
     xml = etree.tostring(w.root, xml_declaration=True, encoding="utf-8", pretty_print=True)
     with zipfile.ZipFile(p, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("project.qde", xml)
@@ -453,6 +596,8 @@ def write_qdpx(
 
 def _check_for_export(segments: pd.DataFrame, codebook: Codebook) -> None:
     """Every column, every code in the codebook, one participant, role... per segment."""
+    if not isinstance(codebook, Codebook):
+        raise ConfigurationError("write_qdpx needs a Codebook", code="not-a-codebook")
     check_segments(segments)
     missing = [c for c in SEGMENT_COLUMNS if c not in segments.columns]
     if missing:
@@ -475,6 +620,17 @@ def _check_for_export(segments: pd.DataFrame, codebook: Codebook) -> None:
             )
 
 
+def _check_segment_chars(segs: pd.DataFrame) -> None:
+    """Each segment's id, participant, role, trust and source (XML attributes and text) and its
+    text (the source's UTF-8 file) checked for characters that cannot be written there."""
+    cols = ["segment_id", "participant", "role", "trust", "source", "text"]
+    for values in segs[cols].itertuples(index=False, name=None):
+        where = f"segment {values[0]!r} of source {values[4]!r}"
+        for col, value in zip(cols, values, strict=True):
+            if isinstance(value, str):
+                _check_chars(value, col, where, file_text=col == "text")
+
+
 def _source_text(
     source: Any, group: pd.DataFrame, sources: Mapping[str, str] | None
 ) -> tuple[str, list[int]]:
@@ -492,6 +648,7 @@ def _source_text(
     if source not in sources:
         raise DataError(f"no text given for source {source!r}", code="missing-source")
     full = str(sources[source])
+    _check_chars(full, "the text given", f"source {source!r}", file_text=True)
     starts, pos = [], 0
     for sid, t in zip(group["segment_id"], texts, strict=True):
         at = full.find(t, pos)
@@ -526,7 +683,7 @@ class _ProjectWriter:
             f"{P}Project",
             nsmap={None: PROJECT_NS},
             name=project,
-            origin=f"{_ORIGIN}: {codebook.id} {codebook.version}",
+            origin=_origin(codebook),
             creatingUserGUID=user,
             creationDateTime=self.now,
         )
@@ -619,28 +776,111 @@ class _ProjectWriter:
             etree.SubElement(case, f"{P}SelectionRef", targetGUID=self.sel_guid[str(sid)])
 
 
-def _read_project_xml(path: Path) -> tuple[Any, dict[str, bytes]]:
+def _member_key(name: str) -> str:
+    """A path in the archive as references name it: ``/`` separators, no leading ``/`` or
+    ``./``, lower case (REFI-QDA tools differ in case)."""
+    return posixpath.normpath("/" + name.replace("\\", "/")).lstrip("/").lower()
+
+
+class _Archive:
+    """The members of an open ``.qdpx``, found by the path a source gives and read only when
+    asked, each after its size (from the archive's directory) is checked."""
+
+    def __init__(self, zf: zipfile.ZipFile, path: Path) -> None:
+        self.zf, self.path, self.total = zf, path, 0
+        self.by_key: dict[str, list[zipfile.ZipInfo]] = {}
+        for info in zf.infolist():
+            if not info.is_dir():
+                self.by_key.setdefault(_member_key(info.filename), []).append(info)
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        """A member's bytes; DataError (``unreadable``) when it, or all read, is too large."""
+        size = info.file_size
+        if size > _MAX_MEMBER:
+            raise DataError(
+                f"{self.path}: member {info.filename} holds {size:,} bytes, more than the "
+                f"{_MAX_MEMBER:,} read from one member of a REFI-QDA project",
+                code="unreadable",
+            )
+        if self.total + size > _MAX_TOTAL:
+            raise DataError(
+                f"{self.path}: member {info.filename} ({size:,} bytes) takes what is read past "
+                f"{_MAX_TOTAL:,} bytes in total",
+                code="unreadable",
+            )
+        self.total += size
+        return self.zf.read(info)
+
+    def find(self, ref: str, sname: str) -> zipfile.ZipInfo | None:
+        """The member a source's ``plainTextPath`` names: ``internal://x`` is ``sources/x`` (or
+        ``x``); else the one member with that file name. DataError when two members match."""
+        rest = ref.split("://", 1)[-1]
+        if not rest:
+            return None
+        hits: list[zipfile.ZipInfo] = []
+        if ref.lower().startswith("internal://"):
+            keys = [_member_key(f"sources/{rest}"), _member_key(rest)]
+            hits = next((self.by_key[k] for k in keys if k in self.by_key), [])
+        if not hits:
+            base = _member_key(rest).rsplit("/", 1)[-1]
+            hits = [
+                i for k, infos in self.by_key.items() if k.rsplit("/", 1)[-1] == base for i in infos
+            ]
+        if len(hits) > 1:
+            raise DataError(
+                f"{self.path}: the text of source {sname!r} ({ref}) could be any of the members "
+                f"{', '.join(i.filename for i in hits)}: keep only one",
+                code="missing-source",
+            )
+        return hits[0] if hits else None
+
+
+def _inline_text(src: Any) -> str | None:
+    """A text source's inline ``PlainTextContent``, if it has any."""
+    content = src.find(f"{{{PROJECT_NS}}}PlainTextContent")
+    text = _text(content)
+    return text if content is not None and text else None
+
+
+def _archive_texts(archive: _Archive, root: Any) -> dict[str, tuple[str, bytes]]:
+    """The member and bytes of each ``plainTextPath`` a source without inline text names."""
+    texts: dict[str, tuple[str, bytes]] = {}
+    for src in root.iter(f"{{{PROJECT_NS}}}TextSource"):
+        ref = src.get("plainTextPath") or ""
+        if ref in texts or _inline_text(src) is not None:
+            continue
+        info = archive.find(ref, src.get("name") or src.get("guid"))
+        if info is not None:
+            texts[ref] = (info.filename, archive.read(info))
+    return texts
+
+
+def _read_project_xml(
+    path: Path, with_texts: bool = True
+) -> tuple[Any, dict[str, tuple[str, bytes]]]:
+    """A project's XML root and (``with_texts``) the source texts it refers to, by path."""
+    # no such file, a folder, unreadable: said as every reader of the library says it
+    file_bytes(path, "a REFI-QDA project (.qdpx)", limit=0)
     try:
         with zipfile.ZipFile(path) as zf:
-            names = zf.namelist()
-            qde = [n for n in names if n.lower().endswith(".qde")]
+            archive = _Archive(zf, path)
+            qde = [i for i in zf.infolist() if i.filename.lower().endswith(".qde")]
             if not qde:
                 raise DataError(f"{path}: no project.qde inside the archive", code="not-refi")
-            root = _parse_xml(zf.read(qde[0]), f"{path}:{qde[0]}")
-            texts = {
-                n.rsplit("/", 1)[-1].lower(): zf.read(n)
-                for n in names
-                if n.lower().endswith(".txt")
-            }
-    except (OSError, zipfile.BadZipFile) as exc:
+            root = _parse_xml(archive.read(qde[0]), f"{path}:{qde[0].filename}")
+            if root.tag != f"{{{PROJECT_NS}}}Project":
+                raise DataError(
+                    f"{path}: not a REFI-QDA project (root {root.tag!r}, expected Project in "
+                    f"{PROJECT_NS})",
+                    code="not-refi",
+                )
+            texts = _archive_texts(archive, root) if with_texts else {}
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError) as exc:
         raise DataError(
             f"{path}: not a readable .qdpx (zip) file: {exc}", code="unreadable"
         ) from exc
-    if root.tag != f"{{{PROJECT_NS}}}Project":
-        raise DataError(
-            f"{path}: not a REFI-QDA project (root {root.tag!r}, expected Project in {PROJECT_NS})",
-            code="not-refi",
-        )
+    except RuntimeError as exc:  # zipfile: an encrypted member
+        raise DataError(f"{path}: cannot be read: {exc}", code="unreadable") from exc
     return root, texts
 
 
@@ -670,18 +910,34 @@ def read_qdpx(
         variables of those names; NA if absent), ``source`` (the source's name), ``code``,
         ``theme``, ``text`` (the selected characters of the source's plain text).
         Selections without codings are left out, and a
-        :class:`~leadership_eval.errors.DataWarning` says how many.
+        :class:`~leadership_eval.errors.DataWarning` says how many. The archive's members are
+        read only when a source names them (``internal://x`` is ``sources/x``, in any case).
 
     Raises
     ------
+    ArgumentError
+        ``path`` is not a str or path.
     DataError
-        Not a zip, no ``project.qde``, malformed XML, a source's text missing, a selection
-        outside its text, or (with ``codebook``) codes it does not know.
+        No such file, or a folder (``missing-file``); not a zip, or a member larger than 200 MB
+        (or all read together) (``unreadable``); no ``project.qde`` (``not-refi``); XML not well
+        formed, or with a DOCTYPE (``bad-xml``); a code without a guid (``not-refi``) or two
+        with one guid (``duplicate-id``); a source's text missing, or two members it could be
+        (``missing-source``), or neither UTF-8 nor UTF-16 with a byte-order mark
+        (``not-utf8``); a selection whose position is not a whole number, that ends before it
+        starts or lies outside its text (``bad-selection``); or (with ``codebook``) codes it
+        does not know (``unknown-code``).
+
+    Warns
+    -----
+    DataWarning
+        Selections without codings, left out; selections that share their name with another
+        passage: the first keeps it as ``segment_id``, the next get ``name_2``, ``name_3``...
+        (every passage is kept).
     """
     import pandas as pd
 
     _check_offsets(offsets)
-    p = Path(path)
+    p = file_path(path, "read_qdpx: path must be a REFI-QDA project (.qdpx)")
     root, texts = _read_project_xml(p)
     P = f"{{{PROJECT_NS}}}"
     codes_el = root.find(f"{P}CodeBook/{P}Codes")
@@ -693,56 +949,99 @@ def read_qdpx(
         guid_to_id = _mapped_codes(codebook, codes_el, guid_to_id, p)
         cb = codebook
     theme_of = {c.id: t.id for t in cb.codes for _, c in t.walk()}
-    cases = _Cases(root)
-    rows: list[dict[str, Any]] = []
-    uncoded = 0
-    for src in root.iter(f"{P}TextSource"):
-        sname = src.get("name") or src.get("guid")
-        full = _source_content(src, texts, p)
-        sels = sorted(
-            src.findall(f"{P}PlainTextSelection"),
-            key=lambda e: (int(e.get("startPosition", 0)), int(e.get("endPosition", 0))),
-        )
-        units = _utf16_units(full) if offsets == "utf16" else None
-        for sel in sels:
-            start, end = _selection_span(sel, full, units, sname, p)
-            codings = sel.findall(f"{P}Coding/{P}CodeRef")
-            if not codings:
-                uncoded += 1
-                continue
-            owner: str | None = cases.of_selection.get(sel.get("guid")) or cases.of_source.get(
-                src.get("guid")
-            )
-            vals = cases.variables.get(owner or "", {})
-            for ref in codings:
-                code_id = guid_to_id.get(ref.get("targetGUID"))
-                if code_id is None:
-                    raise DataError(
-                        f"{p}: a coding refers to a code guid not in the codebook "
-                        f"({ref.get('targetGUID')})",
-                        code="unknown-code",
-                    )
-                rows.append(
-                    {
-                        "segment_id": sel.get("name") or sel.get("guid"),
-                        "participant": owner or sname,
-                        "role": vals.get("role"),
-                        "trust": vals.get("trust"),
-                        "source": sname,
-                        "code": code_id,
-                        "theme": theme_of.get(code_id),
-                        "text": full[start:end],
-                    }
-                )
+    reader = _ProjectReader(root, texts, p, offsets)
+    rows = reader.rows(guid_to_id, theme_of)
     frame = pd.DataFrame(rows, columns=SEGMENT_COLUMNS)
-    frame = frame[~frame.duplicated(["segment_id", "code"])]
-    if uncoded:
+    # the same passage coded twice alike is one row; passages apart have their own ids
+    frame = frame[~frame.duplicated(["segment_id", "code", "source", "text"])]
+    if reader.uncoded:
         warnings.warn(
-            f"{path}: {uncoded} selection(s) without a coding left out",
+            f"{path}: {reader.uncoded} selection(s) without a coding left out",
+            DataWarning,
+            stacklevel=2,
+        )
+    if reader.renamed:
+        warnings.warn(
+            f"{path}: {len(reader.renamed)} selection(s) share their name with another passage "
+            "and have new segment ids (every passage is kept): "
+            + "; ".join(reader.renamed[:10])
+            + ("; ..." if len(reader.renamed) > 10 else ""),
             DataWarning,
             stacklevel=2,
         )
     return tidy_segments(frame)
+
+
+class _ProjectReader:
+    """The rows of a project's coded selections, source by source, by position."""
+
+    def __init__(
+        self, root: Any, texts: dict[str, tuple[str, bytes]], p: Path, offsets: Offsets
+    ) -> None:
+        self.root, self.texts, self.p, self.offsets = root, texts, p, offsets
+        self.cases = _Cases(root)
+        self.uncoded = 0
+        self.renamed: list[str] = []
+        self.taken = {
+            s.get("name") or s.get("guid") for s in root.iter(f"{{{PROJECT_NS}}}PlainTextSelection")
+        }
+        self.span_of: dict[str, tuple[Any, int, int]] = {}
+
+    def segment_id(self, sel: Any, sname: str, start: int, end: int) -> str:
+        """The selection's name (else guid); a second passage of that name gets ``name_2``..."""
+        name = sel.get("name") or sel.get("guid") or f"{sname}@{start}-{end}"
+        if self.span_of.setdefault(name, (sname, start, end)) == (sname, start, end):
+            return str(name)
+        i = 2
+        while f"{name}_{i}" in self.taken:
+            i += 1
+        new = f"{name}_{i}"
+        self.taken.add(new)
+        self.span_of[new] = (sname, start, end)
+        self.renamed.append(f"{name!r} at {start}-{end} in source {sname!r} is now {new!r}")
+        return new
+
+    def rows(self, guid_to_id: dict[str, str], theme_of: dict[str, str]) -> list[dict[str, Any]]:
+        """One row per selection and coding, in document order."""
+        P, p, cases = f"{{{PROJECT_NS}}}", self.p, self.cases
+        rows: list[dict[str, Any]] = []
+        for src in self.root.iter(f"{P}TextSource"):
+            sname = src.get("name") or src.get("guid")
+            full = _source_content(src, self.texts, p)
+            units = _utf16_units(full) if self.offsets == "utf16" else None
+            sels = [(_positions(s, sname, p), s) for s in src.findall(f"{P}PlainTextSelection")]
+            for (start, end), sel in sorted(sels, key=lambda t: t[0]):
+                start, end = _selection_span(sel, start, end, full, units, sname, p)
+                codings = sel.findall(f"{P}Coding/{P}CodeRef")
+                if not codings:
+                    self.uncoded += 1
+                    continue
+                owner: str | None = cases.of_selection.get(sel.get("guid")) or cases.of_source.get(
+                    src.get("guid")
+                )
+                vals = cases.variables.get(owner or "", {})
+                sid = self.segment_id(sel, sname, start, end)
+                for ref in codings:
+                    code_id = guid_to_id.get(ref.get("targetGUID"))
+                    if code_id is None:
+                        raise DataError(
+                            f"{p}: a coding refers to a code guid not in the codebook "
+                            f"({ref.get('targetGUID')})",
+                            code="unknown-code",
+                        )
+                    rows.append(
+                        {
+                            "segment_id": sid,
+                            "participant": owner or sname,
+                            "role": vals.get("role"),
+                            "trust": vals.get("trust"),
+                            "source": sname,
+                            "code": code_id,
+                            "theme": theme_of.get(code_id),
+                            "text": full[start:end],
+                        }
+                    )
+        return rows
 
 
 def _mapped_codes(
@@ -793,27 +1092,58 @@ class _Cases:
                 self.of_selection[ref.get("targetGUID")] = name
 
 
-def _source_content(src: Any, texts: dict[str, bytes], p: Path) -> str:
-    """A text source's plain text: inline, or the file in the archive it points to."""
-    P = f"{{{PROJECT_NS}}}"
-    content = src.find(f"{P}PlainTextContent")
-    if content is not None and content.text is not None:
-        return str(content.text)
-    ref = (src.get("plainTextPath") or "").replace("internal://", "")
-    key = ref.rsplit("/", 1)[-1].lower()
-    if key not in texts:
-        sname = src.get("name") or src.get("guid")
+def _source_content(src: Any, texts: dict[str, tuple[str, bytes]], p: Path) -> str:
+    """A text source's plain text: inline, or the file in the archive it points to (UTF-8, or
+    UTF-16 with a byte-order mark)."""
+    inline = _inline_text(src)
+    if inline is not None:
+        return inline
+    ref = src.get("plainTextPath") or ""
+    sname = src.get("name") or src.get("guid")
+    if ref not in texts:
         raise DataError(
             f"{p}: the text of source {sname!r} ({ref}) is missing", code="missing-source"
         )
-    return texts[key].decode("utf-8-sig")
+    member, data = texts[ref]
+    bom, encoding = next(((b, e) for b, e in _BOMS if data.startswith(b)), (b"", "utf-8"))
+    try:
+        return data[len(bom) :].decode(encoding)
+    except UnicodeDecodeError as exc:
+        at = len(bom) + exc.start
+        raise DataError(
+            f"{p}: the text of source {sname!r} ({member}) is not "
+            f"{'UTF-8' if encoding == 'utf-8' else 'valid UTF-16'}: byte {at} (0x{data[at]:02x}) "
+            "cannot be decoded; save it as UTF-8",
+            code="not-utf8",
+        ) from None
+
+
+def _position(sel: Any, attr: str, sname: str, p: Path) -> int:
+    """A selection's ``startPosition`` or ``endPosition``: DataError unless a whole number."""
+    value = sel.get(attr)
+    if value is None or not _WHOLE_RE.fullmatch(value):
+        name = sel.get("name") or sel.get("guid")
+        raise DataError(
+            f"{p}: selection {name!r} in source {sname!r}: {attr} {value!r} is not a whole number",
+            code="bad-selection",
+        )
+    return int(value)
+
+
+def _positions(sel: Any, sname: str, p: Path) -> tuple[int, int]:
+    return _position(sel, "startPosition", sname, p), _position(sel, "endPosition", sname, p)
 
 
 def _selection_span(
-    sel: Any, full: str, units: list[int] | None, sname: str, p: Path
+    sel: Any, start: int, end: int, full: str, units: list[int] | None, sname: str, p: Path
 ) -> tuple[int, int]:
     """A selection's start and end in code points (from UTF-16 units when so counted)."""
-    start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+    name = sel.get("name") or sel.get("guid")
+    if end < start:
+        raise DataError(
+            f"{p}: selection {name!r} in source {sname!r} ends ({end}) before it starts ({start})",
+            code="bad-selection",
+        )
     if units is not None:
         if not 0 <= start <= end <= units[-1]:
             start, end = -1, -1
@@ -821,7 +1151,7 @@ def _selection_span(
             start, end = _to_codepoint(units, start), _to_codepoint(units, end)
     if not 0 <= start <= end <= len(full):
         raise DataError(
-            f"{p}: selection {sel.get('name') or sel.get('guid')!r} ({start}-{end}) "
+            f"{p}: selection {name!r} ({start}-{end}) "
             f"lies outside source {sname!r} ({len(full)} characters)",
             code="bad-selection",
         )
