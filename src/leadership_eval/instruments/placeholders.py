@@ -24,6 +24,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from .._files import file_text
 from ..errors import ArgumentError, ConfigurationError, InstrumentError, Problem
 from .models import Codebook, Evaluation, Guidance, InterviewGuide, Survey
 
@@ -402,12 +403,4 @@ def _values_text(p: Path) -> str:
         raise ConfigurationError(
             f"{p}: cannot be read ({exc.strerror or exc})", code="unreadable-file"
         ) from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ConfigurationError(
-            f"{p}: not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} cannot be read; "
-            "save it as UTF-8",
-            code="bad-file",
-        ) from None
+    return file_text(data, str(p), error=ConfigurationError, code="bad-file")

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .._files import file_text
 from ..errors import ArgumentError, ConfigurationError, InstrumentError, Problem
 
 __all__ = ["TRUST_COLUMNS", "read_trusts", "scaffold_evaluation", "set_trusts"]
@@ -194,16 +195,7 @@ def _trust_text(p: Path) -> str:
         raw = p.read_bytes()
     except OSError as exc:
         raise ConfigurationError(f"{p}: cannot read the trust list: {exc}") from exc
-    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ConfigurationError(
-            f"{p}: the trust list is not {encoding.upper().removesuffix('-SIG')} text: byte "
-            f"0x{raw[exc.start]:02x} on line {line} cannot be read; save it as UTF-8 (in Excel: "
-            "CSV UTF-8)"
-        ) from None
+    return file_text(raw, f"{p} (the trust list)", error=ConfigurationError, code="configuration")
 
 
 def _checked_trusts(

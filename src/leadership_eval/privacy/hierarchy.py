@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from .._codes import code_text
+from .._files import file_text
 from ..errors import ArgumentError, ConfigurationError, DataError
 
 __all__ = ["Hierarchy", "LevelCoding", "load_hierarchy"]
@@ -517,24 +518,11 @@ class Hierarchy:
 
 # ---------------------------------------------------------------------- loading
 def _file_text(path: Path) -> str:
-    """A hierarchy file's text: UTF-8 (with or without a byte-order mark), or UTF-16 with its
-    byte-order mark (Excel's "Unicode text"); anything else is a clear error."""
-    import codecs
-
-    data = path.read_bytes()
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        encoding = "utf-16"
-    else:
-        encoding = "utf-8-sig"
-    try:
-        return data.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ConfigurationError(
-            f"hierarchy file {path}, line {line}: not {encoding.upper().removesuffix('-SIG')} "
-            f"text (byte 0x{data[exc.start]:02x}); save it as UTF-8 (in Excel: CSV UTF-8)",
-            code="not-utf8",
-        ) from None
+    """A hierarchy file's text (UTF-8, or UTF-16 with its byte-order mark); anything else is a
+    :class:`ConfigurationError` naming the file and line, saying how to save it."""
+    return file_text(
+        path.read_bytes(), f"hierarchy file {path}", error=ConfigurationError, code="not-utf8"
+    )
 
 
 def _read_csv_rows(path: Path, sep: str) -> list[list[str]]:
