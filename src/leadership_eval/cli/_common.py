@@ -57,17 +57,13 @@ def read_text(path: Path, what: str) -> str:
     UTF-8 (with or without a byte order mark) and UTF-16 with a byte order mark are read; any
     other encoding stops the command with the file's name, the line and the byte found.
     """
-    raw = path.read_bytes()
-    encoding = "utf-16" if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else "utf-8-sig"
+    from .._files import file_text
+    from ..errors import DataError
+
     try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        fail(
-            f"{path}: the {what} file is not UTF-8 text: byte 0x{raw[exc.start]:02x} on line "
-            f"{line} cannot be read; save it as UTF-8 (in Excel: CSV UTF-8; in Notepad: "
-            "Save as, Encoding UTF-8)"
-        )
+        return file_text(path.read_bytes(), f"{path} (the {what} file)")
+    except DataError as exc:
+        fail(str(exc))
 
 
 def read_lines(path: Path | None, what: str = "list") -> list[str]:
