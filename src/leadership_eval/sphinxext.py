@@ -9,22 +9,32 @@ Add ``"leadership_eval.sphinxext"`` to ``extensions`` in ``conf.py``. It provide
     placeholders to fill in, version and changelog; an interview guide as a guide an interviewer
     could print (prompts after the open question); a codebook's themes, codes, attributes and
     conventions; guidance; the evaluation's objectives and policy.
+    A path is relative to the document, or to the source folder when it starts with ``/`` (as
+    for ``literalinclude``); anything else is the id of a bundled instrument.
     Option ``:downloads:`` adds links to the XLSForm and REDCap exports of a survey (written at
-    build time by the interop exporters).
+    build time by the interop exporters). Option ``:language: cy`` renders the texts in one of
+    the instrument's ``languages`` (English where a text lacks it).
 ``.. coverage-matrix::``
-    The objectives x instruments coverage table of a catalogue (option ``:folder:``; default
-    the bundled instruments).
+    The objectives x instruments coverage table of a catalogue (option ``:folder:``, a path as
+    above; default the bundled instruments).
 
 Because the directive loads the file with :func:`leadership_eval.load_instrument`, a page can
-never show an invalid instrument: an instrument with problems fails the build with every
-problem listed.
+never show an invalid instrument: each problem of the file (or of the catalogue) is a warning
+at the directive, of type ``leadership_eval`` and subtype the problem's code (so
+``suppress_warnings = ["leadership_eval.unknown-field"]`` works), and the page shows an error
+box listing them where the instrument would be; ``-W`` fails the build. Texts of an instrument
+are always plain text: reST, HTML and Markdown in them are shown, never interpreted.
 
 With ``leadership_eval_catalogue_pages = "catalogue"`` in ``conf.py`` (the default), a page per
-bundled instrument is written into that folder of the docs before the build reads its sources.
+bundled instrument is written into that folder of the docs before the build reads its sources
+(its index is ``:orphan:``; ``""`` writes none).
 """
 
 from __future__ import annotations
 
+import re
+import warnings
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,10 +42,11 @@ from docutils import nodes
 from docutils.parsers.rst import directives
 from docutils.statemachine import StringList
 from sphinx.application import Sphinx
+from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 from sphinx.util.nodes import nested_parse_with_titles
 
-from .errors import InstrumentError
+from .errors import InstrumentError, LeadershipEvalError, Problem, did_you_mean
 from .instruments.models import (
     Codebook,
     Evaluation,
@@ -56,23 +67,59 @@ __all__ = [
     "setup",
 ]
 
+logger = logging.getLogger(__name__)
 
-def _t(text: Text | None, language: str = "en") -> str:
-    return " ".join(text_in(text, language).split())
+
+_LANGUAGE: ContextVar[str] = ContextVar("leadership_eval_language", default="en")
+"""The language an instrument is being rendered in (set by :func:`instrument_rst`)."""
+
+
+def _t(text: Text | None) -> str:
+    return " ".join(text_in(text, _LANGUAGE.get()).split())
+
+
+_LINKABLE = frozenset({"http", "https", "mailto"})
+_ENUMERATOR = re.compile(r"(\w+|#)[.)](\s|$)")
 
 
 def _esc(text: str) -> str:
-    """Escape reStructuredText inline markup in user text."""
+    """Escape user text so reStructuredText reads it as plain words.
+
+    Inline markup is escaped, and so is a first character that could start a block
+    (``.. include::``, ``.. raw::``, a list, a field list) wherever the text lands; the colon
+    after a URI scheme other than http, https and mailto too, so ``javascript:`` never becomes a
+    link.
+    """
     out = text.replace("\\", "\\\\")
     for ch in "*`|_[":
         out = out.replace(ch, "\\" + ch)
+    out = re.sub(
+        r"\b([A-Za-z][A-Za-z0-9.+-]*):",
+        lambda m: m[0] if m[1].lower() in _LINKABLE else m[1] + "\\:",
+        out,
+    )
+    if out and not out.startswith("\\") and (not out[0].isalpha() or _ENUMERATOR.match(out)):
+        out = "\\" + out
     return out
 
 
+def _lit(text: str) -> str:
+    """Text as an inline literal, or escaped text when it cannot be one (backticks, spaces)."""
+    if not text or "`" in text or text != text.strip():
+        return _esc(text)
+    return f"``{text}``"
+
+
 def _para(text: Text | None) -> list[str]:
-    """A block of user text (may be several paragraphs), escaped."""
-    raw = text_in(text)
-    return [_esc(line) for line in raw.strip().splitlines()] + [""]
+    """A block of user text, escaped: one reST paragraph per paragraph of the text (lines of a
+    paragraph joined, so indentation and underlines make no block quotes or titles)."""
+    raw = text_in(text, _LANGUAGE.get())
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n", raw.strip()):
+        line = " ".join(block.split())
+        if line:
+            out += [_esc(line), ""]
+    return out or [""]
 
 
 def _objectives(objectives: list[str]) -> str:
@@ -215,7 +262,7 @@ def _question(
     for framework, domains in item.frameworks.items():
         body.append(f"{_esc(framework.upper())}: {_esc(', '.join(domains))}.")
     if item.column:
-        body.append(f"Read from column ``{item.column}``.")
+        body.append(f"Read from column {_lit(item.column)}.")
     for b in body:
         lines += [f"   {b}", ""]
     return lines + _adopter(item.adopter_notes, indent="   ")
@@ -226,13 +273,13 @@ def _answers(s: Survey, item: Item) -> list[str]:
     body: list[str] = []
     cl = s.choices_for(item)
     if cl is not None:
-        opts = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in cl.options)
+        opts = "; ".join(f"{_esc(str(o.code))} = {_esc(_t(o.label))}" for o in cl.options)
         many = ""
         if item.type == "multi_choice":
             many = f" (up to {item.max_choices})" if item.max_choices else " (multiple answers)"
         body.append(f"Options{many}: {opts}.")
         if cl.missing:
-            miss = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in cl.missing)
+            miss = "; ".join(f"{_esc(str(o.code))} = {_esc(_t(o.label))}" for o in cl.missing)
             body.append(f"Missing codes (never scored): {miss}.")
     if item.type == "number":
         rng = []
@@ -345,7 +392,7 @@ def _codebook(b: Codebook) -> list[str]:
             continue
         lines += [f".. rubric:: {title}", ""]
         for attr in attrs:
-            values = "; ".join(f"{o.code} = {_esc(_t(o.label))}" for o in attr.values)
+            values = "; ".join(f"{_esc(str(o.code))} = {_esc(_t(o.label))}" for o in attr.values)
             text = f"- **{_esc(_t(attr.label))}** (``{attr.id}``)"
             if attr.description:
                 text += f": {_esc(_t(attr.description))}"
@@ -428,66 +475,213 @@ def _evaluation(e: Evaluation) -> list[str]:
     return lines
 
 
-def instrument_rst(inst: Instrument, downloads: dict[str, str] | None = None) -> list[str]:
-    """The reStructuredText lines the ``instrument`` directive renders for an instrument."""
-    lines = _meta(inst)
-    if isinstance(inst, Survey):
-        lines += _survey(inst, downloads or {})
-    elif isinstance(inst, InterviewGuide):
-        lines += _guide(inst)
-    elif isinstance(inst, Codebook):
-        lines += _codebook(inst)
-    elif isinstance(inst, Guidance):
-        lines += _guidance(inst)
-    elif isinstance(inst, Evaluation):
-        lines += _evaluation(inst)
-    return lines + _changelog(inst)
+def instrument_rst(
+    inst: Instrument, downloads: dict[str, str] | None = None, language: str = "en"
+) -> list[str]:
+    """The reStructuredText lines the ``instrument`` directive renders for an instrument.
+
+    Parameters
+    ----------
+    inst : Instrument
+        The instrument.
+    downloads : dict, optional
+        Link text -> path of the exports to offer (surveys).
+    language : str, default "en"
+        The language of the texts (a text missing in it falls back to English).
+
+    Returns
+    -------
+    list of str
+    """
+    token = _LANGUAGE.set(language)
+    try:
+        lines = _meta(inst)
+        if isinstance(inst, Survey):
+            lines += _survey(inst, downloads or {})
+        elif isinstance(inst, InterviewGuide):
+            lines += _guide(inst)
+        elif isinstance(inst, Codebook):
+            lines += _codebook(inst)
+        elif isinstance(inst, Guidance):
+            lines += _guidance(inst)
+        elif isinstance(inst, Evaluation):
+            lines += _evaluation(inst)
+        return lines + _changelog(inst)
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def _candidates(directive: SphinxDirective, arg: str) -> list[Path]:
+    """Where a path given to a directive may point, in the order Sphinx looks.
+
+    Relative to the document, ``/`` for the source folder (as ``literalinclude`` reads paths),
+    then relative to the source folder (where earlier versions looked), then the path itself
+    when it is absolute; never the working directory, so the build does not depend on where
+    ``sphinx-build`` runs.
+    """
+    env = directive.env
+    _, by_document = env.relfn2path(arg, env.docname)
+    out = [Path(by_document), Path(env.srcdir) / arg.lstrip("/\\")]
+    if Path(arg).is_absolute():
+        out.append(Path(arg))
+    return list(dict.fromkeys(out))
+
+
+def _not_loadable(arg: str, candidates: list[Path], folder: Path | None) -> InstrumentError:
+    """The error for an argument that names no instrument file and no bundled id."""
+    from .instruments.loader import bundled_paths
+
+    if folder is not None:
+        message = f"{arg!r} is a folder, not an instrument file ({folder})"
+        code = "file-not-found"
+    elif arg.endswith((".yaml", ".yml")) or "/" in arg or "\\" in arg:
+        looked = ", ".join(str(c) for c in candidates)
+        message, code = f"no such file: {arg} (looked for {looked})", "file-not-found"
+    else:
+        bundled = bundled_paths()
+        message = (
+            f"{arg!r} is neither a file next to the document nor a bundled instrument id"
+            f"{did_you_mean(arg, bundled)} (bundled: {', '.join(bundled) or 'none'})"
+        )
+        code = "unknown-instrument"
+    return InstrumentError([Problem(arg, 0, 0, code, message)], summary="cannot load instrument")
+
+
+def _load(directive: SphinxDirective, arg: str) -> Instrument:
+    """The instrument a directive's argument names (a file, found as :func:`_candidates` says,
+    or a bundled id); the file becomes a dependency of the document."""
+    from .instruments.loader import bundled_paths, load_instrument
+
+    candidates = _candidates(directive, arg)
+    path = next((c for c in candidates if c.is_file()), None)
+    if path is None:
+        path = bundled_paths().get(arg)
+    if path is None:
+        folder = next((c for c in candidates if c.is_dir()), None)
+        raise _not_loadable(arg, candidates, folder)
+    directive.env.note_dependency(str(path))
+    return load_instrument(path)
+
+
+def _shown_file(file: str, srcdir: Path) -> str:
+    """A problem's file as the page shows it: relative to the docs, else its name only (the
+    author's own folders are not published)."""
+    path = Path(file)
+    if not path.is_absolute():
+        return file
+    try:
+        return path.relative_to(srcdir).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _broken(directive: SphinxDirective, what: str, exc: InstrumentError) -> list[nodes.Node]:
+    """Report every problem as a warning at the directive, and put a visible error box in its
+    place: a reader of a page built without ``-W`` sees that something is missing."""
+    where = directive.get_location()
+    for problem in exc.problems:
+        logger.warning(
+            "%s: %s", what, problem, location=where, type="leadership_eval", subtype=problem.code
+        )
+    box = nodes.error()
+    n = len(exc.problems)
+    box += nodes.paragraph(
+        text=f"{what[0].upper()}{what[1:]} could not be rendered: "
+        f"{n} problem{'s' if n != 1 else ''} (also in the build log)."
+    )
+    items = nodes.bullet_list()
+    srcdir = Path(directive.env.srcdir)
+    for p in exc.problems:
+        shown = Problem(_shown_file(p.file, srcdir), p.line, p.column, p.code, p.message, p.path)
+        items += nodes.list_item("", nodes.paragraph(text=str(shown)))
+    box += items
+    return [box]
+
+
+def _warn(directive: SphinxDirective, message: str, subtype: str) -> None:
+    logger.warning(
+        message, location=directive.get_location(), type="leadership_eval", subtype=subtype
+    )
 
 
 class InstrumentDirective(SphinxDirective):
-    """``.. instrument:: ID-OR-PATH``: render an instrument loaded through the library."""
+    """``.. instrument:: ID-OR-PATH``: render an instrument loaded through the library.
+
+    A path is relative to the document (``/`` for the source folder); an id names a bundled
+    instrument. Every problem of the file is a warning at the directive
+    (``leadership_eval.<problem code>``) and the page shows an error box in its place.
+    """
 
     required_arguments = 1
     has_content = False
-    option_spec: ClassVar[dict[str, Any]] = {"downloads": directives.flag}
+    option_spec: ClassVar[dict[str, Any]] = {
+        "downloads": directives.flag,
+        "language": directives.unchanged_required,
+    }
 
     def run(self) -> list[nodes.Node]:
-        from .instruments.loader import load_instrument
-
+        """Load the instrument and parse its reStructuredText into a container."""
         arg = self.arguments[0]
-        candidate = Path(self.env.srcdir) / arg
-        target: str | Path = candidate if candidate.is_file() else arg
         try:
-            inst = load_instrument(target)
+            inst = _load(self, arg)
         except InstrumentError as exc:
-            raise self.error(f"instrument {arg!r} is invalid:\n{exc}") from exc
-        if isinstance(target, Path):
-            self.env.note_dependency(str(target))
+            return _broken(self, f"instrument {arg!r}", exc)
         downloads: dict[str, str] = {}
-        if "downloads" in self.options and isinstance(inst, Survey):
-            downloads = _exports(self.env.app, inst)
-        lines = instrument_rst(inst, downloads)
+        if "downloads" in self.options:
+            if isinstance(inst, Survey):
+                downloads = _exports(self, inst)
+            else:
+                _warn(
+                    self,
+                    f"instrument {arg!r}: :downloads: is only for surveys; "
+                    f"{inst.id!r} is a {inst.kind.replace('_', ' ')} (no export written)",
+                    "downloads",
+                )
+        lines = instrument_rst(inst, downloads, self._language(inst))
         container = nodes.container(classes=["leadership-eval-instrument"])
         nested_parse_with_titles(
             self.state, StringList(lines, source=f"<instrument {arg}>"), container
         )
         return [container]
 
+    def _language(self, inst: Instrument) -> str:
+        """The ``:language:`` asked for, if the instrument has it; else a warning and English."""
+        language = str(self.options.get("language", "en")).strip()
+        if language in inst.languages or language == "en":
+            return language
+        _warn(
+            self,
+            f"instrument {self.arguments[0]!r}: :language: {language!r} is not one of its "
+            f"languages ({', '.join(inst.languages)}); rendered in English",
+            "language",
+        )
+        return "en"
+
 
 class CoverageMatrixDirective(SphinxDirective):
-    """``.. coverage-matrix::``: objectives x instruments."""
+    """``.. coverage-matrix::``: objectives x instruments.
+
+    Option ``:folder:`` names a folder of instrument files (relative to the document, ``/`` for
+    the source folder); without it, the bundled instruments.
+    """
 
     has_content = False
-    option_spec: ClassVar[dict[str, Any]] = {"folder": directives.unchanged}
+    option_spec: ClassVar[dict[str, Any]] = {"folder": directives.path}
 
     def run(self) -> list[nodes.Node]:
+        """Load the catalogue and render its coverage table."""
         from .instruments.catalogue import load_catalogue
 
         folder = self.options.get("folder")
+        where: Path | None = None
+        if folder is not None:
+            candidates = _candidates(self, folder)
+            where = next((c for c in candidates if c.is_dir()), candidates[0])
+            self.env.note_dependency(str(where))
         try:
-            cat = load_catalogue(Path(self.env.srcdir) / folder if folder else None)
+            cat = load_catalogue(where)
         except InstrumentError as exc:
-            raise self.error(f"the catalogue is invalid:\n{exc}") from exc
+            return _broken(self, "coverage matrix", exc)
         cov = cat.coverage()
         names = [i for i, inst in cat.items() if not isinstance(inst, Evaluation)]
         ev = cat.evaluation
@@ -538,58 +732,145 @@ class ReasonCodesDirective(SphinxDirective):
         return [container]
 
 
-def _exports(app: Sphinx, survey: Survey) -> dict[str, str]:
-    """Write the survey's XLSForm and REDCap exports into the docs; return name -> path."""
-    out = Path(app.srcdir) / "_generated" / "downloads"
-    out.mkdir(parents=True, exist_ok=True)
+def _exports(directive: SphinxDirective, survey: Survey) -> dict[str, str]:
+    """Write the survey's XLSForm and REDCap exports into the docs; return name -> path.
+
+    What an exporter could not carry exactly (its warnings) becomes a Sphinx warning at the
+    directive (``leadership_eval.export``); an export that fails is a warning and no link.
+    """
+    from .interop.redcap import to_redcap
+    from .interop.xlsform import to_xlsform
+
+    srcdir = Path(directive.env.srcdir)
+    out = srcdir / "_generated" / "downloads"
     found: dict[str, str] = {}
-    try:
-        from .interop.redcap import to_redcap
-        from .interop.xlsform import to_xlsform
-    except ImportError:  # pragma: no cover - interop is part of the package
-        return found
-    xls = out / f"{survey.id}-{survey.version}.xlsx"
-    red = out / f"{survey.id}-{survey.version}-redcap.csv"
-    to_xlsform(survey, xls)
-    to_redcap(survey, red)
-    found["XLSForm (ODK, Kobo)"] = "/" + str(xls.relative_to(app.srcdir))
-    found["REDCap data dictionary"] = "/" + str(red.relative_to(app.srcdir))
+    exports = (
+        ("XLSForm (ODK, Kobo)", to_xlsform, f"{survey.id}-{survey.version}.xlsx"),
+        ("REDCap data dictionary", to_redcap, f"{survey.id}-{survey.version}-redcap.csv"),
+    )
+    for name, export, file in exports:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                export(survey, out / file)
+            except (LeadershipEvalError, OSError) as exc:
+                _warn(
+                    directive, f"survey {survey.id!r}: the {name} was not written: {exc}", "export"
+                )
+                continue
+        for w in caught:
+            _warn(directive, f"survey {survey.id!r}: {w.message}", "export")
+        found[name] = "/" + (out / file).relative_to(srcdir).as_posix()
     return found
 
 
+def _conf_location(app: Sphinx) -> str | None:
+    """``conf.py:line`` where ``leadership_eval_catalogue_pages`` is set, if it is set there."""
+    conf = Path(app.confdir or app.srcdir) / "conf.py"
+    try:
+        lines = conf.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None
+    for number, line in enumerate(lines, start=1):
+        if line.lstrip().startswith("leadership_eval_catalogue_pages"):
+            return f"{conf}:{number}"
+    return None
+
+
+def _catalogue_folder(app: Sphinx) -> Path | None:
+    """The folder ``leadership_eval_catalogue_pages`` names, checked; None when it is off or
+    wrong (a wrong value is a warning, never a traceback)."""
+    value = app.config.leadership_eval_catalogue_pages
+    if value is None or value is False or value == "":
+        return None
+    where = _conf_location(app)
+    if not isinstance(value, str):
+        logger.warning(
+            "leadership_eval_catalogue_pages must be the name of a folder inside the "
+            "documentation (a str), or '' to write no pages; found %r (%s); no pages written",
+            value,
+            type(value).__name__,
+            location=where,
+            type="leadership_eval",
+            subtype="config",
+        )
+        return None
+    srcdir = Path(app.srcdir).resolve()
+    root = (srcdir / value).resolve()
+    if root == srcdir or not root.is_relative_to(srcdir):
+        logger.warning(
+            "leadership_eval_catalogue_pages must be a folder inside the documentation "
+            "(relative to %s); found %r; no pages written",
+            srcdir,
+            value,
+            location=where,
+            type="leadership_eval",
+            subtype="config",
+        )
+        return None
+    return root
+
+
+def _write_if_changed(page: Path, text: str) -> bool:
+    if page.exists() and page.read_text(encoding="utf-8") == text:
+        return False
+    page.write_text(text, encoding="utf-8")
+    return True
+
+
 def _write_catalogue_pages(app: Sphinx) -> None:
-    folder = app.config.leadership_eval_catalogue_pages
-    if not folder:
+    """Write a page per bundled instrument, and an index, into the configured folder.
+
+    The index is ``:orphan:``, so a project that does not list it in a toctree still builds
+    with ``-W``.
+    """
+    root = _catalogue_folder(app)
+    if root is None:
         return
     from .instruments.catalogue import load_catalogue
 
-    root = Path(app.srcdir) / folder
-    root.mkdir(parents=True, exist_ok=True)
     cat = load_catalogue()
     order = {"evaluation": 0, "survey": 1, "interview_guide": 2, "guidance": 3, "codebook": 4}
     idents = sorted(cat, key=lambda i: (order.get(cat[i].kind, 9), i))
+    pages = {}
     for ident in idents:
         inst = cat[ident]
         title = _t(inst.title)
         opts = "   :downloads:\n" if isinstance(inst, Survey) else ""
-        text = f"{title}\n{'=' * len(title)}\n\n.. instrument:: {ident}\n{opts}"
-        page = root / f"{ident}.rst"
-        if not page.exists() or page.read_text(encoding="utf-8") != text:
-            page.write_text(text, encoding="utf-8")
-    index = (
-        "The instrument catalogue\n========================\n\n"
+        pages[f"{ident}.rst"] = f"{title}\n{'=' * len(title)}\n\n.. instrument:: {ident}\n{opts}"
+    pages["index.rst"] = (
+        ":orphan:\n\nThe instrument catalogue\n========================\n\n"
         "Every instrument shipped with leadership-eval, rendered from its YAML by the\n"
         "``instrument`` directive.\n\n.. coverage-matrix::\n\n"
         ".. toctree::\n   :maxdepth: 1\n\n" + "".join(f"   {i}\n" for i in idents)
     )
-    page = root / "index.rst"
-    if not page.exists() or page.read_text(encoding="utf-8") != index:
-        page.write_text(index, encoding="utf-8")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        written = [_write_if_changed(root / name, text) for name, text in pages.items()]
+    except OSError as exc:
+        logger.warning(
+            "cannot write the catalogue pages into %s (leadership_eval_catalogue_pages): %s",
+            root,
+            exc.strerror or exc,
+            location=_conf_location(app),
+            type="leadership_eval",
+            subtype="config",
+        )
+        return
+    if any(written):
+        logger.info(
+            "leadership_eval: wrote the instrument catalogue pages into %s "
+            "(leadership_eval_catalogue_pages = '' turns them off)",
+            root,
+        )
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives with Sphinx."""
-    app.add_config_value("leadership_eval_catalogue_pages", "catalogue", "env")
+    app.add_config_value(
+        "leadership_eval_catalogue_pages", "catalogue", "env", types=(str, type(None))
+    )
     app.add_directive("instrument", InstrumentDirective)
     app.add_directive("coverage-matrix", CoverageMatrixDirective)
     app.add_directive("reason-codes", ReasonCodesDirective)
