@@ -317,6 +317,20 @@ def _consenting(survey: Survey, responses: pd.DataFrame) -> tuple[pd.DataFrame, 
     return responses[keep.fillna(False).to_numpy()], int((~keep.fillna(False)).sum())
 
 
+def _consented(survey: Survey, responses: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """:func:`_consenting`'s rows, and an error when nobody consented."""
+    kept, declined = _consenting(survey, responses)
+    if kept.empty:
+        consent = next(i.id for i in survey.questions if "consent" in i.tags)
+        raise DataError(
+            f"none of the {declined} responses consented (the consent question {consent!r} "
+            "holds no yes on any row), so nothing can be reported: check that its column holds "
+            "the question's codes or labels",
+            code="no-rows",
+        )
+    return kept, declined
+
+
 def analyse(
     survey: Survey | str | Path,
     responses: pd.DataFrame | ReadResponses,
@@ -361,7 +375,7 @@ def analyse(
     if not isinstance(responses, pd.DataFrame) or responses.empty:
         raise DataError("there are no responses to report on (the data has no rows)", "empty-data")
 
-    responses, declined = _consenting(model, responses)
+    responses, declined = _consented(model, responses)
 
     step("validating responses")
     checked = validate_responses(model, responses, read=read)
@@ -385,7 +399,7 @@ def analyse(
     if not reported:
         raise DisclosureError(
             f"no {group} has at least {pol.min_group} respondents (the policy's min_group), so "
-            f"no report can be produced{_why_no_group(checked, group, groups)}",
+            f"no report can be produced{_why_no_group(checked, group, groups, declined)}",
             code="no-qualifying-group",
         )
     row_key = groups.astype(object).where(groups.isin(reported), OTHER)
@@ -607,22 +621,52 @@ _KEY = "Group"
 def _activities(
     an: Analysis, activity_log: pd.DataFrame | ReadResponses, activity_survey: Any
 ) -> None:
-    from ..responses import validate_responses
+    """The activity log checked against its survey: records whose consent question is not
+    answered yes left out, as a survey's responses are."""
+    from ..responses import ReadResponses, validate_responses
 
     an.activity_survey = as_survey(activity_survey or "mentor-activity-log")
-    act = validate_responses(an.activity_survey, activity_log)
+    read = activity_log.report if isinstance(activity_log, ReadResponses) else None
+    frame = activity_log.frame if isinstance(activity_log, ReadResponses) else activity_log
+    declined = 0
+    if isinstance(frame, pd.DataFrame):
+        frame, declined = _consenting(an.activity_survey, frame)
+    act = validate_responses(an.activity_survey, frame, read=read)
     if an.group not in act.data.columns:
         raise DataError(
             f"the activity log has no column {an.group!r} to group by", code="unknown-column"
         )
+    without = _activity_groups_refused(an, act)
     an.activities = _distinct_rows(act.data)
+    # counts of what was left out, when anything was (the log's record reads as before else)
+    lost = {"rows_declined": declined, "rows_without_trust": without}
     an.decide(
         "activities",
         "activity log records checked against the log's survey",
-        rows_in=int(act.n_rows),
+        rows_in=int(act.n_rows) + declined,
         rows_used=len(act.data),
         rows_excluded=len(act.excluded),
+        **{k: v for k, v in lost.items() if v},
     )
+
+
+def _activity_groups_refused(an: Analysis, act: Any) -> int:
+    """How many activity records lost their trust to validation (a value that is no code of the
+    log's list): they are pooled, so an error when every record with a trust lost it (the log
+    uses other codes than its survey, and every mentor's report would show no activity)."""
+    errors = act.errors
+    refused = errors[(errors["column"] == an.group) & (errors["code"] == "invalid-code")]
+    if len(refused) and len(refused) == int(act.data[an.group].isna().sum()) == len(act.data):
+        values = ", ".join(repr(v) for v in pd.unique(refused["value"].to_numpy(object))[:5])
+        cl = an.activity_survey.choices_for(an.group) if an.activity_survey else None
+        codes = ", ".join(map(str, cl.codes[:5])) if cl is not None else ""
+        raise DataError(
+            f"the activity log's {an.group!r} column holds no code of the log's {an.group!r} "
+            f"list (e.g. {values}, on {len(refused)} rows): every record would be pooled and "
+            f"each trust's report would show no activity; use the list's codes ({codes}...)",
+            code="invalid-code",
+        )
+    return len(refused)
 
 
 def _themes(an: Analysis, segments: Any, codebook: Any, redactor: Redactor) -> None:
@@ -665,6 +709,7 @@ def _comments(
     free = [i for i in an.survey.items_with("free_text") if i.id in clean.columns]
     if comments is not None:
         an.comments = _approved_comments(comments, an.survey, names, places, redactor)
+        _check_comment_groups(an)
         an.comments_pending = 0
         an.decide("comments", "only comments approved in review are published")
         return
@@ -698,6 +743,36 @@ def _comments(
     )
 
 
+def _check_comment_groups(an: Analysis) -> None:
+    """Approved comments name groups by their codes: a group that is no code of the survey's
+    list and no group of the data (a label, a mistyped code) is an error, not comments dropped
+    without a word (a code with too few respondents publishes nothing, by design)."""
+    cl = None
+    if an.group in {i.id for i in an.survey.questions}:
+        cl = an.survey.choices_for(an.survey.item(an.group))
+    codes = {str(o.code): text_in(o.label) for o in cl.options} if cl else {}
+    codes.update({str(g): label for g, label in an.labels.items()})
+    unknown = sorted({g for per in an.comments.values() for g in per} - set(codes))
+    if not unknown:
+        return
+    by_label = {label.casefold(): code for code, label in codes.items()}
+    hints = [
+        f"{g!r}"
+        + (
+            f" (the label of {by_label[g.casefold()]!r})"
+            if g.casefold() in by_label
+            else did_you_mean(g, codes)
+        )
+        for g in unknown[:5]
+    ]
+    raise DataError(
+        f"approved comments name {len(unknown)} {an.group} value(s) that are no {an.group} code "
+        f"of {an.survey.id!r} or the responses: {', '.join(hints)}; give each comment's group "
+        "as its code (as `leadership-eval comments export` writes it)",
+        code="unknown-group",
+    )
+
+
 def group_members(an: Analysis, key: Hashable) -> pd.Index:
     """Index labels of the clean rows in a table row (a group code, :data:`OTHER` or all)."""
     if key is None:
@@ -705,15 +780,18 @@ def group_members(an: Analysis, key: Hashable) -> pd.Index:
     return an.clean.index[(an.row_key == key).to_numpy()]
 
 
-def _why_no_group(checked: Any, group: str, groups: pd.Series) -> str:
-    """Why rows have no group, when most do: the values the validation refused (the usual
-    cause: the group column holds names or numbers, not the survey's codes)."""
+def _why_no_group(checked: Any, group: str, groups: pd.Series, declined: int = 0) -> str:
+    """Why no group qualifies, when rows were lost on the way: the rows that declined consent
+    or that the validation excluded (repeated ids...), when they were many; then, when most rows
+    kept have no group, the values the validation refused (the usual cause: the group column
+    holds names or numbers, not the survey's codes)."""
+    text = _rows_lost(checked, declined)
     missing = int(groups.isna().sum())
     if not len(groups) or missing * 2 <= len(groups):
-        return ""
+        return text
     errors = checked.errors
     refused = errors[(errors["column"] == group) & (errors["code"] == "invalid-code")]
-    text = f": {missing} of the {len(groups)} rows kept have no {group}"
+    text += f"{'; ' if text else ': '}{missing} of the {len(groups)} rows kept have no {group}"
     if len(refused):
         values = ", ".join(repr(v) for v in pd.unique(refused["value"].to_numpy(object))[:5])
         text += (
@@ -721,6 +799,29 @@ def _why_no_group(checked: Any, group: str, groups: pd.Series) -> str:
             f"{group!r} item (e.g. {values}); see the validation report"
         )
     return text
+
+
+def _rows_lost(checked: Any, declined: int) -> str:
+    """``": 45 of the 46 rows were excluded by validation (45 duplicate-id)..."`` when at
+    least half the rows given were declined or excluded, else ``""``."""
+    excluded = checked.excluded
+    given = int(checked.n_rows) + declined
+    lost = len(excluded) + declined
+    if not given or lost * 2 < given:
+        return ""
+    parts = []
+    if len(excluded):
+        reasons = ""
+        if "excluded_reason" in excluded.columns:
+            counts = excluded["excluded_reason"].value_counts()
+            reasons = " (" + ", ".join(f"{int(n)} {k}" for k, n in counts.items()) + ")"
+        parts.append(
+            f"{len(excluded)} of the {given} rows were excluded by validation{reasons}; "
+            "validate_responses() lists each one"
+        )
+    if declined:
+        parts.append(f"{declined} of the {given} rows did not consent")
+    return ": " + "; ".join(parts)
 
 
 def _mapping_or_none(m: Mapping[Any, int] | None) -> dict[str, int]:

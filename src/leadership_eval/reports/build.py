@@ -40,6 +40,7 @@ from ..errors import (
     ConfigurationError,
     DataError,
     DisclosureError,
+    LeadershipEvalError,
     NotATableError,
 )
 from ..instruments.models import Survey
@@ -214,6 +215,18 @@ def _previous_publication(
     return take
 
 
+def _about_previous(exc: LeadershipEvalError) -> LeadershipEvalError:
+    """The error (its class, code and details kept) with a message that says it is about the
+    previous wave's responses, not this wave's."""
+    message = str(exc.args[0]) if exc.args else str(exc)
+    exc.args = (
+        f"the previous wave's responses (previous=): {message}; fix them, or pass "
+        "previous=None to make the reports without the comparison",
+        *exc.args[1:],
+    )
+    return exc
+
+
 class _PreviousWave:
     """The previous wave as :func:`build_reports` takes it: a publication (or a function
     returning one), or responses, published when this wave's publication needs them, and made
@@ -268,12 +281,15 @@ class _PreviousWave:
 
         def take() -> Publication:
             step("protecting the previous wave")
-            if self.background is not None:
-                got, rows_used = self.background.result()
-            else:
-                got, rows_used = publish_wave(
-                    self.survey, previous, secret, policy=an.policy, **self.options
-                )
+            try:
+                if self.background is not None:
+                    got, rows_used = self.background.result()
+                else:
+                    got, rows_used = publish_wave(
+                        self.survey, previous, secret, policy=an.policy, **self.options
+                    )
+            except LeadershipEvalError as exc:
+                raise _about_previous(exc) from None
             an.decide(
                 "previous wave",
                 "the previous wave's statements are published with the same protection",
@@ -388,7 +404,7 @@ def build_reports(
     activity_survey: Survey | str | Path | None = None,
     segments: pd.DataFrame | None = None,
     codebook: Any = None,
-    eligible: Mapping[Any, int] | None = None,
+    eligible: Mapping[Any, int | None] | pd.Series | None = None,
     names: Sequence[str] = (),
     places: Sequence[str] = (),
     comments: Any = None,
@@ -429,8 +445,12 @@ def build_reports(
         Coded interview segments (participant, role, trust, codes, text) for theme summaries.
     codebook : Codebook, or a path or bundled id, optional
         The codebook the segments use (default: the bundled ``clm-codebook``).
-    eligible : mapping, optional
-        Group code -> number of people invited, for response rates.
+    eligible : mapping or pandas.Series, optional
+        Group code -> number of people invited, for response rates. A trust whose count is
+        missing (None, NaN) gets no rate; a count that is not a whole number of 0 or more, or
+        below the trust's responses, is a :class:`DataError`, as are counts none of whose keys
+        is a trust code (a :class:`~leadership_eval.errors.DataWarning` names keys that are no
+        trust code when others are).
     names, places : sequence of str
         Names and places (staff roster, wards, hospitals) to redact from free text, on top of the
         rule-based detectors.

@@ -38,7 +38,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import ArgumentError, NotFoundError
+from ..errors import ArgumentError, DataError, NotFoundError
 from ..instruments.models import Item, Scale, Survey, text_in
 from ..policy import DisclosurePolicy
 from ..privacy.perturb import CellKeys, perturb_mean, perturbation_table, record_keys
@@ -862,7 +862,7 @@ def publish(
     an: Analysis,
     secret: bytes,
     *,
-    eligible: Mapping[Any, int] | None = None,
+    eligible: Mapping[Any, int | None] | pd.Series | None = None,
     previous: Publication | Callable[[], Publication] | None = None,
     previous_label: str = "the previous wave",
     code_trusts: bool = False,
@@ -878,8 +878,8 @@ def publish(
         The report key (from the analyst's key file): record keys, and so the perturbation, are
         derived from it. Keep it, and use it for every run and wave, so that the same respondents
         always give the same noise.
-    eligible : mapping, optional
-        Group code -> people invited, for response rates.
+    eligible : mapping or pandas.Series, optional
+        Group code -> people invited, for response rates (checked by :func:`eligible_counts`).
     previous : Publication, or a function returning one, optional
         The previous wave's publication (made with the same key): statements asked identically
         in both are shown side by side. A function is called once, when the statements are
@@ -906,11 +906,10 @@ def publish(
     """
     if an.statements_only and previous is not None:
         raise ArgumentError("a publication of statements only compares with no other wave")
+    counts = eligible_counts(an, eligible)
     apart = _Apart.start(an, secret, parallel)
     try:
-        return _publish(
-            an, secret, apart, eligible, previous, previous_label, code_trusts, codebook
-        )
+        return _publish(an, secret, apart, counts, previous, previous_label, code_trusts, codebook)
     finally:
         apart.abandon()  # ends the forked process if this one failed first
 
@@ -919,7 +918,7 @@ def _publish(
     an: Analysis,
     secret: bytes,
     apart: _Apart,
-    eligible: Mapping[Any, int] | None,
+    eligible: Mapping[str, int],
     previous: Publication | Callable[[], Publication] | None,
     previous_label: str,
     code_trusts: bool,
@@ -966,7 +965,7 @@ def _publish(
         comments_pending=an.comments_pending,
         response_rates=rates,
         section_titles={s.id: text_in(s.title) for s in an.survey.sections},
-        eligible={str(k): int(v) for k, v in (eligible or {}).items() if str(k) in rates},
+        eligible={k: v for k, v in eligible.items() if k in rates},
         # tick-box questions: the options most often ticked, each protected like a statement
         choices=tuple(_publish_choices(an, prot)),
         # statements where a trust clearly differs (for "what this means for your trust")
@@ -1086,18 +1085,125 @@ def _publish_responses(ctx: _Context) -> tuple[PublishedTable, pd.DataFrame]:
 
 
 def _response_rates(
-    an: Analysis, resp: pd.DataFrame, eligible: Mapping[Any, int] | None, step: int
+    an: Analysis, resp: pd.DataFrame, eligible: Mapping[str, int], step: int
 ) -> dict[str, int | None]:
     """Response rates, from the published count."""
     rates: dict[str, int | None] = {}
     for g in an.reported:
-        denom = (eligible or {}).get(g, (eligible or {}).get(str(g)))
+        denom = eligible.get(str(g))
         n = resp.loc[an.labels[g], "Responses"]
         if denom and not pd.isna(n) and denom > 0:
             rates[str(g)] = int(min(100, _round_base(round(100 * float(n) / denom), step)))
         else:
             rates[str(g)] = None
     return rates
+
+
+def _eligible_count(code: str, value: Any) -> int | None:
+    """One group's count of people invited: a whole number of 0 or more, or None when the
+    count is missing (``None``, NaN)."""
+    if value is None or (isinstance(value, float | np.floating) and math.isnan(value)):
+        return None
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | float | np.number):
+        raise DataError(
+            f"eligible: the count of people invited in {code!r} is {value!r}, not a number: "
+            "give each trust's count as a whole number (or None when it is not known)",
+            code="not-numeric",
+        )
+    if value < 0 or value != math.floor(value):
+        raise DataError(
+            f"eligible: the count of people invited in {code!r} is {value!r}: a count of people "
+            "is a whole number of 0 or more",
+            code="invalid-count",
+        )
+    return int(value)
+
+
+def eligible_counts(
+    an: Analysis, eligible: Mapping[Any, int | None] | pd.Series | None
+) -> dict[str, int]:
+    """Group code -> people invited, checked: whole numbers (a missing count leaves that group
+    without a response rate), none below the group's respondents, keyed by the groups' codes.
+
+    Parameters
+    ----------
+    an : Analysis
+    eligible : mapping or pandas.Series, optional
+        Group code -> people invited.
+
+    Returns
+    -------
+    dict
+        ``str(code)`` -> count, for every group given a count.
+
+    Raises
+    ------
+    DataError
+        A count that is not a whole number of 0 or more (``not-numeric``, ``invalid-count``),
+        fewer invited than responded in a reported group (``invalid-count``), or counts none of
+        whose keys is a group of the survey or the data (``unknown-group``).
+    """
+    if eligible is None:
+        return {}
+    if not isinstance(eligible, Mapping | pd.Series):
+        raise ArgumentError(
+            "eligible must map each trust's code to the number of people invited (a dict or "
+            f"a pandas Series), not {type(eligible).__name__}"
+        )
+    counts: dict[str, int] = {}
+    for key, value in eligible.items():
+        count = _eligible_count(str(key), value)
+        if count is not None:
+            counts[str(key)] = count
+    _check_eligible_groups(an, counts)
+    responded = an.row_key.astype(str).value_counts()
+    for g in an.reported:
+        n = int(responded.get(str(g), 0))
+        if str(g) in counts and counts[str(g)] < n:
+            raise DataError(
+                f"eligible: {counts[str(g)]} invited in {str(g)!r} ({an.labels[g]}), but {n} "
+                "of its people responded: check the count (or leave the trust out of eligible, "
+                "and its report shows no response rate)",
+                code="invalid-count",
+            )
+    return counts
+
+
+def _check_eligible_groups(an: Analysis, counts: Mapping[str, int]) -> None:
+    """Counts keyed by something other than the groups' codes: an error when no key is a
+    group's code (labels given for codes), a warning naming the keys no group has."""
+    import warnings
+
+    from ..errors import DataWarning, did_you_mean
+
+    cl = None
+    if an.group in {i.id for i in an.survey.questions}:
+        cl = an.survey.choices_for(an.survey.item(an.group))
+    codes = {str(c): str(an.labels.get(c, c)) for c in (cl.codes if cl is not None else [])}
+    codes.update({str(g): label for g, label in an.labels.items()})
+    unknown = [k for k in counts if k not in codes]
+    if not unknown:
+        return
+    by_label = {label.casefold(): code for code, label in codes.items()}
+    if cl is not None:
+        by_label.update({text_in(o.label).casefold(): str(o.code) for o in cl.options})
+    hints = []
+    for k in unknown[:5]:
+        hint = (
+            f"; did you mean {by_label[k.casefold()]!r}?"
+            if k.casefold() in by_label
+            else did_you_mean(k, codes)
+        )
+        hints.append(f"{k!r}{hint}")
+    shown = "; ".join(hints) + (f" (and {len(unknown) - 5} more)" if len(unknown) > 5 else "")
+    known = ", ".join(list(codes)[:8])
+    text = (
+        f"eligible: counts for {len(unknown)} key(s) that are no {an.group} code of the survey "
+        f"or the data: {shown}; key the counts by the codes ({known}...)"
+    )
+    if len(unknown) == len(counts):
+        raise DataError(text + ": no trust would get a response rate", code="unknown-group")
+    warnings.warn(DataWarning(text + "; those counts are not used"), stacklevel=4)
 
 
 @dataclass
