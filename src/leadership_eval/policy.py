@@ -28,15 +28,46 @@ perturbed means): see :class:`Perturbation`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from types import MappingProxyType
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
-from .errors import ConfigurationError, DisclosureError, Problem
+from .errors import (
+    ConfigurationError,
+    DisclosureError,
+    LeadershipEvalError,
+    Problem,
+    did_you_mean,
+)
 
 __all__ = ["PRESETS", "DisclosurePolicy", "Perturbation"]
+
+
+def _not_bool(value: Any) -> Any:
+    """Refuse true/false where a number is wanted (pydantic would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("bool_not_number", "Input should be a number, not true or false")
+    return value
+
+
+Count = Annotated[int, BeforeValidator(_not_bool)]
+"""A whole number that is not a boolean (``dominance_group: false`` is not 0)."""
+
+Number = Annotated[float, BeforeValidator(_not_bool)]
+"""A number that is not a boolean (``variance: on`` is not 1.0)."""
 
 
 class Perturbation(BaseModel):
@@ -69,11 +100,11 @@ class Perturbation(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     method: Literal["cell-key", "none"] = "cell-key"
-    max_noise: int = Field(3, ge=1, le=10)
-    variance: float = Field(3.0, gt=0, le=25)
-    percent_step: int = Field(10, ge=1, le=25)
-    mean_decimals: int = Field(1, ge=0, le=3)
-    mean_noise: float = Field(1.0, ge=0, le=10)
+    max_noise: Count = Field(3, ge=1, le=10)
+    variance: Number = Field(3.0, gt=0, le=25)
+    percent_step: Count = Field(10, ge=1, le=25)
+    mean_decimals: Count = Field(1, ge=0, le=3)
+    mean_noise: Number = Field(1.0, ge=0, le=10)
 
     @model_validator(mode="after")
     def _check(self) -> Perturbation:
@@ -124,7 +155,8 @@ class DisclosurePolicy(BaseModel):
     rounding : int or None
         Round every published count to a multiple of this base (HES uses 5); None publishes
         counts without rounding (they are still perturbed unless ``perturbation.method`` is
-        ``"none"``).
+        ``"none"``). At most twice ``min_cell``: a larger base would round a count that may be
+        published to 0.
     min_participants_theme : int
         Fewest interview participants a qualitative theme must be supported by to be shown for
         a single trust (otherwise it rolls up to the region); also the fewest participants of a
@@ -137,7 +169,9 @@ class DisclosurePolicy(BaseModel):
     dominance_group : int
         In a group with fewer answers than this, a row where all, or all but one, gave the same
         answer is not shown as percentages (that would tell everyone's answer): it is shown as
-        "almost all" of that answer. 0 turns the rule off.
+        "almost all" of that answer. 0 turns the rule off; a policy file's value must
+        otherwise be above ``min_cell`` (smaller rows are suppressed, so the rule would never
+        apply).
     perturbation : Perturbation
         Protection of releases against differencing (see :class:`Perturbation`).
     flags_in_mentor_reports : bool
@@ -161,14 +195,14 @@ class DisclosurePolicy(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = "default"
-    min_group: int = Field(5, ge=2)
-    min_cell: int = Field(5, ge=2)
+    min_group: Count = Field(5, ge=2)
+    min_cell: Count = Field(5, ge=2)
     suppress_zero: bool = False
-    rounding: int | None = Field(None, ge=2)
-    min_participants_theme: int = Field(3, ge=2)
+    rounding: Count | None = Field(None, ge=2)
+    min_participants_theme: Count = Field(3, ge=2)
     quote_attribution: Literal["role", "none"] = "role"
-    min_comments: int = Field(5, ge=3)
-    dominance_group: int = Field(20, ge=0)
+    min_comments: Count = Field(5, ge=3)
+    dominance_group: Count = Field(20, ge=0)
     perturbation: Perturbation = Field(default_factory=Perturbation)
     flags_in_mentor_reports: bool = False
 
@@ -178,6 +212,12 @@ class DisclosurePolicy(BaseModel):
             raise ValueError(
                 f"min_group ({self.min_group}) must be at least min_cell ({self.min_cell}): "
                 "a report on a group smaller than the cell threshold would disclose its cells"
+            )
+        if self.rounding is not None and self.rounding > 2 * self.min_cell:
+            raise ValueError(
+                f"rounding ({self.rounding}) is more than twice min_cell ({self.min_cell}): a "
+                f"count of {self.min_cell}, which may be published, would be rounded to 0; use "
+                f"a base of at most {2 * self.min_cell}"
             )
         return self
 
@@ -195,11 +235,12 @@ class DisclosurePolicy(BaseModel):
         >>> DisclosurePolicy.preset("nhs-hes").rounding
         5
         """
-        key = str(name).strip().lower().replace("_", "-")
+        key = _preset_key(name)
         if key not in PRESETS:
             known = ", ".join(sorted(PRESETS))
             raise ConfigurationError(
-                f"unknown disclosure policy {name!r}: not a preset ({known}) nor a .yaml file",
+                f"unknown disclosure policy {name!r}: not a preset ({known}) nor a .yaml file"
+                + did_you_mean(key, PRESETS),
                 code="unknown-policy",
             )
         return PRESETS[key]
@@ -247,9 +288,14 @@ class DisclosurePolicy(BaseModel):
         elif isinstance(policy, str):
             text = policy.strip()
             if Path(text).suffix.lower() in (".yaml", ".yml") or (
-                text.lower().replace("_", "-") not in PRESETS and Path(text).is_file()
+                _preset_key(text) not in PRESETS and Path(text).is_file()
             ):
                 base = cls.from_file(text)
+            elif _preset_key(text) not in PRESETS and text and Path(text).is_dir():
+                raise ConfigurationError(
+                    f"{text}: is a folder, not a disclosure policy file nor a preset",
+                    code="unknown-policy",
+                )
             else:
                 base = cls.preset(text)
         else:
@@ -268,7 +314,8 @@ class DisclosurePolicy(BaseModel):
         The file is read through the instrument loader's safe YAML reader (duplicate keys, merge
         keys, tags and alias bombs are errors) and every problem is reported with
         ``file:line:col``. Its keys are this model's fields; or ``preset: NAME`` and settings
-        that tighten that preset.
+        that tighten that preset. Numbers are written in plain decimal digits (YAML 1.1 would
+        read ``010`` as 8 and ``1:00`` as 60) and are never ``true`` or ``false``.
 
         Examples
         --------
@@ -293,6 +340,7 @@ class DisclosurePolicy(BaseModel):
         doc = parse_document(raw, str(p))
         if doc.problems:
             raise _located(doc.problems, p)
+        _check_number_forms(doc, raw.decode("utf-8-sig"))
         if not isinstance(doc.data, dict):
             raise _located(
                 [Problem(str(p), 1, 1, "not-a-mapping", "a policy file is a mapping of settings")],
@@ -302,40 +350,54 @@ class DisclosurePolicy(BaseModel):
 
     @classmethod
     def _from_mapping(cls, raw: dict[str, Any], source: str, doc: Any = None) -> DisclosurePolicy:
+        """The policy a file's (or a mapping's) settings describe, every problem located.
+
+        Without ``preset`` the settings are a whole policy (absent ones take the defaults);
+        with it they may only tighten that preset. Every problem is collected before one error
+        lists them all; settings that would loosen the preset are refused together.
+        """
         from .document import Document, pydantic_problems
 
         if doc is None:
             doc = Document(source=source, data=raw)
         data = dict(raw)
-        base_name = data.pop("preset", None)
-        try:
-            if base_name is not None:
-                base = cls.preset(str(base_name))
-                unknown = [k for k in data if k not in cls.model_fields or k == "name"]
-                if unknown:
-                    for k in unknown:
-                        doc.add(
-                            (k,),
-                            "unknown-field",
-                            f"unknown setting {k!r} (a preset's name cannot be changed)"
-                            if k == "name"
-                            else f"unknown setting {k!r}",
-                            key=True,
-                        )
-                    raise _located(doc.problems, source)
-                if isinstance(data.get("perturbation"), Mapping):
-                    pert = base.perturbation.model_dump() | dict(data["perturbation"])
-                    data["perturbation"] = Perturbation.model_validate(pert)
-                try:
-                    return base.tighten(**data)
-                except DisclosureError as exc:
-                    key = next((k for k in data if f"{k}=" in str(exc)), None)
-                    line, col = doc.where((key,)) if key else (1, 1)
-                    raise DisclosureError(f"{source}:{line}:{col}: {exc}", code=exc.code) from exc
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            pydantic_problems(doc, cls, exc)
-            raise _located(doc.problems, source) from exc
+        has_preset = "preset" in data
+        base = _base_preset(data.pop("preset", None), doc) if has_preset else None
+        _unknown_settings(data, doc, has_preset)
+        if base is None and not has_preset:
+            try:
+                policy = cls.model_validate(data)
+            except ValidationError as exc:
+                pydantic_problems(doc, cls, exc)
+                raise _located(doc.problems, source) from exc
+            if doc.problems:
+                raise _located(doc.problems, source)
+            _check_name(policy, data, doc)
+        else:
+            try:
+                given = _SETTINGS.model_validate(data).model_dump(exclude_unset=True)
+                given = {k: given[k] for k in data if k in given}  # the file's order: the name
+            except ValidationError as exc:
+                pydantic_problems(doc, _SETTINGS, exc)
+                raise _located(doc.problems, source) from exc
+            if doc.problems or base is None:
+                raise _located(doc.problems, source)
+            policy = _tightened(base, given, doc)
+        if (
+            "dominance_group" in data
+            and 0 < policy.dominance_group <= policy.min_cell
+            and not doc.problems
+        ):
+            doc.add(
+                ("dominance_group",),
+                "invalid-value",
+                f"dominance_group ({policy.dominance_group}) must be above min_cell "
+                f"({policy.min_cell}): smaller rows are suppressed anyway, so the rule would "
+                "never apply; 0 turns it off",
+            )
+        if doc.problems:
+            raise _located(doc.problems, source)
+        return policy
 
     # ------------------------------------------------------------------ tightening
 
@@ -384,18 +446,25 @@ class DisclosurePolicy(BaseModel):
         try:
             return type(self).model_validate({**current, **update, "name": name})
         except ValidationError as exc:
-            raise ConfigurationError(
-                f"invalid disclosure policy settings: {exc.errors()[0]['msg']}",
-                code="bad-setting",
-            ) from exc
+            raise ConfigurationError(_INVALID + _first_error(exc), code="bad-setting") from exc
 
     def _tighter_perturbation(self, value: Any) -> Perturbation:
         """The perturbation asked for, refused if any of its settings is less strict."""
-        value = (
-            value
-            if isinstance(value, Perturbation)
-            else Perturbation.model_validate(self.perturbation.model_dump() | dict(value or {}))
-        )
+        if not isinstance(value, Perturbation):
+            if value is not None and not isinstance(value, Mapping):
+                raise ConfigurationError(
+                    "perturbation must be a mapping of settings (max_noise, variance, "
+                    f"percent_step, mean_decimals, mean_noise, method); found {value!r}",
+                    code="bad-setting",
+                )
+            try:
+                value = Perturbation.model_validate(
+                    self.perturbation.model_dump() | dict(value or {})
+                )
+            except ValidationError as exc:
+                raise ConfigurationError(
+                    "invalid perturbation settings: " + _first_error(exc), code="bad-setting"
+                ) from exc
         for sub, direction in _PERTURB_STRICTER.items():
             self._check_direction(
                 f"perturbation.{sub}",
@@ -416,23 +485,21 @@ class DisclosurePolicy(BaseModel):
     def _tighter_setting(self, key: str, old: Any, value: Any) -> Any:
         """The setting asked for (a whole number where one is needed), refused if it loosens."""
         if key in _STRICTER:
-            if isinstance(value, bool) or not isinstance(value, int):
-                try:
-                    as_int = int(value)
-                except (TypeError, ValueError):
-                    as_int = None
-                if as_int is None or as_int != value or isinstance(value, bool):
-                    raise ConfigurationError(
-                        f"{key} must be a whole number; found {value!r}", code="bad-setting"
-                    )
-                value = as_int
+            value = _whole_number(key, value)
             self._check_direction(key, old, value, _STRICTER[key])
-        elif key == "suppress_zero":
-            if old and not value:
+        elif key in ("suppress_zero", "flags_in_mentor_reports"):
+            # a quoted 'false' is true to Python: it must not slip past the check below
+            if type(value).__name__ not in ("bool", "bool_") and value not in (0, 1):
+                raise ConfigurationError(
+                    f"{key} must be true or false; found {value!r}", code="bad-setting"
+                )
+            value = bool(value)
+            if key == "suppress_zero" and old and not value:
                 self._refuse(f"{key}={value!r}", f"{key}=True")
         elif key == "rounding":
             if value is None and old is not None:
                 self._refuse("rounding=None", f"rounding={old}")
+            value = None if value is None else _whole_number(key, value)
             if old is not None and value is not None and (value < old or value % old):
                 self._refuse(f"rounding={value}", f"rounding={old} (a multiple of it is stricter)")
         elif key == "quote_attribution" and old == "none" and value != "none":
@@ -487,6 +554,31 @@ class DisclosurePolicy(BaseModel):
         return out
 
 
+def _whole_number(key: str, value: Any) -> int:
+    """``value`` as a whole number; refused if it is text, a boolean, a fraction or infinite."""
+    if isinstance(value, bool | str) or not isinstance(value, int):
+        try:
+            as_int = int(value)
+        except (TypeError, ValueError, OverflowError):
+            as_int = None
+        if as_int is None or as_int != value or isinstance(value, bool | str):
+            raise ConfigurationError(
+                f"{key} must be a whole number; found {value!r}", code="bad-setting"
+            )
+        value = as_int
+    return int(value)
+
+
+def _first_error(exc: ValidationError) -> str:
+    """The first of a validation's errors, as a sentence naming its setting."""
+    err = exc.errors(include_url=False)[0]
+    msg = str(err.get("ctx", {}).get("error", err["msg"]))
+    where = ".".join(str(p) for p in err.get("loc", ()))
+    if err["type"] == "value_error" or not where:
+        return msg
+    return f"{where}: {msg} (found {err.get('input')!r})"
+
+
 def _located(problems: list[Problem], source: str | Path) -> ConfigurationError:
     lines = "\n".join(str(p) for p in sorted(problems, key=lambda p: (p.line, p.column)))
     return ConfigurationError(
@@ -496,8 +588,172 @@ def _located(problems: list[Problem], source: str | Path) -> ConfigurationError:
     )
 
 
-PRESETS: dict[str, DisclosurePolicy] = {
-    "default": DisclosurePolicy(name="default", min_group=5, min_cell=5),
-    "gmc-nts": DisclosurePolicy(name="gmc-nts", min_group=3, min_cell=3),
-    "nhs-hes": DisclosurePolicy(name="nhs-hes", min_group=8, min_cell=8, rounding=5),
-}
+def _preset_key(name: object) -> str:
+    """A preset name as the presets are keyed (``GMC_NTS`` -> ``gmc-nts``)."""
+    return str(name).strip().lower().replace("_", "-")
+
+
+def _base_preset(value: Any, doc: Any) -> DisclosurePolicy | None:
+    """The preset a file's ``preset:`` names; None, with a located problem, if it names none."""
+    from .document import describe_value
+
+    known = ", ".join(sorted(PRESETS))
+    if not isinstance(value, str) or not value.strip():
+        found = "empty text" if isinstance(value, str) else describe_value(value)
+        doc.add(
+            ("preset",),
+            "wrong-type",
+            f"preset should be the name of a preset ({known}); found {found}",
+        )
+        return None
+    if _preset_key(value) not in PRESETS:
+        doc.add(
+            ("preset",),
+            "unknown-policy",
+            f"unknown preset {value!r} (presets: {known})"
+            + did_you_mean(_preset_key(value), PRESETS),
+        )
+        return None
+    return PRESETS[_preset_key(value)]
+
+
+def _unknown_settings(data: dict[Any, Any], doc: Any, has_preset: bool) -> None:
+    """Report (and drop) the top-level keys that are not settings, with a "did you mean"."""
+    fields = [f for f in DisclosurePolicy.model_fields if not (has_preset and f == "name")]
+    for key in list(data):
+        if key in fields:
+            continue
+        del data[key]
+        if key == "name":
+            doc.add(
+                (key,),
+                "unknown-field",
+                "unknown setting 'name' (a preset's name cannot be changed)",
+                key=True,
+            )
+            continue
+        hint = did_you_mean(key, [*fields, "preset"])
+        allowed = "" if hint else "; allowed fields: " + ", ".join(sorted([*fields, "preset"]))
+        doc.add((key,), "unknown-field", f"unknown field {str(key)!r}{hint}{allowed}", key=True)
+
+
+def _check_name(policy: DisclosurePolicy, data: Mapping[str, Any], doc: Any) -> None:
+    """A policy named after a preset must be at least as strict as that preset."""
+    key = _preset_key(policy.name.split("+")[0])
+    if "name" not in data or key not in PRESETS:
+        return
+    settings = policy.model_dump(exclude={"name"})
+    settings["perturbation"] = policy.perturbation
+    try:
+        PRESETS[key].tighten(**settings)
+    except LeadershipEvalError as exc:
+        doc.add(
+            ("name",),
+            "invalid-value",
+            f"name: {policy.name!r} is a preset's name, but these settings are less strict "
+            f"than that preset ({str(exc).split(' would loosen')[0]}); start from it with "
+            f"'preset: {key}' and settings that tighten it, or choose another name",
+        )
+
+
+def _tightened(base: DisclosurePolicy, given: dict[str, Any], doc: Any) -> DisclosurePolicy:
+    """``base`` tightened by a file's (validated) settings; every refusal located, at once."""
+    refusals: list[str] = []
+    for key, value in given.items():
+        if key == "perturbation":
+            merged = base.perturbation.model_dump() | value
+            try:
+                given[key] = value = Perturbation.model_validate(merged)
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False):
+                    msg = err.get("ctx", {}).get("error", err["msg"])
+                    doc.add((key,), "invalid-value", f"perturbation: {msg}")
+                continue
+        try:
+            base.tighten(**{key: value})
+        except DisclosureError as exc:
+            line, col = doc.where((key,))
+            refusals.append(f"{doc.source}:{line}:{col}: {exc}")
+        except ConfigurationError as exc:
+            doc.add((key,), "invalid-value", str(exc))
+    if doc.problems:
+        raise _located(doc.problems, doc.source)
+    if refusals:
+        raise DisclosureError("\n".join(refusals), code="loosens-policy")
+    try:
+        return base.tighten(**given)
+    except ConfigurationError as exc:
+        msg = str(exc).removeprefix(_INVALID)
+        at = min(given, key=lambda k: (msg.find(k) % (len(msg) + 1), k))
+        doc.add((at,), "invalid-value", msg)
+        raise _located(doc.problems, doc.source) from exc
+
+
+# a plain decimal number as the analyst reads it; YAML 1.1 also reads 010 as 8 (octal), 1:00 as
+# 60 (base 60), 0x10 as 16 and 0b10 as 2
+_PLAIN_NUMBER = re.compile(
+    r"[-+]?(?:0|[1-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_TOKEN = re.compile(r"(?:[&!]\S*\s+)*([^\s,\]}#]+)")
+
+
+def _check_number_forms(doc: Any, text: str) -> None:
+    """Report every number written in a form YAML reads as another value (``010`` is 8)."""
+    lines = text.lstrip("\ufeff").splitlines()
+
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, (*path, k))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, (*path, i))
+        elif isinstance(node, int | float) and not isinstance(node, bool):
+            if path in doc.quoted or path in doc.multiline or path not in doc.positions:
+                return
+            line, col = doc.positions[path]
+            match = _TOKEN.match(lines[line - 1][col - 1 :]) if line <= len(lines) else None
+            if match is None or match.group(1).startswith("*"):
+                return
+            token = match.group(1)
+            if not _PLAIN_NUMBER.fullmatch(token):
+                name = next((p for p in reversed(path) if isinstance(p, str)), "value")
+                doc.add(
+                    path,
+                    "invalid-format",
+                    f"{name}: YAML reads {token} as {node!r}; write the number in plain "
+                    "decimal digits",
+                )
+                doc.unreadable.add(path)
+
+    walk(doc.data, ())
+
+
+def _settings_model(model: type[BaseModel], nested: dict[str, Any]) -> type[BaseModel]:
+    """A model of ``model``'s settings, each optional (a file overriding some of a preset's)."""
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        if name == "name":
+            continue
+        annotation = nested.get(name, info.annotation)
+        if name not in nested and info.metadata:
+            annotation = Annotated[(annotation, *info.metadata)]  # type: ignore[valid-type]
+        fields[name] = (annotation, None)
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        model.__name__, __config__=ConfigDict(extra="forbid"), **fields
+    )
+
+
+_SETTINGS = _settings_model(DisclosurePolicy, {"perturbation": _settings_model(Perturbation, {})})
+_INVALID = "invalid disclosure policy settings: "
+
+
+PRESETS: Mapping[str, DisclosurePolicy] = MappingProxyType(
+    {
+        "default": DisclosurePolicy(name="default", min_group=5, min_cell=5),
+        "gmc-nts": DisclosurePolicy(name="gmc-nts", min_group=3, min_cell=3),
+        "nhs-hes": DisclosurePolicy(name="nhs-hes", min_group=8, min_cell=8, rounding=5),
+    }
+)
+"""The presets by name (read-only: replacing one would change every report's rules)."""
