@@ -161,3 +161,22 @@ def test_generalise_refuses_an_infinite_l() -> None:
             sensitive="role",
         )
     assert info.value.code == "invalid-l"
+
+
+def test_instrument_numbers_yaml_reads_as_another_value_are_located() -> None:
+    """YAML 1.1 reads 01 ... 07 as 1 ... 7 (octal) and 1:30 as 90 (base 60): trust codes 01 ...
+    07 became numbers while 08 and 09 stayed text, silently; now each is a located problem."""
+    from leadership_eval.instruments.loader import loads_instrument
+
+    text = (
+        "kind: survey\nid: s\nversion: 1.0.0\ntitle: T\nchoice_lists:\n  trust:\n"
+        "    options: [{code: 01, label: A}, {code: 08, label: B}, {code: '07', label: C}]\n"
+        "sections:\n  - id: s\n    title: S\n    items:\n"
+        "      - {id: q, type: number, text: Q, max: 1:30, min: 0}\n"
+    )
+    with pytest.raises(InstrumentError) as info:
+        loads_instrument(text, "s.yaml")
+    message = str(info.value)
+    assert "s.yaml:7:22: invalid-format: code: YAML reads 01 as 1" in message
+    assert "s.yaml:12:45: invalid-format: max: YAML reads 1:30 as 90" in message
+    assert "'07'" not in message and "08" not in message  # quoted, and read as written

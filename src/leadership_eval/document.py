@@ -137,6 +137,48 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return value
 
 
+# a number as a reader of the file sees it; YAML 1.1 also reads 010 as 8 (octal), 1:00 as 60
+# (base 60), 0x10 as 16 and 0b10 as 2
+_PLAIN_NUMBER = re.compile(
+    r"[-+]?(?:0|[1-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+
+
+def _misread_number(node: yaml.ScalarNode, value: Any) -> bool:
+    """Whether a plain scalar is a number YAML reads as another value than it shows (``010``
+    is 8, ``1:30`` is 90): codes such as ``01`` ... ``07`` would silently become 1 ... 7."""
+    if node.style or isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return _PLAIN_NUMBER.fullmatch(node.value) is None
+
+
+def _convert_scalar(doc: Document, node: yaml.ScalarNode, path: Path_) -> Any:
+    """A scalar's value; where it cannot be read, or is a number YAML reads as another value
+    than it shows, a problem at its place (and its text, marked unreadable)."""
+    if node.style in ("'", '"'):
+        doc.quoted.add(path)
+    if node.style in (">", "|") or node.end_mark.line != node.start_mark.line:
+        doc.multiline.add(path)  # offsets into its value are not columns of one line
+    try:
+        value = _scalar(node)
+    except (yaml.constructor.ConstructorError, ValueError, TypeError) as exc:
+        problem = getattr(exc, "problem", None) or str(exc)
+        doc.add(path, "invalid-scalar", f"cannot read this value: {problem}")
+        doc.unreadable.add(path)
+        return node.value
+    if _misread_number(node, value):
+        name = next((p for p in reversed(path) if isinstance(p, str)), "value")
+        doc.add(
+            path,
+            "invalid-format",
+            f"{name}: YAML reads {node.value} as {value!r}; write the number in plain "
+            f"decimal digits, or quote it ('{node.value}') if it is a code or text",
+        )
+        doc.unreadable.add(path)
+    return value
+
+
 def _convert(doc: Document, node: yaml.Node, path: Path_, budget: _Budget, depth: int) -> Any:
     budget.left -= 1
     if budget.left < 0:
@@ -153,17 +195,7 @@ def _convert(doc: Document, node: yaml.Node, path: Path_, budget: _Budget, depth
         doc.unreadable.add(path)
         return None
     if isinstance(node, yaml.ScalarNode):
-        if node.style in ("'", '"'):
-            doc.quoted.add(path)
-        if node.style in (">", "|") or node.end_mark.line != node.start_mark.line:
-            doc.multiline.add(path)  # offsets into its value are not columns of one line
-        try:
-            return _scalar(node)
-        except (yaml.constructor.ConstructorError, ValueError, TypeError) as exc:
-            problem = getattr(exc, "problem", None) or str(exc)
-            doc.add(path, "invalid-scalar", f"cannot read this value: {problem}")
-            doc.unreadable.add(path)
-            return node.value
+        return _convert_scalar(doc, node, path)
     if isinstance(node, yaml.SequenceNode):
         return [
             _convert(doc, child, (*path, i), budget, depth + 1)

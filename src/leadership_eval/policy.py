@@ -28,7 +28,6 @@ perturbed means): see :class:`Perturbation`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -340,7 +339,6 @@ class DisclosurePolicy(BaseModel):
         doc = parse_document(raw, str(p))
         if doc.problems:
             raise _located(doc.problems, p)
-        _check_number_forms(doc, raw.decode("utf-8-sig"))
         if not isinstance(doc.data, dict):
             raise _located(
                 [Problem(str(p), 1, 1, "not-a-mapping", "a policy file is a mapping of settings")],
@@ -687,47 +685,6 @@ def _tightened(base: DisclosurePolicy, given: dict[str, Any], doc: Any) -> Discl
         at = min(given, key=lambda k: (msg.find(k) % (len(msg) + 1), k))
         doc.add((at,), "invalid-value", msg)
         raise _located(doc.problems, doc.source) from exc
-
-
-# a plain decimal number as the analyst reads it; YAML 1.1 also reads 010 as 8 (octal), 1:00 as
-# 60 (base 60), 0x10 as 16 and 0b10 as 2
-_PLAIN_NUMBER = re.compile(
-    r"[-+]?(?:0|[1-9][0-9_]*)(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\.[0-9]+"
-    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
-)
-_TOKEN = re.compile(r"(?:[&!]\S*\s+)*([^\s,\]}#]+)")
-
-
-def _check_number_forms(doc: Any, text: str) -> None:
-    """Report every number written in a form YAML reads as another value (``010`` is 8)."""
-    lines = text.lstrip("\ufeff").splitlines()
-
-    def walk(node: Any, path: tuple[Any, ...]) -> None:
-        if isinstance(node, dict):
-            for k, v in node.items():
-                walk(v, (*path, k))
-        elif isinstance(node, list):
-            for i, v in enumerate(node):
-                walk(v, (*path, i))
-        elif isinstance(node, int | float) and not isinstance(node, bool):
-            if path in doc.quoted or path in doc.multiline or path not in doc.positions:
-                return
-            line, col = doc.positions[path]
-            match = _TOKEN.match(lines[line - 1][col - 1 :]) if line <= len(lines) else None
-            if match is None or match.group(1).startswith("*"):
-                return
-            token = match.group(1)
-            if not _PLAIN_NUMBER.fullmatch(token):
-                name = next((p for p in reversed(path) if isinstance(p, str)), "value")
-                doc.add(
-                    path,
-                    "invalid-format",
-                    f"{name}: YAML reads {token} as {node!r}; write the number in plain "
-                    "decimal digits",
-                )
-                doc.unreadable.add(path)
-
-    walk(doc.data, ())
 
 
 def _settings_model(model: type[BaseModel], nested: dict[str, Any]) -> type[BaseModel]:
