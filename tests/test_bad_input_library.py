@@ -180,3 +180,21 @@ def test_instrument_numbers_yaml_reads_as_another_value_are_located() -> None:
     assert "s.yaml:7:22: invalid-format: code: YAML reads 01 as 1" in message
     assert "s.yaml:12:45: invalid-format: max: YAML reads 1:30 as 90" in message
     assert "'07'" not in message and "08" not in message  # quoted, and read as written
+
+
+def test_instrument_yes_and_no_yaml_reads_as_true_and_false_are_located() -> None:
+    """YAML 1.1 reads yes, no, on and off as true and false: a choice code ``yes`` became the
+    number 1 and ``no`` 0, silently; true and false themselves still read as written."""
+    from leadership_eval.instruments.loader import loads_instrument
+
+    text = (
+        "kind: survey\nid: s\nversion: 1.0.0\ntitle: T\nchoice_lists:\n  yn:\n"
+        '    options: [{code: yes, label: "Yes"}, {code: "no", label: "No"}]\n'
+        "sections:\n  - id: s\n    title: S\n    items:\n"
+        "      - {id: q, type: choice, choices: yn, text: Q, required: true}\n"
+    )
+    with pytest.raises(InstrumentError) as info:
+        loads_instrument(text, "s.yaml")
+    message = str(info.value)
+    assert "s.yaml:7:22: invalid-format: code: YAML reads yes as True" in message
+    assert "quote it ('yes')" in message and message.count("invalid-format") == 1

@@ -145,12 +145,18 @@ _PLAIN_NUMBER = re.compile(
 )
 
 
-def _misread_number(node: yaml.ScalarNode, value: Any) -> bool:
-    """Whether a plain scalar is a number YAML reads as another value than it shows (``010``
-    is 8, ``1:30`` is 90): codes such as ``01`` ... ``07`` would silently become 1 ... 7."""
-    if node.style or isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return _PLAIN_NUMBER.fullmatch(node.value) is None
+def _misread(node: yaml.ScalarNode, value: Any) -> str:
+    """How to write a plain scalar YAML reads as another value than it shows ("" when it
+    reads as written): a number such as ``010`` (8) or ``1:30`` (90), so that codes ``01``
+    ... ``07`` silently become 1 ... 7; or ``yes``, ``no``, ``on``, ``off`` (true and false),
+    so that a code ``yes`` silently becomes 1."""
+    if node.style:
+        return ""
+    if isinstance(value, bool):
+        return "" if node.value.lower() in ("true", "false") else "write true or false"
+    if isinstance(value, int | float) and _PLAIN_NUMBER.fullmatch(node.value) is None:
+        return "write the number in plain decimal digits"
+    return ""
 
 
 def _convert_scalar(doc: Document, node: yaml.ScalarNode, path: Path_) -> Any:
@@ -167,13 +173,14 @@ def _convert_scalar(doc: Document, node: yaml.ScalarNode, path: Path_) -> Any:
         doc.add(path, "invalid-scalar", f"cannot read this value: {problem}")
         doc.unreadable.add(path)
         return node.value
-    if _misread_number(node, value):
+    misread = _misread(node, value)
+    if misread:
         name = next((p for p in reversed(path) if isinstance(p, str)), "value")
         doc.add(
             path,
             "invalid-format",
-            f"{name}: YAML reads {node.value} as {value!r}; write the number in plain "
-            f"decimal digits, or quote it ('{node.value}') if it is a code or text",
+            f"{name}: YAML reads {node.value} as {value!r}; {misread}, or quote it "
+            f"('{node.value}') if it is a code or text",
         )
         doc.unreadable.add(path)
     return value
