@@ -4,7 +4,13 @@ Each case was first run against the code before the fix and failed there (the co
 this file names which). The generated hostile files live in ``test_hostile_input.py``; the cases
 of later reviews, by area, in ``test_bad_input_interop.py``, ``test_bad_input_text.py``,
 ``test_bad_input_privacy_args.py``, ``test_bad_input_responses_args.py``,
-``test_bad_input_compare.py`` and ``test_bad_input_stats.py``.
+``test_bad_input_compare.py`` and ``test_bad_input_stats.py``; and of the second review in
+``test_bad_input_cli.py`` (the command line), ``test_bad_input_library.py`` (library cases the
+command line showed), ``test_bad_input_api.py`` (the remaining public functions),
+``test_bad_input_files.py`` (hierarchies and the personal-data finder),
+``test_bad_input_refi.py`` (REFI-QDA), ``test_bad_input_reports.py`` (the report pipeline on
+unusual data), ``test_bad_input_policy.py`` (the disclosure policy) and
+``test_bad_input_sphinx.py`` (the Sphinx extension).
 """
 
 from __future__ import annotations
