@@ -746,13 +746,15 @@ def _comments(
 def _check_comment_groups(an: Analysis) -> None:
     """Approved comments name groups by their codes: a group that is no code of the survey's
     list and no group of the data (a label, a mistyped code) is an error, not comments dropped
-    without a word (a code with too few respondents publishes nothing, by design)."""
+    without a word (a code with too few respondents publishes nothing, by design, and neither
+    does a comment without a group, which the review marks no-group)."""
     cl = None
     if an.group in {i.id for i in an.survey.questions}:
         cl = an.survey.choices_for(an.survey.item(an.group))
     codes = {str(o.code): text_in(o.label) for o in cl.options} if cl else {}
     codes.update({str(g): label for g, label in an.labels.items()})
-    unknown = sorted({g for per in an.comments.values() for g in per} - set(codes))
+    # a comment without a group ("": the review's no-group rows) is in no report, by design
+    unknown = sorted({g for per in an.comments.values() for g in per if g} - set(codes))
     if not unknown:
         return
     by_label = {label.casefold(): code for code, label in codes.items()}
