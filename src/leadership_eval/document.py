@@ -197,7 +197,8 @@ def _convert(doc: Document, node: yaml.Node, path: Path_, budget: _Budget, depth
         doc.add(
             path,
             "unknown-tag",
-            f"YAML tag {node.tag!r} is not allowed in instruments; remove the tag",
+            f"YAML tag {node.tag!r} is not allowed in instrument and settings files; remove "
+            "the tag",
         )
         doc.unreadable.add(path)
         return None
@@ -216,7 +217,8 @@ def _convert(doc: Document, node: yaml.Node, path: Path_, budget: _Budget, depth
                 doc.add(
                     path,
                     "merge-key",
-                    "merge keys ('<<') are not supported in instruments; write the fields out",
+                    "merge keys ('<<') are not supported in instrument and settings files; write "
+                    "the fields out",
                 )
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
@@ -319,7 +321,7 @@ def parse_document(text: str | bytes, source: str = "<string>") -> Document:
                 second.start_mark.line + 1,
                 second.start_mark.column + 1,
                 "multiple-documents",
-                "one instrument per file: found a second YAML document after '---'",
+                "one document per file: found a second YAML document after '---'",
             )
         )
     try:
@@ -345,7 +347,8 @@ def too_large(source: str, size: int) -> Problem:
         1,
         1,
         "file-too-large",
-        f"the file is {size:,} bytes; instruments may be at most {MAX_FILE_BYTES:,} bytes",
+        f"the file is {size:,} bytes; instrument and settings files may be at most "
+        f"{MAX_FILE_BYTES:,} bytes",
     )
 
 
