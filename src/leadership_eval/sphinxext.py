@@ -82,6 +82,20 @@ _LINKABLE = frozenset({"http", "https", "mailto"})
 _ENUMERATOR = re.compile(r"(\w+|#)[.)](\s|$)")
 
 
+def _unquoted(text: str) -> str:
+    """``text`` without one pair of quotation marks around it (an example quote written with
+    its own marks is shown in the page's, once).
+
+    >>> _unquoted('"On nights I lead."'), _unquoted("“Yes”"), _unquoted('"a" and "b"')
+    ('On nights I lead.', 'Yes', '"a" and "b"')
+    """
+    t = text.strip()
+    pairs = {'"': '"', "“": "”", "'": "'", "‘": "’"}
+    if len(t) >= 2 and pairs.get(t[0]) == t[-1] and t[0] not in t[1:-1] and t[-1] not in t[1:-1]:
+        return t[1:-1]
+    return text
+
+
 def _esc(text: str) -> str:
     """Escape user text so reStructuredText reads it as plain words.
 
@@ -420,7 +434,8 @@ def _codebook(b: Codebook) -> list[str]:
                 extra.append("Exclude: " + "; ".join(_esc(_t(x)) for x in code.exclude))
             if code.examples:
                 extra.append(
-                    "Example: " + " / ".join(f"“{_esc(_t(x))}”" for x in code.examples[:2])
+                    "Example: "
+                    + " / ".join(f"“{_esc(_unquoted(_t(x)))}”" for x in code.examples[:2])
                 )
             if code.objectives:
                 extra.append(f"Objectives: {_objectives(code.objectives)}")
