@@ -23,27 +23,33 @@ def file_path(value: object, what: str) -> Path:
     return Path(value)
 
 
-def file_bytes(path: Path, expected: str, limit: int | None = None) -> bytes:
+def file_bytes(
+    path: Path,
+    expected: str,
+    limit: int | None = None,
+    *,
+    error: Callable[..., LeadershipEvalError] = DataError,
+    unreadable: str = "unreadable",
+) -> bytes:
     """The bytes of ``path`` (its first ``limit`` bytes, when given).
 
-    :class:`~leadership_eval.errors.DataError` ``missing-file`` when there is no such file or
-    it is a folder, ``unreadable`` when it cannot be read; ``expected`` says what file was
-    wanted (e.g. "read_responses reads a survey export: a .csv, .xlsx or .sav file").
+    ``error`` (:class:`~leadership_eval.errors.DataError`, or the reader's own class such as
+    :class:`~leadership_eval.errors.ConfigurationError`) with ``missing-file`` when there is no
+    such file or it is a folder, ``unreadable`` when it cannot be read; ``expected`` says what
+    file was wanted (e.g. "read_responses reads a survey export: a .csv, .xlsx or .sav file").
     """
     try:
         with path.open("rb") as fh:
             return fh.read() if limit is None else fh.read(limit)
     except FileNotFoundError:
-        raise DataError(f"{path}: no such file ({expected})", code="missing-file") from None
+        raise error(f"{path}: no such file ({expected})", code="missing-file") from None
     except IsADirectoryError:
-        raise DataError(
+        raise error(
             f"{path} is a folder, not a file ({expected}): name the file in the folder",
             code="missing-file",
         ) from None
     except OSError as exc:
-        raise DataError(
-            f"{path}: cannot be read ({exc.strerror or exc})", code="unreadable"
-        ) from exc
+        raise error(f"{path}: cannot be read ({exc.strerror or exc})", code=unreadable) from exc
 
 
 def file_text(

@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from .._files import file_text
+from .._files import file_bytes, file_text
 from ..errors import ArgumentError, ConfigurationError, InstrumentError, Problem
 from .models import Codebook, Evaluation, Guidance, InterviewGuide, Survey
 
@@ -390,17 +390,5 @@ def _values_text(p: Path) -> str:
     saying there is no such file, that it is a folder, or the line of a byte that is not
     UTF-8 and how to save the file."""
     what = "the placeholder values, a YAML file of name: value lines"
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise ConfigurationError(f"{p}: no such file ({what})", code="missing-file") from None
-    except IsADirectoryError:
-        raise ConfigurationError(
-            f"{p} is a folder, not a file ({what}): name the file in the folder",
-            code="missing-file",
-        ) from None
-    except OSError as exc:
-        raise ConfigurationError(
-            f"{p}: cannot be read ({exc.strerror or exc})", code="unreadable-file"
-        ) from exc
+    data = file_bytes(p, what, error=ConfigurationError, unreadable="unreadable-file")
     return file_text(data, str(p), error=ConfigurationError, code="bad-file")
