@@ -147,6 +147,18 @@ def test_declined_activity_records_are_not_counted(responses: pd.DataFrame, tmp_
     assert decision["rows_declined"] == len(log)
 
 
+def test_the_mentor_report_says_declined_activity_records_are_not_counted(
+    responses: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A mentor who logged more records than the report counts reads why, beside the count."""
+    _build(responses, tmp_path, activity_log=_log({"t01": 10, "t02": 10}))
+    page = next((tmp_path / "out").glob("trust-*.html")).read_text("utf-8")
+    section = page[page.index('id="activities"') :]
+    assert section.index("Activities logged") < section.index(
+        "counted only when its consent question was answered yes"
+    )
+
+
 def _log_of(tmp_path: Path) -> list[dict[str, object]]:
     import json
 

@@ -398,6 +398,8 @@ def _activities_html(pub: Publication, code: str) -> str:
             for k, v in facts.items()
         )
         + "</ul>"
+        + '<p class="note">From the mentor activity log: a record is counted only when its '
+        "consent question was answered yes.</p>"
     )
     body += '<div class="act-tables">'
     for t in act.tables:
